@@ -1,0 +1,127 @@
+//! The [`Catalog`]: every layer in memory, one R-tree each, behind its own lock;
+//! and the [`Dataset`] it is built from.
+//!
+//! The list of layers is written once, in [`with_layers!`]; the dataset, the
+//! catalog and the lookup by collection id all follow from it.
+
+use crate::collection::Collection;
+use crate::feature::Feature;
+use crate::layer::Layer;
+#[allow(unused_imports, reason = "the layer list names every record type")]
+use crate::model::*;
+use crate::record::{LayerInfo, Record};
+use parking_lot::{MappedRwLockReadGuard, MappedRwLockWriteGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+/// Calls `$m!` with every layer as `field: RecordType`, in map order (bottom to top).
+#[macro_export]
+macro_rules! with_layers {
+    ($m:ident) => {
+        $m! {
+            counties: County,
+            population: PopulationCell,
+            disaster_zones: DisasterZone,
+            roads: Road,
+            gas_pipes: GasPipe,
+            gas_valves: GasValve,
+            gas_stations: GasStation,
+            enterprises: Enterprise,
+            hazard_sources: HazardSource,
+            rescue_teams: RescueTeam,
+            warehouses: Warehouse,
+            shelters: Shelter,
+        }
+    };
+}
+
+macro_rules! define_catalog {
+    ($($name:ident: $ty:ty),+ $(,)?) => {
+        /// Every layer's features, as loaded from files or made by the generator.
+        #[derive(Debug, Clone, Default)]
+        pub struct Dataset {
+            $(
+                #[doc = concat!("The `", stringify!($name), "` layer.")]
+                pub $name: Vec<Feature<$ty>>,
+            )+
+        }
+
+        /// Every layer in memory, each behind its own lock.
+        #[derive(Debug)]
+        pub struct Catalog {
+            $(
+                #[doc = concat!("The `", stringify!($name), "` layer.")]
+                pub $name: RwLock<Layer<$ty>>,
+            )+
+        }
+
+        impl Dataset {
+            /// Every layer's identity, in map order.
+            pub const LAYERS: &'static [LayerInfo] = &[$(<$ty as Record>::INFO),+];
+
+            /// Feature count per collection id, in map order.
+            pub fn counts(&self) -> Vec<(&'static str, usize)> {
+                vec![$((<$ty as Record>::INFO.id, self.$name.len())),+]
+            }
+        }
+
+        impl Catalog {
+            /// Indexes a dataset: one bulk-loaded R-tree per layer, built in parallel.
+            pub fn new(dataset: Dataset) -> Self {
+                std::thread::scope(|scope| {
+                    $(let $name = scope.spawn(move || Layer::new(dataset.$name));)+
+                    Catalog {
+                        $($name: RwLock::new($name.join().unwrap_or_default()),)+
+                    }
+                })
+            }
+
+            /// Read access to a layer by collection id.
+            pub fn read(&self, id: &str) -> Option<MappedRwLockReadGuard<'_, dyn Collection>> {
+                $(
+                    if id == <$ty as Record>::INFO.id {
+                        return Some(RwLockReadGuard::map(self.$name.read(), |l| l as &dyn Collection));
+                    }
+                )+
+                None
+            }
+
+            /// Write access to a layer by collection id.
+            pub fn write(&self, id: &str) -> Option<MappedRwLockWriteGuard<'_, dyn Collection>> {
+                $(
+                    if id == <$ty as Record>::INFO.id {
+                        return Some(RwLockWriteGuard::map(self.$name.write(), |l| l as &mut dyn Collection));
+                    }
+                )+
+                None
+            }
+        }
+    };
+}
+
+with_layers!(define_catalog);
+
+impl Catalog {
+    /// Every collection id, in map order.
+    pub fn ids() -> impl Iterator<Item = &'static str> {
+        Dataset::LAYERS.iter().map(|l| l.id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn field_names_are_the_collection_ids() {
+        let ids: Vec<_> = Catalog::ids().collect();
+        assert_eq!(
+            ids,
+            ["counties", "population", "disaster_zones", "roads", "gas_pipes", "gas_valves", "gas_stations", "enterprises", "hazard_sources", "rescue_teams", "warehouses", "shelters"]
+        );
+        let catalog = Catalog::new(Dataset::default());
+        for id in ids {
+            assert_eq!(catalog.read(id).map(|c| c.info().id), Some(id));
+            assert_eq!(catalog.write(id).map(|c| c.info().id), Some(id));
+        }
+        assert!(catalog.read("nope").is_none());
+    }
+}

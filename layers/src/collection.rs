@@ -1,0 +1,238 @@
+//! [`Collection`]: what the server sees of any layer, whatever its record type.
+
+use crate::error::{Error, Result};
+use crate::event::Event;
+use crate::feature::{Feature, FeatureId, IncomingFeature, ParsedGeometry};
+use crate::filter::Filter;
+use crate::layer::{Layer, check_geometry};
+use crate::record::{Field, LayerInfo, Record};
+use geo::{Coord, Rect};
+use std::any::Any;
+
+/// One page of a query: the ids in id order and how many matched in all.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Page {
+    /// Ids on this page, in id order.
+    pub ids: Vec<FeatureId>,
+    /// Features matching the query in all pages.
+    pub matched: usize,
+}
+
+/// A change checked against the current state, ready to commit.
+#[derive(Debug)]
+pub struct Prepared {
+    /// The event as it is recorded (with any id the store assigned).
+    pub event: Event,
+    /// The feature it touches.
+    pub id: FeatureId,
+    change: Box<dyn Any + Send>,
+}
+
+enum Change<T> {
+    Insert(Feature<T>),
+    Replace(Feature<T>),
+    Remove(FeatureId),
+}
+
+/// A layer seen through its collection id: queries, GeoJSON out, checked changes in.
+pub trait Collection: Send + Sync + std::fmt::Debug {
+    /// The layer's identity.
+    fn info(&self) -> LayerInfo;
+    /// The fields users filter on.
+    fn fields(&self) -> &'static [Field];
+    /// Number of features.
+    fn len(&self) -> usize;
+    /// Whether the collection is empty.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// Bounding box of all features.
+    fn extent(&self) -> Option<Rect<f64>>;
+    /// Parses a property filter against this collection's fields.
+    fn parse_filter(&self, pairs: &[(&str, &str)]) -> Result<Filter> {
+        Filter::parse(self.fields(), pairs.iter().copied())
+    }
+    /// Features intersecting `bbox` (if given) and passing `filter`, paged.
+    fn query(&self, bbox: Option<Rect<f64>>, filter: &Filter, offset: usize, limit: usize) -> Page;
+    /// Appends the feature as GeoJSON to `out`; false if there is none with this id.
+    fn write_feature(&self, id: FeatureId, out: &mut Vec<u8>) -> bool;
+    /// The `k` nearest features passing `filter`, with distances in metres.
+    fn nearest(&self, p: Coord<f64>, k: usize, filter: &Filter) -> Vec<(FeatureId, f64)>;
+    /// Checks `event` (which must be for this collection) against the current state.
+    fn prepare(&self, event: &Event) -> Result<Prepared>;
+    /// Applies a change prepared by this collection.
+    fn commit(&mut self, prepared: Prepared) -> Result<()>;
+}
+
+impl<T: Record> Collection for Layer<T> {
+    fn info(&self) -> LayerInfo {
+        T::INFO
+    }
+
+    fn fields(&self) -> &'static [Field] {
+        T::FIELDS
+    }
+
+    fn len(&self) -> usize {
+        Layer::len(self)
+    }
+
+    fn extent(&self) -> Option<Rect<f64>> {
+        Layer::extent(self)
+    }
+
+    fn query(&self, bbox: Option<Rect<f64>>, filter: &Filter, offset: usize, limit: usize) -> Page {
+        match bbox {
+            None if filter.is_empty() => Page {
+                ids: self.features().iter().skip(offset).take(limit).map(|f| f.id).collect(),
+                matched: self.len(),
+            },
+            None => page(
+                self.features().iter().filter(|f| filter.matches(&f.properties)).map(|f| f.id),
+                offset,
+                limit,
+            ),
+            Some(rect) => {
+                let mut ids: Vec<FeatureId> = self
+                    .locate_in_rect(rect)
+                    .filter(|f| filter.matches(&f.properties))
+                    .map(|f| f.id)
+                    .collect();
+                ids.sort_unstable();
+                page(ids.into_iter(), offset, limit)
+            }
+        }
+    }
+
+    fn write_feature(&self, id: FeatureId, out: &mut Vec<u8>) -> bool {
+        match self.feature(id) {
+            // Serialising our own typed records into a Vec cannot fail.
+            Some(f) => serde_json::to_writer(out, f).is_ok(),
+            None => false,
+        }
+    }
+
+    fn nearest(&self, p: Coord<f64>, k: usize, filter: &Filter) -> Vec<(FeatureId, f64)> {
+        Layer::nearest(self, p, k, filter).into_iter().map(|(f, d)| (f.id, d)).collect()
+    }
+
+    fn prepare(&self, event: &Event) -> Result<Prepared> {
+        let collection = T::INFO.id;
+        let invalid = |reason: String| Error::InvalidFeature { collection, reason };
+        let (id, change, recorded) = match event {
+            Event::FeatureCreated { feature, .. } => {
+                let incoming: IncomingFeature<T> =
+                    serde_json::from_value(feature.clone()).map_err(|e| invalid(e.to_string()))?;
+                let id = incoming.id.unwrap_or_else(|| self.next_id());
+                if self.feature(id).is_some() {
+                    return Err(Error::DuplicateFeature { collection, id });
+                }
+                let feature = checked(Feature { id, geometry: incoming.geometry, properties: incoming.properties })?;
+                let recorded = Event::FeatureCreated {
+                    collection: collection.into(),
+                    feature: to_json(&feature),
+                };
+                (id, Change::Insert(feature), recorded)
+            }
+            Event::FeatureReplaced { id, feature, .. } => {
+                self.feature(*id).ok_or(Error::UnknownFeature { collection, id: *id })?;
+                let incoming: IncomingFeature<T> =
+                    serde_json::from_value(feature.clone()).map_err(|e| invalid(e.to_string()))?;
+                if incoming.id.is_some_and(|given| given != *id) {
+                    return Err(invalid(format!("the body's id differs from the URL's id {id}")));
+                }
+                let feature = checked(Feature { id: *id, geometry: incoming.geometry, properties: incoming.properties })?;
+                let recorded = Event::FeatureReplaced { collection: collection.into(), id: *id, feature: to_json(&feature) };
+                (*id, Change::Replace(feature), recorded)
+            }
+            Event::FeatureUpdated { id, properties, geometry, .. } => {
+                let current = self.feature(*id).ok_or(Error::UnknownFeature { collection, id: *id })?;
+                let mut merged = serde_json::to_value(&current.properties).map_err(|e| invalid(e.to_string()))?;
+                merge_patch(&mut merged, properties);
+                let properties: T = serde_json::from_value(merged).map_err(|e| invalid(e.to_string()))?;
+                let geometry = match geometry {
+                    Some(g) => serde_json::from_value::<ParsedGeometry>(g.clone()).map_err(|e| invalid(e.to_string()))?.0,
+                    None => current.geometry.clone(),
+                };
+                let feature = checked(Feature { id: *id, geometry, properties })?;
+                (*id, Change::Replace(feature), event.clone())
+            }
+            Event::FeatureDeleted { id, .. } => {
+                self.feature(*id).ok_or(Error::UnknownFeature { collection, id: *id })?;
+                (*id, Change::Remove(*id), event.clone())
+            }
+        };
+        if recorded.collection() != collection {
+            return Err(Error::UnknownCollection(recorded.collection().into()));
+        }
+        Ok(Prepared { event: recorded, id, change: Box::new(change) })
+    }
+
+    fn commit(&mut self, prepared: Prepared) -> Result<()> {
+        let change = prepared.change.downcast::<Change<T>>().map_err(|_| Error::InvalidFeature {
+            collection: T::INFO.id,
+            reason: "change prepared for another collection".into(),
+        })?;
+        match *change {
+            Change::Insert(f) => self.insert(f),
+            Change::Replace(f) => self.replace(f).map(drop),
+            Change::Remove(id) => self.remove(id).map(drop),
+        }
+    }
+}
+
+impl<T> std::fmt::Debug for Change<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Insert(x) => write!(f, "Insert({})", x.id),
+            Self::Replace(x) => write!(f, "Replace({})", x.id),
+            Self::Remove(id) => write!(f, "Remove({id})"),
+        }
+    }
+}
+
+fn checked<T: Record>(mut feature: Feature<T>) -> Result<Feature<T>> {
+    check_geometry::<T>(&feature.geometry)?;
+    feature.properties.derive();
+    feature
+        .properties
+        .validate()
+        .map_err(|reason| Error::InvalidFeature { collection: T::INFO.id, reason })?;
+    Ok(feature)
+}
+
+fn to_json<T: Record>(feature: &Feature<T>) -> serde_json::Value {
+    serde_json::to_value(feature).unwrap_or(serde_json::Value::Null)
+}
+
+fn page(matching: impl Iterator<Item = FeatureId>, offset: usize, limit: usize) -> Page {
+    let mut ids = Vec::new();
+    let mut matched = 0;
+    for id in matching {
+        if matched >= offset && ids.len() < limit {
+            ids.push(id);
+        }
+        matched += 1;
+    }
+    Page { ids, matched }
+}
+
+/// JSON merge patch (RFC 7396).
+fn merge_patch(target: &mut serde_json::Value, patch: &serde_json::Map<String, serde_json::Value>) {
+    let Some(object) = target.as_object_mut() else { return };
+    for (key, value) in patch {
+        match value {
+            serde_json::Value::Null => {
+                object.insert(key.clone(), serde_json::Value::Null);
+            }
+            serde_json::Value::Object(inner) if object.get(key).is_some_and(|v| v.is_object()) => {
+                if let Some(existing) = object.get_mut(key) {
+                    merge_patch(existing, inner);
+                }
+            }
+            other => {
+                object.insert(key.clone(), other.clone());
+            }
+        }
+    }
+}

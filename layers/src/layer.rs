@@ -1,0 +1,390 @@
+//! [`Layer`]: one layer's features in memory, indexed by an R-tree.
+
+use crate::error::{Error, Result};
+use crate::feature::{Feature, FeatureId};
+use crate::filter::Filter;
+use crate::geodesy;
+use crate::record::{GeometryKind, Record};
+use geo::{BoundingRect, Coord, Intersects, Rect};
+use rstar::{AABB, RTree, RTreeNode, RTreeObject};
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+
+/// An R-tree entry: a feature's bounding box and its id.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Entry {
+    min: [f64; 2],
+    max: [f64; 2],
+    /// The feature's id.
+    pub id: FeatureId,
+}
+
+impl RTreeObject for Entry {
+    type Envelope = AABB<[f64; 2]>;
+    fn envelope(&self) -> Self::Envelope {
+        AABB::from_corners(self.min, self.max)
+    }
+}
+
+impl Entry {
+    fn of<T>(feature: &Feature<T>) -> Option<Self> {
+        let rect = feature.geometry.bounding_rect()?;
+        Some(Self {
+            min: [rect.min().x, rect.min().y],
+            max: [rect.max().x, rect.max().y],
+            id: feature.id,
+        })
+    }
+}
+
+/// The features of one layer, sorted by id, with an R-tree over their boxes.
+#[derive(Debug, Clone)]
+pub struct Layer<T> {
+    features: Vec<Feature<T>>,
+    tree: RTree<Entry>,
+}
+
+impl<T: Record> Default for Layer<T> {
+    fn default() -> Self {
+        Self::new(Vec::new())
+    }
+}
+
+/// Checks a feature's geometry fits the layer: right kind, finite lon/lat in range.
+pub fn check_geometry<T: Record>(geometry: &geo::Geometry<f64>) -> Result<()> {
+    let invalid = |reason: String| Error::InvalidFeature {
+        collection: T::INFO.id,
+        reason,
+    };
+    if !T::INFO.geometry.admits(geometry) {
+        return Err(invalid(format!(
+            "geometry must be a {}",
+            T::INFO.geometry.geojson_name()
+        )));
+    }
+    use geo::CoordsIter;
+    if geometry
+        .coords_iter()
+        .any(|c| !(-180.0..=180.0).contains(&c.x) || !(-90.0..=90.0).contains(&c.y))
+    {
+        return Err(invalid(
+            "coordinates must be longitude −180..180 and latitude −90..90 (RFC 7946 order: lon, lat)".into(),
+        ));
+    }
+    Ok(())
+}
+
+impl<T: Record> Layer<T> {
+    /// Indexes `features` (bulk-loading the R-tree); sorts them by id.
+    /// Derived attributes are recomputed.
+    pub fn new(mut features: Vec<Feature<T>>) -> Self {
+        features.sort_unstable_by_key(|f| f.id);
+        for f in &mut features {
+            f.properties.derive();
+        }
+        let entries = features.iter().filter_map(Entry::of).collect();
+        Self {
+            features,
+            tree: RTree::bulk_load(entries),
+        }
+    }
+
+    /// Number of features.
+    pub fn len(&self) -> usize {
+        self.features.len()
+    }
+
+    /// Whether the layer has no feature.
+    pub fn is_empty(&self) -> bool {
+        self.features.is_empty()
+    }
+
+    /// All features, in id order.
+    pub fn features(&self) -> &[Feature<T>] {
+        &self.features
+    }
+
+    /// The feature with this id.
+    pub fn feature(&self, id: FeatureId) -> Option<&Feature<T>> {
+        self.position(id).ok().map(|i| &self.features[i])
+    }
+
+    fn position(&self, id: FeatureId) -> std::result::Result<usize, usize> {
+        self.features.binary_search_by_key(&id, |f| f.id)
+    }
+
+    /// The next free id.
+    pub fn next_id(&self) -> FeatureId {
+        self.features.last().map_or(1, |f| f.id + 1)
+    }
+
+    /// The bounding box of all features.
+    pub fn extent(&self) -> Option<Rect<f64>> {
+        let env = self.tree.root().envelope();
+        (self.tree.size() > 0).then(|| {
+            Rect::new(
+                Coord { x: env.lower()[0], y: env.lower()[1] },
+                Coord { x: env.upper()[0], y: env.upper()[1] },
+            )
+        })
+    }
+
+    /// Features whose geometry intersects `rect` (lon/lat), in no particular order.
+    pub fn locate_in_rect(&self, rect: Rect<f64>) -> impl Iterator<Item = &Feature<T>> + '_ {
+        let envelope = AABB::from_corners([rect.min().x, rect.min().y], [rect.max().x, rect.max().y]);
+        let exact = T::INFO.geometry != GeometryKind::Point;
+        self.tree
+            .locate_in_envelope_intersecting(envelope)
+            .filter_map(move |e| self.feature(e.id))
+            .filter(move |f| !exact || f.geometry.intersects(&rect))
+    }
+
+    /// Features within `radius_m` metres of `p`, with their distances, nearest first.
+    pub fn locate_within_distance(
+        &self,
+        p: Coord<f64>,
+        radius_m: f64,
+        filter: &Filter,
+    ) -> Vec<(&Feature<T>, f64)> {
+        let rect = geodesy::rect_around(p, radius_m);
+        let mut found: Vec<_> = self
+            .locate_in_rect_entries(rect)
+            .filter_map(|e| self.feature(e.id))
+            .filter(|f| filter.matches(&f.properties))
+            .map(|f| (f, geodesy::distance_to_geometry_m(p, &f.geometry)))
+            .filter(|(_, d)| *d <= radius_m)
+            .collect();
+        found.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.id.cmp(&b.0.id)));
+        found
+    }
+
+    fn locate_in_rect_entries(&self, rect: Rect<f64>) -> impl Iterator<Item = &Entry> + '_ {
+        let envelope = AABB::from_corners([rect.min().x, rect.min().y], [rect.max().x, rect.max().y]);
+        self.tree.locate_in_envelope_intersecting(envelope)
+    }
+
+    /// The `k` features nearest to `p` that pass `filter`, with their distances
+    /// in metres, nearest first (ties by id).
+    ///
+    /// A best-first walk of the R-tree, ordered by a lower bound of the
+    /// great-circle distance to each node's box, so that no closer feature is
+    /// ever pruned (degrees of longitude shrink with latitude: a plain planar
+    /// search in degrees would rank wrongly).
+    pub fn nearest(&self, p: Coord<f64>, k: usize, filter: &Filter) -> Vec<(&Feature<T>, f64)> {
+        let mut out = Vec::with_capacity(k);
+        if k == 0 {
+            return out;
+        }
+        let mut heap = BinaryHeap::new();
+        for child in self.tree.root().children() {
+            heap.push(Candidate::new(p, child));
+        }
+        while let Some(Candidate { distance, item, .. }) = heap.pop() {
+            match item {
+                Item::Node(RTreeNode::Parent(parent)) => {
+                    for child in parent.children() {
+                        heap.push(Candidate::new(p, child));
+                    }
+                }
+                Item::Node(RTreeNode::Leaf(entry)) => {
+                    let Some(feature) = self.feature(entry.id) else { continue };
+                    if !filter.matches(&feature.properties) {
+                        continue;
+                    }
+                    let exact = geodesy::distance_to_geometry_m(p, &feature.geometry);
+                    heap.push(Candidate { distance: exact, id: entry.id, item: Item::Exact(feature) });
+                }
+                Item::Exact(feature) => {
+                    out.push((feature, distance));
+                    if out.len() == k {
+                        break;
+                    }
+                }
+            }
+        }
+        out.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.id.cmp(&b.0.id)));
+        out
+    }
+
+    /// Adds a feature; its id must be new.
+    pub fn insert(&mut self, mut feature: Feature<T>) -> Result<()> {
+        feature.properties.derive();
+        match self.position(feature.id) {
+            Ok(_) => Err(Error::DuplicateFeature { collection: T::INFO.id, id: feature.id }),
+            Err(at) => {
+                if let Some(entry) = Entry::of(&feature) {
+                    self.tree.insert(entry);
+                }
+                self.features.insert(at, feature);
+                Ok(())
+            }
+        }
+    }
+
+    /// Replaces the feature with the same id, returning the old one.
+    pub fn replace(&mut self, mut feature: Feature<T>) -> Result<Feature<T>> {
+        feature.properties.derive();
+        let at = self.position(feature.id).map_err(|_| Error::UnknownFeature { collection: T::INFO.id, id: feature.id })?;
+        let old = std::mem::replace(&mut self.features[at], feature);
+        let new_entry = Entry::of(&self.features[at]);
+        let old_entry = Entry::of(&old);
+        if new_entry != old_entry {
+            if let Some(e) = old_entry {
+                self.tree.remove(&e);
+            }
+            if let Some(e) = new_entry {
+                self.tree.insert(e);
+            }
+        }
+        Ok(old)
+    }
+
+    /// Removes the feature with this id, returning it.
+    pub fn remove(&mut self, id: FeatureId) -> Result<Feature<T>> {
+        let at = self.position(id).map_err(|_| Error::UnknownFeature { collection: T::INFO.id, id })?;
+        let old = self.features.remove(at);
+        if let Some(e) = Entry::of(&old) {
+            self.tree.remove(&e);
+        }
+        Ok(old)
+    }
+}
+
+enum Item<'a, T> {
+    Node(&'a RTreeNode<Entry>),
+    Exact(&'a Feature<T>),
+}
+
+struct Candidate<'a, T> {
+    distance: f64,
+    id: FeatureId,
+    item: Item<'a, T>,
+}
+
+impl<'a, T> Candidate<'a, T> {
+    fn new(p: Coord<f64>, node: &'a RTreeNode<Entry>) -> Self {
+        let env = node.envelope();
+        let (min, max) = (env.lower(), env.upper());
+        let distance = geodesy::min_distance_to_rect_m(p, Coord { x: min[0], y: min[1] }, Coord { x: max[0], y: max[1] });
+        let id = match node {
+            RTreeNode::Leaf(e) => e.id,
+            RTreeNode::Parent(_) => 0,
+        };
+        Self { distance, id, item: Item::Node(node) }
+    }
+}
+
+impl<T> PartialEq for Candidate<'_, T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+impl<T> Eq for Candidate<'_, T> {}
+impl<T> PartialOrd for Candidate<'_, T> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl<T> Ord for Candidate<'_, T> {
+    /// Reversed, so that the max-heap pops the nearest first; ties by id.
+    fn cmp(&self, other: &Self) -> Ordering {
+        other.distance.total_cmp(&self.distance).then(other.id.cmp(&self.id))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::polygon;
+    use crate::model::{DisasterKind, DisasterZone, Severity, Shelter};
+    use rand::{Rng, SeedableRng};
+
+    fn shelter(id: FeatureId, x: f64, y: f64) -> Feature<Shelter> {
+        Feature {
+            id,
+            geometry: geo::Geometry::Point(geo::Point::new(x, y)),
+            properties: Shelter {
+                name: format!("避难场所{id}"),
+                kind: if id % 2 == 0 { "park".into() } else { "school".into() },
+                capacity: 1000,
+                occupancy: 0,
+                county_id: 1,
+                county: "小店区".into(),
+                city: "太原市".into(),
+            },
+        }
+    }
+
+    fn random_layer(n: u64, seed: u64) -> Layer<Shelter> {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+        Layer::new((1..=n).map(|id| shelter(id, rng.random_range(110.0..115.0), rng.random_range(34.5..41.0))).collect())
+    }
+
+    #[test]
+    fn nearest_agrees_with_brute_force_great_circle_ranking() {
+        let layer = random_layer(5_000, 1);
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(2);
+        let parks = Filter::parse(Shelter::FIELDS, [("kind", "park")]).unwrap();
+        for _ in 0..200 {
+            let p = Coord { x: rng.random_range(109.0..116.0), y: rng.random_range(34.0..42.0) };
+            for filter in [Filter::all(), parks.clone()] {
+                let got: Vec<_> = layer.nearest(p, 5, &filter).into_iter().map(|(f, d)| (f.id, d)).collect();
+                let mut all: Vec<_> = layer
+                    .features()
+                    .iter()
+                    .filter(|f| filter.matches(&f.properties))
+                    .map(|f| (f.id, geodesy::distance_to_geometry_m(p, &f.geometry)))
+                    .collect();
+                all.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+                all.truncate(5);
+                assert_eq!(got, all);
+            }
+        }
+    }
+
+    #[test]
+    fn within_distance_agrees_with_brute_force() {
+        let layer = random_layer(3_000, 3);
+        let p = Coord { x: 112.5, y: 37.8 };
+        let got: Vec<_> = layer.locate_within_distance(p, 50_000.0, &Filter::all()).into_iter().map(|(f, _)| f.id).collect();
+        let mut want: Vec<_> = layer
+            .features()
+            .iter()
+            .map(|f| (f.id, geodesy::distance_to_geometry_m(p, &f.geometry)))
+            .filter(|(_, d)| *d <= 50_000.0)
+            .collect();
+        want.sort_by(|a, b| a.1.total_cmp(&b.1));
+        assert!(!want.is_empty());
+        assert_eq!(got, want.into_iter().map(|(id, _)| id).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn polygons_rank_by_distance_to_their_edge_not_their_box() {
+        // An L-shaped zone whose box covers the query point, and a small square further off.
+        let l_shape = polygon![(x: 112.0, y: 37.0), (x: 113.0, y: 37.0), (x: 113.0, y: 37.1), (x: 112.1, y: 37.1), (x: 112.1, y: 38.0), (x: 112.0, y: 38.0), (x: 112.0, y: 37.0)];
+        let square = polygon![(x: 112.85, y: 37.85), (x: 112.9, y: 37.85), (x: 112.9, y: 37.9), (x: 112.85, y: 37.9), (x: 112.85, y: 37.85)];
+        let zone = |id, polygon: geo::Polygon<f64>| Feature {
+            id,
+            geometry: geo::Geometry::Polygon(polygon),
+            properties: DisasterZone { name: format!("z{id}"), kind: DisasterKind::Flood, subtype: None, severity: Severity::High, intensity: None, source: "test".into() },
+        };
+        let layer = Layer::new(vec![zone(1, l_shape), zone(2, square)]);
+        let nearest = layer.nearest(Coord { x: 112.8, y: 37.8 }, 1, &Filter::all());
+        assert_eq!(nearest[0].0.id, 2);
+    }
+
+    #[test]
+    fn edits_keep_the_index_in_step() {
+        let mut layer = random_layer(100, 4);
+        let here = Coord { x: 100.0, y: 10.0 };
+        layer.replace(shelter(50, here.x, here.y)).unwrap();
+        assert_eq!(layer.nearest(here, 1, &Filter::all())[0].0.id, 50);
+        layer.remove(50).unwrap();
+        assert_ne!(layer.nearest(here, 1, &Filter::all())[0].0.id, 50);
+        assert!(layer.feature(50).is_none());
+        layer.insert(shelter(101, here.x, here.y)).unwrap();
+        assert_eq!(layer.nearest(here, 1, &Filter::all())[0].0.id, 101);
+        assert!(matches!(layer.insert(shelter(101, 0.0, 0.0)), Err(Error::DuplicateFeature { .. })));
+        assert_eq!(layer.next_id(), 102);
+    }
+}

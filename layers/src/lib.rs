@@ -1,0 +1,25 @@
+#![doc = include_str!("../README.md")]
+#![warn(missing_docs)]
+
+pub mod catalog;
+pub mod collection;
+pub mod dataset;
+pub mod error;
+pub mod event;
+pub mod feature;
+pub mod filter;
+pub mod generate;
+pub mod geodesy;
+pub mod layer;
+pub mod model;
+pub mod record;
+pub mod store;
+
+pub use catalog::{Catalog, Dataset};
+pub use collection::{Collection, Page};
+pub use error::{Error, Result};
+pub use event::{Event, EventRecord};
+pub use feature::{Feature, FeatureId};
+pub use filter::Filter;
+pub use layer::Layer;
+pub use record::{Field, FieldType, GeometryKind, LayerInfo, Record, Value};

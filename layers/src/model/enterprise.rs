@@ -1,0 +1,91 @@
+//! Supervised enterprises (生产经营单位).
+
+use super::{Industry, RiskLevel, opt_int};
+use crate::record::{Field, FieldType, GeometryKind, LayerInfo, Record, Value};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+/// A supervised enterprise.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Enterprise {
+    /// Registered name.
+    pub name: String,
+    /// Unified social credit code (统一社会信用代码), 18 characters.
+    pub credit_code: String,
+    /// `counties` id.
+    pub county_id: u32,
+    /// County name.
+    pub county: String,
+    /// City (prefecture) name.
+    pub city: String,
+    /// Street address.
+    pub address: String,
+    /// Industry, one of the glossary's categories.
+    pub industry: Industry,
+    /// Safety risk level, red / orange / yellow / blue.
+    pub risk_level: RiskLevel,
+    /// Safety standardisation grade 1–3 (安全生产标准化), or none.
+    pub standardisation_grade: Option<u8>,
+    /// Number of employees.
+    pub employees: u32,
+    /// Supervising authority.
+    pub supervisor: String,
+    /// Date of the last enforcement inspection, if any.
+    pub last_inspection: Option<NaiveDate>,
+}
+
+pub(crate) fn date_value(date: Option<&NaiveDate>) -> Value<'static> {
+    date.map_or(Value::Null, |d| Value::Date(*d))
+}
+
+impl Record for Enterprise {
+    const INFO: LayerInfo = LayerInfo {
+        id: "enterprises",
+        title: "Enterprises 生产经营单位",
+        description: "Supervised enterprises with industry, risk level and supervisor. Generated, fictional.",
+        geometry: GeometryKind::Point,
+    };
+    const FIELDS: &'static [Field] = &[
+        Field::new("name", FieldType::Text, "registered name"),
+        Field::new("credit_code", FieldType::Text, "unified social credit code"),
+        Field::new("county_id", FieldType::Integer, "county id"),
+        Field::new("county", FieldType::Text, "county"),
+        Field::new("city", FieldType::Text, "city"),
+        Field::new("industry", FieldType::Enum(Industry::CODES), "industry"),
+        Field::new("risk_level", FieldType::Enum(RiskLevel::CODES), "safety risk level"),
+        Field::new("standardisation_grade", FieldType::Integer, "safety standardisation grade 1-3"),
+        Field::new("employees", FieldType::Integer, "employees"),
+        Field::new("supervisor", FieldType::Text, "supervising authority"),
+        Field::new("last_inspection", FieldType::Date, "last enforcement inspection"),
+    ];
+
+    fn value(&self, field: &str) -> Value<'_> {
+        match field {
+            "name" => Value::Text(&self.name),
+            "credit_code" => Value::Text(&self.credit_code),
+            "county_id" => Value::Integer(self.county_id.into()),
+            "county" => Value::Text(&self.county),
+            "city" => Value::Text(&self.city),
+            "industry" => Value::Text(self.industry.code()),
+            "risk_level" => Value::Text(self.risk_level.code()),
+            "standardisation_grade" => opt_int(self.standardisation_grade),
+            "employees" => Value::Integer(self.employees.into()),
+            "supervisor" => Value::Text(&self.supervisor),
+            "last_inspection" => date_value(self.last_inspection.as_ref()),
+            _ => Value::Null,
+        }
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        if let Some(grade) = self.standardisation_grade
+            && !(1..=3).contains(&grade)
+        {
+            return Err(format!("standardisation_grade is 1, 2, 3 or null, not {grade}"));
+        }
+        if self.credit_code.chars().count() != 18 {
+            return Err("credit_code has 18 characters".into());
+        }
+        Ok(())
+    }
+}

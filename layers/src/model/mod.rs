@@ -1,0 +1,121 @@
+//! The domain model: one attribute struct per layer, named as in the glossary
+//! (shared/REFERENCE.md), each a [`crate::record::Record`].
+
+mod codes;
+mod county;
+mod enterprise;
+mod gas;
+mod hazard;
+mod population;
+mod rescue;
+mod road;
+mod zone;
+
+pub use codes::{
+    DisasterKind, Industry, MonitorKind, PressureClass, RescueKind, RiskLevel, RoadClass, Severity,
+    StationKind, TeamStatus,
+};
+pub use county::County;
+pub use enterprise::Enterprise;
+pub use gas::{GasPipe, GasStation, GasValve};
+pub use hazard::{
+    HazardLevel, HazardSource, MonitoredQuantity, Person, ResponsiblePersons, Substance,
+    SubstanceOnSite, exposure_correction, grade,
+};
+pub use population::PopulationCell;
+pub use rescue::{RescueTeam, Shelter, StockItem, Warehouse};
+pub use road::Road;
+pub use zone::DisasterZone;
+
+/// Declares a code enum: serde uses the code, and the enum knows its codes and
+/// its Chinese label for the map's legend.
+macro_rules! code_enum {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $code:literal / $zh:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+        pub enum $name {
+            $($(#[$vmeta])* #[serde(rename = $code)] $variant),+
+        }
+
+        impl $name {
+            /// Every code, in order.
+            pub const CODES: &'static [&'static str] = &[$($code),+];
+            /// Every variant, in order.
+            pub const ALL: &'static [Self] = &[$(Self::$variant),+];
+
+            /// The code used in the API, the data and filters.
+            pub fn code(self) -> &'static str {
+                match self { $(Self::$variant => $code),+ }
+            }
+
+            /// The Chinese term, for labels.
+            pub fn label_zh(self) -> &'static str {
+                match self { $(Self::$variant => $zh),+ }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.code())
+            }
+        }
+    };
+}
+pub(crate) use code_enum;
+
+/// Reads an optional field as a [`crate::record::Value`].
+pub(crate) fn opt_int<T: Into<i64> + Copy>(v: Option<T>) -> crate::record::Value<'static> {
+    v.map_or(crate::record::Value::Null, |v| crate::record::Value::Integer(v.into()))
+}
+
+#[cfg(test)]
+mod tests {
+    //! Every record's FIELDS agree with its JSON form: a filter can never ask
+    //! for a field the API does not show, or read a different value.
+    use crate::record::{FieldType, Record, Value};
+
+    fn check<T: Record>(sample: &T) {
+        let json = serde_json::to_value(sample).unwrap();
+        let object = json.as_object().unwrap();
+        for field in T::FIELDS {
+            let shown = object.get(field.name).unwrap_or_else(|| {
+                panic!("{}.{} is in FIELDS but not in the JSON", T::INFO.id, field.name)
+            });
+            let value = sample.value(field.name);
+            let agrees = match (value, shown) {
+                (Value::Null, serde_json::Value::Null) => true,
+                (Value::Text(t), serde_json::Value::String(s)) => t == s,
+                (Value::Integer(i), serde_json::Value::Number(n)) => n.as_i64() == Some(i),
+                (Value::Real(r), serde_json::Value::Number(n)) => n.as_f64() == Some(r),
+                (Value::Boolean(b), serde_json::Value::Bool(c)) => b == *c,
+                (Value::Date(d), serde_json::Value::String(s)) => d.to_string() == *s,
+                (Value::List(l), serde_json::Value::Array(a)) => {
+                    l.iter().map(|s| serde_json::Value::String(s.clone())).collect::<Vec<_>>() == *a
+                }
+                _ => false,
+            };
+            assert!(agrees, "{}.{}: value() {value:?} but JSON {shown}", T::INFO.id, field.name);
+            if let (FieldType::Enum(codes), Value::Text(t)) = (field.ty, value) {
+                assert!(codes.contains(&t), "{}.{} = {t} not in its codes", T::INFO.id, field.name);
+            }
+        }
+        assert_eq!(sample.value("no_such_field"), Value::Null);
+    }
+
+    #[test]
+    fn every_layers_fields_agree_with_its_json() {
+        let data = crate::generate::tests::small_dataset();
+        check(&data.counties[0].properties);
+        check(&data.enterprises[0].properties);
+        check(&data.hazard_sources[0].properties);
+        check(&data.gas_pipes[0].properties);
+        check(&data.gas_valves[0].properties);
+        check(&data.gas_stations[0].properties);
+        check(&data.disaster_zones[0].properties);
+        check(&data.rescue_teams[0].properties);
+        check(&data.warehouses[0].properties);
+        check(&data.shelters[0].properties);
+        check(&data.roads[0].properties);
+        check(&data.population[0].properties);
+    }
+}

@@ -1,0 +1,309 @@
+//! The append-only journal: one framed record per event, fsync'd before the
+//! change is acknowledged.
+//!
+//! Frame: payload length (u32, little-endian), CRC-32 of the payload (u32,
+//! little-endian), payload (JSON). The first record is a header naming the
+//! dataset the events apply to.
+//!
+//! On open, a last record that runs past the end of the file or fails its
+//! checksum is a *torn tail*: the write was cut off (power loss, kill -9)
+//! before its fsync returned, so it was never acknowledged. It is set aside in
+//! a `.torn` file, reported, and the journal is truncated to its last whole
+//! record; it is never applied. A bad record *followed by more data* is
+//! corruption, not a torn write, and opening fails.
+
+use crate::error::{Error, Result};
+use crate::event::EventRecord;
+use serde::{Deserialize, Serialize};
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+const FRAME_HEADER: usize = 8;
+/// Largest record accepted: a frame claiming more is damage, not data.
+pub const MAX_RECORD_BYTES: usize = 64 << 20;
+
+/// What the journal's events apply to: a dataset by seed, scale and generator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DatasetIdentity {
+    /// Generator seed.
+    pub seed: u64,
+    /// Scale.
+    pub scale: u32,
+    /// Generator version.
+    pub generator_version: u32,
+}
+
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
+struct Header {
+    journal: String,
+    version: u32,
+    dataset: DatasetIdentity,
+}
+
+/// A torn last record found on open.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TornTail {
+    /// Where the torn record began.
+    pub offset: u64,
+    /// How many bytes it had.
+    pub bytes: u64,
+    /// Where those bytes were saved.
+    pub saved_to: PathBuf,
+}
+
+/// An open journal, positioned at its end.
+#[derive(Debug)]
+pub struct Journal {
+    file: File,
+    path: PathBuf,
+    next_seq: u64,
+}
+
+/// What opening a journal found.
+#[derive(Debug)]
+pub struct Opened {
+    /// The journal, ready to append.
+    pub journal: Journal,
+    /// Every whole record, in order.
+    pub records: Vec<EventRecord>,
+    /// A torn last record, set aside.
+    pub torn: Option<TornTail>,
+}
+
+fn frame(payload: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(FRAME_HEADER + payload.len());
+    out.extend_from_slice(&(payload.len() as u32).to_le_bytes());
+    out.extend_from_slice(&crc32fast::hash(payload).to_le_bytes());
+    out.extend_from_slice(payload);
+    out
+}
+
+enum Next<'a> {
+    Record(&'a [u8], usize),
+    End,
+    Torn,
+    Corrupt(String),
+}
+
+fn next_frame(bytes: &[u8], at: usize) -> Next<'_> {
+    let rest = &bytes[at..];
+    if rest.is_empty() {
+        return Next::End;
+    }
+    if rest.len() < FRAME_HEADER {
+        return Next::Torn;
+    }
+    let len = u32::from_le_bytes([rest[0], rest[1], rest[2], rest[3]]) as usize;
+    let crc = u32::from_le_bytes([rest[4], rest[5], rest[6], rest[7]]);
+    let end = FRAME_HEADER.saturating_add(len);
+    if len > MAX_RECORD_BYTES || end > rest.len() {
+        // Runs past the end of the file: the last write was cut off.
+        return Next::Torn;
+    }
+    let payload = &rest[FRAME_HEADER..end];
+    if crc32fast::hash(payload) != crc {
+        return if end == rest.len() { Next::Torn } else { Next::Corrupt("checksum mismatch".into()) };
+    }
+    Next::Record(payload, at + end)
+}
+
+impl Journal {
+    /// Opens (or creates) the journal at `path` for `dataset`, reading every record.
+    pub fn open(path: &Path, dataset: DatasetIdentity) -> Result<Opened> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(Error::io("create", dir))?;
+        }
+        let mut file = OpenOptions::new().read(true).append(true).create(true).open(path).map_err(Error::io("open", path))?;
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes).map_err(Error::io("read", path))?;
+        let corrupt = |offset: usize, reason: String| Error::CorruptJournal { path: path.into(), offset: offset as u64, reason };
+
+        let mut records = Vec::new();
+        let mut at = 0;
+        let mut torn = None;
+        let mut header_seen = false;
+        loop {
+            match next_frame(&bytes, at) {
+                Next::End => break,
+                Next::Corrupt(reason) => return Err(corrupt(at, reason)),
+                Next::Torn => {
+                    torn = Some(at);
+                    break;
+                }
+                Next::Record(payload, next) => {
+                    if !header_seen {
+                        let header: Header = serde_json::from_slice(payload).map_err(|e| corrupt(at, format!("bad header: {e}")))?;
+                        if header.dataset != dataset {
+                            return Err(corrupt(at, format!(
+                                "journal is for dataset {:?}, not {:?}: start with the dataset it was written for, or another --state-dir",
+                                header.dataset, dataset
+                            )));
+                        }
+                        header_seen = true;
+                    } else {
+                        let record: EventRecord = serde_json::from_slice(payload).map_err(|e| corrupt(at, format!("bad record: {e}")))?;
+                        let want = records.len() as u64 + 1;
+                        if record.seq != want {
+                            return Err(corrupt(at, format!("record {} where {want} was due", record.seq)));
+                        }
+                        records.push(record);
+                    }
+                    at = next;
+                }
+            }
+        }
+
+        let torn = match torn {
+            None => None,
+            Some(offset) => {
+                let saved_to = path.with_extension(format!("torn-{offset}"));
+                std::fs::write(&saved_to, &bytes[offset..]).map_err(Error::io("save torn tail to", &saved_to))?;
+                file.set_len(offset as u64).map_err(Error::io("truncate", path))?;
+                file.sync_all().map_err(Error::io("sync", path))?;
+                Some(TornTail { offset: offset as u64, bytes: (bytes.len() - offset) as u64, saved_to })
+            }
+        };
+        file.seek(SeekFrom::End(0)).map_err(Error::io("seek", path))?;
+        let mut journal = Journal { file, path: path.into(), next_seq: records.len() as u64 + 1 };
+        if !header_seen {
+            let header = Header { journal: "lookout".into(), version: 1, dataset };
+            let payload = serde_json::to_vec(&header).map_err(|e| corrupt(0, e.to_string()))?;
+            journal.write_synced(&payload)?;
+        }
+        Ok(Opened { journal, records, torn })
+    }
+
+    /// The sequence number the next record must carry.
+    pub fn next_seq(&self) -> u64 {
+        self.next_seq
+    }
+
+    /// Appends a record and waits until it is on disk.
+    pub fn append(&mut self, record: &EventRecord) -> Result<()> {
+        if record.seq != self.next_seq {
+            return Err(Error::CorruptJournal {
+                path: self.path.clone(),
+                offset: 0,
+                reason: format!("appending record {} where {} is due", record.seq, self.next_seq),
+            });
+        }
+        let payload = serde_json::to_vec(record).map_err(|e| Error::BadData { path: self.path.clone(), reason: e.to_string() })?;
+        self.write_synced(&payload)?;
+        self.next_seq += 1;
+        Ok(())
+    }
+
+    fn write_synced(&mut self, payload: &[u8]) -> Result<()> {
+        let framed = frame(payload);
+        let before = self.file.metadata().map_err(Error::io("stat", &self.path))?.len();
+        let written = self.file.write_all(&framed).and_then(|()| self.file.sync_data());
+        if let Err(e) = written {
+            // Leave no partial record behind for the next append to bury.
+            let _ = self.file.set_len(before);
+            return Err(Error::io("append to", &self.path)(e));
+        }
+        Ok(())
+    }
+
+    /// The journal's file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::Event;
+
+    const DATASET: DatasetIdentity = DatasetIdentity { seed: 1, scale: 1, generator_version: 1 };
+
+    fn record(seq: u64) -> EventRecord {
+        EventRecord {
+            seq,
+            at: chrono::Utc::now(),
+            actor: "duty-officer".into(),
+            event: Event::FeatureDeleted { collection: "shelters".into(), id: seq },
+        }
+    }
+
+    fn write_three(path: &Path) {
+        let mut j = Journal::open(path, DATASET).unwrap().journal;
+        for seq in 1..=3 {
+            j.append(&record(seq)).unwrap();
+        }
+    }
+
+    #[test]
+    fn records_survive_reopening_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.lkj");
+        write_three(&path);
+        let opened = Journal::open(&path, DATASET).unwrap();
+        assert_eq!(opened.records.iter().map(|r| r.seq).collect::<Vec<_>>(), [1, 2, 3]);
+        assert_eq!(opened.journal.next_seq(), 4);
+        assert!(opened.torn.is_none());
+    }
+
+    #[test]
+    fn a_torn_last_record_is_set_aside_and_reported_never_applied() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.lkj");
+        write_three(&path);
+        let full = std::fs::metadata(&path).unwrap().len();
+        // Cut the last record in half, as a crash mid-write would.
+        let f = OpenOptions::new().write(true).open(&path).unwrap();
+        f.set_len(full - 20).unwrap();
+        let opened = Journal::open(&path, DATASET).unwrap();
+        assert_eq!(opened.records.len(), 2);
+        let torn = opened.torn.expect("torn tail reported");
+        assert!(torn.saved_to.exists());
+        assert_eq!(std::fs::metadata(&torn.saved_to).unwrap().len(), torn.bytes);
+        // The journal goes on from the last whole record.
+        let mut j = opened.journal;
+        j.append(&record(3)).unwrap();
+        let reopened = Journal::open(&path, DATASET).unwrap();
+        assert_eq!(reopened.records.len(), 3);
+        assert!(reopened.torn.is_none());
+    }
+
+    #[test]
+    fn a_flipped_byte_in_the_last_record_is_a_torn_tail() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.lkj");
+        write_three(&path);
+        let mut bytes = std::fs::read(&path).unwrap();
+        let n = bytes.len();
+        bytes[n - 3] ^= 0xFF;
+        std::fs::write(&path, bytes).unwrap();
+        let opened = Journal::open(&path, DATASET).unwrap();
+        assert_eq!(opened.records.len(), 2);
+        assert!(opened.torn.is_some());
+    }
+
+    #[test]
+    fn damage_before_the_last_record_refuses_to_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.lkj");
+        write_three(&path);
+        let mut bytes = std::fs::read(&path).unwrap();
+        // The first event record starts after the header frame.
+        let header_len = u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]) as usize + FRAME_HEADER;
+        bytes[header_len + FRAME_HEADER + 5] ^= 0xFF;
+        std::fs::write(&path, &bytes).unwrap();
+        let err = Journal::open(&path, DATASET).unwrap_err();
+        assert!(matches!(err, Error::CorruptJournal { .. }), "{err}");
+        // Nothing was truncated.
+        assert_eq!(std::fs::read(&path).unwrap(), bytes);
+    }
+
+    #[test]
+    fn a_journal_for_another_dataset_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.lkj");
+        write_three(&path);
+        let other = DatasetIdentity { scale: 100, ..DATASET };
+        assert!(matches!(Journal::open(&path, other), Err(Error::CorruptJournal { .. })));
+    }
+}
