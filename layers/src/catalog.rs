@@ -10,7 +10,9 @@ use crate::layer::Layer;
 #[allow(unused_imports, reason = "the layer list names every record type")]
 use crate::model::*;
 use crate::record::{LayerInfo, Record};
-use parking_lot::{MappedRwLockReadGuard, MappedRwLockWriteGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use parking_lot::{
+    MappedRwLockReadGuard, MappedRwLockWriteGuard, RwLock, RwLockReadGuard, RwLockWriteGuard,
+};
 
 /// Calls `$m!` with every layer as `field: RecordType`, in map order (bottom to top).
 #[macro_export]
@@ -115,7 +117,20 @@ mod tests {
         let ids: Vec<_> = Catalog::ids().collect();
         assert_eq!(
             ids,
-            ["counties", "population", "disaster_zones", "roads", "gas_pipes", "gas_valves", "gas_stations", "enterprises", "hazard_sources", "rescue_teams", "warehouses", "shelters"]
+            [
+                "counties",
+                "population",
+                "disaster_zones",
+                "roads",
+                "gas_pipes",
+                "gas_valves",
+                "gas_stations",
+                "enterprises",
+                "hazard_sources",
+                "rescue_teams",
+                "warehouses",
+                "shelters"
+            ]
         );
         let catalog = Catalog::new(Dataset::default());
         for id in ids {

@@ -84,11 +84,20 @@ impl<T: Record> Collection for Layer<T> {
     fn query(&self, bbox: Option<Rect<f64>>, filter: &Filter, offset: usize, limit: usize) -> Page {
         match bbox {
             None if filter.is_empty() => Page {
-                ids: self.features().iter().skip(offset).take(limit).map(|f| f.id).collect(),
+                ids: self
+                    .features()
+                    .iter()
+                    .skip(offset)
+                    .take(limit)
+                    .map(|f| f.id)
+                    .collect(),
                 matched: self.len(),
             },
             None => page(
-                self.features().iter().filter(|f| filter.matches(&f.properties)).map(|f| f.id),
+                self.features()
+                    .iter()
+                    .filter(|f| filter.matches(&f.properties))
+                    .map(|f| f.id),
                 offset,
                 limit,
             ),
@@ -113,7 +122,10 @@ impl<T: Record> Collection for Layer<T> {
     }
 
     fn nearest(&self, p: Coord<f64>, k: usize, filter: &Filter) -> Vec<(FeatureId, f64)> {
-        Layer::nearest(self, p, k, filter).into_iter().map(|(f, d)| (f.id, d)).collect()
+        Layer::nearest(self, p, k, filter)
+            .into_iter()
+            .map(|(f, d)| (f.id, d))
+            .collect()
     }
 
     fn prepare(&self, event: &Event) -> Result<Prepared> {
@@ -127,7 +139,11 @@ impl<T: Record> Collection for Layer<T> {
                 if self.feature(id).is_some() {
                     return Err(Error::DuplicateFeature { collection, id });
                 }
-                let feature = checked(Feature { id, geometry: incoming.geometry, properties: incoming.properties })?;
+                let feature = checked(Feature {
+                    id,
+                    geometry: incoming.geometry,
+                    properties: incoming.properties,
+                })?;
                 let recorded = Event::FeatureCreated {
                     collection: collection.into(),
                     feature: to_json(&feature),
@@ -135,44 +151,86 @@ impl<T: Record> Collection for Layer<T> {
                 (id, Change::Insert(feature), recorded)
             }
             Event::FeatureReplaced { id, feature, .. } => {
-                self.feature(*id).ok_or(Error::UnknownFeature { collection, id: *id })?;
+                self.feature(*id).ok_or(Error::UnknownFeature {
+                    collection,
+                    id: *id,
+                })?;
                 let incoming: IncomingFeature<T> =
                     serde_json::from_value(feature.clone()).map_err(|e| invalid(e.to_string()))?;
                 if incoming.id.is_some_and(|given| given != *id) {
-                    return Err(invalid(format!("the body's id differs from the URL's id {id}")));
+                    return Err(invalid(format!(
+                        "the body's id differs from the URL's id {id}"
+                    )));
                 }
-                let feature = checked(Feature { id: *id, geometry: incoming.geometry, properties: incoming.properties })?;
-                let recorded = Event::FeatureReplaced { collection: collection.into(), id: *id, feature: to_json(&feature) };
+                let feature = checked(Feature {
+                    id: *id,
+                    geometry: incoming.geometry,
+                    properties: incoming.properties,
+                })?;
+                let recorded = Event::FeatureReplaced {
+                    collection: collection.into(),
+                    id: *id,
+                    feature: to_json(&feature),
+                };
                 (*id, Change::Replace(feature), recorded)
             }
-            Event::FeatureUpdated { id, properties, geometry, .. } => {
-                let current = self.feature(*id).ok_or(Error::UnknownFeature { collection, id: *id })?;
-                let mut merged = serde_json::to_value(&current.properties).map_err(|e| invalid(e.to_string()))?;
+            Event::FeatureUpdated {
+                id,
+                properties,
+                geometry,
+                ..
+            } => {
+                let current = self.feature(*id).ok_or(Error::UnknownFeature {
+                    collection,
+                    id: *id,
+                })?;
+                let mut merged = serde_json::to_value(&current.properties)
+                    .map_err(|e| invalid(e.to_string()))?;
                 merge_patch(&mut merged, properties);
-                let properties: T = serde_json::from_value(merged).map_err(|e| invalid(e.to_string()))?;
+                let properties: T =
+                    serde_json::from_value(merged).map_err(|e| invalid(e.to_string()))?;
                 let geometry = match geometry {
-                    Some(g) => serde_json::from_value::<ParsedGeometry>(g.clone()).map_err(|e| invalid(e.to_string()))?.0,
+                    Some(g) => {
+                        serde_json::from_value::<ParsedGeometry>(g.clone())
+                            .map_err(|e| invalid(e.to_string()))?
+                            .0
+                    }
                     None => current.geometry.clone(),
                 };
-                let feature = checked(Feature { id: *id, geometry, properties })?;
+                let feature = checked(Feature {
+                    id: *id,
+                    geometry,
+                    properties,
+                })?;
                 (*id, Change::Replace(feature), event.clone())
             }
             Event::FeatureDeleted { id, .. } => {
-                self.feature(*id).ok_or(Error::UnknownFeature { collection, id: *id })?;
+                self.feature(*id).ok_or(Error::UnknownFeature {
+                    collection,
+                    id: *id,
+                })?;
                 (*id, Change::Remove(*id), event.clone())
             }
         };
         if recorded.collection() != collection {
             return Err(Error::UnknownCollection(recorded.collection().into()));
         }
-        Ok(Prepared { event: recorded, id, change: Box::new(change) })
+        Ok(Prepared {
+            event: recorded,
+            id,
+            change: Box::new(change),
+        })
     }
 
     fn commit(&mut self, prepared: Prepared) -> Result<()> {
-        let change = prepared.change.downcast::<Change<T>>().map_err(|_| Error::InvalidFeature {
-            collection: T::INFO.id,
-            reason: "change prepared for another collection".into(),
-        })?;
+        let change =
+            prepared
+                .change
+                .downcast::<Change<T>>()
+                .map_err(|_| Error::InvalidFeature {
+                    collection: T::INFO.id,
+                    reason: "change prepared for another collection".into(),
+                })?;
         match *change {
             Change::Insert(f) => self.insert(f),
             Change::Replace(f) => self.replace(f).map(drop),
@@ -197,7 +255,10 @@ fn checked<T: Record>(mut feature: Feature<T>) -> Result<Feature<T>> {
     feature
         .properties
         .validate()
-        .map_err(|reason| Error::InvalidFeature { collection: T::INFO.id, reason })?;
+        .map_err(|reason| Error::InvalidFeature {
+            collection: T::INFO.id,
+            reason,
+        })?;
     Ok(feature)
 }
 
@@ -219,7 +280,9 @@ fn page(matching: impl Iterator<Item = FeatureId>, offset: usize, limit: usize) 
 
 /// JSON merge patch (RFC 7396).
 fn merge_patch(target: &mut serde_json::Value, patch: &serde_json::Map<String, serde_json::Value>) {
-    let Some(object) = target.as_object_mut() else { return };
+    let Some(object) = target.as_object_mut() else {
+        return;
+    };
     for (key, value) in patch {
         match value {
             serde_json::Value::Null => {

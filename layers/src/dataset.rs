@@ -4,9 +4,9 @@
 use crate::catalog::Dataset;
 use crate::error::{Error, Result};
 use crate::feature::Feature;
-use crate::record::Record;
 #[allow(unused_imports, reason = "the layer list names every record type")]
 use crate::model::*;
+use crate::record::Record;
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -33,7 +33,9 @@ pub const FICTION_NOTICE: &str = "Enterprises, major hazard sources, gas network
 
 /// The folder of a generated dataset under `data_dir`.
 pub fn generated_dir(data_dir: &Path, seed: u64, scale: u32) -> PathBuf {
-    data_dir.join("generated").join(format!("seed-{seed}-scale-{scale}"))
+    data_dir
+        .join("generated")
+        .join(format!("seed-{seed}-scale-{scale}"))
 }
 
 #[derive(Serialize)]
@@ -54,8 +56,15 @@ fn write_layer<T: Record>(dir: &Path, features: &[Feature<T>]) -> Result<()> {
     let path = dir.join(format!("{}.geojson", T::INFO.id));
     let file = std::fs::File::create(&path).map_err(Error::io("create", &path))?;
     let mut out = BufWriter::with_capacity(1 << 20, file);
-    let doc = CollectionOut { kind: "FeatureCollection", name: T::INFO.id, features };
-    serde_json::to_writer(&mut out, &doc).map_err(|e| Error::BadData { path: path.clone(), reason: e.to_string() })?;
+    let doc = CollectionOut {
+        kind: "FeatureCollection",
+        name: T::INFO.id,
+        features,
+    };
+    serde_json::to_writer(&mut out, &doc).map_err(|e| Error::BadData {
+        path: path.clone(),
+        reason: e.to_string(),
+    })?;
     out.flush().map_err(Error::io("write", &path))
 }
 
@@ -63,8 +72,10 @@ fn write_layer<T: Record>(dir: &Path, features: &[Feature<T>]) -> Result<()> {
 pub fn read_layer<T: Record + DeserializeOwned>(dir: &Path) -> Result<Vec<Feature<T>>> {
     let path = dir.join(format!("{}.geojson", T::INFO.id));
     let bytes = std::fs::read(&path).map_err(Error::io("read", &path))?;
-    let doc: CollectionIn<T> =
-        serde_json::from_slice(&bytes).map_err(|e| Error::BadData { path: path.clone(), reason: e.to_string() })?;
+    let doc: CollectionIn<T> = serde_json::from_slice(&bytes).map_err(|e| Error::BadData {
+        path: path.clone(),
+        reason: e.to_string(),
+    })?;
     Ok(doc.features)
 }
 
@@ -123,5 +134,8 @@ crate::with_layers!(define_io);
 pub fn read_metadata(dir: &Path) -> Result<Metadata> {
     let path = dir.join("metadata.json");
     let bytes = std::fs::read(&path).map_err(Error::io("read", &path))?;
-    serde_json::from_slice(&bytes).map_err(|e| Error::BadData { path, reason: e.to_string() })
+    serde_json::from_slice(&bytes).map_err(|e| Error::BadData {
+        path,
+        reason: e.to_string(),
+    })
 }

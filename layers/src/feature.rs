@@ -398,7 +398,9 @@ mod tests {
             let feature = Feature {
                 id: 7,
                 geometry,
-                properties: Props { name: "太原".into() },
+                properties: Props {
+                    name: "太原".into(),
+                },
             };
             let text = serde_json::to_string(&feature).unwrap();
             let back: Feature<Props> = serde_json::from_str(&text).unwrap();
@@ -417,13 +419,27 @@ mod tests {
     fn malformed_geometry_is_rejected_with_a_reason() {
         for (geometry, why) in [
             (json!({"type": "Point", "coordinates": [1]}), "two numbers"),
-            (json!({"type": "Point", "coordinates": [[1, 2]]}), "position"),
-            (json!({"type": "LineString", "coordinates": [[1, 2]]}), "two positions"),
-            (json!({"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [0, 1]]]}), "closed"),
-            (json!({"type": "Blob", "coordinates": [1, 2]}), "unsupported"),
+            (
+                json!({"type": "Point", "coordinates": [[1, 2]]}),
+                "position",
+            ),
+            (
+                json!({"type": "LineString", "coordinates": [[1, 2]]}),
+                "two positions",
+            ),
+            (
+                json!({"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [0, 1]]]}),
+                "closed",
+            ),
+            (
+                json!({"type": "Blob", "coordinates": [1, 2]}),
+                "unsupported",
+            ),
         ] {
             let text = json!({"type": "Feature", "id": 1, "geometry": geometry, "properties": {"name": "x"}});
-            let err = serde_json::from_value::<Feature<Props>>(text).unwrap_err().to_string();
+            let err = serde_json::from_value::<Feature<Props>>(text)
+                .unwrap_err()
+                .to_string();
             assert!(err.contains(why), "{err} should mention {why}");
         }
     }

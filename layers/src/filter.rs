@@ -61,7 +61,9 @@ impl Filter {
                 ))
             })?;
             if clauses.len() == MAX_CLAUSES {
-                return Err(Error::BadFilter(format!("at most {MAX_CLAUSES} property filters")));
+                return Err(Error::BadFilter(format!(
+                    "at most {MAX_CLAUSES} property filters"
+                )));
             }
             let values: Vec<&str> = raw.split(',').collect();
             if values.len() > MAX_VALUES {
@@ -160,7 +162,11 @@ mod tests {
 
     #[test]
     fn clauses_and_together_and_commas_or() {
-        let f = Filter::parse(Enterprise::FIELDS, [("industry", "coal_mine"), ("risk_level", "red,orange")]).unwrap();
+        let f = Filter::parse(
+            Enterprise::FIELDS,
+            [("industry", "coal_mine"), ("risk_level", "red,orange")],
+        )
+        .unwrap();
         assert!(f.matches(&enterprise(Industry::CoalMine, RiskLevel::Major)));
         assert!(f.matches(&enterprise(Industry::CoalMine, RiskLevel::High)));
         assert!(!f.matches(&enterprise(Industry::CoalMine, RiskLevel::Low)));
@@ -170,8 +176,19 @@ mod tests {
     #[test]
     fn typed_fields_parse_their_values() {
         let e = enterprise(Industry::CoalMine, RiskLevel::Major);
-        for (k, v, m) in [("employees", "300", true), ("standardisation_grade", "2", true), ("last_inspection", "2026-05-01", true), ("last_inspection", "2026-05-02", false)] {
-            assert_eq!(Filter::parse(Enterprise::FIELDS, [(k, v)]).unwrap().matches(&e), m, "{k}={v}");
+        for (k, v, m) in [
+            ("employees", "300", true),
+            ("standardisation_grade", "2", true),
+            ("last_inspection", "2026-05-01", true),
+            ("last_inspection", "2026-05-02", false),
+        ] {
+            assert_eq!(
+                Filter::parse(Enterprise::FIELDS, [(k, v)])
+                    .unwrap()
+                    .matches(&e),
+                m,
+                "{k}={v}"
+            );
         }
     }
 
@@ -183,7 +200,9 @@ mod tests {
             ("employees", "many", "whole number"),
             ("last_inspection", "yesterday", "YYYY-MM-DD"),
         ] {
-            let err = Filter::parse(Enterprise::FIELDS, [(k, v)]).unwrap_err().to_string();
+            let err = Filter::parse(Enterprise::FIELDS, [(k, v)])
+                .unwrap_err()
+                .to_string();
             assert!(err.contains(why), "{err}");
         }
     }

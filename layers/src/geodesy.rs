@@ -57,7 +57,12 @@ pub fn min_distance_to_rect_m(p: Coord<f64>, min: Coord<f64>, max: Coord<f64>) -
     if dlat == 0.0 && dlon == 0.0 {
         return 0.0;
     }
-    let cos_rect = min.y.to_radians().cos().min(max.y.to_radians().cos()).max(0.0);
+    let cos_rect = min
+        .y
+        .to_radians()
+        .cos()
+        .min(max.y.to_radians().cos())
+        .max(0.0);
     let h = hav(dlat.to_radians()) + p.y.to_radians().cos() * cos_rect * hav(dlon.to_radians());
     EARTH_RADIUS_M * central_angle_from_hav(h)
 }
@@ -91,7 +96,13 @@ pub fn distance_to_geometry_m(p: Coord<f64>, geometry: &Geometry<f64>) -> f64 {
     let query = Point::new(p.x * k, p.y);
     match scaled.closest_point(&query) {
         Closest::Intersection(_) => 0.0,
-        Closest::SinglePoint(q) => distance_m(p, Coord { x: q.x() / k, y: q.y() }),
+        Closest::SinglePoint(q) => distance_m(
+            p,
+            Coord {
+                x: q.x() / k,
+                y: q.y(),
+            },
+        ),
         Closest::Indeterminate => f64::INFINITY,
     }
 }
@@ -104,14 +115,20 @@ fn scale_x(geometry: &Geometry<f64>, k: f64) -> Geometry<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use geo::polygon;
     use approx::assert_relative_eq;
+    use geo::polygon;
     use rand::{Rng, SeedableRng};
 
     #[test]
     fn taiyuan_to_datong_is_about_260_km() {
-        let taiyuan = Coord { x: 112.549, y: 37.857 };
-        let datong = Coord { x: 113.300, y: 40.077 };
+        let taiyuan = Coord {
+            x: 112.549,
+            y: 37.857,
+        };
+        let datong = Coord {
+            x: 113.300,
+            y: 40.077,
+        };
         assert_relative_eq!(distance_m(taiyuan, datong), 255_000.0, max_relative = 0.02);
     }
 
@@ -119,12 +136,24 @@ mod tests {
     fn rect_lower_bound_never_exceeds_the_distance_to_any_point_inside() {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
         for _ in 0..20_000 {
-            let p = Coord { x: rng.random_range(100.0..125.0), y: rng.random_range(20.0..50.0) };
-            let a = Coord { x: rng.random_range(100.0..125.0), y: rng.random_range(20.0..50.0) };
-            let b = Coord { x: a.x + rng.random_range(0.0..3.0), y: a.y + rng.random_range(0.0..3.0) };
+            let p = Coord {
+                x: rng.random_range(100.0..125.0),
+                y: rng.random_range(20.0..50.0),
+            };
+            let a = Coord {
+                x: rng.random_range(100.0..125.0),
+                y: rng.random_range(20.0..50.0),
+            };
+            let b = Coord {
+                x: a.x + rng.random_range(0.0..3.0),
+                y: a.y + rng.random_range(0.0..3.0),
+            };
             let bound = min_distance_to_rect_m(p, a, b);
             for _ in 0..8 {
-                let q = Coord { x: rng.random_range(a.x..=b.x), y: rng.random_range(a.y..=b.y) };
+                let q = Coord {
+                    x: rng.random_range(a.x..=b.x),
+                    y: rng.random_range(a.y..=b.y),
+                };
                 assert!(bound <= distance_m(p, q) + 1e-6, "{p:?} {a:?} {b:?} {q:?}");
             }
         }
@@ -142,16 +171,27 @@ mod tests {
                 y: p.y + t.cos() * (4_999.0 / EARTH_RADIUS_M).to_degrees(),
             };
             if distance_m(p, q) <= 5_000.0 {
-                assert!(r.min().x <= q.x && q.x <= r.max().x && r.min().y <= q.y && q.y <= r.max().y);
+                assert!(
+                    r.min().x <= q.x && q.x <= r.max().x && r.min().y <= q.y && q.y <= r.max().y
+                );
             }
         }
     }
 
     #[test]
     fn distance_to_polygon_is_zero_inside_and_positive_outside() {
-        let square = Geometry::Polygon(polygon![(x: 112.0, y: 37.0), (x: 113.0, y: 37.0), (x: 113.0, y: 38.0), (x: 112.0, y: 38.0), (x: 112.0, y: 37.0)]);
-        assert_eq!(distance_to_geometry_m(Coord { x: 112.5, y: 37.5 }, &square), 0.0);
+        let square = Geometry::Polygon(
+            polygon![(x: 112.0, y: 37.0), (x: 113.0, y: 37.0), (x: 113.0, y: 38.0), (x: 112.0, y: 38.0), (x: 112.0, y: 37.0)],
+        );
+        assert_eq!(
+            distance_to_geometry_m(Coord { x: 112.5, y: 37.5 }, &square),
+            0.0
+        );
         let outside = distance_to_geometry_m(Coord { x: 111.9, y: 37.5 }, &square);
-        assert_relative_eq!(outside, distance_m(Coord { x: 111.9, y: 37.5 }, Coord { x: 112.0, y: 37.5 }), max_relative = 1e-3);
+        assert_relative_eq!(
+            outside,
+            distance_m(Coord { x: 111.9, y: 37.5 }, Coord { x: 112.0, y: 37.5 }),
+            max_relative = 1e-3
+        );
     }
 }

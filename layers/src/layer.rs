@@ -123,15 +123,22 @@ impl<T: Record> Layer<T> {
         let env = self.tree.root().envelope();
         (self.tree.size() > 0).then(|| {
             Rect::new(
-                Coord { x: env.lower()[0], y: env.lower()[1] },
-                Coord { x: env.upper()[0], y: env.upper()[1] },
+                Coord {
+                    x: env.lower()[0],
+                    y: env.lower()[1],
+                },
+                Coord {
+                    x: env.upper()[0],
+                    y: env.upper()[1],
+                },
             )
         })
     }
 
     /// Features whose geometry intersects `rect` (lon/lat), in no particular order.
     pub fn locate_in_rect(&self, rect: Rect<f64>) -> impl Iterator<Item = &Feature<T>> + '_ {
-        let envelope = AABB::from_corners([rect.min().x, rect.min().y], [rect.max().x, rect.max().y]);
+        let envelope =
+            AABB::from_corners([rect.min().x, rect.min().y], [rect.max().x, rect.max().y]);
         let exact = T::INFO.geometry != GeometryKind::Point;
         self.tree
             .locate_in_envelope_intersecting(envelope)
@@ -159,7 +166,8 @@ impl<T: Record> Layer<T> {
     }
 
     fn locate_in_rect_entries(&self, rect: Rect<f64>) -> impl Iterator<Item = &Entry> + '_ {
-        let envelope = AABB::from_corners([rect.min().x, rect.min().y], [rect.max().x, rect.max().y]);
+        let envelope =
+            AABB::from_corners([rect.min().x, rect.min().y], [rect.max().x, rect.max().y]);
         self.tree.locate_in_envelope_intersecting(envelope)
     }
 
@@ -187,12 +195,18 @@ impl<T: Record> Layer<T> {
                     }
                 }
                 Item::Node(RTreeNode::Leaf(entry)) => {
-                    let Some(feature) = self.feature(entry.id) else { continue };
+                    let Some(feature) = self.feature(entry.id) else {
+                        continue;
+                    };
                     if !filter.matches(&feature.properties) {
                         continue;
                     }
                     let exact = geodesy::distance_to_geometry_m(p, &feature.geometry);
-                    heap.push(Candidate { distance: exact, id: entry.id, item: Item::Exact(feature) });
+                    heap.push(Candidate {
+                        distance: exact,
+                        id: entry.id,
+                        item: Item::Exact(feature),
+                    });
                 }
                 Item::Exact(feature) => {
                     out.push((feature, distance));
@@ -210,7 +224,10 @@ impl<T: Record> Layer<T> {
     pub fn insert(&mut self, mut feature: Feature<T>) -> Result<()> {
         feature.properties.derive();
         match self.position(feature.id) {
-            Ok(_) => Err(Error::DuplicateFeature { collection: T::INFO.id, id: feature.id }),
+            Ok(_) => Err(Error::DuplicateFeature {
+                collection: T::INFO.id,
+                id: feature.id,
+            }),
             Err(at) => {
                 if let Some(entry) = Entry::of(&feature) {
                     self.tree.insert(entry);
@@ -224,7 +241,12 @@ impl<T: Record> Layer<T> {
     /// Replaces the feature with the same id, returning the old one.
     pub fn replace(&mut self, mut feature: Feature<T>) -> Result<Feature<T>> {
         feature.properties.derive();
-        let at = self.position(feature.id).map_err(|_| Error::UnknownFeature { collection: T::INFO.id, id: feature.id })?;
+        let at = self
+            .position(feature.id)
+            .map_err(|_| Error::UnknownFeature {
+                collection: T::INFO.id,
+                id: feature.id,
+            })?;
         let old = std::mem::replace(&mut self.features[at], feature);
         let new_entry = Entry::of(&self.features[at]);
         let old_entry = Entry::of(&old);
@@ -241,7 +263,10 @@ impl<T: Record> Layer<T> {
 
     /// Removes the feature with this id, returning it.
     pub fn remove(&mut self, id: FeatureId) -> Result<Feature<T>> {
-        let at = self.position(id).map_err(|_| Error::UnknownFeature { collection: T::INFO.id, id })?;
+        let at = self.position(id).map_err(|_| Error::UnknownFeature {
+            collection: T::INFO.id,
+            id,
+        })?;
         let old = self.features.remove(at);
         if let Some(e) = Entry::of(&old) {
             self.tree.remove(&e);
@@ -265,12 +290,26 @@ impl<'a, T> Candidate<'a, T> {
     fn new(p: Coord<f64>, node: &'a RTreeNode<Entry>) -> Self {
         let env = node.envelope();
         let (min, max) = (env.lower(), env.upper());
-        let distance = geodesy::min_distance_to_rect_m(p, Coord { x: min[0], y: min[1] }, Coord { x: max[0], y: max[1] });
+        let distance = geodesy::min_distance_to_rect_m(
+            p,
+            Coord {
+                x: min[0],
+                y: min[1],
+            },
+            Coord {
+                x: max[0],
+                y: max[1],
+            },
+        );
         let id = match node {
             RTreeNode::Leaf(e) => e.id,
             RTreeNode::Parent(_) => 0,
         };
-        Self { distance, id, item: Item::Node(node) }
+        Self {
+            distance,
+            id,
+            item: Item::Node(node),
+        }
     }
 }
 
@@ -288,15 +327,18 @@ impl<T> PartialOrd for Candidate<'_, T> {
 impl<T> Ord for Candidate<'_, T> {
     /// Reversed, so that the max-heap pops the nearest first; ties by id.
     fn cmp(&self, other: &Self) -> Ordering {
-        other.distance.total_cmp(&self.distance).then(other.id.cmp(&self.id))
+        other
+            .distance
+            .total_cmp(&self.distance)
+            .then(other.id.cmp(&self.id))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use geo::polygon;
     use crate::model::{DisasterKind, DisasterZone, Severity, Shelter};
+    use geo::polygon;
     use rand::{Rng, SeedableRng};
 
     fn shelter(id: FeatureId, x: f64, y: f64) -> Feature<Shelter> {
@@ -305,7 +347,11 @@ mod tests {
             geometry: geo::Geometry::Point(geo::Point::new(x, y)),
             properties: Shelter {
                 name: format!("避难场所{id}"),
-                kind: if id % 2 == 0 { "park".into() } else { "school".into() },
+                kind: if id % 2 == 0 {
+                    "park".into()
+                } else {
+                    "school".into()
+                },
                 capacity: 1000,
                 occupancy: 0,
                 county_id: 1,
@@ -317,7 +363,17 @@ mod tests {
 
     fn random_layer(n: u64, seed: u64) -> Layer<Shelter> {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
-        Layer::new((1..=n).map(|id| shelter(id, rng.random_range(110.0..115.0), rng.random_range(34.5..41.0))).collect())
+        Layer::new(
+            (1..=n)
+                .map(|id| {
+                    shelter(
+                        id,
+                        rng.random_range(110.0..115.0),
+                        rng.random_range(34.5..41.0),
+                    )
+                })
+                .collect(),
+        )
     }
 
     #[test]
@@ -326,9 +382,16 @@ mod tests {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(2);
         let parks = Filter::parse(Shelter::FIELDS, [("kind", "park")]).unwrap();
         for _ in 0..200 {
-            let p = Coord { x: rng.random_range(109.0..116.0), y: rng.random_range(34.0..42.0) };
+            let p = Coord {
+                x: rng.random_range(109.0..116.0),
+                y: rng.random_range(34.0..42.0),
+            };
             for filter in [Filter::all(), parks.clone()] {
-                let got: Vec<_> = layer.nearest(p, 5, &filter).into_iter().map(|(f, d)| (f.id, d)).collect();
+                let got: Vec<_> = layer
+                    .nearest(p, 5, &filter)
+                    .into_iter()
+                    .map(|(f, d)| (f.id, d))
+                    .collect();
                 let mut all: Vec<_> = layer
                     .features()
                     .iter()
@@ -346,7 +409,11 @@ mod tests {
     fn within_distance_agrees_with_brute_force() {
         let layer = random_layer(3_000, 3);
         let p = Coord { x: 112.5, y: 37.8 };
-        let got: Vec<_> = layer.locate_within_distance(p, 50_000.0, &Filter::all()).into_iter().map(|(f, _)| f.id).collect();
+        let got: Vec<_> = layer
+            .locate_within_distance(p, 50_000.0, &Filter::all())
+            .into_iter()
+            .map(|(f, _)| f.id)
+            .collect();
         let mut want: Vec<_> = layer
             .features()
             .iter()
@@ -366,7 +433,14 @@ mod tests {
         let zone = |id, polygon: geo::Polygon<f64>| Feature {
             id,
             geometry: geo::Geometry::Polygon(polygon),
-            properties: DisasterZone { name: format!("z{id}"), kind: DisasterKind::Flood, subtype: None, severity: Severity::High, intensity: None, source: "test".into() },
+            properties: DisasterZone {
+                name: format!("z{id}"),
+                kind: DisasterKind::Flood,
+                subtype: None,
+                severity: Severity::High,
+                intensity: None,
+                source: "test".into(),
+            },
         };
         let layer = Layer::new(vec![zone(1, l_shape), zone(2, square)]);
         let nearest = layer.nearest(Coord { x: 112.8, y: 37.8 }, 1, &Filter::all());
@@ -384,7 +458,10 @@ mod tests {
         assert!(layer.feature(50).is_none());
         layer.insert(shelter(101, here.x, here.y)).unwrap();
         assert_eq!(layer.nearest(here, 1, &Filter::all())[0].0.id, 101);
-        assert!(matches!(layer.insert(shelter(101, 0.0, 0.0)), Err(Error::DuplicateFeature { .. })));
+        assert!(matches!(
+            layer.insert(shelter(101, 0.0, 0.0)),
+            Err(Error::DuplicateFeature { .. })
+        ));
         assert_eq!(layer.next_id(), 102);
     }
 }

@@ -1,1 +1,18 @@
-fn main(){}
+//! `lookout`: the command-line entry point. Parses arguments, starts logging,
+//! hands over to the library.
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = lookout_server::cli::Cli::parse();
+    lookout_server::telemetry::init(cli.verbose);
+    match lookout_server::run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e:#}");
+            eprintln!("lookout: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

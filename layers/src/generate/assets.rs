@@ -19,13 +19,44 @@ pub(super) struct Assets {
 
 fn capabilities(kind: RescueKind) -> &'static [&'static str] {
     match kind {
-        RescueKind::Hazmat => &["chlorine_leak", "ammonia_leak", "gas_leak", "hazmat_decontamination", "foam_firefighting", "toxic_gas_detection"],
-        RescueKind::MineRescue => &["mine_gas_explosion", "mine_flood", "mine_fire", "underground_rescue", "confined_space", "toxic_gas_detection"],
-        RescueKind::Fire => &["firefighting", "high_angle_rescue", "road_accident", "gas_leak", "structural_collapse", "foam_firefighting"],
+        RescueKind::Hazmat => &[
+            "chlorine_leak",
+            "ammonia_leak",
+            "gas_leak",
+            "hazmat_decontamination",
+            "foam_firefighting",
+            "toxic_gas_detection",
+        ],
+        RescueKind::MineRescue => &[
+            "mine_gas_explosion",
+            "mine_flood",
+            "mine_fire",
+            "underground_rescue",
+            "confined_space",
+            "toxic_gas_detection",
+        ],
+        RescueKind::Fire => &[
+            "firefighting",
+            "high_angle_rescue",
+            "road_accident",
+            "gas_leak",
+            "structural_collapse",
+            "foam_firefighting",
+        ],
         RescueKind::ForestFire => &["wildfire_suppression", "firebreak", "aerial_coordination"],
-        RescueKind::Medical => &["mass_casualty", "triage", "toxic_exposure_treatment", "burn_care"],
+        RescueKind::Medical => &[
+            "mass_casualty",
+            "triage",
+            "toxic_exposure_treatment",
+            "burn_care",
+        ],
         RescueKind::Flood => &["water_rescue", "dike_repair", "pumping", "evacuation"],
-        RescueKind::General => &["structural_collapse", "search_and_rescue", "logistics", "evacuation"],
+        RescueKind::General => &[
+            "structural_collapse",
+            "search_and_rescue",
+            "logistics",
+            "evacuation",
+        ],
     }
 }
 
@@ -77,7 +108,13 @@ fn kinds_for(province: &Province<'_>, i: usize, rng: &mut ChaCha8Rng) -> Vec<Res
     }
     let chemical = CHEMICAL_CITIES.iter().any(|(c, _)| *c == county.city);
     if province.is_seat(i) {
-        kinds.extend([RescueKind::Hazmat, RescueKind::Hazmat, RescueKind::Medical, RescueKind::Medical, RescueKind::MineRescue]);
+        kinds.extend([
+            RescueKind::Hazmat,
+            RescueKind::Hazmat,
+            RescueKind::Medical,
+            RescueKind::Medical,
+            RescueKind::MineRescue,
+        ]);
     } else if chemical && rng.random_range(0..3) == 0 {
         kinds.push(RescueKind::Hazmat);
     }
@@ -87,7 +124,9 @@ fn kinds_for(province: &Province<'_>, i: usize, rng: &mut ChaCha8Rng) -> Vec<Res
     if rng.random_range(0..10) < 6 {
         kinds.push(RescueKind::Medical);
     }
-    let near_fen = FEN_RIVER.iter().any(|(x, y)| distance_m(Coord { x: *x, y: *y }, county.label) < 25_000.0);
+    let near_fen = FEN_RIVER
+        .iter()
+        .any(|(x, y)| distance_m(Coord { x: *x, y: *y }, county.label) < 25_000.0);
     if near_fen || county.city == "运城市" {
         kinds.push(RescueKind::Flood);
     }
@@ -95,21 +134,37 @@ fn kinds_for(province: &Province<'_>, i: usize, rng: &mut ChaCha8Rng) -> Vec<Res
 }
 
 const STOCK: &[(&str, &str, u32)] = &[
-    ("tent", "piece", 400), ("quilt", "piece", 2_000), ("folding_bed", "piece", 800), ("life_jacket", "piece", 600),
-    ("generator", "set", 20), ("water_pump", "set", 30), ("scba", "set", 60), ("chemical_protective_suit", "set", 120),
-    ("sandbag", "piece", 20_000), ("foam_concentrate", "tonne", 15), ("first_aid_kit", "piece", 500), ("drinking_water", "tonne", 40),
+    ("tent", "piece", 400),
+    ("quilt", "piece", 2_000),
+    ("folding_bed", "piece", 800),
+    ("life_jacket", "piece", 600),
+    ("generator", "set", 20),
+    ("water_pump", "set", 30),
+    ("scba", "set", 60),
+    ("chemical_protective_suit", "set", 120),
+    ("sandbag", "piece", 20_000),
+    ("foam_concentrate", "tonne", 15),
+    ("first_aid_kit", "piece", 500),
+    ("drinking_water", "tonne", 40),
 ];
 
 pub(super) fn generate(province: &Province<'_>, scale: u32, rng: &mut ChaCha8Rng) -> Assets {
     let mut out = Assets::default();
     for (i, county) in province.counties.iter().enumerate() {
         for copy in 0..scale {
-            let suffix = if copy == 0 { String::new() } else { format!("第{}分队", copy + 1) };
+            let suffix = if copy == 0 {
+                String::new()
+            } else {
+                format!("第{}分队", copy + 1)
+            };
             for kind in kinds_for(province, i, rng) {
                 let personnel = strength(rng, kind);
                 let caps = capabilities(kind);
                 let take = rng.random_range(2..=caps.len());
-                let mut capabilities: Vec<String> = caps.choose_multiple(rng, take).map(|s| (*s).to_owned()).collect();
+                let mut capabilities: Vec<String> = caps
+                    .choose_multiple(rng, take)
+                    .map(|s| (*s).to_owned())
+                    .collect();
                 capabilities.sort();
                 let at = sample_near(rng, &county.shape, county.bbox, county.label, 1.5);
                 let name = format!("{}{}{suffix}", county.short_name(), base_name(kind));
@@ -132,23 +187,38 @@ pub(super) fn generate(province: &Province<'_>, scale: u32, rng: &mut ChaCha8Rng
                 });
             }
 
-            let tiers: &[&str] = match (province.is_seat(i), county.city == "太原市" && county.county == "迎泽区") {
+            let tiers: &[&str] = match (
+                province.is_seat(i),
+                county.city == "太原市" && county.county == "迎泽区",
+            ) {
                 (true, true) => &["provincial", "city", "county"],
                 (true, false) => &["city", "county"],
                 _ if rng.random_range(0..10) < 7 => &["county"],
                 _ => &[],
             };
             for tier in tiers {
-                let factor = match *tier { "provincial" => 5, "city" => 2, _ => 1 };
+                let factor = match *tier {
+                    "provincial" => 5,
+                    "city" => 2,
+                    _ => 1,
+                };
                 let mut stock = Vec::new();
                 for (item, unit, base) in STOCK {
                     if rng.random_range(0..10) < 8 {
                         let count = base * factor * rng.random_range(5..15) / 10;
-                        stock.push(StockItem { item: (*item).into(), count, unit: (*unit).into() });
+                        stock.push(StockItem {
+                            item: (*item).into(),
+                            count,
+                            unit: (*unit).into(),
+                        });
                     }
                 }
                 let at = sample_near(rng, &county.shape, county.bbox, county.label, 3.0);
-                let level = match *tier { "provincial" => "山西省", "city" => county.city.as_str(), _ => county.county.as_str() };
+                let level = match *tier {
+                    "provincial" => "山西省",
+                    "city" => county.city.as_str(),
+                    _ => county.county.as_str(),
+                };
                 out.warehouses.push(Feature {
                     id: out.warehouses.len() as u64 + 1,
                     geometry: geo::Geometry::Point(Point(at)),
@@ -163,12 +233,33 @@ pub(super) fn generate(province: &Province<'_>, scale: u32, rng: &mut ChaCha8Rng
                 });
             }
 
-            let shelters = if county.is_district() { rng.random_range(4..8) } else { rng.random_range(2..5) };
+            let shelters = if county.is_district() {
+                rng.random_range(4..8)
+            } else {
+                rng.random_range(2..5)
+            };
             for n in 0..shelters {
-                let kind = *["park", "school", "stadium", "square"].choose(rng).unwrap_or(&"park");
-                let capacity = match kind { "stadium" => rng.random_range(5_000..20_000), "park" => rng.random_range(2_000..15_000), _ => rng.random_range(500..4_000) };
-                let at = sample_near(rng, &county.shape, county.bbox, county.label, if county.is_district() { 2.5 } else { 5.0 });
-                let zh = match kind { "park" => "公园", "school" => "学校", "stadium" => "体育场", _ => "广场" };
+                let kind = *["park", "school", "stadium", "square"]
+                    .choose(rng)
+                    .unwrap_or(&"park");
+                let capacity = match kind {
+                    "stadium" => rng.random_range(5_000..20_000),
+                    "park" => rng.random_range(2_000..15_000),
+                    _ => rng.random_range(500..4_000),
+                };
+                let at = sample_near(
+                    rng,
+                    &county.shape,
+                    county.bbox,
+                    county.label,
+                    if county.is_district() { 2.5 } else { 5.0 },
+                );
+                let zh = match kind {
+                    "park" => "公园",
+                    "school" => "学校",
+                    "stadium" => "体育场",
+                    _ => "广场",
+                };
                 out.shelters.push(Feature {
                     id: out.shelters.len() as u64 + 1,
                     geometry: geo::Geometry::Point(Point(at)),

@@ -4,8 +4,8 @@ use super::places::{CHEMICAL_CITIES, METALLURGY_CITIES, Province};
 use super::{Progress, names, offset_km, pick_weighted, sample_in, sample_near};
 use crate::feature::Feature;
 use crate::model::{
-    Enterprise, HazardSource, Industry, MonitorKind, MonitoredQuantity, Person, ResponsiblePersons, RiskLevel, Substance,
-    SubstanceOnSite, grade,
+    Enterprise, HazardSource, Industry, MonitorKind, MonitoredQuantity, Person, ResponsiblePersons,
+    RiskLevel, Substance, SubstanceOnSite, grade,
 };
 use chrono::NaiveDate;
 use geo::{Contains, Point};
@@ -52,10 +52,31 @@ fn suffix(rng: &mut ChaCha8Rng, industry: Industry) -> &'static str {
         Industry::CoalMine => &["煤业有限公司", "煤矿", "煤业集团有限公司"],
         Industry::NonCoalMine => &["矿业有限公司", "石料厂", "铁矿"],
         Industry::TailingsPond => &["尾矿库"],
-        Industry::HazardousChemicals => &["化工有限公司", "焦化有限公司", "化学品储运有限公司", "煤化工有限公司"],
-        Industry::Metallurgy => &["钢铁有限公司", "铝业有限公司", "特钢有限公司", "铸造有限公司"],
-        Industry::DustExplosion => &["铝制品有限公司", "木业有限公司", "面粉有限公司", "粉体材料有限公司"],
-        Industry::ConfinedSpace => &["食品有限公司", "造纸有限公司", "皮革有限公司", "污水处理厂", "酿造有限公司"],
+        Industry::HazardousChemicals => &[
+            "化工有限公司",
+            "焦化有限公司",
+            "化学品储运有限公司",
+            "煤化工有限公司",
+        ],
+        Industry::Metallurgy => &[
+            "钢铁有限公司",
+            "铝业有限公司",
+            "特钢有限公司",
+            "铸造有限公司",
+        ],
+        Industry::DustExplosion => &[
+            "铝制品有限公司",
+            "木业有限公司",
+            "面粉有限公司",
+            "粉体材料有限公司",
+        ],
+        Industry::ConfinedSpace => &[
+            "食品有限公司",
+            "造纸有限公司",
+            "皮革有限公司",
+            "污水处理厂",
+            "酿造有限公司",
+        ],
         Industry::Fireworks => &["烟花爆竹批发有限公司"],
         Industry::FuelStation => &["加油站"],
         Industry::OilDepot => &["油库"],
@@ -82,16 +103,36 @@ fn employees(rng: &mut ChaCha8Rng, industry: Industry) -> u32 {
 /// Weight of each county for each industry.
 fn county_weights(province: &Province<'_>, industry: Industry) -> Vec<f64> {
     let counties = province.counties;
-    let city_weight = |table: &[(&str, f64)], city: &str| table.iter().find(|(c, _)| *c == city).map_or(0.3, |(_, w)| *w);
+    let city_weight = |table: &[(&str, f64)], city: &str| {
+        table
+            .iter()
+            .find(|(c, _)| *c == city)
+            .map_or(0.3, |(_, w)| *w)
+    };
     counties
         .iter()
         .enumerate()
         .map(|(i, c)| {
             let people = c.area_km2.sqrt() * if c.is_district() { 4.0 } else { 1.0 };
             match industry {
-                Industry::CoalMine => if province.coal.contains(&i) { c.area_km2 } else { 0.0 },
+                Industry::CoalMine => {
+                    if province.coal.contains(&i) {
+                        c.area_km2
+                    } else {
+                        0.0
+                    }
+                }
                 Industry::NonCoalMine | Industry::TailingsPond => {
-                    if c.is_district() { 0.0 } else { c.area_km2 * if province.loess.contains(&i) { 0.5 } else { 1.0 } }
+                    if c.is_district() {
+                        0.0
+                    } else {
+                        c.area_km2
+                            * if province.loess.contains(&i) {
+                                0.5
+                            } else {
+                                1.0
+                            }
+                    }
                 }
                 Industry::HazardousChemicals => people * city_weight(CHEMICAL_CITIES, &c.city),
                 Industry::Metallurgy => people * city_weight(METALLURGY_CITIES, &c.city),
@@ -102,9 +143,17 @@ fn county_weights(province: &Province<'_>, industry: Industry) -> Vec<f64> {
 }
 
 /// Generates `count` enterprises.
-pub(super) fn generate(province: &Province<'_>, count: usize, rng: &mut ChaCha8Rng, progress: &dyn Progress) -> Vec<Feature<Enterprise>> {
+pub(super) fn generate(
+    province: &Province<'_>,
+    count: usize,
+    rng: &mut ChaCha8Rng,
+    progress: &dyn Progress,
+) -> Vec<Feature<Enterprise>> {
     let counties = province.counties;
-    let weights: Vec<(Industry, Vec<f64>)> = MIX.iter().map(|(ind, _)| (*ind, county_weights(province, *ind))).collect();
+    let weights: Vec<(Industry, Vec<f64>)> = MIX
+        .iter()
+        .map(|(ind, _)| (*ind, county_weights(province, *ind)))
+        .collect();
     let mix: Vec<f64> = MIX.iter().map(|(_, share)| *share).collect();
     let today = NaiveDate::from_ymd_opt(2026, 11, 1).unwrap_or_default();
     let mut out = Vec::with_capacity(count);
@@ -114,9 +163,16 @@ pub(super) fn generate(province: &Province<'_>, count: usize, rng: &mut ChaCha8R
         let at = match industry {
             // Mines and ponds lie anywhere in the county; others cluster round the seat.
             Industry::CoalMine | Industry::NonCoalMine | Industry::TailingsPond => {
-                sample_in(rng, &county.shape, county.bbox).unwrap_or_else(|| super::inside(&county.shape, county.label))
+                sample_in(rng, &county.shape, county.bbox)
+                    .unwrap_or_else(|| super::inside(&county.shape, county.label))
             }
-            _ => sample_near(rng, &county.shape, county.bbox, county.label, if county.is_district() { 4.0 } else { 9.0 }),
+            _ => sample_near(
+                rng,
+                &county.shape,
+                county.bbox,
+                county.label,
+                if county.is_district() { 4.0 } else { 9.0 },
+            ),
         };
         let risk = RiskLevel::ALL[pick_weighted(rng, &risk_odds(*industry))];
         let employees = employees(rng, *industry);
@@ -139,7 +195,12 @@ pub(super) fn generate(province: &Province<'_>, count: usize, rng: &mut ChaCha8R
             id: n as u64 + 1,
             geometry: geo::Geometry::Point(Point(at)),
             properties: Enterprise {
-                name: format!("{}{}{}", county.short_name(), names::trade_word(rng), suffix(rng, *industry)),
+                name: format!(
+                    "{}{}{}",
+                    county.short_name(),
+                    names::trade_word(rng),
+                    suffix(rng, *industry)
+                ),
                 credit_code: names::credit_code(division, n as u64),
                 county_id: county.id,
                 county: county.county.clone(),
@@ -164,13 +225,27 @@ pub(super) fn generate(province: &Province<'_>, count: usize, rng: &mut ChaCha8R
 /// Substances by kind of site.
 fn substances_for(rng: &mut ChaCha8Rng, industry: Industry) -> Vec<(Substance, f64)> {
     let sets: &[&[(Substance, f64)]] = match industry {
-        Industry::OilDepot => &[&[(Substance::Gasoline, 1.0)], &[(Substance::Gasoline, 0.7), (Substance::Lpg, 0.3)]],
-        Industry::Gas => &[&[(Substance::Lpg, 1.0)], &[(Substance::NaturalGas, 1.0)], &[(Substance::NaturalGas, 0.6), (Substance::Lpg, 0.4)]],
-        Industry::Metallurgy => &[&[(Substance::Hydrogen, 0.5), (Substance::NaturalGas, 0.5)], &[(Substance::Ammonia, 0.6), (Substance::Benzene, 0.4)]],
+        Industry::OilDepot => &[
+            &[(Substance::Gasoline, 1.0)],
+            &[(Substance::Gasoline, 0.7), (Substance::Lpg, 0.3)],
+        ],
+        Industry::Gas => &[
+            &[(Substance::Lpg, 1.0)],
+            &[(Substance::NaturalGas, 1.0)],
+            &[(Substance::NaturalGas, 0.6), (Substance::Lpg, 0.4)],
+        ],
+        Industry::Metallurgy => &[
+            &[(Substance::Hydrogen, 0.5), (Substance::NaturalGas, 0.5)],
+            &[(Substance::Ammonia, 0.6), (Substance::Benzene, 0.4)],
+        ],
         _ => &[
             &[(Substance::Chlorine, 0.7), (Substance::Hydrogen, 0.3)],
             &[(Substance::Ammonia, 0.6), (Substance::Methanol, 0.4)],
-            &[(Substance::Methanol, 0.5), (Substance::Benzene, 0.3), (Substance::HydrogenSulphide, 0.2)],
+            &[
+                (Substance::Methanol, 0.5),
+                (Substance::Benzene, 0.3),
+                (Substance::HydrogenSulphide, 0.2),
+            ],
             &[(Substance::Benzene, 0.6), (Substance::Hydrogen, 0.4)],
             &[(Substance::Ammonia, 1.0)],
             &[(Substance::Methanol, 1.0)],
@@ -182,32 +257,80 @@ fn substances_for(rng: &mut ChaCha8Rng, industry: Industry) -> Vec<(Substance, f
 fn monitoring(rng: &mut ChaCha8Rng, substances: &[SubstanceOnSite]) -> Vec<MonitoredQuantity> {
     let mut out = Vec::new();
     for (n, s) in substances.iter().enumerate() {
-        let tank = format!("T-{}{:02}", (b'A' + n as u8) as char, rng.random_range(1..40));
-        out.push(MonitoredQuantity { kind: MonitorKind::Level, point: tank.clone(), unit: "%".into(), alarm_threshold: 85.0 });
-        out.push(MonitoredQuantity { kind: MonitorKind::Pressure, point: tank.clone(), unit: "MPa".into(), alarm_threshold: if s.substance.correction() >= 1.5 { 1.6 } else { 0.6 } });
-        out.push(MonitoredQuantity { kind: MonitorKind::Temperature, point: tank.clone(), unit: "°C".into(), alarm_threshold: 40.0 });
+        let tank = format!(
+            "T-{}{:02}",
+            (b'A' + n as u8) as char,
+            rng.random_range(1..40)
+        );
+        out.push(MonitoredQuantity {
+            kind: MonitorKind::Level,
+            point: tank.clone(),
+            unit: "%".into(),
+            alarm_threshold: 85.0,
+        });
+        out.push(MonitoredQuantity {
+            kind: MonitorKind::Pressure,
+            point: tank.clone(),
+            unit: "MPa".into(),
+            alarm_threshold: if s.substance.correction() >= 1.5 {
+                1.6
+            } else {
+                0.6
+            },
+        });
+        out.push(MonitoredQuantity {
+            kind: MonitorKind::Temperature,
+            point: tank.clone(),
+            unit: "°C".into(),
+            alarm_threshold: 40.0,
+        });
         let (kind, unit, limit) = match s.substance {
             Substance::Chlorine => (MonitorKind::ToxicGas, "ppm", 1.0),
             Substance::Ammonia => (MonitorKind::ToxicGas, "ppm", 30.0),
             Substance::HydrogenSulphide => (MonitorKind::ToxicGas, "ppm", 10.0),
             _ => (MonitorKind::CombustibleGas, "%LEL", 25.0),
         };
-        out.push(MonitoredQuantity { kind, point: format!("{tank} 区域"), unit: unit.into(), alarm_threshold: limit });
+        out.push(MonitoredQuantity {
+            kind,
+            point: format!("{tank} 区域"),
+            unit: unit.into(),
+            alarm_threshold: limit,
+        });
     }
-    out.push(MonitoredQuantity { kind: MonitorKind::Flow, point: "装卸区".into(), unit: "m³/h".into(), alarm_threshold: 120.0 });
+    out.push(MonitoredQuantity {
+        kind: MonitorKind::Flow,
+        point: "装卸区".into(),
+        unit: "m³/h".into(),
+        alarm_threshold: 120.0,
+    });
     out
 }
 
 /// The 80 major hazard sources, at enterprises that hold hazardous chemicals.
-pub(super) fn hazard_sources(province: &Province<'_>, enterprises: &[Feature<Enterprise>], rng: &mut ChaCha8Rng) -> Vec<Feature<HazardSource>> {
+pub(super) fn hazard_sources(
+    province: &Province<'_>,
+    enterprises: &[Feature<Enterprise>],
+    rng: &mut ChaCha8Rng,
+) -> Vec<Feature<HazardSource>> {
     let mut hosts: Vec<&Feature<Enterprise>> = enterprises
         .iter()
-        .filter(|e| matches!(e.properties.industry, Industry::HazardousChemicals | Industry::OilDepot | Industry::Gas | Industry::Metallurgy))
+        .filter(|e| {
+            matches!(
+                e.properties.industry,
+                Industry::HazardousChemicals
+                    | Industry::OilDepot
+                    | Industry::Gas
+                    | Industry::Metallurgy
+            )
+        })
         .collect();
     // Chemical plants first, then the rest, each group shuffled.
     hosts.shuffle(rng);
     hosts.sort_by_key(|e| e.properties.industry != Industry::HazardousChemicals);
-    let levels: Vec<u8> = [(1, 10), (2, 18), (3, 30), (4, 22)].iter().flat_map(|&(l, n)| std::iter::repeat_n(l, n)).collect();
+    let levels: Vec<u8> = [(1, 10), (2, 18), (3, 30), (4, 22)]
+        .iter()
+        .flat_map(|&(l, n)| std::iter::repeat_n(l, n))
+        .collect();
     let today = NaiveDate::from_ymd_opt(2026, 11, 1).unwrap_or_default();
     let mut out = Vec::with_capacity(HAZARD_SOURCES);
     for (n, (host, target_level)) in hosts.iter().cycle().zip(levels).enumerate() {
@@ -219,7 +342,12 @@ pub(super) fn hazard_sources(province: &Province<'_>, enterprises: &[Feature<Ent
             _ => rng.random_range(100..2_000),
         };
         let alpha = crate::model::exposure_correction(people_within_500m);
-        let (lo, hi) = match target_level { 1 => (110.0, 400.0), 2 => (55.0, 95.0), 3 => (12.0, 45.0), _ => (2.0, 9.0) };
+        let (lo, hi) = match target_level {
+            1 => (110.0, 400.0),
+            2 => (55.0, 95.0),
+            3 => (12.0, 45.0),
+            _ => (2.0, 9.0),
+        };
         let target_r: f64 = rng.random_range(lo..hi);
         let mix = substances_for(rng, e.industry);
         // Σ βq/Q = R/α, shared out by the mix; q = share · (R/α) · Q / β.
@@ -227,23 +355,45 @@ pub(super) fn hazard_sources(province: &Province<'_>, enterprises: &[Feature<Ent
             .iter()
             .map(|(s, share)| SubstanceOnSite {
                 substance: *s,
-                quantity_t: ((share * target_r / alpha * s.threshold_t() / s.correction()) * 10.0).round() / 10.0,
+                quantity_t: ((share * target_r / alpha * s.threshold_t() / s.correction()) * 10.0)
+                    .round()
+                    / 10.0,
             })
             .collect();
         // A major hazard source holds at least its thresholds (Σ q/Q ≥ 1).
-        let ratio: f64 = substances.iter().map(|s| s.quantity_t / s.substance.threshold_t()).sum();
+        let ratio: f64 = substances
+            .iter()
+            .map(|s| s.quantity_t / s.substance.threshold_t())
+            .sum();
         if ratio < 1.05 {
             for s in &mut substances {
                 s.quantity_t = (s.quantity_t * 1.05 / ratio * 10.0).ceil() / 10.0;
             }
         }
         let (r_value, level) = grade(&substances, people_within_500m);
-        let host_at = match host.geometry { geo::Geometry::Point(p) => p.0, _ => continue };
+        let host_at = match host.geometry {
+            geo::Geometry::Point(p) => p.0,
+            _ => continue,
+        };
         let county = &province.counties[(e.county_id - 1) as usize];
-        let near = super::round6(offset_km(host_at, rng.random_range(-0.3..0.3), rng.random_range(-0.3..0.3)));
-        let at = if county.shape.contains(&Point(near)) { near } else { host_at };
-        let unit = ["罐区", "储罐区", "生产装置区", "仓库区", "装卸区"].choose(rng).copied().unwrap_or("罐区");
-        let person = |rng: &mut ChaCha8Rng| Person { name: names::person(rng), phone: names::phone(rng) };
+        let near = super::round6(offset_km(
+            host_at,
+            rng.random_range(-0.3..0.3),
+            rng.random_range(-0.3..0.3),
+        ));
+        let at = if county.shape.contains(&Point(near)) {
+            near
+        } else {
+            host_at
+        };
+        let unit = ["罐区", "储罐区", "生产装置区", "仓库区", "装卸区"]
+            .choose(rng)
+            .copied()
+            .unwrap_or("罐区");
+        let person = |rng: &mut ChaCha8Rng| Person {
+            name: names::person(rng),
+            phone: names::phone(rng),
+        };
         out.push(Feature {
             id: n as u64 + 1,
             geometry: geo::Geometry::Point(Point(at)),
@@ -259,8 +409,13 @@ pub(super) fn hazard_sources(province: &Province<'_>, enterprises: &[Feature<Ent
                 people_within_500m,
                 r_value,
                 level,
-                responsible_persons: ResponsiblePersons { principal: person(rng), technical: person(rng), operational: person(rng) },
-                last_inspection: (rng.random_range(0..100) < 90).then(|| today - chrono::Days::new(rng.random_range(0..330))),
+                responsible_persons: ResponsiblePersons {
+                    principal: person(rng),
+                    technical: person(rng),
+                    operational: person(rng),
+                },
+                last_inspection: (rng.random_range(0..100) < 90)
+                    .then(|| today - chrono::Days::new(rng.random_range(0..330))),
             },
         });
     }

@@ -47,9 +47,13 @@ impl Builder<'_> {
         let (diameter_mm, material) = match class {
             PressureClass::High => ([508, 610, 711][self.rng.random_range(0..3)], "steel"),
             PressureClass::SubHigh => ([323, 406, 457][self.rng.random_range(0..3)], "steel"),
-            PressureClass::Medium if year < 2000 => ([219, 273, 325][self.rng.random_range(0..3)], "steel"),
+            PressureClass::Medium if year < 2000 => {
+                ([219, 273, 325][self.rng.random_range(0..3)], "steel")
+            }
             PressureClass::Medium => ([160, 200, 250, 315][self.rng.random_range(0..4)], "pe"),
-            PressureClass::Low if year < 1995 => ([100, 150][self.rng.random_range(0..2)], "ductile_iron"),
+            PressureClass::Low if year < 1995 => {
+                ([100, 150][self.rng.random_range(0..2)], "ductile_iron")
+            }
             PressureClass::Low => ([63, 90, 110][self.rng.random_range(0..3)], "pe"),
         };
         let id = self.out.pipes.len() as u64 + 1;
@@ -76,24 +80,53 @@ impl Builder<'_> {
         self.out.valves.push(Feature {
             id,
             geometry: geo::Geometry::Point(Point(self.at(node))),
-            properties: GasValve { network: self.network.clone(), node, pressure_class: class, diameter_mm, operable, install_year },
+            properties: GasValve {
+                network: self.network.clone(),
+                node,
+                pressure_class: class,
+                diameter_mm,
+                operable,
+                install_year,
+            },
         });
     }
 
-    fn station(&mut self, node: u64, name: String, kind: StationKind, outlet: PressureClass, capacity_m3_h: u32) {
+    fn station(
+        &mut self,
+        node: u64,
+        name: String,
+        kind: StationKind,
+        outlet: PressureClass,
+        capacity_m3_h: u32,
+    ) {
         let id = self.out.stations.len() as u64 + 1;
         self.out.stations.push(Feature {
             id,
             geometry: geo::Geometry::Point(Point(self.at(node))),
-            properties: GasStation { name, network: self.network.clone(), kind, node, outlet_pressure_class: outlet, capacity_m3_h },
+            properties: GasStation {
+                name,
+                network: self.network.clone(),
+                kind,
+                node,
+                outlet_pressure_class: outlet,
+                capacity_m3_h,
+            },
         });
     }
 }
 
 pub(super) fn generate(province: &Province<'_>, rng: &mut ChaCha8Rng) -> GasNetworks {
-    let mut b = Builder { rng, network: String::new(), node_base: 0, nodes: Vec::new(), out: GasNetworks::default() };
+    let mut b = Builder {
+        rng,
+        network: String::new(),
+        node_base: 0,
+        nodes: Vec::new(),
+        out: GasNetworks::default(),
+    };
     for (n, (city, core, size)) in GAS_CITIES.iter().enumerate() {
-        let Some(index) = province.find(city, core) else { continue };
+        let Some(index) = province.find(city, core) else {
+            continue;
+        };
         let centre = province.counties[index].label;
         b.network = (*city).to_owned();
         b.node_base = (n as u64 + 1) * 1_000_000;
@@ -112,8 +145,15 @@ fn build_city(b: &mut Builder<'_>, centre: Coord<f64>, size: usize) {
     let mut grid = vec![vec![0u64; size]; size];
     for (i, row) in grid.iter_mut().enumerate() {
         for (j, slot) in row.iter_mut().enumerate() {
-            let jitter = (b.rng.random_range(-0.15..0.15), b.rng.random_range(-0.15..0.15));
-            let c = offset_km(centre, i as f64 * spacing_km - half + jitter.0, j as f64 * spacing_km - half + jitter.1);
+            let jitter = (
+                b.rng.random_range(-0.15..0.15),
+                b.rng.random_range(-0.15..0.15),
+            );
+            let c = offset_km(
+                centre,
+                i as f64 * spacing_km - half + jitter.0,
+                j as f64 * spacing_km - half + jitter.1,
+            );
             *slot = b.node(c);
         }
     }
@@ -146,7 +186,12 @@ fn build_city(b: &mut Builder<'_>, centre: Coord<f64>, size: usize) {
     }
 
     // Regulators from the ring into the grid's edge, at the four sides.
-    let edges = [(0, size / 2), (size - 1, size / 2), (size / 2, 0), (size / 2, size - 1)];
+    let edges = [
+        (0, size / 2),
+        (size - 1, size / 2),
+        (size / 2, 0),
+        (size / 2, size - 1),
+    ];
     for (n, (i, j)) in edges.into_iter().enumerate() {
         let target = grid[i][j];
         let t = b.at(target);
@@ -155,29 +200,53 @@ fn build_city(b: &mut Builder<'_>, centre: Coord<f64>, size: usize) {
             .min_by(|x, y| distance_m(b.at(**x), t).total_cmp(&distance_m(b.at(**y), t)))
             .unwrap_or(&ring[0]);
         let r = b.at(nearest);
-        let mid = b.node(Coord { x: (r.x + t.x) / 2.0, y: (r.y + t.y) / 2.0 });
+        let mid = b.node(Coord {
+            x: (r.x + t.x) / 2.0,
+            y: (r.y + t.y) / 2.0,
+        });
         b.pipe(nearest, mid, PressureClass::SubHigh);
         b.pipe(mid, target, PressureClass::Medium);
         b.valve(mid, PressureClass::Medium, 315);
         let capacity = b.rng.random_range(5..30) * 1_000;
-        b.station(mid, format!("{short}{}调压站", ["东", "西", "南", "北"][n]), StationKind::Regulator, PressureClass::Medium, capacity);
+        b.station(
+            mid,
+            format!("{short}{}调压站", ["东", "西", "南", "北"][n]),
+            StationKind::Regulator,
+            PressureClass::Medium,
+            capacity,
+        );
     }
 
     // Gate station outside the ring, high-pressure line in.
     let bearing = b.rng.random_range(0.0..std::f64::consts::TAU);
     let gate_km = ring_km + 5.0;
-    let gate = b.node(offset_km(centre, gate_km * bearing.cos(), gate_km * bearing.sin()));
+    let gate = b.node(offset_km(
+        centre,
+        gate_km * bearing.cos(),
+        gate_km * bearing.sin(),
+    ));
     let capacity = b.rng.random_range(50..200) * 1_000;
-    b.station(gate, format!("{short}门站"), StationKind::Gate, PressureClass::High, capacity);
+    b.station(
+        gate,
+        format!("{short}门站"),
+        StationKind::Gate,
+        PressureClass::High,
+        capacity,
+    );
     let entry = *ring
         .iter()
-        .min_by(|x, y| distance_m(b.at(**x), b.at(gate)).total_cmp(&distance_m(b.at(**y), b.at(gate))))
+        .min_by(|x, y| {
+            distance_m(b.at(**x), b.at(gate)).total_cmp(&distance_m(b.at(**y), b.at(gate)))
+        })
         .unwrap_or(&ring[0]);
     let mut prev = gate;
     for step in 1..=3 {
         let f = step as f64 / 4.0;
         let (g, e) = (b.at(gate), b.at(entry));
-        let c = Coord { x: g.x + (e.x - g.x) * f, y: g.y + (e.y - g.y) * f };
+        let c = Coord {
+            x: g.x + (e.x - g.x) * f,
+            y: g.y + (e.y - g.y) * f,
+        };
         let node = b.node(c);
         b.pipe(prev, node, PressureClass::High);
         b.valve(node, PressureClass::High, 610);
@@ -185,7 +254,13 @@ fn build_city(b: &mut Builder<'_>, centre: Coord<f64>, size: usize) {
     }
     b.pipe(prev, entry, PressureClass::High);
     let capacity = b.rng.random_range(30..120) * 1_000;
-    b.station(entry, format!("{short}高中压调压站"), StationKind::Regulator, PressureClass::SubHigh, capacity);
+    b.station(
+        entry,
+        format!("{short}高中压调压站"),
+        StationKind::Regulator,
+        PressureClass::SubHigh,
+        capacity,
+    );
 
     // Low-pressure branches off some grid nodes, each behind a small regulator.
     for i in 0..size {
@@ -198,7 +273,15 @@ fn build_city(b: &mut Builder<'_>, centre: Coord<f64>, size: usize) {
             for step in 0..b.rng.random_range(1..=3) {
                 let c = offset_km(b.at(prev), 0.35 * dir.cos(), 0.35 * dir.sin());
                 let node = b.node(c);
-                b.pipe(prev, node, if step == 0 { PressureClass::Medium } else { PressureClass::Low });
+                b.pipe(
+                    prev,
+                    node,
+                    if step == 0 {
+                        PressureClass::Medium
+                    } else {
+                        PressureClass::Low
+                    },
+                );
                 if step == 0 {
                     let name = format!("{short}{}号小区调压箱", b.out.stations.len() + 1);
                     b.station(node, name, StationKind::Regulator, PressureClass::Low, 500);

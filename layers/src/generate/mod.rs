@@ -74,12 +74,21 @@ pub fn read_counties(path: &Path) -> Result<Vec<CountyShape>> {
 }
 
 /// Generates the whole dataset over the given counties.
-pub fn generate(counties: &[CountyShape], options: Options, progress: &dyn Progress) -> Result<Dataset> {
+pub fn generate(
+    counties: &[CountyShape],
+    options: Options,
+    progress: &dyn Progress,
+) -> Result<Dataset> {
     if options.scale == 0 {
-        return Err(Error::BadData { path: "--scale".into(), reason: "scale must be at least 1".into() });
+        return Err(Error::BadData {
+            path: "--scale".into(),
+            reason: "scale must be at least 1".into(),
+        });
     }
     let province = places::Province::new(counties)?;
-    let rng = |stage: u64| ChaCha8Rng::seed_from_u64(options.seed ^ stage.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+    let rng = |stage: u64| {
+        ChaCha8Rng::seed_from_u64(options.seed ^ stage.wrapping_mul(0x9E37_79B9_7F4A_7C15))
+    };
 
     progress.stage("population", 3);
     let (county_population, population) = population::generate(&province, &mut rng(1));
@@ -152,7 +161,13 @@ pub fn metadata(dataset: &Dataset, options: Options) -> Metadata {
 /// A point inside `shape`, drawn around `centre` with a normal spread of
 /// `sigma_km` (narrowed for small shapes); falls back to a uniform draw over
 /// the shape, then to a point known to be inside.
-pub(crate) fn sample_near(rng: &mut ChaCha8Rng, shape: &MultiPolygon<f64>, bbox: Rect<f64>, centre: Coord<f64>, sigma_km: f64) -> Coord<f64> {
+pub(crate) fn sample_near(
+    rng: &mut ChaCha8Rng,
+    shape: &MultiPolygon<f64>,
+    bbox: Rect<f64>,
+    centre: Coord<f64>,
+    sigma_km: f64,
+) -> Coord<f64> {
     let k = centre.y.to_radians().cos();
     let span_km = (bbox.width() * 111.32 * k).min(bbox.height() * 111.32);
     let sigma_km = sigma_km.min(span_km / 3.0).max(0.2);
@@ -170,7 +185,11 @@ pub(crate) fn sample_near(rng: &mut ChaCha8Rng, shape: &MultiPolygon<f64>, bbox:
 }
 
 /// A point drawn uniformly inside `shape` (rejection in its box).
-pub(crate) fn sample_in(rng: &mut ChaCha8Rng, shape: &MultiPolygon<f64>, bbox: Rect<f64>) -> Option<Coord<f64>> {
+pub(crate) fn sample_in(
+    rng: &mut ChaCha8Rng,
+    shape: &MultiPolygon<f64>,
+    bbox: Rect<f64>,
+) -> Option<Coord<f64>> {
     for _ in 0..400 {
         let c = round6(Coord {
             x: rng.random_range(bbox.min().x..=bbox.max().x),
@@ -204,12 +223,18 @@ pub(crate) fn normal_pair(rng: &mut ChaCha8Rng) -> (f64, f64) {
 
 /// Rounds to 6 decimals (about 0.1 m): what a GPS fix and the files carry.
 pub(crate) fn round6(c: Coord<f64>) -> Coord<f64> {
-    Coord { x: (c.x * 1e6).round() / 1e6, y: (c.y * 1e6).round() / 1e6 }
+    Coord {
+        x: (c.x * 1e6).round() / 1e6,
+        y: (c.y * 1e6).round() / 1e6,
+    }
 }
 
 /// Moves `c` by `east_km` and `north_km`.
 pub(crate) fn offset_km(c: Coord<f64>, east_km: f64, north_km: f64) -> Coord<f64> {
-    Coord { x: c.x + east_km / (111.32 * c.y.to_radians().cos()), y: c.y + north_km / 111.32 }
+    Coord {
+        x: c.x + east_km / (111.32 * c.y.to_radians().cos()),
+        y: c.y + north_km / 111.32,
+    }
 }
 
 /// Picks an index with probability proportional to `weights`.
@@ -227,7 +252,9 @@ pub(crate) fn pick_weighted(rng: &mut ChaCha8Rng, weights: &[f64]) -> usize {
 
 /// The bounding box of a shape (empty shapes get a zero box at the origin).
 pub(crate) fn bbox_of(shape: &MultiPolygon<f64>) -> Rect<f64> {
-    shape.bounding_rect().unwrap_or(Rect::new(Coord::zero(), Coord::zero()))
+    shape
+        .bounding_rect()
+        .unwrap_or(Rect::new(Coord::zero(), Coord::zero()))
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 use super::bbox_of;
 use crate::error::{Error, Result};
 use crate::feature::ParsedGeometry;
-use geo::{Coord, Geometry, GeodesicArea, MultiPolygon, Rect};
+use geo::{Coord, GeodesicArea, Geometry, MultiPolygon, Rect};
 use serde::Deserialize;
 use std::path::Path;
 
@@ -42,7 +42,11 @@ impl CountyShape {
     pub fn short_name(&self) -> &str {
         let name = self.county.as_str();
         let trimmed = name.trim_end_matches(['县', '区', '市']);
-        if trimmed.chars().count() >= 2 { trimmed } else { name }
+        if trimmed.chars().count() >= 2 {
+            trimmed
+        } else {
+            name
+        }
     }
 }
 
@@ -67,8 +71,10 @@ struct SourceProperties {
 
 pub(super) fn read_counties(path: &Path) -> Result<Vec<CountyShape>> {
     let bytes = std::fs::read(path).map_err(Error::io("read", path))?;
-    let source: SourceCollection =
-        serde_json::from_slice(&bytes).map_err(|e| Error::BadData { path: path.into(), reason: e.to_string() })?;
+    let source: SourceCollection = serde_json::from_slice(&bytes).map_err(|e| Error::BadData {
+        path: path.into(),
+        reason: e.to_string(),
+    })?;
     source
         .features
         .into_iter()
@@ -77,7 +83,12 @@ pub(super) fn read_counties(path: &Path) -> Result<Vec<CountyShape>> {
             let shape = match f.geometry.0 {
                 Geometry::Polygon(p) => MultiPolygon(vec![p]),
                 Geometry::MultiPolygon(mp) => mp,
-                _ => return Err(Error::BadData { path: path.into(), reason: format!("county {} is not a polygon", f.properties.county) }),
+                _ => {
+                    return Err(Error::BadData {
+                        path: path.into(),
+                        reason: format!("county {} is not a polygon", f.properties.county),
+                    });
+                }
             };
             let area_km2 = (shape.geodesic_area_unsigned() / 1e6 * 10.0).round() / 10.0;
             Ok(CountyShape {
@@ -86,7 +97,10 @@ pub(super) fn read_counties(path: &Path) -> Result<Vec<CountyShape>> {
                 province: f.properties.province,
                 city: f.properties.city,
                 county: f.properties.county,
-                label: Coord { x: f.properties.label_point[0], y: f.properties.label_point[1] },
+                label: Coord {
+                    x: f.properties.label_point[0],
+                    y: f.properties.label_point[1],
+                },
                 bbox: bbox_of(&shape),
                 shape,
                 area_km2,
@@ -112,53 +126,163 @@ pub const CITY_POPULATION: &[(&str, u64)] = &[
 
 /// Counties of the six coal fields (Datong, Ningwu, Xishan, Qinshui, Huoxi, Hedong).
 const COAL_COUNTIES: &[(&str, &str)] = &[
-    ("大同市", "左云县"), ("大同市", "南郊区"), ("大同市", "新荣区"), ("大同市", "矿区"), ("大同市", "大同县"),
-    ("朔州市", "平鲁区"), ("朔州市", "山阴县"), ("朔州市", "怀仁县"), ("朔州市", "朔城区"),
-    ("忻州市", "宁武县"), ("忻州市", "原平市"), ("忻州市", "河曲县"), ("忻州市", "保德县"), ("忻州市", "静乐县"),
-    ("太原市", "古交市"), ("太原市", "万柏林区"), ("太原市", "晋源区"),
-    ("阳泉市", "盂县"), ("阳泉市", "平定县"), ("阳泉市", "郊区"), ("阳泉市", "矿区"),
-    ("晋中市", "寿阳县"), ("晋中市", "昔阳县"), ("晋中市", "和顺县"), ("晋中市", "左权县"), ("晋中市", "灵石县"), ("晋中市", "介休市"),
-    ("长治市", "襄垣县"), ("长治市", "屯留县"), ("长治市", "长子县"), ("长治市", "潞城市"), ("长治市", "沁源县"), ("长治市", "武乡县"), ("长治市", "沁县"), ("长治市", "郊区"), ("长治市", "长治县"),
-    ("晋城市", "高平市"), ("晋城市", "泽州县"), ("晋城市", "沁水县"), ("晋城市", "阳城县"), ("晋城市", "陵川县"),
-    ("临汾市", "霍州市"), ("临汾市", "洪洞县"), ("临汾市", "古县"), ("临汾市", "安泽县"), ("临汾市", "浮山县"), ("临汾市", "乡宁县"), ("临汾市", "蒲县"), ("临汾市", "汾西县"),
-    ("吕梁市", "柳林县"), ("吕梁市", "离石区"), ("吕梁市", "中阳县"), ("吕梁市", "孝义市"), ("吕梁市", "交口县"), ("吕梁市", "汾阳市"), ("吕梁市", "兴县"), ("吕梁市", "石楼县"),
+    ("大同市", "左云县"),
+    ("大同市", "南郊区"),
+    ("大同市", "新荣区"),
+    ("大同市", "矿区"),
+    ("大同市", "大同县"),
+    ("朔州市", "平鲁区"),
+    ("朔州市", "山阴县"),
+    ("朔州市", "怀仁县"),
+    ("朔州市", "朔城区"),
+    ("忻州市", "宁武县"),
+    ("忻州市", "原平市"),
+    ("忻州市", "河曲县"),
+    ("忻州市", "保德县"),
+    ("忻州市", "静乐县"),
+    ("太原市", "古交市"),
+    ("太原市", "万柏林区"),
+    ("太原市", "晋源区"),
+    ("阳泉市", "盂县"),
+    ("阳泉市", "平定县"),
+    ("阳泉市", "郊区"),
+    ("阳泉市", "矿区"),
+    ("晋中市", "寿阳县"),
+    ("晋中市", "昔阳县"),
+    ("晋中市", "和顺县"),
+    ("晋中市", "左权县"),
+    ("晋中市", "灵石县"),
+    ("晋中市", "介休市"),
+    ("长治市", "襄垣县"),
+    ("长治市", "屯留县"),
+    ("长治市", "长子县"),
+    ("长治市", "潞城市"),
+    ("长治市", "沁源县"),
+    ("长治市", "武乡县"),
+    ("长治市", "沁县"),
+    ("长治市", "郊区"),
+    ("长治市", "长治县"),
+    ("晋城市", "高平市"),
+    ("晋城市", "泽州县"),
+    ("晋城市", "沁水县"),
+    ("晋城市", "阳城县"),
+    ("晋城市", "陵川县"),
+    ("临汾市", "霍州市"),
+    ("临汾市", "洪洞县"),
+    ("临汾市", "古县"),
+    ("临汾市", "安泽县"),
+    ("临汾市", "浮山县"),
+    ("临汾市", "乡宁县"),
+    ("临汾市", "蒲县"),
+    ("临汾市", "汾西县"),
+    ("吕梁市", "柳林县"),
+    ("吕梁市", "离石区"),
+    ("吕梁市", "中阳县"),
+    ("吕梁市", "孝义市"),
+    ("吕梁市", "交口县"),
+    ("吕梁市", "汾阳市"),
+    ("吕梁市", "兴县"),
+    ("吕梁市", "石楼县"),
 ];
 
 /// Loess hills of western and central Shanxi: landslides, collapses, debris flows.
 const LOESS_COUNTIES: &[(&str, &str)] = &[
-    ("吕梁市", "离石区"), ("吕梁市", "柳林县"), ("吕梁市", "中阳县"), ("吕梁市", "石楼县"), ("吕梁市", "临县"), ("吕梁市", "兴县"), ("吕梁市", "方山县"), ("吕梁市", "岚县"),
-    ("临汾市", "吉县"), ("临汾市", "乡宁县"), ("临汾市", "大宁县"), ("临汾市", "永和县"), ("临汾市", "隰县"), ("临汾市", "蒲县"), ("临汾市", "汾西县"),
-    ("忻州市", "保德县"), ("忻州市", "河曲县"), ("忻州市", "偏关县"), ("忻州市", "岢岚县"), ("忻州市", "五寨县"), ("忻州市", "神池县"),
-    ("太原市", "古交市"), ("太原市", "娄烦县"),
+    ("吕梁市", "离石区"),
+    ("吕梁市", "柳林县"),
+    ("吕梁市", "中阳县"),
+    ("吕梁市", "石楼县"),
+    ("吕梁市", "临县"),
+    ("吕梁市", "兴县"),
+    ("吕梁市", "方山县"),
+    ("吕梁市", "岚县"),
+    ("临汾市", "吉县"),
+    ("临汾市", "乡宁县"),
+    ("临汾市", "大宁县"),
+    ("临汾市", "永和县"),
+    ("临汾市", "隰县"),
+    ("临汾市", "蒲县"),
+    ("临汾市", "汾西县"),
+    ("忻州市", "保德县"),
+    ("忻州市", "河曲县"),
+    ("忻州市", "偏关县"),
+    ("忻州市", "岢岚县"),
+    ("忻州市", "五寨县"),
+    ("忻州市", "神池县"),
+    ("太原市", "古交市"),
+    ("太原市", "娄烦县"),
 ];
 
 /// Forested mountains: Taihang (east), Lüliang (west), Wutai (north), Taiyue.
 const FOREST_COUNTIES: &[(&str, &str, &str)] = &[
-    ("晋中市", "和顺县", "太行山"), ("晋中市", "左权县", "太行山"), ("晋中市", "昔阳县", "太行山"), ("长治市", "黎城县", "太行山"),
-    ("长治市", "平顺县", "太行山"), ("长治市", "壶关县", "太行山"), ("晋城市", "陵川县", "太行山"), ("晋城市", "阳城县", "太行山"),
-    ("大同市", "灵丘县", "太行山"), ("阳泉市", "盂县", "太行山"),
-    ("吕梁市", "交城县", "吕梁山"), ("吕梁市", "方山县", "吕梁山"), ("吕梁市", "中阳县", "吕梁山"), ("吕梁市", "交口县", "吕梁山"),
-    ("太原市", "娄烦县", "吕梁山"), ("吕梁市", "岚县", "吕梁山"), ("忻州市", "宁武县", "吕梁山"),
-    ("忻州市", "五台县", "五台山"), ("忻州市", "繁峙县", "五台山"), ("忻州市", "代县", "五台山"),
-    ("长治市", "沁源县", "太岳山"), ("临汾市", "古县", "太岳山"), ("临汾市", "安泽县", "太岳山"),
+    ("晋中市", "和顺县", "太行山"),
+    ("晋中市", "左权县", "太行山"),
+    ("晋中市", "昔阳县", "太行山"),
+    ("长治市", "黎城县", "太行山"),
+    ("长治市", "平顺县", "太行山"),
+    ("长治市", "壶关县", "太行山"),
+    ("晋城市", "陵川县", "太行山"),
+    ("晋城市", "阳城县", "太行山"),
+    ("大同市", "灵丘县", "太行山"),
+    ("阳泉市", "盂县", "太行山"),
+    ("吕梁市", "交城县", "吕梁山"),
+    ("吕梁市", "方山县", "吕梁山"),
+    ("吕梁市", "中阳县", "吕梁山"),
+    ("吕梁市", "交口县", "吕梁山"),
+    ("太原市", "娄烦县", "吕梁山"),
+    ("吕梁市", "岚县", "吕梁山"),
+    ("忻州市", "宁武县", "吕梁山"),
+    ("忻州市", "五台县", "五台山"),
+    ("忻州市", "繁峙县", "五台山"),
+    ("忻州市", "代县", "五台山"),
+    ("长治市", "沁源县", "太岳山"),
+    ("临汾市", "古县", "太岳山"),
+    ("临汾市", "安泽县", "太岳山"),
 ];
 
 /// Cities with chemical works, and how strongly (a weight).
 pub const CHEMICAL_CITIES: &[(&str, f64)] = &[
-    ("太原市", 3.0), ("长治市", 2.5), ("晋城市", 2.0), ("临汾市", 2.0), ("运城市", 2.0),
-    ("吕梁市", 2.5), ("晋中市", 1.8), ("阳泉市", 1.5),
+    ("太原市", 3.0),
+    ("长治市", 2.5),
+    ("晋城市", 2.0),
+    ("临汾市", 2.0),
+    ("运城市", 2.0),
+    ("吕梁市", 2.5),
+    ("晋中市", 1.8),
+    ("阳泉市", 1.5),
 ];
 
 /// Cities with steel and aluminium works.
 pub const METALLURGY_CITIES: &[(&str, f64)] = &[
-    ("太原市", 3.0), ("长治市", 2.5), ("临汾市", 2.5), ("运城市", 2.5), ("吕梁市", 2.5), ("晋中市", 1.8), ("阳泉市", 1.5),
+    ("太原市", 3.0),
+    ("长治市", 2.5),
+    ("临汾市", 2.5),
+    ("运城市", 2.5),
+    ("吕梁市", 2.5),
+    ("晋中市", 1.8),
+    ("阳泉市", 1.5),
 ];
 
 /// The Fen River (汾河), source to the Yellow River, approximate.
 pub const FEN_RIVER: &[(f64, f64)] = &[
-    (112.05, 38.95), (111.93, 38.55), (111.92, 38.36), (112.15, 38.05), (112.45, 37.95), (112.55, 37.85),
-    (112.52, 37.65), (112.35, 37.45), (112.10, 37.25), (111.92, 37.05), (111.78, 36.85), (111.72, 36.57),
-    (111.68, 36.27), (111.52, 36.08), (111.42, 35.87), (111.30, 35.62), (110.98, 35.60), (110.70, 35.57), (110.58, 35.58),
+    (112.05, 38.95),
+    (111.93, 38.55),
+    (111.92, 38.36),
+    (112.15, 38.05),
+    (112.45, 37.95),
+    (112.55, 37.85),
+    (112.52, 37.65),
+    (112.35, 37.45),
+    (112.10, 37.25),
+    (111.92, 37.05),
+    (111.78, 36.85),
+    (111.72, 36.57),
+    (111.68, 36.27),
+    (111.52, 36.08),
+    (111.42, 35.87),
+    (111.30, 35.62),
+    (110.98, 35.60),
+    (110.70, 35.57),
+    (110.58, 35.58),
 ];
 
 /// Fen–Wei graben basins with seismic design intensity VIII:
@@ -181,8 +305,17 @@ pub const GAS_CITIES: &[(&str, &str, usize)] = &[
 
 /// The seat district of each city (where its command centre and main teams are).
 pub const CITY_SEATS: &[(&str, &str)] = &[
-    ("太原市", "迎泽区"), ("大同市", "城区"), ("阳泉市", "城区"), ("长治市", "城区"), ("晋城市", "城区"), ("朔州市", "朔城区"),
-    ("晋中市", "榆次区"), ("运城市", "盐湖区"), ("忻州市", "忻府区"), ("临汾市", "尧都区"), ("吕梁市", "离石区"),
+    ("太原市", "迎泽区"),
+    ("大同市", "城区"),
+    ("阳泉市", "城区"),
+    ("长治市", "城区"),
+    ("晋城市", "城区"),
+    ("朔州市", "朔城区"),
+    ("晋中市", "榆次区"),
+    ("运城市", "盐湖区"),
+    ("忻州市", "忻府区"),
+    ("临汾市", "尧都区"),
+    ("吕梁市", "离石区"),
 ];
 
 /// The counties with the facts above resolved to indices.
@@ -206,26 +339,45 @@ impl<'a> Province<'a> {
             counties
                 .iter()
                 .position(|c| c.city == city && c.county == county)
-                .ok_or_else(|| Error::BadData { path: "counties".into(), reason: format!("no county {city}{county}") })
+                .ok_or_else(|| Error::BadData {
+                    path: "counties".into(),
+                    reason: format!("no county {city}{county}"),
+                })
         };
         Ok(Self {
             counties,
-            coal: COAL_COUNTIES.iter().map(|(a, b)| find(a, b)).collect::<Result<_>>()?,
-            loess: LOESS_COUNTIES.iter().map(|(a, b)| find(a, b)).collect::<Result<_>>()?,
-            forest: FOREST_COUNTIES.iter().map(|(a, b, m)| find(a, b).map(|i| (i, *m))).collect::<Result<_>>()?,
-            seats: CITY_SEATS.iter().map(|(a, b)| find(a, b)).collect::<Result<_>>()?,
+            coal: COAL_COUNTIES
+                .iter()
+                .map(|(a, b)| find(a, b))
+                .collect::<Result<_>>()?,
+            loess: LOESS_COUNTIES
+                .iter()
+                .map(|(a, b)| find(a, b))
+                .collect::<Result<_>>()?,
+            forest: FOREST_COUNTIES
+                .iter()
+                .map(|(a, b, m)| find(a, b).map(|i| (i, *m)))
+                .collect::<Result<_>>()?,
+            seats: CITY_SEATS
+                .iter()
+                .map(|(a, b)| find(a, b))
+                .collect::<Result<_>>()?,
         })
     }
 
     /// Index of a county by city and county name.
     pub fn find(&self, city: &str, county: &str) -> Option<usize> {
-        self.counties.iter().position(|c| c.city == city && c.county == county)
+        self.counties
+            .iter()
+            .position(|c| c.city == city && c.county == county)
     }
 
     /// The county whose boundary contains `c`, if any (first in file order).
     pub fn county_at(&self, c: Coord<f64>) -> Option<&CountyShape> {
         use geo::Contains;
-        self.counties.iter().find(|k| k.bbox.contains(&c) && k.shape.contains(&geo::Point(c)))
+        self.counties
+            .iter()
+            .find(|k| k.bbox.contains(&c) && k.shape.contains(&geo::Point(c)))
     }
 
     /// Whether the county is a city's seat district.

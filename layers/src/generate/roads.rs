@@ -17,9 +17,9 @@ use rand_chacha::ChaCha8Rng;
 
 /// Expressway corridors between city seats (indices into `CITY_SEATS`), with their route names.
 const EXPRESSWAYS: &[(usize, usize, &str)] = &[
-    (1, 5, "G55 二广高速"),  // Datong – Shuozhou
-    (5, 8, "G55 二广高速"),  // Shuozhou – Xinzhou
-    (8, 0, "G55 二广高速"),  // Xinzhou – Taiyuan
+    (1, 5, "G55 二广高速"),   // Datong – Shuozhou
+    (5, 8, "G55 二广高速"),   // Shuozhou – Xinzhou
+    (8, 0, "G55 二广高速"),   // Xinzhou – Taiyuan
     (1, 8, "G5501 大运高速"), // Datong – Xinzhou
     (0, 2, "G307 太旧高速"),  // Taiyuan – Yangquan
     (0, 6, "G5 京昆高速"),    // Taiyuan – Jinzhong
@@ -57,16 +57,35 @@ impl Net<'_> {
         let mut line = vec![a];
         for k in 1..bends {
             let f = k as f64 / bends as f64;
-            let c = Coord { x: a.x + (b.x - a.x) * f, y: a.y + (b.y - a.y) * f };
+            let c = Coord {
+                x: a.x + (b.x - a.x) * f,
+                y: a.y + (b.y - a.y) * f,
+            };
             let wiggle = km * 0.03;
-            line.push(round6(offset_km(c, self.rng.random_range(-wiggle..=wiggle), self.rng.random_range(-wiggle..=wiggle))));
+            line.push(round6(offset_km(
+                c,
+                self.rng.random_range(-wiggle..=wiggle),
+                self.rng.random_range(-wiggle..=wiggle),
+            )));
         }
         line.push(b);
-        let length_m = line.windows(2).map(|w| distance_m(w[0], w[1])).sum::<f64>().round();
+        let length_m = line
+            .windows(2)
+            .map(|w| distance_m(w[0], w[1]))
+            .sum::<f64>()
+            .round();
         self.roads.push(Feature {
             id: self.roads.len() as u64 + 1,
             geometry: geo::Geometry::LineString(LineString::new(line)),
-            properties: Road { name, road_class: class, speed_kmh: class.speed_kmh(), length_m, from_node: from, to_node: to, open: true },
+            properties: Road {
+                name,
+                road_class: class,
+                speed_kmh: class.speed_kmh(),
+                length_m,
+                from_node: from,
+                to_node: to,
+                open: true,
+            },
         });
     }
 }
@@ -91,7 +110,11 @@ impl Sets {
 
 pub(super) fn generate(province: &Province<'_>, rng: &mut ChaCha8Rng) -> Vec<Feature<Road>> {
     let counties = province.counties;
-    let mut net = Net { rng, nodes: Vec::new(), roads: Vec::new() };
+    let mut net = Net {
+        rng,
+        nodes: Vec::new(),
+        roads: Vec::new(),
+    };
     let seats: Vec<u64> = counties.iter().map(|c| net.node(c.label)).collect();
 
     // National roads: minimum spanning tree over the seats.
@@ -113,12 +136,20 @@ pub(super) fn generate(province: &Province<'_>, rng: &mut ChaCha8Rng) -> Vec<Fea
     }
     // Provincial roads: each seat to its two nearest other seats, if not linked yet.
     for i in 0..counties.len() {
-        let mut near: Vec<(f64, usize)> = (0..counties.len()).filter(|&j| j != i).map(|j| (distance_m(counties[i].label, counties[j].label), j)).collect();
+        let mut near: Vec<(f64, usize)> = (0..counties.len())
+            .filter(|&j| j != i)
+            .map(|j| (distance_m(counties[i].label, counties[j].label), j))
+            .collect();
         near.sort_by(|a, b| a.0.total_cmp(&b.0));
         for &(d, j) in near.iter().take(2) {
             let key = (i.min(j), i.max(j));
             if d < 60_000.0 && linked.insert(key) {
-                net.road(seats[i], seats[j], RoadClass::Provincial, format!("S{} 省道", 200 + (i * 7 + j) % 150));
+                net.road(
+                    seats[i],
+                    seats[j],
+                    RoadClass::Provincial,
+                    format!("S{} 省道", 200 + (i * 7 + j) % 150),
+                );
             }
         }
     }
@@ -140,10 +171,18 @@ pub(super) fn generate(province: &Province<'_>, rng: &mut ChaCha8Rng) -> Vec<Fea
         stops.sort_by(|x, y| x.0.total_cmp(&y.0));
         let mut prev = seats[ia];
         for (f, k) in stops {
-            let on_line = Coord { x: pa.x + (pb.x - pa.x) * f, y: pa.y + (pb.y - pa.y) * f };
+            let on_line = Coord {
+                x: pa.x + (pb.x - pa.x) * f,
+                y: pa.y + (pb.y - pa.y) * f,
+            };
             let interchange = net.node(on_line);
             net.road(prev, interchange, RoadClass::Expressway, (*name).to_owned());
-            net.road(interchange, seats[k], RoadClass::National, format!("{}连接线", counties[k].short_name()));
+            net.road(
+                interchange,
+                seats[k],
+                RoadClass::National,
+                format!("{}连接线", counties[k].short_name()),
+            );
             prev = interchange;
         }
         net.road(prev, seats[ib], RoadClass::Expressway, (*name).to_owned());
@@ -154,13 +193,20 @@ pub(super) fn generate(province: &Province<'_>, rng: &mut ChaCha8Rng) -> Vec<Fea
         let mut local = vec![seats[i]];
         let villages = if county.is_district() { 2 } else { 8 };
         for v in 0..villages {
-            let Some(at) = sample_in(net.rng, &county.shape, county.bbox) else { continue };
+            let Some(at) = sample_in(net.rng, &county.shape, county.bbox) else {
+                continue;
+            };
             let village = net.node(at);
             let nearest = *local
                 .iter()
                 .min_by(|x, y| distance_m(net.at(**x), at).total_cmp(&distance_m(net.at(**y), at)))
                 .unwrap_or(&seats[i]);
-            net.road(nearest, village, RoadClass::County, format!("X{:03} {}县道", (i * 10 + v) % 1000, county.short_name()));
+            net.road(
+                nearest,
+                village,
+                RoadClass::County,
+                format!("X{:03} {}县道", (i * 10 + v) % 1000, county.short_name()),
+            );
             local.push(village);
         }
     }
@@ -175,17 +221,31 @@ pub(super) fn generate(province: &Province<'_>, rng: &mut ChaCha8Rng) -> Vec<Fea
                 *slot = if r == size / 2 && c == size / 2 {
                     seats[i]
                 } else {
-                    net.node(offset_km(centre, (r as f64 - 2.0) * 0.9, (c as f64 - 2.0) * 0.9))
+                    net.node(offset_km(
+                        centre,
+                        (r as f64 - 2.0) * 0.9,
+                        (c as f64 - 2.0) * 0.9,
+                    ))
                 };
             }
         }
         for r in 0..size {
             for c in 0..size {
                 if r + 1 < size {
-                    net.road(grid[r][c], grid[r + 1][c], RoadClass::Urban, format!("{}城市道路", counties[i].city));
+                    net.road(
+                        grid[r][c],
+                        grid[r + 1][c],
+                        RoadClass::Urban,
+                        format!("{}城市道路", counties[i].city),
+                    );
                 }
                 if c + 1 < size {
-                    net.road(grid[r][c], grid[r][c + 1], RoadClass::Urban, format!("{}城市道路", counties[i].city));
+                    net.road(
+                        grid[r][c],
+                        grid[r][c + 1],
+                        RoadClass::Urban,
+                        format!("{}城市道路", counties[i].city),
+                    );
                 }
             }
         }

@@ -52,9 +52,17 @@ fn counts_per_layer() {
     for (id, n) in d.counts() {
         assert!(n > 0, "{id} is empty");
     }
-    assert!(d.rescue_teams.len() >= 300, "{} teams", d.rescue_teams.len());
+    assert!(
+        d.rescue_teams.len() >= 300,
+        "{} teams",
+        d.rescue_teams.len()
+    );
     assert!(d.roads.len() >= 1_000, "{} roads", d.roads.len());
-    let networks: HashSet<_> = d.gas_pipes.iter().map(|p| p.properties.network.as_str()).collect();
+    let networks: HashSet<_> = d
+        .gas_pipes
+        .iter()
+        .map(|p| p.properties.network.as_str())
+        .collect();
     for city in ["太原市", "临汾市", "长治市"] {
         assert!(networks.contains(city), "no gas network in {city}");
     }
@@ -70,7 +78,10 @@ fn every_feature_lies_in_its_county() {
     assert_in_county("shelter", &d.shelters, |s| s.county_id);
     for e in &d.enterprises {
         let c = &counties()[(e.properties.county_id - 1) as usize];
-        assert_eq!((e.properties.city.as_str(), e.properties.county.as_str()), (c.city.as_str(), c.county.as_str()));
+        assert_eq!(
+            (e.properties.city.as_str(), e.properties.county.as_str()),
+            (c.city.as_str(), c.county.as_str())
+        );
     }
 }
 
@@ -83,14 +94,30 @@ fn exactly_80_hazard_sources_graded_from_their_own_attributes() {
         let p = &h.properties;
         let (r, level) = grade(&p.substances, p.people_within_500m);
         assert_eq!(p.level, level, "hazard source {}", h.id);
-        assert!((p.r_value - r).abs() < 0.01, "hazard source {}: R {} vs {r}", h.id, p.r_value);
-        let over: f64 = p.substances.iter().map(|s| s.quantity_t / s.substance.threshold_t()).sum();
-        assert!(over >= 1.0, "hazard source {} holds less than its thresholds", h.id);
+        assert!(
+            (p.r_value - r).abs() < 0.01,
+            "hazard source {}: R {} vs {r}",
+            h.id,
+            p.r_value
+        );
+        let over: f64 = p
+            .substances
+            .iter()
+            .map(|s| s.quantity_t / s.substance.threshold_t())
+            .sum();
+        assert!(
+            over >= 1.0,
+            "hazard source {} holds less than its thresholds",
+            h.id
+        );
         let owner = enterprises.get(&p.enterprise_id).expect("owner exists");
         assert_eq!(owner.properties.name, p.enterprise_name);
         levels[level as usize] += 1;
     }
-    assert!(levels[1..].iter().all(|&n| n > 0), "every level occurs: {levels:?}");
+    assert!(
+        levels[1..].iter().all(|&n| n > 0),
+        "every level occurs: {levels:?}"
+    );
 }
 
 #[test]
@@ -98,7 +125,11 @@ fn coal_mines_lie_in_the_coal_fields() {
     let d = small_dataset();
     let province = places::Province::new(counties()).unwrap();
     let coal: HashSet<u32> = province.coal.iter().map(|&i| counties()[i].id).collect();
-    let mines: Vec<_> = d.enterprises.iter().filter(|e| e.properties.industry == Industry::CoalMine).collect();
+    let mines: Vec<_> = d
+        .enterprises
+        .iter()
+        .filter(|e| e.properties.industry == Industry::CoalMine)
+        .collect();
     assert!(mines.len() > 500);
     assert!(mines.iter().all(|m| coal.contains(&m.properties.county_id)));
 }
@@ -106,7 +137,11 @@ fn coal_mines_lie_in_the_coal_fields() {
 #[test]
 fn credit_codes_are_valid_and_unique() {
     let d = small_dataset();
-    let codes: HashSet<_> = d.enterprises.iter().map(|e| e.properties.credit_code.as_str()).collect();
+    let codes: HashSet<_> = d
+        .enterprises
+        .iter()
+        .map(|e| e.properties.credit_code.as_str())
+        .collect();
     assert_eq!(codes.len(), d.enterprises.len());
     assert!(codes.iter().all(|c| names::credit_code_is_valid(c)));
 }
@@ -116,21 +151,33 @@ fn components(edges: impl Iterator<Item = (u64, u64)>) -> usize {
     let mut parent: HashMap<u64, u64> = HashMap::new();
     fn root(parent: &mut HashMap<u64, u64>, x: u64) -> u64 {
         let p = *parent.entry(x).or_insert(x);
-        if p == x { x } else { let r = root(parent, p); parent.insert(x, r); r }
+        if p == x {
+            x
+        } else {
+            let r = root(parent, p);
+            parent.insert(x, r);
+            r
+        }
     }
     for (a, b) in edges {
         let (ra, rb) = (root(&mut parent, a), root(&mut parent, b));
         parent.insert(ra, rb);
     }
     let nodes: Vec<u64> = parent.keys().copied().collect();
-    nodes.into_iter().map(|n| root(&mut parent, n)).collect::<HashSet<_>>().len()
+    nodes
+        .into_iter()
+        .map(|n| root(&mut parent, n))
+        .collect::<HashSet<_>>()
+        .len()
 }
 
 /// Checks that lines start and end exactly at their nodes, and one node is one place.
 fn assert_nodes_consistent<'a>(lines: impl Iterator<Item = (&'a geo::Geometry<f64>, u64, u64)>) {
     let mut at: HashMap<u64, geo::Coord<f64>> = HashMap::new();
     for (g, from, to) in lines {
-        let geo::Geometry::LineString(l) = g else { panic!("not a line") };
+        let geo::Geometry::LineString(l) = g else {
+            panic!("not a line")
+        };
         for (node, c) in [(from, l.0[0]), (to, *l.0.last().expect("vertices"))] {
             let known = *at.entry(node).or_insert(c);
             assert_eq!(known, c, "node {node} is in two places");
@@ -141,8 +188,19 @@ fn assert_nodes_consistent<'a>(lines: impl Iterator<Item = (&'a geo::Geometry<f6
 #[test]
 fn road_network_is_one_connected_graph() {
     let d = small_dataset();
-    assert_eq!(components(d.roads.iter().map(|r| (r.properties.from_node, r.properties.to_node))), 1);
-    assert_nodes_consistent(d.roads.iter().map(|r| (&r.geometry, r.properties.from_node, r.properties.to_node)));
+    assert_eq!(
+        components(
+            d.roads
+                .iter()
+                .map(|r| (r.properties.from_node, r.properties.to_node))
+        ),
+        1
+    );
+    assert_nodes_consistent(
+        d.roads
+            .iter()
+            .map(|r| (&r.geometry, r.properties.from_node, r.properties.to_node)),
+    );
     let classes: HashSet<_> = d.roads.iter().map(|r| r.properties.road_class).collect();
     assert_eq!(classes.len(), 5, "every road class occurs");
 }
@@ -150,25 +208,69 @@ fn road_network_is_one_connected_graph() {
 #[test]
 fn each_gas_network_is_connected_and_its_valves_and_stations_sit_on_it() {
     let d = small_dataset();
-    let networks: HashSet<_> = d.gas_pipes.iter().map(|p| p.properties.network.clone()).collect();
+    let networks: HashSet<_> = d
+        .gas_pipes
+        .iter()
+        .map(|p| p.properties.network.clone())
+        .collect();
     for network in networks {
-        let pipes: Vec<_> = d.gas_pipes.iter().filter(|p| p.properties.network == network).collect();
-        assert_eq!(components(pipes.iter().map(|p| (p.properties.from_node, p.properties.to_node))), 1, "{network}");
-        assert_nodes_consistent(pipes.iter().map(|p| (&p.geometry, p.properties.from_node, p.properties.to_node)));
-        let nodes: HashSet<u64> = pipes.iter().flat_map(|p| [p.properties.from_node, p.properties.to_node]).collect();
-        for v in d.gas_valves.iter().filter(|v| v.properties.network == network) {
-            assert!(nodes.contains(&v.properties.node), "valve {} off the {network} network", v.id);
+        let pipes: Vec<_> = d
+            .gas_pipes
+            .iter()
+            .filter(|p| p.properties.network == network)
+            .collect();
+        assert_eq!(
+            components(
+                pipes
+                    .iter()
+                    .map(|p| (p.properties.from_node, p.properties.to_node))
+            ),
+            1,
+            "{network}"
+        );
+        assert_nodes_consistent(
+            pipes
+                .iter()
+                .map(|p| (&p.geometry, p.properties.from_node, p.properties.to_node)),
+        );
+        let nodes: HashSet<u64> = pipes
+            .iter()
+            .flat_map(|p| [p.properties.from_node, p.properties.to_node])
+            .collect();
+        for v in d
+            .gas_valves
+            .iter()
+            .filter(|v| v.properties.network == network)
+        {
+            assert!(
+                nodes.contains(&v.properties.node),
+                "valve {} off the {network} network",
+                v.id
+            );
         }
-        let stations: Vec<_> = d.gas_stations.iter().filter(|s| s.properties.network == network).collect();
+        let stations: Vec<_> = d
+            .gas_stations
+            .iter()
+            .filter(|s| s.properties.network == network)
+            .collect();
         assert!(stations.iter().all(|s| nodes.contains(&s.properties.node)));
-        assert!(stations.iter().any(|s| s.properties.kind == crate::model::StationKind::Gate), "{network} has a gate station");
+        assert!(
+            stations
+                .iter()
+                .any(|s| s.properties.kind == crate::model::StationKind::Gate),
+            "{network} has a gate station"
+        );
     }
 }
 
 #[test]
 fn population_sums_to_the_census_total() {
     let d = small_dataset();
-    let total: u64 = d.population.iter().map(|c| u64::from(c.properties.population)).sum();
+    let total: u64 = d
+        .population
+        .iter()
+        .map(|c| u64::from(c.properties.population))
+        .sum();
     assert_eq!(total, 34_915_616);
     let by_county: u64 = d.counties.iter().map(|c| c.properties.population).sum();
     assert_eq!(by_county, 34_915_616);
@@ -180,7 +282,12 @@ fn disaster_zones_are_valid_polygons_of_every_kind() {
     let kinds: HashSet<_> = d.disaster_zones.iter().map(|z| z.properties.kind).collect();
     assert_eq!(kinds.len(), 4);
     for z in &d.disaster_zones {
-        assert!(z.geometry.is_valid(), "zone {} {} is not a valid polygon", z.id, z.properties.name);
+        assert!(
+            z.geometry.is_valid(),
+            "zone {} {} is not a valid polygon",
+            z.id,
+            z.properties.name
+        );
     }
 }
 

@@ -46,10 +46,21 @@ fn ellipse(centre: Coord<f64>, a_km: f64, b_km: f64, bearing: f64) -> Polygon<f6
 }
 
 fn signed_area(ring: &[Coord<f64>]) -> f64 {
-    ring.iter().zip(ring.iter().cycle().skip(1)).map(|(a, b)| a.x * b.y - b.x * a.y).sum::<f64>() / 2.0
+    ring.iter()
+        .zip(ring.iter().cycle().skip(1))
+        .map(|(a, b)| a.x * b.y - b.x * a.y)
+        .sum::<f64>()
+        / 2.0
 }
 
-fn zone(id: usize, geometry: Polygon<f64>, name: String, kind: DisasterKind, subtype: Option<&str>, severity: Severity) -> Feature<DisasterZone> {
+fn zone(
+    id: usize,
+    geometry: Polygon<f64>,
+    name: String,
+    kind: DisasterKind,
+    subtype: Option<&str>,
+    severity: Severity,
+) -> Feature<DisasterZone> {
     Feature {
         id: id as u64 + 1,
         geometry: geo::Geometry::Polygon(geometry),
@@ -73,47 +84,125 @@ fn severity(rng: &mut ChaCha8Rng) -> Severity {
     }
 }
 
-pub(super) fn generate(province: &Province<'_>, rng: &mut ChaCha8Rng) -> Vec<Feature<DisasterZone>> {
+pub(super) fn generate(
+    province: &Province<'_>,
+    rng: &mut ChaCha8Rng,
+) -> Vec<Feature<DisasterZone>> {
     let mut out = Vec::new();
     for &i in &province.loess {
         let county = &province.counties[i];
         for n in 0..rng.random_range(3..7) {
-            let Some(at) = sample_in(rng, &county.shape, county.bbox) else { continue };
-            let (subtype, zh) = *[("landslide", "滑坡"), ("collapse", "崩塌"), ("debris_flow", "泥石流")].choose(rng).unwrap_or(&("landslide", "滑坡"));
+            let Some(at) = sample_in(rng, &county.shape, county.bbox) else {
+                continue;
+            };
+            let (subtype, zh) = *[
+                ("landslide", "滑坡"),
+                ("collapse", "崩塌"),
+                ("debris_flow", "泥石流"),
+            ]
+            .choose(rng)
+            .unwrap_or(&("landslide", "滑坡"));
             let s = severity(rng);
-            out.push(zone(out.len(), { let r = rng.random_range(0.8..3.5); blob(rng, at, r) }, format!("{}{zh}隐患区{}", county.short_name(), n + 1), DisasterKind::GeologicalHazard, Some(subtype), s));
+            out.push(zone(
+                out.len(),
+                {
+                    let r = rng.random_range(0.8..3.5);
+                    blob(rng, at, r)
+                },
+                format!("{}{zh}隐患区{}", county.short_name(), n + 1),
+                DisasterKind::GeologicalHazard,
+                Some(subtype),
+                s,
+            ));
         }
     }
     // Floods: along the Fen, every ~8 km a stretch of floodplain.
     for w in FEN_RIVER.windows(2) {
-        let (a, b) = (Coord { x: w[0].0, y: w[0].1 }, Coord { x: w[1].0, y: w[1].1 });
+        let (a, b) = (
+            Coord {
+                x: w[0].0,
+                y: w[0].1,
+            },
+            Coord {
+                x: w[1].0,
+                y: w[1].1,
+            },
+        );
         let km = crate::geodesy::distance_m(a, b) / 1000.0;
         let steps = (km / 8.0).ceil().max(1.0) as usize;
         for k in 0..steps {
             let f = (k as f64 + 0.5) / steps as f64;
-            let c = Coord { x: a.x + (b.x - a.x) * f, y: a.y + (b.y - a.y) * f };
+            let c = Coord {
+                x: a.x + (b.x - a.x) * f,
+                y: a.y + (b.y - a.y) * f,
+            };
             let name = match province.county_at(c) {
                 Some(county) => format!("汾河{}段洪涝风险区", county.short_name()),
                 None => "汾河洪涝风险区".to_owned(),
             };
-            let s = if (36.0..38.0).contains(&c.y) { Severity::High } else { Severity::Moderate };
-            out.push(zone(out.len(), { let r = rng.random_range(3.0..5.5); blob(rng, c, r) }, name, DisasterKind::Flood, None, s));
+            let s = if (36.0..38.0).contains(&c.y) {
+                Severity::High
+            } else {
+                Severity::Moderate
+            };
+            out.push(zone(
+                out.len(),
+                {
+                    let r = rng.random_range(3.0..5.5);
+                    blob(rng, c, r)
+                },
+                name,
+                DisasterKind::Flood,
+                None,
+                s,
+            ));
         }
     }
     // The Sushui in the Yuncheng basin.
-    for (x, y) in [(111.20, 35.25), (111.05, 35.12), (110.90, 35.00), (110.75, 34.90)] {
-        out.push(zone(out.len(), blob(rng, Coord { x, y }, 4.0), "涑水河洪涝风险区".into(), DisasterKind::Flood, None, Severity::Moderate));
+    for (x, y) in [
+        (111.20, 35.25),
+        (111.05, 35.12),
+        (110.90, 35.00),
+        (110.75, 34.90),
+    ] {
+        out.push(zone(
+            out.len(),
+            blob(rng, Coord { x, y }, 4.0),
+            "涑水河洪涝风险区".into(),
+            DisasterKind::Flood,
+            None,
+            Severity::Moderate,
+        ));
     }
     for &(i, range) in &province.forest {
         let county = &province.counties[i];
         for n in 0..rng.random_range(1..4) {
-            let Some(at) = sample_in(rng, &county.shape, county.bbox) else { continue };
+            let Some(at) = sample_in(rng, &county.shape, county.bbox) else {
+                continue;
+            };
             let s = severity(rng);
-            out.push(zone(out.len(), { let r = rng.random_range(4.0..9.0); blob(rng, at, r) }, format!("{range}{}林区火险区{}", county.short_name(), n + 1), DisasterKind::ForestFire, None, s));
+            out.push(zone(
+                out.len(),
+                {
+                    let r = rng.random_range(4.0..9.0);
+                    blob(rng, at, r)
+                },
+                format!("{range}{}林区火险区{}", county.short_name(), n + 1),
+                DisasterKind::ForestFire,
+                None,
+                s,
+            ));
         }
     }
     for (name, (x, y), a, b, bearing) in SEISMIC_BASINS {
-        out.push(zone(out.len(), ellipse(Coord { x: *x, y: *y }, *a, *b, *bearing), format!("{name}地震设防烈度8度区"), DisasterKind::Seismic, None, Severity::VeryHigh));
+        out.push(zone(
+            out.len(),
+            ellipse(Coord { x: *x, y: *y }, *a, *b, *bearing),
+            format!("{name}地震设防烈度8度区"),
+            DisasterKind::Seismic,
+            None,
+            Severity::VeryHigh,
+        ));
     }
     out
 }

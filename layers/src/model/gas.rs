@@ -73,7 +73,11 @@ impl Record for GasPipe {
     };
     const FIELDS: &'static [Field] = &[
         Field::new("network", FieldType::Text, "city network"),
-        Field::new("pressure_class", FieldType::Enum(PressureClass::CODES), "pressure class"),
+        Field::new(
+            "pressure_class",
+            FieldType::Enum(PressureClass::CODES),
+            "pressure class",
+        ),
         Field::new("diameter_mm", FieldType::Integer, "nominal diameter, mm"),
         Field::new("material", FieldType::Enum(MATERIALS), "material"),
         Field::new("install_year", FieldType::Integer, "year laid"),
@@ -98,7 +102,10 @@ impl Record for GasPipe {
 
     fn validate(&self) -> Result<(), String> {
         if !MATERIALS.contains(&self.material.as_str()) {
-            return Err(format!("material is one of {MATERIALS:?}, not {:?}", self.material));
+            return Err(format!(
+                "material is one of {MATERIALS:?}, not {:?}",
+                self.material
+            ));
         }
         Ok(())
     }
@@ -114,7 +121,11 @@ impl Record for GasValve {
     const FIELDS: &'static [Field] = &[
         Field::new("network", FieldType::Text, "city network"),
         Field::new("node", FieldType::Integer, "network node"),
-        Field::new("pressure_class", FieldType::Enum(PressureClass::CODES), "pressure class"),
+        Field::new(
+            "pressure_class",
+            FieldType::Enum(PressureClass::CODES),
+            "pressure class",
+        ),
         Field::new("diameter_mm", FieldType::Integer, "nominal diameter, mm"),
         Field::new("operable", FieldType::Boolean, "known to close"),
         Field::new("install_year", FieldType::Integer, "year installed"),
@@ -143,9 +154,17 @@ impl Record for GasStation {
     const FIELDS: &'static [Field] = &[
         Field::new("name", FieldType::Text, "station name"),
         Field::new("network", FieldType::Text, "city network"),
-        Field::new("kind", FieldType::Enum(StationKind::CODES), "gate or regulator"),
+        Field::new(
+            "kind",
+            FieldType::Enum(StationKind::CODES),
+            "gate or regulator",
+        ),
         Field::new("node", FieldType::Integer, "network node"),
-        Field::new("outlet_pressure_class", FieldType::Enum(PressureClass::CODES), "outlet pressure class"),
+        Field::new(
+            "outlet_pressure_class",
+            FieldType::Enum(PressureClass::CODES),
+            "outlet pressure class",
+        ),
         Field::new("capacity_m3_h", FieldType::Integer, "capacity, m³/h"),
     ];
 

@@ -182,14 +182,26 @@ impl Record for HazardSource {
     const FIELDS: &'static [Field] = &[
         Field::new("name", FieldType::Text, "name of the unit"),
         Field::new("enterprise_id", FieldType::Integer, "owning enterprise"),
-        Field::new("enterprise_name", FieldType::Text, "owning enterprise's name"),
+        Field::new(
+            "enterprise_name",
+            FieldType::Text,
+            "owning enterprise's name",
+        ),
         Field::new("county_id", FieldType::Integer, "county id"),
         Field::new("county", FieldType::Text, "county"),
         Field::new("city", FieldType::Text, "city"),
-        Field::new("people_within_500m", FieldType::Integer, "people within 500 m outside the plant"),
+        Field::new(
+            "people_within_500m",
+            FieldType::Integer,
+            "people within 500 m outside the plant",
+        ),
         Field::new("r_value", FieldType::Real, "GB 18218 R value"),
         Field::new("level", FieldType::Integer, "level 1 (most severe) to 4"),
-        Field::new("last_inspection", FieldType::Date, "last enforcement inspection"),
+        Field::new(
+            "last_inspection",
+            FieldType::Date,
+            "last enforcement inspection",
+        ),
     ];
 
     fn value(&self, field: &str) -> Value<'_> {
@@ -203,7 +215,9 @@ impl Record for HazardSource {
             "people_within_500m" => Value::Integer(self.people_within_500m.into()),
             "r_value" => Value::Real(self.r_value),
             "level" => opt_int(Some(self.level)),
-            "last_inspection" => crate::model::enterprise::date_value(self.last_inspection.as_ref()),
+            "last_inspection" => {
+                crate::model::enterprise::date_value(self.last_inspection.as_ref())
+            }
             _ => Value::Null,
         }
     }
@@ -219,8 +233,15 @@ impl Record for HazardSource {
         if self.substances.is_empty() {
             return Err("a major hazard source holds at least one substance".into());
         }
-        if let Some(s) = self.substances.iter().find(|s| !(s.quantity_t.is_finite() && s.quantity_t >= 0.0)) {
-            return Err(format!("quantity of {} must be a number of tonnes ≥ 0", s.substance));
+        if let Some(s) = self
+            .substances
+            .iter()
+            .find(|s| !(s.quantity_t.is_finite() && s.quantity_t >= 0.0))
+        {
+            return Err(format!(
+                "quantity of {} must be a number of tonnes ≥ 0",
+                s.substance
+            ));
         }
         Ok(())
     }
@@ -231,13 +252,22 @@ mod tests {
     use super::*;
 
     fn on_site(substance: Substance, quantity_t: f64) -> SubstanceOnSite {
-        SubstanceOnSite { substance, quantity_t }
+        SubstanceOnSite {
+            substance,
+            quantity_t,
+        }
     }
 
     #[test]
     fn chlorine_tank_near_a_village_is_level_one() {
         // chlorine 4·40/5 = 32, ammonia 2·100/10 = 20; 120 people → α 2; R = 2·52 = 104
-        let (r, level) = grade(&[on_site(Substance::Chlorine, 40.0), on_site(Substance::Ammonia, 100.0)], 120);
+        let (r, level) = grade(
+            &[
+                on_site(Substance::Chlorine, 40.0),
+                on_site(Substance::Ammonia, 100.0),
+            ],
+            120,
+        );
         assert!((r - 104.0).abs() < 1e-9);
         assert_eq!(level, 1);
     }
@@ -245,14 +275,35 @@ mod tests {
     #[test]
     fn level_boundaries_follow_the_standard() {
         // methanol: β 1, Q 500 → R = α · q / 500; with 10 people α = 1.
-        for (q, level) in [(500.0 * 100.0, 1), (500.0 * 99.99, 2), (500.0 * 50.0, 2), (500.0 * 49.9, 3), (500.0 * 10.0, 3), (500.0 * 9.9, 4)] {
-            assert_eq!(grade(&[on_site(Substance::Methanol, q)], 10).1, level, "q = {q}");
+        for (q, level) in [
+            (500.0 * 100.0, 1),
+            (500.0 * 99.99, 2),
+            (500.0 * 50.0, 2),
+            (500.0 * 49.9, 3),
+            (500.0 * 10.0, 3),
+            (500.0 * 9.9, 4),
+        ] {
+            assert_eq!(
+                grade(&[on_site(Substance::Methanol, q)], 10).1,
+                level,
+                "q = {q}"
+            );
         }
     }
 
     #[test]
     fn exposure_correction_steps_at_the_standard_counts() {
-        let table = [(0, 0.5), (1, 1.0), (29, 1.0), (30, 1.2), (49, 1.2), (50, 1.5), (99, 1.5), (100, 2.0), (5000, 2.0)];
+        let table = [
+            (0, 0.5),
+            (1, 1.0),
+            (29, 1.0),
+            (30, 1.2),
+            (49, 1.2),
+            (50, 1.5),
+            (99, 1.5),
+            (100, 2.0),
+            (5000, 2.0),
+        ];
         for (people, alpha) in table {
             assert_eq!(exposure_correction(people), alpha, "{people} people");
         }

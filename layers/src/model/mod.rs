@@ -65,7 +65,9 @@ pub(crate) use code_enum;
 
 /// Reads an optional field as a [`crate::record::Value`].
 pub(crate) fn opt_int<T: Into<i64> + Copy>(v: Option<T>) -> crate::record::Value<'static> {
-    v.map_or(crate::record::Value::Null, |v| crate::record::Value::Integer(v.into()))
+    v.map_or(crate::record::Value::Null, |v| {
+        crate::record::Value::Integer(v.into())
+    })
 }
 
 #[cfg(test)]
@@ -79,7 +81,11 @@ mod tests {
         let object = json.as_object().unwrap();
         for field in T::FIELDS {
             let shown = object.get(field.name).unwrap_or_else(|| {
-                panic!("{}.{} is in FIELDS but not in the JSON", T::INFO.id, field.name)
+                panic!(
+                    "{}.{} is in FIELDS but not in the JSON",
+                    T::INFO.id,
+                    field.name
+                )
             });
             let value = sample.value(field.name);
             let agrees = match (value, shown) {
@@ -90,13 +96,26 @@ mod tests {
                 (Value::Boolean(b), serde_json::Value::Bool(c)) => b == *c,
                 (Value::Date(d), serde_json::Value::String(s)) => d.to_string() == *s,
                 (Value::List(l), serde_json::Value::Array(a)) => {
-                    l.iter().map(|s| serde_json::Value::String(s.clone())).collect::<Vec<_>>() == *a
+                    l.iter()
+                        .map(|s| serde_json::Value::String(s.clone()))
+                        .collect::<Vec<_>>()
+                        == *a
                 }
                 _ => false,
             };
-            assert!(agrees, "{}.{}: value() {value:?} but JSON {shown}", T::INFO.id, field.name);
+            assert!(
+                agrees,
+                "{}.{}: value() {value:?} but JSON {shown}",
+                T::INFO.id,
+                field.name
+            );
             if let (FieldType::Enum(codes), Value::Text(t)) = (field.ty, value) {
-                assert!(codes.contains(&t), "{}.{} = {t} not in its codes", T::INFO.id, field.name);
+                assert!(
+                    codes.contains(&t),
+                    "{}.{} = {t} not in its codes",
+                    T::INFO.id,
+                    field.name
+                );
             }
         }
         assert_eq!(sample.value("no_such_field"), Value::Null);

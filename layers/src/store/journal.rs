@@ -103,7 +103,11 @@ fn next_frame(bytes: &[u8], at: usize) -> Next<'_> {
     }
     let payload = &rest[FRAME_HEADER..end];
     if crc32fast::hash(payload) != crc {
-        return if end == rest.len() { Next::Torn } else { Next::Corrupt("checksum mismatch".into()) };
+        return if end == rest.len() {
+            Next::Torn
+        } else {
+            Next::Corrupt("checksum mismatch".into())
+        };
     }
     Next::Record(payload, at + end)
 }
@@ -114,10 +118,20 @@ impl Journal {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(Error::io("create", dir))?;
         }
-        let mut file = OpenOptions::new().read(true).append(true).create(true).open(path).map_err(Error::io("open", path))?;
+        let mut file = OpenOptions::new()
+            .read(true)
+            .append(true)
+            .create(true)
+            .open(path)
+            .map_err(Error::io("open", path))?;
         let mut bytes = Vec::new();
-        file.read_to_end(&mut bytes).map_err(Error::io("read", path))?;
-        let corrupt = |offset: usize, reason: String| Error::CorruptJournal { path: path.into(), offset: offset as u64, reason };
+        file.read_to_end(&mut bytes)
+            .map_err(Error::io("read", path))?;
+        let corrupt = |offset: usize, reason: String| Error::CorruptJournal {
+            path: path.into(),
+            offset: offset as u64,
+            reason,
+        };
 
         let mut records = Vec::new();
         let mut at = 0;
@@ -133,19 +147,27 @@ impl Journal {
                 }
                 Next::Record(payload, next) => {
                     if !header_seen {
-                        let header: Header = serde_json::from_slice(payload).map_err(|e| corrupt(at, format!("bad header: {e}")))?;
+                        let header: Header = serde_json::from_slice(payload)
+                            .map_err(|e| corrupt(at, format!("bad header: {e}")))?;
                         if header.dataset != dataset {
-                            return Err(corrupt(at, format!(
-                                "journal is for dataset {:?}, not {:?}: start with the dataset it was written for, or another --state-dir",
-                                header.dataset, dataset
-                            )));
+                            return Err(corrupt(
+                                at,
+                                format!(
+                                    "journal is for dataset {:?}, not {:?}: start with the dataset it was written for, or another --state-dir",
+                                    header.dataset, dataset
+                                ),
+                            ));
                         }
                         header_seen = true;
                     } else {
-                        let record: EventRecord = serde_json::from_slice(payload).map_err(|e| corrupt(at, format!("bad record: {e}")))?;
+                        let record: EventRecord = serde_json::from_slice(payload)
+                            .map_err(|e| corrupt(at, format!("bad record: {e}")))?;
                         let want = records.len() as u64 + 1;
                         if record.seq != want {
-                            return Err(corrupt(at, format!("record {} where {want} was due", record.seq)));
+                            return Err(corrupt(
+                                at,
+                                format!("record {} where {want} was due", record.seq),
+                            ));
                         }
                         records.push(record);
                     }
@@ -158,20 +180,39 @@ impl Journal {
             None => None,
             Some(offset) => {
                 let saved_to = path.with_extension(format!("torn-{offset}"));
-                std::fs::write(&saved_to, &bytes[offset..]).map_err(Error::io("save torn tail to", &saved_to))?;
-                file.set_len(offset as u64).map_err(Error::io("truncate", path))?;
+                std::fs::write(&saved_to, &bytes[offset..])
+                    .map_err(Error::io("save torn tail to", &saved_to))?;
+                file.set_len(offset as u64)
+                    .map_err(Error::io("truncate", path))?;
                 file.sync_all().map_err(Error::io("sync", path))?;
-                Some(TornTail { offset: offset as u64, bytes: (bytes.len() - offset) as u64, saved_to })
+                Some(TornTail {
+                    offset: offset as u64,
+                    bytes: (bytes.len() - offset) as u64,
+                    saved_to,
+                })
             }
         };
-        file.seek(SeekFrom::End(0)).map_err(Error::io("seek", path))?;
-        let mut journal = Journal { file, path: path.into(), next_seq: records.len() as u64 + 1 };
+        file.seek(SeekFrom::End(0))
+            .map_err(Error::io("seek", path))?;
+        let mut journal = Journal {
+            file,
+            path: path.into(),
+            next_seq: records.len() as u64 + 1,
+        };
         if !header_seen {
-            let header = Header { journal: "lookout".into(), version: 1, dataset };
+            let header = Header {
+                journal: "lookout".into(),
+                version: 1,
+                dataset,
+            };
             let payload = serde_json::to_vec(&header).map_err(|e| corrupt(0, e.to_string()))?;
             journal.write_synced(&payload)?;
         }
-        Ok(Opened { journal, records, torn })
+        Ok(Opened {
+            journal,
+            records,
+            torn,
+        })
     }
 
     /// The sequence number the next record must carry.
@@ -185,10 +226,16 @@ impl Journal {
             return Err(Error::CorruptJournal {
                 path: self.path.clone(),
                 offset: 0,
-                reason: format!("appending record {} where {} is due", record.seq, self.next_seq),
+                reason: format!(
+                    "appending record {} where {} is due",
+                    record.seq, self.next_seq
+                ),
             });
         }
-        let payload = serde_json::to_vec(record).map_err(|e| Error::BadData { path: self.path.clone(), reason: e.to_string() })?;
+        let payload = serde_json::to_vec(record).map_err(|e| Error::BadData {
+            path: self.path.clone(),
+            reason: e.to_string(),
+        })?;
         self.write_synced(&payload)?;
         self.next_seq += 1;
         Ok(())
@@ -196,8 +243,15 @@ impl Journal {
 
     fn write_synced(&mut self, payload: &[u8]) -> Result<()> {
         let framed = frame(payload);
-        let before = self.file.metadata().map_err(Error::io("stat", &self.path))?.len();
-        let written = self.file.write_all(&framed).and_then(|()| self.file.sync_data());
+        let before = self
+            .file
+            .metadata()
+            .map_err(Error::io("stat", &self.path))?
+            .len();
+        let written = self
+            .file
+            .write_all(&framed)
+            .and_then(|()| self.file.sync_data());
         if let Err(e) = written {
             // Leave no partial record behind for the next append to bury.
             let _ = self.file.set_len(before);
@@ -217,14 +271,21 @@ mod tests {
     use super::*;
     use crate::event::Event;
 
-    const DATASET: DatasetIdentity = DatasetIdentity { seed: 1, scale: 1, generator_version: 1 };
+    const DATASET: DatasetIdentity = DatasetIdentity {
+        seed: 1,
+        scale: 1,
+        generator_version: 1,
+    };
 
     fn record(seq: u64) -> EventRecord {
         EventRecord {
             seq,
             at: chrono::Utc::now(),
             actor: "duty-officer".into(),
-            event: Event::FeatureDeleted { collection: "shelters".into(), id: seq },
+            event: Event::FeatureDeleted {
+                collection: "shelters".into(),
+                id: seq,
+            },
         }
     }
 
@@ -241,7 +302,10 @@ mod tests {
         let path = dir.path().join("journal.lkj");
         write_three(&path);
         let opened = Journal::open(&path, DATASET).unwrap();
-        assert_eq!(opened.records.iter().map(|r| r.seq).collect::<Vec<_>>(), [1, 2, 3]);
+        assert_eq!(
+            opened.records.iter().map(|r| r.seq).collect::<Vec<_>>(),
+            [1, 2, 3]
+        );
         assert_eq!(opened.journal.next_seq(), 4);
         assert!(opened.torn.is_none());
     }
@@ -289,7 +353,8 @@ mod tests {
         write_three(&path);
         let mut bytes = std::fs::read(&path).unwrap();
         // The first event record starts after the header frame.
-        let header_len = u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]) as usize + FRAME_HEADER;
+        let header_len =
+            u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]) as usize + FRAME_HEADER;
         bytes[header_len + FRAME_HEADER + 5] ^= 0xFF;
         std::fs::write(&path, &bytes).unwrap();
         let err = Journal::open(&path, DATASET).unwrap_err();
@@ -303,7 +368,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("journal.lkj");
         write_three(&path);
-        let other = DatasetIdentity { scale: 100, ..DATASET };
-        assert!(matches!(Journal::open(&path, other), Err(Error::CorruptJournal { .. })));
+        let other = DatasetIdentity {
+            scale: 100,
+            ..DATASET
+        };
+        assert!(matches!(
+            Journal::open(&path, other),
+            Err(Error::CorruptJournal { .. })
+        ));
     }
 }

@@ -53,8 +53,15 @@ pub struct EmbeddedStore {
 }
 
 /// Loads the dataset named by `options`, generating it first if it is missing.
-pub fn load_or_generate(options: &EmbeddedOptions, progress: &dyn Progress) -> Result<(Dataset, PathBuf, bool, Duration, Duration)> {
-    let dir = generated_dir(&options.data_dir, options.dataset.seed, options.dataset.scale);
+pub fn load_or_generate(
+    options: &EmbeddedOptions,
+    progress: &dyn Progress,
+) -> Result<(Dataset, PathBuf, bool, Duration, Duration)> {
+    let dir = generated_dir(
+        &options.data_dir,
+        options.dataset.seed,
+        options.dataset.scale,
+    );
     if dir.join("metadata.json").exists() {
         let meta = read_metadata(&dir)?;
         if meta.generator_version == GENERATOR_VERSION {
@@ -79,18 +86,43 @@ pub fn load_or_generate(options: &EmbeddedOptions, progress: &dyn Progress) -> R
 impl EmbeddedStore {
     /// Opens the store: dataset (generated if missing), R-trees, journal replay.
     pub fn open(options: &EmbeddedOptions, progress: &dyn Progress) -> Result<(Self, OpenReport)> {
-        let (dataset, dataset_dir, generated, generate_time, load_time) = load_or_generate(options, progress)?;
-        let identity = DatasetIdentity { seed: options.dataset.seed, scale: options.dataset.scale, generator_version: GENERATOR_VERSION };
+        let (dataset, dataset_dir, generated, generate_time, load_time) =
+            load_or_generate(options, progress)?;
+        let identity = DatasetIdentity {
+            seed: options.dataset.seed,
+            scale: options.dataset.scale,
+            generator_version: GENERATOR_VERSION,
+        };
         let journal_path = options
             .state_dir
-            .join(format!("seed-{}-scale-{}", options.dataset.seed, options.dataset.scale))
+            .join(format!(
+                "seed-{}-scale-{}",
+                options.dataset.seed, options.dataset.scale
+            ))
             .join("journal.lkj");
-        let (store, index_time, replayed, torn) = Self::from_dataset(dataset, identity, &journal_path)?;
-        Ok((store, OpenReport { dataset_dir, generated, generate_time, load_time, index_time, replayed, torn, journal: journal_path }))
+        let (store, index_time, replayed, torn) =
+            Self::from_dataset(dataset, identity, &journal_path)?;
+        Ok((
+            store,
+            OpenReport {
+                dataset_dir,
+                generated,
+                generate_time,
+                load_time,
+                index_time,
+                replayed,
+                torn,
+                journal: journal_path,
+            },
+        ))
     }
 
     /// Indexes `dataset` and replays the journal at `journal_path` onto it.
-    pub fn from_dataset(dataset: Dataset, identity: DatasetIdentity, journal_path: &Path) -> Result<(Self, Duration, usize, Option<TornTail>)> {
+    pub fn from_dataset(
+        dataset: Dataset,
+        identity: DatasetIdentity,
+        journal_path: &Path,
+    ) -> Result<(Self, Duration, usize, Option<TornTail>)> {
         let started = Instant::now();
         let catalog = Catalog::new(dataset);
         let index_time = started.elapsed();
@@ -103,7 +135,15 @@ impl EmbeddedStore {
             })?;
         }
         let replayed = opened.records.len();
-        Ok((Self { catalog, journal: Mutex::new(opened.journal) }, index_time, replayed, opened.torn))
+        Ok((
+            Self {
+                catalog,
+                journal: Mutex::new(opened.journal),
+            },
+            index_time,
+            replayed,
+            opened.torn,
+        ))
     }
 
     /// The layers in memory.
@@ -120,7 +160,12 @@ impl EmbeddedStore {
             .write(event.collection())
             .ok_or_else(|| Error::UnknownCollection(event.collection().into()))?;
         let prepared = layer.prepare(&event)?;
-        let record = EventRecord { seq: journal.next_seq(), at: chrono::Utc::now(), actor: actor.into(), event: prepared.event.clone() };
+        let record = EventRecord {
+            seq: journal.next_seq(),
+            at: chrono::Utc::now(),
+            actor: actor.into(),
+            event: prepared.event.clone(),
+        };
         journal.append(&record)?;
         layer.commit(prepared)?;
         Ok(record)
@@ -133,7 +178,9 @@ impl EmbeddedStore {
 }
 
 fn apply(catalog: &Catalog, event: &Event) -> Result<()> {
-    let mut layer = catalog.write(event.collection()).ok_or_else(|| Error::UnknownCollection(event.collection().into()))?;
+    let mut layer = catalog
+        .write(event.collection())
+        .ok_or_else(|| Error::UnknownCollection(event.collection().into()))?;
     let prepared = layer.prepare(event)?;
     layer.commit(prepared)
 }

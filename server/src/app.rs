@@ -1,0 +1,82 @@
+//! The application: shared state and the route table, used by `serve` and by tests.
+
+use crate::config::Settings;
+use crate::error::ApiError;
+use crate::routes;
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::{App, web};
+use lookout_layers::store::EmbeddedStore;
+use std::sync::Arc;
+
+/// Largest request body accepted (a feature with a detailed polygon fits easily).
+pub const MAX_BODY_BYTES: usize = 2 << 20;
+
+/// What every request handler can reach.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// The store and its in-memory catalog.
+    pub store: Arc<EmbeddedStore>,
+    /// The settings the server runs with.
+    pub settings: Arc<Settings>,
+}
+
+impl AppState {
+    /// State over an opened store.
+    pub fn new(store: Arc<EmbeddedStore>, settings: Settings) -> Self {
+        Self {
+            store,
+            settings: Arc::new(settings),
+        }
+    }
+}
+
+/// Registers every route; used by the server and by `actix_web::test::init_service`.
+pub fn configure(cfg: &mut web::ServiceConfig, state: AppState) {
+    let web_dir = state.settings.web_dir.clone();
+    cfg.app_data(web::Data::new(state))
+        .app_data(
+            web::JsonConfig::default()
+                .limit(MAX_BODY_BYTES)
+                .content_type_required(false)
+                .error_handler(|err, _| {
+                    ApiError::bad_request(format!("request body: {err}")).into()
+                }),
+        )
+        .app_data(
+            web::PathConfig::default()
+                .error_handler(|err, _| ApiError::not_found(format!("{err}")).into()),
+        )
+        .app_data(
+            web::QueryConfig::default()
+                .error_handler(|err, _| ApiError::bad_request(format!("{err}")).into()),
+        )
+        .app_data(web::PayloadConfig::default().limit(MAX_BODY_BYTES));
+    routes::configure(cfg);
+    routes::map::configure(cfg, &web_dir);
+}
+
+/// The whole application.
+pub fn build(
+    state: AppState,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    App::new()
+        .wrap(actix_web::middleware::Compress::default())
+        .wrap(
+            actix_web::middleware::Logger::new("%a \"%r\" %s %b %Dms").log_target("lookout::http"),
+        )
+        .configure(|cfg| configure(cfg, state))
+        .default_service(web::to(|| async {
+            Err::<actix_web::HttpResponse, _>(ApiError::not_found(
+                "no such route; see /openapi.json",
+            ))
+        }))
+}

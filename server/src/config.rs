@@ -1,0 +1,109 @@
+//! Settings: command-line flags over an optional TOML file over defaults.
+
+use crate::cli::ServeArgs;
+use anyhow::{Context, bail};
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// The options a config file may set (unknown keys are refused).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    bind: Option<SocketAddr>,
+    data_dir: Option<PathBuf>,
+    state_dir: Option<PathBuf>,
+    web_dir: Option<PathBuf>,
+    seed: Option<u64>,
+    scale: Option<u32>,
+}
+
+/// What the server runs with.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Listen address.
+    pub bind: SocketAddr,
+    /// Dataset folder.
+    pub data_dir: PathBuf,
+    /// Journal folder.
+    pub state_dir: PathBuf,
+    /// Web map folder.
+    pub web_dir: PathBuf,
+    /// Dataset seed.
+    pub seed: u64,
+    /// Dataset scale.
+    pub scale: u32,
+    /// Open a browser on start.
+    pub open: bool,
+}
+
+impl Settings {
+    /// Flags win over the config file, which wins over defaults that work on a fresh machine.
+    pub fn resolve(args: &ServeArgs) -> anyhow::Result<Self> {
+        let file = match &args.config {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("reading {}", path.display()))?;
+                toml::from_str::<RawConfig>(&text)
+                    .with_context(|| format!("in {}", path.display()))?
+            }
+            None => RawConfig::default(),
+        };
+        let scale = args.scale.or(file.scale).unwrap_or(1);
+        if !(1..=1000).contains(&scale) {
+            bail!("scale must be 1..=1000, not {scale}");
+        }
+        Ok(Self {
+            bind: args
+                .bind
+                .or(file.bind)
+                .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080))),
+            data_dir: args
+                .data_dir
+                .clone()
+                .or(file.data_dir)
+                .unwrap_or_else(|| "data".into()),
+            state_dir: args
+                .state_dir
+                .clone()
+                .or(file.state_dir)
+                .unwrap_or_else(|| "state".into()),
+            web_dir: args
+                .web_dir
+                .clone()
+                .or(file.web_dir)
+                .unwrap_or_else(|| "web".into()),
+            seed: args.seed.or(file.seed).unwrap_or(1),
+            scale,
+            open: args.open,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_work_on_a_fresh_machine() {
+        let s = Settings::resolve(&ServeArgs::default()).unwrap();
+        assert_eq!(s.bind.to_string(), "127.0.0.1:8080");
+        assert_eq!((s.seed, s.scale), (1, 1));
+    }
+
+    #[test]
+    fn flags_win_over_the_file_and_unknown_keys_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("lookout.toml");
+        std::fs::write(&path, "scale = 5\nseed = 9\n").unwrap();
+        let args = ServeArgs {
+            config: Some(path.clone()),
+            seed: Some(3),
+            ..Default::default()
+        };
+        let s = Settings::resolve(&args).unwrap();
+        assert_eq!((s.seed, s.scale), (3, 5));
+        std::fs::write(&path, "colour = \"red\"\n").unwrap();
+        assert!(Settings::resolve(&args).is_err());
+    }
+}

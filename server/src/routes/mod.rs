@@ -1,0 +1,24 @@
+//! HTTP routes, one file per concern.
+
+pub mod features;
+pub mod map;
+pub mod openapi;
+
+use crate::app::AppState;
+use actix_web::{HttpResponse, web};
+use serde_json::json;
+
+/// Registers the API routes.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/health", web::get().to(health))
+        .route("/openapi.json", web::get().to(openapi::document));
+    features::configure(cfg);
+}
+
+/// `GET /health`: the server is up and the store is open.
+async fn health(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok().json(json!({
+        "status": "ok",
+        "last_event": state.store.last_seq(),
+    }))
+}
