@@ -452,6 +452,8 @@ const PROPERTY_LABELS = {
   industry: 'Industry 行业', risk_level: 'Risk level 风险等级', employees: 'Employees 从业人数',
   status: 'Status 状态', personnel: 'Personnel 人员', vehicles: 'Vehicles 车辆',
   stock: 'Stock 库存', capacity: 'Capacity 容纳人数', address: 'Address 地址', supervisor: 'Supervisor 监管部门',
+  substances: 'Substances 危险物质', responsible_persons: 'Responsible persons 包保责任人',
+  monitoring: 'Monitoring 监测监控', capabilities: 'Capabilities 救援能力',
 };
 
 const labelTable = (table) => Object.fromEntries(table.map((t) => [String(t.code), t]));
@@ -490,9 +492,150 @@ function valueLabel(collectionId, key, value) {
   if (entry) return `${entry.en} ${entry.zh}`;
   if (typeof value === 'boolean') return value ? 'Yes 是' : 'No 否';
   if (typeof value === 'number') return value.toLocaleString('en-US', { maximumFractionDigits: 2 });
-  if (Array.isArray(value)) return value.join(', ');
-  if (value !== null && typeof value === 'object') return JSON.stringify(value);
+  if (isStructured(value)) {
+    const node = nestedValue(key, value);
+    return node.nodeType === Node.ELEMENT_NODE ? [...node.children].map((li) => li.textContent).join('; ') : node.textContent;
+  }
   return String(value);
+}
+
+// ------------------------------------------- nested properties (popups)
+// MapLibre hands nested GeoJSON properties back as JSON strings; popupContent()
+// parses them (parseMaybeJson) and nestedValue() turns them into short lines a
+// duty officer can read. Known shapes get a dedicated line format; anything
+// else gets a generic nested list. Never "[object Object]", never raw JSON.
+
+const SUBSTANCES = {
+  chlorine: '氯', ammonia: '氨', hydrogen_sulphide: '硫化氢', lpg: '液化石油气', methanol: '甲醇',
+  benzene: '苯', gasoline: '汽油', natural_gas: '天然气', hydrogen: '氢',
+};
+
+const MONITOR_KINDS = {
+  level: '液位', pressure: '压力', temperature: '温度', flow: '流量',
+  combustible_gas: '可燃气体', toxic_gas: '有毒气体',
+};
+
+const STOCK_ITEMS = {
+  tent: '帐篷', quilt: '棉被', folding_bed: '折叠床', life_jacket: '救生衣', generator: '发电机',
+  water_pump: '水泵', scba: '空气呼吸器', foam_concentrate: '泡沫灭火剂', first_aid_kit: '急救包',
+  drinking_water: '饮用水', sandbag: '沙袋', chemical_protective_suit: '防化服',
+};
+
+const PERSON_ROLES = [
+  { code: 'principal', en: 'Principal', zh: '主要负责人' },
+  { code: 'technical', en: 'Technical', zh: '技术负责人' },
+  { code: 'operational', en: 'Operational', zh: '操作负责人' },
+];
+
+const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
+const isStructured = (v) => v !== null && typeof v === 'object';
+const words = (code) => String(code).replace(/_/g, ' ');
+const present = (v) => v !== null && v !== undefined && v !== '';
+
+function formatNumber(n, minDigits = 0, maxDigits = 2) {
+  const x = Number(n);
+  if (!Number.isFinite(x)) return String(n);
+  return x.toLocaleString('en-US', { minimumFractionDigits: minDigits, maximumFractionDigits: Math.max(minDigits, maxDigits) });
+}
+
+/** "chlorine" + " 氯" (muted) when the Chinese term is known. */
+function termParts(code, zhTable) {
+  const parts = [words(code)];
+  const zh = zhTable[code];
+  if (zh) parts.push(' ', el('span', 'zh', zh));
+  return parts;
+}
+
+/** A <ul class="lines"> with one <li> per non-null parts array. */
+function lineList(rows) {
+  const ul = el('ul', 'lines');
+  for (const parts of rows) {
+    if (!parts) continue;
+    const li = el('li');
+    li.append(...parts);
+    ul.append(li);
+  }
+  return ul;
+}
+
+const arrayOf = (value, required) =>
+  Array.isArray(value) && value.length > 0 && value.every((x) => isObject(x) && required.every((k) => k in x));
+
+/** Formatters for known nested shapes; each returns null when the shape does not match. */
+const NESTED_FORMATS = {
+  // [{substance, quantity_t}] -> "chlorine 氯 — 40.0 t"
+  substances: (v) => arrayOf(v, ['substance']) && lineList(v.map((s) => [
+    ...termParts(s.substance, SUBSTANCES),
+    ...(present(s.quantity_t) ? [' — ', el('span', 'nowrap', `${formatNumber(s.quantity_t, 1)} t`)] : []),
+  ])),
+  // {principal: {name, phone}, technical, operational} -> "Principal 主要负责人: 王伟 139…"
+  responsible_persons: (v) => isObject(v) && Object.values(v).every((p) => p === null || isObject(p)) && lineList([
+    ...PERSON_ROLES.map((r) => [r.code, r]),
+    ...Object.keys(v).filter((k) => !PERSON_ROLES.some((r) => r.code === k)).map((k) => [k, { en: propertyLabel(k), zh: '' }]),
+  ].map(([code, role]) => {
+    const person = v[code];
+    if (!person) return null;
+    const parts = [role.en];
+    if (role.zh) parts.push(' ', el('span', 'zh', role.zh));
+    parts.push(': ', person.name ?? '—');
+    if (present(person.phone)) {
+      const tel = el('a', 'tel', String(person.phone));
+      tel.href = `tel:${String(person.phone).replace(/[^\d+]/g, '')}`;
+      parts.push(' ', tel);
+    }
+    return parts;
+  })),
+  // [{kind, point, unit, alarm_threshold}] -> "T-A12 level 液位 alarm > 85 %"
+  monitoring: (v) => arrayOf(v, ['kind']) && lineList(v.map((m) => [
+    ...(present(m.point) ? [el('span', 'point', String(m.point)), ' '] : []),
+    ...termParts(m.kind, MONITOR_KINDS),
+    ...(present(m.alarm_threshold)
+      ? [' ', el('span', 'nowrap', `alarm > ${formatNumber(m.alarm_threshold, 0, 3)}${present(m.unit) ? ` ${m.unit}` : ''}`)]
+      : []),
+  ])),
+  // [{item, count, unit}] -> "tent 帐篷 ×400 piece"
+  stock: (v) => arrayOf(v, ['item']) && lineList(v.map((s) => [
+    ...termParts(s.item, STOCK_ITEMS),
+    ...(present(s.count) ? [' ', el('span', 'nowrap', `×${formatNumber(s.count)}${present(s.unit) ? ` ${s.unit}` : ''}`)] : []),
+  ])),
+  // ["a", "b"] -> "a, b"
+  capabilities: (v) => Array.isArray(v) && v.every((x) => !isStructured(x)) &&
+    document.createTextNode(v.length ? v.map(words).join(', ') : '—'),
+};
+
+/** A DOM node for an array / object property value. */
+function nestedValue(key, value) {
+  return NESTED_FORMATS[key]?.(value) || genericNested(value);
+}
+
+function scalarText(v) {
+  if (v === null || v === undefined || v === '') return '—';
+  if (typeof v === 'boolean') return v ? 'Yes 是' : 'No 否';
+  if (typeof v === 'number') return formatNumber(v, 0, 6);
+  return String(v);
+}
+
+/** Any JSON value as text or a nested list: scalars inline, objects as "Key: value" lines. */
+function genericNested(value, depth = 0) {
+  value = parseMaybeJson(value);
+  if (!isStructured(value)) return document.createTextNode(scalarText(value));
+  if (depth > 5) return document.createTextNode('…');
+  if (Array.isArray(value)) {
+    if (value.length === 0) return document.createTextNode('—');
+    if (value.every((x) => !isStructured(parseMaybeJson(x)))) return document.createTextNode(value.map(scalarText).join(', '));
+    return lineList(value.map((x) => {
+      x = parseMaybeJson(x);
+      // a flat object reads best on one line: "Name: 王伟 · Phone: 139…"
+      if (isObject(x) && Object.values(x).every((y) => !isStructured(y))) {
+        return Object.entries(x).filter(([, y]) => present(y))
+          .flatMap(([k, y], i) => [...(i ? [' · '] : []), el('span', 'key', `${propertyLabel(k)}: `), scalarText(y)]);
+      }
+      return [genericNested(x, depth + 1)];
+    }));
+  }
+  const entries = Object.entries(value).filter(([, y]) => present(y));
+  if (entries.length === 0) return document.createTextNode('—');
+  return lineList(entries.map(([k, y]) => [el('span', 'key', `${propertyLabel(k)}: `), genericNested(y, depth + 1)]));
 }
 
 function propertyLabel(key) {
@@ -788,9 +931,37 @@ function popupContent(feature) {
   root.append(el('h3', '', featureTitle(feature, entry)));
   root.append(el('div', 'kind', entry ? `${entry.def.en} ${entry.def.zh}`.trim() : sourceId));
 
+  // Plain values first as label | value rows; nested lists after them, each
+  // under a full-width heading so their lines have the popup's whole width.
   const table = el('table');
-  for (const [key, value] of Object.entries(feature.properties ?? {})) {
-    if (value === null || value === undefined || value === '' || key === 'name') continue;
+  const blocks = [];
+  for (const [key, raw] of Object.entries(feature.properties ?? {})) {
+    if (raw === null || raw === undefined || raw === '' || key === 'name') continue;
+    const value = parseMaybeJson(raw);
+    if (isStructured(value)) {
+      const node = nestedValue(key, value);
+      if (node.nodeType === Node.ELEMENT_NODE) {
+        const head = el('tr', 'block-head');
+        const th = el('th', '', propertyLabel(key));
+        th.colSpan = 2;
+        head.append(th);
+        const body = el('tr', 'block');
+        const td = el('td');
+        td.colSpan = 2;
+        td.append(node);
+        body.append(td);
+        body.dataset.key = key;
+        blocks.push(head, body);
+        continue;
+      }
+      const tr = el('tr');
+      const td = el('td');
+      td.append(node);
+      tr.dataset.key = key;
+      tr.append(el('th', '', propertyLabel(key)), td);
+      table.append(tr);
+      continue;
+    }
     const tr = el('tr');
     const td = el('td');
     const color = valueColor(key, value);
@@ -799,10 +970,12 @@ function popupContent(feature) {
       chip.style.background = color;
       td.append(chip);
     }
-    td.append(valueLabel(sourceId, key, parseMaybeJson(value)));
+    td.append(valueLabel(sourceId, key, value));
+    tr.dataset.key = key;
     tr.append(el('th', '', propertyLabel(key)), td);
     table.append(tr);
   }
+  table.append(...blocks);
   root.append(table);
   return root;
 }
@@ -831,6 +1004,20 @@ function showPopup(feature, lngLat) {
     .setLngLat(at)
     .setDOMContent(popupContent(feature))
     .addTo(map);
+  requestAnimationFrame(() => panPopupIntoView(popup));
+}
+
+/** Long popups (a hazard source with many monitoring points) may open past the
+ * map's edge: pan the map just enough to show the whole popup, top first. */
+function panPopupIntoView(p) {
+  const box = p?.getElement()?.getBoundingClientRect();
+  if (!box || !p.isOpen()) return;
+  const view = map.getContainer().getBoundingClientRect();
+  const pad = { top: 10, right: 10, bottom: 36, left: 10 }; // bottom: the attribution bar
+  const shift = (lo, hi, min, max) => (lo < min ? lo - min : hi > max ? Math.min(hi - max, lo - min) : 0);
+  const dx = shift(box.left, box.right, view.left + pad.left, view.right - pad.right);
+  const dy = shift(box.top, box.bottom, view.top + pad.top, view.bottom - pad.bottom);
+  if (dx || dy) map.panBy([dx, dy], { duration: 250 });
 }
 
 function wireInteraction() {

@@ -347,7 +347,7 @@ mod tests {
             geometry: geo::Geometry::Point(geo::Point::new(x, y)),
             properties: Shelter {
                 name: format!("避难场所{id}"),
-                kind: if id % 2 == 0 {
+                kind: if id.is_multiple_of(2) {
                     "park".into()
                 } else {
                     "school".into()

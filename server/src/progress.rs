@@ -43,10 +43,10 @@ impl Progress for Bars {
         let b = ProgressBar::new(total)
             .with_style(style)
             .with_message(name.to_owned());
-        if let Ok(mut bar) = self.bar.lock() {
-            if let Some(old) = bar.replace(b) {
-                old.finish_and_clear();
-            }
+        if let Ok(mut bar) = self.bar.lock()
+            && let Some(old) = bar.replace(b)
+        {
+            old.finish_and_clear();
         }
         tracing::debug!(stage = name, total, "stage");
     }

@@ -135,6 +135,9 @@ describe('Lookout command map', () => {
     await popup.waitFor({ state: 'visible', timeout: 5000 });
     assert.match(await popup.textContent(), new RegExp(escapeRegExp(target.name)));
     assert.match(await popup.textContent(), /重大危险源/);
+    // nested properties (substances, persons, monitoring) read as lines, not [object Object] / JSON
+    const text = await popup.innerText();
+    assert.ok(/\S+ [\u4e00-\u9fff]+ — [\d,]+\.\d+ t/.test(text) && !/\[object Object\]|[{[]"/.test(text), `nested properties shown badly:\n${text}`);
     mkdirSync(OUT, { recursive: true });
     await page.screenshot({ path: path.join(OUT, 'map.png') });
   });

@@ -86,7 +86,7 @@ fn suffix(rng: &mut ChaCha8Rng, industry: Industry) -> &'static str {
 }
 
 fn employees(rng: &mut ChaCha8Rng, industry: Industry) -> u32 {
-    let (lo, hi) = match industry {
+    let (lo, hi): (f64, f64) = match industry {
         Industry::CoalMine => (150.0, 4_000.0),
         Industry::Metallurgy => (100.0, 8_000.0),
         Industry::HazardousChemicals => (30.0, 2_500.0),
@@ -97,7 +97,7 @@ fn employees(rng: &mut ChaCha8Rng, industry: Industry) -> u32 {
         Industry::DustExplosion | Industry::ConfinedSpace => (8.0, 500.0),
     };
     // Log-uniform: many small firms, a few large ones.
-    (lo * (hi / lo as f64).powf(rng.random_range(0.0..1.0))).round() as u32
+    (lo * (hi / lo).powf(rng.random_range(0.0..1.0))).round() as u32
 }
 
 /// Weight of each county for each industry.

@@ -263,31 +263,29 @@ fn build_city(b: &mut Builder<'_>, centre: Coord<f64>, size: usize) {
     );
 
     // Low-pressure branches off some grid nodes, each behind a small regulator.
-    for i in 0..size {
-        for j in 0..size {
-            if b.rng.random_range(0..100) >= 30 {
-                continue;
-            }
-            let mut prev = grid[i][j];
-            let dir = b.rng.random_range(0.0..std::f64::consts::TAU);
-            for step in 0..b.rng.random_range(1..=3) {
-                let c = offset_km(b.at(prev), 0.35 * dir.cos(), 0.35 * dir.sin());
-                let node = b.node(c);
-                b.pipe(
-                    prev,
-                    node,
-                    if step == 0 {
-                        PressureClass::Medium
-                    } else {
-                        PressureClass::Low
-                    },
-                );
+    for &start in grid.iter().flatten() {
+        if b.rng.random_range(0..100) >= 30 {
+            continue;
+        }
+        let mut prev = start;
+        let dir = b.rng.random_range(0.0..std::f64::consts::TAU);
+        for step in 0..b.rng.random_range(1..=3) {
+            let c = offset_km(b.at(prev), 0.35 * dir.cos(), 0.35 * dir.sin());
+            let node = b.node(c);
+            b.pipe(
+                prev,
+                node,
                 if step == 0 {
-                    let name = format!("{short}{}号小区调压箱", b.out.stations.len() + 1);
-                    b.station(node, name, StationKind::Regulator, PressureClass::Low, 500);
-                }
-                prev = node;
+                    PressureClass::Medium
+                } else {
+                    PressureClass::Low
+                },
+            );
+            if step == 0 {
+                let name = format!("{short}{}号小区调压箱", b.out.stations.len() + 1);
+                b.station(node, name, StationKind::Regulator, PressureClass::Low, 500);
             }
+            prev = node;
         }
     }
 }

@@ -285,12 +285,44 @@ pub const FEN_RIVER: &[(f64, f64)] = &[
     (110.58, 35.58),
 ];
 
-/// Fen–Wei graben basins with seismic design intensity VIII:
-/// name, centre, half-length and half-width (km), bearing of the long axis (degrees from north).
-pub const SEISMIC_BASINS: &[(&str, (f64, f64), f64, f64, f64)] = &[
-    ("太原盆地", (112.45, 37.50), 70.0, 18.0, 30.0),
-    ("临汾盆地", (111.55, 36.15), 60.0, 15.0, 20.0),
-    ("运城盆地", (110.95, 35.05), 55.0, 16.0, 60.0),
+/// A basin drawn as an ellipse.
+#[derive(Debug, Clone, Copy)]
+pub struct Basin {
+    /// Name.
+    pub name: &'static str,
+    /// Centre, lon/lat.
+    pub centre: (f64, f64),
+    /// Half-length along the axis, km.
+    pub half_length_km: f64,
+    /// Half-width across it, km.
+    pub half_width_km: f64,
+    /// Bearing of the long axis, degrees from north.
+    pub bearing: f64,
+}
+
+/// Fen–Wei graben basins with seismic design intensity VIII.
+pub const SEISMIC_BASINS: &[Basin] = &[
+    Basin {
+        name: "太原盆地",
+        centre: (112.45, 37.50),
+        half_length_km: 70.0,
+        half_width_km: 18.0,
+        bearing: 30.0,
+    },
+    Basin {
+        name: "临汾盆地",
+        centre: (111.55, 36.15),
+        half_length_km: 60.0,
+        half_width_km: 15.0,
+        bearing: 20.0,
+    },
+    Basin {
+        name: "运城盆地",
+        centre: (110.95, 35.05),
+        half_length_km: 55.0,
+        half_width_km: 16.0,
+        bearing: 60.0,
+    },
 ];
 
 /// City networks of gas: the city and the county (district) at its core.

@@ -194,11 +194,18 @@ pub(super) fn generate(
             ));
         }
     }
-    for (name, (x, y), a, b, bearing) in SEISMIC_BASINS {
+    for basin in SEISMIC_BASINS {
+        let (x, y) = basin.centre;
+        let shape = ellipse(
+            Coord { x, y },
+            basin.half_length_km,
+            basin.half_width_km,
+            basin.bearing,
+        );
         out.push(zone(
             out.len(),
-            ellipse(Coord { x: *x, y: *y }, *a, *b, *bearing),
-            format!("{name}地震设防烈度8度区"),
+            shape,
+            format!("{}地震设防烈度8度区", basin.name),
             DisasterKind::Seismic,
             None,
             Severity::VeryHigh,

@@ -1,0 +1,87 @@
+"""End-to-end fixtures: a real `lookout serve` on a free port, over the repo's data/."""
+import json
+import os
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(os.environ.get("LOOKOUT_BIN", ROOT / "target" / "release" / "lookout"))
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """A lookout process; start() waits until /health answers."""
+
+    def __init__(self, state_dir):
+        self.state_dir = Path(state_dir)
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc = None
+        self.log = self.state_dir / "server.log"
+
+    def start(self):
+        assert BIN.exists(), f"{BIN} is missing: build it first (scripts/test does)"
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        log = open(self.log, "ab")
+        self.proc = subprocess.Popen(
+            [str(BIN), "serve", "--bind", f"127.0.0.1:{self.port}", "--data-dir", str(ROOT / "data"),
+             "--state-dir", str(self.state_dir), "--web-dir", str(ROOT / "web")],
+            stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
+        )
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"lookout exited with {self.proc.returncode}: {self.log.read_text()[-3000:]}")
+            try:
+                if get(self.url + "/health")[0] == 200:
+                    return self
+            except OSError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError("lookout did not answer /health in 120 s")
+
+    def stop(self, kill=False):
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill() if kill else self.proc.terminate()
+            self.proc.wait(timeout=30)
+
+
+def request(method, url, body=None, headers=None):
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(url, data=data, method=method, headers={"Accept": "application/json", **(headers or {})})
+    if data is not None:
+        req.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(req, timeout=60) as r:
+            raw = r.read()
+            return r.status, (json.loads(raw) if raw else None), dict(r.headers)
+    except urllib.error.HTTPError as e:
+        raw = e.read()
+        try:
+            payload = json.loads(raw)
+        except ValueError:
+            payload = raw.decode(errors="replace")
+        return e.code, payload, dict(e.headers)
+
+
+def get(url):
+    status, body, _ = request("GET", url)
+    return status, body
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    s = Server(tmp_path_factory.mktemp("state")).start()
+    yield s
+    s.stop()
