@@ -38,7 +38,7 @@ macro_rules! with_layers {
 macro_rules! define_catalog {
     ($($name:ident: $ty:ty),+ $(,)?) => {
         /// Every layer's features, as loaded from files or made by the generator.
-        #[derive(Debug, Clone, Default)]
+        #[derive(Debug, Clone, Default, PartialEq)]
         pub struct Dataset {
             $(
                 #[doc = concat!("The `", stringify!($name), "` layer.")]

@@ -38,45 +38,109 @@ pub fn generated_dir(data_dir: &Path, seed: u64, scale: u32) -> PathBuf {
         .join(format!("seed-{seed}-scale-{scale}"))
 }
 
-#[derive(Serialize)]
-struct CollectionOut<'a, T> {
-    #[serde(rename = "type")]
-    kind: &'static str,
-    name: &'static str,
-    features: &'a [Feature<T>],
-}
-
 #[derive(Deserialize)]
 #[serde(bound = "T: DeserializeOwned")]
 struct CollectionIn<T> {
     features: Vec<Feature<T>>,
 }
 
+/// Files larger than this are parsed in parallel chunks.
+const PARALLEL_PARSE_BYTES: usize = 8 << 20;
+
+/// Writes a FeatureCollection with one feature per line: still plain GeoJSON
+/// for any reader, and splittable at newlines, so that loading a million
+/// features can use every core.
 fn write_layer<T: Record>(dir: &Path, features: &[Feature<T>]) -> Result<()> {
     let path = dir.join(format!("{}.geojson", T::INFO.id));
+    let bad = |e: serde_json::Error| Error::BadData { path: path.clone(), reason: e.to_string() };
     let file = std::fs::File::create(&path).map_err(Error::io("create", &path))?;
     let mut out = BufWriter::with_capacity(1 << 20, file);
-    let doc = CollectionOut {
-        kind: "FeatureCollection",
-        name: T::INFO.id,
-        features,
-    };
-    serde_json::to_writer(&mut out, &doc).map_err(|e| Error::BadData {
-        path: path.clone(),
-        reason: e.to_string(),
-    })?;
-    out.flush().map_err(Error::io("write", &path))
+    let io = Error::io("write", &path);
+    let result = (|| -> std::io::Result<()> {
+        write!(out, "{{\"type\":\"FeatureCollection\",\"name\":\"{}\",\"features\":[\n", T::INFO.id)?;
+        for (n, feature) in features.iter().enumerate() {
+            if n > 0 {
+                out.write_all(b",\n")?;
+            }
+            serde_json::to_writer(&mut out, feature).map_err(std::io::Error::other)?;
+        }
+        out.write_all(b"\n]}\n")?;
+        out.flush()
+    })();
+    result.map_err(|e| match e.downcast::<serde_json::Error>() {
+        Ok(json) => bad(json),
+        Err(e) => io(e),
+    })
 }
 
-/// Reads one layer's FeatureCollection.
+/// Reads one layer's FeatureCollection. Files written by [`Dataset::save`]
+/// (one feature per line) are parsed in parallel; any other GeoJSON
+/// FeatureCollection is read whole.
 pub fn read_layer<T: Record + DeserializeOwned>(dir: &Path) -> Result<Vec<Feature<T>>> {
     let path = dir.join(format!("{}.geojson", T::INFO.id));
     let bytes = std::fs::read(&path).map_err(Error::io("read", &path))?;
-    let doc: CollectionIn<T> = serde_json::from_slice(&bytes).map_err(|e| Error::BadData {
-        path: path.clone(),
-        reason: e.to_string(),
-    })?;
+    let bad = |reason: String| Error::BadData { path: path.clone(), reason };
+    if bytes.len() >= PARALLEL_PARSE_BYTES
+        && let Some(lines) = feature_lines(&bytes)
+    {
+        let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 8);
+        let chunks = split_at_newlines(lines, threads);
+        let parsed: Vec<Result<Vec<Feature<T>>>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = chunks
+                .into_iter()
+                .map(|chunk| {
+                    scope.spawn(move || {
+                        chunk
+                            .split(|b| *b == b'\n')
+                            .map(|line| line.strip_suffix(b",").unwrap_or(line))
+                            .filter(|line| !line.is_empty())
+                            .map(|line| serde_json::from_slice::<Feature<T>>(line).map_err(|e| e.to_string()))
+                            .collect::<std::result::Result<Vec<_>, _>>()
+                            .map_err(bad)
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err(bad("a parser thread panicked".into())))).collect()
+        });
+        let mut features = Vec::new();
+        for part in parsed {
+            features.extend(part?);
+        }
+        return Ok(features);
+    }
+    let doc: CollectionIn<T> = serde_json::from_slice(&bytes).map_err(|e| bad(e.to_string()))?;
     Ok(doc.features)
+}
+
+/// The feature lines of a file in the one-feature-per-line layout, if it is in it.
+fn feature_lines(bytes: &[u8]) -> Option<&[u8]> {
+    let first_newline = bytes.iter().position(|b| *b == b'\n')?;
+    let header = &bytes[..first_newline];
+    if !(header.starts_with(b"{\"type\":\"FeatureCollection\"") && header.ends_with(b"\"features\":[")) {
+        return None;
+    }
+    let body = &bytes[first_newline + 1..];
+    let tail = body.windows(3).rposition(|w| w == b"\n]}")?;
+    Some(&body[..tail])
+}
+
+/// Splits `bytes` into about `parts` pieces, each ending at a newline.
+fn split_at_newlines(bytes: &[u8], parts: usize) -> Vec<&[u8]> {
+    let mut out = Vec::with_capacity(parts);
+    let mut rest = bytes;
+    for k in (1..parts).rev() {
+        let target = rest.len() / (k + 1);
+        match rest[target..].iter().position(|b| *b == b'\n') {
+            Some(offset) => {
+                let (head, tail) = rest.split_at(target + offset + 1);
+                out.push(head);
+                rest = tail;
+            }
+            None => break,
+        }
+    }
+    out.push(rest);
+    out
 }
 
 macro_rules! define_io {
@@ -138,4 +202,35 @@ pub fn read_metadata(dir: &Path) -> Result<Metadata> {
         path,
         reason: e.to_string(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_dataset_round_trips_through_its_folder() {
+        let data = crate::generate::tests::small_dataset();
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("seed-1-scale-1");
+        let meta = crate::generate::metadata(data, crate::generate::Options::default());
+        data.save(&target, &meta).unwrap();
+        // The population grid is larger than the parallel threshold: both paths are read.
+        assert!(std::fs::metadata(target.join("population.geojson")).unwrap().len() as usize > PARALLEL_PARSE_BYTES);
+        assert_eq!(&Dataset::load(&target).unwrap(), data);
+        assert_eq!(read_metadata(&target).unwrap(), meta);
+        // Still plain GeoJSON for any reader.
+        let any: serde_json::Value = serde_json::from_slice(&std::fs::read(target.join("shelters.geojson")).unwrap()).unwrap();
+        assert_eq!(any["features"].as_array().unwrap().len(), data.shelters.len());
+    }
+
+    #[test]
+    fn chunks_end_at_newlines_and_cover_everything() {
+        let text = b"a\nbb\nccc\ndddd\neeeee";
+        for parts in 1..6 {
+            let chunks = split_at_newlines(text, parts);
+            assert_eq!(chunks.concat(), text.to_vec());
+            assert!(chunks[..chunks.len() - 1].iter().all(|c| c.ends_with(b"\n")));
+        }
+    }
 }

@@ -21,11 +21,66 @@ fn central_angle_from_hav(h: f64) -> f64 {
     2.0 * h.clamp(0.0, 1.0).sqrt().asin()
 }
 
+/// A query point prepared for many distance computations.
+///
+/// Candidates are compared by the haversine term h = hav θ, which grows with
+/// the distance, so no arcsine or square root is taken until a distance is
+/// reported; the query's latitude terms are computed once.
+#[derive(Debug, Clone, Copy)]
+pub struct Probe {
+    p: Coord<f64>,
+    cos_lat: f64,
+}
+
+impl Probe {
+    /// Prepares `p` (lon/lat degrees).
+    pub fn new(p: Coord<f64>) -> Self {
+        Self { p, cos_lat: p.y.to_radians().cos() }
+    }
+
+    /// The haversine term to `q`.
+    pub fn h_to_point(&self, q: Coord<f64>) -> f64 {
+        hav((q.y - self.p.y).to_radians()) + self.cos_lat * q.y.to_radians().cos() * hav((q.x - self.p.x).to_radians())
+    }
+
+    /// A lower bound of the haversine term to any point of the lon/lat
+    /// rectangle `[min, max]`; zero when the point is inside.
+    ///
+    /// With Δφ and Δλ the smallest latitude and longitude gaps to the
+    /// rectangle, hav θ = hav Δφ + cos φp · cos φ · hav Δλ is at least
+    /// hav Δφmin + cos φp · min(cos φ over the rectangle) · hav Δλmin, and cos
+    /// is smallest at one of the rectangle's latitude edges.
+    pub fn h_lower_bound_to_rect(&self, min: Coord<f64>, max: Coord<f64>) -> f64 {
+        let p = self.p;
+        let dlat = if p.y < min.y {
+            min.y - p.y
+        } else if p.y > max.y {
+            p.y - max.y
+        } else {
+            0.0
+        };
+        let dlon = if (min.x..=max.x).contains(&p.x) { 0.0 } else { lon_gap(p.x, min.x).min(lon_gap(p.x, max.x)) };
+        if dlon == 0.0 {
+            return hav(dlat.to_radians());
+        }
+        let cos_rect = min.y.abs().max(max.y.abs()).min(90.0).to_radians().cos();
+        hav(dlat.to_radians()) + self.cos_lat * cos_rect * hav(dlon.to_radians())
+    }
+
+    /// Metres for a haversine term.
+    pub fn metres(h: f64) -> f64 {
+        EARTH_RADIUS_M * central_angle_from_hav(h)
+    }
+
+    /// The haversine term for a distance in metres.
+    pub fn h_from_metres(d: f64) -> f64 {
+        hav(d / EARTH_RADIUS_M)
+    }
+}
+
 /// Great-circle distance in metres between two lon/lat positions (degrees).
 pub fn distance_m(a: Coord<f64>, b: Coord<f64>) -> f64 {
-    let (phi1, phi2) = (a.y.to_radians(), b.y.to_radians());
-    let h = hav(phi2 - phi1) + phi1.cos() * phi2.cos() * hav((b.x - a.x).to_radians());
-    EARTH_RADIUS_M * central_angle_from_hav(h)
+    Probe::metres(Probe::new(a).h_to_point(b))
 }
 
 /// Longitude difference in degrees folded into [0, 180].
@@ -36,35 +91,8 @@ fn lon_gap(a: f64, b: f64) -> f64 {
 
 /// A lower bound of the distance in metres from `p` to any point of the lon/lat
 /// rectangle `[min, max]` (degrees). Zero when `p` is inside.
-///
-/// With Δφ and Δλ the smallest latitude and longitude gaps to the rectangle,
-/// hav θ = hav Δφ + cos φp · cos φ · hav Δλ is at least
-/// hav Δφmin + cos φp · min(cos φ over the rectangle) · hav Δλmin, and cos is
-/// smallest at one of the rectangle's latitude edges.
 pub fn min_distance_to_rect_m(p: Coord<f64>, min: Coord<f64>, max: Coord<f64>) -> f64 {
-    let dlat = if p.y < min.y {
-        min.y - p.y
-    } else if p.y > max.y {
-        p.y - max.y
-    } else {
-        0.0
-    };
-    let dlon = if (min.x..=max.x).contains(&p.x) {
-        0.0
-    } else {
-        lon_gap(p.x, min.x).min(lon_gap(p.x, max.x))
-    };
-    if dlat == 0.0 && dlon == 0.0 {
-        return 0.0;
-    }
-    let cos_rect = min
-        .y
-        .to_radians()
-        .cos()
-        .min(max.y.to_radians().cos())
-        .max(0.0);
-    let h = hav(dlat.to_radians()) + p.y.to_radians().cos() * cos_rect * hav(dlon.to_radians());
-    EARTH_RADIUS_M * central_angle_from_hav(h)
+    Probe::metres(Probe::new(p).h_lower_bound_to_rect(min, max))
 }
 
 /// A lon/lat rectangle that holds every point within `radius_m` of `p`.

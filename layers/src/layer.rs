@@ -3,10 +3,10 @@
 use crate::error::{Error, Result};
 use crate::feature::{Feature, FeatureId};
 use crate::filter::Filter;
-use crate::geodesy;
+use crate::geodesy::{self, Probe};
 use crate::record::{GeometryKind, Record};
 use geo::{BoundingRect, Coord, Intersects, Rect};
-use rstar::{AABB, RTree, RTreeNode, RTreeObject};
+use rstar::{AABB, ParentNode, RTree, RTreeNode, RTreeObject};
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
@@ -179,45 +179,53 @@ impl<T: Record> Layer<T> {
     /// ever pruned (degrees of longitude shrink with latitude: a plain planar
     /// search in degrees would rank wrongly).
     pub fn nearest(&self, p: Coord<f64>, k: usize, filter: &Filter) -> Vec<(&Feature<T>, f64)> {
-        let mut out = Vec::with_capacity(k);
-        if k == 0 {
-            return out;
+        let mut hits: Vec<(FeatureId, f64)> = Vec::with_capacity(k);
+        if k == 0 || self.tree.size() == 0 {
+            return Vec::new();
         }
-        let mut heap = BinaryHeap::new();
-        for child in self.tree.root().children() {
-            heap.push(Candidate::new(p, child));
-        }
-        while let Some(Candidate { distance, item, .. }) = heap.pop() {
+        let probe = Probe::new(p);
+        let points = T::INFO.geometry == GeometryKind::Point;
+        let mut heap = BinaryHeap::with_capacity(64);
+        heap.push(Candidate { h: 0.0, id: 0, item: Item::Children(self.tree.root()) });
+        while let Some(Candidate { h, id, item }) = heap.pop() {
             match item {
-                Item::Node(RTreeNode::Parent(parent)) => {
+                Item::Children(parent) => {
                     for child in parent.children() {
-                        heap.push(Candidate::new(p, child));
+                        heap.push(match child {
+                            RTreeNode::Parent(node) => {
+                                let env = node.envelope();
+                                let (min, max) = (env.lower(), env.upper());
+                                let bound = probe.h_lower_bound_to_rect(Coord { x: min[0], y: min[1] }, Coord { x: max[0], y: max[1] });
+                                Candidate { h: bound, id: 0, item: Item::Children(node) }
+                            }
+                            // A point's box is the point: its bound is its distance.
+                            RTreeNode::Leaf(e) if points => Candidate { h: probe.h_to_point(Coord { x: e.min[0], y: e.min[1] }), id: e.id, item: Item::Point },
+                            RTreeNode::Leaf(e) => {
+                                let bound = probe.h_lower_bound_to_rect(Coord { x: e.min[0], y: e.min[1] }, Coord { x: e.max[0], y: e.max[1] });
+                                Candidate { h: bound, id: e.id, item: Item::Shape }
+                            }
+                        });
                     }
                 }
-                Item::Node(RTreeNode::Leaf(entry)) => {
-                    let Some(feature) = self.feature(entry.id) else {
-                        continue;
-                    };
-                    if !filter.matches(&feature.properties) {
-                        continue;
-                    }
-                    let exact = geodesy::distance_to_geometry_m(p, &feature.geometry);
-                    heap.push(Candidate {
-                        distance: exact,
-                        id: entry.id,
-                        item: Item::Exact(feature),
-                    });
-                }
-                Item::Exact(feature) => {
-                    out.push((feature, distance));
-                    if out.len() == k {
-                        break;
+                Item::Point => {
+                    if filter.is_empty() || self.feature(id).is_some_and(|f| filter.matches(&f.properties)) {
+                        hits.push((id, Probe::metres(h)));
                     }
                 }
+                Item::Shape => {
+                    if let Some(f) = self.feature(id).filter(|f| filter.matches(&f.properties)) {
+                        let metres = geodesy::distance_to_geometry_m(p, &f.geometry);
+                        heap.push(Candidate { h: Probe::h_from_metres(metres), id, item: Item::Measured(metres) });
+                    }
+                }
+                Item::Measured(metres) => hits.push((id, metres)),
+            }
+            if hits.len() == k {
+                break;
             }
         }
-        out.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.id.cmp(&b.0.id)));
-        out
+        hits.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+        hits.into_iter().filter_map(|(id, d)| self.feature(id).map(|f| (f, d))).collect()
     }
 
     /// Adds a feature; its id must be new.
@@ -275,61 +283,41 @@ impl<T: Record> Layer<T> {
     }
 }
 
-enum Item<'a, T> {
-    Node(&'a RTreeNode<Entry>),
-    Exact(&'a Feature<T>),
+enum Item<'a> {
+    /// An inner node: expand it.
+    Children(&'a ParentNode<Entry>),
+    /// A point feature, at its exact distance.
+    Point,
+    /// A line or polygon feature, at the lower bound of its box.
+    Shape,
+    /// A line or polygon feature at its exact distance, metres.
+    Measured(f64),
 }
 
-struct Candidate<'a, T> {
-    distance: f64,
+struct Candidate<'a> {
+    /// Haversine term: the exact one or a lower bound.
+    h: f64,
     id: FeatureId,
-    item: Item<'a, T>,
+    item: Item<'a>,
 }
 
-impl<'a, T> Candidate<'a, T> {
-    fn new(p: Coord<f64>, node: &'a RTreeNode<Entry>) -> Self {
-        let env = node.envelope();
-        let (min, max) = (env.lower(), env.upper());
-        let distance = geodesy::min_distance_to_rect_m(
-            p,
-            Coord {
-                x: min[0],
-                y: min[1],
-            },
-            Coord {
-                x: max[0],
-                y: max[1],
-            },
-        );
-        let id = match node {
-            RTreeNode::Leaf(e) => e.id,
-            RTreeNode::Parent(_) => 0,
-        };
-        Self {
-            distance,
-            id,
-            item: Item::Node(node),
-        }
-    }
-}
-
-impl<T> PartialEq for Candidate<'_, T> {
+impl PartialEq for Candidate<'_> {
     fn eq(&self, other: &Self) -> bool {
         self.cmp(other) == Ordering::Equal
     }
 }
-impl<T> Eq for Candidate<'_, T> {}
-impl<T> PartialOrd for Candidate<'_, T> {
+impl Eq for Candidate<'_> {}
+impl PartialOrd for Candidate<'_> {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
         Some(self.cmp(other))
     }
 }
-impl<T> Ord for Candidate<'_, T> {
+impl Ord for Candidate<'_> {
     /// Reversed, so that the max-heap pops the nearest first; ties by id.
     fn cmp(&self, other: &Self) -> Ordering {
         other
-            .distance
-            .total_cmp(&self.distance)
+            .h
+            .total_cmp(&self.h)
             .then(other.id.cmp(&self.id))
     }
 }

@@ -1,0 +1,309 @@
+//! Mapbox Vector Tile 2.1 encoding, written directly as protobuf.
+//!
+//! A [`TileBuilder`] holds named layers; each [`LayerBuilder`] deduplicates its
+//! keys and values and encodes features as they are added, so a tile is built
+//! in one pass with no intermediate tree. Geometry arrives in tile coordinates
+//! (integers, `0..extent` plus a buffer), already clipped and with rings wound
+//! as the spec asks (see [`crate::clip`]).
+
+use std::collections::HashMap;
+
+/// A property value, as MVT can carry it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PropertyValue {
+    /// Text.
+    String(String),
+    /// A real number.
+    Double(f64),
+    /// A signed whole number.
+    Int(i64),
+    /// A boolean.
+    Bool(bool),
+}
+
+/// Hashable identity of a value, for deduplication (doubles by their bits).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum ValueKey {
+    String(String),
+    Double(u64),
+    Int(i64),
+    Bool(bool),
+}
+
+impl From<&PropertyValue> for ValueKey {
+    fn from(v: &PropertyValue) -> Self {
+        match v {
+            PropertyValue::String(s) => Self::String(s.clone()),
+            PropertyValue::Double(d) => Self::Double(d.to_bits()),
+            PropertyValue::Int(i) => Self::Int(*i),
+            PropertyValue::Bool(b) => Self::Bool(*b),
+        }
+    }
+}
+
+/// A geometry in tile coordinates.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TileGeometry {
+    /// One or more points.
+    Points(Vec<[i32; 2]>),
+    /// One or more lines, each of two or more points.
+    Lines(Vec<Vec<[i32; 2]>>),
+    /// Polygons: each a list of rings, exterior first (not closed: the first
+    /// point is not repeated), exterior clockwise and holes anticlockwise in
+    /// tile coordinates (y down).
+    Polygons(Vec<Vec<Vec<[i32; 2]>>>),
+}
+
+impl TileGeometry {
+    /// Whether nothing is left to draw.
+    pub fn is_empty(&self) -> bool {
+        match self {
+            Self::Points(p) => p.is_empty(),
+            Self::Lines(l) => l.is_empty(),
+            Self::Polygons(p) => p.is_empty(),
+        }
+    }
+}
+
+fn varint(out: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+fn key(out: &mut Vec<u8>, field: u32, wire: u8) {
+    varint(out, (u64::from(field) << 3) | u64::from(wire));
+}
+
+fn bytes_field(out: &mut Vec<u8>, field: u32, bytes: &[u8]) {
+    key(out, field, 2);
+    varint(out, bytes.len() as u64);
+    out.extend_from_slice(bytes);
+}
+
+fn zigzag(v: i32) -> u32 {
+    ((v << 1) ^ (v >> 31)) as u32
+}
+
+fn command(id: u32, count: u32) -> u32 {
+    (id & 0x7) | (count << 3)
+}
+
+/// Encodes geometry commands (MoveTo 1, LineTo 2, ClosePath 7) with zigzag deltas.
+fn encode_geometry(geometry: &TileGeometry) -> (u32, Vec<u32>) {
+    let mut out = Vec::new();
+    let mut cursor = [0i32; 2];
+    let mut push = |out: &mut Vec<u32>, p: [i32; 2]| {
+        out.push(zigzag(p[0] - cursor[0]));
+        out.push(zigzag(p[1] - cursor[1]));
+        cursor = p;
+    };
+    match geometry {
+        TileGeometry::Points(points) => {
+            out.push(command(1, points.len() as u32));
+            for p in points {
+                push(&mut out, *p);
+            }
+            (1, out)
+        }
+        TileGeometry::Lines(lines) => {
+            for line in lines {
+                out.push(command(1, 1));
+                push(&mut out, line[0]);
+                out.push(command(2, (line.len() - 1) as u32));
+                for p in &line[1..] {
+                    push(&mut out, *p);
+                }
+            }
+            (2, out)
+        }
+        TileGeometry::Polygons(polygons) => {
+            for ring in polygons.iter().flatten() {
+                out.push(command(1, 1));
+                push(&mut out, ring[0]);
+                out.push(command(2, (ring.len() - 1) as u32));
+                for p in &ring[1..] {
+                    push(&mut out, *p);
+                }
+                out.push(command(7, 1));
+            }
+            (3, out)
+        }
+    }
+}
+
+/// One layer of a tile under construction.
+#[derive(Debug)]
+pub struct LayerBuilder {
+    name: String,
+    extent: u32,
+    keys: Vec<String>,
+    key_index: HashMap<String, u32>,
+    values: Vec<PropertyValue>,
+    value_index: HashMap<ValueKey, u32>,
+    features: Vec<u8>,
+    count: usize,
+}
+
+impl LayerBuilder {
+    /// An empty layer.
+    pub fn new(name: impl Into<String>, extent: u32) -> Self {
+        Self {
+            name: name.into(),
+            extent,
+            keys: Vec::new(),
+            key_index: HashMap::new(),
+            values: Vec::new(),
+            value_index: HashMap::new(),
+            features: Vec::new(),
+            count: 0,
+        }
+    }
+
+    /// Number of features added.
+    pub fn len(&self) -> usize {
+        self.count
+    }
+
+    /// Whether no feature was added.
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// Bytes encoded so far (features only), for size budgets.
+    pub fn encoded_len(&self) -> usize {
+        self.features.len()
+    }
+
+    /// Adds a feature; empty geometry is skipped (returns false).
+    pub fn add_feature<'a>(
+        &mut self,
+        id: Option<u64>,
+        geometry: &TileGeometry,
+        properties: impl IntoIterator<Item = (&'a str, PropertyValue)>,
+    ) -> bool {
+        if geometry.is_empty() {
+            return false;
+        }
+        let mut tags = Vec::new();
+        for (k, v) in properties {
+            let ki = match self.key_index.get(k) {
+                Some(i) => *i,
+                None => {
+                    let i = self.keys.len() as u32;
+                    self.keys.push(k.to_owned());
+                    self.key_index.insert(k.to_owned(), i);
+                    i
+                }
+            };
+            let vk = ValueKey::from(&v);
+            let vi = match self.value_index.get(&vk) {
+                Some(i) => *i,
+                None => {
+                    let i = self.values.len() as u32;
+                    self.values.push(v);
+                    self.value_index.insert(vk, i);
+                    i
+                }
+            };
+            tags.push(ki);
+            tags.push(vi);
+        }
+        let (kind, commands) = encode_geometry(geometry);
+        let mut feature = Vec::with_capacity(16 + commands.len() * 2);
+        if let Some(id) = id {
+            key(&mut feature, 1, 0);
+            varint(&mut feature, id);
+        }
+        if !tags.is_empty() {
+            let mut packed = Vec::with_capacity(tags.len());
+            for t in tags {
+                varint(&mut packed, u64::from(t));
+            }
+            bytes_field(&mut feature, 2, &packed);
+        }
+        key(&mut feature, 3, 0);
+        varint(&mut feature, u64::from(kind));
+        let mut packed = Vec::with_capacity(commands.len() * 2);
+        for c in commands {
+            varint(&mut packed, u64::from(c));
+        }
+        bytes_field(&mut feature, 4, &packed);
+        bytes_field(&mut self.features, 2, &feature);
+        self.count += 1;
+        true
+    }
+
+    fn encode(&self, out: &mut Vec<u8>) {
+        let mut layer = Vec::with_capacity(self.features.len() + 64 + self.keys.len() * 16);
+        key(&mut layer, 15, 0);
+        varint(&mut layer, 2);
+        bytes_field(&mut layer, 1, self.name.as_bytes());
+        layer.extend_from_slice(&self.features);
+        for k in &self.keys {
+            bytes_field(&mut layer, 3, k.as_bytes());
+        }
+        for v in &self.values {
+            let mut value = Vec::with_capacity(16);
+            match v {
+                PropertyValue::String(s) => bytes_field(&mut value, 1, s.as_bytes()),
+                PropertyValue::Double(d) => {
+                    key(&mut value, 3, 1);
+                    value.extend_from_slice(&d.to_le_bytes());
+                }
+                PropertyValue::Int(i) if *i >= 0 => {
+                    key(&mut value, 5, 0);
+                    varint(&mut value, *i as u64);
+                }
+                PropertyValue::Int(i) => {
+                    key(&mut value, 6, 0);
+                    varint(&mut value, ((i << 1) ^ (i >> 63)) as u64);
+                }
+                PropertyValue::Bool(b) => {
+                    key(&mut value, 7, 0);
+                    varint(&mut value, u64::from(*b));
+                }
+            }
+            bytes_field(&mut layer, 4, &value);
+        }
+        key(&mut layer, 5, 0);
+        varint(&mut layer, u64::from(self.extent));
+        bytes_field(out, 3, &layer);
+    }
+}
+
+/// A tile under construction: layers in drawing order.
+#[derive(Debug, Default)]
+pub struct TileBuilder {
+    layers: Vec<LayerBuilder>,
+}
+
+impl TileBuilder {
+    /// An empty tile.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a layer (layers without features are left out of the tile).
+    pub fn push(&mut self, layer: LayerBuilder) {
+        if !layer.is_empty() {
+            self.layers.push(layer);
+        }
+    }
+
+    /// Whether no layer has a feature.
+    pub fn is_empty(&self) -> bool {
+        self.layers.is_empty()
+    }
+
+    /// The encoded tile.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.layers.iter().map(|l| l.encoded_len() + 256).sum());
+        for layer in &self.layers {
+            layer.encode(&mut out);
+        }
+        out
+    }
+}
