@@ -52,12 +52,19 @@ const PARALLEL_PARSE_BYTES: usize = 8 << 20;
 /// features can use every core.
 fn write_layer<T: Record>(dir: &Path, features: &[Feature<T>]) -> Result<()> {
     let path = dir.join(format!("{}.geojson", T::INFO.id));
-    let bad = |e: serde_json::Error| Error::BadData { path: path.clone(), reason: e.to_string() };
+    let bad = |e: serde_json::Error| Error::BadData {
+        path: path.clone(),
+        reason: e.to_string(),
+    };
     let file = std::fs::File::create(&path).map_err(Error::io("create", &path))?;
     let mut out = BufWriter::with_capacity(1 << 20, file);
     let io = Error::io("write", &path);
     let result = (|| -> std::io::Result<()> {
-        write!(out, "{{\"type\":\"FeatureCollection\",\"name\":\"{}\",\"features\":[\n", T::INFO.id)?;
+        write!(
+            out,
+            "{{\"type\":\"FeatureCollection\",\"name\":\"{}\",\"features\":[\n",
+            T::INFO.id
+        )?;
         for (n, feature) in features.iter().enumerate() {
             if n > 0 {
                 out.write_all(b",\n")?;
@@ -79,11 +86,16 @@ fn write_layer<T: Record>(dir: &Path, features: &[Feature<T>]) -> Result<()> {
 pub fn read_layer<T: Record + DeserializeOwned>(dir: &Path) -> Result<Vec<Feature<T>>> {
     let path = dir.join(format!("{}.geojson", T::INFO.id));
     let bytes = std::fs::read(&path).map_err(Error::io("read", &path))?;
-    let bad = |reason: String| Error::BadData { path: path.clone(), reason };
+    let bad = |reason: String| Error::BadData {
+        path: path.clone(),
+        reason,
+    };
     if bytes.len() >= PARALLEL_PARSE_BYTES
         && let Some(lines) = feature_lines(&bytes)
     {
-        let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 8);
+        let threads = std::thread::available_parallelism()
+            .map_or(2, |n| n.get())
+            .clamp(1, 8);
         let chunks = split_at_newlines(lines, threads);
         let parsed: Vec<Result<Vec<Feature<T>>>> = std::thread::scope(|scope| {
             let handles: Vec<_> = chunks
@@ -94,13 +106,22 @@ pub fn read_layer<T: Record + DeserializeOwned>(dir: &Path) -> Result<Vec<Featur
                             .split(|b| *b == b'\n')
                             .map(|line| line.strip_suffix(b",").unwrap_or(line))
                             .filter(|line| !line.is_empty())
-                            .map(|line| serde_json::from_slice::<Feature<T>>(line).map_err(|e| e.to_string()))
+                            .map(|line| {
+                                serde_json::from_slice::<Feature<T>>(line)
+                                    .map_err(|e| e.to_string())
+                            })
                             .collect::<std::result::Result<Vec<_>, _>>()
                             .map_err(bad)
                     })
                 })
                 .collect();
-            handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err(bad("a parser thread panicked".into())))).collect()
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|_| Err(bad("a parser thread panicked".into())))
+                })
+                .collect()
         });
         let mut features = Vec::new();
         for part in parsed {
@@ -116,7 +137,9 @@ pub fn read_layer<T: Record + DeserializeOwned>(dir: &Path) -> Result<Vec<Featur
 fn feature_lines(bytes: &[u8]) -> Option<&[u8]> {
     let first_newline = bytes.iter().position(|b| *b == b'\n')?;
     let header = &bytes[..first_newline];
-    if !(header.starts_with(b"{\"type\":\"FeatureCollection\"") && header.ends_with(b"\"features\":[")) {
+    if !(header.starts_with(b"{\"type\":\"FeatureCollection\"")
+        && header.ends_with(b"\"features\":["))
+    {
         return None;
     }
     let body = &bytes[first_newline + 1..];
@@ -216,12 +239,22 @@ mod tests {
         let meta = crate::generate::metadata(data, crate::generate::Options::default());
         data.save(&target, &meta).unwrap();
         // The population grid is larger than the parallel threshold: both paths are read.
-        assert!(std::fs::metadata(target.join("population.geojson")).unwrap().len() as usize > PARALLEL_PARSE_BYTES);
+        assert!(
+            std::fs::metadata(target.join("population.geojson"))
+                .unwrap()
+                .len() as usize
+                > PARALLEL_PARSE_BYTES
+        );
         assert_eq!(&Dataset::load(&target).unwrap(), data);
         assert_eq!(read_metadata(&target).unwrap(), meta);
         // Still plain GeoJSON for any reader.
-        let any: serde_json::Value = serde_json::from_slice(&std::fs::read(target.join("shelters.geojson")).unwrap()).unwrap();
-        assert_eq!(any["features"].as_array().unwrap().len(), data.shelters.len());
+        let any: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(target.join("shelters.geojson")).unwrap())
+                .unwrap();
+        assert_eq!(
+            any["features"].as_array().unwrap().len(),
+            data.shelters.len()
+        );
     }
 
     #[test]
@@ -230,7 +263,11 @@ mod tests {
         for parts in 1..6 {
             let chunks = split_at_newlines(text, parts);
             assert_eq!(chunks.concat(), text.to_vec());
-            assert!(chunks[..chunks.len() - 1].iter().all(|c| c.ends_with(b"\n")));
+            assert!(
+                chunks[..chunks.len() - 1]
+                    .iter()
+                    .all(|c| c.ends_with(b"\n"))
+            );
         }
     }
 }

@@ -35,12 +35,16 @@ pub struct Probe {
 impl Probe {
     /// Prepares `p` (lon/lat degrees).
     pub fn new(p: Coord<f64>) -> Self {
-        Self { p, cos_lat: p.y.to_radians().cos() }
+        Self {
+            p,
+            cos_lat: p.y.to_radians().cos(),
+        }
     }
 
     /// The haversine term to `q`.
     pub fn h_to_point(&self, q: Coord<f64>) -> f64 {
-        hav((q.y - self.p.y).to_radians()) + self.cos_lat * q.y.to_radians().cos() * hav((q.x - self.p.x).to_radians())
+        hav((q.y - self.p.y).to_radians())
+            + self.cos_lat * q.y.to_radians().cos() * hav((q.x - self.p.x).to_radians())
     }
 
     /// A lower bound of the haversine term to any point of the lon/lat
@@ -59,7 +63,11 @@ impl Probe {
         } else {
             0.0
         };
-        let dlon = if (min.x..=max.x).contains(&p.x) { 0.0 } else { lon_gap(p.x, min.x).min(lon_gap(p.x, max.x)) };
+        let dlon = if (min.x..=max.x).contains(&p.x) {
+            0.0
+        } else {
+            lon_gap(p.x, min.x).min(lon_gap(p.x, max.x))
+        };
         if dlon == 0.0 {
             return hav(dlat.to_radians());
         }

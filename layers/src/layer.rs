@@ -186,7 +186,11 @@ impl<T: Record> Layer<T> {
         let probe = Probe::new(p);
         let points = T::INFO.geometry == GeometryKind::Point;
         let mut heap = BinaryHeap::with_capacity(64);
-        heap.push(Candidate { h: 0.0, id: 0, item: Item::Children(self.tree.root()) });
+        heap.push(Candidate {
+            h: 0.0,
+            id: 0,
+            item: Item::Children(self.tree.root()),
+        });
         while let Some(Candidate { h, id, item }) = heap.pop() {
             match item {
                 Item::Children(parent) => {
@@ -195,27 +199,68 @@ impl<T: Record> Layer<T> {
                             RTreeNode::Parent(node) => {
                                 let env = node.envelope();
                                 let (min, max) = (env.lower(), env.upper());
-                                let bound = probe.h_lower_bound_to_rect(Coord { x: min[0], y: min[1] }, Coord { x: max[0], y: max[1] });
-                                Candidate { h: bound, id: 0, item: Item::Children(node) }
+                                let bound = probe.h_lower_bound_to_rect(
+                                    Coord {
+                                        x: min[0],
+                                        y: min[1],
+                                    },
+                                    Coord {
+                                        x: max[0],
+                                        y: max[1],
+                                    },
+                                );
+                                Candidate {
+                                    h: bound,
+                                    id: 0,
+                                    item: Item::Children(node),
+                                }
                             }
                             // A point's box is the point: its bound is its distance.
-                            RTreeNode::Leaf(e) if points => Candidate { h: probe.h_to_point(Coord { x: e.min[0], y: e.min[1] }), id: e.id, item: Item::Point },
+                            RTreeNode::Leaf(e) if points => Candidate {
+                                h: probe.h_to_point(Coord {
+                                    x: e.min[0],
+                                    y: e.min[1],
+                                }),
+                                id: e.id,
+                                item: Item::Point,
+                            },
                             RTreeNode::Leaf(e) => {
-                                let bound = probe.h_lower_bound_to_rect(Coord { x: e.min[0], y: e.min[1] }, Coord { x: e.max[0], y: e.max[1] });
-                                Candidate { h: bound, id: e.id, item: Item::Shape }
+                                let bound = probe.h_lower_bound_to_rect(
+                                    Coord {
+                                        x: e.min[0],
+                                        y: e.min[1],
+                                    },
+                                    Coord {
+                                        x: e.max[0],
+                                        y: e.max[1],
+                                    },
+                                );
+                                Candidate {
+                                    h: bound,
+                                    id: e.id,
+                                    item: Item::Shape,
+                                }
                             }
                         });
                     }
                 }
                 Item::Point => {
-                    if filter.is_empty() || self.feature(id).is_some_and(|f| filter.matches(&f.properties)) {
+                    if filter.is_empty()
+                        || self
+                            .feature(id)
+                            .is_some_and(|f| filter.matches(&f.properties))
+                    {
                         hits.push((id, Probe::metres(h)));
                     }
                 }
                 Item::Shape => {
                     if let Some(f) = self.feature(id).filter(|f| filter.matches(&f.properties)) {
                         let metres = geodesy::distance_to_geometry_m(p, &f.geometry);
-                        heap.push(Candidate { h: Probe::h_from_metres(metres), id, item: Item::Measured(metres) });
+                        heap.push(Candidate {
+                            h: Probe::h_from_metres(metres),
+                            id,
+                            item: Item::Measured(metres),
+                        });
                     }
                 }
                 Item::Measured(metres) => hits.push((id, metres)),
@@ -225,7 +270,9 @@ impl<T: Record> Layer<T> {
             }
         }
         hits.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
-        hits.into_iter().filter_map(|(id, d)| self.feature(id).map(|f| (f, d))).collect()
+        hits.into_iter()
+            .filter_map(|(id, d)| self.feature(id).map(|f| (f, d)))
+            .collect()
     }
 
     /// Adds a feature; its id must be new.
@@ -315,10 +362,7 @@ impl PartialOrd for Candidate<'_> {
 impl Ord for Candidate<'_> {
     /// Reversed, so that the max-heap pops the nearest first; ties by id.
     fn cmp(&self, other: &Self) -> Ordering {
-        other
-            .h
-            .total_cmp(&self.h)
-            .then(other.id.cmp(&self.id))
+        other.h.total_cmp(&self.h).then(other.id.cmp(&self.id))
     }
 }
 

@@ -1,0 +1,458 @@
+//! From lon/lat geometry to tile geometry: project into the tile's integer
+//! grid, simplify to about half a pixel, clip to the tile plus its buffer,
+//! drop what is degenerate, and wind polygon rings as MVT 2.1 asks.
+
+use crate::grid::{MAX_LATITUDE, TileCoord};
+use crate::mvt::TileGeometry;
+use geo::{Coord, Geometry, LineString, Simplify};
+
+/// How a tile's geometry is cut and generalised.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TileSpec {
+    /// The tile.
+    pub tile: TileCoord,
+    /// Tile units per side (4096 by default).
+    pub extent: u32,
+    /// Units kept beyond each edge, so strokes and symbols join across tiles.
+    pub buffer: u32,
+    /// Douglas–Peucker tolerance in tile units (about half a pixel: 4 at extent 4096 for 512-px tiles).
+    pub tolerance: f64,
+    /// Polygons smaller than this many square units are dropped.
+    pub min_area: f64,
+}
+
+impl TileSpec {
+    /// The defaults: extent 4096, buffer 64, half-pixel tolerance, drop below one pixel.
+    pub fn new(tile: TileCoord) -> Self {
+        Self {
+            tile,
+            extent: 4096,
+            buffer: 64,
+            tolerance: 4.0,
+            min_area: 64.0,
+        }
+    }
+
+    /// Projects lon/lat (degrees) into this tile's units (y down), as floats.
+    pub fn project(&self, c: Coord<f64>) -> Coord<f64> {
+        let scale = f64::from(self.extent) * (1u64 << self.tile.z) as f64;
+        let lat = c.y.clamp(-MAX_LATITUDE, MAX_LATITUDE).to_radians();
+        let x = (c.x + 180.0) / 360.0 * scale;
+        let y = (1.0 - (lat.tan() + 1.0 / lat.cos()).ln() / std::f64::consts::PI) / 2.0 * scale;
+        Coord {
+            x: x - f64::from(self.tile.x) * f64::from(self.extent),
+            y: y - f64::from(self.tile.y) * f64::from(self.extent),
+        }
+    }
+
+    /// The lon/lat box of the tile plus its buffer: what to ask the index for.
+    pub fn query_bounds(&self) -> (f64, f64, f64, f64) {
+        let (w, s, e, n) = self.tile.bounds();
+        let pad = f64::from(self.buffer) / f64::from(self.extent);
+        let (dx, dy) = ((e - w) * pad, (n - s) * pad);
+        (w - dx, (s - dy).max(-90.0), e + dx, (n + dy).min(90.0))
+    }
+
+    fn bounds(&self) -> (f64, f64) {
+        (
+            -f64::from(self.buffer),
+            f64::from(self.extent + self.buffer),
+        )
+    }
+
+    /// The tile geometry of `geometry`, or `None` if nothing of it is left.
+    pub fn encode(&self, geometry: &Geometry<f64>) -> Option<TileGeometry> {
+        let g = match geometry {
+            Geometry::Point(p) => self.points(std::iter::once(p.0)),
+            Geometry::MultiPoint(mp) => self.points(mp.0.iter().map(|p| p.0)),
+            Geometry::LineString(l) => self.lines(std::iter::once(l)),
+            Geometry::MultiLineString(ml) => self.lines(ml.0.iter()),
+            Geometry::Polygon(p) => self.polygons(std::iter::once(p)),
+            Geometry::MultiPolygon(mp) => self.polygons(mp.0.iter()),
+            _ => return None,
+        };
+        (!g.is_empty()).then_some(g)
+    }
+
+    fn points(&self, points: impl Iterator<Item = Coord<f64>>) -> TileGeometry {
+        let (lo, hi) = self.bounds();
+        TileGeometry::Points(
+            points
+                .map(|c| self.project(c))
+                .filter(|c| (lo..=hi).contains(&c.x) && (lo..=hi).contains(&c.y))
+                .map(round)
+                .collect(),
+        )
+    }
+
+    fn projected(&self, line: &LineString<f64>) -> LineString<f64> {
+        let projected: LineString<f64> = line.0.iter().map(|c| self.project(*c)).collect();
+        if self.tolerance > 0.0 {
+            projected.simplify(self.tolerance)
+        } else {
+            projected
+        }
+    }
+
+    fn lines<'a>(&self, lines: impl Iterator<Item = &'a LineString<f64>>) -> TileGeometry {
+        let (lo, hi) = self.bounds();
+        let mut out = Vec::new();
+        for line in lines {
+            for piece in clip_line(&self.projected(line).0, lo, hi) {
+                let piece = dedup(piece.into_iter().map(round));
+                if piece.len() >= 2 {
+                    out.push(piece);
+                }
+            }
+        }
+        TileGeometry::Lines(out)
+    }
+
+    fn polygons<'a>(&self, polygons: impl Iterator<Item = &'a geo::Polygon<f64>>) -> TileGeometry {
+        let (lo, hi) = self.bounds();
+        let mut out = Vec::new();
+        for polygon in polygons {
+            let mut rings = Vec::new();
+            for (n, ring) in std::iter::once(polygon.exterior())
+                .chain(polygon.interiors())
+                .enumerate()
+            {
+                let mut open = self.projected(ring).0;
+                open.pop(); // the closing point; clipping works on open rings
+                let clipped = clip_ring(&open, lo, hi);
+                let mut ring = dedup(clipped.into_iter().map(round));
+                while ring.len() > 1 && ring.first() == ring.last() {
+                    ring.pop();
+                }
+                let area = signed_area(&ring);
+                if ring.len() < 3 || area.abs() < self.min_area {
+                    if n == 0 {
+                        break; // no exterior, no polygon
+                    }
+                    continue;
+                }
+                // Exterior: positive area in y-down tile space (clockwise on screen); holes negative.
+                if (n == 0) != (area > 0.0) {
+                    ring.reverse();
+                }
+                rings.push(ring);
+            }
+            if !rings.is_empty() {
+                out.push(rings);
+            }
+        }
+        TileGeometry::Polygons(out)
+    }
+}
+
+fn round(c: Coord<f64>) -> [i32; 2] {
+    [c.x.round() as i32, c.y.round() as i32]
+}
+
+fn dedup(points: impl Iterator<Item = [i32; 2]>) -> Vec<[i32; 2]> {
+    let mut out: Vec<[i32; 2]> = Vec::new();
+    for p in points {
+        if out.last() != Some(&p) {
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// Twice the signed area by the surveyor's formula (positive = clockwise with y down).
+pub fn signed_area(ring: &[[i32; 2]]) -> f64 {
+    let n = ring.len();
+    (0..n)
+        .map(|i| {
+            let (a, b) = (ring[i], ring[(i + 1) % n]);
+            f64::from(a[0]) * f64::from(b[1]) - f64::from(b[0]) * f64::from(a[1])
+        })
+        .sum::<f64>()
+        / 2.0
+}
+
+/// Clips a polyline to the square [lo, hi]², splitting it where it leaves and re-enters.
+fn clip_line(line: &[Coord<f64>], lo: f64, hi: f64) -> Vec<Vec<Coord<f64>>> {
+    let mut pieces = Vec::new();
+    let mut current: Vec<Coord<f64>> = Vec::new();
+    for w in line.windows(2) {
+        match clip_segment(w[0], w[1], lo, hi) {
+            Some((a, b)) => {
+                if current.last() != Some(&a) {
+                    if current.len() >= 2 {
+                        pieces.push(std::mem::take(&mut current));
+                    }
+                    current = vec![a];
+                }
+                current.push(b);
+                if b != w[1] {
+                    pieces.push(std::mem::take(&mut current));
+                }
+            }
+            None => {
+                if current.len() >= 2 {
+                    pieces.push(std::mem::take(&mut current));
+                }
+                current.clear();
+            }
+        }
+    }
+    if current.len() >= 2 {
+        pieces.push(current);
+    }
+    pieces
+}
+
+/// Liang–Barsky clipping of one segment to the square [lo, hi]².
+fn clip_segment(
+    a: Coord<f64>,
+    b: Coord<f64>,
+    lo: f64,
+    hi: f64,
+) -> Option<(Coord<f64>, Coord<f64>)> {
+    let (dx, dy) = (b.x - a.x, b.y - a.y);
+    let (mut t0, mut t1) = (0.0f64, 1.0f64);
+    for (p, q) in [
+        (-dx, a.x - lo),
+        (dx, hi - a.x),
+        (-dy, a.y - lo),
+        (dy, hi - a.y),
+    ] {
+        if p == 0.0 {
+            if q < 0.0 {
+                return None;
+            }
+        } else {
+            let r = q / p;
+            if p < 0.0 {
+                t0 = t0.max(r);
+            } else {
+                t1 = t1.min(r);
+            }
+            if t0 > t1 {
+                return None;
+            }
+        }
+    }
+    let at = |t: f64| {
+        if t == 0.0 {
+            a
+        } else if t == 1.0 {
+            b
+        } else {
+            Coord {
+                x: a.x + t * dx,
+                y: a.y + t * dy,
+            }
+        }
+    };
+    Some((at(t0), at(t1)))
+}
+
+/// Sutherland–Hodgman clipping of an open ring to the square [lo, hi]².
+fn clip_ring(ring: &[Coord<f64>], lo: f64, hi: f64) -> Vec<Coord<f64>> {
+    type Inside = fn(Coord<f64>, f64) -> bool;
+    type Cross = fn(Coord<f64>, Coord<f64>, f64) -> Coord<f64>;
+    let cross_x: Cross = |a, b, x| Coord {
+        x,
+        y: a.y + (b.y - a.y) * (x - a.x) / (b.x - a.x),
+    };
+    let cross_y: Cross = |a, b, y| Coord {
+        x: a.x + (b.x - a.x) * (y - a.y) / (b.y - a.y),
+        y,
+    };
+    let edges: [(Inside, Cross, f64); 4] = [
+        (|c, v| c.x >= v, cross_x, lo),
+        (|c, v| c.x <= v, cross_x, hi),
+        (|c, v| c.y >= v, cross_y, lo),
+        (|c, v| c.y <= v, cross_y, hi),
+    ];
+    let mut points = ring.to_vec();
+    for (inside, cross, v) in edges {
+        if points.is_empty() {
+            break;
+        }
+        let input = std::mem::take(&mut points);
+        let mut prev = input[input.len() - 1];
+        for &cur in &input {
+            match (inside(cur, v), inside(prev, v)) {
+                (true, true) => points.push(cur),
+                (true, false) => {
+                    points.push(cross(prev, cur, v));
+                    points.push(cur);
+                }
+                (false, true) => points.push(cross(prev, cur, v)),
+                (false, false) => {}
+            }
+            prev = cur;
+        }
+    }
+    points
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::{LineString, Point, Polygon};
+
+    fn spec() -> TileSpec {
+        TileSpec::new(TileCoord::at(112.55, 37.85, 10).unwrap())
+    }
+
+    #[test]
+    fn the_tile_corners_project_to_the_extent() {
+        let s = spec();
+        let (w, south, e, n) = s.tile.bounds();
+        let nw = s.project(Coord { x: w, y: n });
+        let se = s.project(Coord { x: e, y: south });
+        assert!(nw.x.abs() < 1e-6 && nw.y.abs() < 1e-6, "{nw:?}");
+        assert!(
+            (se.x - 4096.0).abs() < 1e-6 && (se.y - 4096.0).abs() < 1e-6,
+            "{se:?}"
+        );
+    }
+
+    #[test]
+    fn clipping_keeps_coords_within_tile_plus_buffer() {
+        let s = spec();
+        let (w, south, e, n) = s.tile.bounds();
+        let (cx, cy, dx, dy) = ((w + e) / 2.0, (south + n) / 2.0, e - w, n - south);
+        // A line and a square that run far past every edge.
+        let line = LineString::from(vec![
+            (cx - 3.0 * dx, cy),
+            (cx, cy + 0.1 * dy),
+            (cx + 3.0 * dx, cy - 2.0 * dy),
+        ]);
+        let square = Polygon::new(
+            LineString::from(vec![
+                (cx - 2.0 * dx, cy - 2.0 * dy),
+                (cx + 2.0 * dx, cy - 2.0 * dy),
+                (cx + 2.0 * dx, cy + 2.0 * dy),
+                (cx - 2.0 * dx, cy + 2.0 * dy),
+                (cx - 2.0 * dx, cy - 2.0 * dy),
+            ]),
+            vec![],
+        );
+        for g in [Geometry::LineString(line), Geometry::Polygon(square)] {
+            let tile = s.encode(&g).expect("something is left");
+            let coords: Vec<[i32; 2]> = match tile {
+                TileGeometry::Lines(l) => l.concat(),
+                TileGeometry::Polygons(p) => p.concat().concat(),
+                TileGeometry::Points(p) => p,
+            };
+            assert!(
+                coords
+                    .iter()
+                    .all(|c| (-64..=4160).contains(&c[0]) && (-64..=4160).contains(&c[1])),
+                "{coords:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_square_covering_the_tile_becomes_the_buffered_tile_wound_clockwise() {
+        let s = spec();
+        let (w, south, e, n) = s.tile.bounds();
+        let big = Polygon::new(
+            LineString::from(vec![
+                (w - 1.0, south - 1.0),
+                (e + 1.0, south - 1.0),
+                (e + 1.0, n + 1.0),
+                (w - 1.0, n + 1.0),
+                (w - 1.0, south - 1.0),
+            ]),
+            vec![],
+        );
+        let Some(TileGeometry::Polygons(p)) = s.encode(&Geometry::Polygon(big)) else {
+            panic!("polygon expected")
+        };
+        assert_eq!(p.len(), 1);
+        assert_eq!(p[0].len(), 1);
+        let ring = &p[0][0];
+        assert_eq!(ring.len(), 4);
+        assert!(
+            signed_area(ring) > 0.0,
+            "exterior must have positive area (clockwise, y down)"
+        );
+        assert_eq!(signed_area(ring), 4224.0 * 4224.0);
+    }
+
+    #[test]
+    fn holes_wind_the_other_way_and_tiny_polygons_are_dropped() {
+        let s = spec();
+        let (w, south, e, n) = s.tile.bounds();
+        let (dx, dy) = (e - w, n - south);
+        let at = |fx: f64, fy: f64| (w + fx * dx, south + fy * dy);
+        let with_hole = Polygon::new(
+            LineString::from(vec![
+                at(0.1, 0.1),
+                at(0.9, 0.1),
+                at(0.9, 0.9),
+                at(0.1, 0.9),
+                at(0.1, 0.1),
+            ]),
+            vec![LineString::from(vec![
+                at(0.4, 0.4),
+                at(0.6, 0.4),
+                at(0.6, 0.6),
+                at(0.4, 0.6),
+                at(0.4, 0.4),
+            ])],
+        );
+        let Some(TileGeometry::Polygons(p)) = s.encode(&Geometry::Polygon(with_hole)) else {
+            panic!()
+        };
+        assert!(signed_area(&p[0][0]) > 0.0);
+        assert!(signed_area(&p[0][1]) < 0.0);
+        let speck = Polygon::new(
+            LineString::from(vec![
+                at(0.5, 0.5),
+                at(0.5001, 0.5),
+                at(0.5001, 0.5001),
+                at(0.5, 0.5),
+            ]),
+            vec![],
+        );
+        assert_eq!(s.encode(&Geometry::Polygon(speck)), None);
+    }
+
+    #[test]
+    fn points_outside_the_buffer_are_left_out() {
+        let s = spec();
+        let (w, south, e, n) = s.tile.bounds();
+        assert!(
+            s.encode(&Geometry::Point(Point::new(
+                (w + e) / 2.0,
+                (south + n) / 2.0
+            )))
+            .is_some()
+        );
+        assert!(
+            s.encode(&Geometry::Point(Point::new(e + (e - w), n)))
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn a_line_that_leaves_and_comes_back_is_split() {
+        let pieces = clip_line(
+            &[
+                Coord { x: 10.0, y: 10.0 },
+                Coord { x: 200.0, y: 10.0 },
+                Coord { x: 200.0, y: 20.0 },
+                Coord { x: 10.0, y: 20.0 },
+            ],
+            0.0,
+            100.0,
+        );
+        assert_eq!(pieces.len(), 2);
+        assert_eq!(
+            pieces[0],
+            vec![Coord { x: 10.0, y: 10.0 }, Coord { x: 100.0, y: 10.0 }]
+        );
+        assert_eq!(
+            pieces[1],
+            vec![Coord { x: 100.0, y: 20.0 }, Coord { x: 10.0, y: 20.0 }]
+        );
+    }
+}
