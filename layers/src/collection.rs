@@ -5,9 +5,13 @@ use crate::event::Event;
 use crate::feature::{Feature, FeatureId, IncomingFeature, ParsedGeometry};
 use crate::filter::Filter;
 use crate::layer::{Layer, check_geometry};
-use crate::record::{Field, LayerInfo, Record};
-use geo::{Coord, Rect};
+use crate::record::{Field, LayerInfo, Record, Value};
+use geo::{BoundingRect, Coord, Geometry, Rect};
 use std::any::Any;
+
+/// Receives a feature's id, geometry and the values of its filterable fields.
+pub type FeatureVisitor<'v> =
+    dyn FnMut(FeatureId, &Geometry<f64>, &[(&'static str, Value<'_>)]) + 'v;
 
 /// One page of a query: the ids in id order and how many matched in all.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -25,6 +29,8 @@ pub struct Prepared {
     pub event: Event,
     /// The feature it touches.
     pub id: FeatureId,
+    /// The box of the feature before and after the change: what a map must redraw.
+    pub touched: Option<Rect<f64>>,
     change: Box<dyn Any + Send>,
 }
 
@@ -58,6 +64,10 @@ pub trait Collection: Send + Sync + std::fmt::Debug {
     fn write_feature(&self, id: FeatureId, out: &mut Vec<u8>) -> bool;
     /// The `k` nearest features passing `filter`, with distances in metres.
     fn nearest(&self, p: Coord<f64>, k: usize, filter: &Filter) -> Vec<(FeatureId, f64)>;
+    /// Calls `visit` with each feature whose box meets `rect` and that passes
+    /// `filter`: its id, geometry and the values of its [`Collection::fields`]
+    /// (for vector tiles, which are cut from the boxes the R-tree returns).
+    fn visit_in_rect(&self, rect: Rect<f64>, filter: &Filter, visit: &mut FeatureVisitor<'_>);
     /// Checks `event` (which must be for this collection) against the current state.
     fn prepare(&self, event: &Event) -> Result<Prepared>;
     /// Applies a change prepared by this collection.
@@ -126,6 +136,21 @@ impl<T: Record> Collection for Layer<T> {
             .into_iter()
             .map(|(f, d)| (f.id, d))
             .collect()
+    }
+
+    fn visit_in_rect(&self, rect: Rect<f64>, filter: &Filter, visit: &mut FeatureVisitor<'_>) {
+        let mut values = Vec::with_capacity(T::FIELDS.len());
+        for f in self.locate_in_box(rect) {
+            if filter.matches(&f.properties) {
+                values.clear();
+                values.extend(
+                    T::FIELDS
+                        .iter()
+                        .map(|field| (field.name, f.properties.value(field.name))),
+                );
+                visit(f.id, &f.geometry, &values);
+            }
+        }
     }
 
     fn prepare(&self, event: &Event) -> Result<Prepared> {
@@ -215,9 +240,28 @@ impl<T: Record> Collection for Layer<T> {
         if recorded.collection() != collection {
             return Err(Error::UnknownCollection(recorded.collection().into()));
         }
+        let before = self.feature(id).and_then(|f| f.geometry.bounding_rect());
+        let after = match &change {
+            Change::Insert(f) | Change::Replace(f) => f.geometry.bounding_rect(),
+            Change::Remove(_) => None,
+        };
+        let touched = match (before, after) {
+            (Some(a), Some(b)) => Some(Rect::new(
+                Coord {
+                    x: a.min().x.min(b.min().x),
+                    y: a.min().y.min(b.min().y),
+                },
+                Coord {
+                    x: a.max().x.max(b.max().x),
+                    y: a.max().y.max(b.max().y),
+                },
+            )),
+            (a, b) => a.or(b),
+        };
         Ok(Prepared {
             event: recorded,
             id,
+            touched,
             change: Box::new(change),
         })
     }

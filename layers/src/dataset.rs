@@ -60,9 +60,9 @@ fn write_layer<T: Record>(dir: &Path, features: &[Feature<T>]) -> Result<()> {
     let mut out = BufWriter::with_capacity(1 << 20, file);
     let io = Error::io("write", &path);
     let result = (|| -> std::io::Result<()> {
-        write!(
+        writeln!(
             out,
-            "{{\"type\":\"FeatureCollection\",\"name\":\"{}\",\"features\":[\n",
+            "{{\"type\":\"FeatureCollection\",\"name\":\"{}\",\"features\":[",
             T::INFO.id
         )?;
         for (n, feature) in features.iter().enumerate() {

@@ -165,6 +165,13 @@ impl<T: Record> Layer<T> {
         found
     }
 
+    /// Features whose bounding box meets `rect`: the candidates for a tile,
+    /// which clips them itself.
+    pub fn locate_in_box(&self, rect: Rect<f64>) -> impl Iterator<Item = &Feature<T>> + '_ {
+        self.locate_in_rect_entries(rect)
+            .filter_map(|e| self.feature(e.id))
+    }
+
     fn locate_in_rect_entries(&self, rect: Rect<f64>) -> impl Iterator<Item = &Entry> + '_ {
         let envelope =
             AABB::from_corners([rect.min().x, rect.min().y], [rect.max().x, rect.max().y]);

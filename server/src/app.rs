@@ -7,16 +7,22 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::{App, web};
 use lookout_layers::store::EmbeddedStore;
+use lookout_tiles::TileCache;
 use std::sync::Arc;
 
 /// Largest request body accepted (a feature with a detailed polygon fits easily).
 pub const MAX_BODY_BYTES: usize = 2 << 20;
+
+/// Bytes of compressed tiles kept in memory.
+pub const TILE_CACHE_BYTES: usize = 256 << 20;
 
 /// What every request handler can reach.
 #[derive(Debug, Clone)]
 pub struct AppState {
     /// The store and its in-memory catalog.
     pub store: Arc<EmbeddedStore>,
+    /// Encoded tiles, dropped where features change.
+    pub tiles: Arc<TileCache>,
     /// The settings the server runs with.
     pub settings: Arc<Settings>,
 }
@@ -26,6 +32,7 @@ impl AppState {
     pub fn new(store: Arc<EmbeddedStore>, settings: Settings) -> Self {
         Self {
             store,
+            tiles: Arc::new(TileCache::new(TILE_CACHE_BYTES)),
             settings: Arc::new(settings),
         }
     }

@@ -8,6 +8,7 @@ pub mod error;
 pub mod progress;
 pub mod routes;
 pub mod telemetry;
+pub mod tiling;
 
 use anyhow::Context;
 use cli::{Cli, Command, DataCommand};
@@ -35,7 +36,9 @@ fn generate(args: cli::GenerateArgs) -> anyhow::Result<()> {
         scale: args.scale,
     };
     let dir = dataset::generated_dir(&args.data_dir, args.seed, args.scale);
-    if dir.join("metadata.json").exists() && !args.force {
+    let current = dataset::read_metadata(&dir)
+        .is_ok_and(|m| m.generator_version == generate::GENERATOR_VERSION);
+    if current && !args.force {
         tracing::info!(dir = %dir.display(), "dataset exists already (use --force to write it again)");
         return Ok(());
     }

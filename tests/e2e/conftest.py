@@ -65,14 +65,14 @@ def request(method, url, body=None, headers=None):
     try:
         with urllib.request.urlopen(req, timeout=60) as r:
             raw = r.read()
-            return r.status, (json.loads(raw) if raw else None), dict(r.headers)
+            return r.status, (json.loads(raw) if raw else None), {k.lower(): v for k, v in r.headers.items()}
     except urllib.error.HTTPError as e:
         raw = e.read()
         try:
             payload = json.loads(raw)
         except ValueError:
             payload = raw.decode(errors="replace")
-        return e.code, payload, dict(e.headers)
+        return e.code, payload, {k.lower(): v for k, v in e.headers.items()}
 
 
 def get(url):

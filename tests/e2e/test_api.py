@@ -117,7 +117,7 @@ def test_writes_are_validated_journalled_and_survive_a_restart(tmp_path):
             "properties": {"name": "临时安置点", "kind": "school", "capacity": 800, "occupancy": 0,
                            "county_id": 4, "county": "迎泽区", "city": "太原市"}})
         assert status == 201 and created["id"] > 0
-        location = headers["Location"]
+        location = headers["location"]
         assert request("POST", s.url + "/collections/shelters/items", {"type": "Feature", "geometry": {"type": "Point", "coordinates": [500, 37]}, "properties": {}})[0] == 422
     finally:
         s.stop()

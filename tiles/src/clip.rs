@@ -46,11 +46,25 @@ impl TileSpec {
     }
 
     /// The lon/lat box of the tile plus its buffer: what to ask the index for.
+    /// The buffer is added in the tile's own (Mercator) units, so the box
+    /// holds exactly what clipping keeps.
     pub fn query_bounds(&self) -> (f64, f64, f64, f64) {
-        let (w, s, e, n) = self.tile.bounds();
+        let n = (1u64 << self.tile.z) as f64;
         let pad = f64::from(self.buffer) / f64::from(self.extent);
-        let (dx, dy) = ((e - w) * pad, (n - s) * pad);
-        (w - dx, (s - dy).max(-90.0), e + dx, (n + dy).min(90.0))
+        let lon = |x: f64| (x / n * 360.0 - 180.0).clamp(-180.0, 180.0);
+        let lat = |y: f64| {
+            (std::f64::consts::PI * (1.0 - 2.0 * y / n))
+                .sinh()
+                .atan()
+                .to_degrees()
+        };
+        let (x, y) = (f64::from(self.tile.x), f64::from(self.tile.y));
+        (
+            lon(x - pad),
+            lat(y + 1.0 + pad),
+            lon(x + 1.0 + pad),
+            lat(y - pad),
+        )
     }
 
     fn bounds(&self) -> (f64, f64) {

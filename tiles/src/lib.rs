@@ -1,10 +1,14 @@
 #![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
 
+pub mod cache;
 pub mod clip;
+pub mod cluster;
 pub mod grid;
 pub mod mvt;
 
+pub use cache::{CachedTile, TileCache, TileKey};
 pub use clip::TileSpec;
+pub use cluster::{Cluster, Clusterer};
 pub use grid::{TileCoord, TileError};
 pub use mvt::{LayerBuilder, PropertyValue, TileBuilder, TileGeometry};

@@ -30,7 +30,9 @@ use std::path::Path;
 pub use places::CountyShape;
 
 /// Version of the generator; a dataset folder records the one that wrote it.
-pub const GENERATOR_VERSION: u32 = 1;
+/// Bump it whenever the same seed would give different data: datasets on disk
+/// are then generated again, and journals of the old one are refused.
+pub const GENERATOR_VERSION: u32 = 2;
 
 /// Enterprises at scale 1.
 pub const ENTERPRISES_PER_SCALE: usize = 12_000;

@@ -5,9 +5,13 @@
 use super::bbox_of;
 use crate::error::{Error, Result};
 use crate::feature::ParsedGeometry;
+use geo::orient::{Direction, Orient};
 use geo::{Coord, GeodesicArea, Geometry, MultiPolygon, Rect};
 use serde::Deserialize;
 use std::path::Path;
+
+/// Surface of the WGS 84 ellipsoid, m².
+const EARTH_AREA_M2: f64 = 510_065_621.724e6;
 
 /// A real county with its boundary.
 #[derive(Debug, Clone)]
@@ -80,9 +84,11 @@ pub(super) fn read_counties(path: &Path) -> Result<Vec<CountyShape>> {
         .into_iter()
         .enumerate()
         .map(|(index, f)| {
+            // Exterior rings anticlockwise (RFC 7946), which the geodesic area also needs:
+            // a clockwise ring would measure the rest of the Earth.
             let shape = match f.geometry.0 {
-                Geometry::Polygon(p) => MultiPolygon(vec![p]),
-                Geometry::MultiPolygon(mp) => mp,
+                Geometry::Polygon(p) => MultiPolygon(vec![p]).orient(Direction::Default),
+                Geometry::MultiPolygon(mp) => mp.orient(Direction::Default),
                 _ => {
                     return Err(Error::BadData {
                         path: path.into(),
@@ -90,7 +96,15 @@ pub(super) fn read_counties(path: &Path) -> Result<Vec<CountyShape>> {
                     });
                 }
             };
-            let area_km2 = (shape.geodesic_area_unsigned() / 1e6 * 10.0).round() / 10.0;
+            // A ring the geodesic algorithm reads as clockwise (some source rings
+            // touch themselves) measures the rest of the Earth: take the complement.
+            let m2 = shape.geodesic_area_unsigned();
+            let m2 = if m2 > EARTH_AREA_M2 / 2.0 {
+                EARTH_AREA_M2 - m2
+            } else {
+                m2
+            };
+            let area_km2 = (m2 / 1e6 * 10.0).round() / 10.0;
             Ok(CountyShape {
                 id: index as u32 + 1,
                 index,

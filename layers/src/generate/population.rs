@@ -5,6 +5,7 @@ use super::places::{CITY_POPULATION, Province};
 use crate::feature::Feature;
 use crate::geodesy::distance_m;
 use crate::model::PopulationCell;
+use geo::orient::{Direction, Orient};
 use geo::{Contains, Coord, Point, Polygon, Rect};
 use rand_chacha::ChaCha8Rng;
 
@@ -146,7 +147,7 @@ pub(super) fn generate(
             let area_km2 = (CELL_DEG * 111.32) * (CELL_DEG * 111.32 * centre.y.to_radians().cos());
             features.push(Feature {
                 id: features.len() as u64 + 1,
-                geometry: geo::Geometry::Polygon(Polygon::from(*rect)),
+                geometry: geo::Geometry::Polygon(Polygon::from(*rect).orient(Direction::Default)),
                 properties: PopulationCell {
                     population: people as u32,
                     county_id: counties[index].id,

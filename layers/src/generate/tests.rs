@@ -264,6 +264,23 @@ fn each_gas_network_is_connected_and_its_valves_and_stations_sit_on_it() {
 }
 
 #[test]
+fn county_areas_add_up_to_shanxi() {
+    // Shanxi covers about 156,700 km²; the generalised boundaries come close.
+    let total: f64 = small_dataset()
+        .counties
+        .iter()
+        .map(|c| c.properties.area_km2)
+        .sum();
+    assert!((150_000.0..165_000.0).contains(&total), "{total} km²");
+    assert!(
+        small_dataset()
+            .counties
+            .iter()
+            .all(|c| c.properties.area_km2 < 10_000.0)
+    );
+}
+
+#[test]
 fn population_sums_to_the_census_total() {
     let d = small_dataset();
     let total: u64 = d

@@ -45,6 +45,15 @@ pub struct OpenReport {
     pub journal: PathBuf,
 }
 
+/// An accepted change: the stored event and the box it touched on the map.
+#[derive(Debug, Clone)]
+pub struct Submitted {
+    /// The event as stored.
+    pub record: EventRecord,
+    /// Union of the feature's box before and after: cached tiles there are stale.
+    pub touched: Option<geo::Rect<f64>>,
+}
+
 /// The embedded store: the dataset in memory, every change journalled.
 #[derive(Debug)]
 pub struct EmbeddedStore {
@@ -153,7 +162,7 @@ impl EmbeddedStore {
 
     /// Checks `event`, writes it to the journal (on disk before this returns)
     /// and applies it. A refused event leaves no trace.
-    pub fn submit(&self, actor: &str, event: Event) -> Result<EventRecord> {
+    pub fn submit(&self, actor: &str, event: Event) -> Result<Submitted> {
         let mut journal = self.journal.lock();
         let mut layer = self
             .catalog
@@ -166,9 +175,10 @@ impl EmbeddedStore {
             actor: actor.into(),
             event: prepared.event.clone(),
         };
+        let touched = prepared.touched;
         journal.append(&record)?;
         layer.commit(prepared)?;
-        Ok(record)
+        Ok(Submitted { record, touched })
     }
 
     /// Sequence number of the last event stored.

@@ -441,16 +441,25 @@ fn actor(req: &HttpRequest) -> Result<String, ApiError> {
     }
 }
 
+/// Stores the event, then drops the cached tiles it made stale: both before
+/// the client hears that the change is done.
 async fn submit(
     state: &AppState,
     actor: String,
     event: Event,
 ) -> Result<lookout_layers::EventRecord, ApiError> {
     let store = state.store.clone();
-    web::block(move || store.submit(&actor, event))
+    let collection = event.collection().to_owned();
+    let submitted = web::block(move || store.submit(&actor, event))
         .await
-        .map_err(ApiError::internal)?
-        .map_err(ApiError::from)
+        .map_err(ApiError::internal)??;
+    if let Some(r) = submitted.touched {
+        let dropped = state
+            .tiles
+            .invalidate(&collection, (r.min().x, r.min().y, r.max().x, r.max().y));
+        tracing::debug!(collection, dropped, "tiles invalidated");
+    }
+    Ok(submitted.record)
 }
 
 fn known(state: &AppState, collection: &str) -> Result<(), ApiError> {

@@ -3,6 +3,7 @@
 pub mod features;
 pub mod map;
 pub mod openapi;
+pub mod tiles;
 
 use crate::app::AppState;
 use actix_web::{HttpResponse, web};
@@ -13,6 +14,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/health", web::get().to(health))
         .route("/openapi.json", web::get().to(openapi::document));
     features::configure(cfg);
+    tiles::configure(cfg);
 }
 
 /// `GET /health`: the server is up and the store is open.

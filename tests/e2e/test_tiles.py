@@ -1,0 +1,205 @@
+"""Vector tiles, decoded by an independent decoder (mapbox-vector-tile) and
+checked against the features the API serves for the same ground."""
+import gzip
+import math
+import urllib.error
+import urllib.request
+
+import mapbox_vector_tile
+
+from conftest import Server, get, request
+
+EXTENT, BUFFER = 4096, 64
+
+
+def tile_of(lon, lat, z):
+    n = 2 ** z
+    x = int((lon + 180) / 360 * n)
+    y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+    return x, y
+
+
+def tile_bounds(z, x, y, buffer=0):
+    n = 2 ** z
+    lon = lambda v: v / n * 360 - 180
+    lat = lambda v: math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * v / n))))
+    pad = buffer / EXTENT
+    return lon(x - pad), lat(y + 1 + pad), lon(x + 1 + pad), lat(y - pad)
+
+
+def fetch_tile(url, headers=None):
+    req = urllib.request.Request(url, headers={"Accept-Encoding": "gzip", **(headers or {})})
+    try:
+        with urllib.request.urlopen(req, timeout=60) as r:
+            body = r.read()
+            if r.headers.get("Content-Encoding") == "gzip":
+                body = gzip.decompress(body)
+            return r.status, body, {k.lower(): v for k, v in r.headers.items()}
+    except urllib.error.HTTPError as e:
+        return e.code, e.read(), {k.lower(): v for k, v in e.headers.items()}
+
+
+def decode(body):
+    return mapbox_vector_tile.decode(body, default_options={"y_coord_down": True})
+
+
+def shoelace(ring):
+    pts = ring[:-1] if ring[0] == ring[-1] else ring
+    return sum(a[0] * b[1] - b[0] * a[1] for a, b in zip(pts, pts[1:] + pts[:1])) / 2
+
+
+def rings_of(geometry):
+    if geometry["type"] == "Polygon":
+        return [geometry["coordinates"]]
+    if geometry["type"] == "MultiPolygon":
+        return geometry["coordinates"]
+    return []
+
+
+def coords_of(geometry):
+    c = geometry["coordinates"]
+    t = geometry["type"]
+    if t == "Point":
+        return [c]
+    if t in ("MultiPoint", "LineString"):
+        return c
+    if t in ("MultiLineString", "Polygon"):
+        return [p for part in c for p in part]
+    return [p for poly in c for ring in poly for p in ring]
+
+
+def assert_valid_per_spec(layer):
+    assert layer["extent"] == EXTENT
+    for f in layer["features"]:
+        g = f["geometry"]
+        for x, y in coords_of(g):
+            assert -BUFFER <= x <= EXTENT + BUFFER and -BUFFER <= y <= EXTENT + BUFFER, (f["id"], x, y)
+        for polygon in rings_of(g):
+            assert shoelace(polygon[0]) > 0, f"exterior ring of {f['id']} must wind clockwise (positive area, y down)"
+            for hole in polygon[1:]:
+                assert shoelace(hole) < 0, f"hole of {f['id']} must wind anticlockwise"
+        if g["type"] in ("LineString", "MultiLineString"):
+            lines = [g["coordinates"]] if g["type"] == "LineString" else g["coordinates"]
+            assert all(len(line) >= 2 for line in lines)
+
+
+def expected_properties(p):
+    out = {}
+    for k, v in p.items():
+        if v is None or isinstance(v, dict) or (isinstance(v, list) and v and isinstance(v[0], dict)):
+            continue
+        out[k] = ",".join(v) if isinstance(v, list) else v
+    return out
+
+
+def test_an_unclustered_tile_holds_exactly_the_features_in_its_buffered_bounds(server):
+    z = 12  # enterprises are clustered below 12, rescue teams below 8
+    lon, lat = get(server.url + "/collections/rescue_teams/items/1")[1]["geometry"]["coordinates"]
+    x, y = tile_of(lon, lat, z)
+    status, body, headers = fetch_tile(f"{server.url}/tiles/enterprises,rescue_teams,roads,counties/{z}/{x}/{y}")
+    assert status == 200 and headers["content-type"] == "application/vnd.mapbox-vector-tile"
+    layers = decode(body)
+    for layer in layers.values():
+        assert_valid_per_spec(layer)
+    w, s, e, n = tile_bounds(z, x, y, BUFFER)
+    for name in ("enterprises", "rescue_teams"):
+        status, items = get(f"{server.url}/collections/{name}/items?limit=10000&bbox={w},{s},{e},{n}")
+        want = {f["id"]: f for f in items["features"]}
+        got = {f["id"]: f for f in layers.get(name, {"features": []})["features"]}
+        assert want and set(got) == set(want), name
+        for fid, f in got.items():
+            fields = {k: v for k, v in expected_properties(want[fid]["properties"]).items() if k in f["properties"]}
+            assert f["properties"] == fields, fid
+            assert set(f["properties"]) >= {"name"}
+
+
+def test_clusters_at_low_zoom_carry_counts_and_the_worst_risk(server):
+    z = 8
+    x, y = tile_of(112.56, 37.86, z)
+    status, body, _ = fetch_tile(f"{server.url}/tiles/enterprises/{z}/{x}/{y}")
+    assert status == 200
+    features = decode(body)["enterprises"]["features"]
+    assert all(f["properties"]["cluster"] is True for f in features)
+    w, s, e, n = tile_bounds(z, x, y, BUFFER)
+    _, items = get(f"{server.url}/collections/enterprises/items?limit=1&bbox={w},{s},{e},{n}")
+    assert sum(f["properties"]["count"] for f in features) == items["numberMatched"]
+    _, red = get(f"{server.url}/collections/enterprises/items?limit=1&risk_level=red&bbox={w},{s},{e},{n}")
+    reds = [f for f in features if f["properties"]["risk_level"] == "red"]
+    assert reds and sum(f["properties"]["count"] for f in reds) >= red["numberMatched"]
+
+
+def test_all_80_hazard_sources_show_at_low_zoom(server):
+    ids = set()
+    for x in (12, 13):
+        status, body, _ = fetch_tile(f"{server.url}/tiles/hazard_sources/4/{x}/6")
+        if status == 200:
+            ids |= {f["id"] for f in decode(body)["hazard_sources"]["features"]}
+    assert len(ids) == 80
+
+
+def test_filters_select_what_they_say_in_tiles(server):
+    z = 13
+    red = get(server.url + "/collections/enterprises/items?risk_level=red&limit=1")[1]["features"][0]
+    x, y = tile_of(*red["geometry"]["coordinates"], z)
+    status, body, _ = fetch_tile(f"{server.url}/tiles/enterprises/{z}/{x}/{y}?risk_level=red,orange")
+    assert status == 200
+    risks = {f["properties"]["risk_level"] for f in decode(body)["enterprises"]["features"]}
+    assert risks and risks <= {"red", "orange"}
+
+
+def test_etag_revalidation_and_empty_tiles(server):
+    url = f"{server.url}/tiles/counties/6/52/24"
+    status, _, headers = fetch_tile(url)
+    assert status == 200 and headers["cache-control"] == "no-cache"
+    status, _, _ = fetch_tile(url, {"If-None-Match": headers["etag"]})
+    assert status == 304
+    status, body, _ = fetch_tile(f"{server.url}/tiles/counties/6/0/0")  # mid-Pacific
+    assert status == 204 and body == b""
+
+
+def test_tilejson_and_catalog(server):
+    status, tj = get(f"{server.url}/tiles/enterprises,hazard_sources")
+    assert status == 200 and tj["tilejson"] == "3.0.0"
+    assert tj["tiles"][0].endswith("/tiles/enterprises,hazard_sources/{z}/{x}/{y}")
+    assert [v["id"] for v in tj["vector_layers"]] == ["enterprises", "hazard_sources"]
+    assert "FICTIONAL" in tj["attribution"]
+    status, catalog = get(f"{server.url}/catalog")
+    assert {t["id"] for t in catalog["tiles"]} >= {"enterprises", "hazard_sources", "roads", "counties"}
+
+
+def test_bad_tile_requests_get_4xx_json(server):
+    for path in ["/tiles/enterprises/23/0/0", "/tiles/enterprises/3/8/0", "/tiles/enterprises/3/0/-1",
+                 "/tiles/enterprises/a/b/c", "/tiles/volcanoes/3/0/0", "/tiles/enterprises/3/0/0?colour=red",
+                 "/tiles/enterprises/3/0/0?risk_level=purple", "/tiles/gas_valves/5/25/12", "/tiles/volcanoes",
+                 "/tiles/enterprises,enterprises/3/0/0"]:
+        status, body = get(server.url + path)
+        assert 400 <= status < 500, (path, status)
+        assert body.get("message"), path
+
+
+def test_an_edit_shows_in_the_next_tile_at_every_zoom(tmp_path):
+    s = Server(tmp_path / "state").start()
+    try:
+        status, team = get(s.url + "/collections/rescue_teams/items/1")
+        lon, lat = team["geometry"]["coordinates"]
+        before = team["properties"]["status"]
+        after = "on_scene" if before != "on_scene" else "returning"
+        urls = []
+        for z in (8, 10, 12, 14):
+            x, y = tile_of(lon, lat, z)
+            urls.append(f"{s.url}/tiles/rescue_teams,counties/{z}/{x}/{y}")
+        for url in urls:  # warm the cache
+            status, body, _ = fetch_tile(url)
+            assert {f["id"]: f for f in decode(body)["rescue_teams"]["features"]}[1]["properties"]["status"] == before
+        assert request("PATCH", s.url + "/collections/rescue_teams/items/1", {"properties": {"status": after}})[0] == 204
+        for url in urls:
+            status, body, _ = fetch_tile(url)
+            assert {f["id"]: f for f in decode(body)["rescue_teams"]["features"]}[1]["properties"]["status"] == after, url
+        # Moved far away: gone from the old tiles.
+        assert request("PATCH", s.url + "/collections/rescue_teams/items/1", {"geometry": {"type": "Point", "coordinates": [lon + 1.5, lat]}})[0] == 204
+        for url in urls:
+            status, body, _ = fetch_tile(url)
+            ids = {f["id"] for f in decode(body).get("rescue_teams", {"features": []})["features"]}
+            assert 1 not in ids, url
+    finally:
+        s.stop()
