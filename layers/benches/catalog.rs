@@ -22,9 +22,8 @@ fn enterprises(scale: u32) -> Vec<Feature<Enterprise>> {
     let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../data");
     let dir = generated_dir(&data, 1, scale);
     let started = Instant::now();
-    let features = read_layer::<Enterprise>(&dir).unwrap_or_else(|e| {
-        panic!("{e}: run `lookout data generate --scale {scale}` first (scripts/bench does)")
-    });
+    let features = read_layer::<Enterprise>(&dir)
+        .unwrap_or_else(|e| panic!("{e}: run `lookout data generate --scale {scale}` first (scripts/bench does)"));
     eprintln!(
         "scale {scale}: read {} enterprises in {:.2} s",
         features.len(),
@@ -57,11 +56,8 @@ fn catalog(c: &mut Criterion) {
         let layer = Layer::new(features);
         let points = query_points(1024);
         let all = Filter::all();
-        let red = Filter::parse(
-            <Enterprise as lookout_layers::Record>::FIELDS,
-            [("risk_level", "red")],
-        )
-        .expect("filter");
+        let red =
+            Filter::parse(<Enterprise as lookout_layers::Record>::FIELDS, [("risk_level", "red")]).expect("filter");
         let mut group = c.benchmark_group("query");
         let mut i = 0;
         group.bench_function(BenchmarkId::new("nearest_k5", n), |b| {

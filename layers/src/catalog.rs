@@ -10,9 +10,7 @@ use crate::layer::Layer;
 #[allow(unused_imports, reason = "the layer list names every record type")]
 use crate::model::*;
 use crate::record::{LayerInfo, Record};
-use parking_lot::{
-    MappedRwLockReadGuard, MappedRwLockWriteGuard, RwLock, RwLockReadGuard, RwLockWriteGuard,
-};
+use parking_lot::{MappedRwLockReadGuard, MappedRwLockWriteGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 /// Calls `$m!` with every layer as `field: RecordType`, in map order (bottom to top).
 #[macro_export]

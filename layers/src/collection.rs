@@ -6,12 +6,11 @@ use crate::feature::{Feature, FeatureId, IncomingFeature, ParsedGeometry};
 use crate::filter::Filter;
 use crate::layer::{Layer, check_geometry};
 use crate::record::{Field, LayerInfo, Record, Value};
-use geo::{BoundingRect, Coord, Geometry, Rect};
+use geo::{Coord, Geometry, Rect};
 use std::any::Any;
 
 /// Receives a feature's id, geometry and the values of its filterable fields.
-pub type FeatureVisitor<'v> =
-    dyn FnMut(FeatureId, &Geometry<f64>, &[(&'static str, Value<'_>)]) + 'v;
+pub type FeatureVisitor<'v> = dyn FnMut(FeatureId, &Geometry<f64>, &[(&'static str, Value<'_>)]) + 'v;
 
 /// One page of a query: the ids in id order and how many matched in all.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -29,8 +28,6 @@ pub struct Prepared {
     pub event: Event,
     /// The feature it touches.
     pub id: FeatureId,
-    /// The box of the feature before and after the change: what a map must redraw.
-    pub touched: Option<Rect<f64>>,
     change: Box<dyn Any + Send>,
 }
 
@@ -68,6 +65,8 @@ pub trait Collection: Send + Sync + std::fmt::Debug {
     /// `filter`: its id, geometry and the values of its [`Collection::fields`]
     /// (for vector tiles, which are cut from the boxes the R-tree returns).
     fn visit_in_rect(&self, rect: Rect<f64>, filter: &Filter, visit: &mut FeatureVisitor<'_>);
+    /// Calls `visit` with one feature, if there is one with this id.
+    fn visit_feature(&self, id: FeatureId, visit: &mut FeatureVisitor<'_>);
     /// Checks `event` (which must be for this collection) against the current state.
     fn prepare(&self, event: &Event) -> Result<Prepared>;
     /// Applies a change prepared by this collection.
@@ -94,13 +93,7 @@ impl<T: Record> Collection for Layer<T> {
     fn query(&self, bbox: Option<Rect<f64>>, filter: &Filter, offset: usize, limit: usize) -> Page {
         match bbox {
             None if filter.is_empty() => Page {
-                ids: self
-                    .features()
-                    .iter()
-                    .skip(offset)
-                    .take(limit)
-                    .map(|f| f.id)
-                    .collect(),
+                ids: self.features().iter().skip(offset).take(limit).map(|f| f.id).collect(),
                 matched: self.len(),
             },
             None => page(
@@ -153,6 +146,16 @@ impl<T: Record> Collection for Layer<T> {
         }
     }
 
+    fn visit_feature(&self, id: FeatureId, visit: &mut FeatureVisitor<'_>) {
+        if let Some(f) = self.feature(id) {
+            let values: Vec<_> = T::FIELDS
+                .iter()
+                .map(|field| (field.name, f.properties.value(field.name)))
+                .collect();
+            visit(f.id, &f.geometry, &values);
+        }
+    }
+
     fn prepare(&self, event: &Event) -> Result<Prepared> {
         let collection = T::INFO.id;
         let invalid = |reason: String| Error::InvalidFeature { collection, reason };
@@ -176,16 +179,11 @@ impl<T: Record> Collection for Layer<T> {
                 (id, Change::Insert(feature), recorded)
             }
             Event::FeatureReplaced { id, feature, .. } => {
-                self.feature(*id).ok_or(Error::UnknownFeature {
-                    collection,
-                    id: *id,
-                })?;
+                self.feature(*id).ok_or(Error::UnknownFeature { collection, id: *id })?;
                 let incoming: IncomingFeature<T> =
                     serde_json::from_value(feature.clone()).map_err(|e| invalid(e.to_string()))?;
                 if incoming.id.is_some_and(|given| given != *id) {
-                    return Err(invalid(format!(
-                        "the body's id differs from the URL's id {id}"
-                    )));
+                    return Err(invalid(format!("the body's id differs from the URL's id {id}")));
                 }
                 let feature = checked(Feature {
                     id: *id,
@@ -205,15 +203,10 @@ impl<T: Record> Collection for Layer<T> {
                 geometry,
                 ..
             } => {
-                let current = self.feature(*id).ok_or(Error::UnknownFeature {
-                    collection,
-                    id: *id,
-                })?;
-                let mut merged = serde_json::to_value(&current.properties)
-                    .map_err(|e| invalid(e.to_string()))?;
+                let current = self.feature(*id).ok_or(Error::UnknownFeature { collection, id: *id })?;
+                let mut merged = serde_json::to_value(&current.properties).map_err(|e| invalid(e.to_string()))?;
                 merge_patch(&mut merged, properties);
-                let properties: T =
-                    serde_json::from_value(merged).map_err(|e| invalid(e.to_string()))?;
+                let properties: T = serde_json::from_value(merged).map_err(|e| invalid(e.to_string()))?;
                 let geometry = match geometry {
                     Some(g) => {
                         serde_json::from_value::<ParsedGeometry>(g.clone())
@@ -230,51 +223,28 @@ impl<T: Record> Collection for Layer<T> {
                 (*id, Change::Replace(feature), event.clone())
             }
             Event::FeatureDeleted { id, .. } => {
-                self.feature(*id).ok_or(Error::UnknownFeature {
-                    collection,
-                    id: *id,
-                })?;
+                self.feature(*id).ok_or(Error::UnknownFeature { collection, id: *id })?;
                 (*id, Change::Remove(*id), event.clone())
             }
         };
         if recorded.collection() != collection {
             return Err(Error::UnknownCollection(recorded.collection().into()));
         }
-        let before = self.feature(id).and_then(|f| f.geometry.bounding_rect());
-        let after = match &change {
-            Change::Insert(f) | Change::Replace(f) => f.geometry.bounding_rect(),
-            Change::Remove(_) => None,
-        };
-        let touched = match (before, after) {
-            (Some(a), Some(b)) => Some(Rect::new(
-                Coord {
-                    x: a.min().x.min(b.min().x),
-                    y: a.min().y.min(b.min().y),
-                },
-                Coord {
-                    x: a.max().x.max(b.max().x),
-                    y: a.max().y.max(b.max().y),
-                },
-            )),
-            (a, b) => a.or(b),
-        };
         Ok(Prepared {
             event: recorded,
             id,
-            touched,
             change: Box::new(change),
         })
     }
 
     fn commit(&mut self, prepared: Prepared) -> Result<()> {
-        let change =
-            prepared
-                .change
-                .downcast::<Change<T>>()
-                .map_err(|_| Error::InvalidFeature {
-                    collection: T::INFO.id,
-                    reason: "change prepared for another collection".into(),
-                })?;
+        let change = prepared
+            .change
+            .downcast::<Change<T>>()
+            .map_err(|_| Error::InvalidFeature {
+                collection: T::INFO.id,
+                reason: "change prepared for another collection".into(),
+            })?;
         match *change {
             Change::Insert(f) => self.insert(f),
             Change::Replace(f) => self.replace(f).map(drop),
@@ -296,13 +266,10 @@ impl<T> std::fmt::Debug for Change<T> {
 fn checked<T: Record>(mut feature: Feature<T>) -> Result<Feature<T>> {
     check_geometry::<T>(&feature.geometry)?;
     feature.properties.derive();
-    feature
-        .properties
-        .validate()
-        .map_err(|reason| Error::InvalidFeature {
-            collection: T::INFO.id,
-            reason,
-        })?;
+    feature.properties.validate().map_err(|reason| Error::InvalidFeature {
+        collection: T::INFO.id,
+        reason,
+    })?;
     Ok(feature)
 }
 

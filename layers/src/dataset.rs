@@ -33,9 +33,7 @@ pub const FICTION_NOTICE: &str = "Enterprises, major hazard sources, gas network
 
 /// The folder of a generated dataset under `data_dir`.
 pub fn generated_dir(data_dir: &Path, seed: u64, scale: u32) -> PathBuf {
-    data_dir
-        .join("generated")
-        .join(format!("seed-{seed}-scale-{scale}"))
+    data_dir.join("generated").join(format!("seed-{seed}-scale-{scale}"))
 }
 
 #[derive(Deserialize)]
@@ -93,9 +91,7 @@ pub fn read_layer<T: Record + DeserializeOwned>(dir: &Path) -> Result<Vec<Featur
     if bytes.len() >= PARALLEL_PARSE_BYTES
         && let Some(lines) = feature_lines(&bytes)
     {
-        let threads = std::thread::available_parallelism()
-            .map_or(2, |n| n.get())
-            .clamp(1, 8);
+        let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 8);
         let chunks = split_at_newlines(lines, threads);
         let parsed: Vec<Result<Vec<Feature<T>>>> = std::thread::scope(|scope| {
             let handles: Vec<_> = chunks
@@ -106,10 +102,7 @@ pub fn read_layer<T: Record + DeserializeOwned>(dir: &Path) -> Result<Vec<Featur
                             .split(|b| *b == b'\n')
                             .map(|line| line.strip_suffix(b",").unwrap_or(line))
                             .filter(|line| !line.is_empty())
-                            .map(|line| {
-                                serde_json::from_slice::<Feature<T>>(line)
-                                    .map_err(|e| e.to_string())
-                            })
+                            .map(|line| serde_json::from_slice::<Feature<T>>(line).map_err(|e| e.to_string()))
                             .collect::<std::result::Result<Vec<_>, _>>()
                             .map_err(bad)
                     })
@@ -117,10 +110,7 @@ pub fn read_layer<T: Record + DeserializeOwned>(dir: &Path) -> Result<Vec<Featur
                 .collect();
             handles
                 .into_iter()
-                .map(|h| {
-                    h.join()
-                        .unwrap_or_else(|_| Err(bad("a parser thread panicked".into())))
-                })
+                .map(|h| h.join().unwrap_or_else(|_| Err(bad("a parser thread panicked".into()))))
                 .collect()
         });
         let mut features = Vec::new();
@@ -137,9 +127,7 @@ pub fn read_layer<T: Record + DeserializeOwned>(dir: &Path) -> Result<Vec<Featur
 fn feature_lines(bytes: &[u8]) -> Option<&[u8]> {
     let first_newline = bytes.iter().position(|b| *b == b'\n')?;
     let header = &bytes[..first_newline];
-    if !(header.starts_with(b"{\"type\":\"FeatureCollection\"")
-        && header.ends_with(b"\"features\":["))
-    {
+    if !(header.starts_with(b"{\"type\":\"FeatureCollection\"") && header.ends_with(b"\"features\":[")) {
         return None;
     }
     let body = &bytes[first_newline + 1..];
@@ -239,22 +227,13 @@ mod tests {
         let meta = crate::generate::metadata(data, crate::generate::Options::default());
         data.save(&target, &meta).unwrap();
         // The population grid is larger than the parallel threshold: both paths are read.
-        assert!(
-            std::fs::metadata(target.join("population.geojson"))
-                .unwrap()
-                .len() as usize
-                > PARALLEL_PARSE_BYTES
-        );
+        assert!(std::fs::metadata(target.join("population.geojson")).unwrap().len() as usize > PARALLEL_PARSE_BYTES);
         assert_eq!(&Dataset::load(&target).unwrap(), data);
         assert_eq!(read_metadata(&target).unwrap(), meta);
         // Still plain GeoJSON for any reader.
         let any: serde_json::Value =
-            serde_json::from_slice(&std::fs::read(target.join("shelters.geojson")).unwrap())
-                .unwrap();
-        assert_eq!(
-            any["features"].as_array().unwrap().len(),
-            data.shelters.len()
-        );
+            serde_json::from_slice(&std::fs::read(target.join("shelters.geojson")).unwrap()).unwrap();
+        assert_eq!(any["features"].as_array().unwrap().len(), data.shelters.len());
     }
 
     #[test]
@@ -263,11 +242,7 @@ mod tests {
         for parts in 1..6 {
             let chunks = split_at_newlines(text, parts);
             assert_eq!(chunks.concat(), text.to_vec());
-            assert!(
-                chunks[..chunks.len() - 1]
-                    .iter()
-                    .all(|c| c.ends_with(b"\n"))
-            );
+            assert!(chunks[..chunks.len() - 1].iter().all(|c| c.ends_with(b"\n")));
         }
     }
 }

@@ -290,10 +290,7 @@ fn list(n: Nested) -> Result<Vec<Nested>, String> {
 }
 
 fn line(n: Nested) -> Result<LineString<f64>, String> {
-    let coords = list(n)?
-        .into_iter()
-        .map(position)
-        .collect::<Result<Vec<_>, _>>()?;
+    let coords = list(n)?.into_iter().map(position).collect::<Result<Vec<_>, _>>()?;
     Ok(LineString::new(coords))
 }
 
@@ -329,16 +326,10 @@ fn build_geometry(kind: &str, coordinates: Nested) -> Result<Geometry<f64>, Stri
                 .collect::<Result<_, _>>()?,
         )),
         "MultiLineString" => Geometry::MultiLineString(MultiLineString(
-            list(coordinates)?
-                .into_iter()
-                .map(line)
-                .collect::<Result<_, _>>()?,
+            list(coordinates)?.into_iter().map(line).collect::<Result<_, _>>()?,
         )),
         "MultiPolygon" => Geometry::MultiPolygon(MultiPolygon(
-            list(coordinates)?
-                .into_iter()
-                .map(polygon)
-                .collect::<Result<_, _>>()?,
+            list(coordinates)?.into_iter().map(polygon).collect::<Result<_, _>>()?,
         )),
         other => return Err(format!("unsupported geometry type {other:?}")),
     })
@@ -398,9 +389,7 @@ mod tests {
             let feature = Feature {
                 id: 7,
                 geometry,
-                properties: Props {
-                    name: "太原".into(),
-                },
+                properties: Props { name: "太原".into() },
             };
             let text = serde_json::to_string(&feature).unwrap();
             let back: Feature<Props> = serde_json::from_str(&text).unwrap();
@@ -419,27 +408,16 @@ mod tests {
     fn malformed_geometry_is_rejected_with_a_reason() {
         for (geometry, why) in [
             (json!({"type": "Point", "coordinates": [1]}), "two numbers"),
-            (
-                json!({"type": "Point", "coordinates": [[1, 2]]}),
-                "position",
-            ),
-            (
-                json!({"type": "LineString", "coordinates": [[1, 2]]}),
-                "two positions",
-            ),
+            (json!({"type": "Point", "coordinates": [[1, 2]]}), "position"),
+            (json!({"type": "LineString", "coordinates": [[1, 2]]}), "two positions"),
             (
                 json!({"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [0, 1]]]}),
                 "closed",
             ),
-            (
-                json!({"type": "Blob", "coordinates": [1, 2]}),
-                "unsupported",
-            ),
+            (json!({"type": "Blob", "coordinates": [1, 2]}), "unsupported"),
         ] {
             let text = json!({"type": "Feature", "id": 1, "geometry": geometry, "properties": {"name": "x"}});
-            let err = serde_json::from_value::<Feature<Props>>(text)
-                .unwrap_err()
-                .to_string();
+            let err = serde_json::from_value::<Feature<Props>>(text).unwrap_err().to_string();
             assert!(err.contains(why), "{err} should mention {why}");
         }
     }

@@ -47,10 +47,7 @@ impl Filter {
     }
 
     /// Parses `name=value[,value...]` pairs against a layer's fields.
-    pub fn parse<'a>(
-        fields: &'static [Field],
-        pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
-    ) -> Result<Self> {
+    pub fn parse<'a>(fields: &'static [Field], pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Self> {
         let mut clauses = Vec::new();
         for (name, raw) in pairs {
             let field = fields.iter().find(|f| f.name == name).ok_or_else(|| {
@@ -61,15 +58,11 @@ impl Filter {
                 ))
             })?;
             if clauses.len() == MAX_CLAUSES {
-                return Err(Error::BadFilter(format!(
-                    "at most {MAX_CLAUSES} property filters"
-                )));
+                return Err(Error::BadFilter(format!("at most {MAX_CLAUSES} property filters")));
             }
             let values: Vec<&str> = raw.split(',').collect();
             if values.len() > MAX_VALUES {
-                return Err(Error::BadFilter(format!(
-                    "{name}: at most {MAX_VALUES} alternatives"
-                )));
+                return Err(Error::BadFilter(format!("{name}: at most {MAX_VALUES} alternatives")));
             }
             let any_of = values
                 .into_iter()
@@ -119,9 +112,9 @@ fn parse_scalar(field: &Field, raw: &str) -> Result<Scalar> {
             "false" => Scalar::Boolean(false),
             _ => return Err(bad("true or false")),
         },
-        FieldType::Date => Scalar::Date(
-            NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| bad("a date YYYY-MM-DD"))?,
-        ),
+        FieldType::Date => {
+            Scalar::Date(NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| bad("a date YYYY-MM-DD"))?)
+        }
     })
 }
 
@@ -183,9 +176,7 @@ mod tests {
             ("last_inspection", "2026-05-02", false),
         ] {
             assert_eq!(
-                Filter::parse(Enterprise::FIELDS, [(k, v)])
-                    .unwrap()
-                    .matches(&e),
+                Filter::parse(Enterprise::FIELDS, [(k, v)]).unwrap().matches(&e),
                 m,
                 "{k}={v}"
             );
@@ -200,9 +191,7 @@ mod tests {
             ("employees", "many", "whole number"),
             ("last_inspection", "yesterday", "YYYY-MM-DD"),
         ] {
-            let err = Filter::parse(Enterprise::FIELDS, [(k, v)])
-                .unwrap_err()
-                .to_string();
+            let err = Filter::parse(Enterprise::FIELDS, [(k, v)]).unwrap_err().to_string();
             assert!(err.contains(why), "{err}");
         }
     }

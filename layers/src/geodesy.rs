@@ -43,8 +43,7 @@ impl Probe {
 
     /// The haversine term to `q`.
     pub fn h_to_point(&self, q: Coord<f64>) -> f64 {
-        hav((q.y - self.p.y).to_radians())
-            + self.cos_lat * q.y.to_radians().cos() * hav((q.x - self.p.x).to_radians())
+        hav((q.y - self.p.y).to_radians()) + self.cos_lat * q.y.to_radians().cos() * hav((q.x - self.p.x).to_radians())
     }
 
     /// A lower bound of the haversine term to any point of the lon/lat
@@ -132,13 +131,7 @@ pub fn distance_to_geometry_m(p: Coord<f64>, geometry: &Geometry<f64>) -> f64 {
     let query = Point::new(p.x * k, p.y);
     match scaled.closest_point(&query) {
         Closest::Intersection(_) => 0.0,
-        Closest::SinglePoint(q) => distance_m(
-            p,
-            Coord {
-                x: q.x() / k,
-                y: q.y(),
-            },
-        ),
+        Closest::SinglePoint(q) => distance_m(p, Coord { x: q.x() / k, y: q.y() }),
         Closest::Indeterminate => f64::INFINITY,
     }
 }
@@ -157,14 +150,8 @@ mod tests {
 
     #[test]
     fn taiyuan_to_datong_is_about_260_km() {
-        let taiyuan = Coord {
-            x: 112.549,
-            y: 37.857,
-        };
-        let datong = Coord {
-            x: 113.300,
-            y: 40.077,
-        };
+        let taiyuan = Coord { x: 112.549, y: 37.857 };
+        let datong = Coord { x: 113.300, y: 40.077 };
         assert_relative_eq!(distance_m(taiyuan, datong), 255_000.0, max_relative = 0.02);
     }
 
@@ -207,9 +194,7 @@ mod tests {
                 y: p.y + t.cos() * (4_999.0 / EARTH_RADIUS_M).to_degrees(),
             };
             if distance_m(p, q) <= 5_000.0 {
-                assert!(
-                    r.min().x <= q.x && q.x <= r.max().x && r.min().y <= q.y && q.y <= r.max().y
-                );
+                assert!(r.min().x <= q.x && q.x <= r.max().x && r.min().y <= q.y && q.y <= r.max().y);
             }
         }
     }
@@ -219,10 +204,7 @@ mod tests {
         let square = Geometry::Polygon(
             polygon![(x: 112.0, y: 37.0), (x: 113.0, y: 37.0), (x: 113.0, y: 38.0), (x: 112.0, y: 38.0), (x: 112.0, y: 37.0)],
         );
-        assert_eq!(
-            distance_to_geometry_m(Coord { x: 112.5, y: 37.5 }, &square),
-            0.0
-        );
+        assert_eq!(distance_to_geometry_m(Coord { x: 112.5, y: 37.5 }, &square), 0.0);
         let outside = distance_to_geometry_m(Coord { x: 111.9, y: 37.5 }, &square);
         assert_relative_eq!(
             outside,

@@ -137,8 +137,7 @@ impl<T: Record> Layer<T> {
 
     /// Features whose geometry intersects `rect` (lon/lat), in no particular order.
     pub fn locate_in_rect(&self, rect: Rect<f64>) -> impl Iterator<Item = &Feature<T>> + '_ {
-        let envelope =
-            AABB::from_corners([rect.min().x, rect.min().y], [rect.max().x, rect.max().y]);
+        let envelope = AABB::from_corners([rect.min().x, rect.min().y], [rect.max().x, rect.max().y]);
         let exact = T::INFO.geometry != GeometryKind::Point;
         self.tree
             .locate_in_envelope_intersecting(envelope)
@@ -147,12 +146,7 @@ impl<T: Record> Layer<T> {
     }
 
     /// Features within `radius_m` metres of `p`, with their distances, nearest first.
-    pub fn locate_within_distance(
-        &self,
-        p: Coord<f64>,
-        radius_m: f64,
-        filter: &Filter,
-    ) -> Vec<(&Feature<T>, f64)> {
+    pub fn locate_within_distance(&self, p: Coord<f64>, radius_m: f64, filter: &Filter) -> Vec<(&Feature<T>, f64)> {
         let rect = geodesy::rect_around(p, radius_m);
         let mut found: Vec<_> = self
             .locate_in_rect_entries(rect)
@@ -168,13 +162,11 @@ impl<T: Record> Layer<T> {
     /// Features whose bounding box meets `rect`: the candidates for a tile,
     /// which clips them itself.
     pub fn locate_in_box(&self, rect: Rect<f64>) -> impl Iterator<Item = &Feature<T>> + '_ {
-        self.locate_in_rect_entries(rect)
-            .filter_map(|e| self.feature(e.id))
+        self.locate_in_rect_entries(rect).filter_map(|e| self.feature(e.id))
     }
 
     fn locate_in_rect_entries(&self, rect: Rect<f64>) -> impl Iterator<Item = &Entry> + '_ {
-        let envelope =
-            AABB::from_corners([rect.min().x, rect.min().y], [rect.max().x, rect.max().y]);
+        let envelope = AABB::from_corners([rect.min().x, rect.min().y], [rect.max().x, rect.max().y]);
         self.tree.locate_in_envelope_intersecting(envelope)
     }
 
@@ -207,14 +199,8 @@ impl<T: Record> Layer<T> {
                                 let env = node.envelope();
                                 let (min, max) = (env.lower(), env.upper());
                                 let bound = probe.h_lower_bound_to_rect(
-                                    Coord {
-                                        x: min[0],
-                                        y: min[1],
-                                    },
-                                    Coord {
-                                        x: max[0],
-                                        y: max[1],
-                                    },
+                                    Coord { x: min[0], y: min[1] },
+                                    Coord { x: max[0], y: max[1] },
                                 );
                                 Candidate {
                                     h: bound,
@@ -252,11 +238,7 @@ impl<T: Record> Layer<T> {
                     }
                 }
                 Item::Point => {
-                    if filter.is_empty()
-                        || self
-                            .feature(id)
-                            .is_some_and(|f| filter.matches(&f.properties))
-                    {
+                    if filter.is_empty() || self.feature(id).is_some_and(|f| filter.matches(&f.properties)) {
                         hits.push((id, Probe::metres(h)));
                     }
                 }
@@ -303,12 +285,10 @@ impl<T: Record> Layer<T> {
     /// Replaces the feature with the same id, returning the old one.
     pub fn replace(&mut self, mut feature: Feature<T>) -> Result<Feature<T>> {
         feature.properties.derive();
-        let at = self
-            .position(feature.id)
-            .map_err(|_| Error::UnknownFeature {
-                collection: T::INFO.id,
-                id: feature.id,
-            })?;
+        let at = self.position(feature.id).map_err(|_| Error::UnknownFeature {
+            collection: T::INFO.id,
+            id: feature.id,
+        })?;
         let old = std::mem::replace(&mut self.features[at], feature);
         let new_entry = Entry::of(&self.features[at]);
         let old_entry = Entry::of(&old);
@@ -404,13 +384,7 @@ mod tests {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
         Layer::new(
             (1..=n)
-                .map(|id| {
-                    shelter(
-                        id,
-                        rng.random_range(110.0..115.0),
-                        rng.random_range(34.5..41.0),
-                    )
-                })
+                .map(|id| shelter(id, rng.random_range(110.0..115.0), rng.random_range(34.5..41.0)))
                 .collect(),
         )
     }

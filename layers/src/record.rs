@@ -89,11 +89,7 @@ pub struct Field {
 impl Field {
     /// A field of the given name, type and description.
     pub const fn new(name: &'static str, ty: FieldType, description: &'static str) -> Self {
-        Self {
-            name,
-            ty,
-            description,
-        }
+        Self { name, ty, description }
     }
 }
 

@@ -3,11 +3,11 @@
 use crate::config::Settings;
 use crate::error::ApiError;
 use crate::routes;
+use crate::tiling::Tiles;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::{App, web};
 use lookout_layers::store::EmbeddedStore;
-use lookout_tiles::TileCache;
 use std::sync::Arc;
 
 /// Largest request body accepted (a feature with a detailed polygon fits easily).
@@ -21,8 +21,8 @@ pub const TILE_CACHE_BYTES: usize = 256 << 20;
 pub struct AppState {
     /// The store and its in-memory catalog.
     pub store: Arc<EmbeddedStore>,
-    /// Encoded tiles, dropped where features change.
-    pub tiles: Arc<TileCache>,
+    /// The tile cache and cluster pyramids, following every change.
+    pub tiles: Arc<Tiles>,
     /// The settings the server runs with.
     pub settings: Arc<Settings>,
 }
@@ -30,9 +30,11 @@ pub struct AppState {
 impl AppState {
     /// State over an opened store.
     pub fn new(store: Arc<EmbeddedStore>, settings: Settings) -> Self {
+        let tiles = Arc::new(Tiles::new(store.catalog(), TILE_CACHE_BYTES));
+        store.observe(tiles.clone());
         Self {
             store,
-            tiles: Arc::new(TileCache::new(TILE_CACHE_BYTES)),
+            tiles,
             settings: Arc::new(settings),
         }
     }
@@ -46,18 +48,10 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: AppState) {
             web::JsonConfig::default()
                 .limit(MAX_BODY_BYTES)
                 .content_type_required(false)
-                .error_handler(|err, _| {
-                    ApiError::bad_request(format!("request body: {err}")).into()
-                }),
+                .error_handler(|err, _| ApiError::bad_request(format!("request body: {err}")).into()),
         )
-        .app_data(
-            web::PathConfig::default()
-                .error_handler(|err, _| ApiError::not_found(format!("{err}")).into()),
-        )
-        .app_data(
-            web::QueryConfig::default()
-                .error_handler(|err, _| ApiError::bad_request(format!("{err}")).into()),
-        )
+        .app_data(web::PathConfig::default().error_handler(|err, _| ApiError::not_found(format!("{err}")).into()))
+        .app_data(web::QueryConfig::default().error_handler(|err, _| ApiError::bad_request(format!("{err}")).into()))
         .app_data(web::PayloadConfig::default().limit(MAX_BODY_BYTES));
     routes::configure(cfg);
     routes::map::configure(cfg, &web_dir);
@@ -77,13 +71,9 @@ pub fn build(
 > {
     App::new()
         .wrap(actix_web::middleware::Compress::default())
-        .wrap(
-            actix_web::middleware::Logger::new("%a \"%r\" %s %b %Dms").log_target("lookout::http"),
-        )
+        .wrap(actix_web::middleware::Logger::new("%a \"%r\" %s %b %Dms").log_target("lookout::http"))
         .configure(|cfg| configure(cfg, state))
         .default_service(web::to(|| async {
-            Err::<actix_web::HttpResponse, _>(ApiError::not_found(
-                "no such route; see /openapi.json",
-            ))
+            Err::<actix_web::HttpResponse, _>(ApiError::not_found("no such route; see /openapi.json"))
         }))
 }

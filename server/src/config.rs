@@ -42,10 +42,8 @@ impl Settings {
     pub fn resolve(args: &ServeArgs) -> anyhow::Result<Self> {
         let file = match &args.config {
             Some(path) => {
-                let text = std::fs::read_to_string(path)
-                    .with_context(|| format!("reading {}", path.display()))?;
-                toml::from_str::<RawConfig>(&text)
-                    .with_context(|| format!("in {}", path.display()))?
+                let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+                toml::from_str::<RawConfig>(&text).with_context(|| format!("in {}", path.display()))?
             }
             None => RawConfig::default(),
         };
@@ -58,21 +56,13 @@ impl Settings {
                 .bind
                 .or(file.bind)
                 .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080))),
-            data_dir: args
-                .data_dir
-                .clone()
-                .or(file.data_dir)
-                .unwrap_or_else(|| "data".into()),
+            data_dir: args.data_dir.clone().or(file.data_dir).unwrap_or_else(|| "data".into()),
             state_dir: args
                 .state_dir
                 .clone()
                 .or(file.state_dir)
                 .unwrap_or_else(|| "state".into()),
-            web_dir: args
-                .web_dir
-                .clone()
-                .or(file.web_dir)
-                .unwrap_or_else(|| "web".into()),
+            web_dir: args.web_dir.clone().or(file.web_dir).unwrap_or_else(|| "web".into()),
             seed: args.seed.or(file.seed).unwrap_or(1),
             scale,
             open: args.open,

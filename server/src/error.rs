@@ -77,21 +77,15 @@ impl ResponseError for ApiError {
 impl From<LayerError> for ApiError {
     fn from(e: LayerError) -> Self {
         match &e {
-            LayerError::UnknownCollection(_) | LayerError::UnknownFeature { .. } => {
-                Self::not_found(e.to_string())
-            }
+            LayerError::UnknownCollection(_) | LayerError::UnknownFeature { .. } => Self::not_found(e.to_string()),
             LayerError::BadFilter(_) => Self::bad_request(e.to_string()),
-            LayerError::InvalidFeature { .. } => Self::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_feature",
-                e.to_string(),
-            ),
-            LayerError::DuplicateFeature { .. } => {
-                Self::new(StatusCode::CONFLICT, "conflict", e.to_string())
+            LayerError::InvalidFeature { .. } => {
+                Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_feature", e.to_string())
             }
-            LayerError::Io { .. }
-            | LayerError::BadData { .. }
-            | LayerError::CorruptJournal { .. } => Self::internal(&e),
+            LayerError::DuplicateFeature { .. } => Self::new(StatusCode::CONFLICT, "conflict", e.to_string()),
+            LayerError::Io { .. } | LayerError::BadData { .. } | LayerError::CorruptJournal { .. } => {
+                Self::internal(&e)
+            }
         }
     }
 }

@@ -36,8 +36,7 @@ fn generate(args: cli::GenerateArgs) -> anyhow::Result<()> {
         scale: args.scale,
     };
     let dir = dataset::generated_dir(&args.data_dir, args.seed, args.scale);
-    let current = dataset::read_metadata(&dir)
-        .is_ok_and(|m| m.generator_version == generate::GENERATOR_VERSION);
+    let current = dataset::read_metadata(&dir).is_ok_and(|m| m.generator_version == generate::GENERATOR_VERSION);
     if current && !args.force {
         tracing::info!(dir = %dir.display(), "dataset exists already (use --force to write it again)");
         return Ok(());
@@ -49,11 +48,7 @@ fn generate(args: cli::GenerateArgs) -> anyhow::Result<()> {
     bars.stage("writing dataset", 1);
     data.save(&dir, &generate::metadata(&data, options))?;
     bars.finish();
-    let counts: Vec<String> = data
-        .counts()
-        .iter()
-        .map(|(id, n)| format!("{id} {n}"))
-        .collect();
+    let counts: Vec<String> = data.counts().iter().map(|(id, n)| format!("{id} {n}")).collect();
     tracing::info!(dir = %dir.display(), seconds = started.elapsed().as_secs_f64(), "generated: {}", counts.join(", "));
     Ok(())
 }
@@ -70,8 +65,7 @@ pub fn serve(settings: config::Settings) -> anyhow::Result<()> {
             scale: settings.scale,
         },
     };
-    let (store, report) =
-        EmbeddedStore::open(&options, &bars).context("opening the embedded store")?;
+    let (store, report) = EmbeddedStore::open(&options, &bars).context("opening the embedded store")?;
     bars.finish();
     if let Some(torn) = &report.torn {
         tracing::error!(

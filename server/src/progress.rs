@@ -19,9 +19,7 @@ impl Default for Bars {
 impl Bars {
     /// No bar yet; each stage draws its own.
     pub fn new() -> Self {
-        Self {
-            bar: Mutex::new(None),
-        }
+        Self { bar: Mutex::new(None) }
     }
 
     /// Clears the last bar.
@@ -36,13 +34,10 @@ impl Bars {
 
 impl Progress for Bars {
     fn stage(&self, name: &str, total: u64) {
-        let style =
-            ProgressStyle::with_template("{spinner} {msg:<40} [{bar:30}] {pos}/{len} ({elapsed})")
-                .unwrap_or_else(|_| ProgressStyle::default_bar())
-                .progress_chars("=> ");
-        let b = ProgressBar::new(total)
-            .with_style(style)
-            .with_message(name.to_owned());
+        let style = ProgressStyle::with_template("{spinner} {msg:<40} [{bar:30}] {pos}/{len} ({elapsed})")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> ");
+        let b = ProgressBar::new(total).with_style(style).with_message(name.to_owned());
         if let Ok(mut bar) = self.bar.lock()
             && let Some(old) = bar.replace(b)
         {

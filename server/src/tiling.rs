@@ -3,10 +3,15 @@
 //! domain; the rules that make a command map readable live here.
 
 use crate::error::ApiError;
-use lookout_layers::{Catalog, Collection, Filter, Value};
+use geo::BoundingRect;
+use lookout_layers::store::ChangeObserver;
+use lookout_layers::{Catalog, Collection, FeatureId, Filter, GeometryKind, Value};
 use lookout_tiles::{
-    Clusterer, LayerBuilder, PropertyValue, TileBuilder, TileCoord, TileGeometry, TileSpec,
+    Cluster, ClusterPyramid, Clusterer, LayerBuilder, PropertyValue, TileBuilder, TileCache, TileCoord, TileGeometry,
+    TileSpec,
 };
+use parking_lot::RwLock;
+use std::collections::HashMap;
 
 /// Most bytes one tile may take; layers stop taking features beyond it.
 pub const TILE_BUDGET_BYTES: usize = 500 * 1024;
@@ -134,11 +139,7 @@ pub struct TileRequest {
 
 /// Parses `layer1,layer2` and the query: `field=v1,v2` applies to every
 /// requested layer that has the field; `layer.field=...` to that layer only.
-pub fn parse_request(
-    catalog: &Catalog,
-    layers: &str,
-    query: &str,
-) -> Result<TileRequest, ApiError> {
+pub fn parse_request(catalog: &Catalog, layers: &str, query: &str) -> Result<TileRequest, ApiError> {
     let ids: Vec<&str> = layers.split(',').collect();
     if ids.len() > MAX_LAYERS_PER_TILE {
         return Err(ApiError::bad_request(format!(
@@ -147,26 +148,22 @@ pub fn parse_request(
     }
     let mut rules = Vec::new();
     for id in &ids {
-        let r = rule(id)
-            .filter(|_| catalog.read(id).is_some())
-            .ok_or_else(|| {
-                ApiError::not_found(format!(
-                    "no tile layer {id:?}; layers are {}",
-                    RULES.iter().map(|r| r.layer).collect::<Vec<_>>().join(", ")
-                ))
-            })?;
+        let r = rule(id).filter(|_| catalog.read(id).is_some()).ok_or_else(|| {
+            ApiError::not_found(format!(
+                "no tile layer {id:?}; layers are {}",
+                RULES.iter().map(|r| r.layer).collect::<Vec<_>>().join(", ")
+            ))
+        })?;
         if rules
             .iter()
             .any(|(x, _): &(&TileRule, Vec<(String, String)>)| x.layer == r.layer)
         {
-            return Err(ApiError::bad_request(format!(
-                "layer {id:?} is named twice"
-            )));
+            return Err(ApiError::bad_request(format!("layer {id:?} is named twice")));
         }
         rules.push((r, Vec::new()));
     }
-    let mut pairs: Vec<(String, String)> = serde_urlencoded::from_str(query)
-        .map_err(|e| ApiError::bad_request(format!("query string: {e}")))?;
+    let mut pairs: Vec<(String, String)> =
+        serde_urlencoded::from_str(query).map_err(|e| ApiError::bad_request(format!("query string: {e}")))?;
     pairs.sort();
     for (key, value) in &pairs {
         let (target, field) = match key.split_once('.') {
@@ -194,13 +191,8 @@ pub fn parse_request(
     }
     let mut out = Vec::new();
     for (r, filters) in rules {
-        let c = catalog
-            .read(r.layer)
-            .ok_or_else(|| ApiError::not_found(r.layer))?;
-        let refs: Vec<(&str, &str)> = filters
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect();
+        let c = catalog.read(r.layer).ok_or_else(|| ApiError::not_found(r.layer))?;
+        let refs: Vec<(&str, &str)> = filters.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         out.push((r, c.parse_filter(&refs)?));
     }
     let source = format!(
@@ -208,10 +200,7 @@ pub fn parse_request(
         ids.join(","),
         serde_urlencoded::to_string(&pairs).unwrap_or_default()
     );
-    Ok(TileRequest {
-        layers: out,
-        source,
-    })
+    Ok(TileRequest { layers: out, source })
 }
 
 fn property(value: Value<'_>) -> Option<PropertyValue> {
@@ -235,57 +224,140 @@ pub struct Rendered {
     pub truncated: Vec<&'static str>,
 }
 
-/// Renders one tile of the requested layers from memory.
-pub fn render(catalog: &Catalog, request: &TileRequest, tile: TileCoord) -> Rendered {
-    let spec = TileSpec::new(tile);
-    let (w, s, e, n) = spec.query_bounds();
-    let rect = geo::Rect::new(geo::Coord { x: w, y: s }, geo::Coord { x: e, y: n });
-    let mut builder = TileBuilder::new();
-    let mut truncated = Vec::new();
-    let mut used = 0usize;
-    for (rule, filter) in &request.layers {
-        if tile.z < rule.min_zoom || tile.z > rule.max_zoom {
-            continue;
-        }
-        let Some(collection) = catalog.read(rule.layer) else {
-            continue;
-        };
-        let mut layer = LayerBuilder::new(rule.layer, spec.extent);
-        let over = if tile.z < rule.cluster_below
-            && collection.info().geometry == lookout_layers::GeometryKind::Point
-        {
-            cluster_layer(
-                &*collection,
-                rule,
-                filter,
-                &spec,
-                rect,
-                &mut layer,
-                TILE_BUDGET_BYTES - used,
-            )
-        } else {
-            feature_layer(
-                &*collection,
-                filter,
-                &spec,
-                rect,
-                &mut layer,
-                TILE_BUDGET_BYTES - used,
-            )
-        };
-        if over {
-            truncated.push(rule.layer);
-        }
-        used += layer.encoded_len();
-        builder.push(layer);
+/// Cell size of clusters, tile units (32 px on a 512-px tile).
+const CLUSTER_CELL: u32 = 256;
+
+/// The tile side of the server: the cache, and the cluster pyramids of the
+/// clustered layers. It follows every change to the catalog (as a
+/// [`ChangeObserver`]), so neither is ever behind an acknowledged edit.
+#[derive(Debug)]
+pub struct Tiles {
+    /// Encoded tiles.
+    pub cache: TileCache,
+    pyramids: HashMap<&'static str, RwLock<ClusterPyramid>>,
+}
+
+fn severity_rank(rule: &TileRule, values: &[(&'static str, Value<'_>)]) -> Option<u8> {
+    let (field, order) = rule.severity?;
+    values.iter().find(|(k, _)| *k == field).and_then(|(_, v)| match v {
+        Value::Text(code) => order.iter().position(|o| o == code).map(|p| p as u8),
+        _ => None,
+    })
+}
+
+fn points_of(geometry: &geo::Geometry<f64>) -> Vec<geo::Coord<f64>> {
+    match geometry {
+        geo::Geometry::Point(p) => vec![p.0],
+        geo::Geometry::MultiPoint(mp) => mp.0.iter().map(|p| p.0).collect(),
+        _ => Vec::new(),
     }
-    Rendered {
-        mvt: if builder.is_empty() {
-            Vec::new()
-        } else {
-            builder.encode()
-        },
-        truncated,
+}
+
+impl Tiles {
+    /// An empty cache of `cache_bytes` and the pyramids of `catalog`'s clustered point layers.
+    pub fn new(catalog: &Catalog, cache_bytes: usize) -> Self {
+        let mut pyramids = HashMap::new();
+        for rule in RULES.iter().filter(|r| r.cluster_below > 0) {
+            let Some(c) = catalog.read(rule.layer) else { continue };
+            if c.info().geometry != GeometryKind::Point {
+                continue;
+            }
+            let mut pyramid = ClusterPyramid::new(rule.cluster_below, 4096, CLUSTER_CELL);
+            let everywhere = geo::Rect::new(geo::Coord { x: -180.0, y: -90.0 }, geo::Coord { x: 180.0, y: 90.0 });
+            c.visit_in_rect(everywhere, &Filter::all(), &mut |_, geometry, values| {
+                let rank = severity_rank(rule, values);
+                for p in points_of(geometry) {
+                    pyramid.add(p.x, p.y, rank);
+                }
+            });
+            pyramids.insert(rule.layer, RwLock::new(pyramid));
+        }
+        Self {
+            cache: TileCache::new(cache_bytes),
+            pyramids,
+        }
+    }
+
+    /// Renders one tile of the requested layers from memory.
+    pub fn render(&self, catalog: &Catalog, request: &TileRequest, tile: TileCoord) -> Rendered {
+        let spec = TileSpec::new(tile);
+        let (w, s, e, n) = spec.query_bounds();
+        let rect = geo::Rect::new(geo::Coord { x: w, y: s }, geo::Coord { x: e, y: n });
+        let mut builder = TileBuilder::new();
+        let mut truncated = Vec::new();
+        let mut used = 0usize;
+        for (rule, filter) in &request.layers {
+            if tile.z < rule.min_zoom || tile.z > rule.max_zoom {
+                continue;
+            }
+            let budget = TILE_BUDGET_BYTES.saturating_sub(used);
+            let mut layer = LayerBuilder::new(rule.layer, spec.extent);
+            let pyramid = self
+                .pyramids
+                .get(rule.layer)
+                .filter(|_| filter.is_empty() && tile.z < rule.cluster_below);
+            let over = match pyramid {
+                Some(p) => {
+                    let clusters = p.read().clusters(tile, spec.buffer);
+                    add_clusters(rule, clusters, &mut layer, budget)
+                }
+                None => {
+                    let Some(collection) = catalog.read(rule.layer) else {
+                        continue;
+                    };
+                    if tile.z < rule.cluster_below && collection.info().geometry == GeometryKind::Point {
+                        cluster_layer(&*collection, rule, filter, &spec, rect, &mut layer, budget)
+                    } else {
+                        feature_layer(&*collection, filter, &spec, rect, &mut layer, budget)
+                    }
+                }
+            };
+            if over {
+                truncated.push(rule.layer);
+            }
+            used += layer.encoded_len();
+            builder.push(layer);
+        }
+        Rendered {
+            mvt: if builder.is_empty() {
+                Vec::new()
+            } else {
+                builder.encode()
+            },
+            truncated,
+        }
+    }
+
+    fn follow(&self, layer: &dyn Collection, id: FeatureId, add: bool) {
+        let Some(rule) = rule(layer.info().id) else { return };
+        let pyramid = self.pyramids.get(rule.layer);
+        layer.visit_feature(id, &mut |_, geometry, values| {
+            if let Some(r) = geometry.bounding_rect() {
+                self.cache
+                    .invalidate(rule.layer, (r.min().x, r.min().y, r.max().x, r.max().y));
+            }
+            if let Some(p) = pyramid {
+                let rank = severity_rank(rule, values);
+                let mut p = p.write();
+                for c in points_of(geometry) {
+                    if add {
+                        p.add(c.x, c.y, rank)
+                    } else {
+                        p.remove(c.x, c.y, rank)
+                    }
+                }
+            }
+        });
+    }
+}
+
+impl ChangeObserver for Tiles {
+    fn before(&self, layer: &dyn Collection, id: FeatureId) {
+        self.follow(layer, id, false);
+    }
+
+    fn after(&self, layer: &dyn Collection, id: FeatureId) {
+        self.follow(layer, id, true);
     }
 }
 
@@ -311,16 +383,14 @@ fn feature_layer(
             layer.add_feature(
                 Some(id),
                 &g,
-                values
-                    .iter()
-                    .filter_map(|(k, v)| property(*v).map(|p| (*k, p))),
+                values.iter().filter_map(|(k, v)| property(*v).map(|p| (*k, p))),
             );
         }
     });
     over
 }
 
-/// Adds one point per grid cell, with `count` and the worst severity inside.
+/// Clusters the filtered points of a tile on the fly (the pyramid holds unfiltered counts only).
 fn cluster_layer(
     c: &dyn Collection,
     rule: &TileRule,
@@ -330,45 +400,33 @@ fn cluster_layer(
     layer: &mut LayerBuilder,
     budget: usize,
 ) -> bool {
-    let mut clusters = Clusterer::new(256);
+    let mut clusters = Clusterer::new(CLUSTER_CELL as i32);
     c.visit_in_rect(rect, filter, &mut |id, geometry, values| {
         let Some(TileGeometry::Points(points)) = spec.encode(geometry) else {
             return;
         };
-        let rank = rule.severity.and_then(|(field, order)| {
-            values
-                .iter()
-                .find(|(k, _)| *k == field)
-                .and_then(|(_, v)| match v {
-                    Value::Text(code) => order.iter().position(|o| o == code).map(|p| p as u8),
-                    _ => None,
-                })
-        });
+        let rank = severity_rank(rule, values);
         for p in points {
             clusters.add(id, p, rank);
         }
     });
-    let mut over = false;
-    for cluster in clusters.finish() {
+    add_clusters(rule, clusters.finish(), layer, budget)
+}
+
+/// One point per cluster, with `cluster`, `count` and the worst severity inside.
+fn add_clusters(rule: &TileRule, clusters: Vec<Cluster>, layer: &mut LayerBuilder, budget: usize) -> bool {
+    for cluster in clusters {
         if layer.encoded_len() > budget {
-            over = true;
-            break;
+            return true;
         }
         let mut props = vec![
             ("cluster", PropertyValue::Bool(true)),
             ("count", PropertyValue::Int(i64::from(cluster.count))),
         ];
         if let (Some((field, order)), Some(rank)) = (rule.severity, cluster.worst_rank) {
-            props.push((
-                field,
-                PropertyValue::String(order[rank as usize].to_owned()),
-            ));
+            props.push((field, PropertyValue::String(order[usize::from(rank)].to_owned())));
         }
-        layer.add_feature(
-            Some(cluster.first_id),
-            &TileGeometry::Points(vec![cluster.at]),
-            props,
-        );
+        layer.add_feature(Some(cluster.first_id), &TileGeometry::Points(vec![cluster.at]), props);
     }
-    over
+    false
 }

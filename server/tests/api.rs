@@ -12,16 +12,14 @@ use std::sync::Arc;
 
 fn state(dir: &Path) -> AppState {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let counties =
-        generate::read_counties(&root.join("data/shanxi-counties.geojson")).expect("counties");
+    let counties = generate::read_counties(&root.join("data/shanxi-counties.geojson")).expect("counties");
     let dataset = generate::generate(&counties, Options::default(), &Silent).expect("dataset");
     let identity = DatasetIdentity {
         seed: 1,
         scale: 1,
         generator_version: generate::GENERATOR_VERSION,
     };
-    let (store, ..) =
-        EmbeddedStore::from_dataset(dataset, identity, &dir.join("journal.lkj")).expect("store");
+    let (store, ..) = EmbeddedStore::from_dataset(dataset, identity, &dir.join("journal.lkj")).expect("store");
     let settings = Settings {
         bind: "127.0.0.1:0".parse().expect("addr"),
         data_dir: root.join("data"),
@@ -37,8 +35,7 @@ fn state(dir: &Path) -> AppState {
 #[actix_web::test]
 async fn routes_answer_and_refuse_with_reasons() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let app =
-        test::init_service(App::new().configure(|cfg| configure(cfg, state(dir.path())))).await;
+    let app = test::init_service(App::new().configure(|cfg| configure(cfg, state(dir.path())))).await;
 
     let req = test::TestRequest::get()
         .uri("/collections/hazard_sources/items?limit=5")
@@ -48,28 +45,16 @@ async fn routes_answer_and_refuse_with_reasons() {
     assert_eq!(body["numberReturned"], 5);
 
     for (uri, status) in [
-        (
-            "/collections/enterprises/items?bbox=1,2",
-            StatusCode::BAD_REQUEST,
-        ),
-        (
-            "/collections/enterprises/items?employees=many",
-            StatusCode::BAD_REQUEST,
-        ),
-        (
-            "/collections/enterprises/items?limit=0",
-            StatusCode::BAD_REQUEST,
-        ),
+        ("/collections/enterprises/items?bbox=1,2", StatusCode::BAD_REQUEST),
+        ("/collections/enterprises/items?employees=many", StatusCode::BAD_REQUEST),
+        ("/collections/enterprises/items?limit=0", StatusCode::BAD_REQUEST),
         ("/collections/volcanoes/items", StatusCode::NOT_FOUND),
         ("/collections/enterprises/items/0", StatusCode::NOT_FOUND),
     ] {
         let resp = test::call_service(&app, test::TestRequest::get().uri(uri).to_request()).await;
         assert_eq!(resp.status(), status, "{uri}");
         let body: Value = test::read_body_json(resp).await;
-        assert!(
-            body["message"].as_str().is_some_and(|m| !m.is_empty()),
-            "{uri}: {body}"
-        );
+        assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()), "{uri}: {body}");
     }
 }
 
@@ -77,8 +62,7 @@ async fn routes_answer_and_refuse_with_reasons() {
 async fn a_refused_write_leaves_the_journal_as_it_was() {
     let dir = tempfile::tempdir().expect("tempdir");
     let journal = dir.path().join("journal.lkj");
-    let app =
-        test::init_service(App::new().configure(|cfg| configure(cfg, state(dir.path())))).await;
+    let app = test::init_service(App::new().configure(|cfg| configure(cfg, state(dir.path())))).await;
     let before = std::fs::metadata(&journal).expect("journal").len();
 
     let bad = test::TestRequest::patch()
@@ -104,10 +88,7 @@ async fn a_refused_write_leaves_the_journal_as_it_was() {
         .uri("/collections/rescue_teams/items/1")
         .set_json(json!({"properties": {"status": "on_scene"}}))
         .to_request();
-    assert_eq!(
-        test::call_service(&app, good).await.status(),
-        StatusCode::NO_CONTENT
-    );
+    assert_eq!(test::call_service(&app, good).await.status(), StatusCode::NO_CONTENT);
     assert!(std::fs::metadata(&journal).expect("journal").len() > before);
     let req = test::TestRequest::get()
         .uri("/collections/rescue_teams/items/1")
@@ -119,18 +100,14 @@ async fn a_refused_write_leaves_the_journal_as_it_was() {
 #[actix_web::test]
 async fn a_hazard_sources_level_is_recomputed_not_taken_from_the_client() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let app =
-        test::init_service(App::new().configure(|cfg| configure(cfg, state(dir.path())))).await;
+    let app = test::init_service(App::new().configure(|cfg| configure(cfg, state(dir.path())))).await;
     // Tonnes of chlorine next to a crowd: level 1 whatever the client claims.
     let patch = json!({"properties": {"level": 4, "people_within_500m": 500, "substances": [{"substance": "chlorine", "quantity_t": 100.0}]}});
     let req = test::TestRequest::patch()
         .uri("/collections/hazard_sources/items/1")
         .set_json(patch)
         .to_request();
-    assert_eq!(
-        test::call_service(&app, req).await.status(),
-        StatusCode::NO_CONTENT
-    );
+    assert_eq!(test::call_service(&app, req).await.status(), StatusCode::NO_CONTENT);
     let req = test::TestRequest::get()
         .uri("/collections/hazard_sources/items/1")
         .to_request();

@@ -1,10 +1,13 @@
-// Browser test of the Lookout command map (/map/), as a user would check it.
+// Browser test of the Lookout command map (/map/), as a user would check it,
+// against a real Lookout server (the map draws every layer from its vector
+// tiles: /catalog, /tiles/{layer}/{z}/{x}/{y}).
 //
 //   LOOKOUT_URL=http://127.0.0.1:18080 node --test tests/browser/map.test.mjs
 //
 // Needs Debian's chromium at /usr/bin/chromium (or CHROMIUM_PATH) and
 // `npm ci` in web/ (playwright-core). Fails, never skips, when either the
-// browser or LOOKOUT_URL is missing. Screenshot: tests/browser/out/map.png.
+// browser or LOOKOUT_URL is missing. Screenshots: tests/browser/out/map.png
+// (province view, hazard popup open) and out/map-zoomed.png (city view).
 
 import { describe, it as itBase, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -39,6 +42,7 @@ describe('Lookout command map', () => {
   let page;
   let collections;
   const problems = []; // console errors, page errors, failed requests
+  const requests = []; // every URL the page asked for
   let setupError = null;
 
   // A failed setup fails every test (counted as failures, not cancelled or skipped).
@@ -68,9 +72,16 @@ describe('Lookout command map', () => {
 
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
     page = await browser.newPage({ viewport: { width: 1600, height: 900 }, deviceScaleFactor: 1 });
+    page.on('request', (req) => requests.push(req.url()));
     page.on('console', (msg) => msg.type() === 'error' && problems.push(`console: ${msg.text()}`));
     page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
-    page.on('requestfailed', (req) => problems.push(`request failed: ${req.url()} ${req.failure()?.errorText}`));
+    // MapLibre cancels tile requests that a zoom or pan made useless: not a failure.
+    page.on('requestfailed', (req) => {
+      const error = req.failure()?.errorText ?? '';
+      if (error.includes('ERR_ABORTED') && new URL(req.url()).pathname.startsWith('/tiles/')) return;
+      problems.push(`request failed: ${req.url()} ${error}`);
+    });
+    // 204 (an empty tile) is fine; any 4xx/5xx is not
     page.on('response', (r) => r.status() >= 400 && problems.push(`HTTP ${r.status()}: ${r.url()}`));
 
     await page.goto(`${BASE}/map/`, { waitUntil: 'load' });
@@ -119,27 +130,68 @@ describe('Lookout command map', () => {
     for (const term of ['红', '橙', '黄', '蓝']) assert.ok(legend.includes(term), `legend lacks ${term}`);
   });
 
-  it('holds all 80 major hazard sources', async () => {
-    const fromApi = collections.find((c) => c.id === 'hazard_sources');
-    assert.equal(fromApi?.featureCount, 80);
-    const n = await page.evaluate(async () => (await window.lookoutMap.getSource('hazard_sources').getData()).features.length);
-    assert.equal(n, 80);
+  it('draws every layer from vector tiles, not GeoJSON downloads', async () => {
+    const sources = await page.evaluate(() => {
+      const style = window.lookoutMap.getStyle();
+      return Object.fromEntries(Object.entries(style.sources).map(([id, src]) => [id, src.type]));
+    });
+    for (const c of collections) assert.equal(sources[c.id], 'vector', `source of ${c.id}`);
+    assert.ok(requests.some((u) => /\/tiles\/hazard_sources\/\d+\/\d+\/\d+$/.test(u)), 'no hazard_sources tile requested');
+    const downloads = requests.filter((u) => /\/collections\/[^/]+\/items(\?|$)/.test(u));
+    assert.deepEqual(downloads, [], 'collections downloaded as GeoJSON');
   });
 
-  it('opens a popup with the name when a hazard source is clicked', async () => {
-    const target = await page.evaluate(clickableHazard);
+  it('brings all 80 major hazard sources through the tiles at the province view', async () => {
+    const fromApi = collections.find((c) => c.id === 'hazard_sources');
+    assert.equal(fromApi?.featureCount, 80);
+    const ids = await page.evaluate(() => {
+      const features = window.lookoutMap.querySourceFeatures('hazard_sources', { sourceLayer: 'hazard_sources' });
+      return [...new Set(features.map((f) => f.id))];
+    });
+    assert.equal(ids.length, 80, `distinct hazard sources in the loaded tiles: ${ids.length}`);
+  });
+
+  it('opens a popup with the name and substances when a hazard source is clicked', async () => {
+    const target = await page.evaluate(clickableFeature, { source: 'hazard_sources' });
     assert.ok(target, 'no hazard-source marker is clickable on screen');
-    const canvas = await page.locator('canvas.maplibregl-canvas').boundingBox();
-    await page.mouse.click(canvas.x + target.x, canvas.y + target.y);
+    await clickMap(page, target);
     const popup = page.locator('.maplibregl-popup');
     await popup.waitFor({ state: 'visible', timeout: 5000 });
     assert.match(await popup.textContent(), new RegExp(escapeRegExp(target.name)));
     assert.match(await popup.textContent(), /重大危险源/);
-    // nested properties (substances, persons, monitoring) read as lines, not [object Object] / JSON
+    // the tiles carry flat properties only: the popup fetches the full feature,
+    // whose nested properties (substances, persons, monitoring) read as lines
+    const substanceLine = /\S+ [\u4e00-\u9fff]+ — [\d,]+\.\d+ t/;
+    await page.waitForFunction(
+      (source) => new RegExp(source).test(document.querySelector('.maplibregl-popup')?.innerText ?? ''),
+      substanceLine.source,
+      { timeout: 10_000 },
+    ).catch(() => {});
     const text = await popup.innerText();
-    assert.ok(/\S+ [\u4e00-\u9fff]+ — [\d,]+\.\d+ t/.test(text) && !/\[object Object\]|[{[]"/.test(text), `nested properties shown badly:\n${text}`);
+    assert.ok(substanceLine.test(text), `no substance line in the popup:\n${text}`);
+    assert.ok(!/\[object Object\]|[{[]"/.test(text), `nested properties shown badly:\n${text}`);
+    assert.match(text, /Responsible persons/);
     mkdirSync(OUT, { recursive: true });
     await page.screenshot({ path: path.join(OUT, 'map.png') });
+  });
+
+  it('opens a popup with the count when an enterprise cluster is clicked at low zoom', async () => {
+    const close = page.locator('.maplibregl-popup-close-button');
+    if (await close.count()) await close.click();
+    await waitForIdle(page);
+    const zoom = await page.evaluate(() => window.lookoutMap.getZoom());
+    assert.ok(zoom < 12, `expected the province view, zoom ${zoom}`);
+    const target = await page.evaluate(clickableFeature, { source: 'enterprises', cluster: true });
+    assert.ok(target, 'no enterprise cluster is clickable on screen');
+    assert.ok(target.count >= 1, `cluster without a count: ${JSON.stringify(target)}`);
+    await clickMap(page, target);
+    const popup = page.locator('.maplibregl-popup');
+    await popup.waitFor({ state: 'visible', timeout: 5000 });
+    const text = (await popup.innerText()).replace(/,/g, '');
+    assert.match(text, new RegExp(`\\b${target.count} enterprises?\\b`), `popup lacks the count ${target.count}:\n${text}`);
+    assert.match(text, /Worst risk 最高风险: [红橙黄蓝]/, `popup lacks the worst risk:\n${text}`);
+    assert.match(text, /zoom in/i);
+    await page.locator('.maplibregl-popup-close-button').click();
   });
 
   it('hides a layer when it is switched off, and shows it again', async () => {
@@ -154,6 +206,21 @@ describe('Lookout command map', () => {
     const on = await page.evaluate(hazardLayerState);
     assert.ok(on.visibility.every((v) => v === 'visible'));
     assert.ok(on.rendered > 0, 'hazard sources not drawn again');
+  });
+
+  it('draws individual enterprises, not clusters, zoomed in on a city', async () => {
+    await page.evaluate(() => window.lookoutMap.jumpTo({ center: [112.55, 37.86], zoom: 12.5 }));
+    await waitForIdle(page);
+    const { features, clusters } = await page.evaluate(() => {
+      const fs = window.lookoutMap.queryRenderedFeatures({ layers: window.lookout.layers.get('enterprises').layerIds });
+      return { features: fs.length, clusters: fs.filter((f) => f.properties.cluster).length };
+    });
+    assert.ok(features > 0, 'no enterprise drawn at zoom 12.5');
+    assert.equal(clusters, 0, 'clusters drawn at zoom 12.5');
+    const stats = await page.evaluate(canvasStats);
+    assert.ok(stats.colours >= 12, `zoomed map looks blank: only ${stats.colours} colours`);
+    mkdirSync(OUT, { recursive: true });
+    await page.screenshot({ path: path.join(OUT, 'map-zoomed.png') });
   });
 
   it('shows the fictional-data attribution', async () => {
@@ -210,20 +277,30 @@ function canvasStats() {
   });
 }
 
-/** A hazard-source marker on screen that is the top feature where it is drawn. */
-async function clickableHazard() {
+/** A feature (or cluster) of `source` drawn on screen that is the top feature
+ * where it is drawn, away from the map's edges and controls. */
+function clickableFeature({ source, cluster = false }) {
   const map = window.lookoutMap;
-  const { features } = await map.getSource('hazard_sources').getData();
+  const layerIds = window.lookout.layers.get(source).layerIds;
   const canvas = map.getCanvas().getBoundingClientRect();
-  for (const f of features) {
+  const seen = new Set();
+  const drawn = map.queryRenderedFeatures({ layers: layerIds })
+    .filter((f) => Boolean(f.properties.cluster) === cluster && f.geometry.type === 'Point')
+    .filter((f) => !seen.has(f.id) && seen.add(f.id));
+  for (const f of drawn) {
     const p = map.project(f.geometry.coordinates);
     if (p.x < 40 || p.y < 60 || p.x > canvas.width - 60 || p.y > canvas.height - 60) continue;
-    const [top] = map.queryRenderedFeatures([[p.x - 5, p.y - 5], [p.x + 5, p.y + 5]]);
-    if (top?.layer.source === 'hazard_sources' && top.properties.name === f.properties.name) {
-      return { x: p.x, y: p.y, name: f.properties.name };
+    const [top] = map.queryRenderedFeatures([[p.x - 2, p.y - 2], [p.x + 2, p.y + 2]]);
+    if (top?.layer.source === source && top.id === f.id && Boolean(top.properties.cluster) === cluster) {
+      return { x: p.x, y: p.y, id: f.id, name: f.properties.name ?? null, count: f.properties.count ?? null };
     }
   }
   return null;
+}
+
+async function clickMap(page, target) {
+  const canvas = await page.locator('canvas.maplibregl-canvas').boundingBox();
+  await page.mouse.click(canvas.x + target.x, canvas.y + target.y);
 }
 
 function hazardLayerState() {

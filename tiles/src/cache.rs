@@ -124,11 +124,7 @@ impl TileCache {
         inner.bytes += size;
         if inner.bytes > self.capacity {
             // Drop the least recently used quarter.
-            let mut ages: Vec<(u64, TileKey)> = inner
-                .slots
-                .iter()
-                .map(|(k, s)| (s.used, k.clone()))
-                .collect();
+            let mut ages: Vec<(u64, TileKey)> = inner.slots.iter().map(|(k, s)| (s.used, k.clone())).collect();
             ages.sort_unstable_by_key(|(used, _)| *used);
             let target = self.capacity * 3 / 4;
             for (_, k) in ages {
@@ -216,10 +212,7 @@ mod tests {
         }
         assert_eq!(cache.stats().tiles, 9);
         let dropped = cache.invalidate("enterprises", (112.549, 37.849, 112.551, 37.851));
-        assert_eq!(
-            dropped, 3,
-            "one tile per zoom, only of the layer that changed"
-        );
+        assert_eq!(dropped, 3, "one tile per zoom, only of the layer that changed");
         assert_eq!(cache.stats().tiles, 6);
     }
 
@@ -243,20 +236,11 @@ mod tests {
         let cache = TileCache::new(10_000);
         let g = cache.generation();
         for x in 0..100 {
-            cache.insert(
-                key(10, x, 0, "a"),
-                vec!["a".into()],
-                (0.0, 0.0, 0.0, 0.0),
-                tile(500),
-                g,
-            );
+            cache.insert(key(10, x, 0, "a"), vec!["a".into()], (0.0, 0.0, 0.0, 0.0), tile(500), g);
             let _ = cache.get(&key(10, 0, 0, "a"));
         }
         let stats = cache.stats();
         assert!(stats.bytes <= 10_000, "{stats:?}");
-        assert!(
-            cache.get(&key(10, 0, 0, "a")).is_some(),
-            "the tile in use stays"
-        );
+        assert!(cache.get(&key(10, 0, 0, "a")).is_some(), "the tile in use stays");
     }
 }

@@ -52,26 +52,13 @@ impl TileSpec {
         let n = (1u64 << self.tile.z) as f64;
         let pad = f64::from(self.buffer) / f64::from(self.extent);
         let lon = |x: f64| (x / n * 360.0 - 180.0).clamp(-180.0, 180.0);
-        let lat = |y: f64| {
-            (std::f64::consts::PI * (1.0 - 2.0 * y / n))
-                .sinh()
-                .atan()
-                .to_degrees()
-        };
+        let lat = |y: f64| (std::f64::consts::PI * (1.0 - 2.0 * y / n)).sinh().atan().to_degrees();
         let (x, y) = (f64::from(self.tile.x), f64::from(self.tile.y));
-        (
-            lon(x - pad),
-            lat(y + 1.0 + pad),
-            lon(x + 1.0 + pad),
-            lat(y - pad),
-        )
+        (lon(x - pad), lat(y + 1.0 + pad), lon(x + 1.0 + pad), lat(y - pad))
     }
 
     fn bounds(&self) -> (f64, f64) {
-        (
-            -f64::from(self.buffer),
-            f64::from(self.extent + self.buffer),
-        )
+        (-f64::from(self.buffer), f64::from(self.extent + self.buffer))
     }
 
     /// The tile geometry of `geometry`, or `None` if nothing of it is left.
@@ -218,20 +205,10 @@ fn clip_line(line: &[Coord<f64>], lo: f64, hi: f64) -> Vec<Vec<Coord<f64>>> {
 }
 
 /// Liang–Barsky clipping of one segment to the square [lo, hi]².
-fn clip_segment(
-    a: Coord<f64>,
-    b: Coord<f64>,
-    lo: f64,
-    hi: f64,
-) -> Option<(Coord<f64>, Coord<f64>)> {
+fn clip_segment(a: Coord<f64>, b: Coord<f64>, lo: f64, hi: f64) -> Option<(Coord<f64>, Coord<f64>)> {
     let (dx, dy) = (b.x - a.x, b.y - a.y);
     let (mut t0, mut t1) = (0.0f64, 1.0f64);
-    for (p, q) in [
-        (-dx, a.x - lo),
-        (dx, hi - a.x),
-        (-dy, a.y - lo),
-        (dy, hi - a.y),
-    ] {
+    for (p, q) in [(-dx, a.x - lo), (dx, hi - a.x), (-dy, a.y - lo), (dy, hi - a.y)] {
         if p == 0.0 {
             if q < 0.0 {
                 return None;
@@ -320,10 +297,7 @@ mod tests {
         let nw = s.project(Coord { x: w, y: n });
         let se = s.project(Coord { x: e, y: south });
         assert!(nw.x.abs() < 1e-6 && nw.y.abs() < 1e-6, "{nw:?}");
-        assert!(
-            (se.x - 4096.0).abs() < 1e-6 && (se.y - 4096.0).abs() < 1e-6,
-            "{se:?}"
-        );
+        assert!((se.x - 4096.0).abs() < 1e-6 && (se.y - 4096.0).abs() < 1e-6, "{se:?}");
     }
 
     #[test]
@@ -419,12 +393,7 @@ mod tests {
         assert!(signed_area(&p[0][0]) > 0.0);
         assert!(signed_area(&p[0][1]) < 0.0);
         let speck = Polygon::new(
-            LineString::from(vec![
-                at(0.5, 0.5),
-                at(0.5001, 0.5),
-                at(0.5001, 0.5001),
-                at(0.5, 0.5),
-            ]),
+            LineString::from(vec![at(0.5, 0.5), at(0.5001, 0.5), at(0.5001, 0.5001), at(0.5, 0.5)]),
             vec![],
         );
         assert_eq!(s.encode(&Geometry::Polygon(speck)), None);
@@ -435,16 +404,10 @@ mod tests {
         let s = spec();
         let (w, south, e, n) = s.tile.bounds();
         assert!(
-            s.encode(&Geometry::Point(Point::new(
-                (w + e) / 2.0,
-                (south + n) / 2.0
-            )))
-            .is_some()
+            s.encode(&Geometry::Point(Point::new((w + e) / 2.0, (south + n) / 2.0)))
+                .is_some()
         );
-        assert!(
-            s.encode(&Geometry::Point(Point::new(e + (e - w), n)))
-                .is_none()
-        );
+        assert!(s.encode(&Geometry::Point(Point::new(e + (e - w), n))).is_none());
     }
 
     #[test]
@@ -460,13 +423,7 @@ mod tests {
             100.0,
         );
         assert_eq!(pieces.len(), 2);
-        assert_eq!(
-            pieces[0],
-            vec![Coord { x: 10.0, y: 10.0 }, Coord { x: 100.0, y: 10.0 }]
-        );
-        assert_eq!(
-            pieces[1],
-            vec![Coord { x: 100.0, y: 20.0 }, Coord { x: 10.0, y: 20.0 }]
-        );
+        assert_eq!(pieces[0], vec![Coord { x: 10.0, y: 10.0 }, Coord { x: 100.0, y: 10.0 }]);
+        assert_eq!(pieces[1], vec![Coord { x: 100.0, y: 20.0 }, Coord { x: 10.0, y: 20.0 }]);
     }
 }

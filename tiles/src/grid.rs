@@ -101,10 +101,7 @@ mod tests {
     #[test]
     fn addresses_outside_the_grid_are_refused() {
         assert_eq!(TileCoord::new(23, 0, 0), Err(TileError::Zoom(23)));
-        assert!(matches!(
-            TileCoord::new(2, 4, 0),
-            Err(TileError::OutOfGrid { .. })
-        ));
+        assert!(matches!(TileCoord::new(2, 4, 0), Err(TileError::OutOfGrid { .. })));
         assert!(TileCoord::new(22, (1 << 22) - 1, 0).is_ok());
     }
 }

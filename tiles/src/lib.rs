@@ -6,9 +6,11 @@ pub mod clip;
 pub mod cluster;
 pub mod grid;
 pub mod mvt;
+pub mod pyramid;
 
 pub use cache::{CachedTile, TileCache, TileKey};
 pub use clip::TileSpec;
 pub use cluster::{Cluster, Clusterer};
 pub use grid::{TileCoord, TileError};
 pub use mvt::{LayerBuilder, PropertyValue, TileBuilder, TileGeometry};
+pub use pyramid::ClusterPyramid;

@@ -44,19 +44,9 @@ fn capabilities(kind: RescueKind) -> &'static [&'static str] {
             "foam_firefighting",
         ],
         RescueKind::ForestFire => &["wildfire_suppression", "firebreak", "aerial_coordination"],
-        RescueKind::Medical => &[
-            "mass_casualty",
-            "triage",
-            "toxic_exposure_treatment",
-            "burn_care",
-        ],
+        RescueKind::Medical => &["mass_casualty", "triage", "toxic_exposure_treatment", "burn_care"],
         RescueKind::Flood => &["water_rescue", "dike_repair", "pumping", "evacuation"],
-        RescueKind::General => &[
-            "structural_collapse",
-            "search_and_rescue",
-            "logistics",
-            "evacuation",
-        ],
+        RescueKind::General => &["structural_collapse", "search_and_rescue", "logistics", "evacuation"],
     }
 }
 
@@ -161,10 +151,7 @@ pub(super) fn generate(province: &Province<'_>, scale: u32, rng: &mut ChaCha8Rng
                 let personnel = strength(rng, kind);
                 let caps = capabilities(kind);
                 let take = rng.random_range(2..=caps.len());
-                let mut capabilities: Vec<String> = caps
-                    .choose_multiple(rng, take)
-                    .map(|s| (*s).to_owned())
-                    .collect();
+                let mut capabilities: Vec<String> = caps.choose_multiple(rng, take).map(|s| (*s).to_owned()).collect();
                 capabilities.sort();
                 let at = sample_near(rng, &county.shape, county.bbox, county.label, 1.5);
                 let name = format!("{}{}{suffix}", county.short_name(), base_name(kind));
@@ -239,9 +226,7 @@ pub(super) fn generate(province: &Province<'_>, scale: u32, rng: &mut ChaCha8Rng
                 rng.random_range(2..5)
             };
             for n in 0..shelters {
-                let kind = *["park", "school", "stadium", "square"]
-                    .choose(rng)
-                    .unwrap_or(&"park");
+                let kind = *["park", "school", "stadium", "square"].choose(rng).unwrap_or(&"park");
                 let capacity = match kind {
                     "stadium" => rng.random_range(5_000..20_000),
                     "park" => rng.random_range(2_000..15_000),

@@ -4,8 +4,8 @@ use super::places::{CHEMICAL_CITIES, METALLURGY_CITIES, Province};
 use super::{Progress, names, offset_km, pick_weighted, sample_in, sample_near};
 use crate::feature::Feature;
 use crate::model::{
-    Enterprise, HazardSource, Industry, MonitorKind, MonitoredQuantity, Person, ResponsiblePersons,
-    RiskLevel, Substance, SubstanceOnSite, grade,
+    Enterprise, HazardSource, Industry, MonitorKind, MonitoredQuantity, Person, ResponsiblePersons, RiskLevel,
+    Substance, SubstanceOnSite, grade,
 };
 use chrono::NaiveDate;
 use geo::{Contains, Point};
@@ -52,24 +52,9 @@ fn suffix(rng: &mut ChaCha8Rng, industry: Industry) -> &'static str {
         Industry::CoalMine => &["煤业有限公司", "煤矿", "煤业集团有限公司"],
         Industry::NonCoalMine => &["矿业有限公司", "石料厂", "铁矿"],
         Industry::TailingsPond => &["尾矿库"],
-        Industry::HazardousChemicals => &[
-            "化工有限公司",
-            "焦化有限公司",
-            "化学品储运有限公司",
-            "煤化工有限公司",
-        ],
-        Industry::Metallurgy => &[
-            "钢铁有限公司",
-            "铝业有限公司",
-            "特钢有限公司",
-            "铸造有限公司",
-        ],
-        Industry::DustExplosion => &[
-            "铝制品有限公司",
-            "木业有限公司",
-            "面粉有限公司",
-            "粉体材料有限公司",
-        ],
+        Industry::HazardousChemicals => &["化工有限公司", "焦化有限公司", "化学品储运有限公司", "煤化工有限公司"],
+        Industry::Metallurgy => &["钢铁有限公司", "铝业有限公司", "特钢有限公司", "铸造有限公司"],
+        Industry::DustExplosion => &["铝制品有限公司", "木业有限公司", "面粉有限公司", "粉体材料有限公司"],
         Industry::ConfinedSpace => &[
             "食品有限公司",
             "造纸有限公司",
@@ -103,12 +88,8 @@ fn employees(rng: &mut ChaCha8Rng, industry: Industry) -> u32 {
 /// Weight of each county for each industry.
 fn county_weights(province: &Province<'_>, industry: Industry) -> Vec<f64> {
     let counties = province.counties;
-    let city_weight = |table: &[(&str, f64)], city: &str| {
-        table
-            .iter()
-            .find(|(c, _)| *c == city)
-            .map_or(0.3, |(_, w)| *w)
-    };
+    let city_weight =
+        |table: &[(&str, f64)], city: &str| table.iter().find(|(c, _)| *c == city).map_or(0.3, |(_, w)| *w);
     counties
         .iter()
         .enumerate()
@@ -126,12 +107,7 @@ fn county_weights(province: &Province<'_>, industry: Industry) -> Vec<f64> {
                     if c.is_district() {
                         0.0
                     } else {
-                        c.area_km2
-                            * if province.loess.contains(&i) {
-                                0.5
-                            } else {
-                                1.0
-                            }
+                        c.area_km2 * if province.loess.contains(&i) { 0.5 } else { 1.0 }
                     }
                 }
                 Industry::HazardousChemicals => people * city_weight(CHEMICAL_CITIES, &c.city),
@@ -163,8 +139,7 @@ pub(super) fn generate(
         let at = match industry {
             // Mines and ponds lie anywhere in the county; others cluster round the seat.
             Industry::CoalMine | Industry::NonCoalMine | Industry::TailingsPond => {
-                sample_in(rng, &county.shape, county.bbox)
-                    .unwrap_or_else(|| super::inside(&county.shape, county.label))
+                sample_in(rng, &county.shape, county.bbox).unwrap_or_else(|| super::inside(&county.shape, county.label))
             }
             _ => sample_near(
                 rng,
@@ -188,8 +163,8 @@ pub(super) fn generate(
             45..80 => Some(3),
             _ => None,
         };
-        let last_inspection = (rng.random_range(0..100) < 88)
-            .then(|| today - chrono::Days::new(rng.random_range(0..400)));
+        let last_inspection =
+            (rng.random_range(0..100) < 88).then(|| today - chrono::Days::new(rng.random_range(0..400)));
         let division = 140_000 + (county.id / 12 + 1) * 100 + county.id % 100;
         out.push(Feature {
             id: n as u64 + 1,
@@ -257,11 +232,7 @@ fn substances_for(rng: &mut ChaCha8Rng, industry: Industry) -> Vec<(Substance, f
 fn monitoring(rng: &mut ChaCha8Rng, substances: &[SubstanceOnSite]) -> Vec<MonitoredQuantity> {
     let mut out = Vec::new();
     for (n, s) in substances.iter().enumerate() {
-        let tank = format!(
-            "T-{}{:02}",
-            (b'A' + n as u8) as char,
-            rng.random_range(1..40)
-        );
+        let tank = format!("T-{}{:02}", (b'A' + n as u8) as char, rng.random_range(1..40));
         out.push(MonitoredQuantity {
             kind: MonitorKind::Level,
             point: tank.clone(),
@@ -272,11 +243,7 @@ fn monitoring(rng: &mut ChaCha8Rng, substances: &[SubstanceOnSite]) -> Vec<Monit
             kind: MonitorKind::Pressure,
             point: tank.clone(),
             unit: "MPa".into(),
-            alarm_threshold: if s.substance.correction() >= 1.5 {
-                1.6
-            } else {
-                0.6
-            },
+            alarm_threshold: if s.substance.correction() >= 1.5 { 1.6 } else { 0.6 },
         });
         out.push(MonitoredQuantity {
             kind: MonitorKind::Temperature,
@@ -317,10 +284,7 @@ pub(super) fn hazard_sources(
         .filter(|e| {
             matches!(
                 e.properties.industry,
-                Industry::HazardousChemicals
-                    | Industry::OilDepot
-                    | Industry::Gas
-                    | Industry::Metallurgy
+                Industry::HazardousChemicals | Industry::OilDepot | Industry::Gas | Industry::Metallurgy
             )
         })
         .collect();
@@ -355,9 +319,7 @@ pub(super) fn hazard_sources(
             .iter()
             .map(|(s, share)| SubstanceOnSite {
                 substance: *s,
-                quantity_t: ((share * target_r / alpha * s.threshold_t() / s.correction()) * 10.0)
-                    .round()
-                    / 10.0,
+                quantity_t: ((share * target_r / alpha * s.threshold_t() / s.correction()) * 10.0).round() / 10.0,
             })
             .collect();
         // A major hazard source holds at least its thresholds (Σ q/Q ≥ 1).

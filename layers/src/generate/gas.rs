@@ -47,13 +47,9 @@ impl Builder<'_> {
         let (diameter_mm, material) = match class {
             PressureClass::High => ([508, 610, 711][self.rng.random_range(0..3)], "steel"),
             PressureClass::SubHigh => ([323, 406, 457][self.rng.random_range(0..3)], "steel"),
-            PressureClass::Medium if year < 2000 => {
-                ([219, 273, 325][self.rng.random_range(0..3)], "steel")
-            }
+            PressureClass::Medium if year < 2000 => ([219, 273, 325][self.rng.random_range(0..3)], "steel"),
             PressureClass::Medium => ([160, 200, 250, 315][self.rng.random_range(0..4)], "pe"),
-            PressureClass::Low if year < 1995 => {
-                ([100, 150][self.rng.random_range(0..2)], "ductile_iron")
-            }
+            PressureClass::Low if year < 1995 => ([100, 150][self.rng.random_range(0..2)], "ductile_iron"),
             PressureClass::Low => ([63, 90, 110][self.rng.random_range(0..3)], "pe"),
         };
         let id = self.out.pipes.len() as u64 + 1;
@@ -91,14 +87,7 @@ impl Builder<'_> {
         });
     }
 
-    fn station(
-        &mut self,
-        node: u64,
-        name: String,
-        kind: StationKind,
-        outlet: PressureClass,
-        capacity_m3_h: u32,
-    ) {
+    fn station(&mut self, node: u64, name: String, kind: StationKind, outlet: PressureClass, capacity_m3_h: u32) {
         let id = self.out.stations.len() as u64 + 1;
         self.out.stations.push(Feature {
             id,
@@ -145,10 +134,7 @@ fn build_city(b: &mut Builder<'_>, centre: Coord<f64>, size: usize) {
     let mut grid = vec![vec![0u64; size]; size];
     for (i, row) in grid.iter_mut().enumerate() {
         for (j, slot) in row.iter_mut().enumerate() {
-            let jitter = (
-                b.rng.random_range(-0.15..0.15),
-                b.rng.random_range(-0.15..0.15),
-            );
+            let jitter = (b.rng.random_range(-0.15..0.15), b.rng.random_range(-0.15..0.15));
             let c = offset_km(
                 centre,
                 i as f64 * spacing_km - half + jitter.0,
@@ -186,12 +172,7 @@ fn build_city(b: &mut Builder<'_>, centre: Coord<f64>, size: usize) {
     }
 
     // Regulators from the ring into the grid's edge, at the four sides.
-    let edges = [
-        (0, size / 2),
-        (size - 1, size / 2),
-        (size / 2, 0),
-        (size / 2, size - 1),
-    ];
+    let edges = [(0, size / 2), (size - 1, size / 2), (size / 2, 0), (size / 2, size - 1)];
     for (n, (i, j)) in edges.into_iter().enumerate() {
         let target = grid[i][j];
         let t = b.at(target);
@@ -220,11 +201,7 @@ fn build_city(b: &mut Builder<'_>, centre: Coord<f64>, size: usize) {
     // Gate station outside the ring, high-pressure line in.
     let bearing = b.rng.random_range(0.0..std::f64::consts::TAU);
     let gate_km = ring_km + 5.0;
-    let gate = b.node(offset_km(
-        centre,
-        gate_km * bearing.cos(),
-        gate_km * bearing.sin(),
-    ));
+    let gate = b.node(offset_km(centre, gate_km * bearing.cos(), gate_km * bearing.sin()));
     let capacity = b.rng.random_range(50..200) * 1_000;
     b.station(
         gate,
@@ -235,9 +212,7 @@ fn build_city(b: &mut Builder<'_>, centre: Coord<f64>, size: usize) {
     );
     let entry = *ring
         .iter()
-        .min_by(|x, y| {
-            distance_m(b.at(**x), b.at(gate)).total_cmp(&distance_m(b.at(**y), b.at(gate)))
-        })
+        .min_by(|x, y| distance_m(b.at(**x), b.at(gate)).total_cmp(&distance_m(b.at(**y), b.at(gate))))
         .unwrap_or(&ring[0]);
     let mut prev = gate;
     for step in 1..=3 {

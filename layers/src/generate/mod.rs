@@ -76,11 +76,7 @@ pub fn read_counties(path: &Path) -> Result<Vec<CountyShape>> {
 }
 
 /// Generates the whole dataset over the given counties.
-pub fn generate(
-    counties: &[CountyShape],
-    options: Options,
-    progress: &dyn Progress,
-) -> Result<Dataset> {
+pub fn generate(counties: &[CountyShape], options: Options, progress: &dyn Progress) -> Result<Dataset> {
     if options.scale == 0 {
         return Err(Error::BadData {
             path: "--scale".into(),
@@ -88,9 +84,7 @@ pub fn generate(
         });
     }
     let province = places::Province::new(counties)?;
-    let rng = |stage: u64| {
-        ChaCha8Rng::seed_from_u64(options.seed ^ stage.wrapping_mul(0x9E37_79B9_7F4A_7C15))
-    };
+    let rng = |stage: u64| ChaCha8Rng::seed_from_u64(options.seed ^ stage.wrapping_mul(0x9E37_79B9_7F4A_7C15));
 
     progress.stage("population", 3);
     let (county_population, population) = population::generate(&province, &mut rng(1));
@@ -187,11 +181,7 @@ pub(crate) fn sample_near(
 }
 
 /// A point drawn uniformly inside `shape` (rejection in its box).
-pub(crate) fn sample_in(
-    rng: &mut ChaCha8Rng,
-    shape: &MultiPolygon<f64>,
-    bbox: Rect<f64>,
-) -> Option<Coord<f64>> {
+pub(crate) fn sample_in(rng: &mut ChaCha8Rng, shape: &MultiPolygon<f64>, bbox: Rect<f64>) -> Option<Coord<f64>> {
     for _ in 0..400 {
         let c = round6(Coord {
             x: rng.random_range(bbox.min().x..=bbox.max().x),
@@ -254,9 +244,7 @@ pub(crate) fn pick_weighted(rng: &mut ChaCha8Rng, weights: &[f64]) -> usize {
 
 /// The bounding box of a shape (empty shapes get a zero box at the origin).
 pub(crate) fn bbox_of(shape: &MultiPolygon<f64>) -> Rect<f64> {
-    shape
-        .bounding_rect()
-        .unwrap_or(Rect::new(Coord::zero(), Coord::zero()))
+    shape.bounding_rect().unwrap_or(Rect::new(Coord::zero(), Coord::zero()))
 }
 
 #[cfg(test)]

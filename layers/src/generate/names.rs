@@ -5,27 +5,25 @@ use rand::seq::IndexedRandom;
 use rand_chacha::ChaCha8Rng;
 
 const SURNAMES: &[&str] = &[
-    "王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "胡", "朱", "高", "林",
-    "何", "郭", "马", "罗", "梁", "宋", "郑", "谢", "韩", "唐", "冯", "于", "董", "萧", "程", "曹",
-    "袁", "邓", "许", "傅", "沈", "曾", "彭", "吕", "苏", "卢", "蒋", "蔡", "贾", "丁", "魏", "薛",
-    "叶", "阎", "余", "潘", "杜", "戴", "夏", "钟", "汪", "田", "任", "姜", "范", "方", "石", "姚",
-    "谭", "廖", "邹", "熊", "金", "陆", "郝", "孔", "白", "崔", "康", "毛", "邱", "秦", "江", "史",
-    "顾", "侯", "邵", "孟", "龙", "万", "段", "雷", "钱", "汤", "尹", "黎", "易", "常", "武", "乔",
-    "贺", "赖", "龚", "文", "牛", "樊", "霍", "温", "申", "卫", "栗", "晋", "裴", "柴",
+    "王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "胡", "朱", "高", "林", "何", "郭", "马",
+    "罗", "梁", "宋", "郑", "谢", "韩", "唐", "冯", "于", "董", "萧", "程", "曹", "袁", "邓", "许", "傅", "沈", "曾",
+    "彭", "吕", "苏", "卢", "蒋", "蔡", "贾", "丁", "魏", "薛", "叶", "阎", "余", "潘", "杜", "戴", "夏", "钟", "汪",
+    "田", "任", "姜", "范", "方", "石", "姚", "谭", "廖", "邹", "熊", "金", "陆", "郝", "孔", "白", "崔", "康", "毛",
+    "邱", "秦", "江", "史", "顾", "侯", "邵", "孟", "龙", "万", "段", "雷", "钱", "汤", "尹", "黎", "易", "常", "武",
+    "乔", "贺", "赖", "龚", "文", "牛", "樊", "霍", "温", "申", "卫", "栗", "晋", "裴", "柴",
 ];
 
 const GIVEN: &[&str] = &[
-    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明",
-    "超", "秀", "霞", "平", "刚", "桂", "英", "华", "建", "国", "志", "文", "斌", "辉", "鹏", "宇",
-    "浩", "凯", "俊", "峰", "亮", "晨", "晓", "红", "海", "波", "春", "林", "燕", "玲", "雪", "梅",
-    "琳", "丹", "慧", "荣", "德", "永", "利", "宏", "新", "卫", "兵", "晋",
+    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀", "霞",
+    "平", "刚", "桂", "英", "华", "建", "国", "志", "文", "斌", "辉", "鹏", "宇", "浩", "凯", "俊", "峰", "亮", "晨",
+    "晓", "红", "海", "波", "春", "林", "燕", "玲", "雪", "梅", "琳", "丹", "慧", "荣", "德", "永", "利", "宏", "新",
+    "卫", "兵", "晋",
 ];
 
 const TRADE_WORDS: &[&str] = &[
-    "恒泰", "宏达", "兴盛", "鑫源", "晋丰", "华通", "永安", "泰和", "金石", "东方", "同创", "瑞祥",
-    "汇丰", "长城", "中联", "新华", "盛世", "德隆", "正阳", "天元", "顺达", "嘉禾", "广源", "锦程",
-    "宝泰", "吉昌", "安泰", "汾河", "太行", "吕梁", "五台", "云冈", "龙城", "晋阳", "河东", "三晋",
-    "鼎盛", "信达", "丰源", "利民",
+    "恒泰", "宏达", "兴盛", "鑫源", "晋丰", "华通", "永安", "泰和", "金石", "东方", "同创", "瑞祥", "汇丰", "长城",
+    "中联", "新华", "盛世", "德隆", "正阳", "天元", "顺达", "嘉禾", "广源", "锦程", "宝泰", "吉昌", "安泰", "汾河",
+    "太行", "吕梁", "五台", "云冈", "龙城", "晋阳", "河东", "三晋", "鼎盛", "信达", "丰源", "利民",
 ];
 
 const STREETS: &[&str] = &[
@@ -77,16 +75,11 @@ pub fn trade_word(rng: &mut ChaCha8Rng) -> &'static str {
 /// A street address in the given city and county.
 pub fn address(rng: &mut ChaCha8Rng, city: &str, county: &str) -> String {
     let street = STREETS.choose(rng).copied().unwrap_or("建设路");
-    format!(
-        "山西省{city}{county}{street}{}号",
-        rng.random_range(1..=999)
-    )
+    format!("山西省{city}{county}{street}{}号", rng.random_range(1..=999))
 }
 
 const CODE_CHARS: &[u8] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
-const CODE_WEIGHTS: [u32; 17] = [
-    1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
-];
+const CODE_WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
 
 /// A unified social credit code (GB 32100) that is unique for `serial` and has
 /// valid check characters: `91` (enterprise), the six-digit division code, a
@@ -97,11 +90,7 @@ pub fn credit_code(division: u32, serial: u64) -> String {
     let body = (serial.wrapping_mul(7_919) + 12_345_678) % 100_000_000;
     let org8 = format!("{body:08}");
     let weights = [3u32, 7, 9, 10, 5, 8, 4, 2];
-    let sum: u32 = org8
-        .bytes()
-        .zip(weights)
-        .map(|(b, w)| u32::from(b - b'0') * w)
-        .sum();
+    let sum: u32 = org8.bytes().zip(weights).map(|(b, w)| u32::from(b - b'0') * w).sum();
     let org_check = match 11 - sum % 11 {
         10 => 'X',
         11 => '0',
@@ -119,10 +108,7 @@ pub fn credit_code(division: u32, serial: u64) -> String {
 }
 
 /// Whether `code` is a well-formed unified social credit code (check character valid).
-#[cfg_attr(
-    not(test),
-    expect(dead_code, reason = "used by the dataset's invariant tests")
-)]
+#[cfg_attr(not(test), expect(dead_code, reason = "used by the dataset's invariant tests"))]
 pub fn credit_code_is_valid(code: &str) -> bool {
     let bytes = code.as_bytes();
     if bytes.len() != 18 {
@@ -144,8 +130,7 @@ mod tests {
 
     #[test]
     fn credit_codes_are_valid_and_unique() {
-        let codes: std::collections::HashSet<_> =
-            (0..50_000).map(|i| credit_code(140_105, i)).collect();
+        let codes: std::collections::HashSet<_> = (0..50_000).map(|i| credit_code(140_105, i)).collect();
         assert_eq!(codes.len(), 50_000);
         assert!(codes.iter().all(|c| credit_code_is_valid(c)));
         let good = credit_code(140_105, 1);

@@ -46,11 +46,7 @@ impl CountyShape {
     pub fn short_name(&self) -> &str {
         let name = self.county.as_str();
         let trimmed = name.trim_end_matches(['县', '区', '市']);
-        if trimmed.chars().count() >= 2 {
-            trimmed
-        } else {
-            name
-        }
+        if trimmed.chars().count() >= 2 { trimmed } else { name }
     }
 }
 
@@ -392,30 +388,19 @@ impl<'a> Province<'a> {
         };
         Ok(Self {
             counties,
-            coal: COAL_COUNTIES
-                .iter()
-                .map(|(a, b)| find(a, b))
-                .collect::<Result<_>>()?,
-            loess: LOESS_COUNTIES
-                .iter()
-                .map(|(a, b)| find(a, b))
-                .collect::<Result<_>>()?,
+            coal: COAL_COUNTIES.iter().map(|(a, b)| find(a, b)).collect::<Result<_>>()?,
+            loess: LOESS_COUNTIES.iter().map(|(a, b)| find(a, b)).collect::<Result<_>>()?,
             forest: FOREST_COUNTIES
                 .iter()
                 .map(|(a, b, m)| find(a, b).map(|i| (i, *m)))
                 .collect::<Result<_>>()?,
-            seats: CITY_SEATS
-                .iter()
-                .map(|(a, b)| find(a, b))
-                .collect::<Result<_>>()?,
+            seats: CITY_SEATS.iter().map(|(a, b)| find(a, b)).collect::<Result<_>>()?,
         })
     }
 
     /// Index of a county by city and county name.
     pub fn find(&self, city: &str, county: &str) -> Option<usize> {
-        self.counties
-            .iter()
-            .position(|c| c.city == city && c.county == county)
+        self.counties.iter().position(|c| c.city == city && c.county == county)
     }
 
     /// The county whose boundary contains `c`, if any (first in file order).

@@ -38,16 +38,11 @@ pub(crate) fn apportion(total: u64, weights: &[f64]) -> Vec<u64> {
 }
 
 /// County populations (by county index) and the grid.
-pub(super) fn generate(
-    province: &Province<'_>,
-    _rng: &mut ChaCha8Rng,
-) -> (Vec<u64>, Vec<Feature<PopulationCell>>) {
+pub(super) fn generate(province: &Province<'_>, _rng: &mut ChaCha8Rng) -> (Vec<u64>, Vec<Feature<PopulationCell>>) {
     let counties = province.counties;
     let mut county_population = vec![0u64; counties.len()];
     for (city, total) in CITY_POPULATION {
-        let members: Vec<usize> = (0..counties.len())
-            .filter(|&i| counties[i].city == *city)
-            .collect();
+        let members: Vec<usize> = (0..counties.len()).filter(|&i| counties[i].city == *city).collect();
         let weights: Vec<f64> = members
             .iter()
             .map(|&i| {
@@ -73,14 +68,8 @@ pub(super) fn generate(
     let mut cells_of: Vec<Vec<(Rect<f64>, f64)>> = vec![Vec::new(); counties.len()];
     for (index, county) in counties.iter().enumerate() {
         let (min, max) = (county.bbox.min(), county.bbox.max());
-        let (i0, i1) = (
-            (min.x / CELL_DEG).floor() as i64,
-            (max.x / CELL_DEG).ceil() as i64,
-        );
-        let (j0, j1) = (
-            (min.y / CELL_DEG).floor() as i64,
-            (max.y / CELL_DEG).ceil() as i64,
-        );
+        let (i0, i1) = ((min.x / CELL_DEG).floor() as i64, (max.x / CELL_DEG).ceil() as i64);
+        let (j0, j1) = ((min.y / CELL_DEG).floor() as i64, (max.y / CELL_DEG).ceil() as i64);
         for i in i0..i1 {
             for j in j0..j1 {
                 let cell_min = Coord {
@@ -139,10 +128,7 @@ pub(super) fn generate(
             ));
         }
         let weights: Vec<f64> = cells.iter().map(|c| c.1).collect();
-        for ((rect, _), people) in cells
-            .iter()
-            .zip(apportion(county_population[index], &weights))
-        {
+        for ((rect, _), people) in cells.iter().zip(apportion(county_population[index], &weights)) {
             let centre = rect.center();
             let area_km2 = (CELL_DEG * 111.32) * (CELL_DEG * 111.32 * centre.y.to_radians().cos());
             features.push(Feature {

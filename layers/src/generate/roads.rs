@@ -69,11 +69,7 @@ impl Net<'_> {
             )));
         }
         line.push(b);
-        let length_m = line
-            .windows(2)
-            .map(|w| distance_m(w[0], w[1]))
-            .sum::<f64>()
-            .round();
+        let length_m = line.windows(2).map(|w| distance_m(w[0], w[1])).sum::<f64>().round();
         self.roads.push(Feature {
             id: self.roads.len() as u64 + 1,
             geometry: geo::Geometry::LineString(LineString::new(line)),
@@ -221,11 +217,7 @@ pub(super) fn generate(province: &Province<'_>, rng: &mut ChaCha8Rng) -> Vec<Fea
                 *slot = if r == size / 2 && c == size / 2 {
                     seats[i]
                 } else {
-                    net.node(offset_km(
-                        centre,
-                        (r as f64 - 2.0) * 0.9,
-                        (c as f64 - 2.0) * 0.9,
-                    ))
+                    net.node(offset_km(centre, (r as f64 - 2.0) * 0.9, (c as f64 - 2.0) * 0.9))
                 };
             }
         }

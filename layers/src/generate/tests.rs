@@ -52,17 +52,9 @@ fn counts_per_layer() {
     for (id, n) in d.counts() {
         assert!(n > 0, "{id} is empty");
     }
-    assert!(
-        d.rescue_teams.len() >= 300,
-        "{} teams",
-        d.rescue_teams.len()
-    );
+    assert!(d.rescue_teams.len() >= 300, "{} teams", d.rescue_teams.len());
     assert!(d.roads.len() >= 1_000, "{} roads", d.roads.len());
-    let networks: HashSet<_> = d
-        .gas_pipes
-        .iter()
-        .map(|p| p.properties.network.as_str())
-        .collect();
+    let networks: HashSet<_> = d.gas_pipes.iter().map(|p| p.properties.network.as_str()).collect();
     for city in ["太原市", "临汾市", "长治市"] {
         assert!(networks.contains(city), "no gas network in {city}");
     }
@@ -105,19 +97,12 @@ fn exactly_80_hazard_sources_graded_from_their_own_attributes() {
             .iter()
             .map(|s| s.quantity_t / s.substance.threshold_t())
             .sum();
-        assert!(
-            over >= 1.0,
-            "hazard source {} holds less than its thresholds",
-            h.id
-        );
+        assert!(over >= 1.0, "hazard source {} holds less than its thresholds", h.id);
         let owner = enterprises.get(&p.enterprise_id).expect("owner exists");
         assert_eq!(owner.properties.name, p.enterprise_name);
         levels[level as usize] += 1;
     }
-    assert!(
-        levels[1..].iter().all(|&n| n > 0),
-        "every level occurs: {levels:?}"
-    );
+    assert!(levels[1..].iter().all(|&n| n > 0), "every level occurs: {levels:?}");
 }
 
 #[test]
@@ -189,11 +174,7 @@ fn assert_nodes_consistent<'a>(lines: impl Iterator<Item = (&'a geo::Geometry<f6
 fn road_network_is_one_connected_graph() {
     let d = small_dataset();
     assert_eq!(
-        components(
-            d.roads
-                .iter()
-                .map(|r| (r.properties.from_node, r.properties.to_node))
-        ),
+        components(d.roads.iter().map(|r| (r.properties.from_node, r.properties.to_node))),
         1
     );
     assert_nodes_consistent(
@@ -208,23 +189,11 @@ fn road_network_is_one_connected_graph() {
 #[test]
 fn each_gas_network_is_connected_and_its_valves_and_stations_sit_on_it() {
     let d = small_dataset();
-    let networks: HashSet<_> = d
-        .gas_pipes
-        .iter()
-        .map(|p| p.properties.network.clone())
-        .collect();
+    let networks: HashSet<_> = d.gas_pipes.iter().map(|p| p.properties.network.clone()).collect();
     for network in networks {
-        let pipes: Vec<_> = d
-            .gas_pipes
-            .iter()
-            .filter(|p| p.properties.network == network)
-            .collect();
+        let pipes: Vec<_> = d.gas_pipes.iter().filter(|p| p.properties.network == network).collect();
         assert_eq!(
-            components(
-                pipes
-                    .iter()
-                    .map(|p| (p.properties.from_node, p.properties.to_node))
-            ),
+            components(pipes.iter().map(|p| (p.properties.from_node, p.properties.to_node))),
             1,
             "{network}"
         );
@@ -237,11 +206,7 @@ fn each_gas_network_is_connected_and_its_valves_and_stations_sit_on_it() {
             .iter()
             .flat_map(|p| [p.properties.from_node, p.properties.to_node])
             .collect();
-        for v in d
-            .gas_valves
-            .iter()
-            .filter(|v| v.properties.network == network)
-        {
+        for v in d.gas_valves.iter().filter(|v| v.properties.network == network) {
             assert!(
                 nodes.contains(&v.properties.node),
                 "valve {} off the {network} network",
@@ -266,11 +231,7 @@ fn each_gas_network_is_connected_and_its_valves_and_stations_sit_on_it() {
 #[test]
 fn county_areas_add_up_to_shanxi() {
     // Shanxi covers about 156,700 km²; the generalised boundaries come close.
-    let total: f64 = small_dataset()
-        .counties
-        .iter()
-        .map(|c| c.properties.area_km2)
-        .sum();
+    let total: f64 = small_dataset().counties.iter().map(|c| c.properties.area_km2).sum();
     assert!((150_000.0..165_000.0).contains(&total), "{total} km²");
     assert!(
         small_dataset()
@@ -283,11 +244,7 @@ fn county_areas_add_up_to_shanxi() {
 #[test]
 fn population_sums_to_the_census_total() {
     let d = small_dataset();
-    let total: u64 = d
-        .population
-        .iter()
-        .map(|c| u64::from(c.properties.population))
-        .sum();
+    let total: u64 = d.population.iter().map(|c| u64::from(c.properties.population)).sum();
     assert_eq!(total, 34_915_616);
     let by_county: u64 = d.counties.iter().map(|c| c.properties.population).sum();
     assert_eq!(by_county, 34_915_616);

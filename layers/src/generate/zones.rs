@@ -84,10 +84,7 @@ fn severity(rng: &mut ChaCha8Rng) -> Severity {
     }
 }
 
-pub(super) fn generate(
-    province: &Province<'_>,
-    rng: &mut ChaCha8Rng,
-) -> Vec<Feature<DisasterZone>> {
+pub(super) fn generate(province: &Province<'_>, rng: &mut ChaCha8Rng) -> Vec<Feature<DisasterZone>> {
     let mut out = Vec::new();
     for &i in &province.loess {
         let county = &province.counties[i];
@@ -95,13 +92,9 @@ pub(super) fn generate(
             let Some(at) = sample_in(rng, &county.shape, county.bbox) else {
                 continue;
             };
-            let (subtype, zh) = *[
-                ("landslide", "滑坡"),
-                ("collapse", "崩塌"),
-                ("debris_flow", "泥石流"),
-            ]
-            .choose(rng)
-            .unwrap_or(&("landslide", "滑坡"));
+            let (subtype, zh) = *[("landslide", "滑坡"), ("collapse", "崩塌"), ("debris_flow", "泥石流")]
+                .choose(rng)
+                .unwrap_or(&("landslide", "滑坡"));
             let s = severity(rng);
             out.push(zone(
                 out.len(),
@@ -118,16 +111,7 @@ pub(super) fn generate(
     }
     // Floods: along the Fen, every ~8 km a stretch of floodplain.
     for w in FEN_RIVER.windows(2) {
-        let (a, b) = (
-            Coord {
-                x: w[0].0,
-                y: w[0].1,
-            },
-            Coord {
-                x: w[1].0,
-                y: w[1].1,
-            },
-        );
+        let (a, b) = (Coord { x: w[0].0, y: w[0].1 }, Coord { x: w[1].0, y: w[1].1 });
         let km = crate::geodesy::distance_m(a, b) / 1000.0;
         let steps = (km / 8.0).ceil().max(1.0) as usize;
         for k in 0..steps {
@@ -159,12 +143,7 @@ pub(super) fn generate(
         }
     }
     // The Sushui in the Yuncheng basin.
-    for (x, y) in [
-        (111.20, 35.25),
-        (111.05, 35.12),
-        (110.90, 35.00),
-        (110.75, 34.90),
-    ] {
+    for (x, y) in [(111.20, 35.25), (111.05, 35.12), (110.90, 35.00), (110.75, 34.90)] {
         out.push(zone(
             out.len(),
             blob(rng, Coord { x, y }, 4.0),
@@ -196,12 +175,7 @@ pub(super) fn generate(
     }
     for basin in SEISMIC_BASINS {
         let (x, y) = basin.centre;
-        let shape = ellipse(
-            Coord { x, y },
-            basin.half_length_km,
-            basin.half_width_km,
-            basin.bearing,
-        );
+        let shape = ellipse(Coord { x, y }, basin.half_length_km, basin.half_width_km, basin.bearing);
         out.push(zone(
             out.len(),
             shape,

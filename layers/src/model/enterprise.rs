@@ -53,11 +53,7 @@ impl Record for Enterprise {
         Field::new("county", FieldType::Text, "county"),
         Field::new("city", FieldType::Text, "city"),
         Field::new("industry", FieldType::Enum(Industry::CODES), "industry"),
-        Field::new(
-            "risk_level",
-            FieldType::Enum(RiskLevel::CODES),
-            "safety risk level",
-        ),
+        Field::new("risk_level", FieldType::Enum(RiskLevel::CODES), "safety risk level"),
         Field::new(
             "standardisation_grade",
             FieldType::Integer,
@@ -65,11 +61,7 @@ impl Record for Enterprise {
         ),
         Field::new("employees", FieldType::Integer, "employees"),
         Field::new("supervisor", FieldType::Text, "supervising authority"),
-        Field::new(
-            "last_inspection",
-            FieldType::Date,
-            "last enforcement inspection",
-        ),
+        Field::new("last_inspection", FieldType::Date, "last enforcement inspection"),
     ];
 
     fn value(&self, field: &str) -> Value<'_> {
@@ -93,9 +85,7 @@ impl Record for Enterprise {
         if let Some(grade) = self.standardisation_grade
             && !(1..=3).contains(&grade)
         {
-            return Err(format!(
-                "standardisation_grade is 1, 2, 3 or null, not {grade}"
-            ));
+            return Err(format!("standardisation_grade is 1, 2, 3 or null, not {grade}"));
         }
         if self.credit_code.chars().count() != 18 {
             return Err("credit_code has 18 characters".into());

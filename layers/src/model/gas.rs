@@ -102,10 +102,7 @@ impl Record for GasPipe {
 
     fn validate(&self) -> Result<(), String> {
         if !MATERIALS.contains(&self.material.as_str()) {
-            return Err(format!(
-                "material is one of {MATERIALS:?}, not {:?}",
-                self.material
-            ));
+            return Err(format!("material is one of {MATERIALS:?}, not {:?}", self.material));
         }
         Ok(())
     }
@@ -154,11 +151,7 @@ impl Record for GasStation {
     const FIELDS: &'static [Field] = &[
         Field::new("name", FieldType::Text, "station name"),
         Field::new("network", FieldType::Text, "city network"),
-        Field::new(
-            "kind",
-            FieldType::Enum(StationKind::CODES),
-            "gate or regulator",
-        ),
+        Field::new("kind", FieldType::Enum(StationKind::CODES), "gate or regulator"),
         Field::new("node", FieldType::Integer, "network node"),
         Field::new(
             "outlet_pressure_class",

@@ -182,11 +182,7 @@ impl Record for HazardSource {
     const FIELDS: &'static [Field] = &[
         Field::new("name", FieldType::Text, "name of the unit"),
         Field::new("enterprise_id", FieldType::Integer, "owning enterprise"),
-        Field::new(
-            "enterprise_name",
-            FieldType::Text,
-            "owning enterprise's name",
-        ),
+        Field::new("enterprise_name", FieldType::Text, "owning enterprise's name"),
         Field::new("county_id", FieldType::Integer, "county id"),
         Field::new("county", FieldType::Text, "county"),
         Field::new("city", FieldType::Text, "city"),
@@ -197,11 +193,7 @@ impl Record for HazardSource {
         ),
         Field::new("r_value", FieldType::Real, "GB 18218 R value"),
         Field::new("level", FieldType::Integer, "level 1 (most severe) to 4"),
-        Field::new(
-            "last_inspection",
-            FieldType::Date,
-            "last enforcement inspection",
-        ),
+        Field::new("last_inspection", FieldType::Date, "last enforcement inspection"),
     ];
 
     fn value(&self, field: &str) -> Value<'_> {
@@ -215,9 +207,7 @@ impl Record for HazardSource {
             "people_within_500m" => Value::Integer(self.people_within_500m.into()),
             "r_value" => Value::Real(self.r_value),
             "level" => opt_int(Some(self.level)),
-            "last_inspection" => {
-                crate::model::enterprise::date_value(self.last_inspection.as_ref())
-            }
+            "last_inspection" => crate::model::enterprise::date_value(self.last_inspection.as_ref()),
             _ => Value::Null,
         }
     }
@@ -238,10 +228,7 @@ impl Record for HazardSource {
             .iter()
             .find(|s| !(s.quantity_t.is_finite() && s.quantity_t >= 0.0))
         {
-            return Err(format!(
-                "quantity of {} must be a number of tonnes ≥ 0",
-                s.substance
-            ));
+            return Err(format!("quantity of {} must be a number of tonnes ≥ 0", s.substance));
         }
         Ok(())
     }
@@ -252,20 +239,14 @@ mod tests {
     use super::*;
 
     fn on_site(substance: Substance, quantity_t: f64) -> SubstanceOnSite {
-        SubstanceOnSite {
-            substance,
-            quantity_t,
-        }
+        SubstanceOnSite { substance, quantity_t }
     }
 
     #[test]
     fn chlorine_tank_near_a_village_is_level_one() {
         // chlorine 4·40/5 = 32, ammonia 2·100/10 = 20; 120 people → α 2; R = 2·52 = 104
         let (r, level) = grade(
-            &[
-                on_site(Substance::Chlorine, 40.0),
-                on_site(Substance::Ammonia, 100.0),
-            ],
+            &[on_site(Substance::Chlorine, 40.0), on_site(Substance::Ammonia, 100.0)],
             120,
         );
         assert!((r - 104.0).abs() < 1e-9);
@@ -283,11 +264,7 @@ mod tests {
             (500.0 * 10.0, 3),
             (500.0 * 9.9, 4),
         ] {
-            assert_eq!(
-                grade(&[on_site(Substance::Methanol, q)], 10).1,
-                level,
-                "q = {q}"
-            );
+            assert_eq!(grade(&[on_site(Substance::Methanol, q)], 10).1, level, "q = {q}");
         }
     }
 

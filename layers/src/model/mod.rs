@@ -12,15 +12,15 @@ mod road;
 mod zone;
 
 pub use codes::{
-    DisasterKind, Industry, MonitorKind, PressureClass, RescueKind, RiskLevel, RoadClass, Severity,
-    StationKind, TeamStatus,
+    DisasterKind, Industry, MonitorKind, PressureClass, RescueKind, RiskLevel, RoadClass, Severity, StationKind,
+    TeamStatus,
 };
 pub use county::County;
 pub use enterprise::Enterprise;
 pub use gas::{GasPipe, GasStation, GasValve};
 pub use hazard::{
-    HazardLevel, HazardSource, MonitoredQuantity, Person, ResponsiblePersons, Substance,
-    SubstanceOnSite, exposure_correction, grade,
+    HazardLevel, HazardSource, MonitoredQuantity, Person, ResponsiblePersons, Substance, SubstanceOnSite,
+    exposure_correction, grade,
 };
 pub use population::PopulationCell;
 pub use rescue::{RescueTeam, Shelter, StockItem, Warehouse};
@@ -65,9 +65,7 @@ pub(crate) use code_enum;
 
 /// Reads an optional field as a [`crate::record::Value`].
 pub(crate) fn opt_int<T: Into<i64> + Copy>(v: Option<T>) -> crate::record::Value<'static> {
-    v.map_or(crate::record::Value::Null, |v| {
-        crate::record::Value::Integer(v.into())
-    })
+    v.map_or(crate::record::Value::Null, |v| crate::record::Value::Integer(v.into()))
 }
 
 #[cfg(test)]
@@ -80,13 +78,9 @@ mod tests {
         let json = serde_json::to_value(sample).unwrap();
         let object = json.as_object().unwrap();
         for field in T::FIELDS {
-            let shown = object.get(field.name).unwrap_or_else(|| {
-                panic!(
-                    "{}.{} is in FIELDS but not in the JSON",
-                    T::INFO.id,
-                    field.name
-                )
-            });
+            let shown = object
+                .get(field.name)
+                .unwrap_or_else(|| panic!("{}.{} is in FIELDS but not in the JSON", T::INFO.id, field.name));
             let value = sample.value(field.name);
             let agrees = match (value, shown) {
                 (Value::Null, serde_json::Value::Null) => true,

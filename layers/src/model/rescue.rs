@@ -98,11 +98,7 @@ impl Record for RescueTeam {
         Field::new("capabilities", FieldType::List, "capability codes"),
         Field::new("personnel", FieldType::Integer, "personnel"),
         Field::new("vehicles", FieldType::Integer, "vehicles"),
-        Field::new(
-            "status",
-            FieldType::Enum(TeamStatus::CODES),
-            "dispatch status",
-        ),
+        Field::new("status", FieldType::Enum(TeamStatus::CODES), "dispatch status"),
         Field::new("base", FieldType::Text, "base"),
         Field::new("county_id", FieldType::Integer, "county id"),
         Field::new("county", FieldType::Text, "county"),

@@ -33,11 +33,7 @@ impl Record for Road {
     };
     const FIELDS: &'static [Field] = &[
         Field::new("name", FieldType::Text, "route name"),
-        Field::new(
-            "road_class",
-            FieldType::Enum(RoadClass::CODES),
-            "road class",
-        ),
+        Field::new("road_class", FieldType::Enum(RoadClass::CODES), "road class"),
         Field::new("speed_kmh", FieldType::Integer, "routing speed, km/h"),
         Field::new("length_m", FieldType::Real, "length, m"),
         Field::new("from_node", FieldType::Integer, "start junction"),

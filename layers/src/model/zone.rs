@@ -31,16 +31,8 @@ impl Record for DisasterZone {
     };
     const FIELDS: &'static [Field] = &[
         Field::new("name", FieldType::Text, "zone name"),
-        Field::new(
-            "kind",
-            FieldType::Enum(DisasterKind::CODES),
-            "kind of hazard",
-        ),
-        Field::new(
-            "subtype",
-            FieldType::Text,
-            "landslide, collapse, debris_flow",
-        ),
+        Field::new("kind", FieldType::Enum(DisasterKind::CODES), "kind of hazard"),
+        Field::new("subtype", FieldType::Text, "landslide, collapse, debris_flow"),
         Field::new("severity", FieldType::Enum(Severity::CODES), "severity"),
         Field::new("intensity", FieldType::Integer, "seismic design intensity"),
         Field::new("source", FieldType::Text, "source"),

@@ -125,8 +125,7 @@ impl Journal {
             .open(path)
             .map_err(Error::io("open", path))?;
         let mut bytes = Vec::new();
-        file.read_to_end(&mut bytes)
-            .map_err(Error::io("read", path))?;
+        file.read_to_end(&mut bytes).map_err(Error::io("read", path))?;
         let corrupt = |offset: usize, reason: String| Error::CorruptJournal {
             path: path.into(),
             offset: offset as u64,
@@ -147,8 +146,8 @@ impl Journal {
                 }
                 Next::Record(payload, next) => {
                     if !header_seen {
-                        let header: Header = serde_json::from_slice(payload)
-                            .map_err(|e| corrupt(at, format!("bad header: {e}")))?;
+                        let header: Header =
+                            serde_json::from_slice(payload).map_err(|e| corrupt(at, format!("bad header: {e}")))?;
                         if header.dataset != dataset {
                             return Err(corrupt(
                                 at,
@@ -160,14 +159,11 @@ impl Journal {
                         }
                         header_seen = true;
                     } else {
-                        let record: EventRecord = serde_json::from_slice(payload)
-                            .map_err(|e| corrupt(at, format!("bad record: {e}")))?;
+                        let record: EventRecord =
+                            serde_json::from_slice(payload).map_err(|e| corrupt(at, format!("bad record: {e}")))?;
                         let want = records.len() as u64 + 1;
                         if record.seq != want {
-                            return Err(corrupt(
-                                at,
-                                format!("record {} where {want} was due", record.seq),
-                            ));
+                            return Err(corrupt(at, format!("record {} where {want} was due", record.seq)));
                         }
                         records.push(record);
                     }
@@ -180,10 +176,8 @@ impl Journal {
             None => None,
             Some(offset) => {
                 let saved_to = path.with_extension(format!("torn-{offset}"));
-                std::fs::write(&saved_to, &bytes[offset..])
-                    .map_err(Error::io("save torn tail to", &saved_to))?;
-                file.set_len(offset as u64)
-                    .map_err(Error::io("truncate", path))?;
+                std::fs::write(&saved_to, &bytes[offset..]).map_err(Error::io("save torn tail to", &saved_to))?;
+                file.set_len(offset as u64).map_err(Error::io("truncate", path))?;
                 file.sync_all().map_err(Error::io("sync", path))?;
                 Some(TornTail {
                     offset: offset as u64,
@@ -192,8 +186,7 @@ impl Journal {
                 })
             }
         };
-        file.seek(SeekFrom::End(0))
-            .map_err(Error::io("seek", path))?;
+        file.seek(SeekFrom::End(0)).map_err(Error::io("seek", path))?;
         let mut journal = Journal {
             file,
             path: path.into(),
@@ -208,11 +201,7 @@ impl Journal {
             let payload = serde_json::to_vec(&header).map_err(|e| corrupt(0, e.to_string()))?;
             journal.write_synced(&payload)?;
         }
-        Ok(Opened {
-            journal,
-            records,
-            torn,
-        })
+        Ok(Opened { journal, records, torn })
     }
 
     /// The sequence number the next record must carry.
@@ -226,10 +215,7 @@ impl Journal {
             return Err(Error::CorruptJournal {
                 path: self.path.clone(),
                 offset: 0,
-                reason: format!(
-                    "appending record {} where {} is due",
-                    record.seq, self.next_seq
-                ),
+                reason: format!("appending record {} where {} is due", record.seq, self.next_seq),
             });
         }
         let payload = serde_json::to_vec(record).map_err(|e| Error::BadData {
@@ -243,15 +229,8 @@ impl Journal {
 
     fn write_synced(&mut self, payload: &[u8]) -> Result<()> {
         let framed = frame(payload);
-        let before = self
-            .file
-            .metadata()
-            .map_err(Error::io("stat", &self.path))?
-            .len();
-        let written = self
-            .file
-            .write_all(&framed)
-            .and_then(|()| self.file.sync_data());
+        let before = self.file.metadata().map_err(Error::io("stat", &self.path))?.len();
+        let written = self.file.write_all(&framed).and_then(|()| self.file.sync_data());
         if let Err(e) = written {
             // Leave no partial record behind for the next append to bury.
             let _ = self.file.set_len(before);
@@ -302,10 +281,7 @@ mod tests {
         let path = dir.path().join("journal.lkj");
         write_three(&path);
         let opened = Journal::open(&path, DATASET).unwrap();
-        assert_eq!(
-            opened.records.iter().map(|r| r.seq).collect::<Vec<_>>(),
-            [1, 2, 3]
-        );
+        assert_eq!(opened.records.iter().map(|r| r.seq).collect::<Vec<_>>(), [1, 2, 3]);
         assert_eq!(opened.journal.next_seq(), 4);
         assert!(opened.torn.is_none());
     }
@@ -353,8 +329,7 @@ mod tests {
         write_three(&path);
         let mut bytes = std::fs::read(&path).unwrap();
         // The first event record starts after the header frame.
-        let header_len =
-            u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]) as usize + FRAME_HEADER;
+        let header_len = u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]) as usize + FRAME_HEADER;
         bytes[header_len + FRAME_HEADER + 5] ^= 0xFF;
         std::fs::write(&path, &bytes).unwrap();
         let err = Journal::open(&path, DATASET).unwrap_err();
@@ -368,13 +343,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("journal.lkj");
         write_three(&path);
-        let other = DatasetIdentity {
-            scale: 100,
-            ..DATASET
-        };
-        assert!(matches!(
-            Journal::open(&path, other),
-            Err(Error::CorruptJournal { .. })
-        ));
+        let other = DatasetIdentity { scale: 100, ..DATASET };
+        assert!(matches!(Journal::open(&path, other), Err(Error::CorruptJournal { .. })));
     }
 }

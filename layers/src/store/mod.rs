@@ -4,13 +4,16 @@
 pub mod journal;
 
 use crate::catalog::{Catalog, Dataset};
+use crate::collection::Collection;
 use crate::dataset::{generated_dir, read_metadata};
 use crate::error::{Error, Result};
 use crate::event::{Event, EventRecord};
+use crate::feature::FeatureId;
 use crate::generate::{self, GENERATOR_VERSION, Options, Progress};
 use journal::{DatasetIdentity, Journal, TornTail};
 use parking_lot::Mutex;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Where the embedded store finds its data and keeps its state.
@@ -45,18 +48,20 @@ pub struct OpenReport {
     pub journal: PathBuf,
 }
 
-/// An accepted change: the stored event and the box it touched on the map.
-#[derive(Debug, Clone)]
-pub struct Submitted {
-    /// The event as stored.
-    pub record: EventRecord,
-    /// Union of the feature's box before and after: cached tiles there are stale.
-    pub touched: Option<geo::Rect<f64>>,
+/// Sees every change applied to the catalog, while the layer is locked for
+/// writing: once with the feature as it was, once as it is. Derived state
+/// kept outside the catalog (tile caches, cluster pyramids) follows it, so it
+/// is never behind when the change is acknowledged.
+pub trait ChangeObserver: Send + Sync {
+    /// Feature `id` of `layer` is about to change (it may not exist yet).
+    fn before(&self, layer: &dyn Collection, id: FeatureId);
+    /// Feature `id` of `layer` has changed (it may be gone).
+    fn after(&self, layer: &dyn Collection, id: FeatureId);
 }
 
 /// The embedded store: the dataset in memory, every change journalled.
-#[derive(Debug)]
 pub struct EmbeddedStore {
+    observers: parking_lot::RwLock<Vec<Arc<dyn ChangeObserver>>>,
     catalog: Catalog,
     journal: Mutex<Journal>,
 }
@@ -66,11 +71,7 @@ pub fn load_or_generate(
     options: &EmbeddedOptions,
     progress: &dyn Progress,
 ) -> Result<(Dataset, PathBuf, bool, Duration, Duration)> {
-    let dir = generated_dir(
-        &options.data_dir,
-        options.dataset.seed,
-        options.dataset.scale,
-    );
+    let dir = generated_dir(&options.data_dir, options.dataset.seed, options.dataset.scale);
     if dir.join("metadata.json").exists() {
         let meta = read_metadata(&dir)?;
         if meta.generator_version == GENERATOR_VERSION {
@@ -95,8 +96,7 @@ pub fn load_or_generate(
 impl EmbeddedStore {
     /// Opens the store: dataset (generated if missing), R-trees, journal replay.
     pub fn open(options: &EmbeddedOptions, progress: &dyn Progress) -> Result<(Self, OpenReport)> {
-        let (dataset, dataset_dir, generated, generate_time, load_time) =
-            load_or_generate(options, progress)?;
+        let (dataset, dataset_dir, generated, generate_time, load_time) = load_or_generate(options, progress)?;
         let identity = DatasetIdentity {
             seed: options.dataset.seed,
             scale: options.dataset.scale,
@@ -104,13 +104,9 @@ impl EmbeddedStore {
         };
         let journal_path = options
             .state_dir
-            .join(format!(
-                "seed-{}-scale-{}",
-                options.dataset.seed, options.dataset.scale
-            ))
+            .join(format!("seed-{}-scale-{}", options.dataset.seed, options.dataset.scale))
             .join("journal.lkj");
-        let (store, index_time, replayed, torn) =
-            Self::from_dataset(dataset, identity, &journal_path)?;
+        let (store, index_time, replayed, torn) = Self::from_dataset(dataset, identity, &journal_path)?;
         Ok((
             store,
             OpenReport {
@@ -146,6 +142,7 @@ impl EmbeddedStore {
         let replayed = opened.records.len();
         Ok((
             Self {
+                observers: parking_lot::RwLock::new(Vec::new()),
                 catalog,
                 journal: Mutex::new(opened.journal),
             },
@@ -162,7 +159,7 @@ impl EmbeddedStore {
 
     /// Checks `event`, writes it to the journal (on disk before this returns)
     /// and applies it. A refused event leaves no trace.
-    pub fn submit(&self, actor: &str, event: Event) -> Result<Submitted> {
+    pub fn submit(&self, actor: &str, event: Event) -> Result<EventRecord> {
         let mut journal = self.journal.lock();
         let mut layer = self
             .catalog
@@ -175,15 +172,36 @@ impl EmbeddedStore {
             actor: actor.into(),
             event: prepared.event.clone(),
         };
-        let touched = prepared.touched;
+        let id = prepared.id;
         journal.append(&record)?;
+        let observers = self.observers.read();
+        for o in observers.iter() {
+            o.before(&*layer, id);
+        }
         layer.commit(prepared)?;
-        Ok(Submitted { record, touched })
+        for o in observers.iter() {
+            o.after(&*layer, id);
+        }
+        Ok(record)
+    }
+
+    /// Registers an observer of every change from now on.
+    pub fn observe(&self, observer: Arc<dyn ChangeObserver>) {
+        self.observers.write().push(observer);
     }
 
     /// Sequence number of the last event stored.
     pub fn last_seq(&self) -> u64 {
         self.journal.lock().next_seq() - 1
+    }
+}
+
+impl std::fmt::Debug for EmbeddedStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmbeddedStore")
+            .field("last_seq", &self.last_seq())
+            .field("observers", &self.observers.read().len())
+            .finish_non_exhaustive()
     }
 }
 

@@ -31,10 +31,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/conformance", web::get().to(conformance))
         .route("/collections", web::get().to(collections))
         .route("/collections/{collection}", web::get().to(collection))
-        .route(
-            "/collections/{collection}/queryables",
-            web::get().to(queryables),
-        )
+        .route("/collections/{collection}/queryables", web::get().to(queryables))
         .service(
             web::resource("/collections/{collection}/items")
                 .route(web::get().to(items))
@@ -95,11 +92,9 @@ async fn conformance() -> HttpResponse {
 
 fn collection_json(b: &str, c: &dyn Collection) -> Value {
     let info = c.info();
-    let bbox = c
-        .extent()
-        .map_or(json!([[-180.0, -90.0, 180.0, 90.0]]), |r| {
-            json!([[r.min().x, r.min().y, r.max().x, r.max().y]])
-        });
+    let bbox = c.extent().map_or(json!([[-180.0, -90.0, 180.0, 90.0]]), |r| {
+        json!([[r.min().x, r.min().y, r.max().x, r.max().y]])
+    });
     json!({
         "id": info.id,
         "title": info.title,
@@ -123,10 +118,7 @@ fn layer<'a>(
 ) -> Result<parking_lot::MappedRwLockReadGuard<'a, dyn Collection>, ApiError> {
     state.store.catalog().read(id).ok_or_else(|| {
         let ids: Vec<_> = Catalog::ids().collect();
-        ApiError::not_found(format!(
-            "no collection {id:?}; collections are {}",
-            ids.join(", ")
-        ))
+        ApiError::not_found(format!("no collection {id:?}; collections are {}", ids.join(", ")))
     })
 }
 
@@ -134,13 +126,7 @@ fn layer<'a>(
 async fn collections(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     let b = base(&req);
     let list: Vec<Value> = Catalog::ids()
-        .filter_map(|id| {
-            state
-                .store
-                .catalog()
-                .read(id)
-                .map(|c| collection_json(&b, &*c))
-        })
+        .filter_map(|id| state.store.catalog().read(id).map(|c| collection_json(&b, &*c)))
         .collect();
     HttpResponse::Ok().json(json!({
         "collections": list,
@@ -183,16 +169,14 @@ async fn queryables(
             (f.name.to_owned(), schema)
         })
         .collect();
-    Ok(HttpResponse::Ok()
-        .content_type("application/schema+json")
-        .json(json!({
-            "$schema": "https://json-schema.org/draft/2019-09/schema",
-            "$id": format!("{}/collections/{}/queryables", base(&req), c.info().id),
-            "type": "object",
-            "title": c.info().title,
-            "properties": properties,
-            "additionalProperties": false,
-        })))
+    Ok(HttpResponse::Ok().content_type("application/schema+json").json(json!({
+        "$schema": "https://json-schema.org/draft/2019-09/schema",
+        "$id": format!("{}/collections/{}/queryables", base(&req), c.info().id),
+        "type": "object",
+        "title": c.info().title,
+        "properties": properties,
+        "additionalProperties": false,
+    })))
 }
 
 /// The parsed `/items` query.
@@ -210,8 +194,8 @@ pub struct ItemsQuery {
 
 /// Parses `bbox`, `limit`, `offset` and property filters, with reasons for what is wrong.
 pub fn parse_items_query(query: &str) -> Result<ItemsQuery, ApiError> {
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query)
-        .map_err(|e| ApiError::bad_request(format!("query string: {e}")))?;
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_str(query).map_err(|e| ApiError::bad_request(format!("query string: {e}")))?;
     let mut q = ItemsQuery {
         bbox: None,
         limit: DEFAULT_LIMIT,
@@ -239,23 +223,17 @@ pub fn parse_items_query(query: &str) -> Result<ItemsQuery, ApiError> {
                 q.limit = n.min(MAX_LIMIT);
             }
             "offset" => {
-                q.offset = value.parse().map_err(|_| {
-                    ApiError::bad_request(format!(
-                        "offset must be a whole number ≥ 0, not {value:?}"
-                    ))
-                })?;
+                q.offset = value
+                    .parse()
+                    .map_err(|_| ApiError::bad_request(format!("offset must be a whole number ≥ 0, not {value:?}")))?;
             }
             "bbox-crs" | "crs" if value == CRS84 => {}
             "bbox-crs" | "crs" => {
-                return Err(ApiError::bad_request(format!(
-                    "{key}: only {CRS84} is supported"
-                )));
+                return Err(ApiError::bad_request(format!("{key}: only {CRS84} is supported")));
             }
             "f" if matches!(value.as_str(), "json" | "geojson") => {}
             "f" => {
-                return Err(ApiError::bad_request(format!(
-                    "f: only json is served, not {value:?}"
-                )));
+                return Err(ApiError::bad_request(format!("f: only json is served, not {value:?}")));
             }
             "datetime" => {
                 return Err(ApiError::bad_request(
@@ -300,10 +278,7 @@ fn parse_bbox(value: &str) -> Result<geo::Rect<f64>, ApiError> {
     if x0 > x1 {
         return Err(bad("boxes across the antimeridian are not supported"));
     }
-    Ok(geo::Rect::new(
-        geo::Coord { x: x0, y: y0 },
-        geo::Coord { x: x1, y: y1 },
-    ))
+    Ok(geo::Rect::new(geo::Coord { x: x0, y: y0 }, geo::Coord { x: x1, y: y1 }))
 }
 
 /// `GET /collections/{collection}/items`.
@@ -314,19 +289,14 @@ async fn items(
 ) -> Result<HttpResponse, ApiError> {
     let c = layer(&state, &path)?;
     let q = parse_items_query(req.query_string())?;
-    let pairs: Vec<(&str, &str)> = q
-        .filters
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
+    let pairs: Vec<(&str, &str)> = q.filters.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let filter = c.parse_filter(&pairs)?;
     let page = c.query(q.bbox, &filter, q.offset, q.limit);
 
     let b = base(&req);
     let id = c.info().id;
     let page_link = |offset: usize| {
-        let mut params: Vec<(String, String)> =
-            serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
+        let mut params: Vec<(String, String)> = serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
         params.retain(|(k, _)| k != "offset" && k != "limit");
         params.push(("limit".into(), q.limit.to_string()));
         params.push(("offset".into(), offset.to_string()));
@@ -345,12 +315,7 @@ async fn items(
         ),
     ];
     if q.offset + page.ids.len() < page.matched {
-        links.push(link(
-            page_link(q.offset + page.ids.len()),
-            "next",
-            GEOJSON,
-            "next page",
-        ));
+        links.push(link(page_link(q.offset + page.ids.len()), "next", GEOJSON, "next page"));
     }
     if q.offset > 0 {
         links.push(link(
@@ -400,9 +365,7 @@ async fn item(
     let id = parse_id(&raw, &collection)?;
     let mut body = Vec::new();
     if !c.write_feature(id, &mut body) {
-        return Err(ApiError::not_found(format!(
-            "no feature {id} in {collection}"
-        )));
+        return Err(ApiError::not_found(format!("no feature {id} in {collection}")));
     }
     let mut feature: Value = serde_json::from_slice(&body).map_err(ApiError::internal)?;
     let b = base(&req);
@@ -432,34 +395,20 @@ fn actor(req: &HttpRequest) -> Result<String, ApiError> {
                 .to_str()
                 .map_err(|_| ApiError::bad_request("X-Lookout-Actor must be visible ASCII"))?;
             if name.is_empty() || name.len() > 64 {
-                return Err(ApiError::bad_request(
-                    "X-Lookout-Actor must be 1 to 64 characters",
-                ));
+                return Err(ApiError::bad_request("X-Lookout-Actor must be 1 to 64 characters"));
             }
             Ok(name.to_owned())
         }
     }
 }
 
-/// Stores the event, then drops the cached tiles it made stale: both before
-/// the client hears that the change is done.
-async fn submit(
-    state: &AppState,
-    actor: String,
-    event: Event,
-) -> Result<lookout_layers::EventRecord, ApiError> {
+/// Stores the event. Tiles and clusters follow it (the store's observers)
+/// before this returns, so the client's next tile shows the change.
+async fn submit(state: &AppState, actor: String, event: Event) -> Result<lookout_layers::EventRecord, ApiError> {
     let store = state.store.clone();
-    let collection = event.collection().to_owned();
-    let submitted = web::block(move || store.submit(&actor, event))
+    Ok(web::block(move || store.submit(&actor, event))
         .await
-        .map_err(ApiError::internal)??;
-    if let Some(r) = submitted.touched {
-        let dropped = state
-            .tiles
-            .invalidate(&collection, (r.min().x, r.min().y, r.max().x, r.max().y));
-        tracing::debug!(collection, dropped, "tiles invalidated");
-    }
-    Ok(submitted.record)
+        .map_err(ApiError::internal)??)
 }
 
 fn known(state: &AppState, collection: &str) -> Result<(), ApiError> {
@@ -470,9 +419,7 @@ fn object(body: Value, what: &str) -> Result<Value, ApiError> {
     if body.is_object() {
         Ok(body)
     } else {
-        Err(ApiError::bad_request(format!(
-            "{what} must be a JSON object"
-        )))
+        Err(ApiError::bad_request(format!("{what} must be a JSON object")))
     }
 }
 
@@ -572,12 +519,7 @@ async fn delete(
     let (collection, raw) = path.into_inner();
     known(&state, &collection)?;
     let id = parse_id(&raw, &collection)?;
-    let record = submit(
-        &state,
-        actor(&req)?,
-        Event::FeatureDeleted { collection, id },
-    )
-    .await?;
+    let record = submit(&state, actor(&req)?, Event::FeatureDeleted { collection, id }).await?;
     Ok(HttpResponse::NoContent()
         .insert_header(("X-Lookout-Event", record.seq.to_string()))
         .finish())
@@ -589,10 +531,7 @@ mod tests {
 
     #[test]
     fn limit_is_capped_and_bad_paging_is_refused() {
-        assert_eq!(
-            parse_items_query("limit=1000000000").unwrap().limit,
-            MAX_LIMIT
-        );
+        assert_eq!(parse_items_query("limit=1000000000").unwrap().limit, MAX_LIMIT);
         assert_eq!(parse_items_query("").unwrap().limit, DEFAULT_LIMIT);
         for bad in [
             "limit=0",
@@ -608,18 +547,8 @@ mod tests {
 
     #[test]
     fn bbox_must_be_four_finite_degrees_in_order() {
-        assert!(
-            parse_items_query("bbox=112,37,113,38")
-                .unwrap()
-                .bbox
-                .is_some()
-        );
-        assert!(
-            parse_items_query("bbox=112,37,0,113,38,100")
-                .unwrap()
-                .bbox
-                .is_some()
-        );
+        assert!(parse_items_query("bbox=112,37,113,38").unwrap().bbox.is_some());
+        assert!(parse_items_query("bbox=112,37,0,113,38,100").unwrap().bbox.is_some());
         for bad in [
             "bbox=1,2,3",
             "bbox=a,b,c,d",

@@ -21,8 +21,6 @@ pub fn configure(cfg: &mut web::ServiceConfig, web_dir: &Path) {
     .service(
         actix_files::Files::new("/map", web_dir)
             .index_file("index.html")
-            .path_filter(|path, _| {
-                !path.starts_with("node_modules") && !path.starts_with("package")
-            }),
+            .path_filter(|path, _| !path.starts_with("node_modules") && !path.starts_with("package")),
     );
 }

@@ -8,8 +8,7 @@ use lookout_layers::Catalog;
 use serde_json::{Value, json};
 
 fn error_responses() -> Value {
-    let body =
-        json!({ "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } });
+    let body = json!({ "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } });
     json!({
         "400": { "description": "bad request: the message says what is wrong", "content": body },
         "404": { "description": "unknown collection or feature", "content": body },
@@ -24,8 +23,7 @@ fn with_errors(mut ok: Value) -> Value {
 }
 
 fn write_responses(ok_status: &str, ok: &str) -> Value {
-    let body =
-        json!({ "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } });
+    let body = json!({ "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } });
     with_errors(json!({
         ok_status: { "description": ok },
         "409": { "description": "a feature with this id exists", "content": body },
@@ -40,9 +38,11 @@ pub fn spec() -> Value {
         "name": "collection", "in": "path", "required": true,
         "schema": { "type": "string", "enum": Catalog::ids().collect::<Vec<_>>() }
     });
-    let id_param = json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "integer", "minimum": 1 } });
+    let id_param =
+        json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "integer", "minimum": 1 } });
     let actor = json!({ "name": "X-Lookout-Actor", "in": "header", "required": false, "description": "who makes the change (recorded in the event log)", "schema": { "type": "string", "maxLength": 64 } });
-    let feature_body = json!({ "required": true, "content": { GEOJSON: { "schema": { "$ref": "#/components/schemas/Feature" } } } });
+    let feature_body =
+        json!({ "required": true, "content": { GEOJSON: { "schema": { "$ref": "#/components/schemas/Feature" } } } });
     json!({
         "openapi": "3.0.3",
         "info": {

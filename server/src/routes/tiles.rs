@@ -37,7 +37,9 @@ async fn catalog(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
         .iter()
         .filter_map(|r| {
             let c = state.store.catalog().read(r.layer)?;
+            let bounds = c.extent().map(|e| [e.min().x, e.min().y, e.max().x, e.max().y]);
             Some(json!({
+                "bounds": bounds,
                 "id": r.layer,
                 "title": c.info().title,
                 "geometry": c.info().geometry,
@@ -48,8 +50,7 @@ async fn catalog(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
             }))
         })
         .collect();
-    HttpResponse::Ok()
-        .json(json!({ "tiles": layers, "composite": format!("{b}/tiles/{{layer1}},{{layer2}}") }))
+    HttpResponse::Ok().json(json!({ "tiles": layers, "composite": format!("{b}/tiles/{{layer1}},{{layer2}}") }))
 }
 
 /// `GET /tiles/{layers}`: TileJSON 3.0.0.
@@ -73,12 +74,7 @@ async fn tilejson(
             continue;
         };
         if let Some(r) = c.extent() {
-            (w, s, e, n) = (
-                w.min(r.min().x),
-                s.min(r.min().y),
-                e.max(r.max().x),
-                n.max(r.max().y),
-            );
+            (w, s, e, n) = (w.min(r.min().x), s.min(r.min().y), e.max(r.max().x), n.max(r.max().y));
         }
         let mut fields: serde_json::Map<String, Value> = c
             .fields()
@@ -100,18 +96,8 @@ async fn tilejson(
             "id": rule.layer, "description": c.info().description, "minzoom": rule.min_zoom, "maxzoom": rule.max_zoom, "fields": fields,
         }));
     }
-    let minzoom = request
-        .layers
-        .iter()
-        .map(|(r, _)| r.min_zoom)
-        .min()
-        .unwrap_or(0);
-    let maxzoom = request
-        .layers
-        .iter()
-        .map(|(r, _)| r.max_zoom)
-        .max()
-        .unwrap_or(MAX_ZOOM);
+    let minzoom = request.layers.iter().map(|(r, _)| r.min_zoom).min().unwrap_or(0);
+    let maxzoom = request.layers.iter().map(|(r, _)| r.max_zoom).max().unwrap_or(MAX_ZOOM);
     if w > e {
         (w, s, e, n) = (-180.0, -85.0, 180.0, 85.0);
     }
@@ -132,9 +118,8 @@ async fn tilejson(
 
 fn parse_coord(z: &str, x: &str, y: &str) -> Result<TileCoord, ApiError> {
     let num = |name: &str, v: &str| {
-        v.parse::<u32>().map_err(|_| {
-            ApiError::bad_request(format!("{name} must be a whole number ≥ 0, not {v:?}"))
-        })
+        v.parse::<u32>()
+            .map_err(|_| ApiError::bad_request(format!("{name} must be a whole number ≥ 0, not {v:?}")))
     };
     let z = num("z", z)?;
     let z = u8::try_from(z)
@@ -145,10 +130,7 @@ fn parse_coord(z: &str, x: &str, y: &str) -> Result<TileCoord, ApiError> {
 }
 
 fn gzip(bytes: &[u8]) -> Result<Vec<u8>, ApiError> {
-    let mut enc = flate2::write::GzEncoder::new(
-        Vec::with_capacity(bytes.len() / 2 + 64),
-        flate2::Compression::fast(),
-    );
+    let mut enc = flate2::write::GzEncoder::new(Vec::with_capacity(bytes.len() / 2 + 64), flate2::Compression::fast());
     enc.write_all(bytes).map_err(ApiError::internal)?;
     enc.finish().map_err(ApiError::internal)
 }
@@ -179,12 +161,9 @@ async fn tile(
     let (layers, z, x, y) = path.into_inner();
     let coord = parse_coord(&z, &x, &y)?;
     let request = tiling::parse_request(state.store.catalog(), &layers, req.query_string())?;
-    let (lo, hi) = request
-        .layers
-        .iter()
-        .fold((MAX_ZOOM, 0), |(lo, hi), (r, _)| {
-            (lo.min(r.min_zoom), hi.max(r.max_zoom))
-        });
+    let (lo, hi) = request.layers.iter().fold((MAX_ZOOM, 0), |(lo, hi), (r, _)| {
+        (lo.min(r.min_zoom), hi.max(r.max_zoom))
+    });
     if coord.z < lo || coord.z > hi {
         return Err(ApiError::bad_request(format!(
             "zoom {} is outside {lo}..={hi}, the zooms of {layers}",
@@ -195,13 +174,14 @@ async fn tile(
         source: request.source.clone(),
         tile: coord,
     };
-    let cached = match state.tiles.get(&key) {
+    let cached = match state.tiles.cache.get(&key) {
         Some(hit) => hit,
         None => {
-            let generation = state.tiles.generation();
+            let generation = state.tiles.cache.generation();
             let store = state.store.clone();
+            let tiles = state.tiles.clone();
             let rendered = web::block(move || {
-                let r = tiling::render(store.catalog(), &request, coord);
+                let r = tiles.render(store.catalog(), &request, coord);
                 (r, request)
             })
             .await
@@ -219,13 +199,10 @@ async fn tile(
                 }),
             };
             let spec = lookout_tiles::TileSpec::new(coord);
-            let names = request
-                .layers
-                .iter()
-                .map(|(r, _)| r.layer.to_owned())
-                .collect();
+            let names = request.layers.iter().map(|(r, _)| r.layer.to_owned()).collect();
             state
                 .tiles
+                .cache
                 .insert(key, names, spec.query_bounds(), tile.clone(), generation);
             tile
         }
@@ -234,10 +211,7 @@ async fn tile(
         .headers()
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.split(',')
-                .any(|t| t.trim() == &*cached.etag || t.trim() == "*")
-        });
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == &*cached.etag || t.trim() == "*"));
     if matches {
         return Ok(HttpResponse::NotModified()
             .insert_header((header::ETAG, &*cached.etag))

@@ -1,0 +1,187 @@
+//! A cluster pyramid: point counts per grid cell for every zoom below a
+//! layer's clustering limit, kept up to date point by point, so a low-zoom
+//! tile of a million points is read from a few hundred cells instead of
+//! clustering the points on each request.
+//!
+//! Cells are those of [`crate::cluster::Clusterer`]: `cell` tile units wide,
+//! aligned with the tile grid, so a tile holds `extent / cell` cells a side.
+//! Each cell counts its points by severity rank, so removing a point keeps the
+//! worst rank exact.
+
+use crate::cluster::Cluster;
+use crate::grid::{MAX_LATITUDE, TileCoord};
+use std::collections::HashMap;
+
+/// Ranks counted per cell (0 = most severe); points without a rank go in the last slot.
+pub const RANKS: usize = 8;
+
+#[derive(Debug, Clone, Default)]
+struct Cell {
+    count: u32,
+    sum_x: f64,
+    sum_y: f64,
+    by_rank: [u32; RANKS],
+}
+
+/// The pyramid of one layer.
+#[derive(Debug, Clone)]
+pub struct ClusterPyramid {
+    /// Zooms 0..levels.len() are kept.
+    levels: Vec<HashMap<(u32, u32), Cell>>,
+    cells_per_tile: u32,
+    extent: u32,
+}
+
+/// Web Mercator position in the unit square (x east, y south).
+fn unit(lon: f64, lat: f64) -> (f64, f64) {
+    let lat = lat.clamp(-MAX_LATITUDE, MAX_LATITUDE).to_radians();
+    let x = ((lon + 180.0) / 360.0).clamp(0.0, 1.0 - f64::EPSILON);
+    let y = ((1.0 - (lat.tan() + 1.0 / lat.cos()).ln() / std::f64::consts::PI) / 2.0).clamp(0.0, 1.0 - f64::EPSILON);
+    (x, y)
+}
+
+impl ClusterPyramid {
+    /// A pyramid for zooms below `below`, with cells `cell` units wide at extent `extent`.
+    pub fn new(below: u8, extent: u32, cell: u32) -> Self {
+        Self {
+            levels: vec![HashMap::new(); usize::from(below)],
+            cells_per_tile: (extent / cell.max(1)).max(1),
+            extent,
+        }
+    }
+
+    /// Whether zoom `z` is served from the pyramid.
+    pub fn covers(&self, z: u8) -> bool {
+        usize::from(z) < self.levels.len()
+    }
+
+    fn key(&self, z: usize, x: f64, y: f64) -> (u32, u32) {
+        let n = f64::from(self.cells_per_tile) * (1u64 << z) as f64;
+        ((x * n) as u32, (y * n) as u32)
+    }
+
+    fn update(&mut self, lon: f64, lat: f64, rank: Option<u8>, sign: i8) {
+        let (x, y) = unit(lon, lat);
+        let slot = rank.map_or(RANKS - 1, |r| usize::from(r).min(RANKS - 1));
+        for z in 0..self.levels.len() {
+            let key = self.key(z, x, y);
+            let cells = &mut self.levels[z];
+            let cell = cells.entry(key).or_default();
+            if sign > 0 {
+                cell.count += 1;
+                cell.sum_x += x;
+                cell.sum_y += y;
+                cell.by_rank[slot] += 1;
+            } else {
+                cell.count = cell.count.saturating_sub(1);
+                cell.sum_x -= x;
+                cell.sum_y -= y;
+                cell.by_rank[slot] = cell.by_rank[slot].saturating_sub(1);
+                if cell.count == 0 {
+                    cells.remove(&key);
+                }
+            }
+        }
+    }
+
+    /// Counts a point.
+    pub fn add(&mut self, lon: f64, lat: f64, rank: Option<u8>) {
+        self.update(lon, lat, rank, 1);
+    }
+
+    /// Uncounts a point added before with the same position and rank.
+    pub fn remove(&mut self, lon: f64, lat: f64, rank: Option<u8>) {
+        self.update(lon, lat, rank, -1);
+    }
+
+    /// The clusters of a tile: cells whose centroid lies within the tile plus
+    /// `buffer` units, in tile units, with a stable id per cell.
+    pub fn clusters(&self, tile: TileCoord, buffer: u32) -> Vec<Cluster> {
+        let Some(cells) = self.levels.get(usize::from(tile.z)) else {
+            return Vec::new();
+        };
+        let per = self.cells_per_tile;
+        let scale = f64::from(self.extent) * (1u64 << tile.z) as f64;
+        let (lo, hi) = (-f64::from(buffer), f64::from(self.extent + buffer));
+        let mut out = Vec::new();
+        // The tile's cells and a ring of neighbours, whose centroids may fall in the buffer.
+        let (x0, y0) = ((tile.x * per).saturating_sub(1), (tile.y * per).saturating_sub(1));
+        for cy in y0..=(tile.y * per + per) {
+            for cx in x0..=(tile.x * per + per) {
+                let Some(c) = cells.get(&(cx, cy)) else { continue };
+                let n = f64::from(c.count);
+                let at = [
+                    c.sum_x / n * scale - f64::from(tile.x) * f64::from(self.extent),
+                    c.sum_y / n * scale - f64::from(tile.y) * f64::from(self.extent),
+                ];
+                if !(lo..=hi).contains(&at[0]) || !(lo..=hi).contains(&at[1]) {
+                    continue;
+                }
+                let worst_rank = c.by_rank[..RANKS - 1].iter().position(|k| *k > 0).map(|r| r as u8);
+                out.push(Cluster {
+                    at: [at[0].round() as i32, at[1].round() as i32],
+                    count: c.count,
+                    worst_rank,
+                    first_id: (u64::from(tile.z) << 56) | (u64::from(cy) << 28) | u64::from(cx),
+                });
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cells_of_the_tiles_of_a_zoom_count_every_point_once() {
+        let mut p = ClusterPyramid::new(8, 4096, 256);
+        let points = [
+            (112.5, 37.8, Some(2)),
+            (112.51, 37.81, Some(0)),
+            (111.0, 35.0, None),
+            (113.9, 40.0, Some(3)),
+        ];
+        for (x, y, r) in points {
+            p.add(x, y, r);
+        }
+        for z in 0..8u8 {
+            let mut total = 0;
+            let n = 1u32 << z;
+            // Only centroids inside the tile proper, so each cell is counted once.
+            for x in 0..n {
+                for y in 0..n {
+                    let t = TileCoord::new(z, x, y).unwrap();
+                    total += p
+                        .clusters(t, 0)
+                        .iter()
+                        .filter(|c| (0..4096).contains(&c.at[0]) && (0..4096).contains(&c.at[1]))
+                        .map(|c| c.count)
+                        .sum::<u32>();
+                }
+            }
+            assert_eq!(total, 4, "zoom {z}");
+        }
+        let t = TileCoord::at(112.5, 37.8, 7).unwrap();
+        let c = p.clusters(t, 0);
+        let near = c
+            .iter()
+            .find(|c| c.count == 2)
+            .expect("the two close points share a cell");
+        assert_eq!(near.worst_rank, Some(0));
+    }
+
+    #[test]
+    fn removing_a_point_restores_the_worst_rank_below_it() {
+        let mut p = ClusterPyramid::new(4, 4096, 256);
+        p.add(112.5, 37.8, Some(3));
+        p.add(112.5001, 37.8001, Some(0));
+        p.remove(112.5001, 37.8001, Some(0));
+        let t = TileCoord::at(112.5, 37.8, 3).unwrap();
+        let c = p.clusters(t, 64);
+        assert_eq!((c.len(), c[0].count, c[0].worst_rank), (1, 1, Some(3)));
+        p.remove(112.5, 37.8, Some(3));
+        assert!(p.clusters(t, 64).is_empty());
+    }
+}
