@@ -65,6 +65,8 @@ pub trait Collection: Send + Sync + std::fmt::Debug {
     /// `filter`: its id, geometry and the values of its [`Collection::fields`]
     /// (for vector tiles, which are cut from the boxes the R-tree returns).
     fn visit_in_rect(&self, rect: Rect<f64>, filter: &Filter, visit: &mut FeatureVisitor<'_>);
+    /// Calls `visit` with every feature that passes `filter`, in id order.
+    fn visit_all(&self, filter: &Filter, visit: &mut FeatureVisitor<'_>);
     /// Calls `visit` with one feature, if there is one with this id.
     fn visit_feature(&self, id: FeatureId, visit: &mut FeatureVisitor<'_>);
     /// Checks `event` (which must be for this collection) against the current state.
@@ -143,6 +145,19 @@ impl<T: Record> Collection for Layer<T> {
                 );
                 visit(f.id, &f.geometry, &values);
             }
+        }
+    }
+
+    fn visit_all(&self, filter: &Filter, visit: &mut FeatureVisitor<'_>) {
+        let mut values = Vec::with_capacity(T::FIELDS.len());
+        for f in self.features().iter().filter(|f| filter.matches(&f.properties)) {
+            values.clear();
+            values.extend(
+                T::FIELDS
+                    .iter()
+                    .map(|field| (field.name, f.properties.value(field.name))),
+            );
+            visit(f.id, &f.geometry, &values);
         }
     }
 

@@ -87,7 +87,12 @@ pub fn serve(settings: config::Settings) -> anyhow::Result<()> {
         journal = %report.journal.display(),
         "store open"
     );
+    let tiles_started = std::time::Instant::now();
     let state = app::AppState::new(Arc::new(store), settings.clone());
+    tracing::info!(
+        seconds = tiles_started.elapsed().as_secs_f64(),
+        "tile cluster pyramids built"
+    );
     let url = format!("http://{}/map/", settings.bind);
     let system = actix_web::rt::System::new();
     system.block_on(async move {

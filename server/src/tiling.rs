@@ -262,14 +262,12 @@ impl Tiles {
             if c.info().geometry != GeometryKind::Point {
                 continue;
             }
-            let mut pyramid = ClusterPyramid::new(rule.cluster_below, 4096, CLUSTER_CELL);
-            let everywhere = geo::Rect::new(geo::Coord { x: -180.0, y: -90.0 }, geo::Coord { x: 180.0, y: 90.0 });
-            c.visit_in_rect(everywhere, &Filter::all(), &mut |_, geometry, values| {
+            let mut points = Vec::with_capacity(c.len());
+            c.visit_all(&Filter::all(), &mut |_, geometry, values| {
                 let rank = severity_rank(rule, values);
-                for p in points_of(geometry) {
-                    pyramid.add(p.x, p.y, rank);
-                }
+                points.extend(points_of(geometry).into_iter().map(|p| (p.x, p.y, rank)));
             });
+            let pyramid = ClusterPyramid::from_points(rule.cluster_below, 4096, CLUSTER_CELL, points);
             pyramids.insert(rule.layer, RwLock::new(pyramid));
         }
         Self {

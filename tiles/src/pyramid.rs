@@ -11,6 +11,31 @@
 use crate::cluster::Cluster;
 use crate::grid::{MAX_LATITUDE, TileCoord};
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// A multiply-rotate hasher for cell keys (two u32s): the default SipHash
+/// costs more than the rest of building a pyramid.
+#[derive(Debug, Default, Clone, Copy)]
+struct CellHasher(u64);
+
+impl Hasher for CellHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.write_u64(u64::from(*b));
+        }
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(u64::from(n));
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+type CellMap = HashMap<(u32, u32), Cell, BuildHasherDefault<CellHasher>>;
 
 /// Ranks counted per cell (0 = most severe); points without a rank go in the last slot.
 pub const RANKS: usize = 8;
@@ -27,7 +52,7 @@ struct Cell {
 #[derive(Debug, Clone)]
 pub struct ClusterPyramid {
     /// Zooms 0..levels.len() are kept.
-    levels: Vec<HashMap<(u32, u32), Cell>>,
+    levels: Vec<CellMap>,
     cells_per_tile: u32,
     extent: u32,
 }
@@ -44,7 +69,7 @@ impl ClusterPyramid {
     /// A pyramid for zooms below `below`, with cells `cell` units wide at extent `extent`.
     pub fn new(below: u8, extent: u32, cell: u32) -> Self {
         Self {
-            levels: vec![HashMap::new(); usize::from(below)],
+            levels: vec![CellMap::default(); usize::from(below)],
             cells_per_tile: (extent / cell.max(1)).max(1),
             extent,
         }
@@ -82,6 +107,44 @@ impl ClusterPyramid {
                 }
             }
         }
+    }
+
+    /// Builds the pyramid of many points at once: the deepest level from the
+    /// points, every coarser level from the level below (four cells into one),
+    /// which is several times faster than adding points one by one.
+    pub fn from_points(
+        below: u8,
+        extent: u32,
+        cell: u32,
+        points: impl IntoIterator<Item = (f64, f64, Option<u8>)>,
+    ) -> Self {
+        let mut p = Self::new(below, extent, cell);
+        let Some(deepest) = p.levels.len().checked_sub(1) else {
+            return p;
+        };
+        for (lon, lat, rank) in points {
+            let (x, y) = unit(lon, lat);
+            let key = p.key(deepest, x, y);
+            let c = p.levels[deepest].entry(key).or_default();
+            c.count += 1;
+            c.sum_x += x;
+            c.sum_y += y;
+            c.by_rank[rank.map_or(RANKS - 1, |r| usize::from(r).min(RANKS - 1))] += 1;
+        }
+        for z in (0..deepest).rev() {
+            let mut coarser = CellMap::with_capacity_and_hasher(p.levels[z + 1].len() / 2, Default::default());
+            for (&(cx, cy), fine) in &p.levels[z + 1] {
+                let c = coarser.entry((cx / 2, cy / 2)).or_default();
+                c.count += fine.count;
+                c.sum_x += fine.sum_x;
+                c.sum_y += fine.sum_y;
+                for (a, b) in c.by_rank.iter_mut().zip(fine.by_rank) {
+                    *a += b;
+                }
+            }
+            p.levels[z] = coarser;
+        }
+        p
     }
 
     /// Counts a point.
@@ -170,6 +233,33 @@ mod tests {
             .find(|c| c.count == 2)
             .expect("the two close points share a cell");
         assert_eq!(near.worst_rank, Some(0));
+    }
+
+    #[test]
+    fn bulk_building_gives_the_same_cells_as_adding_one_by_one() {
+        let points: Vec<(f64, f64, Option<u8>)> = (0..500)
+            .map(|i| {
+                (
+                    110.0 + f64::from(i % 37) * 0.13,
+                    35.0 + f64::from(i % 23) * 0.21,
+                    Some((i % 4) as u8),
+                )
+            })
+            .collect();
+        let bulk = ClusterPyramid::from_points(9, 4096, 256, points.iter().copied());
+        let mut one = ClusterPyramid::new(9, 4096, 256);
+        for (x, y, r) in &points {
+            one.add(*x, *y, *r);
+        }
+        for z in 0..9u8 {
+            let t = TileCoord::at(111.5, 37.0, z).unwrap();
+            let (a, b) = (bulk.clusters(t, 64), one.clusters(t, 64));
+            assert_eq!(a.len(), b.len(), "zoom {z}");
+            for (x, y) in a.iter().zip(&b) {
+                assert_eq!((x.count, x.worst_rank, x.first_id), (y.count, y.worst_rank, y.first_id));
+                assert!((x.at[0] - y.at[0]).abs() <= 1 && (x.at[1] - y.at[1]).abs() <= 1);
+            }
+        }
     }
 
     #[test]

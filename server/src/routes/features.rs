@@ -415,6 +415,21 @@ fn known(state: &AppState, collection: &str) -> Result<(), ApiError> {
     layer(state, collection).map(drop)
 }
 
+/// The collection and feature id of an item path, both checked.
+fn target(state: &AppState, path: web::Path<(String, String)>) -> Result<(String, FeatureId), ApiError> {
+    let (collection, raw) = path.into_inner();
+    known(state, &collection)?;
+    let id = parse_id(&raw, &collection)?;
+    Ok((collection, id))
+}
+
+/// 204, naming the event that made the change.
+fn done(record: &lookout_layers::EventRecord) -> HttpResponse {
+    HttpResponse::NoContent()
+        .insert_header(("X-Lookout-Event", record.seq.to_string()))
+        .finish()
+}
+
 fn object(body: Value, what: &str) -> Result<Value, ApiError> {
     if body.is_object() {
         Ok(body)
@@ -458,18 +473,14 @@ async fn replace(
     path: web::Path<(String, String)>,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
-    let (collection, raw) = path.into_inner();
-    known(&state, &collection)?;
-    let id = parse_id(&raw, &collection)?;
+    let (collection, id) = target(&state, path)?;
     let event = Event::FeatureReplaced {
         collection,
         id,
         feature: object(body.into_inner(), "the feature")?,
     };
     let record = submit(&state, actor(&req)?, event).await?;
-    Ok(HttpResponse::NoContent()
-        .insert_header(("X-Lookout-Event", record.seq.to_string()))
-        .finish())
+    Ok(done(&record))
 }
 
 /// `PATCH /collections/{collection}/items/{id}`: change some properties (JSON merge patch
@@ -480,9 +491,7 @@ async fn update(
     path: web::Path<(String, String)>,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
-    let (collection, raw) = path.into_inner();
-    known(&state, &collection)?;
-    let id = parse_id(&raw, &collection)?;
+    let (collection, id) = target(&state, path)?;
     let mut body = object(body.into_inner(), "the patch")?;
     let properties = match body.get_mut("properties").map(Value::take) {
         Some(Value::Object(map)) => map,
@@ -505,9 +514,7 @@ async fn update(
         geometry,
     };
     let record = submit(&state, actor(&req)?, event).await?;
-    Ok(HttpResponse::NoContent()
-        .insert_header(("X-Lookout-Event", record.seq.to_string()))
-        .finish())
+    Ok(done(&record))
 }
 
 /// `DELETE /collections/{collection}/items/{id}`.
@@ -516,13 +523,9 @@ async fn delete(
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
-    let (collection, raw) = path.into_inner();
-    known(&state, &collection)?;
-    let id = parse_id(&raw, &collection)?;
+    let (collection, id) = target(&state, path)?;
     let record = submit(&state, actor(&req)?, Event::FeatureDeleted { collection, id }).await?;
-    Ok(HttpResponse::NoContent()
-        .insert_header(("X-Lookout-Event", record.seq.to_string()))
-        .finish())
+    Ok(done(&record))
 }
 
 #[cfg(test)]
