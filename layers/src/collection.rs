@@ -8,9 +8,12 @@ use crate::layer::{Layer, check_geometry};
 use crate::record::{Field, LayerInfo, Record, Value};
 use geo::{Coord, Geometry, Rect};
 use std::any::Any;
+use std::ops::ControlFlow;
 
 /// Receives a feature's id, geometry and the values of its filterable fields.
-pub type FeatureVisitor<'v> = dyn FnMut(FeatureId, &Geometry<f64>, &[(&'static str, Value<'_>)]) + 'v;
+/// It returns whether to go on: a tile that is full stops the walk.
+pub type FeatureVisitor<'v> =
+    dyn FnMut(FeatureId, &Geometry<f64>, &[(&'static str, Value<'_>)]) -> ControlFlow<()> + 'v;
 
 /// One page of a query: the ids in id order and how many matched in all.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -143,7 +146,9 @@ impl<T: Record> Collection for Layer<T> {
                         .iter()
                         .map(|field| (field.name, f.properties.value(field.name))),
                 );
-                visit(f.id, &f.geometry, &values);
+                if visit(f.id, &f.geometry, &values).is_break() {
+                    return;
+                }
             }
         }
     }
@@ -157,7 +162,9 @@ impl<T: Record> Collection for Layer<T> {
                     .iter()
                     .map(|field| (field.name, f.properties.value(field.name))),
             );
-            visit(f.id, &f.geometry, &values);
+            if visit(f.id, &f.geometry, &values).is_break() {
+                return;
+            }
         }
     }
 
@@ -167,7 +174,7 @@ impl<T: Record> Collection for Layer<T> {
                 .iter()
                 .map(|field| (field.name, f.properties.value(field.name)))
                 .collect();
-            visit(f.id, &f.geometry, &values);
+            let _ = visit(f.id, &f.geometry, &values);
         }
     }
 

@@ -12,6 +12,7 @@ use lookout_tiles::{
 };
 use parking_lot::RwLock;
 use std::collections::HashMap;
+use std::ops::ControlFlow;
 
 /// Most bytes one tile may take; layers stop taking features beyond it.
 pub const TILE_BUDGET_BYTES: usize = 500 * 1024;
@@ -31,96 +32,74 @@ pub struct TileRule {
     pub cluster_below: u8,
     /// Field whose codes rank severity inside a cluster (most severe first).
     pub severity: Option<(&'static str, &'static [&'static str])>,
+    /// The properties tiles carry (`None`: every filterable field). Big layers
+    /// carry what the map styles and labels by; a click fetches the rest.
+    pub fields: Option<&'static [&'static str]>,
+}
+
+impl TileRule {
+    const fn new(layer: &'static str, min_zoom: u8, max_zoom: u8) -> Self {
+        Self {
+            layer,
+            min_zoom,
+            max_zoom,
+            cluster_below: 0,
+            severity: None,
+            fields: None,
+        }
+    }
+
+    const fn clustered_below(mut self, zoom: u8, severity: Option<(&'static str, &'static [&'static str])>) -> Self {
+        self.cluster_below = zoom;
+        self.severity = severity;
+        self
+    }
+
+    const fn fields(mut self, fields: &'static [&'static str]) -> Self {
+        self.fields = Some(fields);
+        self
+    }
+
+    /// Whether tiles carry `field`.
+    pub fn carries(&self, field: &str) -> bool {
+        self.fields.is_none_or(|f| f.contains(&field))
+    }
 }
 
 const RISK: &[&str] = &["red", "orange", "yellow", "blue"];
 
 /// The rules, one per collection.
 pub const RULES: &[TileRule] = &[
-    TileRule {
-        layer: "counties",
-        min_zoom: 0,
-        max_zoom: 22,
-        cluster_below: 0,
-        severity: None,
-    },
-    TileRule {
-        layer: "population",
-        min_zoom: 8,
-        max_zoom: 22,
-        cluster_below: 0,
-        severity: None,
-    },
-    TileRule {
-        layer: "disaster_zones",
-        min_zoom: 0,
-        max_zoom: 22,
-        cluster_below: 0,
-        severity: None,
-    },
-    TileRule {
-        layer: "roads",
-        min_zoom: 4,
-        max_zoom: 22,
-        cluster_below: 0,
-        severity: None,
-    },
-    TileRule {
-        layer: "gas_pipes",
-        min_zoom: 9,
-        max_zoom: 22,
-        cluster_below: 0,
-        severity: None,
-    },
-    TileRule {
-        layer: "gas_valves",
-        min_zoom: 12,
-        max_zoom: 22,
-        cluster_below: 0,
-        severity: None,
-    },
-    TileRule {
-        layer: "gas_stations",
-        min_zoom: 8,
-        max_zoom: 22,
-        cluster_below: 0,
-        severity: None,
-    },
-    TileRule {
-        layer: "enterprises",
-        min_zoom: 0,
-        max_zoom: 22,
-        cluster_below: 12,
-        severity: Some(("risk_level", RISK)),
-    },
-    TileRule {
-        layer: "hazard_sources",
-        min_zoom: 0,
-        max_zoom: 22,
-        cluster_below: 0,
-        severity: None,
-    },
-    TileRule {
-        layer: "rescue_teams",
-        min_zoom: 0,
-        max_zoom: 22,
-        cluster_below: 8,
-        severity: None,
-    },
-    TileRule {
-        layer: "warehouses",
-        min_zoom: 0,
-        max_zoom: 22,
-        cluster_below: 8,
-        severity: None,
-    },
-    TileRule {
-        layer: "shelters",
-        min_zoom: 0,
-        max_zoom: 22,
-        cluster_below: 9,
-        severity: None,
-    },
+    TileRule::new("counties", 0, 22),
+    TileRule::new("population", 8, 22),
+    TileRule::new("disaster_zones", 0, 22),
+    TileRule::new("roads", 4, 22),
+    TileRule::new("gas_pipes", 9, 22),
+    TileRule::new("gas_valves", 12, 22),
+    TileRule::new("gas_stations", 8, 22),
+    TileRule::new("enterprises", 0, 22)
+        .clustered_below(12, Some(("risk_level", RISK)))
+        .fields(&["name", "industry", "risk_level", "county", "employees"]),
+    TileRule::new("hazard_sources", 0, 22),
+    TileRule::new("rescue_teams", 0, 22).clustered_below(8, None).fields(&[
+        "name",
+        "kind",
+        "status",
+        "capabilities",
+        "personnel",
+        "vehicles",
+        "county",
+    ]),
+    TileRule::new("warehouses", 0, 22)
+        .clustered_below(8, None)
+        .fields(&["name", "tier", "county"]),
+    TileRule::new("shelters", 0, 22).clustered_below(9, None).fields(&[
+        "name",
+        "kind",
+        "capacity",
+        "occupancy",
+        "county",
+    ]),
 ];
 
 /// The rule of a collection.
@@ -266,6 +245,7 @@ impl Tiles {
             c.visit_all(&Filter::all(), &mut |_, geometry, values| {
                 let rank = severity_rank(rule, values);
                 points.extend(points_of(geometry).into_iter().map(|p| (p.x, p.y, rank)));
+                ControlFlow::Continue(())
             });
             let pyramid = ClusterPyramid::from_points(rule.cluster_below, 4096, CLUSTER_CELL, points);
             pyramids.insert(rule.layer, RwLock::new(pyramid));
@@ -306,7 +286,7 @@ impl Tiles {
                     if tile.z < rule.cluster_below && collection.info().geometry == GeometryKind::Point {
                         cluster_layer(&*collection, rule, filter, &spec, rect, &mut layer, budget)
                     } else {
-                        feature_layer(&*collection, filter, &spec, rect, &mut layer, budget)
+                        feature_layer(&*collection, rule, filter, &spec, rect, &mut layer, budget)
                     }
                 }
             };
@@ -345,6 +325,7 @@ impl Tiles {
                     }
                 }
             }
+            ControlFlow::Continue(())
         });
     }
 }
@@ -362,6 +343,7 @@ impl ChangeObserver for Tiles {
 /// Adds every feature; true if the budget cut it short.
 fn feature_layer(
     c: &dyn Collection,
+    rule: &TileRule,
     filter: &Filter,
     spec: &TileSpec,
     rect: geo::Rect<f64>,
@@ -370,20 +352,15 @@ fn feature_layer(
 ) -> bool {
     let mut over = false;
     c.visit_in_rect(rect, filter, &mut |id, geometry, values| {
-        if over {
-            return;
-        }
         if layer.encoded_len() > budget {
             over = true;
-            return;
+            return ControlFlow::Break(());
         }
         if let Some(g) = spec.encode(geometry) {
-            layer.add_feature(
-                Some(id),
-                &g,
-                values.iter().filter_map(|(k, v)| property(*v).map(|p| (*k, p))),
-            );
+            let carried = values.iter().filter(|(k, _)| rule.carries(k));
+            layer.add_feature(Some(id), &g, carried.filter_map(|(k, v)| property(*v).map(|p| (*k, p))));
         }
+        ControlFlow::Continue(())
     });
     over
 }
@@ -400,13 +377,13 @@ fn cluster_layer(
 ) -> bool {
     let mut clusters = Clusterer::new(CLUSTER_CELL as i32);
     c.visit_in_rect(rect, filter, &mut |id, geometry, values| {
-        let Some(TileGeometry::Points(points)) = spec.encode(geometry) else {
-            return;
-        };
-        let rank = severity_rank(rule, values);
-        for p in points {
-            clusters.add(id, p, rank);
+        if let Some(TileGeometry::Points(points)) = spec.encode(geometry) {
+            let rank = severity_rank(rule, values);
+            for p in points {
+                clusters.add(id, p, rank);
+            }
         }
+        ControlFlow::Continue(())
     });
     add_clusters(rule, clusters.finish(), layer, budget)
 }

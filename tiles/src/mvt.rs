@@ -7,6 +7,30 @@
 //! as the spec asks (see [`crate::clip`]).
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// FNV-1a: tile tables hold many short strings, which SipHash hashes slowly.
+#[derive(Debug, Clone, Copy)]
+struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Self(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
+type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
 
 /// A property value, as MVT can carry it.
 #[derive(Debug, Clone, PartialEq)]
@@ -140,10 +164,11 @@ pub struct LayerBuilder {
     name: String,
     extent: u32,
     keys: Vec<String>,
-    key_index: HashMap<String, u32>,
+    key_index: FastMap<String, u32>,
     values: Vec<PropertyValue>,
-    value_index: HashMap<ValueKey, u32>,
+    value_index: FastMap<ValueKey, u32>,
     features: Vec<u8>,
+    table_bytes: usize,
     count: usize,
 }
 
@@ -154,10 +179,11 @@ impl LayerBuilder {
             name: name.into(),
             extent,
             keys: Vec::new(),
-            key_index: HashMap::new(),
+            key_index: FastMap::default(),
             values: Vec::new(),
-            value_index: HashMap::new(),
+            value_index: FastMap::default(),
             features: Vec::new(),
+            table_bytes: 0,
             count: 0,
         }
     }
@@ -172,9 +198,9 @@ impl LayerBuilder {
         self.count == 0
     }
 
-    /// Bytes encoded so far (features only), for size budgets.
+    /// Bytes encoded so far (features and their key and value tables), for size budgets.
     pub fn encoded_len(&self) -> usize {
-        self.features.len()
+        self.features.len() + self.table_bytes
     }
 
     /// Adds a feature; empty geometry is skipped (returns false).
@@ -193,6 +219,7 @@ impl LayerBuilder {
                 Some(i) => *i,
                 None => {
                     let i = self.keys.len() as u32;
+                    self.table_bytes += k.len() + 2;
                     self.keys.push(k.to_owned());
                     self.key_index.insert(k.to_owned(), i);
                     i
@@ -203,6 +230,10 @@ impl LayerBuilder {
                 Some(i) => *i,
                 None => {
                     let i = self.values.len() as u32;
+                    self.table_bytes += match &v {
+                        PropertyValue::String(s) => s.len() + 4,
+                        _ => 12,
+                    };
                     self.values.push(v);
                     self.value_index.insert(vk, i);
                     i
@@ -305,5 +336,50 @@ impl TileBuilder {
             layer.encode(&mut out);
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encoded_len_counts_the_key_and_value_tables() {
+        let mut layer = LayerBuilder::new("enterprises", 4096);
+        for i in 0..1000 {
+            let name = PropertyValue::String(format!("太原市某某化工有限公司{i}"));
+            layer.add_feature(Some(i), &TileGeometry::Points(vec![[i as i32, 7]]), [("name", name)]);
+        }
+        let mut tile = TileBuilder::new();
+        let estimate = layer.encoded_len();
+        tile.push(layer);
+        let size = tile.encode().len();
+        assert!(
+            size >= estimate && size <= estimate + 64,
+            "{size} bytes, estimated {estimate}"
+        );
+    }
+
+    #[test]
+    fn repeated_values_are_stored_once() {
+        let mut layer = LayerBuilder::new("l", 4096);
+        for i in 0..100 {
+            layer.add_feature(
+                Some(i),
+                &TileGeometry::Points(vec![[1, 1]]),
+                [("risk_level", PropertyValue::String("red".into()))],
+            );
+        }
+        assert_eq!((layer.keys.len(), layer.values.len()), (1, 1));
+    }
+
+    #[test]
+    fn empty_geometry_is_not_a_feature() {
+        let mut layer = LayerBuilder::new("l", 4096);
+        assert!(!layer.add_feature(None, &TileGeometry::Lines(vec![]), []));
+        assert!(layer.is_empty());
+        let mut tile = TileBuilder::new();
+        tile.push(layer);
+        assert!(tile.is_empty());
     }
 }

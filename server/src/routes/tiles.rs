@@ -79,6 +79,7 @@ async fn tilejson(
         let mut fields: serde_json::Map<String, Value> = c
             .fields()
             .iter()
+            .filter(|f| rule.carries(f.name))
             .map(|f| {
                 let ty = match f.ty {
                     FieldType::Integer | FieldType::Real => "Number",
