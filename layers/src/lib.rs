@@ -6,6 +6,7 @@ pub mod collection;
 pub mod dataset;
 pub mod error;
 pub mod event;
+pub mod exposure;
 pub mod feature;
 pub mod filter;
 pub mod generate;
@@ -13,6 +14,7 @@ pub mod geodesy;
 pub mod layer;
 pub mod model;
 pub mod record;
+pub mod routing;
 pub mod store;
 
 pub use catalog::{Catalog, Dataset};

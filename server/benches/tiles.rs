@@ -15,6 +15,73 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() - 1) as f64 * p).round() as usize]
 }
 
+fn timed<T>(f: impl FnOnce() -> T) -> (T, f64) {
+    let s = Instant::now();
+    let out = f();
+    (out, s.elapsed().as_secs_f64() * 1e3)
+}
+
+fn report(label: &str, mut times: Vec<f64>) {
+    times.sort_by(f64::total_cmp);
+    println!(
+        "  {label:<58}      {:>7.3} / {:>7.3} / {:>7.3} ms",
+        percentile(&times, 0.5),
+        percentile(&times, 0.99),
+        times[times.len() - 1]
+    );
+}
+
+/// Road graph preparation, ranked-by-time nearest and exposure, in process.
+fn analyses(catalog: &Catalog, scale: u32) {
+    use lookout_layers::exposure::{Zone, exposure};
+    use lookout_layers::routing::{RoadGraph, rank_by_time};
+    let roads = catalog.roads.read();
+    let (graph, build_ms) = timed(|| RoadGraph::build(&roads));
+    println!(
+        "scale {scale}: road graph of {} junctions prepared in {build_ms:.1} ms",
+        graph.node_count()
+    );
+    let teams = catalog.rescue_teams.read();
+    let hazmat = lookout_layers::Filter::parse(
+        <lookout_layers::model::RescueTeam as lookout_layers::Record>::FIELDS,
+        [("kind", "hazmat"), ("status", "available")],
+    )
+    .expect("filter");
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
+    let origins: Vec<geo::Coord<f64>> = (0..200)
+        .map(|_| geo::Coord {
+            x: rng.random_range(111.0..113.8),
+            y: rng.random_range(35.2..39.8),
+        })
+        .collect();
+    println!("scale {scale}: analyses, ms (p50 / p99 / max)");
+    report(
+        "nearest 5 available hazmat teams by road time",
+        origins
+            .iter()
+            .map(|o| timed(|| rank_by_time(&graph, &roads, &*teams, &hazmat, *o, 5)).1)
+            .collect(),
+    );
+    report(
+        "exposure within 5 km",
+        origins
+            .iter()
+            .map(|o| {
+                timed(|| {
+                    exposure(
+                        catalog,
+                        &Zone::Circle {
+                            centre: *o,
+                            radius_m: 5_000.0,
+                        },
+                    )
+                })
+                .1
+            })
+            .collect(),
+    );
+}
+
 fn main() {
     let scale: u32 = std::env::var("SCALE").ok().and_then(|s| s.parse().ok()).unwrap_or(1);
     let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../data");
@@ -29,6 +96,7 @@ fn main() {
         started.elapsed().as_secs_f64()
     );
 
+    analyses(&catalog, scale);
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
     println!("scale {scale}: uncached tile render, ms (p50 / p99 / max) and size, KiB (p50 / max)");
     for layer in [

@@ -3,6 +3,7 @@
 use crate::config::Settings;
 use crate::error::ApiError;
 use crate::routes;
+use crate::routes::nearest::RoadNetwork;
 use crate::tiling::Tiles;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
@@ -23,6 +24,8 @@ pub struct AppState {
     pub store: Arc<EmbeddedStore>,
     /// The tile cache and cluster pyramids, following every change.
     pub tiles: Arc<Tiles>,
+    /// The road graph for travel times, rebuilt when roads change.
+    pub roads: Arc<RoadNetwork>,
     /// The settings the server runs with.
     pub settings: Arc<Settings>,
 }
@@ -32,9 +35,12 @@ impl AppState {
     pub fn new(store: Arc<EmbeddedStore>, settings: Settings) -> Self {
         let tiles = Arc::new(Tiles::new(store.catalog(), TILE_CACHE_BYTES));
         store.observe(tiles.clone());
+        let roads = Arc::new(RoadNetwork::new(store.catalog()));
+        store.observe(roads.clone());
         Self {
             store,
             tiles,
+            roads,
             settings: Arc::new(settings),
         }
     }

@@ -1,7 +1,9 @@
 //! HTTP routes, one file per concern.
 
+pub mod exposure;
 pub mod features;
 pub mod map;
+pub mod nearest;
 pub mod openapi;
 pub mod tiles;
 
@@ -15,6 +17,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/openapi.json", web::get().to(openapi::document));
     features::configure(cfg);
     tiles::configure(cfg);
+    nearest::configure(cfg);
+    exposure::configure(cfg);
 }
 
 /// `GET /health`: the server is up and the store is open.

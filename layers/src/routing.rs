@@ -1,0 +1,537 @@
+//! Travel time on the road network: a contraction-hierarchy graph built from
+//! the `roads` layer (fast_paths), snapping of any point to the nearest open
+//! road, and ranking of candidates by road time with a bound that makes the
+//! ranking exact: no route is faster than the straight line at top speed.
+
+use crate::feature::FeatureId;
+use crate::filter::Filter;
+use crate::geodesy::distance_m;
+use crate::layer::Layer;
+use crate::model::Road;
+use fast_paths::{FastGraph, InputGraph, PathCalculator};
+use geo::{Coord, Geometry, LineString};
+use std::collections::HashMap;
+
+/// Speed on foot or off the network, from a point to the road it snaps to, km/h.
+pub const ACCESS_SPEED_KMH: f64 = 20.0;
+
+/// A road edge of the graph, with its line in the edge's direction.
+#[derive(Debug, Clone)]
+struct Edge {
+    time_ms: usize,
+    length_m: f64,
+    line: std::sync::Arc<[Coord<f64>]>,
+}
+
+/// Where a point meets the road network.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Snap {
+    /// The road it meets.
+    pub road: FeatureId,
+    /// The point on the road.
+    pub at: Coord<f64>,
+    /// Straight-line distance from the point to the road, metres.
+    pub access_m: f64,
+    from: usize,
+    to: usize,
+    /// Time and length from the point to each end of the road.
+    to_from: (usize, f64),
+    to_to: (usize, f64),
+}
+
+/// A route between two snapped points.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Route {
+    /// Travel time, seconds.
+    pub time_s: f64,
+    /// Length along roads plus the two access legs, metres.
+    pub length_m: f64,
+    /// The junctions passed, as lon/lat, from start to end.
+    pub path: Vec<Coord<f64>>,
+}
+
+/// The road network prepared for queries.
+pub struct RoadGraph {
+    fast: FastGraph,
+    index: HashMap<u64, usize>,
+    nodes: Vec<Coord<f64>>,
+    edges: HashMap<(usize, usize), Edge>,
+    top_speed_ms: f64,
+}
+
+impl std::fmt::Debug for RoadGraph {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RoadGraph")
+            .field("nodes", &self.nodes.len())
+            .field("edges", &self.edges.len())
+            .finish()
+    }
+}
+
+fn ms(length_m: f64, speed_kmh: f64) -> usize {
+    (length_m / (speed_kmh / 3.6) * 1000.0).round() as usize
+}
+
+fn line_length(l: &LineString<f64>) -> f64 {
+    l.0.windows(2).map(|w| distance_m(w[0], w[1])).sum()
+}
+
+impl RoadGraph {
+    /// Builds the graph of the open roads (both directions) and contracts it.
+    pub fn build(roads: &Layer<Road>) -> Self {
+        let mut index: HashMap<u64, usize> = HashMap::new();
+        let mut nodes = Vec::new();
+        let mut edges: HashMap<(usize, usize), Edge> = HashMap::new();
+        let mut input = InputGraph::new();
+        let mut top_speed = ACCESS_SPEED_KMH;
+        let node = |id: u64, at: Coord<f64>, nodes: &mut Vec<Coord<f64>>, index: &mut HashMap<u64, usize>| {
+            *index.entry(id).or_insert_with(|| {
+                nodes.push(at);
+                nodes.len() - 1
+            })
+        };
+        for f in roads.features() {
+            let r = &f.properties;
+            let Geometry::LineString(line) = &f.geometry else {
+                continue;
+            };
+            if !r.open || line.0.len() < 2 || r.speed_kmh == 0 {
+                continue;
+            }
+            let (a, b) = (line.0[0], line.0[line.0.len() - 1]);
+            let (from, to) = (
+                node(r.from_node, a, &mut nodes, &mut index),
+                node(r.to_node, b, &mut nodes, &mut index),
+            );
+            if from == to {
+                continue;
+            }
+            let length_m = line_length(line);
+            let time_ms = ms(length_m, f64::from(r.speed_kmh)).max(1);
+            top_speed = top_speed.max(f64::from(r.speed_kmh));
+            let forward: std::sync::Arc<[Coord<f64>]> = line.0.clone().into();
+            let backward: std::sync::Arc<[Coord<f64>]> = line.0.iter().rev().copied().collect();
+            for (key, line) in [((from, to), forward), ((to, from), backward)] {
+                if edges.get(&key).is_none_or(|best| time_ms < best.time_ms) {
+                    edges.insert(
+                        key,
+                        Edge {
+                            time_ms,
+                            length_m,
+                            line,
+                        },
+                    );
+                }
+            }
+        }
+        for (&(a, b), e) in &edges {
+            input.add_edge(a, b, e.time_ms);
+        }
+        input.freeze();
+        let fast = fast_paths::prepare(&input);
+        Self {
+            fast,
+            index,
+            nodes,
+            edges,
+            top_speed_ms: top_speed / 3.6,
+        }
+    }
+
+    /// Junctions in the graph.
+    pub fn node_count(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// Fastest speed anywhere on the network, m/s: no route beats the straight line at it.
+    pub fn top_speed_ms(&self) -> f64 {
+        self.top_speed_ms
+    }
+
+    /// A calculator for queries (one per thread).
+    pub fn calculator(&self) -> PathCalculator {
+        fast_paths::create_calculator(&self.fast)
+    }
+
+    /// Snaps `p` to the nearest open road of `roads` within `max_m` metres.
+    pub fn snap(&self, roads: &Layer<Road>, p: Coord<f64>, max_m: f64) -> Option<Snap> {
+        let open = Filter::parse(<Road as crate::record::Record>::FIELDS, [("open", "true")]).ok()?;
+        let (road, access_m) = roads.nearest(p, 1, &open).into_iter().next()?;
+        if access_m > max_m {
+            return None;
+        }
+        let Geometry::LineString(line) = &road.geometry else {
+            return None;
+        };
+        // The closest point along the line, in a plane scaled by cos φ.
+        let k = p.y.to_radians().cos();
+        let (mut best, mut along, mut walked, mut at) = (f64::INFINITY, 0.0, 0.0, line.0[0]);
+        for w in line.0.windows(2) {
+            let (a, b) = (w[0], w[1]);
+            let (dx, dy) = ((b.x - a.x) * k, b.y - a.y);
+            let len2 = dx * dx + dy * dy;
+            let t = if len2 == 0.0 {
+                0.0
+            } else {
+                (((p.x - a.x) * k * dx + (p.y - a.y) * dy) / len2).clamp(0.0, 1.0)
+            };
+            let q = Coord {
+                x: a.x + (b.x - a.x) * t,
+                y: a.y + (b.y - a.y) * t,
+            };
+            let d = distance_m(p, q);
+            let seg = distance_m(a, b);
+            if d < best {
+                (best, along, at) = (d, walked + seg * t, q);
+            }
+            walked += seg;
+        }
+        let r = &road.properties;
+        let (from, to) = (*self.index.get(&r.from_node)?, *self.index.get(&r.to_node)?);
+        let speed = f64::from(r.speed_kmh);
+        Some(Snap {
+            road: road.id,
+            at,
+            access_m,
+            from,
+            to,
+            to_from: (ms(along, speed), along),
+            to_to: (ms(walked - along, speed), walked - along),
+        })
+    }
+
+    /// The fastest route between two snapped points, or `None` if none connects them.
+    pub fn route(&self, calc: &mut PathCalculator, a: &Snap, b: &Snap) -> Option<Route> {
+        let access = ms(a.access_m, ACCESS_SPEED_KMH) + ms(b.access_m, ACCESS_SPEED_KMH);
+        let access_m = a.access_m + b.access_m;
+        // Both on the same road: straight along it.
+        let direct = (a.road == b.road).then(|| {
+            let metres = (a.to_from.1 - b.to_from.1).abs();
+            let speed_ms = if a.to_from.1 + a.to_to.1 > 0.0 {
+                (a.to_from.1 + a.to_to.1) / ((a.to_from.0 + a.to_to.0).max(1) as f64 / 1000.0)
+            } else {
+                self.top_speed_ms
+            };
+            Route {
+                time_s: (access as f64 / 1000.0) + metres / speed_ms,
+                length_m: metres + access_m,
+                path: vec![a.at, b.at],
+            }
+        });
+        let sources = vec![(a.from, a.to_from.0), (a.to, a.to_to.0)];
+        let targets = vec![(b.from, b.to_from.0), (b.to, b.to_to.0)];
+        let via_graph = calc
+            .calc_path_multiple_sources_and_targets(&self.fast, sources, targets)
+            .map(|p| {
+                let nodes = p.get_nodes();
+                let (first, last) = (nodes[0], nodes[nodes.len() - 1]);
+                let start = if first == a.from { a.to_from.1 } else { a.to_to.1 };
+                let end = if last == b.from { b.to_from.1 } else { b.to_to.1 };
+                let inner: f64 = nodes
+                    .windows(2)
+                    .filter_map(|w| self.edges.get(&(w[0], w[1])).map(|e| e.length_m))
+                    .sum();
+                // The roads' own lines between junctions, for display.
+                let mut path = vec![a.at, self.nodes[first]];
+                for w in nodes.windows(2) {
+                    match self.edges.get(&(w[0], w[1])) {
+                        Some(e) => path.extend(e.line.iter().skip(1)),
+                        None => path.push(self.nodes[w[1]]),
+                    }
+                }
+                path.push(b.at);
+                path.dedup();
+                Route {
+                    time_s: (p.get_weight() + access) as f64 / 1000.0,
+                    length_m: start + inner + end + access_m,
+                    path,
+                }
+            });
+        match (direct, via_graph) {
+            (Some(d), Some(g)) => Some(if d.time_s <= g.time_s { d } else { g }),
+            (d, g) => d.or(g),
+        }
+    }
+
+    /// Plain Dijkstra over the same graph (no contraction): for tests that
+    /// check the fast answers, and as a reference.
+    pub fn dijkstra_ms(&self, from: usize, to: usize) -> Option<usize> {
+        use std::cmp::Reverse;
+        use std::collections::BinaryHeap;
+        let mut adjacency: HashMap<usize, Vec<(usize, usize)>> = HashMap::new();
+        for (&(a, b), e) in &self.edges {
+            adjacency.entry(a).or_default().push((b, e.time_ms));
+        }
+        let mut best = vec![usize::MAX; self.nodes.len()];
+        let mut heap = BinaryHeap::from([Reverse((0usize, from))]);
+        best[from] = 0;
+        while let Some(Reverse((t, n))) = heap.pop() {
+            if n == to {
+                return Some(t);
+            }
+            if t > best[n] {
+                continue;
+            }
+            for &(m, w) in adjacency.get(&n).into_iter().flatten() {
+                if t + w < best[m] {
+                    best[m] = t + w;
+                    heap.push(Reverse((t + w, m)));
+                }
+            }
+        }
+        None
+    }
+
+    /// Contracted-graph time between two junctions, for tests.
+    pub fn fast_ms(&self, calc: &mut PathCalculator, from: usize, to: usize) -> Option<usize> {
+        calc.calc_path(&self.fast, from, to).map(|p| p.get_weight())
+    }
+}
+
+/// Farthest a point may be from the nearest open road and still be routed, metres.
+pub const MAX_SNAP_M: f64 = 10_000.0;
+/// Most candidates examined for one ranking.
+pub const MAX_CANDIDATES: usize = 4_096;
+
+/// A feature ranked by road travel time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ranked {
+    /// The feature.
+    pub id: FeatureId,
+    /// Straight-line distance, metres.
+    pub distance_m: f64,
+    /// The fastest route from it to the origin.
+    pub route: Route,
+}
+
+/// The answer of [`rank_by_time`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ranking {
+    /// The `k` soonest, soonest first.
+    pub ranked: Vec<Ranked>,
+    /// Candidates routed to find them.
+    pub examined: usize,
+    /// Candidates no road reaches (too far from a road, or cut off).
+    pub unreachable: Vec<FeatureId>,
+}
+
+/// The `k` features of `layer` passing `filter` that reach `origin` soonest by road.
+///
+/// Candidates come nearest-first by air, in growing batches; the search stops
+/// once the next candidate's straight-line distance at the network's top
+/// speed is already slower than the k-th best time, so a team farther by air
+/// but closer by road is never missed. `None` if `origin` is off the network.
+pub fn rank_by_time(
+    graph: &RoadGraph,
+    roads: &Layer<Road>,
+    layer: &dyn crate::collection::Collection,
+    filter: &Filter,
+    origin: Coord<f64>,
+    k: usize,
+) -> Option<Ranking> {
+    use std::ops::ControlFlow;
+    let target = graph.snap(roads, origin, MAX_SNAP_M)?;
+    let mut calc = graph.calculator();
+    let mut routed: HashMap<FeatureId, (f64, Option<Route>)> = HashMap::new();
+    let mut batch = (4 * k).max(16);
+    loop {
+        let candidates = layer.nearest(origin, batch, filter);
+        for (id, distance_m) in &candidates {
+            routed.entry(*id).or_insert_with(|| {
+                let mut at = None;
+                layer.visit_feature(*id, &mut |_, geometry, _| {
+                    if let Geometry::Point(p) = geometry {
+                        at = Some(p.0);
+                    }
+                    ControlFlow::Continue(())
+                });
+                let route = at
+                    .and_then(|p| graph.snap(roads, p, MAX_SNAP_M))
+                    .and_then(|s| graph.route(&mut calc, &s, &target));
+                (*distance_m, route)
+            });
+        }
+        let mut times: Vec<f64> = routed
+            .values()
+            .filter_map(|(_, r)| r.as_ref().map(|r| r.time_s))
+            .collect();
+        times.sort_by(f64::total_cmp);
+        let exhausted = candidates.len() < batch || batch >= MAX_CANDIDATES;
+        let farthest = candidates.last().map_or(0.0, |c| c.1);
+        let settled = times
+            .get(k.saturating_sub(1))
+            .is_some_and(|t| farthest / graph.top_speed_ms() >= *t);
+        if exhausted || settled {
+            break;
+        }
+        batch = (batch * 2).min(MAX_CANDIDATES);
+    }
+    let examined = routed.len();
+    let mut unreachable: Vec<FeatureId> = routed
+        .iter()
+        .filter(|(_, (_, r))| r.is_none())
+        .map(|(id, _)| *id)
+        .collect();
+    unreachable.sort_unstable();
+    let mut ranked: Vec<Ranked> = routed
+        .into_iter()
+        .filter_map(|(id, (distance_m, route))| route.map(|route| Ranked { id, distance_m, route }))
+        .collect();
+    ranked.sort_by(|a, b| a.route.time_s.total_cmp(&b.route.time_s).then(a.id.cmp(&b.id)));
+    ranked.truncate(k);
+    Some(Ranking {
+        ranked,
+        examined,
+        unreachable,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::feature::Feature;
+    use crate::model::RoadClass;
+    use rand::{Rng, SeedableRng};
+
+    fn road(id: u64, from: (u64, f64, f64), to: (u64, f64, f64), class: RoadClass) -> Feature<Road> {
+        let line = LineString::from(vec![(from.1, from.2), (to.1, to.2)]);
+        Feature {
+            id,
+            properties: Road {
+                name: format!("r{id}"),
+                road_class: class,
+                speed_kmh: class.speed_kmh(),
+                length_m: line_length(&line),
+                from_node: from.0,
+                to_node: to.0,
+                open: true,
+            },
+            geometry: Geometry::LineString(line),
+        }
+    }
+
+    #[test]
+    fn contracted_times_agree_with_plain_dijkstra_on_the_generated_network() {
+        let data = crate::generate::tests::small_dataset();
+        let roads = Layer::new(data.roads.clone());
+        let graph = RoadGraph::build(&roads);
+        let mut calc = graph.calculator();
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+        for _ in 0..300 {
+            let (a, b) = (
+                rng.random_range(0..graph.node_count()),
+                rng.random_range(0..graph.node_count()),
+            );
+            assert_eq!(graph.fast_ms(&mut calc, a, b), graph.dijkstra_ms(a, b), "{a} → {b}");
+        }
+        // The network is connected: every junction reaches every other.
+        assert!((1..graph.node_count()).all(|n| graph.dijkstra_ms(0, n).is_some()));
+    }
+
+    #[test]
+    fn a_river_makes_the_nearer_bank_slower() {
+        // Incident at the origin; a team 3 km north across a river with the only
+        // bridge 20 km east; another team 8 km south on the same bank.
+        let d = 1.0 / 111.32; // one km of latitude, in degrees
+        let roads = Layer::new(vec![
+            road(1, (1, 112.0, 37.0), (2, 112.0, 37.0 - 8.0 * d), RoadClass::County),
+            road(
+                2,
+                (1, 112.0, 37.0),
+                (3, 112.0 + 20.0 * d / 0.8, 37.0),
+                RoadClass::County,
+            ),
+            road(
+                3,
+                (3, 112.0 + 20.0 * d / 0.8, 37.0),
+                (4, 112.0 + 20.0 * d / 0.8, 37.0 + 3.0 * d),
+                RoadClass::County,
+            ),
+            road(
+                4,
+                (4, 112.0 + 20.0 * d / 0.8, 37.0 + 3.0 * d),
+                (5, 112.0, 37.0 + 3.0 * d),
+                RoadClass::County,
+            ),
+        ]);
+        let graph = RoadGraph::build(&roads);
+        let mut calc = graph.calculator();
+        let at = |lat: f64| graph.snap(&roads, Coord { x: 112.0, y: lat }, 1_000.0).unwrap();
+        let incident = at(37.0);
+        let north = graph.route(&mut calc, &at(37.0 + 3.0 * d), &incident).unwrap();
+        let south = graph.route(&mut calc, &at(37.0 - 8.0 * d), &incident).unwrap();
+        assert!(south.time_s < north.time_s, "south {south:?} north {north:?}");
+        assert!((north.length_m - 43_000.0).abs() < 1_000.0, "{}", north.length_m);
+
+        // Forty teams across the river, nearer by air than the one team on this bank.
+        let team = |id: u64, x: f64, y: f64| Feature {
+            id,
+            geometry: Geometry::Point(geo::Point::new(x, y)),
+            properties: crate::model::Shelter {
+                name: format!("t{id}"),
+                kind: "park".into(),
+                capacity: 1,
+                occupancy: 0,
+                county_id: 1,
+                county: "x".into(),
+                city: "y".into(),
+            },
+        };
+        let mut teams: Vec<_> = (1..=40)
+            .map(|i| team(i, 112.0 + f64::from(i as u32) * 0.0004, 37.0 + 3.0 * d))
+            .collect();
+        teams.push(team(99, 112.0, 37.0 - 8.0 * d));
+        let teams = Layer::new(teams);
+        let ranking = rank_by_time(&graph, &roads, &teams, &Filter::all(), Coord { x: 112.0, y: 37.0 }, 1).unwrap();
+        assert_eq!(ranking.ranked[0].id, 99, "the team on this bank is first");
+        assert!(
+            ranking.examined > 40,
+            "the search widened past the first batch ({})",
+            ranking.examined
+        );
+        assert_eq!(
+            teams.nearest(Coord { x: 112.0, y: 37.0 }, 1, &Filter::all())[0].0.id,
+            1,
+            "by air another team is nearest"
+        );
+    }
+
+    #[test]
+    fn ranking_by_time_agrees_with_routing_every_candidate() {
+        let data = crate::generate::tests::small_dataset();
+        let roads = Layer::new(data.roads.clone());
+        let teams = Layer::new(data.rescue_teams.clone());
+        let graph = RoadGraph::build(&roads);
+        let mut calc = graph.calculator();
+        let hazmat = Filter::parse(
+            <crate::model::RescueTeam as crate::record::Record>::FIELDS,
+            [("kind", "hazmat")],
+        )
+        .unwrap();
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(9);
+        for _ in 0..20 {
+            let origin = Coord {
+                x: rng.random_range(111.0..113.8),
+                y: rng.random_range(35.2..39.8),
+            };
+            let Some(ranking) = rank_by_time(&graph, &roads, &teams, &hazmat, origin, 5) else {
+                continue;
+            };
+            let target = graph.snap(&roads, origin, MAX_SNAP_M).unwrap();
+            let mut all: Vec<(f64, FeatureId)> = teams
+                .features()
+                .iter()
+                .filter(|t| hazmat.matches(&t.properties))
+                .filter_map(|t| {
+                    let Geometry::Point(p) = t.geometry else { return None };
+                    let s = graph.snap(&roads, p.0, MAX_SNAP_M)?;
+                    graph.route(&mut calc, &s, &target).map(|r| (r.time_s, t.id))
+                })
+                .collect();
+            all.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+            let want: Vec<FeatureId> = all.iter().take(5).map(|x| x.1).collect();
+            let got: Vec<FeatureId> = ranking.ranked.iter().map(|r| r.id).collect();
+            assert_eq!(got, want, "origin {origin:?}");
+        }
+    }
+}

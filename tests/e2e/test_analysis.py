@@ -1,0 +1,84 @@
+"""Nearest resources by road travel time, and exposure inside a zone."""
+import math
+
+from conftest import get, request
+
+R = 6371008.8
+
+
+def haversine(a, b):
+    (x1, y1), (x2, y2) = a, b
+    p1, p2 = math.radians(y1), math.radians(y2)
+    h = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(x2 - x1) / 2) ** 2
+    return 2 * R * math.asin(math.sqrt(h))
+
+
+TAIYUAN = (112.55, 37.86)
+
+
+def test_nearest_available_hazmat_teams_by_road_time(server):
+    status, body = get(f"{server.url}/nearest?lon={TAIYUAN[0]}&lat={TAIYUAN[1]}&layer=rescue_teams&k=5"
+                       "&kind=hazmat&status=available&route=true")
+    assert status == 200 and body["by"] == "time"
+    results = body["results"]
+    assert len(results) == 5
+    times = [r["travel_time_s"] for r in results]
+    assert times == sorted(times)
+    for r in results:
+        status, team = get(f"{server.url}/collections/rescue_teams/items/{r['id']}")
+        assert team["properties"]["kind"] == "hazmat" and team["properties"]["status"] == "available"
+        assert abs(haversine(TAIYUAN, team["geometry"]["coordinates"]) - r["distance_m"]) < 2
+        assert r["route_length_m"] >= r["distance_m"] * 0.9
+        assert r["route"]["type"] == "LineString" and len(r["route"]["coordinates"]) >= 2
+
+
+def test_nearest_by_distance_ranks_by_air(server):
+    status, body = get(f"{server.url}/nearest?lon={TAIYUAN[0]}&lat={TAIYUAN[1]}&layer=shelters&k=10&by=distance")
+    assert status == 200
+    d = [r["distance_m"] for r in body["results"]]
+    assert len(d) == 10 and d == sorted(d)
+
+
+def test_a_dispatched_team_drops_out_of_the_available_ranking(tmp_path):
+    from conftest import Server
+    s = Server(tmp_path / "state").start()
+    try:
+        url = f"{s.url}/nearest?lon={TAIYUAN[0]}&lat={TAIYUAN[1]}&k=3&kind=fire&status=available"
+        first = get(url)[1]["results"][0]["id"]
+        assert request("PATCH", f"{s.url}/collections/rescue_teams/items/{first}", {"properties": {"status": "dispatched"}})[0] == 204
+        assert first not in [r["id"] for r in get(url)[1]["results"]]
+    finally:
+        s.stop()
+
+
+def test_bad_nearest_queries_get_4xx(server):
+    for q in ["lat=37.8", "lon=abc&lat=37.8", "lon=12&lat=37", "lon=112.5&lat=37.8&k=0", "lon=112.5&lat=37.8&k=1000",
+              "lon=112.5&lat=37.8&layer=volcanoes", "lon=112.5&lat=37.8&layer=roads", "lon=112.5&lat=37.8&colour=red",
+              "lon=112.5&lat=37.8&by=speed"]:
+        status, body = get(f"{server.url}/nearest?{q}")
+        assert 400 <= status < 500, (q, status)
+        assert body.get("message"), q
+
+
+def test_exposure_counts_agree_with_the_features_inside(server):
+    status, e = request("POST", f"{server.url}/exposure", {"center": list(TAIYUAN), "radius_m": 5000})[:2]
+    assert status == 200
+    # Brute force over the box round the circle.
+    dlat = 5000 / R * 180 / math.pi
+    dlon = dlat / math.cos(math.radians(TAIYUAN[1] + dlat))
+    bbox = f"{TAIYUAN[0] - dlon},{TAIYUAN[1] - dlat},{TAIYUAN[0] + dlon},{TAIYUAN[1] + dlat}"
+    for layer in ("enterprises", "shelters", "rescue_teams"):
+        _, items = get(f"{server.url}/collections/{layer}/items?limit=10000&bbox={bbox}")
+        inside = [f for f in items["features"] if haversine(TAIYUAN, f["geometry"]["coordinates"]) <= 5000]
+        assert e["layers"][layer]["count"] == len(inside), layer
+    ent = e["layers"]["enterprises"]
+    assert sum(ent["by"]["risk_level"].values()) == ent["count"]
+    assert e["population"] > 0 and 70 < e["area_km2"] < 90
+
+
+def test_bad_zones_get_4xx(server):
+    bow_tie = {"type": "Polygon", "coordinates": [[[112, 37], [113, 38], [113, 37], [112, 38], [112, 37]]]}
+    for body in [{"center": [112.5, 37.8], "radius_m": 1e9}, {"geometry": bow_tie}, {"center": [112.5, 37.8]}, {"radius": 3}]:
+        status, answer = request("POST", f"{server.url}/exposure", body)[:2]
+        assert 400 <= status < 500, body
+        assert answer.get("message"), body
