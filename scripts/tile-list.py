@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""A fixed, seeded list of tile paths inside Shanxi (for scripts/bench-http),
-or, with --fetch PORT, fetch each path from stdin once and print tiles/s."""
+"""Fixed, seeded request lists inside Shanxi for scripts/bench-http: tile
+paths (default), or with --nearest, /nearest queries; with --fetch PORT,
+fetch each path from stdin once and print requests/s."""
 import math
 import random
 import sys
@@ -34,8 +35,16 @@ def fetch_all(port, paths):
     return len(paths) / (time.perf_counter() - start)
 
 
+def nearest_list():
+    random.seed(13)
+    return [f"/nearest?lon={random.uniform(111.0, 113.8):.5f}&lat={random.uniform(35.2, 39.8):.5f}"
+            "&layer=rescue_teams&k=5&kind=hazmat&status=available" for _ in range(300)]
+
+
 if __name__ == "__main__":
-    if sys.argv[1] == "--fetch":
+    if sys.argv[1] == "--nearest":
+        print("\n".join(nearest_list()))
+    elif sys.argv[1] == "--fetch":
         print(f"{fetch_all(sys.argv[2], sys.stdin.read().split()):.0f}")
     else:
         print("\n".join(tile_list(sys.argv[1])))

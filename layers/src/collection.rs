@@ -64,6 +64,9 @@ pub trait Collection: Send + Sync + std::fmt::Debug {
     fn write_feature(&self, id: FeatureId, out: &mut Vec<u8>) -> bool;
     /// The `k` nearest features passing `filter`, with distances in metres.
     fn nearest(&self, p: Coord<f64>, k: usize, filter: &Filter) -> Vec<(FeatureId, f64)>;
+    /// The features passing `filter`, nearest first, lazily, with distances in metres.
+    fn nearest_iter<'a>(&'a self, p: Coord<f64>, filter: &'a Filter)
+    -> Box<dyn Iterator<Item = (FeatureId, f64)> + 'a>;
     /// Calls `visit` with each feature whose box meets `rect` and that passes
     /// `filter`: its id, geometry and the values of its [`Collection::fields`]
     /// (for vector tiles, which are cut from the boxes the R-tree returns).
@@ -134,6 +137,14 @@ impl<T: Record> Collection for Layer<T> {
             .into_iter()
             .map(|(f, d)| (f.id, d))
             .collect()
+    }
+
+    fn nearest_iter<'a>(
+        &'a self,
+        p: Coord<f64>,
+        filter: &'a Filter,
+    ) -> Box<dyn Iterator<Item = (FeatureId, f64)> + 'a> {
+        Box::new(Layer::nearest_iter(self, p, filter).map(|(f, d)| (f.id, d)))
     }
 
     fn visit_in_rect(&self, rect: Rect<f64>, filter: &Filter, visit: &mut FeatureVisitor<'_>) {

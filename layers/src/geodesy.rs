@@ -123,8 +123,10 @@ pub fn rect_around(p: Coord<f64>, radius_m: f64) -> Rect<f64> {
 /// its nearest point. The nearest point is found in a plane scaled by cos φ at
 /// `p` (good to well under a metre at the scale of a province's features).
 pub fn distance_to_geometry_m(p: Coord<f64>, geometry: &Geometry<f64>) -> f64 {
-    if let Geometry::Point(q) = geometry {
-        return distance_m(p, q.0);
+    match geometry {
+        Geometry::Point(q) => return distance_m(p, q.0),
+        Geometry::LineString(l) => return distance_m(p, closest_on_line(p, &l.0).0),
+        _ => {}
     }
     let k = p.y.to_radians().cos().max(1e-6);
     let scaled = scale_x(geometry, k);
@@ -134,6 +136,36 @@ pub fn distance_to_geometry_m(p: Coord<f64>, geometry: &Geometry<f64>) -> f64 {
         Closest::SinglePoint(q) => distance_m(p, Coord { x: q.x() / k, y: q.y() }),
         Closest::Indeterminate => f64::INFINITY,
     }
+}
+
+/// The point of a polyline nearest to `p` (in a plane scaled by cos φ at
+/// `p`) and how far along the line it is, metres.
+pub fn closest_on_line(p: Coord<f64>, line: &[Coord<f64>]) -> (Coord<f64>, f64) {
+    let k = p.y.to_radians().cos();
+    let (mut best, mut at, mut along, mut walked) = (f64::INFINITY, line.first().copied().unwrap_or(p), 0.0, 0.0);
+    for w in line.windows(2) {
+        let (a, b) = (w[0], w[1]);
+        let (dx, dy) = ((b.x - a.x) * k, b.y - a.y);
+        let len2 = dx * dx + dy * dy;
+        let t = if len2 == 0.0 {
+            0.0
+        } else {
+            (((p.x - a.x) * k * dx + (p.y - a.y) * dy) / len2).clamp(0.0, 1.0)
+        };
+        let q = Coord {
+            x: a.x + (b.x - a.x) * t,
+            y: a.y + (b.y - a.y) * t,
+        };
+        // Squared planar distance ranks the segments; metres come at the end.
+        let (ex, ey) = ((q.x - p.x) * k, q.y - p.y);
+        let d2 = ex * ex + ey * ey;
+        let seg = distance_m(a, b);
+        if d2 < best {
+            (best, at, along) = (d2, q, walked + seg * t);
+        }
+        walked += seg;
+    }
+    (at, along)
 }
 
 fn scale_x(geometry: &Geometry<f64>, k: f64) -> Geometry<f64> {

@@ -203,90 +203,29 @@ impl<T: Record> Layer<T> {
     /// ever pruned (degrees of longitude shrink with latitude: a plain planar
     /// search in degrees would rank wrongly).
     pub fn nearest(&self, p: Coord<f64>, k: usize, filter: &Filter) -> Vec<(&Feature<T>, f64)> {
-        let mut hits: Vec<(FeatureId, f64, u32)> = Vec::with_capacity(k);
-        if k == 0 || self.tree.size() == 0 {
-            return Vec::new();
-        }
-        let probe = Probe::new(p);
-        let points = T::INFO.geometry == GeometryKind::Point;
+        let mut hits: Vec<(&Feature<T>, f64)> = self.nearest_iter(p, filter).take(k).collect();
+        hits.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.id.cmp(&b.0.id)));
+        hits
+    }
+
+    /// The features passing `filter`, nearest first, found lazily: taking
+    /// more costs only the extra steps of the same best-first walk.
+    pub fn nearest_iter<'a, 'f>(&'a self, p: Coord<f64>, filter: &'f Filter) -> Nearest<'a, 'f, T> {
         let mut heap = BinaryHeap::with_capacity(64);
-        heap.push(Candidate {
-            h: 0.0,
-            id: 0,
-            item: Item::Children(self.tree.root()),
-        });
-        while let Some(Candidate { h, id, item }) = heap.pop() {
-            match item {
-                Item::Children(parent) => {
-                    for child in parent.children() {
-                        heap.push(match child {
-                            RTreeNode::Parent(node) => {
-                                let env = node.envelope();
-                                let (min, max) = (env.lower(), env.upper());
-                                let bound = probe.h_lower_bound_to_rect(
-                                    Coord { x: min[0], y: min[1] },
-                                    Coord { x: max[0], y: max[1] },
-                                );
-                                Candidate {
-                                    h: bound,
-                                    id: 0,
-                                    item: Item::Children(node),
-                                }
-                            }
-                            // A point's box is the point: its bound is its distance.
-                            RTreeNode::Leaf(e) if points => Candidate {
-                                h: probe.h_to_point(Coord {
-                                    x: e.min[0],
-                                    y: e.min[1],
-                                }),
-                                id: e.id,
-                                item: Item::Point(e.slot),
-                            },
-                            RTreeNode::Leaf(e) => {
-                                let bound = probe.h_lower_bound_to_rect(
-                                    Coord {
-                                        x: e.min[0],
-                                        y: e.min[1],
-                                    },
-                                    Coord {
-                                        x: e.max[0],
-                                        y: e.max[1],
-                                    },
-                                );
-                                Candidate {
-                                    h: bound,
-                                    id: e.id,
-                                    item: Item::Shape(e.slot),
-                                }
-                            }
-                        });
-                    }
-                }
-                Item::Point(slot) => {
-                    if filter.is_empty() || self.resolve(id, slot).is_some_and(|f| filter.matches(&f.properties)) {
-                        hits.push((id, Probe::metres(h), slot));
-                    }
-                }
-                Item::Shape(slot) => {
-                    if let Some(f) = self.resolve(id, slot).filter(|f| filter.matches(&f.properties)) {
-                        let metres = geodesy::distance_to_geometry_m(p, &f.geometry);
-                        heap.push(Candidate {
-                            h: Probe::h_from_metres(metres),
-                            id,
-                            item: Item::Measured(metres, slot),
-                        });
-                    }
-                }
-                Item::Measured(metres, slot) => hits.push((id, metres, slot)),
-            }
-            if hits.len() == k {
-                break;
-            }
+        if self.tree.size() > 0 {
+            heap.push(Candidate {
+                h: 0.0,
+                id: 0,
+                item: Item::Children(self.tree.root()),
+            });
         }
-        hits.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
-        hits.into_iter()
-            .filter_map(|(id, d, slot)| self.resolve(id, slot).map(|f| (f, d)))
-            .collect()
+        Nearest {
+            layer: self,
+            p,
+            probe: Probe::new(p),
+            filter,
+            heap,
+        }
     }
 
     /// Adds a feature; its id must be new.
@@ -339,6 +278,103 @@ impl<T: Record> Layer<T> {
             self.tree.remove(&e);
         }
         Ok(old)
+    }
+}
+
+/// The walk of [`Layer::nearest_iter`].
+pub struct Nearest<'a, 'f, T> {
+    layer: &'a Layer<T>,
+    p: Coord<f64>,
+    probe: Probe,
+    filter: &'f Filter,
+    heap: BinaryHeap<Candidate<'a>>,
+}
+
+impl<T> std::fmt::Debug for Nearest<'_, '_, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Nearest")
+            .field("p", &self.p)
+            .field("pending", &self.heap.len())
+            .finish()
+    }
+}
+
+impl<'a, T: Record> Iterator for Nearest<'a, '_, T> {
+    type Item = (&'a Feature<T>, f64);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let points = T::INFO.geometry == GeometryKind::Point;
+        let (layer, probe, filter) = (self.layer, self.probe, self.filter);
+        while let Some(Candidate { h, id, item }) = self.heap.pop() {
+            match item {
+                Item::Children(parent) => {
+                    for child in parent.children() {
+                        self.heap.push(match child {
+                            RTreeNode::Parent(node) => {
+                                let env = node.envelope();
+                                let (min, max) = (env.lower(), env.upper());
+                                let bound = probe.h_lower_bound_to_rect(
+                                    Coord { x: min[0], y: min[1] },
+                                    Coord { x: max[0], y: max[1] },
+                                );
+                                Candidate {
+                                    h: bound,
+                                    id: 0,
+                                    item: Item::Children(node),
+                                }
+                            }
+                            // A point's box is the point: its bound is its distance.
+                            RTreeNode::Leaf(e) if points => Candidate {
+                                h: probe.h_to_point(Coord {
+                                    x: e.min[0],
+                                    y: e.min[1],
+                                }),
+                                id: e.id,
+                                item: Item::Point(e.slot),
+                            },
+                            RTreeNode::Leaf(e) => {
+                                let bound = probe.h_lower_bound_to_rect(
+                                    Coord {
+                                        x: e.min[0],
+                                        y: e.min[1],
+                                    },
+                                    Coord {
+                                        x: e.max[0],
+                                        y: e.max[1],
+                                    },
+                                );
+                                Candidate {
+                                    h: bound,
+                                    id: e.id,
+                                    item: Item::Shape(e.slot),
+                                }
+                            }
+                        });
+                    }
+                }
+                Item::Point(slot) => {
+                    if let Some(f) = layer.resolve(id, slot).filter(|f| filter.matches(&f.properties)) {
+                        return Some((f, Probe::metres(h)));
+                    }
+                }
+                Item::Shape(slot) => {
+                    if let Some(f) = layer.resolve(id, slot).filter(|f| filter.matches(&f.properties)) {
+                        let metres = geodesy::distance_to_geometry_m(self.p, &f.geometry);
+                        self.heap.push(Candidate {
+                            h: Probe::h_from_metres(metres),
+                            id,
+                            item: Item::Measured(metres, slot),
+                        });
+                    }
+                }
+                Item::Measured(metres, slot) => {
+                    if let Some(f) = layer.resolve(id, slot) {
+                        return Some((f, metres));
+                    }
+                }
+            }
+        }
+        None
     }
 }
 

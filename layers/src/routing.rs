@@ -53,6 +53,7 @@ pub struct Route {
 /// The road network prepared for queries.
 pub struct RoadGraph {
     fast: FastGraph,
+    open: Filter,
     index: HashMap<u64, usize>,
     nodes: Vec<Coord<f64>>,
     edges: HashMap<(usize, usize), Edge>,
@@ -129,8 +130,10 @@ impl RoadGraph {
         }
         input.freeze();
         let fast = fast_paths::prepare(&input);
+        let open = Filter::parse(<Road as crate::record::Record>::FIELDS, [("open", "true")]).unwrap_or_default();
         Self {
             fast,
+            open,
             index,
             nodes,
             edges,
@@ -155,37 +158,15 @@ impl RoadGraph {
 
     /// Snaps `p` to the nearest open road of `roads` within `max_m` metres.
     pub fn snap(&self, roads: &Layer<Road>, p: Coord<f64>, max_m: f64) -> Option<Snap> {
-        let open = Filter::parse(<Road as crate::record::Record>::FIELDS, [("open", "true")]).ok()?;
-        let (road, access_m) = roads.nearest(p, 1, &open).into_iter().next()?;
+        let (road, access_m) = roads.nearest(p, 1, &self.open).into_iter().next()?;
         if access_m > max_m {
             return None;
         }
         let Geometry::LineString(line) = &road.geometry else {
             return None;
         };
-        // The closest point along the line, in a plane scaled by cos φ.
-        let k = p.y.to_radians().cos();
-        let (mut best, mut along, mut walked, mut at) = (f64::INFINITY, 0.0, 0.0, line.0[0]);
-        for w in line.0.windows(2) {
-            let (a, b) = (w[0], w[1]);
-            let (dx, dy) = ((b.x - a.x) * k, b.y - a.y);
-            let len2 = dx * dx + dy * dy;
-            let t = if len2 == 0.0 {
-                0.0
-            } else {
-                (((p.x - a.x) * k * dx + (p.y - a.y) * dy) / len2).clamp(0.0, 1.0)
-            };
-            let q = Coord {
-                x: a.x + (b.x - a.x) * t,
-                y: a.y + (b.y - a.y) * t,
-            };
-            let d = distance_m(p, q);
-            let seg = distance_m(a, b);
-            if d < best {
-                (best, along, at) = (d, walked + seg * t, q);
-            }
-            walked += seg;
-        }
+        let (at, along) = crate::geodesy::closest_on_line(p, &line.0);
+        let walked = line_length(line);
         let r = &road.properties;
         let (from, to) = (*self.index.get(&r.from_node)?, *self.index.get(&r.to_node)?);
         let speed = f64::from(r.speed_kmh);
@@ -200,12 +181,10 @@ impl RoadGraph {
         })
     }
 
-    /// The fastest route between two snapped points, or `None` if none connects them.
-    pub fn route(&self, calc: &mut PathCalculator, a: &Snap, b: &Snap) -> Option<Route> {
-        let access = ms(a.access_m, ACCESS_SPEED_KMH) + ms(b.access_m, ACCESS_SPEED_KMH);
-        let access_m = a.access_m + b.access_m;
-        // Both on the same road: straight along it.
-        let direct = (a.road == b.road).then(|| {
+    /// Both on the same road: straight along it, without the graph.
+    fn direct(&self, a: &Snap, b: &Snap) -> Option<Route> {
+        (a.road == b.road).then(|| {
+            let access = ms(a.access_m, ACCESS_SPEED_KMH) + ms(b.access_m, ACCESS_SPEED_KMH);
             let metres = (a.to_from.1 - b.to_from.1).abs();
             let speed_ms = if a.to_from.1 + a.to_to.1 > 0.0 {
                 (a.to_from.1 + a.to_to.1) / ((a.to_from.0 + a.to_to.0).max(1) as f64 / 1000.0)
@@ -214,10 +193,49 @@ impl RoadGraph {
             };
             Route {
                 time_s: (access as f64 / 1000.0) + metres / speed_ms,
-                length_m: metres + access_m,
+                length_m: metres + a.access_m + b.access_m,
                 path: vec![a.at, b.at],
             }
-        });
+        })
+    }
+
+    /// The travel time of [`RoadGraph::route`] without building the route:
+    /// the graph part comes from `memo` (junction → time to `target`), so
+    /// many candidates near the same junctions cost one query each junction.
+    pub fn time_to(
+        &self,
+        calc: &mut PathCalculator,
+        memo: &mut HashMap<usize, Option<usize>>,
+        a: &Snap,
+        target: &Snap,
+    ) -> Option<f64> {
+        let mut to_target = |node: usize| {
+            *memo.entry(node).or_insert_with(|| {
+                let targets = vec![(target.from, target.to_from.0), (target.to, target.to_to.0)];
+                calc.calc_path_multiple_sources_and_targets(&self.fast, vec![(node, 0)], targets)
+                    .map(|p| p.get_weight())
+            })
+        };
+        let via_from = to_target(a.from).map(|d| d + a.to_from.0);
+        let via_to = to_target(a.to).map(|d| d + a.to_to.0);
+        let access = ms(a.access_m, ACCESS_SPEED_KMH) + ms(target.access_m, ACCESS_SPEED_KMH);
+        let via_graph = match (via_from, via_to) {
+            (Some(x), Some(y)) => Some(x.min(y)),
+            (x, y) => x.or(y),
+        }
+        .map(|t| (t + access) as f64 / 1000.0);
+        let direct = self.direct(a, target).map(|r| r.time_s);
+        match (direct, via_graph) {
+            (Some(d), Some(g)) => Some(d.min(g)),
+            (d, g) => d.or(g),
+        }
+    }
+
+    /// The fastest route between two snapped points, or `None` if none connects them.
+    pub fn route(&self, calc: &mut PathCalculator, a: &Snap, b: &Snap) -> Option<Route> {
+        let access = ms(a.access_m, ACCESS_SPEED_KMH) + ms(b.access_m, ACCESS_SPEED_KMH);
+        let access_m = a.access_m + b.access_m;
+        let direct = self.direct(a, b);
         let sources = vec![(a.from, a.to_from.0), (a.to, a.to_to.0)];
         let targets = vec![(b.from, b.to_from.0), (b.to, b.to_to.0)];
         let via_graph = calc
@@ -332,53 +350,58 @@ pub fn rank_by_time(
     use std::ops::ControlFlow;
     let target = graph.snap(roads, origin, MAX_SNAP_M)?;
     let mut calc = graph.calculator();
-    let mut routed: HashMap<FeatureId, (f64, Option<Route>)> = HashMap::new();
-    let mut batch = (4 * k).max(16);
-    loop {
-        let candidates = layer.nearest(origin, batch, filter);
-        for (id, distance_m) in &candidates {
-            routed.entry(*id).or_insert_with(|| {
-                let mut at = None;
-                layer.visit_feature(*id, &mut |_, geometry, _| {
-                    if let Geometry::Point(p) = geometry {
-                        at = Some(p.0);
-                    }
-                    ControlFlow::Continue(())
-                });
-                let route = at
-                    .and_then(|p| graph.snap(roads, p, MAX_SNAP_M))
-                    .and_then(|s| graph.route(&mut calc, &s, &target));
-                (*distance_m, route)
-            });
-        }
-        let mut times: Vec<f64> = routed
-            .values()
-            .filter_map(|(_, r)| r.as_ref().map(|r| r.time_s))
-            .collect();
-        times.sort_by(f64::total_cmp);
-        let exhausted = candidates.len() < batch || batch >= MAX_CANDIDATES;
-        let farthest = candidates.last().map_or(0.0, |c| c.1);
-        let settled = times
-            .get(k.saturating_sub(1))
-            .is_some_and(|t| farthest / graph.top_speed_ms() >= *t);
-        if exhausted || settled {
+    let mut memo = HashMap::new();
+    // id → (straight-line metres, where it meets the road, travel time s)
+    let mut timed: HashMap<FeatureId, (f64, Option<(Snap, f64)>)> = HashMap::new();
+    // Candidates arrive nearest first by air; the k best times so far, sorted.
+    let mut best_times: Vec<f64> = Vec::with_capacity(k + 1);
+    for (id, distance_m) in layer.nearest_iter(origin, filter) {
+        let settled = best_times.len() == k
+            && best_times
+                .last()
+                .is_some_and(|t| distance_m / graph.top_speed_ms() >= *t);
+        if settled || timed.len() >= MAX_CANDIDATES {
             break;
         }
-        batch = (batch * 2).min(MAX_CANDIDATES);
+        let mut at = None;
+        layer.visit_feature(id, &mut |_, geometry, _| {
+            if let Geometry::Point(p) = geometry {
+                at = Some(p.0);
+            }
+            ControlFlow::Continue(())
+        });
+        let reached = at
+            .and_then(|p| graph.snap(roads, p, MAX_SNAP_M))
+            .and_then(|s| graph.time_to(&mut calc, &mut memo, &s, &target).map(|t| (s, t)));
+        if let Some((_, t)) = &reached {
+            let at = best_times.partition_point(|x| x <= t);
+            best_times.insert(at, *t);
+            best_times.truncate(k);
+        }
+        timed.insert(id, (distance_m, reached));
     }
-    let examined = routed.len();
-    let mut unreachable: Vec<FeatureId> = routed
+    let examined = timed.len();
+    let mut unreachable: Vec<FeatureId> = timed
         .iter()
         .filter(|(_, (_, r))| r.is_none())
         .map(|(id, _)| *id)
         .collect();
     unreachable.sort_unstable();
-    let mut ranked: Vec<Ranked> = routed
+    let mut best: Vec<(FeatureId, f64, Snap, f64)> = timed
         .into_iter()
-        .filter_map(|(id, (distance_m, route))| route.map(|route| Ranked { id, distance_m, route }))
+        .filter_map(|(id, (d, r))| r.map(|(s, t)| (id, d, s, t)))
         .collect();
-    ranked.sort_by(|a, b| a.route.time_s.total_cmp(&b.route.time_s).then(a.id.cmp(&b.id)));
-    ranked.truncate(k);
+    best.sort_by(|a, b| a.3.total_cmp(&b.3).then(a.0.cmp(&b.0)));
+    best.truncate(k);
+    // Full routes (length, geometry) only for the ones answered.
+    let ranked = best
+        .into_iter()
+        .filter_map(|(id, distance_m, s, _)| {
+            graph
+                .route(&mut calc, &s, &target)
+                .map(|route| Ranked { id, distance_m, route })
+        })
+        .collect();
     Some(Ranking {
         ranked,
         examined,
