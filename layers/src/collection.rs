@@ -75,6 +75,17 @@ pub trait Collection: Send + Sync + std::fmt::Debug {
     fn visit_all(&self, filter: &Filter, visit: &mut FeatureVisitor<'_>);
     /// Calls `visit` with one feature, if there is one with this id.
     fn visit_feature(&self, id: FeatureId, visit: &mut FeatureVisitor<'_>);
+    /// Where a point feature is.
+    fn point(&self, id: FeatureId) -> Option<Coord<f64>> {
+        let mut at = None;
+        self.visit_feature(id, &mut |_, geometry, _| {
+            if let Geometry::Point(p) = geometry {
+                at = Some(p.0);
+            }
+            ControlFlow::Continue(())
+        });
+        at
+    }
     /// Checks `event` (which must be for this collection) against the current state.
     fn prepare(&self, event: &Event) -> Result<Prepared>;
     /// Applies a change prepared by this collection.
@@ -148,45 +159,15 @@ impl<T: Record> Collection for Layer<T> {
     }
 
     fn visit_in_rect(&self, rect: Rect<f64>, filter: &Filter, visit: &mut FeatureVisitor<'_>) {
-        let mut values = Vec::with_capacity(T::FIELDS.len());
-        for f in self.locate_in_box(rect) {
-            if filter.matches(&f.properties) {
-                values.clear();
-                values.extend(
-                    T::FIELDS
-                        .iter()
-                        .map(|field| (field.name, f.properties.value(field.name))),
-                );
-                if visit(f.id, &f.geometry, &values).is_break() {
-                    return;
-                }
-            }
-        }
+        visit_each(self.locate_in_box(rect), filter, visit);
     }
 
     fn visit_all(&self, filter: &Filter, visit: &mut FeatureVisitor<'_>) {
-        let mut values = Vec::with_capacity(T::FIELDS.len());
-        for f in self.features().iter().filter(|f| filter.matches(&f.properties)) {
-            values.clear();
-            values.extend(
-                T::FIELDS
-                    .iter()
-                    .map(|field| (field.name, f.properties.value(field.name))),
-            );
-            if visit(f.id, &f.geometry, &values).is_break() {
-                return;
-            }
-        }
+        visit_each(self.features().iter(), filter, visit);
     }
 
     fn visit_feature(&self, id: FeatureId, visit: &mut FeatureVisitor<'_>) {
-        if let Some(f) = self.feature(id) {
-            let values: Vec<_> = T::FIELDS
-                .iter()
-                .map(|field| (field.name, f.properties.value(field.name)))
-                .collect();
-            let _ = visit(f.id, &f.geometry, &values);
-        }
+        visit_each(self.feature(id).into_iter(), &Filter::all(), visit);
     }
 
     fn prepare(&self, event: &Event) -> Result<Prepared> {
@@ -292,6 +273,26 @@ impl<T> std::fmt::Debug for Change<T> {
             Self::Insert(x) => write!(f, "Insert({})", x.id),
             Self::Replace(x) => write!(f, "Replace({})", x.id),
             Self::Remove(id) => write!(f, "Remove({id})"),
+        }
+    }
+}
+
+/// Calls `visit` with each feature passing `filter` and its field values, until it says stop.
+fn visit_each<'a, T: Record>(
+    features: impl Iterator<Item = &'a Feature<T>>,
+    filter: &Filter,
+    visit: &mut FeatureVisitor<'_>,
+) {
+    let mut values = Vec::with_capacity(T::FIELDS.len());
+    for f in features.filter(|f| filter.matches(&f.properties)) {
+        values.clear();
+        values.extend(
+            T::FIELDS
+                .iter()
+                .map(|field| (field.name, f.properties.value(field.name))),
+        );
+        if visit(f.id, &f.geometry, &values).is_break() {
+            return;
         }
     }
 }

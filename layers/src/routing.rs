@@ -347,7 +347,6 @@ pub fn rank_by_time(
     origin: Coord<f64>,
     k: usize,
 ) -> Option<Ranking> {
-    use std::ops::ControlFlow;
     let target = graph.snap(roads, origin, MAX_SNAP_M)?;
     let mut calc = graph.calculator();
     let mut memo = HashMap::new();
@@ -363,13 +362,7 @@ pub fn rank_by_time(
         if settled || timed.len() >= MAX_CANDIDATES {
             break;
         }
-        let mut at = None;
-        layer.visit_feature(id, &mut |_, geometry, _| {
-            if let Geometry::Point(p) = geometry {
-                at = Some(p.0);
-            }
-            ControlFlow::Continue(())
-        });
+        let at = layer.point(id);
         let reached = at
             .and_then(|p| graph.snap(roads, p, MAX_SNAP_M))
             .and_then(|s| graph.time_to(&mut calc, &mut memo, &s, &target).map(|t| (s, t)));

@@ -215,13 +215,7 @@ fn answer(state: &AppState, q: Query) -> Result<Json, ApiError> {
         let results = hits
             .iter()
             .map(|(id, d)| {
-                let mut at = None;
-                c.visit_feature(*id, &mut |_, g, _| {
-                    if let geo::Geometry::Point(p) = g {
-                        at = Some(p.0);
-                    }
-                    ControlFlow::Continue(())
-                });
+                let at = c.point(*id);
                 let route = target.as_ref().and_then(|t| {
                     let s = graph.snap(&roads, at?, lookout_layers::routing::MAX_SNAP_M)?;
                     graph.route(&mut calc, &s, t)
