@@ -3,6 +3,7 @@
 
 pub mod catalog;
 pub mod collection;
+pub mod coverage;
 pub mod dataset;
 pub mod error;
 pub mod event;

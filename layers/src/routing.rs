@@ -8,6 +8,8 @@ use crate::filter::Filter;
 use crate::geodesy::distance_m;
 use crate::layer::Layer;
 use crate::model::Road;
+#[cfg(test)]
+use crate::record::Record;
 use fast_paths::{FastGraph, InputGraph, PathCalculator};
 use geo::{Coord, Geometry, LineString};
 use std::collections::HashMap;
@@ -271,6 +273,53 @@ impl RoadGraph {
         }
     }
 
+    /// Times in ms from the nearest of many sources to every junction (a
+    /// multi-source Dijkstra; `usize::MAX` where nothing reaches). Sources
+    /// are junctions with a starting time.
+    pub fn times_from(&self, sources: impl IntoIterator<Item = (usize, usize)>) -> Vec<usize> {
+        use std::cmp::Reverse;
+        use std::collections::BinaryHeap;
+        let mut adjacency: Vec<Vec<(usize, usize)>> = vec![Vec::new(); self.nodes.len()];
+        for (&(a, b), e) in &self.edges {
+            adjacency[a].push((b, e.time_ms));
+        }
+        let mut best = vec![usize::MAX; self.nodes.len()];
+        let mut heap = BinaryHeap::new();
+        for (n, t) in sources {
+            if t < best[n] {
+                best[n] = t;
+                heap.push(Reverse((t, n)));
+            }
+        }
+        while let Some(Reverse((t, n))) = heap.pop() {
+            if t > best[n] {
+                continue;
+            }
+            for &(m, w) in &adjacency[n] {
+                if t + w < best[m] {
+                    best[m] = t + w;
+                    heap.push(Reverse((t + w, m)));
+                }
+            }
+        }
+        best
+    }
+
+    /// The start times a snapped point gives its road's two junctions, ms.
+    pub fn departures(&self, s: &Snap) -> [(usize, usize); 2] {
+        let access = ms(s.access_m, ACCESS_SPEED_KMH);
+        [(s.from, access + s.to_from.0), (s.to, access + s.to_to.0)]
+    }
+
+    /// The time in ms to reach a snapped point, given [`RoadGraph::times_from`].
+    pub fn arrival(&self, times: &[usize], s: &Snap) -> Option<usize> {
+        self.departures(s)
+            .iter()
+            .filter(|(n, _)| times[*n] != usize::MAX)
+            .map(|(n, t)| times[*n] + t)
+            .min()
+    }
+
     /// Plain Dijkstra over the same graph (no contraction): for tests that
     /// check the fast answers, and as a reference.
     pub fn dijkstra_ms(&self, from: usize, to: usize) -> Option<usize> {
@@ -333,7 +382,8 @@ pub struct Ranking {
     pub unreachable: Vec<FeatureId>,
 }
 
-/// The `k` features of `layer` passing `filter` that reach `origin` soonest by road.
+/// The `k` of `candidates` (features of `layer`, nearest to `origin` by air
+/// first, as [`crate::collection::Collection::nearest_iter`] gives them) that reach `origin` soonest by road.
 ///
 /// Candidates come nearest-first by air, in growing batches; the search stops
 /// once the next candidate's straight-line distance at the network's top
@@ -343,7 +393,7 @@ pub fn rank_by_time(
     graph: &RoadGraph,
     roads: &Layer<Road>,
     layer: &dyn crate::collection::Collection,
-    filter: &Filter,
+    candidates: impl IntoIterator<Item = (FeatureId, f64)>,
     origin: Coord<f64>,
     k: usize,
 ) -> Option<Ranking> {
@@ -354,7 +404,7 @@ pub fn rank_by_time(
     let mut timed: HashMap<FeatureId, (f64, Option<(Snap, f64)>)> = HashMap::new();
     // Candidates arrive nearest first by air; the k best times so far, sorted.
     let mut best_times: Vec<f64> = Vec::with_capacity(k + 1);
-    for (id, distance_m) in layer.nearest_iter(origin, filter) {
+    for (id, distance_m) in candidates {
         let settled = best_times.len() == k
             && best_times
                 .last()
@@ -400,6 +450,15 @@ pub fn rank_by_time(
         examined,
         unreachable,
     })
+}
+
+#[cfg(test)]
+pub(crate) fn by_air<'a, T: Record>(
+    layer: &'a Layer<T>,
+    p: Coord<f64>,
+    filter: &'a Filter,
+) -> impl Iterator<Item = (FeatureId, f64)> + 'a {
+    layer.nearest_iter(p, filter).map(|(f, d)| (f.id, d))
 }
 
 #[cfg(test)]
@@ -498,7 +557,15 @@ mod tests {
             .collect();
         teams.push(team(99, 112.0, 37.0 - 8.0 * d));
         let teams = Layer::new(teams);
-        let ranking = rank_by_time(&graph, &roads, &teams, &Filter::all(), Coord { x: 112.0, y: 37.0 }, 1).unwrap();
+        let ranking = rank_by_time(
+            &graph,
+            &roads,
+            &teams,
+            by_air(&teams, Coord { x: 112.0, y: 37.0 }, &Filter::all()),
+            Coord { x: 112.0, y: 37.0 },
+            1,
+        )
+        .unwrap();
         assert_eq!(ranking.ranked[0].id, 99, "the team on this bank is first");
         assert!(
             ranking.examined > 40,
@@ -530,7 +597,7 @@ mod tests {
                 x: rng.random_range(111.0..113.8),
                 y: rng.random_range(35.2..39.8),
             };
-            let Some(ranking) = rank_by_time(&graph, &roads, &teams, &hazmat, origin, 5) else {
+            let Some(ranking) = rank_by_time(&graph, &roads, &teams, by_air(&teams, origin, &hazmat), origin, 5) else {
                 continue;
             };
             let target = graph.snap(&roads, origin, MAX_SNAP_M).unwrap();

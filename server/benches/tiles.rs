@@ -59,8 +59,30 @@ fn analyses(catalog: &Catalog, scale: u32) {
         "nearest 5 available hazmat teams by road time",
         origins
             .iter()
-            .map(|o| timed(|| rank_by_time(&graph, &roads, &*teams, &hazmat, *o, 5)).1)
+            .map(|o| {
+                timed(|| {
+                    rank_by_time(
+                        &graph,
+                        &roads,
+                        &*teams,
+                        teams.nearest_iter(*o, &hazmat).map(|(f, d)| (f.id, d)),
+                        *o,
+                        5,
+                    )
+                })
+                .1
+            })
             .collect(),
+    );
+    let all_hazmat = lookout_layers::Filter::parse(
+        <lookout_layers::model::RescueTeam as lookout_layers::Record>::FIELDS,
+        [("kind", "hazmat")],
+    )
+    .expect("filter");
+    let (c, ms) = timed(|| lookout_layers::coverage::coverage(catalog, &graph, &all_hazmat, 30.0 * 60.0));
+    println!(
+        "scale {scale}: coverage of hazmat teams in 30 min (isochrone + gap lists) {ms:.0} ms: {} teams, {:.0} km², {} hazard sources and {} enterprises outside",
+        c.teams, c.reachable_km2, c.hazard_sources.count, c.enterprises.count
     );
     report(
         "exposure within 5 km",

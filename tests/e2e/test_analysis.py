@@ -82,3 +82,44 @@ def test_bad_zones_get_4xx(server):
         status, answer = request("POST", f"{server.url}/exposure", body)[:2]
         assert 400 <= status < 500, body
         assert answer.get("message"), body
+
+
+def test_coverage_reach_and_gaps(server):
+    status, short = get(f"{server.url}/coverage?kind=hazmat&minutes=20")
+    assert status == 200
+    status, long = get(f"{server.url}/coverage?kind=hazmat&minutes=90")
+    assert status == 200
+    assert short["reachable"]["type"] == "MultiPolygon" and long["reachable"]["coordinates"]
+    assert long["hazard_sources"]["count"] <= short["hazard_sources"]["count"]
+    assert long["enterprises"]["count"] <= short["enterprises"]["count"]
+    assert short["population_covered"] <= long["population_covered"] <= long["population_total"]
+    # Every listed gap really is outside: its fastest team by road takes longer than the limit.
+    for gap in short["hazard_sources"]["items"][:5]:
+        status, h = get(f"{server.url}/collections/hazard_sources/items/{gap['id']}")
+        lon, lat = h["geometry"]["coordinates"]
+        _, nearest = get(f"{server.url}/nearest?lon={lon}&lat={lat}&layer=rescue_teams&k=1&kind=hazmat")
+        assert gap["time_s"] is None or nearest["results"][0]["travel_time_s"] > 20 * 60 - 1
+
+
+def test_bad_coverage_queries_get_4xx(server):
+    for q in ["kind=hazmat", "minutes=30", "kind=hazmat&minutes=0", "kind=hazmat&minutes=abc", "kind=purple&minutes=30",
+              "kind=hazmat&minutes=30&colour=red"]:
+        status, body = get(f"{server.url}/coverage?{q}")
+        assert 400 <= status < 500, (q, status)
+        assert body.get("message"), q
+
+
+def test_nearest_warehouses_by_stock_and_shelters_by_free_places(server):
+    _, body = get(f"{server.url}/nearest?lon={TAIYUAN[0]}&lat={TAIYUAN[1]}&layer=warehouses&k=3&item=tent&min_count=500")
+    assert len(body["results"]) == 3
+    for r in body["results"]:
+        stock = get(f"{server.url}/collections/warehouses/items/{r['id']}")[1]["properties"]["stock"]
+        assert any(s["item"] == "tent" and s["count"] >= 500 for s in stock)
+    _, body = get(f"{server.url}/nearest?lon={TAIYUAN[0]}&lat={TAIYUAN[1]}&layer=shelters&k=3&min_free=5000&by=distance")
+    assert len(body["results"]) == 3
+    for r in body["results"]:
+        p = get(f"{server.url}/collections/shelters/items/{r['id']}")[1]["properties"]
+        assert p["capacity"] - p["occupancy"] >= 5000
+    for q in ["layer=shelters&item=tent", "layer=warehouses&min_free=10", "layer=shelters&min_free=-1"]:
+        status, answer = get(f"{server.url}/nearest?lon={TAIYUAN[0]}&lat={TAIYUAN[1]}&{q}")
+        assert status == 400 and answer["message"], q

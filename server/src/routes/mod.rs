@@ -1,5 +1,6 @@
 //! HTTP routes, one file per concern.
 
+pub mod coverage;
 pub mod exposure;
 pub mod features;
 pub mod map;
@@ -19,6 +20,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     tiles::configure(cfg);
     nearest::configure(cfg);
     exposure::configure(cfg);
+    coverage::configure(cfg);
 }
 
 /// `GET /health`: the server is up and the store is open.

@@ -69,6 +69,11 @@ struct Query {
     by_time: bool,
     with_route: bool,
     filters: Vec<(String, String)>,
+    /// Warehouses: an item in stock, and at least how many.
+    item: Option<String>,
+    min_count: u32,
+    /// Shelters: at least this many free places.
+    min_free: Option<u32>,
 }
 
 fn parse(query: &str) -> Result<Query, ApiError> {
@@ -82,6 +87,9 @@ fn parse(query: &str) -> Result<Query, ApiError> {
         by_time: true,
         with_route: false,
         filters: Vec::new(),
+        item: None,
+        min_count: 1,
+        min_free: None,
     };
     let number = |name: &str, v: &str| {
         v.parse::<f64>()
@@ -108,6 +116,17 @@ fn parse(query: &str) -> Result<Query, ApiError> {
                     _ => return Err(ApiError::bad_request("by is time or distance")),
                 }
             }
+            "item" => q.item = Some(value),
+            "min_count" | "min_free" => {
+                let n: u32 = value
+                    .parse()
+                    .map_err(|_| ApiError::bad_request(format!("{key} must be a whole number ≥ 0, not {value:?}")))?;
+                if key == "min_count" {
+                    q.min_count = n;
+                } else {
+                    q.min_free = Some(n);
+                }
+            }
             "route" => {
                 q.with_route = match value.as_str() {
                     "true" => true,
@@ -123,6 +142,41 @@ fn parse(query: &str) -> Result<Query, ApiError> {
         y: lat.ok_or_else(|| ApiError::bad_request("lat is required"))?,
     };
     Ok(q)
+}
+
+/// The ids that meet the stock or free-capacity needs of the query, if it has any.
+fn needs(catalog: &Catalog, q: &Query) -> Result<Option<std::collections::HashSet<FeatureId>>, ApiError> {
+    match (&q.item, q.min_free) {
+        (None, None) => Ok(None),
+        (Some(item), None) if q.layer == "warehouses" => Ok(Some(
+            catalog
+                .warehouses
+                .read()
+                .features()
+                .iter()
+                .filter(|w| {
+                    w.properties
+                        .stock
+                        .iter()
+                        .any(|s| s.item == *item && s.count >= q.min_count)
+                })
+                .map(|w| w.id)
+                .collect(),
+        )),
+        (None, Some(free)) if q.layer == "shelters" => Ok(Some(
+            catalog
+                .shelters
+                .read()
+                .features()
+                .iter()
+                .filter(|s| s.properties.capacity.saturating_sub(s.properties.occupancy) >= free)
+                .map(|s| s.id)
+                .collect(),
+        )),
+        _ => Err(ApiError::bad_request(
+            "item (with min_count) is for layer=warehouses, min_free for layer=shelters",
+        )),
+    }
 }
 
 fn name_of(c: &dyn Collection, id: FeatureId) -> Option<String> {
@@ -191,6 +245,8 @@ fn answer(state: &AppState, q: Query) -> Result<Json, ApiError> {
     }
     let pairs: Vec<(&str, &str)> = q.filters.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let filter = c.parse_filter(&pairs)?;
+    let accepted = needs(catalog, &q)?;
+    let accept = |id: &FeatureId| accepted.as_ref().is_none_or(|ids| ids.contains(id));
     let graph = state.roads.graph(catalog);
     let roads = catalog.roads.read();
     let unreachable_origin = || {
@@ -201,7 +257,8 @@ fn answer(state: &AppState, q: Query) -> Result<Json, ApiError> {
         )
     };
     let (results, examined, unreachable) = if q.by_time {
-        let ranking = rank_by_time(&graph, &roads, &*c, &filter, q.origin, q.k).ok_or_else(unreachable_origin)?;
+        let candidates = c.nearest_iter(q.origin, &filter).filter(|(id, _)| accept(id));
+        let ranking = rank_by_time(&graph, &roads, &*c, candidates, q.origin, q.k).ok_or_else(unreachable_origin)?;
         let results: Vec<Json> = ranking
             .ranked
             .iter()
@@ -211,7 +268,11 @@ fn answer(state: &AppState, q: Query) -> Result<Json, ApiError> {
     } else {
         let target = graph.snap(&roads, q.origin, lookout_layers::routing::MAX_SNAP_M);
         let mut calc = graph.calculator();
-        let hits = c.nearest(q.origin, q.k, &filter);
+        let hits: Vec<(FeatureId, f64)> = c
+            .nearest_iter(q.origin, &filter)
+            .filter(|(id, _)| accept(id))
+            .take(q.k)
+            .collect();
         let results = hits
             .iter()
             .map(|(id, d)| {

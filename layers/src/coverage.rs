@@ -1,0 +1,210 @@
+//! Coverage: where a kind of rescue team can reach within a time limit, and
+//! which enterprises and major hazard sources it leaves outside — the
+//! planner's coverage-gap list.
+
+use crate::catalog::Catalog;
+use crate::feature::FeatureId;
+use crate::filter::Filter;
+use crate::layer::Layer;
+use crate::record::Record;
+use crate::routing::{MAX_SNAP_M, RoadGraph};
+use geo::{Area, Coord, Geometry, MultiPolygon, Polygon};
+use serde::Serialize;
+
+/// Most items listed per gap list (the count is always complete).
+pub const MAX_LISTED: usize = 500;
+
+/// A feature outside the reach.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Gap {
+    /// Feature id.
+    pub id: FeatureId,
+    /// Its name.
+    pub name: String,
+    /// Fastest arrival, seconds; `None` if no road reaches it.
+    pub time_s: Option<f64>,
+}
+
+/// Features left outside, worst first.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Gaps {
+    /// How many.
+    pub count: usize,
+    /// The first [`MAX_LISTED`], slowest (or unreachable) first.
+    pub items: Vec<Gap>,
+}
+
+/// The answer of [`coverage`].
+#[derive(Debug, Clone, Serialize)]
+pub struct Coverage {
+    /// Teams the reach starts from.
+    pub teams: usize,
+    /// The time limit, seconds.
+    pub limit_s: f64,
+    /// Where the teams arrive in time: population grid cells whose centre they reach, merged.
+    #[serde(skip)]
+    pub reachable: MultiPolygon<f64>,
+    /// Area reached, km² (planar estimate on the grid).
+    pub reachable_km2: f64,
+    /// Residents in the cells reached.
+    pub population_covered: u64,
+    /// Residents in all cells.
+    pub population_total: u64,
+    /// Major hazard sources outside.
+    pub hazard_sources: Gaps,
+    /// Enterprises outside.
+    pub enterprises: Gaps,
+}
+
+fn gaps<T: Record>(
+    graph: &RoadGraph,
+    roads: &Layer<crate::model::Road>,
+    times: &[usize],
+    layer: &Layer<T>,
+    limit_ms: usize,
+    name: impl Fn(&T) -> &str,
+) -> Gaps {
+    let mut out: Vec<Gap> = layer
+        .features()
+        .iter()
+        .filter_map(|f| {
+            let Geometry::Point(p) = f.geometry else { return None };
+            let arrival = graph
+                .snap(roads, p.0, MAX_SNAP_M)
+                .and_then(|s| graph.arrival(times, &s));
+            match arrival {
+                Some(t) if t <= limit_ms => None,
+                t => Some(Gap {
+                    id: f.id,
+                    name: name(&f.properties).to_owned(),
+                    time_s: t.map(|t| t as f64 / 1000.0),
+                }),
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| match (a.time_s, b.time_s) {
+        (None, None) => a.id.cmp(&b.id),
+        (None, Some(_)) => std::cmp::Ordering::Less,
+        (Some(_), None) => std::cmp::Ordering::Greater,
+        (Some(x), Some(y)) => y.total_cmp(&x).then(a.id.cmp(&b.id)),
+    });
+    let count = out.len();
+    out.truncate(MAX_LISTED);
+    Gaps { count, items: out }
+}
+
+/// Where the rescue teams passing `teams` reach within `limit_s` seconds by road, and what they leave out.
+pub fn coverage(catalog: &Catalog, graph: &RoadGraph, teams: &Filter, limit_s: f64) -> Coverage {
+    let roads = catalog.roads.read();
+    let team_layer = catalog.rescue_teams.read();
+    let mut count = 0;
+    let mut sources = Vec::new();
+    for t in team_layer.features().iter().filter(|t| teams.matches(&t.properties)) {
+        let Geometry::Point(p) = t.geometry else { continue };
+        if let Some(s) = graph.snap(&roads, p.0, MAX_SNAP_M) {
+            count += 1;
+            sources.extend(graph.departures(&s));
+        }
+    }
+    let times = graph.times_from(sources);
+    let limit_ms = (limit_s * 1000.0) as usize;
+
+    let cells = catalog.population.read();
+    let (mut reached, mut covered, mut total) = (Vec::<Polygon<f64>>::new(), 0u64, 0u64);
+    for cell in cells.features() {
+        let Geometry::Polygon(square) = &cell.geometry else {
+            continue;
+        };
+        total += u64::from(cell.properties.population);
+        let (min, max) = (square.exterior().0[0], square.exterior().0[2]);
+        let centre = Coord {
+            x: (min.x + max.x) / 2.0,
+            y: (min.y + max.y) / 2.0,
+        };
+        let arrival = graph
+            .snap(&roads, centre, MAX_SNAP_M)
+            .and_then(|s| graph.arrival(&times, &s));
+        if arrival.is_some_and(|t| t <= limit_ms) {
+            covered += u64::from(cell.properties.population);
+            reached.push(square.clone());
+        }
+    }
+    let reachable_km2 = reached
+        .iter()
+        .map(|p| {
+            let c = p.exterior().0[0];
+            p.unsigned_area() * 111.32 * 111.32 * c.y.to_radians().cos()
+        })
+        .sum::<f64>();
+    let reachable = if reached.is_empty() {
+        MultiPolygon(Vec::new())
+    } else {
+        geo::unary_union(&reached)
+    };
+    let hazard_sources = gaps(graph, &roads, &times, &catalog.hazard_sources.read(), limit_ms, |h| {
+        h.name.as_str()
+    });
+    let enterprises = gaps(graph, &roads, &times, &catalog.enterprises.read(), limit_ms, |e| {
+        e.name.as_str()
+    });
+    Coverage {
+        teams: count,
+        limit_s,
+        reachable,
+        reachable_km2: (reachable_km2 * 10.0).round() / 10.0,
+        population_covered: covered,
+        population_total: total,
+        hazard_sources,
+        enterprises,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::routing::rank_by_time;
+
+    #[test]
+    fn gaps_shrink_as_the_limit_grows_and_agree_with_ranking_by_time() {
+        let catalog = Catalog::new(crate::generate::tests::small_dataset().clone());
+        let graph = RoadGraph::build(&catalog.roads.read());
+        let hazmat = Filter::parse(crate::model::RescueTeam::FIELDS, [("kind", "hazmat")]).unwrap();
+        let short = coverage(&catalog, &graph, &hazmat, 20.0 * 60.0);
+        let long = coverage(&catalog, &graph, &hazmat, 90.0 * 60.0);
+        assert!(short.teams > 0 && short.teams == long.teams);
+        assert!(long.hazard_sources.count <= short.hazard_sources.count);
+        assert!(long.enterprises.count <= short.enterprises.count);
+        assert!(
+            long.population_covered >= short.population_covered && long.population_covered <= long.population_total
+        );
+        assert!(!long.reachable.0.is_empty() && long.reachable_km2 >= short.reachable_km2);
+        // Every gap's time is what the nearest hazmat team by road takes (or slower, when
+        // that team shares the hazard source's road and drives straight along it).
+        let roads = catalog.roads.read();
+        let teams = catalog.rescue_teams.read();
+        let sources = catalog.hazard_sources.read();
+        for gap in short.hazard_sources.items.iter().filter(|g| g.time_s.is_some()) {
+            let Geometry::Point(p) = sources.feature(gap.id).unwrap().geometry else {
+                panic!()
+            };
+            let best = rank_by_time(
+                &graph,
+                &roads,
+                &*teams,
+                crate::routing::by_air(&teams, p.0, &hazmat),
+                p.0,
+                1,
+            )
+            .unwrap()
+            .ranked[0]
+                .route
+                .time_s;
+            let t = gap.time_s.unwrap();
+            assert!(
+                t >= best - 0.01 && t > 20.0 * 60.0,
+                "hazard source {}: coverage {t}, ranking {best}",
+                gap.id
+            );
+        }
+    }
+}
