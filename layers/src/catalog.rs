@@ -74,6 +74,11 @@ macro_rules! define_catalog {
                 })
             }
 
+            /// A copy of every layer as it is now (for export).
+            pub fn to_dataset(&self) -> Dataset {
+                Dataset { $($name: self.$name.read().features().to_vec(),)+ }
+            }
+
             /// Read access to a layer by collection id.
             pub fn read(&self, id: &str) -> Option<MappedRwLockReadGuard<'_, dyn Collection>> {
                 $(

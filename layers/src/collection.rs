@@ -6,6 +6,7 @@ use crate::feature::{Feature, FeatureId, IncomingFeature, ParsedGeometry};
 use crate::filter::Filter;
 use crate::layer::{Layer, check_geometry};
 use crate::record::{Field, LayerInfo, Record, Value};
+use crate::row::Row;
 use geo::{Coord, Geometry, Rect};
 use std::any::Any;
 use std::ops::ControlFlow;
@@ -90,6 +91,9 @@ pub trait Collection: Send + Sync + std::fmt::Debug {
     fn prepare(&self, event: &Event) -> Result<Prepared>;
     /// Applies a change prepared by this collection.
     fn commit(&mut self, prepared: Prepared) -> Result<()>;
+    /// The row a prepared change leaves behind (`None` for a removal), for
+    /// stores that keep features in tables.
+    fn prepared_row(&self, prepared: &Prepared) -> Option<Row>;
 }
 
 impl<T: Record> Collection for Layer<T> {
@@ -249,6 +253,13 @@ impl<T: Record> Collection for Layer<T> {
             id,
             change: Box::new(change),
         })
+    }
+
+    fn prepared_row(&self, prepared: &Prepared) -> Option<Row> {
+        match prepared.change.downcast_ref::<Change<T>>()? {
+            Change::Insert(f) | Change::Replace(f) => Some(Row::of(f)),
+            Change::Remove(_) => None,
+        }
     }
 
     fn commit(&mut self, prepared: Prepared) -> Result<()> {

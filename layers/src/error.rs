@@ -54,6 +54,16 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
+    /// The store cannot be reached now (PostGIS down or too slow); nothing
+    /// was changed, and the same request may be tried again.
+    #[error("store unavailable: {0}")]
+    StoreUnavailable(String),
+    /// The database refused a statement: a schema out of step or a bug.
+    #[error("database: {0}")]
+    Database(String),
+    /// A setting is wrong (a malformed URL, a database without a dataset...).
+    #[error("{0}")]
+    BadConfig(String),
     /// The journal is damaged before its last record: refusing to guess.
     #[error("journal {path} is corrupt at byte {offset}: {reason}")]
     CorruptJournal {
@@ -76,7 +86,12 @@ impl Error {
     pub fn is_client_error(&self) -> bool {
         !matches!(
             self,
-            Self::Io { .. } | Self::BadData { .. } | Self::CorruptJournal { .. }
+            Self::Io { .. }
+                | Self::BadData { .. }
+                | Self::CorruptJournal { .. }
+                | Self::StoreUnavailable(_)
+                | Self::Database(_)
+                | Self::BadConfig(_)
         )
     }
 }

@@ -16,6 +16,7 @@ pub mod layer;
 pub mod model;
 pub mod record;
 pub mod routing;
+pub mod row;
 pub mod store;
 
 pub use catalog::{Catalog, Dataset};

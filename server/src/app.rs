@@ -8,7 +8,7 @@ use crate::tiling::Tiles;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::{App, web};
-use lookout_layers::store::EmbeddedStore;
+use lookout_layers::store::Store;
 use std::sync::Arc;
 
 /// Largest request body accepted (a feature with a detailed polygon fits easily).
@@ -21,7 +21,7 @@ pub const TILE_CACHE_BYTES: usize = 256 << 20;
 #[derive(Debug, Clone)]
 pub struct AppState {
     /// The store and its in-memory catalog.
-    pub store: Arc<EmbeddedStore>,
+    pub store: Arc<Store>,
     /// The tile cache and cluster pyramids, following every change.
     pub tiles: Arc<Tiles>,
     /// The road graph for travel times, rebuilt when roads change.
@@ -32,7 +32,7 @@ pub struct AppState {
 
 impl AppState {
     /// State over an opened store.
-    pub fn new(store: Arc<EmbeddedStore>, settings: Settings) -> Self {
+    pub fn new(store: Arc<Store>, settings: Settings) -> Self {
         let tiles = Arc::new(Tiles::new(store.catalog(), TILE_CACHE_BYTES));
         store.observe(tiles.clone());
         let roads = Arc::new(RoadNetwork::new(store.catalog()));

@@ -21,6 +21,16 @@ pub struct Cli {
 pub enum Command {
     /// Serve the API and the map (embedded store: data/ in memory, changes journalled).
     Serve(ServeArgs),
+    /// Load the dataset (generated if missing) into PostGIS, replacing the layer tables.
+    Import(ImportArgs),
+    /// Write every collection as it is now to GeoJSON files (from PostGIS, or data/ plus the journal).
+    Export(ExportArgs),
+    /// Work with the PostGIS database.
+    Db {
+        /// What to do.
+        #[command(subcommand)]
+        command: DbCommand,
+    },
     /// Work with the dataset.
     Data {
         /// What to do with it.
@@ -60,9 +70,71 @@ pub struct ServeArgs {
     /// Open the map in a browser once serving.
     #[arg(long)]
     pub open: bool,
+    /// Keep the situation in PostGIS instead of data/ and a journal
+    /// (postgres://user@host:port/db; run `lookout db migrate` and `lookout import` first).
+    #[arg(long, env = "LOOKOUT_STORE")]
+    pub store: Option<String>,
+    /// Which encoder makes tiles unless a request says `source=`: memory or postgis [default: memory].
+    #[arg(long)]
+    pub tile_source: Option<crate::config::TileSource>,
     /// TOML file with any of the options above (command-line flags win).
     #[arg(long)]
     pub config: Option<PathBuf>,
+}
+
+/// `lookout db ...`
+#[derive(Debug, Subcommand)]
+pub enum DbCommand {
+    /// Create or update the schema (versioned SQL migrations).
+    Migrate(StoreArg),
+}
+
+/// The PostGIS database to work on.
+#[derive(Debug, Clone, Args)]
+pub struct StoreArg {
+    /// postgres://user@host:port/db
+    #[arg(long, env = "LOOKOUT_STORE")]
+    pub store: String,
+}
+
+/// Options of `lookout import`.
+#[derive(Debug, Clone, Args)]
+pub struct ImportArgs {
+    /// The PostGIS database (migrated first if needed).
+    #[command(flatten)]
+    pub store: StoreArg,
+    /// The dataset: generated with this seed...
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// ... and scale.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub scale: u32,
+    /// Folder with shanxi-counties.geojson and generated datasets.
+    #[arg(long, default_value = "data")]
+    pub data_dir: PathBuf,
+}
+
+/// Options of `lookout export`.
+#[derive(Debug, Clone, Args)]
+pub struct ExportArgs {
+    /// Export from PostGIS; without it, from the embedded store (data/ and the journal).
+    #[arg(long, env = "LOOKOUT_STORE")]
+    pub store: Option<String>,
+    /// Folder to write the .geojson files and metadata.json into (replaced whole).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Embedded store: dataset seed.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Embedded store: dataset scale.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub scale: u32,
+    /// Embedded store: dataset folder.
+    #[arg(long, default_value = "data")]
+    pub data_dir: PathBuf,
+    /// Embedded store: journal folder.
+    #[arg(long, default_value = "state")]
+    pub state_dir: PathBuf,
 }
 
 /// Options of `lookout data generate`.

@@ -16,6 +16,30 @@ struct RawConfig {
     web_dir: Option<PathBuf>,
     seed: Option<u64>,
     scale: Option<u32>,
+    store: Option<String>,
+    tile_source: Option<TileSource>,
+}
+
+/// Which encoder makes vector tiles by default.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TileSource {
+    /// Lookout's own, from the in-memory R-trees (clustered, cached).
+    #[default]
+    Memory,
+    /// PostGIS's `ST_AsMVT` (PostGIS store only; unclustered zooms).
+    Postgis,
+}
+
+impl std::str::FromStr for TileSource {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "memory" => Ok(Self::Memory),
+            "postgis" => Ok(Self::Postgis),
+            other => Err(format!("tile source must be memory or postgis, not {other:?}")),
+        }
+    }
 }
 
 /// What the server runs with.
@@ -35,6 +59,10 @@ pub struct Settings {
     pub scale: u32,
     /// Open a browser on start.
     pub open: bool,
+    /// PostGIS URL; `None`: the embedded store.
+    pub store: Option<String>,
+    /// Default tile encoder.
+    pub tile_source: TileSource,
 }
 
 impl Settings {
@@ -66,6 +94,8 @@ impl Settings {
             seed: args.seed.or(file.seed).unwrap_or(1),
             scale,
             open: args.open,
+            store: args.store.clone().or(file.store).filter(|s| !s.is_empty()),
+            tile_source: args.tile_source.or(file.tile_source).unwrap_or_default(),
         })
     }
 }

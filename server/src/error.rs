@@ -50,6 +50,15 @@ impl ApiError {
         }
     }
 
+    /// 503: the store cannot take changes now; the reason says why.
+    pub fn unavailable(message: impl Into<String>) -> Self {
+        Self {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            code: "store_unavailable",
+            message: message.into(),
+        }
+    }
+
     /// 500; `detail` goes to the log only.
     pub fn internal(detail: impl std::fmt::Display) -> Self {
         tracing::error!("internal error: {detail}");
@@ -67,7 +76,11 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::build(self.status).json(Body {
+        let mut response = HttpResponse::build(self.status);
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            response.insert_header((actix_web::http::header::RETRY_AFTER, "2"));
+        }
+        response.json(Body {
             error: self.code,
             message: &self.message,
         })
@@ -83,9 +96,17 @@ impl From<LayerError> for ApiError {
                 Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_feature", e.to_string())
             }
             LayerError::DuplicateFeature { .. } => Self::new(StatusCode::CONFLICT, "conflict", e.to_string()),
-            LayerError::Io { .. } | LayerError::BadData { .. } | LayerError::CorruptJournal { .. } => {
-                Self::internal(&e)
+            LayerError::StoreUnavailable(_) => {
+                tracing::warn!("{e}");
+                Self::unavailable(format!(
+                    "{e}; reads still answer from memory, try the change again shortly"
+                ))
             }
+            LayerError::Io { .. }
+            | LayerError::BadData { .. }
+            | LayerError::CorruptJournal { .. }
+            | LayerError::Database(_)
+            | LayerError::BadConfig(_) => Self::internal(&e),
         }
     }
 }

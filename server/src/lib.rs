@@ -11,8 +11,10 @@ pub mod telemetry;
 pub mod tiling;
 
 use anyhow::Context;
-use cli::{Cli, Command, DataCommand};
-use lookout_layers::store::{EmbeddedOptions, EmbeddedStore};
+use cli::{Cli, Command, DataCommand, DbCommand};
+use lookout_layers::generate::Progress;
+use lookout_layers::store::postgis::Postgis;
+use lookout_layers::store::{EmbeddedOptions, Store};
 use std::sync::Arc;
 
 /// Runs the command the user asked for.
@@ -25,11 +27,87 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Data {
             command: DataCommand::Generate(args),
         } => generate(args),
+        Command::Db {
+            command: DbCommand::Migrate(args),
+        } => migrate(&args.store).map(drop),
+        Command::Import(args) => import(args),
+        Command::Export(args) => export(args),
     }
 }
 
+fn migrate(url: &str) -> anyhow::Result<Postgis> {
+    let db = Postgis::new(url)?;
+    let applied = db
+        .migrate()
+        .with_context(|| format!("migrating {}", db.redacted_url()))?;
+    if applied.is_empty() {
+        tracing::info!(db = %db.redacted_url(), "schema is up to date");
+    } else {
+        tracing::info!(db = %db.redacted_url(), applied = ?applied, "migrations applied");
+    }
+    Ok(db)
+}
+
+fn embedded_options(data_dir: &std::path::Path, state_dir: &std::path::Path, seed: u64, scale: u32) -> EmbeddedOptions {
+    EmbeddedOptions {
+        data_dir: data_dir.to_path_buf(),
+        state_dir: state_dir.to_path_buf(),
+        dataset: lookout_layers::generate::Options { seed, scale },
+    }
+}
+
+fn import(args: cli::ImportArgs) -> anyhow::Result<()> {
+    let db = migrate(&args.store.store)?;
+    let options = embedded_options(&args.data_dir, std::path::Path::new("state"), args.seed, args.scale);
+    let bars = progress::Bars::new();
+    let (dataset, dir, ..) = lookout_layers::store::load_or_generate(&options, &bars)?;
+    let report = db
+        .import(&dataset, lookout_layers::store::identity_of(&options.dataset), &bars)
+        .with_context(|| format!("importing {} into {}", dir.display(), db.redacted_url()))?;
+    bars.finish();
+    let total: usize = report.counts.iter().map(|(_, n)| n).sum();
+    let counts: Vec<String> = report.counts.iter().map(|(id, n)| format!("{id} {n}")).collect();
+    tracing::info!(
+        db = %db.redacted_url(),
+        features = total,
+        seconds = report.elapsed.as_secs_f64(),
+        features_per_s = (total as f64 / report.elapsed.as_secs_f64()).round(),
+        "imported: {}",
+        counts.join(", ")
+    );
+    Ok(())
+}
+
+fn export(args: cli::ExportArgs) -> anyhow::Result<()> {
+    let bars = progress::Bars::new();
+    let (dataset, identity) = match &args.store {
+        Some(url) => {
+            let db = Postgis::new(url)?;
+            db.block_on(db.check_schema())?;
+            let snapshot = db.load(&bars)?;
+            (snapshot.dataset, snapshot.identity)
+        }
+        None => {
+            let options = embedded_options(&args.data_dir, &args.state_dir, args.seed, args.scale);
+            let (store, _) = Store::open_embedded(&options, &bars)?;
+            (
+                store.catalog().to_dataset(),
+                lookout_layers::store::identity_of(&options.dataset),
+            )
+        }
+    };
+    bars.stage("writing GeoJSON", 1);
+    let options = lookout_layers::generate::Options {
+        seed: identity.seed,
+        scale: identity.scale,
+    };
+    dataset.save(&args.out, &lookout_layers::generate::metadata(&dataset, options))?;
+    bars.finish();
+    tracing::info!(out = %args.out.display(), "exported: {:?}", dataset.counts());
+    Ok(())
+}
+
 fn generate(args: cli::GenerateArgs) -> anyhow::Result<()> {
-    use lookout_layers::generate::Progress;
     use lookout_layers::{dataset, generate};
     let options = generate::Options {
         seed: args.seed,
@@ -53,40 +131,61 @@ fn generate(args: cli::GenerateArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+fn feature_count(store: &Store) -> usize {
+    lookout_layers::Catalog::ids()
+        .filter_map(|id| store.catalog().read(id).map(|c| c.len()))
+        .sum()
+}
+
 /// Opens the store and serves HTTP until stopped.
 pub fn serve(settings: config::Settings) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     let bars = progress::Bars::new();
-    let options = EmbeddedOptions {
-        data_dir: settings.data_dir.clone(),
-        state_dir: settings.state_dir.clone(),
-        dataset: lookout_layers::generate::Options {
-            seed: settings.seed,
-            scale: settings.scale,
-        },
+    let store = match &settings.store {
+        Some(url) => {
+            let (store, report) = Store::open_postgis(url, &bars).with_context(|| {
+                format!(
+                    "opening the PostGIS store {}",
+                    lookout_layers::store::postgis::redact(url)
+                )
+            })?;
+            bars.finish();
+            tracing::info!(
+                db = %lookout_layers::store::postgis::redact(url),
+                seed = report.identity.seed,
+                scale = report.identity.scale,
+                load_s = report.load_time.as_secs_f64(),
+                index_s = report.index_time.as_secs_f64(),
+                last_event = report.last_seq,
+                features = feature_count(&store),
+                "store open (PostGIS)"
+            );
+            store
+        }
+        None => {
+            let options = embedded_options(&settings.data_dir, &settings.state_dir, settings.seed, settings.scale);
+            let (store, report) = Store::open_embedded(&options, &bars).context("opening the embedded store")?;
+            bars.finish();
+            if let Some(torn) = &report.torn {
+                tracing::error!(
+                    journal = %report.journal.display(), offset = torn.offset, bytes = torn.bytes, saved_to = %torn.saved_to.display(),
+                    "the journal's last record was torn (cut off before it was acknowledged); it was set aside, not applied"
+                );
+            }
+            tracing::info!(
+                dataset = %report.dataset_dir.display(),
+                generated = report.generated,
+                generate_s = report.generate_time.as_secs_f64(),
+                load_s = report.load_time.as_secs_f64(),
+                index_s = report.index_time.as_secs_f64(),
+                replayed = report.replayed,
+                features = feature_count(&store),
+                journal = %report.journal.display(),
+                "store open (embedded)"
+            );
+            store
+        }
     };
-    let (store, report) = EmbeddedStore::open(&options, &bars).context("opening the embedded store")?;
-    bars.finish();
-    if let Some(torn) = &report.torn {
-        tracing::error!(
-            journal = %report.journal.display(), offset = torn.offset, bytes = torn.bytes, saved_to = %torn.saved_to.display(),
-            "the journal's last record was torn (cut off before it was acknowledged); it was set aside, not applied"
-        );
-    }
-    let features: usize = lookout_layers::Catalog::ids()
-        .filter_map(|id| store.catalog().read(id).map(|c| c.len()))
-        .sum();
-    tracing::info!(
-        dataset = %report.dataset_dir.display(),
-        generated = report.generated,
-        generate_s = report.generate_time.as_secs_f64(),
-        load_s = report.load_time.as_secs_f64(),
-        index_s = report.index_time.as_secs_f64(),
-        replayed = report.replayed,
-        features,
-        journal = %report.journal.display(),
-        "store open"
-    );
     let tiles_started = std::time::Instant::now();
     let state = app::AppState::new(Arc::new(store), settings.clone());
     tracing::info!(

@@ -2,7 +2,7 @@
 
 use actix_web::{App, http::StatusCode, test};
 use lookout_layers::generate::{self, Options, Silent};
-use lookout_layers::store::EmbeddedStore;
+use lookout_layers::store::Store;
 use lookout_layers::store::journal::DatasetIdentity;
 use lookout_server::app::{AppState, configure};
 use lookout_server::config::Settings;
@@ -19,7 +19,7 @@ fn state(dir: &Path) -> AppState {
         scale: 1,
         generator_version: generate::GENERATOR_VERSION,
     };
-    let (store, ..) = EmbeddedStore::from_dataset(dataset, identity, &dir.join("journal.lkj")).expect("store");
+    let (store, ..) = Store::embedded(dataset, identity, &dir.join("journal.lkj")).expect("store");
     let settings = Settings {
         bind: "127.0.0.1:0".parse().expect("addr"),
         data_dir: root.join("data"),

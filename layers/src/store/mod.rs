@@ -1,7 +1,15 @@
-//! Stores: where the truth is kept. The embedded store keeps the dataset in
-//! files and every change in an append-only [`journal`].
+//! Stores: where the truth is kept. Either way the situation is a [`Catalog`]
+//! in memory, a fold over the dataset and every event since, and every change
+//! is stored before it is applied and acknowledged.
+//!
+//! - Embedded: the dataset in files and every change in an append-only
+//!   [`journal`]; one process, no database.
+//! - [`postgis`]: the layers in tables and every change in the `events` table;
+//!   any number of replicas share the database and follow each other's events
+//!   (`LISTEN/NOTIFY`, and polling as a fallback).
 
 pub mod journal;
+pub mod postgis;
 
 use crate::catalog::{Catalog, Dataset};
 use crate::collection::Collection;
@@ -12,8 +20,10 @@ use crate::feature::FeatureId;
 use crate::generate::{self, GENERATOR_VERSION, Options, Progress};
 use journal::{DatasetIdentity, Journal, TornTail};
 use parking_lot::Mutex;
+use postgis::Postgis;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 /// Where the embedded store finds its data and keeps its state.
@@ -59,13 +69,6 @@ pub trait ChangeObserver: Send + Sync {
     fn after(&self, layer: &dyn Collection, id: FeatureId);
 }
 
-/// The embedded store: the dataset in memory, every change journalled.
-pub struct EmbeddedStore {
-    observers: parking_lot::RwLock<Vec<Arc<dyn ChangeObserver>>>,
-    catalog: Catalog,
-    journal: Mutex<Journal>,
-}
-
 /// Loads the dataset named by `options`, generating it first if it is missing.
 pub fn load_or_generate(
     options: &EmbeddedOptions,
@@ -93,20 +96,128 @@ pub fn load_or_generate(
     Ok((dataset, dir, true, started.elapsed(), Duration::ZERO))
 }
 
-impl EmbeddedStore {
-    /// Opens the store: dataset (generated if missing), R-trees, journal replay.
-    pub fn open(options: &EmbeddedOptions, progress: &dyn Progress) -> Result<(Self, OpenReport)> {
-        let (dataset, dataset_dir, generated, generate_time, load_time) = load_or_generate(options, progress)?;
-        let identity = DatasetIdentity {
-            seed: options.dataset.seed,
-            scale: options.dataset.scale,
-            generator_version: GENERATOR_VERSION,
+/// The identity of the dataset `options` name, as the current generator writes it.
+pub fn identity_of(options: &Options) -> DatasetIdentity {
+    DatasetIdentity {
+        seed: options.seed,
+        scale: options.scale,
+        generator_version: GENERATOR_VERSION,
+    }
+}
+
+/// The situation in memory and whoever follows its changes.
+struct Shared {
+    catalog: Catalog,
+    observers: parking_lot::RwLock<Vec<Arc<dyn ChangeObserver>>>,
+    /// The last event folded into the catalog.
+    last_seq: AtomicU64,
+}
+
+impl Shared {
+    /// Applies a checked change, telling every observer while the layer is locked.
+    fn commit(&self, prepared: crate::collection::Prepared) -> Result<()> {
+        let mut layer = self
+            .catalog
+            .write(prepared.event.collection())
+            .ok_or_else(|| Error::UnknownCollection(prepared.event.collection().into()))?;
+        let id = prepared.id;
+        let observers = self.observers.read();
+        for o in observers.iter() {
+            o.before(&*layer, id);
+        }
+        let result = layer.commit(prepared);
+        for o in observers.iter() {
+            o.after(&*layer, id);
+        }
+        result
+    }
+
+    /// Folds a stored event (ours from before, or another replica's) into the catalog.
+    fn apply(&self, record: &EventRecord) -> Result<()> {
+        let prepared = {
+            let layer = self
+                .catalog
+                .read(record.event.collection())
+                .ok_or_else(|| Error::UnknownCollection(record.event.collection().into()))?;
+            layer.prepare(&record.event)?
         };
+        self.commit(prepared)?;
+        self.last_seq.store(record.seq, Ordering::Release);
+        Ok(())
+    }
+
+    fn prepare(&self, event: &Event) -> Result<(crate::collection::Prepared, Option<crate::row::Row>)> {
+        let layer = self
+            .catalog
+            .read(event.collection())
+            .ok_or_else(|| Error::UnknownCollection(event.collection().into()))?;
+        let prepared = layer.prepare(event)?;
+        let row = layer.prepared_row(&prepared);
+        Ok((prepared, row))
+    }
+}
+
+/// How the PostGIS replica keeps up with the others.
+#[derive(Debug, Default)]
+pub struct FollowerStatus {
+    listening: AtomicBool,
+    last_error: Mutex<Option<String>>,
+}
+
+impl FollowerStatus {
+    /// Whether the `LISTEN` connection is up.
+    pub fn listening(&self) -> bool {
+        self.listening.load(Ordering::Acquire)
+    }
+
+    /// The last connection error, while not listening.
+    pub fn last_error(&self) -> Option<String> {
+        self.last_error.lock().clone()
+    }
+}
+
+enum Backend {
+    Journal(Mutex<Journal>),
+    Postgis {
+        db: Postgis,
+        /// Serialises this replica's writes and the follower's catch-up.
+        writer: Arc<tokio::sync::Mutex<()>>,
+        follower: Arc<FollowerStatus>,
+    },
+}
+
+/// The store: the situation in memory, and where every change is kept.
+pub struct Store {
+    shared: Arc<Shared>,
+    backend: Backend,
+}
+
+/// What opening a PostGIS store did, for the log.
+#[derive(Debug, Clone)]
+pub struct PostgisReport {
+    /// Which dataset the database holds.
+    pub identity: DatasetIdentity,
+    /// Time reading the tables.
+    pub load_time: Duration,
+    /// Time building the R-trees.
+    pub index_time: Duration,
+    /// The last event already in the tables.
+    pub last_seq: u64,
+}
+
+/// How often a replica looks for events even without a notification.
+pub const POLL_INTERVAL: Duration = Duration::from_secs(2);
+
+impl Store {
+    /// Opens the embedded store: dataset (generated if missing), R-trees, journal replay.
+    pub fn open_embedded(options: &EmbeddedOptions, progress: &dyn Progress) -> Result<(Self, OpenReport)> {
+        let (dataset, dataset_dir, generated, generate_time, load_time) = load_or_generate(options, progress)?;
         let journal_path = options
             .state_dir
             .join(format!("seed-{}-scale-{}", options.dataset.seed, options.dataset.scale))
             .join("journal.lkj");
-        let (store, index_time, replayed, torn) = Self::from_dataset(dataset, identity, &journal_path)?;
+        let (store, index_time, replayed, torn) =
+            Self::embedded(dataset, identity_of(&options.dataset), &journal_path)?;
         Ok((
             store,
             OpenReport {
@@ -123,28 +234,32 @@ impl EmbeddedStore {
     }
 
     /// Indexes `dataset` and replays the journal at `journal_path` onto it.
-    pub fn from_dataset(
+    pub fn embedded(
         dataset: Dataset,
         identity: DatasetIdentity,
         journal_path: &Path,
     ) -> Result<(Self, Duration, usize, Option<TornTail>)> {
         let started = Instant::now();
-        let catalog = Catalog::new(dataset);
+        let shared = Arc::new(Shared {
+            catalog: Catalog::new(dataset),
+            observers: parking_lot::RwLock::new(Vec::new()),
+            last_seq: AtomicU64::new(0),
+        });
         let index_time = started.elapsed();
         let opened = Journal::open(journal_path, identity)?;
         for record in &opened.records {
-            apply(&catalog, &record.event).map_err(|e| Error::CorruptJournal {
+            shared.apply(record).map_err(|e| Error::CorruptJournal {
                 path: journal_path.into(),
                 offset: record.seq,
                 reason: format!("event {} no longer applies: {e}", record.seq),
             })?;
         }
+        shared.last_seq.store(opened.journal.next_seq() - 1, Ordering::Release);
         let replayed = opened.records.len();
         Ok((
             Self {
-                observers: parking_lot::RwLock::new(Vec::new()),
-                catalog,
-                journal: Mutex::new(opened.journal),
+                shared,
+                backend: Backend::Journal(Mutex::new(opened.journal)),
             },
             index_time,
             replayed,
@@ -152,63 +267,235 @@ impl EmbeddedStore {
         ))
     }
 
-    /// The layers in memory.
-    pub fn catalog(&self) -> &Catalog {
-        &self.catalog
+    /// Opens a PostGIS store: reads every layer from one snapshot, builds the
+    /// R-trees, and starts following the other replicas' events.
+    pub fn open_postgis(url: &str, progress: &dyn Progress) -> Result<(Self, PostgisReport)> {
+        let db = Postgis::new(url)?;
+        db.block_on(db.check_schema())?;
+        let started = Instant::now();
+        let snapshot = db.load(progress)?;
+        let load_time = started.elapsed();
+        let started = Instant::now();
+        let shared = Arc::new(Shared {
+            catalog: Catalog::new(snapshot.dataset),
+            observers: parking_lot::RwLock::new(Vec::new()),
+            last_seq: AtomicU64::new(snapshot.last_seq),
+        });
+        let index_time = started.elapsed();
+        let writer = Arc::new(tokio::sync::Mutex::new(()));
+        let follower = Arc::new(FollowerStatus::default());
+        db.spawn(follow(
+            Arc::downgrade(&shared),
+            db.config().clone(),
+            writer.clone(),
+            follower.clone(),
+        ));
+        Ok((
+            Self {
+                shared,
+                backend: Backend::Postgis { db, writer, follower },
+            },
+            PostgisReport {
+                identity: snapshot.identity,
+                load_time,
+                index_time,
+                last_seq: snapshot.last_seq,
+            },
+        ))
     }
 
-    /// Checks `event`, writes it to the journal (on disk before this returns)
-    /// and applies it. A refused event leaves no trace.
+    /// The layers in memory.
+    pub fn catalog(&self) -> &Catalog {
+        &self.shared.catalog
+    }
+
+    /// Which store this is: `embedded` or `postgis`.
+    pub fn kind(&self) -> &'static str {
+        match self.backend {
+            Backend::Journal(_) => "embedded",
+            Backend::Postgis { .. } => "postgis",
+        }
+    }
+
+    /// The database, for a PostGIS store.
+    pub fn postgis(&self) -> Option<&Postgis> {
+        match &self.backend {
+            Backend::Postgis { db, .. } => Some(db),
+            Backend::Journal(_) => None,
+        }
+    }
+
+    /// How the replica follows the others, for a PostGIS store.
+    pub fn follower(&self) -> Option<&FollowerStatus> {
+        match &self.backend {
+            Backend::Postgis { follower, .. } => Some(follower),
+            Backend::Journal(_) => None,
+        }
+    }
+
+    /// Checks `event`, stores it (on disk, or committed in PostGIS, before
+    /// this returns) and applies it. A refused or failed event leaves no
+    /// trace. Call from a thread that may block.
     pub fn submit(&self, actor: &str, event: Event) -> Result<EventRecord> {
-        let mut journal = self.journal.lock();
-        let mut layer = self
-            .catalog
-            .write(event.collection())
-            .ok_or_else(|| Error::UnknownCollection(event.collection().into()))?;
-        let prepared = layer.prepare(&event)?;
+        match &self.backend {
+            Backend::Journal(journal) => {
+                let mut journal = journal.lock();
+                let (prepared, _) = self.shared.prepare(&event)?;
+                let record = EventRecord {
+                    seq: journal.next_seq(),
+                    at: now(),
+                    actor: actor.into(),
+                    event: prepared.event.clone(),
+                };
+                journal.append(&record)?;
+                self.shared.commit(prepared)?;
+                self.shared.last_seq.store(record.seq, Ordering::Release);
+                Ok(record)
+            }
+            Backend::Postgis { db, writer, .. } => db.block_on(async {
+                tokio::time::timeout(postgis::TIMEOUT, self.submit_postgis(db, writer, actor, event))
+                    .await
+                    .map_err(|_| {
+                        postgis::unavailable(format!(
+                            "no answer within {} s; the change was not applied",
+                            postgis::TIMEOUT.as_secs()
+                        ))
+                    })?
+            }),
+        }
+    }
+
+    async fn submit_postgis(
+        &self,
+        db: &Postgis,
+        writer: &tokio::sync::Mutex<()>,
+        actor: &str,
+        event: Event,
+    ) -> Result<EventRecord> {
+        let _writing = writer.lock().await;
+        let mut client = db.client().await?;
+        let tx = client.transaction().await.map_err(postgis::unavailable)?;
+        postgis::lock_writers(&tx).await?;
+        // Whatever other replicas wrote first is applied before this is checked.
+        for record in postgis::events_after(&*tx, self.last_seq()).await? {
+            self.shared.apply(&record)?;
+        }
+        let (prepared, row) = self.shared.prepare(&event)?;
         let record = EventRecord {
-            seq: journal.next_seq(),
-            at: chrono::Utc::now(),
+            seq: self.last_seq() + 1,
+            at: now(),
             actor: actor.into(),
             event: prepared.event.clone(),
         };
-        let id = prepared.id;
-        journal.append(&record)?;
-        let observers = self.observers.read();
-        for o in observers.iter() {
-            o.before(&*layer, id);
-        }
-        layer.commit(prepared)?;
-        for o in observers.iter() {
-            o.after(&*layer, id);
-        }
+        let fields = self
+            .catalog()
+            .read(event.collection())
+            .map(|l| l.fields())
+            .unwrap_or_default();
+        postgis::write_row(&tx, event.collection(), fields, prepared.id, row).await?;
+        postgis::append_event(&tx, &record).await?;
+        tx.commit().await.map_err(postgis::unavailable)?;
+        self.shared.commit(prepared)?;
+        self.shared.last_seq.store(record.seq, Ordering::Release);
         Ok(record)
     }
 
     /// Registers an observer of every change from now on.
     pub fn observe(&self, observer: Arc<dyn ChangeObserver>) {
-        self.observers.write().push(observer);
+        self.shared.observers.write().push(observer);
     }
 
-    /// Sequence number of the last event stored.
+    /// Sequence number of the last event folded into memory.
     pub fn last_seq(&self) -> u64 {
-        self.journal.lock().next_seq() - 1
+        self.shared.last_seq.load(Ordering::Acquire)
     }
 }
 
-impl std::fmt::Debug for EmbeddedStore {
+impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("EmbeddedStore")
+        f.debug_struct("Store")
+            .field("kind", &self.kind())
             .field("last_seq", &self.last_seq())
-            .field("observers", &self.observers.read().len())
+            .field("observers", &self.shared.observers.read().len())
             .finish_non_exhaustive()
     }
 }
 
-fn apply(catalog: &Catalog, event: &Event) -> Result<()> {
-    let mut layer = catalog
-        .write(event.collection())
-        .ok_or_else(|| Error::UnknownCollection(event.collection().into()))?;
-    let prepared = layer.prepare(event)?;
-    layer.commit(prepared)
+/// Now, to the microsecond (what PostGIS keeps), so every replica sees the same time.
+fn now() -> chrono::DateTime<chrono::Utc> {
+    let t = chrono::Utc::now();
+    chrono::DurationRound::duration_trunc(t, chrono::TimeDelta::microseconds(1)).unwrap_or(t)
+}
+
+/// Follows the other replicas: listens for notifications, and on each one
+/// (or every [`POLL_INTERVAL`], or after reconnecting) applies the events
+/// after the last one applied. Ends when the store is dropped.
+async fn follow(
+    shared: std::sync::Weak<Shared>,
+    config: tokio_postgres::Config,
+    writer: Arc<tokio::sync::Mutex<()>>,
+    status: Arc<FollowerStatus>,
+) {
+    let mut backoff = Duration::from_millis(200);
+    loop {
+        if shared.strong_count() == 0 {
+            return;
+        }
+        match postgis::listen(&config).await {
+            Ok((client, mut notifications)) => {
+                status.listening.store(true, Ordering::Release);
+                *status.last_error.lock() = None;
+                backoff = Duration::from_millis(200);
+                tracing::info!("following other replicas' events");
+                loop {
+                    let Some(shared) = shared.upgrade() else { return };
+                    if let Err(e) = catch_up(&shared, &client, &writer).await {
+                        tracing::warn!(error = %e, "catching up on events failed");
+                        *status.last_error.lock() = Some(e.to_string());
+                        break;
+                    }
+                    drop(shared);
+                    tokio::select! {
+                        n = notifications.recv() => if n.is_none() { break },
+                        () = tokio::time::sleep(POLL_INTERVAL) => {}
+                    }
+                    // Several notifications are one catch-up.
+                    while notifications.try_recv().is_ok() {}
+                }
+                status.listening.store(false, Ordering::Release);
+            }
+            Err(e) => {
+                *status.last_error.lock() = Some(e.to_string());
+                tracing::debug!(error = %e, "PostGIS not reachable; retrying");
+            }
+        }
+        tokio::time::sleep(backoff).await;
+        backoff = (backoff * 2).min(Duration::from_secs(2));
+    }
+}
+
+async fn catch_up(shared: &Shared, client: &tokio_postgres::Client, writer: &tokio::sync::Mutex<()>) -> Result<()> {
+    let _writing = writer.lock().await;
+    let records = tokio::time::timeout(
+        postgis::TIMEOUT,
+        postgis::events_after(client, shared.last_seq.load(Ordering::Acquire)),
+    )
+    .await
+    .map_err(|_| postgis::unavailable("reading events timed out"))??;
+    for record in &records {
+        if let Err(e) = shared.apply(record) {
+            // An event another replica committed must apply here too; if it
+            // does not, this replica's state is wrong and it says so loudly.
+            tracing::error!(seq = record.seq, error = %e, "an event from another replica does not apply; this replica is out of step and should be restarted");
+            return Err(e);
+        }
+    }
+    if !records.is_empty() {
+        tracing::debug!(
+            applied = records.len(),
+            last = shared.last_seq.load(Ordering::Acquire),
+            "caught up"
+        );
+    }
+    Ok(())
 }

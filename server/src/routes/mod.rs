@@ -25,8 +25,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 /// `GET /health`: the server is up and the store is open.
 async fn health(state: web::Data<AppState>) -> HttpResponse {
-    HttpResponse::Ok().json(json!({
+    let store = &state.store;
+    let mut body = json!({
         "status": "ok",
-        "last_event": state.store.last_seq(),
-    }))
+        "store": store.kind(),
+        "last_event": store.last_seq(),
+    });
+    if let Some(follower) = store.follower() {
+        body["following"] = json!(follower.listening());
+        if let Some(error) = follower.last_error() {
+            body["store_error"] = json!(error);
+        }
+    }
+    HttpResponse::Ok().json(body)
 }

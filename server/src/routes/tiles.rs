@@ -5,6 +5,7 @@
 //! shows in the very next request.
 
 use crate::app::AppState;
+use crate::config::TileSource;
 use crate::error::ApiError;
 use crate::tiling::{self, RULES};
 use actix_web::http::header;
@@ -153,6 +154,101 @@ fn etag(bytes: &[u8]) -> String {
     format!("\"{h:016x}-{}\"", bytes.len())
 }
 
+/// Which encoder makes a tile: `source=memory|postgis` in the query, or the server's default.
+fn tile_source(query: &str, default: TileSource) -> Result<(TileSource, String), ApiError> {
+    if !query.contains("source=") {
+        return Ok((default, query.to_owned()));
+    }
+    let mut pairs: Vec<(String, String)> =
+        serde_urlencoded::from_str(query).map_err(|e| ApiError::bad_request(format!("query string: {e}")))?;
+    let mut source = default;
+    let mut err = None;
+    pairs.retain(|(k, v)| {
+        if k != "source" {
+            return true;
+        }
+        match v.parse() {
+            Ok(s) => source = s,
+            Err(e) => err = Some(ApiError::bad_request(e)),
+        }
+        false
+    });
+    if let Some(e) = err {
+        return Err(e);
+    }
+    let rest = serde_urlencoded::to_string(&pairs).map_err(ApiError::internal)?;
+    Ok((source, rest))
+}
+
+/// A tile made by PostGIS (`ST_AsMVT`), to check and measure the in-memory
+/// tiles against: one layer, no filters, at zooms where it is not clustered.
+async fn postgis_tile(
+    req: &HttpRequest,
+    state: &AppState,
+    layers: &str,
+    coord: TileCoord,
+    query: &str,
+) -> Result<HttpResponse, ApiError> {
+    let db = state.store.postgis().ok_or_else(|| {
+        ApiError::bad_request("source=postgis needs the PostGIS store (lookout serve --store postgres://…)")
+    })?;
+    let rule = tiling::rule(layers)
+        .ok_or_else(|| ApiError::not_found(format!("source=postgis draws one layer, and {layers:?} is not one")))?;
+    if !query.is_empty() {
+        return Err(ApiError::bad_request("source=postgis takes no property filters"));
+    }
+    if coord.z < rule.min_zoom || coord.z > rule.max_zoom {
+        return Err(ApiError::bad_request(format!(
+            "zoom {} is outside {}..={}, the zooms of {layers}",
+            coord.z, rule.min_zoom, rule.max_zoom
+        )));
+    }
+    if coord.z < rule.cluster_below {
+        return Err(ApiError::bad_request(format!(
+            "{layers} is clustered below zoom {}; source=postgis draws features one by one, so ask for zoom {} or more",
+            rule.cluster_below, rule.cluster_below
+        )));
+    }
+    let columns: Vec<&'static str> = state
+        .store
+        .catalog()
+        .read(rule.layer)
+        .map(|c| c.fields().iter().map(|f| f.name).filter(|f| rule.carries(f)).collect())
+        .unwrap_or_default();
+    let job = lookout_layers::store::postgis::st_asmvt(
+        db.pool().clone(),
+        rule.layer.to_owned(),
+        columns,
+        u32::from(coord.z),
+        coord.x,
+        coord.y,
+    );
+    let mvt = db.spawn(job).await.map_err(ApiError::internal)??;
+    let mut resp = if mvt.is_empty() {
+        HttpResponse::NoContent()
+    } else {
+        HttpResponse::Ok()
+    };
+    resp.insert_header(("X-Lookout-Tile-Source", "postgis"))
+        .insert_header((header::CACHE_CONTROL, "no-cache"));
+    if mvt.is_empty() {
+        return Ok(resp.finish());
+    }
+    resp.content_type(MVT);
+    let accepts_gzip = req
+        .headers()
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|e| e.trim().starts_with("gzip")));
+    if accepts_gzip {
+        resp.insert_header((header::CONTENT_ENCODING, "gzip"));
+        Ok(resp.body(gzip(&mvt)?))
+    } else {
+        resp.insert_header((header::CONTENT_ENCODING, "identity"));
+        Ok(resp.body(mvt))
+    }
+}
+
 /// `GET /tiles/{layers}/{z}/{x}/{y}`.
 async fn tile(
     req: HttpRequest,
@@ -161,7 +257,11 @@ async fn tile(
 ) -> Result<HttpResponse, ApiError> {
     let (layers, z, x, y) = path.into_inner();
     let coord = parse_coord(&z, &x, &y)?;
-    let request = tiling::parse_request(state.store.catalog(), &layers, req.query_string())?;
+    let (source, query) = tile_source(req.query_string(), state.settings.tile_source)?;
+    if source == TileSource::Postgis {
+        return postgis_tile(&req, &state, &layers, coord, &query).await;
+    }
+    let request = tiling::parse_request(state.store.catalog(), &layers, &query)?;
     let (lo, hi) = request.layers.iter().fold((MAX_ZOOM, 0), |(lo, hi), (r, _)| {
         (lo.min(r.min_zoom), hi.max(r.max_zoom))
     });

@@ -1,0 +1,797 @@
+//! The PostGIS store: one table per layer, the `events` log, migrations,
+//! bulk import with binary COPY, streamed loading, and the tile path through
+//! `ST_AsMVT`.
+//!
+//! Database work runs on a small Tokio runtime owned by [`Postgis`]; the
+//! synchronous store calls into it from blocking threads, and async callers
+//! (the HTTP server) await the tasks it spawns. Every call is bounded by
+//! [`TIMEOUT`], so an unreachable database is a quick, clear error rather
+//! than a hung request.
+
+pub mod wkb;
+
+use crate::catalog::Dataset;
+use crate::error::{Error, Result};
+use crate::event::{Event, EventRecord};
+use crate::feature::{Feature, FeatureId};
+use crate::generate::Progress;
+use crate::record::{FieldType, Record};
+use crate::row::{Cell, Row};
+use crate::store::journal::DatasetIdentity;
+use bytes::BytesMut;
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Timeouts};
+use futures_util::{StreamExt, TryStreamExt, pin_mut};
+use std::future::Future;
+use std::time::Duration;
+use tokio_postgres::binary_copy::BinaryCopyInWriter;
+use tokio_postgres::types::{FromSql, IsNull, ToSql, Type, to_sql_checked};
+use tokio_postgres::{GenericClient, NoTls};
+
+/// The migrations, in order: (version, name, SQL).
+pub const MIGRATIONS: &[(i32, &str, &str)] = &[(
+    1,
+    "layers_and_events",
+    include_str!("../../../migrations/0001_layers_and_events.sql"),
+)];
+
+/// The channel replicas listen on; the payload is the new event's `seq`.
+pub const CHANNEL: &str = "lookout_events";
+
+/// Longest any one database call may take before it counts as unreachable.
+pub const TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Advisory lock key taken by every writer (and by migrations), so events
+/// commit in `seq` order: "lookout" in ASCII.
+const WRITE_LOCK: i64 = 0x6c6f_6f6b_6f75_74;
+
+/// A connection pool to one PostGIS database and the runtime that drives it.
+pub struct Postgis {
+    runtime: Option<tokio::runtime::Runtime>,
+    pool: Pool,
+    config: tokio_postgres::Config,
+    url: String,
+}
+
+impl std::fmt::Debug for Postgis {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Postgis")
+            .field("url", &redact(&self.url))
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for Postgis {
+    fn drop(&mut self) {
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
+/// `postgres://user:secret@host/db` without the secret, for logs.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            let user = userinfo.split(':').next().unwrap_or("");
+            format!("{}{}@{}", &url[..scheme + 3], user, &url[at + 1..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+pub(crate) fn unavailable(e: impl std::fmt::Display) -> Error {
+    Error::StoreUnavailable(format!("PostGIS: {e}"))
+}
+
+/// A `geometry` value as EWKB, in or out.
+#[derive(Debug)]
+pub(crate) struct Ewkb(pub Vec<u8>);
+
+impl ToSql for Ewkb {
+    fn to_sql(
+        &self,
+        _: &Type,
+        out: &mut BytesMut,
+    ) -> std::result::Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        out.extend_from_slice(&self.0);
+        Ok(IsNull::No)
+    }
+
+    fn accepts(ty: &Type) -> bool {
+        ty.name() == "geometry"
+    }
+
+    to_sql_checked!();
+}
+
+/// A `geometry` read back into a `geo` geometry.
+#[derive(Debug)]
+pub(crate) struct GeometryValue(pub geo::Geometry<f64>);
+
+impl<'a> FromSql<'a> for GeometryValue {
+    fn from_sql(_: &Type, raw: &'a [u8]) -> std::result::Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+        Ok(Self(wkb::read(raw)?))
+    }
+
+    fn accepts(ty: &Type) -> bool {
+        ty.name() == "geometry"
+    }
+}
+
+impl ToSql for Cell {
+    fn to_sql(
+        &self,
+        ty: &Type,
+        out: &mut BytesMut,
+    ) -> std::result::Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        fn checked<T: ToSql>(
+            v: &T,
+            ty: &Type,
+            out: &mut BytesMut,
+        ) -> std::result::Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
+            if !T::accepts(ty) {
+                return Err(format!("a {} value cannot go in a {ty} column", std::any::type_name::<T>()).into());
+            }
+            v.to_sql(ty, out)
+        }
+        match self {
+            Self::Null => Ok(IsNull::Yes),
+            Self::Text(s) => checked(s, ty, out),
+            Self::Integer(i) => checked(i, ty, out),
+            Self::Real(r) => checked(r, ty, out),
+            Self::Boolean(b) => checked(b, ty, out),
+            Self::Date(d) => checked(d, ty, out),
+            Self::List(l) => checked(l, ty, out),
+        }
+    }
+
+    fn accepts(ty: &Type) -> bool {
+        [
+            Type::TEXT,
+            Type::INT8,
+            Type::FLOAT8,
+            Type::BOOL,
+            Type::DATE,
+            Type::TEXT_ARRAY,
+        ]
+        .contains(ty)
+    }
+
+    to_sql_checked!();
+}
+
+fn cell_at(row: &tokio_postgres::Row, index: usize, ty: FieldType) -> std::result::Result<Cell, tokio_postgres::Error> {
+    Ok(match ty {
+        FieldType::Text | FieldType::Enum(_) => row.try_get::<_, Option<String>>(index)?.map(Cell::Text),
+        FieldType::Integer => row.try_get::<_, Option<i64>>(index)?.map(Cell::Integer),
+        FieldType::Real => row.try_get::<_, Option<f64>>(index)?.map(Cell::Real),
+        FieldType::Boolean => row.try_get::<_, Option<bool>>(index)?.map(Cell::Boolean),
+        FieldType::Date => row.try_get::<_, Option<chrono::NaiveDate>>(index)?.map(Cell::Date),
+        FieldType::List => row.try_get::<_, Option<Vec<String>>>(index)?.map(Cell::List),
+    }
+    .unwrap_or(Cell::Null))
+}
+
+/// `id, geom, <fields...>, props`: the columns of a layer's table, in row order.
+fn column_list<T: Record>() -> String {
+    let mut cols = vec!["id", "geom"];
+    cols.extend(T::FIELDS.iter().map(|f| f.name));
+    cols.push("props");
+    cols.iter().map(|c| format!("\"{c}\"")).collect::<Vec<_>>().join(", ")
+}
+
+/// The schema-qualified table of a collection.
+pub fn table(collection: &str) -> String {
+    format!("lookout.\"{collection}\"")
+}
+
+/// What an import did.
+#[derive(Debug, Clone)]
+pub struct ImportReport {
+    /// Features written per collection.
+    pub counts: Vec<(&'static str, usize)>,
+    /// Time spent.
+    pub elapsed: Duration,
+}
+
+/// The state read from the database at start.
+#[derive(Debug)]
+pub struct Snapshot {
+    /// Every layer as it is now.
+    pub dataset: Dataset,
+    /// Which dataset was imported.
+    pub identity: DatasetIdentity,
+    /// The last event the layers include.
+    pub last_seq: u64,
+}
+
+impl Postgis {
+    /// A pool to the database at `url` (no connection is made yet).
+    pub fn new(url: &str) -> Result<Self> {
+        let mut config: tokio_postgres::Config = url
+            .parse()
+            .map_err(|e| Error::BadConfig(format!("PostGIS URL {}: {e}", redact(url))))?;
+        config.connect_timeout(Duration::from_secs(3));
+        config.keepalives_idle(Duration::from_secs(10));
+        if config.get_application_name().is_none() {
+            config.application_name("lookout");
+        }
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("lookout-postgis")
+            .enable_all()
+            .build()
+            .map_err(|e| Error::BadConfig(format!("starting the PostGIS runtime: {e}")))?;
+        let manager = Manager::from_config(
+            config.clone(),
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Verified,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(8)
+            .runtime(deadpool_postgres::Runtime::Tokio1)
+            .timeouts(Timeouts {
+                wait: Some(TIMEOUT),
+                create: Some(TIMEOUT),
+                recycle: Some(TIMEOUT),
+            })
+            .build()
+            .map_err(|e| Error::BadConfig(format!("PostGIS pool: {e}")))?;
+        Ok(Self {
+            runtime: Some(runtime),
+            pool,
+            config,
+            url: url.to_owned(),
+        })
+    }
+
+    fn handle(&self) -> &tokio::runtime::Handle {
+        // Set in `new`, taken only in `drop`.
+        self.runtime
+            .as_ref()
+            .map(|r| r.handle())
+            .expect("runtime lives as long as the store")
+    }
+
+    /// Runs `fut` on the store's runtime and waits for it, from a thread
+    /// that is not itself running async code (a blocking or CLI thread).
+    pub fn block_on<F: Future>(&self, fut: F) -> F::Output {
+        self.handle().block_on(fut)
+    }
+
+    /// Runs `fut` on the store's runtime; await the handle from any runtime.
+    pub fn spawn<F>(&self, fut: F) -> tokio::task::JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.handle().spawn(fut)
+    }
+
+    /// The connection settings (for a dedicated listening connection).
+    pub fn config(&self) -> &tokio_postgres::Config {
+        &self.config
+    }
+
+    /// The pool, for async callers on the store's runtime.
+    pub fn pool(&self) -> &Pool {
+        &self.pool
+    }
+
+    /// The URL without its password.
+    pub fn redacted_url(&self) -> String {
+        redact(&self.url)
+    }
+
+    /// A pooled connection, or [`Error::StoreUnavailable`] within [`TIMEOUT`].
+    pub async fn client(&self) -> Result<deadpool_postgres::Object> {
+        get_client(&self.pool).await
+    }
+
+    /// Applies the migrations not applied yet, each in its own transaction;
+    /// returns the names applied now.
+    pub fn migrate(&self) -> Result<Vec<String>> {
+        self.block_on(async {
+            let mut client = self.client().await?;
+            let tx = client.transaction().await.map_err(unavailable)?;
+            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])
+                .await
+                .map_err(unavailable)?;
+            tx.batch_execute(
+                "CREATE TABLE IF NOT EXISTS public.lookout_migrations (
+                    version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())",
+            )
+            .await
+            .map_err(sql_error)?;
+            let done: Vec<i32> = tx
+                .query("SELECT version FROM public.lookout_migrations", &[])
+                .await
+                .map_err(sql_error)?
+                .iter()
+                .map(|r| r.get(0))
+                .collect();
+            let mut applied = Vec::new();
+            for (version, name, sql) in MIGRATIONS {
+                if done.contains(version) {
+                    continue;
+                }
+                tx.batch_execute(sql)
+                    .await
+                    .map_err(|e| Error::BadConfig(format!("migration {version} {name}: {}", describe(&e))))?;
+                tx.execute(
+                    "INSERT INTO public.lookout_migrations (version, name) VALUES ($1, $2)",
+                    &[version, name],
+                )
+                .await
+                .map_err(sql_error)?;
+                applied.push(format!("{version:04}_{name}"));
+            }
+            tx.commit().await.map_err(unavailable)?;
+            Ok(applied)
+        })
+    }
+
+    /// Checks that every migration has been applied.
+    pub async fn check_schema(&self) -> Result<()> {
+        let client = self.client().await?;
+        let latest = MIGRATIONS.last().map_or(0, |m| m.0);
+        let have: Option<i32> = client
+            .query_one(
+                "SELECT CASE WHEN to_regclass('public.lookout_migrations') IS NULL THEN NULL
+                 ELSE (SELECT max(version) FROM public.lookout_migrations) END",
+                &[],
+            )
+            .await
+            .map_err(sql_error)?
+            .get(0);
+        match have {
+            Some(v) if v >= latest => Ok(()),
+            _ => Err(Error::BadConfig(format!(
+                "the database {} is at schema version {} but Lookout needs {latest}: run `lookout db migrate --store …`",
+                self.redacted_url(),
+                have.unwrap_or(0)
+            ))),
+        }
+    }
+
+    /// Loads `dataset` into the layer tables with binary COPY, replacing what
+    /// they held, in one transaction: a re-import gives the same tables, and
+    /// a failed one leaves the old ones. The event log is kept (it is the
+    /// audit trail); the import is noted in `meta`.
+    pub fn import(
+        &self,
+        dataset: &Dataset,
+        identity: DatasetIdentity,
+        progress: &dyn Progress,
+    ) -> Result<ImportReport> {
+        let started = std::time::Instant::now();
+        let total: usize = dataset.counts().iter().map(|(_, n)| n).sum();
+        progress.stage("importing into PostGIS", total as u64);
+        let counts = self.block_on(async {
+            let mut client = self.client().await?;
+            let tx = client.transaction().await.map_err(unavailable)?;
+            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])
+                .await
+                .map_err(unavailable)?;
+            let tables: Vec<String> = Dataset::LAYERS.iter().map(|l| table(l.id)).collect();
+            tx.batch_execute(&format!("TRUNCATE {}", tables.join(", ")))
+                .await
+                .map_err(sql_error)?;
+            // Indexes are built once after the load, not row by row.
+            let indexes: Vec<(String, String)> = tx
+                .query(
+                    "SELECT i.indexname, i.indexdef FROM pg_indexes i
+                     WHERE i.schemaname = 'lookout' AND i.tablename = ANY($1)
+                       AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)",
+                    &[&Dataset::LAYERS.iter().map(|l| l.id).collect::<Vec<_>>()],
+                )
+                .await
+                .map_err(sql_error)?
+                .iter()
+                .map(|r| (r.get(0), r.get(1)))
+                .collect();
+            for (name, _) in &indexes {
+                tx.batch_execute(&format!("DROP INDEX lookout.\"{name}\""))
+                    .await
+                    .map_err(sql_error)?;
+            }
+            let mut counts = Vec::new();
+            macro_rules! copy_all {
+                ($($name:ident: $ty:ty),+ $(,)?) => {$(
+                    counts.push((<$ty as Record>::INFO.id, copy_layer(&tx, &dataset.$name, progress).await?));
+                )+};
+            }
+            #[allow(unused_imports, reason = "the layer list names every record type")]
+            use crate::model::*;
+            crate::with_layers!(copy_all);
+            for (_, def) in &indexes {
+                tx.batch_execute(def).await.map_err(sql_error)?;
+            }
+            let last_seq: i64 = tx
+                .query_one("SELECT coalesce(max(seq), 0) FROM lookout.events", &[])
+                .await
+                .map_err(sql_error)?
+                .get(0);
+            let meta = serde_json::json!({
+                "seed": identity.seed,
+                "scale": identity.scale,
+                "generator_version": identity.generator_version,
+                "imported_at": chrono::Utc::now(),
+                "events_before_import": last_seq,
+            });
+            tx.execute(
+                "INSERT INTO lookout.meta (key, value) VALUES ('dataset', $1)
+                 ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+                &[&meta],
+            )
+            .await
+            .map_err(sql_error)?;
+            tx.batch_execute(&format!("ANALYZE {}", tables.join(", ")))
+                .await
+                .map_err(sql_error)?;
+            tx.commit().await.map_err(unavailable)?;
+            Ok::<_, Error>(counts)
+        })?;
+        Ok(ImportReport {
+            counts,
+            elapsed: started.elapsed(),
+        })
+    }
+
+    /// Reads every layer, streamed row by row, and the last event, all from
+    /// one snapshot; layers are read in parallel over several connections.
+    pub fn load(&self, progress: &dyn Progress) -> Result<Snapshot> {
+        progress.stage("reading PostGIS", Dataset::LAYERS.len() as u64);
+        self.block_on(async {
+            let mut client = self.client().await?;
+            let tx = client
+                .build_transaction()
+                .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+                .read_only(true)
+                .start()
+                .await
+                .map_err(unavailable)?;
+            let identity = read_identity(&*tx).await?;
+            let last_seq: i64 = tx
+                .query_one("SELECT coalesce(max(seq), 0) FROM lookout.events", &[])
+                .await
+                .map_err(sql_error)?
+                .get(0);
+            // Other connections read the same snapshot.
+            let snapshot: String = tx
+                .query_one("SELECT pg_export_snapshot()", &[])
+                .await
+                .map_err(sql_error)?
+                .get(0);
+            macro_rules! load_all {
+                ($($name:ident: $ty:ty),+ $(,)?) => {{
+                    let ($($name,)+) = tokio::join!($(self.spawn(read_layer::<$ty>(self.pool.clone(), snapshot.clone()))),+);
+                    $(progress.advance(1); let $name = $name.map_err(|e| unavailable(format!("reader task: {e}")))??;)+
+                    Dataset { $($name,)+ }
+                }};
+            }
+            #[allow(unused_imports, reason = "the layer list names every record type")]
+            use crate::model::*;
+            let dataset = crate::with_layers!(load_all);
+            tx.commit().await.map_err(unavailable)?;
+            Ok(Snapshot {
+                dataset,
+                identity,
+                last_seq: last_seq as u64,
+            })
+        })
+    }
+}
+
+pub(crate) async fn get_client(pool: &Pool) -> Result<deadpool_postgres::Object> {
+    pool.get().await.map_err(|e| match e {
+        deadpool_postgres::PoolError::Backend(e) => unavailable(describe(&e)),
+        deadpool_postgres::PoolError::Timeout(_) => {
+            unavailable(format!("no connection within {} s", TIMEOUT.as_secs()))
+        }
+        other => unavailable(other),
+    })
+}
+
+/// The server's message, not just "db error".
+pub(crate) fn describe(e: &tokio_postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => format!("{}: {}", db.severity(), db.message()),
+        None => {
+            let source = std::error::Error::source(e)
+                .map(|s| format!(": {s}"))
+                .unwrap_or_default();
+            format!("{e}{source}")
+        }
+    }
+}
+
+/// A failed statement: the database is unreachable, or it refused (a bug or
+/// a schema out of step); either way the change was not made.
+pub(crate) fn sql_error(e: tokio_postgres::Error) -> Error {
+    if e.is_closed() || e.as_db_error().is_none() {
+        unavailable(describe(&e))
+    } else {
+        Error::Database(describe(&e))
+    }
+}
+
+async fn read_identity(client: &impl GenericClient) -> Result<DatasetIdentity> {
+    let row = client
+        .query_opt("SELECT value FROM lookout.meta WHERE key = 'dataset'", &[])
+        .await
+        .map_err(sql_error)?
+        .ok_or_else(|| Error::BadConfig("the database holds no dataset yet: run `lookout import --store …`".into()))?;
+    let value: serde_json::Value = row.get(0);
+    let field = |k: &str| value.get(k).and_then(serde_json::Value::as_u64).unwrap_or(0);
+    Ok(DatasetIdentity {
+        seed: field("seed"),
+        scale: field("scale") as u32,
+        generator_version: field("generator_version") as u32,
+    })
+}
+
+async fn copy_layer<T: Record>(
+    tx: &tokio_postgres::Transaction<'_>,
+    features: &[Feature<T>],
+    progress: &dyn Progress,
+) -> Result<usize> {
+    let columns = column_list::<T>();
+    let name = table(T::INFO.id);
+    let types: Vec<Type> = tx
+        .prepare(&format!("SELECT {columns} FROM {name} LIMIT 0"))
+        .await
+        .map_err(sql_error)?
+        .columns()
+        .iter()
+        .map(|c| c.type_().clone())
+        .collect();
+    let sink = tx
+        .copy_in(&format!("COPY {name} ({columns}) FROM STDIN (FORMAT binary)"))
+        .await
+        .map_err(sql_error)?;
+    let writer = BinaryCopyInWriter::new(sink, &types);
+    pin_mut!(writer);
+    let mut geometry = Vec::new();
+    for (n, feature) in features.iter().enumerate() {
+        let row = Row::of(feature);
+        geometry.clear();
+        wkb::write(&row.geometry, &mut geometry);
+        let id = id_param(row.id)?;
+        let geom = Ewkb(std::mem::take(&mut geometry));
+        let props = serde_json::Value::Object(row.rest);
+        let mut values: Vec<&(dyn ToSql + Sync)> = Vec::with_capacity(types.len());
+        values.push(&id);
+        values.push(&geom);
+        values.extend(row.cells.iter().map(|c| c as &(dyn ToSql + Sync)));
+        values.push(&props);
+        writer.as_mut().write(&values).await.map_err(sql_error)?;
+        geometry = geom.0;
+        if n % 10_000 == 9_999 {
+            progress.advance(10_000);
+        }
+    }
+    let written = writer.finish().await.map_err(sql_error)?;
+    progress.advance((features.len() % 10_000) as u64);
+    Ok(written as usize)
+}
+
+fn id_param(id: FeatureId) -> Result<i64> {
+    i64::try_from(id).map_err(|_| Error::Database(format!("feature id {id} does not fit a bigint")))
+}
+
+async fn read_layer<T: Record>(pool: Pool, snapshot: String) -> Result<Vec<Feature<T>>> {
+    let mut client = get_client(&pool).await?;
+    let tx = client
+        .build_transaction()
+        .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+        .read_only(true)
+        .start()
+        .await
+        .map_err(unavailable)?;
+    tx.batch_execute(&format!("SET TRANSACTION SNAPSHOT '{snapshot}'"))
+        .await
+        .map_err(sql_error)?;
+    let name = table(T::INFO.id);
+    let rows = tx
+        .query_raw(
+            &format!("SELECT {} FROM {name}", column_list::<T>()),
+            std::iter::empty::<i64>(),
+        )
+        .await
+        .map_err(sql_error)?;
+    pin_mut!(rows);
+    let mut features = Vec::new();
+    while let Some(row) = rows.try_next().await.map_err(sql_error)? {
+        features.push(feature_of::<T>(&row).map_err(|reason| Error::Database(format!("{name}: {reason}")))?);
+    }
+    tx.commit().await.map_err(unavailable)?;
+    Ok(features)
+}
+
+fn feature_of<T: Record>(row: &tokio_postgres::Row) -> std::result::Result<Feature<T>, String> {
+    let id: i64 = row.try_get(0).map_err(|e| e.to_string())?;
+    let GeometryValue(geometry) = row.try_get(1).map_err(|e| format!("feature {id}: {e}"))?;
+    let cells = T::FIELDS
+        .iter()
+        .enumerate()
+        .map(|(i, f)| cell_at(row, i + 2, f.ty))
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(|e| format!("feature {id}: {e}"))?;
+    let props: serde_json::Value = row.try_get(T::FIELDS.len() + 2).map_err(|e| e.to_string())?;
+    let serde_json::Value::Object(rest) = props else {
+        return Err(format!("feature {id}: props is not a JSON object"));
+    };
+    Row {
+        id: id as FeatureId,
+        geometry,
+        cells,
+        rest,
+    }
+    .into_feature()
+}
+
+/// Writes the row a change leaves (or deletes it) inside the writer's transaction.
+pub(crate) async fn write_row(
+    tx: &tokio_postgres::Transaction<'_>,
+    collection: &str,
+    fields: &[crate::record::Field],
+    id: FeatureId,
+    row: Option<Row>,
+) -> Result<()> {
+    let name = table(collection);
+    let id = id_param(id)?;
+    let Some(row) = row else {
+        tx.execute(&format!("DELETE FROM {name} WHERE id = $1"), &[&id])
+            .await
+            .map_err(sql_error)?;
+        return Ok(());
+    };
+    let mut cols = vec!["id".to_owned(), "geom".to_owned()];
+    cols.extend(fields.iter().map(|f| format!("\"{}\"", f.name)));
+    cols.push("props".into());
+    let placeholders: Vec<String> = (1..=cols.len()).map(|i| format!("${i}")).collect();
+    let updates: Vec<String> = cols[1..].iter().map(|c| format!("{c} = EXCLUDED.{c}")).collect();
+    let sql = format!(
+        "INSERT INTO {name} ({}) VALUES ({}) ON CONFLICT (id) DO UPDATE SET {}",
+        cols.join(", "),
+        placeholders.join(", "),
+        updates.join(", ")
+    );
+    let mut geometry = Vec::new();
+    wkb::write(&row.geometry, &mut geometry);
+    let geom = Ewkb(geometry);
+    let props = serde_json::Value::Object(row.rest);
+    let mut values: Vec<&(dyn ToSql + Sync)> = vec![&id, &geom];
+    values.extend(row.cells.iter().map(|c| c as &(dyn ToSql + Sync)));
+    values.push(&props);
+    tx.execute(&sql, &values).await.map_err(sql_error)?;
+    Ok(())
+}
+
+/// Takes the writers' lock for the rest of the transaction.
+pub(crate) async fn lock_writers(tx: &tokio_postgres::Transaction<'_>) -> Result<()> {
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])
+        .await
+        .map_err(sql_error)?;
+    Ok(())
+}
+
+/// Appends `record` to the event log and tells the other replicas.
+pub(crate) async fn append_event(tx: &tokio_postgres::Transaction<'_>, record: &EventRecord) -> Result<()> {
+    let (kind, feature_id) = match &record.event {
+        Event::FeatureCreated { feature, .. } => ("feature_created", feature.get("id").and_then(|v| v.as_i64())),
+        Event::FeatureReplaced { id, .. } => ("feature_replaced", Some(id_param(*id)?)),
+        Event::FeatureUpdated { id, .. } => ("feature_updated", Some(id_param(*id)?)),
+        Event::FeatureDeleted { id, .. } => ("feature_deleted", Some(id_param(*id)?)),
+    };
+    let payload = serde_json::to_value(&record.event).map_err(|e| Error::Database(e.to_string()))?;
+    let seq = record.seq as i64;
+    tx.execute(
+        "INSERT INTO lookout.events (seq, at, actor, kind, collection, feature_id, payload)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        &[
+            &seq,
+            &record.at,
+            &record.actor,
+            &kind,
+            &record.event.collection(),
+            &feature_id,
+            &payload,
+        ],
+    )
+    .await
+    .map_err(sql_error)?;
+    tx.execute("SELECT pg_notify($1, $2)", &[&CHANNEL, &seq.to_string()])
+        .await
+        .map_err(sql_error)?;
+    Ok(())
+}
+
+/// The events after `seq`, in order.
+pub(crate) async fn events_after(client: &impl GenericClient, seq: u64) -> Result<Vec<EventRecord>> {
+    let rows = client
+        .query(
+            "SELECT seq, at, actor, payload FROM lookout.events WHERE seq > $1 ORDER BY seq",
+            &[&(seq as i64)],
+        )
+        .await
+        .map_err(sql_error)?;
+    rows.iter()
+        .map(|r| {
+            let seq: i64 = r.get(0);
+            let payload: serde_json::Value = r.get(3);
+            Ok(EventRecord {
+                seq: seq as u64,
+                at: r.get(1),
+                actor: r.get(2),
+                event: serde_json::from_value(payload)
+                    .map_err(|e| Error::Database(format!("event {seq} cannot be read: {e}")))?,
+            })
+        })
+        .collect()
+}
+
+/// A connection that has run `LISTEN` on [`CHANNEL`], and its notifications
+/// (the channel closes when the connection is lost).
+pub(crate) async fn listen(
+    config: &tokio_postgres::Config,
+) -> Result<(tokio_postgres::Client, tokio::sync::mpsc::UnboundedReceiver<u64>)> {
+    let (client, mut connection) = config.connect(NoTls).await.map_err(|e| unavailable(describe(&e)))?;
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        let mut messages = futures_util::stream::poll_fn(move |cx| connection.poll_message(cx));
+        while let Some(message) = messages.next().await {
+            match message {
+                Ok(tokio_postgres::AsyncMessage::Notification(n)) => {
+                    if tx.send(n.payload().parse().unwrap_or(0)).is_err() {
+                        break;
+                    }
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::warn!(error = %describe(&e), "PostGIS listening connection lost");
+                    break;
+                }
+            }
+        }
+    });
+    client
+        .batch_execute(&format!("LISTEN {CHANNEL}"))
+        .await
+        .map_err(|e| unavailable(describe(&e)))?;
+    Ok((client, rx))
+}
+
+/// One vector tile of `collection` made by PostGIS itself (`ST_AsMVT` over
+/// `ST_TileEnvelope`), with `columns` as attributes, extent 4096 and a
+/// 64-unit buffer, features clipped; `None` when empty.
+pub async fn st_asmvt(
+    pool: Pool,
+    collection: String,
+    columns: Vec<&'static str>,
+    z: u32,
+    x: u32,
+    y: u32,
+) -> Result<Vec<u8>> {
+    let client = get_client(&pool).await?;
+    let name = table(&collection);
+    let attrs: String = columns.iter().map(|c| format!(", t.\"{c}\"")).collect();
+    let sql = format!(
+        "WITH b AS (SELECT ST_TileEnvelope($1, $2, $3) AS env,
+                           ST_Transform(ST_TileEnvelope($1, $2, $3, margin => 64.0 / 4096), 4326) AS area)
+         SELECT ST_AsMVT(q, $4, 4096, 'geom', 'id') FROM (
+             SELECT t.id, ST_AsMVTGeom(ST_Transform(t.geom, 3857), b.env, 4096, 64, true) AS geom{attrs}
+             FROM {name} t, b WHERE t.geom && b.area
+         ) q WHERE q.geom IS NOT NULL"
+    );
+    let (z, x, y) = (z as i32, x as i32, y as i32);
+    let row = tokio::time::timeout(TIMEOUT, client.query_one(&sql, &[&z, &x, &y, &collection]))
+        .await
+        .map_err(|_| unavailable(format!("ST_AsMVT took over {} s", TIMEOUT.as_secs())))?
+        .map_err(sql_error)?;
+    Ok(row.get::<_, Option<Vec<u8>>>(0).unwrap_or_default())
+}
