@@ -28,6 +28,8 @@ fn state(dir: &Path) -> AppState {
         seed: 1,
         scale: 1,
         open: false,
+        store: None,
+        tile_source: Default::default(),
     };
     AppState::new(Arc::new(store), settings)
 }

@@ -23,8 +23,9 @@ def free_port():
 class Server:
     """A lookout process; start() waits until /health answers."""
 
-    def __init__(self, state_dir):
+    def __init__(self, state_dir, extra_args=()):
         self.state_dir = Path(state_dir)
+        self.extra_args = list(extra_args)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc = None
@@ -36,7 +37,7 @@ class Server:
         log = open(self.log, "ab")
         self.proc = subprocess.Popen(
             [str(BIN), "serve", "--bind", f"127.0.0.1:{self.port}", "--data-dir", str(ROOT / "data"),
-             "--state-dir", str(self.state_dir), "--web-dir", str(ROOT / "web")],
+             "--state-dir", str(self.state_dir), "--web-dir", str(ROOT / "web"), *self.extra_args],
             stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
         )
         deadline = time.time() + 120

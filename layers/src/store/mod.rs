@@ -179,7 +179,7 @@ impl FollowerStatus {
 enum Backend {
     Journal(Mutex<Journal>),
     Postgis {
-        db: Postgis,
+        db: Box<Postgis>,
         /// Serialises this replica's writes and the follower's catch-up.
         writer: Arc<tokio::sync::Mutex<()>>,
         follower: Arc<FollowerStatus>,
@@ -293,7 +293,11 @@ impl Store {
         Ok((
             Self {
                 shared,
-                backend: Backend::Postgis { db, writer, follower },
+                backend: Backend::Postgis {
+                    db: Box::new(db),
+                    writer,
+                    follower,
+                },
             },
             PostgisReport {
                 identity: snapshot.identity,

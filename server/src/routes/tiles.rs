@@ -209,11 +209,17 @@ async fn postgis_tile(
             rule.cluster_below, rule.cluster_below
         )));
     }
-    let columns: Vec<&'static str> = state
+    let columns: Vec<_> = state
         .store
         .catalog()
         .read(rule.layer)
-        .map(|c| c.fields().iter().map(|f| f.name).filter(|f| rule.carries(f)).collect())
+        .map(|c| {
+            c.fields()
+                .iter()
+                .filter(|f| rule.carries(f.name))
+                .map(|f| (f.name, f.ty))
+                .collect()
+        })
         .unwrap_or_default();
     let job = lookout_layers::store::postgis::st_asmvt(
         db.pool().clone(),

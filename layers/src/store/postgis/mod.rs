@@ -42,7 +42,7 @@ pub const TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Advisory lock key taken by every writer (and by migrations), so events
 /// commit in `seq` order: "lookout" in ASCII.
-const WRITE_LOCK: i64 = 0x6c6f_6f6b_6f75_74;
+const WRITE_LOCK: i64 = 0x006c_6f6f_6b6f_7574;
 
 /// A connection pool to one PostGIS database and the runtime that drives it.
 pub struct Postgis {
@@ -557,7 +557,11 @@ async fn copy_layer<T: Record>(
     pin_mut!(writer);
     let mut geometry = Vec::new();
     for (n, feature) in features.iter().enumerate() {
-        let row = Row::of(feature);
+        // Derived attributes (a hazard source's R and level) are stored as
+        // the catalog computes them, so SQL and tiles from PostGIS agree.
+        let mut feature = feature.clone();
+        feature.properties.derive();
+        let row = Row::of(&feature);
         geometry.clear();
         wkb::write(&row.geometry, &mut geometry);
         let id = id_param(row.id)?;
@@ -609,6 +613,7 @@ async fn read_layer<T: Record>(pool: Pool, snapshot: String) -> Result<Vec<Featu
         features.push(feature_of::<T>(&row).map_err(|reason| Error::Database(format!("{name}: {reason}")))?);
     }
     tx.commit().await.map_err(unavailable)?;
+    features.sort_unstable_by_key(|f| f.id);
     Ok(features)
 }
 
@@ -767,19 +772,26 @@ pub(crate) async fn listen(
 }
 
 /// One vector tile of `collection` made by PostGIS itself (`ST_AsMVT` over
-/// `ST_TileEnvelope`), with `columns` as attributes, extent 4096 and a
+/// `ST_TileEnvelope`), with `columns` (and their types) as attributes, extent 4096 and a
 /// 64-unit buffer, features clipped; `None` when empty.
 pub async fn st_asmvt(
     pool: Pool,
     collection: String,
-    columns: Vec<&'static str>,
+    columns: Vec<(&'static str, FieldType)>,
     z: u32,
     x: u32,
     y: u32,
 ) -> Result<Vec<u8>> {
     let client = get_client(&pool).await?;
     let name = table(&collection);
-    let attrs: String = columns.iter().map(|c| format!(", t.\"{c}\"")).collect();
+    // Lists go in tiles as comma-joined text, as Lookout's own tiles carry them.
+    let attrs: String = columns
+        .iter()
+        .map(|(c, ty)| match ty {
+            FieldType::List => format!(", array_to_string(t.\"{c}\", ',') AS \"{c}\""),
+            _ => format!(", t.\"{c}\""),
+        })
+        .collect();
     let sql = format!(
         "WITH b AS (SELECT ST_TileEnvelope($1, $2, $3) AS env,
                            ST_Transform(ST_TileEnvelope($1, $2, $3, margin => 64.0 / 4096), 4326) AS area)

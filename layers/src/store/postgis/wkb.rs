@@ -210,7 +210,7 @@ impl Reader<'_> {
             1 => Geometry::Point(Point(self.coord(little, extra)?)),
             2 => Geometry::LineString(self.line(little, extra)?),
             3 => Geometry::Polygon(self.polygon(little, extra)?),
-            4 | 5 | 6 | 7 => {
+            4..=7 => {
                 let n = self.count(little)?;
                 let parts = (0..n)
                     .map(|_| self.geometry(depth + 1))

@@ -1,0 +1,289 @@
+"""The PostGIS store against a real PostGIS (a throwaway cluster started by
+scripts/pg; scripts/test starts it and sets LOOKOUT_PG_URL). Missing PostGIS
+is a failure, not a skip.
+
+Checks: import then serve gives the same features as the embedded store;
+export round-trips; two replicas see each other's changes (features and
+tiles) within a second; PostGIS stopped mid-run → reads still answer, writes
+get 503, and after it is back writes succeed without a restart and no
+acknowledged event is missing; in-memory tiles equal ST_AsMVT's."""
+import json
+import os
+import subprocess
+import time
+from pathlib import Path
+
+import mapbox_vector_tile
+import pytest
+from shapely.geometry import shape
+
+from conftest import BIN, ROOT, Server, get, request
+from test_tiles import fetch_tile, tile_of
+
+COLLECTIONS = ["counties", "population", "disaster_zones", "roads", "gas_pipes", "gas_valves",
+               "gas_stations", "enterprises", "hazard_sources", "rescue_teams", "warehouses", "shelters"]
+
+
+def pg_url():
+    url = os.environ.get("LOOKOUT_PG_URL")
+    if not url:
+        pytest.fail("LOOKOUT_PG_URL is not set: run the tests with scripts/test, which starts a throwaway PostGIS")
+    return url
+
+
+def psql(sql):
+    out = subprocess.run(["psql", pg_url(), "-v", "ON_ERROR_STOP=1", "-Atqc", sql],
+                         capture_output=True, text=True, check=True)
+    return out.stdout.strip()
+
+
+def pg_ctl(action):
+    subprocess.run([str(ROOT / "scripts" / "pg"), action], check=True, capture_output=True)
+
+
+def lookout(*args):
+    out = subprocess.run([str(BIN), *args], cwd=ROOT, capture_output=True, text=True,
+                         env={**os.environ, "LOOKOUT_STORE": pg_url()})
+    assert out.returncode == 0, out.stderr[-3000:]
+    return out.stderr
+
+
+def all_features(base, collection):
+    features, offset = [], 0
+    while True:
+        status, page = get(f"{base}/collections/{collection}/items?limit=10000&offset={offset}")
+        assert status == 200, page
+        features += page["features"]
+        offset += 10000
+        if len(page["features"]) < 10000:
+            return {f["id"]: f for f in features}
+
+
+@pytest.fixture(scope="module")
+def imported():
+    """A fresh schema with the scale-1 dataset imported (twice: it must be idempotent)."""
+    psql("DROP SCHEMA IF EXISTS lookout CASCADE; DROP TABLE IF EXISTS public.lookout_migrations")
+    lookout("db", "migrate")
+    lookout("import")
+    first = {c: psql(f"SELECT count(*), coalesce(sum(hashtext(t::text)), 0) FROM lookout.{c} t") for c in COLLECTIONS}
+    lookout("import")
+    second = {c: psql(f"SELECT count(*), coalesce(sum(hashtext(t::text)), 0) FROM lookout.{c} t") for c in COLLECTIONS}
+    assert first == second, "a second import changed the tables"
+    return second
+
+
+@pytest.fixture(scope="module")
+def replicas(imported, tmp_path_factory):
+    a = Server(tmp_path_factory.mktemp("replica-a"), ["--store", pg_url()]).start()
+    b = Server(tmp_path_factory.mktemp("replica-b"), ["--store", pg_url()]).start()
+    yield a, b
+    a.stop()
+    b.stop()
+
+
+def test_schema_has_typed_columns_for_every_queryable_and_gist_indexes(imported, server):
+    for c in COLLECTIONS:
+        status, q = get(f"{server.url}/collections/{c}/queryables")
+        assert status == 200
+        columns = dict(line.split("|") for line in psql(
+            f"SELECT column_name, data_type FROM information_schema.columns "
+            f"WHERE table_schema = 'lookout' AND table_name = '{c}'").splitlines())
+        for name in q["properties"]:
+            if name == "geometry":
+                continue
+            assert name in columns, f"{c}.{name} has no column"
+        assert columns["props"] == "jsonb" and columns["geom"] == "USER-DEFINED"
+        srid = psql(f"SELECT Find_SRID('lookout', '{c}', 'geom')")
+        assert srid == "4326"
+        assert "gist" in psql(f"SELECT indexdef FROM pg_indexes WHERE schemaname = 'lookout' AND tablename = '{c}'")
+
+
+def test_imported_counts_match_the_dataset(imported):
+    meta = json.loads((ROOT / "data" / "generated" / "seed-1-scale-1" / "metadata.json").read_text())
+    for collection, count in meta["counts"]:
+        assert imported[collection].split("|")[0] == str(count), collection
+
+
+def test_served_from_postgis_equals_the_embedded_store(replicas, server):
+    a, _ = replicas
+    _, mine = get(f"{a.url}/collections")
+    _, theirs = get(f"{server.url}/collections")
+    assert [c["id"] for c in mine["collections"]] == [c["id"] for c in theirs["collections"]]
+    for c in COLLECTIONS:
+        pg = all_features(a.url, c)
+        embedded = all_features(server.url, c)
+        assert len(pg) == len(embedded), c
+        different = [i for i in embedded if embedded[i] != pg.get(i)]
+        assert not different, f"{c}: {len(different)} features differ, e.g. {different[:3]}"
+
+
+def test_export_from_postgis_writes_the_dataset_back(imported, tmp_path):
+    lookout("export", "--out", str(tmp_path / "out"))
+    source = ROOT / "data" / "generated" / "seed-1-scale-1"
+    for c in ["hazard_sources", "rescue_teams", "counties"]:
+        exported = json.loads((tmp_path / "out" / f"{c}.geojson").read_text())["features"]
+        original = json.loads((source / f"{c}.geojson").read_text())["features"]
+        assert [f["id"] for f in exported] == sorted(f["id"] for f in original)
+        by_id = {f["id"]: f for f in original}
+        for f in exported:
+            assert f["geometry"] == by_id[f["id"]]["geometry"], (c, f["id"])
+    meta = json.loads((tmp_path / "out" / "metadata.json").read_text())
+    assert meta["seed"] == 1 and meta["scale"] == 1
+
+
+def wait_for(predicate, seconds):
+    deadline = time.time() + seconds
+    while True:
+        value = predicate()
+        if value or time.time() > deadline:
+            return value
+        time.sleep(0.02)
+
+
+def team_in_tile(base, team, z):
+    lon, lat = team["geometry"]["coordinates"]
+    x, y = tile_of(lon, lat, z)
+    status, body, _ = fetch_tile(f"{base}/tiles/rescue_teams/{z}/{x}/{y}")
+    assert status == 200
+    layer = mapbox_vector_tile.decode(body)["rescue_teams"]
+    return next(f["properties"] for f in layer["features"] if f["id"] == team["id"])
+
+
+def test_a_change_through_one_replica_shows_in_the_other_within_a_second(replicas):
+    a, b = replicas
+    _, team = get(f"{a.url}/collections/rescue_teams/items/5")
+    assert team_in_tile(b.url, team, 12)["status"] == team["properties"]["status"]  # cached in B now
+    new_status = "out_of_service" if team["properties"]["status"] != "out_of_service" else "available"
+    started = time.time()
+    status, _, _ = request("PATCH", f"{a.url}/collections/rescue_teams/items/5",
+                           {"properties": {"status": new_status}}, {"X-Lookout-Actor": "desk-a"})
+    assert status == 204
+    seen = wait_for(lambda: get(f"{b.url}/collections/rescue_teams/items/5")[1]["properties"]["status"] == new_status, 1.0)
+    assert seen, f"replica B did not see the change within 1 s"
+    assert team_in_tile(b.url, team, 12)["status"] == new_status, "B's cached tile is stale"
+    print(f"replica B saw the change after {time.time() - started:.3f} s")
+
+    # The other way round, with a new feature and a delete.
+    feature = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [112.55, 37.87]},
+               "properties": {**team["properties"], "name": "跨副本测试队", "status": "available"}}
+    status, created, _ = request("POST", f"{b.url}/collections/rescue_teams/items", feature, {"X-Lookout-Actor": "desk-b"})
+    assert status == 201, created
+    new_id = created["id"]
+    assert wait_for(lambda: get(f"{a.url}/collections/rescue_teams/items/{new_id}")[0] == 200, 1.0)
+    assert psql(f"SELECT properties->>'name' FROM (SELECT props || jsonb_build_object('name', name) AS properties FROM lookout.rescue_teams WHERE id = {new_id}) q") == "跨副本测试队"
+    status, _, _ = request("DELETE", f"{a.url}/collections/rescue_teams/items/{new_id}")
+    assert status == 204
+    assert wait_for(lambda: get(f"{b.url}/collections/rescue_teams/items/{new_id}")[0] == 404, 1.0)
+    events = psql("SELECT string_agg(kind || ':' || actor, ',' ORDER BY seq) FROM lookout.events")
+    assert "feature_updated:desk-a" in events and "feature_created:desk-b" in events
+    assert get(f"{a.url}/health")[1]["last_event"] == get(f"{b.url}/health")[1]["last_event"] == int(
+        psql("SELECT max(seq) FROM lookout.events"))
+
+
+def test_the_event_log_is_append_only(replicas):
+    with pytest.raises(subprocess.CalledProcessError) as e:
+        psql("DELETE FROM lookout.events")
+    assert "append-only" in e.value.stderr
+
+
+def test_postgis_stopped_reads_answer_writes_fail_fast_then_recover(replicas):
+    a, b = replicas
+    acknowledged = []
+
+    def patch(base, n):
+        status, body, headers = request("PATCH", f"{base}/collections/shelters/items/{1 + n % 20}",
+                                        {"properties": {"occupancy": n}}, {"X-Lookout-Actor": "outage-test"})
+        return status, body, headers
+
+    for n in range(5):
+        assert patch(a.url, n)[0] == 204
+        acknowledged.append(n)
+    pg_ctl("stop")
+    try:
+        status, body = get(f"{a.url}/collections/hazard_sources/items?limit=5")
+        assert status == 200 and len(body["features"]) == 5
+        assert fetch_tile(f"{b.url}/tiles/counties/6/52/24")[0] in (200, 204)
+        started = time.time()
+        status, body, headers = patch(a.url, 100)
+        assert status == 503, body
+        assert "PostGIS" in body["message"] and headers.get("retry-after")
+        assert time.time() - started < 6, "a write with PostGIS down must fail fast"
+        _, shelter = get(f"{a.url}/collections/shelters/items/1")
+        assert shelter["properties"]["occupancy"] != 100, "a refused write must not be applied"
+    finally:
+        pg_ctl("start")
+    # Back: writes succeed again on both replicas without a restart.
+    ok = wait_for(lambda: patch(a.url, 5)[0] == 204, 15)
+    assert ok, "writes did not recover after PostGIS came back"
+    acknowledged.append(5)
+    assert wait_for(lambda: patch(b.url, 6)[0] == 204, 15)
+    acknowledged.append(6)
+    stored = psql("SELECT string_agg((payload->'properties'->>'occupancy'), ',' ORDER BY seq) "
+                  "FROM lookout.events WHERE actor = 'outage-test'").split(",")
+    assert stored == [str(n) for n in acknowledged], "an acknowledged event is missing or a refused one was stored"
+    last = int(psql("SELECT max(seq) FROM lookout.events"))
+    assert wait_for(lambda: get(f"{a.url}/health")[1]["last_event"] == last == get(f"{b.url}/health")[1]["last_event"], 5)
+    assert get(f"{a.url}/collections/shelters/items/7")[1]["properties"]["occupancy"] == 6
+
+
+def geometries_within(mem, pg, units):
+    """Each geometry lies within `units` tile units of the other (Hausdorff)."""
+    a, b = shape(mem), shape(pg)
+    return a.hausdorff_distance(b) <= units
+
+
+def on_buffer_edge(geometry, buffer=64, extent=4096):
+    if geometry["type"] != "Point":
+        return False
+    return any(abs(v + buffer) <= 1 or abs(v - extent - buffer) <= 1 for v in geometry["coordinates"])
+
+
+def first_position(geometry):
+    c = geometry["coordinates"]
+    while isinstance(c[0], list):
+        c = c[0]
+    return c
+
+
+@pytest.mark.parametrize("layer,z", [
+    ("hazard_sources", 8), ("enterprises", 13), ("roads", 10), ("gas_pipes", 14), ("gas_valves", 15),
+    ("counties", 8), ("population", 11), ("disaster_zones", 9), ("rescue_teams", 11), ("shelters", 12),
+])
+def test_in_memory_tiles_equal_st_asmvt(replicas, layer, z):
+    a, _ = replicas
+    # A tile round a feature of the layer near Taiyuan, so it is not empty.
+    _, page = get(f"{a.url}/collections/{layer}/items?limit=1&bbox=112.3,37.6,112.8,38.1")
+    lon, lat = first_position(page["features"][0]["geometry"])
+    x, y = tile_of(lon, lat, z)
+    s1, mem_body, _ = fetch_tile(f"{a.url}/tiles/{layer}/{z}/{x}/{y}")
+    s2, pg_body, headers = fetch_tile(f"{a.url}/tiles/{layer}/{z}/{x}/{y}?source=postgis")
+    assert s1 == 200 and s2 == 200 and headers.get("x-lookout-tile-source") == "postgis"
+    mem = {f["id"]: f for f in mapbox_vector_tile.decode(mem_body, default_options={"y_coord_down": True})[layer]["features"]}
+    pg = {f["id"]: f for f in mapbox_vector_tile.decode(pg_body, default_options={"y_coord_down": True})[layer]["features"]}
+    assert mem, "an empty tile proves nothing"
+    # A point on the very edge of the buffer may round in or out: within a pixel either way.
+    edge = {fid for fid, f in [*mem.items(), *pg.items()] if on_buffer_edge(f["geometry"])}
+    only_mem, only_pg = set(mem) - set(pg) - edge, set(pg) - set(mem) - edge
+    assert not only_mem and not only_pg, f"ids only in memory {sorted(only_mem)[:5]}, only in PostGIS {sorted(only_pg)[:5]}"
+    assert len(set(mem) & set(pg)) >= 0.95 * len(mem)
+    pixel = 4096 / 256
+    for fid, f in mem.items():
+        if fid not in pg:
+            continue
+        g = pg[fid]
+        mine = {k: v for k, v in f["properties"].items()}
+        theirs = {k: v for k, v in g["properties"].items()}
+        assert mine == theirs, (fid, mine, theirs)
+        assert geometries_within(f["geometry"], g["geometry"], pixel), (layer, fid)
+
+
+def test_postgis_tile_path_refuses_what_it_cannot_draw(replicas, server):
+    a, _ = replicas
+    status, body = get(f"{a.url}/tiles/enterprises/8/210/97?source=postgis")
+    assert status == 400 and "clustered" in body["message"]
+    status, body = get(f"{a.url}/tiles/roads/10/841/388?source=bogus")
+    assert status == 400 and "memory or postgis" in body["message"]
+    status, body = get(f"{a.url}/tiles/roads/10/841/388?source=postgis&road_class=expressway")
+    assert status == 400 and "filters" in body["message"]
+    status, body = get(f"{server.url}/tiles/roads/10/841/388?source=postgis")
+    assert status == 400 and "PostGIS" in body["message"]
