@@ -12,6 +12,7 @@ pub mod feature;
 pub mod filter;
 pub mod generate;
 pub mod geodesy;
+pub mod impact;
 pub mod layer;
 pub mod model;
 pub mod record;

@@ -3,6 +3,7 @@
 pub mod coverage;
 pub mod exposure;
 pub mod features;
+pub mod impact;
 pub mod map;
 pub mod nearest;
 pub mod openapi;
@@ -20,6 +21,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     tiles::configure(cfg);
     nearest::configure(cfg);
     exposure::configure(cfg);
+    impact::configure(cfg);
     coverage::configure(cfg);
 }
 
