@@ -73,6 +73,14 @@ def imported():
 
 
 @pytest.fixture(scope="module")
+def embedded(tmp_path_factory):
+    """A fresh embedded server: the shared one has been written to by other tests."""
+    s = Server(tmp_path_factory.mktemp("embedded")).start()
+    yield s
+    s.stop()
+
+
+@pytest.fixture(scope="module")
 def replicas(imported, tmp_path_factory):
     a = Server(tmp_path_factory.mktemp("replica-a"), ["--store", pg_url()]).start()
     b = Server(tmp_path_factory.mktemp("replica-b"), ["--store", pg_url()]).start()
@@ -104,16 +112,16 @@ def test_imported_counts_match_the_dataset(imported):
         assert imported[collection].split("|")[0] == str(count), collection
 
 
-def test_served_from_postgis_equals_the_embedded_store(replicas, server):
+def test_served_from_postgis_equals_the_embedded_store(replicas, embedded):
     a, _ = replicas
     _, mine = get(f"{a.url}/collections")
-    _, theirs = get(f"{server.url}/collections")
+    _, theirs = get(f"{embedded.url}/collections")
     assert [c["id"] for c in mine["collections"]] == [c["id"] for c in theirs["collections"]]
     for c in COLLECTIONS:
         pg = all_features(a.url, c)
-        embedded = all_features(server.url, c)
-        assert len(pg) == len(embedded), c
-        different = [i for i in embedded if embedded[i] != pg.get(i)]
+        reference = all_features(embedded.url, c)
+        assert len(pg) == len(reference), c
+        different = [i for i in reference if reference[i] != pg.get(i)]
         assert not different, f"{c}: {len(different)} features differ, e.g. {different[:3]}"
 
 
