@@ -145,6 +145,13 @@ fn gunzip(bytes: &[u8]) -> Result<Vec<u8>, ApiError> {
     Ok(out)
 }
 
+fn accepts_gzip(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|e| e.trim().starts_with("gzip")))
+}
+
 fn etag(bytes: &[u8]) -> String {
     // FNV-1a over the tile: stable across runs, cheap, good enough to tell versions apart.
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
@@ -241,12 +248,7 @@ async fn postgis_tile(
         return Ok(resp.finish());
     }
     resp.content_type(MVT);
-    let accepts_gzip = req
-        .headers()
-        .get(header::ACCEPT_ENCODING)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|e| e.trim().starts_with("gzip")));
-    if accepts_gzip {
+    if accepts_gzip(req) {
         resp.insert_header((header::CONTENT_ENCODING, "gzip"));
         Ok(resp.body(gzip(&mvt)?))
     } else {
@@ -331,17 +333,12 @@ async fn tile(
             .insert_header((header::CACHE_CONTROL, "no-cache"))
             .finish());
     }
-    let accepts_gzip = req
-        .headers()
-        .get(header::ACCEPT_ENCODING)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|e| e.trim().starts_with("gzip")));
     let mut resp = HttpResponse::Ok();
     resp.content_type(MVT)
         .insert_header((header::ETAG, &*cached.etag))
         .insert_header((header::CACHE_CONTROL, "no-cache"))
         .insert_header((header::VARY, "Accept-Encoding"));
-    if accepts_gzip {
+    if accepts_gzip(&req) {
         resp.insert_header((header::CONTENT_ENCODING, "gzip"));
         Ok(resp.body(cached.gzip.as_ref().clone()))
     } else {

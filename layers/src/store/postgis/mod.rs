@@ -173,12 +173,17 @@ fn cell_at(row: &tokio_postgres::Row, index: usize, ty: FieldType) -> std::resul
     .unwrap_or(Cell::Null))
 }
 
-/// `id, geom, <fields...>, props`: the columns of a layer's table, in row order.
+/// `id, geom, <fields...>, props`: the quoted columns of a layer's table, in row order.
+fn columns(fields: &[crate::record::Field]) -> Vec<String> {
+    let names = ["id", "geom"]
+        .into_iter()
+        .chain(fields.iter().map(|f| f.name))
+        .chain(["props"]);
+    names.map(|c| format!("\"{c}\"")).collect()
+}
+
 fn column_list<T: Record>() -> String {
-    let mut cols = vec!["id", "geom"];
-    cols.extend(T::FIELDS.iter().map(|f| f.name));
-    cols.push("props");
-    cols.iter().map(|c| format!("\"{c}\"")).collect::<Vec<_>>().join(", ")
+    columns(T::FIELDS).join(", ")
 }
 
 /// The schema-qualified table of a collection.
@@ -297,9 +302,7 @@ impl Postgis {
         self.block_on(async {
             let mut client = self.client().await?;
             let tx = client.transaction().await.map_err(unavailable)?;
-            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])
-                .await
-                .map_err(unavailable)?;
+            lock_writers(&tx).await?;
             tx.batch_execute(
                 "CREATE TABLE IF NOT EXISTS public.lookout_migrations (
                     version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())",
@@ -373,9 +376,7 @@ impl Postgis {
         let counts = self.block_on(async {
             let mut client = self.client().await?;
             let tx = client.transaction().await.map_err(unavailable)?;
-            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])
-                .await
-                .map_err(unavailable)?;
+            lock_writers(&tx).await?;
             let tables: Vec<String> = Dataset::LAYERS.iter().map(|l| table(l.id)).collect();
             tx.batch_execute(&format!("TRUNCATE {}", tables.join(", ")))
                 .await
@@ -655,9 +656,7 @@ pub(crate) async fn write_row(
             .map_err(sql_error)?;
         return Ok(());
     };
-    let mut cols = vec!["id".to_owned(), "geom".to_owned()];
-    cols.extend(fields.iter().map(|f| format!("\"{}\"", f.name)));
-    cols.push("props".into());
+    let cols = columns(fields);
     let placeholders: Vec<String> = (1..=cols.len()).map(|i| format!("${i}")).collect();
     let updates: Vec<String> = cols[1..].iter().map(|c| format!("{c} = EXCLUDED.{c}")).collect();
     let sql = format!(
