@@ -29,6 +29,7 @@ macro_rules! with_layers {
             rescue_teams: RescueTeam,
             warehouses: Warehouse,
             shelters: Shelter,
+            incidents: Incident,
         }
     };
 }

@@ -244,6 +244,12 @@ impl<T: Record> Collection for Layer<T> {
                 self.feature(*id).ok_or(Error::UnknownFeature { collection, id: *id })?;
                 (*id, Change::Remove(*id), event.clone())
             }
+            other => {
+                return Err(Error::InvalidRequest(format!(
+                    "{} is not a change to one feature",
+                    other.kind()
+                )));
+            }
         };
         if recorded.collection() != collection {
             return Err(Error::UnknownCollection(recorded.collection().into()));

@@ -83,6 +83,9 @@ fn write_layer<T: Record>(dir: &Path, features: &[Feature<T>]) -> Result<()> {
 /// FeatureCollection is read whole.
 pub fn read_layer<T: Record + DeserializeOwned>(dir: &Path) -> Result<Vec<Feature<T>>> {
     let path = dir.join(format!("{}.geojson", T::INFO.id));
+    if T::OPERATIONAL && !path.exists() {
+        return Ok(Vec::new());
+    }
     let bytes = std::fs::read(&path).map_err(Error::io("read", &path))?;
     let bad = |reason: String| Error::BadData {
         path: path.clone(),

@@ -35,6 +35,14 @@ pub enum Error {
         /// Feature id.
         id: u64,
     },
+    /// An operations request is malformed: an unknown substance, impossible
+    /// weather, a missing field.
+    #[error("{0}")]
+    InvalidRequest(String),
+    /// An operations request conflicts with the current state: dispatching a
+    /// busy team, closing a closed incident, a status change out of order.
+    #[error("{0}")]
+    Conflict(String),
     /// Reading or writing a file failed.
     #[error("{action} {path}: {source}")]
     Io {

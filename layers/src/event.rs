@@ -2,6 +2,8 @@
 //! replayable for drills and audit.
 
 use crate::feature::FeatureId;
+use crate::model::TeamStatus;
+use crate::ops::{IncidentSpec, ZoneRecord};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -46,16 +48,180 @@ pub enum Event {
         /// Feature id.
         id: FeatureId,
     },
+    /// An incident (or drill) was opened.
+    IncidentOpened {
+        /// Incident id (0 when submitted: the store assigns it).
+        incident: FeatureId,
+        /// A drill, not a real incident.
+        drill: bool,
+        /// The scenario it was started from, for drills.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        scenario: Option<String>,
+        /// What is known.
+        spec: IncidentSpec,
+    },
+    /// What is known about an incident changed: a JSON merge patch of its spec.
+    IncidentUpdated {
+        /// Incident id.
+        incident: FeatureId,
+        /// A drill.
+        drill: bool,
+        /// Merge patch (RFC 7396) of the [`IncidentSpec`].
+        changes: serde_json::Map<String, serde_json::Value>,
+    },
+    /// An incident was closed.
+    IncidentClosed {
+        /// Incident id.
+        incident: FeatureId,
+        /// A drill.
+        drill: bool,
+        /// Why, in words.
+        #[serde(default)]
+        reason: String,
+    },
+    /// Impact zones were computed for an incident, with what lies inside.
+    ZonesComputed {
+        /// Incident id.
+        incident: FeatureId,
+        /// A drill.
+        drill: bool,
+        /// The zones.
+        zones: ZoneRecord,
+    },
+    /// A team was assigned to an incident (its status goes available → dispatched).
+    UnitDispatched {
+        /// Incident id.
+        incident: FeatureId,
+        /// A drill.
+        drill: bool,
+        /// `rescue_teams` id.
+        team: FeatureId,
+        /// Team name, as it was.
+        #[serde(default)]
+        name: String,
+        /// Team kind code.
+        #[serde(default)]
+        kind: String,
+        /// Estimated road travel time, seconds.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        travel_s: Option<f64>,
+        /// Straight-line distance, metres.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        distance_m: Option<f64>,
+    },
+    /// A team's status changed.
+    UnitStatusChanged {
+        /// `rescue_teams` id.
+        team: FeatureId,
+        /// In a drill.
+        drill: bool,
+        /// The incident it is assigned to, if any.
+        #[serde(default)]
+        incident: Option<FeatureId>,
+        /// Status before.
+        from: TeamStatus,
+        /// Status after.
+        to: TeamStatus,
+    },
+    /// A note was added to an incident's log.
+    NoteAdded {
+        /// Incident id.
+        incident: FeatureId,
+        /// A drill.
+        drill: bool,
+        /// The note.
+        text: String,
+    },
+    /// A scenario's inject fired in a drill.
+    InjectFired {
+        /// Incident id.
+        incident: FeatureId,
+        /// Always true: injects are drill events.
+        drill: bool,
+        /// Index of the inject in the scenario.
+        index: usize,
+        /// Scenario minute it is set for.
+        at_min: f64,
+        /// Short title.
+        title: String,
+        /// What the exercise control tells the players.
+        text: String,
+    },
 }
 
 impl Event {
-    /// The collection the event changes.
+    /// The collection the event concerns: the one a feature change changes,
+    /// `incidents` for incident events, `rescue_teams` for a status change.
     pub fn collection(&self) -> &str {
         match self {
             Self::FeatureCreated { collection, .. }
             | Self::FeatureReplaced { collection, .. }
             | Self::FeatureUpdated { collection, .. }
             | Self::FeatureDeleted { collection, .. } => collection,
+            Self::UnitStatusChanged { .. } => "rescue_teams",
+            _ => "incidents",
+        }
+    }
+
+    /// The `type` tag, as stored and pushed.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::FeatureCreated { .. } => "feature_created",
+            Self::FeatureReplaced { .. } => "feature_replaced",
+            Self::FeatureUpdated { .. } => "feature_updated",
+            Self::FeatureDeleted { .. } => "feature_deleted",
+            Self::IncidentOpened { .. } => "incident_opened",
+            Self::IncidentUpdated { .. } => "incident_updated",
+            Self::IncidentClosed { .. } => "incident_closed",
+            Self::ZonesComputed { .. } => "zones_computed",
+            Self::UnitDispatched { .. } => "unit_dispatched",
+            Self::UnitStatusChanged { .. } => "unit_status_changed",
+            Self::NoteAdded { .. } => "note_added",
+            Self::InjectFired { .. } => "inject_fired",
+        }
+    }
+
+    /// The feature the event concerns (the incident, or the team), if known.
+    pub fn feature_id(&self) -> Option<FeatureId> {
+        match self {
+            Self::FeatureCreated { feature, .. } => feature.get("id").and_then(serde_json::Value::as_u64),
+            Self::FeatureReplaced { id, .. } | Self::FeatureUpdated { id, .. } | Self::FeatureDeleted { id, .. } => {
+                Some(*id)
+            }
+            Self::UnitStatusChanged { team, .. } => Some(*team),
+            Self::IncidentOpened { incident, .. }
+            | Self::IncidentUpdated { incident, .. }
+            | Self::IncidentClosed { incident, .. }
+            | Self::ZonesComputed { incident, .. }
+            | Self::UnitDispatched { incident, .. }
+            | Self::NoteAdded { incident, .. }
+            | Self::InjectFired { incident, .. } => Some(*incident),
+        }
+    }
+
+    /// Whether this is a plain change to one feature (not an operations event).
+    pub fn is_feature_change(&self) -> bool {
+        matches!(
+            self,
+            Self::FeatureCreated { .. }
+                | Self::FeatureReplaced { .. }
+                | Self::FeatureUpdated { .. }
+                | Self::FeatureDeleted { .. }
+        )
+    }
+
+    /// Whether the event belongs to a drill.
+    pub fn drill(&self) -> bool {
+        match self {
+            Self::IncidentOpened { drill, .. }
+            | Self::IncidentUpdated { drill, .. }
+            | Self::IncidentClosed { drill, .. }
+            | Self::ZonesComputed { drill, .. }
+            | Self::UnitDispatched { drill, .. }
+            | Self::UnitStatusChanged { drill, .. }
+            | Self::NoteAdded { drill, .. }
+            | Self::InjectFired { drill, .. } => *drill,
+            _ => false,
         }
     }
 }

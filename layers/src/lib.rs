@@ -15,6 +15,7 @@ pub mod geodesy;
 pub mod impact;
 pub mod layer;
 pub mod model;
+pub mod ops;
 pub mod record;
 pub mod routing;
 pub mod row;

@@ -118,6 +118,9 @@ pub trait Record: Serialize + DeserializeOwned + Clone + Debug + Send + Sync + '
     const INFO: LayerInfo;
     /// The fields users filter on, in display order.
     const FIELDS: &'static [Field];
+    /// Kept by operations (incidents), not made by the generator: a dataset
+    /// written before the layer existed simply has none.
+    const OPERATIONAL: bool = false;
 
     /// The value of `field`, one of [`Record::FIELDS`]; [`Value::Null`] for any other name.
     fn value(&self, field: &str) -> Value<'_>;

@@ -8,6 +8,7 @@ use crate::tiling::Tiles;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::{App, web};
+use lookout_layers::ops::scenario::Scenario;
 use lookout_layers::store::Store;
 use std::sync::Arc;
 
@@ -28,6 +29,8 @@ pub struct AppState {
     pub roads: Arc<RoadNetwork>,
     /// The settings the server runs with.
     pub settings: Arc<Settings>,
+    /// Drill scenarios, from `data/scenarios/`.
+    pub scenarios: Arc<Vec<Scenario>>,
 }
 
 impl AppState {
@@ -37,11 +40,17 @@ impl AppState {
         store.observe(tiles.clone());
         let roads = Arc::new(RoadNetwork::new(store.catalog()));
         store.observe(roads.clone());
+        let dir = settings.data_dir.join("scenarios");
+        let scenarios = Scenario::read_dir(&dir).unwrap_or_else(|e| {
+            tracing::error!(error = %e, "drill scenarios could not be read; none are offered");
+            Vec::new()
+        });
         Self {
             store,
             tiles,
             roads,
             settings: Arc::new(settings),
+            scenarios: Arc::new(scenarios),
         }
     }
 }

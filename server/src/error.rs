@@ -41,6 +41,11 @@ impl ApiError {
         }
     }
 
+    /// 409: the request conflicts with the current state.
+    pub fn conflict(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, "conflict", message)
+    }
+
     /// Any status with a code and a reason.
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
         Self {
@@ -91,7 +96,8 @@ impl From<LayerError> for ApiError {
     fn from(e: LayerError) -> Self {
         match &e {
             LayerError::UnknownCollection(_) | LayerError::UnknownFeature { .. } => Self::not_found(e.to_string()),
-            LayerError::BadFilter(_) => Self::bad_request(e.to_string()),
+            LayerError::BadFilter(_) | LayerError::InvalidRequest(_) => Self::bad_request(e.to_string()),
+            LayerError::Conflict(_) => Self::new(StatusCode::CONFLICT, "conflict", e.to_string()),
             LayerError::InvalidFeature { .. } => {
                 Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_feature", e.to_string())
             }

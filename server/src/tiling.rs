@@ -17,7 +17,7 @@ use std::ops::ControlFlow;
 /// Most bytes one tile may take; layers stop taking features beyond it.
 pub const TILE_BUDGET_BYTES: usize = 500 * 1024;
 /// Most layers in one composite request.
-pub const MAX_LAYERS_PER_TILE: usize = 12;
+pub const MAX_LAYERS_PER_TILE: usize = 13;
 
 /// How one layer is drawn in tiles.
 #[derive(Debug, Clone, Copy)]
@@ -100,6 +100,7 @@ pub const RULES: &[TileRule] = &[
         "occupancy",
         "county",
     ]),
+    TileRule::new("incidents", 0, 22),
 ];
 
 /// The rule of a collection.

@@ -27,12 +27,12 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::path::Path;
 
-pub use places::CountyShape;
+pub use places::{CITY_SEATS, CountyShape, FEN_RIVER};
 
 /// Version of the generator; a dataset folder records the one that wrote it.
 /// Bump it whenever the same seed would give different data: datasets on disk
 /// are then generated again, and journals of the old one are refused.
-pub const GENERATOR_VERSION: u32 = 2;
+pub const GENERATOR_VERSION: u32 = 3;
 
 /// Enterprises at scale 1.
 pub const ENTERPRISES_PER_SCALE: usize = 12_000;
@@ -135,6 +135,7 @@ pub fn generate(counties: &[CountyShape], options: Options, progress: &dyn Progr
         rescue_teams: assets.teams,
         warehouses: assets.warehouses,
         shelters: assets.shelters,
+        incidents: Vec::new(),
     })
 }
 
@@ -231,10 +232,13 @@ pub(crate) fn offset_km(c: Coord<f64>, east_km: f64, north_km: f64) -> Coord<f64
 
 /// Picks an index with probability proportional to `weights`.
 pub(crate) fn pick_weighted(rng: &mut ChaCha8Rng, weights: &[f64]) -> usize {
-    let total: f64 = weights.iter().sum();
+    // A weight that is not a finite positive number counts as zero: one bad
+    // value must not make the total NaN and every draw the first.
+    let weight = |w: f64| if w.is_finite() && w > 0.0 { w } else { 0.0 };
+    let total: f64 = weights.iter().copied().map(weight).sum();
     let mut x = rng.random_range(0.0..total.max(f64::MIN_POSITIVE));
-    for (i, w) in weights.iter().enumerate() {
-        if x < *w {
+    for (i, w) in weights.iter().copied().map(weight).enumerate() {
+        if x < w {
             return i;
         }
         x -= w;

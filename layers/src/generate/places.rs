@@ -93,13 +93,17 @@ pub(super) fn read_counties(path: &Path) -> Result<Vec<CountyShape>> {
                 }
             };
             // A ring the geodesic algorithm reads as clockwise (some source rings
-            // touch themselves) measures the rest of the Earth: take the complement.
-            let m2 = shape.geodesic_area_unsigned();
-            let m2 = if m2 > EARTH_AREA_M2 / 2.0 {
-                EARTH_AREA_M2 - m2
-            } else {
-                m2
-            };
+            // touch themselves) measures the rest of the Earth: take the
+            // complement, polygon by polygon (one such part among others must
+            // not turn the whole county's area negative).
+            let m2: f64 = shape
+                .0
+                .iter()
+                .map(|p| {
+                    let a = p.geodesic_area_unsigned();
+                    if a > EARTH_AREA_M2 / 2.0 { EARTH_AREA_M2 - a } else { a }
+                })
+                .sum();
             let area_km2 = (m2 / 1e6 * 10.0).round() / 10.0;
             Ok(CountyShape {
                 id: index as u32 + 1,

@@ -275,3 +275,22 @@ fn the_same_seed_gives_the_same_dataset_and_another_seed_another() {
     let other = generate(counties(), Options { seed: 2, scale: 1 }, &Silent).unwrap();
     assert_ne!(other.enterprises, d.enterprises);
 }
+
+#[test]
+fn enterprises_spread_over_the_province_and_areas_are_positive() {
+    for c in counties() {
+        assert!(c.area_km2 > 0.0, "{} {} has area {}", c.city, c.county, c.area_km2);
+    }
+    let data = small_dataset();
+    let mut by_city = std::collections::BTreeMap::new();
+    for e in &data.enterprises {
+        *by_city.entry(e.properties.city.as_str()).or_insert(0usize) += 1;
+    }
+    let most = by_city.values().max().copied().unwrap_or(0);
+    assert!(
+        most * 4 < data.enterprises.len(),
+        "one city holds {most} of {} enterprises: {by_city:?}",
+        data.enterprises.len()
+    );
+    assert_eq!(by_city.len(), 11, "every city has enterprises: {by_city:?}");
+}

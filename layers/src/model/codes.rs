@@ -181,3 +181,37 @@ code_enum! {
         ToxicGas = "toxic_gas" / "有毒气体",
     }
 }
+
+code_enum! {
+    /// Kind of incident (突发事件类型).
+    IncidentKind {
+        /// 危险化学品泄漏
+        Leak = "leak" / "危化品泄漏",
+        /// 燃气泄漏
+        GasLeak = "gas_leak" / "燃气泄漏",
+        /// 火灾
+        Fire = "fire" / "火灾",
+        /// 爆炸
+        Explosion = "explosion" / "爆炸",
+        /// 矿山事故 (透水, 瓦斯, 冒顶)
+        MineAccident = "mine_accident" / "矿山事故",
+        /// 洪涝
+        Flood = "flood" / "洪涝灾害",
+        /// 滑坡, 崩塌, 泥石流
+        Landslide = "landslide" / "地质灾害",
+        /// 道路交通事故
+        RoadAccident = "road_accident" / "道路交通事故",
+        /// 森林草原火灾
+        ForestFire = "forest_fire" / "森林火灾",
+    }
+}
+
+code_enum! {
+    /// Whether an incident is being handled.
+    IncidentStatus {
+        /// 处置中
+        Open = "open" / "处置中",
+        /// 已结束
+        Closed = "closed" / "已结束",
+    }
+}

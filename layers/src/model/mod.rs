@@ -6,14 +6,15 @@ mod county;
 mod enterprise;
 mod gas;
 mod hazard;
+mod incident;
 mod population;
 mod rescue;
 mod road;
 mod zone;
 
 pub use codes::{
-    DisasterKind, Industry, MonitorKind, PressureClass, RescueKind, RiskLevel, RoadClass, Severity, StationKind,
-    TeamStatus,
+    DisasterKind, IncidentKind, IncidentStatus, Industry, MonitorKind, PressureClass, RescueKind, RiskLevel, RoadClass,
+    Severity, StationKind, TeamStatus,
 };
 pub use county::County;
 pub use enterprise::Enterprise;
@@ -22,6 +23,7 @@ pub use hazard::{
     HazardLevel, HazardSource, MonitoredQuantity, Person, ResponsiblePersons, Substance, SubstanceOnSite,
     exposure_correction, grade,
 };
+pub use incident::Incident;
 pub use population::PopulationCell;
 pub use rescue::{RescueTeam, Shelter, StockItem, Warehouse};
 pub use road::Road;

@@ -8,6 +8,7 @@
 //!   any number of replicas share the database and follow each other's events
 //!   (`LISTEN/NOTIFY`, and polling as a fallback).
 
+pub mod feed;
 pub mod journal;
 pub mod postgis;
 
@@ -18,6 +19,9 @@ use crate::error::{Error, Result};
 use crate::event::{Event, EventRecord};
 use crate::feature::FeatureId;
 use crate::generate::{self, GENERATOR_VERSION, Options, Progress};
+use crate::ops::Operations;
+use crate::row::Row;
+use feed::{Feed, Subscription};
 use journal::{DatasetIdentity, Journal, TornTail};
 use parking_lot::Mutex;
 use postgis::Postgis;
@@ -108,12 +112,29 @@ pub fn identity_of(options: &Options) -> DatasetIdentity {
 /// The situation in memory and whoever follows its changes.
 struct Shared {
     catalog: Catalog,
+    /// Incidents, units and their record: the fold of the operations events.
+    ops: parking_lot::RwLock<Operations>,
     observers: parking_lot::RwLock<Vec<Arc<dyn ChangeObserver>>>,
     /// The last event folded into the catalog.
     last_seq: AtomicU64,
+    /// Every event folded, to live subscribers.
+    feed: Feed,
 }
 
+/// The feature changes one event makes, checked and ready to commit.
+type Changes = Vec<(crate::collection::Prepared, Option<Row>)>;
+
 impl Shared {
+    fn new(catalog: Catalog, ops: Operations, last_seq: u64) -> Self {
+        Self {
+            catalog,
+            ops: parking_lot::RwLock::new(ops),
+            observers: parking_lot::RwLock::new(Vec::new()),
+            last_seq: AtomicU64::new(last_seq),
+            feed: Feed::new(last_seq),
+        }
+    }
+
     /// Applies a checked change, telling every observer while the layer is locked.
     fn commit(&self, prepared: crate::collection::Prepared) -> Result<()> {
         let mut layer = self
@@ -132,21 +153,99 @@ impl Shared {
         result
     }
 
-    /// Folds a stored event (ours from before, or another replica's) into the catalog.
-    fn apply(&self, record: &EventRecord) -> Result<()> {
-        let prepared = {
-            let layer = self
-                .catalog
-                .read(record.event.collection())
-                .ok_or_else(|| Error::UnknownCollection(record.event.collection().into()))?;
-            layer.prepare(&record.event)?
+    /// Checks a request and makes the record to store, with the feature
+    /// changes it makes: ids assigned, operations events checked against the
+    /// incidents and teams, and plain feature changes kept off what only
+    /// operations may change.
+    fn plan(&self, seq: u64, actor: &str, event: Event) -> Result<(EventRecord, Changes)> {
+        let at = now();
+        if event.is_feature_change() {
+            self.guard(&event)?;
+            let (prepared, row) = self.prepare(&event)?;
+            let record = EventRecord {
+                seq,
+                at,
+                actor: actor.into(),
+                event: prepared.event.clone(),
+            };
+            return Ok((record, vec![(prepared, row)]));
+        }
+        let event = self.ops.read().check(&self.catalog, event)?;
+        let record = EventRecord {
+            seq,
+            at,
+            actor: actor.into(),
+            event,
         };
-        self.commit(prepared)?;
-        self.last_seq.store(record.seq, Ordering::Release);
+        let changes = self.changes(&record)?;
+        Ok((record, changes))
+    }
+
+    /// Incidents change only through operations events, and a team's status
+    /// only through the dispatch cycle, so the record of both stays whole.
+    fn guard(&self, event: &Event) -> Result<()> {
+        let collection = event.collection();
+        if collection == "incidents" {
+            return Err(Error::InvalidRequest(
+                "incidents are opened, updated and closed through /incidents, which keeps their record".into(),
+            ));
+        }
+        if collection != "rescue_teams" {
+            return Ok(());
+        }
+        let teams = self.catalog.rescue_teams.read();
+        let status_changes = |id: FeatureId, new: Option<&serde_json::Value>| {
+            let current = teams.feature(id).map(|f| f.properties.status.code());
+            new.is_some_and(|s| current.is_some_and(|c| s.as_str() != Some(c)))
+        };
+        let refused = match event {
+            Event::FeatureUpdated { id, properties, .. } => status_changes(*id, properties.get("status")),
+            Event::FeatureReplaced { id, feature, .. } => status_changes(*id, feature.pointer("/properties/status")),
+            Event::FeatureDeleted { id, .. } => teams
+                .feature(*id)
+                .is_some_and(|f| f.properties.status != crate::model::TeamStatus::Available),
+            _ => false,
+        };
+        if refused {
+            return Err(Error::Conflict(
+                "a team's status changes through POST /teams/{id}/status (and dispatch), which keeps the dispatch record; a team that is not available cannot be deleted".into(),
+            ));
+        }
         Ok(())
     }
 
-    fn prepare(&self, event: &Event) -> Result<(crate::collection::Prepared, Option<crate::row::Row>)> {
+    /// The feature changes a stored event makes.
+    fn changes(&self, record: &EventRecord) -> Result<Changes> {
+        if record.event.is_feature_change() {
+            return Ok(vec![self.prepare(&record.event)?]);
+        }
+        let derived = self.ops.read().derived(record);
+        derived.iter().map(|e| self.prepare(e)).collect()
+    }
+
+    /// Commits the changes and folds the record in: catalog, operations,
+    /// last event, live feed.
+    fn install(&self, record: EventRecord, changes: Changes) -> Result<Arc<EventRecord>> {
+        for (prepared, _) in changes {
+            self.commit(prepared)?;
+        }
+        let record = Arc::new(record);
+        if !record.event.is_feature_change() {
+            self.ops.write().apply(record.clone());
+        }
+        self.last_seq.store(record.seq, Ordering::Release);
+        self.feed.publish(record.clone());
+        Ok(record)
+    }
+
+    /// Folds a stored event (ours from before, or another replica's) into the catalog.
+    fn apply(&self, record: &EventRecord) -> Result<()> {
+        let changes = self.changes(record)?;
+        self.install(record.clone(), changes)?;
+        Ok(())
+    }
+
+    fn prepare(&self, event: &Event) -> Result<(crate::collection::Prepared, Option<Row>)> {
         let layer = self
             .catalog
             .read(event.collection())
@@ -240,11 +339,7 @@ impl Store {
         journal_path: &Path,
     ) -> Result<(Self, Duration, usize, Option<TornTail>)> {
         let started = Instant::now();
-        let shared = Arc::new(Shared {
-            catalog: Catalog::new(dataset),
-            observers: parking_lot::RwLock::new(Vec::new()),
-            last_seq: AtomicU64::new(0),
-        });
+        let shared = Arc::new(Shared::new(Catalog::new(dataset), Operations::default(), 0));
         let index_time = started.elapsed();
         let opened = Journal::open(journal_path, identity)?;
         for record in &opened.records {
@@ -276,11 +371,13 @@ impl Store {
         let snapshot = db.load(progress)?;
         let load_time = started.elapsed();
         let started = Instant::now();
-        let shared = Arc::new(Shared {
-            catalog: Catalog::new(snapshot.dataset),
-            observers: parking_lot::RwLock::new(Vec::new()),
-            last_seq: AtomicU64::new(snapshot.last_seq),
-        });
+        // The tables hold the features as of `last_seq`; the incidents'
+        // record is folded from the operations events up to it.
+        let mut ops = Operations::default();
+        for record in snapshot.operations {
+            ops.apply(Arc::new(record));
+        }
+        let shared = Arc::new(Shared::new(Catalog::new(snapshot.dataset), ops, snapshot.last_seq));
         let index_time = started.elapsed();
         let writer = Arc::new(tokio::sync::Mutex::new(()));
         let follower = Arc::new(FollowerStatus::default());
@@ -340,21 +437,13 @@ impl Store {
     /// Checks `event`, stores it (on disk, or committed in PostGIS, before
     /// this returns) and applies it. A refused or failed event leaves no
     /// trace. Call from a thread that may block.
-    pub fn submit(&self, actor: &str, event: Event) -> Result<EventRecord> {
+    pub fn submit(&self, actor: &str, event: Event) -> Result<Arc<EventRecord>> {
         match &self.backend {
             Backend::Journal(journal) => {
                 let mut journal = journal.lock();
-                let (prepared, _) = self.shared.prepare(&event)?;
-                let record = EventRecord {
-                    seq: journal.next_seq(),
-                    at: now(),
-                    actor: actor.into(),
-                    event: prepared.event.clone(),
-                };
+                let (record, changes) = self.shared.plan(journal.next_seq(), actor, event)?;
                 journal.append(&record)?;
-                self.shared.commit(prepared)?;
-                self.shared.last_seq.store(record.seq, Ordering::Release);
-                Ok(record)
+                self.shared.install(record, changes)
             }
             Backend::Postgis { db, writer, .. } => db.block_on(async {
                 tokio::time::timeout(postgis::TIMEOUT, self.submit_postgis(db, writer, actor, event))
@@ -375,7 +464,7 @@ impl Store {
         writer: &tokio::sync::Mutex<()>,
         actor: &str,
         event: Event,
-    ) -> Result<EventRecord> {
+    ) -> Result<Arc<EventRecord>> {
         let _writing = writer.lock().await;
         let mut client = db.client().await?;
         let tx = client.transaction().await.map_err(postgis::unavailable)?;
@@ -384,24 +473,25 @@ impl Store {
         for record in postgis::events_after(&*tx, self.last_seq()).await? {
             self.shared.apply(&record)?;
         }
-        let (prepared, row) = self.shared.prepare(&event)?;
-        let record = EventRecord {
-            seq: self.last_seq() + 1,
-            at: now(),
-            actor: actor.into(),
-            event: prepared.event.clone(),
-        };
-        let fields = self
-            .catalog()
-            .read(event.collection())
-            .map(|l| l.fields())
-            .unwrap_or_default();
-        postgis::write_row(&tx, event.collection(), fields, prepared.id, row).await?;
+        let (record, changes) = self.shared.plan(self.last_seq() + 1, actor, event)?;
+        for (prepared, row) in &changes {
+            let collection = prepared.event.collection();
+            let fields = self.catalog().read(collection).map(|l| l.fields()).unwrap_or_default();
+            postgis::write_row(&tx, collection, fields, prepared.id, row.clone()).await?;
+        }
         postgis::append_event(&tx, &record).await?;
         tx.commit().await.map_err(postgis::unavailable)?;
-        self.shared.commit(prepared)?;
-        self.shared.last_seq.store(record.seq, Ordering::Release);
-        Ok(record)
+        self.shared.install(record, changes)
+    }
+
+    /// Incidents, units and their record, as folded from the events.
+    pub fn operations(&self) -> parking_lot::RwLockReadGuard<'_, Operations> {
+        self.shared.ops.read()
+    }
+
+    /// The events after `after`, then every new one as it is folded in.
+    pub fn subscribe(&self, after: u64) -> Subscription {
+        self.shared.feed.subscribe(after)
     }
 
     /// Registers an observer of every change from now on.

@@ -387,7 +387,7 @@ async fn item(
 }
 
 /// Who made a change. Until authentication lands, the `X-Lookout-Actor` header says.
-fn actor(req: &HttpRequest) -> Result<String, ApiError> {
+pub(crate) fn actor(req: &HttpRequest) -> Result<String, ApiError> {
     match req.headers().get("x-lookout-actor") {
         None => Ok("anonymous".into()),
         Some(v) => {
@@ -404,7 +404,18 @@ fn actor(req: &HttpRequest) -> Result<String, ApiError> {
 
 /// Stores the event. Tiles and clusters follow it (the store's observers)
 /// before this returns, so the client's next tile shows the change.
-async fn submit(state: &AppState, actor: String, event: Event) -> Result<lookout_layers::EventRecord, ApiError> {
+pub(crate) async fn submit(
+    state: &AppState,
+    actor: String,
+    event: Event,
+) -> Result<std::sync::Arc<lookout_layers::EventRecord>, ApiError> {
+    if event.is_feature_change() && event.collection() == "incidents" {
+        return Err(ApiError::new(
+            actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            "incidents are written through /incidents (open, update, close), which keeps their record",
+        ));
+    }
     let store = state.store.clone();
     Ok(web::block(move || store.submit(&actor, event))
         .await

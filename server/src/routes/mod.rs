@@ -1,9 +1,13 @@
 //! HTTP routes, one file per concern.
 
+pub mod basemap;
 pub mod coverage;
+pub mod drills;
+pub mod events;
 pub mod exposure;
 pub mod features;
 pub mod impact;
+pub mod incidents;
 pub mod map;
 pub mod nearest;
 pub mod openapi;
@@ -23,6 +27,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     exposure::configure(cfg);
     impact::configure(cfg);
     coverage::configure(cfg);
+    incidents::configure(cfg);
+    drills::configure(cfg);
+    events::configure(cfg);
+    basemap::configure(cfg);
 }
 
 /// `GET /health`: the server is up and the store is open.

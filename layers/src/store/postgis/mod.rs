@@ -12,7 +12,7 @@ pub mod wkb;
 
 use crate::catalog::Dataset;
 use crate::error::{Error, Result};
-use crate::event::{Event, EventRecord};
+use crate::event::EventRecord;
 use crate::feature::{Feature, FeatureId};
 use crate::generate::Progress;
 use crate::record::{FieldType, Record};
@@ -28,11 +28,14 @@ use tokio_postgres::types::{FromSql, IsNull, ToSql, Type, to_sql_checked};
 use tokio_postgres::{GenericClient, NoTls};
 
 /// The migrations, in order: (version, name, SQL).
-pub const MIGRATIONS: &[(i32, &str, &str)] = &[(
-    1,
-    "layers_and_events",
-    include_str!("../../../migrations/0001_layers_and_events.sql"),
-)];
+pub const MIGRATIONS: &[(i32, &str, &str)] = &[
+    (
+        1,
+        "layers_and_events",
+        include_str!("../../../migrations/0001_layers_and_events.sql"),
+    ),
+    (2, "incidents", include_str!("../../../migrations/0002_incidents.sql")),
+];
 
 /// The channel replicas listen on; the payload is the new event's `seq`.
 pub const CHANNEL: &str = "lookout_events";
@@ -209,6 +212,8 @@ pub struct Snapshot {
     pub identity: DatasetIdentity,
     /// The last event the layers include.
     pub last_seq: u64,
+    /// The operations events up to `last_seq`, to fold incidents from.
+    pub operations: Vec<EventRecord>,
 }
 
 impl Postgis {
@@ -477,11 +482,13 @@ impl Postgis {
             #[allow(unused_imports, reason = "the layer list names every record type")]
             use crate::model::*;
             let dataset = crate::with_layers!(load_all);
+            let operations = operations_upto(&*tx, last_seq as u64).await?;
             tx.commit().await.map_err(unavailable)?;
             Ok(Snapshot {
                 dataset,
                 identity,
                 last_seq: last_seq as u64,
+                operations,
             })
         })
     }
@@ -686,12 +693,8 @@ pub(crate) async fn lock_writers(tx: &tokio_postgres::Transaction<'_>) -> Result
 
 /// Appends `record` to the event log and tells the other replicas.
 pub(crate) async fn append_event(tx: &tokio_postgres::Transaction<'_>, record: &EventRecord) -> Result<()> {
-    let (kind, feature_id) = match &record.event {
-        Event::FeatureCreated { feature, .. } => ("feature_created", feature.get("id").and_then(|v| v.as_i64())),
-        Event::FeatureReplaced { id, .. } => ("feature_replaced", Some(id_param(*id)?)),
-        Event::FeatureUpdated { id, .. } => ("feature_updated", Some(id_param(*id)?)),
-        Event::FeatureDeleted { id, .. } => ("feature_deleted", Some(id_param(*id)?)),
-    };
+    let kind = record.event.kind();
+    let feature_id = record.event.feature_id().map(id_param).transpose()?;
     let payload = serde_json::to_value(&record.event).map_err(|e| Error::Database(e.to_string()))?;
     let seq = record.seq as i64;
     tx.execute(
@@ -715,6 +718,31 @@ pub(crate) async fn append_event(tx: &tokio_postgres::Transaction<'_>, record: &
     Ok(())
 }
 
+/// The operations events (incidents, units, notes, injects) up to `seq`, in
+/// order: what a replica folds at start-up, beside the tables' snapshot.
+pub(crate) async fn operations_upto(client: &impl GenericClient, seq: u64) -> Result<Vec<EventRecord>> {
+    let rows = client
+        .query(
+            "SELECT seq, at, actor, payload FROM lookout.events WHERE seq <= $1 AND kind NOT LIKE 'feature\\_%' ORDER BY seq",
+            &[&(seq as i64)],
+        )
+        .await
+        .map_err(sql_error)?;
+    rows.iter().map(record_of).collect()
+}
+
+fn record_of(r: &tokio_postgres::Row) -> Result<EventRecord> {
+    let seq: i64 = r.get(0);
+    let payload: serde_json::Value = r.get(3);
+    Ok(EventRecord {
+        seq: seq as u64,
+        at: r.get(1),
+        actor: r.get(2),
+        event: serde_json::from_value(payload)
+            .map_err(|e| Error::Database(format!("event {seq} cannot be read: {e}")))?,
+    })
+}
+
 /// The events after `seq`, in order.
 pub(crate) async fn events_after(client: &impl GenericClient, seq: u64) -> Result<Vec<EventRecord>> {
     let rows = client
@@ -724,19 +752,7 @@ pub(crate) async fn events_after(client: &impl GenericClient, seq: u64) -> Resul
         )
         .await
         .map_err(sql_error)?;
-    rows.iter()
-        .map(|r| {
-            let seq: i64 = r.get(0);
-            let payload: serde_json::Value = r.get(3);
-            Ok(EventRecord {
-                seq: seq as u64,
-                at: r.get(1),
-                actor: r.get(2),
-                event: serde_json::from_value(payload)
-                    .map_err(|e| Error::Database(format!("event {seq} cannot be read: {e}")))?,
-            })
-        })
-        .collect()
+    rows.iter().map(record_of).collect()
 }
 
 /// A connection that has run `LISTEN` on [`CHANNEL`], and its notifications

@@ -1,0 +1,228 @@
+//! What an incident needs (kinds of team, their capabilities, stock) and the
+//! nearest available suitable teams and stocked warehouses by road.
+//!
+//! The table follows dispatch practice (shared/REFERENCE.md): the kind of
+//! incident and the substance decide the professional teams; a toxic release
+//! always brings medical teams for exposure treatment; flammables bring fire
+//! teams with foam.
+
+use super::{IncidentSpec, Operations};
+use crate::catalog::Catalog;
+use crate::collection::Collection;
+use crate::feature::FeatureId;
+use crate::filter::Filter;
+use crate::model::{IncidentKind, RescueKind, TeamStatus};
+use crate::routing::{RoadGraph, rank_by_time};
+use serde::Serialize;
+use serde_json::{Value as Json, json};
+
+/// One kind of team an incident needs.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Need {
+    /// Kind of team.
+    pub kind: RescueKind,
+    /// Chinese name of the kind.
+    pub label_zh: &'static str,
+    /// The capabilities wanted of it, most specific first.
+    pub capabilities: Vec<&'static str>,
+}
+
+fn need(kind: RescueKind, capabilities: &[&'static str]) -> Need {
+    Need {
+        kind,
+        label_zh: kind.label_zh(),
+        capabilities: capabilities.to_vec(),
+    }
+}
+
+/// The kinds of team an incident needs, most important first.
+pub fn needs(spec: &IncidentSpec) -> Vec<Need> {
+    use RescueKind as R;
+    let substance = spec.substance().ok().flatten();
+    let flammable = substance.is_some_and(|s| s.flammable);
+    let toxic = substance.is_some_and(|s| s.tih);
+    match spec.kind {
+        IncidentKind::Leak => {
+            let specific: &[&str] = match substance.map(|s| s.code) {
+                Some("chlorine") => &["chlorine_leak", "hazmat_decontamination", "toxic_gas_detection"],
+                Some("ammonia") => &["ammonia_leak", "hazmat_decontamination", "toxic_gas_detection"],
+                _ => &["hazmat_decontamination", "toxic_gas_detection"],
+            };
+            let mut out = vec![need(R::Hazmat, specific)];
+            if toxic || substance.is_none() {
+                out.push(need(R::Medical, &["toxic_exposure_treatment", "triage"]));
+            }
+            if flammable {
+                out.push(need(R::Fire, &["foam_firefighting", "gas_leak"]));
+            }
+            if !out.iter().any(|n| n.kind == R::Medical) {
+                out.push(need(R::Medical, &["triage"]));
+            }
+            out
+        }
+        IncidentKind::GasLeak => vec![
+            need(R::Fire, &["gas_leak", "firefighting"]),
+            need(R::Hazmat, &["gas_leak", "toxic_gas_detection"]),
+        ],
+        IncidentKind::Fire => vec![
+            need(R::Fire, &["firefighting", "foam_firefighting"]),
+            need(R::Medical, &["burn_care", "triage"]),
+        ],
+        IncidentKind::Explosion => vec![
+            need(R::Fire, &["firefighting", "structural_collapse"]),
+            need(R::Hazmat, &["hazmat_decontamination", "toxic_gas_detection"]),
+            need(R::Medical, &["mass_casualty", "burn_care"]),
+            need(R::General, &["structural_collapse", "search_and_rescue"]),
+        ],
+        IncidentKind::MineAccident => vec![
+            need(
+                R::MineRescue,
+                &["mine_flood", "mine_gas_explosion", "underground_rescue"],
+            ),
+            need(R::Medical, &["mass_casualty", "triage"]),
+        ],
+        IncidentKind::Flood => vec![
+            need(R::Flood, &["water_rescue", "pumping", "dike_repair"]),
+            need(R::General, &["evacuation", "logistics"]),
+        ],
+        IncidentKind::Landslide => vec![
+            need(R::General, &["search_and_rescue", "structural_collapse"]),
+            need(R::Medical, &["triage"]),
+        ],
+        IncidentKind::RoadAccident => vec![
+            need(R::Fire, &["road_accident"]),
+            need(R::Medical, &["triage", "mass_casualty"]),
+        ],
+        IncidentKind::ForestFire => vec![
+            need(R::ForestFire, &["wildfire_suppression", "firebreak"]),
+            need(R::Medical, &["burn_care"]),
+        ],
+    }
+}
+
+/// Stock items an incident calls for, from the warehouses.
+pub fn stock(spec: &IncidentSpec) -> &'static [&'static str] {
+    match spec.kind {
+        IncidentKind::Leak | IncidentKind::GasLeak => &["scba", "chemical_protective_suit"],
+        IncidentKind::Fire | IncidentKind::Explosion => &["foam_concentrate", "first_aid_kit", "scba"],
+        IncidentKind::MineAccident => &["scba", "water_pump", "generator"],
+        IncidentKind::Flood => &["sandbag", "life_jacket", "water_pump"],
+        IncidentKind::Landslide => &["tent", "quilt", "folding_bed"],
+        IncidentKind::RoadAccident => &["first_aid_kit"],
+        IncidentKind::ForestFire => &["drinking_water", "first_aid_kit"],
+    }
+}
+
+/// Most teams recommended per needed kind.
+pub const MAX_PER_KIND: usize = 10;
+
+fn route_json(path: &[geo::Coord<f64>]) -> Json {
+    let coordinates: Vec<[f64; 2]> = path
+        .iter()
+        .map(|c| [(c.x * 1e6).round() / 1e6, (c.y * 1e6).round() / 1e6])
+        .collect();
+    json!({"type": "LineString", "coordinates": coordinates})
+}
+
+/// For each need, the `k` nearest teams of that kind available in the
+/// incident's world, by road travel time to the incident; and the nearest
+/// warehouses holding the stock it calls for.
+pub fn recommend(
+    catalog: &Catalog,
+    ops: &Operations,
+    graph: &RoadGraph,
+    incident: FeatureId,
+    k: usize,
+) -> crate::Result<Json> {
+    let state = ops.incident(incident).ok_or(crate::Error::UnknownFeature {
+        collection: "incidents",
+        id: incident,
+    })?;
+    let k = k.clamp(1, MAX_PER_KIND);
+    let origin = state.spec.centre();
+    let needs = needs(&state.spec);
+    let roads = catalog.roads.read();
+    let teams = catalog.rescue_teams.read();
+    let mut out_teams = Vec::new();
+    let mut unreachable = Vec::new();
+    for n in &needs {
+        let filter = teams.parse_filter(&[("kind", n.kind.code())])?;
+        let candidates = Collection::nearest_iter(&*teams, origin, &filter).filter(|(id, _)| {
+            ops.unit(catalog, *id, state.drill)
+                .is_ok_and(|u| u.status == TeamStatus::Available)
+        });
+        let Some(ranking) = rank_by_time(graph, &roads, &*teams, candidates, origin, k) else {
+            unreachable.push(n.kind.code());
+            continue;
+        };
+        for r in ranking.ranked {
+            let Some(f) = teams.feature(r.id) else { continue };
+            let matches: Vec<&str> = n
+                .capabilities
+                .iter()
+                .copied()
+                .filter(|c| f.properties.capabilities.iter().any(|x| x == c))
+                .collect();
+            out_teams.push(json!({
+                "id": r.id,
+                "need": n.kind.code(),
+                "name": f.properties.name,
+                "kind": f.properties.kind.code(),
+                "status": "available",
+                "capabilities": f.properties.capabilities,
+                "matches": matches,
+                "personnel": f.properties.personnel,
+                "travel_s": r.route.time_s.round(),
+                "distance_m": r.distance_m.round(),
+                "route_m": r.route.length_m.round(),
+                "route": route_json(&r.route.path),
+            }));
+        }
+    }
+    drop(teams);
+    let wanted = stock(&state.spec);
+    let warehouses = catalog.warehouses.read();
+    let stocked: Vec<(FeatureId, f64)> = warehouses
+        .nearest_iter(origin, &Filter::all())
+        .map(|(f, d)| (f.id, d))
+        .filter(|(id, _)| {
+            warehouses.feature(*id).is_some_and(|w| {
+                w.properties
+                    .stock
+                    .iter()
+                    .any(|s| s.count > 0 && wanted.contains(&s.item.as_str()))
+            })
+        })
+        .take(crate::routing::MAX_CANDIDATES)
+        .collect();
+    let mut out_warehouses = Vec::new();
+    if let Some(ranking) = rank_by_time(graph, &roads, &*warehouses, stocked, origin, k) {
+        for r in ranking.ranked {
+            let Some(w) = warehouses.feature(r.id) else { continue };
+            let items: Vec<&crate::model::StockItem> = w
+                .properties
+                .stock
+                .iter()
+                .filter(|s| wanted.contains(&s.item.as_str()))
+                .collect();
+            out_warehouses.push(json!({
+                "id": r.id,
+                "name": w.properties.name,
+                "tier": w.properties.tier,
+                "items": items,
+                "travel_s": r.route.time_s.round(),
+                "distance_m": r.distance_m.round(),
+                "route_m": r.route.length_m.round(),
+            }));
+        }
+    }
+    Ok(json!({
+        "incident": incident,
+        "drill": state.drill,
+        "needs": needs,
+        "stock": wanted,
+        "teams": out_teams,
+        "warehouses": out_warehouses,
+        "unreachable": unreachable,
+    }))
+}

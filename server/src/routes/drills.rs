@@ -1,0 +1,359 @@
+//! Drills, replay and the after-action report: scenarios started with their
+//! timed injects, the state at any past time, and how a response went.
+
+use crate::app::AppState;
+use crate::error::ApiError;
+use crate::routes::features::{actor, submit};
+use crate::routes::incidents::{DrillFilter, detail, open_incident, param, query_pairs, update_incident};
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::{DateTime, Utc};
+use lookout_layers::ops::report::{AfterAction, after_action};
+use lookout_layers::ops::scenario::Scenario;
+use lookout_layers::{Event, FeatureId};
+use serde::Deserialize;
+use serde_json::{Map, Value as Json, json};
+use std::time::Duration;
+
+/// Fastest a drill clock may run: one scenario hour per real second.
+pub const MAX_SPEED: f64 = 3_600.0;
+
+/// Registers the routes.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/scenarios", web::get().to(scenarios))
+        .route("/scenarios/{id}/start", web::post().to(start))
+        .route("/incidents/{id}/injects/next", web::post().to(next_inject))
+        .route("/incidents/{id}/report", web::get().to(report))
+        .route("/incidents/{id}/report.html", web::get().to(report_html))
+        .route("/replay", web::get().to(replay));
+}
+
+fn scenario<'a>(state: &'a AppState, id: &str) -> Result<&'a Scenario, ApiError> {
+    state.scenarios.iter().find(|s| s.id == id).ok_or_else(|| {
+        ApiError::not_found(format!(
+            "no scenario {id:?}; scenarios are {}",
+            state
+                .scenarios
+                .iter()
+                .map(|s| s.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+    })
+}
+
+/// `GET /scenarios`
+async fn scenarios(state: web::Data<AppState>) -> HttpResponse {
+    let list: Vec<Json> = state
+        .scenarios
+        .iter()
+        .map(|s| {
+            json!({
+                "id": s.id,
+                "title_zh": s.title_zh,
+                "title_en": s.title_en,
+                "summary": s.summary,
+                "kind": s.incident.kind,
+                "location": s.incident.location,
+                "substance": s.incident.substance,
+                "injects": s.injects.len(),
+                "duration_min": s.duration_min(),
+            })
+        })
+        .collect();
+    HttpResponse::Ok().json(json!({ "scenarios": list }))
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct StartBody {
+    #[serde(default)]
+    speed: Option<f64>,
+}
+
+/// Fires inject `index` of the drill's scenario, with the change it brings.
+/// Refused (409) if it fired already or the drill is closed.
+async fn fire(state: &AppState, actor: String, incident: FeatureId, index: usize) -> Result<(), ApiError> {
+    let scenario_id = {
+        let ops = state.store.operations();
+        let i = ops
+            .incident(incident)
+            .ok_or_else(|| ApiError::not_found(format!("no incident {incident}")))?;
+        i.scenario
+            .clone()
+            .ok_or_else(|| ApiError::conflict(format!("incident {incident} was not started from a scenario")))?
+    };
+    let inject = scenario(state, &scenario_id)?
+        .injects
+        .get(index)
+        .cloned()
+        .ok_or_else(|| ApiError::conflict(format!("scenario {scenario_id} has no inject {index}")))?;
+    submit(
+        state,
+        actor.clone(),
+        Event::InjectFired {
+            incident,
+            drill: true,
+            index,
+            at_min: inject.at_min,
+            title: inject.title,
+            text: inject.text,
+        },
+    )
+    .await?;
+    if let Some(update) = inject.update {
+        update_incident(state, actor, incident, update).await?;
+    }
+    Ok(())
+}
+
+/// Fires the injects at their times (`at_min` scenario minutes, `speed` times
+/// faster than real time), skipping any fired by hand; stops when the drill closes.
+async fn run_injects(state: AppState, incident: FeatureId, scenario: Scenario, speed: f64) {
+    let started = tokio::time::Instant::now();
+    for (index, inject) in scenario.injects.iter().enumerate() {
+        let due = started + Duration::from_secs_f64(inject.at_min * 60.0 / speed);
+        tokio::time::sleep_until(due).await;
+        let fired = {
+            let ops = state.store.operations();
+            match ops.incident(incident) {
+                Some(i) if i.is_open() => i.injects.iter().any(|x| x.index == index),
+                _ => return,
+            }
+        };
+        if fired {
+            continue;
+        }
+        if let Err(e) = fire(&state, "exercise-control".into(), incident, index).await {
+            tracing::warn!(incident, index, error = %e, "inject did not fire");
+        }
+    }
+}
+
+/// `POST /scenarios/{id}/start {"speed": 60}`: opens the drill and starts its clock.
+async fn start(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let scenario = scenario(&state, &path)?.clone();
+    let body: StartBody = if body.iter().all(u8::is_ascii_whitespace) {
+        StartBody::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|e| ApiError::bad_request(format!("request body: {e}")))?
+    };
+    let speed = body.speed.unwrap_or(1.0);
+    if !(speed.is_finite() && (1.0..=MAX_SPEED).contains(&speed)) {
+        return Err(ApiError::bad_request(format!(
+            "speed is how many times faster than real time the drill clock runs, from 1 to {MAX_SPEED}"
+        )));
+    }
+    let mut spec = scenario.incident.clone();
+    if spec.title.is_empty() {
+        spec.title = scenario.title_zh.clone();
+    }
+    let id = open_incident(&state, actor(&req)?, spec, true, Some(scenario.id.clone())).await?;
+    actix_web::rt::spawn(run_injects(state.get_ref().clone(), id, scenario, speed));
+    Ok(HttpResponse::Created()
+        .insert_header(("Location", format!("/incidents/{id}")))
+        .json(crate::routes::incidents::current(&state, id)?))
+}
+
+/// `POST /incidents/{id}/injects/next`: exercise control fires the next inject now.
+async fn next_inject(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id: FeatureId = path
+        .parse()
+        .map_err(|_| ApiError::not_found(format!("no incident {:?}", path.as_str())))?;
+    let (scenario_id, fired) = {
+        let ops = state.store.operations();
+        let i = ops
+            .incident(id)
+            .ok_or_else(|| ApiError::not_found(format!("no incident {id}")))?;
+        let s = i
+            .scenario
+            .clone()
+            .ok_or_else(|| ApiError::conflict(format!("incident {id} was not started from a scenario")))?;
+        (s, i.injects.iter().map(|x| x.index).collect::<Vec<_>>())
+    };
+    let total = scenario(&state, &scenario_id)?.injects.len();
+    let next = (0..total)
+        .find(|n| !fired.contains(n))
+        .ok_or_else(|| ApiError::conflict(format!("every inject of {scenario_id} has fired")))?;
+    fire(&state, actor(&req)?, id, next).await?;
+    Ok(HttpResponse::Ok().json(crate::routes::incidents::current(&state, id)?))
+}
+
+fn report_of(state: &AppState, path: &str) -> Result<AfterAction, ApiError> {
+    let id: FeatureId = path
+        .parse()
+        .map_err(|_| ApiError::not_found(format!("no incident {path:?}")))?;
+    let ops = state.store.operations();
+    let incident = ops
+        .incident(id)
+        .ok_or_else(|| ApiError::not_found(format!("no incident {id}")))?;
+    Ok(after_action(incident, Utc::now()))
+}
+
+/// `GET /incidents/{id}/report`
+async fn report(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(report_of(&state, &path)?))
+}
+
+/// `GET /incidents/{id}/report.html`
+async fn report_html(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let r = report_of(&state, &path)?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(render_report(&r)))
+}
+
+/// `GET /replay?at=RFC3339&drill=false|true|all`: the state as it was at `at`.
+async fn replay(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    let pairs = query_pairs(&req)?;
+    let drill = DrillFilter::parse(param(&pairs, "drill"))?;
+    let at: DateTime<Utc> = param(&pairs, "at")
+        .ok_or_else(|| ApiError::bad_request("at is required: a time, RFC 3339 (2026-11-23T08:00:00Z)"))?
+        .parse()
+        .map_err(|e| ApiError::bad_request(format!("at must be an RFC 3339 time: {e}")))?;
+    let ops = state.store.operations();
+    let past = ops.replay(at);
+    drop(ops);
+    let incidents: Vec<Json> = past
+        .incidents()
+        .rev()
+        .filter(|i| drill.admits(i.drill))
+        .map(detail)
+        .collect();
+    let mut units = Map::new();
+    for world in [false, true] {
+        if drill.admits(world) {
+            for (team, u) in past.units(world) {
+                units.insert(
+                    team.to_string(),
+                    json!({"status": u.status, "incident": u.incident, "drill": world}),
+                );
+            }
+        }
+    }
+    Ok(HttpResponse::Ok().json(json!({
+        "at": at,
+        "last_seq": past.log().last().map_or(0, |r| r.seq),
+        "incidents": incidents,
+        "units": units,
+    })))
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn mmss(s: Option<f64>) -> String {
+    match s {
+        None => "—".into(),
+        Some(s) => {
+            let s = s.max(0.0).round() as u64;
+            format!("{}:{:02}", s / 60, s % 60)
+        }
+    }
+}
+
+/// The report as a printable page.
+fn render_report(r: &AfterAction) -> String {
+    let mut teams = String::new();
+    for t in &r.teams {
+        teams.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&t.name),
+            escape(&t.kind),
+            mmss(Some(t.dispatched_s)),
+            mmss(t.en_route_s),
+            mmss(t.on_scene_s),
+            mmss(t.response_s),
+            mmss(t.travel_estimate_s),
+            escape(&t.status)
+        ));
+    }
+    let mut zones = String::new();
+    for z in &r.zones {
+        zones.push_str(&format!(
+            "<tr><td>{} / {}</td><td>{:.2}</td><td>{}</td></tr>",
+            escape(&z.label_zh),
+            escape(&z.label_en),
+            z.area_km2,
+            z.population
+        ));
+    }
+    let mut injects = String::new();
+    for i in &r.injects {
+        injects.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+            i.at_min,
+            mmss(Some(i.fired_s)),
+            escape(&i.title)
+        ));
+    }
+    let banner = if r.drill {
+        "<p class=\"drill\">演习 DRILL — 本报告为演练评估，不是真实事件 · exercise, not a real incident</p>"
+    } else {
+        ""
+    };
+    format!(
+        r#"<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>事后评估报告 After-action report · {title}</title>
+<style>
+body {{ font: 16px/1.5 system-ui, "Noto Sans CJK SC", sans-serif; margin: 2em auto; max-width: 60em; color: #111; }}
+h1 {{ font-size: 1.6em; }} table {{ border-collapse: collapse; width: 100%; margin: .5em 0 1.5em; }}
+th, td {{ border: 1px solid #999; padding: .3em .6em; text-align: left; }} th {{ background: #eee; }}
+.drill {{ background: repeating-linear-gradient(45deg,#b91c1c,#b91c1c 12px,#facc15 12px,#facc15 24px); color: #fff; font-weight: 700; padding: .6em; text-shadow: 0 0 3px #000; }}
+dl {{ display: grid; grid-template-columns: max-content 1fr; gap: .2em 1em; }} dt {{ font-weight: 600; }}
+</style></head><body>
+{banner}
+<h1>事后评估报告 · After-action report</h1>
+<h2>#{id} {title}</h2>
+<dl>
+<dt>类型 Kind</dt><dd>{kind}</dd>
+<dt>情景 Scenario</dt><dd>{scenario}</dd>
+<dt>接报 Opened</dt><dd>{opened}</dd>
+<dt>结束 Closed</dt><dd>{closed}</dd>
+<dt>历时 Duration</dt><dd>{duration}</dd>
+<dt>首次调派 First dispatch</dt><dd>{first_dispatch} after opening</dd>
+<dt>首支到场 First on scene</dt><dd>{first_on_scene} after opening</dd>
+<dt>区内人口 People in zones</dt><dd>{people}</dd>
+<dt>多米诺风险 Domino check</dt><dd>{domino} hazard sources / gas mains inside the zones</dd>
+<dt>影响区绘制 Zones drawn</dt><dd>{zones_drawn} times</dd>
+<dt>记录 Record</dt><dd>{events} events, {notes} notes</dd>
+</dl>
+<h3>救援队伍 Teams (min:s from opening)</h3>
+<table><tr><th>队伍 Team</th><th>类型 Kind</th><th>调派 Dispatched</th><th>出发 En route</th><th>到场 On scene</th><th>响应 Dispatch→scene</th><th>预计车程 Estimate</th><th>状态 Status</th></tr>{teams}</table>
+<h3>影响区域 Zones</h3>
+<table><tr><th>区域 Zone</th><th>面积 km²</th><th>人口 Residents</th></tr>{zones}</table>
+<h3>情景注入 Injects</h3>
+<table><tr><th>计划 Scenario min</th><th>实际 Fired (min:s)</th><th>内容 Inject</th></tr>{injects}</table>
+<p>Generated by Lookout from the event record. Data is fictional except county boundaries.</p>
+</body></html>"#,
+        id = r.incident,
+        title = escape(&r.title),
+        kind = escape(&r.kind),
+        scenario = escape(r.scenario.as_deref().unwrap_or("—")),
+        opened = r.opened_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        closed = r.closed_at.map_or_else(
+            || "open 处置中".into(),
+            |t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        ),
+        duration = mmss(Some(r.duration_s)),
+        first_dispatch = mmss(r.first_dispatch_s),
+        first_on_scene = mmss(r.first_on_scene_s),
+        people = r.people_in_zones.map_or_else(|| "—".into(), |p| p.to_string()),
+        domino = r.domino,
+        zones_drawn = r.zones_drawn,
+        events = r.events,
+        notes = r.notes,
+    )
+}
