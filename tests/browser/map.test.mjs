@@ -2,132 +2,101 @@
 // against a real Lookout server (the map draws every layer from its vector
 // tiles: /catalog, /tiles/{layer}/{z}/{x}/{y}).
 //
-//   LOOKOUT_URL=http://127.0.0.1:18080 node --test tests/browser/map.test.mjs
+//   LOOKOUT_URL=http://127.0.0.1:18080 node --test tests/browser/
 //
 // Needs Debian's chromium at /usr/bin/chromium (or CHROMIUM_PATH) and
 // `npm ci` in web/ (playwright-core). Fails, never skips, when either the
-// browser or LOOKOUT_URL is missing. Screenshots: tests/browser/out/map.png
-// (province view, hazard popup open) and out/map-zoomed.png (city view).
+// browser or LOOKOUT_URL is missing. Screenshots in tests/browser/out/:
+// map.png (province view, hazard source panel open), map-zoomed.png (city
+// view), map-search.png, map-filtered.png, map-en.png (English).
+// Prints LOAD_TIME_MS (navigation start -> map idle with every default layer's
+// tiles drawn), a measurement, not an assertion.
 
 import { describe, it as itBase, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const OUT = path.join(HERE, 'out');
-const PLAYWRIGHT = path.resolve(HERE, '../../web/node_modules/playwright-core/index.mjs');
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const BASE = (process.env.LOOKOUT_URL || '').replace(/\/+$/, '');
-
-// Flags that make MapLibre (WebGL 2) render in headless Debian chromium
-// without a GPU: SwiftShader, software GL.
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--use-gl=swiftshader',
-  '--enable-unsafe-swiftshader',
-];
-
-const READY_TIMEOUT = 90_000;
+import {
+  BASE, launch, openPage, waitForIdle, screenshot, canvasStats, clickableFeature, clickMap, escapeRegExp, guarded,
+} from './helpers.mjs';
 
 describe('Lookout command map', () => {
   let browser;
   let page;
+  let problems;
+  let requests;
   let collections;
-  const problems = []; // console errors, page errors, failed requests
-  const requests = []; // every URL the page asked for
   let setupError = null;
 
-  // A failed setup fails every test (counted as failures, not cancelled or skipped).
   before(async () => {
     try {
-      await setUp();
+      browser = await launch();
+      const res = await fetch(`${BASE}/collections`);
+      assert.equal(res.status, 200, 'GET /collections');
+      collections = (await res.json()).collections;
+      assert.ok(collections.length > 0, '/collections lists no collection');
+      ({ page, problems, requests } = await openPage(browser));
+      const loadMs = await page.evaluate(() => window.lookout.readyAt);
+      console.log(`LOAD_TIME_MS ${Math.round(loadMs)}`);
     } catch (err) {
       setupError = err;
     }
   });
 
-  const it = (name, fn) => itBase(name, async () => {
-    if (setupError) throw setupError;
-    await fn();
-  });
-
-  async function setUp() {
-    assert.ok(BASE, 'LOOKOUT_URL is not set (e.g. LOOKOUT_URL=http://127.0.0.1:18080)');
-    assert.ok(existsSync(CHROMIUM), `no browser at ${CHROMIUM}: apt-get install -y chromium`);
-    assert.ok(existsSync(PLAYWRIGHT), 'playwright-core missing: run `npm ci` in web/');
-    const { chromium } = await import(PLAYWRIGHT);
-
-    const res = await fetch(`${BASE}/collections`);
-    assert.equal(res.status, 200, 'GET /collections');
-    collections = (await res.json()).collections;
-    assert.ok(collections.length > 0, '/collections lists no collection');
-
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
-    page = await browser.newPage({ viewport: { width: 1600, height: 900 }, deviceScaleFactor: 1 });
-    page.on('request', (req) => requests.push(req.url()));
-    page.on('console', (msg) => msg.type() === 'error' && problems.push(`console: ${msg.text()}`));
-    page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
-    // MapLibre cancels tile requests that a zoom or pan made useless: not a failure.
-    page.on('requestfailed', (req) => {
-      const error = req.failure()?.errorText ?? '';
-      if (error.includes('ERR_ABORTED') && new URL(req.url()).pathname.startsWith('/tiles/')) return;
-      problems.push(`request failed: ${req.url()} ${error}`);
-    });
-    // 204 (an empty tile) is fine; any 4xx/5xx is not
-    page.on('response', (r) => r.status() >= 400 && problems.push(`HTTP ${r.status()}: ${r.url()}`));
-
-    await page.goto(`${BASE}/map/`, { waitUntil: 'load' });
-    await page.waitForFunction(
-      () => document.body.dataset.ready === 'true' || document.body.dataset.error === 'true',
-      null,
-      { timeout: READY_TIMEOUT },
-    );
-    await waitForIdle(page);
-  }
+  const it = guarded(itBase, () => setupError);
 
   after(async () => {
     await browser?.close();
   });
 
-  it('loads without errors and shows no error banner', async () => {
+  it('loads without errors, in Chinese, and shows no error banner', async () => {
     const banner = await page.locator('#banner').textContent();
     assert.equal(await page.locator('#banner').isVisible(), false, `error banner shown: ${banner}`);
     assert.equal(await page.evaluate(() => document.body.dataset.ready), 'true');
+    assert.equal(await page.evaluate(() => document.documentElement.lang), 'zh-CN');
+    assert.match(await page.locator('.topbar').innerText(), /山西应急指挥一张图/);
+    assert.match(await page.locator('#new-incident').innerText(), /新建事件/);
     assert.deepEqual(problems, []);
+    assert.deepEqual(await page.evaluate(() => [...window.lookout.missingKeys]), [], 'UI strings missing from i18n.js');
   });
 
-  it('renders the map canvas', async () => {
+  it('renders the map canvas with features of several layers', async () => {
     const canvas = page.locator('canvas.maplibregl-canvas');
     const box = await canvas.boundingBox();
     assert.ok(box && box.width > 400 && box.height > 300, `canvas too small: ${JSON.stringify(box)}`);
     const stats = await page.evaluate(canvasStats);
     assert.ok(stats.colours >= 12, `map looks blank: only ${stats.colours} colours`);
     assert.ok(stats.painted > 0.1, `map looks blank: ${(stats.painted * 100).toFixed(1)}% painted`);
+    assert.ok(stats.variance > 50, `map looks flat: luminance variance ${stats.variance.toFixed(1)}`);
     assert.ok(stats.riskRed > 0, 'no red (major risk / level-1) pixels drawn');
+    const rendered = await page.evaluate(() => {
+      const map = window.lookoutMap;
+      const count = (ids) => map.queryRenderedFeatures({ layers: ids.filter((id) => map.getLayer(id)) }).length;
+      const out = {};
+      for (const [id, e] of window.lookout.layers) if (e.visible && e.layerIds.length) out[id] = count(e.layerIds);
+      for (const id of ['bm-province-line', 'bm-city-line', 'bm-river', 'bm-city-label']) out[id] = count([id]);
+      return out;
+    });
+    for (const id of ['counties', 'enterprises', 'hazard_sources', 'rescue_teams', 'disaster_zones', 'roads']) {
+      assert.ok(rendered[id] > 0, `${id} not drawn: ${JSON.stringify(rendered)}`);
+    }
+    for (const id of ['bm-province-line', 'bm-city-line', 'bm-river', 'bm-city-label']) {
+      assert.ok(rendered[id] > 0, `basemap ${id} not drawn: ${JSON.stringify(rendered)}`);
+    }
   });
 
-  it('lists every collection in the layer panel with its feature count', async () => {
+  it('lists every collection in the layer panel with its feature count and the risk legend', async () => {
     for (const c of collections) {
       const row = page.locator(`.layer-row[data-collection="${c.id}"]`);
       assert.equal(await row.count(), 1, `no layer row for ${c.id}`);
       assert.ok(await row.isVisible(), `layer row for ${c.id} is not visible`);
+      if (c.id === 'incidents') continue; // live: changes while the tests run
       const count = (await row.locator('.count').textContent()).replace(/\D/g, '');
       assert.equal(count, String(c.featureCount), `count shown for ${c.id}`);
     }
     const hazard = await page.locator('.layer-row[data-collection="hazard_sources"]').textContent();
-    assert.match(hazard, /Major hazard sources/);
     assert.match(hazard, /重大危险源/);
     assert.match(hazard, /\(80\)/);
     const legend = await page.locator('#legend').textContent();
-    for (const term of ['红', '橙', '黄', '蓝']) assert.ok(legend.includes(term), `legend lacks ${term}`);
+    for (const term of ['红', '橙', '黄', '蓝', '重大风险', '较大风险', '一般风险', '低风险']) assert.ok(legend.includes(term), `legend lacks ${term}`);
   });
 
   it('draws every layer from vector tiles, not GeoJSON downloads', async () => {
@@ -137,7 +106,8 @@ describe('Lookout command map', () => {
     });
     for (const c of collections) assert.equal(sources[c.id], 'vector', `source of ${c.id}`);
     assert.ok(requests.some((u) => /\/tiles\/hazard_sources\/\d+\/\d+\/\d+$/.test(u)), 'no hazard_sources tile requested');
-    const downloads = requests.filter((u) => /\/collections\/[^/]+\/items(\?|$)/.test(u));
+    // the basemap derives city boundaries and county names from the 119 county polygons, once
+    const downloads = requests.filter((u) => /\/collections\/[^/]+\/items(\?|$)/.test(u) && !/\/collections\/counties\/items/.test(u));
     assert.deepEqual(downloads, [], 'collections downloaded as GeoJSON');
   });
 
@@ -151,33 +121,33 @@ describe('Lookout command map', () => {
     assert.equal(ids.length, 80, `distinct hazard sources in the loaded tiles: ${ids.length}`);
   });
 
-  it('opens a popup with the name and substances when a hazard source is clicked', async () => {
+  it('opens the feature panel with the name, substances and responsible persons when a hazard source is clicked', async () => {
     const target = await page.evaluate(clickableFeature, { source: 'hazard_sources' });
     assert.ok(target, 'no hazard-source marker is clickable on screen');
     await clickMap(page, target);
-    const popup = page.locator('.maplibregl-popup');
-    await popup.waitFor({ state: 'visible', timeout: 5000 });
-    assert.match(await popup.textContent(), new RegExp(escapeRegExp(target.name)));
-    assert.match(await popup.textContent(), /重大危险源/);
-    // the tiles carry flat properties only: the popup fetches the full feature,
+    const panel = page.locator('#feature-panel');
+    await panel.waitFor({ state: 'visible', timeout: 5000 });
+    assert.match(await panel.textContent(), new RegExp(escapeRegExp(target.name)));
+    assert.match(await panel.textContent(), /重大危险源/);
+    // the tiles carry flat properties only: the panel fetches the full feature,
     // whose nested properties (substances, persons, monitoring) read as lines
-    const substanceLine = /\S+ [\u4e00-\u9fff]+ — [\d,]+\.\d+ t/;
+    const substanceLine = /[\u4e00-\u9fff]+ — [\d,]+\.\d+ 吨/;
     await page.waitForFunction(
-      (source) => new RegExp(source).test(document.querySelector('.maplibregl-popup')?.innerText ?? ''),
+      (source) => new RegExp(source).test(document.querySelector('#feature-panel')?.innerText ?? ''),
       substanceLine.source,
       { timeout: 10_000 },
     ).catch(() => {});
-    const text = await popup.innerText();
-    assert.ok(substanceLine.test(text), `no substance line in the popup:\n${text}`);
+    const text = await panel.innerText();
+    assert.ok(substanceLine.test(text), `no substance line in the panel:\n${text}`);
     assert.ok(!/\[object Object\]|[{[]"/.test(text), `nested properties shown badly:\n${text}`);
-    assert.match(text, /Responsible persons/);
-    mkdirSync(OUT, { recursive: true });
-    await page.screenshot({ path: path.join(OUT, 'map.png') });
+    assert.match(text, /包保责任人/);
+    assert.match(text, /主要负责人/);
+    assert.match(text, /等级\s+[一二三四]级/, `level not in plain words:\n${text}`);
+    await screenshot(page, 'map.png');
   });
 
-  it('opens a popup with the count when an enterprise cluster is clicked at low zoom', async () => {
-    const close = page.locator('.maplibregl-popup-close-button');
-    if (await close.count()) await close.click();
+  it('opens a panel with the count when an enterprise cluster is clicked at low zoom', async () => {
+    await page.locator('#feature-panel .panel-close').click();
     await waitForIdle(page);
     const zoom = await page.evaluate(() => window.lookoutMap.getZoom());
     assert.ok(zoom < 12, `expected the province view, zoom ${zoom}`);
@@ -185,13 +155,13 @@ describe('Lookout command map', () => {
     assert.ok(target, 'no enterprise cluster is clickable on screen');
     assert.ok(target.count >= 1, `cluster without a count: ${JSON.stringify(target)}`);
     await clickMap(page, target);
-    const popup = page.locator('.maplibregl-popup');
-    await popup.waitFor({ state: 'visible', timeout: 5000 });
-    const text = (await popup.innerText()).replace(/,/g, '');
-    assert.match(text, new RegExp(`\\b${target.count} enterprises?\\b`), `popup lacks the count ${target.count}:\n${text}`);
-    assert.match(text, /Worst risk 最高风险: [红橙黄蓝]/, `popup lacks the worst risk:\n${text}`);
-    assert.match(text, /zoom in/i);
-    await page.locator('.maplibregl-popup-close-button').click();
+    const panel = page.locator('#feature-panel');
+    await panel.waitFor({ state: 'visible', timeout: 5000 });
+    const text = (await panel.innerText()).replace(/,/g, '');
+    assert.match(text, new RegExp(`${target.count} 家生产经营单位`), `panel lacks the count ${target.count}:\n${text}`);
+    assert.match(text, /最高风险：\s*[红橙黄蓝]/, `panel lacks the worst risk:\n${text}`);
+    assert.match(text, /放大查看/);
+    await page.locator('#feature-panel .panel-close').click();
   });
 
   it('hides a layer when it is switched off, and shows it again', async () => {
@@ -208,22 +178,120 @@ describe('Lookout command map', () => {
     assert.ok(on.rendered > 0, 'hazard sources not drawn again');
   });
 
-  it('draws individual enterprises, not clusters, zoomed in on a city', async () => {
+  it('filters enterprises by risk level and hazard sources by level through the tile URL', async () => {
+    // enterprises: only 红 (major risk)
+    const filter = page.locator('details.layer-filter[data-collection="enterprises"]');
+    await filter.locator('summary').click();
+    const risk = filter.locator('.filter-group[data-prop="risk_level"]');
+    await risk.locator('button', { hasText: '全不选' }).click();
+    await page.locator('details.layer-filter[data-collection="enterprises"] .filter-group[data-prop="risk_level"] input[value="red"]').check();
+    await page.waitForFunction(() => /risk_level=red($|&)/.test(window.lookoutMap.getSource('enterprises').tiles[0]));
+    await waitForIdle(page);
+    const colours = await page.evaluate(() => {
+      const fs = window.lookoutMap.queryRenderedFeatures({ layers: window.lookout.layers.get('enterprises').layerIds });
+      return { n: fs.length, levels: [...new Set(fs.map((f) => f.properties.risk_level))] };
+    });
+    assert.ok(colours.n > 0, 'no enterprise drawn with the red filter');
+    assert.deepEqual(colours.levels, ['red'], `other risk levels drawn: ${colours.levels}`);
+    // hazard sources: level 1 only
+    const hz = page.locator('details.layer-filter[data-collection="hazard_sources"]');
+    await hz.locator('summary').click();
+    await hz.locator('button', { hasText: '全不选' }).click();
+    await page.locator('details.layer-filter[data-collection="hazard_sources"] input[value="1"]').check();
+    await page.waitForFunction(() => /level=1($|&)/.test(window.lookoutMap.getSource('hazard_sources').tiles[0]));
+    await waitForIdle(page);
+    const levels = await page.evaluate(() => [...new Set(window.lookoutMap
+      .queryRenderedFeatures({ layers: window.lookout.layers.get('hazard_sources').layerIds }).map((f) => f.properties.level))]);
+    assert.deepEqual(levels, [1], `hazard source levels drawn: ${levels}`);
+    await screenshot(page, 'map-filtered.png');
+    // back to all
+    await page.locator('details.layer-filter[data-collection="enterprises"] .filter-group[data-prop="risk_level"] button', { hasText: '全部' }).click();
+    await page.locator('details.layer-filter[data-collection="hazard_sources"] button', { hasText: '全部' }).click();
+    await page.waitForFunction(() => !/\?/.test(window.lookoutMap.getSource('enterprises').tiles[0]) && !/\?/.test(window.lookoutMap.getSource('hazard_sources').tiles[0]));
+    await waitForIdle(page);
+  });
+
+  it('finds a feature by its Chinese name and flies to it', async () => {
+    const res = await fetch(`${BASE}/collections/rescue_teams/items?limit=1&county=${encodeURIComponent('尧都区')}`);
+    const team = (await res.json()).features[0];
+    assert.ok(team, 'no rescue team in 尧都区 to search for');
+    const input = page.locator('#search');
+    await input.click();
+    await input.fill(team.properties.name);
+    const hit = page.locator('#search-results .search-hit', { hasText: team.properties.name }).first();
+    await hit.waitFor({ state: 'visible', timeout: 20_000 });
+    await input.press('Enter');
+    const panel = page.locator('#feature-panel');
+    await page.waitForFunction((name) => document.querySelector('#feature-panel:not([hidden]) .feature-title')?.textContent === name,
+      team.properties.name, { timeout: 10_000 });
+    assert.match(await panel.innerText(), /救援队伍/);
+    await page.waitForFunction(() => !window.lookoutMap.isMoving(), null, { timeout: 10_000 });
+    await waitForIdle(page);
+    const view = await page.evaluate(() => ({ zoom: window.lookoutMap.getZoom(), center: window.lookoutMap.getCenter().toArray() }));
+    assert.ok(view.zoom >= 12, `did not zoom in: ${view.zoom}`);
+    const [lon, lat] = team.geometry.coordinates;
+    assert.ok(Math.abs(view.center[0] - lon) < 0.05 && Math.abs(view.center[1] - lat) < 0.05, `not centred on the team: ${view.center}`);
+    await screenshot(page, 'map-search.png');
+    await page.locator('#feature-panel .panel-close').click();
+  });
+
+  it('draws individual enterprises, not clusters, zoomed in on a city, with county names and road labels', async () => {
     await page.evaluate(() => window.lookoutMap.jumpTo({ center: [112.55, 37.86], zoom: 12.5 }));
     await waitForIdle(page);
-    const { features, clusters } = await page.evaluate(() => {
-      const fs = window.lookoutMap.queryRenderedFeatures({ layers: window.lookout.layers.get('enterprises').layerIds });
-      return { features: fs.length, clusters: fs.filter((f) => f.properties.cluster).length };
+    const { features, clusters, counties } = await page.evaluate(() => {
+      const map = window.lookoutMap;
+      const fs = map.queryRenderedFeatures({ layers: window.lookout.layers.get('enterprises').layerIds });
+      return {
+        features: fs.length,
+        clusters: fs.filter((f) => f.properties.cluster).length,
+        counties: map.queryRenderedFeatures({ layers: ['bm-county-label'] }).map((f) => f.properties.county),
+      };
     });
     assert.ok(features > 0, 'no enterprise drawn at zoom 12.5');
     assert.equal(clusters, 0, 'clusters drawn at zoom 12.5');
+    assert.ok(counties.length > 0, 'no county name drawn at zoom 12.5');
     const stats = await page.evaluate(canvasStats);
     assert.ok(stats.colours >= 12, `zoomed map looks blank: only ${stats.colours} colours`);
-    mkdirSync(OUT, { recursive: true });
-    await page.screenshot({ path: path.join(OUT, 'map-zoomed.png') });
+    await screenshot(page, 'map-zoomed.png');
   });
 
-  it('shows the fictional-data attribution', async () => {
+  it('switches the whole UI to English and remembers it', async () => {
+    await page.evaluate(() => window.lookoutMap.fitBounds([[110.2, 34.6], [114.6, 40.8]], { padding: 24, duration: 0 }));
+    await page.locator('#lang-toggle').click();
+    await page.waitForFunction(() => document.documentElement.lang === 'en');
+    assert.match(await page.locator('.topbar').innerText(), /Shanxi emergency command map/);
+    assert.match(await page.locator('#new-incident').innerText(), /New incident/);
+    assert.match(await page.locator('.tabs').innerText(), /Layers[\s\S]*Incidents[\s\S]*Drills[\s\S]*Planner/);
+    const hazard = await page.locator('.layer-row[data-collection="hazard_sources"]').textContent();
+    assert.match(hazard, /Major hazard sources/);
+    const legend = await page.locator('#legend').textContent();
+    for (const term of ['Major risk', 'High risk', 'Moderate risk', 'Low risk']) assert.ok(legend.includes(term), `English legend lacks ${term}`);
+    assert.match(await page.locator('#lang-toggle').innerText(), /中文/);
+    // city names on the map follow the language
+    await waitForIdle(page);
+    const cities = await page.evaluate(() => window.lookoutMap.queryRenderedFeatures({ layers: ['bm-city-label'] }).length);
+    assert.ok(cities > 0, 'no city label drawn');
+    const field = await page.evaluate(() => JSON.stringify(window.lookoutMap.getLayoutProperty('bm-city-label', 'text-field')));
+    assert.match(field, /name_en/);
+    // the feature panel reads in English too
+    const target = await page.evaluate(clickableFeature, { source: 'hazard_sources' });
+    assert.ok(target, 'no hazard-source marker is clickable on screen');
+    await clickMap(page, target);
+    await page.waitForFunction(() => /Responsible persons/.test(document.querySelector('#feature-panel')?.innerText ?? ''), null, { timeout: 10_000 });
+    assert.match(await page.locator('#feature-panel').innerText(), /Major hazard sources/);
+    await screenshot(page, 'map-en.png');
+    // remembered: a reload comes back in English
+    await page.reload();
+    await page.waitForFunction(() => document.body.dataset.ready === 'true', null, { timeout: 90_000 });
+    assert.equal(await page.evaluate(() => document.documentElement.lang), 'en');
+    assert.match(await page.locator('.tabs').innerText(), /Layers/);
+    await page.locator('#lang-toggle').click();
+    await page.waitForFunction(() => document.documentElement.lang === 'zh-CN');
+    assert.match(await page.locator('.tabs').innerText(), /图层/);
+    assert.deepEqual(await page.evaluate(() => [...window.lookout.missingKeys]), [], 'UI strings missing from i18n.js');
+  });
+
+  it('shows the fictional-data attribution and had no error all along', async () => {
     const attrib = page.locator('.maplibregl-ctrl-attrib');
     assert.ok(await attrib.isVisible(), 'attribution is not visible');
     const text = await attrib.textContent();
@@ -234,75 +302,6 @@ describe('Lookout command map', () => {
   });
 });
 
-// ---------------------------------------------------------------- helpers
-// Functions passed to page.evaluate run in the browser.
-
-async function waitForIdle(page) {
-  await page.evaluate(
-    () => new Promise((resolve) => {
-      const map = window.lookoutMap;
-      if (!map) return resolve();
-      map.once('idle', resolve);
-      map.triggerRepaint();
-    }),
-  );
-}
-
-/** Copy the WebGL canvas right after a frame is drawn and count its colours. */
-function canvasStats() {
-  return new Promise((resolve) => {
-    const map = window.lookoutMap;
-    map.once('render', () => {
-      const src = map.getCanvas();
-      const copy = document.createElement('canvas');
-      copy.width = src.width;
-      copy.height = src.height;
-      const ctx = copy.getContext('2d', { willReadFrequently: true });
-      ctx.drawImage(src, 0, 0);
-      const { data } = ctx.getImageData(0, 0, copy.width, copy.height);
-      const colours = new Set();
-      let painted = 0;
-      let riskRed = 0;
-      let samples = 0;
-      for (let i = 0; i < data.length; i += 4 * 7) {
-        const [r, g, b] = [data[i], data[i + 1], data[i + 2]];
-        samples++;
-        colours.add((r >> 3) << 10 | (g >> 3) << 5 | (b >> 3));
-        if (Math.abs(r - 0x0a) + Math.abs(g - 0x12) + Math.abs(b - 0x20) > 12) painted++;
-        if (r > 200 && g < 40 && b < 40) riskRed++;
-      }
-      resolve({ colours: colours.size, painted: painted / samples, riskRed });
-    });
-    map.triggerRepaint();
-  });
-}
-
-/** A feature (or cluster) of `source` drawn on screen that is the top feature
- * where it is drawn, away from the map's edges and controls. */
-function clickableFeature({ source, cluster = false }) {
-  const map = window.lookoutMap;
-  const layerIds = window.lookout.layers.get(source).layerIds;
-  const canvas = map.getCanvas().getBoundingClientRect();
-  const seen = new Set();
-  const drawn = map.queryRenderedFeatures({ layers: layerIds })
-    .filter((f) => Boolean(f.properties.cluster) === cluster && f.geometry.type === 'Point')
-    .filter((f) => !seen.has(f.id) && seen.add(f.id));
-  for (const f of drawn) {
-    const p = map.project(f.geometry.coordinates);
-    if (p.x < 40 || p.y < 60 || p.x > canvas.width - 60 || p.y > canvas.height - 60) continue;
-    const [top] = map.queryRenderedFeatures([[p.x - 2, p.y - 2], [p.x + 2, p.y + 2]]);
-    if (top?.layer.source === source && top.id === f.id && Boolean(top.properties.cluster) === cluster) {
-      return { x: p.x, y: p.y, id: f.id, name: f.properties.name ?? null, count: f.properties.count ?? null };
-    }
-  }
-  return null;
-}
-
-async function clickMap(page, target) {
-  const canvas = await page.locator('canvas.maplibregl-canvas').boundingBox();
-  await page.mouse.click(canvas.x + target.x, canvas.y + target.y);
-}
-
 function hazardLayerState() {
   const map = window.lookoutMap;
   const ids = map.getStyle().layers.filter((l) => l.source === 'hazard_sources').map((l) => l.id);
@@ -310,8 +309,4 @@ function hazardLayerState() {
     visibility: ids.map((id) => map.getLayoutProperty(id, 'visibility') ?? 'visible'),
     rendered: map.queryRenderedFeatures({ layers: ids }).length,
   };
-}
-
-function escapeRegExp(s) {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

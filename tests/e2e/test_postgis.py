@@ -21,7 +21,8 @@ from conftest import BIN, ROOT, Server, get, request
 from test_tiles import fetch_tile, tile_of
 
 COLLECTIONS = ["counties", "population", "disaster_zones", "roads", "gas_pipes", "gas_valves",
-               "gas_stations", "enterprises", "hazard_sources", "rescue_teams", "warehouses", "shelters"]
+               "gas_stations", "enterprises", "hazard_sources", "rescue_teams", "warehouses", "shelters",
+               "incidents"]
 
 
 def pg_url():
@@ -159,14 +160,17 @@ def team_in_tile(base, team, z):
 
 def test_a_change_through_one_replica_shows_in_the_other_within_a_second(replicas):
     a, b = replicas
-    _, team = get(f"{a.url}/collections/rescue_teams/items/5")
-    assert team_in_tile(b.url, team, 12)["status"] == team["properties"]["status"]  # cached in B now
-    new_status = "out_of_service" if team["properties"]["status"] != "out_of_service" else "available"
+    _, page = get(f"{a.url}/collections/rescue_teams/items?status=available&limit=1")
+    team = page["features"][0]
+    tid = team["id"]
+    assert team_in_tile(b.url, team, 12)["status"] == "available"  # cached in B now
     started = time.time()
-    status, _, _ = request("PATCH", f"{a.url}/collections/rescue_teams/items/5",
-                           {"properties": {"status": new_status}}, {"X-Lookout-Actor": "desk-a"})
-    assert status == 204
-    seen = wait_for(lambda: get(f"{b.url}/collections/rescue_teams/items/5")[1]["properties"]["status"] == new_status, 1.0)
+    # A team's status changes through the dispatch cycle (an operations event).
+    status, moved, _ = request("POST", f"{a.url}/teams/{tid}/status", {"status": "out_of_service"},
+                               {"X-Lookout-Actor": "desk-a"})
+    assert status == 200, moved
+    new_status = "out_of_service"
+    seen = wait_for(lambda: get(f"{b.url}/collections/rescue_teams/items/{tid}")[1]["properties"]["status"] == new_status, 1.0)
     assert seen, f"replica B did not see the change within 1 s"
     assert team_in_tile(b.url, team, 12)["status"] == new_status, "B's cached tile is stale"
     print(f"replica B saw the change after {time.time() - started:.3f} s")
@@ -183,7 +187,7 @@ def test_a_change_through_one_replica_shows_in_the_other_within_a_second(replica
     assert status == 204
     assert wait_for(lambda: get(f"{b.url}/collections/rescue_teams/items/{new_id}")[0] == 404, 1.0)
     events = psql("SELECT string_agg(kind || ':' || actor, ',' ORDER BY seq) FROM lookout.events")
-    assert "feature_updated:desk-a" in events and "feature_created:desk-b" in events
+    assert "unit_status_changed:desk-a" in events and "feature_created:desk-b" in events
     assert get(f"{a.url}/health")[1]["last_event"] == get(f"{b.url}/health")[1]["last_event"] == int(
         psql("SELECT max(seq) FROM lookout.events"))
 
@@ -295,3 +299,33 @@ def test_postgis_tile_path_refuses_what_it_cannot_draw(replicas, server):
     assert status == 400 and "filters" in body["message"]
     status, body = get(f"{server.url}/tiles/roads/10/841/388?source=postgis")
     assert status == 400 and "PostGIS" in body["message"]
+
+
+def test_incidents_on_postgis_follow_across_replicas_and_a_new_replica_folds_the_record(replicas, tmp_path_factory):
+    a, b = replicas
+    status, inc, _ = request("POST", f"{a.url}/incidents", {
+        "title": "PostGIS 氯气泄漏", "kind": "leak", "location": [111.62, 36.104], "substance": "chlorine",
+        "weather": {"wind_from_deg": 315, "wind_speed_ms": 2.0, "daytime": True}})
+    assert status == 201, inc
+    deadline = time.time() + 3
+    while time.time() < deadline:
+        status, seen = get(f"{b.url}/incidents/{inc['id']}")
+        if status == 200 and seen.get("zones"):
+            break
+        time.sleep(0.1)
+    assert status == 200 and seen["zones"] == inc["zones"], "replica B did not follow the incident"
+    rec = get(f"{b.url}/incidents/{inc['id']}/recommendation?k=1")[1]
+    team = rec["teams"][0]["id"]
+    status, after, _ = request("POST", f"{b.url}/incidents/{inc['id']}/dispatch", {"teams": [team]})
+    assert status == 200, after
+    # A refuses a second dispatch of the same team: B's write is applied there first.
+    status, err, _ = request("POST", f"{a.url}/incidents/{inc['id']}/dispatch", {"teams": [team]})
+    assert status == 409, err
+    assert get(f"{a.url}/collections/rescue_teams/items/{team}")[1]["properties"]["status"] == "dispatched"
+    assert psql(f"SELECT status, units FROM lookout.incidents WHERE id = {inc['id']}") == "open|1"
+    assert psql(f"SELECT status FROM lookout.rescue_teams WHERE id = {team}") == "dispatched"
+    c = Server(tmp_path_factory.mktemp("replica-c"), ["--store", pg_url()]).start()
+    try:
+        assert get(f"{c.url}/incidents/{inc['id']}")[1] == get(f"{a.url}/incidents/{inc['id']}")[1]
+    finally:
+        c.stop()

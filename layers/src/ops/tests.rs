@@ -1,1 +1,290 @@
+//! Operations through the embedded store: checks, the fold, drills kept
+//! apart, replay, and the record surviving a reopen.
 
+use super::*;
+use crate::generate::tests::small_dataset;
+use crate::store::Store;
+use crate::store::journal::DatasetIdentity;
+
+const IDENTITY: DatasetIdentity = DatasetIdentity {
+    seed: 1,
+    scale: 1,
+    generator_version: crate::generate::GENERATOR_VERSION,
+};
+
+fn store(dir: &std::path::Path) -> Store {
+    Store::embedded(small_dataset().clone(), IDENTITY, &dir.join("journal.lkj"))
+        .expect("store")
+        .0
+}
+
+fn spec(kind: IncidentKind) -> IncidentSpec {
+    IncidentSpec {
+        title: "test".into(),
+        kind,
+        location: [112.55, 37.87],
+        substance: None,
+        spill: None,
+        release_rate_kg_s: None,
+        mass_kg: None,
+        cordon_m: Some(500.0),
+        weather: None,
+        casualties: None,
+        description: String::new(),
+    }
+}
+
+fn open(store: &Store, drill: bool) -> FeatureId {
+    let record = store
+        .submit(
+            "duty",
+            Event::IncidentOpened {
+                incident: 0,
+                drill,
+                scenario: None,
+                spec: spec(IncidentKind::MineAccident),
+            },
+        )
+        .expect("open");
+    record.event.feature_id().expect("id")
+}
+
+fn available_team(store: &Store) -> FeatureId {
+    let teams = store.catalog().rescue_teams.read();
+    teams
+        .features()
+        .iter()
+        .find(|f| f.properties.status == TeamStatus::Available)
+        .map(|f| f.id)
+        .expect("an available team")
+}
+
+fn dispatch(store: &Store, incident: FeatureId, team: FeatureId) -> Result<Arc<EventRecord>> {
+    store.submit(
+        "duty",
+        Event::UnitDispatched {
+            incident,
+            drill: false,
+            team,
+            name: String::new(),
+            kind: String::new(),
+            travel_s: None,
+            distance_m: None,
+        },
+    )
+}
+
+fn set(store: &Store, team: FeatureId, to: TeamStatus, drill: bool) -> Result<Arc<EventRecord>> {
+    store.submit(
+        "duty",
+        Event::UnitStatusChanged {
+            team,
+            drill,
+            incident: None,
+            from: to,
+            to,
+        },
+    )
+}
+
+#[test]
+fn ids_are_assigned_and_the_incident_is_a_map_feature() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(dir.path());
+    let a = open(&store, false);
+    let b = open(&store, true);
+    assert_eq!((a, b), (1, 2));
+    let layer = store.catalog().incidents.read();
+    assert_eq!(layer.len(), 2);
+    assert!(layer.feature(b).unwrap().properties.drill);
+}
+
+#[test]
+fn the_cycle_is_enforced_and_a_real_dispatch_changes_the_team_layer() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(dir.path());
+    let incident = open(&store, false);
+    let team = available_team(&store);
+    dispatch(&store, incident, team).unwrap();
+    assert!(matches!(dispatch(&store, incident, team), Err(Error::Conflict(_))));
+    assert!(matches!(
+        set(&store, team, TeamStatus::OnScene, false),
+        Err(Error::Conflict(_))
+    ));
+    for to in [
+        TeamStatus::EnRoute,
+        TeamStatus::OnScene,
+        TeamStatus::Returning,
+        TeamStatus::Available,
+    ] {
+        let r = set(&store, team, to, false).unwrap();
+        let Event::UnitStatusChanged { incident: i, to: t, .. } = &r.event else {
+            panic!("recorded {:?}", r.event)
+        };
+        assert_eq!((*i, *t), (Some(incident), to));
+        let teams = store.catalog().rescue_teams.read();
+        assert_eq!(teams.feature(team).unwrap().properties.status, to);
+    }
+    let ops = store.operations();
+    let unit = &ops.incident(incident).unwrap().units[0];
+    assert!(unit.on_scene_at.is_some() && unit.available_at.is_some());
+    assert_eq!(ops.unit(store.catalog(), team, false).unwrap().incident, None);
+}
+
+#[test]
+fn a_drill_keeps_its_own_statuses_and_a_real_assignment_blocks_drills() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(dir.path());
+    let real = open(&store, false);
+    let drill = open(&store, true);
+    let team = available_team(&store);
+    dispatch(&store, drill, team).unwrap();
+    set(&store, team, TeamStatus::EnRoute, true).unwrap();
+    // The real layer does not see the drill.
+    assert_eq!(
+        store
+            .catalog()
+            .rescue_teams
+            .read()
+            .feature(team)
+            .unwrap()
+            .properties
+            .status,
+        TeamStatus::Available
+    );
+    // Busy in the drill, free for real: a real incident may take it.
+    dispatch(&store, real, team).unwrap();
+    // Busy for real: the drill cannot move it on, nor another drill take it.
+    let other = open(&store, true);
+    assert!(matches!(dispatch(&store, other, team), Err(Error::Conflict(_))));
+    assert!(matches!(
+        set(&store, team, TeamStatus::OnScene, true),
+        Err(Error::Conflict(_))
+    ));
+}
+
+#[test]
+fn closing_twice_and_writing_to_a_closed_incident_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(dir.path());
+    let incident = open(&store, false);
+    let close = |reason: &str| {
+        store.submit(
+            "duty",
+            Event::IncidentClosed {
+                incident,
+                drill: false,
+                reason: reason.into(),
+            },
+        )
+    };
+    close("done").unwrap();
+    assert!(matches!(close("again"), Err(Error::Conflict(_))));
+    let team = available_team(&store);
+    assert!(matches!(dispatch(&store, incident, team), Err(Error::Conflict(_))));
+    assert!(matches!(
+        store.submit(
+            "duty",
+            Event::IncidentUpdated {
+                incident,
+                drill: false,
+                changes: serde_json::Map::from_iter([("casualties".to_string(), json!(3))]),
+            }
+        ),
+        Err(Error::Conflict(_))
+    ));
+}
+
+#[test]
+fn the_record_survives_a_reopen_and_replay_gives_the_past() {
+    let dir = tempfile::tempdir().unwrap();
+    let (incident, team, middle, live_then) = {
+        let store = store(dir.path());
+        let incident = open(&store, false);
+        let team = available_team(&store);
+        let r = dispatch(&store, incident, team).unwrap();
+        let live_then = store.operations().incident(incident).cloned().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        set(&store, team, TeamStatus::EnRoute, false).unwrap();
+        (incident, team, r.at, live_then)
+    };
+    let store = store(dir.path());
+    let ops = store.operations();
+    let now = ops.incident(incident).unwrap();
+    assert_eq!(now.units[0].status, TeamStatus::EnRoute);
+    assert_eq!(now.timeline.len(), 3);
+    assert_eq!(
+        store
+            .catalog()
+            .rescue_teams
+            .read()
+            .feature(team)
+            .unwrap()
+            .properties
+            .status,
+        TeamStatus::EnRoute
+    );
+    let past = ops.replay(middle);
+    assert_eq!(past.incident(incident), Some(&live_then));
+    assert_eq!(past.units(false)[&team].status, TeamStatus::Dispatched);
+}
+
+#[test]
+fn specs_with_impossible_values_are_refused() {
+    let mut s = spec(IncidentKind::Leak);
+    assert!(s.validate().is_err(), "a leak needs the weather");
+    s.weather = Some(Weather {
+        wind_from_deg: 90.0,
+        wind_speed_ms: 3.0,
+        daytime: true,
+        stability: None,
+    });
+    s.substance = Some("chlorine".into());
+    s.validate().unwrap();
+    for bad in [
+        json!({"substance": "unobtainium"}),
+        json!({"cordon_m": -5}),
+        json!({"location": [0, 91]}),
+        json!({"weather": {"wind_from_deg": 90, "wind_speed_ms": 70, "daytime": true}}),
+    ] {
+        let changes = bad.as_object().unwrap().clone();
+        assert!(
+            matches!(s.patched(&changes), Err(Error::InvalidRequest(_))),
+            "{bad} was accepted"
+        );
+    }
+}
+
+#[test]
+fn needs_follow_the_kind_and_the_substance() {
+    let mut s = spec(IncidentKind::Leak);
+    s.substance = Some("chlorine".into());
+    let kinds: Vec<_> = needs::needs(&s).iter().map(|n| n.kind).collect();
+    assert_eq!(
+        kinds,
+        [crate::model::RescueKind::Hazmat, crate::model::RescueKind::Medical]
+    );
+    assert!(needs::needs(&s)[0].capabilities.contains(&"chlorine_leak"));
+    s.substance = Some("lpg".into());
+    assert!(
+        needs::needs(&s)
+            .iter()
+            .any(|n| n.kind == crate::model::RescueKind::Fire)
+    );
+    let mine: Vec<_> = needs::needs(&spec(IncidentKind::MineAccident))
+        .iter()
+        .map(|n| n.kind)
+        .collect();
+    assert_eq!(mine[0], crate::model::RescueKind::MineRescue);
+}
+
+#[test]
+fn the_scenarios_in_data_are_valid() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/scenarios");
+    let scenarios = scenario::Scenario::read_dir(&dir).unwrap();
+    let ids: Vec<&str> = scenarios.iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(ids, ["changzhi-mine-flood", "linfen-chlorine", "taiyuan-gas-main"]);
+    for s in &scenarios {
+        assert!(s.injects.len() >= 3, "{} has few injects", s.id);
+    }
+}
