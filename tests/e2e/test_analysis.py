@@ -45,7 +45,9 @@ def test_a_dispatched_team_drops_out_of_the_available_ranking(tmp_path):
     try:
         url = f"{s.url}/nearest?lon={TAIYUAN[0]}&lat={TAIYUAN[1]}&k=3&kind=fire&status=available"
         first = get(url)[1]["results"][0]["id"]
-        assert request("PATCH", f"{s.url}/collections/rescue_teams/items/{first}", {"properties": {"status": "dispatched"}})[0] == 204
+        status, incident, _ = request("POST", f"{s.url}/incidents", {"kind": "fire", "location": list(TAIYUAN), "cordon_m": 200})
+        assert status == 201, incident
+        assert request("POST", f"{s.url}/incidents/{incident['id']}/dispatch", {"teams": [first]})[0] == 200
         assert first not in [r["id"] for r in get(url)[1]["results"]]
     finally:
         s.stop()

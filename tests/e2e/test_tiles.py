@@ -203,19 +203,19 @@ def test_an_edit_shows_in_the_next_tile_at_every_zoom(tmp_path):
     try:
         status, team = get(s.url + "/collections/rescue_teams/items/1")
         lon, lat = team["geometry"]["coordinates"]
-        before = team["properties"]["status"]
-        after = "on_scene" if before != "on_scene" else "returning"
+        before = team["properties"]["personnel"]
+        after = before + 11
         urls = []
         for z in (8, 10, 12, 14):
             x, y = tile_of(lon, lat, z)
             urls.append(f"{s.url}/tiles/rescue_teams,counties/{z}/{x}/{y}")
         for url in urls:  # warm the cache
             status, body, _ = fetch_tile(url)
-            assert {f["id"]: f for f in decode(body)["rescue_teams"]["features"]}[1]["properties"]["status"] == before
-        assert request("PATCH", s.url + "/collections/rescue_teams/items/1", {"properties": {"status": after}})[0] == 204
+            assert {f["id"]: f for f in decode(body)["rescue_teams"]["features"]}[1]["properties"]["personnel"] == before
+        assert request("PATCH", s.url + "/collections/rescue_teams/items/1", {"properties": {"personnel": after}})[0] == 204
         for url in urls:
             status, body, _ = fetch_tile(url)
-            assert {f["id"]: f for f in decode(body)["rescue_teams"]["features"]}[1]["properties"]["status"] == after, url
+            assert {f["id"]: f for f in decode(body)["rescue_teams"]["features"]}[1]["properties"]["personnel"] == after, url
         # Moved far away: gone from the old tiles.
         assert request("PATCH", s.url + "/collections/rescue_teams/items/1", {"geometry": {"type": "Point", "coordinates": [lon + 1.5, lat]}})[0] == 204
         for url in urls:
