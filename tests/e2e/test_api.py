@@ -168,7 +168,8 @@ def test_openapi_describes_every_route(server):
     status, spec = get(server.url + "/openapi.json")
     assert status == 200 and spec["openapi"].startswith("3.")
     for path in ["/", "/conformance", "/collections", "/collections/{collection}", "/collections/{collection}/items",
-                 "/collections/{collection}/items/{id}", "/health"]:
+                 "/collections/{collection}/items/{id}", "/health", "/incidents", "/incidents/{id}/dispatch",
+                 "/events/stream", "/scenarios/{id}/start", "/replay", "/nearest", "/impact"]:
         assert path in spec["paths"], path
     status, conf = get(server.url + "/conformance")
     assert any(c.endswith("/conf/core") for c in conf["conformsTo"])

@@ -43,7 +43,7 @@ pub fn spec() -> Value {
     let actor = json!({ "name": "X-Lookout-Actor", "in": "header", "required": false, "description": "who makes the change (recorded in the event log)", "schema": { "type": "string", "maxLength": 64 } });
     let feature_body =
         json!({ "required": true, "content": { GEOJSON: { "schema": { "$ref": "#/components/schemas/Feature" } } } });
-    json!({
+    let mut doc = json!({
         "openapi": "3.0.3",
         "info": {
             "title": "Lookout",
@@ -85,8 +85,88 @@ pub fn spec() -> Value {
                 "Feature": { "type": "object", "required": ["type", "geometry", "properties"], "properties": { "type": { "type": "string", "enum": ["Feature"] }, "id": { "type": "integer" }, "geometry": { "type": "object" }, "properties": { "type": "object" } } }
             }
         }
-    })
+    });
+    // Analyses and operations: documented in full in docs/incidents-api.md.
+    for (path, method, summary) in OPERATIONS {
+        doc["paths"][path][method] = json!({
+            "summary": summary,
+            "externalDocs": { "url": "docs/incidents-api.md" },
+            "responses": with_errors(json!({ "200": { "description": "JSON" } })),
+        });
+    }
+    doc
 }
+
+/// The routes beyond OGC API – Features: (path, method, summary).
+const OPERATIONS: &[(&str, &str, &str)] = &[
+    (
+        "/tiles/{layers}/{z}/{x}/{y}",
+        "get",
+        "Mapbox Vector Tile of one or more layers",
+    ),
+    ("/catalog", "get", "Tile layers with zoom ranges and clustering"),
+    ("/nearest", "get", "Nearest features by road travel time or distance"),
+    (
+        "/coverage",
+        "get",
+        "Where a kind of team reaches in time, and what is left outside",
+    ),
+    ("/exposure", "post", "What lies inside a circle or polygon"),
+    (
+        "/impact",
+        "post",
+        "Impact zones of a hazard with exposure and the domino check",
+    ),
+    ("/impact/substances", "get", "The substances known to the impact models"),
+    (
+        "/incidents",
+        "get",
+        "Incidents (drill=false|true|all, status=open|closed|all)",
+    ),
+    (
+        "/incidents",
+        "post",
+        "Open an incident or drill; zones are drawn at once",
+    ),
+    ("/incidents/zones", "get", "Zones of every open incident, GeoJSON"),
+    (
+        "/incidents/{id}",
+        "get",
+        "An incident with zones, units, notes, injects and timeline",
+    ),
+    (
+        "/incidents/{id}",
+        "patch",
+        "Update what is known (merge patch); zones are redrawn",
+    ),
+    ("/incidents/{id}/close", "post", "Close an incident"),
+    ("/incidents/{id}/notes", "post", "Add a note to the record"),
+    (
+        "/incidents/{id}/recommendation",
+        "get",
+        "Needed team kinds, nearest available teams by road, stocked warehouses",
+    ),
+    ("/incidents/{id}/dispatch", "post", "Dispatch teams (all or none)"),
+    ("/incidents/{id}/injects/next", "post", "Fire a drill's next inject now"),
+    ("/incidents/{id}/report", "get", "After-action report"),
+    (
+        "/incidents/{id}/report.html",
+        "get",
+        "After-action report, printable page",
+    ),
+    ("/teams/{id}/status", "post", "Move a team through the dispatch cycle"),
+    ("/teams/status", "get", "Team statuses set by events, real or drill"),
+    ("/events", "get", "The operations events of the record"),
+    (
+        "/events/stream",
+        "get",
+        "Server-Sent Events of every event; Last-Event-ID resumes",
+    ),
+    ("/scenarios", "get", "Drill scenarios"),
+    ("/scenarios/{id}/start", "post", "Start a drill scenario"),
+    ("/replay", "get", "The state at a past time"),
+    ("/basemap.geojson", "get", "The Fen River and city cores"),
+];
 
 /// Serves [`spec`].
 pub async fn document() -> HttpResponse {
