@@ -133,7 +133,8 @@ mod tests {
                 "hazard_sources",
                 "rescue_teams",
                 "warehouses",
-                "shelters"
+                "shelters",
+                "incidents"
             ]
         );
         let catalog = Catalog::new(Dataset::default());

@@ -69,12 +69,18 @@ async fn a_refused_write_leaves_the_journal_as_it_was() {
 
     let bad = test::TestRequest::patch()
         .uri("/collections/rescue_teams/items/1")
-        .set_json(json!({"properties": {"status": "sleeping"}}))
+        .set_json(json!({"properties": {"personnel": "many"}}))
         .to_request();
     assert_eq!(
         test::call_service(&app, bad).await.status(),
         StatusCode::UNPROCESSABLE_ENTITY
     );
+    // A team's status changes through the dispatch cycle, not a feature edit.
+    let status = test::TestRequest::patch()
+        .uri("/collections/rescue_teams/items/1")
+        .set_json(json!({"properties": {"status": "sleeping"}}))
+        .to_request();
+    assert_eq!(test::call_service(&app, status).await.status(), StatusCode::CONFLICT);
     let not_json = test::TestRequest::patch()
         .uri("/collections/rescue_teams/items/1")
         .insert_header(("content-type", "application/json"))
@@ -88,7 +94,7 @@ async fn a_refused_write_leaves_the_journal_as_it_was() {
 
     let good = test::TestRequest::patch()
         .uri("/collections/rescue_teams/items/1")
-        .set_json(json!({"properties": {"status": "on_scene"}}))
+        .set_json(json!({"properties": {"personnel": 77}}))
         .to_request();
     assert_eq!(test::call_service(&app, good).await.status(), StatusCode::NO_CONTENT);
     assert!(std::fs::metadata(&journal).expect("journal").len() > before);
@@ -96,7 +102,7 @@ async fn a_refused_write_leaves_the_journal_as_it_was() {
         .uri("/collections/rescue_teams/items/1")
         .to_request();
     let team: Value = test::call_and_read_body_json(&app, req).await;
-    assert_eq!(team["properties"]["status"], "on_scene");
+    assert_eq!(team["properties"]["personnel"], 77);
 }
 
 #[actix_web::test]

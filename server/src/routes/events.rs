@@ -28,10 +28,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/events/stream", web::get().to(stream));
 }
 
-fn after_param(req: &HttpRequest, pairs: &[(String, String)]) -> Result<u64, ApiError> {
+/// The event to start after: `?after=`, else `Last-Event-ID`, else `default`.
+fn after_param(req: &HttpRequest, pairs: &[(String, String)], default: u64) -> Result<u64, ApiError> {
     let header = req.headers().get("last-event-id").and_then(|v| v.to_str().ok());
     match param(pairs, "after").or(header) {
-        None | Some("") => Ok(0),
+        None | Some("") => Ok(default),
         Some(v) => v
             .trim()
             .parse()
@@ -112,7 +113,8 @@ impl Stream {
 /// `GET /events/stream`
 async fn stream(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let pairs = query_pairs(&req)?;
-    let after = after_param(&req, &pairs)?;
+    // A new client (no id) gets new events only; a returning one, all it missed.
+    let after = after_param(&req, &pairs, state.store.last_seq())?;
     let s = Stream::start(state.store.clone(), after);
     let body = futures_util::stream::unfold(s, |mut s| async move {
         let b = s.next().await;
@@ -134,7 +136,7 @@ async fn stream(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResp
 /// `GET /events?after=0&limit=500&drill=all`: the operations events of the record.
 async fn list(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let pairs = query_pairs(&req)?;
-    let after = after_param(&req, &pairs)?;
+    let after = after_param(&req, &pairs, 0)?;
     let drill = DrillFilter::parse(param(&pairs, "drill").or(Some("all")))?;
     let limit = match param(&pairs, "limit") {
         None => 500,

@@ -1,0 +1,565 @@
+// Every word the command map shows, in Chinese (default) and English.
+//
+//   t('key', {n: 3})        a UI string, with {placeholders}
+//   term('risk', 'red')     a domain term (glossary of /work/shared/REFERENCE.md)
+//   setLang('en')           switch, remembered in localStorage; onLang(fn) re-renders
+//   applyStatic()           fills every [data-i18n], [data-i18n-title], [data-i18n-placeholder]
+//
+// Strings are [zh, en]. A key that is missing is shown as the key itself and
+// recorded in missingKeys (the browser tests assert it stays empty).
+
+const STORAGE_KEY = 'lookout.lang';
+export const LANGS = ['zh', 'en'];
+
+let lang = (() => {
+  try {
+    const saved = localStorage.getItem(STORAGE_KEY);
+    return LANGS.includes(saved) ? saved : 'zh';
+  } catch {
+    return 'zh';
+  }
+})();
+
+const listeners = new Set();
+export const missingKeys = new Set();
+
+export const getLang = () => lang;
+export const isZh = () => lang === 'zh';
+
+export function setLang(next) {
+  if (!LANGS.includes(next) || next === lang) return;
+  lang = next;
+  try {
+    localStorage.setItem(STORAGE_KEY, next);
+  } catch {
+    // private mode: the choice lasts for this page only
+  }
+  document.documentElement.lang = next === 'zh' ? 'zh-CN' : 'en';
+  applyStatic();
+  for (const fn of listeners) {
+    try {
+      fn(next);
+    } catch (err) {
+      console.warn('language listener failed', err);
+    }
+  }
+}
+
+export function onLang(fn) {
+  listeners.add(fn);
+  return () => listeners.delete(fn);
+}
+
+const pick = (pair) => (Array.isArray(pair) ? pair[lang === 'zh' ? 0 : 1] ?? pair[0] : pair);
+
+/** A UI string; {name} placeholders are replaced from params. */
+export function t(key, params) {
+  const pair = STRINGS[key];
+  if (!pair) {
+    missingKeys.add(key);
+    return key;
+  }
+  let s = pick(pair);
+  if (params) s = s.replace(/\{(\w+)\}/g, (m, k) => (params[k] === undefined || params[k] === null ? m : String(params[k])));
+  return s;
+}
+
+/** Whether a UI string exists (no missing-key record). */
+export const hasString = (key) => Boolean(STRINGS[key]);
+
+/** A domain term from a glossary table, by code; unknown codes read as words. */
+export function term(table, code) {
+  if (code === null || code === undefined || code === '') return '—';
+  const entry = TERMS[table]?.[String(code)];
+  if (entry) return pick(entry);
+  return String(code).replace(/_/g, ' ');
+}
+
+/** Both names of a term, for search and tooltips: "氯气 Chlorine". */
+export function termBoth(table, code) {
+  const entry = TERMS[table]?.[String(code)];
+  return entry ? `${entry[0]} ${entry[1]}` : String(code);
+}
+
+export const hasTerm = (table, code) => Boolean(TERMS[table]?.[String(code)]);
+
+/** Add or override terms at run time (e.g. substances from GET /impact/substances). */
+export function addTerms(table, entries) {
+  TERMS[table] = { ...(TERMS[table] ?? {}), ...entries };
+}
+
+// ------------------------------------------------------------- formatting
+
+const locale = () => (lang === 'zh' ? 'zh-CN' : 'en-GB');
+
+export function fmtNumber(n, maxDigits = 0) {
+  const x = Number(n);
+  if (!Number.isFinite(x)) return n === null || n === undefined ? '—' : String(n);
+  return x.toLocaleString(lang === 'zh' ? 'zh-CN' : 'en-US', { maximumFractionDigits: maxDigits });
+}
+
+export function fmtFixed(n, digits) {
+  const x = Number(n);
+  if (!Number.isFinite(x)) return '—';
+  return x.toLocaleString(lang === 'zh' ? 'zh-CN' : 'en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+/** "12 分钟" / "12 min" from seconds. */
+export function fmtMinutes(seconds) {
+  if (!Number.isFinite(Number(seconds))) return '—';
+  const m = Math.max(1, Math.round(Number(seconds) / 60));
+  return t('unit.minutes', { n: fmtNumber(m) });
+}
+
+export function fmtDistance(metres) {
+  const m = Number(metres);
+  if (!Number.isFinite(m)) return '—';
+  return m >= 1000 ? t('unit.km', { n: fmtFixed(m / 1000, 1) }) : t('unit.m', { n: fmtNumber(m) });
+}
+
+export function fmtTime(iso, withDate = false) {
+  if (!iso) return '—';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return String(iso);
+  const opts = { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false };
+  if (withDate) Object.assign(opts, { year: 'numeric', month: '2-digit', day: '2-digit' });
+  return d.toLocaleString(locale(), opts);
+}
+
+export function fmtDuration(seconds) {
+  const s = Math.max(0, Math.round(Number(seconds) || 0));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = s % 60;
+  if (h) return t('unit.hm', { h, m });
+  if (m) return t('unit.ms', { m, s: sec });
+  return t('unit.s', { n: sec });
+}
+
+/** Fill the static markup: [data-i18n] text, [data-i18n-title], [data-i18n-placeholder], [data-i18n-aria]. */
+export function applyStatic(root = document) {
+  for (const el of root.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
+  for (const el of root.querySelectorAll('[data-i18n-title]')) el.title = t(el.dataset.i18nTitle);
+  for (const el of root.querySelectorAll('[data-i18n-placeholder]')) el.placeholder = t(el.dataset.i18nPlaceholder);
+  for (const el of root.querySelectorAll('[data-i18n-aria]')) el.setAttribute('aria-label', t(el.dataset.i18nAria));
+  document.title = t('app.title');
+}
+
+// ------------------------------------------------------------ UI strings
+
+const STRINGS = {
+  'app.title': ['Lookout · 山西应急指挥一张图', 'Lookout · Shanxi emergency command map'],
+  'app.name': ['山西应急指挥一张图', 'Shanxi emergency command map'],
+  'app.fictional': ['虚构数据', 'FICTIONAL DATA'],
+  'app.fictional.long': ['企业、重大危险源、管网、救援队伍和物资均为 Lookout 生成的虚构数据，非真实台账。',
+    'Enterprises, hazard sources, networks, teams and assets are generated by Lookout, not a real register.'],
+  'app.fit': ['全省', 'Whole province'],
+  'app.lang.switch': ['English', '中文'],
+  'app.lang.title': ['切换到英文界面', 'Switch to Chinese'],
+  'app.loading': ['正在加载…', 'Loading…'],
+  'app.error.api': ['无法连接 Lookout 服务：{msg}。请刷新重试', 'Cannot reach the Lookout API — {msg}. Reload to retry'],
+  'app.error.map': ['地图错误：{msg}', 'Map error: {msg}'],
+  'app.error.maplibre': ['地图组件未加载（vendor/maplibre-gl）', 'MapLibre GL did not load (vendor/maplibre-gl)'],
+  'app.close': ['关闭', 'Close'],
+  'app.cancel': ['取消', 'Cancel'],
+  'app.yes': ['是', 'Yes'],
+  'app.no': ['否', 'No'],
+  'app.more': ['另有 {n} 项', '{n} more'],
+  'app.export': ['导出图片', 'Export PNG'],
+  'app.export.title': ['将当前地图导出为 PNG 图片', 'Save the current map as a PNG image'],
+  'app.export.done': ['已导出地图图片', 'Map image saved'],
+  'app.export.failed': ['导出失败：{msg}', 'Export failed: {msg}'],
+  'app.export.heading': ['山西应急指挥一张图', 'Shanxi emergency command map'],
+  'app.live.on': ['实时连接', 'Live'],
+  'app.live.off': ['连接中断，正在重连', 'Disconnected, reconnecting'],
+  'app.live.title': ['各终端通过事件流实时同步', 'Every screen is updated live from the event stream'],
+  'app.coords': ['{lon}°E {lat}°N · 缩放 {z}', '{lon}°E {lat}°N · zoom {z}'],
+
+  'tab.layers': ['图层', 'Layers'],
+  'tab.incidents': ['事件', 'Incidents'],
+  'tab.drill': ['演练', 'Drills'],
+  'tab.planner': ['规划', 'Planner'],
+
+  'layers.title': ['图层', 'Layers'],
+  'layers.legend': ['图例', 'Legend'],
+  'layers.unavailable': ['图层不可用', 'Layers unavailable'],
+  'layers.filter': ['筛选', 'Filter'],
+  'layers.filter.all': ['全部', 'All'],
+  'layers.filter.none': ['全不选', 'None'],
+  'layers.filtered': ['已筛选', 'filtered'],
+  'layers.zoomNote': ['放大到 {z} 级后显示', 'shown from zoom {z}'],
+  'layers.tooLarge': ['无切片，数据量过大', 'too large to draw without tiles'],
+  'layers.loadingN': ['加载中 {n} / {total}', 'loading {n} / {total}'],
+  'layers.failed': ['加载失败：{msg}', 'failed: {msg}'],
+  'layers.basemap': ['底图', 'Basemap'],
+  'layers.basemap.cities': ['市界与市名', 'City boundaries and names'],
+  'layers.basemap.countyNames': ['县名', 'County names'],
+  'layers.basemap.river': ['汾河', 'Fen River'],
+  'legend.risk': ['安全风险等级（红橙黄蓝）', 'Safety risk level (red, orange, yellow, blue)'],
+  'legend.basemap': ['底图', 'Basemap'],
+  'legend.cityBoundary': ['市界', 'City boundary'],
+  'legend.countyBoundary': ['县界', 'County boundary'],
+  'legend.province': ['省界', 'Province boundary'],
+  'legend.river': ['河流', 'River'],
+  'legend.cityCore': ['市区', 'City centre'],
+  'legend.incidentZones': ['事件影响区', 'Incident zones'],
+  'legend.valveOperable': ['可操作', 'Operable'],
+  'legend.valveInoperable': ['不可操作', 'Inoperable'],
+
+  'group.incident': ['事件', 'Incidents'],
+  'group.risk': ['风险', 'Risks'],
+  'group.resource': ['应急资源', 'Rescue resources'],
+  'group.network': ['路网与管网', 'Roads and gas network'],
+  'group.base': ['基础', 'Base'],
+  'group.other': ['其他', 'Other'],
+
+  'layer.incidents': ['突发事件', 'Incidents'],
+  'layer.hazard_sources': ['重大危险源', 'Major hazard sources'],
+  'layer.enterprises': ['生产经营单位', 'Enterprises'],
+  'layer.disaster_zones': ['自然灾害风险区', 'Disaster risk zones'],
+  'layer.rescue_teams': ['救援队伍', 'Rescue teams'],
+  'layer.shelters': ['应急避难场所', 'Shelters'],
+  'layer.warehouses': ['应急物资储备库', 'Material warehouses'],
+  'layer.roads': ['道路', 'Roads'],
+  'layer.gas_pipes': ['燃气管线', 'Gas pipes'],
+  'layer.gas_stations': ['燃气场站', 'Gas stations'],
+  'layer.gas_valves': ['燃气阀门', 'Gas valves'],
+  'layer.counties': ['县级行政区', 'Counties'],
+  'layer.population': ['人口网格', 'Population grid'],
+
+  'legend.hazard_sources': ['重大危险源等级', 'Major hazard source level'],
+  'legend.enterprises.industry': ['行业', 'Industry'],
+  'legend.disaster_zones': ['灾害风险区类型', 'Disaster zone kind'],
+  'legend.rescue_teams': ['救援队伍状态', 'Rescue team status'],
+  'legend.rescue_teams.kind': ['救援队伍类型', 'Rescue team kind'],
+  'legend.roads': ['道路等级', 'Road class'],
+  'legend.gas_pipes': ['燃气管线压力级制', 'Gas pipe pressure class'],
+  'legend.gas_stations': ['燃气场站类型', 'Gas station kind'],
+  'legend.gas_valves': ['燃气阀门', 'Gas valve'],
+  'legend.population': ['人口密度（人/平方公里）', 'Population density per km²'],
+  'legend.incidents': ['事件类型', 'Incident kind'],
+
+  'unit.enterprises': ['{n} 家生产经营单位', '{n} enterprises'],
+  'unit.rescue_teams': ['{n} 支救援队伍', '{n} rescue teams'],
+  'unit.shelters': ['{n} 处应急避难场所', '{n} shelters'],
+  'unit.warehouses': ['{n} 座物资储备库', '{n} warehouses'],
+  'unit.generic': ['{n} 个{what}', '{n} {what}'],
+  'unit.minutes': ['{n} 分钟', '{n} min'],
+  'unit.km': ['{n} 公里', '{n} km'],
+  'unit.m': ['{n} 米', '{n} m'],
+  'unit.people': ['{n} 人', '{n} people'],
+  'unit.t': ['{n} 吨', '{n} t'],
+  'unit.hm': ['{h} 小时 {m} 分', '{h} h {m} min'],
+  'unit.ms': ['{m} 分 {s} 秒', '{m} min {s} s'],
+  'unit.s': ['{n} 秒', '{n} s'],
+  'unit.km2': ['{n} 平方公里', '{n} km²'],
+
+  'feature.loading': ['正在加载详情…', 'Loading details…'],
+  'feature.unavailable': ['详情不可用：{msg}', 'Details unavailable: {msg}'],
+  'feature.zoomTo': ['定位', 'Zoom to'],
+  'feature.cluster.worst': ['最高风险：', 'Worst risk: '],
+  'feature.cluster.zoomIn': ['放大查看', 'Zoom in'],
+  'feature.cluster.hint': ['缩放到 {z} 级以下聚合显示，放大查看每一个', 'Clustered below zoom {z} — zoom in to see each one'],
+  'feature.cluster.hintPlain': ['放大查看每一个', 'Zoom in to see each one'],
+  'feature.alarm': ['报警值 > {v}', 'alarm > {v}'],
+  'feature.dispatchHere': ['调派到当前事件', 'Dispatch to the open incident'],
+
+  'search.placeholder': ['搜索名称：企业、危险源、队伍、县…', 'Search by name: enterprise, hazard source, team, county…'],
+  'search.loading': ['正在建立名称索引…', 'Indexing names…'],
+  'search.none': ['没有匹配的名称', 'No name matches'],
+  'search.failed': ['搜索不可用：{msg}', 'Search unavailable: {msg}'],
+  'search.city': ['地级市', 'City'],
+  'search.county': ['县级行政区', 'County'],
+
+  'mode.real': ['实战', 'Real'],
+  'mode.drill': ['演练', 'Drill'],
+  'mode.title': ['实战与演练分开显示，互不混淆', 'Real incidents and drills are shown apart, never mixed'],
+  'drill.banner': ['演习 DRILL', '演习 DRILL'],
+  'drill.banner.sub': ['演练模式 · 非真实事件', 'Drill mode · not a real incident'],
+
+  'incident.new': ['新建事件', 'New incident'],
+  'incident.new.drill': ['新建演练事件', 'New drill incident'],
+  'incident.place': ['在地图上点击事件位置（Esc 取消）', 'Click the map where the incident is (Esc to cancel)'],
+  'incident.list': ['处置中的事件', 'Open incidents'],
+  'incident.list.drill': ['演练事件', 'Drill incidents'],
+  'incident.list.empty': ['当前没有处置中的事件', 'No open incident'],
+  'incident.show': ['显示', 'Show'],
+  'incident.status.open': ['处置中', 'Open'],
+  'incident.status.closed': ['已关闭', 'Closed'],
+  'incident.status.all': ['全部', 'All'],
+  'incident.units.count': ['{n} 支队伍', '{n} teams'],
+  'incident.form.title': ['事件接报', 'Report an incident'],
+  'incident.form.location': ['位置', 'Location'],
+  'incident.form.replace': ['重新选点', 'Place again'],
+  'incident.form.kind': ['事件类型', 'Kind'],
+  'incident.form.name': ['事件名称', 'Title'],
+  'incident.form.name.placeholder': ['如：临汾某化工厂氯气泄漏', 'e.g. chlorine leak at a Linfen chemical plant'],
+  'incident.form.substance': ['危险物质', 'Substance'],
+  'incident.form.substance.unknown': ['未知（按最大距离）', 'Unknown (largest distances)'],
+  'incident.form.spill': ['泄漏规模', 'Spill size'],
+  'incident.form.rate': ['泄漏速率（千克/秒）', 'Release rate (kg/s)'],
+  'incident.form.mass': ['涉及质量（千克）', 'Mass involved (kg)'],
+  'incident.form.cordon': ['警戒半径（米）', 'Cordon radius (m)'],
+  'incident.form.windFrom': ['风向（来向，度）', 'Wind from (degrees)'],
+  'incident.form.windSpeed': ['风速（米/秒）', 'Wind speed (m/s)'],
+  'incident.form.daytime': ['昼夜', 'Day or night'],
+  'incident.form.casualties': ['伤亡人数', 'Casualties'],
+  'incident.form.description': ['情况描述', 'Description'],
+  'incident.form.submit': ['上报并计算影响区', 'Report and compute zones'],
+  'incident.form.submitting': ['正在上报…', 'Reporting…'],
+  'incident.form.weather': ['气象', 'Weather'],
+  'incident.form.hint.leak': ['填写泄漏速率可计算烟羽分级区', 'A release rate adds plume tiers'],
+  'incident.form.hint.mass': ['填写质量可计算热辐射/超压分级圈', 'A mass adds thermal / overpressure circles'],
+  'incident.defaultTitle': ['{place}{kind}', '{kind} near {place}'],
+  'incident.opened': ['接报时间', 'Opened'],
+  'incident.closedAt': ['关闭时间', 'Closed'],
+  'incident.location': ['位置', 'Location'],
+  'incident.weather': ['气象', 'Weather'],
+  'incident.weather.text': ['风从 {deg}°（{dir}）吹来，{speed} 米/秒，{day}', 'wind from {deg}° ({dir}), {speed} m/s, {day}'],
+  'incident.substance': ['危险物质', 'Substance'],
+  'incident.casualties': ['伤亡', 'Casualties'],
+  'incident.needs': ['所需救援力量', 'Capabilities needed'],
+  'incident.zones': ['影响区与暴露', 'Zones and exposure'],
+  'incident.zones.none': ['未划定影响区（可填写警戒半径）', 'No zone drawn (give a cordon radius)'],
+  'incident.zone.area': ['面积', 'Area'],
+  'incident.zone.population': ['人口', 'Population'],
+  'incident.zone.enterprises': ['企业', 'Enterprises'],
+  'incident.zone.hazard_sources': ['重大危险源', 'Hazard sources'],
+  'incident.zone.shelters': ['避难场所', 'Shelters'],
+  'incident.zone.shelterCapacity': ['可容纳 {n} 人', 'room for {n}'],
+  'incident.zone.rescue_teams': ['救援队伍', 'Rescue teams'],
+  'incident.zone.gas_pipes': ['燃气管线', 'Gas pipes'],
+  'incident.zone.gas_valves': ['燃气阀门', 'Gas valves'],
+  'incident.zone.gas_stations': ['燃气场站', 'Gas stations'],
+  'incident.zone.warehouses': ['物资储备库', 'Warehouses'],
+  'incident.zone.disaster_zones': ['灾害风险区', 'Disaster zones'],
+  'incident.domino': ['多米诺效应预警', 'Domino warnings'],
+  'incident.edit': ['更新现场情况（风向、泄漏量、警戒半径）', 'Update conditions (wind, release, cordon)'],
+  'incident.edit.save': ['更新并重新计算影响区', 'Update and recompute zones'],
+  'incident.edit.done': ['已更新，影响区已重新计算', 'Updated; zones computed again'],
+  'incident.zone.inside': ['区内对象', 'What lies inside'],
+  'incident.domino.pipe': ['{network}燃气干管', '{network} gas main'],
+  'incident.domino.item': ['{name}（{grade}）位于{zone}', '{name} ({grade}) lies in the {zone}'],
+  'incident.limits': ['方法局限', 'Limits of the methods'],
+  'incident.recommend': ['推荐调派', 'Recommended teams'],
+  'incident.recommend.loading': ['正在按道路行驶时间计算…', 'Ranking by road travel time…'],
+  'incident.recommend.none': ['附近没有可用的对口队伍', 'No suitable team is available nearby'],
+  'incident.recommend.travel': ['行驶 {min}，路程 {km}', '{min} by road, {km}'],
+  'incident.recommend.matches': ['匹配能力', 'Matches'],
+  'incident.recommend.warehouses': ['就近物资', 'Nearest materials'],
+  'incident.dispatch': ['调派', 'Dispatch'],
+  'incident.dispatch.all': ['全部调派', 'Dispatch all'],
+  'incident.dispatched': ['已调派 {name}', 'Dispatched {name}'],
+  'incident.units': ['已调派队伍', 'Assigned teams'],
+  'incident.units.none': ['尚未调派队伍', 'No team dispatched yet'],
+  'incident.unit.to': ['→ {status}', '→ {status}'],
+  'incident.unit.changed': ['{name}：{status}', '{name}: {status}'],
+  'incident.unit.eta': ['预计 {min}', 'ETA {min}'],
+  'incident.notes': ['处置记录', 'Log notes'],
+  'incident.notes.placeholder': ['输入处置情况、指令、现场反馈…', 'Orders, reports from the scene…'],
+  'incident.notes.add': ['添加记录', 'Add note'],
+  'incident.notes.none': ['暂无记录', 'No note yet'],
+  'incident.close': ['关闭事件', 'Close incident'],
+  'incident.close.reason': ['关闭原因', 'Reason for closing'],
+  'incident.close.reason.default': ['处置完毕', 'Handled'],
+  'incident.close.confirm': ['确认关闭', 'Confirm close'],
+  'incident.closed.banner': ['事件已关闭：{reason}', 'Incident closed: {reason}'],
+  'incident.timeline': ['事件日志', 'Incident log'],
+  'incident.injects': ['演练注入', 'Drill injects'],
+  'incident.injects.next': ['下一条注入', 'Fire next inject'],
+  'incident.injects.none': ['尚无注入', 'No inject yet'],
+  'incident.report': ['事后评估报告', 'After-action report'],
+  'incident.flyTo': ['定位', 'Show on map'],
+  'incident.opened.toast': ['新事件：{title}', 'New incident: {title}'],
+  'incident.readonly': ['回放中（只读）', 'Replay (read only)'],
+
+  'drill.scenarios': ['演练想定', 'Drill scenarios'],
+  'drill.scenarios.none': ['没有可用的演练想定', 'No scenario available'],
+  'drill.start': ['开始演练', 'Start drill'],
+  'drill.speed': ['速度', 'Speed'],
+  'drill.speed.x': ['{n} 倍速', '{n}×'],
+  'drill.injects': ['{n} 条注入', '{n} injects'],
+  'drill.duration': ['{n} 分钟', '{n} min'],
+  'drill.started': ['演练开始：{title}', 'Drill started: {title}'],
+  'drill.inject': ['演练注入', 'Drill inject'],
+  'drill.hint': ['演练事件与真实事件分开记录和显示。', 'Drill incidents are recorded and shown apart from real ones.'],
+  'drill.list': ['演练事件', 'Drill incidents'],
+
+  'replay.title': ['回放', 'Replay'],
+  'replay.live': ['实时', 'Live'],
+  'replay.at': ['回放：{time}', 'Replay: {time}'],
+  'replay.now': ['实时状态', 'Live state'],
+  'replay.empty': ['尚无记录', 'Nothing recorded yet'],
+  'replay.units': ['{n} 支队伍在任务中', '{n} teams on task'],
+
+  'planner.title': ['救援力量覆盖分析', 'Rescue coverage'],
+  'planner.kind': ['队伍类型', 'Team kind'],
+  'planner.minutes': ['到达时限（分钟）', 'Time limit (minutes)'],
+  'planner.run': ['计算覆盖范围', 'Compute coverage'],
+  'planner.running': ['正在计算…', 'Computing…'],
+  'planner.clear': ['清除', 'Clear'],
+  'planner.summary': ['{n} 支队伍 {min} 分钟内可达 {km2} 平方公里，覆盖人口 {pct}%', '{n} teams reach {km2} km² within {min} min, {pct}% of the people'],
+  'planner.outside.hazard': ['时限外的重大危险源（{n}）', 'Major hazard sources out of reach ({n})'],
+  'planner.outside.enterprises': ['时限外的企业（{n}）', 'Enterprises out of reach ({n})'],
+  'planner.outside.listed': ['列出前 {n} 个', 'first {n} listed'],
+  'planner.outside.time': ['最快 {min}', 'fastest {min}'],
+  'planner.outside.never': ['道路不可达', 'no road'],
+  'planner.legend.reach': ['{min} 分钟可达范围', 'Reached within {min} min'],
+  'planner.legend.outside': ['时限外（白圈）', 'Out of reach (white ring)'],
+  'planner.export': ['导出当前地图（PNG）', 'Export the current map (PNG)'],
+  'planner.export.hint': ['用于制作风险分布图、应急作战指挥图', 'For risk-distribution and command maps'],
+
+  'tl.incident_opened': ['事件接报', 'Incident opened'],
+  'tl.incident_updated': ['事件更新', 'Incident updated'],
+  'tl.incident_closed': ['事件关闭', 'Incident closed'],
+  'tl.zones_computed': ['影响区已计算', 'Zones computed'],
+  'tl.unit_dispatched': ['队伍调派', 'Team dispatched'],
+  'tl.unit_status_changed': ['队伍状态变化', 'Team status changed'],
+  'tl.note_added': ['添加记录', 'Note added'],
+  'tl.inject_fired': ['演练注入', 'Inject fired'],
+};
+
+// ------------------------------------------------------------- glossary
+// [zh, en]; the Chinese terms follow REFERENCE.md.
+
+const TERMS = {
+  risk: {
+    red: ['重大风险', 'Major risk'], orange: ['较大风险', 'High risk'],
+    yellow: ['一般风险', 'Moderate risk'], blue: ['低风险', 'Low risk'],
+  },
+  riskColour: { red: ['红', 'Red'], orange: ['橙', 'Orange'], yellow: ['黄', 'Yellow'], blue: ['蓝', 'Blue'] },
+  hazardLevel: {
+    1: ['一级（最严重）', 'Level 1 (most severe)'], 2: ['二级', 'Level 2'], 3: ['三级', 'Level 3'], 4: ['四级', 'Level 4'],
+  },
+  teamStatus: {
+    available: ['待命', 'Available'], dispatched: ['已调派', 'Dispatched'], en_route: ['出动途中', 'En route'],
+    on_scene: ['到场处置', 'On scene'], returning: ['返回途中', 'Returning'], out_of_service: ['停用', 'Out of service'],
+  },
+  teamKind: {
+    hazmat: ['危化救援', 'Hazmat'], mine_rescue: ['矿山救护', 'Mine rescue'], fire: ['消防救援', 'Fire'],
+    forest_fire: ['森林消防', 'Forest fire'], medical: ['医疗救护', 'Medical'], flood: ['防汛抢险', 'Flood'],
+    general: ['综合救援', 'General'],
+  },
+  /** One or two letters drawn inside a team's circle. */
+  teamKindShort: {
+    hazmat: ['危', 'HZ'], mine_rescue: ['矿', 'MR'], fire: ['消', 'F'], forest_fire: ['林', 'FF'],
+    medical: ['医', 'M'], flood: ['汛', 'FL'], general: ['综', 'G'],
+  },
+  capability: {
+    structural_collapse: ['建筑倒塌救援', 'structural collapse'], foam_firefighting: ['泡沫灭火', 'foam firefighting'],
+    gas_leak: ['燃气泄漏处置', 'gas leak'], evacuation: ['人员疏散', 'evacuation'], road_accident: ['道路事故救援', 'road accident'],
+    toxic_gas_detection: ['有毒气体侦检', 'toxic gas detection'], firefighting: ['灭火', 'firefighting'],
+    high_angle_rescue: ['高空救援', 'high-angle rescue'], triage: ['检伤分类', 'triage'], burn_care: ['烧伤救治', 'burn care'],
+    toxic_exposure_treatment: ['中毒救治', 'toxic exposure treatment'], mass_casualty: ['群体伤救治', 'mass casualty'],
+    mine_fire: ['矿井火灾', 'mine fire'], logistics: ['后勤保障', 'logistics'], mine_flood: ['矿井水灾', 'mine flood'],
+    underground_rescue: ['井下救援', 'underground rescue'], confined_space: ['有限空间救援', 'confined space'],
+    search_and_rescue: ['搜索救援', 'search and rescue'], mine_gas_explosion: ['瓦斯爆炸救援', 'mine gas explosion'],
+    pumping: ['排涝', 'pumping'], water_rescue: ['水域救援', 'water rescue'], chlorine_leak: ['氯气泄漏处置', 'chlorine leak'],
+    hazmat_decontamination: ['洗消', 'decontamination'], dike_repair: ['堤防抢险', 'dike repair'],
+    ammonia_leak: ['氨泄漏处置', 'ammonia leak'], wildfire_suppression: ['山火扑救', 'wildfire suppression'],
+    aerial_coordination: ['航空协同', 'aerial coordination'], firebreak: ['隔离带开设', 'firebreak'],
+  },
+  zoneKind: {
+    geological_hazard: ['地质灾害', 'Geological hazard'], flood: ['洪涝', 'Flood'],
+    forest_fire: ['森林草原火险', 'Forest / grassland fire'], seismic: ['地震8度区', 'Seismic intensity VIII'],
+  },
+  zoneSubtype: { landslide: ['滑坡', 'landslide'], collapse: ['崩塌', 'collapse'], debris_flow: ['泥石流', 'debris flow'] },
+  severity: { very_high: ['极高', 'very high'], high: ['高', 'high'], moderate: ['中', 'moderate'], low: ['低', 'low'] },
+  industry: {
+    hazardous_chemicals: ['危险化学品', 'Hazardous chemicals'], coal_mine: ['煤矿', 'Coal mine'],
+    non_coal_mine: ['非煤矿山', 'Non-coal mine'], tailings_pond: ['尾矿库', 'Tailings pond'],
+    metallurgy: ['冶金', 'Metallurgy'], dust_explosion: ['粉尘涉爆', 'Dust-explosion hazard'],
+    confined_space: ['有限空间', 'Confined space'], fireworks: ['烟花爆竹', 'Fireworks'],
+    fuel_station: ['加油站', 'Fuel station'], oil_depot: ['油库', 'Oil depot'], gas: ['燃气', 'Gas'],
+  },
+  roadClass: {
+    expressway: ['高速公路', 'Expressway'], national: ['国道', 'National road'], provincial: ['省道', 'Provincial road'],
+    county: ['县道', 'County road'], urban: ['城市道路', 'Urban road'],
+  },
+  pressureClass: { high: ['高压', 'High pressure'], sub_high: ['次高压', 'Sub-high pressure'], medium: ['中压', 'Medium pressure'], low: ['低压', 'Low pressure'] },
+  stationKind: { gate: ['门站', 'Gate station'], regulator: ['调压站', 'Regulator station'] },
+  shelterKind: { park: ['公园', 'Park'], school: ['学校', 'School'], stadium: ['体育场', 'Stadium'], square: ['广场', 'Square'] },
+  warehouseTier: { provincial: ['省级', 'Provincial'], city: ['市级', 'City'], county: ['县级', 'County'] },
+  material: { steel: ['钢管', 'Steel'], pe: ['PE 管', 'PE'], ductile_iron: ['球墨铸铁管', 'Ductile iron'] },
+  substance: {
+    chlorine: ['氯气', 'Chlorine'], ammonia: ['氨', 'Ammonia'], hydrogen_sulphide: ['硫化氢', 'Hydrogen sulphide'],
+    lpg: ['液化石油气', 'LPG'], methanol: ['甲醇', 'Methanol'], benzene: ['苯', 'Benzene'], gasoline: ['汽油', 'Gasoline'],
+    natural_gas: ['天然气', 'Natural gas'], hydrogen: ['氢气', 'Hydrogen'], carbon_monoxide: ['一氧化碳', 'Carbon monoxide'],
+  },
+  monitorKind: {
+    level: ['液位', 'level'], pressure: ['压力', 'pressure'], temperature: ['温度', 'temperature'], flow: ['流量', 'flow'],
+    combustible_gas: ['可燃气体', 'combustible gas'], toxic_gas: ['有毒气体', 'toxic gas'],
+  },
+  stockItem: {
+    tent: ['帐篷', 'tent'], quilt: ['棉被', 'quilt'], folding_bed: ['折叠床', 'folding bed'], life_jacket: ['救生衣', 'life jacket'],
+    generator: ['发电机', 'generator'], water_pump: ['水泵', 'water pump'], scba: ['空气呼吸器', 'SCBA'],
+    foam_concentrate: ['泡沫灭火剂', 'foam concentrate'], first_aid_kit: ['急救包', 'first-aid kit'],
+    drinking_water: ['饮用水', 'drinking water'], sandbag: ['沙袋', 'sandbag'], chemical_protective_suit: ['防化服', 'chemical protective suit'],
+  },
+  stockUnit: { piece: ['件', 'piece'], set: ['套', 'set'], tonne: ['吨', 't'], box: ['箱', 'box'], bag: ['袋', 'bag'] },
+  personRole: { principal: ['主要负责人', 'Principal'], technical: ['技术负责人', 'Technical'], operational: ['操作负责人', 'Operational'] },
+  incidentKind: {
+    leak: ['危化品泄漏', 'Hazardous chemical leak'], gas_leak: ['燃气泄漏', 'Gas leak'], fire: ['火灾', 'Fire'],
+    explosion: ['爆炸', 'Explosion'], mine_accident: ['矿山事故', 'Mine accident'], flood: ['洪涝', 'Flood'],
+    landslide: ['滑坡/地质灾害', 'Landslide / geological hazard'], road_accident: ['道路交通事故', 'Road accident'],
+    forest_fire: ['森林火灾', 'Forest fire'],
+  },
+  zoneTier: {
+    isolation: ['初始隔离区', 'Initial isolation zone'], protective_action: ['防护行动区', 'Protective action zone'],
+    tier1: ['一级影响区（不适）', 'Tier 1 (discomfort)'], tier2: ['二级影响区（严重伤害）', 'Tier 2 (serious harm)'],
+    tier3: ['三级影响区（危及生命）', 'Tier 3 (life-threatening)'], cordon: ['警戒区', 'Warning cordon'],
+  },
+  zoneMethod: {
+    erg_table: ['应急响应指南（ERG）距离表', 'ERG distance table'], gaussian_plume: ['高斯烟羽模型', 'Gaussian plume'],
+    thermal_radiation: ['热辐射', 'thermal radiation'], overpressure: ['爆炸超压', 'blast overpressure'], cordon: ['警戒半径', 'cordon radius'],
+  },
+  spill: { small: ['小量泄漏（≤208 升）', 'Small spill (≤ 208 L)'], large: ['大量泄漏', 'Large spill'] },
+  daytime: { day: ['白天', 'day'], night: ['夜间', 'night'] },
+  incidentStatus: { open: ['处置中', 'Open'], closed: ['已关闭', 'Closed'] },
+  compass: {
+    N: ['北风', 'N'], NE: ['东北风', 'NE'], E: ['东风', 'E'], SE: ['东南风', 'SE'],
+    S: ['南风', 'S'], SW: ['西南风', 'SW'], W: ['西风', 'W'], NW: ['西北风', 'NW'],
+  },
+  prop: {
+    name: ['名称', 'Name'], city: ['市', 'City'], county: ['县（区）', 'County'], province: ['省', 'Province'],
+    population: ['人口', 'Population'], area_km2: ['面积（平方公里）', 'Area (km²)'], kind: ['类型', 'Kind'],
+    severity: ['严重程度', 'Severity'], subtype: ['亚类', 'Subtype'], intensity: ['设防烈度', 'Design intensity'],
+    source: ['来源', 'Source'], road_class: ['道路等级', 'Road class'], speed_kmh: ['设计速度（公里/小时）', 'Speed (km/h)'],
+    length_m: ['长度（米）', 'Length (m)'], open: ['通行', 'Open to traffic'], from_node: ['起点节点', 'From node'], to_node: ['终点节点', 'To node'],
+    pressure_class: ['压力级制', 'Pressure class'], outlet_pressure_class: ['出口压力级制', 'Outlet pressure class'],
+    diameter_mm: ['管径（毫米）', 'Diameter (mm)'], material: ['材质', 'Material'], install_year: ['敷设年份', 'Installed'],
+    network: ['所属管网', 'Network'], node: ['管网节点', 'Network node'], operable: ['可操作', 'Operable'],
+    capacity_m3_h: ['能力（立方米/小时）', 'Capacity (m³/h)'],
+    enterprise_name: ['所属企业', 'Enterprise'], enterprise_id: ['企业编号', 'Enterprise id'], level: ['等级', 'Level'],
+    r_value: ['R 值', 'R value'], industry: ['行业', 'Industry'], risk_level: ['安全风险等级', 'Safety risk level'],
+    employees: ['从业人数', 'Employees'], status: ['状态', 'Status'], personnel: ['人员', 'Personnel'], vehicles: ['车辆', 'Vehicles'],
+    base: ['驻地', 'Base'], phone: ['电话', 'Phone'], stock: ['库存物资', 'Stock'], tier: ['级别', 'Tier'],
+    capacity: ['容纳人数', 'Capacity (persons)'], occupancy: ['当前安置人数', 'Sheltered now'], address: ['地址', 'Address'],
+    supervisor: ['监管部门', 'Supervisor'], substances: ['危险物质', 'Substances'], responsible_persons: ['包保责任人', 'Responsible persons'],
+    monitoring: ['监测监控', 'Monitoring'], capabilities: ['救援能力', 'Capabilities'], density_per_km2: ['人口密度（人/平方公里）', 'Density (per km²)'],
+    people_within_500m: ['周边500米人数', 'People within 500 m'], last_inspection: ['最近执法检查', 'Last inspection'],
+    credit_code: ['统一社会信用代码', 'Credit code'], standardisation_grade: ['安全生产标准化等级', 'Standardisation grade'],
+    county_id: ['县代码', 'County id'], title: ['名称', 'Title'], drill: ['演练', 'Drill'], opened_at: ['接报时间', 'Opened'],
+    closed_at: ['关闭时间', 'Closed'], casualties: ['伤亡人数', 'Casualties'], description: ['描述', 'Description'],
+    label_point: ['标注点', 'Label point'], quantity_t: ['数量（吨）', 'Quantity (t)'], cluster: ['聚合', 'Cluster'], count: ['数量', 'Count'],
+  },
+};
+
+/** Table names of the glossary by property, for value labels in the feature panel. */
+export const VALUE_TERMS = {
+  risk_level: 'risk', level: 'hazardLevel', status: 'teamStatus', road_class: 'roadClass',
+  pressure_class: 'pressureClass', outlet_pressure_class: 'pressureClass', industry: 'industry', severity: 'severity',
+  subtype: 'zoneSubtype', material: 'material', tier: 'warehouseTier',
+};
+
+/** The `kind` property means different things per collection. */
+export const KIND_TERMS = {
+  disaster_zones: 'zoneKind', rescue_teams: 'teamKind', gas_stations: 'stationKind', shelters: 'shelterKind', incidents: 'incidentKind',
+};
+
+export function compassPoint(deg) {
+  const names = ['N', 'NE', 'E', 'SE', 'S', 'SW', 'W', 'NW'];
+  return names[Math.round((((Number(deg) % 360) + 360) % 360) / 45) % 8];
+}
+
+document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en';

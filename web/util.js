@@ -1,0 +1,135 @@
+// Small shared helpers: HTTP to the Lookout API, DOM building, toasts.
+
+import { t } from './i18n.js';
+
+/** An error answer of the API: status and the server's reason. */
+export class ApiError extends Error {
+  constructor(status, message, body) {
+    super(message);
+    this.status = status;
+    this.body = body;
+  }
+}
+
+/** JSON from the API. Errors carry the server's reason ({code, description} or {error, message}). */
+export async function api(path, { method = 'GET', body, signal, accept } = {}) {
+  const headers = { accept: accept ?? 'application/json, application/geo+json' };
+  const init = { method, headers, signal };
+  if (body !== undefined) {
+    headers['content-type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  const res = await fetch(path, init);
+  const text = await res.text();
+  let data = null;
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch {
+    data = null;
+  }
+  if (!res.ok) {
+    const reason = data?.description ?? data?.message ?? data?.reason ?? (text && text.length < 300 ? text : '') ?? '';
+    const where = new URL(path, location.href).pathname;
+    throw new ApiError(res.status, `${method} ${where}: HTTP ${res.status}${reason ? ` — ${reason}` : ''}`, data);
+  }
+  return data;
+}
+
+/** Element factory: el('div', 'cls', 'text') or el('div', {class, text, title, on: {click}, dataset}, ...children). */
+export function el(tag, opts, ...children) {
+  const e = document.createElement(tag);
+  if (typeof opts === 'string') {
+    if (opts) e.className = opts;
+    if (children.length === 1 && (typeof children[0] === 'string' || typeof children[0] === 'number')) {
+      e.textContent = String(children[0]);
+      return e;
+    }
+  } else if (opts) {
+    for (const [k, v] of Object.entries(opts)) {
+      if (v === undefined || v === null || v === false) continue;
+      if (k === 'class') e.className = v;
+      else if (k === 'text') e.textContent = v;
+      else if (k === 'on') for (const [ev, fn] of Object.entries(v)) e.addEventListener(ev, fn);
+      else if (k === 'dataset') Object.assign(e.dataset, v);
+      else if (k === 'style') Object.assign(e.style, v);
+      else if (k in e && typeof v !== 'string') e[k] = v;
+      else e.setAttribute(k, v === true ? '' : v);
+    }
+  }
+  for (const c of children.flat()) {
+    if (c === null || c === undefined || c === false) continue;
+    e.append(c instanceof Node ? c : String(c));
+  }
+  return e;
+}
+
+export function button(label, onClick, className = 'btn', extra = {}) {
+  return el('button', { type: 'button', class: className, on: { click: onClick }, ...extra }, label);
+}
+
+/** A transient message in the corner of the map; kind: info | ok | warn | error | inject. */
+export function toast(message, { kind = 'info', title, timeout = 6000 } = {}) {
+  const box = document.getElementById('toasts');
+  if (!box) return null;
+  const node = el('div', { class: `toast toast-${kind}`, role: kind === 'error' ? 'alert' : 'status' });
+  if (title) node.append(el('strong', 'toast-title', title));
+  node.append(el('div', 'toast-body', message));
+  const close = button('×', () => node.remove(), 'toast-close', { 'aria-label': t('app.close') });
+  node.append(close);
+  box.prepend(node);
+  while (box.children.length > 6) box.lastElementChild.remove();
+  if (timeout) setTimeout(() => node.remove(), timeout);
+  return node;
+}
+
+export function debounce(fn, ms) {
+  let timer = null;
+  const wrapped = (...args) => {
+    clearTimeout(timer);
+    timer = setTimeout(() => fn(...args), ms);
+  };
+  wrapped.cancel = () => clearTimeout(timer);
+  return wrapped;
+}
+
+/** Bounds [[w, s], [e, n]] of any GeoJSON geometry. */
+export function geometryBounds(geometry) {
+  let w = Infinity;
+  let s = Infinity;
+  let e = -Infinity;
+  let n = -Infinity;
+  const visit = (c) => {
+    if (typeof c[0] === 'number') {
+      w = Math.min(w, c[0]);
+      e = Math.max(e, c[0]);
+      s = Math.min(s, c[1]);
+      n = Math.max(n, c[1]);
+    } else c.forEach(visit);
+  };
+  if (geometry?.type === 'GeometryCollection') geometry.geometries.forEach((g) => visit(g.coordinates));
+  else if (geometry?.coordinates) visit(geometry.coordinates);
+  return Number.isFinite(w) ? [[w, s], [e, n]] : null;
+}
+
+export const hexAlpha = (hex, alpha) => {
+  const n = parseInt(hex.slice(1), 16);
+  return `rgba(${n >> 16}, ${(n >> 8) & 255}, ${n & 255}, ${alpha})`;
+};
+
+/** Whether [lon, lat] lies inside a GeoJSON Polygon or MultiPolygon (even-odd rule over all rings). */
+export function pointInGeometry(pt, geometry) {
+  const polys = geometry?.type === 'Polygon' ? [geometry.coordinates] : geometry?.type === 'MultiPolygon' ? geometry.coordinates : [];
+  const [x, y] = pt;
+  for (const poly of polys) {
+    let inside = false;
+    for (const ring of poly) {
+      for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+        const [xi, yi] = ring[i];
+        const [xj, yj] = ring[j];
+        if ((yi > y) !== (yj > y) && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) inside = !inside;
+      }
+    }
+    if (inside) return true;
+  }
+  return false;
+}
