@@ -288,3 +288,75 @@ fn the_scenarios_in_data_are_valid() {
         assert!(s.injects.len() >= 3, "{} has few injects", s.id);
     }
 }
+
+/// The journal in `tests/fixtures/journal-before-typed-zones.lkj` was
+/// written by this test with the code of commit 1371370, before stored zones
+/// had a type of their own. Run with `--ignored` only to write it again.
+const FIXTURE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/journal-before-typed-zones.lkj"
+);
+
+/// The identity the fixture was written for (the dataset is `small_dataset`).
+const FIXTURE_IDENTITY: DatasetIdentity = DatasetIdentity {
+    seed: 1,
+    scale: 1,
+    generator_version: 3,
+};
+
+#[test]
+#[ignore = "writes the fixture journal; run by hand"]
+fn write_the_fixture_journal() {
+    let path = std::path::Path::new(FIXTURE);
+    let _ = std::fs::remove_file(path);
+    let store = Store::embedded(small_dataset().clone(), FIXTURE_IDENTITY, path).unwrap().0;
+    let mut leak = spec(IncidentKind::Leak);
+    leak.substance = Some("chlorine".into());
+    leak.weather = Some(Weather {
+        wind_from_deg: 315.0,
+        wind_speed_ms: 2.0,
+        daytime: true,
+        stability: None,
+    });
+    for (drill, spec) in [(false, leak), (true, spec(IncidentKind::MineAccident))] {
+        let opened = store
+            .submit(
+                "duty",
+                Event::IncidentOpened {
+                    incident: 0,
+                    drill,
+                    scenario: None,
+                    spec: spec.clone(),
+                },
+            )
+            .unwrap();
+        let incident = opened.event.feature_id().unwrap();
+        let zones = compute_zones(store.catalog(), &spec).unwrap();
+        store
+            .submit("duty", Event::ZonesComputed { incident, drill, zones })
+            .unwrap();
+    }
+    let team = available_team(&store);
+    dispatch(&store, 1, team).unwrap();
+    set(&store, team, TeamStatus::EnRoute, false).unwrap();
+    store
+        .submit(
+            "duty",
+            Event::NoteAdded {
+                incident: 1,
+                drill: false,
+                text: "wind turning".into(),
+            },
+        )
+        .unwrap();
+    store
+        .submit(
+            "duty",
+            Event::IncidentClosed {
+                incident: 2,
+                drill: true,
+                reason: "drill over".into(),
+            },
+        )
+        .unwrap();
+}
