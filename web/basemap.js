@@ -8,7 +8,7 @@
 // in different cities is a city boundary and an edge used once is the province's.
 
 import { getLang } from './i18n.js';
-import { api } from './util.js';
+import { api, pointInGeometry } from './util.js';
 import { LABEL_FONT, zoomed } from './layers.js';
 
 const EMPTY = { type: 'FeatureCollection', features: [] };
@@ -100,6 +100,14 @@ export function relabelBasemap(map) {
  * Loads /basemap.geojson (river, city cores) and the county polygons (for the
  * city boundaries and county names). Each part that fails is reported, not fatal.
  */
+let places = { cities: [], counties: [] };
+
+/** The city cores and county polygons of the last loadBasemap (empty before). */
+export const basemapPlaces = () => places;
+
+/** The county a point [lon, lat] lies in, by the county polygons, or null. */
+export const countyAt = (pt) => places.counties.find((f) => pointInGeometry(pt, f.geometry))?.properties?.county ?? null;
+
 export async function loadBasemap(map) {
   const problems = [];
   const [basemap, counties] = await Promise.all([
@@ -126,7 +134,8 @@ export async function loadBasemap(map) {
   const population = new Map(derived.cityCentres.features.map((f) => [f.properties.name_zh, f.properties.population]));
   cores = cores.map((f) => ({ ...f, properties: { population: population.get(f.properties.name_zh) ?? 0, ...f.properties } }));
   map.getSource('bm-city-cores').setData({ type: 'FeatureCollection', features: cores });
-  return { problems, cities: cores, counties: counties.features ?? [] };
+  places = { cities: cores, counties: counties.features ?? [] };
+  return { problems, ...places };
 }
 
 const key = (c) => `${c[0].toFixed(6)},${c[1].toFixed(6)}`;

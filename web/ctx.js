@@ -1,39 +1,36 @@
-// What the map's modules share: the map, the collections' layers, the mode
-// (real incidents or drills) and a small event bus between modules.
+// The map's event bus: modules publish named events with a payload and
+// subscribe to the ones they care about. Nothing else lives here: a module
+// that needs another's function imports it; the bus carries news the other way.
 //
-// Bus events: 'mode' (mode), 'lang' (lang), 'ready', 'incident-open' (id),
-// 'incident-closed-panel', 'live' (record), 'live-state' (connected).
+// Events (name: payload):
+//   ready: —                                the map, its layers and the basemap are drawn
+//   lang: 'zh' | 'en'                       the language changed (static texts already switched)
+//   tab: name                               a sidebar tab was chosen
+//   mode: 'real' | 'drill'                  the map shows real incidents or drills
+//   replay: {at, data} | null               the record as at a moment (GET /replay), or live again
+//   live: record                            one SSE record {seq, at, actor, event, collections, news}
+//   live-state: boolean                     the event stream is connected or not
+//   collections-changed: [collection ids]   live changes touched these collections (tiles already reloaded)
+//   layer-visibility: collection id         a collection was switched on or off
+//   layer-state: {id, text, failed}        a collection's loading state, for its row in the panel
+//   team-statuses: —                        the statuses shown over the team tiles (drill, replay) changed
+//   incident-open: incident id              show this incident in the incident panel
+//   incident-shown: incident                the incident panel now shows this incident
+//   incident-closed-panel: —                the incident panel was closed
+//   incidents: —                            the incident list, zones or the open incident changed: redraw
+//   incident-panel: —                       what the incident panel shows changed: redraw it
 
-const bus = new EventTarget();
+const target = new EventTarget();
 
-export const ctx = {
-  /** maplibregl.Map */
-  map: null,
-  /** collection id -> { collection, def, tile, layerIds, visible, filters, extraQuery, ... } */
-  layers: new Map(),
-  /** 'real' | 'drill' */
-  mode: 'real',
-  /** A replay in progress: { at, data } or null (live). */
-  replay: null,
-  /** When set, a map click goes here first (placing an incident); return true to consume it. */
-  clickInterceptor: null,
-  /** Extra clickable style layers: layer id -> handler(feature, event). */
-  clickHandlers: new Map(),
-
-  on(type, fn) {
+export const bus = {
+  /** Calls fn(payload) for every `name` event; returns a function that unsubscribes. */
+  on(name, fn) {
     const listener = (e) => fn(e.detail);
-    bus.addEventListener(type, listener);
-    return () => bus.removeEventListener(type, listener);
+    target.addEventListener(name, listener);
+    return () => target.removeEventListener(name, listener);
   },
-  emit(type, detail) {
-    bus.dispatchEvent(new CustomEvent(type, { detail }));
+  /** Publishes a `name` event to every subscriber, in the order they subscribed. */
+  emit(name, payload) {
+    target.dispatchEvent(new CustomEvent(name, { detail: payload }));
   },
-
-  // filled in by app.js
-  addLayer: null,
-  refreshTiles: null,
-  setTileQuery: null,
-  showFeature: null,
-  closeFeaturePanel: null,
-  flyTo: null,
 };

@@ -1,56 +1,37 @@
 // Drills (应急演练): the scenario picker (GET /scenarios, POST /scenarios/{id}/start),
 // the red/yellow "演习 DRILL" banner while drills are on screen, injects as
-// toasts when inject_fired arrives, the list of drill incidents with their
-// after-action reports, and the replay time slider (GET /replay?at=&drill=)
-// that shows incidents, zones and unit statuses as they were at a moment.
+// toasts when inject_fired arrives, and the list of drill incidents with their
+// after-action reports. The replay slider is replay.js.
 
-import { t, isZh, fmtTime, fmtNumber, term } from './i18n.js';
+import { bus } from './ctx.js';
+import { t, isZh, fmtTime, term } from './i18n.js';
 import { api, el, button, toast, debounce } from './util.js';
+import { isDrillMode, setMode } from './mode.js';
+import { map } from './mapview.js';
 
-let ctx;
 const D = {
   scenarios: null,
   error: null,
   speed: 60,
   drills: [],
   starting: null,
-  range: null, // [t0 ms, t1 ms]
-  replayAt: null,
 };
 
-export function initDrill(context) {
-  ctx = context;
-  ctx.exitReplay = () => exitReplay();
-  ctx.on('mode', (mode) => {
-    showBanner(mode === 'drill');
-    exitReplay({ quiet: true });
-    loadRange();
-    renderReplayBar();
-  });
-  ctx.on('lang', () => {
-    renderPane();
-    renderReplayBar();
-  });
-  ctx.on('tab', (tab) => tab === 'drill' && refresh());
-  ctx.on('live', onLive);
-  showBanner(ctx.mode === 'drill');
+export function initDrill() {
+  bus.on('mode', (mode) => showBanner(mode === 'drill'));
+  bus.on('lang', renderPane);
+  bus.on('tab', (tab) => tab === 'drill' && refresh());
+  bus.on('live', onLive);
+  showBanner(isDrillMode());
   renderPane();
-  renderReplayBar();
   refresh();
-  loadRange();
-  setInterval(() => {
-    if (!ctx.replay && D.range) {
-      D.range[1] = Date.now();
-      renderReplayBar();
-    }
-  }, 30_000);
 }
 
 function showBanner(on) {
   const banner = document.getElementById('drill-banner');
   banner.hidden = !on;
   document.body.classList.toggle('drill-mode', on);
-  requestAnimationFrame(() => ctx.map?.resize());
+  requestAnimationFrame(() => map?.resize());
 }
 
 async function refresh() {
@@ -86,20 +67,12 @@ const refreshDrillsSoon = debounce(async () => {
 function onLive(record) {
   const ev = record.event ?? {};
   // a drill's injects only on screens showing drills: never mixed with real incidents
-  if (ev.type === 'inject_fired' && ctx.mode === 'drill' && record.news !== false) {
+  if (ev.type === 'inject_fired' && isDrillMode() && record.news !== false) {
     const title = ev.title ?? ev.inject?.title ?? '';
     const text = ev.text ?? ev.inject?.text ?? '';
     toast(text || title, { kind: 'inject', title: `${t('drill.inject')}${title && text ? ` · ${title}` : ''}`, timeout: 15000 });
   }
   if (ev.drill === true && ['incident_opened', 'incident_closed', 'incident_updated', 'inject_fired'].includes(ev.type)) refreshDrillsSoon();
-  if (!ctx.replay && (ev.drill === undefined || ev.drill === (ctx.mode === 'drill'))) {
-    if (D.range) {
-      D.range[1] = Date.now();
-      renderReplayBar();
-    } else if (ev.drill !== undefined) {
-      loadRangeSoon();
-    }
-  }
 }
 
 // ------------------------------------------------------------------ pane
@@ -153,7 +126,7 @@ function renderPane() {
         e.stopPropagation();
         window.open(`/incidents/${inc.id}/report.html`, '_blank', 'noopener');
       }, 'btn small report-btn')));
-    li.addEventListener('click', () => ctx.openIncident(inc.id));
+    li.addEventListener('click', () => bus.emit('incident-open', inc.id));
     drills.append(li);
   }
   pane.append(drills);
@@ -164,85 +137,14 @@ async function startScenario(s) {
   renderPane();
   try {
     const inc = await api(`/scenarios/${encodeURIComponent(s.id)}/start`, { method: 'POST', body: { speed: D.speed } });
-    ctx.setMode('drill');
+    setMode('drill');
     toast(t('drill.started', { title: inc.title ?? s.title_zh ?? s.id }), { kind: 'inject', timeout: 6000 });
-    await ctx.openIncident(inc.id);
-    loadRange();
+    bus.emit('incident-open', inc.id);
   } catch (err) {
     toast(err.message, { kind: 'error', timeout: 10000 });
   } finally {
     D.starting = null;
     await loadDrills();
     renderPane();
-  }
-}
-
-// ------------------------------------------------------------------ replay
-
-/** The record's time range for the current mode: first incident event to now. */
-async function loadRange() {
-  const drill = ctx.mode === 'drill' ? 'true' : 'false';
-  try {
-    const data = await api(`/events?after=0&limit=1&drill=${drill}`);
-    const first = data?.events?.[0]?.at;
-    D.range = first ? [new Date(first).getTime(), Date.now()] : null;
-  } catch {
-    D.range = null;
-  }
-  renderReplayBar();
-}
-
-const loadRangeSoon = debounce(() => loadRange(), 500);
-
-const fetchReplay = debounce(async (atMs) => {
-  const at = new Date(atMs).toISOString();
-  const drill = ctx.mode === 'drill' ? 'true' : 'false';
-  try {
-    const data = await api(`/replay?at=${encodeURIComponent(at)}&drill=${drill}`);
-    if (D.replayAt !== atMs) return;
-    ctx.applyReplay({ at, data });
-    renderReplayBar();
-  } catch (err) {
-    toast(err.message, { kind: 'error' });
-  }
-}, 200);
-
-function exitReplay({ quiet = false } = {}) {
-  D.replayAt = null;
-  if (ctx.replay) ctx.applyReplay(null);
-  if (!quiet) renderReplayBar();
-}
-
-function renderReplayBar() {
-  const bar = document.getElementById('replay-bar');
-  if (!bar) return;
-  const range = D.range;
-  bar.classList.toggle('active', Boolean(ctx.replay));
-  bar.replaceChildren();
-  bar.append(el('span', 'replay-title', t("replay.title")));
-  const slider = el('input', { type: 'range', id: 'replay-slider', class: 'replay-slider', min: '0', max: '1000', step: '1', 'aria-label': t('replay.title') });
-  slider.disabled = !range || range[1] - range[0] < 1000;
-  const pos = range && D.replayAt !== null ? Math.round(((D.replayAt - range[0]) / Math.max(1, range[1] - range[0])) * 1000) : 1000;
-  slider.value = String(pos);
-  const label = el('span', { class: 'replay-time', id: 'replay-time' },
-    !range ? t('replay.empty') : ctx.replay ? t('replay.at', { time: fmtTime(ctx.replay.at, true) }) : t('replay.now'));
-  slider.addEventListener('input', () => {
-    if (!range) return;
-    const v = Number(slider.value);
-    if (v >= 1000) {
-      exitReplay();
-      return;
-    }
-    const at = Math.round(range[0] + (v / 1000) * (range[1] - range[0]));
-    D.replayAt = at;
-    label.textContent = t('replay.at', { time: fmtTime(new Date(at).toISOString(), true) });
-    fetchReplay(at);
-  });
-  const live = button(t('replay.live'), () => exitReplay(), `btn small live-btn${ctx.replay ? ' primary' : ''}`);
-  live.disabled = !ctx.replay;
-  bar.append(slider, label, live);
-  if (ctx.replay) {
-    const units = Object.keys(ctx.replay.data?.units ?? {}).length;
-    bar.append(el('span', 'replay-units', t('replay.units', { n: fmtNumber(units) })));
   }
 }

@@ -1,73 +1,128 @@
-// Live push: GET /events/stream (Server-Sent Events). Every record is
-// re-emitted on the bus as 'live' ({seq, at, actor, event: {type, ...}}).
-// The browser reconnects by itself and sends Last-Event-ID, so no event is lost.
+// Live push: GET /events/stream (Server-Sent Events), read with fetch so the
+// page needs no list of event types. The first message, `hello`, says the
+// last stored event; each record after it is published on the bus as 'live':
+// {seq, at, actor, event: {type, ...}, collections: [the feature collections
+// it changes], news}. After a drop the stream is opened again, after the
+// server's `retry:` delay, with Last-Event-ID, so no event is lost.
 
+import { bus } from './ctx.js';
 import { t } from './i18n.js';
 
-export const EVENT_TYPES = [
-  'feature_created', 'feature_replaced', 'feature_updated', 'feature_deleted',
-  'incident_opened', 'incident_updated', 'incident_closed', 'zones_computed',
-  'unit_dispatched', 'unit_status_changed', 'note_added', 'inject_fired',
-];
-
-let source = null;
 let connected = false;
+let stopped = false;
+let controller = null;
+let retryMs = 2000;
+/** The last event this page has: hello's seq, then each record's. */
+let lastSeq = null;
+/** hello's seq on the first connection: what came after it happened while the page was open. */
+let firstSeq = null;
 
-/**
- * Connects from "now": the stream sends the whole record to a client that says
- * nothing, so ask where the record ends (GET /replay gives last_seq) and start
- * after it. Reconnections send Last-Event-ID by themselves.
- */
-export async function connectLive(ctx) {
-  if (!('EventSource' in window)) return;
-  let after = null;
-  try {
-    const res = await fetch(`/replay?at=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}&drill=all`, { headers: { accept: 'application/json' } });
-    if (res.ok) after = (await res.json())?.last_seq ?? null;
-  } catch {
-    // the stream from its start, then: records older than the page are not news (see isNews)
-  }
-  source = new EventSource(Number.isFinite(after) ? `/events/stream?after=${after}` : '/events/stream');
+export const isLive = () => connected;
+
+export function connectLive() {
   const state = document.getElementById('live-state');
   const show = () => {
     state.textContent = connected ? `● ${t('app.live.on')}` : `○ ${t('app.live.off')}`;
     state.classList.toggle('on', connected);
   };
-  source.addEventListener('open', () => {
-    connected = true;
-    show();
-    ctx.emit('live-state', true);
-  });
-  source.addEventListener('error', () => {
-    connected = source.readyState === EventSource.OPEN;
-    show();
-    ctx.emit('live-state', connected);
-  });
-  const deliver = (type) => (e) => {
-    let record;
-    try {
-      record = JSON.parse(e.data);
-    } catch {
-      return;
-    }
-    if (!record.event) record.event = { type };
-    if (!record.event.type) record.event.type = type;
-    window.lookout && (window.lookout.lastEventSeq = record.seq);
-    record.news = isNews(record);
-    ctx.emit('live', record);
-  };
-  for (const type of EVENT_TYPES) source.addEventListener(type, deliver(type));
-  source.addEventListener('message', deliver('message'));
-  ctx.on('lang', show);
+  bus.on('live-state', show);
+  bus.on('lang', show);
   show();
-  window.addEventListener('pagehide', () => source?.close());
+  window.addEventListener('pagehide', () => {
+    stopped = true;
+    controller?.abort();
+  });
+  run();
 }
 
-export const isLive = () => connected;
+function setConnected(up) {
+  if (connected === up) return;
+  connected = up;
+  bus.emit('live-state', up);
+}
 
-const pageStart = Date.now();
-/** A record from before this page was opened is history, not something to announce. */
-function isNews(record) {
-  const at = Date.parse(record.at ?? '');
-  return !Number.isFinite(at) || at > pageStart - 30_000;
+async function run() {
+  while (!stopped) {
+    try {
+      await readStream();
+    } catch {
+      // dropped or refused: try again after the retry delay
+    }
+    if (stopped) return;
+    setConnected(false);
+    await new Promise((resolve) => setTimeout(resolve, retryMs));
+  }
+}
+
+async function readStream() {
+  controller = new AbortController();
+  const headers = { accept: 'text/event-stream' };
+  if (lastSeq !== null) headers['last-event-id'] = String(lastSeq);
+  const res = await fetch('/events/stream', { headers, signal: controller.signal, cache: 'no-store' });
+  if (!res.ok || !res.body) throw new Error(`GET /events/stream: HTTP ${res.status}`);
+  setConnected(true);
+  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = '';
+  let message = { event: '', data: [] };
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buffer += value;
+    const lines = buffer.split('\n');
+    buffer = lines.pop();
+    for (const raw of lines) {
+      const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+      if (line === '') {
+        if (message.data.length) deliver(message.event || 'message', message.data.join('\n'));
+        message = { event: '', data: [] };
+        continue;
+      }
+      if (line.startsWith(':')) continue; // keep-alive comment
+      const colon = line.indexOf(':');
+      const field = colon < 0 ? line : line.slice(0, colon);
+      const v = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
+      if (field === 'event') message.event = v;
+      else if (field === 'data') message.data.push(v);
+      else if (field === 'retry' && /^\d+$/.test(v)) retryMs = Number(v);
+    }
+  }
+}
+
+function deliver(name, data) {
+  let body;
+  try {
+    body = JSON.parse(data);
+  } catch {
+    return;
+  }
+  if (name === 'hello') {
+    if (firstSeq === null) firstSeq = body.seq ?? 0;
+    if (lastSeq === null) lastSeq = body.seq ?? 0;
+    window.lookout && (window.lookout.lastEventSeq = lastSeq);
+    return;
+  }
+  if (name === 'reset') {
+    // the events after our last one are no longer kept: everything reloads its state
+    lastSeq = null;
+    bus.emit('live-state', true);
+    return;
+  }
+  const record = body;
+  if (!record.event) record.event = { type: name };
+  if (!record.event.type) record.event.type = name;
+  if (Number.isFinite(record.seq)) lastSeq = Math.max(lastSeq ?? 0, record.seq);
+  window.lookout && (window.lookout.lastEventSeq = lastSeq);
+  record.news = firstSeq === null || record.seq > firstSeq;
+  if (!Array.isArray(record.collections)) record.collections = fallbackCollections(record.event);
+  bus.emit('live', record);
+}
+
+// FALLBACK, to be removed once the server sends `collections` on every record
+// (issue 13): the rule of server/src/view.rs::collections, copied.
+function fallbackCollections(ev) {
+  if (ev.type.startsWith('feature_')) return [ev.collection];
+  if (ev.type === 'note_added' || ev.type === 'inject_fired') return [];
+  if (ev.type === 'unit_dispatched') return ev.drill ? ['incidents'] : ['incidents', 'rescue_teams'];
+  if (ev.type === 'unit_status_changed') return [...(ev.incident != null ? ['incidents'] : []), ...(ev.drill ? [] : ['rescue_teams'])];
+  return ['incidents'];
 }

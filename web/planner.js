@@ -4,31 +4,34 @@
 // the export of the current map as a PNG (title, time, risk colours, the
 // fictional-data note), for risk-distribution and operational command maps.
 
+import { bus } from './ctx.js';
 import { t, term, fmtNumber, fmtMinutes, fmtTime } from './i18n.js';
 import { api, el, button, toast } from './util.js';
 import { TEAM_KINDS, RISK } from './layers.js';
+import { map, addLayer, flyToGeometry } from './mapview.js';
+import { layers, setLayerVisible } from './collections.js';
+import { showFeature } from './feature-panel.js';
+import { isDrillMode } from './mode.js';
+import { S as incidents } from './incident-state.js';
 
 const EMPTY = { type: 'FeatureCollection', features: [] };
 const LIST_MAX = 100;
 
-let ctx;
 const P = { kind: 'hazmat', minutes: 30, result: null, running: false, error: null, outside: { enterprises: [], hazard_sources: [] } };
 
-export function initPlanner(context) {
-  ctx = context;
-  const map = ctx.map;
+export function initPlanner() {
   map.addSource('cov-area', { type: 'geojson', data: EMPTY });
-  ctx.addLayer('area', {
+  addLayer('area', {
     id: 'cov-fill', type: 'fill', source: 'cov-area',
     paint: { 'fill-color': '#22c55e', 'fill-opacity': 0.2 },
   });
-  ctx.addLayer('area', {
+  addLayer('area', {
     id: 'cov-line', type: 'line', source: 'cov-area',
     paint: { 'line-color': '#4ade80', 'line-width': 2, 'line-opacity': 0.9 },
   });
-  ctx.on('lang', render);
+  bus.on('lang', render);
   render();
-  window.lookout && (window.lookout.exportPng = () => exportPng(ctx));
+  window.lookout && (window.lookout.exportPng = () => exportPng());
 }
 
 function render() {
@@ -80,7 +83,7 @@ function render() {
   const exportBox = el('div', 'export-box',
     el('h2', 'sub', t('planner.export')),
     el('p', 'muted', t('planner.export.hint')),
-    button(t('app.export'), () => exportPng(ctx).catch((err) => toast(t('app.export.failed', { msg: err.message }), { kind: 'error' })), 'btn big wide', { id: 'planner-export' }));
+    button(t('app.export'), () => exportPng().catch((err) => toast(t('app.export.failed', { msg: err.message }), { kind: 'error' })), 'btn big wide', { id: 'planner-export' }));
   pane.replaceChildren(form, out, exportBox);
 }
 
@@ -95,7 +98,7 @@ function outsideList(collection, group, key) {
     const a = el('a', { href: '#', class: 'item-link' }, item.name ?? `#${item.id}`);
     a.addEventListener('click', (e) => {
       e.preventDefault();
-      ctx.showFeature(collection, item.id).then((f) => f?.geometry && ctx.flyTo(f.geometry, { zoom: 13 }));
+      showFeature(collection, item.id).then((f) => f?.geometry && flyToGeometry(f.geometry, { zoom: 13 }));
     });
     ul.append(el('li', null, a, el('span', 'muted', ` · ${item.time_s === null || item.time_s === undefined ? t('planner.outside.never') : t('planner.outside.time', { min: fmtMinutes(item.time_s) })}`)));
   }
@@ -111,10 +114,10 @@ async function compute() {
   try {
     const r = await api(`/coverage?kind=${encodeURIComponent(P.kind)}&minutes=${encodeURIComponent(P.minutes)}`);
     P.result = r;
-    ctx.map.getSource('cov-area').setData(r.reachable ? { type: 'Feature', geometry: r.reachable, properties: {} } : EMPTY);
+    map.getSource('cov-area').setData(r.reachable ? { type: 'Feature', geometry: r.reachable, properties: {} } : EMPTY);
     markOutside('enterprises', (r.enterprises?.items ?? []).map((i) => i.id));
     markOutside('hazard_sources', (r.hazard_sources?.items ?? []).map((i) => i.id));
-    for (const id of ['enterprises', 'hazard_sources']) if (ctx.layers.get(id) && !ctx.layers.get(id).visible) ctx.setLayerVisible(id, true);
+    for (const id of ['enterprises', 'hazard_sources']) if (layers.get(id) && !layers.get(id).visible) setLayerVisible(id, true);
   } catch (err) {
     P.error = err.message;
   } finally {
@@ -124,7 +127,6 @@ async function compute() {
 }
 
 function markOutside(collection, ids) {
-  const map = ctx.map;
   if (!map.getSource(collection)) return;
   for (const id of P.outside[collection]) map.setFeatureState({ source: collection, sourceLayer: collection, id }, { outside: false });
   for (const id of ids) map.setFeatureState({ source: collection, sourceLayer: collection, id }, { outside: true });
@@ -134,7 +136,7 @@ function markOutside(collection, ids) {
 function clear() {
   P.result = null;
   P.error = null;
-  ctx.map.getSource('cov-area').setData(EMPTY);
+  map.getSource('cov-area').setData(EMPTY);
   markOutside('enterprises', []);
   markOutside('hazard_sources', []);
   render();
@@ -143,8 +145,7 @@ function clear() {
 // ------------------------------------------------------------------ export
 
 /** The map as drawn now, with a title band and a footer, saved as a PNG download. */
-export async function exportPng(context = ctx) {
-  const map = context.map;
+export async function exportPng() {
   const shot = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('no frame rendered')), 10_000);
     map.once('render', () => {
@@ -171,7 +172,7 @@ export async function exportPng(context = ctx) {
   g.fillRect(0, 0, out.width, out.height);
   g.drawImage(shot, 0, head);
 
-  const drill = context.mode === 'drill';
+  const drill = isDrillMode();
   if (drill) {
     // the same red/yellow stripes as on screen: a drill map is never mistaken for a real one
     const stripe = 24 * dpr;
@@ -192,7 +193,7 @@ export async function exportPng(context = ctx) {
     g.fillStyle = '#0f1a2b';
     g.fillRect(0, 0, out.width, head);
   }
-  const incident = context.currentIncident?.();
+  const incident = incidents.current;
   const title = [t('app.export.heading'), drill ? t('drill.banner') : null, incident?.title].filter(Boolean).join(' · ');
   g.fillStyle = drill ? '#111827' : '#ffffff';
   g.font = font(22, 700);

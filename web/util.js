@@ -82,6 +82,19 @@ export function toast(message, { kind = 'info', title, timeout = 6000 } = {}) {
   return node;
 }
 
+/** A lasting error over the map (the red banner); the page is marked as failed for the tests. */
+export function showError(message) {
+  const banner = document.getElementById('banner');
+  const lines = new Set(banner.textContent ? banner.textContent.split('\n') : []);
+  lines.add(message);
+  banner.textContent = [...lines].join('\n');
+  banner.hidden = false;
+  document.body.dataset.error = 'true';
+}
+
+/** A count as 12,345, or ? when unknown. */
+export const fmtCount = (n) => (Number.isFinite(n) ? n.toLocaleString('en-US') : '?');
+
 export function debounce(fn, ms) {
   let timer = null;
   const wrapped = (...args) => {

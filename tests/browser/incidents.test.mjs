@@ -237,7 +237,7 @@ describe('Lookout incident workflow, live updates and drills', () => {
     await page.locator('#replay-slider').fill('1');
     await page.locator('#replay-bar.active').waitFor({ timeout: 10_000 });
     assert.match(await page.locator('#replay-time').innerText(), /回放/);
-    const t0 = await page.evaluate(() => window.lookout.ctx.replay.at);
+    const t0 = await page.evaluate(() => window.lookout.replay().at);
     assert.ok(t0 < beforeDispatch, `replay time ${t0} not before the dispatch ${beforeDispatch}`);
     await page.waitForFunction((id) => window.lookoutMap.getFeatureState({ source: 'rescue_teams', sourceLayer: 'rescue_teams', id }).status !== 'dispatched',
       drillTeam, { timeout: 10_000 });
@@ -245,7 +245,7 @@ describe('Lookout incident workflow, live updates and drills', () => {
     await screenshot(page, 'replay.png');
     // back to live: the unit is dispatched again
     await page.locator('#replay-bar .live-btn').click();
-    await page.waitForFunction(() => !window.lookout.ctx.replay);
+    await page.waitForFunction(() => !window.lookout.replay());
     await page.waitForFunction((id) => window.lookoutMap.getFeatureState({ source: 'rescue_teams', sourceLayer: 'rescue_teams', id }).status === 'dispatched',
       drillTeam, { timeout: 10_000 });
 

@@ -1,0 +1,101 @@
+// Recommendation and dispatch: the team kinds the incident needs, the nearest
+// available teams by road (GET /incidents/{id}/recommendation) with their
+// routes on the map, stocked warehouses, and POST /incidents/{id}/dispatch,
+// from the panel or from a team's attribute panel.
+
+import { t, term, isZh, fmtNumber, fmtMinutes, fmtDistance } from './i18n.js';
+import { api, el, button, toast } from './util.js';
+import { isDrillMode } from './mode.js';
+import { replayState } from './replay.js';
+import { shownStatus, refreshDrillStatuses } from './team-status.js';
+import { S, panelChanged, refreshRecommendation } from './incident-state.js';
+import { details } from './incident-ui.js';
+import { zoomed } from './layers.js';
+import { map } from './mapview.js';
+
+export function renderRecommendation(inc) {
+  const box = el('section', { class: 'recommend', id: 'recommendation' });
+  box.append(el('h3', null, t('incident.recommend')));
+  if (S.recLoading && !S.rec) {
+    box.append(el('p', 'muted', t('incident.recommend.loading')));
+    return box;
+  }
+  if (S.recError) box.append(el('p', 'error-note', S.recError));
+  const rec = S.rec;
+  if (!rec) return box;
+  if (rec.needs?.length) {
+    box.append(el('div', 'needs', ...rec.needs.map((n) => el('span', 'need-chip', term('teamKind', n.kind)))));
+  }
+  const teams = rec.teams ?? [];
+  if (!teams.length) box.append(el('p', 'muted', t('incident.recommend.none')));
+  const assigned = new Set((inc.units ?? []).map((u) => u.team));
+  const ul = el('ul', { class: 'team-list', id: 'team-list' });
+  const available = teams.filter((x) => !assigned.has(x.id));
+  for (const team of teams) {
+    const li = el('li', 'team');
+    li.dataset.team = String(team.id);
+    li.dataset.kind = team.kind;
+    const kindChip = el('span', 'team-kind', term('teamKind', team.kind));
+    const info = el('div', 'team-info',
+      el('div', 'team-name', team.name),
+      el('div', 'team-meta', kindChip, el('span', 'travel', t('incident.recommend.travel', { min: fmtMinutes(team.travel_s), km: fmtDistance(team.route_m ?? team.distance_m) }))),
+      team.matches?.length ? el('div', 'team-matches', `${t('incident.recommend.matches')}：${team.matches.map((c) => term('capability', c)).join(isZh() ? '、' : ', ')}`) : null);
+    const busy = S.busy.has(`dispatch-${team.id}`);
+    const dispatch = button(t('incident.dispatch'), () => dispatchTeams([team.id]), 'btn primary big dispatch-btn', { 'data-team': String(team.id) });
+    dispatch.disabled = busy || assigned.has(team.id);
+    li.append(info, dispatch);
+    li.addEventListener('mouseenter', () => highlightRoute(team.id));
+    li.addEventListener('mouseleave', () => highlightRoute(null));
+    ul.append(li);
+  }
+  box.append(ul);
+  if (available.length > 1) {
+    box.append(button(`${t('incident.dispatch.all')}（${available.length}）`, () => dispatchTeams(available.map((x) => x.id)), 'btn primary wide'));
+  }
+  if (rec.warehouses?.length) {
+    const wl = el('ul', 'warehouse-list');
+    for (const w of rec.warehouses) {
+      const items = (w.items ?? []).slice(0, 6).map((i) => `${term('stockItem', i.item)}×${fmtNumber(i.count)}`).join(isZh() ? '、' : ', ');
+      wl.append(el('li', null, el('strong', null, w.name), ` · ${fmtMinutes(w.travel_s)} · `, el('span', 'muted', items)));
+    }
+    box.append(details('warehouses', t('incident.recommend.warehouses'), wl));
+  }
+  return box;
+}
+
+export async function dispatchTeams(teamIds, incident = S.current) {
+  if (!incident) return;
+  for (const id of teamIds) S.busy.add(`dispatch-${id}`);
+  panelChanged();
+  try {
+    const updated = await api(`/incidents/${incident.id}/dispatch`, { method: 'POST', body: { teams: teamIds } });
+    if (updated?.id === S.current?.id) S.current = updated;
+    const names = (updated?.units ?? []).filter((u) => teamIds.includes(u.team)).map((u) => u.name).join(isZh() ? '、' : ', ');
+    toast(t('incident.dispatched', { name: names || teamIds.join(', ') }), { kind: 'ok', timeout: 4000 });
+  } catch (err) {
+    toast(err.message, { kind: 'error', timeout: 10000 });
+  } finally {
+    for (const id of teamIds) S.busy.delete(`dispatch-${id}`);
+    panelChanged();
+    refreshRecommendation();
+    if (isDrillMode()) refreshDrillStatuses();
+  }
+}
+
+/** The feature panel of an available team offers to dispatch it to the open incident. */
+export function dispatchHereButton(feature) {
+  const inc = S.current;
+  if (!inc || inc.status === 'closed' || replayState()) return null;
+  const id = Number(feature.id);
+  const status = shownStatus(id, feature.properties?.status);
+  if (status !== 'available' || (inc.units ?? []).some((u) => u.team === id)) return null;
+  return button(`${t('feature.dispatchHere')}：${inc.title ?? ''}`, () => dispatchTeams([id], inc), 'btn primary');
+}
+
+/** The route of the team under the pointer drawn wide, the others thin (null: all as usual). */
+function highlightRoute(teamId) {
+  if (!map.getLayer('inc-routes-line')) return;
+  map.setPaintProperty('inc-routes-line', 'line-width', teamId === null
+    ? zoomed(6, 3, 12, 5)
+    : ['case', ['==', ['get', 'team'], teamId], 8, 2]);
+}

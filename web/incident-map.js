@@ -1,0 +1,174 @@
+// The incidents on the map: the zones of every open incident by tier (the
+// shown incident's drawn stronger), the incident points, and the road routes
+// of the recommended teams. Redrawn from incident-state.js's events.
+
+import { bus } from './ctx.js';
+import { term, fmtMinutes } from './i18n.js';
+import { geometryBounds } from './util.js';
+import { ZONE_TIERS, tierRank, LABEL_FONT, zoomed } from './layers.js';
+import { map, addLayer } from './mapview.js';
+import { layers } from './collections.js';
+import { onLayerClick } from './map-clicks.js';
+import { replayState } from './replay.js';
+import { S } from './incident-state.js';
+
+const EMPTY = { type: 'FeatureCollection', features: [] };
+
+export function initIncidentMap() {
+  addMapLayers();
+  bus.on('incident-list', drawPoints);
+  bus.on('incident-panel', drawPoints);
+  bus.on('incident-zones', drawZones);
+  bus.on('incident-recommendation', drawRoutes);
+  bus.on('incident-closed-panel', () => {
+    drawRoutes();
+    drawPoints();
+  });
+}
+
+function addMapLayers() {
+  map.addSource('inc-zones', { type: 'geojson', data: EMPTY });
+  map.addSource('inc-points', { type: 'geojson', data: EMPTY });
+  map.addSource('inc-routes', { type: 'geojson', data: EMPTY });
+  const tierColorExpr = ['match', ['get', 'tier'], ...ZONE_TIERS.flatMap((z) => [z.code, z.color]), '#f59e0b'];
+  addLayer('overlay', {
+    id: 'inc-zones-fill', type: 'fill', source: 'inc-zones',
+    layout: { 'fill-sort-key': ['get', 'rank'] },
+    paint: {
+      'fill-color': tierColorExpr,
+      'fill-opacity': ['case', ['==', ['get', 'current'], true], 0.34, 0.2],
+    },
+  });
+  addLayer('overlay', {
+    id: 'inc-zones-line', type: 'line', source: 'inc-zones',
+    filter: ['!=', ['get', 'tier'], 'cordon'],
+    layout: { 'line-sort-key': ['get', 'rank'], 'line-join': 'round' },
+    paint: { 'line-color': tierColorExpr, 'line-width': ['case', ['==', ['get', 'current'], true], 3, 2], 'line-opacity': 0.95 },
+  });
+  addLayer('overlay', {
+    id: 'inc-zones-cordon', type: 'line', source: 'inc-zones',
+    filter: ['==', ['get', 'tier'], 'cordon'],
+    paint: { 'line-color': tierColorExpr, 'line-width': 3, 'line-dasharray': [3, 2] },
+  });
+  addLayer('overlay', {
+    id: 'inc-routes-line', type: 'line', source: 'inc-routes',
+    layout: { 'line-join': 'round', 'line-cap': 'round' },
+    paint: {
+      'line-color': ['case', ['==', ['get', 'assigned'], true], '#22d3ee', '#7dd3fc'],
+      'line-width': zoomed(6, 3, 12, 5),
+      'line-dasharray': [2, 1.2],
+      'line-opacity': 0.95,
+    },
+  });
+  addLayer('labels', {
+    id: 'inc-routes-label', type: 'symbol', source: 'inc-routes',
+    layout: {
+      'symbol-placement': 'line-center',
+      'text-field': ['get', 'label'],
+      'text-font': LABEL_FONT,
+      'text-size': 14,
+      'text-allow-overlap': false,
+    },
+    paint: { 'text-color': '#e0f7ff', 'text-halo-color': '#04263a', 'text-halo-width': 2 },
+  });
+  addLayer('top', {
+    id: 'inc-points-icon', type: 'symbol', source: 'inc-points',
+    layout: {
+      'icon-image': ['case', ['==', ['get', 'drill'], true], 'incident-drill', 'incident'],
+      'icon-size': ['case', ['==', ['get', 'current'], true], 1.3, 1],
+      'icon-allow-overlap': true,
+      'icon-ignore-placement': true,
+      'symbol-sort-key': ['case', ['==', ['get', 'current'], true], 1, 0],
+    },
+  });
+  addLayer('top', {
+    id: 'inc-points-label', type: 'symbol', source: 'inc-points',
+    layout: {
+      'text-field': ['get', 'title'],
+      'text-font': LABEL_FONT,
+      'text-size': 15,
+      'text-offset': [0, 1.6],
+      'text-anchor': 'top',
+      'text-max-width': 14,
+    },
+    paint: { 'text-color': ['case', ['==', ['get', 'drill'], true], '#fde047', '#ffd1d8'], 'text-halo-color': '#0a1220', 'text-halo-width': 2 },
+  });
+  onLayerClick('inc-points-icon', (f) => bus.emit('incident-open', Number(f.properties.id)));
+  onLayerClick('inc-zones-fill', (f) => f.properties?.incident !== undefined && bus.emit('incident-open', Number(f.properties.incident)));
+  // the incidents collection's check box switches these layers
+  const entry = layers.get('incidents');
+  if (entry) entry.layerIds.push('inc-points-icon', 'inc-points-label');
+}
+
+/** Zones source: tier rank for drawing order; the open incident's zones drawn stronger. */
+export function drawZones(features) {
+  const current = S.current?.id;
+  const out = features.map((f) => ({
+    ...f,
+    properties: { ...f.properties, rank: tierRank(f.properties?.tier), current: Number(f.properties?.incident) === current },
+  }));
+  // the open incident's zones even if it is not in the list (closed, replay)
+  if (S.current && !out.some((f) => f.properties.current)) {
+    for (const z of S.current.zones?.zones ?? []) {
+      if (!z.polygon) continue;
+      out.push(zoneFeature(S.current, z, true));
+    }
+  }
+  out.sort((a, b) => a.properties.rank - b.properties.rank);
+  map.getSource('inc-zones')?.setData({ type: 'FeatureCollection', features: out });
+}
+
+export function zoneFeature(incident, z, current) {
+  return {
+    type: 'Feature',
+    geometry: z.polygon,
+    properties: {
+      incident: incident.id, tier: z.tier, method: z.method, label_zh: z.label_zh, label_en: z.label_en,
+      population: z.exposure?.population ?? null, rank: tierRank(z.tier), current,
+    },
+  };
+}
+
+function drawPoints() {
+  const replay = replayState();
+  const items = replay ? (replay.data?.incidents ?? []).filter((i) => i.status !== 'closed') : S.list;
+  const features = items.filter((i) => Array.isArray(i.location)).map((i) => ({
+    type: 'Feature',
+    geometry: { type: 'Point', coordinates: i.location },
+    properties: { id: i.id, title: i.title || term('incidentKind', i.kind), kind: i.kind, drill: Boolean(i.drill), current: i.id === S.current?.id },
+  }));
+  if (S.current && !features.some((f) => f.properties.id === S.current.id) && Array.isArray(S.current.location)) {
+    features.push({
+      type: 'Feature',
+      geometry: { type: 'Point', coordinates: S.current.location },
+      properties: { id: S.current.id, title: S.current.title, kind: S.current.kind, drill: Boolean(S.current.drill), current: true },
+    });
+  }
+  map.getSource('inc-points')?.setData({ type: 'FeatureCollection', features });
+}
+
+/** Routes of the recommended teams and of the assigned units still travelling. */
+function drawRoutes() {
+  const features = [];
+  for (const team of S.rec?.teams ?? []) {
+    if (!team.route) continue;
+    features.push({
+      type: 'Feature',
+      geometry: team.route,
+      properties: { team: team.id, assigned: false, label: `${team.name} ${fmtMinutes(team.travel_s)}` },
+    });
+  }
+  map.getSource('inc-routes')?.setData({ type: 'FeatureCollection', features });
+}
+
+export function fitIncident(inc) {
+  const zones = (inc.zones?.zones ?? []).filter((z) => z.polygon);
+  let bounds = null;
+  for (const z of zones) {
+    const b = geometryBounds(z.polygon);
+    if (!b) continue;
+    bounds = bounds ? [[Math.min(bounds[0][0], b[0][0]), Math.min(bounds[0][1], b[0][1])], [Math.max(bounds[1][0], b[1][0]), Math.max(bounds[1][1], b[1][1])]] : b;
+  }
+  if (bounds) map.fitBounds(bounds, { padding: 120, maxZoom: 14, duration: 900 });
+  else if (Array.isArray(inc.location)) map.flyTo({ center: inc.location, zoom: Math.max(map.getZoom(), 12), duration: 900 });
+}
