@@ -2,8 +2,7 @@
 //! replayable for drills and audit.
 
 use crate::feature::FeatureId;
-use crate::model::TeamStatus;
-use crate::ops::{IncidentSpec, ZoneRecord};
+use crate::model::{IncidentSpec, TeamStatus, ZoneRecord};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 

@@ -23,7 +23,7 @@ pub use hazard::{
     HazardLevel, HazardSource, MonitoredQuantity, Person, ResponsiblePersons, Substance, SubstanceOnSite,
     exposure_correction, grade,
 };
-pub use incident::Incident;
+pub use incident::{Incident, IncidentSpec, IncidentZone, ZoneExposure, ZoneRecord};
 pub use population::PopulationCell;
 pub use rescue::{RescueTeam, Shelter, StockItem, Warehouse};
 pub use road::Road;

@@ -121,17 +121,11 @@ pub fn after_action(incident: &IncidentState, now: DateTime<Utc>) -> AfterAction
             .zones
             .iter()
             .map(|zone| ZoneLine {
-                tier: zone["tier"].as_str().unwrap_or_default().into(),
-                label_en: zone["label_en"].as_str().unwrap_or_default().into(),
-                label_zh: zone["label_zh"].as_str().unwrap_or_default().into(),
-                area_km2: zone
-                    .pointer("/exposure/area_km2")
-                    .and_then(serde_json::Value::as_f64)
-                    .unwrap_or(0.0),
-                population: zone
-                    .pointer("/exposure/population")
-                    .and_then(serde_json::Value::as_u64)
-                    .unwrap_or(0),
+                tier: zone.tier.clone(),
+                label_en: zone.label_en.clone(),
+                label_zh: zone.label_zh.clone(),
+                area_km2: zone.exposure.area_km2,
+                population: zone.exposure.population,
             })
             .collect()
     });

@@ -3,8 +3,11 @@
 
 use super::*;
 use crate::generate::tests::small_dataset;
+use crate::impact::Weather;
+use crate::model::IncidentKind;
 use crate::store::Store;
 use crate::store::journal::DatasetIdentity;
+use serde_json::json;
 
 const IDENTITY: DatasetIdentity = DatasetIdentity {
     seed: 1,
@@ -27,6 +30,9 @@ fn spec(kind: IncidentKind) -> IncidentSpec {
         spill: None,
         release_rate_kg_s: None,
         mass_kg: None,
+        container: None,
+        hazard_source_id: None,
+        tnt_yield: None,
         cordon_m: Some(500.0),
         weather: None,
         casualties: None,
@@ -233,12 +239,7 @@ fn the_record_survives_a_reopen_and_replay_gives_the_past() {
 fn specs_with_impossible_values_are_refused() {
     let mut s = spec(IncidentKind::Leak);
     assert!(s.validate().is_err(), "a leak needs the weather");
-    s.weather = Some(Weather {
-        wind_from_deg: 90.0,
-        wind_speed_ms: 3.0,
-        daytime: true,
-        stability: None,
-    });
+    s.weather = Some(Weather::new(90.0, 3.0, true));
     s.substance = Some("chlorine".into());
     s.validate().unwrap();
     for bad in [
@@ -309,15 +310,12 @@ const FIXTURE_IDENTITY: DatasetIdentity = DatasetIdentity {
 fn write_the_fixture_journal() {
     let path = std::path::Path::new(FIXTURE);
     let _ = std::fs::remove_file(path);
-    let store = Store::embedded(small_dataset().clone(), FIXTURE_IDENTITY, path).unwrap().0;
+    let store = Store::embedded(small_dataset().clone(), FIXTURE_IDENTITY, path)
+        .unwrap()
+        .0;
     let mut leak = spec(IncidentKind::Leak);
     leak.substance = Some("chlorine".into());
-    leak.weather = Some(Weather {
-        wind_from_deg: 315.0,
-        wind_speed_ms: 2.0,
-        daytime: true,
-        stability: None,
-    });
+    leak.weather = Some(Weather::new(315.0, 2.0, true));
     for (drill, spec) in [(false, leak), (true, spec(IncidentKind::MineAccident))] {
         let opened = store
             .submit(
@@ -359,4 +357,58 @@ fn write_the_fixture_journal() {
             },
         )
         .unwrap();
+}
+
+#[test]
+fn a_journal_written_before_typed_zones_still_replays() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.lkj");
+    std::fs::copy(FIXTURE, &path).unwrap();
+    let (store, _, replayed, torn) = Store::embedded(small_dataset().clone(), FIXTURE_IDENTITY, &path).unwrap();
+    assert_eq!((replayed, torn), (8, None));
+    let ops = store.operations();
+    let leak = ops.incident(1).unwrap();
+    let zones = &leak.zones.as_ref().unwrap().record;
+    let tiers: Vec<&str> = zones.zones.iter().map(|z| z.tier.as_str()).collect();
+    assert_eq!(tiers, ["cordon", "protective_action", "isolation"]);
+    assert_eq!(zones.zones[0].radius_m, Some(500.0));
+    assert!(
+        zones
+            .zones
+            .iter()
+            .all(|z| z.exposure.population > 0 && z.exposure.area_km2 > 0.0)
+    );
+    assert_eq!(zones.people(), zones.zones.iter().map(|z| z.exposure.population).max());
+    assert_eq!(leak.units[0].status, TeamStatus::EnRoute);
+    assert_eq!(leak.notes[0].text, "wind turning");
+    let drill = ops.incident(2).unwrap();
+    assert!(drill.drill && !drill.is_open());
+    assert_eq!(drill.zones.as_ref().unwrap().record.zones.len(), 1);
+    // Read and written again, a stored zone is the JSON it was.
+    let stored = crate::store::journal::Journal::open(&path, FIXTURE_IDENTITY)
+        .unwrap()
+        .records;
+    let Event::ZonesComputed { zones: read, .. } = &stored[1].event else {
+        panic!("record 2 is {:?}", stored[1].event)
+    };
+    let bytes = std::fs::read(FIXTURE).unwrap();
+    let original = fixture_payload(&bytes, 2);
+    assert_eq!(
+        serde_json::to_value(read).unwrap(),
+        original["event"]["zones"],
+        "zones change when read and written again"
+    );
+}
+
+/// The JSON of record `n` (the header is record 0) of a journal's bytes.
+fn fixture_payload(bytes: &[u8], n: usize) -> serde_json::Value {
+    let mut at = 0;
+    for i in 0..=n {
+        let len = u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap()) as usize;
+        if i == n {
+            return serde_json::from_slice(&bytes[at + 8..at + 8 + len]).unwrap();
+        }
+        at += 8 + len;
+    }
+    unreachable!()
 }

@@ -517,15 +517,15 @@ async fn zones(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRespo
         for zone in &z.record.zones {
             features.push(json!({
                 "type": "Feature",
-                "geometry": zone["polygon"],
+                "geometry": zone.polygon,
                 "properties": {
                     "incident": incident.id,
                     "drill": incident.drill,
-                    "tier": zone["tier"],
-                    "method": zone["method"],
-                    "label_zh": zone["label_zh"],
-                    "label_en": zone["label_en"],
-                    "population": zone.pointer("/exposure/population"),
+                    "tier": zone.tier,
+                    "method": zone.method,
+                    "label_zh": zone.label_zh,
+                    "label_en": zone.label_en,
+                    "population": zone.exposure.population,
                 },
             }));
         }

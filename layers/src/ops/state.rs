@@ -1,0 +1,358 @@
+//! The state of operations and the fold that makes it: incidents with their
+//! zones, units, notes, injects and timeline, and the teams' statuses in the
+//! real world and in drills.
+
+use super::Operations;
+use super::timeline::summary;
+use crate::event::{Event, EventRecord};
+use crate::feature::FeatureId;
+use crate::model::{Incident, IncidentSpec, IncidentStatus, TeamStatus, ZoneRecord};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::{Value as Json, json};
+use std::sync::Arc;
+
+/// A team's status and the incident it is assigned to, in one world (real or drill).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct UnitState {
+    /// Dispatch status.
+    pub status: TeamStatus,
+    /// The incident it works for, while assigned.
+    pub incident: Option<FeatureId>,
+}
+
+/// One team's assignment to one incident, with the time of each step.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UnitRecord {
+    /// `rescue_teams` id.
+    pub team: FeatureId,
+    /// Team name.
+    pub name: String,
+    /// Team kind code.
+    pub kind: String,
+    /// Status now (or when the assignment ended).
+    pub status: TeamStatus,
+    /// Estimated road travel time when dispatched, seconds.
+    pub travel_s: Option<f64>,
+    /// Straight-line distance when dispatched, metres.
+    pub distance_m: Option<f64>,
+    /// Dispatched.
+    pub dispatched_at: DateTime<Utc>,
+    /// Left the base.
+    pub en_route_at: Option<DateTime<Utc>>,
+    /// Arrived.
+    pub on_scene_at: Option<DateTime<Utc>>,
+    /// Left the scene (or was recalled).
+    pub returning_at: Option<DateTime<Utc>>,
+    /// Back and available again: the assignment is over.
+    pub available_at: Option<DateTime<Utc>>,
+}
+
+impl UnitRecord {
+    /// Whether the team still works for the incident.
+    pub fn active(&self) -> bool {
+        self.available_at.is_none()
+    }
+}
+
+/// A note in an incident's log.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Note {
+    /// Event number.
+    pub seq: u64,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Who.
+    pub actor: String,
+    /// The note.
+    pub text: String,
+}
+
+/// An inject that fired in a drill.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InjectRecord {
+    /// Event number.
+    pub seq: u64,
+    /// When it fired.
+    pub at: DateTime<Utc>,
+    /// Index in the scenario.
+    pub index: usize,
+    /// Scenario minute it was set for.
+    pub at_min: f64,
+    /// Title.
+    pub title: String,
+    /// Text.
+    pub text: String,
+}
+
+/// The zones as last computed, and when.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ZonesState {
+    /// Event number.
+    pub seq: u64,
+    /// When computed.
+    pub at: DateTime<Utc>,
+    /// The zones.
+    #[serde(flatten)]
+    pub record: ZoneRecord,
+}
+
+/// One line of an incident's timeline.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TimelineEntry {
+    /// Event number.
+    pub seq: u64,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Who.
+    pub actor: String,
+    /// Event type.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// In English.
+    pub summary_en: String,
+    /// In Chinese.
+    pub summary_zh: String,
+}
+
+/// An incident and everything on its record.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IncidentState {
+    /// Incident id (also its `incidents` feature id).
+    pub id: FeatureId,
+    /// A drill.
+    pub drill: bool,
+    /// Scenario it was started from.
+    pub scenario: Option<String>,
+    /// What is known.
+    #[serde(flatten)]
+    pub spec: IncidentSpec,
+    /// Open or closed.
+    pub status: IncidentStatus,
+    /// Opened.
+    pub opened_at: DateTime<Utc>,
+    /// By whom.
+    pub opened_by: String,
+    /// Closed.
+    pub closed_at: Option<DateTime<Utc>>,
+    /// Why.
+    pub close_reason: Option<String>,
+    /// The zones as last computed.
+    pub zones: Option<ZonesState>,
+    /// Teams assigned, in the order dispatched.
+    pub units: Vec<UnitRecord>,
+    /// Notes.
+    pub notes: Vec<Note>,
+    /// Injects fired (drills).
+    pub injects: Vec<InjectRecord>,
+    /// Every event of the incident, in order.
+    pub timeline: Vec<TimelineEntry>,
+}
+
+impl IncidentState {
+    /// Whether it is still being handled.
+    pub fn is_open(&self) -> bool {
+        self.status == IncidentStatus::Open
+    }
+
+    /// The `incidents` feature that shows it on the map.
+    pub fn feature(&self) -> Json {
+        let props = Incident {
+            title: self.spec.title.clone(),
+            kind: self.spec.kind,
+            status: self.status,
+            drill: self.drill,
+            substance: self
+                .spec
+                .substance()
+                .ok()
+                .flatten()
+                .map(|s| s.code.to_owned())
+                .or_else(|| self.spec.substance.clone()),
+            opened_at: self.opened_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            units: u32::try_from(self.units.iter().filter(|u| u.active()).count()).unwrap_or(u32::MAX),
+            people_in_zones: self.zones.as_ref().and_then(|z| z.record.people()),
+        };
+        json!({
+            "type": "Feature",
+            "id": self.id,
+            "geometry": {"type": "Point", "coordinates": self.spec.location},
+            "properties": props,
+        })
+    }
+
+    pub(super) fn fold(&mut self, record: &EventRecord) {
+        let at = record.at;
+        match &record.event {
+            Event::IncidentUpdated { changes, .. } => match self.spec.patched(changes) {
+                Ok(spec) => self.spec = spec,
+                Err(e) => tracing::error!(seq = record.seq, error = %e, "a stored incident update no longer applies"),
+            },
+            Event::IncidentClosed { reason, .. } => {
+                self.status = IncidentStatus::Closed;
+                self.closed_at = Some(at);
+                self.close_reason = Some(reason.clone());
+            }
+            Event::ZonesComputed { zones, .. } => {
+                self.zones = Some(ZonesState {
+                    seq: record.seq,
+                    at,
+                    record: zones.clone(),
+                });
+            }
+            Event::UnitDispatched {
+                team,
+                name,
+                kind,
+                travel_s,
+                distance_m,
+                ..
+            } => self.units.push(UnitRecord {
+                team: *team,
+                name: name.clone(),
+                kind: kind.clone(),
+                status: TeamStatus::Dispatched,
+                travel_s: *travel_s,
+                distance_m: *distance_m,
+                dispatched_at: at,
+                en_route_at: None,
+                on_scene_at: None,
+                returning_at: None,
+                available_at: None,
+            }),
+            Event::UnitStatusChanged { team, to, .. } => {
+                if let Some(unit) = self.units.iter_mut().rev().find(|u| u.team == *team && u.active()) {
+                    unit.status = *to;
+                    let slot = match to {
+                        TeamStatus::EnRoute => &mut unit.en_route_at,
+                        TeamStatus::OnScene => &mut unit.on_scene_at,
+                        TeamStatus::Returning => &mut unit.returning_at,
+                        TeamStatus::Available | TeamStatus::OutOfService => &mut unit.available_at,
+                        TeamStatus::Dispatched => &mut unit.en_route_at,
+                    };
+                    if slot.is_none() || *to == TeamStatus::Available {
+                        *slot = Some(at);
+                    }
+                }
+            }
+            Event::NoteAdded { text, .. } => self.notes.push(Note {
+                seq: record.seq,
+                at,
+                actor: record.actor.clone(),
+                text: text.clone(),
+            }),
+            Event::InjectFired {
+                index,
+                at_min,
+                title,
+                text,
+                ..
+            } => self.injects.push(InjectRecord {
+                seq: record.seq,
+                at,
+                index: *index,
+                at_min: *at_min,
+                title: title.clone(),
+                text: text.clone(),
+            }),
+            _ => {}
+        }
+        let (summary_en, summary_zh) = summary(&record.event, self);
+        self.timeline.push(TimelineEntry {
+            seq: record.seq,
+            at,
+            actor: record.actor.clone(),
+            kind: record.event.kind(),
+            summary_en,
+            summary_zh,
+        });
+    }
+}
+
+/// Which of the two worlds a status belongs to.
+pub(super) const fn world(drill: bool) -> usize {
+    drill as usize
+}
+
+impl Operations {
+    /// Folds a stored event in. Events must come in order, each checked
+    /// (by [`Operations::check`]) against the state before it.
+    pub fn apply(&mut self, record: Arc<EventRecord>) {
+        let event = &record.event;
+        if event.is_feature_change() {
+            return;
+        }
+        let drill = event.drill();
+        match event {
+            Event::IncidentOpened {
+                incident,
+                drill,
+                scenario,
+                spec,
+            } => {
+                let mut state = new_incident(&record, *incident, *drill, scenario, spec);
+                state.fold(&record);
+                self.incidents.insert(*incident, state);
+            }
+            Event::UnitStatusChanged { team, incident, to, .. } => {
+                let assigned = match to {
+                    TeamStatus::Available | TeamStatus::OutOfService => None,
+                    _ => *incident,
+                };
+                self.units[world(drill)].insert(
+                    *team,
+                    UnitState {
+                        status: *to,
+                        incident: assigned,
+                    },
+                );
+                if let Some(state) = incident.and_then(|i| self.incidents.get_mut(&i)) {
+                    state.fold(&record);
+                }
+            }
+            Event::UnitDispatched { incident, team, .. } => {
+                self.units[world(drill)].insert(
+                    *team,
+                    UnitState {
+                        status: TeamStatus::Dispatched,
+                        incident: Some(*incident),
+                    },
+                );
+                if let Some(state) = self.incidents.get_mut(incident) {
+                    state.fold(&record);
+                }
+            }
+            other => {
+                if let Some(state) = other.feature_id().and_then(|i| self.incidents.get_mut(&i)) {
+                    state.fold(&record);
+                }
+            }
+        }
+        self.log.push(record);
+    }
+}
+
+pub(super) fn new_incident(
+    record: &EventRecord,
+    id: FeatureId,
+    drill: bool,
+    scenario: &Option<String>,
+    spec: &IncidentSpec,
+) -> IncidentState {
+    IncidentState {
+        id,
+        drill,
+        scenario: scenario.clone(),
+        spec: spec.clone(),
+        status: IncidentStatus::Open,
+        opened_at: record.at,
+        opened_by: record.actor.clone(),
+        closed_at: None,
+        close_reason: None,
+        zones: None,
+        units: Vec::new(),
+        notes: Vec::new(),
+        injects: Vec::new(),
+        timeline: Vec::new(),
+    }
+}
