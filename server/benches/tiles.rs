@@ -5,6 +5,7 @@
 
 use lookout_layers::Catalog;
 use lookout_layers::dataset::generated_dir;
+use lookout_server::extract::PropertyFilters;
 use lookout_server::tiling::{Tiles, parse_request};
 use lookout_tiles::TileCoord;
 use rand::{Rng, SeedableRng};
@@ -128,7 +129,7 @@ fn main() {
         "counties",
         "enterprises,hazard_sources,rescue_teams,roads,counties",
     ] {
-        let request = parse_request(&catalog, layer, "").expect("request");
+        let request = parse_request(&catalog, layer, &PropertyFilters::default()).expect("request");
         for z in [6u8, 10, 14] {
             let tiles: Vec<TileCoord> = (0..if z == 6 { 24 } else { 300 })
                 .map(|_| {

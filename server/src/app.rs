@@ -1,59 +1,15 @@
-//! The application: shared state and the route table, used by `serve` and by tests.
+//! The application: the route table with its extractor settings, used by
+//! `serve` and by tests.
 
-use crate::config::Settings;
 use crate::error::ApiError;
 use crate::routes;
-use crate::routes::nearest::RoadNetwork;
-use crate::tiling::Tiles;
+use crate::state::AppState;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::{App, web};
-use lookout_layers::ops::scenario::Scenario;
-use lookout_layers::store::Store;
-use std::sync::Arc;
 
 /// Largest request body accepted (a feature with a detailed polygon fits easily).
 pub const MAX_BODY_BYTES: usize = 2 << 20;
-
-/// Bytes of compressed tiles kept in memory.
-pub const TILE_CACHE_BYTES: usize = 256 << 20;
-
-/// What every request handler can reach.
-#[derive(Debug, Clone)]
-pub struct AppState {
-    /// The store and its in-memory catalog.
-    pub store: Arc<Store>,
-    /// The tile cache and cluster pyramids, following every change.
-    pub tiles: Arc<Tiles>,
-    /// The road graph for travel times, rebuilt when roads change.
-    pub roads: Arc<RoadNetwork>,
-    /// The settings the server runs with.
-    pub settings: Arc<Settings>,
-    /// Drill scenarios, from `data/scenarios/`.
-    pub scenarios: Arc<Vec<Scenario>>,
-}
-
-impl AppState {
-    /// State over an opened store.
-    pub fn new(store: Arc<Store>, settings: Settings) -> Self {
-        let tiles = Arc::new(Tiles::new(store.catalog(), TILE_CACHE_BYTES));
-        store.observe(tiles.clone());
-        let roads = Arc::new(RoadNetwork::new(store.catalog()));
-        store.observe(roads.clone());
-        let dir = settings.data_dir.join("scenarios");
-        let scenarios = Scenario::read_dir(&dir).unwrap_or_else(|e| {
-            tracing::error!(error = %e, "drill scenarios could not be read; none are offered");
-            Vec::new()
-        });
-        Self {
-            store,
-            tiles,
-            roads,
-            settings: Arc::new(settings),
-            scenarios: Arc::new(scenarios),
-        }
-    }
-}
 
 /// Registers every route; used by the server and by `actix_web::test::init_service`.
 pub fn configure(cfg: &mut web::ServiceConfig, state: AppState) {

@@ -3,12 +3,19 @@
 
 pub mod app;
 pub mod cli;
+pub mod command;
 pub mod config;
 pub mod error;
+pub mod extract;
+pub mod limits;
+pub mod paging;
 pub mod progress;
+pub mod roads;
 pub mod routes;
+pub mod state;
 pub mod telemetry;
 pub mod tiling;
+pub mod view;
 
 use anyhow::Context;
 use cli::{Cli, Command, DataCommand, DbCommand};
@@ -187,7 +194,7 @@ pub fn serve(settings: config::Settings) -> anyhow::Result<()> {
         }
     };
     let tiles_started = std::time::Instant::now();
-    let state = app::AppState::new(Arc::new(store), settings.clone());
+    let state = state::AppState::new(Arc::new(store), settings.clone());
     tracing::info!(
         seconds = tiles_started.elapsed().as_secs_f64(),
         "tile cluster pyramids built"

@@ -3,6 +3,7 @@
 //! domain; the rules that make a command map readable live here.
 
 use crate::error::ApiError;
+use crate::extract::PropertyFilters;
 use geo::BoundingRect;
 use lookout_layers::store::ChangeObserver;
 use lookout_layers::{Catalog, Collection, FeatureId, Filter, GeometryKind, Value};
@@ -119,7 +120,7 @@ pub struct TileRequest {
 
 /// Parses `layer1,layer2` and the query: `field=v1,v2` applies to every
 /// requested layer that has the field; `layer.field=...` to that layer only.
-pub fn parse_request(catalog: &Catalog, layers: &str, query: &str) -> Result<TileRequest, ApiError> {
+pub fn parse_request(catalog: &Catalog, layers: &str, filters: &PropertyFilters) -> Result<TileRequest, ApiError> {
     let ids: Vec<&str> = layers.split(',').collect();
     if ids.len() > MAX_LAYERS_PER_TILE {
         return Err(ApiError::bad_request(format!(
@@ -142,8 +143,7 @@ pub fn parse_request(catalog: &Catalog, layers: &str, query: &str) -> Result<Til
         }
         rules.push((r, Vec::new()));
     }
-    let mut pairs: Vec<(String, String)> =
-        serde_urlencoded::from_str(query).map_err(|e| ApiError::bad_request(format!("query string: {e}")))?;
+    let mut pairs = filters.0.clone();
     pairs.sort();
     for (key, value) in &pairs {
         let (target, field) = match key.split_once('.') {

@@ -9,6 +9,7 @@
 //! generation is served but not stored.
 
 use crate::grid::TileCoord;
+use bytes::Bytes;
 use parking_lot::Mutex;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -23,11 +24,12 @@ pub struct TileKey {
     pub tile: TileCoord,
 }
 
-/// A cached, encoded tile.
+/// A cached, encoded tile. Cloning it (a cache hit) copies no tile bytes:
+/// `Bytes` is reference-counted, and goes into a response body as it is.
 #[derive(Debug, Clone)]
 pub struct CachedTile {
     /// The MVT, gzip-compressed (empty for an empty tile).
-    pub gzip: Arc<Vec<u8>>,
+    pub gzip: Bytes,
     /// Its entity tag.
     pub etag: Arc<str>,
 }
@@ -177,7 +179,7 @@ mod tests {
 
     fn tile(n: usize) -> CachedTile {
         CachedTile {
-            gzip: Arc::new(vec![0; n]),
+            gzip: Bytes::from(vec![0; n]),
             etag: Arc::from("\"x\""),
         }
     }

@@ -2,15 +2,15 @@
 //! counties and roads tiles: the Fen River (汾河) and the city cores (the
 //! seat district of each prefecture-level city), with their names.
 
-use crate::app::AppState;
+use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 use geo::Centroid;
 use lookout_layers::generate::{CITY_SEATS, FEN_RIVER};
 use serde_json::json;
 
 /// Registers the route.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/basemap.geojson", web::get().to(basemap));
+pub fn configure(r: &mut super::Routes<'_>) {
+    r.add(super::Endpoint::at("/basemap.geojson").get(basemap));
 }
 
 /// English names of Shanxi's prefecture-level cities.

@@ -1,12 +1,14 @@
 //! Drills, replay and the after-action report: scenarios started with their
 //! timed injects, the state at any past time, and how a response went.
 
-use crate::app::AppState;
+use crate::command::{open_incident, submit, update_incident};
 use crate::error::ApiError;
-use crate::routes::features::{actor, submit};
-use crate::routes::incidents::{DrillFilter, detail, open_incident, param, query_pairs, update_incident};
-use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::{DateTime, Utc};
+use crate::extract::{Actor, DrillFilter, Query, ReplayQuery};
+use crate::limits::MAX_SPEED;
+use crate::state::AppState;
+use crate::view::{current, detail};
+use actix_web::{HttpResponse, web};
+use chrono::Utc;
 use lookout_layers::ops::report::{AfterAction, after_action};
 use lookout_layers::ops::scenario::Scenario;
 use lookout_layers::{Event, FeatureId};
@@ -14,17 +16,15 @@ use serde::Deserialize;
 use serde_json::{Map, Value as Json, json};
 use std::time::Duration;
 
-/// Fastest a drill clock may run: one scenario hour per real second.
-pub const MAX_SPEED: f64 = 3_600.0;
-
 /// Registers the routes.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/scenarios", web::get().to(scenarios))
-        .route("/scenarios/{id}/start", web::post().to(start))
-        .route("/incidents/{id}/injects/next", web::post().to(next_inject))
-        .route("/incidents/{id}/report", web::get().to(report))
-        .route("/incidents/{id}/report.html", web::get().to(report_html))
-        .route("/replay", web::get().to(replay));
+pub fn configure(r: &mut super::Routes<'_>) {
+    use super::Endpoint;
+    r.add(Endpoint::at("/scenarios").get(scenarios))
+        .add(Endpoint::at("/scenarios/{id}/start").post(start))
+        .add(Endpoint::at("/incidents/{id}/injects/next").post(next_inject))
+        .add(Endpoint::at("/incidents/{id}/report").get(report))
+        .add(Endpoint::at("/incidents/{id}/report.html").get(report_html))
+        .add(Endpoint::at("/replay").get(replay));
 }
 
 fn scenario<'a>(state: &'a AppState, id: &str) -> Result<&'a Scenario, ApiError> {
@@ -132,7 +132,7 @@ async fn run_injects(state: AppState, incident: FeatureId, scenario: Scenario, s
 /// `POST /scenarios/{id}/start {"speed": 60}`: opens the drill and starts its clock.
 async fn start(
     state: web::Data<AppState>,
-    req: HttpRequest,
+    actor: Actor,
     path: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
@@ -152,17 +152,17 @@ async fn start(
     if spec.title.is_empty() {
         spec.title = scenario.title_zh.clone();
     }
-    let id = open_incident(&state, actor(&req)?, spec, true, Some(scenario.id.clone())).await?;
+    let id = open_incident(&state, actor.into_inner(), spec, true, Some(scenario.id.clone())).await?;
     actix_web::rt::spawn(run_injects(state.get_ref().clone(), id, scenario, speed));
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/incidents/{id}")))
-        .json(crate::routes::incidents::current(&state, id)?))
+        .json(current(&state, id)?))
 }
 
 /// `POST /incidents/{id}/injects/next`: exercise control fires the next inject now.
 async fn next_inject(
     state: web::Data<AppState>,
-    req: HttpRequest,
+    actor: Actor,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id: FeatureId = path
@@ -183,8 +183,8 @@ async fn next_inject(
     let next = (0..total)
         .find(|n| !fired.contains(n))
         .ok_or_else(|| ApiError::conflict(format!("every inject of {scenario_id} has fired")))?;
-    fire(&state, actor(&req)?, id, next).await?;
-    Ok(HttpResponse::Ok().json(crate::routes::incidents::current(&state, id)?))
+    fire(&state, actor.into_inner(), id, next).await?;
+    Ok(HttpResponse::Ok().json(current(&state, id)?))
 }
 
 fn report_of(state: &AppState, path: &str) -> Result<AfterAction, ApiError> {
@@ -212,13 +212,9 @@ async fn report_html(state: web::Data<AppState>, path: web::Path<String>) -> Res
 }
 
 /// `GET /replay?at=RFC3339&drill=false|true|all`: the state as it was at `at`.
-async fn replay(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    let pairs = query_pairs(&req)?;
-    let drill = DrillFilter::parse(param(&pairs, "drill"))?;
-    let at: DateTime<Utc> = param(&pairs, "at")
-        .ok_or_else(|| ApiError::bad_request("at is required: a time, RFC 3339 (2026-11-23T08:00:00Z)"))?
-        .parse()
-        .map_err(|e| ApiError::bad_request(format!("at must be an RFC 3339 time: {e}")))?;
+async fn replay(state: web::Data<AppState>, query: Query<ReplayQuery>) -> Result<HttpResponse, ApiError> {
+    let drill = query.drill.unwrap_or(DrillFilter::Real);
+    let at = query.at()?;
     let ops = state.store.operations();
     let past = ops.replay(at);
     drop(ops);

@@ -3,9 +3,11 @@
 //! send it themselves) or `?after=` first gets every event after that one.
 //! `GET /events` lists the operations events of the record.
 
-use crate::app::AppState;
 use crate::error::ApiError;
-use crate::routes::incidents::{DrillFilter, param, query_pairs};
+use crate::extract::{DrillFilter, EventsQuery, LastEventId, Query, StreamQuery};
+use crate::limits::{DEFAULT_EVENTS, MAX_EVENTS};
+use crate::state::AppState;
+use crate::view;
 use actix_web::http::header::{CACHE_CONTROL, CONTENT_ENCODING};
 use actix_web::{HttpRequest, HttpResponse, web};
 use bytes::Bytes;
@@ -19,30 +21,16 @@ use tokio::sync::broadcast::error::RecvError;
 
 /// A comment line this often keeps proxies from closing an idle stream.
 pub const KEEP_ALIVE: Duration = Duration::from_secs(15);
-/// Most events one `GET /events` answers.
-pub const MAX_EVENTS: usize = 5_000;
 
 /// Registers the routes.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/events", web::get().to(list))
-        .route("/events/stream", web::get().to(stream));
+pub fn configure(r: &mut super::Routes<'_>) {
+    r.add(super::Endpoint::at("/events").get(list))
+        .add(super::Endpoint::at("/events/stream").get(stream));
 }
 
-/// The event to start after: `?after=`, else `Last-Event-ID`, else `default`.
-fn after_param(req: &HttpRequest, pairs: &[(String, String)], default: u64) -> Result<u64, ApiError> {
-    let header = req.headers().get("last-event-id").and_then(|v| v.to_str().ok());
-    match param(pairs, "after").or(header) {
-        None | Some("") => Ok(default),
-        Some(v) => v
-            .trim()
-            .parse()
-            .map_err(|_| ApiError::bad_request(format!("the last event id is a whole number, not {v:?}"))),
-    }
-}
-
-/// One event as an SSE message.
+/// One event as an SSE message: the record, with the collections it changes.
 fn message(record: &EventRecord) -> Bytes {
-    let data = serde_json::to_string(record).unwrap_or_else(|_| "{}".into());
+    let data = serde_json::to_string(&view::event(record)).unwrap_or_else(|_| "{}".into());
     Bytes::from(format!(
         "id: {}\nevent: {}\ndata: {data}\n\n",
         record.seq,
@@ -60,7 +48,13 @@ struct Stream {
 impl Stream {
     fn start(store: Arc<Store>, after: u64) -> Self {
         let sub = store.subscribe(after);
-        let mut pending = VecDeque::from([Bytes::from_static(b"retry: 2000\n\n")]);
+        // First the number of the last stored event, so a client knows where
+        // the record stands without asking (and before any backlog).
+        let hello = format!(
+            "retry: 2000\nevent: hello\ndata: {}\n\n",
+            json!({ "seq": store.last_seq() })
+        );
+        let mut pending = VecDeque::from([Bytes::from(hello)]);
         let mut last = after;
         if !sub.complete {
             // The events asked for are no longer kept: the client reloads.
@@ -111,10 +105,13 @@ impl Stream {
 }
 
 /// `GET /events/stream`
-async fn stream(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    let pairs = query_pairs(&req)?;
+async fn stream(
+    state: web::Data<AppState>,
+    query: Query<StreamQuery>,
+    last: LastEventId,
+) -> Result<HttpResponse, ApiError> {
     // A new client (no id) gets new events only; a returning one, all it missed.
-    let after = after_param(&req, &pairs, state.store.last_seq())?;
+    let after = query.after.or(last.0).unwrap_or_else(|| state.store.last_seq());
     let s = Stream::start(state.store.clone(), after);
     let body = futures_util::stream::unfold(s, |mut s| async move {
         let b = s.next().await;
@@ -133,27 +130,43 @@ async fn stream(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResp
         .streaming(body))
 }
 
-/// `GET /events?after=0&limit=500&drill=all`: the operations events of the record.
-async fn list(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    let pairs = query_pairs(&req)?;
-    let after = after_param(&req, &pairs, 0)?;
-    let drill = DrillFilter::parse(param(&pairs, "drill").or(Some("all")))?;
-    let limit = match param(&pairs, "limit") {
-        None => 500,
-        Some(v) => v
-            .parse::<usize>()
-            .ok()
-            .filter(|n| (1..=MAX_EVENTS).contains(n))
-            .ok_or_else(|| ApiError::bad_request(format!("limit must be a whole number from 1 to {MAX_EVENTS}")))?,
-    };
+/// `GET /events?after=0&limit=500&drill=all`: the operations events of the
+/// record after `after` (or `Last-Event-ID`), oldest first, each with the
+/// collections it changes. A cursor list: `next` continues after the last
+/// event of this page, and is null when the page reached the end.
+async fn list(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: Query<EventsQuery>,
+    last: LastEventId,
+) -> Result<HttpResponse, ApiError> {
+    let q = query.into_inner();
+    let after = q.after.or(last.0).unwrap_or(0);
+    let drill = q.drill.unwrap_or(DrillFilter::All);
+    let limit = q.limit.unwrap_or(DEFAULT_EVENTS);
+    if !(1..=MAX_EVENTS).contains(&limit) {
+        return Err(ApiError::bad_request(format!(
+            "limit must be a whole number from 1 to {MAX_EVENTS}"
+        )));
+    }
     let ops = state.store.operations();
     let log = ops.log();
     let start = log.partition_point(|r| r.seq <= after);
-    let events: Vec<&EventRecord> = log[start..]
-        .iter()
-        .filter(|r| drill.admits(r.event.drill()))
-        .take(limit)
-        .map(|r| &**r)
-        .collect();
-    Ok(HttpResponse::Ok().json(json!({ "events": events })))
+    let mut admitted = log[start..].iter().filter(|r| drill.admits(r.event.drill()));
+    let events: Vec<serde_json::Value> = admitted.by_ref().take(limit).map(|r| view::event(r)).collect();
+    let more = admitted.next().is_some();
+    let last_seq = events.last().and_then(|e| e["seq"].as_u64()).unwrap_or(after);
+    let next = more.then(|| crate::paging::url_with(&req, &[("after", last_seq.to_string())]));
+    let mut links =
+        vec![json!({"href": crate::paging::url_with(&req, &[]), "rel": "self", "type": "application/json"})];
+    if let Some(n) = &next {
+        links.push(json!({"href": n, "rel": "next", "type": "application/json"}));
+    }
+    Ok(HttpResponse::Ok().json(json!({
+        "events": events,
+        "numberReturned": events.len(),
+        "last_seq": state.store.last_seq(),
+        "next": next,
+        "links": links,
+    })))
 }

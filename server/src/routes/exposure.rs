@@ -1,7 +1,7 @@
 //! `POST /exposure`: what lies inside a circle round an incident, or inside any polygon.
 
-use crate::app::AppState;
 use crate::error::ApiError;
+use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 use geo::{Coord, CoordsIter, GeodesicArea, Geometry, MultiPolygon, Validation};
 use lookout_layers::exposure::{Zone, exposure};
@@ -16,8 +16,8 @@ pub const MAX_AREA_KM2: f64 = 20_000.0;
 pub const MAX_VERTICES: usize = 10_000;
 
 /// Registers the route.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/exposure", web::post().to(post));
+pub fn configure(r: &mut super::Routes<'_>) {
+    r.add(super::Endpoint::at("/exposure").post(post));
 }
 
 #[derive(Debug, Deserialize)]

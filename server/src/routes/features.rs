@@ -1,19 +1,17 @@
 //! OGC API – Features, Part 1 (core, GeoJSON) over the in-memory catalog, and
 //! the Part 4 style writes (create, replace, update, delete) that become events.
 
-use crate::app::AppState;
+use crate::command::submit;
 use crate::error::ApiError;
+use crate::extract::{Actor, Filtered, ItemsParams, PropertyFilters};
+use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use lookout_layers::{Catalog, Collection, Event, FeatureId, FieldType};
 use serde_json::{Value, json};
 
-/// Items per page when the client does not say.
-pub const DEFAULT_LIMIT: usize = 100;
-/// Most items per page; a larger `limit` is capped to it, as the standard says.
-pub const MAX_LIMIT: usize = 10_000;
-/// Media type of GeoJSON.
-pub const GEOJSON: &str = "application/geo+json";
+use crate::limits::{DEFAULT_LIMIT, MAX_LIMIT};
+use crate::view::GEOJSON;
 
 const CONFORMANCE: &[&str] = &[
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
@@ -26,23 +24,21 @@ const CONFORMANCE: &[&str] = &[
 const CRS84: &str = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
 
 /// Registers the routes.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(landing))
-        .route("/conformance", web::get().to(conformance))
-        .route("/collections", web::get().to(collections))
-        .route("/collections/{collection}", web::get().to(collection))
-        .route("/collections/{collection}/queryables", web::get().to(queryables))
-        .service(
-            web::resource("/collections/{collection}/items")
-                .route(web::get().to(items))
-                .route(web::post().to(create)),
-        )
-        .service(
-            web::resource("/collections/{collection}/items/{id}")
-                .route(web::get().to(item))
-                .route(web::put().to(replace))
-                .route(web::patch().to(update))
-                .route(web::delete().to(delete)),
+pub fn configure(r: &mut super::Routes<'_>) {
+    use super::Endpoint;
+    use actix_web::http::Method;
+    r.add(Endpoint::at("/").get(landing))
+        .add(Endpoint::at("/conformance").get(conformance))
+        .add(Endpoint::at("/collections").get(collections))
+        .add(Endpoint::at("/collections/{collection}").get(collection))
+        .add(Endpoint::at("/collections/{collection}/queryables").get(queryables))
+        .add(Endpoint::at("/collections/{collection}/items").get(items).post(create))
+        .add(
+            Endpoint::at("/collections/{collection}/items/{id}")
+                .get(item)
+                .method(Method::PUT, replace)
+                .method(Method::PATCH, update)
+                .method(Method::DELETE, delete),
         );
 }
 
@@ -188,62 +184,44 @@ pub struct ItemsQuery {
     pub limit: usize,
     /// Items to skip.
     pub offset: usize,
-    /// Property filters, raw.
-    pub filters: Vec<(String, String)>,
+    /// Property filters.
+    pub filters: PropertyFilters,
+}
+
+impl ItemsQuery {
+    /// Checks `bbox`, `limit`, `offset`, the CRS and format, with reasons for what is wrong.
+    pub fn from_params(q: Filtered<ItemsParams>) -> Result<Self, ApiError> {
+        let p = q.params;
+        let limit = match p.limit {
+            None => DEFAULT_LIMIT,
+            Some(0) => return Err(ApiError::bad_request("limit must be at least 1")),
+            Some(n) => n.min(MAX_LIMIT),
+        };
+        for (key, value) in [("bbox-crs", &p.bbox_crs), ("crs", &p.crs)] {
+            if value.as_deref().is_some_and(|v| v != CRS84) {
+                return Err(ApiError::bad_request(format!("{key}: only {CRS84} is supported")));
+            }
+        }
+        if let Some(f) = p.f.as_deref().filter(|f| !matches!(*f, "json" | "geojson")) {
+            return Err(ApiError::bad_request(format!("f: only json is served, not {f:?}")));
+        }
+        if p.datetime.is_some() {
+            return Err(ApiError::bad_request(
+                "datetime: these collections have no temporal extent",
+            ));
+        }
+        Ok(Self {
+            bbox: p.bbox.as_deref().map(parse_bbox).transpose()?,
+            limit,
+            offset: p.offset.unwrap_or(0),
+            filters: q.filters,
+        })
+    }
 }
 
 /// Parses `bbox`, `limit`, `offset` and property filters, with reasons for what is wrong.
 pub fn parse_items_query(query: &str) -> Result<ItemsQuery, ApiError> {
-    let pairs: Vec<(String, String)> =
-        serde_urlencoded::from_str(query).map_err(|e| ApiError::bad_request(format!("query string: {e}")))?;
-    let mut q = ItemsQuery {
-        bbox: None,
-        limit: DEFAULT_LIMIT,
-        offset: 0,
-        filters: Vec::new(),
-    };
-    let mut seen = std::collections::HashSet::new();
-    for (key, value) in pairs {
-        if !seen.insert(key.clone()) {
-            return Err(ApiError::bad_request(format!(
-                "parameter {key:?} is given twice; list alternatives with commas"
-            )));
-        }
-        match key.as_str() {
-            "bbox" => q.bbox = Some(parse_bbox(&value)?),
-            "limit" => {
-                let n: usize = value.parse().map_err(|_| {
-                    ApiError::bad_request(format!(
-                        "limit must be a whole number from 1 to {MAX_LIMIT}, not {value:?}"
-                    ))
-                })?;
-                if n == 0 {
-                    return Err(ApiError::bad_request("limit must be at least 1"));
-                }
-                q.limit = n.min(MAX_LIMIT);
-            }
-            "offset" => {
-                q.offset = value
-                    .parse()
-                    .map_err(|_| ApiError::bad_request(format!("offset must be a whole number ≥ 0, not {value:?}")))?;
-            }
-            "bbox-crs" | "crs" if value == CRS84 => {}
-            "bbox-crs" | "crs" => {
-                return Err(ApiError::bad_request(format!("{key}: only {CRS84} is supported")));
-            }
-            "f" if matches!(value.as_str(), "json" | "geojson") => {}
-            "f" => {
-                return Err(ApiError::bad_request(format!("f: only json is served, not {value:?}")));
-            }
-            "datetime" => {
-                return Err(ApiError::bad_request(
-                    "datetime: these collections have no temporal extent",
-                ));
-            }
-            _ => q.filters.push((key, value)),
-        }
-    }
-    Ok(q)
+    ItemsQuery::from_params(Filtered::parse(query)?)
 }
 
 fn parse_bbox(value: &str) -> Result<geo::Rect<f64>, ApiError> {
@@ -286,11 +264,11 @@ async fn items(
     req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<String>,
+    query: Filtered<ItemsParams>,
 ) -> Result<HttpResponse, ApiError> {
     let c = layer(&state, &path)?;
-    let q = parse_items_query(req.query_string())?;
-    let pairs: Vec<(&str, &str)> = q.filters.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let filter = c.parse_filter(&pairs)?;
+    let q = ItemsQuery::from_params(query)?;
+    let filter = c.parse_filter(&q.filters.pairs())?;
     let page = c.query(q.bbox, &filter, q.offset, q.limit);
 
     let b = base(&req);
@@ -386,42 +364,6 @@ async fn item(
     Ok(HttpResponse::Ok().content_type(GEOJSON).json(feature))
 }
 
-/// Who made a change. Until authentication lands, the `X-Lookout-Actor` header says.
-pub(crate) fn actor(req: &HttpRequest) -> Result<String, ApiError> {
-    match req.headers().get("x-lookout-actor") {
-        None => Ok("anonymous".into()),
-        Some(v) => {
-            let name = v
-                .to_str()
-                .map_err(|_| ApiError::bad_request("X-Lookout-Actor must be visible ASCII"))?;
-            if name.is_empty() || name.len() > 64 {
-                return Err(ApiError::bad_request("X-Lookout-Actor must be 1 to 64 characters"));
-            }
-            Ok(name.to_owned())
-        }
-    }
-}
-
-/// Stores the event. Tiles and clusters follow it (the store's observers)
-/// before this returns, so the client's next tile shows the change.
-pub(crate) async fn submit(
-    state: &AppState,
-    actor: String,
-    event: Event,
-) -> Result<std::sync::Arc<lookout_layers::EventRecord>, ApiError> {
-    if event.is_feature_change() && event.collection() == "incidents" {
-        return Err(ApiError::new(
-            actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
-            "incidents are written through /incidents (open, update, close), which keeps their record",
-        ));
-    }
-    let store = state.store.clone();
-    Ok(web::block(move || store.submit(&actor, event))
-        .await
-        .map_err(ApiError::internal)??)
-}
-
 fn known(state: &AppState, collection: &str) -> Result<(), ApiError> {
     layer(state, collection).map(drop)
 }
@@ -452,6 +394,7 @@ fn object(body: Value, what: &str) -> Result<Value, ApiError> {
 /// `POST /collections/{collection}/items`: add a feature; 201 with its location.
 async fn create(
     req: HttpRequest,
+    actor: Actor,
     state: web::Data<AppState>,
     path: web::Path<String>,
     body: web::Json<Value>,
@@ -462,7 +405,7 @@ async fn create(
         collection: collection.clone(),
         feature: object(body.into_inner(), "the feature")?,
     };
-    let record = submit(&state, actor(&req)?, event).await?;
+    let record = submit(&state, actor.into_inner(), event).await?;
     let Event::FeatureCreated { feature, .. } = &record.event else {
         return Err(ApiError::internal("created event changed kind"));
     };
@@ -479,7 +422,7 @@ async fn create(
 
 /// `PUT /collections/{collection}/items/{id}`: replace a feature whole.
 async fn replace(
-    req: HttpRequest,
+    actor: Actor,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
     body: web::Json<Value>,
@@ -490,14 +433,14 @@ async fn replace(
         id,
         feature: object(body.into_inner(), "the feature")?,
     };
-    let record = submit(&state, actor(&req)?, event).await?;
+    let record = submit(&state, actor.into_inner(), event).await?;
     Ok(done(&record))
 }
 
 /// `PATCH /collections/{collection}/items/{id}`: change some properties (JSON merge patch
 /// of `properties`) and perhaps the geometry.
 async fn update(
-    req: HttpRequest,
+    actor: Actor,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
     body: web::Json<Value>,
@@ -524,18 +467,18 @@ async fn update(
         properties,
         geometry,
     };
-    let record = submit(&state, actor(&req)?, event).await?;
+    let record = submit(&state, actor.into_inner(), event).await?;
     Ok(done(&record))
 }
 
 /// `DELETE /collections/{collection}/items/{id}`.
 async fn delete(
-    req: HttpRequest,
+    actor: Actor,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (collection, id) = target(&state, path)?;
-    let record = submit(&state, actor(&req)?, Event::FeatureDeleted { collection, id }).await?;
+    let record = submit(&state, actor.into_inner(), Event::FeatureDeleted { collection, id }).await?;
     Ok(done(&record))
 }
 
@@ -580,11 +523,8 @@ mod tests {
     fn other_parameters_become_filters() {
         let q = parse_items_query("industry=coal_mine&risk_level=red,orange&limit=5").unwrap();
         assert_eq!(
-            q.filters,
-            vec![
-                ("industry".into(), "coal_mine".into()),
-                ("risk_level".into(), "red,orange".into())
-            ]
+            q.filters.pairs(),
+            vec![("industry", "coal_mine"), ("risk_level", "red,orange")]
         );
     }
 }

@@ -6,8 +6,8 @@
 //! `GET /impact/substances`: the substances known, with their ERG distances
 //! and levels of concern.
 
-use crate::app::AppState;
 use crate::error::ApiError;
+use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 use geo::Coord;
 use lookout_layers::impact::assess::{Assessment, HazardInput, assess};
@@ -16,9 +16,9 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 /// Registers the routes.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/impact", web::post().to(post))
-        .route("/impact/substances", web::get().to(substances));
+pub fn configure(r: &mut super::Routes<'_>) {
+    r.add(super::Endpoint::at("/impact").post(post))
+        .add(super::Endpoint::at("/impact/substances").get(substances));
 }
 
 #[derive(Debug, Deserialize)]

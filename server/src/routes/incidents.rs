@@ -3,78 +3,34 @@
 //! unit status cycle. Every change is an operations event in the store
 //! (`lookout_layers::ops`); this file only reads requests and writes answers.
 
-use crate::app::AppState;
+use crate::command::{open_incident, submit, update_incident};
 use crate::error::ApiError;
-use crate::routes::features::{actor, submit};
+use crate::extract::{Actor, DrillFilter, DrillQuery, IncidentsQuery, Page, Query, RecommendationQuery, StatusFilter};
+use crate::limits::{DEFAULT_INCIDENTS, MAX_DISPATCH, MAX_INCIDENTS};
+use crate::state::AppState;
+use crate::view::{current, next, summary};
 use actix_web::{HttpRequest, HttpResponse, web};
 use lookout_layers::ops::needs::{self, recommend};
-use lookout_layers::ops::{IncidentSpec, IncidentState, Operations, compute_zones};
+use lookout_layers::ops::{IncidentSpec, IncidentState, Operations};
 use lookout_layers::routing::rank_by_time;
 use lookout_layers::{Collection, Event, FeatureId};
 use serde::Deserialize;
 use serde_json::{Map, Value as Json, json};
 use std::collections::HashSet;
 
-/// Most teams one dispatch request may assign.
-pub const MAX_DISPATCH: usize = 20;
-/// Most incidents one list answers.
-pub const MAX_LIST: usize = 1_000;
-
 /// Registers the routes.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/incidents", web::get().to(list))
-        .route("/incidents", web::post().to(open))
-        .route("/incidents/zones", web::get().to(zones))
-        .route("/incidents/{id}", web::get().to(get))
-        .route("/incidents/{id}", web::patch().to(update))
-        .route("/incidents/{id}/close", web::post().to(close))
-        .route("/incidents/{id}/notes", web::post().to(note))
-        .route("/incidents/{id}/recommendation", web::get().to(recommendation))
-        .route("/incidents/{id}/dispatch", web::post().to(dispatch))
-        .route("/teams/status", web::get().to(team_statuses))
-        .route("/teams/{id}/status", web::post().to(team_status));
-}
-
-/// Which incidents a list shows: real ones (default), drills, or both.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DrillFilter {
-    /// Real incidents only.
-    Real,
-    /// Drills only.
-    Drill,
-    /// Both.
-    All,
-}
-
-impl DrillFilter {
-    /// Parses `drill=false|true|all` (absent: real only).
-    pub fn parse(v: Option<&str>) -> Result<Self, ApiError> {
-        match v {
-            None | Some("false") => Ok(Self::Real),
-            Some("true") => Ok(Self::Drill),
-            Some("all") => Ok(Self::All),
-            Some(other) => Err(ApiError::bad_request(format!(
-                "drill is false, true or all, not {other:?}"
-            ))),
-        }
-    }
-
-    /// Whether an incident (or event) of this drill flag passes.
-    pub fn admits(self, drill: bool) -> bool {
-        match self {
-            Self::Real => !drill,
-            Self::Drill => drill,
-            Self::All => true,
-        }
-    }
-}
-
-pub(crate) fn query_pairs(req: &HttpRequest) -> Result<Vec<(String, String)>, ApiError> {
-    serde_urlencoded::from_str(req.query_string()).map_err(|e| ApiError::bad_request(format!("query string: {e}")))
-}
-
-pub(crate) fn param<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+pub fn configure(r: &mut super::Routes<'_>) {
+    use super::Endpoint;
+    use actix_web::http::Method;
+    r.add(Endpoint::at("/incidents").get(list).post(open))
+        .add(Endpoint::at("/incidents/zones").get(zones))
+        .add(Endpoint::at("/incidents/{id}").get(get).method(Method::PATCH, update))
+        .add(Endpoint::at("/incidents/{id}/close").post(close))
+        .add(Endpoint::at("/incidents/{id}/notes").post(note))
+        .add(Endpoint::at("/incidents/{id}/recommendation").get(recommendation))
+        .add(Endpoint::at("/incidents/{id}/dispatch").post(dispatch))
+        .add(Endpoint::at("/teams/status").get(team_statuses))
+        .add(Endpoint::at("/teams/{id}/status").post(team_status));
 }
 
 fn incident_id(raw: &str) -> Result<FeatureId, ApiError> {
@@ -82,42 +38,11 @@ fn incident_id(raw: &str) -> Result<FeatureId, ApiError> {
         .map_err(|_| ApiError::not_found(format!("no incident {raw:?}: ids are whole numbers")))
 }
 
-/// The incident as the API shows it: its record and what it needs.
-pub fn detail(incident: &IncidentState) -> Json {
-    let mut value = serde_json::to_value(incident).unwrap_or(Json::Null);
-    value["needs"] = json!(needs::needs(&incident.spec));
-    value
-}
-
-/// The incident without zone polygons and timeline, for lists.
-pub fn summary(incident: &IncidentState) -> Json {
-    let mut value = detail(incident);
-    if let Some(zones) = value.pointer_mut("/zones/zones").and_then(Json::as_array_mut) {
-        for z in zones {
-            if let Some(z) = z.as_object_mut() {
-                z.remove("polygon");
-                if let Some(e) = z.get_mut("exposure").and_then(Json::as_object_mut) {
-                    e.remove("layers");
-                }
-            }
-        }
-    }
-    if let Some(v) = value.as_object_mut() {
-        v.remove("timeline");
-    }
-    value
-}
-
 fn with_incident<T>(state: &AppState, id: FeatureId, f: impl FnOnce(&IncidentState) -> T) -> Result<T, ApiError> {
     let ops = state.store.operations();
     ops.incident(id)
         .map(f)
         .ok_or_else(|| ApiError::not_found(format!("no incident {id}")))
-}
-
-/// The incident's detail as it is now.
-pub(crate) fn current(state: &AppState, id: FeatureId) -> Result<Json, ApiError> {
-    with_incident(state, id, detail)
 }
 
 fn parse_body(body: &[u8]) -> Result<Map<String, Json>, ApiError> {
@@ -131,83 +56,8 @@ fn parse_body(body: &[u8]) -> Result<Map<String, Json>, ApiError> {
     }
 }
 
-/// Computes the zones of `spec` (CPU work, off the async threads).
-async fn zones_of(state: &AppState, spec: IncidentSpec) -> Result<lookout_layers::ops::ZoneRecord, ApiError> {
-    let store = state.store.clone();
-    Ok(web::block(move || compute_zones(store.catalog(), &spec))
-        .await
-        .map_err(ApiError::internal)??)
-}
-
-/// Opens an incident (or a drill) and draws its zones; returns its id.
-pub(crate) async fn open_incident(
-    state: &AppState,
-    actor: String,
-    spec: IncidentSpec,
-    drill: bool,
-    scenario: Option<String>,
-) -> Result<FeatureId, ApiError> {
-    spec.validate()?;
-    let zones = zones_of(state, spec.clone()).await?;
-    let record = submit(
-        state,
-        actor.clone(),
-        Event::IncidentOpened {
-            incident: 0,
-            drill,
-            scenario,
-            spec,
-        },
-    )
-    .await?;
-    let id = record.event.feature_id().unwrap_or_default();
-    submit(
-        state,
-        actor,
-        Event::ZonesComputed {
-            incident: id,
-            drill,
-            zones,
-        },
-    )
-    .await?;
-    Ok(id)
-}
-
-/// Applies a change to an incident's spec and redraws its zones.
-pub(crate) async fn update_incident(
-    state: &AppState,
-    actor: String,
-    id: FeatureId,
-    changes: Map<String, Json>,
-) -> Result<(), ApiError> {
-    submit(
-        state,
-        actor.clone(),
-        Event::IncidentUpdated {
-            incident: id,
-            drill: false,
-            changes,
-        },
-    )
-    .await?;
-    let spec = with_incident(state, id, |i| i.spec.clone())?;
-    let zones = zones_of(state, spec).await?;
-    submit(
-        state,
-        actor,
-        Event::ZonesComputed {
-            incident: id,
-            drill: false,
-            zones,
-        },
-    )
-    .await?;
-    Ok(())
-}
-
 /// `POST /incidents`
-async fn open(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+async fn open(state: web::Data<AppState>, actor: Actor, body: web::Bytes) -> Result<HttpResponse, ApiError> {
     let mut map = parse_body(&body)?;
     let drill = match map.remove("drill") {
         None | Some(Json::Null) => false,
@@ -216,34 +66,37 @@ async fn open(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes) ->
     };
     let spec: IncidentSpec =
         serde_json::from_value(Json::Object(map)).map_err(|e| ApiError::bad_request(format!("incident: {e}")))?;
-    let id = open_incident(&state, actor(&req)?, spec, drill, None).await?;
+    let id = open_incident(&state, actor.into_inner(), spec, drill, None).await?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/incidents/{id}")))
         .json(current(&state, id)?))
 }
 
-/// `GET /incidents?status=open|closed|all&drill=false|true|all`
-async fn list(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    let pairs = query_pairs(&req)?;
-    let drill = DrillFilter::parse(param(&pairs, "drill"))?;
-    let status = match param(&pairs, "status") {
-        None | Some("all") => None,
-        Some(s @ ("open" | "closed")) => Some(s),
-        Some(other) => {
-            return Err(ApiError::bad_request(format!(
-                "status is open, closed or all, not {other:?}"
-            )));
-        }
-    };
+/// `GET /incidents?status=open|closed|all&drill=false|true|all&limit=100&offset=0`:
+/// newest first, a page at a time; `next` links the following page.
+async fn list(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: Query<IncidentsQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let q = query.into_inner();
+    let drill = q.drill.unwrap_or(DrillFilter::Real);
+    let status = q.status.unwrap_or(StatusFilter::All);
+    let page = Page::new(q.limit, q.offset, DEFAULT_INCIDENTS, MAX_INCIDENTS)?;
     let ops = state.store.operations();
-    let incidents: Vec<Json> = ops
+    let mut matched = 0usize;
+    let mut incidents = Vec::new();
+    for i in ops
         .incidents()
         .rev()
-        .filter(|i| drill.admits(i.drill) && status.is_none_or(|s| i.status.code() == s))
-        .take(MAX_LIST)
-        .map(summary)
-        .collect();
-    Ok(HttpResponse::Ok().json(json!({ "incidents": incidents })))
+        .filter(|i| drill.admits(i.drill) && status.admits(i.status.code()))
+    {
+        if matched >= page.offset && incidents.len() < page.limit {
+            incidents.push(summary(i));
+        }
+        matched += 1;
+    }
+    Ok(HttpResponse::Ok().json(crate::paging::listing("incidents", incidents, matched, page, &req)))
 }
 
 /// `GET /incidents/{id}`
@@ -255,7 +108,7 @@ async fn get(state: web::Data<AppState>, path: web::Path<String>) -> Result<Http
 /// `PATCH /incidents/{id}`
 async fn update(
     state: web::Data<AppState>,
-    req: HttpRequest,
+    actor: Actor,
     path: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
@@ -266,14 +119,14 @@ async fn update(
             "an incident cannot become a drill or stop being one; open a new one",
         ));
     }
-    update_incident(&state, actor(&req)?, id, changes).await?;
+    update_incident(&state, actor.into_inner(), id, changes).await?;
     Ok(HttpResponse::Ok().json(current(&state, id)?))
 }
 
 /// `POST /incidents/{id}/close`
 async fn close(
     state: web::Data<AppState>,
-    req: HttpRequest,
+    actor: Actor,
     path: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
@@ -289,7 +142,7 @@ async fn close(
     }
     submit(
         &state,
-        actor(&req)?,
+        actor.into_inner(),
         Event::IncidentClosed {
             incident: id,
             drill: false,
@@ -309,14 +162,14 @@ struct NoteBody {
 /// `POST /incidents/{id}/notes`
 async fn note(
     state: web::Data<AppState>,
-    req: HttpRequest,
+    actor: Actor,
     path: web::Path<String>,
     body: web::Json<NoteBody>,
 ) -> Result<HttpResponse, ApiError> {
     let id = incident_id(&path)?;
     submit(
         &state,
-        actor(&req)?,
+        actor.into_inner(),
         Event::NoteAdded {
             incident: id,
             drill: false,
@@ -330,21 +183,17 @@ async fn note(
 /// `GET /incidents/{id}/recommendation?k=3`
 async fn recommendation(
     state: web::Data<AppState>,
-    req: HttpRequest,
     path: web::Path<String>,
+    query: Query<RecommendationQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let id = incident_id(&path)?;
-    let pairs = query_pairs(&req)?;
-    let k = match param(&pairs, "k") {
-        None => 3,
-        Some(v) => v
-            .parse::<usize>()
-            .ok()
-            .filter(|k| (1..=needs::MAX_PER_KIND).contains(k))
-            .ok_or_else(|| {
-                ApiError::bad_request(format!("k must be a whole number from 1 to {}", needs::MAX_PER_KIND))
-            })?,
-    };
+    let k = query.k.unwrap_or(3);
+    if !(1..=needs::MAX_PER_KIND).contains(&k) {
+        return Err(ApiError::bad_request(format!(
+            "k must be a whole number from 1 to {}",
+            needs::MAX_PER_KIND
+        )));
+    }
     with_incident(&state, id, |_| ())?;
     let state = state.into_inner();
     let answer = web::block(move || {
@@ -401,7 +250,7 @@ fn check_dispatch(ops: &Operations, state: &AppState, id: FeatureId, teams: &[Fe
 /// `POST /incidents/{id}/dispatch {"teams": [..]}`: all of them, or none if one cannot go.
 async fn dispatch(
     state: web::Data<AppState>,
-    req: HttpRequest,
+    actor: Actor,
     path: web::Path<String>,
     body: web::Json<DispatchBody>,
 ) -> Result<HttpResponse, ApiError> {
@@ -415,7 +264,7 @@ async fn dispatch(
     if teams.iter().collect::<HashSet<_>>().len() != teams.len() {
         return Err(ApiError::bad_request("a team is listed twice"));
     }
-    let actor = actor(&req)?;
+    let actor = actor.into_inner();
     let (drill, location) = {
         let ops = state.store.operations();
         let drill = check_dispatch(&ops, &state, id, &teams)?;
@@ -456,7 +305,7 @@ struct StatusBody {
 /// `POST /teams/{id}/status {"status": "en_route", "drill": false}`
 async fn team_status(
     state: web::Data<AppState>,
-    req: HttpRequest,
+    actor: Actor,
     path: web::Path<String>,
     body: web::Json<StatusBody>,
 ) -> Result<HttpResponse, ApiError> {
@@ -466,7 +315,7 @@ async fn team_status(
     let body = body.into_inner();
     let record = submit(
         &state,
-        actor(&req)?,
+        actor.into_inner(),
         Event::UnitStatusChanged {
             team,
             drill: body.drill,
@@ -490,9 +339,8 @@ async fn team_status(
 }
 
 /// `GET /teams/status?drill=true`: teams whose status an event set, in that world.
-async fn team_statuses(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    let pairs = query_pairs(&req)?;
-    let drill = match DrillFilter::parse(param(&pairs, "drill"))? {
+async fn team_statuses(state: web::Data<AppState>, query: Query<DrillQuery>) -> Result<HttpResponse, ApiError> {
+    let drill = match query.drill.unwrap_or(DrillFilter::Real) {
         DrillFilter::Real => false,
         DrillFilter::Drill => true,
         DrillFilter::All => return Err(ApiError::bad_request("drill is false or true here")),
@@ -501,15 +349,18 @@ async fn team_statuses(state: web::Data<AppState>, req: HttpRequest) -> Result<H
     let teams: Map<String, Json> = ops
         .units(drill)
         .iter()
-        .map(|(id, u)| (id.to_string(), json!(u)))
+        .map(|(id, u)| {
+            let mut unit = json!(u);
+            unit["next"] = next(u.status);
+            (id.to_string(), unit)
+        })
         .collect();
     Ok(HttpResponse::Ok().json(json!({ "drill": drill, "teams": teams })))
 }
 
 /// `GET /incidents/zones?drill=false`: the zones of every open incident, as GeoJSON.
-async fn zones(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    let pairs = query_pairs(&req)?;
-    let drill = DrillFilter::parse(param(&pairs, "drill"))?;
+async fn zones(state: web::Data<AppState>, query: Query<DrillQuery>) -> Result<HttpResponse, ApiError> {
+    let drill = query.drill.unwrap_or(DrillFilter::Real);
     let ops = state.store.operations();
     let mut features = Vec::new();
     for incident in ops.incidents().filter(|i| i.is_open() && drill.admits(i.drill)) {

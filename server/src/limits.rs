@@ -1,0 +1,23 @@
+//! The bounds of requests, in one place: the routes enforce them and the
+//! OpenAPI document states them.
+
+/// Features per page of `/collections/{id}/items` when the client does not say.
+pub const DEFAULT_LIMIT: usize = 100;
+/// Most features per page; a larger `limit` is capped to it, as OGC API – Features says.
+pub const MAX_LIMIT: usize = 10_000;
+/// Incidents per page of `GET /incidents` when the client does not say.
+pub const DEFAULT_INCIDENTS: usize = 100;
+/// Most incidents one page of `GET /incidents` answers.
+pub const MAX_INCIDENTS: usize = 1_000;
+/// Events per page of `GET /events` when the client does not say.
+pub const DEFAULT_EVENTS: usize = 500;
+/// Most events one page of `GET /events` answers.
+pub const MAX_EVENTS: usize = 5_000;
+/// Most teams one dispatch request may assign.
+pub const MAX_DISPATCH: usize = 20;
+/// Fastest a drill clock may run: one scenario hour per real second.
+pub const MAX_SPEED: f64 = 3_600.0;
+/// Most results one `/nearest` query may ask for.
+pub const MAX_K: usize = 50;
+/// Longest time limit of `/coverage`, minutes.
+pub const MAX_MINUTES: f64 = 240.0;

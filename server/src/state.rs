@@ -1,0 +1,50 @@
+//! What every request handler can reach: the store, the tile side, the road
+//! network, the settings and the drill scenarios.
+
+use crate::config::Settings;
+use crate::roads::RoadNetwork;
+use crate::tiling::Tiles;
+use lookout_layers::ops::scenario::Scenario;
+use lookout_layers::store::Store;
+use std::sync::Arc;
+
+/// Bytes of compressed tiles kept in memory.
+pub const TILE_CACHE_BYTES: usize = 256 << 20;
+
+/// What every request handler can reach.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// The store and its in-memory catalog.
+    pub store: Arc<Store>,
+    /// The tile cache and cluster pyramids, following every change.
+    pub tiles: Arc<Tiles>,
+    /// The road graph for travel times, rebuilt when roads change.
+    pub roads: Arc<RoadNetwork>,
+    /// The settings the server runs with.
+    pub settings: Arc<Settings>,
+    /// Drill scenarios, from `data/scenarios/`.
+    pub scenarios: Arc<Vec<Scenario>>,
+}
+
+impl AppState {
+    /// State over an opened store. The tiles and the road network observe
+    /// every change the store applies.
+    pub fn new(store: Arc<Store>, settings: Settings) -> Self {
+        let tiles = Arc::new(Tiles::new(store.catalog(), TILE_CACHE_BYTES));
+        store.observe(tiles.clone());
+        let roads = Arc::new(RoadNetwork::new(store.catalog()));
+        store.observe(roads.clone());
+        let dir = settings.data_dir.join("scenarios");
+        let scenarios = Scenario::read_dir(&dir).unwrap_or_else(|e| {
+            tracing::error!(error = %e, "drill scenarios could not be read; none are offered");
+            Vec::new()
+        });
+        Self {
+            store,
+            tiles,
+            roads,
+            settings: Arc::new(settings),
+            scenarios: Arc::new(scenarios),
+        }
+    }
+}
