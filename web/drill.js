@@ -72,7 +72,8 @@ function onLive(record) {
     const text = ev.text ?? ev.inject?.text ?? '';
     toast(text || title, { kind: 'inject', title: `${t('drill.inject')}${title && text ? ` · ${title}` : ''}`, timeout: 15000 });
   }
-  if (ev.drill === true && ['incident_opened', 'incident_closed', 'incident_updated', 'inject_fired'].includes(ev.type)) refreshDrillsSoon();
+  // the drill list: a drill event that changes the incidents collection
+  if (ev.drill === true && (record.collections ?? []).includes('incidents')) refreshDrillsSoon();
 }
 
 // ------------------------------------------------------------------ pane

@@ -16,6 +16,8 @@ let retryMs = 2000;
 let lastSeq = null;
 /** hello's seq on the first connection: what came after it happened while the page was open. */
 let firstSeq = null;
+/** hello's seq on this connection: where the record stood when it opened. */
+let helloSeq = null;
 
 export const isLive = () => connected;
 
@@ -96,14 +98,15 @@ function deliver(name, data) {
     return;
   }
   if (name === 'hello') {
-    if (firstSeq === null) firstSeq = body.seq ?? 0;
-    if (lastSeq === null) lastSeq = body.seq ?? 0;
+    helloSeq = body.seq ?? 0;
+    if (firstSeq === null) firstSeq = helloSeq;
+    if (lastSeq === null) lastSeq = helloSeq;
     window.lookout && (window.lookout.lastEventSeq = lastSeq);
     return;
   }
   if (name === 'reset') {
-    // the events after our last one are no longer kept: everything reloads its state
-    lastSeq = null;
+    // the events after our last one are no longer kept: everything reloads its state as it is now
+    lastSeq = helloSeq;
     bus.emit('live-state', true);
     return;
   }
@@ -113,16 +116,5 @@ function deliver(name, data) {
   if (Number.isFinite(record.seq)) lastSeq = Math.max(lastSeq ?? 0, record.seq);
   window.lookout && (window.lookout.lastEventSeq = lastSeq);
   record.news = firstSeq === null || record.seq > firstSeq;
-  if (!Array.isArray(record.collections)) record.collections = fallbackCollections(record.event);
   bus.emit('live', record);
-}
-
-// FALLBACK, to be removed once the server sends `collections` on every record
-// (issue 13): the rule of server/src/view.rs::collections, copied.
-function fallbackCollections(ev) {
-  if (ev.type.startsWith('feature_')) return [ev.collection];
-  if (ev.type === 'note_added' || ev.type === 'inject_fired') return [];
-  if (ev.type === 'unit_dispatched') return ev.drill ? ['incidents'] : ['incidents', 'rescue_teams'];
-  if (ev.type === 'unit_status_changed') return [...(ev.incident != null ? ['incidents'] : []), ...(ev.drill ? [] : ['rescue_teams'])];
-  return ['incidents'];
 }

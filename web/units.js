@@ -40,7 +40,7 @@ export function renderUnits(inc) {
     li.append(el('div', 'unit-head', name, el('span', 'team-kind', term('teamKind', u.kind)), chip));
     if (times.length) li.append(el('div', 'unit-times', times.join(' · ')));
     if (!replayState()) {
-      const next = u.next ?? FALLBACK_NEXT[u.status] ?? [];
+      const next = u.next ?? [];
       if (next.length) {
         const actions = el('div', 'unit-actions');
         for (const s of next) {
@@ -74,11 +74,3 @@ async function setUnitStatus(inc, unit, status) {
     if (isDrillMode()) refreshDrillStatuses();
   }
 }
-
-// FALLBACK, to be removed once the server sends unit.next (issue 13): the old client-side cycle.
-const FALLBACK_NEXT = {
-  dispatched: ['en_route', 'returning'],
-  en_route: ['on_scene', 'returning'],
-  on_scene: ['returning'],
-  returning: ['available'],
-};

@@ -155,6 +155,25 @@ describe('Lookout incident workflow, live updates and drills', () => {
     await screenshot(b.page, 'incident-second.png');
   });
 
+  it('draws a unit\'s status buttons from the server\'s next statuses, in both browsers', async () => {
+    // a second team, left dispatched: the server lets a dispatched unit go en route, return, or stand down
+    const free = a.page.locator('#team-list .dispatch-btn:not([disabled])').first();
+    await free.waitFor({ timeout: 20_000 });
+    const other = Number(await free.getAttribute('data-team'));
+    await free.click();
+    for (const p of [a.page, b.page]) await p.locator(`#units .unit[data-team="${other}"][data-status="dispatched"]`).waitFor({ timeout: 10_000 });
+    const units = (await api(`/incidents/${incidentId}`)).data.units;
+    for (const team of [other, teamId]) {
+      const unit = units.find((u) => u.team === team);
+      assert.ok(Array.isArray(unit?.next), `no next statuses for unit ${team} in GET /incidents/${incidentId}`);
+      for (const p of [a.page, b.page]) {
+        const shown = await p.locator(`#units .unit[data-team="${team}"][data-status="${unit.status}"] .status-btn`)
+          .evaluateAll((els) => els.map((e) => e.dataset.next));
+        assert.deepEqual(shown, unit.next, `unit ${team} (${unit.status}): buttons ${shown} but the server allows ${unit.next}`);
+      }
+    }
+  });
+
   it('logs a note that the second browser sees, and closes the incident', async () => {
     const note = `现场警戒已设置 ${Date.now() % 10000}`;
     await a.page.locator('#notes textarea[name=note]').fill(note);

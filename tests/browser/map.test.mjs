@@ -56,6 +56,11 @@ describe('Lookout command map', () => {
     assert.match(await page.locator('#new-incident').innerText(), /新建事件/);
     assert.deepEqual(problems, []);
     assert.deepEqual(await page.evaluate(() => [...window.lookout.missingKeys]), [], 'UI strings missing from i18n.js');
+    // the event stream's first message (hello) says where the record stands: no GET /replay to find out
+    await page.waitForFunction(() => Number.isFinite(window.lookout.lastEventSeq), null, { timeout: 15_000 });
+    const paths = requests.map((u) => new URL(u).pathname);
+    assert.ok(paths.includes('/events/stream'), 'the event stream was not opened');
+    assert.ok(!paths.includes('/replay'), 'GET /replay on load');
   });
 
   it('renders the map canvas with features of several layers', async () => {
