@@ -6,19 +6,21 @@
 //   ready: —                                the map, its layers and the basemap are drawn
 //   lang: 'zh' | 'en'                       the language changed (static texts already switched)
 //   tab: name                               a sidebar tab was chosen
-//   mode: 'real' | 'drill'                  the map shows real incidents or drills
+//   mode: 'real' | 'drill'                  the map shows real incidents or drills (sent at start too)
 //   replay: {at, data} | null               the record as at a moment (GET /replay), or live again
 //   live: record                            one SSE record {seq, at, actor, event, collections, news}
-//   live-state: boolean                     the event stream is connected or not
+//   live-state: boolean                     the event stream is connected (true also: reload your state)
 //   collections-changed: [collection ids]   live changes touched these collections (tiles already reloaded)
 //   layer-visibility: collection id         a collection was switched on or off
-//   layer-state: {id, text, failed}        a collection's loading state, for its row in the panel
+//   layer-state: {id, text, failed}         a collection's loading state, for its row in the panel
 //   team-statuses: —                        the statuses shown over the team tiles (drill, replay) changed
-//   incident-open: incident id              show this incident in the incident panel
+//   incident-open: incident id              someone asks to show this incident in the incident panel
 //   incident-shown: incident                the incident panel now shows this incident
-//   incident-closed-panel: —                the incident panel was closed
-//   incidents: —                            the incident list, zones or the open incident changed: redraw
-//   incident-panel: —                       what the incident panel shows changed: redraw it
+//   incident-list: —                        the incident list changed
+//   incident-zones: [GeoJSON features]      the zones of the open incidents of the mode
+//   incident-panel: —                       what the incident panel shows changed (incident, draft, busy)
+//   incident-recommendation: —              the recommendation of the shown incident changed
+//   incident-closed-panel: —                the incident panel closed
 
 const target = new EventTarget();
 

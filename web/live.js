@@ -19,8 +19,6 @@ let firstSeq = null;
 /** hello's seq on this connection: where the record stood when it opened. */
 let helloSeq = null;
 
-export const isLive = () => connected;
-
 export function connectLive() {
   const state = document.getElementById('live-state');
   const show = () => {
