@@ -238,3 +238,62 @@ pub struct EventRecord {
     /// What happened.
     pub event: Event,
 }
+
+impl Event {
+    /// The incident an operations event names, to fill in: a command that
+    /// opens an incident and then changes it names the new one `0` until the
+    /// store assigns its id.
+    pub fn incident_mut(&mut self) -> Option<&mut FeatureId> {
+        match self {
+            Self::IncidentOpened { incident, .. }
+            | Self::IncidentUpdated { incident, .. }
+            | Self::IncidentClosed { incident, .. }
+            | Self::ZonesComputed { incident, .. }
+            | Self::UnitDispatched { incident, .. }
+            | Self::NoteAdded { incident, .. }
+            | Self::InjectFired { incident, .. } => Some(incident),
+            _ => None,
+        }
+    }
+}
+
+/// The `Idempotency-Key` a client sent with a request, and a hash of the
+/// request, stored with the events the request made: a retry with the same
+/// key finds them and stores nothing new, even after a restart or on another
+/// replica.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Idempotency {
+    /// The client's key.
+    pub key: String,
+    /// Hash of the request (method, path and body), to tell a retry from a
+    /// different request that reuses the key.
+    pub request: String,
+}
+
+/// What one command stored: its events, in order and without gaps, stored
+/// whole or not at all (one journal record, or one PostGIS transaction).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Unit {
+    /// The events.
+    pub events: Vec<EventRecord>,
+    /// The key of the request that made them, if it had one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idempotency: Option<Idempotency>,
+}
+
+impl Unit {
+    /// A unit of one event, without a key (what a journal record before units held).
+    pub fn single(record: EventRecord) -> Self {
+        Self {
+            events: vec![record],
+            idempotency: None,
+        }
+    }
+
+    /// The first and last sequence numbers.
+    pub fn seqs(&self) -> Option<(u64, u64)> {
+        Some((self.events.first()?.seq, self.events.last()?.seq))
+    }
+}

@@ -24,7 +24,7 @@ pub mod store;
 pub use catalog::{Catalog, Dataset};
 pub use collection::{Collection, Page};
 pub use error::{Error, Result};
-pub use event::{Event, EventRecord};
+pub use event::{Event, EventRecord, Idempotency, Unit};
 pub use feature::{Feature, FeatureId};
 pub use filter::Filter;
 pub use layer::Layer;

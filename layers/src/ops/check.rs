@@ -92,8 +92,8 @@ pub fn next_statuses(from: TeamStatus) -> &'static [TeamStatus] {
 }
 
 impl Operations {
-    fn open_incident(&self, id: FeatureId) -> Result<&IncidentState> {
-        let incident = self.incidents.get(&id).ok_or(Error::UnknownFeature {
+    pub(super) fn open_incident(&self, id: FeatureId) -> Result<&IncidentState> {
+        let incident = self.incident(id).ok_or(Error::UnknownFeature {
             collection: "incidents",
             id,
         })?;
@@ -228,7 +228,7 @@ impl Operations {
                 }
             }
             Event::NoteAdded { incident, text, .. } => {
-                let current = self.incidents.get(&incident).ok_or(Error::UnknownFeature {
+                let current = self.incident(incident).ok_or(Error::UnknownFeature {
                     collection: "incidents",
                     id: incident,
                 })?;

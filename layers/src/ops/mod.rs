@@ -46,7 +46,8 @@ use std::sync::Arc;
 /// operations events they were folded from.
 #[derive(Debug, Default, Clone)]
 pub struct Operations {
-    incidents: BTreeMap<FeatureId, IncidentState>,
+    /// Shared, so that a copy to check a command's events on is cheap.
+    incidents: BTreeMap<FeatureId, Arc<IncidentState>>,
     /// Statuses set by events, real `[0]` and drill `[1]`. A team no event
     /// touched has its dataset status (real), and its real status in drills.
     units: [HashMap<FeatureId, UnitState>; 2],
@@ -69,12 +70,12 @@ pub(super) fn team_status(catalog: &Catalog, team: FeatureId) -> Result<(TeamSta
 impl Operations {
     /// An incident by id.
     pub fn incident(&self, id: FeatureId) -> Option<&IncidentState> {
-        self.incidents.get(&id)
+        self.incidents.get(&id).map(|i| &**i)
     }
 
     /// Every incident, by id.
     pub fn incidents(&self) -> impl DoubleEndedIterator<Item = &IncidentState> {
-        self.incidents.values()
+        self.incidents.values().map(|i| &**i)
     }
 
     /// The operations events, in order.
@@ -129,7 +130,7 @@ impl Operations {
         if let Some(id) = incident {
             let mut state = match event {
                 Event::IncidentOpened { .. } => None,
-                _ => self.incidents.get(&id).cloned(),
+                _ => self.incidents.get(&id).map(|i| (**i).clone()),
             };
             if let Event::IncidentOpened {
                 incident,
@@ -155,6 +156,32 @@ impl Operations {
         out
     }
 
+    /// The events of "change what is known about incident `id` and redraw
+    /// its zones": the update, and the zones of the spec it makes.
+    pub fn update_events(
+        &self,
+        catalog: &Catalog,
+        id: FeatureId,
+        changes: serde_json::Map<String, Json>,
+    ) -> Result<Vec<Event>> {
+        let current = self.open_incident(id)?;
+        let spec = current.spec.patched(&changes)?;
+        let zones = compute_zones(catalog, &spec)?;
+        let drill = current.drill;
+        Ok(vec![
+            Event::IncidentUpdated {
+                incident: id,
+                drill,
+                changes,
+            },
+            Event::ZonesComputed {
+                incident: id,
+                drill,
+                zones,
+            },
+        ])
+    }
+
     /// The state as it was at `at`: the events up to then, folded afresh.
     pub fn replay(&self, at: DateTime<Utc>) -> Operations {
         let mut past = Operations::default();
@@ -163,6 +190,27 @@ impl Operations {
         }
         past
     }
+}
+
+/// The events of "open an incident and draw its zones", to store as one
+/// unit ([`crate::store::Store::submit_unit`]): the zones name incident `0`,
+/// the one opened.
+pub fn open_events(catalog: &Catalog, spec: IncidentSpec, drill: bool, scenario: Option<String>) -> Result<Vec<Event>> {
+    spec.validate()?;
+    let zones = compute_zones(catalog, &spec)?;
+    Ok(vec![
+        Event::IncidentOpened {
+            incident: 0,
+            drill,
+            scenario,
+            spec,
+        },
+        Event::ZonesComputed {
+            incident: 0,
+            drill,
+            zones,
+        },
+    ])
 }
 
 fn team_status_event(team: FeatureId, status: TeamStatus) -> Event {

@@ -292,7 +292,7 @@ impl Operations {
             } => {
                 let mut state = new_incident(&record, *incident, *drill, scenario, spec);
                 state.fold(&record);
-                self.incidents.insert(*incident, state);
+                self.incidents.insert(*incident, Arc::new(state));
             }
             Event::UnitStatusChanged { team, incident, to, .. } => {
                 let assigned = match to {
@@ -307,7 +307,7 @@ impl Operations {
                     },
                 );
                 if let Some(state) = incident.and_then(|i| self.incidents.get_mut(&i)) {
-                    state.fold(&record);
+                    Arc::make_mut(state).fold(&record);
                 }
             }
             Event::UnitDispatched { incident, team, .. } => {
@@ -319,12 +319,12 @@ impl Operations {
                     },
                 );
                 if let Some(state) = self.incidents.get_mut(incident) {
-                    state.fold(&record);
+                    Arc::make_mut(state).fold(&record);
                 }
             }
             other => {
                 if let Some(state) = other.feature_id().and_then(|i| self.incidents.get_mut(&i)) {
-                    state.fold(&record);
+                    Arc::make_mut(state).fold(&record);
                 }
             }
         }

@@ -387,9 +387,9 @@ fn a_journal_written_before_typed_zones_still_replays() {
     // Read and written again, a stored zone is the JSON it was.
     let stored = crate::store::journal::Journal::open(&path, FIXTURE_IDENTITY)
         .unwrap()
-        .records;
-    let Event::ZonesComputed { zones: read, .. } = &stored[1].event else {
-        panic!("record 2 is {:?}", stored[1].event)
+        .units;
+    let Event::ZonesComputed { zones: read, .. } = &stored[1].events[0].event else {
+        panic!("record 2 is {:?}", stored[1])
     };
     let bytes = std::fs::read(FIXTURE).unwrap();
     let original = fixture_payload(&bytes, 2);
@@ -411,4 +411,155 @@ fn fixture_payload(bytes: &[u8], n: usize) -> serde_json::Value {
         at += 8 + len;
     }
     unreachable!()
+}
+
+fn key(key: &str, request: &str) -> Option<crate::event::Idempotency> {
+    Some(crate::event::Idempotency {
+        key: key.into(),
+        request: request.into(),
+    })
+}
+
+#[test]
+fn opening_an_incident_stores_it_with_its_zones_as_one_unit() {
+    let dir = tempfile::tempdir().unwrap();
+    let id = {
+        let store = store(dir.path());
+        let id = store
+            .open_incident("duty", spec(IncidentKind::MineAccident), false, None, None)
+            .unwrap();
+        assert_eq!(store.last_seq(), 2);
+        let feature = store.catalog().incidents.read().feature(id).cloned().unwrap();
+        assert!(
+            feature.properties.people_in_zones.is_some(),
+            "the map point has its zones"
+        );
+        id
+    };
+    let opened = crate::store::journal::Journal::open(&dir.path().join("journal.lkj"), IDENTITY).unwrap();
+    assert_eq!(opened.units.len(), 1, "one record");
+    let kinds: Vec<&str> = opened.records().map(|r| r.event.kind()).collect();
+    assert_eq!(kinds, ["incident_opened", "zones_computed"]);
+    let store = store(dir.path());
+    assert!(store.operations().incident(id).unwrap().zones.is_some());
+}
+
+#[test]
+fn a_full_disk_stores_none_of_a_command_and_folds_none_of_it() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = store(dir.path());
+        open(&store, false);
+        for cut in [0, 30, 2_000] {
+            store.fail_next_write_after(cut);
+            let err = store
+                .open_incident("duty", spec(IncidentKind::MineAccident), false, None, None)
+                .unwrap_err();
+            assert!(matches!(err, Error::StoreUnavailable(_)), "{err}");
+            assert_eq!(store.last_seq(), 1);
+            assert_eq!(store.operations().incidents().count(), 1);
+            assert_eq!(store.catalog().incidents.read().len(), 1);
+        }
+        // The disk has room again: the next command lands whole.
+        let id = store
+            .open_incident("duty", spec(IncidentKind::MineAccident), false, None, None)
+            .unwrap();
+        assert_eq!((id, store.last_seq()), (2, 3));
+    }
+    let opened = crate::store::journal::Journal::open(&dir.path().join("journal.lkj"), IDENTITY).unwrap();
+    assert!(opened.torn.is_none());
+    let store = store(dir.path());
+    assert!(store.operations().incidents().all(|i| i.id == 1 || i.zones.is_some()));
+    assert_eq!(store.operations().incidents().count(), 2);
+}
+
+#[test]
+fn dispatching_several_teams_is_all_or_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(dir.path());
+    let incident = open(&store, false);
+    let teams: Vec<FeatureId> = {
+        let layer = store.catalog().rescue_teams.read();
+        layer
+            .features()
+            .iter()
+            .filter(|f| f.properties.status == TeamStatus::Available)
+            .map(|f| f.id)
+            .take(3)
+            .collect()
+    };
+    let dispatch_all = |teams: &[FeatureId]| {
+        let events = teams
+            .iter()
+            .map(|&team| Event::UnitDispatched {
+                incident,
+                drill: false,
+                team,
+                name: String::new(),
+                kind: String::new(),
+                travel_s: None,
+                distance_m: None,
+            })
+            .collect();
+        store.submit_unit("duty", events, None)
+    };
+    dispatch_all(&teams[..1]).unwrap();
+    let before = store.last_seq();
+    // The first team is busy now: none of the three goes.
+    assert!(matches!(dispatch_all(&teams), Err(Error::Conflict(_))));
+    assert_eq!(store.last_seq(), before);
+    let records = dispatch_all(&teams[1..]).unwrap();
+    assert_eq!(records.len(), 2);
+    let layer = store.catalog().rescue_teams.read();
+    assert!(
+        teams
+            .iter()
+            .all(|t| layer.feature(*t).unwrap().properties.status == TeamStatus::Dispatched)
+    );
+    assert_eq!(store.operations().incident(incident).unwrap().units.len(), 3);
+}
+
+#[test]
+fn a_key_is_stored_with_its_events_and_survives_a_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = store(dir.path());
+        let id = store
+            .open_incident("duty", spec(IncidentKind::MineAccident), false, None, key("k-1", "h1"))
+            .unwrap();
+        let stored = store.idempotent("k-1").unwrap();
+        assert_eq!(
+            (stored.first_seq, stored.last_seq, stored.kind.as_str(), stored.feature),
+            (1, 2, "incident_opened", Some(id))
+        );
+        // The same key again stores nothing, whether the request is the same or not.
+        for request in ["h1", "h2"] {
+            let err = store
+                .open_incident(
+                    "duty",
+                    spec(IncidentKind::MineAccident),
+                    false,
+                    None,
+                    key("k-1", request),
+                )
+                .unwrap_err();
+            assert!(matches!(err, Error::Conflict(_)), "{err}");
+        }
+        assert_eq!(store.last_seq(), 2);
+        assert!(store.idempotent("k-2").is_none());
+    }
+    let store = store(dir.path());
+    assert_eq!(store.idempotent("k-1").unwrap().request, "h1");
+    assert!(matches!(
+        store.submit_unit(
+            "duty",
+            vec![Event::NoteAdded {
+                incident: 1,
+                drill: false,
+                text: "again".into()
+            }],
+            key("k-1", "h1")
+        ),
+        Err(Error::Conflict(_))
+    ));
 }

@@ -1,9 +1,18 @@
-//! The append-only journal: one framed record per event, fsync'd before the
+//! The append-only journal: one framed record per command, fsync'd before the
 //! change is acknowledged.
 //!
 //! Frame: payload length (u32, little-endian), CRC-32 of the payload (u32,
 //! little-endian), payload (JSON). The first record is a header naming the
-//! dataset the events apply to.
+//! dataset the events apply to. Each record after it is one [`Unit`]: a
+//! command's events with its `Idempotency-Key`, stored whole or not at all;
+//! a unit of one event without a key is written as the bare event, as every
+//! record was before units, so old journals read and old records stay as
+//! they were.
+//!
+//! A write that fails (a full disk, an I/O error) is cut off again: the file
+//! is truncated back to its last whole record before the error is returned,
+//! so no partial record is left for the next append to bury. If even that
+//! fails, the journal refuses every write until it is opened again.
 //!
 //! On open, a last record that runs past the end of the file or fails its
 //! checksum is a *torn tail*: the write was cut off (power loss, kill -9)
@@ -13,7 +22,7 @@
 //! corruption, not a torn write, and opening fails.
 
 use crate::error::{Error, Result};
-use crate::event::EventRecord;
+use crate::event::{EventRecord, Unit};
 use serde::{Deserialize, Serialize};
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -58,6 +67,13 @@ pub struct Journal {
     file: File,
     path: PathBuf,
     next_seq: u64,
+    /// Length of the file up to its last whole record.
+    len: u64,
+    /// Why writes are refused: a failed write could not be cut off.
+    broken: Option<String>,
+    /// Tests: fail the next write after this many bytes.
+    #[cfg(test)]
+    fail_after: Option<usize>,
 }
 
 /// What opening a journal found.
@@ -65,10 +81,33 @@ pub struct Journal {
 pub struct Opened {
     /// The journal, ready to append.
     pub journal: Journal,
-    /// Every whole record, in order.
-    pub records: Vec<EventRecord>,
+    /// Every whole record, in order: one unit per command.
+    pub units: Vec<Unit>,
     /// A torn last record, set aside.
     pub torn: Option<TornTail>,
+}
+
+impl Opened {
+    /// Every event, in order.
+    pub fn records(&self) -> impl Iterator<Item = &EventRecord> {
+        self.units.iter().flat_map(|u| &u.events)
+    }
+}
+
+/// A record's payload: a unit (an object with `events`) or a bare event.
+fn read_unit(payload: &[u8]) -> std::result::Result<Unit, String> {
+    let value: serde_json::Value = serde_json::from_slice(payload).map_err(|e| e.to_string())?;
+    if value.get("events").is_some() {
+        let unit: Unit = serde_json::from_value(value).map_err(|e| e.to_string())?;
+        if unit.events.is_empty() {
+            return Err("a unit without events".into());
+        }
+        Ok(unit)
+    } else {
+        serde_json::from_value(value)
+            .map(Unit::single)
+            .map_err(|e| e.to_string())
+    }
 }
 
 fn frame(payload: &[u8]) -> Vec<u8> {
@@ -132,7 +171,8 @@ impl Journal {
             reason,
         };
 
-        let mut records = Vec::new();
+        let mut units: Vec<Unit> = Vec::new();
+        let mut next_seq = 1;
         let mut at = 0;
         let mut torn = None;
         let mut header_seen = false;
@@ -159,13 +199,14 @@ impl Journal {
                         }
                         header_seen = true;
                     } else {
-                        let record: EventRecord =
-                            serde_json::from_slice(payload).map_err(|e| corrupt(at, format!("bad record: {e}")))?;
-                        let want = records.len() as u64 + 1;
-                        if record.seq != want {
-                            return Err(corrupt(at, format!("record {} where {want} was due", record.seq)));
+                        let unit = read_unit(payload).map_err(|e| corrupt(at, format!("bad record: {e}")))?;
+                        for record in &unit.events {
+                            if record.seq != next_seq {
+                                return Err(corrupt(at, format!("record {} where {next_seq} was due", record.seq)));
+                            }
+                            next_seq += 1;
                         }
-                        records.push(record);
+                        units.push(unit);
                     }
                     at = next;
                 }
@@ -186,11 +227,15 @@ impl Journal {
                 })
             }
         };
-        file.seek(SeekFrom::End(0)).map_err(Error::io("seek", path))?;
+        let len = file.seek(SeekFrom::End(0)).map_err(Error::io("seek", path))?;
         let mut journal = Journal {
             file,
             path: path.into(),
-            next_seq: records.len() as u64 + 1,
+            next_seq,
+            len,
+            broken: None,
+            #[cfg(test)]
+            fail_after: None,
         };
         if !header_seen {
             let header = Header {
@@ -201,7 +246,7 @@ impl Journal {
             let payload = serde_json::to_vec(&header).map_err(|e| corrupt(0, e.to_string()))?;
             journal.write_synced(&payload)?;
         }
-        Ok(Opened { journal, records, torn })
+        Ok(Opened { journal, units, torn })
     }
 
     /// The sequence number the next record must carry.
@@ -211,32 +256,94 @@ impl Journal {
 
     /// Appends a record and waits until it is on disk.
     pub fn append(&mut self, record: &EventRecord) -> Result<()> {
-        if record.seq != self.next_seq {
-            return Err(Error::CorruptJournal {
-                path: self.path.clone(),
-                offset: 0,
-                reason: format!("appending record {} where {} is due", record.seq, self.next_seq),
-            });
+        self.append_unit(&Unit::single(record.clone()))
+    }
+
+    /// Appends a command's events as one record and waits until it is on
+    /// disk: afterwards all of them are stored, or (on an error) none.
+    pub fn append_unit(&mut self, unit: &Unit) -> Result<()> {
+        let mut due = self.next_seq;
+        for record in &unit.events {
+            if record.seq != due {
+                return Err(Error::CorruptJournal {
+                    path: self.path.clone(),
+                    offset: self.len,
+                    reason: format!("appending record {} where {due} is due", record.seq),
+                });
+            }
+            due += 1;
         }
-        let payload = serde_json::to_vec(record).map_err(|e| Error::BadData {
+        if unit.events.is_empty() {
+            return Ok(());
+        }
+        let payload = match (&unit.events[..], &unit.idempotency) {
+            ([record], None) => serde_json::to_vec(record),
+            _ => serde_json::to_vec(unit),
+        }
+        .map_err(|e| Error::BadData {
             path: self.path.clone(),
             reason: e.to_string(),
         })?;
         self.write_synced(&payload)?;
-        self.next_seq += 1;
+        self.next_seq = due;
         Ok(())
     }
 
     fn write_synced(&mut self, payload: &[u8]) -> Result<()> {
-        let framed = frame(payload);
-        let before = self.file.metadata().map_err(Error::io("stat", &self.path))?.len();
-        let written = self.file.write_all(&framed).and_then(|()| self.file.sync_data());
-        if let Err(e) = written {
-            // Leave no partial record behind for the next append to bury.
-            let _ = self.file.set_len(before);
-            return Err(Error::io("append to", &self.path)(e));
+        if let Some(why) = &self.broken {
+            return Err(Error::StoreUnavailable(format!(
+                "the journal refuses writes until the server restarts: {why}"
+            )));
         }
-        Ok(())
+        let framed = frame(payload);
+        let written = self.write_all(&framed).and_then(|()| self.file.sync_data());
+        match written {
+            Ok(()) => {
+                self.len += framed.len() as u64;
+                Ok(())
+            }
+            Err(e) => {
+                tracing::error!(journal = %self.path.display(), error = %e, "a journal write failed; cutting it off");
+                // Leave no partial record behind for the next append to bury.
+                let cut = self
+                    .file
+                    .set_len(self.len)
+                    .and_then(|()| self.file.sync_all())
+                    .and_then(|()| self.file.seek(SeekFrom::End(0)).map(drop));
+                if let Err(cut) = cut {
+                    tracing::error!(journal = %self.path.display(), error = %cut, "the failed write could not be cut off; refusing writes");
+                    self.broken = Some(format!("a failed write could not be cut off ({cut})"));
+                }
+                Err(Error::StoreUnavailable(format!(
+                    "the journal cannot be written ({e}); the change was not stored"
+                )))
+            }
+        }
+    }
+
+    #[cfg(not(test))]
+    fn write_all(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.file.write_all(bytes)
+    }
+
+    #[cfg(test)]
+    fn write_all(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        match self.fail_after.take() {
+            Some(n) => {
+                self.file.write_all(&bytes[..n.min(bytes.len())])?;
+                Err(std::io::Error::new(
+                    std::io::ErrorKind::StorageFull,
+                    "no space left on device (test)",
+                ))
+            }
+            None => self.file.write_all(bytes),
+        }
+    }
+
+    /// Tests: the next write stops after `bytes` bytes, as on a full disk.
+    #[cfg(test)]
+    pub(crate) fn fail_next_write_after(&mut self, bytes: usize) {
+        self.fail_after = Some(bytes);
     }
 
     /// The journal's file.
@@ -281,7 +388,7 @@ mod tests {
         let path = dir.path().join("journal.lkj");
         write_three(&path);
         let opened = Journal::open(&path, DATASET).unwrap();
-        assert_eq!(opened.records.iter().map(|r| r.seq).collect::<Vec<_>>(), [1, 2, 3]);
+        assert_eq!(opened.records().map(|r| r.seq).collect::<Vec<_>>(), [1, 2, 3]);
         assert_eq!(opened.journal.next_seq(), 4);
         assert!(opened.torn.is_none());
     }
@@ -296,7 +403,7 @@ mod tests {
         let f = OpenOptions::new().write(true).open(&path).unwrap();
         f.set_len(full - 20).unwrap();
         let opened = Journal::open(&path, DATASET).unwrap();
-        assert_eq!(opened.records.len(), 2);
+        assert_eq!(opened.records().count(), 2);
         let torn = opened.torn.expect("torn tail reported");
         assert!(torn.saved_to.exists());
         assert_eq!(std::fs::metadata(&torn.saved_to).unwrap().len(), torn.bytes);
@@ -304,7 +411,7 @@ mod tests {
         let mut j = opened.journal;
         j.append(&record(3)).unwrap();
         let reopened = Journal::open(&path, DATASET).unwrap();
-        assert_eq!(reopened.records.len(), 3);
+        assert_eq!(reopened.records().count(), 3);
         assert!(reopened.torn.is_none());
     }
 
@@ -318,7 +425,7 @@ mod tests {
         bytes[n - 3] ^= 0xFF;
         std::fs::write(&path, bytes).unwrap();
         let opened = Journal::open(&path, DATASET).unwrap();
-        assert_eq!(opened.records.len(), 2);
+        assert_eq!(opened.records().count(), 2);
         assert!(opened.torn.is_some());
     }
 
@@ -345,5 +452,85 @@ mod tests {
         write_three(&path);
         let other = DatasetIdentity { scale: 100, ..DATASET };
         assert!(matches!(Journal::open(&path, other), Err(Error::CorruptJournal { .. })));
+    }
+
+    fn unit(seqs: std::ops::RangeInclusive<u64>, key: Option<&str>) -> Unit {
+        Unit {
+            events: seqs.map(record).collect(),
+            idempotency: key.map(|k| crate::event::Idempotency {
+                key: k.into(),
+                request: "hash".into(),
+            }),
+        }
+    }
+
+    #[test]
+    fn a_unit_is_one_record_and_reads_back_whole_beside_old_single_records() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.lkj");
+        write_three(&path);
+        let written = unit(4..=6, Some("k1"));
+        {
+            let mut j = Journal::open(&path, DATASET).unwrap().journal;
+            j.append_unit(&written).unwrap();
+            j.append_unit(&unit(7..=7, None)).unwrap();
+            assert!(j.append_unit(&unit(9..=9, None)).is_err(), "a gap is refused");
+        }
+        let opened = Journal::open(&path, DATASET).unwrap();
+        let sizes: Vec<usize> = opened.units.iter().map(|u| u.events.len()).collect();
+        assert_eq!(sizes, [1, 1, 1, 3, 1]);
+        assert_eq!(opened.units[3], written);
+        assert_eq!(
+            opened.records().map(|r| r.seq).collect::<Vec<_>>(),
+            [1, 2, 3, 4, 5, 6, 7]
+        );
+        assert_eq!(opened.journal.next_seq(), 8);
+    }
+
+    #[test]
+    fn a_torn_unit_is_set_aside_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.lkj");
+        write_three(&path);
+        let before = std::fs::metadata(&path).unwrap().len();
+        Journal::open(&path, DATASET)
+            .unwrap()
+            .journal
+            .append_unit(&unit(4..=6, None))
+            .unwrap();
+        let full = std::fs::metadata(&path).unwrap().len();
+        // Cut inside the unit, past its first event's bytes.
+        OpenOptions::new()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_len(full - 30)
+            .unwrap();
+        let opened = Journal::open(&path, DATASET).unwrap();
+        assert_eq!(opened.records().count(), 3, "none of the unit's events is read");
+        assert_eq!(opened.torn.unwrap().offset, before);
+        assert_eq!(opened.journal.next_seq(), 4);
+    }
+
+    #[test]
+    fn a_failed_write_is_cut_off_and_the_next_one_lands_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.lkj");
+        write_three(&path);
+        let before = std::fs::metadata(&path).unwrap().len();
+        let mut j = Journal::open(&path, DATASET).unwrap().journal;
+        j.fail_next_write_after(40);
+        let err = j.append_unit(&unit(4..=5, None)).unwrap_err();
+        assert!(matches!(err, Error::StoreUnavailable(_)), "{err}");
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().len(),
+            before,
+            "no partial record is left"
+        );
+        assert_eq!(j.next_seq(), 4);
+        j.append_unit(&unit(4..=5, None)).unwrap();
+        let opened = Journal::open(&path, DATASET).unwrap();
+        assert!(opened.torn.is_none());
+        assert_eq!(opened.records().count(), 5);
     }
 }

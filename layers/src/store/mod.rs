@@ -16,7 +16,7 @@ use crate::catalog::{Catalog, Dataset};
 use crate::collection::Collection;
 use crate::dataset::{generated_dir, read_metadata};
 use crate::error::{Error, Result};
-use crate::event::{Event, EventRecord};
+use crate::event::{Event, EventRecord, Idempotency, Unit};
 use crate::feature::FeatureId;
 use crate::generate::{self, GENERATOR_VERSION, Options, Progress};
 use crate::ops::Operations;
@@ -25,6 +25,7 @@ use feed::{Feed, Subscription};
 use journal::{DatasetIdentity, Journal, TornTail};
 use parking_lot::Mutex;
 use postgis::Postgis;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -119,6 +120,65 @@ struct Shared {
     last_seq: AtomicU64,
     /// Every event folded, to live subscribers.
     feed: Feed,
+    /// Each `Idempotency-Key` stored, and what its request stored.
+    keys: Mutex<HashMap<String, StoredKey>>,
+}
+
+/// What a request with an `Idempotency-Key` stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredKey {
+    /// Hash of the request, as the client's first request gave it.
+    pub request: String,
+    /// First event stored.
+    pub first_seq: u64,
+    /// Last event stored.
+    pub last_seq: u64,
+    /// Type of the first event (`incident_opened`, `feature_created`...).
+    pub kind: String,
+    /// Collection the first event concerns.
+    pub collection: String,
+    /// Feature (or incident, or team) the first event concerns.
+    pub feature: Option<FeatureId>,
+}
+
+impl StoredKey {
+    fn of(unit: &Unit) -> Option<(String, Self)> {
+        let key = unit.idempotency.as_ref()?;
+        let (first_seq, last_seq) = unit.seqs()?;
+        let first = &unit.events.first()?.event;
+        Some((
+            key.key.clone(),
+            Self {
+                request: key.request.clone(),
+                first_seq,
+                last_seq,
+                kind: first.kind().into(),
+                collection: first.collection().into(),
+                feature: first.feature_id(),
+            },
+        ))
+    }
+}
+
+/// Folds the feature changes of a command's events into one per feature:
+/// an incident opened and given its zones in one command is created once,
+/// with its zones.
+fn coalesce(derived: Vec<Event>) -> Vec<Event> {
+    let mut out: Vec<Event> = Vec::new();
+    for event in derived {
+        let same = out
+            .iter_mut()
+            .find(|p| p.collection() == event.collection() && p.feature_id() == event.feature_id());
+        match (same, event) {
+            (None, event) => out.push(event),
+            (Some(Event::FeatureCreated { feature: f, .. }), Event::FeatureReplaced { feature, .. }) => *f = feature,
+            (Some(Event::FeatureUpdated { properties: p, .. }), Event::FeatureUpdated { properties, .. }) => {
+                p.extend(properties);
+            }
+            (Some(previous), event) => *previous = event,
+        }
+    }
+    out
 }
 
 /// The feature changes one event makes, checked and ready to commit.
@@ -132,7 +192,87 @@ impl Shared {
             observers: parking_lot::RwLock::new(Vec::new()),
             last_seq: AtomicU64::new(last_seq),
             feed: Feed::new(last_seq),
+            keys: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Refuses a request whose key is stored already: the same request was
+    /// stored (a retry that raced the first), or the key is reused.
+    fn check_key(&self, key: Option<&Idempotency>) -> Result<()> {
+        let Some(key) = key else { return Ok(()) };
+        let keys = self.keys.lock();
+        let Some(stored) = keys.get(&key.key) else {
+            return Ok(());
+        };
+        let events = if stored.first_seq == stored.last_seq {
+            format!("event {}", stored.first_seq)
+        } else {
+            format!("events {}–{}", stored.first_seq, stored.last_seq)
+        };
+        Err(Error::Conflict(if stored.request == key.request {
+            format!(
+                "the request with Idempotency-Key {:?} was stored already as {events}; nothing new was stored",
+                key.key
+            )
+        } else {
+            format!(
+                "Idempotency-Key {:?} was used for a different request ({events}); use a new key for a new request",
+                key.key
+            )
+        }))
+    }
+
+    /// Checks a command's events, in order, each against the state the ones
+    /// before it leave, and makes the records to store with the feature
+    /// changes they make. An event naming incident `0` after an
+    /// `incident_opened` names the incident just opened.
+    fn plan_unit(&self, first_seq: u64, actor: &str, mut events: Vec<Event>) -> Result<(Vec<EventRecord>, Changes)> {
+        if events.len() == 1
+            && let Some(event) = events.pop()
+        {
+            let (record, changes) = self.plan(first_seq, actor, event)?;
+            return Ok((vec![record], changes));
+        }
+        if events.is_empty() {
+            return Err(Error::InvalidRequest("nothing to store".into()));
+        }
+        if events.iter().any(Event::is_feature_change) {
+            return Err(Error::InvalidRequest(
+                "a command of several events holds operations events only".into(),
+            ));
+        }
+        let at = now();
+        // A copy of the state to check each event on (incidents are shared,
+        // so this copies pointers, not records).
+        let mut scratch = self.ops.read().clone();
+        let mut records = Vec::with_capacity(events.len());
+        let mut derived = Vec::new();
+        let mut opened = None;
+        for (seq, mut event) in (first_seq..).zip(events) {
+            if let (Some(id), Some(slot)) = (opened, event.incident_mut())
+                && *slot == 0
+            {
+                *slot = id;
+            }
+            let event = scratch.check(&self.catalog, event)?;
+            if let Event::IncidentOpened { incident, .. } = &event {
+                opened = Some(*incident);
+            }
+            let record = EventRecord {
+                seq,
+                at,
+                actor: actor.into(),
+                event,
+            };
+            derived.extend(scratch.derived(&record));
+            scratch.apply(Arc::new(record.clone()));
+            records.push(record);
+        }
+        let changes = coalesce(derived)
+            .iter()
+            .map(|e| self.prepare(e))
+            .collect::<Result<_>>()?;
+        Ok((records, changes))
     }
 
     /// Applies a checked change, telling every observer while the layer is locked.
@@ -223,25 +363,42 @@ impl Shared {
         derived.iter().map(|e| self.prepare(e)).collect()
     }
 
-    /// Commits the changes and folds the record in: catalog, operations,
-    /// last event, live feed.
-    fn install(&self, record: EventRecord, changes: Changes) -> Result<Arc<EventRecord>> {
+    /// Commits the changes and folds a stored unit in: catalog, operations
+    /// (all its events under one lock, so no reader sees half a command),
+    /// last event, live feed, its key.
+    fn install(&self, unit: Unit, changes: Changes) -> Result<Vec<Arc<EventRecord>>> {
         for (prepared, _) in changes {
             self.commit(prepared)?;
         }
-        let record = Arc::new(record);
-        if !record.event.is_feature_change() {
-            self.ops.write().apply(record.clone());
+        if let Some((key, stored)) = StoredKey::of(&unit) {
+            self.keys.lock().insert(key, stored);
         }
-        self.last_seq.store(record.seq, Ordering::Release);
-        self.feed.publish(record.clone());
-        Ok(record)
+        let records: Vec<Arc<EventRecord>> = unit.events.into_iter().map(Arc::new).collect();
+        {
+            let mut ops = self.ops.write();
+            for record in records.iter().filter(|r| !r.event.is_feature_change()) {
+                ops.apply(record.clone());
+            }
+        }
+        if let Some(last) = records.last() {
+            self.last_seq.store(last.seq, Ordering::Release);
+        }
+        for record in &records {
+            self.feed.publish(record.clone());
+        }
+        Ok(records)
     }
 
-    /// Folds a stored event (ours from before, or another replica's) into the catalog.
-    fn apply(&self, record: &EventRecord) -> Result<()> {
-        let changes = self.changes(record)?;
-        self.install(record.clone(), changes)?;
+    /// Folds a stored unit (ours from before, or another replica's) into the
+    /// catalog, event by event as each was checked.
+    fn apply(&self, unit: &Unit) -> Result<()> {
+        for record in &unit.events {
+            let changes = self.changes(record)?;
+            self.install(Unit::single(record.clone()), changes)?;
+        }
+        if let Some((key, stored)) = StoredKey::of(unit) {
+            self.keys.lock().insert(key, stored);
+        }
         Ok(())
     }
 
@@ -342,15 +499,15 @@ impl Store {
         let shared = Arc::new(Shared::new(Catalog::new(dataset), Operations::default(), 0));
         let index_time = started.elapsed();
         let opened = Journal::open(journal_path, identity)?;
-        for record in &opened.records {
-            shared.apply(record).map_err(|e| Error::CorruptJournal {
+        for unit in &opened.units {
+            shared.apply(unit).map_err(|e| Error::CorruptJournal {
                 path: journal_path.into(),
-                offset: record.seq,
-                reason: format!("event {} no longer applies: {e}", record.seq),
+                offset: unit.seqs().map_or(0, |s| s.0),
+                reason: format!("events {:?} no longer apply: {e}", unit.seqs()),
             })?;
         }
         shared.last_seq.store(opened.journal.next_seq() - 1, Ordering::Release);
-        let replayed = opened.records.len();
+        let replayed = opened.records().count();
         Ok((
             Self {
                 shared,
@@ -378,6 +535,7 @@ impl Store {
             ops.apply(Arc::new(record));
         }
         let shared = Arc::new(Shared::new(Catalog::new(snapshot.dataset), ops, snapshot.last_seq));
+        shared.keys.lock().extend(snapshot.keys);
         let index_time = started.elapsed();
         let writer = Arc::new(tokio::sync::Mutex::new(()));
         let follower = Arc::new(FollowerStatus::default());
@@ -438,15 +596,40 @@ impl Store {
     /// this returns) and applies it. A refused or failed event leaves no
     /// trace. Call from a thread that may block.
     pub fn submit(&self, actor: &str, event: Event) -> Result<Arc<EventRecord>> {
+        let mut records = self.submit_unit(actor, vec![event], None)?;
+        records
+            .pop()
+            .ok_or_else(|| Error::InvalidRequest("nothing was stored".into()))
+    }
+
+    /// Checks a command's events, each against the state the ones before it
+    /// leave, stores them as one unit with the request's key (one journal
+    /// record, or one PostGIS transaction) and applies them: all of them, or
+    /// (refused, or the store failing) none. An event naming incident `0`
+    /// after an `incident_opened` names the incident just opened. A key
+    /// stored already is refused ([`Error::Conflict`]), saying which events
+    /// it stored. Call from a thread that may block.
+    pub fn submit_unit(
+        &self,
+        actor: &str,
+        events: Vec<Event>,
+        key: Option<Idempotency>,
+    ) -> Result<Vec<Arc<EventRecord>>> {
         match &self.backend {
             Backend::Journal(journal) => {
                 let mut journal = journal.lock();
-                let (record, changes) = self.shared.plan(journal.next_seq(), actor, event)?;
-                journal.append(&record)?;
-                self.shared.install(record, changes)
+                self.shared.check_key(key.as_ref())?;
+                let (records, changes) = self.shared.plan_unit(journal.next_seq(), actor, events)?;
+                let unit = Unit {
+                    events: records,
+                    idempotency: key,
+                };
+                // Stored first: an event is folded only once it is on disk.
+                journal.append_unit(&unit)?;
+                self.shared.install(unit, changes)
             }
             Backend::Postgis { db, writer, .. } => db.block_on(async {
-                tokio::time::timeout(postgis::TIMEOUT, self.submit_postgis(db, writer, actor, event))
+                tokio::time::timeout(postgis::TIMEOUT, self.submit_postgis(db, writer, actor, events, key))
                     .await
                     .map_err(|_| {
                         postgis::unavailable(format!(
@@ -458,30 +641,88 @@ impl Store {
         }
     }
 
+    /// Opens an incident (or a drill) and draws its zones, as one command:
+    /// both events are stored, or neither. Returns the incident's id.
+    pub fn open_incident(
+        &self,
+        actor: &str,
+        spec: crate::model::IncidentSpec,
+        drill: bool,
+        scenario: Option<String>,
+        key: Option<Idempotency>,
+    ) -> Result<FeatureId> {
+        let events = crate::ops::open_events(self.catalog(), spec, drill, scenario)?;
+        let records = self.submit_unit(actor, events, key)?;
+        records
+            .first()
+            .and_then(|r| r.event.feature_id())
+            .ok_or_else(|| Error::InvalidRequest("no incident was opened".into()))
+    }
+
+    /// Changes what is known about an incident and redraws its zones, as one
+    /// command (after `before`, e.g. the drill inject that brings the change).
+    pub fn update_incident(
+        &self,
+        actor: &str,
+        id: FeatureId,
+        changes: serde_json::Map<String, serde_json::Value>,
+        before: Vec<Event>,
+        key: Option<Idempotency>,
+    ) -> Result<Vec<Arc<EventRecord>>> {
+        let update = self.operations().update_events(self.catalog(), id, changes)?;
+        let events = before.into_iter().chain(update).collect();
+        self.submit_unit(actor, events, key)
+    }
+
+    /// Tests: the journal's next write stops after `bytes` bytes, as on a full disk.
+    #[cfg(test)]
+    pub(crate) fn fail_next_write_after(&self, bytes: usize) {
+        if let Backend::Journal(journal) = &self.backend {
+            journal.lock().fail_next_write_after(bytes);
+        }
+    }
+
+    /// What a request with this `Idempotency-Key` stored, if one did.
+    pub fn idempotent(&self, key: &str) -> Option<StoredKey> {
+        self.shared.keys.lock().get(key).cloned()
+    }
+
     async fn submit_postgis(
         &self,
         db: &Postgis,
         writer: &tokio::sync::Mutex<()>,
         actor: &str,
-        event: Event,
-    ) -> Result<Arc<EventRecord>> {
+        events: Vec<Event>,
+        key: Option<Idempotency>,
+    ) -> Result<Vec<Arc<EventRecord>>> {
         let _writing = writer.lock().await;
         let mut client = db.client().await?;
         let tx = client.transaction().await.map_err(postgis::unavailable)?;
         postgis::lock_writers(&tx).await?;
-        // Whatever other replicas wrote first is applied before this is checked.
-        for record in postgis::events_after(&*tx, self.last_seq()).await? {
-            self.shared.apply(&record)?;
+        // Whatever other replicas wrote first is applied before this is
+        // checked, keys included: a retry whose first answer was lost after
+        // COMMIT finds its key here.
+        for unit in postgis::events_after(&*tx, self.last_seq()).await? {
+            self.shared.apply(&unit)?;
         }
-        let (record, changes) = self.shared.plan(self.last_seq() + 1, actor, event)?;
+        self.shared.check_key(key.as_ref())?;
+        let (records, changes) = self.shared.plan_unit(self.last_seq() + 1, actor, events)?;
         for (prepared, row) in &changes {
             let collection = prepared.event.collection();
             let fields = self.catalog().read(collection).map(|l| l.fields()).unwrap_or_default();
             postgis::write_row(&tx, collection, fields, prepared.id, row.clone()).await?;
         }
-        postgis::append_event(&tx, &record).await?;
+        for record in &records {
+            postgis::append_event(&tx, record, key.as_ref()).await?;
+        }
         tx.commit().await.map_err(postgis::unavailable)?;
-        self.shared.install(record, changes)
+        self.shared.install(
+            Unit {
+                events: records,
+                idempotency: key,
+            },
+            changes,
+        )
     }
 
     /// Incidents, units and their record, as folded from the events.
@@ -576,11 +817,11 @@ async fn catch_up(shared: &Shared, client: &tokio_postgres::Client, writer: &tok
     )
     .await
     .map_err(|_| postgis::unavailable("reading events timed out"))??;
-    for record in &records {
-        if let Err(e) = shared.apply(record) {
+    for unit in &records {
+        if let Err(e) = shared.apply(unit) {
             // An event another replica committed must apply here too; if it
             // does not, this replica's state is wrong and it says so loudly.
-            tracing::error!(seq = record.seq, error = %e, "an event from another replica does not apply; this replica is out of step and should be restarted");
+            tracing::error!(seqs = ?unit.seqs(), error = %e, "an event from another replica does not apply; this replica is out of step and should be restarted");
             return Err(e);
         }
     }

@@ -12,7 +12,7 @@ pub mod wkb;
 
 use crate::catalog::Dataset;
 use crate::error::{Error, Result};
-use crate::event::EventRecord;
+use crate::event::{EventRecord, Idempotency, Unit};
 use crate::feature::{Feature, FeatureId};
 use crate::generate::Progress;
 use crate::record::{FieldType, Record};
@@ -35,6 +35,11 @@ pub const MIGRATIONS: &[(i32, &str, &str)] = &[
         include_str!("../../../migrations/0001_layers_and_events.sql"),
     ),
     (2, "incidents", include_str!("../../../migrations/0002_incidents.sql")),
+    (
+        3,
+        "idempotency_keys",
+        include_str!("../../../migrations/0003_idempotency_keys.sql"),
+    ),
 ];
 
 /// The channel replicas listen on; the payload is the new event's `seq`.
@@ -214,6 +219,8 @@ pub struct Snapshot {
     pub last_seq: u64,
     /// The operations events up to `last_seq`, to fold incidents from.
     pub operations: Vec<EventRecord>,
+    /// The request keys stored up to `last_seq`.
+    pub keys: Vec<(String, crate::store::StoredKey)>,
 }
 
 impl Postgis {
@@ -483,12 +490,14 @@ impl Postgis {
             use crate::model::*;
             let dataset = crate::with_layers!(load_all);
             let operations = operations_upto(&*tx, last_seq as u64).await?;
+            let keys = keys_upto(&*tx, last_seq as u64).await?;
             tx.commit().await.map_err(unavailable)?;
             Ok(Snapshot {
                 dataset,
                 identity,
                 last_seq: last_seq as u64,
                 operations,
+                keys,
             })
         })
     }
@@ -691,15 +700,20 @@ pub(crate) async fn lock_writers(tx: &tokio_postgres::Transaction<'_>) -> Result
     Ok(())
 }
 
-/// Appends `record` to the event log and tells the other replicas.
-pub(crate) async fn append_event(tx: &tokio_postgres::Transaction<'_>, record: &EventRecord) -> Result<()> {
+/// Appends `record` to the event log, with the key of the request that made
+/// it, and tells the other replicas.
+pub(crate) async fn append_event(
+    tx: &tokio_postgres::Transaction<'_>,
+    record: &EventRecord,
+    key: Option<&Idempotency>,
+) -> Result<()> {
     let kind = record.event.kind();
     let feature_id = record.event.feature_id().map(id_param).transpose()?;
     let payload = serde_json::to_value(&record.event).map_err(|e| Error::Database(e.to_string()))?;
     let seq = record.seq as i64;
     tx.execute(
-        "INSERT INTO lookout.events (seq, at, actor, kind, collection, feature_id, payload)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO lookout.events (seq, at, actor, kind, collection, feature_id, payload, idempotency_key, request_hash)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         &[
             &seq,
             &record.at,
@@ -708,6 +722,8 @@ pub(crate) async fn append_event(tx: &tokio_postgres::Transaction<'_>, record: &
             &record.event.collection(),
             &feature_id,
             &payload,
+            &key.map(|k| k.key.as_str()),
+            &key.map(|k| k.request.as_str()),
         ],
     )
     .await
@@ -743,16 +759,63 @@ fn record_of(r: &tokio_postgres::Row) -> Result<EventRecord> {
     })
 }
 
-/// The events after `seq`, in order.
-pub(crate) async fn events_after(client: &impl GenericClient, seq: u64) -> Result<Vec<EventRecord>> {
+/// The events after `seq`, in order, as the units they were stored in: the
+/// events of one request share its key (those without a key are one each).
+pub(crate) async fn events_after(client: &impl GenericClient, seq: u64) -> Result<Vec<Unit>> {
     let rows = client
         .query(
-            "SELECT seq, at, actor, payload FROM lookout.events WHERE seq > $1 ORDER BY seq",
+            "SELECT seq, at, actor, payload, idempotency_key, request_hash FROM lookout.events WHERE seq > $1 ORDER BY seq",
             &[&(seq as i64)],
         )
         .await
         .map_err(sql_error)?;
-    rows.iter().map(record_of).collect()
+    let mut units: Vec<Unit> = Vec::new();
+    for row in &rows {
+        let record = record_of(row)?;
+        let key: Option<String> = row.get(4);
+        let idempotency = key.map(|key| Idempotency {
+            key,
+            request: row.get::<_, Option<String>>(5).unwrap_or_default(),
+        });
+        match units.last_mut() {
+            Some(unit) if idempotency.is_some() && unit.idempotency == idempotency => unit.events.push(record),
+            _ => units.push(Unit {
+                events: vec![record],
+                idempotency,
+            }),
+        }
+    }
+    Ok(units)
+}
+
+/// Every request key stored up to `seq`, with what its request stored.
+pub(crate) async fn keys_upto(client: &impl GenericClient, seq: u64) -> Result<Vec<(String, crate::store::StoredKey)>> {
+    let rows = client
+        .query(
+            "SELECT idempotency_key, min(request_hash), min(seq), max(seq),
+                    (array_agg(kind ORDER BY seq))[1], (array_agg(collection ORDER BY seq))[1],
+                    (array_agg(feature_id ORDER BY seq))[1]
+             FROM lookout.events WHERE seq <= $1 AND idempotency_key IS NOT NULL GROUP BY idempotency_key",
+            &[&(seq as i64)],
+        )
+        .await
+        .map_err(sql_error)?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            (
+                r.get::<_, String>(0),
+                crate::store::StoredKey {
+                    request: r.get::<_, Option<String>>(1).unwrap_or_default(),
+                    first_seq: r.get::<_, i64>(2) as u64,
+                    last_seq: r.get::<_, i64>(3) as u64,
+                    kind: r.get(4),
+                    collection: r.get(5),
+                    feature: r.get::<_, Option<i64>>(6).map(|f| f as u64),
+                },
+            )
+        })
+        .collect())
 }
 
 /// A connection that has run `LISTEN` on [`CHANNEL`], and its notifications
