@@ -1,39 +1,11 @@
 //! Route tests: the application built without a socket, over the generated dataset.
 
-use actix_web::{App, http::StatusCode, test};
-use lookout_layers::generate::{self, Options, Silent};
-use lookout_layers::store::Store;
-use lookout_layers::store::journal::DatasetIdentity;
-use lookout_server::app::configure;
-use lookout_server::config::Settings;
-use lookout_server::state::AppState;
-use serde_json::{Value, json};
-use std::path::Path;
-use std::sync::Arc;
+mod common;
 
-fn state(dir: &Path) -> AppState {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let counties = generate::read_counties(&root.join("data/shanxi-counties.geojson")).expect("counties");
-    let dataset = generate::generate(&counties, Options::default(), &Silent).expect("dataset");
-    let identity = DatasetIdentity {
-        seed: 1,
-        scale: 1,
-        generator_version: generate::GENERATOR_VERSION,
-    };
-    let (store, ..) = Store::embedded(dataset, identity, &dir.join("journal.lkj")).expect("store");
-    let settings = Settings {
-        bind: "127.0.0.1:0".parse().expect("addr"),
-        data_dir: root.join("data"),
-        state_dir: dir.into(),
-        web_dir: root.join("web"),
-        seed: 1,
-        scale: 1,
-        open: false,
-        store: None,
-        tile_source: Default::default(),
-    };
-    AppState::new(Arc::new(store), settings)
-}
+use actix_web::{App, http::StatusCode, test};
+use common::state;
+use lookout_server::app::configure;
+use serde_json::{Value, json};
 
 #[actix_web::test]
 async fn routes_answer_and_refuse_with_reasons() {

@@ -1,0 +1,301 @@
+//! The incident, drill and live-feed contract, over HTTP without a socket:
+//! open → dispatch → the status cycle → close; a drill with an inject and
+//! its report; `/events` with `after` and `Last-Event-ID`; the SSE stream's
+//! `hello` and resume.
+
+mod common;
+
+use actix_web::body::MessageBody;
+use actix_web::test;
+use common::{get, post, send};
+use serde_json::{Value, json};
+use std::pin::pin;
+
+fn chlorine() -> Value {
+    json!({
+        "kind": "leak", "location": [111.62, 36.104], "substance": "chlorine",
+        "weather": {"wind_from_deg": 315, "wind_speed_ms": 2, "daytime": true}
+    })
+}
+
+fn collections(event: &Value) -> Vec<&str> {
+    event["collections"]
+        .as_array()
+        .expect("collections")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect()
+}
+
+fn unit(incident: &Value, team: u64) -> &Value {
+    incident["units"]
+        .as_array()
+        .expect("units")
+        .iter()
+        .find(|u| u["team"] == team)
+        .expect("the unit")
+}
+
+#[actix_web::test]
+async fn an_incident_goes_from_open_through_dispatch_and_the_status_cycle_to_closed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let app = app!(dir.path());
+
+    let (status, inc) = send(&app, post("/incidents", chlorine()).to_request()).await;
+    assert_eq!(status, 201, "{inc}");
+    let id = inc["id"].as_u64().expect("id");
+    assert_eq!(inc["status"], "open");
+    assert!(
+        !inc["zones"]["zones"].as_array().expect("zones").is_empty(),
+        "zones drawn on open"
+    );
+
+    let (_, teams) = send(
+        &app,
+        get("/collections/rescue_teams/items?kind=hazmat&status=available&limit=1").to_request(),
+    )
+    .await;
+    let team = teams["features"][0]["id"].as_u64().expect("an available hazmat team");
+
+    let (status, inc) = send(
+        &app,
+        post(&format!("/incidents/{id}/dispatch"), json!({"teams": [team]})).to_request(),
+    )
+    .await;
+    assert_eq!(status, 200, "{inc}");
+    assert_eq!(unit(&inc, team)["status"], "dispatched");
+    assert_eq!(unit(&inc, team)["next"], json!(["en_route", "returning", "available"]));
+    // Dispatching it again is refused, and nothing is stored.
+    let (status, _) = send(
+        &app,
+        post(&format!("/incidents/{id}/dispatch"), json!({"teams": [team]})).to_request(),
+    )
+    .await;
+    assert_eq!(status, 409);
+
+    for (to, next) in [
+        ("en_route", json!(["on_scene", "returning"])),
+        ("on_scene", json!(["returning"])),
+        ("returning", json!(["available"])),
+    ] {
+        let (status, change) = send(
+            &app,
+            post(&format!("/teams/{team}/status"), json!({"status": to})).to_request(),
+        )
+        .await;
+        assert_eq!(status, 200, "{to}: {change}");
+        assert_eq!(change["status"], to);
+        assert_eq!(change["incident"], id);
+        let (_, inc) = send(&app, get(&format!("/incidents/{id}")).to_request()).await;
+        assert_eq!(unit(&inc, team)["status"], to);
+        assert_eq!(unit(&inc, team)["next"], next, "{to}");
+        let (_, statuses) = send(&app, get("/teams/status").to_request()).await;
+        assert_eq!(statuses["teams"][team.to_string()]["next"], next, "{to}");
+        let (_, feature) = send(
+            &app,
+            get(&format!("/collections/rescue_teams/items/{team}")).to_request(),
+        )
+        .await;
+        assert_eq!(feature["properties"]["status"], to, "the team's feature follows");
+    }
+    // A move the cycle does not allow is refused.
+    let (status, _) = send(
+        &app,
+        post(&format!("/teams/{team}/status"), json!({"status": "on_scene"})).to_request(),
+    )
+    .await;
+    assert_eq!(status, 409);
+    let (status, _) = send(
+        &app,
+        post(&format!("/teams/{team}/status"), json!({"status": "available"})).to_request(),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (_, inc) = send(&app, get(&format!("/incidents/{id}")).to_request()).await;
+    assert_eq!(unit(&inc, team)["next"], json!([]), "the assignment is over");
+
+    let (status, inc) = send(
+        &app,
+        post(&format!("/incidents/{id}/close"), json!({"reason": "leak stopped"})).to_request(),
+    )
+    .await;
+    assert_eq!(status, 200, "{inc}");
+    assert_eq!(inc["status"], "closed");
+    let (status, _) = send(&app, post(&format!("/incidents/{id}/close"), json!({})).to_request()).await;
+    assert_eq!(status, 409, "closing twice");
+
+    // The record, each event with the collections it changes.
+    let (status, events) = send(&app, get("/events?after=0").to_request()).await;
+    assert_eq!(status, 200);
+    let events = events["events"].as_array().expect("events");
+    let kinds: Vec<(&str, Vec<&str>)> = events
+        .iter()
+        .map(|e| (e["event"]["type"].as_str().expect("type"), collections(e)))
+        .collect();
+    assert_eq!(kinds[0], ("incident_opened", vec!["incidents"]));
+    assert_eq!(kinds[1], ("zones_computed", vec!["incidents"]));
+    assert_eq!(kinds[2], ("unit_dispatched", vec!["incidents", "rescue_teams"]));
+    assert_eq!(kinds[3], ("unit_status_changed", vec!["incidents", "rescue_teams"]));
+    assert_eq!(kinds.last().expect("last"), &("incident_closed", vec!["incidents"]));
+}
+
+#[actix_web::test]
+async fn a_drill_starts_from_its_scenario_takes_an_inject_and_reports() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let app = app!(dir.path());
+    let (_, list) = send(&app, get("/scenarios").to_request()).await;
+    assert!(
+        list["scenarios"]
+            .as_array()
+            .expect("scenarios")
+            .iter()
+            .any(|s| s["id"] == "linfen-chlorine")
+    );
+
+    let (status, drill) = send(
+        &app,
+        post("/scenarios/linfen-chlorine/start", json!({"speed": 1})).to_request(),
+    )
+    .await;
+    assert_eq!(status, 201, "{drill}");
+    assert_eq!(drill["drill"], true);
+    let id = drill["id"].as_u64().expect("id");
+    let (status, drill) = send(
+        &app,
+        post(&format!("/incidents/{id}/injects/next"), json!({})).to_request(),
+    )
+    .await;
+    assert_eq!(status, 200, "{drill}");
+    assert_eq!(drill["injects"].as_array().expect("injects").len(), 1);
+
+    // Drills stay out of the real list; a drill's team status changes the
+    // drill incident, never the team's feature; a note changes no feature.
+    let (_, real) = send(&app, get("/incidents").to_request()).await;
+    assert!(real["incidents"].as_array().expect("list").is_empty());
+    let (_, drills) = send(&app, get("/incidents?drill=true").to_request()).await;
+    assert_eq!(drills["numberMatched"], 1);
+    let (status, _) = send(
+        &app,
+        post(&format!("/incidents/{id}/dispatch"), json!({"teams": [1]})).to_request(),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, change) = send(
+        &app,
+        post("/teams/1/status", json!({"status": "en_route", "drill": true})).to_request(),
+    )
+    .await;
+    assert_eq!(status, 200, "{change}");
+    let (status, _) = send(
+        &app,
+        post(&format!("/incidents/{id}/notes"), json!({"text": "staging area set"})).to_request(),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let (_, events) = send(&app, get("/events?drill=true").to_request()).await;
+    let events = events["events"].as_array().expect("events");
+    let last: Vec<(&str, Vec<&str>)> = events[events.len() - 3..]
+        .iter()
+        .map(|e| (e["event"]["type"].as_str().expect("type"), collections(e)))
+        .collect();
+    assert_eq!(
+        last,
+        vec![
+            ("unit_dispatched", vec!["incidents"]),
+            ("unit_status_changed", vec!["incidents"]),
+            ("note_added", vec![]),
+        ]
+    );
+    let (_, world) = send(&app, get("/teams/status?drill=true").to_request()).await;
+    assert_eq!(world["teams"]["1"]["next"], json!(["on_scene", "returning"]));
+    let (_, feature) = send(&app, get("/collections/rescue_teams/items/1").to_request()).await;
+    assert_eq!(
+        feature["properties"]["status"], "available",
+        "the real team is untouched"
+    );
+
+    let (status, report) = send(&app, get(&format!("/incidents/{id}/report")).to_request()).await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["drill"], true);
+    assert_eq!(report["injects"].as_array().expect("injects").len(), 1);
+    let resp = test::call_service(&app, get(&format!("/incidents/{id}/report.html")).to_request()).await;
+    assert_eq!(resp.status(), 200);
+    let html = String::from_utf8(test::read_body(resp).await.to_vec()).expect("utf-8");
+    assert!(html.contains("DRILL") && html.contains("After-action report"));
+}
+
+/// Reads the next chunk of a streaming body.
+async fn chunk<B: MessageBody + Unpin>(body: &mut std::pin::Pin<&mut B>) -> String
+where
+    B::Error: std::fmt::Debug,
+{
+    let next = std::future::poll_fn(|cx| body.as_mut().poll_next(cx)).await;
+    let bytes = next.expect("a chunk").expect("no error");
+    String::from_utf8(bytes.to_vec()).expect("utf-8")
+}
+
+#[actix_web::test]
+async fn events_resume_after_an_id_given_by_query_or_last_event_id() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let app = app!(dir.path());
+    for _ in 0..2 {
+        let (status, _) = send(&app, post("/incidents", chlorine()).to_request()).await;
+        assert_eq!(status, 201);
+    }
+    // Four events: two opens, two zones.
+    let (_, all) = send(&app, get("/events").to_request()).await;
+    assert_eq!(all["events"].as_array().expect("events").len(), 4);
+    assert_eq!(all["next"], Value::Null);
+
+    let (_, page) = send(&app, get("/events?after=1&limit=2").to_request()).await;
+    let seqs: Vec<u64> = page["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter_map(|e| e["seq"].as_u64())
+        .collect();
+    assert_eq!(seqs, vec![2, 3]);
+    let next = page["next"].as_str().expect("a next link: the list was cut");
+    assert!(next.contains("after=3"), "{next}");
+
+    let req = get("/events").insert_header(("Last-Event-ID", "3")).to_request();
+    let (_, rest) = send(&app, req).await;
+    let seqs: Vec<u64> = rest["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter_map(|e| e["seq"].as_u64())
+        .collect();
+    assert_eq!(seqs, vec![4]);
+    for (uri, header) in [
+        ("/events?after=x", None),
+        ("/events", Some("three")),
+        ("/events?limit=0", None),
+    ] {
+        let mut req = get(uri);
+        if let Some(h) = header {
+            req = req.insert_header(("Last-Event-ID", h));
+        }
+        let (status, body) = send(&app, req.to_request()).await;
+        assert_eq!(status, 400, "{uri} {header:?}: {body}");
+    }
+
+    // The stream: hello with the last stored event first, then the backlog after Last-Event-ID.
+    let req = get("/events/stream").insert_header(("Last-Event-ID", "2")).to_request();
+    let resp = test::call_service(&app, req).await;
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers().get("content-type").expect("type"), "text/event-stream");
+    let mut body = pin!(resp.into_body());
+    let hello = chunk(&mut body).await;
+    assert!(hello.contains("event: hello\ndata: {\"seq\":4}"), "{hello:?}");
+    let third = chunk(&mut body).await;
+    assert!(third.starts_with("id: 3\nevent: incident_opened\n"), "{third:?}");
+    assert!(third.contains("\"collections\":[\"incidents\"]"), "{third:?}");
+    let fourth = chunk(&mut body).await;
+    assert!(fourth.starts_with("id: 4\nevent: zones_computed\n"), "{fourth:?}");
+
+    // A new client gets hello and then live events only.
+    let resp = test::call_service(&app, get("/events/stream").to_request()).await;
+    let mut body = pin!(resp.into_body());
+    assert!(chunk(&mut body).await.contains("data: {\"seq\":4}"));
+}
