@@ -320,13 +320,11 @@ pub(super) fn hazard_sources(
             .map(|(s, share)| SubstanceOnSite {
                 substance: *s,
                 quantity_t: ((share * target_r / alpha * s.threshold_t() / s.correction()) * 10.0).round() / 10.0,
+                container: None,
             })
             .collect();
-        // A major hazard source holds at least its thresholds (Σ q/Q ≥ 1).
-        let ratio: f64 = substances
-            .iter()
-            .map(|s| s.quantity_t / s.substance.threshold_t())
-            .sum();
+        // A major hazard source holds at least its thresholds (GB 18218 §4.2: Σ q/Q ≥ 1).
+        let ratio = crate::model::identification_sum(&substances);
         if ratio < 1.05 {
             for s in &mut substances {
                 s.quantity_t = (s.quantity_t * 1.05 / ratio * 10.0).ceil() / 10.0;

@@ -102,6 +102,7 @@ fn exactly_80_hazard_sources_graded_from_their_own_attributes() {
         assert!(over >= 1.0, "hazard source {} holds less than its thresholds", h.id);
         let owner = enterprises.get(&p.enterprise_id).expect("owner exists");
         assert_eq!(owner.properties.name, p.enterprise_name);
+        let level = level.expect("every generated hazard source passes the GB 18218 §4.2 test");
         levels[level as usize] += 1;
     }
     assert!(levels[1..].iter().all(|&n| n > 0), "every level occurs: {levels:?}");

@@ -3,7 +3,7 @@
 //! sources and gas mains inside the zones, which could turn one accident
 //! into several.
 
-use super::{ImpactError, ImpactZone, SpillSize, Substance, Weather, ZoneSet};
+use super::{Container, ImpactError, ImpactZone, SpillSize, Substance, Weather, ZoneSet};
 use crate::catalog::Catalog;
 use crate::exposure::{Exposure, Zone, exposure};
 use crate::feature::FeatureId;
@@ -45,8 +45,38 @@ pub struct HazardInput {
     /// Mass involved, kg (fires and explosions).
     #[serde(default)]
     pub mass_kg: Option<f64>,
+    /// What the substance is held or carried in: chooses the ERG Table 3 row
+    /// of a large spill. Not given: the hazard source's largest container,
+    /// else the worst row.
+    #[serde(default)]
+    pub container: Option<Container>,
+    /// The major hazard source (`hazard_sources` id) that leaks, if any: its
+    /// largest container holding the substance is used when `container` is not given.
+    #[serde(default)]
+    pub hazard_source_id: Option<FeatureId>,
+    /// TNT yield for explosions, a fraction from 0.03 to 0.10; 0.10 (the
+    /// U.S. EPA RMP worst case) when not given.
+    #[serde(default)]
+    pub tnt_yield: Option<f64>,
     /// Weather at the scene.
     pub weather: Weather,
+}
+
+impl HazardInput {
+    /// An input with only the hazard and the weather; everything else unknown.
+    pub fn new(hazard: Hazard, weather: Weather) -> Self {
+        Self {
+            hazard,
+            substance: None,
+            spill: SpillSize::Large,
+            release_rate_kg_s: None,
+            mass_kg: None,
+            container: None,
+            hazard_source_id: None,
+            tnt_yield: None,
+            weather,
+        }
+    }
 }
 
 fn default_spill() -> SpillSize {
@@ -109,7 +139,7 @@ pub fn zones(centre: Coord<f64>, input: &HazardInput) -> Result<(Option<&'static
     let substance = input.substance.as_deref().map(Substance::require).transpose()?;
     let set = match input.hazard {
         Hazard::Release => {
-            let mut set = super::erg_zones(centre, substance, input.spill, &input.weather)?;
+            let mut set = super::erg_zones(centre, substance, input.spill, input.container, &input.weather)?;
             if let Some(rate) = input.release_rate_kg_s {
                 let s = substance.ok_or_else(|| {
                     ImpactError::InvalidRelease("a plume needs a known substance (its levels of concern)".into())
@@ -121,7 +151,7 @@ pub fn zones(centre: Coord<f64>, input: &HazardInput) -> Result<(Option<&'static
             set
         }
         Hazard::Fire => super::fire_zones(centre, substance, required_mass(input)?)?,
-        Hazard::Explosion => super::explosion_zones(centre, substance, required_mass(input)?)?,
+        Hazard::Explosion => super::explosion_zones(centre, substance, required_mass(input)?, input.tnt_yield)?,
     };
     Ok((substance, set))
 }
@@ -132,9 +162,62 @@ fn required_mass(input: &HazardInput) -> Result<f64, ImpactError> {
         .ok_or_else(|| ImpactError::InvalidRelease("fire and explosion zones need mass_kg".into()))
 }
 
-/// Zones, exposure per zone and the domino check for a hazard at `centre`.
+/// What the catalog adds to a hazard input: the time of the weather (now,
+/// when not given) and, for a leak at a major hazard source with no
+/// container given, the largest container holding the substance there.
+/// Returns the completed input and a note for the limits.
+pub fn complete(catalog: &Catalog, input: &HazardInput) -> Result<(HazardInput, Option<String>), ImpactError> {
+    let mut input = input.clone();
+    if input.weather.at.is_none() {
+        input.weather.at = Some(chrono::Utc::now());
+    }
+    let Some(id) = input.hazard_source_id else {
+        return Ok((input, None));
+    };
+    let sources = catalog.hazard_sources.read();
+    let source = sources
+        .feature(id)
+        .ok_or_else(|| ImpactError::InvalidRelease(format!("no major hazard source with id {id}")))?;
+    if input.container.is_some() {
+        return Ok((input, None));
+    }
+    let substance = input.substance.as_deref().map(Substance::require).transpose()?;
+    let held = source
+        .properties
+        .substances
+        .iter()
+        .filter(|s| substance.is_none_or(|want| want.code == s.substance.code()))
+        .map(|s| s.container())
+        .max_by_key(|c| c.rank());
+    let note = match (held, substance) {
+        (Some(c), Some(s)) => {
+            input.container = Some(c);
+            format!(
+                "{} is held at {} in {} at most: its ERG row is used.",
+                s.name_en,
+                source.properties.name,
+                c.name_en()
+            )
+        }
+        (Some(_), None) => format!(
+            "Substance not given for {}: the largest distances of the table are drawn.",
+            source.properties.name
+        ),
+        (None, Some(s)) => format!(
+            "{} does not record {} on site: the worst ERG row for it is drawn.",
+            source.properties.name, s.name_en
+        ),
+        (None, None) => String::new(),
+    };
+    Ok((input, Some(note).filter(|n| !n.is_empty())))
+}
+
+/// Zones, exposure per zone and the domino check for a hazard at `centre`
+/// (the input completed by [`complete`] first).
 pub fn assess(catalog: &Catalog, centre: Coord<f64>, input: &HazardInput) -> Result<Assessment, ImpactError> {
-    let (substance, set) = zones(centre, input)?;
+    let (input, note) = complete(catalog, input)?;
+    let (substance, mut set) = zones(centre, &input)?;
+    set.limits.extend(note);
     let zones: Vec<AssessedZone> = set
         .zones
         .into_iter()
@@ -228,12 +311,7 @@ mod tests {
     use crate::geodesy::distance_m;
 
     fn weather(from: f64) -> Weather {
-        Weather {
-            wind_from_deg: from,
-            wind_speed_ms: 3.0,
-            daytime: true,
-            stability: None,
-        }
+        Weather::new(from, 3.0, true)
     }
 
     #[test]
@@ -244,12 +322,9 @@ mod tests {
             panic!("hazard sources are points")
         };
         let input = HazardInput {
-            hazard: Hazard::Release,
             substance: Some("氯气".into()),
-            spill: SpillSize::Large,
             release_rate_kg_s: Some(5.0),
-            mass_kg: None,
-            weather: weather(270.0),
+            ..HazardInput::new(Hazard::Release, weather(270.0))
         };
         let a = assess(&catalog, at.0, &input).unwrap();
         assert_eq!(a.substance, Some("chlorine"));
@@ -290,12 +365,9 @@ mod tests {
     fn bad_input_is_refused_with_a_reason() {
         let catalog = Catalog::new(small_dataset().clone());
         let mut input = HazardInput {
-            hazard: Hazard::Release,
             substance: Some("kryptonite".into()),
             spill: SpillSize::Small,
-            release_rate_kg_s: None,
-            mass_kg: None,
-            weather: weather(90.0),
+            ..HazardInput::new(Hazard::Release, weather(90.0))
         };
         let at = Coord { x: 112.5, y: 37.8 };
         assert!(matches!(

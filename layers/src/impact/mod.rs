@@ -19,13 +19,15 @@ pub mod assess;
 pub mod fire;
 pub mod plume;
 pub mod substances;
+pub mod weather;
 
 #[cfg(test)]
 mod tests;
 
 pub use fire::{explosion_zones, fire_zones};
 pub use plume::{centreline_concentration, plume_zones};
-pub use substances::Substance;
+pub use substances::{Container, ErgChoice, ErgRow, Substance};
+pub use weather::{MAX_WIND_MS, Sky, Stability, StabilityClass, Weather};
 
 use crate::geodesy::EARTH_RADIUS_M;
 use geo::orient::{Direction, Orient};
@@ -47,106 +49,6 @@ pub enum ImpactError {
     /// Fire or explosion zones were asked for a substance that does not burn.
     #[error("{0} is not flammable: no fire or explosion zones")]
     NotFlammable(String),
-}
-
-/// Pasquill–Gifford atmospheric stability class: A very unstable … D neutral … F very stable.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub enum StabilityClass {
-    /// Very unstable (strong sun, light wind).
-    A,
-    /// Moderately unstable.
-    B,
-    /// Slightly unstable.
-    C,
-    /// Neutral (overcast, or strong wind).
-    D,
-    /// Slightly stable (night, light to moderate wind).
-    E,
-    /// Very stable (clear night, light wind).
-    F,
-}
-
-impl StabilityClass {
-    /// The class for a surface wind speed (m/s, at 10 m) by day or night,
-    /// from the Pasquill table (Turner 1970).
-    ///
-    /// By day the "moderate insolation" column is used; by night the clear
-    /// sky (≤ 3/8 cloud) column. Where the table gives two classes (A–B, B–C,
-    /// C–D) the more stable one is taken, and below 2 m/s at night (which the
-    /// table leaves blank) F: both choices make plumes reach further, which
-    /// errs on the side of warning people.
-    ///
-    /// | wind m/s | day (moderate sun) | night (clear) |
-    /// |----------|--------------------|---------------|
-    /// | < 2      | B (A–B)            | F             |
-    /// | 2–3      | B                  | F             |
-    /// | 3–5      | C (B–C)            | E             |
-    /// | 5–6      | D (C–D)            | D             |
-    /// | ≥ 6      | D                  | D             |
-    pub fn pasquill(wind_speed_ms: f64, daytime: bool) -> Self {
-        let w = wind_speed_ms;
-        match (daytime, w) {
-            (true, w) if w < 3.0 => Self::B,
-            (true, w) if w < 5.0 => Self::C,
-            (true, _) => Self::D,
-            (false, w) if w < 3.0 => Self::F,
-            (false, w) if w < 5.0 => Self::E,
-            (false, _) => Self::D,
-        }
-    }
-
-    /// Whether the air is stable (E or F): plumes stay narrow and travel far.
-    pub fn is_stable(self) -> bool {
-        matches!(self, Self::E | Self::F)
-    }
-}
-
-/// The weather at the incident.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct Weather {
-    /// The direction the wind blows FROM, degrees clockwise from north, in [0, 360).
-    pub wind_from_deg: f64,
-    /// Wind speed at 10 m, m/s.
-    pub wind_speed_ms: f64,
-    /// Between sunrise and sunset.
-    pub daytime: bool,
-    /// Stability class if known; else derived by [`StabilityClass::pasquill`].
-    #[serde(default)]
-    pub stability: Option<StabilityClass>,
-}
-
-/// Strongest wind accepted, m/s (beyond hurricane force; anything above is a typo).
-pub const MAX_WIND_MS: f64 = 60.0;
-
-impl Weather {
-    /// Refuses impossible values, with a message for the user.
-    pub fn validate(&self) -> Result<(), ImpactError> {
-        let bad = |m: String| Err(ImpactError::InvalidWeather(m));
-        if !self.wind_from_deg.is_finite() || !(0.0..360.0).contains(&self.wind_from_deg) {
-            return bad(format!(
-                "wind direction must be in [0, 360) degrees, got {}",
-                self.wind_from_deg
-            ));
-        }
-        if !self.wind_speed_ms.is_finite() || !(0.0..=MAX_WIND_MS).contains(&self.wind_speed_ms) {
-            return bad(format!(
-                "wind speed must be between 0 and {MAX_WIND_MS} m/s, got {}",
-                self.wind_speed_ms
-            ));
-        }
-        Ok(())
-    }
-
-    /// The stability class: the one given, or derived from wind and day/night.
-    pub fn stability_class(&self) -> StabilityClass {
-        self.stability
-            .unwrap_or_else(|| StabilityClass::pasquill(self.wind_speed_ms, self.daytime))
-    }
-
-    /// The bearing the wind blows TOWARDS, degrees clockwise from north.
-    pub fn downwind_deg(&self) -> f64 {
-        (self.wind_from_deg + 180.0).rem_euclid(360.0)
-    }
 }
 
 /// ERG spill size: small is up to 208 L (a drum, a small cylinder, a small
@@ -214,6 +116,10 @@ pub struct ImpactZone {
     pub downwind_m: Option<f64>,
     /// The level that bounds the zone ("20 ppm", "10 kW/m²", "8 psi (55 kPa)").
     pub threshold: Option<String>,
+    /// The guide prints this distance as "11+": the zone is drawn at that
+    /// distance, and the real one can be larger.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub open_ended: bool,
 }
 
 /// The zones of one calculation and the caveats to show with them.
@@ -252,21 +158,26 @@ fn polygon_as_geojson<S: Serializer>(polygon: &Polygon<f64>, s: S) -> Result<S::
 /// The protective-action zone is a square downwind of the spill, as long as
 /// it is wide: its near edge passes through the spill, centred on it
 /// cross-wind, and its far edge is the protective-action distance downwind.
-/// An unknown substance (`None`) takes the largest distances in the table.
+/// An unknown substance (`None`) takes the largest distances in the table; a
+/// large spill reads the Table 3 row of `container` (see [`Substance::erg`]).
 pub fn erg_zones(
     centre: Coord<f64>,
     substance: Option<&Substance>,
     spill: SpillSize,
+    container: Option<Container>,
     weather: &Weather,
 ) -> Result<ZoneSet, ImpactError> {
     weather.validate()?;
     check_centre(centre)?;
-    let distances = match substance {
-        Some(s) => s.erg(spill, weather.wind_speed_ms),
+    let choice = match substance {
+        Some(s) => s.erg(spill, container, weather.wind_speed_ms),
         None => Substance::largest(spill, weather.wind_speed_ms),
     };
+    let distances = choice.distances;
+    let (row_zh, row_en) = choice.row.describe();
     let (name_zh, name_en) = substance.map_or(("未知物质", "unknown substance"), |s| (s.name_zh, s.name_en));
     let protective_m = distances.protective_km(weather.daytime) * 1000.0;
+    let open_ended = distances.open_ended(weather.daytime);
     let mut set = ZoneSet::default();
     if protective_m > 0.0 {
         let when = if weather.daytime {
@@ -274,42 +185,66 @@ pub fn erg_zones(
         } else {
             ("夜间", "night")
         };
+        let (reach_zh, reach_en) = if open_ended {
+            (
+                format!("下风向至少 {protective_m:.0} m，可能更远"),
+                format!("at least {protective_m:.0} m downwind; can be larger"),
+            )
+        } else {
+            (
+                format!("下风向 {protective_m:.0} m"),
+                format!("{protective_m:.0} m downwind"),
+            )
+        };
         set.zones.push(ImpactZone {
             tier: ZoneTier::ProtectiveAction,
             method: Method::ErgTable,
-            label_zh: format!("{name_zh}防护行动区（下风向 {protective_m:.0} m，{}）", when.0),
-            label_en: format!(
-                "Protective action zone, {name_en} ({protective_m:.0} m downwind, {})",
-                when.1
-            ),
+            label_zh: format!("{name_zh}防护行动区（{reach_zh}，{}；{row_zh}）", when.0),
+            label_en: format!("Protective action zone, {name_en} ({reach_en}, {}; {row_en})", when.1),
             polygon: downwind_square(centre, weather.downwind_deg(), protective_m),
             radius_m: None,
             downwind_m: Some(protective_m),
             threshold: None,
+            open_ended,
         });
     }
     set.zones.push(ImpactZone {
         tier: ZoneTier::Isolation,
         method: Method::ErgTable,
-        label_zh: format!("{name_zh}初始隔离区（半径 {:.0} m）", distances.isolation_m),
+        label_zh: format!("{name_zh}初始隔离区（半径 {:.0} m；{row_zh}）", distances.isolation_m),
         label_en: format!(
-            "Initial isolation zone, {name_en} ({:.0} m radius)",
+            "Initial isolation zone, {name_en} ({:.0} m radius; {row_en})",
             distances.isolation_m
         ),
         polygon: circle(centre, distances.isolation_m),
         radius_m: Some(distances.isolation_m),
         downwind_m: None,
         threshold: None,
+        open_ended: false,
     });
-    set.limits = erg_limits(substance, spill, weather, protective_m);
+    set.limits = erg_limits(substance, spill, weather, &choice, protective_m);
     Ok(set)
 }
 
-fn erg_limits(substance: Option<&Substance>, spill: SpillSize, weather: &Weather, protective_m: f64) -> Vec<String> {
+fn erg_limits(
+    substance: Option<&Substance>,
+    spill: SpillSize,
+    weather: &Weather,
+    choice: &ErgChoice,
+    protective_m: f64,
+) -> Vec<String> {
     let mut limits = vec![
         "ERG distances are for the first 30 minutes after a spill; they may grow with time.".to_owned(),
         "Move people out of the isolation zone cross-wind, not downwind.".to_owned(),
     ];
+    if choice.distances.open_ended(weather.daytime) {
+        limits.push(format!(
+            "The guide prints this protective-action distance as \"{:.0}+ km\": at least {:.0} km; it can be larger (in some conditions much larger). The zone is drawn at {:.0} km.",
+            protective_m / 1000.0,
+            protective_m / 1000.0,
+            protective_m / 1000.0
+        ));
+    }
     match substance {
         None => limits.push(
             "Substance unknown: the largest distances of the table are drawn; redraw once it is identified.".to_owned(),
@@ -321,17 +256,23 @@ fn erg_limits(substance: Option<&Substance>, spill: SpillSize, weather: &Weather
                     s.name_en, s.erg_guide
                 ));
             }
-            if let (SpillSize::Large, substances::LargeSpill::ByWind(row)) = (spill, &s.large) {
-                limits.push(format!(
-                    "Large spill of {}: ERG Table 3 distances for a {} in {} wind; a rail tank car or a storage tank needs larger ones.",
-                    s.name_en,
-                    row.container,
-                    match substances::ErgWind::of(weather.wind_speed_ms) {
-                        substances::ErgWind::Low => "low",
-                        substances::ErgWind::Moderate => "moderate",
-                        substances::ErgWind::High => "high",
-                    }
-                ));
+            if let (SpillSize::Large, ErgRow::Table3 { row, asked, .. }) = (spill, choice.row) {
+                let (_, row_en) = choice.row.describe();
+                limits.push(match asked {
+                    None => format!(
+                        "Large spill of {}, container not given: the worst row of ERG Table 3 is drawn ({row_en}). Give the container to read its own row.",
+                        s.name_en
+                    ),
+                    Some(Container::StorageTank) => format!(
+                        "Storage tanks are not in the ERG: the rail-tank-car row, the largest container the guide has, is drawn ({row_en}). A large tank can release more than a rail car."
+                    ),
+                    Some(c) if c.table3_row() != row => format!(
+                        "ERG Table 3 has no {} row for {}: the worst row is drawn ({row_en}).",
+                        c.name_en(),
+                        s.name_en
+                    ),
+                    Some(_) => format!("Large spill of {}: {row_en}.", s.name_en),
+                });
             }
             limits.push(format!(
                 "If a tank, rail car or tank truck is involved in a fire, isolate {:.0} m in all directions.",
@@ -440,6 +381,7 @@ fn circle_zones(
             radius_m: Some(radius_m),
             downwind_m: None,
             threshold: Some(threshold),
+            open_ended: false,
         })
         .collect()
 }

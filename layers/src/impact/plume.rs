@@ -196,13 +196,14 @@ pub fn plume_zones(
     weather.validate()?;
     validate_rate(release_rate_kg_s)?;
     super::check_centre(centre)?;
-    let class = weather.stability_class();
+    let stability = weather.stability_at(centre);
+    let class = stability.class;
     let u = weather.wind_speed_ms.max(MIN_WIND_MS);
     let q = release_rate_kg_s * 1000.0;
     let downwind = weather.downwind_deg();
     let mut set = ZoneSet {
         zones: Vec::new(),
-        limits: plume_limits(substance, weather, class),
+        limits: plume_limits(substance, weather, &stability),
     };
     for (i, c_tier) in substance.tiers_g_m3().into_iter().enumerate() {
         let ppm = substance.tiers_ppm[i];
@@ -232,6 +233,7 @@ pub fn plume_zones(
             radius_m: None,
             downwind_m: Some(reach.x_max),
             threshold: Some(format!("{ppm} ppm")),
+            open_ended: false,
         });
     }
     if set
@@ -250,11 +252,13 @@ pub fn plume_zones(
 /// Molar mass of air, g/mol.
 const AIR_MOLAR_MASS: f64 = 28.96;
 
-fn plume_limits(substance: &Substance, weather: &Weather, class: StabilityClass) -> Vec<String> {
+fn plume_limits(substance: &Substance, weather: &Weather, stability: &super::Stability) -> Vec<String> {
+    let class = stability.class;
     let mut limits = vec![
         format!(
             "Gaussian plume, stability class {class:?}: a screening estimate for flat open ground and a steady wind."
         ),
+        format!("{}.", stability.basis),
         "Concentrations are averages over about 30–60 minutes after the release starts; the cloud takes time to arrive."
             .to_owned(),
         "Unreliable within about 100 m of the source.".to_owned(),

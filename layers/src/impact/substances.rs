@@ -5,19 +5,19 @@
 //!
 //! # Where the numbers come from
 //!
-//! - **ERG distances**: the U.S. DOT / Transport Canada *Emergency Response
-//!   Guidebook* 2020. Toxic-by-inhalation gases (green pages): Table 1 for the
-//!   small spill; for the large spill Table 1 where it has a row, and Table 3
-//!   ("different quantities of six common TIH gases") for chlorine, ammonia,
-//!   hydrogen chloride and sulphur dioxide, whose Table 1 large-spill entry
-//!   refers there. From Table 3 we use the *highway tank truck or trailer*
-//!   row, by wind class. The other substances are not in Table 1: their
-//!   distances are the orange-page guide's "immediate precautionary measure"
-//!   (isolation), its large-spill "consider initial downwind evacuation"
-//!   (taken as the protective-action distance, day and night alike), and its
-//!   "tank involved in a fire" isolation. The table was transcribed from
-//!   memory of the printed guidebook and a secondary transcription, not from
-//!   the PDF: check each row against the printed ERG 2020 before it is relied on.
+//! - **ERG distances**: the U.S. DOT / Transport Canada / SCT *Emergency
+//!   Response Guidebook* 2020. Toxic-by-inhalation gases (green pages):
+//!   Table 1 (pp. 298–299 of the printed guide) for the small spill, and for
+//!   the large spill where it has a row (CO, H₂S); Table 3 (pp. 351–353,
+//!   "different quantities of six common TIH gases") by container and wind
+//!   for chlorine, ammonia, hydrogen chloride and sulphur dioxide. Every row
+//!   used is checked by a test against `data/erg2020-tih.csv`, which was
+//!   transcribed from the guidebook and checked line by line against its
+//!   text. The other substances are not in Table 1: their distances are the
+//!   orange-page guide's "immediate precautionary measure" (isolation), its
+//!   large-spill "consider initial downwind evacuation" (taken as the
+//!   protective-action distance, day and night alike), and its "tank
+//!   involved in a fire" isolation.
 //! - **Tiers** (ppm): AEGL-1/2/3 for 60 minutes (U.S. EPA / National Research Council)
 //!   where they exist. Carbon monoxide has no AEGL-1; its tier 1 is the NIOSH
 //!   REL of 35 ppm. Substances whose hazard is fire rather than poison
@@ -27,6 +27,7 @@
 //!   heat of combustion from standard handbook values (NIST WebBook, NFPA/SFPE
 //!   handbooks); pool burning rates m″∞ from Babrauskas (SFPE Handbook).
 
+pub use crate::model::Container;
 use serde::Serialize;
 
 /// Physical form as stored or carried; chooses the fire model.
@@ -50,6 +51,10 @@ pub struct ErgDistances {
     pub day_km: f64,
     /// Protective-action distance downwind by night, km (0: the ERG gives none).
     pub night_km: f64,
+    /// The guide prints the day distance as "11+": it can be larger.
+    pub day_plus: bool,
+    /// The guide prints the night distance as "11+": it can be larger.
+    pub night_plus: bool,
 }
 
 impl ErgDistances {
@@ -58,6 +63,8 @@ impl ErgDistances {
             isolation_m,
             day_km,
             night_km,
+            day_plus: false,
+            night_plus: false,
         }
     }
 
@@ -66,11 +73,31 @@ impl ErgDistances {
         if daytime { self.day_km } else { self.night_km }
     }
 
+    /// Whether the protective-action distance for day or night is printed
+    /// "11+" (at least this far; can be larger).
+    pub fn open_ended(&self, daytime: bool) -> bool {
+        if daytime { self.day_plus } else { self.night_plus }
+    }
+
+    /// Element by element the larger of two sets; a "+" goes with the larger distance.
     fn max(self, other: Self) -> Self {
+        let pick = |a: f64, ap: bool, b: f64, bp: bool| {
+            if a > b {
+                (a, ap)
+            } else if b > a {
+                (b, bp)
+            } else {
+                (a, ap || bp)
+            }
+        };
+        let (day_km, day_plus) = pick(self.day_km, self.day_plus, other.day_km, other.day_plus);
+        let (night_km, night_plus) = pick(self.night_km, self.night_plus, other.night_km, other.night_plus);
         Self {
             isolation_m: self.isolation_m.max(other.isolation_m),
-            day_km: self.day_km.max(other.day_km),
-            night_km: self.night_km.max(other.night_km),
+            day_km,
+            night_km,
+            day_plus,
+            night_plus,
         }
     }
 }
@@ -107,42 +134,130 @@ impl ErgWind {
             Self::High => 2,
         }
     }
+
+    /// The class's name as ERG Table 3 prints it.
+    pub fn name_en(self) -> &'static str {
+        match self {
+            Self::Low => "low wind (< 10 km/h)",
+            Self::Moderate => "moderate wind (10–20 km/h)",
+            Self::High => "high wind (> 20 km/h)",
+        }
+    }
+
+    /// The class's name in Chinese.
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            Self::Low => "低风速（< 10 km/h）",
+            Self::Moderate => "中等风速（10–20 km/h）",
+            Self::High => "高风速（> 20 km/h）",
+        }
+    }
 }
 
 /// One row of ERG Table 3: a large spill from one kind of container, by wind.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Table3Row {
     /// The container the row is for.
-    pub container: &'static str,
+    pub container: Container,
     /// Initial isolation radius, metres.
     pub isolation_m: f64,
     /// Protective-action distance by day for low, moderate and high wind, km.
     pub day_km: [f64; 3],
     /// Protective-action distance by night for low, moderate and high wind, km.
     pub night_km: [f64; 3],
+    /// Which day distances the guide prints as "11+".
+    pub day_plus: [bool; 3],
+    /// Which night distances the guide prints as "11+".
+    pub night_plus: [bool; 3],
+}
+
+impl Table3Row {
+    const fn new(container: Container, isolation_m: f64, day_km: [f64; 3], night_km: [f64; 3]) -> Self {
+        Self {
+            container,
+            isolation_m,
+            day_km,
+            night_km,
+            day_plus: [false; 3],
+            night_plus: [false; 3],
+        }
+    }
+
+    const fn plus(mut self, day_plus: [bool; 3], night_plus: [bool; 3]) -> Self {
+        self.day_plus = day_plus;
+        self.night_plus = night_plus;
+        self
+    }
+
+    /// The row's distances for a wind class.
+    pub fn at(&self, wind: ErgWind) -> ErgDistances {
+        let i = wind.index();
+        ErgDistances {
+            isolation_m: self.isolation_m,
+            day_km: self.day_km[i],
+            night_km: self.night_km[i],
+            day_plus: self.day_plus[i],
+            night_plus: self.night_plus[i],
+        }
+    }
 }
 
 /// ERG distances for a large spill.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LargeSpill {
-    /// One set of distances (ERG Table 1, or the orange-page guide).
+    /// One set of distances whatever the container (ERG Table 1, or the orange-page guide).
     Fixed(ErgDistances),
-    /// Distances by wind class (ERG Table 3).
-    ByWind(Table3Row),
+    /// Distances by container and wind (ERG Table 3).
+    ByContainer(&'static [Table3Row]),
 }
 
-impl LargeSpill {
-    /// The distances for a wind speed in m/s.
-    pub fn at(&self, wind_speed_ms: f64) -> ErgDistances {
-        match self {
-            Self::Fixed(d) => *d,
-            Self::ByWind(row) => {
-                let i = ErgWind::of(wind_speed_ms).index();
-                ErgDistances::new(row.isolation_m, row.day_km[i], row.night_km[i])
-            }
+/// Which row of the guide a set of ERG distances was read from.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(tag = "table", rename_all = "snake_case")]
+pub enum ErgRow {
+    /// ERG Table 1 (small spill, or a large spill of a gas without a Table 3 row).
+    Table1,
+    /// The orange-page guide's precautions (substances not in Table 1).
+    Guide {
+        /// Guide number.
+        guide: u16,
+    },
+    /// ERG Table 3.
+    Table3 {
+        /// The container whose row is drawn.
+        row: Container,
+        /// The container asked for (or the hazard source's), if any.
+        asked: Option<Container>,
+        /// The wind class.
+        wind: ErgWind,
+    },
+    /// No substance given: the largest distances of the whole table.
+    Largest,
+}
+
+impl ErgRow {
+    /// The row in words, for labels and limits (Chinese, English).
+    pub fn describe(&self) -> (String, String) {
+        match *self {
+            Self::Table1 => ("ERG 表1".into(), "ERG Table 1".into()),
+            Self::Guide { guide } => (format!("ERG 指南 {guide}"), format!("ERG guide {guide}")),
+            Self::Largest => ("ERG 全表最大值".into(), "largest in the ERG table".into()),
+            Self::Table3 { row, wind, .. } => (
+                format!("ERG 表3：{}，{}", row.name_zh(), wind.name_zh()),
+                format!("ERG Table 3: {}, {}", row.name_en(), wind.name_en()),
+            ),
         }
     }
+}
+
+/// ERG distances and the row they come from.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct ErgChoice {
+    /// The distances.
+    pub distances: ErgDistances,
+    /// Where they come from.
+    pub row: ErgRow,
 }
 
 /// A hazardous substance and the data the impact models need.
@@ -201,10 +316,44 @@ const GUIDE_115_LARGE: LargeSpill = LargeSpill::Fixed(ErgDistances::new(100.0, 0
 /// large spill: consider downwind evacuation of 300 m; tank in fire: 800 m.
 const LIQUID_SMALL: ErgDistances = ErgDistances::new(50.0, 0.0, 0.0);
 const LIQUID_LARGE: LargeSpill = LargeSpill::Fixed(ErgDistances::new(50.0, 0.3, 0.3));
-const ROAD_TANKER: &str = "highway tank truck or trailer";
+
+use Container::{NurseTank, RailTankCar, RoadTanker, SmallCylinders, TonCylinders};
+
+/// "11+" in a Table 3 cell (`Y`), or a plain distance (`N`).
+const Y: bool = true;
+const N: bool = false;
+
+/// ERG 2020 Table 3, chlorine (UN 1017), p. 351.
+static CHLORINE_T3: [Table3Row; 4] = [
+    Table3Row::new(RailTankCar, 1000.0, [10.1, 6.8, 5.3], [11.0, 9.2, 6.9]).plus([N; 3], [Y, N, N]),
+    Table3Row::new(RoadTanker, 600.0, [5.8, 3.4, 2.9], [6.7, 5.0, 4.1]),
+    Table3Row::new(TonCylinders, 300.0, [2.1, 1.3, 1.0], [4.0, 2.4, 1.3]),
+    Table3Row::new(SmallCylinders, 150.0, [1.5, 0.8, 0.5], [2.9, 1.3, 0.6]),
+];
+/// ERG 2020 Table 3, anhydrous ammonia (UN 1005), p. 351.
+static AMMONIA_T3: [Table3Row; 4] = [
+    Table3Row::new(RailTankCar, 300.0, [1.9, 1.5, 1.1], [4.5, 2.5, 1.4]),
+    Table3Row::new(RoadTanker, 150.0, [0.9, 0.5, 0.4], [2.0, 0.8, 0.6]),
+    Table3Row::new(NurseTank, 60.0, [0.5, 0.3, 0.3], [1.4, 0.3, 0.3]),
+    Table3Row::new(SmallCylinders, 30.0, [0.3, 0.2, 0.1], [0.7, 0.3, 0.2]),
+];
+/// ERG 2020 Table 3, anhydrous hydrogen chloride (UN 1050), p. 352.
+static HYDROGEN_CHLORIDE_T3: [Table3Row; 4] = [
+    Table3Row::new(RailTankCar, 500.0, [3.9, 2.1, 1.8], [10.1, 3.5, 2.3]),
+    Table3Row::new(RoadTanker, 200.0, [1.5, 0.8, 0.6], [3.9, 1.5, 0.8]),
+    Table3Row::new(TonCylinders, 30.0, [0.4, 0.2, 0.1], [1.1, 0.3, 0.2]),
+    Table3Row::new(SmallCylinders, 30.0, [0.3, 0.2, 0.1], [0.9, 0.3, 0.2]),
+];
+/// ERG 2020 Table 3, sulphur dioxide (UN 1079), p. 353.
+static SULPHUR_DIOXIDE_T3: [Table3Row; 4] = [
+    Table3Row::new(RailTankCar, 1000.0, [11.0, 11.0, 7.2], [11.0, 11.0, 10.1]).plus([Y, Y, N], [Y, Y, N]),
+    Table3Row::new(RoadTanker, 1000.0, [11.0, 6.2, 5.3], [11.0, 8.2, 6.2]).plus([Y, N, N], [Y, N, N]),
+    Table3Row::new(TonCylinders, 500.0, [5.4, 2.4, 1.8], [7.8, 4.2, 2.9]),
+    Table3Row::new(SmallCylinders, 200.0, [3.2, 1.5, 1.1], [5.8, 2.5, 1.5]),
+];
 
 static SUBSTANCES: [Substance; 12] = [
-    // ERG 2020 Table 1 (small) and Table 3, road tanker (large), guide 124.
+    // ERG 2020 Table 1 (small) and Table 3 by container (large), guide 124.
     // AEGL chlorine 0.50 / 2.0 / 20 ppm.
     Substance {
         code: "chlorine",
@@ -217,13 +366,8 @@ static SUBSTANCES: [Substance; 12] = [
         tih: true,
         flammable: false,
         phase: Phase::LiquefiedGas,
-        small: ErgDistances::new(60.0, 0.3, 1.1),
-        large: LargeSpill::ByWind(Table3Row {
-            container: ROAD_TANKER,
-            isolation_m: 600.0,
-            day_km: [5.8, 3.4, 2.9],
-            night_km: [6.7, 5.0, 4.1],
-        }),
+        small: ErgDistances::new(60.0, 0.3, 1.4),
+        large: LargeSpill::ByContainer(&CHLORINE_T3),
         fire_isolation_m: 1600.0,
         tiers_ppm: [0.5, 2.0, 20.0],
         tier_basis: AEGL_60,
@@ -231,9 +375,9 @@ static SUBSTANCES: [Substance; 12] = [
         heat_of_combustion_mj_kg: None,
         liquid_density_kg_m3: None,
         burning_rate_kg_m2_s: None,
-        source: "ERG 2020 Table 1 (small), Table 3 road tanker (large), guide 124; AEGL",
+        source: "ERG 2020 Table 1 (small), Table 3 by container (large), guide 124; AEGL",
     },
-    // ERG 2020 Table 1 (small) and Table 3, road tanker (large), guide 125.
+    // ERG 2020 Table 1 (small) and Table 3 by container (large), guide 125.
     // AEGL ammonia 30 / 160 / 1100 ppm. Flammable 15–28 % (GHS Flam. Gas 2).
     Substance {
         code: "ammonia",
@@ -247,12 +391,7 @@ static SUBSTANCES: [Substance; 12] = [
         flammable: true,
         phase: Phase::LiquefiedGas,
         small: ErgDistances::new(30.0, 0.1, 0.2),
-        large: LargeSpill::ByWind(Table3Row {
-            container: ROAD_TANKER,
-            isolation_m: 150.0,
-            day_km: [0.9, 0.5, 0.5],
-            night_km: [2.0, 0.8, 0.6],
-        }),
+        large: LargeSpill::ByContainer(&AMMONIA_T3),
         fire_isolation_m: 1600.0,
         tiers_ppm: [30.0, 160.0, 1100.0],
         tier_basis: AEGL_60,
@@ -260,7 +399,7 @@ static SUBSTANCES: [Substance; 12] = [
         heat_of_combustion_mj_kg: Some(18.6),
         liquid_density_kg_m3: None,
         burning_rate_kg_m2_s: None,
-        source: "ERG 2020 Table 1 (small), Table 3 road tanker (large), guide 125; AEGL",
+        source: "ERG 2020 Table 1 (small), Table 3 by container (large), guide 125; AEGL",
     },
     // ERG 2020 Table 1 (small and large), guide 117. AEGL H2S 0.51 / 27 / 50 ppm.
     Substance {
@@ -274,8 +413,8 @@ static SUBSTANCES: [Substance; 12] = [
         tih: true,
         flammable: true,
         phase: Phase::LiquefiedGas,
-        small: ErgDistances::new(30.0, 0.1, 0.4),
-        large: LargeSpill::Fixed(ErgDistances::new(400.0, 2.1, 5.4)),
+        small: ErgDistances::new(30.0, 0.1, 0.5),
+        large: LargeSpill::Fixed(ErgDistances::new(400.0, 2.2, 6.3)),
         fire_isolation_m: 1600.0,
         tiers_ppm: [0.51, 27.0, 50.0],
         tier_basis: AEGL_60,
@@ -301,7 +440,7 @@ static SUBSTANCES: [Substance; 12] = [
         flammable: true,
         phase: Phase::Gas,
         small: ErgDistances::new(30.0, 0.1, 0.2),
-        large: LargeSpill::Fixed(ErgDistances::new(200.0, 1.2, 4.8)),
+        large: LargeSpill::Fixed(ErgDistances::new(200.0, 1.2, 4.3)),
         fire_isolation_m: 1600.0,
         tiers_ppm: [35.0, 83.0, 330.0],
         tier_basis: "NIOSH REL / AEGL-2 / AEGL-3, 60 min (no AEGL-1)",
@@ -453,7 +592,7 @@ static SUBSTANCES: [Substance; 12] = [
         burning_rate_kg_m2_s: Some(0.055),
         source: "ERG 2020 guide 128; LEL tiers; AP-42 (vapour M); SFPE Handbook",
     },
-    // ERG 2020 Table 1 (small) and Table 3, road tanker (large), guide 125.
+    // ERG 2020 Table 1 (small) and Table 3 by container (large), guide 125.
     // AEGL SO2 0.20 / 0.75 / 30 ppm.
     Substance {
         code: "sulphur_dioxide",
@@ -466,14 +605,8 @@ static SUBSTANCES: [Substance; 12] = [
         tih: true,
         flammable: false,
         phase: Phase::LiquefiedGas,
-        small: ErgDistances::new(100.0, 0.7, 2.2),
-        large: LargeSpill::ByWind(Table3Row {
-            container: ROAD_TANKER,
-            isolation_m: 1000.0,
-            // The table prints "11.0+ km" where the distance may be larger still.
-            day_km: [11.0, 6.1, 5.3],
-            night_km: [11.0, 8.2, 6.3],
-        }),
+        small: ErgDistances::new(100.0, 0.6, 2.5),
+        large: LargeSpill::ByContainer(&SULPHUR_DIOXIDE_T3),
         fire_isolation_m: 1600.0,
         tiers_ppm: [0.20, 0.75, 30.0],
         tier_basis: AEGL_60,
@@ -481,9 +614,9 @@ static SUBSTANCES: [Substance; 12] = [
         heat_of_combustion_mj_kg: None,
         liquid_density_kg_m3: None,
         burning_rate_kg_m2_s: None,
-        source: "ERG 2020 Table 1 (small), Table 3 road tanker (large), guide 125; AEGL",
+        source: "ERG 2020 Table 1 (small), Table 3 by container (large), guide 125; AEGL",
     },
-    // ERG 2020 Table 1 (small) and Table 3, road tanker (large), guide 125.
+    // ERG 2020 Table 1 (small) and Table 3 by container (large), guide 125.
     // AEGL HCl 1.8 / 22 / 100 ppm.
     Substance {
         code: "hydrogen_chloride",
@@ -497,12 +630,7 @@ static SUBSTANCES: [Substance; 12] = [
         flammable: false,
         phase: Phase::LiquefiedGas,
         small: ErgDistances::new(30.0, 0.1, 0.3),
-        large: LargeSpill::ByWind(Table3Row {
-            container: ROAD_TANKER,
-            isolation_m: 200.0,
-            day_km: [1.4, 0.8, 0.6],
-            night_km: [3.7, 1.4, 0.8],
-        }),
+        large: LargeSpill::ByContainer(&HYDROGEN_CHLORIDE_T3),
         fire_isolation_m: 1600.0,
         tiers_ppm: [1.8, 22.0, 100.0],
         tier_basis: AEGL_60,
@@ -510,9 +638,25 @@ static SUBSTANCES: [Substance; 12] = [
         heat_of_combustion_mj_kg: None,
         liquid_density_kg_m3: None,
         burning_rate_kg_m2_s: None,
-        source: "ERG 2020 Table 1 (small), Table 3 road tanker (large), guide 125; AEGL",
+        source: "ERG 2020 Table 1 (small), Table 3 by container (large), guide 125; AEGL",
     },
 ];
+
+/// The worst row of Table 3 for a substance: the largest isolation, then
+/// the longest distances over all winds, night and day. A test checks that
+/// this row is at least as large as every other in every cell, so "worst"
+/// does not depend on the order of the criteria.
+fn worst_row(rows: &'static [Table3Row]) -> &'static Table3Row {
+    let key = |r: &Table3Row| {
+        (
+            r.isolation_m,
+            r.night_km.iter().sum::<f64>() + r.day_km.iter().sum::<f64>(),
+        )
+    };
+    rows.iter()
+        .max_by(|a, b| key(a).partial_cmp(&key(b)).unwrap_or(std::cmp::Ordering::Equal))
+        .unwrap_or(&rows[0])
+}
 
 /// Other codes accepted by [`Substance::by_code`], and the row they mean.
 const ALIASES: [(&str, &str); 9] = [
@@ -565,21 +709,57 @@ impl Substance {
         Self::lookup(key).ok_or_else(|| super::ImpactError::UnknownSubstance(key.to_owned()))
     }
 
-    /// ERG distances for a spill of this substance, wind speed in m/s (used by Table 3 rows).
-    pub fn erg(&self, spill: super::SpillSize, wind_speed_ms: f64) -> ErgDistances {
-        match spill {
-            super::SpillSize::Small => self.small,
-            super::SpillSize::Large => self.large.at(wind_speed_ms),
+    /// ERG distances for a spill of this substance, wind speed in m/s.
+    ///
+    /// A large spill of a Table 3 gas reads the row of `container` (a
+    /// storage tank reads the rail-tank-car row, the nearest the guide has).
+    /// With no container, or one the table has no row for, it reads the
+    /// worst row of Table 3 for the substance, never a smaller one.
+    pub fn erg(&self, spill: super::SpillSize, container: Option<Container>, wind_speed_ms: f64) -> ErgChoice {
+        let plain = if self.tih {
+            ErgRow::Table1
+        } else {
+            ErgRow::Guide { guide: self.erg_guide }
+        };
+        match (spill, &self.large) {
+            (super::SpillSize::Small, _) => ErgChoice {
+                distances: self.small,
+                row: plain,
+            },
+            (super::SpillSize::Large, LargeSpill::Fixed(d)) => ErgChoice {
+                distances: *d,
+                row: plain,
+            },
+            (super::SpillSize::Large, LargeSpill::ByContainer(rows)) => {
+                let wind = ErgWind::of(wind_speed_ms);
+                let wanted = container.map(Container::table3_row);
+                let row = rows
+                    .iter()
+                    .find(|r| Some(r.container) == wanted)
+                    .unwrap_or_else(|| worst_row(rows));
+                ErgChoice {
+                    distances: row.at(wind),
+                    row: ErgRow::Table3 {
+                        row: row.container,
+                        asked: container,
+                        wind,
+                    },
+                }
+            }
         }
     }
 
     /// The largest ERG distances over the whole table for a spill and wind:
     /// what applies when the substance is unknown.
-    pub fn largest(spill: super::SpillSize, wind_speed_ms: f64) -> ErgDistances {
-        SUBSTANCES
+    pub fn largest(spill: super::SpillSize, wind_speed_ms: f64) -> ErgChoice {
+        let distances = SUBSTANCES
             .iter()
-            .map(|s| s.erg(spill, wind_speed_ms))
-            .fold(ErgDistances::new(0.0, 0.0, 0.0), ErgDistances::max)
+            .map(|s| s.erg(spill, None, wind_speed_ms).distances)
+            .fold(ErgDistances::new(0.0, 0.0, 0.0), ErgDistances::max);
+        ErgChoice {
+            distances,
+            row: ErgRow::Largest,
+        }
     }
 
     /// The tier concentrations in g/m³ at 25 °C and 1 atm.

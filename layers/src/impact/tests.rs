@@ -1,7 +1,7 @@
 //! Tests of the impact zones against hand computations.
 
 use super::fire::{HEAT_FLUX_KW_M2, OVERPRESSURE_PSI};
-use super::substances::{LargeSpill, Phase};
+use super::substances::{ErgWind, LargeSpill, Phase};
 use super::*;
 use crate::geodesy::distance_m;
 use approx::assert_relative_eq;
@@ -11,12 +11,7 @@ use geo::{Area, Centroid, Contains, GeodesicArea, Point};
 const TAIYUAN: Coord<f64> = Coord { x: 112.55, y: 37.86 };
 
 fn weather(wind_from_deg: f64, wind_speed_ms: f64, daytime: bool) -> Weather {
-    Weather {
-        wind_from_deg,
-        wind_speed_ms,
-        daytime,
-        stability: None,
-    }
+    Weather::new(wind_from_deg, wind_speed_ms, daytime)
 }
 
 fn sub(code: &str) -> &'static Substance {
@@ -74,7 +69,10 @@ fn the_table_has_every_substance_with_consistent_data() {
         }
         // A toxic-by-inhalation gas always has a downwind distance, and the
         // large spill is never smaller than the small one.
-        let (small, large) = (s.erg(SpillSize::Small, 1.0), s.erg(SpillSize::Large, 1.0));
+        let (small, large) = (
+            s.erg(SpillSize::Small, None, 1.0).distances,
+            s.erg(SpillSize::Large, None, 1.0).distances,
+        );
         if s.tih {
             assert!(small.day_km > 0.0 && small.night_km >= small.day_km, "{code}");
         }
@@ -96,16 +94,29 @@ fn the_table_has_every_substance_with_consistent_data() {
 }
 
 #[test]
-fn chlorine_large_spill_isolation_circle_is_the_table_radius() {
+fn chlorine_road_tanker_isolation_circle_is_the_table_radius() {
     // ERG Table 3, chlorine, highway tank truck or trailer: isolate 600 m.
     let chlorine = sub("chlorine");
-    let LargeSpill::ByWind(row) = chlorine.large else {
-        panic!("chlorine large spill is a Table 3 row")
+    let LargeSpill::ByContainer(rows) = chlorine.large else {
+        panic!("chlorine large spill is read from Table 3")
     };
-    assert_eq!(row.isolation_m, 600.0);
-    let set = erg_zones(TAIYUAN, Some(chlorine), SpillSize::Large, &weather(270.0, 4.0, true)).unwrap();
+    assert_eq!(rows.len(), 4);
+    let set = erg_zones(
+        TAIYUAN,
+        Some(chlorine),
+        SpillSize::Large,
+        Some(Container::RoadTanker),
+        &weather(270.0, 4.0, true),
+    )
+    .unwrap();
     let isolation = zone(&set, ZoneTier::Isolation);
     assert_eq!(isolation.radius_m, Some(600.0));
+    assert!(
+        isolation.label_en.contains("highway tank truck"),
+        "{}",
+        isolation.label_en
+    );
+    assert!(isolation.label_zh.contains("公路罐车"), "{}", isolation.label_zh);
     let ring = &isolation.polygon.exterior().0;
     assert_eq!(ring.len(), 73, "72 vertices and the closing one");
     assert_eq!(ring.first(), ring.last());
@@ -122,9 +133,17 @@ fn chlorine_large_spill_isolation_circle_is_the_table_radius() {
 #[test]
 fn protective_action_zone_lies_downwind_as_wide_as_long() {
     // Wind FROM the west: the zone lies east. 4 m/s = 14.4 km/h, "moderate"
-    // in Table 3: chlorine by day 3.4 km.
+    // in Table 3: chlorine from a road tanker by day 3.4 km.
     let chlorine = sub("chlorine");
-    let set = erg_zones(TAIYUAN, Some(chlorine), SpillSize::Large, &weather(270.0, 4.0, true)).unwrap();
+    let tanker = Some(Container::RoadTanker);
+    let set = erg_zones(
+        TAIYUAN,
+        Some(chlorine),
+        SpillSize::Large,
+        tanker,
+        &weather(270.0, 4.0, true),
+    )
+    .unwrap();
     let pa = zone(&set, ZoneTier::ProtectiveAction);
     let length = 3400.0;
     assert_eq!(pa.downwind_m, Some(length));
@@ -141,37 +160,288 @@ fn protective_action_zone_lies_downwind_as_wide_as_long() {
     assert!(pa.polygon.signed_area() > 0.0);
 
     // Wind from the north: the zone lies south.
-    let set = erg_zones(TAIYUAN, Some(chlorine), SpillSize::Large, &weather(0.0, 4.0, true)).unwrap();
+    let set = erg_zones(
+        TAIYUAN,
+        Some(chlorine),
+        SpillSize::Large,
+        tanker,
+        &weather(0.0, 4.0, true),
+    )
+    .unwrap();
     let centroid = zone(&set, ZoneTier::ProtectiveAction).polygon.centroid().unwrap().0;
     assert!((bearing(TAIYUAN, centroid) - 180.0).abs() < 1.0);
 }
 
 #[test]
 fn table_3_distances_follow_the_wind_and_the_night() {
+    // No container given: the worst row, the rail tank car (ERG 2020 p. 351).
     let chlorine = sub("chlorine");
-    let at =
-        |wind: f64, day: bool| erg_zones(TAIYUAN, Some(chlorine), SpillSize::Large, &weather(90.0, wind, day)).unwrap();
+    let at = |wind: f64, day: bool| {
+        erg_zones(
+            TAIYUAN,
+            Some(chlorine),
+            SpillSize::Large,
+            None,
+            &weather(90.0, wind, day),
+        )
+        .unwrap()
+    };
     let pa = |set: &ZoneSet| zone(set, ZoneTier::ProtectiveAction).downwind_m.unwrap();
-    assert_eq!(pa(&at(1.0, true)), 5800.0); // low wind, day
-    assert_eq!(pa(&at(8.0, true)), 2900.0); // high wind, day
-    assert_eq!(pa(&at(1.0, false)), 6700.0); // low wind, night
-    let small = erg_zones(TAIYUAN, Some(chlorine), SpillSize::Small, &weather(90.0, 1.0, false)).unwrap();
+    assert_eq!(pa(&at(1.0, true)), 10_100.0); // low wind, day
+    assert_eq!(pa(&at(8.0, true)), 5300.0); // high wind, day
+    assert_eq!(pa(&at(1.0, false)), 11_000.0); // low wind, night: "11+"
+    assert_eq!(zone(&at(1.0, true), ZoneTier::Isolation).radius_m, Some(1000.0));
+    let small = erg_zones(
+        TAIYUAN,
+        Some(chlorine),
+        SpillSize::Small,
+        None,
+        &weather(90.0, 1.0, false),
+    )
+    .unwrap();
     assert_eq!(zone(&small, ZoneTier::Isolation).radius_m, Some(60.0));
-    assert_eq!(pa(&small), 1100.0);
+    assert_eq!(pa(&small), 1400.0);
+}
+
+#[test]
+fn the_container_chooses_the_table_3_row() {
+    let chlorine = sub("chlorine");
+    let w = weather(90.0, 1.0, true);
+    let draw = |c| erg_zones(TAIYUAN, Some(chlorine), SpillSize::Large, c, &w).unwrap();
+    let isolation = |set: &ZoneSet| zone(set, ZoneTier::Isolation).radius_m.unwrap();
+    assert_eq!(isolation(&draw(Some(Container::RailTankCar))), 1000.0);
+    assert_eq!(isolation(&draw(Some(Container::RoadTanker))), 600.0);
+    assert_eq!(isolation(&draw(Some(Container::TonCylinders))), 300.0);
+    assert_eq!(isolation(&draw(Some(Container::SmallCylinders))), 150.0);
+    // A storage tank reads the rail-tank-car row and says so.
+    let tank = draw(Some(Container::StorageTank));
+    assert_eq!(isolation(&tank), 1000.0);
+    assert!(
+        tank.limits
+            .iter()
+            .any(|l| l.contains("Storage tanks are not in the ERG")),
+        "{:?}",
+        tank.limits
+    );
+    // No container: the worst row, said in the limits.
+    let unknown = draw(None);
+    assert_eq!(isolation(&unknown), 1000.0);
+    assert!(unknown.limits.iter().any(|l| l.contains("container not given")));
+    // A container the table has no row for (a nurse tank of chlorine): the worst row.
+    let nurse = draw(Some(Container::NurseTank));
+    assert_eq!(isolation(&nurse), 1000.0);
+    assert!(
+        nurse
+            .limits
+            .iter()
+            .any(|l| l.contains("no agricultural nurse tank row"))
+    );
+}
+
+#[test]
+fn the_worst_row_is_at_least_every_other_row_in_every_cell() {
+    for s in Substance::all() {
+        let LargeSpill::ByContainer(rows) = s.large else {
+            continue;
+        };
+        for wind in [ErgWind::Low, ErgWind::Moderate, ErgWind::High] {
+            let speed = match wind {
+                ErgWind::Low => 1.0,
+                ErgWind::Moderate => 4.0,
+                ErgWind::High => 8.0,
+            };
+            let worst = s.erg(SpillSize::Large, None, speed).distances;
+            for row in rows {
+                let d = row.at(wind);
+                assert!(
+                    worst.isolation_m >= d.isolation_m && worst.day_km >= d.day_km && worst.night_km >= d.night_km,
+                    "{}: {:?} beats the worst row in {wind:?} wind",
+                    s.code,
+                    row.container
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn an_open_ended_distance_keeps_its_plus() {
+    // Sulphur dioxide, rail tank car, low wind: "11+" by day and night.
+    let set = erg_zones(
+        TAIYUAN,
+        Some(sub("sulphur_dioxide")),
+        SpillSize::Large,
+        Some(Container::RailTankCar),
+        &weather(90.0, 1.0, true),
+    )
+    .unwrap();
+    let pa = zone(&set, ZoneTier::ProtectiveAction);
+    assert_eq!(pa.downwind_m, Some(11_000.0));
+    assert!(pa.open_ended);
+    assert!(pa.label_en.contains("at least 11000 m"), "{}", pa.label_en);
+    assert!(pa.label_zh.contains("至少"), "{}", pa.label_zh);
+    assert!(set.limits.iter().any(|l| l.contains("11+ km")), "{:?}", set.limits);
+    let json = serde_json::to_value(pa).unwrap();
+    assert_eq!(json["open_ended"], true);
+    // Chlorine's rail car row is "11+" at night only.
+    let day = erg_zones(
+        TAIYUAN,
+        Some(sub("chlorine")),
+        SpillSize::Large,
+        None,
+        &weather(90.0, 1.0, true),
+    )
+    .unwrap();
+    assert!(!zone(&day, ZoneTier::ProtectiveAction).open_ended);
+    let night = erg_zones(
+        TAIYUAN,
+        Some(sub("chlorine")),
+        SpillSize::Large,
+        None,
+        &weather(90.0, 1.0, false),
+    )
+    .unwrap();
+    assert!(zone(&night, ZoneTier::ProtectiveAction).open_ended);
+}
+
+/// One row of `data/erg2020-tih.csv`.
+struct CsvRow {
+    line: usize,
+    table: String,
+    un: u16,
+    container: String,
+    spill: String,
+    isolate_m: f64,
+    day_km: f64,
+    night_km: f64,
+    wind: String,
+    plus: String,
+}
+
+fn erg_csv() -> Vec<CsvRow> {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../data/erg2020-tih.csv");
+    let text = std::fs::read_to_string(path).expect("data/erg2020-tih.csv");
+    let mut rows = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.starts_with('#') || line.starts_with("table,") || line.trim().is_empty() {
+            continue;
+        }
+        let f: Vec<&str> = line.split(',').collect();
+        assert_eq!(f.len(), 10, "line {}: {line}", i + 1);
+        let num = |s: &str| s.parse::<f64>().unwrap_or_else(|_| panic!("line {}: {s:?}", i + 1));
+        rows.push(CsvRow {
+            line: i + 1,
+            table: f[0].into(),
+            un: f[1].parse().unwrap_or_else(|_| panic!("line {}", i + 1)),
+            container: f[3].into(),
+            spill: f[4].into(),
+            isolate_m: num(f[5]),
+            day_km: num(f[6]),
+            night_km: num(f[7]),
+            wind: f[8].into(),
+            plus: f[9].into(),
+        });
+    }
+    rows
+}
+
+fn container_of_csv(name: &str) -> Container {
+    // The ammonia row reads "multiple small cylinders" (no single ton cylinder).
+    let name = if name == "multiple small cylinders" {
+        Container::SmallCylinders.name_en()
+    } else {
+        name
+    };
+    Container::ALL
+        .into_iter()
+        .find(|c| c.name_en() == name)
+        .unwrap_or_else(|| panic!("no container named {name:?}"))
+}
+
+#[test]
+fn every_erg_row_agrees_with_the_verified_table() {
+    let rows = erg_csv();
+    assert!(rows.len() >= 50, "{} rows", rows.len());
+    let mut checked = 0;
+    for r in &rows {
+        let s = Substance::all()
+            .iter()
+            .find(|s| s.un_number == r.un)
+            .unwrap_or_else(|| panic!("line {}: UN {} is not modelled", r.line, r.un));
+        let name = format!(
+            "line {} ({} {} {} {} {})",
+            r.line, r.table, s.code, r.spill, r.container, r.wind
+        );
+        let (got, wind_speed) = match (r.table.as_str(), r.spill.as_str()) {
+            ("table1", "small") => (s.small, 1.0),
+            ("table1", "large") => {
+                let LargeSpill::Fixed(d) = s.large else {
+                    panic!("{name}: Table 1 has a large-spill row, Lookout reads another table")
+                };
+                (d, 1.0)
+            }
+            ("table3", "large") => {
+                let speed = match r.wind.as_str() {
+                    "low" => 1.0,
+                    "moderate" => 4.0,
+                    "high" => 8.0,
+                    w => panic!("{name}: wind {w:?}"),
+                };
+                let choice = s.erg(SpillSize::Large, Some(container_of_csv(&r.container)), speed);
+                let ErgRow::Table3 { row, .. } = choice.row else {
+                    panic!("{name}: not read from Table 3 but {:?}", choice.row)
+                };
+                assert_eq!(row, container_of_csv(&r.container), "{name}: row read");
+                (choice.distances, speed)
+            }
+            other => panic!("{name}: unexpected {other:?}"),
+        };
+        let _ = wind_speed;
+        assert_eq!(got.isolation_m, r.isolate_m, "{name}: isolation");
+        assert_eq!(got.day_km, r.day_km, "{name}: day");
+        assert_eq!(got.night_km, r.night_km, "{name}: night");
+        let (day_plus, night_plus) = match r.plus.as_str() {
+            "" => (false, false),
+            "day" => (true, false),
+            "night" => (false, true),
+            "day+night" => (true, true),
+            p => panic!("{name}: plus {p:?}"),
+        };
+        assert_eq!((got.day_plus, got.night_plus), (day_plus, night_plus), "{name}: 11+");
+        checked += 1;
+    }
+    // Every Table 3 row Lookout holds is in the file (nothing unverified).
+    for s in Substance::all() {
+        let LargeSpill::ByContainer(held) = s.large else {
+            continue;
+        };
+        for row in held {
+            assert!(
+                rows.iter().any(|r| r.un == s.un_number
+                    && r.table == "table3"
+                    && container_of_csv(&r.container) == row.container),
+                "{} {:?} is not in the verified table",
+                s.code,
+                row.container
+            );
+        }
+        assert!(s.tih, "{}: Table 3 rows only for TIH gases", s.code);
+    }
+    assert_eq!(checked, rows.len());
 }
 
 #[test]
 fn unknown_substance_takes_the_largest_distances() {
     for (spill, wind, day) in [(SpillSize::Large, 2.0, false), (SpillSize::Small, 4.0, true)] {
         let w = weather(45.0, wind, day);
-        let set = erg_zones(TAIYUAN, None, spill, &w).unwrap();
+        let set = erg_zones(TAIYUAN, None, spill, None, &w).unwrap();
         let isolation = Substance::all()
             .iter()
-            .map(|s| s.erg(spill, wind).isolation_m)
+            .map(|s| s.erg(spill, None, wind).distances.isolation_m)
             .fold(0.0, f64::max);
         let protective = Substance::all()
             .iter()
-            .map(|s| s.erg(spill, wind).protective_km(day))
+            .map(|s| s.erg(spill, None, wind).distances.protective_km(day))
             .fold(0.0, f64::max);
         assert_eq!(zone(&set, ZoneTier::Isolation).radius_m, Some(isolation));
         assert_eq!(
@@ -181,14 +451,21 @@ fn unknown_substance_takes_the_largest_distances() {
         assert!(set.limits.iter().any(|l| l.contains("unknown")));
     }
     // Large spill at night in low wind: sulphur dioxide's 1000 m and 11 km.
-    let set = erg_zones(TAIYUAN, None, SpillSize::Large, &weather(45.0, 2.0, false)).unwrap();
+    let set = erg_zones(TAIYUAN, None, SpillSize::Large, None, &weather(45.0, 2.0, false)).unwrap();
     assert_eq!(zone(&set, ZoneTier::Isolation).radius_m, Some(1000.0));
     assert_eq!(zone(&set, ZoneTier::ProtectiveAction).downwind_m, Some(11_000.0));
 }
 
 #[test]
 fn a_flammable_small_spill_has_only_an_isolation_circle() {
-    let set = erg_zones(TAIYUAN, Some(sub("lpg")), SpillSize::Small, &weather(0.0, 3.0, true)).unwrap();
+    let set = erg_zones(
+        TAIYUAN,
+        Some(sub("lpg")),
+        SpillSize::Small,
+        None,
+        &weather(0.0, 3.0, true),
+    )
+    .unwrap();
     assert_eq!(set.zones.len(), 1);
     assert_eq!(set.zones[0].radius_m, Some(100.0));
     assert!(set.limits.iter().any(|l| l.contains("1600 m")));
@@ -207,7 +484,7 @@ fn impossible_weather_is_refused() {
     ] {
         assert!(matches!(w.validate(), Err(ImpactError::InvalidWeather(_))), "{w:?}");
         assert!(matches!(
-            erg_zones(TAIYUAN, Some(chlorine), SpillSize::Small, &w),
+            erg_zones(TAIYUAN, Some(chlorine), SpillSize::Small, None, &w),
             Err(ImpactError::InvalidWeather(_))
         ));
         assert!(matches!(
@@ -217,30 +494,6 @@ fn impossible_weather_is_refused() {
     }
     assert!(weather(359.9, 0.0, false).validate().is_ok());
     assert!(weather(0.0, 60.0, true).validate().is_ok());
-}
-
-#[test]
-fn pasquill_classes_from_wind_and_daylight() {
-    use StabilityClass::*;
-    let cases = [
-        (1.0, true, B),
-        (2.5, true, B),
-        (4.0, true, C),
-        (5.5, true, D),
-        (8.0, true, D),
-        (1.0, false, F),
-        (2.5, false, F),
-        (4.0, false, E),
-        (5.5, false, D),
-    ];
-    for (wind, day, class) in cases {
-        assert_eq!(StabilityClass::pasquill(wind, day), class, "{wind} m/s day={day}");
-    }
-    let given = Weather {
-        stability: Some(A),
-        ..weather(0.0, 8.0, false)
-    };
-    assert_eq!(given.stability_class(), A);
 }
 
 #[test]
@@ -284,7 +537,7 @@ fn plume_tiers_nest_inside_each_other_and_point_downwind() {
         assert_relative_eq!(distance_m(TAIYUAN, far), extent(z), max_relative = 0.001);
     }
     // At the tier-3 extent the centre-line concentration is the tier (20 ppm).
-    let class = StabilityClass::pasquill(3.0, true);
+    let class = weather(270.0, 3.0, true).stability_at(TAIYUAN).class;
     let c = centreline_concentration(1000.0, 3.0, extent(tiers[2]), class);
     assert_relative_eq!(plume::g_m3_to_ppm(c, chlorine.molar_mass), 20.0, max_relative = 1e-6);
 }
@@ -333,8 +586,10 @@ fn plume_inputs_are_checked_and_calm_air_is_caveated() {
 #[test]
 fn fireball_radii_are_ordered_and_match_a_hand_computation() {
     // 1000 kg of LPG (propane, 46.4 MJ/kg): D = 5.8 · 10 = 58 m, t = 0.45 · 10 = 4.5 s,
-    // P = 0.3 · 1000 · 46.4e6 / 4.5 = 3.0933e9 W,
-    // r(5 kW/m²) = √(3.0933e9 / (4π · 5000)) = √49 231 = 221.9 m.
+    // P = 0.4 · 1000 · 46.4e6 / 4.5 = 4.1244e9 W (radiative fraction 0.4, CCPS:
+    // a vessel failing at or above relief pressure),
+    // r(5 kW/m²) = √(4.1244e9 / (4π · 5000)) = √65 641 = 256.2 m.
+    assert_eq!(fire::FIREBALL_RADIATIVE_FRACTION, 0.4);
     let set = fire_zones(TAIYUAN, Some(sub("lpg")), 1000.0).unwrap();
     let radius = |t| zone(&set, t).radius_m.unwrap();
     let (r1, r2, r3) = (
@@ -343,7 +598,8 @@ fn fireball_radii_are_ordered_and_match_a_hand_computation() {
         radius(ZoneTier::Tier3),
     );
     assert!(r3 < r2 && r2 < r1);
-    assert_relative_eq!(r2, 221.9, max_relative = 0.002);
+    assert_relative_eq!(r2, 256.2, max_relative = 0.002);
+    assert!(set.limits.iter().any(|l| l.contains("Radiative fraction 0.4")));
     assert!(zone(&set, ZoneTier::Tier3).method == Method::Fireball);
     assert_eq!(zone(&set, ZoneTier::Tier3).threshold.as_deref(), Some("10 kW/m²"));
     assert_eq!(HEAT_FLUX_KW_M2, [2.0, 5.0, 10.0]);
@@ -366,7 +622,7 @@ fn blast_radii_are_ordered_and_match_published_scaled_distances() {
     // 1000 kg of LPG, 3 % yield: W = 0.03 · 1000 · 46.4 / 4.68 = 297.4 kg TNT, W^⅓ = 6.675.
     // UFC 3-340-02 fig. 2-15 (hemispherical surface burst): 1 psi at about
     // 45 ft/lb^⅓ = 17.9 m/kg^⅓ → R ≈ 119 m; 8 psi at about 11 ft/lb^⅓ = 4.4 m/kg^⅓ → R ≈ 29 m.
-    let set = explosion_zones(TAIYUAN, Some(sub("lpg")), 1000.0).unwrap();
+    let set = explosion_zones(TAIYUAN, Some(sub("lpg")), 1000.0, Some(0.03)).unwrap();
     let radius = |t| zone(&set, t).radius_m.unwrap();
     let (r1, r2, r3) = (
         radius(ZoneTier::Tier1),
@@ -384,6 +640,75 @@ fn blast_radii_are_ordered_and_match_published_scaled_distances() {
         zone(&set, ZoneTier::Tier1).threshold.as_deref(),
         Some("1 psi (6.9 kPa)")
     );
+    assert!(
+        set.limits.iter().any(|l| l.contains("3 % yield (as given")),
+        "{:?}",
+        set.limits
+    );
+}
+
+#[test]
+fn the_default_yield_is_the_epa_worst_case() {
+    // 10 % (EPA RMP worst case): the radii are ∛(10/3) = 1.494 times the 3 % ones.
+    assert_eq!(fire::EXPLOSION_YIELD, 0.10);
+    let default = explosion_zones(TAIYUAN, Some(sub("lpg")), 1000.0, None).unwrap();
+    let three = explosion_zones(TAIYUAN, Some(sub("lpg")), 1000.0, Some(0.03)).unwrap();
+    for (d, t) in default.zones.iter().zip(&three.zones) {
+        assert_relative_eq!(d.radius_m.unwrap() / t.radius_m.unwrap(), 1.4938, max_relative = 1e-3);
+    }
+    assert!(
+        default
+            .limits
+            .iter()
+            .any(|l| l.contains("10 % yield (the default, the U.S. EPA RMP worst case"))
+    );
+    for bad in [0.02, 0.11, f64::NAN, -0.05] {
+        let err = explosion_zones(TAIYUAN, Some(sub("lpg")), 1000.0, Some(bad)).unwrap_err();
+        assert!(err.to_string().contains("tnt_yield"), "{bad}: {err}");
+    }
+}
+
+#[test]
+fn unknown_cloud_never_draws_a_shorter_plume_than_any_stated_sky() {
+    use chrono::TimeZone;
+    // Every substance, wind band, day and night, three sun heights: the plume
+    // with cloud unknown reaches at least as far as with any cloud stated.
+    let times = [
+        chrono::Utc.with_ymd_and_hms(2026, 6, 21, 4, 0, 0).single(), // high summer sun
+        chrono::Utc.with_ymd_and_hms(2026, 12, 21, 4, 0, 0).single(), // low winter sun
+        chrono::Utc.with_ymd_and_hms(2026, 3, 20, 0, 30, 0).single(), // just after sunrise
+        None,
+    ];
+    for s in Substance::all() {
+        for wind in [0.8, 1.9, 2.5, 4.0, 5.5, 8.0] {
+            for daytime in [true, false] {
+                for at in times {
+                    let mut w = weather(270.0, wind, daytime);
+                    w.at = at;
+                    let reach = |w: &Weather| {
+                        let set = plume_zones(TAIYUAN, s, 1.0, w).unwrap();
+                        set.zones.first().and_then(|z| z.downwind_m).unwrap_or(0.0)
+                    };
+                    let unknown = reach(&w);
+                    for oktas in 0..=8 {
+                        let stated = Weather {
+                            cloud_cover: Some(oktas),
+                            ..w
+                        };
+                        assert!(
+                            unknown >= reach(&stated),
+                            "{} wind {wind} day {daytime} {at:?}: unknown {unknown} < {oktas}/8",
+                            s.code
+                        );
+                    }
+                    for sky in [Sky::Clear, Sky::Partly, Sky::Overcast] {
+                        let stated = Weather { sky: Some(sky), ..w };
+                        assert!(unknown >= reach(&stated), "{} {sky:?}", s.code);
+                    }
+                }
+            }
+        }
+    }
 }
 
 #[test]
@@ -412,7 +737,7 @@ fn fire_and_blast_refuse_what_cannot_burn_and_bad_masses() {
         Err(ImpactError::NotFlammable(_))
     ));
     assert!(matches!(
-        explosion_zones(TAIYUAN, Some(sub("sulphur_dioxide")), 1000.0),
+        explosion_zones(TAIYUAN, Some(sub("sulphur_dioxide")), 1000.0, None),
         Err(ImpactError::NotFlammable(_))
     ));
     for mass in [0.0, -5.0, f64::NAN, 1e12] {
@@ -421,13 +746,13 @@ fn fire_and_blast_refuse_what_cannot_burn_and_bad_masses() {
             Err(ImpactError::InvalidRelease(_))
         ));
         assert!(matches!(
-            explosion_zones(TAIYUAN, None, mass),
+            explosion_zones(TAIYUAN, None, mass, None),
             Err(ImpactError::InvalidRelease(_))
         ));
     }
     // Unknown: the most energetic fuel, so at least as large as any known one.
-    let unknown = explosion_zones(TAIYUAN, None, 100.0).unwrap();
-    let lpg = explosion_zones(TAIYUAN, Some(sub("lpg")), 100.0).unwrap();
+    let unknown = explosion_zones(TAIYUAN, None, 100.0, None).unwrap();
+    let lpg = explosion_zones(TAIYUAN, Some(sub("lpg")), 100.0, None).unwrap();
     assert!(unknown.zones[0].radius_m > lpg.zones[0].radius_m);
 }
 
@@ -437,6 +762,7 @@ fn zones_serialize_as_geojson_with_stable_names() {
         TAIYUAN,
         Some(sub("ammonia")),
         SpillSize::Large,
+        None,
         &weather(90.0, 2.0, false),
     )
     .unwrap();

@@ -59,6 +59,84 @@ impl Substance {
     }
 }
 
+/// What a hazardous gas or liquid is held or carried in. For a large spill
+/// of a toxic gas, ERG 2020 Table 3 gives distances by container; storage
+/// tanks are not in the guide, and the rail-tank-car row (the largest
+/// container it has) is the nearest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Container {
+    /// Fixed storage tank (储罐): read as a rail tank car.
+    StorageTank,
+    /// Rail tank car (铁路罐车).
+    RailTankCar,
+    /// Highway tank truck or trailer (公路罐车).
+    RoadTanker,
+    /// Agricultural nurse tank (ammonia only).
+    NurseTank,
+    /// Multiple ton cylinders (多个吨钢瓶).
+    TonCylinders,
+    /// Multiple small cylinders or a single ton cylinder (小钢瓶或单个吨钢瓶).
+    SmallCylinders,
+}
+
+impl Container {
+    /// Every container, largest first.
+    pub const ALL: [Container; 6] = [
+        Self::StorageTank,
+        Self::RailTankCar,
+        Self::RoadTanker,
+        Self::NurseTank,
+        Self::TonCylinders,
+        Self::SmallCylinders,
+    ];
+
+    /// The container whose ERG Table 3 row applies: a storage tank reads the
+    /// rail-tank-car row.
+    pub fn table3_row(self) -> Self {
+        match self {
+            Self::StorageTank => Self::RailTankCar,
+            other => other,
+        }
+    }
+
+    /// How much it can hold, for "the largest container on site": tanks and
+    /// rail cars first, small cylinders last.
+    pub fn rank(self) -> u8 {
+        match self {
+            Self::StorageTank | Self::RailTankCar => 5,
+            Self::RoadTanker => 4,
+            Self::NurseTank => 3,
+            Self::TonCylinders => 2,
+            Self::SmallCylinders => 1,
+        }
+    }
+
+    /// Name in English (as ERG Table 3 words it).
+    pub fn name_en(self) -> &'static str {
+        match self {
+            Self::StorageTank => "storage tank",
+            Self::RailTankCar => "rail tank car",
+            Self::RoadTanker => "highway tank truck or trailer",
+            Self::NurseTank => "agricultural nurse tank",
+            Self::TonCylinders => "multiple ton cylinders",
+            Self::SmallCylinders => "multiple small cylinders or single ton cylinder",
+        }
+    }
+
+    /// Name in Chinese.
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            Self::StorageTank => "储罐",
+            Self::RailTankCar => "铁路罐车",
+            Self::RoadTanker => "公路罐车",
+            Self::NurseTank => "农用氨罐",
+            Self::TonCylinders => "多个吨钢瓶",
+            Self::SmallCylinders => "多个小钢瓶或单个吨钢瓶",
+        }
+    }
+}
+
 /// A substance held on site and its quantity.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -67,6 +145,17 @@ pub struct SubstanceOnSite {
     pub substance: Substance,
     /// Quantity on site qᵢ, tonnes.
     pub quantity_t: f64,
+    /// The largest container it is held in; a storage tank when not recorded
+    /// (a major hazard source holds storage quantities).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub container: Option<Container>,
+}
+
+impl SubstanceOnSite {
+    /// The largest container it is held in (a storage tank when not recorded).
+    pub fn container(&self) -> Container {
+        self.container.unwrap_or(Container::StorageTank)
+    }
 }
 
 /// Correction α for the people within 500 m outside the plant.
@@ -83,13 +172,33 @@ pub fn exposure_correction(people_within_500m: u32) -> f64 {
 /// Level of a major hazard source, 一级 (1, most severe) to 四级 (4).
 pub type HazardLevel = u8;
 
-/// R = α · Σ βᵢ·qᵢ/Qᵢ and the level it gives (GB 18218).
-pub fn grade(substances: &[SubstanceOnSite], people_within_500m: u32) -> (f64, HazardLevel) {
+/// Σ qᵢ/Qᵢ, the GB 18218-2018 §4.2 identification sum: a unit is a major
+/// hazard source when it is 1 or more (one substance at or above its
+/// threshold, or several whose shares add up to 1).
+pub fn identification_sum(substances: &[SubstanceOnSite]) -> f64 {
+    substances
+        .iter()
+        .map(|s| s.quantity_t / s.substance.threshold_t())
+        .sum()
+}
+
+/// Whether the unit is a major hazard source at all (GB 18218 §4.2: Σ qᵢ/Qᵢ ≥ 1).
+pub fn is_major(substances: &[SubstanceOnSite]) -> bool {
+    identification_sum(substances) >= 1.0
+}
+
+/// R = α · Σ βᵢ·qᵢ/Qᵢ and the level it gives (GB 18218 §4.3), or no level
+/// when the unit is below the §4.2 identification test and so is not a major
+/// hazard source.
+pub fn grade(substances: &[SubstanceOnSite], people_within_500m: u32) -> (f64, Option<HazardLevel>) {
     let sum: f64 = substances
         .iter()
         .map(|s| s.substance.correction() * s.quantity_t / s.substance.threshold_t())
         .sum();
     let r = exposure_correction(people_within_500m) * sum;
+    if !is_major(substances) {
+        return (r, None);
+    }
     let level = if r >= 100.0 {
         1
     } else if r >= 50.0 {
@@ -99,7 +208,7 @@ pub fn grade(substances: &[SubstanceOnSite], people_within_500m: u32) -> (f64, H
     } else {
         4
     };
-    (r, level)
+    (r, Some(level))
 }
 
 /// A named person with a phone number (fictional in the generated data).
@@ -161,9 +270,10 @@ pub struct HazardSource {
     /// GB 18218 R value, derived.
     #[serde(default)]
     pub r_value: f64,
-    /// Level 1 (most severe) to 4, derived from R.
+    /// Level 1 (most severe) to 4, derived from R; `None` when Σ qᵢ/Qᵢ < 1
+    /// (GB 18218 §4.2): the unit is then not a major hazard source.
     #[serde(default)]
-    pub level: HazardLevel,
+    pub level: Option<HazardLevel>,
     /// The three tiers of responsible persons.
     pub responsible_persons: ResponsiblePersons,
     /// Quantities monitored continuously.
@@ -192,7 +302,11 @@ impl Record for HazardSource {
             "people within 500 m outside the plant",
         ),
         Field::new("r_value", FieldType::Real, "GB 18218 R value"),
-        Field::new("level", FieldType::Integer, "level 1 (most severe) to 4"),
+        Field::new(
+            "level",
+            FieldType::Integer,
+            "level 1 (most severe) to 4; empty when not a major hazard source (GB 18218 §4.2)",
+        ),
         Field::new("last_inspection", FieldType::Date, "last enforcement inspection"),
     ];
 
@@ -206,7 +320,7 @@ impl Record for HazardSource {
             "city" => Value::Text(&self.city),
             "people_within_500m" => Value::Integer(self.people_within_500m.into()),
             "r_value" => Value::Real(self.r_value),
-            "level" => opt_int(Some(self.level)),
+            "level" => opt_int(self.level),
             "last_inspection" => crate::model::enterprise::date_value(self.last_inspection.as_ref()),
             _ => Value::Null,
         }
@@ -239,7 +353,11 @@ mod tests {
     use super::*;
 
     fn on_site(substance: Substance, quantity_t: f64) -> SubstanceOnSite {
-        SubstanceOnSite { substance, quantity_t }
+        SubstanceOnSite {
+            substance,
+            quantity_t,
+            container: None,
+        }
     }
 
     #[test]
@@ -250,7 +368,7 @@ mod tests {
             120,
         );
         assert!((r - 104.0).abs() < 1e-9);
-        assert_eq!(level, 1);
+        assert_eq!(level, Some(1));
     }
 
     #[test]
@@ -264,7 +382,7 @@ mod tests {
             (500.0 * 10.0, 3),
             (500.0 * 9.9, 4),
         ] {
-            assert_eq!(grade(&[on_site(Substance::Methanol, q)], 10).1, level, "q = {q}");
+            assert_eq!(grade(&[on_site(Substance::Methanol, q)], 10).1, Some(level), "q = {q}");
         }
     }
 
@@ -289,8 +407,36 @@ mod tests {
     #[test]
     fn the_level_changes_when_people_move_in() {
         let substances = [on_site(Substance::HydrogenSulphide, 12.0)]; // β 5 · 12/5 = 12
-        assert_eq!(grade(&substances, 0).1, 4); // R 6
-        assert_eq!(grade(&substances, 10).1, 3); // R 12
-        assert_eq!(grade(&substances, 150).1, 3); // R 24
+        assert_eq!(grade(&substances, 0).1, Some(4)); // R 6
+        assert_eq!(grade(&substances, 10).1, Some(3)); // R 12
+        assert_eq!(grade(&substances, 150).1, Some(3)); // R 24
+    }
+
+    #[test]
+    fn a_unit_below_the_identification_sum_is_not_a_major_hazard_source() {
+        // GB 18218 §4.2: chlorine 4 t of Q 5 → 0.8; with 4 t of ammonia (Q 10) → 1.2.
+        let chlorine = [on_site(Substance::Chlorine, 4.0)];
+        assert!((identification_sum(&chlorine) - 0.8).abs() < 1e-12);
+        let (r, level) = grade(&chlorine, 500);
+        assert_eq!(level, None, "Σq/Q = 0.8 < 1");
+        assert!((r - 2.0 * 4.0 * 0.8).abs() < 1e-9, "R is still reported: {r}");
+        let mixed = [on_site(Substance::Chlorine, 4.0), on_site(Substance::Ammonia, 4.0)];
+        assert!(is_major(&mixed));
+        // R = 2 · (4·0.8 + 2·0.4) = 8 → level 4.
+        assert_eq!(grade(&mixed, 500).1, Some(4));
+        // Exactly at the threshold counts.
+        assert!(is_major(&[on_site(Substance::Methanol, 500.0)]));
+        assert!(!is_major(&[on_site(Substance::Methanol, 499.9)]));
+    }
+
+    #[test]
+    fn the_largest_container_defaults_to_a_storage_tank_read_as_a_rail_car() {
+        let s = on_site(Substance::Chlorine, 40.0);
+        assert_eq!(s.container(), Container::StorageTank);
+        assert_eq!(s.container().table3_row(), Container::RailTankCar);
+        let json: SubstanceOnSite =
+            serde_json::from_str(r#"{"substance":"chlorine","quantity_t":3,"container":"ton_cylinders"}"#).unwrap();
+        assert_eq!(json.container(), Container::TonCylinders);
+        assert!(Container::ALL.windows(2).all(|w| w[0].rank() >= w[1].rank()));
     }
 }

@@ -20,8 +20,8 @@ pub use county::County;
 pub use enterprise::Enterprise;
 pub use gas::{GasPipe, GasStation, GasValve};
 pub use hazard::{
-    HazardLevel, HazardSource, MonitoredQuantity, Person, ResponsiblePersons, Substance, SubstanceOnSite,
-    exposure_correction, grade,
+    Container, HazardLevel, HazardSource, MonitoredQuantity, Person, ResponsiblePersons, Substance, SubstanceOnSite,
+    exposure_correction, grade, identification_sum, is_major,
 };
 pub use incident::{Incident, IncidentSpec, IncidentZone, ZoneExposure, ZoneRecord};
 pub use population::PopulationCell;
