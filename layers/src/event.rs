@@ -283,6 +283,25 @@ pub struct Unit {
     pub idempotency: Option<Idempotency>,
 }
 
+impl Idempotency {
+    /// The key of a request, with a fingerprint of its method, path and body
+    /// (FNV-1a 64 and CRC-32, hex: stable across versions and machines).
+    pub fn for_request(key: &str, method: &str, path: &str, body: &[u8]) -> Self {
+        let mut fnv: u64 = 0xcbf2_9ce4_8422_2325;
+        let mut crc = crc32fast::Hasher::new();
+        for part in [method.as_bytes(), b" ", path.as_bytes(), b"\n", body] {
+            for &b in part {
+                fnv = (fnv ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+            }
+            crc.update(part);
+        }
+        Self {
+            key: key.to_owned(),
+            request: format!("{fnv:016x}{:08x}", crc.finalize()),
+        }
+    }
+}
+
 impl Unit {
     /// A unit of one event, without a key (what a journal record before units held).
     pub fn single(record: EventRecord) -> Self {

@@ -41,6 +41,7 @@ pub fn build(
     >,
 > {
     App::new()
+        .wrap(actix_web::middleware::from_fn(crate::idempotency::middleware))
         .wrap(actix_web::middleware::Compress::default())
         .wrap(actix_web::middleware::Logger::new("%a \"%r\" %s %b %Dms").log_target("lookout::http"))
         .configure(|cfg| configure(cfg, state))

@@ -2,11 +2,15 @@
 //! zones, change an incident and redraw them. A route reads the request,
 //! calls one of these (or the store) and writes the answer; no route calls
 //! another route's code.
+//!
+//! Each command is one unit in the store (all its events stored, or none),
+//! keyed with the request's `Idempotency-Key` ([`crate::idempotency::take`]).
 
 use crate::error::ApiError;
+use crate::idempotency;
 use crate::state::AppState;
 use actix_web::web;
-use lookout_layers::ops::{IncidentSpec, compute_zones};
+use lookout_layers::ops::IncidentSpec;
 use lookout_layers::{Event, EventRecord, FeatureId};
 use serde_json::{Map, Value as Json};
 use std::sync::Arc;
@@ -21,21 +25,26 @@ pub async fn submit(state: &AppState, actor: String, event: Event) -> Result<Arc
             "incidents are written through /incidents (open, update, close), which keeps their record",
         ));
     }
+    let mut records = submit_unit(state, actor, vec![event]).await?;
+    records
+        .pop()
+        .ok_or_else(|| ApiError::internal("the store stored nothing"))
+}
+
+/// Stores a command's events as one unit: all of them, or none.
+pub async fn submit_unit(
+    state: &AppState,
+    actor: String,
+    events: Vec<Event>,
+) -> Result<Vec<Arc<EventRecord>>, ApiError> {
     let store = state.store.clone();
-    Ok(web::block(move || store.submit(&actor, event))
+    let key = idempotency::take();
+    Ok(web::block(move || store.submit_unit(&actor, events, key))
         .await
         .map_err(ApiError::internal)??)
 }
 
-/// Computes the zones of `spec` (CPU work, off the async threads).
-async fn zones_of(state: &AppState, spec: IncidentSpec) -> Result<lookout_layers::ops::ZoneRecord, ApiError> {
-    let store = state.store.clone();
-    Ok(web::block(move || compute_zones(store.catalog(), &spec))
-        .await
-        .map_err(ApiError::internal)??)
-}
-
-/// Opens an incident (or a drill) and draws its zones; returns its id.
+/// Opens an incident (or a drill) and draws its zones, as one unit; returns its id.
 pub async fn open_incident(
     state: &AppState,
     actor: String,
@@ -43,66 +52,28 @@ pub async fn open_incident(
     drill: bool,
     scenario: Option<String>,
 ) -> Result<FeatureId, ApiError> {
-    spec.validate()?;
-    let zones = zones_of(state, spec.clone()).await?;
-    let record = submit(
-        state,
-        actor.clone(),
-        Event::IncidentOpened {
-            incident: 0,
-            drill,
-            scenario,
-            spec,
-        },
+    let store = state.store.clone();
+    let key = idempotency::take();
+    Ok(
+        web::block(move || store.open_incident(&actor, spec, drill, scenario, key))
+            .await
+            .map_err(ApiError::internal)??,
     )
-    .await?;
-    let id = record.event.feature_id().unwrap_or_default();
-    submit(
-        state,
-        actor,
-        Event::ZonesComputed {
-            incident: id,
-            drill,
-            zones,
-        },
-    )
-    .await?;
-    Ok(id)
 }
 
-/// Applies a change to an incident's spec and redraws its zones.
+/// Applies a change to an incident's spec and redraws its zones, as one
+/// unit, after `before` (the drill inject that brings the change).
 pub async fn update_incident(
     state: &AppState,
     actor: String,
     id: FeatureId,
     changes: Map<String, Json>,
+    before: Vec<Event>,
 ) -> Result<(), ApiError> {
-    submit(
-        state,
-        actor.clone(),
-        Event::IncidentUpdated {
-            incident: id,
-            drill: false,
-            changes,
-        },
-    )
-    .await?;
-    let spec = {
-        let ops = state.store.operations();
-        ops.incident(id)
-            .map(|i| i.spec.clone())
-            .ok_or_else(|| ApiError::not_found(format!("no incident {id}")))?
-    };
-    let zones = zones_of(state, spec).await?;
-    submit(
-        state,
-        actor,
-        Event::ZonesComputed {
-            incident: id,
-            drill: false,
-            zones,
-        },
-    )
-    .await?;
+    let store = state.store.clone();
+    let key = idempotency::take();
+    web::block(move || store.update_incident(&actor, id, changes, before, key))
+        .await
+        .map_err(ApiError::internal)??;
     Ok(())
 }

@@ -7,6 +7,7 @@ pub mod command;
 pub mod config;
 pub mod error;
 pub mod extract;
+pub mod idempotency;
 pub mod limits;
 pub mod paging;
 pub mod progress;

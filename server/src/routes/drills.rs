@@ -87,21 +87,18 @@ async fn fire(state: &AppState, actor: String, incident: FeatureId, index: usize
         .get(index)
         .cloned()
         .ok_or_else(|| ApiError::conflict(format!("scenario {scenario_id} has no inject {index}")))?;
-    submit(
-        state,
-        actor.clone(),
-        Event::InjectFired {
-            incident,
-            drill: true,
-            index,
-            at_min: inject.at_min,
-            title: inject.title,
-            text: inject.text,
-        },
-    )
-    .await?;
-    if let Some(update) = inject.update {
-        update_incident(state, actor, incident, update).await?;
+    let fired = Event::InjectFired {
+        incident,
+        drill: true,
+        index,
+        at_min: inject.at_min,
+        title: inject.title,
+        text: inject.text,
+    };
+    // The inject and the change it brings are one command.
+    match inject.update {
+        Some(update) => update_incident(state, actor, incident, update, vec![fired]).await?,
+        None => drop(submit(state, actor, fired).await?),
     }
     Ok(())
 }

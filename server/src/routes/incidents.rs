@@ -3,7 +3,7 @@
 //! unit status cycle. Every change is an operations event in the store
 //! (`lookout_layers::ops`); this file only reads requests and writes answers.
 
-use crate::command::{open_incident, submit, update_incident};
+use crate::command::{open_incident, submit, submit_unit, update_incident};
 use crate::error::ApiError;
 use crate::extract::{Actor, DrillFilter, DrillQuery, IncidentsQuery, Page, Query, RecommendationQuery, StatusFilter};
 use crate::limits::{DEFAULT_INCIDENTS, MAX_DISPATCH, MAX_INCIDENTS};
@@ -119,7 +119,7 @@ async fn update(
             "an incident cannot become a drill or stop being one; open a new one",
         ));
     }
-    update_incident(&state, actor.into_inner(), id, changes).await?;
+    update_incident(&state, actor.into_inner(), id, changes, Vec::new()).await?;
     Ok(HttpResponse::Ok().json(current(&state, id)?))
 }
 
@@ -271,26 +271,24 @@ async fn dispatch(
         let location = ops.incident(id).map(|i| i.spec.centre()).unwrap_or_default();
         (drill, location)
     };
+    let mut events = Vec::with_capacity(teams.len());
     for team in teams {
         let st = state.clone();
         let (travel_s, distance_m) = web::block(move || travel(&st, team, location))
             .await
             .map_err(ApiError::internal)?;
-        submit(
-            &state,
-            actor.clone(),
-            Event::UnitDispatched {
-                incident: id,
-                drill,
-                team,
-                name: String::new(),
-                kind: String::new(),
-                travel_s,
-                distance_m,
-            },
-        )
-        .await?;
+        events.push(Event::UnitDispatched {
+            incident: id,
+            drill,
+            team,
+            name: String::new(),
+            kind: String::new(),
+            travel_s,
+            distance_m,
+        });
     }
+    // One command: every team is dispatched, or (one busy, the store failing) none.
+    submit_unit(&state, actor, events).await?;
     Ok(HttpResponse::Ok().json(current(&state, id)?))
 }
 
