@@ -100,3 +100,128 @@ def test_bad_hazards_get_422_or_400_with_a_reason(server):
     codes = {s["code"] for s in subs["substances"]}
     assert {"chlorine", "ammonia", "hydrogen_sulphide", "benzene", "methanol", "lpg", "natural_gas", "hydrogen",
             "gasoline", "sulphur_dioxide", "hydrogen_chloride"} <= codes
+
+
+def release(server, location, extra=None, weather=None):
+    body = {
+        "location": location, "hazard": "release", "substance": "chlorine", "spill": "large",
+        "weather": weather or {"wind_from_deg": 270, "wind_speed_ms": 1.5, "daytime": True},
+    }
+    body.update(extra or {})
+    status, reply, _ = request("POST", f"{server.url}/impact", body)
+    assert status == 200, reply
+    return reply
+
+
+def chlorine_source(server):
+    _, sources = get(f"{server.url}/collections/hazard_sources/items?limit=100")
+    for f in sources["features"]:
+        if any(s["substance"] == "chlorine" for s in f["properties"]["substances"]):
+            return f
+    raise AssertionError("no generated hazard source holds chlorine")
+
+
+def test_a_chlorine_leak_at_a_hazard_source_reads_the_rail_tank_car_row(server):
+    # ERG 2020 Table 3, chlorine: rail tank car 1000 m, road tanker 600 m. A
+    # major hazard source holds storage-tank quantities: the rail-car row.
+    source = chlorine_source(server)
+    at = source["geometry"]["coordinates"]
+    body = release(server, at, {"hazard_source_id": source["id"]})
+    iso = zone(body, "isolation")["properties"]["zone"]
+    assert iso["radius_m"] == 1000
+    assert "rail tank car" in iso["label_en"] and "铁路罐车" in iso["label_zh"]
+    assert any("Storage tanks are not in the ERG" in l for l in body["limits"]), body["limits"]
+    assert any("storage tank" in l and source["properties"]["name"] in l for l in body["limits"]), body["limits"]
+    # The same leak from a road accident: no container known, the worst row (also the rail car) ...
+    road = release(server, at)
+    assert zone(road, "isolation")["properties"]["zone"]["radius_m"] == 1000
+    assert any("container not given" in l for l in road["limits"])
+    # ... unless the container is given.
+    tanker = release(server, at, {"container": "road_tanker"})
+    t = zone(tanker, "isolation")["properties"]["zone"]
+    assert t["radius_m"] == 600 and "highway tank truck" in t["label_en"]
+    # Low wind (1.5 m/s < 10 km/h), day: 10.1 km rail car, 5.8 km road tanker.
+    assert zone(road, "protective_action")["properties"]["zone"]["downwind_m"] == 10100
+    assert zone(tanker, "protective_action")["properties"]["zone"]["downwind_m"] == 5800
+    status, reply, _ = request("POST", f"{server.url}/impact", {
+        "location": at, "hazard": "release", "substance": "chlorine", "hazard_source_id": 999999,
+        "weather": {"wind_from_deg": 0, "wind_speed_ms": 2, "daytime": True}})
+    assert status == 422 and "999999" in reply["message"], reply
+    status, reply, _ = request("POST", f"{server.url}/impact", {
+        "location": at, "hazard": "release", "substance": "chlorine", "container": "bucket",
+        "weather": {"wind_from_deg": 0, "wind_speed_ms": 2, "daytime": True}})
+    assert status == 400 and "bucket" in reply["message"], reply
+
+
+def test_an_11_plus_distance_says_it_can_be_larger(server):
+    # ERG 2020 Table 3, sulphur dioxide, rail tank car, low wind: "11+" km by day.
+    body = release(server, [112.55, 37.87], {"substance": "sulphur_dioxide", "container": "rail_tank_car"})
+    pa = zone(body, "protective_action")["properties"]["zone"]
+    assert pa["downwind_m"] == 11000 and pa["open_ended"] is True
+    assert "at least 11000 m" in pa["label_en"] and "can be larger" in pa["label_en"]
+    assert "至少" in pa["label_zh"] and "可能更远" in pa["label_zh"]
+    assert any("11+ km" in l for l in body["limits"]), body["limits"]
+    # A closed distance carries no such mark.
+    closed = release(server, [112.55, 37.87], {"container": "ton_cylinders"})
+    assert "open_ended" not in zone(closed, "protective_action")["properties"]["zone"]
+
+
+def test_unknown_cloud_draws_the_plume_at_least_as_far_as_a_clear_sky(server):
+    # Taiyuan at local noon in winter: weak sun, 2.5 m/s. Clear sky: class C.
+    # Cloud unknown: the most stable case the report allows (overcast, D).
+    def tier1(weather):
+        body = release(server, [112.55, 37.87], {"release_rate_kg_s": 5.0}, weather)
+        return body, zone(body, "tier1")["properties"]["zone"]["downwind_m"]
+    base = {"wind_from_deg": 270, "wind_speed_ms": 2.5, "daytime": True, "at": "2026-12-21T04:00:00Z"}
+    clear, clear_reach = tier1({**base, "sky": "clear"})
+    unknown, unknown_reach = tier1(base)
+    assert unknown_reach > clear_reach
+    assert any("class C" in l for l in clear["limits"]), clear["limits"]
+    assert any("class D" in l and "not given" in l for l in unknown["limits"]), unknown["limits"]
+    for oktas in range(9):
+        assert unknown_reach >= tier1({**base, "cloud_cover": oktas})[1], oktas
+    status, reply, _ = request("POST", f"{server.url}/impact", {
+        "location": [112.55, 37.87], "hazard": "release", "substance": "chlorine",
+        "weather": {**base, "cloud_cover": 9}})
+    assert status == 422 and "oktas" in reply["message"], reply
+
+
+def test_explosion_defaults_are_the_conservative_ones_and_are_named(server):
+    def blast(extra):
+        status, body, _ = request("POST", f"{server.url}/impact", {
+            "location": [112.55, 37.87], "hazard": "explosion", "substance": "lpg", "mass_kg": 1000,
+            "weather": {"wind_from_deg": 90, "wind_speed_ms": 2, "daytime": True}, **extra})
+        assert status == 200, body
+        return body
+    default, three = blast({}), blast({"tnt_yield": 0.03})
+    assert any("10 % yield" in l and "EPA" in l for l in default["limits"]), default["limits"]
+    r10 = [f["properties"]["zone"]["radius_m"] for f in default["zones"]["features"]]
+    r3 = [f["properties"]["zone"]["radius_m"] for f in three["zones"]["features"]]
+    for a, b in zip(r10, r3):
+        assert abs(a / b - (10 / 3) ** (1 / 3)) < 1e-3
+    status, reply, _ = request("POST", f"{server.url}/impact", {
+        "location": [112.55, 37.87], "hazard": "explosion", "substance": "lpg", "mass_kg": 1000, "tnt_yield": 0.5,
+        "weather": {"wind_from_deg": 90, "wind_speed_ms": 2, "daytime": True}})
+    assert status == 422 and "tnt_yield" in reply["message"], reply
+    status, fire, _ = request("POST", f"{server.url}/impact", {
+        "location": [112.55, 37.87], "hazard": "fire", "substance": "lpg", "mass_kg": 1000,
+        "weather": {"wind_from_deg": 90, "wind_speed_ms": 2, "daytime": True}})
+    assert any("Radiative fraction 0.4" in l for l in fire["limits"]), fire["limits"]
+
+
+def test_a_unit_below_the_identification_sum_is_not_a_major_hazard_source(server):
+    source = chlorine_source(server)
+    props = dict(source["properties"])
+    assert props["level"] in (1, 2, 3, 4)
+    # GB 18218 §4.2: 1 t of chlorine (threshold 5 t) alone: Σq/Q = 0.2 < 1.
+    status, reply, _ = request("PATCH", f"{server.url}/collections/hazard_sources/items/{source['id']}",
+                               {"properties": {"substances": [{"substance": "chlorine", "quantity_t": 1.0}]}})
+    assert status in (200, 204), reply
+    _, after = get(f"{server.url}/collections/hazard_sources/items/{source['id']}")
+    assert after["properties"]["level"] is None
+    # Restore, so other tests see the generated source.
+    status, reply, _ = request("PATCH", f"{server.url}/collections/hazard_sources/items/{source['id']}",
+                               {"properties": {"substances": props["substances"]}})
+    assert status in (200, 204), reply
+    _, back = get(f"{server.url}/collections/hazard_sources/items/{source['id']}")
+    assert back["properties"]["level"] == props["level"]
