@@ -198,6 +198,10 @@ class Sse:
         self.resp = self.conn.getresponse()
         assert self.resp.status == 200
         assert self.resp.getheader("content-type").startswith("text/event-stream")
+        # The first message tells the number of the last stored event.
+        hello = self.next()
+        assert hello["event"] == "hello" and "id" not in hello, hello
+        self.hello_seq = json.loads(hello["data"])["seq"]
 
     def next(self):
         fields = {}
@@ -227,6 +231,7 @@ class Sse:
 def test_two_sse_clients_see_the_same_events_and_a_reconnect_misses_none(ops):
     start = get(f"{ops.url}/health")[1]["last_event"]
     a, b = Sse(ops, start), Sse(ops, start)
+    assert a.hello_seq == b.hello_seq == start
     inc = post(ops, "/incidents", chlorine())[1]
     for n in range(5):
         post(ops, f"/incidents/{inc['id']}/notes", {"text": f"note {n}"})
