@@ -322,6 +322,8 @@ const STRINGS = {
   'incident.zones': ['影响区与暴露', 'Zones and exposure'],
   'incident.zones.none': ['未划定影响区（可填写警戒半径）', 'No zone drawn (give a cordon radius)'],
   'incident.zone.area': ['面积', 'Area'],
+  'incident.zone.methods': ['影响区的计算方法、依据与局限', 'How the zones are drawn: methods, sources and limits'],
+  'zone.openEnded': ['至少 {km} km，可能更远', 'at least {km} km; can be larger'],
   'incident.zone.population': ['人口', 'Population'],
   'incident.zone.enterprises': ['企业', 'Enterprises'],
   'incident.zone.hazard_sources': ['重大危险源', 'Hazard sources'],

@@ -3,7 +3,7 @@
 // of the recommended teams. Redrawn from incident-state.js's events.
 
 import { bus } from './ctx.js';
-import { term, fmtMinutes } from './i18n.js';
+import { t, term, fmtMinutes, fmtFixed } from './i18n.js';
 import { geometryBounds } from './util.js';
 import { ZONE_TIERS, tierRank, LABEL_FONT, zoomed } from './layers.js';
 import { map, addLayer } from './mapview.js';
@@ -44,6 +44,15 @@ function addMapLayers() {
     filter: ['!=', ['get', 'tier'], 'cordon'],
     layout: { 'line-sort-key': ['get', 'rank'], 'line-join': 'round' },
     paint: { 'line-color': tierColorExpr, 'line-width': ['case', ['==', ['get', 'current'], true], 3, 2], 'line-opacity': 0.95 },
+  });
+  addLayer('overlay', {
+    id: 'inc-zones-open', type: 'symbol', source: 'inc-zones',
+    filter: ['==', ['get', 'open_ended'], true],
+    layout: {
+      'symbol-placement': 'line', 'symbol-spacing': 320, 'text-field': ['get', 'open_label'],
+      'text-size': 13, 'text-font': LABEL_FONT,
+    },
+    paint: { 'text-color': '#7f1d1d', 'text-halo-color': '#ffffff', 'text-halo-width': 1.5 },
   });
   addLayer('overlay', {
     id: 'inc-zones-cordon', type: 'line', source: 'inc-zones',
@@ -125,6 +134,9 @@ export function zoneFeature(incident, z, current) {
     properties: {
       incident: incident.id, tier: z.tier, method: z.method, label_zh: z.label_zh, label_en: z.label_en,
       population: z.exposure?.population ?? null, rank: tierRank(z.tier), current,
+      // ERG "11+": drawn at the printed distance, which can be larger
+      open_ended: Boolean(z.open_ended),
+      open_label: z.open_ended ? t('zone.openEnded', { km: fmtFixed((z.downwind_m ?? 0) / 1000, 0) }) : '',
     },
   };
 }

@@ -35,6 +35,10 @@ export function renderZones(inc) {
     sw.style.background = tierColor(z.tier);
     const label = (isZh() ? z.label_zh : z.label_en) || term('zoneTier', z.tier);
     li.append(el('div', 'zone-head', sw, el('strong', null, term('zoneTier', z.tier)), el('span', 'zone-label', label)));
+    if (z.open_ended) {
+      // ERG prints "11+": the zone is drawn at that distance, and can reach further.
+      li.append(el('div', 'zone-open', t('zone.openEnded', { km: fmtFixed((z.downwind_m ?? 0) / 1000, 0) })));
+    }
     const stats = el('div', 'zone-stats');
     const stat = (key, value, cls = '') => stats.append(el('span', `stat ${cls}`.trim(), el('span', 'stat-k', key), el('span', 'stat-v', value)));
     stat(t('incident.zone.population'), t('unit.people', { n: fmtNumber(e.population ?? 0) }), (e.population ?? 0) > 0 ? 'warn' : '');
@@ -78,6 +82,7 @@ export function renderZones(inc) {
     list.append(li);
   }
   box.append(list);
+  box.append(el('p', 'zone-methods', el('a', { href: '/docs/impact-models', target: '_blank', rel: 'noopener', id: 'zone-methods-link' }, t('incident.zone.methods'))));
   return box;
 }
 

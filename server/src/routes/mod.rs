@@ -8,6 +8,7 @@
 
 pub mod basemap;
 pub mod coverage;
+pub mod docs;
 pub mod drills;
 pub mod events;
 pub mod exposure;
@@ -154,6 +155,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) -> Vec<(&'static str, Vec<Method>
     drills::configure(&mut r);
     events::configure(&mut r);
     basemap::configure(&mut r);
+    docs::configure(&mut r);
     r.table
 }
 

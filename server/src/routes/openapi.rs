@@ -43,7 +43,7 @@ fn path_param(name: &str) -> Value {
         }),
         "z" => json!({ "type": "integer", "minimum": 0, "maximum": MAX_ZOOM }),
         "x" | "y" => json!({ "type": "integer", "minimum": 0 }),
-        "id" => json!({ "type": "integer", "minimum": 1 }),
+        "id" => json!({ "type": "integer", "minimum": 1, "example": 1 }),
         _ => json!({ "type": "string" }),
     };
     json!({ "name": name, "in": "path", "required": true, "schema": schema })
@@ -277,6 +277,10 @@ fn operations() -> Vec<(&'static str, &'static str, Op)> {
             .param(drill_param("false"))
             .respond("200", ok("the state then", JSON, json!({ "type": "object", "required": ["at", "last_seq", "incidents", "units"], "properties": { "at": { "type": "string" }, "last_seq": { "type": "integer" }, "incidents": { "type": "array", "items": schema_ref("Incident") }, "units": { "type": "object" } } })))),
         ("/basemap.geojson", "get", Op::new("The Fen River and city cores").respond("200", ok("basemap", GEOJSON, schema_ref("FeatureCollection")))),
+        ("/docs/{name}", "get", Op::new("A document of the product (how zones are drawn, the incidents API, the architecture), as HTML")
+            .param(json!({ "name": "name", "in": "path", "required": true, "description": "impact-models, incidents-api or architecture", "schema": { "type": "string" } }))
+            .respond("200", ok("the document", "text/html", json!({ "type": "string" })))
+            .respond("404", error("no such document"))),
     ]
 }
 
