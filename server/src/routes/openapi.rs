@@ -126,9 +126,11 @@ impl Op {
     }
 
     fn json(self, path: &str) -> Value {
+        // Path parameters from the path, unless the operation declares one itself.
         let mut params: Vec<Value> = path
             .split('/')
             .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+            .filter(|name| !self.params.iter().any(|p| p["in"] == "path" && p["name"] == *name))
             .map(path_param)
             .collect();
         params.extend(self.params);
@@ -412,6 +414,14 @@ mod tests {
                         .as_array()
                         .is_some_and(|ps| ps.iter().any(|p| p["in"] == "path" && p["name"] == *name));
                     assert!(declared, "{method} {path}: {name} is not declared");
+                }
+                let mut seen = std::collections::HashSet::new();
+                for p in op["parameters"].as_array().into_iter().flatten() {
+                    assert!(
+                        seen.insert((p["in"].to_string(), p["name"].to_string())),
+                        "{method} {path}: {} declared twice",
+                        p["name"]
+                    );
                 }
             }
         }
