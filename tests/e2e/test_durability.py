@@ -1,0 +1,126 @@
+"""A full disk during a burst of incident opens: every answer is either 201
+with the incident's zones or 503 store_unavailable with a reason and
+Retry-After; nothing is half-stored (after a restart every incident has its
+zones), and retries with the same Idempotency-Key make no duplicate.
+
+The state folder is a small tmpfs (`mount -t tmpfs`: run as root, as CI does).
+"""
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from conftest import Server, get, request
+
+SIZE_SMALL = "160k"
+SIZE_LARGE = "8m"
+
+
+def body(i):
+    return {"title": f"burst {i}", "kind": "mine_accident", "location": [112.40 + i * 0.001, 37.80],
+            "cordon_m": 500 + i}
+
+
+def post(server, i, key=None, payload=None):
+    headers = {"Idempotency-Key": key or f"burst-{i}", "X-Lookout-Actor": "durability-test"}
+    return request("POST", server.url + "/incidents", payload or body(i), headers)
+
+
+def last_event(server):
+    status, health = get(server.url + "/health")
+    assert status == 200
+    return health["last_event"]
+
+
+@pytest.fixture()
+def small_disk(tmp_path):
+    mount = tmp_path / "state"
+    mount.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={SIZE_SMALL}", "tmpfs", str(mount)], check=True)
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def start(mount, tmp_path):
+    server = Server(mount)
+    server.log = tmp_path / "server.log"  # the log must not fill the small disk
+    return server.start()
+
+
+def check_answer(status, answer, headers):
+    """201 with zones, or 503 with a reason and Retry-After; nothing else."""
+    if status == 201:
+        assert answer["zones"] and answer["zones"]["zones"], answer
+        return "stored"
+    assert status == 503, (status, answer)
+    assert answer["error"] == "store_unavailable"
+    assert "not stored" in answer["message"], answer["message"]
+    assert int(headers["retry-after"]) > 0
+    return "refused"
+
+
+def test_a_full_disk_during_a_burst_of_opens_half_stores_nothing(small_disk, tmp_path):
+    server = start(small_disk, tmp_path)
+    try:
+        answers = {}
+        with ThreadPoolExecutor(max_workers=6) as pool:
+            for start_at in range(0, 400, 24):
+                batch = list(range(start_at, start_at + 24))
+                for i, (status, answer, headers) in zip(batch, pool.map(lambda i: post(server, i), batch)):
+                    answers[i] = (check_answer(status, answer, headers), answer)
+                if sum(1 for a, _ in answers.values() if a == "refused") >= 12:
+                    break
+        stored = {i: a["id"] for i, (kind, a) in answers.items() if kind == "stored"}
+        refused = [i for i, (kind, _) in answers.items() if kind == "refused"]
+        print(f"{len(stored)} stored, {len(refused)} refused (503) of {len(answers)} opens")
+        assert stored, "the disk filled before any incident was stored: make SIZE_SMALL larger"
+        assert refused, "the disk never filled: make SIZE_SMALL smaller"
+        # Two events per open (opened + zones), none for a refused one.
+        assert last_event(server) == 2 * len(stored)
+
+        # Retries: a stored request gets its first answer, nothing new is stored.
+        for i, id_ in list(stored.items())[:10]:
+            status, answer, headers = post(server, i)
+            assert (status, answer["id"], headers.get("idempotent-replayed")) == (201, id_, "true")
+        # A refused one is still refused while the disk is full.
+        status, answer, headers = post(server, refused[0])
+        check_answer(status, answer, headers)
+        assert last_event(server) == 2 * len(stored)
+    finally:
+        server.stop()
+
+    # Room again; restart: every incident stored has its zones, no more, no fewer.
+    subprocess.run(["mount", "-o", f"remount,size={SIZE_LARGE}", str(small_disk)], check=True)
+    server = start(small_disk, tmp_path)
+    try:
+        assert last_event(server) == 2 * len(stored)
+        for id_ in stored.values():
+            status, incident = get(f"{server.url}/incidents/{id_}")
+            assert status == 200 and incident["zones"]["zones"], incident
+        # Failed writes were cut off when they failed: no torn record was left to set aside.
+        assert not list(small_disk.rglob("*torn*"))
+
+        # After a restart the answers are no longer kept: rebuilt from the stored key.
+        i, id_ = next(iter(stored.items()))
+        status, answer, headers = post(server, i)
+        assert (status, answer["id"], headers.get("idempotent-replayed")) == (201, id_, "true")
+        assert headers["location"] == f"/incidents/{id_}"
+        # The same key with another request is refused, and stores nothing.
+        status, answer, _ = post(server, i, payload=body(i + 1000))
+        assert (status, answer["error"]) == (422, "idempotency_key_reused")
+
+        # The refused ones go through now, once each however often retried.
+        before = last_event(server)
+        ids = set()
+        for i in refused:
+            for _ in range(2):
+                status, answer, _ = post(server, i)
+                assert status == 201, answer
+                ids.add(answer["id"])
+        assert len(ids) == len(refused)
+        assert last_event(server) == before + 2 * len(refused)
+        assert not ids & set(stored.values())
+    finally:
+        server.stop()
