@@ -4,7 +4,7 @@ use crate::error::{Error, Result};
 use crate::event::Event;
 use crate::feature::{Feature, FeatureId, IncomingFeature, ParsedGeometry};
 use crate::filter::Filter;
-use crate::layer::{Layer, check_geometry};
+use crate::layer::{Layer, check_geometry, check_new_geometry};
 use crate::record::{Field, LayerInfo, Record, Value};
 use crate::row::Row;
 use geo::{Coord, Geometry, Rect};
@@ -89,6 +89,10 @@ pub trait Collection: Send + Sync + std::fmt::Debug {
     }
     /// Checks `event` (which must be for this collection) against the current state.
     fn prepare(&self, event: &Event) -> Result<Prepared>;
+    /// Checks a prepared change as a new write: a geometry it brings must be
+    /// valid, in the region and sized to the layer ([`crate::validity`]).
+    /// Stored changes replayed are not checked again.
+    fn check_new(&self, prepared: &Prepared) -> Result<()>;
     /// Applies a change prepared by this collection.
     fn commit(&mut self, prepared: Prepared) -> Result<()>;
     /// The row a prepared change leaves behind (`None` for a removal), for
@@ -265,6 +269,18 @@ impl<T: Record> Collection for Layer<T> {
         match prepared.change.downcast_ref::<Change<T>>()? {
             Change::Insert(f) | Change::Replace(f) => Some(Row::of(f)),
             Change::Remove(_) => None,
+        }
+    }
+
+    fn check_new(&self, prepared: &Prepared) -> Result<()> {
+        match prepared.change.downcast_ref::<Change<T>>() {
+            Some(Change::Insert(f)) => check_new_geometry::<T>(&f.geometry),
+            // A geometry left as it was (a change of properties) is not checked
+            // again: some county boundaries from the source are not valid.
+            Some(Change::Replace(f)) if self.feature(f.id).is_none_or(|old| old.geometry != f.geometry) => {
+                check_new_geometry::<T>(&f.geometry)
+            }
+            _ => Ok(()),
         }
     }
 

@@ -27,6 +27,15 @@ pub enum Error {
         /// Why, for the user.
         reason: String,
     },
+    /// A write's geometry was refused: not valid (OGC), outside the region,
+    /// too large for its layer, or of the wrong kind. The reason says what and where.
+    #[error("invalid {collection} geometry: {reason}")]
+    InvalidGeometry {
+        /// Collection id.
+        collection: &'static str,
+        /// What is wrong and where, for the user.
+        reason: String,
+    },
     /// A feature with this id exists already.
     #[error("feature {id} already exists in {collection}")]
     DuplicateFeature {

@@ -62,9 +62,12 @@ impl<T: Record> Default for Layer<T> {
     }
 }
 
-/// Checks a feature's geometry fits the layer: right kind, finite lon/lat in range.
+/// Checks a feature's geometry fits the layer: right kind, finite lon/lat in
+/// range. This is the check every change passes, stored ones replayed too; a
+/// new write also passes [`crate::validity::check`] (valid, in the region,
+/// sized to the layer), through [`check_new_geometry`].
 pub fn check_geometry<T: Record>(geometry: &geo::Geometry<f64>) -> Result<()> {
-    let invalid = |reason: String| Error::InvalidFeature {
+    let invalid = |reason: String| Error::InvalidGeometry {
         collection: T::INFO.id,
         reason,
     };
@@ -84,6 +87,13 @@ pub fn check_geometry<T: Record>(geometry: &geo::Geometry<f64>) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+/// Checks the geometry of a new write to this layer: [`check_geometry`], then
+/// OGC validity, the region and the layer's size limits ([`crate::validity`]).
+pub fn check_new_geometry<T: Record>(geometry: &geo::Geometry<f64>) -> Result<()> {
+    check_geometry::<T>(geometry)?;
+    crate::validity::check(T::INFO, geometry)
 }
 
 impl<T: Record> Layer<T> {

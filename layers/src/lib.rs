@@ -20,6 +20,7 @@ pub mod record;
 pub mod routing;
 pub mod row;
 pub mod store;
+pub mod validity;
 
 pub use catalog::{Catalog, Dataset};
 pub use collection::{Collection, Page};

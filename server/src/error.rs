@@ -101,6 +101,7 @@ impl From<LayerError> for ApiError {
             LayerError::InvalidFeature { .. } => {
                 Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_feature", e.to_string())
             }
+            LayerError::InvalidGeometry { .. } => Self::new(StatusCode::BAD_REQUEST, "invalid_geometry", e.to_string()),
             LayerError::DuplicateFeature { .. } => Self::new(StatusCode::CONFLICT, "conflict", e.to_string()),
             LayerError::StoreUnavailable(_) => {
                 tracing::warn!("{e}");

@@ -302,6 +302,9 @@ impl Shared {
         if event.is_feature_change() {
             self.guard(&event)?;
             let (prepared, row) = self.prepare(&event)?;
+            if let Some(layer) = self.catalog.read(event.collection()) {
+                layer.check_new(&prepared)?;
+            }
             let record = EventRecord {
                 seq,
                 at,
