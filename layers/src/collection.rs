@@ -356,24 +356,21 @@ fn page(matching: impl Iterator<Item = FeatureId>, offset: usize, limit: usize) 
     Page { ids, matched }
 }
 
-/// JSON merge patch (RFC 7396).
+/// JSON merge patch (RFC 7396): `null` removes a key.
 fn merge_patch(target: &mut serde_json::Value, patch: &serde_json::Map<String, serde_json::Value>) {
-    let Some(object) = target.as_object_mut() else {
-        return;
-    };
-    for (key, value) in patch {
-        match value {
-            serde_json::Value::Null => {
-                object.insert(key.clone(), serde_json::Value::Null);
-            }
-            serde_json::Value::Object(inner) if object.get(key).is_some_and(|v| v.is_object()) => {
-                if let Some(existing) = object.get_mut(key) {
-                    merge_patch(existing, inner);
-                }
-            }
-            other => {
-                object.insert(key.clone(), other.clone());
-            }
-        }
+    json_patch::merge(target, &serde_json::Value::Object(patch.clone()));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::merge_patch;
+    use serde_json::json;
+
+    #[test]
+    fn a_null_in_a_merge_patch_removes_the_key_not_writes_null() {
+        let mut target = json!({"a": 1, "b": {"c": 2, "d": 3}, "e": [1]});
+        let patch = json!({"a": null, "b": {"c": null, "f": 4}, "e": [2]});
+        merge_patch(&mut target, patch.as_object().unwrap());
+        assert_eq!(target, json!({"b": {"d": 3, "f": 4}, "e": [2]}));
     }
 }

@@ -5,13 +5,12 @@
 
 use crate::feature::FeatureId;
 use crate::filter::Filter;
-use crate::geodesy::distance_m;
 use crate::layer::Layer;
 use crate::model::Road;
 #[cfg(test)]
 use crate::record::Record;
 use fast_paths::{FastGraph, InputGraph, PathCalculator};
-use geo::{Coord, Geometry, LineString};
+use geo::{Coord, Geometry, Length, LineString};
 use std::collections::HashMap;
 
 /// Speed on foot or off the network, from a point to the road it snaps to, km/h.
@@ -75,8 +74,10 @@ fn ms(length_m: f64, speed_kmh: f64) -> usize {
     (length_m / (speed_kmh / 3.6) * 1000.0).round() as usize
 }
 
+/// Great-circle length of a line, metres (geo's haversine, on the mean
+/// earth radius of [`crate::geodesy::EARTH_RADIUS_M`]).
 fn line_length(l: &LineString<f64>) -> f64 {
-    l.0.windows(2).map(|w| distance_m(w[0], w[1])).sum()
+    geo::Haversine.length(l)
 }
 
 impl RoadGraph {
