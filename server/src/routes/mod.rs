@@ -175,3 +175,27 @@ async fn health(state: web::Data<AppState>) -> HttpResponse {
     }
     HttpResponse::Ok().json(body)
 }
+
+#[cfg(test)]
+mod tests {
+    /// The rule of docs/architecture.md: a route module uses extractors, the
+    /// state, commands, views and the domain, never another route module.
+    #[test]
+    fn no_route_module_imports_another() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/routes");
+        let modules: Vec<String> = std::fs::read_dir(&dir)
+            .expect("routes/")
+            .filter_map(|e| e.ok()?.path().file_stem()?.to_str().map(str::to_owned))
+            .filter(|m| m != "mod")
+            .collect();
+        assert!(modules.len() > 10, "{modules:?}");
+        for m in &modules {
+            let source = std::fs::read_to_string(dir.join(format!("{m}.rs"))).expect("source");
+            for other in modules.iter().filter(|o| *o != m) {
+                for path in [format!("routes::{other}"), format!("super::{other}")] {
+                    assert!(!source.contains(&path), "routes/{m}.rs uses {path}");
+                }
+            }
+        }
+    }
+}
