@@ -2,8 +2,7 @@
 //! into the event to store (ids assigned, the drill flag and the team's
 //! current status filled in), or refused with the reason for the user.
 
-use super::state::IncidentState;
-use super::{Operations, team_status};
+use super::state::{IncidentState, Operations, team_status};
 use crate::catalog::Catalog;
 use crate::error::{Error, Result};
 use crate::event::Event;

@@ -28,89 +28,19 @@ pub mod zones;
 
 pub use crate::model::{IncidentSpec, IncidentZone, ZoneExposure, ZoneRecord};
 pub use check::{MAX_CORDON_M, MAX_TEXT_CHARS, MAX_TITLE_CHARS, next_statuses};
-pub use state::{IncidentState, InjectRecord, Note, TimelineEntry, UnitRecord, UnitState, ZonesState};
+pub use state::{IncidentState, InjectRecord, Note, Operations, TimelineEntry, UnitRecord, UnitState, ZonesState};
 pub use zones::{LISTED_PER_ZONE, compute_zones};
 
 use crate::catalog::Catalog;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::event::{Event, EventRecord};
 use crate::feature::FeatureId;
 use crate::model::TeamStatus;
 use chrono::{DateTime, Utc};
 use serde_json::Value as Json;
-use state::{new_incident, world};
-use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
-
-/// Every incident, the teams' statuses in both worlds, and the log of
-/// operations events they were folded from.
-#[derive(Debug, Default, Clone)]
-pub struct Operations {
-    /// Shared, so that a copy to check a command's events on is cheap.
-    incidents: BTreeMap<FeatureId, Arc<IncidentState>>,
-    /// Statuses set by events, real `[0]` and drill `[1]`. A team no event
-    /// touched has its dataset status (real), and its real status in drills.
-    units: [HashMap<FeatureId, UnitState>; 2],
-    log: Vec<Arc<EventRecord>>,
-}
-
-pub(super) fn team_status(catalog: &Catalog, team: FeatureId) -> Result<(TeamStatus, String, String)> {
-    let layer = catalog.rescue_teams.read();
-    let f = layer.feature(team).ok_or(Error::UnknownFeature {
-        collection: "rescue_teams",
-        id: team,
-    })?;
-    Ok((
-        f.properties.status,
-        f.properties.name.clone(),
-        f.properties.kind.code().to_owned(),
-    ))
-}
+use state::new_incident;
 
 impl Operations {
-    /// An incident by id.
-    pub fn incident(&self, id: FeatureId) -> Option<&IncidentState> {
-        self.incidents.get(&id).map(|i| &**i)
-    }
-
-    /// Every incident, by id.
-    pub fn incidents(&self) -> impl DoubleEndedIterator<Item = &IncidentState> {
-        self.incidents.values().map(|i| &**i)
-    }
-
-    /// The operations events, in order.
-    pub fn log(&self) -> &[Arc<EventRecord>] {
-        &self.log
-    }
-
-    /// Teams whose status an event set in the world of `drill`.
-    pub fn units(&self, drill: bool) -> &HashMap<FeatureId, UnitState> {
-        &self.units[world(drill)]
-    }
-
-    /// A team's status and assignment in the world of `drill`.
-    pub fn unit(&self, catalog: &Catalog, team: FeatureId, drill: bool) -> Result<UnitState> {
-        let (real, _, _) = team_status(catalog, team)?;
-        let real_state = self.units[0].get(&team).copied().map_or(
-            UnitState {
-                status: real,
-                incident: None,
-            },
-            |u| UnitState { status: real, ..u },
-        );
-        if !drill {
-            return Ok(real_state);
-        }
-        // A team busy for real is busy in every drill.
-        if real != TeamStatus::Available {
-            return Ok(UnitState {
-                status: real,
-                incident: None,
-            });
-        }
-        Ok(self.units[1].get(&team).copied().unwrap_or(real_state))
-    }
-
     /// The feature changes a checked event makes to the catalog: the
     /// incident's point, and a real team's status.
     pub fn derived(&self, record: &EventRecord) -> Vec<Event> {

@@ -6,11 +6,12 @@
 //! always brings medical teams for exposure treatment; flammables bring fire
 //! teams with foam.
 
-use super::{IncidentSpec, Operations};
+use super::state::Operations;
 use crate::catalog::Catalog;
 use crate::collection::Collection;
 use crate::feature::FeatureId;
 use crate::filter::Filter;
+use crate::model::IncidentSpec;
 use crate::model::{IncidentKind, RescueKind, TeamStatus};
 use crate::routing::{RoadGraph, rank_by_time};
 use serde::Serialize;

@@ -1,6 +1,6 @@
 //! The after-action report: how the response went, from the record alone.
 
-use super::IncidentState;
+use super::state::IncidentState;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 

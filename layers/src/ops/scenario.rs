@@ -15,8 +15,8 @@
 //! update = { release_rate_kg_s = 3.0 }   # optional: changes the incident (zones are redrawn)
 //! ```
 
-use super::IncidentSpec;
 use crate::error::{Error, Result};
+use crate::model::IncidentSpec;
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 use std::path::Path;

@@ -2,14 +2,16 @@
 //! zones, units, notes, injects and timeline, and the teams' statuses in the
 //! real world and in drills.
 
-use super::Operations;
 use super::timeline::summary;
+use crate::catalog::Catalog;
+use crate::error::{Error, Result};
 use crate::event::{Event, EventRecord};
 use crate::feature::FeatureId;
 use crate::model::{Incident, IncidentSpec, IncidentStatus, TeamStatus, ZoneRecord};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::{Value as Json, json};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 /// A team's status and the incident it is assigned to, in one world (real or drill).
@@ -257,7 +259,13 @@ impl IncidentState {
             }),
             _ => {}
         }
-        let (summary_en, summary_zh) = summary(&record.event, self);
+        let (summary_en, summary_zh) = summary(&record.event, |team| {
+            self.units
+                .iter()
+                .rev()
+                .find(|u| u.team == team)
+                .map_or_else(|| format!("team {team}"), |u| u.name.clone())
+        });
         self.timeline.push(TimelineEntry {
             seq: record.seq,
             at,
@@ -269,12 +277,80 @@ impl IncidentState {
     }
 }
 
+/// Every incident, the teams' statuses in both worlds, and the log of
+/// operations events they were folded from.
+#[derive(Debug, Default, Clone)]
+pub struct Operations {
+    /// Shared, so that a copy to check a command's events on is cheap.
+    pub(super) incidents: BTreeMap<FeatureId, Arc<IncidentState>>,
+    /// Statuses set by events, real `[0]` and drill `[1]`. A team no event
+    /// touched has its dataset status (real), and its real status in drills.
+    pub(super) units: [HashMap<FeatureId, UnitState>; 2],
+    pub(super) log: Vec<Arc<EventRecord>>,
+}
+
+pub(super) fn team_status(catalog: &Catalog, team: FeatureId) -> Result<(TeamStatus, String, String)> {
+    let layer = catalog.rescue_teams.read();
+    let f = layer.feature(team).ok_or(Error::UnknownFeature {
+        collection: "rescue_teams",
+        id: team,
+    })?;
+    Ok((
+        f.properties.status,
+        f.properties.name.clone(),
+        f.properties.kind.code().to_owned(),
+    ))
+}
+
 /// Which of the two worlds a status belongs to.
 pub(super) const fn world(drill: bool) -> usize {
     drill as usize
 }
 
 impl Operations {
+    /// An incident by id.
+    pub fn incident(&self, id: FeatureId) -> Option<&IncidentState> {
+        self.incidents.get(&id).map(|i| &**i)
+    }
+
+    /// Every incident, by id.
+    pub fn incidents(&self) -> impl DoubleEndedIterator<Item = &IncidentState> {
+        self.incidents.values().map(|i| &**i)
+    }
+
+    /// The operations events, in order.
+    pub fn log(&self) -> &[Arc<EventRecord>] {
+        &self.log
+    }
+
+    /// Teams whose status an event set in the world of `drill`.
+    pub fn units(&self, drill: bool) -> &HashMap<FeatureId, UnitState> {
+        &self.units[world(drill)]
+    }
+
+    /// A team's status and assignment in the world of `drill`.
+    pub fn unit(&self, catalog: &Catalog, team: FeatureId, drill: bool) -> Result<UnitState> {
+        let (real, _, _) = team_status(catalog, team)?;
+        let real_state = self.units[0].get(&team).copied().map_or(
+            UnitState {
+                status: real,
+                incident: None,
+            },
+            |u| UnitState { status: real, ..u },
+        );
+        if !drill {
+            return Ok(real_state);
+        }
+        // A team busy for real is busy in every drill.
+        if real != TeamStatus::Available {
+            return Ok(UnitState {
+                status: real,
+                incident: None,
+            });
+        }
+        Ok(self.units[1].get(&team).copied().unwrap_or(real_state))
+    }
+
     /// Folds a stored event in. Events must come in order, each checked
     /// (by [`Operations::check`]) against the state before it.
     pub fn apply(&mut self, record: Arc<EventRecord>) {

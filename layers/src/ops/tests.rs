@@ -2,12 +2,14 @@
 //! apart, replay, and the record surviving a reopen.
 
 use super::*;
+use crate::error::Error;
 use crate::generate::tests::small_dataset;
 use crate::impact::Weather;
 use crate::model::IncidentKind;
 use crate::store::Store;
 use crate::store::journal::DatasetIdentity;
 use serde_json::json;
+use std::sync::Arc;
 
 const IDENTITY: DatasetIdentity = DatasetIdentity {
     seed: 1,

@@ -1,19 +1,11 @@
 //! The bilingual timeline: each event of an incident in English and Chinese.
 
-use super::state::IncidentState;
 use crate::event::Event;
 use crate::feature::FeatureId;
 
-/// An event in words, English and Chinese, as the incident's log shows it.
-pub(super) fn summary(event: &Event, incident: &IncidentState) -> (String, String) {
-    let team_name = |team: FeatureId| {
-        incident
-            .units
-            .iter()
-            .rev()
-            .find(|u| u.team == team)
-            .map_or_else(|| format!("team {team}"), |u| u.name.clone())
-    };
+/// An event in words, English and Chinese, as the incident's log shows it;
+/// `team_name` names a team the incident has had.
+pub(super) fn summary(event: &Event, team_name: impl Fn(FeatureId) -> String) -> (String, String) {
     match event {
         Event::IncidentOpened { spec, drill, .. } => {
             let drill_en = if *drill { "Drill " } else { "" };

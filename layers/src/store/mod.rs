@@ -10,6 +10,7 @@
 
 pub mod feed;
 pub mod journal;
+pub mod keys;
 pub mod postgis;
 
 use crate::catalog::{Catalog, Dataset};
@@ -23,6 +24,7 @@ use crate::ops::Operations;
 use crate::row::Row;
 use feed::{Feed, Subscription};
 use journal::{DatasetIdentity, Journal, TornTail};
+pub use keys::StoredKey;
 use parking_lot::Mutex;
 use postgis::Postgis;
 use std::collections::HashMap;
@@ -122,42 +124,6 @@ struct Shared {
     feed: Feed,
     /// Each `Idempotency-Key` stored, and what its request stored.
     keys: Mutex<HashMap<String, StoredKey>>,
-}
-
-/// What a request with an `Idempotency-Key` stored.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredKey {
-    /// Hash of the request, as the client's first request gave it.
-    pub request: String,
-    /// First event stored.
-    pub first_seq: u64,
-    /// Last event stored.
-    pub last_seq: u64,
-    /// Type of the first event (`incident_opened`, `feature_created`...).
-    pub kind: String,
-    /// Collection the first event concerns.
-    pub collection: String,
-    /// Feature (or incident, or team) the first event concerns.
-    pub feature: Option<FeatureId>,
-}
-
-impl StoredKey {
-    fn of(unit: &Unit) -> Option<(String, Self)> {
-        let key = unit.idempotency.as_ref()?;
-        let (first_seq, last_seq) = unit.seqs()?;
-        let first = &unit.events.first()?.event;
-        Some((
-            key.key.clone(),
-            Self {
-                request: key.request.clone(),
-                first_seq,
-                last_seq,
-                kind: first.kind().into(),
-                collection: first.collection().into(),
-                feature: first.feature_id(),
-            },
-        ))
-    }
 }
 
 /// Folds the feature changes of a command's events into one per feature:

@@ -220,7 +220,7 @@ pub struct Snapshot {
     /// The operations events up to `last_seq`, to fold incidents from.
     pub operations: Vec<EventRecord>,
     /// The request keys stored up to `last_seq`.
-    pub keys: Vec<(String, crate::store::StoredKey)>,
+    pub keys: Vec<(String, crate::store::keys::StoredKey)>,
 }
 
 impl Postgis {
@@ -789,7 +789,10 @@ pub(crate) async fn events_after(client: &impl GenericClient, seq: u64) -> Resul
 }
 
 /// Every request key stored up to `seq`, with what its request stored.
-pub(crate) async fn keys_upto(client: &impl GenericClient, seq: u64) -> Result<Vec<(String, crate::store::StoredKey)>> {
+pub(crate) async fn keys_upto(
+    client: &impl GenericClient,
+    seq: u64,
+) -> Result<Vec<(String, crate::store::keys::StoredKey)>> {
     let rows = client
         .query(
             "SELECT idempotency_key, min(request_hash), min(seq), max(seq),
@@ -805,7 +808,7 @@ pub(crate) async fn keys_upto(client: &impl GenericClient, seq: u64) -> Result<V
         .map(|r| {
             (
                 r.get::<_, String>(0),
-                crate::store::StoredKey {
+                crate::store::keys::StoredKey {
                     request: r.get::<_, Option<String>>(1).unwrap_or_default(),
                     first_seq: r.get::<_, i64>(2) as u64,
                     last_seq: r.get::<_, i64>(3) as u64,
