@@ -255,12 +255,17 @@ pub struct IncidentsQuery {
     pub offset: Option<usize>,
 }
 
-/// Routes that show one world: `?drill=false|true|all`.
+/// Lists of one world, paged: `?drill=false|true|all&limit=&offset=`
+/// (`GET /incidents/zones`, `GET /teams/status`).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DrillQuery {
     /// Real (default), drills or all.
     pub drill: Option<DrillFilter>,
+    /// Page size.
+    pub limit: Option<usize>,
+    /// Entries to skip.
+    pub offset: Option<usize>,
 }
 
 /// `GET /incidents/{id}/recommendation?k=3`.
@@ -299,6 +304,10 @@ pub struct ReplayQuery {
     pub at: Option<String>,
     /// Real (default), drills or all.
     pub drill: Option<DrillFilter>,
+    /// Incidents per page.
+    pub limit: Option<usize>,
+    /// Incidents to skip.
+    pub offset: Option<usize>,
 }
 
 impl ReplayQuery {

@@ -21,3 +21,7 @@ pub const MAX_SPEED: f64 = 3_600.0;
 pub const MAX_K: usize = 50;
 /// Longest time limit of `/coverage`, minutes.
 pub const MAX_MINUTES: f64 = 240.0;
+/// Zones per page of `GET /incidents/zones` when the client does not say (and at most).
+pub const MAX_ZONES: usize = 10_000;
+/// Teams per page of `GET /teams/status` when the client does not say (and at most).
+pub const MAX_TEAMS: usize = 10_000;

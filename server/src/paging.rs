@@ -4,7 +4,7 @@
 
 use crate::extract::Page;
 use actix_web::HttpRequest;
-use serde_json::{Value as Json, json};
+use serde_json::{Map, Value as Json, json};
 
 /// The absolute URL of this request with some query parameters replaced.
 pub fn url_with(req: &HttpRequest, replace: &[(&str, String)]) -> String {
@@ -22,10 +22,9 @@ fn link(href: String, rel: &str) -> Json {
     json!({ "href": href, "rel": rel, "type": "application/json" })
 }
 
-/// `{key: items, numberMatched, numberReturned, next, links}` for an
-/// offset-paged list; `next` is the next page's URL, or null on the last.
-pub fn listing(key: &str, items: Vec<Json>, matched: usize, page: Page, req: &HttpRequest) -> Json {
-    let returned = items.len();
+/// `numberMatched`, `numberReturned`, `next` (the next page's URL, or null
+/// on the last) and `links` of an offset-paged list.
+pub fn envelope(matched: usize, returned: usize, page: Page, req: &HttpRequest) -> Map<String, Json> {
     let at = |offset: usize| {
         url_with(
             req,
@@ -40,11 +39,30 @@ pub fn listing(key: &str, items: Vec<Json>, matched: usize, page: Page, req: &Ht
     if page.offset > 0 {
         links.push(link(at(page.offset.saturating_sub(page.limit)), "prev"));
     }
-    json!({
-        key: items,
-        "numberMatched": matched,
-        "numberReturned": returned,
-        "next": next,
-        "links": links,
-    })
+    let mut out = Map::new();
+    out.insert("numberMatched".into(), json!(matched));
+    out.insert("numberReturned".into(), json!(returned));
+    out.insert("next".into(), json!(next));
+    out.insert("links".into(), json!(links));
+    out
+}
+
+/// The page of `items` asked for, and how many there were in all.
+pub fn slice<T>(items: impl IntoIterator<Item = T>, page: Page) -> (Vec<T>, usize) {
+    let mut matched = 0;
+    let mut out = Vec::new();
+    for item in items {
+        if matched >= page.offset && out.len() < page.limit {
+            out.push(item);
+        }
+        matched += 1;
+    }
+    (out, matched)
+}
+
+/// `{key: items, numberMatched, numberReturned, next, links}` for an offset-paged list.
+pub fn listing(key: &str, items: Vec<Json>, matched: usize, page: Page, req: &HttpRequest) -> Json {
+    let mut out = envelope(matched, items.len(), page, req);
+    out.insert(key.into(), Json::Array(items));
+    Json::Object(out)
 }

@@ -3,11 +3,12 @@
 
 use crate::command::{open_incident, submit, update_incident};
 use crate::error::ApiError;
-use crate::extract::{Actor, DrillFilter, Query, ReplayQuery};
-use crate::limits::MAX_SPEED;
+use crate::extract::{Actor, DrillFilter, Page, Query, ReplayQuery};
+use crate::limits::{MAX_INCIDENTS, MAX_SPEED};
+use crate::paging;
 use crate::state::AppState;
 use crate::view::{current, detail};
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
 use lookout_layers::ops::report::{AfterAction, after_action};
 use lookout_layers::ops::scenario::Scenario;
@@ -208,19 +209,22 @@ async fn report_html(state: web::Data<AppState>, path: web::Path<String>) -> Res
         .body(render_report(&r)))
 }
 
-/// `GET /replay?at=RFC3339&drill=false|true|all`: the state as it was at `at`.
-async fn replay(state: web::Data<AppState>, query: Query<ReplayQuery>) -> Result<HttpResponse, ApiError> {
+/// `GET /replay?at=RFC3339&drill=false|true|all&limit=&offset=`: the state as
+/// it was at `at`; the incidents paged (newest first, up to 1,000 a page).
+async fn replay(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: Query<ReplayQuery>,
+) -> Result<HttpResponse, ApiError> {
     let drill = query.drill.unwrap_or(DrillFilter::Real);
     let at = query.at()?;
+    let page = Page::new(query.limit, query.offset, MAX_INCIDENTS, MAX_INCIDENTS)?;
     let ops = state.store.operations();
     let past = ops.replay(at);
     drop(ops);
-    let incidents: Vec<Json> = past
-        .incidents()
-        .rev()
-        .filter(|i| drill.admits(i.drill))
-        .map(detail)
-        .collect();
+    let (incidents, matched) = paging::slice(past.incidents().rev().filter(|i| drill.admits(i.drill)), page);
+    let incidents: Vec<Json> = incidents.into_iter().map(detail).collect();
+    let mut body = paging::envelope(matched, incidents.len(), page, &req);
     let mut units = Map::new();
     for world in [false, true] {
         if drill.admits(world) {
@@ -232,12 +236,11 @@ async fn replay(state: web::Data<AppState>, query: Query<ReplayQuery>) -> Result
             }
         }
     }
-    Ok(HttpResponse::Ok().json(json!({
-        "at": at,
-        "last_seq": past.log().last().map_or(0, |r| r.seq),
-        "incidents": incidents,
-        "units": units,
-    })))
+    body.insert("at".into(), json!(at));
+    body.insert("last_seq".into(), json!(past.log().last().map_or(0, |r| r.seq)));
+    body.insert("incidents".into(), Json::Array(incidents));
+    body.insert("units".into(), Json::Object(units));
+    Ok(HttpResponse::Ok().json(body))
 }
 
 fn escape(s: &str) -> String {

@@ -6,7 +6,8 @@
 use crate::command::{open_incident, submit, submit_unit, update_incident};
 use crate::error::ApiError;
 use crate::extract::{Actor, DrillFilter, DrillQuery, IncidentsQuery, Page, Query, RecommendationQuery, StatusFilter};
-use crate::limits::{DEFAULT_INCIDENTS, MAX_DISPATCH, MAX_INCIDENTS};
+use crate::limits::{DEFAULT_INCIDENTS, MAX_DISPATCH, MAX_INCIDENTS, MAX_TEAMS, MAX_ZONES};
+use crate::paging;
 use crate::state::AppState;
 use crate::view::{current, next, summary};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -336,29 +337,47 @@ async fn team_status(
     })))
 }
 
-/// `GET /teams/status?drill=true`: teams whose status an event set, in that world.
-async fn team_statuses(state: web::Data<AppState>, query: Query<DrillQuery>) -> Result<HttpResponse, ApiError> {
+/// `GET /teams/status?drill=true&limit=&offset=`: teams whose status an event
+/// set, in that world, by id, each with its allowed next statuses.
+async fn team_statuses(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: Query<DrillQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let page = Page::new(query.limit, query.offset, MAX_TEAMS, MAX_TEAMS)?;
     let drill = match query.drill.unwrap_or(DrillFilter::Real) {
         DrillFilter::Real => false,
         DrillFilter::Drill => true,
         DrillFilter::All => return Err(ApiError::bad_request("drill is false or true here")),
     };
     let ops = state.store.operations();
-    let teams: Map<String, Json> = ops
-        .units(drill)
-        .iter()
+    let mut units: Vec<_> = ops.units(drill).iter().collect();
+    units.sort_unstable_by_key(|(id, _)| **id);
+    let (units, matched) = paging::slice(units, page);
+    let returned = units.len();
+    let teams: Map<String, Json> = units
+        .into_iter()
         .map(|(id, u)| {
             let mut unit = json!(u);
             unit["next"] = next(u.status);
             (id.to_string(), unit)
         })
         .collect();
-    Ok(HttpResponse::Ok().json(json!({ "drill": drill, "teams": teams })))
+    let mut body = paging::envelope(matched, returned, page, &req);
+    body.insert("drill".into(), json!(drill));
+    body.insert("teams".into(), Json::Object(teams));
+    Ok(HttpResponse::Ok().json(body))
 }
 
-/// `GET /incidents/zones?drill=false`: the zones of every open incident, as GeoJSON.
-async fn zones(state: web::Data<AppState>, query: Query<DrillQuery>) -> Result<HttpResponse, ApiError> {
+/// `GET /incidents/zones?drill=false&limit=&offset=`: the zones of every open
+/// incident, as GeoJSON, paged like `/collections/{id}/items`.
+async fn zones(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: Query<DrillQuery>,
+) -> Result<HttpResponse, ApiError> {
     let drill = query.drill.unwrap_or(DrillFilter::Real);
+    let page = Page::new(query.limit, query.offset, MAX_ZONES, MAX_ZONES)?;
     let ops = state.store.operations();
     let mut features = Vec::new();
     for incident in ops.incidents().filter(|i| i.is_open() && drill.admits(i.drill)) {
@@ -375,11 +394,15 @@ async fn zones(state: web::Data<AppState>, query: Query<DrillQuery>) -> Result<H
                     "label_zh": zone.label_zh,
                     "label_en": zone.label_en,
                     "population": zone.exposure.population,
+                    "downwind_m": zone.downwind_m,
+                    "open_ended": zone.open_ended,
                 },
             }));
         }
     }
-    Ok(HttpResponse::Ok()
-        .content_type("application/geo+json")
-        .json(json!({ "type": "FeatureCollection", "features": features })))
+    let (features, matched) = paging::slice(features, page);
+    let mut body = paging::envelope(matched, features.len(), page, &req);
+    body.insert("type".into(), json!("FeatureCollection"));
+    body.insert("features".into(), Json::Array(features));
+    Ok(HttpResponse::Ok().content_type("application/geo+json").json(body))
 }

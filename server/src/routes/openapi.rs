@@ -100,6 +100,11 @@ impl Op {
         self
     }
 
+    fn params(mut self, ps: impl IntoIterator<Item = Value>) -> Self {
+        self.params.extend(ps);
+        self
+    }
+
     fn body(mut self, request: Value) -> Self {
         self.request = Some(request);
         self
@@ -236,7 +241,10 @@ fn operations() -> Vec<(&'static str, &'static str, Op)> {
         ("/incidents", "post", Op::new("Open an incident or drill; zones are drawn at once").write()
             .body(json_body(schema_ref("IncidentSpec")))
             .respond("201", incident())),
-        ("/incidents/zones", "get", Op::new("Zones of every open incident").param(drill_param("false")).respond("200", ok("zones", GEOJSON, schema_ref("FeatureCollection")))),
+        ("/incidents/zones", "get", Op::new("Zones of every open incident, paged like the items of a collection")
+            .param(drill_param("false"))
+            .params(page_params(limits::MAX_ZONES, limits::MAX_ZONES))
+            .respond("200", ok("zones", GEOJSON, schema_ref("FeatureCollection")))),
         ("/incidents/{id}", "get", Op::new("An incident with zones, units (each with its allowed next statuses), notes, injects and timeline").respond("200", incident())),
         ("/incidents/{id}", "patch", Op::new("Update what is known (merge patch); zones are redrawn").write().body(json_body(obj())).respond("200", incident())),
         ("/incidents/{id}/close", "post", Op::new("Close an incident").write()
@@ -256,7 +264,8 @@ fn operations() -> Vec<(&'static str, &'static str, Op)> {
         ("/incidents/{id}/report.html", "get", Op::new("After-action report, printable page").respond("200", ok("the report", "text/html", json!({ "type": "string" })))),
         ("/teams/status", "get", Op::new("Team statuses set by events, real or drill, each with its allowed next statuses")
             .param(query("drill", json!({ "type": "string", "enum": ["false", "true"], "default": "false" }), "the real world or the drill world"))
-            .respond("200", ok("statuses by team id", JSON, json!({ "type": "object", "required": ["drill", "teams"], "properties": { "drill": { "type": "boolean" }, "teams": { "type": "object", "additionalProperties": schema_ref("Unit") } } })))),
+            .params(page_params(limits::MAX_TEAMS, limits::MAX_TEAMS))
+            .respond("200", ok("statuses by team id", JSON, json!({ "type": "object", "required": ["drill", "teams", "numberMatched", "next"], "properties": { "drill": { "type": "boolean" }, "teams": { "type": "object", "additionalProperties": schema_ref("Unit") }, "numberMatched": { "type": "integer" }, "numberReturned": { "type": "integer" }, "next": { "type": "string", "nullable": true }, "links": { "type": "array" } } })))),
         ("/teams/{id}/status", "post", Op::new("Move a team through the dispatch cycle").write()
             .body(json_body(json!({ "type": "object", "required": ["status"], "properties": { "status": schema_ref("TeamStatus"), "drill": { "type": "boolean" } }, "additionalProperties": false })))
             .respond("200", ok("the change", JSON, json!({ "type": "object", "required": ["team", "status", "seq"], "properties": { "team": { "type": "integer" }, "drill": { "type": "boolean" }, "from": schema_ref("TeamStatus"), "status": schema_ref("TeamStatus"), "incident": { "type": "integer", "nullable": true }, "seq": { "type": "integer" } } })))),
@@ -277,7 +286,8 @@ fn operations() -> Vec<(&'static str, &'static str, Op)> {
         ("/replay", "get", Op::new("The state at a past time")
             .param(json!({ "name": "at", "in": "query", "required": true, "schema": { "type": "string", "format": "date-time" } }))
             .param(drill_param("false"))
-            .respond("200", ok("the state then", JSON, json!({ "type": "object", "required": ["at", "last_seq", "incidents", "units"], "properties": { "at": { "type": "string" }, "last_seq": { "type": "integer" }, "incidents": { "type": "array", "items": schema_ref("Incident") }, "units": { "type": "object" } } })))),
+            .params(page_params(limits::MAX_INCIDENTS, limits::MAX_INCIDENTS))
+            .respond("200", ok("the state then", JSON, json!({ "type": "object", "required": ["at", "last_seq", "incidents", "units", "numberMatched", "next"], "properties": { "at": { "type": "string" }, "last_seq": { "type": "integer" }, "incidents": { "type": "array", "items": schema_ref("Incident") }, "units": { "type": "object" }, "numberMatched": { "type": "integer" }, "numberReturned": { "type": "integer" }, "next": { "type": "string", "nullable": true }, "links": { "type": "array" } } })))),
         ("/basemap.geojson", "get", Op::new("The Fen River and city cores").respond("200", ok("basemap", GEOJSON, schema_ref("FeatureCollection")))),
         ("/docs/{name}", "get", Op::new("A document of the product (how zones are drawn, the incidents API, the architecture), as HTML")
             .param(json!({ "name": "name", "in": "path", "required": true, "description": "impact-models, incidents-api or architecture", "schema": { "type": "string" } }))
