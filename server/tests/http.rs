@@ -182,11 +182,17 @@ async fn the_incident_list_pages_and_says_when_it_is_cut() {
     assert_eq!(zones["type"], "FeatureCollection");
     assert_eq!(zones["numberReturned"], 1);
     assert!(zones["numberMatched"].as_u64().expect("matched") >= 3, "{zones}");
-    assert!(zones["next"].as_str().is_some_and(|n| n.contains("offset=1")), "{zones}");
+    assert!(
+        zones["next"].as_str().is_some_and(|n| n.contains("offset=1")),
+        "{zones}"
+    );
     let later = (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let (status, past) = send(&app, get(&format!("/replay?at={later}&limit=2")).to_request()).await;
     assert_eq!(status, 200, "{past}");
-    assert_eq!((past["numberMatched"].as_u64(), past["numberReturned"].as_u64()), (Some(3), Some(2)));
+    assert_eq!(
+        (past["numberMatched"].as_u64(), past["numberReturned"].as_u64()),
+        (Some(3), Some(2))
+    );
     assert!(past["next"].is_string());
     let (_, teams) = send(&app, get("/teams/status?limit=5").to_request()).await;
     assert_eq!(teams["numberMatched"], 0);
