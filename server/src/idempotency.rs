@@ -12,7 +12,10 @@
 //!   incident's current record with the original status, or a reference to
 //!   the events and the resource the request made.
 //! - The store call picks the key up with [`take`]: the middleware runs the
-//!   handler inside a task-local scope that holds it.
+//!   handler inside a task-local scope that holds it. A retry that reaches
+//!   the store before its key is in the index here (it raced the first, or
+//!   another replica stored it) gets the first request's events back from
+//!   the store, so the handler answers as the first did.
 //!
 //! A replayed answer carries `Idempotent-Replayed: true`.
 

@@ -77,8 +77,49 @@ impl Feed {
         }
     }
 
+    /// Events `first..=last`, if all of them are still kept.
+    pub fn kept(&self, first: u64, last: u64) -> Option<Vec<Arc<EventRecord>>> {
+        let inner = self.inner.lock();
+        let front = inner.recent.front()?.seq;
+        let start = usize::try_from(first.checked_sub(front)?).ok()?;
+        let count = usize::try_from(last.checked_sub(first)? + 1).ok()?;
+        let out: Vec<_> = inner.recent.iter().skip(start).take(count).cloned().collect();
+        (out.len() == count && out.first().is_some_and(|r| r.seq == first)).then_some(out)
+    }
+
     /// The last event published.
     pub fn last(&self) -> u64 {
         self.inner.lock().last
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{Event, EventRecord};
+
+    fn record(seq: u64) -> Arc<EventRecord> {
+        Arc::new(EventRecord {
+            seq,
+            at: chrono::Utc::now(),
+            actor: "t".into(),
+            event: Event::FeatureDeleted {
+                collection: "shelters".into(),
+                id: seq,
+            },
+        })
+    }
+
+    #[test]
+    fn kept_gives_a_run_of_events_only_when_all_are_kept() {
+        let feed = Feed::new(9);
+        for seq in 10..=14 {
+            feed.publish(record(seq));
+        }
+        let seqs = |v: Option<Vec<Arc<EventRecord>>>| v.map(|v| v.iter().map(|r| r.seq).collect::<Vec<_>>());
+        assert_eq!(seqs(feed.kept(11, 13)), Some(vec![11, 12, 13]));
+        assert_eq!(seqs(feed.kept(14, 14)), Some(vec![14]));
+        assert_eq!(seqs(feed.kept(9, 10)), None, "9 is not kept");
+        assert_eq!(seqs(feed.kept(14, 15)), None, "15 is not there");
     }
 }

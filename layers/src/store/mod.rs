@@ -162,30 +162,43 @@ impl Shared {
         }
     }
 
-    /// Refuses a request whose key is stored already: the same request was
-    /// stored (a retry that raced the first), or the key is reused.
-    fn check_key(&self, key: Option<&Idempotency>) -> Result<()> {
-        let Some(key) = key else { return Ok(()) };
-        let keys = self.keys.lock();
-        let Some(stored) = keys.get(&key.key) else {
-            return Ok(());
-        };
+    /// What a request whose key is stored already gets: the events the first
+    /// one stored (a retry that raced the first, or a replica that had not
+    /// seen it yet: it answers as the first did and stores nothing), or, if
+    /// those are no longer kept or the key came with another request, a
+    /// refusal naming them. `None`: the key is new.
+    fn stored_already(&self, key: Option<&Idempotency>) -> Option<Result<Vec<Arc<EventRecord>>>> {
+        let key = key?;
+        let stored = self.keys.lock().get(&key.key).cloned()?;
         let events = if stored.first_seq == stored.last_seq {
             format!("event {}", stored.first_seq)
         } else {
             format!("events {}–{}", stored.first_seq, stored.last_seq)
         };
-        Err(Error::Conflict(if stored.request == key.request {
-            format!(
-                "the request with Idempotency-Key {:?} was stored already as {events}; nothing new was stored",
-                key.key
-            )
-        } else {
-            format!(
+        if stored.request != key.request {
+            return Some(Err(Error::Conflict(format!(
                 "Idempotency-Key {:?} was used for a different request ({events}); use a new key for a new request",
                 key.key
-            )
+            ))));
+        }
+        Some(self.stored_records(stored.first_seq, stored.last_seq).ok_or_else(|| {
+            Error::Conflict(format!(
+                "the request with Idempotency-Key {:?} was stored already as {events}; nothing new was stored",
+                key.key
+            ))
         }))
+    }
+
+    /// Events `first..=last`, from the live feed's recent past or the operations log.
+    fn stored_records(&self, first: u64, last: u64) -> Option<Vec<Arc<EventRecord>>> {
+        if let Some(records) = self.feed.kept(first, last) {
+            return Some(records);
+        }
+        let ops = self.ops.read();
+        let log = ops.log();
+        let start = log.partition_point(|r| r.seq < first);
+        let records: Vec<_> = log[start..].iter().take_while(|r| r.seq <= last).cloned().collect();
+        (records.len() as u64 == last - first + 1).then_some(records)
     }
 
     /// Checks a command's events, in order, each against the state the ones
@@ -576,8 +589,10 @@ impl Store {
     /// record, or one PostGIS transaction) and applies them: all of them, or
     /// (refused, or the store failing) none. An event naming incident `0`
     /// after an `incident_opened` names the incident just opened. A key
-    /// stored already is refused ([`Error::Conflict`]), saying which events
-    /// it stored. Call from a thread that may block.
+    /// stored already with the same request returns the events that request
+    /// stored, storing nothing (with another request, or when those events
+    /// are no longer kept: [`Error::Conflict`] naming them). Call from a
+    /// thread that may block.
     pub fn submit_unit(
         &self,
         actor: &str,
@@ -587,7 +602,9 @@ impl Store {
         match &self.backend {
             Backend::Journal(journal) => {
                 let mut journal = journal.lock();
-                self.shared.check_key(key.as_ref())?;
+                if let Some(stored) = self.shared.stored_already(key.as_ref()) {
+                    return stored;
+                }
                 let (records, changes) = self.shared.plan_unit(journal.next_seq(), actor, events)?;
                 let unit = Unit {
                     events: records,
@@ -674,7 +691,9 @@ impl Store {
         for unit in postgis::events_after(&*tx, self.last_seq()).await? {
             self.shared.apply(&unit)?;
         }
-        self.shared.check_key(key.as_ref())?;
+        if let Some(stored) = self.shared.stored_already(key.as_ref()) {
+            return stored;
+        }
         let (records, changes) = self.shared.plan_unit(self.last_seq() + 1, actor, events)?;
         for (prepared, row) in &changes {
             let collection = prepared.event.collection();
