@@ -10,7 +10,7 @@ use crate::error::ApiError;
 use crate::extract::{Filtered, PropertyFilters, TileJsonPath, TileParams, TilePath};
 use crate::state::AppState;
 use crate::tiling::{self, RULES};
-use actix_web::http::header::{self, AcceptEncoding, Encoding, IfNoneMatch};
+use actix_web::http::header::{self, AcceptEncoding, Encoding, IfNoneMatch, Preference, Quality};
 use actix_web::{HttpRequest, HttpResponse, web};
 use bytes::Bytes;
 use lookout_layers::{Catalog, FieldType, dataset::FICTION_NOTICE};
@@ -147,10 +147,21 @@ fn gunzip(bytes: &[u8]) -> Result<Vec<u8>, ApiError> {
     Ok(out)
 }
 
-/// Whether the client takes gzip: by the typed `Accept-Encoding`, so that
-/// `gzip;q=0` (gzip refused) does not count.
+/// Whether the client takes gzip, by the typed `Accept-Encoding`: a `gzip`
+/// entry with a quality above 0, or else a `*` entry above 0. `gzip;q=0`
+/// refuses gzip (RFC 9110 §12.5.3). No header: plain bytes. (Read in place:
+/// `AcceptEncoding::negotiate` builds a set on every call, and this is the
+/// warm-tile path.)
 fn accepts_gzip(accept: Option<&AcceptEncoding>) -> bool {
-    accept.is_some_and(|a| a.negotiate([Encoding::gzip(), Encoding::identity()].iter()) == Some(Encoding::gzip()))
+    let Some(accept) = accept else { return false };
+    let gzip = Preference::Specific(Encoding::gzip());
+    match accept.0.iter().find(|i| i.item == gzip) {
+        Some(item) => item.quality > Quality::ZERO,
+        None => accept
+            .0
+            .iter()
+            .any(|i| matches!(i.item, Preference::Any) && i.quality > Quality::ZERO),
+    }
 }
 
 /// Whether `If-None-Match` names this entity tag (or is `*`).
@@ -336,5 +347,42 @@ async fn tile(
         // The Compress middleware leaves an explicit identity encoding alone.
         resp.insert_header((header::CONTENT_ENCODING, "identity"));
         Ok(resp.body(gunzip(&cached.gzip)?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::http::header::Header;
+
+    fn accepts(value: &str) -> bool {
+        let req = actix_web::test::TestRequest::default()
+            .insert_header((header::ACCEPT_ENCODING, value))
+            .to_http_request();
+        accepts_gzip(AcceptEncoding::parse(&req).ok().as_ref())
+    }
+
+    #[test]
+    fn gzip_with_quality_zero_is_refused() {
+        for yes in [
+            "gzip",
+            "gzip, deflate, br",
+            "br;q=1.0, gzip;q=0.5",
+            "*",
+            "identity, *;q=0.1",
+        ] {
+            assert!(accepts(yes), "{yes}");
+        }
+        for no in [
+            "gzip;q=0",
+            "gzip;q=0.000, identity",
+            "identity",
+            "br",
+            "*;q=0",
+            "gzip;q=0, *",
+        ] {
+            assert!(!accepts(no), "{no}");
+        }
+        assert!(!accepts_gzip(None));
     }
 }
