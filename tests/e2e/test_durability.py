@@ -6,6 +6,7 @@ zones), and retries with the same Idempotency-Key make no duplicate.
 The state folder is a small tmpfs (`mount -t tmpfs`: run as root, as CI does).
 """
 import subprocess
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -124,3 +125,40 @@ def test_a_full_disk_during_a_burst_of_opens_half_stores_nothing(small_disk, tmp
         assert not ids & set(stored.values())
     finally:
         server.stop()
+
+
+def test_postgis_a_retry_on_another_replica_stores_nothing(tmp_path):
+    """The key is stored with the events in PostGIS: a retry sent to another
+    replica (as after a connection lost after COMMIT) gets the first answer,
+    and the log holds the unit once."""
+    from test_postgis import lookout, pg_url, psql
+
+    psql("DROP SCHEMA IF EXISTS lookout CASCADE; DROP TABLE IF EXISTS public.lookout_migrations")
+    lookout("db", "migrate")
+    lookout("import")
+    a = Server(tmp_path / "a", ["--store", pg_url()]).start()
+    b = Server(tmp_path / "b", ["--store", pg_url()]).start()
+    try:
+        status, first, _ = post(a, 1, key="pg-retry-1")
+        assert status == 201, first
+        # At once, before B may have followed: B's store finds the key under the writers' lock.
+        status, again, headers = post(b, 1, key="pg-retry-1")
+        assert (status, again["id"]) == (201, first["id"]), again
+        assert psql("SELECT count(*) FROM lookout.events WHERE idempotency_key = 'pg-retry-1'") == "2"
+        assert psql("SELECT count(*) FROM lookout.incidents") == "1"
+        time.sleep(2.5)  # B has followed A: its index knows the key
+        status, again, headers = post(b, 1, key="pg-retry-1")
+        assert (status, again["id"], headers.get("idempotent-replayed")) == (201, first["id"], "true")
+        status, answer, _ = post(b, 1, key="pg-retry-1", payload=body(2))
+        assert (status, answer["error"]) == (422, "idempotency_key_reused")
+        # A dispatch of several teams is one transaction: a busy team and none goes.
+        status, teams = get(f"{a.url}/collections/rescue_teams/items?status=available&limit=3")
+        ids = [t["id"] for t in teams["features"]]
+        url = f"{a.url}/incidents/{first['id']}/dispatch"
+        assert request("POST", url, {"teams": ids[:1]})[0] == 200
+        before = psql("SELECT max(seq) FROM lookout.events")
+        assert request("POST", url, {"teams": ids})[0] == 409
+        assert psql("SELECT max(seq) FROM lookout.events") == before
+    finally:
+        a.stop()
+        b.stop()
