@@ -297,6 +297,11 @@ const STRINGS = {
   'incident.form.substance': ['危险物质', 'Substance'],
   'incident.form.substance.unknown': ['未知（按最大距离）', 'Unknown (largest distances)'],
   'incident.form.spill': ['泄漏规模', 'Spill size'],
+  'incident.form.container': ['容器', 'Container'],
+  'incident.form.container.unknown': ['未知（按最不利取值）', 'Unknown (worst case drawn)'],
+  'incident.form.hint.container': ['大量泄漏按 ERG 表3 的容器取距离；储罐按铁路罐车取值', 'A large spill reads the ERG Table 3 row of its container; a storage tank reads the rail tank car'],
+  'incident.form.sky': ['天空状况', 'Sky'],
+  'incident.form.sky.unknown': ['未知（按最不利取值）', 'Unknown (worst case drawn)'],
   'incident.form.rate': ['泄漏速率（千克/秒）', 'Release rate (kg/s)'],
   'incident.form.mass': ['涉及质量（千克）', 'Mass involved (kg)'],
   'incident.form.cordon': ['警戒半径（米）', 'Cordon radius (m)'],
@@ -516,6 +521,11 @@ const TERMS = {
     thermal_radiation: ['热辐射', 'thermal radiation'], overpressure: ['爆炸超压', 'blast overpressure'], cordon: ['警戒半径', 'cordon radius'],
   },
   spill: { small: ['小量泄漏（≤208 升）', 'Small spill (≤ 208 L)'], large: ['大量泄漏', 'Large spill'] },
+  container: {
+    storage_tank: ['储罐', 'Storage tank'], rail_tank_car: ['铁路罐车', 'Rail tank car'], road_tanker: ['公路罐车', 'Road tanker'],
+    nurse_tank: ['农用氨罐', 'Nurse tank'], ton_cylinders: ['多个吨钢瓶', 'Ton cylinders'], small_cylinders: ['小钢瓶或单个吨钢瓶', 'Small cylinders or one ton cylinder'],
+  },
+  sky: { clear: ['晴（云量 0–2/8）', 'Clear (0–2 oktas)'], partly: ['多云（云量 3–7/8）', 'Partly cloudy (3–7 oktas)'], overcast: ['阴（云量 8/8）', 'Overcast (8 oktas)'] },
   daytime: { day: ['白天', 'day'], night: ['夜间', 'night'] },
   incidentStatus: { open: ['处置中', 'Open'], closed: ['已关闭', 'Closed'] },
   compass: {

@@ -16,7 +16,7 @@ import { replayState, exitReplay } from './replay.js';
 import {
   S, panelChanged, refreshList, refreshZones, refreshRecommendation, clearDraft, closeIncident,
 } from './incident-state.js';
-import { KIND_FIELDS, WEATHER_REQUIRED, fmtLocation, field, numberInput, selectInput } from './incident-ui.js';
+import { CONTAINERS, KIND_FIELDS, WEATHER_REQUIRED, fmtLocation, field, numberInput, selectInput } from './incident-ui.js';
 import { fitIncident } from './incident-map.js';
 
 export function initIncidentForm() {
@@ -104,6 +104,10 @@ export function renderForm() {
   }
   if (fields.has('spill')) {
     form.append(field('spill', 'incident.form.spill', selectInput('spill', [['large', term('spill', 'large')], ['small', term('spill', 'small')]], d.spill ?? 'large')));
+    // The container chooses the ERG large-spill row; unknown draws the worst row.
+    const containers = ['', ...CONTAINERS].map((c) => [c, c ? term('container', c) : t('incident.form.container.unknown')]);
+    form.append(field('container', 'incident.form.container', selectInput('container', containers, d.container ?? ''),
+      { hint: t('incident.form.hint.container') }));
   }
   if (fields.has('release_rate_kg_s')) {
     form.append(field('release_rate_kg_s', 'incident.form.rate', numberInput('release_rate_kg_s', { value: d.release_rate_kg_s ?? '', min: 0, placeholder: '2.0' }),
@@ -124,6 +128,9 @@ export function renderForm() {
     fs.append(field('wind_speed_ms', 'incident.form.windSpeed', numberInput('wind_speed_ms', { value: w.wind_speed_ms ?? 3, min: 0, max: 60, step: 0.5 }),
       { required: WEATHER_REQUIRED.has(kind) }));
     fs.append(field('daytime', 'incident.form.daytime', selectInput('daytime', [['true', term('daytime', 'day')], ['false', term('daytime', 'night')]], String(w.daytime ?? true))));
+    // Unknown sky: the server takes the most stable case (the larger zone).
+    const skies = ['', 'clear', 'partly', 'overcast'].map((k) => [k, k ? term('sky', k) : t('incident.form.sky.unknown')]);
+    fs.append(field('sky', 'incident.form.sky', selectInput('sky', skies, w.sky ?? '')));
     form.append(fs);
   }
   form.append(field('casualties', 'incident.form.casualties', numberInput('casualties', { value: d.casualties ?? 0, min: 0, step: 1 })));
@@ -155,11 +162,13 @@ export function saveDraft(form) {
   d.title = v('title') ?? d.title;
   if (form.querySelector('[name=substance]')) d.substance = v('substance');
   if (form.querySelector('[name=spill]')) d.spill = v('spill');
+  if (form.querySelector('[name=container]')) d.container = v('container') || null;
   if (form.querySelector('[name=release_rate_kg_s]')) d.release_rate_kg_s = num('release_rate_kg_s');
   if (form.querySelector('[name=mass_kg]')) d.mass_kg = num('mass_kg');
   d.cordon_m = num('cordon_m');
   if (form.querySelector('[name=wind_from_deg]')) {
     d.weather = { wind_from_deg: num('wind_from_deg') ?? 0, wind_speed_ms: num('wind_speed_ms') ?? 0, daytime: v('daytime') !== 'false' };
+    if (v('sky')) d.weather.sky = v('sky');
   }
   d.casualties = num('casualties') ?? 0;
   d.description = v('description') ?? '';
@@ -173,6 +182,7 @@ function draftBody() {
   body.title = d.title?.trim() || t('incident.defaultTitle', { place: place ?? '', kind: term('incidentKind', d.kind) }).trim();
   if (fields.has('substance') && d.substance) body.substance = d.substance;
   if (fields.has('spill') && d.spill) body.spill = d.spill;
+  if (fields.has('spill') && d.container) body.container = d.container;
   if (fields.has('release_rate_kg_s') && d.release_rate_kg_s) body.release_rate_kg_s = d.release_rate_kg_s;
   if (fields.has('mass_kg') && d.mass_kg) body.mass_kg = d.mass_kg;
   if (d.cordon_m) body.cordon_m = d.cordon_m;

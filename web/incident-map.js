@@ -45,8 +45,16 @@ function addMapLayers() {
     layout: { 'line-sort-key': ['get', 'rank'], 'line-join': 'round' },
     paint: { 'line-color': tierColorExpr, 'line-width': ['case', ['==', ['get', 'current'], true], 3, 2], 'line-opacity': 0.95 },
   });
+  // An ERG "11+" zone: its outline doubled with a dashed red line (the zone can
+  // reach further than drawn), and the words along it where the font allows.
   addLayer('overlay', {
-    id: 'inc-zones-open', type: 'symbol', source: 'inc-zones',
+    id: 'inc-zones-open', type: 'line', source: 'inc-zones',
+    filter: ['==', ['get', 'open_ended'], true],
+    layout: { 'line-join': 'round' },
+    paint: { 'line-color': '#b91c1c', 'line-width': 4, 'line-dasharray': [1, 1.5], 'line-offset': -4 },
+  });
+  addLayer('overlay', {
+    id: 'inc-zones-open-label', type: 'symbol', source: 'inc-zones',
     filter: ['==', ['get', 'open_ended'], true],
     layout: {
       'symbol-placement': 'line', 'symbol-spacing': 320, 'text-field': ['get', 'open_label'],
@@ -114,7 +122,10 @@ export function drawZones(features) {
   const current = S.current?.id;
   const out = features.map((f) => ({
     ...f,
-    properties: { ...f.properties, rank: tierRank(f.properties?.tier), current: Number(f.properties?.incident) === current },
+    properties: {
+      ...f.properties, rank: tierRank(f.properties?.tier), current: Number(f.properties?.incident) === current,
+      ...openEnded(f.properties),
+    },
   }));
   // the open incident's zones even if it is not in the list (closed, replay)
   if (S.current && !out.some((f) => f.properties.current)) {
@@ -127,6 +138,12 @@ export function drawZones(features) {
   map.getSource('inc-zones')?.setData({ type: 'FeatureCollection', features: out });
 }
 
+/** An ERG "11+" zone is drawn at the printed distance, which can be larger. */
+function openEnded(z) {
+  const open = Boolean(z?.open_ended);
+  return { open_ended: open, open_label: open ? t('zone.openEnded', { km: fmtFixed((z.downwind_m ?? 0) / 1000, 0) }) : '' };
+}
+
 export function zoneFeature(incident, z, current) {
   return {
     type: 'Feature',
@@ -134,9 +151,7 @@ export function zoneFeature(incident, z, current) {
     properties: {
       incident: incident.id, tier: z.tier, method: z.method, label_zh: z.label_zh, label_en: z.label_en,
       population: z.exposure?.population ?? null, rank: tierRank(z.tier), current,
-      // ERG "11+": drawn at the printed distance, which can be larger
-      open_ended: Boolean(z.open_ended),
-      open_label: z.open_ended ? t('zone.openEnded', { km: fmtFixed((z.downwind_m ?? 0) / 1000, 0) }) : '',
+      ...openEnded(z),
     },
   };
 }

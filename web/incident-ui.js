@@ -7,6 +7,9 @@ import { el } from './util.js';
 import { S } from './incident-state.js';
 
 /** Which form fields each kind uses. */
+/** The containers of ERG Table 3 (and storage tanks, read as rail tank cars), largest first. */
+export const CONTAINERS = ['storage_tank', 'rail_tank_car', 'road_tanker', 'nurse_tank', 'ton_cylinders', 'small_cylinders'];
+
 export const KIND_FIELDS = {
   leak: ['substance', 'spill', 'release_rate_kg_s', 'cordon_m', 'weather'],
   gas_leak: ['substance', 'spill', 'release_rate_kg_s', 'cordon_m', 'weather'],

@@ -60,10 +60,12 @@ describe('Lookout incident workflow, live updates and drills', () => {
     await form.locator('input[name=title]').fill(TITLE);
     await form.locator('select[name=substance]').selectOption('chlorine');
     await form.locator('select[name=spill]').selectOption('large');
+    await form.locator('select[name=container]').selectOption('storage_tank');
     await form.locator('input[name=release_rate_kg_s]').fill('2');
     await form.locator('select[name=wind_from_deg]').selectOption('270');
     await form.locator('input[name=wind_speed_ms]').fill('3');
     await form.locator('select[name=daytime]').selectOption('true');
+    await form.locator('select[name=sky]').selectOption('clear');
     await form.locator('button[type=submit]').click();
 
     const panel = page.locator('#incident-panel .incident');
@@ -80,6 +82,17 @@ describe('Lookout incident workflow, live updates and drills', () => {
     const zoneText = await page.locator('#zone-list').innerText();
     for (const word of ['初始隔离区', '防护行动区', '人口', '企业', '重大危险源', '避难场所']) assert.ok(zoneText.includes(word), `zone list lacks ${word}`);
     assert.match(zoneText, /[\d,]+ 人/);
+    // a storage tank reads ERG Table 3's rail-tank-car row (isolate 1000 m), named in the label
+    assert.match(zoneText, /半径 1000 m；ERG 表3：铁路罐车/);
+    const methods = page.locator('#zone-methods-link');
+    assert.equal(await methods.getAttribute('href'), '/docs/impact-models');
+    const doc = await page.evaluate(async () => {
+      const r = await fetch('/docs/impact-models');
+      return { status: r.status, type: r.headers.get('content-type'), text: await r.text() };
+    });
+    assert.equal(doc.status, 200);
+    assert.match(doc.type, /text\/html/);
+    assert.match(doc.text, /<h1>Impact models<\/h1>/);
     assert.match(await page.locator('#incident-panel .domino').innerText(), /多米诺效应预警/);
 
     // drawn on the map, the most severe on top
@@ -307,6 +320,33 @@ describe('Lookout incident workflow, live updates and drills', () => {
     assert.ok(png.length > 50_000, `PNG too small (${png.length} bytes): blank map?`);
     mkdirSync(OUT, { recursive: true });
     writeFileSync(path.join(OUT, 'export.png'), png);
+  });
+
+  it('says an "11+" zone can reach further, in the panel and on the map', async () => {
+    // ERG 2020 Table 3: sulphur dioxide, rail tank car, low wind, by day: "11+" km.
+    const { status, data } = await api('/incidents', {
+      method: 'POST',
+      body: {
+        kind: 'leak', title: '浏览器测试·二氧化硫铁路罐车', location: [112.3, 37.6], substance: 'sulphur_dioxide',
+        spill: 'large', container: 'rail_tank_car', weather: { wind_from_deg: 0, wind_speed_ms: 1.5, daytime: true },
+      },
+    });
+    assert.equal(status, 201, JSON.stringify(data));
+    const { page } = b;
+    await page.locator('.tabs [data-tab=incidents]').click();
+    const item = page.locator(`#incident-list .incident-item[data-id="${data.id}"]`);
+    await item.waitFor({ state: 'visible', timeout: 10_000 });
+    await item.click();
+    const open = page.locator('#zone-list .zone[data-tier=protective_action] .zone-open');
+    await open.waitFor({ timeout: 10_000 });
+    assert.match(await open.innerText(), /至少 11 km，可能更远/);
+    assert.match(await page.locator('#zone-list .zone[data-tier=protective_action] .zone-label').innerText(), /下风向至少 11000 m，可能更远/);
+    await page.evaluate((c) => window.lookoutMap.jumpTo({ center: c, zoom: 10 }), [112.3, 37.55]);
+    await waitForIdle(page);
+    await page.waitForFunction((id) => window.lookoutMap.queryRenderedFeatures({ layers: ['inc-zones-open'] })
+      .some((f) => f.properties.incident === id && /11 km/.test(f.properties.open_label)), data.id, { timeout: 15_000 });
+    const closed = await api(`/incidents/${data.id}/close`, { method: 'POST', body: { reason: 'browser test done' } });
+    assert.ok(closed.status < 300, JSON.stringify(closed.data));
   });
 
   it('had no error in either browser', async () => {

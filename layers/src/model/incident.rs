@@ -127,6 +127,9 @@ pub struct IncidentZone {
     /// The level that bounds the zone ("20 ppm", "10 kW/m²").
     #[serde(default)]
     pub threshold: Option<String>,
+    /// The guide prints the distance as "11+": it can be larger than drawn.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub open_ended: bool,
     /// What lies inside.
     pub exposure: ZoneExposure,
     /// Fields this version does not name, kept as they were.

@@ -117,6 +117,7 @@ pub fn compute_zones(catalog: &Catalog, spec: &IncidentSpec) -> Result<ZoneRecor
             radius_m: Some(radius),
             downwind_m: None,
             threshold: None,
+            open_ended: false,
             exposure: trimmed_exposure(&area, catalog),
             extra: serde_json::Map::new(),
         });
