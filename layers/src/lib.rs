@@ -18,6 +18,7 @@ pub mod model;
 pub mod ops;
 pub mod record;
 pub mod routing;
+pub mod scope;
 pub mod row;
 pub mod store;
 pub mod validity;
