@@ -310,14 +310,23 @@ fn every_county_outline_in_the_dataset_is_valid_and_keeps_its_area() {
         let geo::Geometry::MultiPolygon(shape) = &f.geometry else {
             panic!("county {} is not a multipolygon", f.id)
         };
-        assert!(shape.is_valid(), "county {} ({}) is not a valid polygon", f.id, c.county);
+        assert!(
+            shape.is_valid(),
+            "county {} ({}) is not a valid polygon",
+            f.id,
+            c.county
+        );
         if !c.shape.is_valid() {
             repaired += 1;
         }
         // A repair only removes the slivers of the crossings (the source's
         // area as the generator computes it, ring by ring).
         let (before, after) = (c.area_km2 * 1e6, shape.geodesic_area_unsigned());
-        assert!((after - before).abs() / before < 0.005, "county {}: area {before} → {after}", c.county);
+        assert!(
+            (after - before).abs() / before < 0.005,
+            "county {}: area {before} → {after}",
+            c.county
+        );
     }
     assert_eq!(repaired, 24, "data/README.md counts 24 invalid source outlines");
 }
