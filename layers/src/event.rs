@@ -1,8 +1,10 @@
 //! Events: every change is one, stored append-only, folded into memory,
 //! replayable for drills and audit.
 
+use crate::auth::Role;
 use crate::feature::FeatureId;
 use crate::model::{IncidentSpec, TeamStatus, ZoneRecord};
+use crate::scope::ScopeSpec;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -146,6 +148,89 @@ pub enum Event {
         /// What the exercise control tells the players.
         text: String,
     },
+    /// A user was created. Never shown outside the audit (the hash stays in the log).
+    UserCreated {
+        /// Sign-in name.
+        username: String,
+        /// What the user may do.
+        role: Role,
+        /// The area the user is limited to; `None`: the whole region.
+        #[serde(default)]
+        scope: Option<ScopeSpec>,
+        /// Argon2id PHC string of the password.
+        password_hash: String,
+    },
+    /// A user's role, scope, password or state changed: the user as they are now.
+    UserUpdated {
+        /// Sign-in name.
+        username: String,
+        /// What the user may do.
+        role: Role,
+        /// The area the user is limited to; `None`: the whole region.
+        #[serde(default)]
+        scope: Option<ScopeSpec>,
+        /// Disabled users cannot sign in and their sessions end.
+        #[serde(default)]
+        disabled: bool,
+        /// A new password's Argon2id PHC string (every session ends), if it changed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        password_hash: Option<String>,
+    },
+    /// A user was disabled: they cannot sign in, their sessions and tokens end.
+    UserDisabled {
+        /// Sign-in name.
+        username: String,
+    },
+    /// An API token was created; only its SHA-256 hash is kept.
+    TokenCreated {
+        /// Public id (`tok_…`), to list and revoke it.
+        id: String,
+        /// Its name, recorded with every event made through it.
+        name: String,
+        /// What it may do.
+        role: Role,
+        /// The area it is limited to.
+        #[serde(default)]
+        scope: Option<ScopeSpec>,
+        /// SHA-256 of the token, hex.
+        hash: String,
+    },
+    /// An API token was revoked.
+    TokenRevoked {
+        /// Public id.
+        id: String,
+    },
+    /// A token was used (recorded at most once an hour per token).
+    TokenUsed {
+        /// Public id.
+        id: String,
+    },
+    /// A user signed in; the session is known by its SHA-256 hash.
+    SignedIn {
+        /// Sign-in name.
+        username: String,
+        /// SHA-256 of the session id, hex.
+        session: String,
+        /// When the session ends.
+        expires: DateTime<Utc>,
+    },
+    /// A sign-in failed.
+    SignInFailed {
+        /// The name tried.
+        username: String,
+        /// The client's address.
+        #[serde(default)]
+        address: String,
+        /// Why (unknown user, wrong password, disabled).
+        reason: String,
+    },
+    /// A user signed out.
+    SignedOut {
+        /// Sign-in name.
+        username: String,
+        /// SHA-256 of the session id, hex.
+        session: String,
+    },
 }
 
 impl Event {
@@ -158,6 +243,7 @@ impl Event {
             | Self::FeatureUpdated { collection, .. }
             | Self::FeatureDeleted { collection, .. } => collection,
             Self::UnitStatusChanged { .. } => "rescue_teams",
+            e if e.is_auth() => "auth",
             _ => "incidents",
         }
     }
@@ -177,6 +263,15 @@ impl Event {
             Self::UnitStatusChanged { .. } => "unit_status_changed",
             Self::NoteAdded { .. } => "note_added",
             Self::InjectFired { .. } => "inject_fired",
+            Self::UserCreated { .. } => "user_created",
+            Self::UserUpdated { .. } => "user_updated",
+            Self::UserDisabled { .. } => "user_disabled",
+            Self::TokenCreated { .. } => "token_created",
+            Self::TokenRevoked { .. } => "token_revoked",
+            Self::TokenUsed { .. } => "token_used",
+            Self::SignedIn { .. } => "signed_in",
+            Self::SignInFailed { .. } => "sign_in_failed",
+            Self::SignedOut { .. } => "signed_out",
         }
     }
 
@@ -195,7 +290,25 @@ impl Event {
             | Self::UnitDispatched { incident, .. }
             | Self::NoteAdded { incident, .. }
             | Self::InjectFired { incident, .. } => Some(*incident),
+            _ => None,
         }
+    }
+
+    /// Whether this is a user, token or sign-in event: folded into the
+    /// users, never shown outside the audit (they hold hashes).
+    pub fn is_auth(&self) -> bool {
+        matches!(
+            self,
+            Self::UserCreated { .. }
+                | Self::UserUpdated { .. }
+                | Self::UserDisabled { .. }
+                | Self::TokenCreated { .. }
+                | Self::TokenRevoked { .. }
+                | Self::TokenUsed { .. }
+                | Self::SignedIn { .. }
+                | Self::SignInFailed { .. }
+                | Self::SignedOut { .. }
+        )
     }
 
     /// Whether this is a plain change to one feature (not an operations event).
@@ -233,10 +346,50 @@ pub struct EventRecord {
     pub seq: u64,
     /// When it was accepted.
     pub at: DateTime<Utc>,
-    /// Who made it.
+    /// Who made it: the authenticated user.
     pub actor: String,
+    /// The name of the API token it came through, if it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
     /// What happened.
     pub event: Event,
+}
+
+/// Who signs the events of a command: the authenticated user and, when the
+/// request came with an API token, the token's name.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Author {
+    /// The user's name.
+    pub name: String,
+    /// The token's name.
+    pub token: Option<String>,
+}
+
+impl From<&str> for Author {
+    fn from(name: &str) -> Self {
+        Self {
+            name: name.to_owned(),
+            token: None,
+        }
+    }
+}
+
+impl From<String> for Author {
+    fn from(name: String) -> Self {
+        Self { name, token: None }
+    }
+}
+
+impl From<&String> for Author {
+    fn from(name: &String) -> Self {
+        name.as_str().into()
+    }
+}
+
+impl From<&Author> for Author {
+    fn from(author: &Author) -> Self {
+        author.clone()
+    }
 }
 
 impl Event {

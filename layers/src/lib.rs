@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
 
+pub mod auth;
 pub mod catalog;
 pub mod collection;
 pub mod coverage;
@@ -18,15 +19,15 @@ pub mod model;
 pub mod ops;
 pub mod record;
 pub mod routing;
-pub mod scope;
 pub mod row;
+pub mod scope;
 pub mod store;
 pub mod validity;
 
 pub use catalog::{Catalog, Dataset};
 pub use collection::{Collection, Page};
 pub use error::{Error, Result};
-pub use event::{Event, EventRecord, Idempotency, Unit};
+pub use event::{Author, Event, EventRecord, Idempotency, Unit};
 pub use feature::{Feature, FeatureId};
 pub use filter::Filter;
 pub use layer::Layer;

@@ -100,6 +100,7 @@ mod tests {
 
     fn record(seq: u64) -> Arc<EventRecord> {
         Arc::new(EventRecord {
+            token: None,
             seq,
             at: chrono::Utc::now(),
             actor: "t".into(),

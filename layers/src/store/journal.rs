@@ -365,6 +365,7 @@ mod tests {
 
     fn record(seq: u64) -> EventRecord {
         EventRecord {
+            token: None,
             seq,
             at: chrono::Utc::now(),
             actor: "duty-officer".into(),

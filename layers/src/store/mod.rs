@@ -13,11 +13,12 @@ pub mod journal;
 pub mod keys;
 pub mod postgis;
 
+use crate::auth::Users;
 use crate::catalog::{Catalog, Dataset};
 use crate::collection::Collection;
 use crate::dataset::{generated_dir, read_metadata};
 use crate::error::{Error, Result};
-use crate::event::{Event, EventRecord, Idempotency, Unit};
+use crate::event::{Author, Event, EventRecord, Idempotency, Unit};
 use crate::feature::FeatureId;
 use crate::generate::{self, GENERATOR_VERSION, Options, Progress};
 use crate::ops::Operations;
@@ -124,6 +125,8 @@ struct Shared {
     feed: Feed,
     /// Each `Idempotency-Key` stored, and what its request stored.
     keys: Mutex<HashMap<String, StoredKey>>,
+    /// Users, tokens, sessions and the audit log: the fold of the auth events.
+    users: parking_lot::RwLock<Users>,
 }
 
 /// Folds the feature changes of a command's events into one per feature:
@@ -159,6 +162,7 @@ impl Shared {
             last_seq: AtomicU64::new(last_seq),
             feed: Feed::new(last_seq),
             keys: Mutex::new(HashMap::new()),
+            users: parking_lot::RwLock::new(Users::default()),
         }
     }
 
@@ -205,7 +209,7 @@ impl Shared {
     /// before it leave, and makes the records to store with the feature
     /// changes they make. An event naming incident `0` after an
     /// `incident_opened` names the incident just opened.
-    fn plan_unit(&self, first_seq: u64, actor: &str, mut events: Vec<Event>) -> Result<(Vec<EventRecord>, Changes)> {
+    fn plan_unit(&self, first_seq: u64, actor: &Author, mut events: Vec<Event>) -> Result<(Vec<EventRecord>, Changes)> {
         if events.len() == 1
             && let Some(event) = events.pop()
         {
@@ -215,7 +219,7 @@ impl Shared {
         if events.is_empty() {
             return Err(Error::InvalidRequest("nothing to store".into()));
         }
-        if events.iter().any(Event::is_feature_change) {
+        if events.iter().any(|e| e.is_feature_change() || e.is_auth()) {
             return Err(Error::InvalidRequest(
                 "a command of several events holds operations events only".into(),
             ));
@@ -240,7 +244,8 @@ impl Shared {
             let record = EventRecord {
                 seq,
                 at,
-                actor: actor.into(),
+                actor: actor.name.clone(),
+                token: actor.token.clone(),
                 event,
             };
             derived.extend(scratch.derived(&record));
@@ -276,8 +281,19 @@ impl Shared {
     /// changes it makes: ids assigned, operations events checked against the
     /// incidents and teams, and plain feature changes kept off what only
     /// operations may change.
-    fn plan(&self, seq: u64, actor: &str, event: Event) -> Result<(EventRecord, Changes)> {
+    fn plan(&self, seq: u64, actor: &Author, event: Event) -> Result<(EventRecord, Changes)> {
         let at = now();
+        if event.is_auth() {
+            let event = self.users.read().check(event)?;
+            let record = EventRecord {
+                seq,
+                at,
+                actor: actor.name.clone(),
+                token: actor.token.clone(),
+                event,
+            };
+            return Ok((record, Vec::new()));
+        }
         if event.is_feature_change() {
             self.guard(&event)?;
             let (prepared, row) = self.prepare(&event)?;
@@ -287,7 +303,8 @@ impl Shared {
             let record = EventRecord {
                 seq,
                 at,
-                actor: actor.into(),
+                actor: actor.name.clone(),
+                token: actor.token.clone(),
                 event: prepared.event.clone(),
             };
             return Ok((record, vec![(prepared, row)]));
@@ -296,7 +313,8 @@ impl Shared {
         let record = EventRecord {
             seq,
             at,
-            actor: actor.into(),
+            actor: actor.name.clone(),
+            token: actor.token.clone(),
             event,
         };
         let changes = self.changes(&record)?;
@@ -338,6 +356,9 @@ impl Shared {
 
     /// The feature changes a stored event makes.
     fn changes(&self, record: &EventRecord) -> Result<Changes> {
+        if record.event.is_auth() {
+            return Ok(Vec::new());
+        }
         if record.event.is_feature_change() {
             return Ok(vec![self.prepare(&record.event)?]);
         }
@@ -358,14 +379,19 @@ impl Shared {
         let records: Vec<Arc<EventRecord>> = unit.events.into_iter().map(Arc::new).collect();
         {
             let mut ops = self.ops.write();
-            for record in records.iter().filter(|r| !r.event.is_feature_change()) {
-                ops.apply(record.clone());
+            let mut users = self.users.write();
+            for record in &records {
+                users.apply(record);
+                if !record.event.is_feature_change() && !record.event.is_auth() {
+                    ops.apply(record.clone());
+                }
             }
         }
         if let Some(last) = records.last() {
             self.last_seq.store(last.seq, Ordering::Release);
         }
-        for record in &records {
+        // Auth events hold hashes: they are never pushed live.
+        for record in records.iter().filter(|r| !r.event.is_auth()) {
             self.feed.publish(record.clone());
         }
         Ok(records)
@@ -513,10 +539,15 @@ impl Store {
         // The tables hold the features as of `last_seq`; the incidents'
         // record is folded from the operations events up to it.
         let mut ops = Operations::default();
+        let mut users = Users::default();
         for record in snapshot.operations {
-            ops.apply(Arc::new(record));
+            users.apply(&record);
+            if !record.event.is_auth() {
+                ops.apply(Arc::new(record));
+            }
         }
         let shared = Arc::new(Shared::new(Catalog::new(snapshot.dataset), ops, snapshot.last_seq));
+        *shared.users.write() = users;
         shared.keys.lock().extend(snapshot.keys);
         let index_time = started.elapsed();
         let writer = Arc::new(tokio::sync::Mutex::new(()));
@@ -577,7 +608,7 @@ impl Store {
     /// Checks `event`, stores it (on disk, or committed in PostGIS, before
     /// this returns) and applies it. A refused or failed event leaves no
     /// trace. Call from a thread that may block.
-    pub fn submit(&self, actor: &str, event: Event) -> Result<Arc<EventRecord>> {
+    pub fn submit(&self, actor: impl Into<Author>, event: Event) -> Result<Arc<EventRecord>> {
         let mut records = self.submit_unit(actor, vec![event], None)?;
         records
             .pop()
@@ -595,10 +626,12 @@ impl Store {
     /// thread that may block.
     pub fn submit_unit(
         &self,
-        actor: &str,
+        actor: impl Into<Author>,
         events: Vec<Event>,
         key: Option<Idempotency>,
     ) -> Result<Vec<Arc<EventRecord>>> {
+        let actor = actor.into();
+        let actor = &actor;
         match &self.backend {
             Backend::Journal(journal) => {
                 let mut journal = journal.lock();
@@ -631,7 +664,7 @@ impl Store {
     /// both events are stored, or neither. Returns the incident's id.
     pub fn open_incident(
         &self,
-        actor: &str,
+        actor: impl Into<Author>,
         spec: crate::model::IncidentSpec,
         drill: bool,
         scenario: Option<String>,
@@ -649,7 +682,7 @@ impl Store {
     /// command (after `before`, e.g. the drill inject that brings the change).
     pub fn update_incident(
         &self,
-        actor: &str,
+        actor: impl Into<Author>,
         id: FeatureId,
         changes: serde_json::Map<String, serde_json::Value>,
         before: Vec<Event>,
@@ -677,7 +710,7 @@ impl Store {
         &self,
         db: &Postgis,
         writer: &tokio::sync::Mutex<()>,
-        actor: &str,
+        actor: &Author,
         events: Vec<Event>,
         key: Option<Idempotency>,
     ) -> Result<Vec<Arc<EventRecord>>> {
@@ -713,6 +746,11 @@ impl Store {
         )
     }
 
+    /// Users, tokens, sessions and the audit log, as folded from the events.
+    pub fn users(&self) -> parking_lot::RwLockReadGuard<'_, Users> {
+        self.shared.users.read()
+    }
+
     /// Incidents, units and their record, as folded from the events.
     pub fn operations(&self) -> parking_lot::RwLockReadGuard<'_, Operations> {
         self.shared.ops.read()
@@ -745,7 +783,7 @@ impl std::fmt::Debug for Store {
 }
 
 /// Now, to the microsecond (what PostGIS keeps), so every replica sees the same time.
-fn now() -> chrono::DateTime<chrono::Utc> {
+pub(crate) fn now() -> chrono::DateTime<chrono::Utc> {
     let t = chrono::Utc::now();
     chrono::DurationRound::duration_trunc(t, chrono::TimeDelta::microseconds(1)).unwrap_or(t)
 }

@@ -40,6 +40,7 @@ pub const MIGRATIONS: &[(i32, &str, &str)] = &[
         "idempotency_keys",
         include_str!("../../../migrations/0003_idempotency_keys.sql"),
     ),
+    (4, "users", include_str!("../../../migrations/0004_users.sql")),
 ];
 
 /// The channel replicas listen on; the payload is the new event's `seq`.
@@ -712,8 +713,8 @@ pub(crate) async fn append_event(
     let payload = serde_json::to_value(&record.event).map_err(|e| Error::Database(e.to_string()))?;
     let seq = record.seq as i64;
     tx.execute(
-        "INSERT INTO lookout.events (seq, at, actor, kind, collection, feature_id, payload, idempotency_key, request_hash)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        "INSERT INTO lookout.events (seq, at, actor, kind, collection, feature_id, payload, idempotency_key, request_hash, token)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         &[
             &seq,
             &record.at,
@@ -724,14 +725,112 @@ pub(crate) async fn append_event(
             &payload,
             &key.map(|k| k.key.as_str()),
             &key.map(|k| k.request.as_str()),
+            &record.token,
         ],
     )
     .await
     .map_err(sql_error)?;
+    if record.event.is_auth() {
+        project_auth(tx, record).await?;
+    }
     tx.execute("SELECT pg_notify($1, $2)", &[&CHANNEL, &seq.to_string()])
         .await
         .map_err(sql_error)?;
     Ok(())
+}
+
+/// Writes the `users`/`tokens` projection of an auth event, in the
+/// transaction that appends it.
+async fn project_auth(tx: &tokio_postgres::Transaction<'_>, record: &EventRecord) -> Result<()> {
+    use crate::event::Event;
+    let json = |v: &Option<crate::scope::ScopeSpec>| serde_json::to_value(v).unwrap_or(serde_json::Value::Null);
+    let seq = record.seq as i64;
+    let result = match &record.event {
+        Event::UserCreated {
+            username,
+            role,
+            scope,
+            password_hash,
+        } => {
+            tx.execute(
+                "INSERT INTO lookout.users (username, role, scope, password_hash, created_at, updated_seq)
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+                &[username, &role.as_str(), &json(scope), password_hash, &record.at, &seq],
+            )
+            .await
+        }
+        Event::UserUpdated {
+            username,
+            role,
+            scope,
+            disabled,
+            password_hash,
+        } => {
+            tx.execute(
+                "UPDATE lookout.users SET role = $2, scope = $3, disabled = $4,
+                 password_hash = coalesce($5, password_hash), updated_seq = $6 WHERE username = $1",
+                &[username, &role.as_str(), &json(scope), disabled, password_hash, &seq],
+            )
+            .await
+        }
+        Event::UserDisabled { username } => {
+            tx.execute(
+                "UPDATE lookout.users SET disabled = true, updated_seq = $2 WHERE username = $1",
+                &[username, &seq],
+            )
+            .await
+        }
+        Event::TokenCreated {
+            id,
+            name,
+            role,
+            scope,
+            hash,
+        } => {
+            tx.execute(
+                "INSERT INTO lookout.tokens (id, name, role, scope, hash, created_by, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                &[id, name, &role.as_str(), &json(scope), hash, &record.actor, &record.at],
+            )
+            .await
+        }
+        Event::TokenRevoked { id } => {
+            tx.execute("UPDATE lookout.tokens SET revoked = true WHERE id = $1", &[id])
+                .await
+        }
+        Event::TokenUsed { id } => {
+            tx.execute(
+                "UPDATE lookout.tokens SET last_used = $2 WHERE id = $1",
+                &[id, &record.at],
+            )
+            .await
+        }
+        _ => return Ok(()),
+    };
+    result.map(drop).map_err(sql_error)
+}
+
+/// Every user, token and sign-in event, in order (for the command line).
+pub(crate) async fn auth_events(client: &impl GenericClient) -> Result<Vec<EventRecord>> {
+    let kinds: Vec<&str> = vec![
+        "user_created",
+        "user_updated",
+        "user_disabled",
+        "token_created",
+        "token_revoked",
+        "token_used",
+        "signed_in",
+        "sign_in_failed",
+        "signed_out",
+    ];
+    let rows = client
+        .query(
+            "SELECT seq, at, actor, payload, token FROM lookout.events WHERE kind = ANY($1) ORDER BY seq",
+            &[&kinds],
+        )
+        .await
+        .map_err(sql_error)?;
+    rows.iter().map(record_of).collect()
 }
 
 /// The operations events (incidents, units, notes, injects) up to `seq`, in
@@ -739,7 +838,7 @@ pub(crate) async fn append_event(
 pub(crate) async fn operations_upto(client: &impl GenericClient, seq: u64) -> Result<Vec<EventRecord>> {
     let rows = client
         .query(
-            "SELECT seq, at, actor, payload FROM lookout.events WHERE seq <= $1 AND kind NOT LIKE 'feature\\_%' ORDER BY seq",
+            "SELECT seq, at, actor, payload, token FROM lookout.events WHERE seq <= $1 AND kind NOT LIKE 'feature\\_%' ORDER BY seq",
             &[&(seq as i64)],
         )
         .await
@@ -754,6 +853,7 @@ fn record_of(r: &tokio_postgres::Row) -> Result<EventRecord> {
         seq: seq as u64,
         at: r.get(1),
         actor: r.get(2),
+        token: r.get("token"),
         event: serde_json::from_value(payload)
             .map_err(|e| Error::Database(format!("event {seq} cannot be read: {e}")))?,
     })
@@ -764,7 +864,7 @@ fn record_of(r: &tokio_postgres::Row) -> Result<EventRecord> {
 pub(crate) async fn events_after(client: &impl GenericClient, seq: u64) -> Result<Vec<Unit>> {
     let rows = client
         .query(
-            "SELECT seq, at, actor, payload, idempotency_key, request_hash FROM lookout.events WHERE seq > $1 ORDER BY seq",
+            "SELECT seq, at, actor, payload, idempotency_key, request_hash, token FROM lookout.events WHERE seq > $1 ORDER BY seq",
             &[&(seq as i64)],
         )
         .await

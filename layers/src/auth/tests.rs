@@ -1,0 +1,156 @@
+use super::*;
+use crate::event::EventRecord;
+
+fn record(seq: u64, actor: &str, event: Event) -> EventRecord {
+    EventRecord {
+        seq,
+        at: Utc::now(),
+        actor: actor.into(),
+        token: None,
+        event,
+    }
+}
+
+fn users_with_a_session() -> Users {
+    let mut users = Users::default();
+    let created = users
+        .check(Event::UserCreated {
+            username: "wang".into(),
+            role: Role::Dispatcher,
+            scope: None,
+            password_hash: "$argon2id$x".into(),
+        })
+        .unwrap();
+    users.apply(&record(1, "admin", created));
+    users.apply(&record(
+        2,
+        "wang",
+        Event::SignedIn {
+            username: "wang".into(),
+            session: token::digest("s1"),
+            expires: Utc::now() + TimeDelta::hours(1),
+        },
+    ));
+    users
+}
+
+#[test]
+fn a_signed_in_session_is_found_by_its_hash_until_it_expires() {
+    let users = users_with_a_session();
+    let (session, user) = users.session(&token::digest("s1"), Utc::now()).unwrap();
+    assert_eq!((session.username.as_str(), user.role), ("wang", Role::Dispatcher));
+    assert!(users.session("s1", Utc::now()).is_none(), "the id itself is not a key");
+    assert!(
+        users
+            .session(&token::digest("s1"), Utc::now() + TimeDelta::hours(2))
+            .is_none()
+    );
+}
+
+#[test]
+fn disabling_a_user_ends_their_sessions_and_refuses_sign_in() {
+    let mut users = users_with_a_session();
+    users.apply(&record(
+        3,
+        "admin",
+        Event::UserDisabled {
+            username: "wang".into(),
+        },
+    ));
+    assert!(users.session(&token::digest("s1"), Utc::now()).is_none());
+    assert_eq!(users.session_count(), 0);
+    let again = Event::SignedIn {
+        username: "wang".into(),
+        session: token::digest("s2"),
+        expires: Utc::now() + TimeDelta::hours(1),
+    };
+    assert!(users.check(again).is_err());
+}
+
+#[test]
+fn a_new_password_ends_sessions_and_signing_out_ends_one() {
+    let mut users = users_with_a_session();
+    users.apply(&record(
+        3,
+        "wang",
+        Event::SignedOut {
+            username: "wang".into(),
+            session: token::digest("s1"),
+        },
+    ));
+    assert!(users.session(&token::digest("s1"), Utc::now()).is_none());
+    let mut users = users_with_a_session();
+    users.apply(&record(
+        3,
+        "admin",
+        Event::UserUpdated {
+            username: "wang".into(),
+            role: Role::Viewer,
+            scope: None,
+            disabled: false,
+            password_hash: Some("$argon2id$y".into()),
+        },
+    ));
+    assert!(users.session(&token::digest("s1"), Utc::now()).is_none());
+    assert_eq!(users.user("wang").unwrap().role, Role::Viewer);
+}
+
+#[test]
+fn a_revoked_token_is_not_found_and_a_duplicate_user_is_refused() {
+    let mut users = users_with_a_session();
+    let hash = token::digest("lk_abc");
+    users.apply(&record(
+        3,
+        "admin",
+        Event::TokenCreated {
+            id: "tok_1".into(),
+            name: "gateway".into(),
+            role: Role::Sensor,
+            scope: None,
+            hash: hash.clone(),
+        },
+    ));
+    assert_eq!(users.token_by_hash(&hash).unwrap().created_by, "admin");
+    users.apply(&record(4, "admin", Event::TokenRevoked { id: "tok_1".into() }));
+    assert!(users.token_by_hash(&hash).is_none());
+    assert!(users.check(Event::TokenRevoked { id: "tok_1".into() }).is_err());
+    assert!(
+        users
+            .check(Event::UserCreated {
+                username: "wang".into(),
+                role: Role::Viewer,
+                scope: None,
+                password_hash: String::new(),
+            })
+            .is_err()
+    );
+    assert!(
+        users
+            .check(Event::UserCreated {
+                username: "no spaces".into(),
+                role: Role::Viewer,
+                scope: None,
+                password_hash: String::new(),
+            })
+            .is_err()
+    );
+    assert_eq!(users.audit().len(), 4);
+    assert_eq!(users.audit()[2].detail["token_id"], "tok_1");
+    assert!(!serde_json::to_string(users.audit()).unwrap().contains(&hash));
+}
+
+#[test]
+fn the_role_table_matches_docs_security_md() {
+    use Permission as P;
+    use Role as R;
+    assert!(R::ALL.iter().all(|r| r.allows(P::Read) == (*r != R::Sensor)));
+    assert!(R::Viewer.allows(P::Analyse) && !R::Viewer.allows(P::Drill));
+    assert!(R::Dispatcher.allows(P::Drill) && R::Commander.allows(P::Respond));
+    assert!(!R::Planner.allows(P::Respond));
+    assert!(R::Planner.may_edit("roads") && !R::Planner.may_edit("counties"));
+    assert!(R::Inspector.may_edit("enterprises") && !R::Inspector.may_edit("roads"));
+    assert!(R::Admin.may_edit("counties"));
+    assert!(R::Sensor.allows(P::Ingest) && !R::Sensor.allows(P::Read));
+    assert_eq!("planner".parse::<Role>().unwrap(), R::Planner);
+    assert!("root".parse::<Role>().is_err());
+}
