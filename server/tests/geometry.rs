@@ -67,25 +67,25 @@ async fn a_point_outside_the_region_is_a_400_and_a_county_stored_invalid_keeps_i
         );
     }
 
-    // Some county boundaries from the source are not valid polygons; they
-    // load, and an edit of a county's properties alone is not refused for it.
+    // The source's 24 self-crossing county outlines are repaired on
+    // generation: every county served is a valid polygon, and an edit of a
+    // county's properties alone is accepted.
     let (_, counties) = send(&app, get("/collections/counties/items?limit=200").to_request()).await;
-    let invalid = counties["features"]
-        .as_array()
-        .expect("features")
-        .iter()
-        .find(|f| {
-            let g: lookout_layers::feature::ParsedGeometry =
-                serde_json::from_value(f["geometry"].clone()).expect("geometry");
-            validity::check(County::INFO, &g.0).is_err()
-        })
-        .expect("an invalid county from the source");
-    let uri = format!("/collections/counties/items/{}", invalid["id"]);
+    let features = counties["features"].as_array().expect("features");
+    assert_eq!(features.len(), 119);
+    for f in features {
+        let g: lookout_layers::feature::ParsedGeometry =
+            serde_json::from_value(f["geometry"].clone()).expect("geometry");
+        let check = validity::check(County::INFO, &g.0);
+        assert!(check.is_ok(), "county {}: {check:?}", f["id"]);
+    }
+    let county = &features[0];
+    let uri = format!("/collections/counties/items/{}", county["id"]);
     let (status, body) = send(
         &app,
         patch(
             &uri,
-            json!({"properties": {"label_point": invalid["properties"]["label_point"]}}),
+            json!({"properties": {"label_point": county["properties"]["label_point"]}}),
         )
         .to_request(),
     )
