@@ -16,6 +16,10 @@
 //   (unit statuses), team-status.js (drill and replayed statuses on the map),
 //   incident-log.js (notes, injects, timeline), replay.js, incident-replay.js,
 //   drill.js (scenarios, banner, injects), planner.js (coverage, PNG export).
+// Who may do what: session.js (the signed-in user, the permission table:
+// actions a role may not take are never drawn), login.js (sign-in page,
+// set-up link, sign-out, the open-access banner), audit.js (admins' audit log).
+// The map starts once someone is signed in.
 
 import { bus } from './ctx.js';
 import { t, setLang, applyStatic, missingKeys } from './i18n.js';
@@ -40,21 +44,27 @@ import { initIncidentPanel } from './incident-panel.js';
 import { initIncidentReplay } from './incident-replay.js';
 import { initDrill } from './drill.js';
 import { initPlanner } from './planner.js';
+import { ensureSignedIn } from './login.js';
+import { pruneByRole, currentUser, may } from './session.js';
+import { initAudit } from './audit.js';
 
 async function start() {
   applyStatic();
   if (!window.maplibregl) throw new Error(t('app.error.maplibre'));
+  initChrome();
+  // for the browser tests and the console
+  window.lookout = { bus, missingKeys, t, setLang, currentUser, may };
+  await ensureSignedIn();
+  pruneByRole();
   const map = createMap();
   window.lookoutMap = map;
-  // for the browser tests and the console
-  window.lookout = { map, layers, bus, replay: replayState, loadCollection, setLayerVisible, fetchFullFeature, missingKeys, t, setLang };
+  Object.assign(window.lookout, { map, layers, replay: replayState, loadCollection, setLayerVisible, fetchFullFeature });
   map.on('error', (e) => {
     const msg = e.error?.message ?? String(e.error ?? 'unknown');
     // a tile request that a filter change or a refresh made useless is not an error
     if (/AbortError|aborted/i.test(msg)) return;
     showError(t('app.error.map', { msg }));
   });
-  initChrome();
   initMapClicks();
   initSearch();
   initFeaturePanel();
@@ -86,6 +96,7 @@ async function start() {
   initReplay();
   initDrill();
   initPlanner();
+  initAudit();
   initMode(); // the first 'mode' event: the incidents, drills and replay range of that mode load
   connectLive();
 

@@ -12,6 +12,7 @@ import { S, panelChanged, refreshRecommendation } from './incident-state.js';
 import { details } from './incident-ui.js';
 import { zoomed } from './layers.js';
 import { map } from './mapview.js';
+import { may } from './session.js';
 
 export function renderRecommendation(inc) {
   const box = el('section', { class: 'recommend', id: 'recommendation' });
@@ -31,6 +32,7 @@ export function renderRecommendation(inc) {
   const assigned = new Set((inc.units ?? []).map((u) => u.team));
   const ul = el('ul', { class: 'team-list', id: 'team-list' });
   const available = teams.filter((x) => !assigned.has(x.id));
+  const mayDispatch = may('respond');
   for (const team of teams) {
     const li = el('li', 'team');
     li.dataset.team = String(team.id);
@@ -40,16 +42,18 @@ export function renderRecommendation(inc) {
       el('div', 'team-name', team.name),
       el('div', 'team-meta', kindChip, el('span', 'travel', t('incident.recommend.travel', { min: fmtMinutes(team.travel_s), km: fmtDistance(team.route_m ?? team.distance_m) }))),
       team.matches?.length ? el('div', 'team-matches', `${t('incident.recommend.matches')}：${team.matches.map((c) => term('capability', c)).join(isZh() ? '、' : ', ')}`) : null);
-    const busy = S.busy.has(`dispatch-${team.id}`);
-    const dispatch = button(t('incident.dispatch'), () => dispatchTeams([team.id]), 'btn primary big dispatch-btn', { 'data-team': String(team.id) });
-    dispatch.disabled = busy || assigned.has(team.id);
-    li.append(info, dispatch);
+    li.append(info);
+    if (mayDispatch) {
+      const dispatch = button(t('incident.dispatch'), () => dispatchTeams([team.id]), 'btn primary big dispatch-btn', { 'data-team': String(team.id) });
+      dispatch.disabled = S.busy.has(`dispatch-${team.id}`) || assigned.has(team.id);
+      li.append(dispatch);
+    }
     li.addEventListener('mouseenter', () => highlightRoute(team.id));
     li.addEventListener('mouseleave', () => highlightRoute(null));
     ul.append(li);
   }
   box.append(ul);
-  if (available.length > 1) {
+  if (mayDispatch && available.length > 1) {
     box.append(button(`${t('incident.dispatch.all')}（${available.length}）`, () => dispatchTeams(available.map((x) => x.id)), 'btn primary wide'));
   }
   if (rec.warehouses?.length) {
@@ -85,7 +89,7 @@ export async function dispatchTeams(teamIds, incident = S.current) {
 /** The feature panel of an available team offers to dispatch it to the open incident. */
 export function dispatchHereButton(feature) {
   const inc = S.current;
-  if (!inc || inc.status === 'closed' || replayState()) return null;
+  if (!inc || inc.status === 'closed' || replayState() || !may('respond')) return null;
   const id = Number(feature.id);
   const status = shownStatus(id, feature.properties?.status);
   if (status !== 'available' || (inc.units ?? []).some((u) => u.team === id)) return null;

@@ -8,6 +8,7 @@ import { t, isZh, fmtTime, term } from './i18n.js';
 import { api, el, button, toast, debounce } from './util.js';
 import { isDrillMode, setMode } from './mode.js';
 import { map } from './mapview.js';
+import { may } from './session.js';
 
 const D = {
   scenarios: null,
@@ -83,7 +84,8 @@ function renderPane() {
   if (!pane) return;
   pane.replaceChildren();
   pane.append(el('div', 'pane-head', el('h2', null, t('drill.scenarios'))));
-  pane.append(el('p', 'muted', t('drill.hint')));
+  const runs = may('drill');
+  if (runs) pane.append(el('p', 'muted', t('drill.hint')));
   const speed = el('label', 'field inline', el('span', 'field-label', t('drill.speed')));
   const select = el('select', { class: 'select', name: 'speed' });
   for (const n of [1, 10, 30, 60, 120]) {
@@ -93,7 +95,7 @@ function renderPane() {
   }
   select.addEventListener('change', () => (D.speed = Number(select.value)));
   speed.append(select);
-  pane.append(speed);
+  if (runs) pane.append(speed);
   if (D.error) pane.append(el('p', 'error-note', D.error));
   const list = el('ul', { class: 'scenario-list', id: 'scenario-list' });
   if (D.scenarios && !D.scenarios.length && !D.error) list.append(el('li', 'muted', t('drill.scenarios.none')));
@@ -107,9 +109,11 @@ function renderPane() {
       Number.isFinite(s.injects) ? el('span', null, t('drill.injects', { n: s.injects })) : null,
       Number.isFinite(s.duration_min) ? el('span', null, t('drill.duration', { n: s.duration_min })) : null));
     if (s.summary) li.append(el('div', 'scenario-summary', s.summary));
-    const start = button(t('drill.start'), () => startScenario(s), 'btn warn big start-btn', { 'data-scenario': s.id });
-    start.disabled = D.starting === s.id;
-    li.append(start);
+    if (runs) {
+      const start = button(t('drill.start'), () => startScenario(s), 'btn warn big start-btn', { 'data-scenario': s.id });
+      start.disabled = D.starting === s.id;
+      li.append(start);
+    }
     list.append(li);
   }
   pane.append(list);

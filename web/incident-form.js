@@ -18,15 +18,17 @@ import {
 } from './incident-state.js';
 import { CONTAINERS, KIND_FIELDS, WEATHER_REQUIRED, fmtLocation, field, numberInput, selectInput } from './incident-ui.js';
 import { fitIncident } from './incident-map.js';
+import { may } from './session.js';
 
 export function initIncidentForm() {
-  document.getElementById('new-incident').addEventListener('click', () => startPlacing());
+  document.getElementById('new-incident')?.addEventListener('click', () => startPlacing());
   document.addEventListener('keydown', (e) => {
     if (e.key === 'Escape' && S.placing) stopPlacing();
   });
 }
 
 export function startPlacing() {
+  if (!may('respond')) return;
   if (replayState()) exitReplay();
   S.placing = true;
   closeFeaturePanel();

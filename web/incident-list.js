@@ -8,6 +8,7 @@ import { currentMode } from './mode.js';
 import { replayState } from './replay.js';
 import { S, refreshList } from './incident-state.js';
 import { startPlacing } from './incident-form.js';
+import { may } from './session.js';
 
 export function initIncidentList() {
   for (const name of ['incident-list', 'lang', 'incident-shown', 'incident-closed-panel']) bus.on(name, renderList);
@@ -30,7 +31,7 @@ function renderList() {
     refreshList();
   });
   head.append(select);
-  const newButton = button(currentMode() === 'drill' ? t('incident.new.drill') : t('incident.new'), () => startPlacing(), 'btn danger wide');
+  const newButton = may('respond') ? button(currentMode() === 'drill' ? t('incident.new.drill') : t('incident.new'), () => startPlacing(), 'btn danger wide') : null;
   const replay = replayState();
   const items = replay ? replay.data?.incidents ?? [] : S.list;
   const list = el('ul', { class: 'incident-list', id: 'incident-list' });
@@ -39,7 +40,7 @@ function renderList() {
   if (S.listError) list.append(el('li', 'error-note', S.listError));
   else if (!items.length) list.append(el('li', 'muted empty', t('incident.list.empty')));
   for (const inc of items) list.append(listItem(inc));
-  pane.replaceChildren(head, newButton, list);
+  pane.replaceChildren(...[head, newButton, list].filter(Boolean));
 }
 
 function listItem(inc) {

@@ -6,6 +6,7 @@ import { t, isZh, fmtTime } from './i18n.js';
 import { api, el, button, toast } from './util.js';
 import { S, panelChanged } from './incident-state.js';
 import { details } from './incident-ui.js';
+import { may } from './session.js';
 
 export function renderInjects(inc, readonly) {
   const box = el('section', { class: 'injects', id: 'injects' });
@@ -18,7 +19,7 @@ export function renderInjects(inc, readonly) {
       i.text ? el('div', 'inject-text', i.text) : null));
   }
   box.append(ul);
-  if (!readonly) {
+  if (!readonly && may('drill')) {
     const b = button(t('incident.injects.next'), async () => {
       S.busy.add('inject');
       b.disabled = true;
@@ -47,7 +48,7 @@ export function renderNotes(inc, readonly) {
     ul.append(el('li', 'note-item', el('span', 'note-meta', `${fmtTime(n.at)}${n.actor ? ` · ${n.actor}` : ''}`), el('span', 'note-text', n.text)));
   }
   box.append(ul);
-  if (!readonly) {
+  if (!readonly && may('respond')) {
     const form = el('form', 'note-form');
     const area = el('textarea', { class: 'input', name: 'note', rows: 2, placeholder: t('incident.notes.placeholder') });
     area.addEventListener('input', () => (S.noteDraft = area.value));

@@ -20,6 +20,7 @@ import { renderZones, renderDomino } from './incident-zones.js';
 import { renderRecommendation } from './dispatch.js';
 import { renderUnits } from './units.js';
 import { renderInjects, renderNotes, renderTimeline } from './incident-log.js';
+import { may } from './session.js';
 
 export function initIncidentPanel() {
   bus.on('incident-open', (id) => openIncident(id));
@@ -161,13 +162,15 @@ function renderIncident(inc) {
   if (inc.zones?.limits?.length) {
     root.append(details('limits', t('incident.limits'), el('ul', 'limits', ...inc.zones.limits.map((l) => el('li', null, l)))));
   }
-  if (!readonly) root.append(renderEdit(inc));
+  // what the role may not do is not offered at all (docs/security.md, "respond")
+  const responds = !readonly && may('respond');
+  if (responds) root.append(renderEdit(inc));
   if (!readonly) root.append(renderRecommendation(inc));
   root.append(renderUnits(inc));
   if (inc.drill) root.append(renderInjects(inc, readonly));
   root.append(renderNotes(inc, readonly));
   if (inc.timeline?.length) root.append(renderTimeline(inc));
-  if (!readonly) root.append(renderClose(inc));
+  if (responds) root.append(renderClose(inc));
   return root;
 }
 

@@ -3,10 +3,13 @@
 // last stored event; each record after it is published on the bus as 'live':
 // {seq, at, actor, event: {type, ...}, collections: [the feature collections
 // it changes], news}. After a drop the stream is opened again, after the
-// server's `retry:` delay, with Last-Event-ID, so no event is lost.
+// server's `retry:` delay, with Last-Event-ID, so no event is lost. The
+// session cookie goes with it (same origin); a 401 ends the session (the
+// sign-in page shows) and the stream waits for the next sign-in.
 
 import { bus } from './ctx.js';
 import { t } from './i18n.js';
+import { currentUser, sessionEnded } from './session.js';
 
 let connected = false;
 let stopped = false;
@@ -35,6 +38,18 @@ export function connectLive() {
   run();
 }
 
+/** Resolves once someone is signed in again (at once if they are). */
+function signedInAgain() {
+  if (currentUser()) return Promise.resolve();
+  return new Promise((resolve) => {
+    const off = bus.on('session', (s) => {
+      if (!s) return;
+      off();
+      resolve();
+    });
+  });
+}
+
 function setConnected(up) {
   if (connected === up) return;
   connected = up;
@@ -45,8 +60,13 @@ async function run() {
   while (!stopped) {
     try {
       await readStream();
-    } catch {
+    } catch (err) {
       // dropped or refused: try again after the retry delay
+      if (err?.status === 401) {
+        setConnected(false);
+        sessionEnded();
+        await signedInAgain();
+      }
     }
     if (stopped) return;
     setConnected(false);
@@ -58,8 +78,8 @@ async function readStream() {
   controller = new AbortController();
   const headers = { accept: 'text/event-stream' };
   if (lastSeq !== null) headers['last-event-id'] = String(lastSeq);
-  const res = await fetch('/events/stream', { headers, signal: controller.signal, cache: 'no-store' });
-  if (!res.ok || !res.body) throw new Error(`GET /events/stream: HTTP ${res.status}`);
+  const res = await fetch('/events/stream', { headers, signal: controller.signal, cache: 'no-store', credentials: 'same-origin' });
+  if (!res.ok || !res.body) throw Object.assign(new Error(`GET /events/stream: HTTP ${res.status}`), { status: res.status });
   setConnected(true);
   const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = '';

@@ -87,6 +87,7 @@ function resolveSpec(spec) {
 }
 
 function relabelLayers() {
+  if (!map) return; // the language changed on the sign-in page, before the map exists
   for (const [id, props] of dynamicLayout) {
     if (!map.getLayer(id)) continue;
     for (const [k, fn] of Object.entries(props)) map.setLayoutProperty(id, k, fn());

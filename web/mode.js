@@ -28,8 +28,10 @@ export function setMode(next) {
     b.classList.toggle('active', b.dataset.mode === mode);
     b.setAttribute('aria-pressed', String(b.dataset.mode === mode));
   }
-  const newButton = document.getElementById('new-incident');
-  newButton.dataset.i18n = mode === 'drill' ? 'incident.new.drill' : 'incident.new';
-  newButton.textContent = t(newButton.dataset.i18n);
+  const newButton = document.getElementById('new-incident'); // absent for a role that may not respond
+  if (newButton) {
+    newButton.dataset.i18n = mode === 'drill' ? 'incident.new.drill' : 'incident.new';
+    newButton.textContent = t(newButton.dataset.i18n);
+  }
   bus.emit('mode', mode);
 }

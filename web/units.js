@@ -11,6 +11,7 @@ import { isDrillMode } from './mode.js';
 import { replayState } from './replay.js';
 import { refreshDrillStatuses } from './team-status.js';
 import { S, panelChanged, refreshCurrent } from './incident-state.js';
+import { may } from './session.js';
 
 export function renderUnits(inc) {
   const box = el('section', { class: 'units', id: 'units' });
@@ -39,7 +40,7 @@ export function renderUnits(inc) {
     });
     li.append(el('div', 'unit-head', name, el('span', 'team-kind', term('teamKind', u.kind)), chip));
     if (times.length) li.append(el('div', 'unit-times', times.join(' · ')));
-    if (!replayState()) {
+    if (!replayState() && may('respond')) {
       const next = u.next ?? [];
       if (next.length) {
         const actions = el('div', 'unit-actions');

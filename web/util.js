@@ -1,24 +1,37 @@
 // Small shared helpers: HTTP to the Lookout API, DOM building, toasts.
 
-import { t } from './i18n.js';
+import { t, term } from './i18n.js';
+import { csrfToken, currentUser, sessionEnded } from './session.js';
 
-/** An error answer of the API: status and the server's reason. */
+/** An error answer of the API: status, the server's reason, and Retry-After (seconds) when it gave one. */
 export class ApiError extends Error {
-  constructor(status, message, body) {
+  constructor(status, message, body, retryAfter = null) {
     super(message);
     this.status = status;
     this.body = body;
+    this.retryAfter = retryAfter;
   }
 }
 
-/** JSON from the API. Errors carry the server's reason ({code, description} or {error, message}). */
-export async function api(path, { method = 'GET', body, signal, accept } = {}) {
+const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * JSON from the API: the one place the map makes requests. The session
+ * cookie goes with every request (same origin only) and every write carries
+ * the session's X-CSRF-Token. Errors carry the server's reason
+ * ({code, description} or {error, message}); 401 and 403 are said in the UI
+ * language, and a 401 tells session.js the session is over (unless
+ * `quiet401`: the sign-in calls themselves).
+ */
+export async function api(path, { method = 'GET', body, signal, accept, quiet401 = false } = {}) {
   const headers = { accept: accept ?? 'application/json, application/geo+json' };
-  const init = { method, headers, signal };
+  const init = { method, headers, signal, credentials: 'same-origin' };
   if (body !== undefined) {
     headers['content-type'] = 'application/json';
     init.body = JSON.stringify(body);
   }
+  const csrf = csrfToken();
+  if (WRITES.has(method) && csrf) headers['x-csrf-token'] = csrf;
   const res = await fetch(path, init);
   const text = await res.text();
   let data = null;
@@ -30,7 +43,18 @@ export async function api(path, { method = 'GET', body, signal, accept } = {}) {
   if (!res.ok) {
     const reason = data?.description ?? data?.message ?? data?.reason ?? (text && text.length < 300 ? text : '') ?? '';
     const where = new URL(path, location.href).pathname;
-    throw new ApiError(res.status, `${method} ${where}: HTTP ${res.status}${reason ? ` — ${reason}` : ''}`, data);
+    const retry = Number(res.headers.get('retry-after'));
+    const retryAfter = Number.isFinite(retry) && retry > 0 ? retry : null;
+    let message = `${method} ${where}: HTTP ${res.status}${reason ? ` — ${reason}` : ''}`;
+    if (res.status === 401) {
+      message = t('auth.error.401');
+      if (!quiet401) sessionEnded();
+    } else if (res.status === 403 && data?.error !== 'cross_origin') {
+      message = t('auth.error.403', { role: term('role', currentUser()?.role ?? '') || '—', reason: reason || `${method} ${where}` });
+    } else if (res.status === 429) {
+      message = t('auth.error.429', { s: retryAfter ?? '?' });
+    }
+    throw new ApiError(res.status, message, data, retryAfter);
   }
   return data;
 }

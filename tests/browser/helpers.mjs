@@ -31,8 +31,9 @@ export const CHROMIUM_ARGS = [
 
 export const READY_TIMEOUT = 90_000;
 
-export async function launch() {
-  assert.ok(BASE, 'LOOKOUT_URL is not set (e.g. LOOKOUT_URL=http://127.0.0.1:18080)');
+/** Debian's chromium; `base` is the server the test needs (LOOKOUT_URL unless the test names another). */
+export async function launch({ base = BASE } = {}) {
+  assert.ok(base, 'LOOKOUT_URL is not set (e.g. LOOKOUT_URL=http://127.0.0.1:18080)');
   assert.ok(existsSync(CHROMIUM), `no browser at ${CHROMIUM}: apt-get install -y chromium`);
   assert.ok(existsSync(PLAYWRIGHT), 'playwright-core missing: run `npm ci` in web/');
   const { chromium } = await import(PLAYWRIGHT);
