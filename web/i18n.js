@@ -204,6 +204,7 @@ const STRINGS = {
   'auth.setup.done': ['管理员 {name} 已创建，请登录', 'Administrator {name} created: please sign in'],
   'auth.error.401': ['未登录或会话已结束，请重新登录', 'Not signed in, or the session ended: please sign in again'],
   'auth.error.403': ['无权限：角色「{role}」不能执行此操作（{reason}）', 'Not allowed: the role “{role}” may not do this ({reason})'],
+  'auth.error.csrf': ['请求缺少会话校验码（CSRF），请刷新页面后重试', 'The request lacked the session\'s CSRF token: reload the page and try again'],
   'auth.error.429': ['请求过多，请在 {s} 秒后重试', 'Too many requests: try again in {s} s'],
   'auth.devOpen': ['开放模式 · 单席位使用，无需登录 · 本服务器未启用访问控制', 'Open access for a single desk, no sign-in · this server is not secured'],
   'auth.devOpen.user': ['开放模式', 'open access'],

@@ -49,6 +49,8 @@ export async function api(path, { method = 'GET', body, signal, accept, quiet401
     if (res.status === 401) {
       message = t('auth.error.401');
       if (!quiet401) sessionEnded();
+    } else if (res.status === 403 && data?.error === 'csrf') {
+      message = t('auth.error.csrf');
     } else if (res.status === 403 && data?.error !== 'cross_origin') {
       message = t('auth.error.403', { role: term('role', currentUser()?.role ?? '') || '—', reason: reason || `${method} ${where}` });
     } else if (res.status === 429) {
