@@ -145,9 +145,9 @@ async function submitLogin(form) {
     answer = await api('/auth/login', { method: 'POST', body: { username, password }, quiet401: true });
   } catch (err) {
     O.node?.querySelector('[name=password]') && (O.node.querySelector('[name=password]').value = '');
-    if (err.status === 401 || err.status === 403) return fail(t('auth.wrong'));
+    if (err.status === 401) return fail(t('auth.wrong'));
     if (err.status === 429) return fail(t('auth.tooMany', { s: err.retryAfter ?? '?' }));
-    return fail(t('auth.failed', { msg: err.message }));
+    return fail(t('auth.failed', { msg: err.body?.message ?? err.message }));
   }
   signedIn(answer);
 }
@@ -165,7 +165,7 @@ async function submitSetup(form) {
     answer = await api('/auth/setup', { method: 'POST', body: { token: setupToken(), username, password }, quiet401: true });
   } catch (err) {
     if (err.status === 429) return fail(t('auth.tooMany', { s: err.retryAfter ?? '?' }));
-    return fail(t('auth.setup.failed', { msg: err.message }));
+    return fail(t('auth.setup.failed', { msg: err.body?.message ?? err.message }));
   }
   forgetSetupToken();
   // the set-up may sign the new administrator in; if it does not, they sign in
