@@ -24,6 +24,7 @@ pub mod weather;
 #[cfg(test)]
 mod tests;
 
+pub use crate::model::SpillSize;
 pub use fire::{explosion_zones, fire_zones};
 pub use plume::{centreline_concentration, plume_zones};
 pub use substances::{Container, ErgChoice, ErgRow, Substance};
@@ -32,7 +33,7 @@ pub use weather::{MAX_WIND_MS, Sky, Stability, StabilityClass, Weather};
 use crate::geodesy::EARTH_RADIUS_M;
 use geo::orient::{Direction, Orient};
 use geo::{Coord, LineString, Polygon};
-use serde::{Deserialize, Serialize, Serializer};
+use serde::{Serialize, Serializer};
 
 /// Why impact zones could not be computed. The message is meant for the user.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -49,17 +50,6 @@ pub enum ImpactError {
     /// Fire or explosion zones were asked for a substance that does not burn.
     #[error("{0} is not flammable: no fire or explosion zones")]
     NotFlammable(String),
-}
-
-/// ERG spill size: small is up to 208 L (a drum, a small cylinder, a small
-/// leak from a large package); large is more.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SpillSize {
-    /// Up to 208 L.
-    Small,
-    /// More than 208 L.
-    Large,
 }
 
 /// Which zone: ERG isolation or protective action, or a severity tier

@@ -27,44 +27,15 @@
 //! - A class given explicitly always wins.
 
 use super::ImpactError;
-use chrono::{DateTime, Utc};
+pub use crate::model::{Sky, StabilityClass, Weather};
 use geo::Coord;
-use serde::{Deserialize, Serialize};
-
-/// Pasquill–Gifford atmospheric stability class: A very unstable … D neutral … F very stable.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub enum StabilityClass {
-    /// Very unstable (strong sun, light wind).
-    A,
-    /// Moderately unstable.
-    B,
-    /// Slightly unstable.
-    C,
-    /// Neutral (overcast, or strong wind).
-    D,
-    /// Slightly stable (night, light to moderate wind).
-    E,
-    /// Very stable (clear night, light wind).
-    F,
-}
+use serde::Serialize;
 
 impl StabilityClass {
     /// Whether the air is stable (E or F): plumes stay narrow and travel far.
     pub fn is_stable(self) -> bool {
         matches!(self, Self::E | Self::F)
     }
-}
-
-/// The sky as a duty officer reports it, when the oktas are not known.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Sky {
-    /// 晴: 0–2 oktas.
-    Clear,
-    /// 多云: 3–7 oktas.
-    Partly,
-    /// 阴: 8 oktas.
-    Overcast,
 }
 
 impl Sky {
@@ -204,31 +175,6 @@ pub fn pasquill(wind_speed_ms: f64, daytime: bool, oktas: u8, insolation: Insola
     day_class(wind_speed_ms, insolation)
 }
 
-/// The weather at the incident.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Weather {
-    /// The direction the wind blows FROM, degrees clockwise from north, in [0, 360).
-    pub wind_from_deg: f64,
-    /// Wind speed at 10 m, m/s.
-    pub wind_speed_ms: f64,
-    /// Between sunrise and sunset.
-    pub daytime: bool,
-    /// Stability class if known; else derived (see the module docs).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub stability: Option<StabilityClass>,
-    /// Cloud cover in oktas (eighths of the sky), 0–8.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cloud_cover: Option<u8>,
-    /// The sky in words, when the oktas are not known.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sky: Option<Sky>,
-    /// When the weather was observed, for the sun's elevation; the time of
-    /// the calculation when not given.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub at: Option<DateTime<Utc>>,
-}
-
 /// Strongest wind accepted, m/s (beyond hurricane force; anything above is a typo).
 pub const MAX_WIND_MS: f64 = 60.0;
 
@@ -361,7 +307,7 @@ impl Weather {
 mod tests {
     use super::*;
     use StabilityClass::{A, B, C, D, E, F};
-    use chrono::TimeZone;
+    use chrono::{DateTime, TimeZone, Utc};
 
     /// Every cell of the REFERENCE.md day table, at a speed inside each band,
     /// with the more stable of a pair.

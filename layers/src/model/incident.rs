@@ -8,8 +8,8 @@
 //! spec is checked and how zones are computed live in [`crate::ops`].
 
 use super::{Container, IncidentKind, IncidentStatus};
+use super::{SpillSize, Weather};
 use crate::feature::FeatureId;
-use crate::impact::{SpillSize, Weather};
 use crate::record::{Field, FieldType, GeometryKind, LayerInfo, Record, Value};
 use geo::Coord;
 use serde::{Deserialize, Serialize};

@@ -10,6 +10,7 @@ mod incident;
 mod population;
 mod rescue;
 mod road;
+mod weather;
 mod zone;
 
 pub use codes::{
@@ -27,6 +28,7 @@ pub use incident::{Incident, IncidentSpec, IncidentZone, ZoneExposure, ZoneRecor
 pub use population::PopulationCell;
 pub use rescue::{RescueTeam, Shelter, StockItem, Warehouse};
 pub use road::Road;
+pub use weather::{Sky, SpillSize, StabilityClass, Weather};
 pub use zone::DisasterZone;
 
 /// Declares a code enum: serde uses the code, and the enum knows its codes and
