@@ -1,7 +1,8 @@
 //! Rescue teams at county seats, material warehouses and shelters.
 
+use super::names;
 use super::places::{CHEMICAL_CITIES, FEN_RIVER, Province};
-use super::{names, sample_near};
+use super::sample::sample_near;
 use crate::feature::Feature;
 use crate::geodesy::distance_m;
 use crate::model::{RescueKind, RescueTeam, Shelter, StockItem, TeamStatus, Warehouse};

@@ -1,7 +1,9 @@
 //! Enterprises where their industries are, and the 80 major hazard sources.
 
+use super::names;
 use super::places::{CHEMICAL_CITIES, METALLURGY_CITIES, Province};
-use super::{Progress, names, offset_km, pick_weighted, sample_in, sample_near};
+use super::progress::Progress;
+use super::sample::{offset_km, pick_weighted, sample_in, sample_near};
 use crate::feature::Feature;
 use crate::model::{
     Enterprise, HazardSource, Industry, MonitorKind, MonitoredQuantity, Person, ResponsiblePersons, RiskLevel,
@@ -139,7 +141,8 @@ pub(super) fn generate(
         let at = match industry {
             // Mines and ponds lie anywhere in the county; others cluster round the seat.
             Industry::CoalMine | Industry::NonCoalMine | Industry::TailingsPond => {
-                sample_in(rng, &county.shape, county.bbox).unwrap_or_else(|| super::inside(&county.shape, county.label))
+                sample_in(rng, &county.shape, county.bbox)
+                    .unwrap_or_else(|| super::sample::inside(&county.shape, county.label))
             }
             _ => sample_near(
                 rng,
@@ -336,7 +339,7 @@ pub(super) fn hazard_sources(
             _ => continue,
         };
         let county = &province.counties[(e.county_id - 1) as usize];
-        let near = super::round6(offset_km(
+        let near = super::sample::round6(offset_km(
             host_at,
             rng.random_range(-0.3..0.3),
             rng.random_range(-0.3..0.3),

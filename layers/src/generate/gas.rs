@@ -4,7 +4,7 @@
 //! network is one connected graph.
 
 use super::places::{GAS_CITIES, Province};
-use super::{offset_km, round6};
+use super::sample::{offset_km, round6};
 use crate::feature::Feature;
 use crate::geodesy::distance_m;
 use crate::model::{GasPipe, GasStation, GasValve, PressureClass, StationKind};

@@ -2,7 +2,7 @@
 //! of them lie in the coal fields, the loess hills, the mountains, the Fen
 //! valley; the cities with chemical and metallurgy works; the basins.
 
-use super::bbox_of;
+use super::sample::bbox_of;
 use crate::error::{Error, Result};
 use crate::feature::ParsedGeometry;
 use geo::orient::{Direction, Orient};

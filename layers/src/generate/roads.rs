@@ -7,7 +7,7 @@
 //! neighbours; county roads reach the villages; each city seat has a street grid.
 
 use super::places::Province;
-use super::{offset_km, round6, sample_in};
+use super::sample::{offset_km, round6, sample_in};
 use crate::feature::Feature;
 use crate::geodesy::distance_m;
 use crate::model::{Road, RoadClass};

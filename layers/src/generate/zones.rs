@@ -2,7 +2,7 @@
 //! mountain forest fires, seismic intensity VIII basins.
 
 use super::places::{FEN_RIVER, Province, SEISMIC_BASINS};
-use super::{offset_km, round6, sample_in};
+use super::sample::{offset_km, round6, sample_in};
 use crate::feature::Feature;
 use crate::model::{DisasterKind, DisasterZone, Severity};
 use geo::{Coord, LineString, Polygon};
