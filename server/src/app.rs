@@ -40,9 +40,14 @@ pub fn build(
         InitError = (),
     >,
 > {
+    // CORS is closed unless origins are configured: then no CORS header at all.
+    let origins = &state.settings.edge.cors_origins;
+    let cors = actix_web::middleware::Condition::new(!origins.is_empty(), crate::edge::cors(origins));
     App::new()
         .wrap(actix_web::middleware::from_fn(crate::idempotency::middleware))
         .wrap(actix_web::middleware::Compress::default())
+        .wrap(cors)
+        .wrap(actix_web::middleware::from_fn(crate::edge::middleware))
         .wrap(actix_web::middleware::Logger::new("%a \"%r\" %s %b %Dms").log_target("lookout::http"))
         .configure(|cfg| configure(cfg, state))
         .default_service(web::to(|| async {

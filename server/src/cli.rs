@@ -77,6 +77,16 @@ pub struct ServeArgs {
     /// Which encoder makes tiles unless a request says `source=`: memory or postgis [default: memory].
     #[arg(long)]
     pub tile_source: Option<crate::config::TileSource>,
+    /// An origin (https://host[:port]) whose pages may call the API from a browser (CORS);
+    /// repeat for more [default: none but the server's own].
+    #[arg(long, value_name = "ORIGIN")]
+    pub cors_origin: Vec<String>,
+    /// Serve HTTPS: the certificate chain (PEM, leaf first); needs --tls-key.
+    #[arg(long, value_name = "PATH")]
+    pub tls_cert: Option<PathBuf>,
+    /// Serve HTTPS: the certificate's private key (PEM); needs --tls-cert.
+    #[arg(long, value_name = "PATH")]
+    pub tls_key: Option<PathBuf>,
     /// TOML file with any of the options above (command-line flags win).
     #[arg(long)]
     pub config: Option<PathBuf>,

@@ -18,6 +18,9 @@ struct RawConfig {
     scale: Option<u32>,
     store: Option<String>,
     tile_source: Option<TileSource>,
+    cors_origins: Option<Vec<String>>,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
 }
 
 /// Which encoder makes vector tiles by default.
@@ -63,18 +66,63 @@ pub struct Settings {
     pub store: Option<String>,
     /// Default tile encoder.
     pub tile_source: TileSource,
+    /// TLS and cross-origin settings.
+    pub edge: Edge,
+}
+
+/// The edge's settings: TLS and the origins allowed to call from a browser.
+#[derive(Debug, Clone, Default)]
+pub struct Edge {
+    /// Origins (`https://host[:port]`) whose pages may call the API (CORS);
+    /// empty: none but the server's own.
+    pub cors_origins: Vec<String>,
+    /// Serve HTTPS with this certificate chain and key; `None`: plain HTTP.
+    pub tls: Option<TlsFiles>,
+}
+
+/// PEM files for HTTPS.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsFiles {
+    /// The certificate chain, leaf first.
+    pub cert: PathBuf,
+    /// The private key (PKCS#8, PKCS#1 or SEC1).
+    pub key: PathBuf,
+}
+
+impl Edge {
+    fn resolve(args: &ServeArgs, file: &mut RawConfig) -> anyhow::Result<Self> {
+        let raw = if args.cors_origin.is_empty() {
+            file.cors_origins.take().unwrap_or_default()
+        } else {
+            args.cors_origin.clone()
+        };
+        let cors_origins = raw
+            .iter()
+            .map(|o| crate::edge::parse_origin(o).map_err(anyhow::Error::msg))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let cert = args.tls_cert.clone().or(file.tls_cert.take());
+        let key = args.tls_key.clone().or(file.tls_key.take());
+        let tls = match (cert, key) {
+            (Some(cert), Some(key)) => Some(TlsFiles { cert, key }),
+            (None, None) => None,
+            (Some(_), None) => bail!("--tls-cert needs --tls-key (the certificate's private key)"),
+            (None, Some(_)) => bail!("--tls-key needs --tls-cert (the certificate chain)"),
+        };
+        Ok(Self { cors_origins, tls })
+    }
 }
 
 impl Settings {
     /// Flags win over the config file, which wins over defaults that work on a fresh machine.
     pub fn resolve(args: &ServeArgs) -> anyhow::Result<Self> {
-        let file = match &args.config {
+        let mut file = match &args.config {
             Some(path) => {
                 let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
                 toml::from_str::<RawConfig>(&text).with_context(|| format!("in {}", path.display()))?
             }
             None => RawConfig::default(),
         };
+        let edge = Edge::resolve(args, &mut file)?;
         let scale = args.scale.or(file.scale).unwrap_or(1);
         if !(1..=1000).contains(&scale) {
             bail!("scale must be 1..=1000, not {scale}");
@@ -96,6 +144,7 @@ impl Settings {
             open: args.open,
             store: args.store.clone().or(file.store).filter(|s| !s.is_empty()),
             tile_source: args.tile_source.or(file.tile_source).unwrap_or_default(),
+            edge,
         })
     }
 }
@@ -125,5 +174,43 @@ mod tests {
         assert_eq!((s.seed, s.scale), (3, 5));
         std::fs::write(&path, "colour = \"red\"\n").unwrap();
         assert!(Settings::resolve(&args).is_err());
+    }
+
+    #[test]
+    fn cors_origins_and_tls_files_come_from_the_file_or_the_flags() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("lookout.toml");
+        std::fs::write(
+            &path,
+            "cors_origins = [\"https://Ops.example/\"]\ntls_cert = \"c.pem\"\ntls_key = \"k.pem\"\n",
+        )
+        .unwrap();
+        let args = ServeArgs {
+            config: Some(path.clone()),
+            ..Default::default()
+        };
+        let s = Settings::resolve(&args).unwrap();
+        assert_eq!(s.edge.cors_origins, ["https://ops.example"]);
+        assert_eq!(s.edge.tls.as_ref().map(|t| t.cert.clone()), Some("c.pem".into()));
+        let args = ServeArgs {
+            cors_origin: vec!["http://127.0.0.1:9000".into()],
+            ..args
+        };
+        assert_eq!(
+            Settings::resolve(&args).unwrap().edge.cors_origins,
+            ["http://127.0.0.1:9000"]
+        );
+        let defaults = Settings::resolve(&ServeArgs::default()).unwrap();
+        assert!(defaults.edge.cors_origins.is_empty() && defaults.edge.tls.is_none());
+        let half = ServeArgs {
+            tls_cert: Some("c.pem".into()),
+            ..Default::default()
+        };
+        assert!(Settings::resolve(&half).is_err());
+        let bad = ServeArgs {
+            cors_origin: vec!["ops.example".into()],
+            ..Default::default()
+        };
+        assert!(Settings::resolve(&bad).is_err());
     }
 }

@@ -5,6 +5,7 @@ pub mod app;
 pub mod cli;
 pub mod command;
 pub mod config;
+pub mod edge;
 pub mod error;
 pub mod extract;
 pub mod idempotency;
@@ -16,6 +17,7 @@ pub mod routes;
 pub mod state;
 pub mod telemetry;
 pub mod tiling;
+pub mod tls;
 pub mod view;
 
 use anyhow::Context;
@@ -200,17 +202,22 @@ pub fn serve(settings: config::Settings) -> anyhow::Result<()> {
         seconds = tiles_started.elapsed().as_secs_f64(),
         "tile cluster pyramids built"
     );
-    let url = format!("http://{}/map/", settings.bind);
+    let tls = settings.edge.tls.as_ref().map(tls::server_config).transpose()?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let url = format!("{scheme}://{}/map/", settings.bind);
     let system = actix_web::rt::System::new();
     system.block_on(async move {
-        let server = actix_web::HttpServer::new(move || app::build(state.clone()))
-            .bind(settings.bind)
-            .with_context(|| format!("binding {}", settings.bind))?
-            .shutdown_timeout(5)
-            .run();
+        let server = actix_web::HttpServer::new(move || app::build(state.clone()));
+        let server = match tls {
+            Some(config) => server.bind_rustls_0_23(settings.bind, config),
+            None => server.bind(settings.bind),
+        }
+        .with_context(|| format!("binding {}", settings.bind))?
+        .shutdown_timeout(5)
+        .run();
         tracing::info!(
             startup_s = started.elapsed().as_secs_f64(),
-            "serving on http://{} — the map is at {url}",
+            "serving on {scheme}://{} — the map is at {url}",
             settings.bind
         );
         if settings.open {

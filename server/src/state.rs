@@ -24,6 +24,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Drill scenarios, from `data/scenarios/`.
     pub scenarios: Arc<Vec<Scenario>>,
+    /// Served over TLS (`--tls-cert`/`--tls-key`): cookies are `Secure`.
+    pub tls: bool,
 }
 
 impl AppState {
@@ -43,6 +45,7 @@ impl AppState {
             store,
             tiles,
             roads,
+            tls: settings.edge.tls.is_some(),
             settings: Arc::new(settings),
             scenarios: Arc::new(scenarios),
         }

@@ -45,6 +45,7 @@ pub fn state(dir: &Path) -> AppState {
         open: false,
         store: None,
         tile_source: Default::default(),
+        edge: Default::default(),
     };
     AppState::new(Arc::new(store), settings)
 }
