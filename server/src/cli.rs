@@ -37,6 +37,120 @@ pub enum Command {
         #[command(subcommand)]
         command: DataCommand,
     },
+    /// Add, change, disable and list users (embedded store: only while no server runs on it).
+    User {
+        /// What to do.
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Create, revoke and list API tokens (embedded store: only while no server runs on it).
+    Token {
+        /// What to do.
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+}
+
+/// Where `lookout user` and `lookout token` keep their changes: PostGIS,
+/// or the embedded store's journal (which a running server holds).
+#[derive(Debug, Clone, Args)]
+pub struct UserStoreArgs {
+    /// PostGIS (postgres://…); without it, the embedded store's journal.
+    #[arg(long, env = "LOOKOUT_STORE")]
+    pub store: Option<String>,
+    /// Embedded store: the journal folder.
+    #[arg(long, default_value = "state")]
+    pub state_dir: PathBuf,
+    /// Embedded store: dataset seed.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Embedded store: dataset scale.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub scale: u32,
+}
+
+/// `lookout user ...`
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a user; the password is asked for (or read from stdin with --password-stdin).
+    Add {
+        /// Sign-in name.
+        username: String,
+        /// admin, commander, dispatcher, planner, inspector, viewer or sensor.
+        #[arg(long)]
+        role: String,
+        /// Limit to these counties (ids, comma-separated).
+        #[arg(long, value_delimiter = ',')]
+        counties: Vec<u32>,
+        /// Limit to these prefecture-level cities (names, comma-separated).
+        #[arg(long, value_delimiter = ',')]
+        cities: Vec<String>,
+        /// Read the password from the first line of stdin instead of a prompt.
+        #[arg(long)]
+        password_stdin: bool,
+        /// Where.
+        #[command(flatten)]
+        at: UserStoreArgs,
+    },
+    /// Set a user's password (their sessions end).
+    Passwd {
+        /// Sign-in name.
+        username: String,
+        /// Read the password from the first line of stdin instead of a prompt.
+        #[arg(long)]
+        password_stdin: bool,
+        /// Where.
+        #[command(flatten)]
+        at: UserStoreArgs,
+    },
+    /// Disable a user: they cannot sign in, their sessions and tokens end.
+    Disable {
+        /// Sign-in name.
+        username: String,
+        /// Where.
+        #[command(flatten)]
+        at: UserStoreArgs,
+    },
+    /// List users.
+    List {
+        /// Where.
+        #[command(flatten)]
+        at: UserStoreArgs,
+    },
+}
+
+/// `lookout token ...`
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create an API token and print it (once; only its hash is kept).
+    Create {
+        /// Its name, recorded with every change made through it.
+        #[arg(long)]
+        name: String,
+        /// What it may do (a sensor gateway: sensor).
+        #[arg(long)]
+        role: String,
+        /// Who it acts for, as recorded in the log [default: cli].
+        #[arg(long, default_value = "cli")]
+        user: String,
+        /// Where.
+        #[command(flatten)]
+        at: UserStoreArgs,
+    },
+    /// Revoke a token by its id (tok_…).
+    Revoke {
+        /// The token's id.
+        id: String,
+        /// Where.
+        #[command(flatten)]
+        at: UserStoreArgs,
+    },
+    /// List tokens (without secrets).
+    List {
+        /// Where.
+        #[command(flatten)]
+        at: UserStoreArgs,
+    },
 }
 
 /// `lookout data ...`
@@ -87,6 +201,10 @@ pub struct ServeArgs {
     /// Serve HTTPS: the certificate's private key (PEM); needs --tls-cert.
     #[arg(long, value_name = "PATH")]
     pub tls_key: Option<PathBuf>,
+    /// Run without sign-in for a single desk: everyone is admin (as `dev`).
+    /// Only on a loopback address; says so loudly in the log and on the map.
+    #[arg(long)]
+    pub dev_open: bool,
     /// TOML file with any of the options above (command-line flags win).
     #[arg(long)]
     pub config: Option<PathBuf>,

@@ -11,13 +11,13 @@ use crate::idempotency;
 use crate::state::AppState;
 use actix_web::web;
 use lookout_layers::ops::IncidentSpec;
-use lookout_layers::{Event, EventRecord, FeatureId};
+use lookout_layers::{Author, Event, EventRecord, FeatureId};
 use serde_json::{Map, Value as Json};
 use std::sync::Arc;
 
 /// Stores the event. Tiles and clusters follow it (the store's observers)
 /// before this returns, so the client's next tile shows the change.
-pub async fn submit(state: &AppState, actor: String, event: Event) -> Result<Arc<EventRecord>, ApiError> {
+pub async fn submit(state: &AppState, actor: Author, event: Event) -> Result<Arc<EventRecord>, ApiError> {
     if event.is_feature_change() && event.collection() == "incidents" {
         return Err(ApiError::new(
             actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
@@ -34,7 +34,7 @@ pub async fn submit(state: &AppState, actor: String, event: Event) -> Result<Arc
 /// Stores a command's events as one unit: all of them, or none.
 pub async fn submit_unit(
     state: &AppState,
-    actor: String,
+    actor: Author,
     events: Vec<Event>,
 ) -> Result<Vec<Arc<EventRecord>>, ApiError> {
     let store = state.store.clone();
@@ -47,7 +47,7 @@ pub async fn submit_unit(
 /// Opens an incident (or a drill) and draws its zones, as one unit; returns its id.
 pub async fn open_incident(
     state: &AppState,
-    actor: String,
+    actor: Author,
     spec: IncidentSpec,
     drill: bool,
     scenario: Option<String>,
@@ -65,7 +65,7 @@ pub async fn open_incident(
 /// unit, after `before` (the drill inject that brings the change).
 pub async fn update_incident(
     state: &AppState,
-    actor: String,
+    actor: Author,
     id: FeatureId,
     changes: Map<String, Json>,
     before: Vec<Event>,

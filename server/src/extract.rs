@@ -131,30 +131,22 @@ impl<T: FixedParams> FromRequest for Filtered<T> {
     }
 }
 
-/// Who makes a change. Until authentication lands it is the
-/// `X-Lookout-Actor` header (`anonymous` without one); the roles issue makes
-/// it the authenticated user.
+/// Who makes a change: the authenticated principal the route table's guard
+/// found ([`crate::auth::guard`]), never a header a client sets. Signs the
+/// events with the user's name and, through a token, the token's name.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Actor(pub String);
+pub struct Actor(pub lookout_layers::Author);
 
 impl Actor {
-    /// The name recorded in the event.
-    pub fn into_inner(self) -> String {
+    /// Who signs the events.
+    pub fn into_inner(self) -> lookout_layers::Author {
         self.0
     }
 
-    fn of(req: &HttpRequest) -> Result<Self, ApiError> {
-        match req.headers().get("x-lookout-actor") {
-            None => Ok(Self("anonymous".into())),
-            Some(v) => {
-                let name = v
-                    .to_str()
-                    .map_err(|_| ApiError::bad_request("X-Lookout-Actor must be visible ASCII"))?;
-                if name.is_empty() || name.len() > 64 {
-                    return Err(ApiError::bad_request("X-Lookout-Actor must be 1 to 64 characters"));
-                }
-                Ok(Self(name.to_owned()))
-            }
+    fn of(req: &HttpRequest) -> Self {
+        match crate::auth::principal(req) {
+            Some(p) => Self(p.author()),
+            None => Self("anonymous".into()),
         }
     }
 }
@@ -164,8 +156,27 @@ impl FromRequest for Actor {
     type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(Self::of(req))
+        ready(Ok(Self::of(req)))
     }
+}
+
+/// `GET /audit?user=&from=&to=&type=&limit=&offset=`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditQuery {
+    /// Entries made by this user, or about them (sign-ins, changes to them).
+    pub user: Option<String>,
+    /// From this time (RFC 3339), inclusive.
+    pub from: Option<DateTime<Utc>>,
+    /// Up to this time, exclusive.
+    pub to: Option<DateTime<Utc>>,
+    /// Event types, comma-separated (`signed_in,sign_in_failed`).
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    /// Page size.
+    pub limit: Option<usize>,
+    /// Entries to skip.
+    pub offset: Option<usize>,
 }
 
 /// Which incidents (or events) a list shows: real ones, drills, or both.

@@ -2,6 +2,7 @@
 #![warn(missing_docs)]
 
 pub mod app;
+pub mod auth;
 pub mod cli;
 pub mod command;
 pub mod config;
@@ -32,8 +33,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => {
             let settings = config::Settings::resolve(&args)?;
-            serve(settings)
+            serve_with(settings, args.dev_open)
         }
+        Command::User { command } => auth::commands::user(command),
+        Command::Token { command } => auth::commands::token(command),
         Command::Data {
             command: DataCommand::Generate(args),
         } => generate(args),
@@ -147,8 +150,20 @@ fn feature_count(store: &Store) -> usize {
         .sum()
 }
 
-/// Opens the store and serves HTTP until stopped.
+/// Opens the store and serves HTTP until stopped (sign-in required).
 pub fn serve(settings: config::Settings) -> anyhow::Result<()> {
+    serve_with(settings, false)
+}
+
+/// Opens the store and serves HTTP until stopped; `dev_open`: without
+/// sign-in, everyone admin (refused unless the address is loopback).
+pub fn serve_with(settings: config::Settings, dev_open: bool) -> anyhow::Result<()> {
+    if dev_open && !settings.bind.ip().is_loopback() {
+        anyhow::bail!(
+            "--dev-open runs without sign-in, so it listens on a loopback address only, not {}",
+            settings.bind
+        );
+    }
     let started = std::time::Instant::now();
     let bars = progress::Bars::new();
     let store = match &settings.store {
@@ -173,6 +188,10 @@ pub fn serve(settings: config::Settings) -> anyhow::Result<()> {
             store
         }
         None => {
+            let journal = auth::commands::journal_path(&settings.state_dir, settings.seed, settings.scale);
+            // Held while serving: `lookout user …` does not write to this journal meanwhile.
+            let lock = lookout_layers::auth::offline::StateLock::take(&journal)?;
+            std::mem::forget(lock);
             let options = embedded_options(&settings.data_dir, &settings.state_dir, settings.seed, settings.scale);
             let (store, report) = Store::open_embedded(&options, &bars).context("opening the embedded store")?;
             bars.finish();
@@ -198,6 +217,7 @@ pub fn serve(settings: config::Settings) -> anyhow::Result<()> {
     };
     let tiles_started = std::time::Instant::now();
     let state = state::AppState::new(Arc::new(store), settings.clone());
+    state.auth.set_dev_open(dev_open);
     tracing::info!(
         seconds = tiles_started.elapsed().as_secs_f64(),
         "tile cluster pyramids built"
@@ -205,6 +225,12 @@ pub fn serve(settings: config::Settings) -> anyhow::Result<()> {
     let tls = settings.edge.tls.as_ref().map(tls::server_config).transpose()?;
     let scheme = if tls.is_some() { "https" } else { "http" };
     let url = format!("{scheme}://{}/map/", settings.bind);
+    let state_has_no_users = state.store.users().is_empty();
+    let setup = if state_has_no_users && !dev_open {
+        state.auth.new_setup_token()
+    } else {
+        String::new()
+    };
     let system = actix_web::rt::System::new();
     system.block_on(async move {
         let server = actix_web::HttpServer::new(move || app::build(state.clone()));
@@ -220,6 +246,13 @@ pub fn serve(settings: config::Settings) -> anyhow::Result<()> {
             "serving on {scheme}://{} — the map is at {url}",
             settings.bind
         );
+        if dev_open {
+            tracing::warn!("--dev-open: NO SIGN-IN. Everyone who reaches {} is admin (as `dev`). For a single desk on this machine only.", settings.bind);
+        } else if state_has_no_users {
+            tracing::warn!(
+                "no users yet: set up the first admin within this run at {url}#setup={setup} (the token works once; restarting makes a new one), or run `lookout user add NAME --role admin` while the server is stopped"
+            );
+        }
         if settings.open {
             open_browser(&url);
         }

@@ -25,3 +25,8 @@ pub const MAX_MINUTES: f64 = 240.0;
 pub const MAX_ZONES: usize = 10_000;
 /// Teams per page of `GET /teams/status` when the client does not say (and at most).
 pub const MAX_TEAMS: usize = 10_000;
+
+/// Most audit entries in one page of `GET /audit`.
+pub const MAX_AUDIT: usize = 1_000;
+/// Audit entries in a page by default.
+pub const DEFAULT_AUDIT: usize = 100;

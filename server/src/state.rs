@@ -26,6 +26,8 @@ pub struct AppState {
     pub scenarios: Arc<Vec<Scenario>>,
     /// Served over TLS (`--tls-cert`/`--tls-key`): cookies are `Secure`.
     pub tls: bool,
+    /// Sign-in beside the store: `--dev-open`, the set-up token, failed sign-ins.
+    pub auth: Arc<crate::auth::Gate>,
 }
 
 impl AppState {
@@ -48,6 +50,7 @@ impl AppState {
             tls: settings.edge.tls.is_some(),
             settings: Arc::new(settings),
             scenarios: Arc::new(scenarios),
+            auth: Arc::new(crate::auth::Gate::default()),
         }
     }
 }

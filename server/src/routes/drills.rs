@@ -73,7 +73,12 @@ struct StartBody {
 
 /// Fires inject `index` of the drill's scenario, with the change it brings.
 /// Refused (409) if it fired already or the drill is closed.
-async fn fire(state: &AppState, actor: String, incident: FeatureId, index: usize) -> Result<(), ApiError> {
+async fn fire(
+    state: &AppState,
+    actor: lookout_layers::Author,
+    incident: FeatureId,
+    index: usize,
+) -> Result<(), ApiError> {
     let scenario_id = {
         let ops = state.store.operations();
         let i = ops

@@ -5,7 +5,11 @@
 //! Every route is registered here through [`Routes`], which keeps the table
 //! of paths and methods in one place: a path answers a method it does not
 //! serve with 405 and `Allow`, and the OpenAPI test walks the same table.
+//! Each method of each path needs the permission [`crate::auth::access`]
+//! names for it, checked by [`crate::auth::guard`] before the handler.
 
+pub mod audit;
+pub mod auth;
 pub mod basemap;
 pub mod coverage;
 pub mod docs;
@@ -19,6 +23,7 @@ pub mod map;
 pub mod nearest;
 pub mod openapi;
 pub mod tiles;
+pub mod users;
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -97,21 +102,24 @@ impl<'a> Routes<'a> {
             .collect::<Vec<_>>()
             .join(", ");
         let path = endpoint.path;
-        let resource = endpoint.resource.default_service(web::to(move || {
-            let allow = allow.clone();
-            async move {
-                let e = ApiError::new(
-                    StatusCode::METHOD_NOT_ALLOWED,
-                    "method_not_allowed",
-                    format!("{path} answers {allow}"),
-                );
-                let mut resp = actix_web::ResponseError::error_response(&e);
-                if let Ok(v) = header::HeaderValue::from_str(&allow) {
-                    resp.headers_mut().insert(header::ALLOW, v);
+        let resource = endpoint
+            .resource
+            .wrap(actix_web::middleware::from_fn(crate::auth::guard))
+            .default_service(web::to(move || {
+                let allow = allow.clone();
+                async move {
+                    let e = ApiError::new(
+                        StatusCode::METHOD_NOT_ALLOWED,
+                        "method_not_allowed",
+                        format!("{path} answers {allow}"),
+                    );
+                    let mut resp = actix_web::ResponseError::error_response(&e);
+                    if let Ok(v) = header::HeaderValue::from_str(&allow) {
+                        resp.headers_mut().insert(header::ALLOW, v);
+                    }
+                    resp
                 }
-                resp
-            }
-        }));
+            }));
         self.cfg.service(resource);
         self.table.push((endpoint.path, endpoint.methods));
         self
@@ -156,6 +164,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) -> Vec<(&'static str, Vec<Method>
     events::configure(&mut r);
     basemap::configure(&mut r);
     docs::configure(&mut r);
+    auth::configure(&mut r);
+    users::configure(&mut r);
+    audit::configure(&mut r);
     r.table
 }
 

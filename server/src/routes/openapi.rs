@@ -61,8 +61,8 @@ fn drill_param(default: &str) -> Value {
     )
 }
 
-fn actor() -> Value {
-    json!({ "name": "X-Lookout-Actor", "in": "header", "required": false, "description": "who makes the change (recorded in the event log)", "schema": { "type": "string", "minLength": 1, "maxLength": 64, "pattern": "^[!-~]+$" } })
+fn csrf() -> Value {
+    json!({ "name": "X-CSRF-Token", "in": "header", "required": false, "description": "the session's CSRF token (from POST /auth/login or GET /auth/me): required on a change signed in by the session cookie, not with a bearer token", "schema": { "type": "string" } })
 }
 
 fn json_body(schema: Value) -> Value {
@@ -115,9 +115,9 @@ impl Op {
         self
     }
 
-    /// A write: who makes it, and how it can be refused.
+    /// A write: the CSRF header, and how it can be refused.
     fn write(self) -> Self {
-        self.param(actor())
+        self.param(csrf())
             .respond("409", error("conflicts with the current state (the message says how)"))
             .respond(
                 "413",
@@ -130,7 +130,7 @@ impl Op {
             )
     }
 
-    fn json(self, path: &str) -> Value {
+    fn json(self, path: &str, method: &str) -> Value {
         // Path parameters from the path, unless the operation declares one itself.
         let mut params: Vec<Value> = path
             .split('/')
@@ -139,7 +139,24 @@ impl Op {
             .map(path_param)
             .collect();
         params.extend(self.params);
-        let mut op = json!({ "summary": self.summary, "responses": self.responses });
+        let mut responses = self.responses;
+        let method = actix_web::http::Method::from_bytes(method.to_ascii_uppercase().as_bytes())
+            .unwrap_or(actix_web::http::Method::GET);
+        let public = crate::auth::access(path, &method) == crate::auth::Access::Public;
+        if !public {
+            responses.insert(
+                "401".into(),
+                error("not signed in (or the token is unknown or revoked)"),
+            );
+            responses.insert(
+                "403".into(),
+                error("the role lacks the permission (the message names both), or the CSRF token is missing"),
+            );
+        }
+        let mut op = json!({ "summary": self.summary, "responses": responses });
+        if public {
+            op["security"] = json!([]);
+        }
         if !params.is_empty() {
             op["parameters"] = json!(params);
         }
@@ -289,6 +306,40 @@ fn operations() -> Vec<(&'static str, &'static str, Op)> {
             .params(page_params(limits::MAX_INCIDENTS, limits::MAX_INCIDENTS))
             .respond("200", ok("the state then", JSON, json!({ "type": "object", "required": ["at", "last_seq", "incidents", "units", "numberMatched", "next"], "properties": { "at": { "type": "string" }, "last_seq": { "type": "integer" }, "incidents": { "type": "array", "items": schema_ref("Incident") }, "units": { "type": "object" }, "numberMatched": { "type": "integer" }, "numberReturned": { "type": "integer" }, "next": { "type": "string", "nullable": true }, "links": { "type": "array" } } })))),
         ("/basemap.geojson", "get", Op::new("The Fen River and city cores").respond("200", ok("basemap", GEOJSON, schema_ref("FeatureCollection")))),
+        ("/auth/login", "post", Op::new("Sign in: sets the session cookie lookout_session; answers the user and the CSRF token")
+            .body(json_body(json!({ "type": "object", "required": ["username", "password"], "properties": { "username": { "type": "string" }, "password": { "type": "string", "format": "password" } }, "additionalProperties": false })))
+            .respond("200", ok("signed in", JSON, schema_ref("SignedIn")))
+            .respond("401", error("wrong user name or password, or the user is disabled"))
+            .respond("429", error("too many failed sign-ins for this user or address; Retry-After says when to try again"))),
+        ("/auth/logout", "post", Op::new("Sign out: ends the session and clears the cookie").param(csrf()).respond("204", json!({ "description": "signed out" }))),
+        ("/auth/me", "get", Op::new("The signed-in user, their CSRF token, and whether the server runs open (--dev-open)")
+            .respond("200", ok("who is signed in", JSON, json!({ "type": "object", "required": ["user", "csrf_token", "dev_open"], "properties": { "user": schema_ref("User"), "token": { "type": "string", "nullable": true }, "csrf_token": { "type": "string", "nullable": true }, "dev_open": { "type": "boolean" } } })))),
+        ("/auth/setup", "post", Op::new("First start: make the first admin with the one-time set-up token `lookout serve` printed; signs them in")
+            .body(json_body(json!({ "type": "object", "required": ["token", "username", "password"], "properties": { "token": { "type": "string" }, "username": { "type": "string" }, "password": { "type": "string", "format": "password", "minLength": lookout_layers::auth::password::MIN_CHARS } }, "additionalProperties": false })))
+            .respond("201", ok("the admin, signed in", JSON, schema_ref("SignedIn")))
+            .respond("403", error("the set-up token is wrong or used"))
+            .respond("409", error("there are users already"))),
+        ("/users", "get", Op::new("Users (admins)").respond("200", ok("users", JSON, json!({ "type": "object", "required": ["users"], "properties": { "users": { "type": "array", "items": schema_ref("User") } } })))),
+        ("/users", "post", Op::new("Add a user (admins)").write()
+            .body(json_body(json!({ "type": "object", "required": ["username", "password", "role"], "properties": { "username": { "type": "string" }, "password": { "type": "string", "format": "password", "minLength": lookout_layers::auth::password::MIN_CHARS }, "role": schema_ref("Role"), "scope": schema_ref("Scope") }, "additionalProperties": false })))
+            .respond("201", ok("the user", JSON, schema_ref("User")))),
+        ("/users/{username}", "patch", Op::new("Change a user's role, scope (null: the whole region), password, or disable them (ends their sessions)").write()
+            .body(json_body(json!({ "type": "object", "properties": { "role": schema_ref("Role"), "scope": schema_ref("Scope"), "disabled": { "type": "boolean" }, "password": { "type": "string", "format": "password" } }, "additionalProperties": false })))
+            .respond("200", ok("the user", JSON, schema_ref("User")))),
+        ("/tokens", "get", Op::new("API tokens, without their secrets (admins)").respond("200", ok("tokens", JSON, json!({ "type": "object", "required": ["tokens"], "properties": { "tokens": { "type": "array", "items": schema_ref("Token") } } })))),
+        ("/tokens", "post", Op::new("Create an API token; the secret (lk_…) is in this answer only").write()
+            .body(json_body(json!({ "type": "object", "required": ["name", "role"], "properties": { "name": { "type": "string" }, "role": schema_ref("Role"), "scope": schema_ref("Scope") }, "additionalProperties": false })))
+            .respond("201", ok("the token, with its secret", JSON, schema_ref("Token")))),
+        ("/tokens/{id}", "delete", Op::new("Revoke an API token").write()
+            .param(json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }))
+            .respond("204", json!({ "description": "revoked" }))),
+        ("/audit", "get", Op::new("The audit log, newest first (admins): every event with who made it, sign-ins, failed sign-ins, user and token changes")
+            .param(query("user", json!({ "type": "string" }), "made by this user, or about them"))
+            .param(query("from", json!({ "type": "string", "format": "date-time" }), "from this time"))
+            .param(query("to", json!({ "type": "string", "format": "date-time" }), "before this time"))
+            .param(query("type", json!({ "type": "string" }), "event types, comma-separated"))
+            .params(page_params(limits::DEFAULT_AUDIT, limits::MAX_AUDIT))
+            .respond("200", ok("a page of the audit log", JSON, json!({ "type": "object", "required": ["entries", "numberMatched", "numberReturned", "next"], "properties": { "entries": { "type": "array", "items": { "type": "object", "required": ["seq", "at", "actor", "type", "detail"], "properties": { "seq": { "type": "integer" }, "at": { "type": "string", "format": "date-time" }, "actor": { "type": "string" }, "token": { "type": "string" }, "type": { "type": "string" }, "detail": { "type": "object" } } } }, "numberMatched": { "type": "integer" }, "numberReturned": { "type": "integer" }, "next": { "type": "string", "nullable": true } } })))),
         ("/docs/{name}", "get", Op::new("A document of the product (how zones are drawn, the incidents API, the architecture), as HTML")
             .param(json!({ "name": "name", "in": "path", "required": true, "description": "impact-models, incidents-api or architecture", "schema": { "type": "string" } }))
             .respond("200", ok("the document", "text/html", json!({ "type": "string" })))
@@ -301,7 +352,7 @@ pub fn spec() -> Value {
     let mut paths = Map::new();
     for (path, method, op) in operations() {
         let entry = paths.entry(path).or_insert_with(|| json!({}));
-        entry[method] = op.json(path);
+        entry[method] = op.json(path, method);
     }
     paths.insert(
         "/map/".into(),
@@ -309,7 +360,7 @@ pub fn spec() -> Value {
     );
     let statuses = json!({ "type": "string", "enum": ["available", "dispatched", "en_route", "on_scene", "returning", "out_of_service"] });
     let layer_ids: Vec<&str> = RULES.iter().map(|r| r.layer).collect();
-    json!({
+    let mut doc = json!({
         "openapi": "3.0.3",
         "info": {
             "title": "Lookout",
@@ -368,7 +419,31 @@ pub fn spec() -> Value {
                 } }
             }
         }
-    })
+    });
+    doc["security"] = json!([{ "session": [] }, { "bearer": [] }]);
+    doc["components"]["securitySchemes"] = json!({
+        "session": { "type": "apiKey", "in": "cookie", "name": crate::auth::COOKIE, "description": "set by POST /auth/login; changes also need X-CSRF-Token" },
+        "bearer": { "type": "http", "scheme": "bearer", "description": "an API token, lk_…" }
+    });
+    if let Some(schemas) = doc["components"]["schemas"].as_object_mut() {
+        schemas.extend(auth_schemas());
+    }
+    doc
+}
+
+/// The schemas of users, roles, scopes and tokens.
+fn auth_schemas() -> Map<String, Value> {
+    let schemas = json!({
+                "Role": { "type": "string", "enum": lookout_layers::auth::Role::ALL.iter().map(|r| r.as_str()).collect::<Vec<_>>() },
+                "Scope": { "type": "object", "nullable": true, "properties": { "cities": { "type": "array", "items": { "type": "string" } }, "counties": { "type": "array", "items": { "type": "integer" } } }, "additionalProperties": false },
+                "User": { "type": "object", "required": ["username", "role"], "properties": { "username": { "type": "string" }, "role": { "$ref": "#/components/schemas/Role" }, "scope": { "$ref": "#/components/schemas/Scope" }, "disabled": { "type": "boolean" }, "created": { "type": "string", "format": "date-time" } } },
+                "SignedIn": { "type": "object", "required": ["user", "csrf_token"], "properties": { "user": { "$ref": "#/components/schemas/User" }, "csrf_token": { "type": "string" }, "expires": { "type": "string", "format": "date-time" } } },
+                "Token": { "type": "object", "required": ["id", "name", "role"], "properties": { "id": { "type": "string" }, "name": { "type": "string" }, "role": { "$ref": "#/components/schemas/Role" }, "scope": { "$ref": "#/components/schemas/Scope" }, "created_by": { "type": "string" }, "created": { "type": "string", "format": "date-time" }, "last_used": { "type": "string", "format": "date-time", "nullable": true }, "revoked": { "type": "boolean" }, "token": { "type": "string", "description": "the secret, in the answer to POST /tokens only" } } }
+    });
+    match schemas {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    }
 }
 
 /// Serves [`spec`].

@@ -47,7 +47,18 @@ pub fn state(dir: &Path) -> AppState {
         tile_source: Default::default(),
         edge: Default::default(),
     };
-    AppState::new(Arc::new(store), settings)
+    let state = AppState::new(Arc::new(store), settings);
+    // The route tests write without signing in, as `lookout serve --dev-open`
+    // does; tests/permissions.rs signs in ([`closed_state`]).
+    state.auth.set_dev_open(true);
+    state
+}
+
+/// State over a fresh store in `dir` that requires sign-in.
+pub fn closed_state(dir: &Path) -> AppState {
+    let state = state(dir);
+    state.auth.set_dev_open(false);
+    state
 }
 
 /// The application over a fresh store in `dir`, without a socket.
