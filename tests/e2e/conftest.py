@@ -21,11 +21,13 @@ def free_port():
 
 
 class Server:
-    """A lookout process; start() waits until /health answers."""
+    """A lookout process; start() waits until /health answers. By default it
+    runs `--dev-open` (a single desk on loopback: no sign-in, everyone admin
+    as `dev`); `open_access=False` makes it require sign-in (test_auth.py)."""
 
-    def __init__(self, state_dir, extra_args=()):
+    def __init__(self, state_dir, extra_args=(), open_access=True):
         self.state_dir = Path(state_dir)
-        self.extra_args = list(extra_args)
+        self.extra_args = list(extra_args) + (["--dev-open"] if open_access else [])
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc = None

@@ -82,6 +82,19 @@ def embedded(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
+def desks(imported):
+    """API tokens made by the command line on PostGIS, each acting for a desk:
+    the events they make are signed by the desk, whatever headers say."""
+    tokens = {}
+    for desk in ["desk-a", "desk-b", "outage-test"]:
+        out = subprocess.run([str(BIN), "token", "create", "--name", f"{desk}-script", "--role", "admin", "--user", desk],
+                             cwd=ROOT, capture_output=True, text=True, env={**os.environ, "LOOKOUT_STORE": pg_url()})
+        assert out.returncode == 0, out.stderr[-3000:]
+        tokens[desk] = {"Authorization": f"Bearer {out.stdout.strip()}"}
+    return tokens
+
+
+@pytest.fixture(scope="module")
 def replicas(imported, tmp_path_factory):
     a = Server(tmp_path_factory.mktemp("replica-a"), ["--store", pg_url()]).start()
     b = Server(tmp_path_factory.mktemp("replica-b"), ["--store", pg_url()]).start()
@@ -158,7 +171,7 @@ def team_in_tile(base, team, z):
     return next(f["properties"] for f in layer["features"] if f["id"] == team["id"])
 
 
-def test_a_change_through_one_replica_shows_in_the_other_within_a_second(replicas):
+def test_a_change_through_one_replica_shows_in_the_other_within_a_second(replicas, desks):
     a, b = replicas
     _, page = get(f"{a.url}/collections/rescue_teams/items?status=available&limit=1")
     team = page["features"][0]
@@ -167,7 +180,7 @@ def test_a_change_through_one_replica_shows_in_the_other_within_a_second(replica
     started = time.time()
     # A team's status changes through the dispatch cycle (an operations event).
     status, moved, _ = request("POST", f"{a.url}/teams/{tid}/status", {"status": "out_of_service"},
-                               {"X-Lookout-Actor": "desk-a"})
+                               desks["desk-a"])
     assert status == 200, moved
     new_status = "out_of_service"
     seen = wait_for(lambda: get(f"{b.url}/collections/rescue_teams/items/{tid}")[1]["properties"]["status"] == new_status, 1.0)
@@ -178,7 +191,7 @@ def test_a_change_through_one_replica_shows_in_the_other_within_a_second(replica
     # The other way round, with a new feature and a delete.
     feature = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [112.55, 37.87]},
                "properties": {**team["properties"], "name": "跨副本测试队", "status": "available"}}
-    status, created, _ = request("POST", f"{b.url}/collections/rescue_teams/items", feature, {"X-Lookout-Actor": "desk-b"})
+    status, created, _ = request("POST", f"{b.url}/collections/rescue_teams/items", feature, desks["desk-b"])
     assert status == 201, created
     new_id = created["id"]
     assert wait_for(lambda: get(f"{a.url}/collections/rescue_teams/items/{new_id}")[0] == 200, 1.0)
@@ -188,6 +201,7 @@ def test_a_change_through_one_replica_shows_in_the_other_within_a_second(replica
     assert wait_for(lambda: get(f"{b.url}/collections/rescue_teams/items/{new_id}")[0] == 404, 1.0)
     events = psql("SELECT string_agg(kind || ':' || actor, ',' ORDER BY seq) FROM lookout.events")
     assert "unit_status_changed:desk-a" in events and "feature_created:desk-b" in events
+    assert psql("SELECT token FROM lookout.events WHERE actor = 'desk-b' AND kind = 'feature_created'") == "desk-b-script"
     assert get(f"{a.url}/health")[1]["last_event"] == get(f"{b.url}/health")[1]["last_event"] == int(
         psql("SELECT max(seq) FROM lookout.events"))
 
@@ -198,13 +212,13 @@ def test_the_event_log_is_append_only(replicas):
     assert "append-only" in e.value.stderr
 
 
-def test_postgis_stopped_reads_answer_writes_fail_fast_then_recover(replicas):
+def test_postgis_stopped_reads_answer_writes_fail_fast_then_recover(replicas, desks):
     a, b = replicas
     acknowledged = []
 
     def patch(base, n):
         status, body, headers = request("PATCH", f"{base}/collections/shelters/items/{1 + n % 20}",
-                                        {"properties": {"occupancy": n}}, {"X-Lookout-Actor": "outage-test"})
+                                        {"properties": {"occupancy": n}}, desks["outage-test"])
         return status, body, headers
 
     for n in range(5):
