@@ -177,6 +177,13 @@ pub async fn middleware(
     req.set_payload(Payload::from(body));
 
     let state = req.app_data::<web::Data<AppState>>().cloned();
+    // A stored answer goes only to whom the route would answer.
+    if let Some(state) = &state
+        && req.match_pattern().is_some()
+        && let Err(e) = crate::auth::check(req.request(), state)
+    {
+        return Ok(req.error_response(e));
+    }
     // Answers are kept per store (tests run several in one process).
     let slot = format!(
         "{:p}/{key}",

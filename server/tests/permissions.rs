@@ -451,3 +451,56 @@ async fn dev_open_makes_everyone_admin_as_dev_and_says_so() {
     assert_eq!(body["user"]["role"], "admin");
     assert_eq!(body["dev_open"], true);
 }
+
+#[actix_web::test]
+async fn a_stored_idempotent_answer_is_not_replayed_to_someone_not_signed_in() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = common::closed_state(dir.path());
+    let secrets = tokens(&state);
+    let app = test::init_service(
+        actix_web::App::new()
+            .wrap(actix_web::middleware::from_fn(lookout_server::idempotency::middleware))
+            .configure(|cfg| lookout_server::app::configure(cfg, state.clone())),
+    )
+    .await;
+    let secret = |role: Role| {
+        secrets
+            .iter()
+            .find(|(r, _)| *r == role)
+            .map(|(_, s)| s.clone())
+            .expect("token")
+    };
+    let open = |bearer: Option<String>| {
+        let req = TestRequest::post()
+            .uri("/incidents")
+            .insert_header(("Idempotency-Key", "k-1"))
+            .insert_header((header::CONTENT_TYPE, "application/json"))
+            .set_payload(INCIDENT);
+        match bearer {
+            Some(s) => req.insert_header((header::AUTHORIZATION, format!("Bearer {s}"))),
+            None => req,
+        }
+    };
+    let (code, body) = send(&app, open(Some(secret(Role::Dispatcher))).to_request()).await;
+    assert_eq!(code, 201, "{body}");
+    assert_eq!(send(&app, open(None).to_request()).await.0, 401);
+    assert_eq!(send(&app, open(Some(secret(Role::Viewer))).to_request()).await.0, 403);
+    assert_eq!(
+        send(&app, open(Some(secret(Role::Dispatcher))).to_request()).await.0,
+        201,
+        "the retry"
+    );
+    // Before routing the collection is read from the path: an inspector's
+    // keyed write to enterprises passes, to roads it does not.
+    let write = |collection: &str| {
+        TestRequest::post()
+            .uri(&format!("/collections/{collection}/items"))
+            .insert_header(("Idempotency-Key", format!("w-{collection}")))
+            .insert_header((header::AUTHORIZATION, format!("Bearer {}", secret(Role::Inspector))))
+            .insert_header((header::CONTENT_TYPE, "application/json"))
+            .set_payload("{}")
+    };
+    let (code, _) = send(&app, write("enterprises").to_request()).await;
+    assert!(code != 401 && code != 403, "{code}");
+    assert_eq!(send(&app, write("roads").to_request()).await.0, 403);
+}

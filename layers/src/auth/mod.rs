@@ -383,7 +383,26 @@ impl Users {
                 }
             }
             Event::UserUpdated { username, .. } | Event::UserDisabled { username } => {
-                known(username)?;
+                let user = known(username)?;
+                let stays_admin = matches!(
+                    &event,
+                    Event::UserUpdated {
+                        role: Role::Admin,
+                        disabled: false,
+                        ..
+                    }
+                );
+                let last_admin = user.role == Role::Admin
+                    && !user.disabled
+                    && !self
+                        .users
+                        .values()
+                        .any(|u| u.username != *username && u.role == Role::Admin && !u.disabled);
+                if last_admin && !stays_admin {
+                    return Err(Error::Conflict(format!(
+                        "{username} is the last active admin; make another admin first"
+                    )));
+                }
             }
             Event::SignedIn { username, .. } => {
                 if known(username)?.disabled {

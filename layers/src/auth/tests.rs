@@ -154,3 +154,39 @@ fn the_role_table_matches_docs_security_md() {
     assert_eq!("planner".parse::<Role>().unwrap(), R::Planner);
     assert!("root".parse::<Role>().is_err());
 }
+
+#[test]
+fn the_last_active_admin_cannot_be_disabled_or_demoted() {
+    let mut users = Users::default();
+    let admin = |name: &str| Event::UserCreated {
+        username: name.into(),
+        role: Role::Admin,
+        scope: None,
+        password_hash: String::new(),
+    };
+    users.apply(&record(1, "cli", admin("chief")));
+    assert!(
+        users
+            .check(Event::UserDisabled {
+                username: "chief".into()
+            })
+            .is_err()
+    );
+    let demote = Event::UserUpdated {
+        username: "chief".into(),
+        role: Role::Viewer,
+        scope: None,
+        disabled: false,
+        password_hash: None,
+    };
+    assert!(users.check(demote.clone()).is_err());
+    users.apply(&record(2, "chief", admin("deputy")));
+    assert!(users.check(demote).is_ok());
+    assert!(
+        users
+            .check(Event::UserDisabled {
+                username: "chief".into()
+            })
+            .is_ok()
+    );
+}

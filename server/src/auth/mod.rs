@@ -316,7 +316,11 @@ pub fn check(req: &HttpRequest, state: &AppState) -> Result<Option<Principal>, A
             "sign in first (POST /auth/login), or send 'Authorization: Bearer lk_…'",
         ));
     };
-    let collection = req.match_info().get("collection");
+    let matched = req.match_info().get("collection").map(str::to_owned);
+    // Before routing (the Idempotency-Key middleware asks too) the path's
+    // parameters are not parsed yet: read the segment the pattern names.
+    let collection = matched.or_else(|| segment(&path, req.path(), "{collection}"));
+    let collection = collection.as_deref();
     if !allowed(principal.role, needed, collection) {
         let permission = match needed {
             Access::EditCollection => Permission::for_collection(collection.unwrap_or_default()),
@@ -343,6 +347,12 @@ pub fn check(req: &HttpRequest, state: &AppState) -> Result<Option<Principal>, A
         }
     }
     Ok(Some(principal))
+}
+
+/// The segment of `path` where `pattern` has `name`.
+fn segment(pattern: &str, path: &str, name: &str) -> Option<String> {
+    let index = pattern.split('/').position(|s| s == name)?;
+    path.split('/').nth(index).map(str::to_owned)
 }
 
 /// The middleware of every endpoint in the route table: [`check`], then the
