@@ -15,6 +15,7 @@ pub mod paging;
 pub mod progress;
 pub mod roads;
 pub mod routes;
+pub mod scope;
 pub mod state;
 pub mod telemetry;
 pub mod tiling;

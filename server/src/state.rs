@@ -3,6 +3,7 @@
 
 use crate::config::Settings;
 use crate::roads::RoadNetwork;
+use crate::scope::Scopes;
 use crate::tiling::Tiles;
 use lookout_layers::ops::scenario::Scenario;
 use lookout_layers::store::Store;
@@ -24,6 +25,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Drill scenarios, from `data/scenarios/`.
     pub scenarios: Arc<Vec<Scenario>>,
+    /// Data scopes resolved against the counties, dropped when a county changes.
+    pub scopes: Arc<Scopes>,
     /// Served over TLS (`--tls-cert`/`--tls-key`): cookies are `Secure`.
     pub tls: bool,
     /// Sign-in beside the store: `--dev-open`, the set-up token, failed sign-ins.
@@ -38,6 +41,8 @@ impl AppState {
         store.observe(tiles.clone());
         let roads = Arc::new(RoadNetwork::new(store.catalog()));
         store.observe(roads.clone());
+        let scopes = Arc::new(Scopes::default());
+        store.observe(scopes.clone());
         let dir = settings.data_dir.join("scenarios");
         let scenarios = Scenario::read_dir(&dir).unwrap_or_else(|e| {
             tracing::error!(error = %e, "drill scenarios could not be read; none are offered");
@@ -50,6 +55,7 @@ impl AppState {
             tls: settings.edge.tls.is_some(),
             settings: Arc::new(settings),
             scenarios: Arc::new(scenarios),
+            scopes,
             auth: Arc::new(crate::auth::Gate::default()),
         }
     }

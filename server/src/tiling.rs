@@ -5,6 +5,7 @@
 use crate::error::ApiError;
 use crate::extract::PropertyFilters;
 use geo::BoundingRect;
+use lookout_layers::scope::{Scope, Window};
 use lookout_layers::store::ChangeObserver;
 use lookout_layers::{Catalog, Collection, FeatureId, Filter, GeometryKind, Value};
 use lookout_tiles::{
@@ -259,9 +260,30 @@ impl Tiles {
 
     /// Renders one tile of the requested layers from memory.
     pub fn render(&self, catalog: &Catalog, request: &TileRequest, tile: TileCoord) -> Rendered {
+        self.render_in(catalog, request, tile, None)
+    }
+
+    /// Renders one tile; for a scoped caller, only what lies in `scope`
+    /// (lines and polygons clipped to its border), and nothing at all if the
+    /// tile lies outside it.
+    pub fn render_in(
+        &self,
+        catalog: &Catalog,
+        request: &TileRequest,
+        tile: TileCoord,
+        scope: Option<&Scope>,
+    ) -> Rendered {
         let spec = TileSpec::new(tile);
         let (w, s, e, n) = spec.query_bounds();
         let rect = geo::Rect::new(geo::Coord { x: w, y: s }, geo::Coord { x: e, y: n });
+        let window = match scope {
+            None => None,
+            Some(scope) => match scope.window(rect) {
+                None => return Rendered::default(),
+                Some(w) => Some(w),
+            },
+        };
+        let window = window.as_ref();
         let mut builder = TileBuilder::new();
         let mut truncated = Vec::new();
         let mut used = 0usize;
@@ -271,10 +293,11 @@ impl Tiles {
             }
             let budget = TILE_BUDGET_BYTES.saturating_sub(used);
             let mut layer = LayerBuilder::new(rule.layer, spec.extent);
+            // The pyramids count every point: a scoped tile clusters its own.
             let pyramid = self
                 .pyramids
                 .get(rule.layer)
-                .filter(|_| filter.is_empty() && tile.z < rule.cluster_below);
+                .filter(|_| filter.is_empty() && window.is_none() && tile.z < rule.cluster_below);
             let over = match pyramid {
                 Some(p) => {
                     let clusters = p.read().clusters(tile, spec.buffer);
@@ -285,9 +308,9 @@ impl Tiles {
                         continue;
                     };
                     if tile.z < rule.cluster_below && collection.info().geometry == GeometryKind::Point {
-                        cluster_layer(&*collection, rule, filter, &spec, rect, &mut layer, budget)
+                        cluster_layer(&*collection, rule, filter, &spec, rect, window, &mut layer, budget)
                     } else {
-                        feature_layer(&*collection, rule, filter, &spec, rect, &mut layer, budget)
+                        feature_layer(&*collection, rule, filter, &spec, rect, window, &mut layer, budget)
                     }
                 }
             };
@@ -312,8 +335,14 @@ impl Tiles {
         let pyramid = self.pyramids.get(rule.layer);
         layer.visit_feature(id, &mut |_, geometry, values| {
             if let Some(r) = geometry.bounding_rect() {
-                self.cache
-                    .invalidate(rule.layer, (r.min().x, r.min().y, r.max().x, r.max().y));
+                let bbox = (r.min().x, r.min().y, r.max().x, r.max().y);
+                self.cache.invalidate(rule.layer, bbox);
+                if rule.layer == "counties" {
+                    // A scoped tile of any layer is cut at the county borders.
+                    for other in RULES.iter().filter(|o| o.layer != "counties") {
+                        self.cache.invalidate(other.layer, bbox);
+                    }
+                }
             }
             if let Some(p) = pyramid {
                 let rank = severity_rank(rule, values);
@@ -341,13 +370,15 @@ impl ChangeObserver for Tiles {
     }
 }
 
-/// Adds every feature; true if the budget cut it short.
+/// Adds every feature (in `window`, for a scoped tile); true if the budget cut it short.
+#[expect(clippy::too_many_arguments, reason = "one tile's layer: what, where, how much")]
 fn feature_layer(
     c: &dyn Collection,
     rule: &TileRule,
     filter: &Filter,
     spec: &TileSpec,
     rect: geo::Rect<f64>,
+    window: Option<&Window<'_>>,
     layer: &mut LayerBuilder,
     budget: usize,
 ) -> bool {
@@ -357,7 +388,14 @@ fn feature_layer(
             over = true;
             return ControlFlow::Break(());
         }
-        if let Some(g) = spec.encode(geometry) {
+        let geometry = match window {
+            None => std::borrow::Cow::Borrowed(geometry),
+            Some(w) => match w.cut(rule.layer, id, geometry, values) {
+                Some(g) => g,
+                None => return ControlFlow::Continue(()),
+            },
+        };
+        if let Some(g) = spec.encode(&geometry) {
             let carried = values.iter().filter(|(k, _)| rule.carries(k));
             layer.add_feature(Some(id), &g, carried.filter_map(|(k, v)| property(*v).map(|p| (*k, p))));
         }
@@ -366,19 +404,29 @@ fn feature_layer(
     over
 }
 
-/// Clusters the filtered points of a tile on the fly (the pyramid holds unfiltered counts only).
+/// Clusters the filtered (and, for a scoped tile, in-scope) points of a tile
+/// on the fly (the pyramid holds unfiltered counts only).
+#[expect(clippy::too_many_arguments, reason = "one tile's layer: what, where, how much")]
 fn cluster_layer(
     c: &dyn Collection,
     rule: &TileRule,
     filter: &Filter,
     spec: &TileSpec,
     rect: geo::Rect<f64>,
+    window: Option<&Window<'_>>,
     layer: &mut LayerBuilder,
     budget: usize,
 ) -> bool {
     let mut clusters = Clusterer::new(CLUSTER_CELL as i32);
     c.visit_in_rect(rect, filter, &mut |id, geometry, values| {
-        if let Some(TileGeometry::Points(points)) = spec.encode(geometry) {
+        let geometry = match window {
+            None => std::borrow::Cow::Borrowed(geometry),
+            Some(w) => match w.cut(rule.layer, id, geometry, values) {
+                Some(g) => g,
+                None => return ControlFlow::Continue(()),
+            },
+        };
+        if let Some(TileGeometry::Points(points)) = spec.encode(&geometry) {
             let rank = severity_rank(rule, values);
             for p in points {
                 clusters.add(id, p, rank);

@@ -6,6 +6,7 @@ use crate::error::ApiError;
 use crate::extract::{Actor, DrillFilter, Page, Query, ReplayQuery};
 use crate::limits::{MAX_INCIDENTS, MAX_SPEED};
 use crate::paging;
+use crate::scope::RequestScope;
 use crate::state::AppState;
 use crate::view::{current, detail};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -136,10 +137,12 @@ async fn run_injects(state: AppState, incident: FeatureId, scenario: Scenario, s
 async fn start(
     state: web::Data<AppState>,
     actor: Actor,
+    scope: RequestScope,
     path: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let scenario = scenario(&state, &path)?.clone();
+    scope.check_point(scenario.incident.centre(), "the scenario's incident")?;
     let body: StartBody = if body.iter().all(u8::is_ascii_whitespace) {
         StartBody::default()
     } else {
@@ -166,6 +169,7 @@ async fn start(
 async fn next_inject(
     state: web::Data<AppState>,
     actor: Actor,
+    scope: RequestScope,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id: FeatureId = path
@@ -176,6 +180,11 @@ async fn next_inject(
         let i = ops
             .incident(id)
             .ok_or_else(|| ApiError::not_found(format!("no incident {id}")))?;
+        if !scope.sees_point(i.spec.centre()) {
+            return Err(crate::scope::out_of_scope(format!(
+                "incident {id} is outside your scope"
+            )));
+        }
         let s = i
             .scenario
             .clone()
@@ -190,25 +199,35 @@ async fn next_inject(
     Ok(HttpResponse::Ok().json(current(&state, id)?))
 }
 
-fn report_of(state: &AppState, path: &str) -> Result<AfterAction, ApiError> {
+/// The after-action report; 404 for an incident outside the caller's scope.
+fn report_of(state: &AppState, scope: &RequestScope, path: &str) -> Result<AfterAction, ApiError> {
     let id: FeatureId = path
         .parse()
         .map_err(|_| ApiError::not_found(format!("no incident {path:?}")))?;
     let ops = state.store.operations();
     let incident = ops
         .incident(id)
+        .filter(|i| scope.sees_point(i.spec.centre()))
         .ok_or_else(|| ApiError::not_found(format!("no incident {id}")))?;
     Ok(after_action(incident, Utc::now()))
 }
 
 /// `GET /incidents/{id}/report`
-async fn report(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(report_of(&state, &path)?))
+async fn report(
+    state: web::Data<AppState>,
+    scope: RequestScope,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(report_of(&state, &scope, &path)?))
 }
 
 /// `GET /incidents/{id}/report.html`
-async fn report_html(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let r = report_of(&state, &path)?;
+async fn report_html(
+    state: web::Data<AppState>,
+    scope: RequestScope,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let r = report_of(&state, &scope, &path)?;
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .body(render_report(&r)))
@@ -216,9 +235,11 @@ async fn report_html(state: web::Data<AppState>, path: web::Path<String>) -> Res
 
 /// `GET /replay?at=RFC3339&drill=false|true|all&limit=&offset=`: the state as
 /// it was at `at`; the incidents paged (newest first, up to 1,000 a page).
+/// A scoped caller sees the incidents in scope, and the units of teams in scope.
 async fn replay(
     state: web::Data<AppState>,
     req: HttpRequest,
+    scope: RequestScope,
     query: Query<ReplayQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let drill = query.drill.unwrap_or(DrillFilter::Real);
@@ -227,13 +248,21 @@ async fn replay(
     let ops = state.store.operations();
     let past = ops.replay(at);
     drop(ops);
-    let (incidents, matched) = paging::slice(past.incidents().rev().filter(|i| drill.admits(i.drill)), page);
+    let (incidents, matched) = paging::slice(
+        past.incidents()
+            .rev()
+            .filter(|i| drill.admits(i.drill) && scope.sees_point(i.spec.centre())),
+        page,
+    );
     let incidents: Vec<Json> = incidents.into_iter().map(detail).collect();
     let mut body = paging::envelope(matched, incidents.len(), page, &req);
     let mut units = Map::new();
     for world in [false, true] {
         if drill.admits(world) {
             for (team, u) in past.units(world) {
+                if !scope.sees_feature(state.store.catalog(), "rescue_teams", *team) {
+                    continue;
+                }
                 units.insert(
                     team.to_string(),
                     json!({"status": u.status, "incident": u.incident, "drill": world}),

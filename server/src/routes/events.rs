@@ -6,6 +6,7 @@
 use crate::error::ApiError;
 use crate::extract::{DrillFilter, EventsQuery, LastEventId, Query, StreamQuery};
 use crate::limits::{DEFAULT_EVENTS, MAX_EVENTS};
+use crate::scope::RequestScope;
 use crate::state::AppState;
 use crate::view;
 use actix_web::http::header::{CACHE_CONTROL, CONTENT_ENCODING};
@@ -40,13 +41,26 @@ fn message(record: &EventRecord) -> Bytes {
 
 struct Stream {
     store: Arc<Store>,
+    /// A scoped caller's scope: events outside it are not sent.
+    scope: RequestScope,
     pending: VecDeque<Bytes>,
     live: tokio::sync::broadcast::Receiver<Arc<EventRecord>>,
     last: u64,
 }
 
 impl Stream {
-    fn start(store: Arc<Store>, after: u64) -> Self {
+    /// The message of `record`, or `None` if the caller does not see it.
+    fn message(&self, record: &EventRecord) -> Option<Bytes> {
+        if self.scope.get().is_some() {
+            let ops = self.store.operations();
+            if !self.scope.sees_event(self.store.catalog(), &ops, &record.event) {
+                return None;
+            }
+        }
+        Some(message(record))
+    }
+
+    fn start(store: Arc<Store>, scope: RequestScope, after: u64) -> Self {
         let sub = store.subscribe(after);
         // First the number of the last stored event, so a client knows where
         // the record stands without asking (and before any backlog).
@@ -55,7 +69,7 @@ impl Stream {
             json!({ "seq": store.last_seq() })
         );
         let mut pending = VecDeque::from([Bytes::from(hello)]);
-        let mut last = after;
+        let last = after;
         if !sub.complete {
             // The events asked for are no longer kept: the client reloads.
             pending.push_back(Bytes::from(format!(
@@ -63,16 +77,20 @@ impl Stream {
                 json!({"after": after, "reason": "events after this id are no longer kept; reload the state"})
             )));
         }
-        for r in &sub.backlog {
-            pending.push_back(message(r));
-            last = r.seq;
-        }
-        Self {
+        let mut s = Self {
             store,
+            scope,
             pending,
             live: sub.live,
             last,
+        };
+        for r in &sub.backlog {
+            if let Some(m) = s.message(r) {
+                s.pending.push_back(m);
+            }
+            s.last = r.seq;
         }
+        s
     }
 
     async fn next(&mut self) -> Bytes {
@@ -86,7 +104,9 @@ impl Stream {
                 Ok(Ok(record)) => {
                     if record.seq > self.last {
                         self.last = record.seq;
-                        return message(&record);
+                        if let Some(m) = self.message(&record) {
+                            return m;
+                        }
                     }
                 }
                 Ok(Err(RecvError::Lagged(_))) => {
@@ -94,7 +114,9 @@ impl Stream {
                     let sub = self.store.subscribe(self.last);
                     self.live = sub.live;
                     for r in &sub.backlog {
-                        self.pending.push_back(message(r));
+                        if let Some(m) = self.message(r) {
+                            self.pending.push_back(m);
+                        }
                         self.last = r.seq;
                     }
                 }
@@ -107,12 +129,13 @@ impl Stream {
 /// `GET /events/stream`
 async fn stream(
     state: web::Data<AppState>,
+    scope: RequestScope,
     query: Query<StreamQuery>,
     last: LastEventId,
 ) -> Result<HttpResponse, ApiError> {
     // A new client (no id) gets new events only; a returning one, all it missed.
     let after = query.after.or(last.0).unwrap_or_else(|| state.store.last_seq());
-    let s = Stream::start(state.store.clone(), after);
+    let s = Stream::start(state.store.clone(), scope, after);
     let body = futures_util::stream::unfold(s, |mut s| async move {
         let b = s.next().await;
         if b.is_empty() {
@@ -137,6 +160,7 @@ async fn stream(
 async fn list(
     state: web::Data<AppState>,
     req: HttpRequest,
+    scope: RequestScope,
     query: Query<EventsQuery>,
     last: LastEventId,
 ) -> Result<HttpResponse, ApiError> {
@@ -152,7 +176,11 @@ async fn list(
     let ops = state.store.operations();
     let log = ops.log();
     let start = log.partition_point(|r| r.seq <= after);
-    let mut admitted = log[start..].iter().filter(|r| drill.admits(r.event.drill()));
+    let catalog = state.store.catalog();
+    let mut admitted = log[start..]
+        .iter()
+        .filter(|r| drill.admits(r.event.drill()))
+        .filter(|r| scope.sees_event(catalog, &ops, &r.event));
     let events: Vec<serde_json::Value> = admitted.by_ref().take(limit).map(|r| view::event(r)).collect();
     let more = admitted.next().is_some();
     let last_seq = events.last().and_then(|e| e["seq"].as_u64()).unwrap_or(after);

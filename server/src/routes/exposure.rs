@@ -1,6 +1,7 @@
 //! `POST /exposure`: what lies inside a circle round an incident, or inside any polygon.
 
 use crate::error::ApiError;
+use crate::scope::RequestScope;
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 use geo::{Coord, CoordsIter, GeodesicArea, Geometry, MultiPolygon, Validation};
@@ -92,8 +93,17 @@ fn zone(body: Body) -> Result<Zone, ApiError> {
 }
 
 /// `POST /exposure` with `{"center": [lon, lat], "radius_m": 5000}` or `{"geometry": {GeoJSON Polygon}}`.
-async fn post(state: web::Data<AppState>, body: web::Json<Body>) -> Result<HttpResponse, ApiError> {
-    let zone = zone(body.into_inner())?;
+/// For a scoped caller, what lies in the part of the zone inside the scope
+/// (the zone is cut at the scope's border; `area_km2` is of that part).
+async fn post(
+    state: web::Data<AppState>,
+    scope: RequestScope,
+    body: web::Json<Body>,
+) -> Result<HttpResponse, ApiError> {
+    let mut zone = zone(body.into_inner())?;
+    if let Some(s) = scope.get() {
+        zone = Zone::Polygon(geo::BooleanOps::intersection(&zone.polygons(), s.area()));
+    }
     let state = state.into_inner();
     let result = web::block(move || exposure(state.store.catalog(), &zone))
         .await

@@ -11,6 +11,7 @@ use lookout_layers::{Catalog, Collection, Event, FeatureId, FieldType};
 use serde_json::{Value, json};
 
 use crate::limits::{DEFAULT_LIMIT, MAX_LIMIT};
+use crate::scope::RequestScope;
 use crate::view::GEOJSON;
 
 const CONFORMANCE: &[&str] = &[
@@ -118,7 +119,8 @@ fn layer<'a>(
     })
 }
 
-/// `GET /collections`.
+/// `GET /collections`. `featureCount` and the extent are of the whole layer,
+/// for a scoped caller too: the features themselves (items, tiles) are scoped.
 async fn collections(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     let b = base(&req);
     let list: Vec<Value> = Catalog::ids()
@@ -260,16 +262,21 @@ fn parse_bbox(value: &str) -> Result<geo::Rect<f64>, ApiError> {
 }
 
 /// `GET /collections/{collection}/items`.
+/// A scoped caller gets the features in scope only (`numberMatched` counts those).
 async fn items(
     req: HttpRequest,
     state: web::Data<AppState>,
+    scope: RequestScope,
     path: web::Path<String>,
     query: Filtered<ItemsParams>,
 ) -> Result<HttpResponse, ApiError> {
     let c = layer(&state, &path)?;
     let q = ItemsQuery::from_params(query)?;
     let filter = c.parse_filter(&q.filters.pairs())?;
-    let page = c.query(q.bbox, &filter, q.offset, q.limit);
+    let page = match scope.get() {
+        None => c.query(q.bbox, &filter, q.offset, q.limit),
+        Some(s) => s.query(&*c, q.bbox, &filter, q.offset, q.limit),
+    };
 
     let b = base(&req);
     let id = c.info().id;
@@ -332,17 +339,29 @@ fn parse_id(raw: &str, collection: &str) -> Result<FeatureId, ApiError> {
     })
 }
 
-/// `GET /collections/{collection}/items/{id}`.
+/// `GET /collections/{collection}/items/{id}`: 404 for a feature outside the caller's scope.
 async fn item(
     req: HttpRequest,
     state: web::Data<AppState>,
+    scope: RequestScope,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (collection, raw) = path.into_inner();
     let c = layer(&state, &collection)?;
     let id = parse_id(&raw, &collection)?;
     let mut body = Vec::new();
-    if !c.write_feature(id, &mut body) {
+    let seen = match scope.get() {
+        None => true,
+        Some(s) => {
+            let mut admitted = false;
+            c.visit_feature(id, &mut |id, geometry, values| {
+                admitted = s.admits(&collection, id, geometry, values);
+                std::ops::ControlFlow::Break(())
+            });
+            admitted
+        }
+    };
+    if !seen || !c.write_feature(id, &mut body) {
         return Err(ApiError::not_found(format!("no feature {id} in {collection}")));
     }
     let mut feature: Value = serde_json::from_slice(&body).map_err(ApiError::internal)?;
@@ -395,15 +414,24 @@ fn object(body: Value, what: &str) -> Result<Value, ApiError> {
 async fn create(
     req: HttpRequest,
     actor: Actor,
+    scope: RequestScope,
     state: web::Data<AppState>,
     path: web::Path<String>,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
     let collection = path.into_inner();
     known(&state, &collection)?;
+    let feature = object(body.into_inner(), "the feature")?;
+    scope.check_new_feature(
+        state.store.catalog(),
+        &collection,
+        None,
+        feature.get("geometry"),
+        feature.get("properties"),
+    )?;
     let event = Event::FeatureCreated {
         collection: collection.clone(),
-        feature: object(body.into_inner(), "the feature")?,
+        feature,
     };
     let record = submit(&state, actor.into_inner(), event).await?;
     let Event::FeatureCreated { feature, .. } = &record.event else {
@@ -423,15 +451,26 @@ async fn create(
 /// `PUT /collections/{collection}/items/{id}`: replace a feature whole.
 async fn replace(
     actor: Actor,
+    scope: RequestScope,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
     let (collection, id) = target(&state, path)?;
+    let feature = object(body.into_inner(), "the feature")?;
+    let catalog = state.store.catalog();
+    scope.check_feature(catalog, &collection, id)?;
+    scope.check_new_feature(
+        catalog,
+        &collection,
+        Some(id),
+        feature.get("geometry"),
+        feature.get("properties"),
+    )?;
     let event = Event::FeatureReplaced {
         collection,
         id,
-        feature: object(body.into_inner(), "the feature")?,
+        feature,
     };
     let record = submit(&state, actor.into_inner(), event).await?;
     Ok(done(&record))
@@ -441,11 +480,21 @@ async fn replace(
 /// of `properties`) and perhaps the geometry.
 async fn update(
     actor: Actor,
+    scope: RequestScope,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
     let (collection, id) = target(&state, path)?;
+    let catalog = state.store.catalog();
+    scope.check_feature(catalog, &collection, id)?;
+    scope.check_new_feature(
+        catalog,
+        &collection,
+        Some(id),
+        body.get("geometry"),
+        body.get("properties"),
+    )?;
     let mut body = object(body.into_inner(), "the patch")?;
     let properties = match body.get_mut("properties").map(Value::take) {
         Some(Value::Object(map)) => map,
@@ -474,10 +523,12 @@ async fn update(
 /// `DELETE /collections/{collection}/items/{id}`.
 async fn delete(
     actor: Actor,
+    scope: RequestScope,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (collection, id) = target(&state, path)?;
+    scope.check_feature(state.store.catalog(), &collection, id)?;
     let record = submit(&state, actor.into_inner(), Event::FeatureDeleted { collection, id }).await?;
     Ok(done(&record))
 }

@@ -7,9 +7,11 @@
 //! and levels of concern.
 
 use crate::error::ApiError;
+use crate::scope::RequestScope;
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 use geo::Coord;
+use lookout_layers::exposure::{Zone, exposure};
 use lookout_layers::impact::assess::{Assessment, HazardInput, assess};
 use lookout_layers::impact::{ImpactError, Substance};
 use serde::Deserialize;
@@ -66,16 +68,33 @@ pub fn to_json(a: &Assessment) -> Value {
     })
 }
 
-async fn post(state: web::Data<AppState>, body: web::Json<Body>) -> Result<HttpResponse, ApiError> {
+/// A scoped caller gets the whole zones, but what lies in them (exposure,
+/// domino) only inside the scope: each zone's exposure is of its part in scope.
+async fn post(
+    state: web::Data<AppState>,
+    scope: RequestScope,
+    body: web::Json<Body>,
+) -> Result<HttpResponse, ApiError> {
     let Body { location, hazard } = body.into_inner();
     let centre = Coord {
         x: location[0],
         y: location[1],
     };
     let state = state.into_inner();
-    let result = web::block(move || assess(state.store.catalog(), centre, &hazard))
-        .await
-        .map_err(ApiError::internal)??;
+    let result = web::block(move || {
+        let catalog = state.store.catalog();
+        let mut a = assess(catalog, centre, &hazard)?;
+        if let Some(s) = scope.get() {
+            for z in &mut a.zones {
+                let part = geo::BooleanOps::intersection(&z.zone.polygon, s.area());
+                z.exposure = exposure(catalog, &Zone::Polygon(part));
+            }
+            a.domino.retain(|d| s.admits_feature(catalog, d.layer, d.id));
+        }
+        Ok::<_, ImpactError>(a)
+    })
+    .await
+    .map_err(ApiError::internal)??;
     Ok(HttpResponse::Ok().json(to_json(&result)))
 }
 

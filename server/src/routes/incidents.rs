@@ -8,6 +8,7 @@ use crate::error::ApiError;
 use crate::extract::{Actor, DrillFilter, DrillQuery, IncidentsQuery, Page, Query, RecommendationQuery, StatusFilter};
 use crate::limits::{DEFAULT_INCIDENTS, MAX_DISPATCH, MAX_INCIDENTS, MAX_TEAMS, MAX_ZONES};
 use crate::paging;
+use crate::scope::{RequestScope, out_of_scope};
 use crate::state::AppState;
 use crate::view::{current, next, summary};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -46,6 +47,34 @@ fn with_incident<T>(state: &AppState, id: FeatureId, f: impl FnOnce(&IncidentSta
         .ok_or_else(|| ApiError::not_found(format!("no incident {id}")))
 }
 
+/// Whether incident `id` exists and lies outside the caller's scope.
+fn hidden(state: &AppState, scope: &RequestScope, id: FeatureId) -> bool {
+    scope.get().is_some()
+        && state
+            .store
+            .operations()
+            .incident(id)
+            .is_some_and(|i| !scope.sees_point(i.spec.centre()))
+}
+
+/// A read of an incident outside the scope: 404, as if it were not there.
+fn check_read(state: &AppState, scope: &RequestScope, id: FeatureId) -> Result<(), ApiError> {
+    if hidden(state, scope, id) {
+        Err(ApiError::not_found(format!("no incident {id}")))
+    } else {
+        Ok(())
+    }
+}
+
+/// A change to an incident outside the scope: 403 `out_of_scope`.
+fn check_act(state: &AppState, scope: &RequestScope, id: FeatureId) -> Result<(), ApiError> {
+    if hidden(state, scope, id) {
+        Err(out_of_scope(format!("incident {id} is outside your scope")))
+    } else {
+        Ok(())
+    }
+}
+
 fn parse_body(body: &[u8]) -> Result<Map<String, Json>, ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(Map::new());
@@ -58,7 +87,12 @@ fn parse_body(body: &[u8]) -> Result<Map<String, Json>, ApiError> {
 }
 
 /// `POST /incidents`
-async fn open(state: web::Data<AppState>, actor: Actor, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+async fn open(
+    state: web::Data<AppState>,
+    actor: Actor,
+    scope: RequestScope,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
     let mut map = parse_body(&body)?;
     let drill = match map.remove("drill") {
         None | Some(Json::Null) => false,
@@ -67,6 +101,7 @@ async fn open(state: web::Data<AppState>, actor: Actor, body: web::Bytes) -> Res
     };
     let spec: IncidentSpec =
         serde_json::from_value(Json::Object(map)).map_err(|e| ApiError::bad_request(format!("incident: {e}")))?;
+    scope.check_point(spec.centre(), "an incident")?;
     let id = open_incident(&state, actor.into_inner(), spec, drill, None).await?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/incidents/{id}")))
@@ -78,6 +113,7 @@ async fn open(state: web::Data<AppState>, actor: Actor, body: web::Bytes) -> Res
 async fn list(
     state: web::Data<AppState>,
     req: HttpRequest,
+    scope: RequestScope,
     query: Query<IncidentsQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
@@ -91,6 +127,7 @@ async fn list(
         .incidents()
         .rev()
         .filter(|i| drill.admits(i.drill) && status.admits(i.status.code()))
+        .filter(|i| scope.sees_point(i.spec.centre()))
     {
         if matched >= page.offset && incidents.len() < page.limit {
             incidents.push(summary(i));
@@ -101,8 +138,13 @@ async fn list(
 }
 
 /// `GET /incidents/{id}`
-async fn get(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+async fn get(
+    state: web::Data<AppState>,
+    scope: RequestScope,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let id = incident_id(&path)?;
+    check_read(&state, &scope, id)?;
     Ok(HttpResponse::Ok().json(current(&state, id)?))
 }
 
@@ -110,11 +152,19 @@ async fn get(state: web::Data<AppState>, path: web::Path<String>) -> Result<Http
 async fn update(
     state: web::Data<AppState>,
     actor: Actor,
+    scope: RequestScope,
     path: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let id = incident_id(&path)?;
+    check_act(&state, &scope, id)?;
     let changes = parse_body(&body)?;
+    if let Some([x, y]) = changes
+        .get("location")
+        .and_then(|l| serde_json::from_value::<[f64; 2]>(l.clone()).ok())
+    {
+        scope.check_point(geo::Coord { x, y }, "the incident's new location")?;
+    }
     if changes.contains_key("drill") {
         return Err(ApiError::bad_request(
             "an incident cannot become a drill or stop being one; open a new one",
@@ -128,10 +178,12 @@ async fn update(
 async fn close(
     state: web::Data<AppState>,
     actor: Actor,
+    scope: RequestScope,
     path: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let id = incident_id(&path)?;
+    check_act(&state, &scope, id)?;
     let mut map = parse_body(&body)?;
     let reason = match map.remove("reason") {
         None | Some(Json::Null) => String::new(),
@@ -164,10 +216,12 @@ struct NoteBody {
 async fn note(
     state: web::Data<AppState>,
     actor: Actor,
+    scope: RequestScope,
     path: web::Path<String>,
     body: web::Json<NoteBody>,
 ) -> Result<HttpResponse, ApiError> {
     let id = incident_id(&path)?;
+    check_act(&state, &scope, id)?;
     submit(
         &state,
         actor.into_inner(),
@@ -184,10 +238,12 @@ async fn note(
 /// `GET /incidents/{id}/recommendation?k=3`
 async fn recommendation(
     state: web::Data<AppState>,
+    scope: RequestScope,
     path: web::Path<String>,
     query: Query<RecommendationQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let id = incident_id(&path)?;
+    check_read(&state, &scope, id)?;
     let k = query.k.unwrap_or(3);
     if !(1..=needs::MAX_PER_KIND).contains(&k) {
         return Err(ApiError::bad_request(format!(
@@ -252,11 +308,16 @@ fn check_dispatch(ops: &Operations, state: &AppState, id: FeatureId, teams: &[Fe
 async fn dispatch(
     state: web::Data<AppState>,
     actor: Actor,
+    scope: RequestScope,
     path: web::Path<String>,
     body: web::Json<DispatchBody>,
 ) -> Result<HttpResponse, ApiError> {
     let id = incident_id(&path)?;
+    check_act(&state, &scope, id)?;
     let teams = body.into_inner().teams;
+    for team in &teams {
+        scope.check_feature(state.store.catalog(), "rescue_teams", *team)?;
+    }
     if teams.is_empty() || teams.len() > MAX_DISPATCH {
         return Err(ApiError::bad_request(format!(
             "teams lists 1 to {MAX_DISPATCH} team ids"
@@ -305,12 +366,14 @@ struct StatusBody {
 async fn team_status(
     state: web::Data<AppState>,
     actor: Actor,
+    scope: RequestScope,
     path: web::Path<String>,
     body: web::Json<StatusBody>,
 ) -> Result<HttpResponse, ApiError> {
     let team: FeatureId = path
         .parse()
         .map_err(|_| ApiError::not_found(format!("no team {:?}: ids are whole numbers", path.as_str())))?;
+    scope.check_feature(state.store.catalog(), "rescue_teams", team)?;
     let body = body.into_inner();
     let record = submit(
         &state,
@@ -342,6 +405,7 @@ async fn team_status(
 async fn team_statuses(
     state: web::Data<AppState>,
     req: HttpRequest,
+    scope: RequestScope,
     query: Query<DrillQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let page = Page::new(query.limit, query.offset, MAX_TEAMS, MAX_TEAMS)?;
@@ -351,7 +415,12 @@ async fn team_statuses(
         DrillFilter::All => return Err(ApiError::bad_request("drill is false or true here")),
     };
     let ops = state.store.operations();
-    let mut units: Vec<_> = ops.units(drill).iter().collect();
+    let catalog = state.store.catalog();
+    let mut units: Vec<_> = ops
+        .units(drill)
+        .iter()
+        .filter(|(id, _)| scope.sees_feature(catalog, "rescue_teams", **id))
+        .collect();
     units.sort_unstable_by_key(|(id, _)| **id);
     let (units, matched) = paging::slice(units, page);
     let returned = units.len();
@@ -374,13 +443,19 @@ async fn team_statuses(
 async fn zones(
     state: web::Data<AppState>,
     req: HttpRequest,
+    scope: RequestScope,
     query: Query<DrillQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let drill = query.drill.unwrap_or(DrillFilter::Real);
     let page = Page::new(query.limit, query.offset, MAX_ZONES, MAX_ZONES)?;
     let ops = state.store.operations();
     let mut features = Vec::new();
-    for incident in ops.incidents().filter(|i| i.is_open() && drill.admits(i.drill)) {
+    let seen = |i: &&IncidentState| scope.sees_point(i.spec.centre());
+    for incident in ops
+        .incidents()
+        .filter(|i| i.is_open() && drill.admits(i.drill))
+        .filter(seen)
+    {
         let Some(z) = &incident.zones else { continue };
         for zone in &z.record.zones {
             features.push(json!({

@@ -4,6 +4,7 @@
 use crate::error::ApiError;
 use crate::extract::{Filtered, NearestBy, NearestParams, PropertyFilters};
 use crate::limits::MAX_K;
+use crate::scope::RequestScope;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -132,16 +133,21 @@ fn result(c: &dyn Collection, id: FeatureId, distance_m: f64, route: Option<&Rou
 }
 
 /// `GET /nearest?lon=&lat=&layer=rescue_teams&k=5&by=time|distance&route=true&<filters>`.
-async fn nearest(query: Filtered<NearestParams>, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+/// A scoped caller gets the nearest features in scope.
+async fn nearest(
+    query: Filtered<NearestParams>,
+    scope: RequestScope,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
     let q = parse(query)?;
     let state = state.into_inner();
-    let body = web::block(move || answer(&state, q))
+    let body = web::block(move || answer(&state, q, &scope))
         .await
         .map_err(ApiError::internal)??;
     Ok(HttpResponse::Ok().json(body))
 }
 
-fn answer(state: &AppState, q: Query) -> Result<Json, ApiError> {
+fn answer(state: &AppState, q: Query, scope: &RequestScope) -> Result<Json, ApiError> {
     let catalog = state.store.catalog();
     let served = catalog
         .roads
@@ -171,7 +177,9 @@ fn answer(state: &AppState, q: Query) -> Result<Json, ApiError> {
     }
     let filter = c.parse_filter(&q.filters.pairs())?;
     let accepted = needs(catalog, &q)?;
-    let accept = |id: &FeatureId| accepted.as_ref().is_none_or(|ids| ids.contains(id));
+    let accept = |id: &FeatureId| {
+        accepted.as_ref().is_none_or(|ids| ids.contains(id)) && scope.get().is_none_or(|s| s.admits_in(&*c, *id))
+    };
     let graph = state.roads.graph(catalog);
     let roads = catalog.roads.read();
     let unreachable_origin = || {

@@ -8,6 +8,7 @@ use super::Endpoint;
 use crate::config::TileSource;
 use crate::error::ApiError;
 use crate::extract::{Filtered, PropertyFilters, TileJsonPath, TileParams, TilePath};
+use crate::scope::RequestScope;
 use crate::state::AppState;
 use crate::tiling::{self, RULES};
 use actix_web::http::header::{self, AcceptEncoding, Encoding, IfNoneMatch, Preference, Quality};
@@ -173,13 +174,18 @@ fn matches(if_none_match: Option<&IfNoneMatch>, etag: &str) -> bool {
     }
 }
 
-fn etag(bytes: &[u8]) -> String {
-    // FNV-1a over the tile: stable across runs, cheap, good enough to tell versions apart.
+/// The entity tag of a tile: FNV-1a over its bytes (stable across runs,
+/// cheap, good enough to tell versions apart) and, for a scoped caller, the
+/// scope's key, so one scope's tag never validates another's copy.
+fn etag(bytes: &[u8], scope: Option<u64>) -> String {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in bytes {
         h = (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
     }
-    format!("\"{h:016x}-{}\"", bytes.len())
+    match scope {
+        None => format!("\"{h:016x}-{}\"", bytes.len()),
+        Some(key) => format!("\"{h:016x}-{}-s{key:016x}\"", bytes.len()),
+    }
 }
 
 /// Which encoder makes a tile: `source=memory|postgis` in the query, or the server's default.
@@ -260,9 +266,12 @@ async fn postgis_tile(
     }
 }
 
-/// `GET /tiles/{layers}/{z}/{x}/{y}`.
+/// `GET /tiles/{layers}/{z}/{x}/{y}`. A scoped caller's tiles hold only
+/// what is in scope; they are cached under a key that names the scope, so
+/// no caller is ever served another scope's tile.
 async fn tile(
     state: web::Data<AppState>,
+    scope: RequestScope,
     path: web::Path<TilePath>,
     query: Filtered<TileParams>,
     accept: Option<web::Header<AcceptEncoding>>,
@@ -273,6 +282,11 @@ async fn tile(
     let gzip_ok = accepts_gzip(accept.as_deref());
     let source = tile_source(&query.params, state.settings.tile_source)?;
     if source == TileSource::Postgis {
+        if scope.get().is_some() {
+            return Err(crate::scope::out_of_scope(
+                "source=postgis draws the whole region; a scoped user gets tiles from memory",
+            ));
+        }
         return postgis_tile(gzip_ok, &state, layers, coord, &query.filters).await;
     }
     let request = tiling::parse_request(state.store.catalog(), layers, &query.filters)?;
@@ -285,8 +299,12 @@ async fn tile(
             coord.z
         )));
     }
+    let scope_key = scope.get().map(|s| s.key());
     let key = TileKey {
-        source: request.source.clone(),
+        source: match scope_key {
+            None => request.source.clone(),
+            Some(k) => format!("{}#scope={k:016x}", request.source),
+        },
         tile: coord,
     };
     let cached = match state.tiles.cache.get(&key) {
@@ -295,8 +313,9 @@ async fn tile(
             let generation = state.tiles.cache.generation();
             let store = state.store.clone();
             let tiles = state.tiles.clone();
+            let in_scope = scope.0.clone();
             let rendered = web::block(move || {
-                let r = tiles.render(store.catalog(), &request, coord);
+                let r = tiles.render_in(store.catalog(), &request, coord, in_scope.as_deref());
                 (r, request)
             })
             .await
@@ -306,7 +325,7 @@ async fn tile(
                 tracing::warn!(tile = ?coord, layers = ?rendered.truncated, "tile over its size budget: layers cut short");
             }
             let tile = CachedTile {
-                etag: Arc::from(etag(&rendered.mvt)),
+                etag: Arc::from(etag(&rendered.mvt, scope_key)),
                 gzip: if rendered.mvt.is_empty() {
                     Bytes::new()
                 } else {
@@ -322,22 +341,28 @@ async fn tile(
             tile
         }
     };
+    // A scoped tile is the caller's own: no shared cache may keep it.
+    let cache_control = if scope_key.is_some() {
+        "private, no-cache"
+    } else {
+        "no-cache"
+    };
     if matches(if_none_match.as_deref(), &cached.etag) {
         return Ok(HttpResponse::NotModified()
             .insert_header((header::ETAG, &*cached.etag))
-            .insert_header((header::CACHE_CONTROL, "no-cache"))
+            .insert_header((header::CACHE_CONTROL, cache_control))
             .finish());
     }
     if cached.gzip.is_empty() {
         return Ok(HttpResponse::NoContent()
             .insert_header((header::ETAG, &*cached.etag))
-            .insert_header((header::CACHE_CONTROL, "no-cache"))
+            .insert_header((header::CACHE_CONTROL, cache_control))
             .finish());
     }
     let mut resp = HttpResponse::Ok();
     resp.content_type(MVT)
         .insert_header((header::ETAG, &*cached.etag))
-        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .insert_header((header::CACHE_CONTROL, cache_control))
         .insert_header((header::VARY, "Accept-Encoding"));
     if gzip_ok {
         resp.insert_header((header::CONTENT_ENCODING, "gzip"));
