@@ -117,8 +117,9 @@ pub enum Via {
     Session {
         /// The session's hash, as stored.
         hash: String,
-        /// The `X-CSRF-Token` of this session.
-        csrf: String,
+        /// The `X-CSRF-Token` of this session (made only for a change or
+        /// `/auth/me`, where it is needed).
+        csrf: Option<String>,
     },
     /// A bearer token (its id).
     Token(String),
@@ -138,7 +139,7 @@ impl Principal {
     /// The CSRF token of a cookie session.
     pub fn csrf(&self) -> Option<&str> {
         match &self.via {
-            Via::Session { csrf, .. } => Some(csrf),
+            Via::Session { csrf, .. } => csrf.as_deref(),
             _ => None,
         }
     }
@@ -271,7 +272,7 @@ pub fn authenticate(req: &HttpRequest, state: &AppState) -> Result<Option<Princi
                 scope: user.scope.clone(),
                 via: Via::Session {
                     hash,
-                    csrf: csrf_of(&secret),
+                    csrf: (!safe(req.method()) || req.path() == "/auth/me").then(|| csrf_of(&secret)),
                 },
             }));
         }
@@ -307,10 +308,11 @@ pub fn check(req: &HttpRequest, state: &AppState) -> Result<Option<Principal>, A
     let path = req.match_pattern().unwrap_or_default();
     let method = req.method();
     let needed = access(&path, method);
-    let principal = authenticate(req, state)?;
     if needed == Access::Public {
-        return Ok(principal);
+        // Public routes use no principal: no lookup.
+        return Ok(None);
     }
+    let principal = authenticate(req, state)?;
     let Some(principal) = principal else {
         return Err(unauthorized(
             "sign in first (POST /auth/login), or send 'Authorization: Bearer lk_…'",
@@ -335,10 +337,11 @@ pub fn check(req: &HttpRequest, state: &AppState) -> Result<Option<Principal>, A
         };
         return Err(forbidden(format!("{what} ({method} {path})")));
     }
-    let safe = matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS);
-    if let (false, Some(csrf)) = (safe, principal.csrf()) {
+    if !safe(method)
+        && let Via::Session { csrf, .. } = &principal.via
+    {
         let sent = req.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok());
-        if !sent.is_some_and(|s| constant_eq(s, csrf)) {
+        if !sent.zip(csrf.as_deref()).is_some_and(|(s, c)| constant_eq(s, c)) {
             return Err(ApiError::new(
                 StatusCode::FORBIDDEN,
                 "csrf",
@@ -347,6 +350,11 @@ pub fn check(req: &HttpRequest, state: &AppState) -> Result<Option<Principal>, A
         }
     }
     Ok(Some(principal))
+}
+
+/// Whether a method changes nothing (no CSRF token needed).
+fn safe(method: &Method) -> bool {
+    matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
 /// The segment of `path` where `pattern` has `name`.
