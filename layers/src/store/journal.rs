@@ -130,7 +130,11 @@ fn next_frame(bytes: &[u8], at: usize) -> Next<'_> {
     if rest.is_empty() {
         return Next::End;
     }
-    if rest.len() < FRAME_HEADER {
+    // A tail of zeros is space a filesystem gave the file before the crash
+    // and no record ever filled (every record is framed with a non-empty
+    // payload): torn, not damage. Without this, 8 zeros would read as an
+    // empty frame whose CRC matches.
+    if rest.len() < FRAME_HEADER || rest.iter().all(|&b| b == 0) {
         return Next::Torn;
     }
     let len = u32::from_le_bytes([rest[0], rest[1], rest[2], rest[3]]) as usize;
@@ -414,6 +418,23 @@ mod tests {
         let reopened = Journal::open(&path, DATASET).unwrap();
         assert_eq!(reopened.records().count(), 3);
         assert!(reopened.torn.is_none());
+    }
+
+    #[test]
+    fn a_tail_of_zeros_after_a_power_loss_is_torn_not_corrupt() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.lkj");
+        write_three(&path);
+        let full = std::fs::metadata(&path).unwrap().len();
+        // Some filesystems extend the file before the data lands.
+        let f = OpenOptions::new().write(true).open(&path).unwrap();
+        f.set_len(full + 4096).unwrap();
+        let opened = Journal::open(&path, DATASET).unwrap();
+        assert_eq!(opened.records().map(|r| r.seq).collect::<Vec<_>>(), [1, 2, 3]);
+        assert_eq!(opened.torn.expect("the zeros are set aside").bytes, 4096);
+        let mut j = opened.journal;
+        j.append(&record(4)).unwrap();
+        assert_eq!(Journal::open(&path, DATASET).unwrap().records().count(), 4);
     }
 
     #[test]
