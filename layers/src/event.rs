@@ -1,10 +1,8 @@
 //! Events: every change is one, stored append-only, folded into memory,
 //! replayable for drills and audit.
 
-use crate::auth::Role;
 use crate::feature::FeatureId;
-use crate::model::{IncidentSpec, TeamStatus, ZoneRecord};
-use crate::scope::ScopeSpec;
+use crate::model::{IncidentSpec, Role, ScopeSpec, TeamStatus, ZoneRecord};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 

@@ -20,28 +20,14 @@ use crate::catalog::Catalog;
 use crate::collection::{Collection, Page};
 use crate::feature::FeatureId;
 use crate::filter::Filter;
+pub use crate::model::ScopeSpec;
 use crate::record::Value;
 use geo::{
     BooleanOps, BoundingRect, Contains, Coord, Geometry, Intersects, LineString, MultiLineString, MultiPolygon,
     Polygon, Rect,
 };
-use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use std::ops::ControlFlow;
-
-/// The cities and counties a user is limited to, as stored with the user.
-/// Empty lists in both means nothing; a user without a scope (`None` where
-/// it is held) sees the whole region.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ScopeSpec {
-    /// Prefecture-level cities by name (`太原市`): every county in them.
-    #[serde(default)]
-    pub cities: Vec<String>,
-    /// Counties by `counties` id.
-    #[serde(default)]
-    pub counties: Vec<u32>,
-}
 
 /// Why a spec cannot be resolved.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

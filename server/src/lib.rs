@@ -191,7 +191,7 @@ pub fn serve_with(settings: config::Settings, dev_open: bool) -> anyhow::Result<
         None => {
             let journal = auth::commands::journal_path(&settings.state_dir, settings.seed, settings.scale);
             // Held while serving: `lookout user …` does not write to this journal meanwhile.
-            let lock = lookout_layers::auth::offline::StateLock::take(&journal)?;
+            let lock = lookout_layers::store::offline::StateLock::take(&journal)?;
             std::mem::forget(lock);
             let options = embedded_options(&settings.data_dir, &settings.state_dir, settings.seed, settings.scale);
             let (store, report) = Store::open_embedded(&options, &bars).context("opening the embedded store")?;

@@ -5,36 +5,15 @@
 //! Passwords, tokens and session ids are kept only as hashes
 //! ([`password`], [`token`]).
 
-pub mod offline;
 pub mod password;
 pub mod token;
 
 use crate::error::{Error, Result};
 use crate::event::{Event, EventRecord};
-use crate::scope::ScopeSpec;
+pub use crate::model::{Role, ScopeSpec};
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
-
-/// What a user (or token) is for; each role is allowed a set of [`Permission`]s.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// The system's keeper: everything.
-    Admin,
-    /// Command centre: incidents, dispatch, drills.
-    Commander,
-    /// Duty staff: as a commander.
-    Dispatcher,
-    /// Planning office: edits the registers; analyses.
-    Planner,
-    /// Field inspectors: edit enterprises and hazard sources.
-    Inspector,
-    /// Reads only.
-    Viewer,
-    /// A machine: ingests readings only.
-    Sensor,
-}
 
 /// The permissions a route may need (the table of `docs/security.md`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -10,6 +10,7 @@ mod incident;
 mod population;
 mod rescue;
 mod road;
+mod user;
 mod weather;
 mod zone;
 
@@ -28,6 +29,7 @@ pub use incident::{Incident, IncidentSpec, IncidentZone, ZoneExposure, ZoneRecor
 pub use population::PopulationCell;
 pub use rescue::{RescueTeam, Shelter, StockItem, Warehouse};
 pub use road::Road;
+pub use user::{Role, ScopeSpec};
 pub use weather::{Sky, SpillSize, StabilityClass, Weather};
 pub use zone::DisasterZone;
 

@@ -11,6 +11,7 @@
 pub mod feed;
 pub mod journal;
 pub mod keys;
+pub mod offline;
 pub mod postgis;
 
 use crate::auth::Users;

@@ -5,11 +5,11 @@
 //! write. Either way the change is an event, checked against the fold of the
 //! auth events before it, and a running PostGIS replica follows it.
 
-use super::Users;
+use super::journal::{DatasetIdentity, Journal};
+use super::postgis::{self, Postgis};
+use crate::auth::Users;
 use crate::error::{Error, Result};
 use crate::event::{Author, Event, EventRecord, Unit};
-use crate::store::journal::{DatasetIdentity, Journal};
-use crate::store::postgis::{self, Postgis};
 use std::fs::File;
 use std::path::{Path, PathBuf};
 

@@ -1,6 +1,6 @@
 //! `lookout user add|passwd|disable|list` and `lookout token
 //! create|revoke|list`: users and tokens changed from the command line, as
-//! events signed `cli` (see [`lookout_layers::auth::offline`]). With
+//! events signed `cli` (see [`lookout_layers::store::offline`]). With
 //! `--store postgres://…` they go to PostGIS and running replicas follow
 //! them; on the embedded store they are appended to the journal, which is
 //! refused while `lookout serve` holds the state folder. Passwords come
@@ -9,9 +9,9 @@
 
 use crate::cli::{TokenCommand, UserCommand, UserStoreArgs};
 use anyhow::{Context, bail};
-use lookout_layers::auth::offline::UserStore;
 use lookout_layers::auth::{Role, password, token};
 use lookout_layers::scope::ScopeSpec;
+use lookout_layers::store::offline::UserStore;
 use lookout_layers::{Author, Event};
 use std::io::BufRead;
 
