@@ -291,17 +291,13 @@ fn check_centre(centre: Coord<f64>) -> Result<(), ImpactError> {
 const CIRCLE_VERTICES: usize = 72;
 
 /// The point `distance_m` from `from` (lon/lat) along the initial bearing
-/// `bearing_deg` (clockwise from north), on the sphere of radius [`EARTH_RADIUS_M`].
+/// `bearing_deg` (clockwise from north), on the sphere of radius
+/// [`EARTH_RADIUS_M`] (geo's haversine destination on that sphere).
 pub fn destination(from: Coord<f64>, bearing_deg: f64, distance_m: f64) -> Coord<f64> {
-    let (phi1, lambda1) = (from.y.to_radians(), from.x.to_radians());
-    let (theta, delta) = (bearing_deg.to_radians(), distance_m / EARTH_RADIUS_M);
-    let sin_phi2 = phi1.sin() * delta.cos() + phi1.cos() * delta.sin() * theta.cos();
-    let phi2 = sin_phi2.clamp(-1.0, 1.0).asin();
-    let lambda2 = lambda1 + (theta.sin() * delta.sin() * phi1.cos()).atan2(delta.cos() - phi1.sin() * sin_phi2);
-    Coord {
-        x: (lambda2.to_degrees() + 540.0).rem_euclid(360.0) - 180.0,
-        y: phi2.to_degrees(),
-    }
+    use geo::{Destination, HaversineMeasure, Point};
+    HaversineMeasure::new(EARTH_RADIUS_M)
+        .destination(Point(from), bearing_deg, distance_m)
+        .0
 }
 
 /// A point given in metres in a frame centred on `origin`: `along` towards
