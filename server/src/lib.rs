@@ -255,7 +255,12 @@ pub fn serve_with(settings: config::Settings, dev_open: bool) -> anyhow::Result<
             );
         }
         if settings.open {
-            open_browser(&url);
+            // On a first start the browser lands on the set-up form itself.
+            if setup.is_empty() {
+                open_browser(&url);
+            } else {
+                open_browser(&format!("{url}#setup={setup}"));
+            }
         }
         server.await.context("HTTP server")
     })
