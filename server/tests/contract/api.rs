@@ -1,9 +1,7 @@
 //! Route tests: the application built without a socket, over the generated dataset.
 
-mod common;
-
+use crate::common::state;
 use actix_web::{App, http::StatusCode, test};
-use common::state;
 use lookout_server::app::configure;
 use serde_json::{Value, json};
 

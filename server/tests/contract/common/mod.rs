@@ -1,8 +1,6 @@
 //! What the route tests share: the application over the generated scale-1
 //! dataset (generated once per test binary), without a socket.
 
-#![allow(dead_code, reason = "each test binary uses a different part")]
-
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::test;
 use lookout_layers::Dataset;
@@ -62,11 +60,10 @@ pub fn closed_state(dir: &Path) -> AppState {
 }
 
 /// The application over a fresh store in `dir`, without a socket.
-#[macro_export]
 macro_rules! app {
     ($dir:expr) => {
         actix_web::test::init_service(
-            actix_web::App::new().configure(|cfg| lookout_server::app::configure(cfg, common::state($dir))),
+            actix_web::App::new().configure(|cfg| lookout_server::app::configure(cfg, $crate::common::state($dir))),
         )
         .await
     };

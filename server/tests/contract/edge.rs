@@ -2,10 +2,8 @@
 //! every answer, cross-origin writes refused and nothing stored, JSON bodies
 //! only, CORS closed unless an origin is configured, and HTTPS with rustls.
 
-mod common;
-
+use crate::common::get;
 use actix_web::test;
-use common::get;
 use lookout_server::config::{Edge, TlsFiles};
 use serde_json::{Value, json};
 use std::path::Path;
@@ -15,7 +13,7 @@ const OWN: &str = "http://127.0.0.1:8080";
 const CONFIGURED: &str = "https://ops.example";
 
 fn state(dir: &Path, edge: Edge) -> lookout_server::state::AppState {
-    let mut state = common::state(dir);
+    let mut state = crate::common::state(dir);
     let mut settings = (*state.settings).clone();
     settings.edge = edge;
     state.tls = settings.edge.tls.is_some();

@@ -2,12 +2,10 @@
 //! answer and stores nothing; a reused key with another body is 422; the key
 //! is stored with the events, so after a restart the answer is rebuilt.
 
-mod common;
-
+use crate::common::{get, post};
 use actix_web::App;
 use actix_web::middleware::from_fn;
 use actix_web::test;
-use common::{get, post};
 use serde_json::{Value, json};
 
 fn fire(title: &str) -> Value {
@@ -19,7 +17,7 @@ macro_rules! keyed_app {
         test::init_service(
             App::new()
                 .wrap(from_fn(lookout_server::idempotency::middleware))
-                .configure(|cfg| lookout_server::app::configure(cfg, common::state($dir))),
+                .configure(|cfg| lookout_server::app::configure(cfg, crate::common::state($dir))),
         )
         .await
     };

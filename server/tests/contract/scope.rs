@@ -7,11 +7,9 @@
 //! a wrapper standing in for authentication: a request with
 //! `X-Test-Scope: <county id>` is scoped to that county.
 
-mod common;
-
+use crate::common::{get, send};
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::{App, HttpMessage, test};
-use common::{get, send};
 use geo::{Contains, Coord, Distance, Euclidean, Geometry, Intersects, MultiPolygon, Point};
 use lookout_layers::scope::ScopeSpec;
 use lookout_tiles::TileCoord;
@@ -96,7 +94,7 @@ fn geometry(feature: &Value) -> Geometry<f64> {
 #[actix_web::test]
 async fn a_county_user_lists_only_the_county() {
     let dir = tempfile::tempdir().expect("test fixture");
-    let state = common::state(dir.path());
+    let state = crate::common::state(dir.path());
     let county = county_shape(&state);
     let app = app!(state.clone());
 
@@ -138,7 +136,7 @@ async fn a_county_user_lists_only_the_county() {
 #[actix_web::test]
 async fn a_feature_outside_the_scope_is_not_found_and_cannot_be_changed() {
     let dir = tempfile::tempdir().expect("test fixture");
-    let state = common::state(dir.path());
+    let state = crate::common::state(dir.path());
     let (inside, outside) = {
         let e = state.store.catalog().enterprises.read();
         let inside = e
@@ -205,7 +203,7 @@ async fn a_feature_outside_the_scope_is_not_found_and_cannot_be_changed() {
     // A road drawn far outside the county.
     let (status, body) = send(
         &app,
-        scoped(common::post(
+        scoped(crate::common::post(
             "/collections/roads/items",
             json!({"type": "Feature", "geometry": {"type": "LineString", "coordinates": [[113.3, 40.0], [113.4, 40.1]]},
                    "properties": {"name": "x", "class": "county", "lanes": 2, "speed_kmh": 60}}),
@@ -219,7 +217,7 @@ async fn a_feature_outside_the_scope_is_not_found_and_cannot_be_changed() {
 #[actix_web::test]
 async fn incidents_outside_the_scope_cannot_be_opened_or_seen() {
     let dir = tempfile::tempdir().expect("test fixture");
-    let state = common::state(dir.path());
+    let state = crate::common::state(dir.path());
     let label = state
         .store
         .catalog()
@@ -237,14 +235,22 @@ async fn incidents_outside_the_scope_cannot_be_opened_or_seen() {
     // 大同, far north of the county.
     let (status, body) = send(
         &app,
-        scoped(common::post("/incidents", leak([113.3, 40.08]))).to_request(),
+        scoped(crate::common::post("/incidents", leak([113.3, 40.08]))).to_request(),
     )
     .await;
     assert_eq!((status, body["error"].as_str()), (403, Some("out_of_scope")), "{body}");
-    let (status, body) = send(&app, common::post("/incidents", leak([113.3, 40.08])).to_request()).await;
+    let (status, body) = send(
+        &app,
+        crate::common::post("/incidents", leak([113.3, 40.08])).to_request(),
+    )
+    .await;
     assert_eq!(status, 201, "{body}");
     let outside = body["id"].as_u64().expect("test fixture");
-    let (status, body) = send(&app, scoped(common::post("/incidents", leak(label))).to_request()).await;
+    let (status, body) = send(
+        &app,
+        scoped(crate::common::post("/incidents", leak(label))).to_request(),
+    )
+    .await;
     assert_eq!(status, 201, "{body}");
     let inside = body["id"].as_u64().expect("test fixture");
 
@@ -260,7 +266,7 @@ async fn incidents_outside_the_scope_cannot_be_opened_or_seen() {
     assert_eq!(status, 404);
     let (status, body) = send(
         &app,
-        scoped(common::post(
+        scoped(crate::common::post(
             &format!("/incidents/{outside}/dispatch"),
             json!({"teams": [1]}),
         ))
@@ -434,7 +440,7 @@ const LAYERS: &str =
 #[actix_web::test]
 async fn a_county_users_tile_at_the_border_holds_nothing_outside_and_is_not_shared() {
     let dir = tempfile::tempdir().expect("test fixture");
-    let state = common::state(dir.path());
+    let state = crate::common::state(dir.path());
     let county = county_shape(&state);
     let app = app!(state);
     // The tile at the county's western edge, half in, half out.
@@ -514,7 +520,7 @@ async fn a_county_users_tile_at_the_border_holds_nothing_outside_and_is_not_shar
 #[actix_web::test]
 async fn analyses_answer_with_what_is_in_scope() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let state = common::state(dir.path());
+    let state = crate::common::state(dir.path());
     let label = state
         .store
         .catalog()
@@ -560,7 +566,11 @@ async fn analyses_answer_with_what_is_in_scope() {
     // circle, but a county user's exposure lists only the county's.
     let (status, body) = send(
         &app,
-        scoped(common::post("/exposure", json!({"center": label, "radius_m": 30000}))).to_request(),
+        scoped(crate::common::post(
+            "/exposure",
+            json!({"center": label, "radius_m": 30000}),
+        ))
+        .to_request(),
     )
     .await;
     assert_eq!(status, 200, "{body}");
@@ -572,7 +582,7 @@ async fn analyses_answer_with_what_is_in_scope() {
     }
     let (_, open) = send(
         &app,
-        common::post("/exposure", json!({"center": label, "radius_m": 30000})).to_request(),
+        crate::common::post("/exposure", json!({"center": label, "radius_m": 30000})).to_request(),
     )
     .await;
     assert!(open["layers"]["enterprises"]["count"].as_u64() > body["layers"]["enterprises"]["count"].as_u64());

@@ -3,11 +3,9 @@
 //! its report; `/events` with `after` and `Last-Event-ID`; the SSE stream's
 //! `hello` and resume.
 
-mod common;
-
+use crate::common::{get, post, send};
 use actix_web::body::MessageBody;
 use actix_web::test;
-use common::{get, post, send};
 use serde_json::{Value, json};
 use std::pin::pin;
 

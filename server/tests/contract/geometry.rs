@@ -1,10 +1,8 @@
 //! Geometry is checked on every write (issue 14, item 6): an invalid one is a
 //! 400 that says what and where, and nothing is stored.
 
-mod common;
-
+use crate::common::{get, send};
 use actix_web::test::TestRequest;
-use common::{get, send};
 use lookout_layers::model::County;
 use lookout_layers::{Record, validity};
 use serde_json::{Value, json};
@@ -55,7 +53,7 @@ async fn a_point_outside_the_region_is_a_400_and_a_county_stored_invalid_keeps_i
     for outside in [[0.0, 0.0], [116.4, 39.9]] {
         let (status, body) = send(
             &app,
-            common::post("/collections/shelters/items", shelter(outside)).to_request(),
+            crate::common::post("/collections/shelters/items", shelter(outside)).to_request(),
         )
         .await;
         assert_eq!(status, 400, "{body}");

@@ -5,12 +5,10 @@
 //! sign-in, the CSRF token on cookie-signed changes, bearer tokens without
 //! it, revoked tokens and disabled users' sessions refused.
 
-mod common;
-
+use crate::common::send;
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::{Method, header};
 use actix_web::test::{self, TestRequest};
-use common::send;
 use lookout_layers::Event;
 use lookout_layers::auth::{Permission, Role, password, token};
 use lookout_server::auth::{Access, access, allowed};
@@ -144,7 +142,7 @@ fn the_role_table_is_the_one_in_docs_security_md() {
 #[actix_web::test]
 async fn every_route_times_every_role_is_allowed_or_403_as_the_table_says() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let state = common::closed_state(dir.path());
+    let state = crate::common::closed_state(dir.path());
     let secrets = tokens(&state);
     let app =
         test::init_service(actix_web::App::new().configure(|cfg| lookout_server::app::configure(cfg, state.clone())))
@@ -234,7 +232,7 @@ const INCIDENT: &str = r#"{"kind": "fire", "location": [112.55, 37.85], "title":
 #[actix_web::test]
 async fn sessions_need_the_csrf_token_end_on_sign_out_and_when_the_user_is_disabled() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let state = common::closed_state(dir.path());
+    let state = crate::common::closed_state(dir.path());
     let hash = password::hash("duty officer 7").expect("hash");
     let create = |name: &str| Event::UserCreated {
         username: name.into(),
@@ -401,7 +399,7 @@ async fn sessions_need_the_csrf_token_end_on_sign_out_and_when_the_user_is_disab
 #[actix_web::test]
 async fn bearer_tokens_need_no_csrf_and_a_revoked_one_is_401() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let state = common::closed_state(dir.path());
+    let state = crate::common::closed_state(dir.path());
     let secret = token::new_token();
     let event = Event::TokenCreated {
         id: "tok_desk".into(),
@@ -455,7 +453,7 @@ async fn dev_open_makes_everyone_admin_as_dev_and_says_so() {
 #[actix_web::test]
 async fn a_stored_idempotent_answer_is_not_replayed_to_someone_not_signed_in() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let state = common::closed_state(dir.path());
+    let state = crate::common::closed_state(dir.path());
     let secrets = tokens(&state);
     let app = test::init_service(
         actix_web::App::new()

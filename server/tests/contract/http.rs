@@ -1,11 +1,9 @@
 //! The HTTP edge: tile ETag, 304 and content encodings; unknown query
 //! parameters; wrong methods; paged lists that say when they are cut.
 
-mod common;
-
+use crate::common::{get, post, send};
 use actix_web::http::header;
 use actix_web::test;
-use common::{get, post, send};
 use lookout_tiles::TileCoord;
 use serde_json::json;
 

@@ -1,0 +1,15 @@
+//! The HTTP contract of `lookout-server`, without a socket: one test binary
+//! (one link of the whole server instead of one per file), one module per
+//! concern.
+
+#[macro_use]
+mod common;
+
+mod api;
+mod edge;
+mod geometry;
+mod http;
+mod idempotency;
+mod incidents;
+mod permissions;
+mod scope;
