@@ -298,6 +298,7 @@ fn operations() -> Vec<(&'static str, &'static str, Op)> {
             .respond("200", ok("the stream", "text/event-stream", json!({ "type": "string" })))),
         ("/scenarios", "get", Op::new("Drill scenarios").respond("200", ok("scenarios", JSON, json!({ "type": "object", "required": ["scenarios"], "properties": { "scenarios": { "type": "array", "items": { "type": "object" } } } })))),
         ("/scenarios/{id}/start", "post", Op::new("Start a drill scenario").write()
+            .param(json!({ "name": "id", "in": "path", "required": true, "description": "a scenario's id, as GET /scenarios lists them", "schema": { "type": "string", "example": "linfen-chlorine" } }))
             .body(json!({ "required": false, "content": body(JSON, json!({ "type": "object", "properties": { "speed": { "type": "number", "minimum": 1, "maximum": limits::MAX_SPEED } }, "additionalProperties": false })) }))
             .respond("201", incident())),
         ("/replay", "get", Op::new("The state at a past time")
@@ -341,7 +342,7 @@ fn operations() -> Vec<(&'static str, &'static str, Op)> {
             .params(page_params(limits::DEFAULT_AUDIT, limits::MAX_AUDIT))
             .respond("200", ok("a page of the audit log", JSON, json!({ "type": "object", "required": ["entries", "numberMatched", "numberReturned", "next"], "properties": { "entries": { "type": "array", "items": { "type": "object", "required": ["seq", "at", "actor", "type", "detail"], "properties": { "seq": { "type": "integer" }, "at": { "type": "string", "format": "date-time" }, "actor": { "type": "string" }, "token": { "type": "string" }, "type": { "type": "string" }, "detail": { "type": "object" } } } }, "numberMatched": { "type": "integer" }, "numberReturned": { "type": "integer" }, "next": { "type": "string", "nullable": true } } })))),
         ("/docs/{name}", "get", Op::new("A document of the product (how zones are drawn, the incidents API, the architecture), as HTML")
-            .param(json!({ "name": "name", "in": "path", "required": true, "description": "impact-models, incidents-api or architecture", "schema": { "type": "string" } }))
+            .param(json!({ "name": "name", "in": "path", "required": true, "description": "impact-models, incidents-api or architecture", "schema": { "type": "string", "example": "architecture" } }))
             .respond("200", ok("the document", "text/html", json!({ "type": "string" })))
             .respond("404", error("no such document"))),
     ]
@@ -510,5 +511,29 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn the_scenario_and_document_examples_exist() {
+        let doc = spec();
+        let example = |path: &str, method: &str| {
+            doc["paths"][path][method]["parameters"]
+                .as_array()
+                .and_then(|ps| ps.iter().find(|p| p["in"] == "path"))
+                .and_then(|p| p["schema"]["example"].as_str())
+                .map(str::to_owned)
+                .unwrap_or_default()
+        };
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let scenario = example("/scenarios/{id}/start", "post");
+        assert!(
+            root.join("data/scenarios").join(format!("{scenario}.toml")).is_file(),
+            "no scenario {scenario:?}"
+        );
+        let name = example("/docs/{name}", "get");
+        assert!(
+            root.join("docs").join(format!("{name}.md")).is_file(),
+            "no document {name:?}"
+        );
     }
 }
