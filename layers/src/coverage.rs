@@ -8,6 +8,7 @@ use crate::filter::Filter;
 use crate::layer::Layer;
 use crate::record::Record;
 use crate::routing::{MAX_SNAP_M, RoadGraph};
+use crate::scope::Scope;
 use geo::{Area, Coord, Geometry, MultiPolygon, Polygon};
 use serde::Serialize;
 
@@ -62,11 +63,13 @@ fn gaps<T: Record>(
     times: &[usize],
     layer: &Layer<T>,
     limit_ms: usize,
+    scope: Option<&Scope>,
     name: impl Fn(&T) -> &str,
 ) -> Gaps {
     let mut out: Vec<Gap> = layer
         .features()
         .iter()
+        .filter(|f| scope.is_none_or(|s| s.admits_in(layer, f.id)))
         .filter_map(|f| {
             let Geometry::Point(p) = f.geometry else { return None };
             let arrival = graph
@@ -94,7 +97,13 @@ fn gaps<T: Record>(
 }
 
 /// Where the rescue teams passing `teams` reach within `limit_s` seconds by road, and what they leave out.
-pub fn coverage(catalog: &Catalog, graph: &RoadGraph, teams: &Filter, limit_s: f64) -> Coverage {
+///
+/// With a `scope`, the answer is about the scope: the population cells whose
+/// centre lies in it, and the enterprises and hazard sources it admits. The
+/// reach still starts from every team passing `teams`, in scope or not: a
+/// team crosses a county line to a call, and leaving it out would draw gaps
+/// that are not there.
+pub fn coverage(catalog: &Catalog, graph: &RoadGraph, teams: &Filter, limit_s: f64, scope: Option<&Scope>) -> Coverage {
     let roads = catalog.roads.read();
     let team_layer = catalog.rescue_teams.read();
     let mut count = 0;
@@ -115,12 +124,15 @@ pub fn coverage(catalog: &Catalog, graph: &RoadGraph, teams: &Filter, limit_s: f
         let Geometry::Polygon(square) = &cell.geometry else {
             continue;
         };
-        total += u64::from(cell.properties.population);
         let (min, max) = (square.exterior().0[0], square.exterior().0[2]);
         let centre = Coord {
             x: (min.x + max.x) / 2.0,
             y: (min.y + max.y) / 2.0,
         };
+        if scope.is_some_and(|s| !s.contains_point(centre)) {
+            continue;
+        }
+        total += u64::from(cell.properties.population);
         let arrival = graph
             .snap(&roads, centre, MAX_SNAP_M)
             .and_then(|s| graph.arrival(&times, &s));
@@ -141,12 +153,24 @@ pub fn coverage(catalog: &Catalog, graph: &RoadGraph, teams: &Filter, limit_s: f
     } else {
         geo::unary_union(&reached)
     };
-    let hazard_sources = gaps(graph, &roads, &times, &catalog.hazard_sources.read(), limit_ms, |h| {
-        h.name.as_str()
-    });
-    let enterprises = gaps(graph, &roads, &times, &catalog.enterprises.read(), limit_ms, |e| {
-        e.name.as_str()
-    });
+    let hazard_sources = gaps(
+        graph,
+        &roads,
+        &times,
+        &catalog.hazard_sources.read(),
+        limit_ms,
+        scope,
+        |h| h.name.as_str(),
+    );
+    let enterprises = gaps(
+        graph,
+        &roads,
+        &times,
+        &catalog.enterprises.read(),
+        limit_ms,
+        scope,
+        |e| e.name.as_str(),
+    );
     Coverage {
         teams: count,
         limit_s,
@@ -169,8 +193,8 @@ mod tests {
         let catalog = Catalog::new(crate::generate::tests::small_dataset().clone());
         let graph = RoadGraph::build(&catalog.roads.read());
         let hazmat = Filter::parse(crate::model::RescueTeam::FIELDS, [("kind", "hazmat")]).unwrap();
-        let short = coverage(&catalog, &graph, &hazmat, 20.0 * 60.0);
-        let long = coverage(&catalog, &graph, &hazmat, 90.0 * 60.0);
+        let short = coverage(&catalog, &graph, &hazmat, 20.0 * 60.0, None);
+        let long = coverage(&catalog, &graph, &hazmat, 90.0 * 60.0, None);
         assert!(short.teams > 0 && short.teams == long.teams);
         assert!(long.hazard_sources.count <= short.hazard_sources.count);
         assert!(long.enterprises.count <= short.enterprises.count);

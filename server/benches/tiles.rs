@@ -80,7 +80,7 @@ fn analyses(catalog: &Catalog, scale: u32) {
         [("kind", "hazmat")],
     )
     .expect("filter");
-    let (c, ms) = timed(|| lookout_layers::coverage::coverage(catalog, &graph, &all_hazmat, 30.0 * 60.0));
+    let (c, ms) = timed(|| lookout_layers::coverage::coverage(catalog, &graph, &all_hazmat, 30.0 * 60.0, None));
     println!(
         "scale {scale}: coverage of hazmat teams in 30 min (isochrone + gap lists) {ms:.0} ms: {} teams, {:.0} km², {} hazard sources and {} enterprises outside",
         c.teams, c.reachable_km2, c.hazard_sources.count, c.enterprises.count

@@ -321,12 +321,18 @@ impl Users {
         self.tokens.get(id)
     }
 
-    /// The live token whose SHA-256 is `hash` (not revoked, and its creator,
-    /// if a user, not disabled).
+    /// The live token whose SHA-256 is `hash`: not revoked, and its creator,
+    /// if a user, neither disabled nor any longer an administrator.
     pub fn token_by_hash(&self, hash: &str) -> Option<&Token> {
         let token = self.tokens.get(self.token_by_hash.get(hash)?)?;
-        let creator_disabled = self.users.get(&token.created_by).is_some_and(|u| u.disabled);
-        (!token.revoked && !creator_disabled).then_some(token)
+        // A token's powers came from an administrator: they end when its
+        // creator is disabled or is no longer an administrator. (A token
+        // made on the command line has no user behind it.)
+        let creator_lapsed = self
+            .users
+            .get(&token.created_by)
+            .is_some_and(|u| u.disabled || !u.role.allows(Permission::Administer));
+        (!token.revoked && !creator_lapsed).then_some(token)
     }
 
     /// The live session whose SHA-256 is `hash`, with its user (enabled), at `now`.

@@ -190,3 +190,51 @@ fn the_last_active_admin_cannot_be_disabled_or_demoted() {
             .is_ok()
     );
 }
+
+#[test]
+fn a_token_ends_when_its_creator_is_no_longer_an_administrator() {
+    let mut users = Users::default();
+    let admin = |role| Event::UserCreated {
+        username: "li".into(),
+        role,
+        scope: None,
+        password_hash: "$argon2id$x".into(),
+    };
+    users.apply(&record(1, "setup", admin(Role::Admin)));
+    let hash = token::digest("lk_gateway");
+    users.apply(&record(
+        2,
+        "li",
+        Event::TokenCreated {
+            id: "tok_2".into(),
+            name: "gateway".into(),
+            role: Role::Sensor,
+            scope: None,
+            hash: hash.clone(),
+        },
+    ));
+    // A token made on the command line has no user behind it.
+    let cli = token::digest("lk_cli");
+    users.apply(&record(
+        3,
+        "cli",
+        Event::TokenCreated {
+            id: "tok_3".into(),
+            name: "script".into(),
+            role: Role::Viewer,
+            scope: None,
+            hash: cli.clone(),
+        },
+    ));
+    assert!(users.token_by_hash(&hash).is_some());
+    let demoted = Event::UserUpdated {
+        username: "li".into(),
+        role: Role::Viewer,
+        scope: None,
+        disabled: false,
+        password_hash: None,
+    };
+    users.apply(&record(4, "setup", demoted));
+    assert!(users.token_by_hash(&hash).is_none(), "a viewer's token lives on");
+    assert!(users.token_by_hash(&cli).is_some());
+}

@@ -14,6 +14,7 @@ use crate::filter::Filter;
 use crate::model::IncidentSpec;
 use crate::model::{IncidentKind, RescueKind, TeamStatus};
 use crate::routing::{RoadGraph, rank_by_time};
+use crate::scope::Scope;
 use serde::Serialize;
 use serde_json::{Value as Json, json};
 
@@ -127,13 +128,16 @@ fn route_json(path: &[geo::Coord<f64>]) -> Json {
 
 /// For each need, the `k` nearest teams of that kind available in the
 /// incident's world, by road travel time to the incident; and the nearest
-/// warehouses holding the stock it calls for.
+/// warehouses holding the stock it calls for. With a `scope`, only teams
+/// and warehouses in it (a scoped user may dispatch no other; `scoped`
+/// in the answer says the list was cut to the scope).
 pub fn recommend(
     catalog: &Catalog,
     ops: &Operations,
     graph: &RoadGraph,
     incident: FeatureId,
     k: usize,
+    scope: Option<&Scope>,
 ) -> crate::Result<Json> {
     let state = ops.incident(incident).ok_or(crate::Error::UnknownFeature {
         collection: "incidents",
@@ -151,6 +155,7 @@ pub fn recommend(
         let candidates = Collection::nearest_iter(&*teams, origin, &filter).filter(|(id, _)| {
             ops.unit(catalog, *id, state.drill)
                 .is_ok_and(|u| u.status == TeamStatus::Available)
+                && scope.is_none_or(|s| s.admits_in(&*teams, *id))
         });
         let Some(ranking) = rank_by_time(graph, &roads, &*teams, candidates, origin, k) else {
             unreachable.push(n.kind.code());
@@ -186,6 +191,7 @@ pub fn recommend(
     let stocked: Vec<(FeatureId, f64)> = warehouses
         .nearest_iter(origin, &Filter::all())
         .map(|(f, d)| (f.id, d))
+        .filter(|(id, _)| scope.is_none_or(|s| s.admits_in(&*warehouses, *id)))
         .filter(|(id, _)| {
             warehouses.feature(*id).is_some_and(|w| {
                 w.properties
@@ -225,5 +231,6 @@ pub fn recommend(
         "teams": out_teams,
         "warehouses": out_warehouses,
         "unreachable": unreachable,
+        "scoped": scope.is_some(),
     }))
 }

@@ -4,6 +4,7 @@
 use crate::error::ApiError;
 use crate::extract::{CoverageParams, Filtered, PropertyFilters};
 use crate::limits::MAX_MINUTES;
+use crate::scope::RequestScope;
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 use lookout_layers::coverage::coverage;
@@ -34,15 +35,20 @@ fn parse(query: Filtered<CoverageParams>) -> Result<(f64, PropertyFilters), ApiE
     Ok((minutes, query.filters))
 }
 
-/// `GET /coverage?kind=&minutes=&<rescue team filters>`.
-async fn get(query: Filtered<CoverageParams>, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+/// `GET /coverage?kind=&minutes=&<rescue team filters>`. A scoped caller
+/// gets the coverage of the scope: its people, enterprises and hazard sources.
+async fn get(
+    query: Filtered<CoverageParams>,
+    scope: RequestScope,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
     let (minutes, filters) = parse(query)?;
     let teams = Filter::parse(RescueTeam::FIELDS, filters.pairs())?;
     let state = state.into_inner();
     let body = web::block(move || {
         let catalog = state.store.catalog();
         let graph = state.roads.graph(catalog);
-        let c = coverage(catalog, &graph, &teams, minutes * 60.0);
+        let c = coverage(catalog, &graph, &teams, minutes * 60.0, scope.0.as_deref());
         let mut body = serde_json::to_value(&c).map_err(ApiError::internal)?;
         let area = geo::Geometry::MultiPolygon(c.reachable);
         body["reachable"] = serde_json::to_value(GeoJsonGeometry(&area)).map_err(ApiError::internal)?;

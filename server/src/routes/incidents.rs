@@ -256,7 +256,7 @@ async fn recommendation(
     let answer = web::block(move || {
         let graph = state.roads.graph(state.store.catalog());
         let ops = state.store.operations();
-        recommend(state.store.catalog(), &ops, &graph, id, k)
+        recommend(state.store.catalog(), &ops, &graph, id, k, scope.0.as_deref())
     })
     .await
     .map_err(ApiError::internal)??;

@@ -586,4 +586,46 @@ async fn analyses_answer_with_what_is_in_scope() {
     )
     .await;
     assert!(open["layers"]["enterprises"]["count"].as_u64() > body["layers"]["enterprises"]["count"].as_u64());
+
+    // Coverage: the county's people and enterprises, reached from any team.
+    let uri = "/coverage?kind=hazmat&minutes=10";
+    let (status, county) = send(&app, scoped(get(uri)).to_request()).await;
+    assert_eq!(status, 200, "{county}");
+    let (_, province) = send(&app, get(uri).to_request()).await;
+    let total = |b: &Value| b["population_total"].as_u64().expect("population_total");
+    assert!(total(&county) > 0 && total(&county) < total(&province), "{county}");
+    let gaps = county["enterprises"]["items"].as_array().expect("gaps");
+    assert!(
+        !gaps.is_empty(),
+        "10 minutes leaves some of the county's enterprises out"
+    );
+    for e in gaps {
+        let id = e["id"].as_u64().expect("id");
+        assert_eq!(county_of(&enterprises, id), Some(COUNTY), "gap enterprise {id}");
+    }
+    assert!(county["enterprises"]["count"].as_u64() < province["enterprises"]["count"].as_u64());
+
+    // Recommendation for an incident in the county: the county's teams only.
+    let (status, opened) = send(
+        &app,
+        scoped(crate::common::post(
+            "/incidents",
+            json!({"kind": "fire", "location": label, "title": "county fire"}),
+        ))
+        .to_request(),
+    )
+    .await;
+    assert_eq!(status, 201, "{opened}");
+    let uri = format!("/incidents/{}/recommendation?k=5", opened["id"]);
+    let (status, rec) = send(&app, scoped(get(&uri)).to_request()).await;
+    assert_eq!(status, 200, "{rec}");
+    assert_eq!(rec["scoped"], true);
+    let recommended = rec["teams"].as_array().expect("teams");
+    assert!(!recommended.is_empty(), "{rec}");
+    for t in recommended {
+        let id = t["id"].as_u64().expect("id");
+        assert_eq!(county_of(&teams, id), Some(COUNTY), "recommended team {id}");
+    }
+    let (_, everyone) = send(&app, get(&uri).to_request()).await;
+    assert_eq!(everyone["scoped"], false);
 }
