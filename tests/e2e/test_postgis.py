@@ -338,8 +338,17 @@ def test_incidents_on_postgis_follow_across_replicas_and_a_new_replica_folds_the
     assert get(f"{a.url}/collections/rescue_teams/items/{team}")[1]["properties"]["status"] == "dispatched"
     assert psql(f"SELECT status, units FROM lookout.incidents WHERE id = {inc['id']}") == "open|1"
     assert psql(f"SELECT status FROM lookout.rescue_teams WHERE id = {team}") == "dispatched"
+    # A feature edit before C starts: C's audit log holds it too, though C
+    # reads the features from the tables, not from the events.
+    status, _, _ = request("PATCH", f"{a.url}/collections/shelters/items/1", {"properties": {"occupancy": 7}})
+    assert status == 204
     c = Server(tmp_path_factory.mktemp("replica-c"), ["--store", pg_url()]).start()
     try:
         assert get(f"{c.url}/incidents/{inc['id']}")[1] == get(f"{a.url}/incidents/{inc['id']}")[1]
+        audit = "/audit?type=feature_created,feature_replaced,feature_updated,feature_deleted&limit=1000"
+        status, seen_by_c = get(c.url + audit)
+        assert status == 200, seen_by_c
+        assert seen_by_c["entries"], "C's audit log lacks the feature edits made before it started"
+        assert seen_by_c == get(a.url + audit)[1]
     finally:
         c.stop()

@@ -541,9 +541,9 @@ impl Store {
         // record is folded from the operations events up to it.
         let mut ops = Operations::default();
         let mut users = Users::default();
-        for record in snapshot.operations {
+        for record in snapshot.events {
             users.apply(&record);
-            if !record.event.is_auth() {
+            if !record.event.is_auth() && !record.event.is_feature_change() {
                 ops.apply(Arc::new(record));
             }
         }

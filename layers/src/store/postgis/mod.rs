@@ -218,8 +218,9 @@ pub struct Snapshot {
     pub identity: DatasetIdentity,
     /// The last event the layers include.
     pub last_seq: u64,
-    /// The operations events up to `last_seq`, to fold incidents from.
-    pub operations: Vec<EventRecord>,
+    /// The events up to `last_seq`, to fold incidents and the audit log
+    /// from (feature changes without their features).
+    pub events: Vec<EventRecord>,
     /// The request keys stored up to `last_seq`.
     pub keys: Vec<(String, crate::store::keys::StoredKey)>,
 }
@@ -490,14 +491,14 @@ impl Postgis {
             #[allow(unused_imports, reason = "the layer list names every record type")]
             use crate::model::*;
             let dataset = crate::with_layers!(load_all);
-            let operations = operations_upto(&*tx, last_seq as u64).await?;
+            let events = events_upto(&*tx, last_seq as u64).await?;
             let keys = keys_upto(&*tx, last_seq as u64).await?;
             tx.commit().await.map_err(unavailable)?;
             Ok(Snapshot {
                 dataset,
                 identity,
                 last_seq: last_seq as u64,
-                operations,
+                events,
                 keys,
             })
         })
@@ -835,10 +836,26 @@ pub(crate) async fn auth_events(client: &impl GenericClient) -> Result<Vec<Event
 
 /// The operations events (incidents, units, notes, injects) up to `seq`, in
 /// order: what a replica folds at start-up, beside the tables' snapshot.
-pub(crate) async fn operations_upto(client: &impl GenericClient, seq: u64) -> Result<Vec<EventRecord>> {
+/// Every event up to `seq`, in order, for the fold of operations and the
+/// audit log. A feature change comes without its feature (the tables hold
+/// the features): only what the audit shows of it, its collection and id.
+pub(crate) async fn events_upto(client: &impl GenericClient, seq: u64) -> Result<Vec<EventRecord>> {
     let rows = client
         .query(
-            "SELECT seq, at, actor, payload, token FROM lookout.events WHERE seq <= $1 AND kind NOT LIKE 'feature\\_%' ORDER BY seq",
+            "SELECT seq, at, actor,
+                    CASE kind
+                      WHEN 'feature_created' THEN jsonb_build_object('type', kind, 'collection', payload->'collection',
+                                                   'feature', jsonb_build_object('id', payload->'feature'->'id'))
+                      WHEN 'feature_replaced' THEN jsonb_build_object('type', kind, 'collection', payload->'collection',
+                                                   'id', payload->'id', 'feature', '{}'::jsonb)
+                      WHEN 'feature_updated' THEN jsonb_build_object('type', kind, 'collection', payload->'collection',
+                                                   'id', payload->'id')
+                      WHEN 'feature_deleted' THEN jsonb_build_object('type', kind, 'collection', payload->'collection',
+                                                   'id', payload->'id')
+                      ELSE payload
+                    END,
+                    token
+               FROM lookout.events WHERE seq <= $1 ORDER BY seq",
             &[&(seq as i64)],
         )
         .await
