@@ -352,3 +352,28 @@ def test_incidents_on_postgis_follow_across_replicas_and_a_new_replica_folds_the
         assert seen_by_c == get(a.url + audit)[1]
     finally:
         c.stop()
+
+
+def test_failed_sign_ins_are_limited_across_replicas(replicas):
+    """Failed sign-ins are events every replica folds: five on A, and B holds
+    the sixth back (429), though it never saw a request of that user."""
+    a, b = replicas
+    out = subprocess.run([str(BIN), "user", "add", "guard", "--role", "viewer", "--password-stdin"],
+                         cwd=ROOT, input="a long enough password 1\n", capture_output=True, text=True,
+                         env={**os.environ, "LOOKOUT_STORE": pg_url()})
+    assert out.returncode == 0, out.stderr[-3000:]
+    for _ in range(5):
+        status, body, _ = request("POST", f"{a.url}/auth/login", {"username": "guard", "password": "wrong"})
+        assert status == 401, body
+    # B follows A's events within a second; then the sixth attempt waits.
+    deadline = time.time() + 3
+    while time.time() < deadline:
+        failures = get(f"{b.url}/audit?user=guard&type=sign_in_failed")[1]["entries"]
+        if len(failures) == 5:
+            break
+        time.sleep(0.1)
+    assert len(failures) == 5, failures
+    status, body, headers = request("POST", f"{b.url}/auth/login",
+                                    {"username": "guard", "password": "a long enough password 1"})
+    assert status == 429, body
+    assert int(headers["retry-after"]) > 0

@@ -6,6 +6,7 @@
 //! ([`password`], [`token`]).
 
 pub mod password;
+pub mod throttle;
 pub mod token;
 
 use crate::error::{Error, Result};
@@ -276,6 +277,7 @@ pub struct Users {
     tokens: BTreeMap<String, Token>,
     token_by_hash: HashMap<String, String>,
     sessions: HashMap<String, Session>,
+    failures: throttle::Failures,
     audit: Vec<AuditEntry>,
 }
 
@@ -522,8 +524,20 @@ impl Users {
             Event::SignedOut { session, .. } => {
                 self.sessions.remove(session);
             }
+            Event::SignInFailed { username, address, .. } => {
+                self.failures.fail(username, address, record.at);
+            }
             _ => {}
         }
+        if let Event::SignedIn { username, .. } = &record.event {
+            self.failures.succeed(username);
+        }
+    }
+
+    /// How long `user` from `address` must wait before trying to sign in
+    /// again at `now`: `None` unless a limit of [`throttle`] is reached.
+    pub fn sign_in_wait(&self, user: &str, address: &str, now: DateTime<Utc>) -> Option<std::time::Duration> {
+        self.failures.retry_after(user, address, now)
     }
 
     fn end_sessions(&mut self, username: &str) {

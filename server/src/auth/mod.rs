@@ -12,7 +12,6 @@
 //! events with it.
 
 pub mod commands;
-pub mod throttle;
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -153,14 +152,12 @@ pub fn csrf_of(session_id: &str) -> String {
 }
 
 /// What the server keeps about sign-in beside the store: `--dev-open`, the
-/// one-time set-up token, failed sign-ins and when each token's use was
-/// last recorded. Per replica.
+/// one-time set-up token and when each token's use was last recorded. Per
+/// replica. (Failed sign-ins are events: the store's users fold counts them.)
 #[derive(Debug, Default)]
 pub struct Gate {
     dev_open: AtomicBool,
     setup: Mutex<Option<String>>,
-    /// Failed sign-ins, per user and per address.
-    pub failures: throttle::Throttle,
     token_uses: Mutex<HashMap<String, Instant>>,
 }
 

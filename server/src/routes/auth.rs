@@ -82,7 +82,8 @@ async fn sign_in(state: &AppState, user: &User, status: StatusCode) -> Result<Ht
 async fn login(state: web::Data<AppState>, req: HttpRequest, bytes: web::Bytes) -> Result<HttpResponse, ApiError> {
     let Login { username, password } = body(&bytes)?;
     let address = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default();
-    if let Some(wait) = state.auth.failures.retry_after(&username, &address) {
+    let wait = state.store.users().sign_in_wait(&username, &address, Utc::now());
+    if let Some(wait) = wait {
         let e = ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "too_many_attempts",
@@ -108,7 +109,6 @@ async fn login(state: web::Data<AppState>, req: HttpRequest, bytes: web::Bytes) 
         Some(_) => None,
     };
     let (Some(user), None) = (user, refusal) else {
-        state.auth.failures.fail(&username, &address);
         let event = Event::SignInFailed {
             username: username.chars().take(64).collect(),
             address,
@@ -123,7 +123,6 @@ async fn login(state: web::Data<AppState>, req: HttpRequest, bytes: web::Bytes) 
             "wrong user name or password, or the user is disabled",
         ));
     };
-    state.auth.failures.succeed(&username);
     sign_in(&state, &user, StatusCode::OK).await
 }
 
