@@ -18,7 +18,7 @@
 //   drill.js (scenarios, banner, injects), planner.js (coverage, PNG export).
 // Who may do what: session.js (the signed-in user, the permission table:
 // actions a role may not take are never drawn), login.js (sign-in page,
-// set-up link, sign-out, the open-access banner), audit.js (admins' audit log).
+// set-up link, sign-out, the open-access banner), audit.js (admins' audit log), users.js (admins: users and API tokens).
 // The map starts once someone is signed in.
 
 import { bus } from './ctx.js';
@@ -47,6 +47,7 @@ import { initPlanner } from './planner.js';
 import { ensureSignedIn } from './login.js';
 import { pruneByRole, currentUser, may } from './session.js';
 import { initAudit } from './audit.js';
+import { initUsers } from './users.js';
 
 async function start() {
   applyStatic();
@@ -97,6 +98,7 @@ async function start() {
   initDrill();
   initPlanner();
   initAudit();
+  initUsers();
   initMode(); // the first 'mode' event: the incidents, drills and replay range of that mode load
   connectLive();
 

@@ -180,6 +180,7 @@ const STRINGS = {
   'tab.drill': ['演练', 'Drills'],
   'tab.planner': ['规划', 'Planner'],
   'tab.audit': ['审计', 'Audit'],
+  'tab.users': ['用户', 'Users'],
 
   'auth.title': ['登录', 'Sign in'],
   'auth.username': ['用户名', 'User name'],

@@ -11,12 +11,14 @@
 // - a viewer sees no action they may not take, and the API refuses (403) a
 //   write made from the page's own script; signing out returns to the page;
 // - an admin sees the audit panel, with the dispatch in it, filtered and paged;
+// - an admin adds a user (who then signs in with that role and scope), and
+//   creates an API token (its secret shown once) and revokes it;
 // - a planner's session ends when an admin disables them: the sign-in page
 //   shows over the map; another user who signs in gets a fresh page;
 // - a page from another origin, in the same browser as a signed-in
 //   dispatcher, cannot create an incident (fetch and form POSTs): nothing is stored.
 //
-// Screenshots in tests/browser/out/: login.png, login-error.png, viewer.png, audit.png.
+// Screenshots in tests/browser/out/: login.png, login-error.png, viewer.png, audit.png, users.png.
 
 import { describe, it as itBase, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -276,6 +278,54 @@ describe('Lookout sign-in, roles, audit and CSRF', () => {
     await form.locator('select[name=type]').selectOption('token_revoked');
     await form.locator('button[name=apply]').click();
     await page.locator('#audit-pane .empty').waitFor({ timeout: 15_000 });
+    assert.deepEqual(s.problems, []);
+    await s.context.close();
+  });
+
+  it('lets an admin add a user who then signs in with that role, and create and revoke an API token', async () => {
+    const s = await openSignedOut(browser, { lang: 'zh' });
+    pages.push(s);
+    const { page } = s;
+    page.on('dialog', (d) => d.accept());
+    await signIn(page, user('admin'));
+    await waitForMap(page);
+    await page.locator('.tabs [data-tab=users]').click();
+    await page.locator(`#users-table .users-row[data-username="${user('admin')}"]`).waitFor({ timeout: 15_000 });
+    const form = page.locator('#users-add');
+    // refused in place: a password too short, in the UI language
+    await form.locator('input[name=username]').fill('zhang-web');
+    await form.locator('input[name=password]').fill('short');
+    await form.locator('button[name=add]').click();
+    assert.match(await form.locator('.error-note').innerText(), /密码至少 10 个字符/);
+    await form.locator('input[name=password]').fill('a long password 12');
+    await form.locator('select[name=role]').selectOption('dispatcher');
+    // a scope the map cannot read is refused in place
+    await form.locator('input[name=scope]').fill('Taiyuan');
+    await form.locator('button[name=add]').click();
+    assert.match(await form.locator('.error-note').innerText(), /范围应为市名/);
+    await form.locator('input[name=scope]').fill('太原市, 1');
+    await form.locator('button[name=add]').click();
+    const row = page.locator('#users-table .users-row[data-username="zhang-web"]');
+    await row.waitFor({ timeout: 15_000 });
+    assert.match(await row.locator('.users-scope').innerText(), /太原市[\s\S]*县 #1/);
+    const zhang = await Session.signIn('zhang-web', 'a long password 12');
+    assert.equal(zhang.user.role, 'dispatcher');
+    assert.deepEqual(zhang.user.scope, { cities: ['太原市'], counties: [1] });
+    // a token for a gateway: its secret shown once, working as a bearer until revoked
+    const tokens = page.locator('#tokens-add');
+    await tokens.locator('input[name=name]').fill('gateway-web');
+    await tokens.locator('select[name=role]').selectOption('viewer');
+    await tokens.locator('button[name=create]').click();
+    const secret = (await page.locator('#token-secret').innerText({ timeout: 15_000 })).trim();
+    assert.match(secret, /^lk_[0-9a-f]{64}$/);
+    const asToken = () => fetch(`${BASE}/incidents`, { headers: { authorization: `Bearer ${secret}` } }).then((r) => r.status);
+    assert.equal(await asToken(), 200);
+    const tokenRow = page.locator('#tokens-table .tokens-row', { hasText: 'gateway-web' });
+    await tokenRow.locator('button[name=revoke]').click();
+    await page.waitForFunction(() => [...document.querySelectorAll('#tokens-table .tokens-row')]
+      .some((r) => r.textContent.includes('gateway-web') && r.classList.contains('is-disabled')), null, { timeout: 15_000 });
+    assert.equal(await asToken(), 401);
+    await screenshot(page, 'users.png');
     assert.deepEqual(s.problems, []);
     await s.context.close();
   });
