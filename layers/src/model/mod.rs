@@ -10,6 +10,7 @@ mod incident;
 mod population;
 mod rescue;
 mod road;
+mod sensor;
 mod user;
 mod weather;
 mod zone;
@@ -29,6 +30,11 @@ pub use incident::{Incident, IncidentSpec, IncidentZone, ZoneExposure, ZoneRecor
 pub use population::PopulationCell;
 pub use rescue::{RescueTeam, Shelter, StockItem, Warehouse};
 pub use road::Road;
+pub use sensor::{
+    COMBUSTIBLE_FIRST_LEVEL_PCT_LEL, COMBUSTIBLE_SECOND_LEVEL_PCT_LEL, MOLAR_VOLUME_L, OelKind, Sensor, SensorKind,
+    SensorSite, TOXIC_FIRST_LEVEL_OEL_SHARE, TOXIC_SECOND_LEVEL_OEL_SHARE, Thresholds, WEATHER_CHANNELS, is_combustible,
+    occupational_exposure_limit, ppm_from_mg_m3, toxic_thresholds_ppm,
+};
 pub use user::{Role, ScopeSpec};
 pub use weather::{Sky, SpillSize, StabilityClass, Weather};
 pub use zone::DisasterZone;
@@ -136,5 +142,7 @@ mod tests {
         check(&data.shelters[0].properties);
         check(&data.roads[0].properties);
         check(&data.population[0].properties);
+        check(&data.sensors[0].properties);
+        check(data.sensors.iter().map(|s| &s.properties).find(|s| s.substance.is_some()).unwrap());
     }
 }
