@@ -17,6 +17,7 @@ pub mod impact;
 pub mod layer;
 pub mod model;
 pub mod ops;
+pub mod readings;
 pub mod record;
 pub mod routing;
 pub mod row;

@@ -217,7 +217,7 @@ pub fn serve_with(settings: config::Settings, dev_open: bool) -> anyhow::Result<
         }
     };
     let tiles_started = std::time::Instant::now();
-    let state = state::AppState::new(Arc::new(store), settings.clone());
+    let state = state::AppState::new(Arc::new(store), settings.clone()).context("opening the readings store")?;
     state.auth.set_dev_open(dev_open);
     tracing::info!(
         seconds = tiles_started.elapsed().as_secs_f64(),

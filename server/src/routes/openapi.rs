@@ -347,10 +347,46 @@ fn operations() -> Vec<(&'static str, &'static str, Op)> {
     ]
 }
 
+/// The monitoring operations: readings in, series out.
+fn monitoring_operations() -> Vec<(&'static str, &'static str, Op)> {
+    let reading = json!({ "type": "object", "required": ["sensor"], "properties": {
+        "sensor": { "type": "integer", "minimum": 1 },
+        "at": { "type": "string", "format": "date-time", "description": "when measured (default: when received); at most 5 minutes ahead, not older than the retention" },
+        "value": { "type": "number", "description": "in the sensor's unit, inside its range" },
+        "wind_from_deg": { "type": "number" }, "wind_speed_ms": { "type": "number" },
+        "temperature_c": { "type": "number" }, "cloud_cover_oktas": { "type": "number" } } });
+    let numbers = json!({ "type": "array", "items": { "type": "number" } });
+    vec![
+        ("/readings", "post", Op::new("Store a batch of sensor readings (sensor gateways): a JSON array, or one reading per line as application/x-ndjson; bad readings are counted and listed, never stored, and never stop the rest")
+            .write()
+            .body(json!({ "required": true, "content": {
+                JSON: { "schema": { "oneOf": [{ "type": "array", "items": reading.clone() }, reading.clone()] } },
+                "application/x-ndjson": { "schema": { "type": "string" } } } }))
+            .respond("200", ok("what was stored and what was refused, with the reasons", JSON, json!({ "type": "object", "required": ["accepted", "rejected", "rejections"], "properties": {
+                "accepted": { "type": "integer" }, "rejected": { "type": "integer" },
+                "rejections": { "type": "array", "items": { "type": "object", "required": ["index", "reason", "message"], "properties": {
+                    "index": { "type": "integer" }, "reason": { "type": "string" }, "message": { "type": "string" } } } } } })))
+            .respond("415", error("not application/json or application/x-ndjson"))),
+        ("/sensors/{id}/readings", "get", Op::new("A sensor's readings from..to, downsampled into buckets of every (mean, min, max per channel), with its thresholds and latest reading")
+            .param(query("from", json!({ "type": "string", "format": "date-time" }), "start (default: 24 h before to)"))
+            .param(query("to", json!({ "type": "string", "format": "date-time" }), "end, exclusive (default: now)"))
+            .param(query("every", json!({ "type": "string", "pattern": "^[0-9]+[smhd]?$", "example": "5m" }), "bucket length: 30s, 5m, 1h, 1d (default: each reading)"))
+            .respond("200", ok("the series", JSON, json!({ "type": "object", "required": ["sensor", "unit", "channels", "buckets"], "properties": {
+                "sensor": { "type": "integer" }, "name": { "type": "string" }, "kind": { "type": "string" }, "unit": { "type": "string" },
+                "thresholds": { "type": "object" }, "range": numbers.clone(), "from": { "type": "string" }, "to": { "type": "string" },
+                "every_s": { "type": "integer", "nullable": true }, "max_buckets": { "type": "integer" },
+                "channels": { "type": "array", "items": { "type": "string" } },
+                "latest": { "type": "object", "nullable": true },
+                "buckets": { "type": "array", "items": { "type": "object", "required": ["at", "n", "mean", "min", "max"], "properties": {
+                    "at": { "type": "string", "format": "date-time" }, "n": { "type": "integer" }, "mean": numbers.clone(), "min": numbers.clone(), "max": numbers } } } } })))
+            .respond("403", error("the sensor is outside your scope"))),
+    ]
+}
+
 /// The OpenAPI document.
 pub fn spec() -> Value {
     let mut paths = Map::new();
-    for (path, method, op) in operations() {
+    for (path, method, op) in operations().into_iter().chain(monitoring_operations()) {
         let entry = paths.entry(path).or_insert_with(|| json!({}));
         entry[method] = op.json(path, method);
     }

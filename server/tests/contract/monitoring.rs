@@ -61,3 +61,108 @@ async fn sensors_are_a_layer_with_thresholds_from_the_standards() {
         send(&app, get("/collections/sensors/items?kind=thermometer").to_request()).await;
     assert_eq!(status, 400, "{body}");
 }
+
+/// The id of the first sensor of `kind`.
+macro_rules! sensor_of {
+    ($app:expr, $kind:expr) => {{
+        let (_, body) = send(
+            $app,
+            get(&format!("/collections/sensors/items?kind={}&limit=1", $kind)).to_request(),
+        )
+        .await;
+        body["features"][0]["id"].as_u64().expect("a sensor")
+    }};
+}
+
+#[actix_web::test]
+async fn a_batch_stores_the_good_readings_and_counts_each_bad_one_with_its_reason() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let app = app!(dir.path());
+    let gas = sensor_of!(&app, "combustible_gas");
+    let camera = sensor_of!(&app, "camera");
+    let now = chrono::Utc::now();
+    let at = |minutes: i64| (now - chrono::TimeDelta::minutes(minutes)).to_rfc3339();
+    let lines = [
+        format!(r#"{{"sensor": {gas}, "at": "{}", "value": 3.5}}"#, at(3)),
+        format!(r#"{{"sensor": {gas}, "at": "{}", "value": 4.5}}"#, at(2)),
+        "{not json".to_owned(),
+        r#"{"sensor": 999999999, "value": 1}"#.to_owned(),
+        format!(r#"{{"sensor": {camera}, "value": 1}}"#),
+        format!(r#"{{"sensor": {gas}, "value": "NaN"}}"#),
+        format!(r#"{{"sensor": {gas}, "value": 180}}"#),
+        format!(r#"{{"sensor": {gas}, "at": "2099-01-01T00:00:00Z", "value": 1}}"#),
+        format!(r#"{{"sensor": {gas}, "at": "{}", "value": 5.5}}"#, at(1)),
+    ];
+    let req = actix_web::test::TestRequest::post()
+        .uri("/readings")
+        .insert_header(("content-type", "application/x-ndjson"))
+        .set_payload(lines.join("\n"))
+        .to_request();
+    let (status, report) = send(&app, req).await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["accepted"], 3, "{report}");
+    assert_eq!(report["rejected"], 6, "{report}");
+    let reasons: Vec<&str> = report["rejections"]
+        .as_array()
+        .expect("rejections")
+        .iter()
+        .map(|r| r["reason"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        reasons,
+        ["malformed", "unknown_sensor", "not_measuring", "not_finite", "out_of_range", "future_time"]
+    );
+    assert!(report["rejections"][0]["message"].as_str().is_some_and(|m| m.contains("line 3")));
+
+    let (_, health) = send(&app, get("/health").to_request()).await;
+    assert_eq!(health["readings"]["accepted"], 3, "{health}");
+    assert_eq!(health["readings"]["rejected"]["malformed"], 1, "{health}");
+
+    // The series: three points, or one bucket of their mean.
+    let (status, series) = send(&app, get(&format!("/sensors/{gas}/readings")).to_request()).await;
+    assert_eq!(status, 200, "{series}");
+    let means: Vec<f64> = series["buckets"]
+        .as_array()
+        .expect("buckets")
+        .iter()
+        .map(|b| b["mean"][0].as_f64().unwrap_or_default())
+        .collect();
+    assert_eq!(means, [3.5, 4.5, 5.5]);
+    assert_eq!(series["latest"]["value"], 5.5);
+    let (_, series) = send(&app, get(&format!("/sensors/{gas}/readings?every=1h")).to_request()).await;
+    let n: u64 = series["buckets"]
+        .as_array()
+        .expect("buckets")
+        .iter()
+        .map(|b| b["n"].as_u64().unwrap_or_default())
+        .sum();
+    assert_eq!(n, 3, "{series}");
+
+    // Bad requests are told why.
+    for (uri, status) in [
+        (format!("/sensors/{gas}/readings?every=fortnight"), 400),
+        (format!("/sensors/{gas}/readings?every=1s&from=2026-01-01T00:00:00Z"), 400),
+        (format!("/sensors/{gas}/readings?from=2026-12-01T00:00:00Z&to=2026-11-01T00:00:00Z"), 400),
+        (format!("/sensors/{gas}/readings?step=1h"), 400),
+        ("/sensors/999999999/readings".to_owned(), 404),
+    ] {
+        let (got, body) = send(&app, get(&uri).to_request()).await;
+        assert_eq!(got, status, "{uri}: {body}");
+        assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()), "{uri}: {body}");
+    }
+    for (content_type, payload, status) in [
+        ("application/json", "{\"sensor\": ", 400),
+        ("application/json", "[]", 400),
+        ("application/json", "42", 400),
+        ("text/csv", "sensor,value", 415),
+    ] {
+        let req = actix_web::test::TestRequest::post()
+            .uri("/readings")
+            .insert_header(("content-type", content_type))
+            .set_payload(payload)
+            .to_request();
+        let (got, body) = send(&app, req).await;
+        assert_eq!(got, status, "{content_type} {payload}: {body}");
+        assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()));
+    }
+}
