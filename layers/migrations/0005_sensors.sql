@@ -24,3 +24,7 @@ CREATE TABLE lookout.sensors (
 );
 CREATE INDEX sensors_geom ON lookout.sensors USING gist (geom);
 CREATE INDEX sensors_site ON lookout.sensors (site, site_id);
+
+-- A hazard source's most serious active alarm (blue, yellow, orange, red),
+-- set by the alarm events so that tiles and filters show it.
+ALTER TABLE lookout.hazard_sources ADD COLUMN alarm text;

@@ -16,6 +16,7 @@ pub mod geodesy;
 pub mod impact;
 pub mod layer;
 pub mod model;
+pub mod monitor;
 pub mod ops;
 pub mod readings;
 pub mod record;

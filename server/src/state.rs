@@ -34,6 +34,8 @@ pub struct AppState {
     pub auth: Arc<crate::auth::Gate>,
     /// Sensor readings (not events: their own store beside the journal).
     pub readings: Arc<Readings>,
+    /// The alarm rules (their debounce counts).
+    pub monitor: Arc<lookout_layers::monitor::Monitor>,
 }
 
 impl AppState {
@@ -71,6 +73,7 @@ impl AppState {
             scopes,
             auth: Arc::new(crate::auth::Gate::default()),
             readings,
+            monitor: Arc::default(),
         })
     }
 }

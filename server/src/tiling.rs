@@ -83,7 +83,15 @@ pub const RULES: &[TileRule] = &[
         .clustered_below(12, Some(("risk_level", RISK)))
         .fields(&["name", "industry", "risk_level", "county", "employees"]),
     TileRule::new("hazard_sources", 0, 22),
-    TileRule::new("sensors", 12, 22).fields(&["name", "kind", "site", "site_id", "hazard_source_id", "substance", "unit"]),
+    TileRule::new("sensors", 12, 22).fields(&[
+        "name",
+        "kind",
+        "site",
+        "site_id",
+        "hazard_source_id",
+        "substance",
+        "unit",
+    ]),
     TileRule::new("rescue_teams", 0, 22).clustered_below(8, None).fields(&[
         "name",
         "kind",

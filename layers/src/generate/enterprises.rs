@@ -382,6 +382,7 @@ pub(super) fn hazard_sources(
                 },
                 last_inspection: (rng.random_range(0..100) < 90)
                     .then(|| today - chrono::Days::new(rng.random_range(0..330))),
+                alarm: None,
             },
         });
     }

@@ -30,8 +30,8 @@ use rand_chacha::ChaCha8Rng;
 use std::path::Path;
 
 pub use places::{CITY_SEATS, CountyShape, FEN_RIVER};
-pub use sensors::main_pressure;
 pub use progress::{Progress, Silent};
+pub use sensors::main_pressure;
 
 /// Version of the generator; a dataset folder records the one that wrote it.
 /// Bump it whenever the same seed would give different data: datasets on disk

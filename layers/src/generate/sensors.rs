@@ -201,7 +201,10 @@ pub(super) fn generate(
             low: None,
         };
         out.push(at, flow);
-        out.push(offset_km(at, 0.02, 0.0), combustible(site, "站区", Substance::NaturalGas));
+        out.push(
+            offset_km(at, 0.02, 0.0),
+            combustible(site, "站区", Substance::NaturalGas),
+        );
     }
     for v in valves {
         let p = &v.properties;

@@ -353,8 +353,17 @@ fn every_hazard_source_has_detectors_for_its_substances_and_instruments_on_its_t
                     .filter(|s| s.kind == kind && s.substance == Some(on_site.substance))
                     .count()
             };
-            for kind in [SensorKind::TankLevel, SensorKind::TankPressure, SensorKind::TankTemperature] {
-                assert!(of(kind) >= 1, "hazard source {} has no {kind} for {}", h.id, on_site.substance);
+            for kind in [
+                SensorKind::TankLevel,
+                SensorKind::TankPressure,
+                SensorKind::TankTemperature,
+            ] {
+                assert!(
+                    of(kind) >= 1,
+                    "hazard source {} has no {kind} for {}",
+                    h.id,
+                    on_site.substance
+                );
             }
             match toxic_thresholds_ppm(on_site.substance) {
                 Some((first, second)) => {
@@ -363,7 +372,10 @@ fn every_hazard_source_has_detectors_for_its_substances_and_instruments_on_its_t
                         .find(|s| s.kind == SensorKind::ToxicGas && s.substance == Some(on_site.substance))
                         .unwrap_or_else(|| panic!("hazard source {} has no toxic detector", h.id));
                     assert_eq!(toxic.unit, "ppm");
-                    assert_eq!((toxic.thresholds.high, toxic.thresholds.high_high), (Some(first), Some(second)));
+                    assert_eq!(
+                        (toxic.thresholds.high, toxic.thresholds.high_high),
+                        (Some(first), Some(second))
+                    );
                 }
                 None => assert!(of(SensorKind::CombustibleGas) >= 1, "hazard source {}", h.id),
             }
@@ -381,8 +393,16 @@ fn every_hazard_source_has_detectors_for_its_substances_and_instruments_on_its_t
             .filter(|s| s.properties.site == SensorSite::GasStation && s.properties.site_id == g.id)
             .map(|s| s.properties.kind)
             .collect();
-        assert!(kinds.contains(&SensorKind::PipePressure) && kinds.contains(&SensorKind::Flow), "station {}", g.id);
+        assert!(
+            kinds.contains(&SensorKind::PipePressure) && kinds.contains(&SensorKind::Flow),
+            "station {}",
+            g.id
+        );
     }
-    let weather = d.sensors.iter().filter(|s| s.properties.kind == SensorKind::Weather).count();
+    let weather = d
+        .sensors
+        .iter()
+        .filter(|s| s.properties.kind == SensorKind::Weather)
+        .count();
     assert_eq!(weather, d.counties.len());
 }

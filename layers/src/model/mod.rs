@@ -1,6 +1,7 @@
 //! The domain model: one attribute struct per layer, named as in the glossary
 //! (shared/REFERENCE.md), each a [`crate::record::Record`].
 
+mod alarm;
 mod codes;
 mod county;
 mod enterprise;
@@ -15,6 +16,7 @@ mod user;
 mod weather;
 mod zone;
 
+pub use alarm::{AlarmColour, AlarmRule, DEBOUNCE_READINGS, ESCALATE_RED_AFTER_MIN, grade as grade_alarm};
 pub use codes::{
     DisasterKind, IncidentKind, IncidentStatus, Industry, MonitorKind, PressureClass, RescueKind, RiskLevel, RoadClass,
     Severity, StationKind, TeamStatus,
@@ -32,8 +34,8 @@ pub use rescue::{RescueTeam, Shelter, StockItem, Warehouse};
 pub use road::Road;
 pub use sensor::{
     COMBUSTIBLE_FIRST_LEVEL_PCT_LEL, COMBUSTIBLE_SECOND_LEVEL_PCT_LEL, MOLAR_VOLUME_L, OelKind, Sensor, SensorKind,
-    SensorSite, TOXIC_FIRST_LEVEL_OEL_SHARE, TOXIC_SECOND_LEVEL_OEL_SHARE, Thresholds, WEATHER_CHANNELS, is_combustible,
-    occupational_exposure_limit, ppm_from_mg_m3, toxic_thresholds_ppm,
+    SensorSite, TOXIC_FIRST_LEVEL_OEL_SHARE, TOXIC_SECOND_LEVEL_OEL_SHARE, Thresholds, WEATHER_CHANNELS,
+    is_combustible, occupational_exposure_limit, ppm_from_mg_m3, toxic_thresholds_ppm,
 };
 pub use user::{Role, ScopeSpec};
 pub use weather::{Sky, SpillSize, StabilityClass, Weather};
@@ -143,6 +145,12 @@ mod tests {
         check(&data.roads[0].properties);
         check(&data.population[0].properties);
         check(&data.sensors[0].properties);
-        check(data.sensors.iter().map(|s| &s.properties).find(|s| s.substance.is_some()).unwrap());
+        check(
+            data.sensors
+                .iter()
+                .map(|s| &s.properties)
+                .find(|s| s.substance.is_some())
+                .unwrap(),
+        );
     }
 }

@@ -211,7 +211,11 @@ impl Record for Sensor {
     const FIELDS: &'static [Field] = &[
         Field::new("name", FieldType::Text, "tag"),
         Field::new("kind", FieldType::Enum(SensorKind::CODES), "what it measures"),
-        Field::new("site", FieldType::Enum(SensorSite::CODES), "layer of the feature it belongs to"),
+        Field::new(
+            "site",
+            FieldType::Enum(SensorSite::CODES),
+            "layer of the feature it belongs to",
+        ),
         Field::new("site_id", FieldType::Integer, "id of the feature it belongs to"),
         Field::new("site_name", FieldType::Text, "name of the feature it belongs to"),
         Field::new("hazard_source_id", FieldType::Integer, "major hazard source watched"),

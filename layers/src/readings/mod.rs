@@ -176,7 +176,12 @@ pub struct Counts {
 fn number(v: &Json) -> std::result::Result<f64, Reason> {
     match v {
         Json::Number(n) => n.as_f64().ok_or(Reason::NoValue),
-        Json::String(s) if matches!(s.to_ascii_lowercase().trim_start_matches(['-', '+']), "nan" | "inf" | "infinity") => {
+        Json::String(s)
+            if matches!(
+                s.to_ascii_lowercase().trim_start_matches(['-', '+']),
+                "nan" | "inf" | "infinity"
+            ) =>
+        {
             Err(Reason::NotFinite)
         }
         _ => Err(Reason::NoValue),
@@ -193,26 +198,42 @@ pub fn check<'s>(
     let o = raw
         .as_object()
         .ok_or_else(|| (Reason::Malformed, "a reading is a JSON object".to_owned()))?;
-    let id = o
-        .get("sensor")
-        .and_then(Json::as_u64)
-        .ok_or_else(|| (Reason::NoSensor, "\"sensor\" must be a sensor id (a whole number)".to_owned()))?;
+    let id = o.get("sensor").and_then(Json::as_u64).ok_or_else(|| {
+        (
+            Reason::NoSensor,
+            "\"sensor\" must be a sensor id (a whole number)".to_owned(),
+        )
+    })?;
     let s = sensor(id).ok_or_else(|| (Reason::UnknownSensor, format!("no sensor {id}")))?;
     if s.kind == SensorKind::Camera {
-        return Err((Reason::NotMeasuring, format!("sensor {id} is a camera: it takes no readings")));
+        return Err((
+            Reason::NotMeasuring,
+            format!("sensor {id} is a camera: it takes no readings"),
+        ));
     }
     let at = match o.get("at") {
         None | Some(Json::Null) => now,
         Some(Json::String(t)) => DateTime::parse_from_rfc3339(t)
             .map_err(|e| (Reason::BadTime, format!("\"at\" {t:?} is not an RFC 3339 time: {e}")))?
             .with_timezone(&Utc),
-        Some(other) => return Err((Reason::BadTime, format!("\"at\" must be an RFC 3339 string, not {other}"))),
+        Some(other) => {
+            return Err((
+                Reason::BadTime,
+                format!("\"at\" must be an RFC 3339 string, not {other}"),
+            ));
+        }
     };
     if at > now + MAX_FUTURE {
-        return Err((Reason::FutureTime, format!("\"at\" {at} is more than 5 minutes ahead of the server's clock ({now})")));
+        return Err((
+            Reason::FutureTime,
+            format!("\"at\" {at} is more than 5 minutes ahead of the server's clock ({now})"),
+        ));
     }
     if at < now - TimeDelta::days(i64::from(retention_days)) {
-        return Err((Reason::TooOld, format!("\"at\" {at} is older than the retention of {retention_days} days")));
+        return Err((
+            Reason::TooOld,
+            format!("\"at\" {at} is older than the retention of {retention_days} days"),
+        ));
     }
     let value_of = |name: &str, min: f64, max: f64| -> std::result::Result<f64, (Reason, String)> {
         let v = o
@@ -223,17 +244,30 @@ pub fn check<'s>(
             return Err((Reason::NotFinite, format!("\"{name}\" is not finite")));
         }
         if v < min || v > max {
-            return Err((Reason::OutOfRange, format!("{name} {v} is outside the range [{min}, {max}] of sensor {id}")));
+            return Err((
+                Reason::OutOfRange,
+                format!("{name} {v} is outside the range [{min}, {max}] of sensor {id}"),
+            ));
         }
         Ok(v)
     };
     let allowed: &[&str] = if s.kind == SensorKind::Weather {
-        &["sensor", "at", "wind_from_deg", "wind_speed_ms", "temperature_c", "cloud_cover_oktas"]
+        &[
+            "sensor",
+            "at",
+            "wind_from_deg",
+            "wind_speed_ms",
+            "temperature_c",
+            "cloud_cover_oktas",
+        ]
     } else {
         &["sensor", "at", "value"]
     };
     if let Some(k) = o.keys().find(|k| !allowed.contains(&k.as_str())) {
-        return Err((Reason::UnknownField, format!("unknown field {k:?}; a reading of sensor {id} has {allowed:?}")));
+        return Err((
+            Reason::UnknownField,
+            format!("unknown field {k:?}; a reading of sensor {id} has {allowed:?}"),
+        ));
     }
     let mut reading = Reading {
         sensor: id,
@@ -286,7 +320,9 @@ impl Readings {
     /// two days.
     pub fn open(dir: &Path, retention_days: u32, now: DateTime<Utc>) -> Result<Self> {
         if retention_days == 0 {
-            return Err(Error::InvalidRequest("readings retention must be at least 1 day".into()));
+            return Err(Error::InvalidRequest(
+                "readings retention must be at least 1 day".into(),
+            ));
         }
         std::fs::create_dir_all(dir).map_err(Error::io("create", dir))?;
         let store = Self {
@@ -474,7 +510,10 @@ impl Readings {
                     points.len()
                 )));
             }
-            return Ok(points.iter().map(|r| bucket_of(r.at(), std::slice::from_ref(r))).collect());
+            return Ok(points
+                .iter()
+                .map(|r| bucket_of(r.at(), std::slice::from_ref(r)))
+                .collect());
         };
         let step = every.num_milliseconds();
         let mut out = Vec::new();

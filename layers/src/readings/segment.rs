@@ -82,7 +82,9 @@ fn decode(payload: &[u8], mut each: impl FnMut(&Reading)) -> bool {
             values: [0.0; MAX_CHANNELS],
         };
         for slot in r.values.iter_mut().take(usize::from(channels)) {
-            let Some(v) = take::<8>(payload, &mut at) else { return false };
+            let Some(v) = take::<8>(payload, &mut at) else {
+                return false;
+            };
             *slot = f64::from_le_bytes(v);
         }
         each(&r);

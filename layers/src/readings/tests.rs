@@ -23,7 +23,9 @@ fn sensor(kind: SensorKind, range: [f64; 2]) -> Sensor {
 }
 
 fn now() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339("2026-11-30T12:00:00Z").unwrap().with_timezone(&Utc)
+    DateTime::parse_from_rfc3339("2026-11-30T12:00:00Z")
+        .unwrap()
+        .with_timezone(&Utc)
 }
 
 struct Sensors(Vec<Sensor>);
@@ -103,8 +105,12 @@ fn readings_survive_a_restart_and_a_torn_tail_is_cut() {
     let dir = tempfile::tempdir().unwrap();
     {
         let store = Readings::open(dir.path(), 90, now()).unwrap();
-        store.append(&[Reading::new(1, now() - TimeDelta::minutes(2), 10.0)]).unwrap();
-        store.append(&[Reading::new(1, now() - TimeDelta::minutes(1), 11.0)]).unwrap();
+        store
+            .append(&[Reading::new(1, now() - TimeDelta::minutes(2), 10.0)])
+            .unwrap();
+        store
+            .append(&[Reading::new(1, now() - TimeDelta::minutes(1), 11.0)])
+            .unwrap();
     }
     // A crash in the middle of a third frame.
     let path = segment::path(dir.path(), now().date_naive());
@@ -114,7 +120,9 @@ fn readings_survive_a_restart_and_a_torn_tail_is_cut() {
     let store = Readings::open(dir.path(), 90, now()).unwrap();
     assert_eq!(store.latest(1).unwrap().value(), 11.0);
     store.append(&[Reading::new(1, now(), 12.0)]).unwrap();
-    let series = store.series(1, now() - TimeDelta::hours(1), now() + TimeDelta::seconds(1), None).unwrap();
+    let series = store
+        .series(1, now() - TimeDelta::hours(1), now() + TimeDelta::seconds(1), None)
+        .unwrap();
     assert_eq!(series.iter().map(|b| b.mean[0]).collect::<Vec<_>>(), [10.0, 11.0, 12.0]);
     use std::fs::OpenOptions;
     use std::io::Write;
@@ -135,11 +143,22 @@ fn a_series_is_downsampled_into_buckets_with_mean_min_and_max() {
     assert_eq!(buckets.len(), 4);
     assert_eq!(buckets[0].at, start);
     assert_eq!(buckets[0].n, 30);
-    assert_eq!((buckets[0].min[0], buckets[0].max[0], buckets[0].mean[0]), (0.0, 29.0, 14.5));
+    assert_eq!(
+        (buckets[0].min[0], buckets[0].max[0], buckets[0].mean[0]),
+        (0.0, 29.0, 14.5)
+    );
     assert_eq!(buckets[3].at, start + TimeDelta::minutes(90));
     assert!(store.series(1, now(), start, None).is_err());
-    assert!(store.series(1, start, now(), Some(TimeDelta::milliseconds(10))).is_err());
-    assert!(store.series(1, start - TimeDelta::days(30), now(), Some(TimeDelta::seconds(1))).is_err());
+    assert!(
+        store
+            .series(1, start, now(), Some(TimeDelta::milliseconds(10)))
+            .is_err()
+    );
+    assert!(
+        store
+            .series(1, start - TimeDelta::days(30), now(), Some(TimeDelta::seconds(1)))
+            .is_err()
+    );
 }
 
 #[test]
@@ -147,7 +166,9 @@ fn segments_past_the_retention_are_deleted() {
     let dir = tempfile::tempdir().unwrap();
     let store = Readings::open(dir.path(), 3, now()).unwrap();
     for days in 0..3 {
-        store.append(&[Reading::new(1, now() - TimeDelta::days(days), 1.0)]).unwrap();
+        store
+            .append(&[Reading::new(1, now() - TimeDelta::days(days), 1.0)])
+            .unwrap();
     }
     drop(store);
     let later = now() + TimeDelta::days(3);

@@ -3,21 +3,27 @@
 //! `GET /sensors/{id}/readings` (a sensor's downsampled series).
 
 use crate::error::ApiError;
+use crate::extract::Actor;
 use crate::extract::Query;
 use crate::scope::{RequestScope, out_of_scope};
 use crate::state::AppState;
 use actix_web::http::header::CONTENT_TYPE;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, TimeDelta, Utc};
-use lookout_layers::FeatureId;
+use lookout_layers::model::AlarmColour;
+use lookout_layers::ops::AlarmState;
 use lookout_layers::readings::{MAX_BUCKETS, Reason};
+use lookout_layers::{Event, FeatureId};
 use serde::Deserialize;
 use serde_json::{Value as Json, json};
 
 /// Registers the routes.
 pub fn configure(r: &mut super::Routes<'_>) {
     r.add(super::Endpoint::at("/readings").post(ingest))
-        .add(super::Endpoint::at("/sensors/{id}/readings").get(series));
+        .add(super::Endpoint::at("/sensors/{id}/readings").get(series))
+        .add(super::Endpoint::at("/alarms").get(alarms))
+        .add(super::Endpoint::at("/alarms/{id}").get(alarm))
+        .add(super::Endpoint::at("/alarms/{id}/acknowledge").post(acknowledge));
 }
 
 /// The media type of newline-delimited JSON.
@@ -27,7 +33,8 @@ pub const NDJSON: &str = "application/x-ndjson";
 /// lines, each parsed on its own so that a bad line spoils only itself.
 fn items(content_type: &str, body: &[u8]) -> Result<Vec<Result<Json, String>>, ApiError> {
     if content_type.starts_with(NDJSON) || content_type.starts_with("application/jsonl") {
-        let text = std::str::from_utf8(body).map_err(|e| ApiError::bad_request(format!("the body is not UTF-8: {e}")))?;
+        let text =
+            std::str::from_utf8(body).map_err(|e| ApiError::bad_request(format!("the body is not UTF-8: {e}")))?;
         return Ok(text
             .lines()
             .enumerate()
@@ -79,16 +86,15 @@ async fn ingest(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes) 
         return Err(ApiError::bad_request("the batch holds no readings"));
     }
     let state = state.into_inner();
-    let report = web::block(move || {
-        let catalog = state.store.catalog();
-        let sensors = catalog.sensors.read();
-        state
-            .readings
-            .ingest(items, |id| sensors.feature(id).map(|f| &f.properties), Utc::now())
-    })
-    .await
-    .map_err(ApiError::internal)??;
-    Ok(HttpResponse::Ok().json(report))
+    let (report, alarms_error) =
+        web::block(move || state.monitor.ingest(&state.store, &state.readings, items, Utc::now()))
+            .await
+            .map_err(ApiError::internal)??;
+    let mut body = serde_json::to_value(&report).map_err(ApiError::internal)?;
+    if let Some(e) = alarms_error {
+        body["alarms_error"] = json!(e);
+    }
+    Ok(HttpResponse::Ok().json(body))
 }
 
 /// `?from=&to=&every=` of a series.
@@ -115,7 +121,9 @@ fn duration(text: &str) -> Result<TimeDelta, ApiError> {
         "d" => n * 86_400,
         _ => return Err(bad()),
     };
-    TimeDelta::try_seconds(seconds).filter(|d| *d > TimeDelta::zero()).ok_or_else(bad)
+    TimeDelta::try_seconds(seconds)
+        .filter(|d| *d > TimeDelta::zero())
+        .ok_or_else(bad)
 }
 
 /// `GET /sensors/{id}/readings`.
@@ -164,4 +172,109 @@ async fn series(
         "latest": latest.map(|r| r.to_json()),
         "buckets": buckets,
     })))
+}
+
+/// `?active=&colour=` of the alarm list.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlarmsQuery {
+    /// Only active (`true`, the default), only cleared (`false`) or `all`.
+    pub active: Option<String>,
+    /// Only these colours, comma-separated.
+    pub colour: Option<String>,
+}
+
+/// `GET /alarms`: the alarms, most serious and newest first.
+async fn alarms(
+    state: web::Data<AppState>,
+    q: Query<AlarmsQuery>,
+    scope: RequestScope,
+) -> Result<HttpResponse, ApiError> {
+    let active = match q.active.as_deref().unwrap_or("true") {
+        "true" => Some(true),
+        "false" => Some(false),
+        "all" => None,
+        other => {
+            return Err(ApiError::bad_request(format!(
+                "active is true, false or all, not {other:?}"
+            )));
+        }
+    };
+    let colours: Option<Vec<AlarmColour>> = q
+        .colour
+        .as_deref()
+        .map(|c| {
+            c.split(',')
+                .map(|code| {
+                    AlarmColour::ALL
+                        .iter()
+                        .copied()
+                        .find(|a| a.code() == code)
+                        .ok_or_else(|| {
+                            ApiError::bad_request(format!("colour {code:?} is one of {:?}", AlarmColour::CODES))
+                        })
+                })
+                .collect()
+        })
+        .transpose()?;
+    let ops = state.store.operations();
+    let mut list: Vec<&AlarmState> = ops
+        .alarms()
+        .filter(|a| active.is_none_or(|want| a.is_active() == want))
+        .filter(|a| colours.as_ref().is_none_or(|c| c.contains(&a.colour)))
+        .filter(|a| scope.sees_point(a.location.into()))
+        .collect();
+    list.sort_by(|a, b| b.colour.cmp(&a.colour).then(b.raised_at.cmp(&a.raised_at)));
+    Ok(HttpResponse::Ok().json(json!({ "alarms": list, "numberReturned": list.len() })))
+}
+
+/// `GET /alarms/{id}`.
+async fn alarm(
+    state: web::Data<AppState>,
+    id: web::Path<FeatureId>,
+    scope: RequestScope,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let ops = state.store.operations();
+    let a = ops
+        .alarm(id)
+        .ok_or_else(|| ApiError::not_found(format!("no alarm {id}")))?;
+    if !scope.sees_point(a.location.into()) {
+        return Err(out_of_scope(format!("alarm {id} is outside your scope")));
+    }
+    Ok(HttpResponse::Ok().json(a))
+}
+
+/// The body of an acknowledgement.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Acknowledge {
+    /// What the person on duty says (optional).
+    #[serde(default)]
+    pub remark: String,
+}
+
+/// `POST /alarms/{id}/acknowledge`: who (the signed-in user), when, remark.
+async fn acknowledge(
+    state: web::Data<AppState>,
+    id: web::Path<FeatureId>,
+    actor: Actor,
+    scope: RequestScope,
+    body: Option<web::Json<Acknowledge>>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let location = state
+        .store
+        .operations()
+        .alarm(id)
+        .map(|a| a.location)
+        .ok_or_else(|| ApiError::not_found(format!("no alarm {id}")))?;
+    if !scope.sees_point(location.into()) {
+        return Err(out_of_scope(format!("alarm {id} is outside your scope")));
+    }
+    let remark = body.map(|b| b.into_inner().remark).unwrap_or_default();
+    let event = Event::AlarmAcknowledged { alarm: id, remark };
+    crate::command::submit(&state, actor.into_inner(), event).await?;
+    let ops = state.store.operations();
+    Ok(HttpResponse::Ok().json(ops.alarm(id)))
 }

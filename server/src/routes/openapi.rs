@@ -380,7 +380,35 @@ fn monitoring_operations() -> Vec<(&'static str, &'static str, Op)> {
                 "buckets": { "type": "array", "items": { "type": "object", "required": ["at", "n", "mean", "min", "max"], "properties": {
                     "at": { "type": "string", "format": "date-time" }, "n": { "type": "integer" }, "mean": numbers.clone(), "min": numbers.clone(), "max": numbers } } } } })))
             .respond("403", error("the sensor is outside your scope"))),
+        ("/alarms", "get", Op::new("The alarms, most serious and newest first: rule, colour, reading, hazard source, acknowledgement, escalation, history")
+            .param(query("active", json!({ "type": "string", "enum": ["true", "false", "all"], "default": "true" }), "active alarms, cleared ones, or all"))
+            .param(query("colour", json!({ "type": "string", "example": "red,orange" }), "only these colours (blue, yellow, orange, red), comma-separated"))
+            .respond("200", ok("the alarms", JSON, json!({ "type": "object", "required": ["alarms", "numberReturned"], "properties": { "alarms": { "type": "array", "items": schema_ref_alarm() }, "numberReturned": { "type": "integer" } } })))),
+        ("/alarms/{id}", "get", Op::new("One alarm with its history")
+            .respond("200", ok("the alarm", JSON, schema_ref_alarm()))
+            .respond("403", error("the alarm is outside your scope"))),
+        ("/alarms/{id}/acknowledge", "post", Op::new("Acknowledge an active alarm (who: the signed-in user; when: now) with an optional remark; once only")
+            .write()
+            .body(json!({ "required": false, "content": body(JSON, json!({ "type": "object", "properties": { "remark": { "type": "string", "maxLength": lookout_layers::ops::MAX_TEXT_CHARS } }, "additionalProperties": false })) }))
+            .respond("200", ok("the alarm, acknowledged", JSON, schema_ref_alarm()))
+            .respond("403", error("the alarm is outside your scope, or the role may not respond"))),
     ]
+}
+
+/// An alarm as the API shows it.
+fn schema_ref_alarm() -> Value {
+    json!({ "type": "object", "required": ["id", "sensor", "rule", "colour", "location", "raised_at"], "properties": {
+        "id": { "type": "integer" }, "sensor": { "type": "integer" }, "hazard_source": { "type": "integer", "nullable": true },
+        "rule": { "type": "string", "enum": lookout_layers::model::AlarmRule::CODES },
+        "colour": { "type": "string", "enum": lookout_layers::model::AlarmColour::CODES },
+        "value": { "type": "number", "nullable": true }, "threshold": { "type": "number", "nullable": true },
+        "reading_at": { "type": "string", "format": "date-time", "nullable": true },
+        "location": { "type": "array", "items": { "type": "number" } }, "label": { "type": "string" },
+        "raised_at": { "type": "string", "format": "date-time" },
+        "acknowledged": { "type": "object", "nullable": true, "properties": { "by": { "type": "string" }, "at": { "type": "string", "format": "date-time" }, "remark": { "type": "string" } } },
+        "escalated_at": { "type": "string", "format": "date-time", "nullable": true },
+        "cleared_at": { "type": "string", "format": "date-time", "nullable": true },
+        "history": { "type": "array", "items": { "type": "object" } } } })
 }
 
 /// The OpenAPI document.

@@ -110,9 +110,20 @@ async fn a_batch_stores_the_good_readings_and_counts_each_bad_one_with_its_reaso
         .collect();
     assert_eq!(
         reasons,
-        ["malformed", "unknown_sensor", "not_measuring", "not_finite", "out_of_range", "future_time"]
+        [
+            "malformed",
+            "unknown_sensor",
+            "not_measuring",
+            "not_finite",
+            "out_of_range",
+            "future_time"
+        ]
     );
-    assert!(report["rejections"][0]["message"].as_str().is_some_and(|m| m.contains("line 3")));
+    assert!(
+        report["rejections"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("line 3"))
+    );
 
     let (_, health) = send(&app, get("/health").to_request()).await;
     assert_eq!(health["readings"]["accepted"], 3, "{health}");
@@ -141,8 +152,14 @@ async fn a_batch_stores_the_good_readings_and_counts_each_bad_one_with_its_reaso
     // Bad requests are told why.
     for (uri, status) in [
         (format!("/sensors/{gas}/readings?every=fortnight"), 400),
-        (format!("/sensors/{gas}/readings?every=1s&from=2026-01-01T00:00:00Z"), 400),
-        (format!("/sensors/{gas}/readings?from=2026-12-01T00:00:00Z&to=2026-11-01T00:00:00Z"), 400),
+        (
+            format!("/sensors/{gas}/readings?every=1s&from=2026-01-01T00:00:00Z"),
+            400,
+        ),
+        (
+            format!("/sensors/{gas}/readings?from=2026-12-01T00:00:00Z&to=2026-11-01T00:00:00Z"),
+            400,
+        ),
         (format!("/sensors/{gas}/readings?step=1h"), 400),
         ("/sensors/999999999/readings".to_owned(), 404),
     ] {
@@ -165,4 +182,85 @@ async fn a_batch_stores_the_good_readings_and_counts_each_bad_one_with_its_reaso
         assert_eq!(got, status, "{content_type} {payload}: {body}");
         assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()));
     }
+}
+
+#[actix_web::test]
+async fn readings_over_the_second_level_raise_an_alarm_the_hazard_source_shows_and_a_person_acknowledges() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let app = app!(dir.path());
+    // A toxic detector at a hazard source.
+    let (_, body) = send(
+        &app,
+        get("/collections/sensors/items?kind=toxic_gas&substance=chlorine&limit=1").to_request(),
+    )
+    .await;
+    let sensor = &body["features"][0];
+    let id = sensor["id"].as_u64().expect("sensor");
+    let hazard = sensor["properties"]["hazard_source_id"]
+        .as_u64()
+        .expect("hazard source");
+    let high_high = sensor["properties"]["thresholds"]["high_high"]
+        .as_f64()
+        .expect("threshold");
+    let now = chrono::Utc::now();
+    let batch: Vec<Value> = [20, 10]
+        .iter()
+        .map(|s| {
+            serde_json::json!({"sensor": id, "value": high_high * 2.0,
+                "at": (now - chrono::TimeDelta::seconds(*s)).to_rfc3339()})
+        })
+        .collect();
+    let (status, report) = send(&app, crate::common::post("/readings", Value::Array(batch)).to_request()).await;
+    assert_eq!(status, 200, "{report}");
+    assert!(report.get("alarms_error").is_none(), "{report}");
+
+    let (_, list) = send(&app, get("/alarms").to_request()).await;
+    let alarm = &list["alarms"][0];
+    assert_eq!(alarm["sensor"], id, "{list}");
+    assert_eq!(alarm["rule"], "high_high");
+    assert_eq!(alarm["hazard_source"], hazard);
+    let colour = alarm["colour"].as_str().expect("colour");
+    assert!(colour == "red" || colour == "orange", "{alarm}");
+    let (_, hs) = send(
+        &app,
+        get(&format!("/collections/hazard_sources/items/{hazard}")).to_request(),
+    )
+    .await;
+    assert_eq!(hs["properties"]["alarm"], colour, "{hs}");
+    let (_, filtered) = send(
+        &app,
+        get("/collections/hazard_sources/items?alarm=red,orange").to_request(),
+    )
+    .await;
+    assert_eq!(filtered["numberMatched"], 1, "{filtered}");
+    let (_, events) = send(&app, get("/events").to_request()).await;
+    assert!(events.to_string().contains("alarm_raised"), "{events}");
+
+    let alarm_id = alarm["id"].as_u64().expect("alarm id");
+    let uri = format!("/alarms/{alarm_id}/acknowledge");
+    let (status, acked) = send(
+        &app,
+        crate::common::post(&uri, serde_json::json!({"remark": "现场核实中"})).to_request(),
+    )
+    .await;
+    assert_eq!(status, 200, "{acked}");
+    assert_eq!(acked["acknowledged"]["remark"], "现场核实中");
+    assert!(acked["acknowledged"]["by"].as_str().is_some_and(|b| !b.is_empty()));
+    let (status, again) = send(&app, crate::common::post(&uri, serde_json::json!({})).to_request()).await;
+    assert_eq!(status, 409, "{again}");
+    let (status, _) = send(
+        &app,
+        crate::common::post("/alarms/999/acknowledge", serde_json::json!({})).to_request(),
+    )
+    .await;
+    assert_eq!(status, 404);
+    let (status, body) = send(&app, get("/alarms?colour=purple").to_request()).await;
+    assert_eq!(status, 400, "{body}");
+    // A hazard source's alarm cannot be typed in.
+    let patch = actix_web::test::TestRequest::patch()
+        .uri(&format!("/collections/hazard_sources/items/{hazard}"))
+        .set_json(serde_json::json!({"properties": {"alarm": null}}))
+        .to_request();
+    let (status, body) = send(&app, patch).await;
+    assert_eq!(status, 409, "{body}");
 }
