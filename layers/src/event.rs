@@ -2,7 +2,7 @@
 //! replayable for drills and audit.
 
 use crate::feature::FeatureId;
-use crate::model::{IncidentSpec, Role, ScopeSpec, TeamStatus, ZoneRecord};
+use crate::model::{AlarmColour, AlarmRule, IncidentSpec, Role, ScopeSpec, TeamStatus, ZoneRecord};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -146,6 +146,72 @@ pub enum Event {
         /// What the exercise control tells the players.
         text: String,
     },
+    /// A sensor's readings broke a rule: an alarm is raised.
+    AlarmRaised {
+        /// Alarm id (0 when submitted: the store assigns it).
+        alarm: FeatureId,
+        /// `sensors` id.
+        sensor: FeatureId,
+        /// The major hazard source the sensor watches, if any.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        hazard_source: Option<FeatureId>,
+        /// The rule broken.
+        rule: AlarmRule,
+        /// Its grade.
+        colour: AlarmColour,
+        /// The reading that raised it (none for a stale sensor).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        value: Option<f64>,
+        /// The threshold it crossed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        threshold: Option<f64>,
+        /// When the reading was measured (for a stale sensor: its last reading).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reading_at: Option<DateTime<Utc>>,
+        /// Where the sensor is, `[lon, lat]`.
+        location: [f64; 2],
+        /// The sensor's tag and unit, and its site's name, as they were.
+        #[serde(default)]
+        label: String,
+    },
+    /// An active alarm broke a more (or less) serious rule: its grade changed.
+    AlarmChanged {
+        /// Alarm id.
+        alarm: FeatureId,
+        /// The rule broken now.
+        rule: AlarmRule,
+        /// Its grade now.
+        colour: AlarmColour,
+        /// The reading.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        value: Option<f64>,
+        /// The threshold crossed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        threshold: Option<f64>,
+    },
+    /// Someone on duty saw the alarm (who and when: the record's actor and time).
+    AlarmAcknowledged {
+        /// Alarm id.
+        alarm: FeatureId,
+        /// What they say.
+        #[serde(default)]
+        remark: String,
+    },
+    /// A red alarm nobody acknowledged in time.
+    AlarmEscalated {
+        /// Alarm id.
+        alarm: FeatureId,
+        /// Minutes it had waited.
+        minutes: i64,
+    },
+    /// The readings are back within the rules: the alarm ends.
+    AlarmCleared {
+        /// Alarm id.
+        alarm: FeatureId,
+        /// The reading that cleared it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        value: Option<f64>,
+    },
     /// A user was created. Never shown outside the audit (the hash stays in the log).
     UserCreated {
         /// Sign-in name.
@@ -242,6 +308,7 @@ impl Event {
             | Self::FeatureDeleted { collection, .. } => collection,
             Self::UnitStatusChanged { .. } => "rescue_teams",
             e if e.is_auth() => "auth",
+            e if e.alarm().is_some() => "alarms",
             _ => "incidents",
         }
     }
@@ -270,6 +337,23 @@ impl Event {
             Self::SignedIn { .. } => "signed_in",
             Self::SignInFailed { .. } => "sign_in_failed",
             Self::SignedOut { .. } => "signed_out",
+            Self::AlarmRaised { .. } => "alarm_raised",
+            Self::AlarmChanged { .. } => "alarm_changed",
+            Self::AlarmAcknowledged { .. } => "alarm_acknowledged",
+            Self::AlarmEscalated { .. } => "alarm_escalated",
+            Self::AlarmCleared { .. } => "alarm_cleared",
+        }
+    }
+
+    /// The alarm an alarm event concerns.
+    pub fn alarm(&self) -> Option<FeatureId> {
+        match self {
+            Self::AlarmRaised { alarm, .. }
+            | Self::AlarmChanged { alarm, .. }
+            | Self::AlarmAcknowledged { alarm, .. }
+            | Self::AlarmEscalated { alarm, .. }
+            | Self::AlarmCleared { alarm, .. } => Some(*alarm),
+            _ => None,
         }
     }
 

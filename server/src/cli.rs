@@ -191,6 +191,9 @@ pub struct ServeArgs {
     /// Which encoder makes tiles unless a request says `source=`: memory or postgis [default: memory].
     #[arg(long)]
     pub tile_source: Option<crate::config::TileSource>,
+    /// Days sensor readings are kept (whole days are deleted) [default: 90].
+    #[arg(long, value_name = "DAYS")]
+    pub readings_retention_days: Option<u32>,
     /// An origin (https://host[:port]) whose pages may call the API from a browser (CORS);
     /// repeat for more [default: none but the server's own].
     #[arg(long, value_name = "ORIGIN")]

@@ -21,6 +21,7 @@ struct RawConfig {
     cors_origins: Option<Vec<String>>,
     tls_cert: Option<PathBuf>,
     tls_key: Option<PathBuf>,
+    readings_retention_days: Option<u32>,
 }
 
 /// Which encoder makes vector tiles by default.
@@ -68,6 +69,8 @@ pub struct Settings {
     pub tile_source: TileSource,
     /// TLS and cross-origin settings.
     pub edge: Edge,
+    /// Days sensor readings are kept.
+    pub readings_retention_days: u32,
 }
 
 /// The edge's settings: TLS and the origins allowed to call from a browser.
@@ -127,6 +130,13 @@ impl Settings {
         if !(1..=1000).contains(&scale) {
             bail!("scale must be 1..=1000, not {scale}");
         }
+        let readings_retention_days = args
+            .readings_retention_days
+            .or(file.readings_retention_days)
+            .unwrap_or(lookout_layers::readings::DEFAULT_RETENTION_DAYS);
+        if !(1..=3660).contains(&readings_retention_days) {
+            bail!("readings retention must be 1..=3660 days, not {readings_retention_days}");
+        }
         Ok(Self {
             bind: args
                 .bind
@@ -145,6 +155,7 @@ impl Settings {
             store: args.store.clone().or(file.store).filter(|s| !s.is_empty()),
             tile_source: args.tile_source.or(file.tile_source).unwrap_or_default(),
             edge,
+            readings_retention_days,
         })
     }
 }

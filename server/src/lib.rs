@@ -217,7 +217,7 @@ pub fn serve_with(settings: config::Settings, dev_open: bool) -> anyhow::Result<
         }
     };
     let tiles_started = std::time::Instant::now();
-    let state = state::AppState::new(Arc::new(store), settings.clone());
+    let state = state::AppState::new(Arc::new(store), settings.clone()).context("opening the readings store")?;
     state.auth.set_dev_open(dev_open);
     tracing::info!(
         seconds = tiles_started.elapsed().as_secs_f64(),
@@ -232,8 +232,21 @@ pub fn serve_with(settings: config::Settings, dev_open: bool) -> anyhow::Result<
     } else {
         String::new()
     };
+    let clock = state.clone();
     let system = actix_web::rt::System::new();
     system.block_on(async move {
+        // The alarm rules that follow the clock: stale sensors, escalation.
+        actix_web::rt::spawn(async move {
+            let mut every = actix_web::rt::time::interval(std::time::Duration::from_secs(15));
+            loop {
+                every.tick().await;
+                let s = clock.clone();
+                let _ = actix_web::rt::task::spawn_blocking(move || {
+                    s.monitor.run_clock(&s.store, &s.readings, chrono::Utc::now())
+                })
+                .await;
+            }
+        });
         let server = actix_web::HttpServer::new(move || app::build(state.clone()));
         let server = match tls {
             Some(config) => server.bind_rustls_0_23(settings.bind, config),

@@ -217,6 +217,11 @@ impl RequestScope {
             Event::FeatureUpdated { collection, id, .. } | Event::FeatureDeleted { collection, id } => {
                 scope.admits_feature(catalog, collection, *id)
             }
+            Event::AlarmRaised { location, .. } => scope.contains_point((*location).into()),
+            e if e.alarm().is_some() => e
+                .alarm()
+                .and_then(|id| ops.alarm(id))
+                .is_some_and(|a| scope.contains_point(a.location.into())),
             _ => event
                 .feature_id()
                 .and_then(|id| ops.incident(id))

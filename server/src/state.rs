@@ -6,6 +6,7 @@ use crate::roads::RoadNetwork;
 use crate::scope::Scopes;
 use crate::tiling::Tiles;
 use lookout_layers::ops::scenario::Scenario;
+use lookout_layers::readings::Readings;
 use lookout_layers::store::Store;
 use std::sync::Arc;
 
@@ -31,12 +32,26 @@ pub struct AppState {
     pub tls: bool,
     /// Sign-in beside the store: `--dev-open`, the set-up token, failed sign-ins.
     pub auth: Arc<crate::auth::Gate>,
+    /// Sensor readings (not events: their own store beside the journal).
+    pub readings: Arc<Readings>,
+    /// The alarm rules (their debounce counts).
+    pub monitor: Arc<lookout_layers::monitor::Monitor>,
 }
 
 impl AppState {
     /// State over an opened store. The tiles and the road network observe
-    /// every change the store applies.
-    pub fn new(store: Arc<Store>, settings: Settings) -> Self {
+    /// every change the store applies. The readings are kept in
+    /// `<state-dir>/seed-N-scale-K/readings/`.
+    pub fn new(store: Arc<Store>, settings: Settings) -> lookout_layers::Result<Self> {
+        let readings_dir = settings
+            .state_dir
+            .join(format!("seed-{}-scale-{}", settings.seed, settings.scale))
+            .join("readings");
+        let readings = Arc::new(Readings::open(
+            &readings_dir,
+            settings.readings_retention_days,
+            chrono::Utc::now(),
+        )?);
         let tiles = Arc::new(Tiles::new(store.catalog(), TILE_CACHE_BYTES));
         store.observe(tiles.clone());
         let roads = Arc::new(RoadNetwork::new(store.catalog()));
@@ -48,7 +63,7 @@ impl AppState {
             tracing::error!(error = %e, "drill scenarios could not be read; none are offered");
             Vec::new()
         });
-        Self {
+        Ok(Self {
             store,
             tiles,
             roads,
@@ -57,6 +72,8 @@ impl AppState {
             scenarios: Arc::new(scenarios),
             scopes,
             auth: Arc::new(crate::auth::Gate::default()),
-        }
+            readings,
+            monitor: Arc::default(),
+        })
     }
 }

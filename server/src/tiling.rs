@@ -19,7 +19,7 @@ use std::ops::ControlFlow;
 /// Most bytes one tile may take; layers stop taking features beyond it.
 pub const TILE_BUDGET_BYTES: usize = 500 * 1024;
 /// Most layers in one composite request.
-pub const MAX_LAYERS_PER_TILE: usize = 13;
+pub const MAX_LAYERS_PER_TILE: usize = 14;
 
 /// How one layer is drawn in tiles.
 #[derive(Debug, Clone, Copy)]
@@ -83,6 +83,15 @@ pub const RULES: &[TileRule] = &[
         .clustered_below(12, Some(("risk_level", RISK)))
         .fields(&["name", "industry", "risk_level", "county", "employees"]),
     TileRule::new("hazard_sources", 0, 22),
+    TileRule::new("sensors", 12, 22).fields(&[
+        "name",
+        "kind",
+        "site",
+        "site_id",
+        "hazard_source_id",
+        "substance",
+        "unit",
+    ]),
     TileRule::new("rescue_teams", 0, 22).clustered_below(8, None).fields(&[
         "name",
         "kind",

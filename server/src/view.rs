@@ -83,6 +83,15 @@ pub fn collections(event: &Event) -> Vec<&str> {
             out
         }
         Event::NoteAdded { .. } | Event::InjectFired { .. } => Vec::new(),
+        Event::AlarmRaised { hazard_source, .. } => {
+            if hazard_source.is_some() {
+                vec!["hazard_sources"]
+            } else {
+                Vec::new()
+            }
+        }
+        Event::AlarmChanged { .. } | Event::AlarmCleared { .. } => vec!["hazard_sources"],
+        e if e.alarm().is_some() => Vec::new(),
         _ => vec!["incidents"],
     }
 }

@@ -254,11 +254,14 @@ fn monitoring(rng: &mut ChaCha8Rng, substances: &[SubstanceOnSite]) -> Vec<Monit
             unit: "°C".into(),
             alarm_threshold: 40.0,
         });
-        let (kind, unit, limit) = match s.substance {
-            Substance::Chlorine => (MonitorKind::ToxicGas, "ppm", 1.0),
-            Substance::Ammonia => (MonitorKind::ToxicGas, "ppm", 30.0),
-            Substance::HydrogenSulphide => (MonitorKind::ToxicGas, "ppm", 10.0),
-            _ => (MonitorKind::CombustibleGas, "%LEL", 25.0),
+        // The first-level alarms of the `sensors` layer (GB/T 50493-2019).
+        let (kind, unit, limit) = match crate::model::toxic_thresholds_ppm(s.substance) {
+            Some((first, _)) => (MonitorKind::ToxicGas, "ppm", first),
+            None => (
+                MonitorKind::CombustibleGas,
+                "%LEL",
+                crate::model::COMBUSTIBLE_FIRST_LEVEL_PCT_LEL,
+            ),
         };
         out.push(MonitoredQuantity {
             kind,
@@ -379,6 +382,7 @@ pub(super) fn hazard_sources(
                 },
                 last_inspection: (rng.random_range(0..100) < 90)
                     .then(|| today - chrono::Days::new(rng.random_range(0..330))),
+                alarm: None,
             },
         });
     }

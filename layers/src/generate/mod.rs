@@ -17,6 +17,7 @@ mod population;
 mod progress;
 mod roads;
 mod sample;
+mod sensors;
 mod zones;
 
 use crate::catalog::Dataset;
@@ -30,11 +31,12 @@ use std::path::Path;
 
 pub use places::{CITY_SEATS, CountyShape, FEN_RIVER};
 pub use progress::{Progress, Silent};
+pub use sensors::main_pressure;
 
 /// Version of the generator; a dataset folder records the one that wrote it.
 /// Bump it whenever the same seed would give different data: datasets on disk
 /// are then generated again, and journals of the old one are refused.
-pub const GENERATOR_VERSION: u32 = 4;
+pub const GENERATOR_VERSION: u32 = 5;
 
 /// A county's outline as the layer holds it. The source's quantisation
 /// leaves 24 of the 119 outlines crossing themselves (`data/README.md`);
@@ -120,7 +122,7 @@ pub fn generate(counties: &[CountyShape], options: Options, progress: &dyn Progr
     let enterprise_count = ENTERPRISES_PER_SCALE * options.scale as usize;
     progress.stage("enterprises", enterprise_count as u64);
     let enterprises = enterprises::generate(&province, enterprise_count, &mut rng(2), progress);
-    progress.stage("hazard sources, networks, zones, assets", 5);
+    progress.stage("hazard sources, networks, sensors, zones, assets", 6);
     let hazard_sources = enterprises::hazard_sources(&province, &enterprises, &mut rng(3));
     progress.advance(1);
     let gas = gas::generate(&province, &mut rng(4));
@@ -130,6 +132,8 @@ pub fn generate(counties: &[CountyShape], options: Options, progress: &dyn Progr
     let roads = roads::generate(&province, &mut rng(6));
     progress.advance(1);
     let assets = assets::generate(&province, options.scale, &mut rng(7));
+    progress.advance(1);
+    let sensors = sensors::generate(&province, &hazard_sources, &gas.stations, &gas.valves, &mut rng(8));
     progress.advance(1);
 
     Ok(Dataset {
@@ -142,6 +146,7 @@ pub fn generate(counties: &[CountyShape], options: Options, progress: &dyn Progr
         gas_stations: gas.stations,
         enterprises,
         hazard_sources,
+        sensors,
         rescue_teams: assets.teams,
         warehouses: assets.warehouses,
         shelters: assets.shelters,

@@ -330,3 +330,79 @@ fn every_county_outline_in_the_dataset_is_valid_and_keeps_its_area() {
     }
     assert_eq!(repaired, 24, "data/README.md counts 24 invalid source outlines");
 }
+
+#[test]
+fn every_hazard_source_has_detectors_for_its_substances_and_instruments_on_its_tanks() {
+    use crate::model::{SensorKind, SensorSite, toxic_thresholds_ppm};
+    use crate::record::Record;
+    let d = small_dataset();
+    for s in &d.sensors {
+        assert_eq!(s.properties.validate(), Ok(()), "sensor {}", s.id);
+        assert!(s.properties.county_id > 0, "sensor {} has no county", s.id);
+    }
+    for h in &d.hazard_sources {
+        let mine: Vec<_> = d
+            .sensors
+            .iter()
+            .map(|s| &s.properties)
+            .filter(|s| s.hazard_source_id == Some(h.id))
+            .collect();
+        for on_site in &h.properties.substances {
+            let of = |kind| {
+                mine.iter()
+                    .filter(|s| s.kind == kind && s.substance == Some(on_site.substance))
+                    .count()
+            };
+            for kind in [
+                SensorKind::TankLevel,
+                SensorKind::TankPressure,
+                SensorKind::TankTemperature,
+            ] {
+                assert!(
+                    of(kind) >= 1,
+                    "hazard source {} has no {kind} for {}",
+                    h.id,
+                    on_site.substance
+                );
+            }
+            match toxic_thresholds_ppm(on_site.substance) {
+                Some((first, second)) => {
+                    let toxic = mine
+                        .iter()
+                        .find(|s| s.kind == SensorKind::ToxicGas && s.substance == Some(on_site.substance))
+                        .unwrap_or_else(|| panic!("hazard source {} has no toxic detector", h.id));
+                    assert_eq!(toxic.unit, "ppm");
+                    assert_eq!(
+                        (toxic.thresholds.high, toxic.thresholds.high_high),
+                        (Some(first), Some(second))
+                    );
+                }
+                None => assert!(of(SensorKind::CombustibleGas) >= 1, "hazard source {}", h.id),
+            }
+        }
+        assert!(mine.iter().any(|s| s.kind == SensorKind::Camera && s.url.is_some()));
+        for s in mine.iter().filter(|s| s.kind == SensorKind::CombustibleGas) {
+            assert_eq!((s.thresholds.high, s.thresholds.high_high), (Some(25.0), Some(50.0)));
+            assert_eq!(s.unit, "%LEL");
+        }
+    }
+    for g in &d.gas_stations {
+        let kinds: HashSet<_> = d
+            .sensors
+            .iter()
+            .filter(|s| s.properties.site == SensorSite::GasStation && s.properties.site_id == g.id)
+            .map(|s| s.properties.kind)
+            .collect();
+        assert!(
+            kinds.contains(&SensorKind::PipePressure) && kinds.contains(&SensorKind::Flow),
+            "station {}",
+            g.id
+        );
+    }
+    let weather = d
+        .sensors
+        .iter()
+        .filter(|s| s.properties.kind == SensorKind::Weather)
+        .count();
+    assert_eq!(weather, d.counties.len());
+}

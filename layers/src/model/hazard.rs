@@ -5,7 +5,7 @@
 //! substances on site and the people around on every load and every write, so
 //! a level can never be typed in by hand.
 
-use super::{MonitorKind, code_enum, opt_int};
+use super::{AlarmColour, MonitorKind, code_enum, opt_int};
 use crate::feature::FeatureId;
 use crate::record::{Field, FieldType, GeometryKind, LayerInfo, Record, Value};
 use chrono::NaiveDate;
@@ -280,6 +280,10 @@ pub struct HazardSource {
     pub monitoring: Vec<MonitoredQuantity>,
     /// Date of the last enforcement inspection (执法检查), if any.
     pub last_inspection: Option<NaiveDate>,
+    /// The colour of its most serious active alarm, if any: set by the
+    /// alarm events (docs/monitoring.md), never by a feature edit.
+    #[serde(default)]
+    pub alarm: Option<AlarmColour>,
 }
 
 impl Record for HazardSource {
@@ -308,6 +312,11 @@ impl Record for HazardSource {
             "level 1 (most severe) to 4; empty when not a major hazard source (GB 18218 §4.2)",
         ),
         Field::new("last_inspection", FieldType::Date, "last enforcement inspection"),
+        Field::new(
+            "alarm",
+            FieldType::Enum(AlarmColour::CODES),
+            "colour of its most serious active alarm; empty when none",
+        ),
     ];
 
     fn value(&self, field: &str) -> Value<'_> {
@@ -322,6 +331,7 @@ impl Record for HazardSource {
             "r_value" => Value::Real(self.r_value),
             "level" => opt_int(self.level),
             "last_inspection" => crate::model::enterprise::date_value(self.last_inspection.as_ref()),
+            "alarm" => self.alarm.map_or(Value::Null, |a| Value::Text(a.code())),
             _ => Value::Null,
         }
     }

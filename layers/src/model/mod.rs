@@ -1,6 +1,7 @@
 //! The domain model: one attribute struct per layer, named as in the glossary
 //! (shared/REFERENCE.md), each a [`crate::record::Record`].
 
+mod alarm;
 mod codes;
 mod county;
 mod enterprise;
@@ -10,10 +11,12 @@ mod incident;
 mod population;
 mod rescue;
 mod road;
+mod sensor;
 mod user;
 mod weather;
 mod zone;
 
+pub use alarm::{AlarmColour, AlarmRule, DEBOUNCE_READINGS, ESCALATE_RED_AFTER_MIN, grade as grade_alarm};
 pub use codes::{
     DisasterKind, IncidentKind, IncidentStatus, Industry, MonitorKind, PressureClass, RescueKind, RiskLevel, RoadClass,
     Severity, StationKind, TeamStatus,
@@ -29,6 +32,11 @@ pub use incident::{Incident, IncidentSpec, IncidentZone, ZoneExposure, ZoneRecor
 pub use population::PopulationCell;
 pub use rescue::{RescueTeam, Shelter, StockItem, Warehouse};
 pub use road::Road;
+pub use sensor::{
+    COMBUSTIBLE_FIRST_LEVEL_PCT_LEL, COMBUSTIBLE_SECOND_LEVEL_PCT_LEL, MOLAR_VOLUME_L, OelKind, Sensor, SensorKind,
+    SensorSite, TOXIC_FIRST_LEVEL_OEL_SHARE, TOXIC_SECOND_LEVEL_OEL_SHARE, Thresholds, WEATHER_CHANNELS,
+    is_combustible, occupational_exposure_limit, ppm_from_mg_m3, toxic_thresholds_ppm,
+};
 pub use user::{Role, ScopeSpec};
 pub use weather::{Sky, SpillSize, StabilityClass, Weather};
 pub use zone::DisasterZone;
@@ -136,5 +144,13 @@ mod tests {
         check(&data.shelters[0].properties);
         check(&data.roads[0].properties);
         check(&data.population[0].properties);
+        check(&data.sensors[0].properties);
+        check(
+            data.sensors
+                .iter()
+                .map(|s| &s.properties)
+                .find(|s| s.substance.is_some())
+                .unwrap(),
+        );
     }
 }

@@ -111,6 +111,9 @@ impl Operations {
     /// store: ids assigned, the drill flag and the team's current status
     /// filled in. Refuses with the reason for the user.
     pub fn check(&self, catalog: &Catalog, event: Event) -> Result<Event> {
+        if event.alarm().is_some() {
+            return self.check_alarm(event);
+        }
         Ok(match event {
             Event::IncidentOpened {
                 incident,

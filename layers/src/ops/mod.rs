@@ -16,6 +16,7 @@
 //! - [`check`]: commands checked into events;
 //! - [`needs`], [`report`], [`scenario`]: recommendation, after-action report, drills.
 
+pub mod alarms;
 pub mod check;
 pub mod needs;
 pub mod report;
@@ -27,6 +28,7 @@ pub mod timeline;
 pub mod zones;
 
 pub use crate::model::{IncidentSpec, IncidentZone, ZoneExposure, ZoneRecord};
+pub use alarms::{Acknowledgement, AlarmState};
 pub use check::{MAX_CORDON_M, MAX_TEXT_CHARS, MAX_TITLE_CHARS, next_statuses};
 pub use state::{IncidentState, InjectRecord, Note, Operations, TimelineEntry, UnitRecord, UnitState, ZonesState};
 pub use zones::{LISTED_PER_ZONE, compute_zones};
@@ -46,6 +48,22 @@ impl Operations {
     pub fn derived(&self, record: &EventRecord) -> Vec<Event> {
         let mut out = Vec::new();
         let event = &record.event;
+        if event.alarm().is_some() {
+            if let Some((id, colour)) = self.hazard_alarm_after(event) {
+                let mut properties = serde_json::Map::new();
+                properties.insert(
+                    "alarm".into(),
+                    colour.map_or(Json::Null, |c| Json::String(c.code().into())),
+                );
+                out.push(Event::FeatureUpdated {
+                    collection: "hazard_sources".into(),
+                    id,
+                    properties,
+                    geometry: None,
+                });
+            }
+            return out;
+        }
         let drill = event.drill();
         match event {
             Event::UnitDispatched { team, .. } if !drill => out.push(team_status_event(*team, TeamStatus::Dispatched)),

@@ -287,6 +287,10 @@ pub struct Operations {
     /// touched has its dataset status (real), and its real status in drills.
     pub(super) units: [HashMap<FeatureId, UnitState>; 2],
     pub(super) log: Vec<Arc<EventRecord>>,
+    /// Every alarm, by id (shared, as incidents).
+    pub(super) alarms: BTreeMap<FeatureId, Arc<super::alarms::AlarmState>>,
+    /// The active alarm of each sensor in alarm.
+    pub(super) active_alarms: HashMap<FeatureId, FeatureId>,
 }
 
 pub(super) fn team_status(catalog: &Catalog, team: FeatureId) -> Result<(TeamStatus, String, String)> {
@@ -356,6 +360,11 @@ impl Operations {
     pub fn apply(&mut self, record: Arc<EventRecord>) {
         let event = &record.event;
         if event.is_feature_change() {
+            return;
+        }
+        if event.alarm().is_some() {
+            self.apply_alarm(&record);
+            self.log.push(record);
             return;
         }
         let drill = event.drill();

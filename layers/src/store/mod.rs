@@ -331,6 +331,28 @@ impl Shared {
                 "incidents are opened, updated and closed through /incidents, which keeps their record".into(),
             ));
         }
+        if collection == "hazard_sources" {
+            let hazards = self.catalog.hazard_sources.read();
+            let alarm_changes = |id: FeatureId, new: Option<&serde_json::Value>| {
+                let current = hazards
+                    .feature(id)
+                    .and_then(|f| f.properties.alarm)
+                    .map(|a| serde_json::Value::String(a.code().into()));
+                new.is_some_and(|n| Some(n) != current.as_ref() && !(n.is_null() && current.is_none()))
+            };
+            let refused = match event {
+                Event::FeatureUpdated { id, properties, .. } => alarm_changes(*id, properties.get("alarm")),
+                Event::FeatureReplaced { id, feature, .. } => alarm_changes(*id, feature.pointer("/properties/alarm")),
+                _ => false,
+            };
+            if refused {
+                return Err(Error::Conflict(
+                    "a hazard source's alarm is set by its sensors' alarm events (GET /alarms), not by a feature edit"
+                        .into(),
+                ));
+            }
+            return Ok(());
+        }
         if collection != "rescue_teams" {
             return Ok(());
         }

@@ -20,6 +20,7 @@ pub mod features;
 pub mod impact;
 pub mod incidents;
 pub mod map;
+pub mod monitoring;
 pub mod nearest;
 pub mod openapi;
 pub mod tiles;
@@ -167,6 +168,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) -> Vec<(&'static str, Vec<Method>
     auth::configure(&mut r);
     users::configure(&mut r);
     audit::configure(&mut r);
+    monitoring::configure(&mut r);
     r.table
 }
 
@@ -177,6 +179,7 @@ async fn health(state: web::Data<AppState>) -> HttpResponse {
         "status": "ok",
         "store": store.kind(),
         "last_event": store.last_seq(),
+        "readings": state.readings.counts(),
     });
     if let Some(follower) = store.follower() {
         body["following"] = json!(follower.listening());

@@ -348,10 +348,74 @@ fn operations() -> Vec<(&'static str, &'static str, Op)> {
     ]
 }
 
+/// The monitoring operations: readings in, series out.
+fn monitoring_operations() -> Vec<(&'static str, &'static str, Op)> {
+    let reading = json!({ "type": "object", "required": ["sensor"], "properties": {
+        "sensor": { "type": "integer", "minimum": 1 },
+        "at": { "type": "string", "format": "date-time", "description": "when measured (default: when received); at most 5 minutes ahead, not older than the retention" },
+        "value": { "type": "number", "description": "in the sensor's unit, inside its range" },
+        "wind_from_deg": { "type": "number" }, "wind_speed_ms": { "type": "number" },
+        "temperature_c": { "type": "number" }, "cloud_cover_oktas": { "type": "number" } } });
+    let numbers = json!({ "type": "array", "items": { "type": "number" } });
+    vec![
+        ("/readings", "post", Op::new("Store a batch of sensor readings (sensor gateways): a JSON array, or one reading per line as application/x-ndjson; bad readings are counted and listed, never stored, and never stop the rest")
+            .write()
+            .body(json!({ "required": true, "content": {
+                JSON: { "schema": { "oneOf": [{ "type": "array", "items": reading.clone() }, reading.clone()] } },
+                "application/x-ndjson": { "schema": { "type": "string" } } } }))
+            .respond("200", ok("what was stored and what was refused, with the reasons", JSON, json!({ "type": "object", "required": ["accepted", "rejected", "rejections"], "properties": {
+                "accepted": { "type": "integer" }, "rejected": { "type": "integer" },
+                "rejections": { "type": "array", "items": { "type": "object", "required": ["index", "reason", "message"], "properties": {
+                    "index": { "type": "integer" }, "reason": { "type": "string" }, "message": { "type": "string" } } } } } })))
+            .respond("415", error("not application/json or application/x-ndjson"))),
+        ("/sensors/{id}/readings", "get", Op::new("A sensor's readings from..to, downsampled into buckets of every (mean, min, max per channel), with its thresholds and latest reading")
+            .param(query("from", json!({ "type": "string", "format": "date-time" }), "start (default: 24 h before to)"))
+            .param(query("to", json!({ "type": "string", "format": "date-time" }), "end, exclusive (default: now)"))
+            .param(query("every", json!({ "type": "string", "pattern": "^[0-9]+[smhd]?$", "example": "5m" }), "bucket length: 30s, 5m, 1h, 1d (default: each reading)"))
+            .respond("200", ok("the series", JSON, json!({ "type": "object", "required": ["sensor", "unit", "channels", "buckets"], "properties": {
+                "sensor": { "type": "integer" }, "name": { "type": "string" }, "kind": { "type": "string" }, "unit": { "type": "string" },
+                "thresholds": { "type": "object" }, "range": numbers.clone(), "from": { "type": "string" }, "to": { "type": "string" },
+                "every_s": { "type": "integer", "nullable": true }, "max_buckets": { "type": "integer" },
+                "channels": { "type": "array", "items": { "type": "string" } },
+                "latest": { "type": "object", "nullable": true },
+                "buckets": { "type": "array", "items": { "type": "object", "required": ["at", "n", "mean", "min", "max"], "properties": {
+                    "at": { "type": "string", "format": "date-time" }, "n": { "type": "integer" }, "mean": numbers.clone(), "min": numbers.clone(), "max": numbers } } } } })))
+            .respond("403", error("the sensor is outside your scope"))),
+        ("/alarms", "get", Op::new("The alarms, most serious and newest first: rule, colour, reading, hazard source, acknowledgement, escalation, history")
+            .param(query("active", json!({ "type": "string", "enum": ["true", "false", "all"], "default": "true" }), "active alarms, cleared ones, or all"))
+            .param(query("colour", json!({ "type": "string", "example": "red,orange" }), "only these colours (blue, yellow, orange, red), comma-separated"))
+            .respond("200", ok("the alarms", JSON, json!({ "type": "object", "required": ["alarms", "numberReturned"], "properties": { "alarms": { "type": "array", "items": schema_ref_alarm() }, "numberReturned": { "type": "integer" } } })))),
+        ("/alarms/{id}", "get", Op::new("One alarm with its history")
+            .respond("200", ok("the alarm", JSON, schema_ref_alarm()))
+            .respond("403", error("the alarm is outside your scope"))),
+        ("/alarms/{id}/acknowledge", "post", Op::new("Acknowledge an active alarm (who: the signed-in user; when: now) with an optional remark; once only")
+            .write()
+            .body(json!({ "required": false, "content": body(JSON, json!({ "type": "object", "properties": { "remark": { "type": "string", "maxLength": lookout_layers::ops::MAX_TEXT_CHARS } }, "additionalProperties": false })) }))
+            .respond("200", ok("the alarm, acknowledged", JSON, schema_ref_alarm()))
+            .respond("403", error("the alarm is outside your scope, or the role may not respond"))),
+    ]
+}
+
+/// An alarm as the API shows it.
+fn schema_ref_alarm() -> Value {
+    json!({ "type": "object", "required": ["id", "sensor", "rule", "colour", "location", "raised_at"], "properties": {
+        "id": { "type": "integer" }, "sensor": { "type": "integer" }, "hazard_source": { "type": "integer", "nullable": true },
+        "rule": { "type": "string", "enum": lookout_layers::model::AlarmRule::CODES },
+        "colour": { "type": "string", "enum": lookout_layers::model::AlarmColour::CODES },
+        "value": { "type": "number", "nullable": true }, "threshold": { "type": "number", "nullable": true },
+        "reading_at": { "type": "string", "format": "date-time", "nullable": true },
+        "location": { "type": "array", "items": { "type": "number" } }, "label": { "type": "string" },
+        "raised_at": { "type": "string", "format": "date-time" },
+        "acknowledged": { "type": "object", "nullable": true, "properties": { "by": { "type": "string" }, "at": { "type": "string", "format": "date-time" }, "remark": { "type": "string" } } },
+        "escalated_at": { "type": "string", "format": "date-time", "nullable": true },
+        "cleared_at": { "type": "string", "format": "date-time", "nullable": true },
+        "history": { "type": "array", "items": { "type": "object" } } } })
+}
+
 /// The OpenAPI document.
 pub fn spec() -> Value {
     let mut paths = Map::new();
-    for (path, method, op) in operations() {
+    for (path, method, op) in operations().into_iter().chain(monitoring_operations()) {
         let entry = paths.entry(path).or_insert_with(|| json!({}));
         entry[method] = op.json(path, method);
     }

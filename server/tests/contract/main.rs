@@ -11,5 +11,6 @@ mod geometry;
 mod http;
 mod idempotency;
 mod incidents;
+mod monitoring;
 mod permissions;
 mod scope;

@@ -41,6 +41,7 @@ pub const MIGRATIONS: &[(i32, &str, &str)] = &[
         include_str!("../../../migrations/0003_idempotency_keys.sql"),
     ),
     (4, "users", include_str!("../../../migrations/0004_users.sql")),
+    (5, "sensors", include_str!("../../../migrations/0005_sensors.sql")),
 ];
 
 /// The channel replicas listen on; the payload is the new event's `seq`.

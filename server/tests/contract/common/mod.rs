@@ -44,8 +44,9 @@ pub fn state(dir: &Path) -> AppState {
         store: None,
         tile_source: Default::default(),
         edge: Default::default(),
+        readings_retention_days: 90,
     };
-    let state = AppState::new(Arc::new(store), settings);
+    let state = AppState::new(Arc::new(store), settings).expect("state");
     // The route tests write without signing in, as `lookout serve --dev-open`
     // does; tests/permissions.rs signs in ([`closed_state`]).
     state.auth.set_dev_open(true);

@@ -1,0 +1,266 @@
+//! Alarms as a fold over their events: raised → (changed) → acknowledged
+//! (who, when, remark) → escalated → cleared. Checked like every operations
+//! event, replayed like them (the state at time t has the alarms of then).
+
+use super::state::Operations;
+use crate::error::{Error, Result};
+use crate::event::{Event, EventRecord};
+use crate::feature::FeatureId;
+use crate::model::{AlarmColour, AlarmRule};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::Value as Json;
+use std::sync::Arc;
+
+/// Who saw an alarm, when, and what they said.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Acknowledgement {
+    /// The user.
+    pub by: String,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Their remark.
+    pub remark: String,
+}
+
+/// One alarm as its events leave it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AlarmState {
+    /// Alarm id.
+    pub id: FeatureId,
+    /// `sensors` id.
+    pub sensor: FeatureId,
+    /// The major hazard source the sensor watches.
+    pub hazard_source: Option<FeatureId>,
+    /// The rule broken now.
+    pub rule: AlarmRule,
+    /// Its grade now.
+    pub colour: AlarmColour,
+    /// The reading that raised (or last changed) it.
+    pub value: Option<f64>,
+    /// The threshold crossed.
+    pub threshold: Option<f64>,
+    /// When that reading was measured.
+    pub reading_at: Option<DateTime<Utc>>,
+    /// Where, `[lon, lat]`.
+    pub location: [f64; 2],
+    /// The sensor's tag and its site.
+    pub label: String,
+    /// When it was raised.
+    pub raised_at: DateTime<Utc>,
+    /// Acknowledged by whom, when.
+    pub acknowledged: Option<Acknowledgement>,
+    /// When it was escalated (a red alarm not acknowledged in time).
+    pub escalated_at: Option<DateTime<Utc>>,
+    /// When it ended.
+    pub cleared_at: Option<DateTime<Utc>>,
+    /// The events of its life: `{seq, at, type, actor}`.
+    pub history: Vec<Json>,
+}
+
+impl AlarmState {
+    /// Not cleared yet.
+    pub fn is_active(&self) -> bool {
+        self.cleared_at.is_none()
+    }
+}
+
+impl Operations {
+    /// An alarm by id.
+    pub fn alarm(&self, id: FeatureId) -> Option<&AlarmState> {
+        self.alarms.get(&id).map(|a| &**a)
+    }
+
+    /// Every alarm, oldest first.
+    pub fn alarms(&self) -> impl DoubleEndedIterator<Item = &AlarmState> {
+        self.alarms.values().map(|a| &**a)
+    }
+
+    /// The active alarm of a sensor.
+    pub fn active_alarm(&self, sensor: FeatureId) -> Option<&AlarmState> {
+        self.active_alarms.get(&sensor).and_then(|id| self.alarm(*id))
+    }
+
+    fn active(&self, id: FeatureId) -> Result<&AlarmState> {
+        let alarm = self.alarm(id).ok_or(Error::UnknownFeature {
+            collection: "alarms",
+            id,
+        })?;
+        if let Some(at) = alarm.cleared_at {
+            return Err(Error::Conflict(format!(
+                "alarm {id} was cleared at {}",
+                at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            )));
+        }
+        Ok(alarm)
+    }
+
+    /// Checks an alarm event against the alarms now (an id assigned to a
+    /// new one).
+    pub(super) fn check_alarm(&self, event: Event) -> Result<Event> {
+        match event {
+            Event::AlarmRaised {
+                alarm,
+                sensor,
+                hazard_source,
+                rule,
+                colour,
+                value,
+                threshold,
+                reading_at,
+                location,
+                label,
+            } => {
+                if let Some(active) = self.active_alarm(sensor) {
+                    return Err(Error::Conflict(format!(
+                        "sensor {sensor} is in alarm already (alarm {})",
+                        active.id
+                    )));
+                }
+                let next = self.alarms.keys().next_back().map_or(1, |id| id + 1);
+                Ok(Event::AlarmRaised {
+                    alarm: if alarm == 0 { next } else { alarm },
+                    sensor,
+                    hazard_source,
+                    rule,
+                    colour,
+                    value,
+                    threshold,
+                    reading_at,
+                    location,
+                    label,
+                })
+            }
+            Event::AlarmAcknowledged { alarm, remark } => {
+                let a = self.active(alarm)?;
+                if let Some(ack) = &a.acknowledged {
+                    return Err(Error::Conflict(format!(
+                        "alarm {alarm} was acknowledged by {} at {}",
+                        ack.by,
+                        ack.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                    )));
+                }
+                if remark.chars().count() > super::MAX_TEXT_CHARS {
+                    return Err(Error::InvalidRequest(format!(
+                        "remark is longer than {} characters",
+                        super::MAX_TEXT_CHARS
+                    )));
+                }
+                Ok(Event::AlarmAcknowledged { alarm, remark })
+            }
+            Event::AlarmEscalated { alarm, .. } if self.active(alarm)?.escalated_at.is_some() => {
+                Err(Error::Conflict(format!("alarm {alarm} was escalated already")))
+            }
+            e @ (Event::AlarmChanged { alarm, .. }
+            | Event::AlarmEscalated { alarm, .. }
+            | Event::AlarmCleared { alarm, .. }) => {
+                self.active(alarm)?;
+                Ok(e)
+            }
+            other => Err(Error::InvalidRequest(format!("{} is not an alarm event", other.kind()))),
+        }
+    }
+
+    /// Folds an alarm event in.
+    pub(super) fn apply_alarm(&mut self, record: &EventRecord) {
+        let entry = serde_json::json!({
+            "seq": record.seq, "at": record.at, "type": record.event.kind(), "actor": record.actor,
+        });
+        match &record.event {
+            Event::AlarmRaised {
+                alarm,
+                sensor,
+                hazard_source,
+                rule,
+                colour,
+                value,
+                threshold,
+                reading_at,
+                location,
+                label,
+            } => {
+                self.alarms.insert(
+                    *alarm,
+                    Arc::new(AlarmState {
+                        id: *alarm,
+                        sensor: *sensor,
+                        hazard_source: *hazard_source,
+                        rule: *rule,
+                        colour: *colour,
+                        value: *value,
+                        threshold: *threshold,
+                        reading_at: *reading_at,
+                        location: *location,
+                        label: label.clone(),
+                        raised_at: record.at,
+                        acknowledged: None,
+                        escalated_at: None,
+                        cleared_at: None,
+                        history: vec![entry],
+                    }),
+                );
+                self.active_alarms.insert(*sensor, *alarm);
+            }
+            other => {
+                let Some(state) = other.alarm().and_then(|id| self.alarms.get_mut(&id)) else {
+                    return;
+                };
+                let a = Arc::make_mut(state);
+                a.history.push(entry);
+                match other {
+                    Event::AlarmChanged {
+                        rule,
+                        colour,
+                        value,
+                        threshold,
+                        ..
+                    } => {
+                        a.rule = *rule;
+                        a.colour = *colour;
+                        a.value = *value;
+                        a.threshold = *threshold;
+                    }
+                    Event::AlarmAcknowledged { remark, .. } => {
+                        a.acknowledged = Some(Acknowledgement {
+                            by: record.actor.clone(),
+                            at: record.at,
+                            remark: remark.clone(),
+                        });
+                    }
+                    Event::AlarmEscalated { .. } => a.escalated_at = Some(record.at),
+                    Event::AlarmCleared { .. } => {
+                        a.cleared_at = Some(record.at);
+                        let sensor = a.sensor;
+                        self.active_alarms.remove(&sensor);
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    /// The colour a hazard source shows once `event` is folded in: its
+    /// most serious active alarm; `None` (outer) when the event changes no
+    /// hazard source.
+    pub(super) fn hazard_alarm_after(&self, event: &Event) -> Option<(FeatureId, Option<AlarmColour>)> {
+        let (hazard_source, this, colour) = match event {
+            Event::AlarmRaised {
+                alarm,
+                hazard_source,
+                colour,
+                ..
+            } => ((*hazard_source)?, *alarm, Some(*colour)),
+            Event::AlarmChanged { alarm, colour, .. } => (self.alarm(*alarm)?.hazard_source?, *alarm, Some(*colour)),
+            Event::AlarmCleared { alarm, .. } => (self.alarm(*alarm)?.hazard_source?, *alarm, None),
+            _ => return None,
+        };
+        let others = self
+            .active_alarms
+            .values()
+            .filter(|id| **id != this)
+            .filter_map(|id| self.alarm(*id))
+            .filter(|a| a.hazard_source == Some(hazard_source))
+            .map(|a| a.colour);
+        Some((hazard_source, others.chain(colour).max()))
+    }
+}
