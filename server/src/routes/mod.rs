@@ -22,6 +22,7 @@ pub mod incidents;
 pub mod map;
 pub mod nearest;
 pub mod openapi;
+pub mod situation;
 pub mod tiles;
 pub mod users;
 
@@ -167,6 +168,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) -> Vec<(&'static str, Vec<Method>
     auth::configure(&mut r);
     users::configure(&mut r);
     audit::configure(&mut r);
+    situation::configure(&mut r);
     r.table
 }
 

@@ -6,10 +6,13 @@
 mod common;
 
 mod api;
+mod assigned;
 mod edge;
 mod geometry;
 mod http;
 mod idempotency;
 mod incidents;
 mod permissions;
+mod region;
 mod scope;
+mod situation;
