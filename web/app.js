@@ -15,7 +15,10 @@
 //   incident-zones.js, dispatch.js (recommendation, dispatch), units.js
 //   (unit statuses), team-status.js (drill and replayed statuses on the map),
 //   incident-log.js (notes, injects, timeline), replay.js, incident-replay.js,
-//   drill.js (scenarios, banner, injects), planner.js (coverage, PNG export).
+//   drill.js (scenarios, banner, injects), planner.js (coverage, PNG export),
+//   status-strip.js (the situation at a glance, GET /situation), alerts.js
+//   (new incidents: a banner until acknowledged, optional sound), layout.js
+//   (the side panel folds; narrow screens and phones).
 // Who may do what: session.js (the signed-in user, the permission table:
 // actions a role may not take are never drawn), login.js (sign-in page,
 // set-up link, sign-out, the open-access banner), audit.js (admins' audit log), users.js (admins: users and API tokens).
@@ -48,6 +51,9 @@ import { ensureSignedIn } from './login.js';
 import { pruneByRole, currentUser, may } from './session.js';
 import { initAudit } from './audit.js';
 import { initUsers } from './users.js';
+import { initStatusStrip } from './status-strip.js';
+import { initAlerts } from './alerts.js';
+import { initLayout } from './layout.js';
 
 async function start() {
   applyStatic();
@@ -99,6 +105,9 @@ async function start() {
   initPlanner();
   initAudit();
   initUsers();
+  initAlerts();
+  initLayout();
+  initStatusStrip();
   initMode(); // the first 'mode' event: the incidents, drills and replay range of that mode load
   connectLive();
 

@@ -21,6 +21,7 @@
 //   incident-panel: —                       what the incident panel shows changed (incident, draft, busy)
 //   incident-recommendation: —              the recommendation of the shown incident changed
 //   incident-closed-panel: —                the incident panel closed
+//   situation: GET /situation's answer      the status strip's figures were fetched (alerts.js reads them too)
 
 const target = new EventTarget();
 

@@ -1,7 +1,9 @@
 // Recommendation and dispatch: the team kinds the incident needs, the nearest
 // available teams by road (GET /incidents/{id}/recommendation) with their
-// routes on the map, stocked warehouses, and POST /incidents/{id}/dispatch,
-// from the panel or from a team's attribute panel.
+// base, ID and duty phone, stocked warehouses, and POST
+// /incidents/{id}/dispatch, from the panel or from a team's attribute panel.
+// Dispatching all of them asks again, listing each team's time. The map
+// draws the routes of the assigned units only (incident-map.js).
 
 import { t, term, isZh, fmtNumber, fmtMinutes, fmtDistance } from './i18n.js';
 import { api, el, button, toast } from './util.js';
@@ -10,9 +12,8 @@ import { replayState } from './replay.js';
 import { shownStatus, refreshDrillStatuses } from './team-status.js';
 import { S, panelChanged, refreshRecommendation } from './incident-state.js';
 import { details } from './incident-ui.js';
-import { zoomed } from './layers.js';
-import { map } from './mapview.js';
 import { may } from './session.js';
+import { teamContact } from './units.js';
 
 export function renderRecommendation(inc) {
   const box = el('section', { class: 'recommend', id: 'recommendation' });
@@ -41,6 +42,7 @@ export function renderRecommendation(inc) {
     const info = el('div', 'team-info',
       el('div', 'team-name', team.name),
       el('div', 'team-meta', kindChip, el('span', 'travel', t('incident.recommend.travel', { min: fmtMinutes(team.travel_s), km: fmtDistance(team.route_m ?? team.distance_m) }))),
+      teamContact(team),
       team.matches?.length ? el('div', 'team-matches', `${t('incident.recommend.matches')}：${team.matches.map((c) => term('capability', c)).join(isZh() ? '、' : ', ')}`) : null);
     li.append(info);
     if (mayDispatch) {
@@ -48,13 +50,33 @@ export function renderRecommendation(inc) {
       dispatch.disabled = S.busy.has(`dispatch-${team.id}`) || assigned.has(team.id);
       li.append(dispatch);
     }
-    li.addEventListener('mouseenter', () => highlightRoute(team.id));
-    li.addEventListener('mouseleave', () => highlightRoute(null));
     ul.append(li);
   }
   box.append(ul);
   if (mayDispatch && available.length > 1) {
-    box.append(button(`${t('incident.dispatch.all')}（${available.length}）`, () => dispatchTeams(available.map((x) => x.id)), 'btn primary wide'));
+    if (S.confirmAll === inc.id) {
+      // Sending every recommended team, the far ones too, is asked again with the times.
+      const list = el('ul', 'confirm-list', ...available.map((x) => el('li', null,
+        el('strong', null, x.name), ` #${x.id} · ${term('teamKind', x.kind)} · ${fmtMinutes(x.travel_s)}`)));
+      const confirm = el('div', { class: 'confirm-all', role: 'alertdialog', 'aria-label': t('incident.dispatch.confirm', { n: available.length }) },
+        el('p', null, t('incident.dispatch.confirm', { n: available.length })), list,
+        el('div', 'form-actions',
+          button(t('incident.dispatch.confirm.yes', { n: available.length }), () => {
+            S.confirmAll = null;
+            dispatchTeams(available.map((x) => x.id));
+          }, 'btn primary', { name: 'confirm-all' }),
+          button(t('app.cancel'), () => {
+            S.confirmAll = null;
+            panelChanged();
+          }, 'btn', { name: 'cancel-all' })));
+      box.append(confirm);
+    } else {
+      box.append(button(`${t('incident.dispatch.all')}（${available.length}）`, () => {
+        S.confirmAll = inc.id;
+        panelChanged();
+        requestAnimationFrame(() => document.querySelector('#incident-panel [name=confirm-all]')?.focus());
+      }, 'btn wide dispatch-all'));
+    }
   }
   if (rec.warehouses?.length) {
     const wl = el('ul', 'warehouse-list');
@@ -94,12 +116,4 @@ export function dispatchHereButton(feature) {
   const status = shownStatus(id, feature.properties?.status);
   if (status !== 'available' || (inc.units ?? []).some((u) => u.team === id)) return null;
   return button(`${t('feature.dispatchHere')}：${inc.title ?? ''}`, () => dispatchTeams([id], inc), 'btn primary');
-}
-
-/** The route of the team under the pointer drawn wide, the others thin (null: all as usual). */
-function highlightRoute(teamId) {
-  if (!map.getLayer('inc-routes-line')) return;
-  map.setPaintProperty('inc-routes-line', 'line-width', teamId === null
-    ? zoomed(6, 3, 12, 5)
-    : ['case', ['==', ['get', 'team'], teamId], 8, 2]);
 }

@@ -1,11 +1,11 @@
 // The incidents on the map: the zones of every open incident by tier (the
-// shown incident's drawn stronger), the incident points, and the road routes
-// of the recommended teams. Redrawn from incident-state.js's events.
+// shown incident's drawn stronger), the incident points, the road routes
+// of the units assigned to the shown incident and its units on scene. Redrawn from incident-state.js's events.
 
 import { bus } from './ctx.js';
 import { t, term, fmtMinutes, fmtFixed } from './i18n.js';
 import { geometryBounds } from './util.js';
-import { ZONE_TIERS, tierRank, LABEL_FONT, zoomed } from './layers.js';
+import { ZONE_TIERS, tierRank, LABEL_FONT, zoomed, statusColor } from './layers.js';
 import { map, addLayer } from './mapview.js';
 import { layers } from './collections.js';
 import { onLayerClick } from './map-clicks.js';
@@ -30,6 +30,7 @@ function addMapLayers() {
   map.addSource('inc-zones', { type: 'geojson', data: EMPTY });
   map.addSource('inc-points', { type: 'geojson', data: EMPTY });
   map.addSource('inc-routes', { type: 'geojson', data: EMPTY });
+  map.addSource('inc-units', { type: 'geojson', data: EMPTY });
   const tierColorExpr = ['match', ['get', 'tier'], ...ZONE_TIERS.flatMap((z) => [z.code, z.color]), '#f59e0b'];
   addLayer('overlay', {
     id: 'inc-zones-fill', type: 'fill', source: 'inc-zones',
@@ -110,6 +111,22 @@ function addMapLayers() {
     },
     paint: { 'text-color': ['case', ['==', ['get', 'drill'], true], '#fde047', '#ffd1d8'], 'text-halo-color': '#0a1220', 'text-halo-width': 2 },
   });
+  // units on scene: a ring round the incident and their names beside it
+  addLayer('top', {
+    id: 'inc-units-circle', type: 'circle', source: 'inc-units',
+    paint: {
+      'circle-radius': 18, 'circle-color': 'rgba(0,0,0,0)', 'circle-stroke-color': statusColor('on_scene'), 'circle-stroke-width': 3,
+    },
+  });
+  addLayer('top', {
+    id: 'inc-units-label', type: 'symbol', source: 'inc-units',
+    layout: {
+      'text-field': ['get', 'names'], 'text-font': LABEL_FONT, 'text-size': 13,
+      'text-anchor': 'left', 'text-offset': [1.8, 0], 'text-justify': 'left',
+      'text-allow-overlap': true, 'text-ignore-placement': true,
+    },
+    paint: { 'text-color': '#bbf7d0', 'text-halo-color': '#0a1220', 'text-halo-width': 2 },
+  });
   onLayerClick('inc-points-icon', (f) => bus.emit('incident-open', Number(f.properties.id)));
   onLayerClick('inc-zones-fill', (f) => f.properties?.incident !== undefined && bus.emit('incident-open', Number(f.properties.incident)));
   // the incidents collection's check box switches these layers
@@ -174,18 +191,33 @@ function drawPoints() {
   map.getSource('inc-points')?.setData({ type: 'FeatureCollection', features });
 }
 
-/** Routes of the recommended teams and of the assigned units still travelling. */
+/**
+ * Routes of the units assigned and still on their way (never of teams only
+ * recommended), and the units on scene drawn at the incident.
+ */
 function drawRoutes() {
   const features = [];
-  for (const team of S.rec?.teams ?? []) {
-    if (!team.route) continue;
+  const onScene = [];
+  const rec = S.current && S.rec?.incident === S.current.id ? S.rec : null;
+  for (const unit of rec?.assigned ?? []) {
+    if (unit.status === 'on_scene') onScene.push(unit);
+    if (!unit.route) continue;
     features.push({
       type: 'Feature',
-      geometry: team.route,
-      properties: { team: team.id, assigned: false, label: `${team.name} ${fmtMinutes(team.travel_s)}` },
+      geometry: unit.route,
+      properties: { team: unit.id, assigned: true, label: `${unit.name} ${fmtMinutes(unit.travel_s)}` },
     });
   }
   map.getSource('inc-routes')?.setData({ type: 'FeatureCollection', features });
+  const at = S.current?.location;
+  map.getSource('inc-units')?.setData({
+    type: 'FeatureCollection',
+    features: Array.isArray(at) && onScene.length ? [{
+      type: 'Feature',
+      geometry: { type: 'Point', coordinates: at },
+      properties: { teams: onScene.map((u) => u.id).join(','), names: onScene.map((u) => u.name).join('\n'), count: onScene.length },
+    }] : [],
+  });
 }
 
 export function fitIncident(inc) {

@@ -1,6 +1,8 @@
-// The incident panel on the right: a new incident's form, or an incident with
-// its facts, zones, domino warnings, changed conditions (PATCH), recommended
-// teams, units, injects, notes, timeline and closing. It redraws on the
+// The incident panel on the right: a new incident's form, or an incident in
+// the order of the work: a header (people in the zones, the largest zone,
+// the domino warning), the units assigned, the recommended teams, the facts,
+// the zones with their domino warnings, changed conditions (PATCH), the
+// timeline, injects, notes and closing. It redraws on the
 // incident-state events and keeps what the user is typing across a redraw.
 
 import { bus } from './ctx.js';
@@ -91,6 +93,8 @@ function renderPanel() {
     const form = panel.querySelector('#incident-form');
     if (form) saveDraft(form);
     panel.replaceChildren(closeButton(), renderForm());
+    // keyboard users keep their place across a redraw (a kind chosen, substances loaded)
+    if (focused?.name) panel.querySelector(`#incident-form [name=${focused.name}]`)?.focus();
   } else if (S.current) {
     // what the user is typing survives a live refresh of the panel
     const dirty = [...panel.querySelectorAll('[data-dirty][name]')].map((e) => [e.closest('form')?.className ?? '', e.name, e.value]);
@@ -137,6 +141,14 @@ function renderIncident(inc) {
     button(t('incident.report'), () => window.open(`/incidents/${inc.id}/report.html`, '_blank', 'noopener'), 'btn report-btn')));
   root.append(head);
   if (inc.status === 'closed') root.append(el('div', 'closed-note', t('incident.closed.banner', { reason: inc.close_reason ?? '—' })));
+  if (inc.outside_region_m > 0) root.append(el('div', 'outside-note', t('incident.outsideRegion', { km: fmtNumber(inc.outside_region_m / 1000, 1) })));
+
+  // In the order of the work: what is at stake, who is going, who else could,
+  // the zones in detail, then the record.
+  root.append(renderSummary(inc));
+  root.append(renderUnits(inc));
+  const responds = !readonly && may('respond');
+  if (!readonly) root.append(renderRecommendation(inc));
 
   // facts
   const facts = el('table', 'facts');
@@ -154,26 +166,55 @@ function renderIncident(inc) {
   if (inc.casualties) row(t('incident.casualties'), fmtNumber(inc.casualties));
   if (inc.needs?.length) row(t('incident.needs'), inc.needs.map((k) => term('teamKind', typeof k === 'string' ? k : k.kind)).join(isZh() ? '、' : ', '));
   if (inc.description) row(t('incident.form.description'), inc.description);
-  root.append(facts);
+  root.append(details('facts', t('incident.facts'), facts, { open: true }));
 
-  root.append(renderZones(inc));
+  const zoneBody = el('div', 'zones-body', renderZones(inc));
   const domino = inc.zones?.domino ?? [];
-  if (domino.length) root.append(renderDomino(domino));
+  if (domino.length) zoneBody.append(renderDomino(domino));
   if (inc.zones?.limits?.length) {
-    root.append(details('limits', t('incident.limits'), el('ul', 'limits', ...inc.zones.limits.map((l) => el('li', null, l)))));
+    zoneBody.append(details('limits', t('incident.limits'), el('ul', 'limits', ...inc.zones.limits.map((l) => el('li', null, l)))));
   }
+  root.append(zoneBody);
   // what the role may not do is not offered at all (docs/security.md, "respond")
-  const responds = !readonly && may('respond');
   if (responds) root.append(renderEdit(inc));
-  if (!readonly) root.append(renderRecommendation(inc));
-  root.append(renderUnits(inc));
+  if (inc.timeline?.length) root.append(renderTimeline(inc));
   if (inc.drill) root.append(renderInjects(inc, readonly));
   root.append(renderNotes(inc, readonly));
-  if (inc.timeline?.length) root.append(renderTimeline(inc));
   if (responds) root.append(renderClose(inc));
   return root;
 }
 
+/**
+ * The panel's header: the people in the zones (to evacuate or shelter in
+ * place), the largest zone, and the domino warning, before anything else.
+ */
+function renderSummary(inc) {
+  const zones = (inc.zones?.zones ?? []).filter((z) => z.exposure);
+  const box = el('section', { class: 'inc-summary', id: 'inc-summary' });
+  if (!zones.length) {
+    box.append(el('p', 'muted', t('incident.zones.none')));
+    return box;
+  }
+  // zones nest (the cordon and the tiers inside the largest): the largest holds everyone
+  const largest = zones.reduce((a, b) => ((b.exposure.area_km2 ?? 0) > (a.exposure.area_km2 ?? 0) ? b : a));
+  const people = Math.max(...zones.map((z) => z.exposure.population ?? 0));
+  box.append(el('div', 'summary-people',
+    el('span', 'summary-k', t('incident.summary.people')),
+    el('strong', 'summary-v', t('unit.people', { n: fmtNumber(people) }))));
+  box.append(el('div', 'summary-zone',
+    el('span', 'summary-k', t('incident.summary.largest')),
+    el('span', 'summary-v', `${term('zoneTier', largest.tier)} · ${t('unit.km2', { n: fmtNumber(largest.exposure.area_km2 ?? 0, 2) })}`)));
+  const domino = inc.zones?.domino ?? [];
+  if (domino.length) {
+    const warn = el('a', { href: '#', class: 'summary-domino', role: 'alert' }, `⚠ ${t('incident.summary.domino', { n: domino.length })}`);
+    warn.addEventListener('click', (e) => {
+      e.preventDefault();
+      document.querySelector('#incident-panel .domino')?.scrollIntoView({ block: 'start' });
+    });
+    box.append(warn);
+  }
+  return box;
+}
 
 /** Changed conditions (wind turns, the release grows): PATCH the incident, the zones are computed again. */
 function renderEdit(inc) {

@@ -27,6 +27,8 @@ export const S = {
   placing: false,
   draft: null,
   formError: null,
+  fieldErrors: {}, // the form's messages by field name
+  confirmAll: null, // the incident whose "dispatch all" awaits confirmation
   marker: null,
   substances: [],
   busy: new Set(),
@@ -103,6 +105,8 @@ export async function refreshCurrent() {
   }
 }
 
+let recAsked = 0;
+
 export async function refreshRecommendation() {
   const inc = S.current;
   if (!inc || inc.status === 'closed' || replayState()) {
@@ -111,11 +115,13 @@ export async function refreshRecommendation() {
     return;
   }
   const id = inc.id;
+  const asked = ++recAsked;
   S.recLoading = true;
   panelChanged();
   try {
     const rec = await api(`/incidents/${id}/recommendation?k=3`);
-    if (S.current?.id !== id) return;
+    // an answer to an older question (live changes came fast) is not shown
+    if (S.current?.id !== id || asked !== recAsked) return;
     S.rec = rec;
     S.recError = null;
   } catch (err) {

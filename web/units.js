@@ -2,7 +2,7 @@
 // buttons to move it on. Which statuses a unit may go to next is the server's
 // rule (ops::next_statuses): the incident's detail lists them as unit.next.
 
-import { t, term, fmtTime, fmtMinutes } from './i18n.js';
+import { t, term, fmtTime, fmtMinutes, fmtDistance } from './i18n.js';
 import { api, el, button, toast } from './util.js';
 import { statusColor } from './layers.js';
 import { flyToGeometry } from './mapview.js';
@@ -21,8 +21,13 @@ export function renderUnits(inc) {
     box.append(el('p', 'muted', t('incident.units.none')));
     return box;
   }
+  // base, phone and the road route of the units on their way: GET …/recommendation's `assigned`
+  const more = new Map((S.rec?.incident === inc.id ? S.rec.assigned ?? [] : []).map((a) => [a.id, a]));
   const ul = el('ul', 'unit-list');
-  for (const u of units) {
+  // the active first, the finished ones after
+  const ordered = [...units].sort((a, b) => Number(Boolean(a.available_at)) - Number(Boolean(b.available_at)));
+  for (const u of ordered) {
+    const info = more.get(u.team);
     const li = el('li', 'unit');
     li.dataset.team = String(u.team);
     li.dataset.status = u.status;
@@ -32,7 +37,12 @@ export function renderUnits(inc) {
     const times = [];
     if (u.dispatched_at) times.push(`${term('teamStatus', 'dispatched')} ${fmtTime(u.dispatched_at)}`);
     if (u.on_scene_at) times.push(`${term('teamStatus', 'on_scene')} ${fmtTime(u.on_scene_at)}`);
-    if (u.travel_s && ['dispatched', 'en_route'].includes(u.status)) times.push(t('incident.unit.eta', { min: fmtMinutes(u.travel_s) }));
+    if (u.travel_s && ['dispatched', 'en_route'].includes(u.status)) {
+      times.push(t('incident.unit.eta', { min: fmtMinutes(u.travel_s) }));
+      const due = Date.parse(u.dispatched_at) + u.travel_s * 1000;
+      if (Number.isFinite(due)) times.push(t('incident.unit.due', { time: fmtTime(new Date(due).toISOString()) }));
+    }
+    if (info?.route_m && ['dispatched', 'en_route'].includes(u.status)) times.push(t('incident.unit.route', { km: fmtDistance(info.route_m) }));
     const name = el('a', { href: '#', class: 'unit-name' }, u.name ?? `#${u.team}`);
     name.addEventListener('click', (e) => {
       e.preventDefault();
@@ -40,6 +50,7 @@ export function renderUnits(inc) {
     });
     li.append(el('div', 'unit-head', name, el('span', 'team-kind', term('teamKind', u.kind)), chip));
     if (times.length) li.append(el('div', 'unit-times', times.join(' · ')));
+    li.append(teamContact({ id: u.team, base: info?.base, phone: info?.phone }));
     if (!replayState() && may('respond')) {
       const next = u.next ?? [];
       if (next.length) {
@@ -74,4 +85,12 @@ async function setUnitStatus(inc, unit, status) {
     await refreshCurrent();
     if (isDrillMode()) refreshDrillStatuses();
   }
+}
+
+/** A team's ID, base and duty phone: what tells three teams of one name apart. */
+export function teamContact({ id, base, phone }) {
+  return el('div', 'team-contact',
+    el('span', 'team-id', `#${id}`),
+    base ? el('span', 'team-base', `${t('incident.team.base')} ${base}`) : null,
+    phone ? el('a', { class: 'team-phone', href: `tel:${phone}` }, `☎ ${phone}`) : null);
 }

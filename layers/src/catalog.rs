@@ -111,6 +111,17 @@ impl Catalog {
     pub fn ids() -> impl Iterator<Item = &'static str> {
         Dataset::LAYERS.iter().map(|l| l.id)
     }
+
+    /// How far `p` (lon/lat) lies outside the region, the union of the
+    /// `counties` layer, in metres: 0 inside or on a boundary. `None` when
+    /// the layer is empty (a dataset without counties has no region).
+    pub fn distance_outside_region_m(&self, p: geo::Coord<f64>) -> Option<f64> {
+        let counties = self.counties.read();
+        counties
+            .nearest(p, 1, &crate::filter::Filter::all())
+            .first()
+            .map(|(_, d)| *d)
+    }
 }
 
 #[cfg(test)]
@@ -145,5 +156,22 @@ mod tests {
             assert_eq!(catalog.write(id).map(|c| c.info().id), Some(id));
         }
         assert!(catalog.read("nope").is_none());
+    }
+
+    #[test]
+    fn the_region_is_the_union_of_the_counties() {
+        let catalog = Catalog::new(crate::generate::tests::small_dataset().clone());
+        let taiyuan = geo::Coord { x: 112.55, y: 37.87 };
+        assert_eq!(catalog.distance_outside_region_m(taiyuan), Some(0.0));
+        // Shijiazhuang (Hebei) lies some 50 km east of Shanxi's border.
+        let shijiazhuang = geo::Coord { x: 114.51, y: 38.04 };
+        let d = catalog.distance_outside_region_m(shijiazhuang).expect("counties");
+        assert!((40_000.0..60_000.0).contains(&d), "{d}");
+        let far = geo::Coord { x: 11.52, y: 37.87 };
+        assert!(catalog.distance_outside_region_m(far).expect("counties") > 5_000_000.0);
+        assert_eq!(
+            Catalog::new(Dataset::default()).distance_outside_region_m(taiyuan),
+            None
+        );
     }
 }

@@ -122,6 +122,14 @@ pub enum Event {
         /// Status after.
         to: TeamStatus,
     },
+    /// Someone at the desk acknowledged a new incident: its alert stops on
+    /// every screen (the record says who and when).
+    IncidentAcknowledged {
+        /// Incident id.
+        incident: FeatureId,
+        /// A drill.
+        drill: bool,
+    },
     /// A note was added to an incident's log.
     NoteAdded {
         /// Incident id.
@@ -326,6 +334,7 @@ impl Event {
             Self::ZonesComputed { .. } => "zones_computed",
             Self::UnitDispatched { .. } => "unit_dispatched",
             Self::UnitStatusChanged { .. } => "unit_status_changed",
+            Self::IncidentAcknowledged { .. } => "incident_acknowledged",
             Self::NoteAdded { .. } => "note_added",
             Self::InjectFired { .. } => "inject_fired",
             Self::UserCreated { .. } => "user_created",
@@ -370,6 +379,7 @@ impl Event {
             | Self::IncidentClosed { incident, .. }
             | Self::ZonesComputed { incident, .. }
             | Self::UnitDispatched { incident, .. }
+            | Self::IncidentAcknowledged { incident, .. }
             | Self::NoteAdded { incident, .. }
             | Self::InjectFired { incident, .. } => Some(*incident),
             _ => None,
@@ -413,6 +423,7 @@ impl Event {
             | Self::ZonesComputed { drill, .. }
             | Self::UnitDispatched { drill, .. }
             | Self::UnitStatusChanged { drill, .. }
+            | Self::IncidentAcknowledged { drill, .. }
             | Self::NoteAdded { drill, .. }
             | Self::InjectFired { drill, .. } => *drill,
             _ => false,
@@ -485,6 +496,7 @@ impl Event {
             | Self::IncidentClosed { incident, .. }
             | Self::ZonesComputed { incident, .. }
             | Self::UnitDispatched { incident, .. }
+            | Self::IncidentAcknowledged { incident, .. }
             | Self::NoteAdded { incident, .. }
             | Self::InjectFired { incident, .. } => Some(incident),
             _ => None,

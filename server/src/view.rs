@@ -54,12 +54,22 @@ pub fn summary(incident: &IncidentState) -> Json {
     value
 }
 
-/// The incident's detail as it is now.
+/// The incident's detail as it is now; one placed outside the region (but
+/// within [`lookout_layers::ops::MAX_OUTSIDE_REGION_M`] of it) carries
+/// `outside_region_m`, how far outside, so a client can warn.
 pub fn current(state: &AppState, id: FeatureId) -> Result<Json, ApiError> {
     let ops = state.store.operations();
-    ops.incident(id)
-        .map(detail)
-        .ok_or_else(|| ApiError::not_found(format!("no incident {id}")))
+    let incident = ops
+        .incident(id)
+        .ok_or_else(|| ApiError::not_found(format!("no incident {id}")))?;
+    let mut value = detail(incident);
+    let [x, y] = incident.spec.location;
+    if let Some(d) = state.store.catalog().distance_outside_region_m(geo::Coord { x, y })
+        && d > 0.0
+    {
+        value["outside_region_m"] = json!(d.round());
+    }
+    Ok(value)
 }
 
 /// The feature collections an event changes, so a client knows which layers
@@ -82,7 +92,7 @@ pub fn collections(event: &Event) -> Vec<&str> {
             }
             out
         }
-        Event::NoteAdded { .. } | Event::InjectFired { .. } => Vec::new(),
+        Event::NoteAdded { .. } | Event::InjectFired { .. } | Event::IncidentAcknowledged { .. } => Vec::new(),
         Event::AlarmRaised { hazard_source, .. } => {
             if hazard_source.is_some() {
                 vec!["hazard_sources"]

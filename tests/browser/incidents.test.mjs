@@ -105,7 +105,7 @@ describe('Lookout incident workflow, live updates and drills', () => {
       .some((f) => f.properties.id === id), incidentId, { timeout: 10_000 });
   });
 
-  it('recommends teams with their road travel time and draws their routes', async () => {
+  it('recommends teams with their road travel time, drawing no route before one is dispatched', async () => {
     const { page } = a;
     const teams = page.locator('#team-list .team');
     await teams.first().waitFor({ state: 'visible', timeout: 20_000 });
@@ -115,10 +115,8 @@ describe('Lookout incident workflow, live updates and drills', () => {
     assert.match(text, /医疗救护/);
     assert.match(text, /行驶 \d+ 分钟/);
     teamId = Number(await teams.first().getAttribute('data-team'));
-    await page.waitForFunction(async () => (await window.lookoutMap.getSource('inc-routes').getData()).features.length > 0, null, { timeout: 5000 });
-    await waitForIdle(page);
-    const routes = await page.evaluate(() => window.lookoutMap.queryRenderedFeatures({ layers: ['inc-routes-line'] }).length);
-    assert.ok(routes > 0, 'no route drawn');
+    // routes are drawn for units assigned, not for teams only recommended (issue 22)
+    assert.equal(await page.evaluate(async () => (await window.lookoutMap.getSource('inc-routes').getData()).features.length), 0);
     await screenshot(page, 'incident.png');
   });
 
@@ -147,6 +145,15 @@ describe('Lookout incident workflow, live updates and drills', () => {
     await unitA.waitFor({ timeout: 10_000 });
     assert.equal(await unitA.getAttribute('data-status'), 'dispatched');
     assert.match(await unitA.innerText(), /已调派/);
+    // its route is drawn now, and only its own
+    for (let i = 0; ; i++) {
+      const routes = await a.page.evaluate(async () => (await window.lookoutMap.getSource('inc-routes').getData()).features.map((f) => f.properties.team));
+      if (routes.length === 1 && routes[0] === teamId) break;
+      assert.ok(i < 50, `routes drawn: ${routes}`);
+      await a.page.waitForTimeout(200);
+    }
+    await waitForIdle(a.page);
+    assert.ok(await a.page.evaluate(() => window.lookoutMap.queryRenderedFeatures({ layers: ['inc-routes-line'] }).length) > 0, 'no route drawn');
 
     // the second browser: pushed over the event stream
     const unitB = b.page.locator(`#units .unit[data-team="${teamId}"][data-status="dispatched"]`);

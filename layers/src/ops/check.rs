@@ -18,6 +18,27 @@ pub const MAX_TEXT_CHARS: usize = 4_000;
 /// Largest cordon radius, metres.
 pub const MAX_CORDON_M: f64 = 50_000.0;
 
+/// How far outside the region (the union of the counties) an incident may
+/// lie, metres: one just across the border is flagged, one farther refused.
+pub const MAX_OUTSIDE_REGION_M: f64 = 50_000.0;
+
+/// Refuses a location more than [`MAX_OUTSIDE_REGION_M`] outside the region;
+/// answers how far outside it lies (0 inside; `None` without counties).
+pub fn check_region(catalog: &Catalog, location: [f64; 2]) -> Result<Option<f64>> {
+    let [x, y] = location;
+    let outside = catalog.distance_outside_region_m(geo::Coord { x, y });
+    if let Some(d) = outside
+        && d > MAX_OUTSIDE_REGION_M
+    {
+        return Err(invalid(format!(
+            "location [{x}, {y}] is {:.1} km outside the region (the counties of the dataset); at most {:.0} km outside is accepted",
+            d / 1000.0,
+            MAX_OUTSIDE_REGION_M / 1000.0
+        )));
+    }
+    Ok(outside)
+}
+
 pub(super) fn invalid(m: impl Into<String>) -> Error {
     Error::InvalidRequest(m.into())
 }
@@ -122,6 +143,7 @@ impl Operations {
                 spec,
             } => {
                 spec.validate()?;
+                check_region(catalog, spec.location)?;
                 let next = self
                     .incidents
                     .keys()
@@ -145,7 +167,10 @@ impl Operations {
                 if changes.is_empty() {
                     return Err(invalid("nothing to change"));
                 }
-                current.spec.patched(&changes)?;
+                let patched = current.spec.patched(&changes)?;
+                if changes.contains_key("location") {
+                    check_region(catalog, patched.location)?;
+                }
                 Event::IncidentUpdated {
                     incident,
                     drill: current.drill,
@@ -227,6 +252,19 @@ impl Operations {
                     incident: unit.incident,
                     from: unit.status,
                     to,
+                }
+            }
+            Event::IncidentAcknowledged { incident, .. } => {
+                let current = self.open_incident(incident)?;
+                if let (Some(at), Some(by)) = (current.acknowledged_at, &current.acknowledged_by) {
+                    return Err(Error::Conflict(format!(
+                        "incident {incident} was acknowledged by {by} at {}",
+                        at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                    )));
+                }
+                Event::IncidentAcknowledged {
+                    incident,
+                    drill: current.drill,
                 }
             }
             Event::NoteAdded { incident, text, .. } => {

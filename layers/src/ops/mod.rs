@@ -21,6 +21,7 @@ pub mod check;
 pub mod needs;
 pub mod report;
 pub mod scenario;
+pub mod situation;
 pub mod state;
 #[cfg(test)]
 mod tests;
@@ -29,7 +30,7 @@ pub mod zones;
 
 pub use crate::model::{IncidentSpec, IncidentZone, ZoneExposure, ZoneRecord};
 pub use alarms::{Acknowledgement, AlarmState};
-pub use check::{MAX_CORDON_M, MAX_TEXT_CHARS, MAX_TITLE_CHARS, next_statuses};
+pub use check::{MAX_CORDON_M, MAX_OUTSIDE_REGION_M, MAX_TEXT_CHARS, MAX_TITLE_CHARS, check_region, next_statuses};
 pub use state::{IncidentState, InjectRecord, Note, Operations, TimelineEntry, UnitRecord, UnitState, ZonesState};
 pub use zones::{LISTED_PER_ZONE, compute_zones};
 
@@ -72,7 +73,7 @@ impl Operations {
         }
         let incident = match event {
             Event::UnitStatusChanged { incident, .. } => *incident,
-            Event::NoteAdded { .. } | Event::InjectFired { .. } => None,
+            Event::NoteAdded { .. } | Event::InjectFired { .. } | Event::IncidentAcknowledged { .. } => None,
             other => other.feature_id(),
         };
         if let Some(id) = incident {

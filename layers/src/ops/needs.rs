@@ -127,10 +127,13 @@ fn route_json(path: &[geo::Coord<f64>]) -> Json {
 }
 
 /// For each need, the `k` nearest teams of that kind available in the
-/// incident's world, by road travel time to the incident; and the nearest
-/// warehouses holding the stock it calls for. With a `scope`, only teams
-/// and warehouses in it (a scoped user may dispatch no other; `scoped`
-/// in the answer says the list was cut to the scope).
+/// incident's world, by road travel time to the incident; the nearest
+/// warehouses holding the stock it calls for; and the units assigned to it
+/// now (`assigned`), each with its base and duty phone, and the road route
+/// while it is still on its way (dispatched or en route; one on scene is at
+/// the incident). With a `scope`, only teams and warehouses in it (a scoped
+/// user may dispatch no other; `scoped` in the answer says the list was cut
+/// to the scope).
 pub fn recommend(
     catalog: &Catalog,
     ops: &Operations,
@@ -178,6 +181,9 @@ pub fn recommend(
                 "capabilities": f.properties.capabilities,
                 "matches": matches,
                 "personnel": f.properties.personnel,
+                "base": f.properties.base,
+                "county": f.properties.county,
+                "phone": f.properties.phone,
                 "travel_s": r.route.time_s.round(),
                 "distance_m": r.distance_m.round(),
                 "route_m": r.route.length_m.round(),
@@ -185,6 +191,7 @@ pub fn recommend(
             }));
         }
     }
+    let assigned = assigned_units(state, &teams, graph, &roads, origin);
     drop(teams);
     let wanted = stock(&state.spec);
     let warehouses = catalog.warehouses.read();
@@ -232,5 +239,54 @@ pub fn recommend(
         "warehouses": out_warehouses,
         "unreachable": unreachable,
         "scoped": scope.is_some(),
+        "assigned": assigned,
     }))
+}
+
+/// The incident's active units: base, phone, status, and the road route of
+/// those still on their way.
+fn assigned_units(
+    state: &super::IncidentState,
+    teams: &crate::layer::Layer<crate::model::RescueTeam>,
+    graph: &RoadGraph,
+    roads: &crate::layer::Layer<crate::model::Road>,
+    origin: geo::Coord<f64>,
+) -> Vec<Json> {
+    let travelling = |s: TeamStatus| matches!(s, TeamStatus::Dispatched | TeamStatus::EnRoute);
+    let mut moving: Vec<(FeatureId, f64)> = state
+        .units
+        .iter()
+        .filter(|u| u.active() && travelling(u.status))
+        .filter_map(|u| Collection::point(teams, u.team).map(|p| (u.team, crate::geodesy::distance_m(p, origin))))
+        .collect();
+    moving.sort_by(|a, b| a.1.total_cmp(&b.1));
+    let n = moving.len();
+    let routes: std::collections::HashMap<FeatureId, crate::routing::Ranked> = if n == 0 {
+        Default::default()
+    } else {
+        rank_by_time(graph, roads, teams, moving, origin, n)
+            .map(|r| r.ranked.into_iter().map(|x| (x.id, x)).collect())
+            .unwrap_or_default()
+    };
+    state
+        .units
+        .iter()
+        .filter(|u| u.active())
+        .map(|u| {
+            let f = teams.feature(u.team);
+            let route = routes.get(&u.team);
+            json!({
+                "id": u.team,
+                "name": u.name,
+                "kind": u.kind,
+                "status": u.status,
+                "base": f.map(|f| f.properties.base.as_str()),
+                "county": f.map(|f| f.properties.county.as_str()),
+                "phone": f.map(|f| f.properties.phone.as_str()),
+                "travel_s": route.map(|r| r.route.time_s.round()),
+                "route_m": route.map(|r| r.route.length_m.round()),
+                "route": route.map(|r| route_json(&r.route.path)),
+            })
+        })
+        .collect()
 }

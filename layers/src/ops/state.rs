@@ -139,6 +139,10 @@ pub struct IncidentState {
     pub closed_at: Option<DateTime<Utc>>,
     /// Why.
     pub close_reason: Option<String>,
+    /// When a user first acknowledged it (its alert stopped), and who.
+    pub acknowledged_at: Option<DateTime<Utc>>,
+    /// Who acknowledged it.
+    pub acknowledged_by: Option<String>,
     /// The zones as last computed.
     pub zones: Option<ZonesState>,
     /// Teams assigned, in the order dispatched.
@@ -235,6 +239,12 @@ impl IncidentState {
                     if slot.is_none() || *to == TeamStatus::Available {
                         *slot = Some(at);
                     }
+                }
+            }
+            Event::IncidentAcknowledged { .. } => {
+                if self.acknowledged_at.is_none() {
+                    self.acknowledged_at = Some(at);
+                    self.acknowledged_by = Some(record.actor.clone());
                 }
             }
             Event::NoteAdded { text, .. } => self.notes.push(Note {
@@ -434,6 +444,8 @@ pub(super) fn new_incident(
         opened_by: record.actor.clone(),
         closed_at: None,
         close_reason: None,
+        acknowledged_at: None,
+        acknowledged_by: None,
         zones: None,
         units: Vec::new(),
         notes: Vec::new(),

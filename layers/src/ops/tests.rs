@@ -259,6 +259,35 @@ fn specs_with_impossible_values_are_refused() {
 }
 
 #[test]
+fn an_incident_far_outside_the_region_is_refused_and_one_near_it_accepted() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = store(dir.path());
+    let at = |location: [f64; 2]| Event::IncidentOpened {
+        incident: 0,
+        drill: false,
+        scenario: None,
+        spec: IncidentSpec {
+            location,
+            ..spec(IncidentKind::MineAccident)
+        },
+    };
+    match store.submit("duty", at([11.52, 37.87])) {
+        Err(Error::InvalidRequest(m)) => assert!(m.contains("outside the region"), "{m}"),
+        other => panic!("accepted: {other:?}"),
+    }
+    assert_eq!(store.operations().incidents().count(), 0);
+    // In Hebei, some 23 km across the border: accepted.
+    let near = store.submit("duty", at([114.2, 38.0])).expect("near the border");
+    let id = near.event.feature_id().expect("id");
+    let moved = Event::IncidentUpdated {
+        incident: id,
+        drill: false,
+        changes: json!({"location": [120.0, 30.0]}).as_object().expect("object").clone(),
+    };
+    assert!(matches!(store.submit("duty", moved), Err(Error::InvalidRequest(_))));
+}
+
+#[test]
 fn needs_follow_the_kind_and_the_substance() {
     let mut s = spec(IncidentKind::Leak);
     s.substance = Some("chlorine".into());

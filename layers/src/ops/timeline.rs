@@ -50,6 +50,7 @@ pub(super) fn summary(event: &Event, team_name: impl Fn(FeatureId) -> String) ->
                 format!("{name}：{} → {}", from.label_zh(), to.label_zh()),
             )
         }
+        Event::IncidentAcknowledged { .. } => ("Acknowledged".into(), "已确认接报".into()),
         Event::NoteAdded { text, .. } => (format!("Note: {text}"), format!("记录：{text}")),
         Event::InjectFired { title, .. } => (format!("Inject: {title}"), format!("演练情景注入：{title}")),
         _ => (event.kind().into(), event.kind().into()),

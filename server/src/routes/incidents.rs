@@ -29,6 +29,7 @@ pub fn configure(r: &mut super::Routes<'_>) {
         .add(Endpoint::at("/incidents/{id}").get(get).method(Method::PATCH, update))
         .add(Endpoint::at("/incidents/{id}/close").post(close))
         .add(Endpoint::at("/incidents/{id}/notes").post(note))
+        .add(Endpoint::at("/incidents/{id}/acknowledge").post(acknowledge))
         .add(Endpoint::at("/incidents/{id}/recommendation").get(recommendation))
         .add(Endpoint::at("/incidents/{id}/dispatch").post(dispatch))
         .add(Endpoint::at("/teams/status").get(team_statuses))
@@ -233,6 +234,29 @@ async fn note(
     )
     .await?;
     Ok(HttpResponse::Created().json(current(&state, id)?))
+}
+
+/// `POST /incidents/{id}/acknowledge`: the desk has seen a new incident; its
+/// alert stops on every screen. Once only: a second is 409, naming who was first.
+async fn acknowledge(
+    state: web::Data<AppState>,
+    actor: Actor,
+    scope: RequestScope,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = incident_id(&path)?;
+    check_act(&state, &scope, id)?;
+    with_incident(&state, id, |_| ())?;
+    submit(
+        &state,
+        actor.into_inner(),
+        Event::IncidentAcknowledged {
+            incident: id,
+            drill: false,
+        },
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(current(&state, id)?))
 }
 
 /// `GET /incidents/{id}/recommendation?k=3`

@@ -23,6 +23,7 @@ pub mod map;
 pub mod monitoring;
 pub mod nearest;
 pub mod openapi;
+pub mod situation;
 pub mod tiles;
 pub mod users;
 
@@ -169,6 +170,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) -> Vec<(&'static str, Vec<Method>
     users::configure(&mut r);
     audit::configure(&mut r);
     monitoring::configure(&mut r);
+    situation::configure(&mut r);
     r.table
 }
 

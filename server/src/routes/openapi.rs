@@ -270,7 +270,20 @@ fn operations() -> Vec<(&'static str, &'static str, Op)> {
         ("/incidents/{id}/notes", "post", Op::new("Add a note to the record").write()
             .body(json_body(json!({ "type": "object", "required": ["text"], "properties": { "text": { "type": "string" } }, "additionalProperties": false })))
             .respond("201", incident())),
-        ("/incidents/{id}/recommendation", "get", Op::new("Needed team kinds, nearest available teams by road, stocked warehouses")
+        ("/incidents/{id}/acknowledge", "post", Op::new("Acknowledge a new incident: its alert stops on every screen; the event records who and when (409 once acknowledged)").write()
+            .respond("200", incident())),
+        ("/situation", "get", Op::new("The status strip: open real incidents and the people in their zones, real teams by status, open drills (within the caller's scope)")
+            .respond("200", ok("the situation", JSON, json!({ "type": "object", "required": ["last_seq", "incidents", "people", "teams", "drills", "unacknowledged"], "properties": {
+                "last_seq": { "type": "integer", "minimum": 0 },
+                "incidents": { "type": "array", "items": { "type": "integer" }, "description": "open real incidents, newest first" },
+                "people": { "type": "integer", "minimum": 0, "description": "people in the largest zone of each open real incident, summed" },
+                "teams": { "type": "object", "additionalProperties": { "type": "integer", "minimum": 0 }, "description": "real teams by status code" },
+                "drills": { "type": "array", "items": { "type": "integer" }, "description": "open drill incidents" },
+                "unacknowledged": { "type": "array", "description": "open incidents nobody has acknowledged yet, newest first", "items": { "type": "object", "required": ["id", "drill", "title", "kind", "location", "opened_at"], "properties": {
+                    "id": { "type": "integer" }, "drill": { "type": "boolean" }, "title": { "type": "string" }, "kind": { "type": "string" },
+                    "location": { "type": "array", "items": { "type": "number" } }, "opened_at": { "type": "string" } } } }
+            } })))),
+        ("/incidents/{id}/recommendation", "get", Op::new("Needed team kinds, nearest available teams by road (with base and duty phone), stocked warehouses, and the units assigned now (`assigned`, with the route of those on their way)")
             .param(query("k", json!({ "type": "integer", "minimum": 1, "maximum": lookout_layers::ops::needs::MAX_PER_KIND, "default": 3 }), "teams per kind"))
             .respond("200", ok("the recommendation", JSON, obj()))),
         ("/incidents/{id}/dispatch", "post", Op::new("Dispatch teams (all or none)").write()
@@ -493,7 +506,24 @@ pub fn spec() -> Value {
     if let Some(schemas) = doc["components"]["schemas"].as_object_mut() {
         schemas.extend(auth_schemas());
     }
+    if let Some(props) = doc["components"]["schemas"]["Incident"]["properties"].as_object_mut() {
+        props.extend(incident_extras());
+    }
     doc
+}
+
+/// The incident's acknowledgement and region flag (outside the big literal:
+/// `json!` has a recursion limit).
+fn incident_extras() -> Map<String, Value> {
+    let extras = json!({
+        "acknowledged_at": { "type": "string", "nullable": true, "description": "when a user first acknowledged it (POST /incidents/{id}/acknowledge)" },
+        "acknowledged_by": { "type": "string", "nullable": true },
+        "outside_region_m": { "type": "number", "minimum": 0, "description": "present when the incident lies outside the region's counties (at most 50 km: farther is refused), metres" }
+    });
+    match extras {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    }
 }
 
 /// The schemas of users, roles, scopes and tokens.

@@ -6,6 +6,7 @@
 mod common;
 
 mod api;
+mod assigned;
 mod edge;
 mod geometry;
 mod http;
@@ -13,4 +14,6 @@ mod idempotency;
 mod incidents;
 mod monitoring;
 mod permissions;
+mod region;
 mod scope;
+mod situation;

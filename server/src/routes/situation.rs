@@ -1,0 +1,27 @@
+//! `GET /situation`: the figures of the command map's status strip (open
+//! real incidents and the people in their zones, real teams by status, the
+//! drills running), within the caller's scope. The map fetches it again
+//! when the live feed says something changed.
+
+use crate::error::ApiError;
+use crate::scope::RequestScope;
+use crate::state::AppState;
+use actix_web::{HttpResponse, web};
+
+/// Registers the route.
+pub fn configure(r: &mut super::Routes<'_>) {
+    r.add(super::Endpoint::at("/situation").get(situation));
+}
+
+/// `GET /situation`
+async fn situation(state: web::Data<AppState>, scope: RequestScope) -> Result<HttpResponse, ApiError> {
+    let catalog = state.store.catalog();
+    let answer = state.store.operations().situation(
+        catalog,
+        |i| scope.sees_point(i.spec.centre()),
+        |team| scope.sees_feature(catalog, "rescue_teams", team),
+    );
+    Ok(HttpResponse::Ok()
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .json(answer))
+}
