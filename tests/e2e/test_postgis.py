@@ -22,7 +22,7 @@ from test_tiles import fetch_tile, tile_of
 
 COLLECTIONS = ["counties", "population", "disaster_zones", "roads", "gas_pipes", "gas_valves",
                "gas_stations", "enterprises", "hazard_sources", "rescue_teams", "warehouses", "shelters",
-               "incidents"]
+               "incidents", "sensors"]
 
 
 def pg_url():
@@ -236,8 +236,12 @@ def test_postgis_stopped_reads_answer_writes_fail_fast_then_recover(replicas, de
         assert time.time() - started < 6, "a write with PostGIS down must fail fast"
         _, shelter = get(f"{a.url}/collections/shelters/items/1")
         assert shelter["properties"]["occupancy"] != 100, "a refused write must not be applied"
+        # A load balancer sees the replica not ready (alive though: /health answers).
+        assert wait_for(lambda: get(f"{a.url}/ready")[0] == 503, 10), "/ready stays 200 with PostGIS down"
+        assert get(f"{a.url}/health")[0] == 200
     finally:
         pg_ctl("start")
+    assert wait_for(lambda: get(f"{a.url}/ready")[0] == 200, 15), "/ready did not recover"
     # Back: writes succeed again on both replicas without a restart.
     ok = wait_for(lambda: patch(a.url, 5)[0] == 204, 15)
     assert ok, "writes did not recover after PostGIS came back"

@@ -62,7 +62,7 @@ pub fn access(path: &str, method: &Method) -> Access {
     use Permission as P;
     let get = method == Method::GET || method == Method::HEAD;
     match (path, get) {
-        ("/health" | "/openapi.json" | "/docs/{name}", true) => Access::Public,
+        ("/health" | "/ready" | "/openapi.json" | "/docs/{name}", true) => Access::Public,
         ("/auth/login" | "/auth/setup", false) => Access::Public,
         ("/users" | "/users/{username}" | "/tokens" | "/tokens/{id}" | "/audit", _) => Access::Need(P::Administer),
         (_, true) => Access::Need(P::Read),

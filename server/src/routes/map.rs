@@ -1,6 +1,6 @@
 //! The command map: `web/` at `/map/`, MapLibre's files at `/map/vendor/maplibre-gl/`.
 
-use actix_web::{HttpResponse, http::header, web};
+use actix_web::{HttpResponse, guard, http::header, web};
 use std::path::Path;
 
 /// Registers the map's static routes (the vendor route first: it is the more specific).
@@ -11,11 +11,13 @@ pub fn configure(cfg: &mut web::ServiceConfig, web_dir: &Path) {
     }
     cfg.route(
         "/map",
-        web::get().to(|| async {
-            HttpResponse::PermanentRedirect()
-                .insert_header((header::LOCATION, "/map/"))
-                .finish()
-        }),
+        web::route()
+            .guard(guard::Any(guard::Get()).or(guard::Head()))
+            .to(|| async {
+                HttpResponse::PermanentRedirect()
+                    .insert_header((header::LOCATION, "/map/"))
+                    .finish()
+            }),
     )
     .service(actix_files::Files::new("/map/vendor/maplibre-gl", vendor))
     .service(

@@ -62,13 +62,15 @@ impl Endpoint {
         self
     }
 
-    /// Serves GET.
-    pub fn get<F, Args>(self, handler: F) -> Self
+    /// Serves GET, and HEAD with the same handler (the server sends the
+    /// headers of the GET answer without its body).
+    pub fn get<F, Args>(mut self, handler: F) -> Self
     where
         F: Handler<Args>,
         Args: FromRequest + 'static,
         F::Output: Responder + 'static,
     {
+        self.resource = self.resource.route(web::method(Method::HEAD).to(handler.clone()));
         self.method(Method::GET, handler)
     }
 
@@ -100,7 +102,13 @@ impl<'a> Routes<'a> {
         let allow = endpoint
             .methods
             .iter()
-            .map(Method::as_str)
+            .flat_map(|m| {
+                if *m == Method::GET {
+                    vec!["GET", "HEAD"]
+                } else {
+                    vec![m.as_str()]
+                }
+            })
             .collect::<Vec<_>>()
             .join(", ");
         let path = endpoint.path;
@@ -154,6 +162,7 @@ impl std::fmt::Debug for Routes<'_> {
 pub fn configure(cfg: &mut web::ServiceConfig) -> Vec<(&'static str, Vec<Method>)> {
     let mut r = Routes::new(cfg);
     r.add(Endpoint::at("/health").get(health))
+        .add(Endpoint::at("/ready").get(ready))
         .add(Endpoint::at("/openapi.json").get(openapi::document));
     features::configure(&mut r);
     tiles::configure(&mut r);
@@ -190,6 +199,22 @@ async fn health(state: web::Data<AppState>) -> HttpResponse {
         }
     }
     HttpResponse::Ok().json(body)
+}
+
+/// `GET /ready`: the replica can take work: its store is open and, on
+/// PostGIS, it follows the other replicas' events (schema migrations were
+/// checked at start-up). 503 with the reason otherwise, for a load balancer.
+async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    if let Some(follower) = state.store.follower()
+        && !follower.listening()
+    {
+        let why = follower.last_error().map_or_else(
+            || "not following the other replicas yet".to_owned(),
+            |e| format!("not following the other replicas: {e}"),
+        );
+        return Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "not_ready", why));
+    }
+    Ok(HttpResponse::Ok().json(json!({"ready": true, "store": state.store.kind()})))
 }
 
 #[cfg(test)]

@@ -131,14 +131,14 @@ async fn a_wrong_method_on_a_known_path_is_405_with_allow() {
     let dir = tempfile::tempdir().expect("tempdir");
     let app = app!(dir.path());
     for (req, allow) in [
-        (test::TestRequest::delete().uri("/health"), "GET"),
-        (test::TestRequest::put().uri("/incidents"), "GET, POST"),
-        (test::TestRequest::delete().uri("/incidents/1"), "GET, PATCH"),
+        (test::TestRequest::delete().uri("/health"), "GET, HEAD"),
+        (test::TestRequest::put().uri("/incidents"), "GET, HEAD, POST"),
+        (test::TestRequest::delete().uri("/incidents/1"), "GET, HEAD, PATCH"),
         (test::TestRequest::get().uri("/incidents/1/dispatch"), "POST"),
-        (test::TestRequest::post().uri("/tiles/roads/1/0/0"), "GET"),
+        (test::TestRequest::post().uri("/tiles/roads/1/0/0"), "GET, HEAD"),
         (
             test::TestRequest::post().uri("/collections/roads/items/1"),
-            "GET, PUT, PATCH, DELETE",
+            "GET, HEAD, PUT, PATCH, DELETE",
         ),
     ] {
         let resp = test::call_service(&app, req.to_request()).await;
@@ -149,6 +149,60 @@ async fn a_wrong_method_on_a_known_path_is_405_with_allow() {
     }
     let (status, _) = send(&app, get("/no/such/route").to_request()).await;
     assert_eq!(status, 404);
+}
+
+#[actix_web::test]
+async fn ready_answers_without_sign_in_when_the_store_is_open() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = crate::common::closed_state(dir.path());
+    let app =
+        test::init_service(actix_web::App::new().configure(|cfg| lookout_server::app::configure(cfg, state))).await;
+    let (status, body) = send(&app, get("/ready").to_request()).await;
+    assert_eq!(
+        (status, &body["ready"], &body["store"]),
+        (200, &json!(true), &json!("embedded")),
+        "{body}"
+    );
+}
+
+#[actix_web::test]
+async fn head_answers_what_get_answers_on_every_kind_of_path() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let app = app!(dir.path());
+    let tile = TileCoord::at(112.55, 37.87, 12).expect("tile");
+    let tile = format!("/tiles/enterprises/{}/{}/{}", tile.z, tile.x, tile.y);
+    for uri in [
+        "/",
+        "/health",
+        "/collections",
+        "/collections/roads/items/1",
+        "/map",
+        "/map/",
+        tile.as_str(),
+    ] {
+        let got = test::call_service(&app, test::TestRequest::get().uri(uri).to_request()).await;
+        let head = test::call_service(
+            &app,
+            test::TestRequest::default()
+                .method(actix_web::http::Method::HEAD)
+                .uri(uri)
+                .to_request(),
+        )
+        .await;
+        assert_eq!(head.status(), got.status(), "HEAD {uri}");
+        assert!(
+            got.status().is_success() || got.status().is_redirection(),
+            "GET {uri}: {}",
+            got.status()
+        );
+        for name in [header::CONTENT_TYPE, header::ETAG, header::LOCATION] {
+            assert_eq!(
+                head.headers().get(&name),
+                got.headers().get(&name),
+                "HEAD {uri}: {name}"
+            );
+        }
+    }
 }
 
 #[actix_web::test]
