@@ -16,6 +16,7 @@ pub mod docs;
 pub mod drills;
 pub mod events;
 pub mod exposure;
+pub mod gas;
 pub mod features;
 pub mod impact;
 pub mod incidents;
@@ -157,6 +158,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) -> Vec<(&'static str, Vec<Method>
     tiles::configure(&mut r);
     nearest::configure(&mut r);
     exposure::configure(&mut r);
+    gas::configure(&mut r);
     impact::configure(&mut r);
     coverage::configure(&mut r);
     incidents::configure(&mut r);

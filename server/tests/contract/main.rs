@@ -7,6 +7,7 @@ mod common;
 
 mod api;
 mod edge;
+mod gas;
 mod geometry;
 mod http;
 mod idempotency;

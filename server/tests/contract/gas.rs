@@ -1,0 +1,100 @@
+//! `POST /gas/isolate`: the isolation trace over the generated networks, its
+//! what-if, and bad input refused with reasons.
+
+use crate::common::{post, send};
+use serde_json::{Value, json};
+
+#[actix_web::test]
+async fn a_leak_on_a_main_lists_valves_in_road_order_and_who_loses_gas() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let app = app!(dir.path());
+    let (status, pipes) = send(
+        &app,
+        crate::common::get("/collections/gas_pipes/items?network=%E5%A4%AA%E5%8E%9F%E5%B8%82&pressure_class=medium&limit=1").to_request(),
+    )
+    .await;
+    assert_eq!(status, 200, "{pipes}");
+    let pipe = pipes["features"][0]["id"].as_u64().expect("a medium pipe");
+    let (status, body) = send(&app, post("/gas/isolate", json!({ "pipe": pipe })).to_request()).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["network"], "太原市");
+    assert_eq!(body["isolated"], true);
+    let valves = body["valves_to_close"].as_array().expect("valves");
+    assert!(!valves.is_empty());
+    let times: Vec<f64> = valves.iter().filter_map(|v| v["travel_time_s"].as_f64()).collect();
+    assert_eq!(times.len(), valves.len(), "every valve is timed by road: {body}");
+    assert!(times.windows(2).all(|w| w[0] <= w[1]), "nearest first: {times:?}");
+    assert!(valves.iter().all(|v| v["crew"]["name"].is_string()));
+    assert!(body["section"]["pipes"].as_array().expect("pipes").contains(&json!(pipe)));
+    assert!(body["section"]["volume_m3"].as_f64().expect("volume") > 0.0);
+    assert_eq!(body["section"]["geometry"]["type"], "MultiLineString");
+
+    // A point on the same pipe snaps to it and gives the same valves.
+    let (_, item) = send(&app, crate::common::get(&format!("/collections/gas_pipes/items/{pipe}")).to_request()).await;
+    let a = &item["geometry"]["coordinates"][0];
+    let b = &item["geometry"]["coordinates"][1];
+    let mid = |i: usize| (a[i].as_f64().unwrap_or(0.0) + b[i].as_f64().unwrap_or(0.0)) / 2.0;
+    let (status, by_point) = send(&app, post("/gas/isolate", json!({ "point": [mid(0), mid(1)] })).to_request()).await;
+    assert_eq!(status, 200, "{by_point}");
+    assert_eq!(by_point["leak"]["pipe"], json!(pipe));
+    assert_eq!(by_point["valves_to_close"], body["valves_to_close"]);
+
+    // What-if: the first valve fails; the section grows, never shrinks.
+    let first = valves[0]["id"].clone();
+    let (status, worse) =
+        send(&app, post("/gas/isolate", json!({ "pipe": pipe, "fail": [first] })).to_request()).await;
+    assert_eq!(status, 200, "{worse}");
+    let w = &worse["what_if"];
+    assert!(w["with_failures"]["section_length_m"].as_f64() >= w["baseline"]["section_length_m"].as_f64());
+    assert!(worse["passed_through"].as_array().expect("passed").iter().any(|v| v["id"] == first));
+}
+
+#[actix_web::test]
+async fn bad_gas_isolate_requests_are_refused_with_a_reason() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let app = app!(dir.path());
+    for (body, status) in [
+        (json!({}), 400),
+        (json!({ "pipe": 1, "valve": 1 }), 400),
+        (json!({ "point": [500.0, 37.8] }), 400),
+        (json!({ "point": [100.0, 20.0] }), 422),
+        (json!({ "pipe": 999_999_999 }), 404),
+        (json!({ "valve": 999_999_999 }), 404),
+        (json!({ "pipe": 1, "fail": [999_999_999] }), 400),
+        (json!({ "pipe": 1, "fail": vec![1; 101] }), 400),
+        (json!({ "pipe": "one" }), 400),
+        (json!({ "pipe": 1, "colour": "red" }), 400),
+    ] {
+        let (got, answer): (u16, Value) = send(&app, post("/gas/isolate", body.clone()).to_request()).await;
+        assert_eq!(got, status, "{body}: {answer}");
+        assert!(answer["message"].as_str().is_some_and(|m| !m.is_empty()), "{body}: {answer}");
+    }
+}
+
+#[actix_web::test]
+async fn the_graph_follows_edits_a_deleted_valve_widens_the_section() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let app = app!(dir.path());
+    let (_, pipes) = send(
+        &app,
+        crate::common::get("/collections/gas_pipes/items?network=%E5%A4%AA%E5%8E%9F%E5%B8%82&pressure_class=medium&limit=1").to_request(),
+    )
+    .await;
+    let pipe = pipes["features"][0]["id"].as_u64().expect("pipe");
+    let (_, before) = send(&app, post("/gas/isolate", json!({ "pipe": pipe })).to_request()).await;
+    let valve = before["valves_to_close"][0]["id"].as_u64().expect("valve");
+    let delete = actix_web::test::TestRequest::delete()
+        .uri(&format!("/collections/gas_valves/items/{valve}"))
+        .insert_header(("X-Lookout-Actor", "planner"))
+        .to_request();
+    let (status, answer) = send(&app, delete).await;
+    assert!(status < 300, "{status}: {answer}");
+    let (_, after) = send(&app, post("/gas/isolate", json!({ "pipe": pipe })).to_request()).await;
+    assert!(after["valves_to_close"].as_array().expect("valves").iter().all(|v| v["id"] != json!(valve)));
+    assert!(
+        after["section"]["length_m"].as_f64() > before["section"]["length_m"].as_f64(),
+        "{} → {}",
+        before["section"]["length_m"],
+        after["section"]["length_m"]
+    );
+}
