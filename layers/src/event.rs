@@ -131,6 +131,16 @@ pub enum Event {
         /// The note.
         text: String,
     },
+    /// A gas valve of an incident's isolation was reported closed
+    /// (`docs/gas-isolation.md`); who and when are the record's.
+    ValveClosed {
+        /// Incident id.
+        incident: FeatureId,
+        /// A drill.
+        drill: bool,
+        /// `gas_valves` id.
+        valve: FeatureId,
+    },
     /// A scenario's inject fired in a drill.
     InjectFired {
         /// Incident id.
@@ -261,6 +271,7 @@ impl Event {
             Self::UnitStatusChanged { .. } => "unit_status_changed",
             Self::NoteAdded { .. } => "note_added",
             Self::InjectFired { .. } => "inject_fired",
+            Self::ValveClosed { .. } => "valve_closed",
             Self::UserCreated { .. } => "user_created",
             Self::UserUpdated { .. } => "user_updated",
             Self::UserDisabled { .. } => "user_disabled",
@@ -287,6 +298,7 @@ impl Event {
             | Self::ZonesComputed { incident, .. }
             | Self::UnitDispatched { incident, .. }
             | Self::NoteAdded { incident, .. }
+            | Self::ValveClosed { incident, .. }
             | Self::InjectFired { incident, .. } => Some(*incident),
             _ => None,
         }
@@ -330,6 +342,7 @@ impl Event {
             | Self::UnitDispatched { drill, .. }
             | Self::UnitStatusChanged { drill, .. }
             | Self::NoteAdded { drill, .. }
+            | Self::ValveClosed { drill, .. }
             | Self::InjectFired { drill, .. } => *drill,
             _ => false,
         }
@@ -402,6 +415,7 @@ impl Event {
             | Self::ZonesComputed { incident, .. }
             | Self::UnitDispatched { incident, .. }
             | Self::NoteAdded { incident, .. }
+            | Self::ValveClosed { incident, .. }
             | Self::InjectFired { incident, .. } => Some(incident),
             _ => None,
         }

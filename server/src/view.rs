@@ -57,9 +57,24 @@ pub fn summary(incident: &IncidentState) -> Json {
 /// The incident's detail as it is now.
 pub fn current(state: &AppState, id: FeatureId) -> Result<Json, ApiError> {
     let ops = state.store.operations();
-    ops.incident(id)
-        .map(detail)
-        .ok_or_else(|| ApiError::not_found(format!("no incident {id}")))
+    let incident = ops
+        .incident(id)
+        .ok_or_else(|| ApiError::not_found(format!("no incident {id}")))?;
+    let mut value = detail(&incident);
+    if incident.spec.kind == lookout_layers::model::IncidentKind::GasLeak {
+        // The isolation trace at the incident's location, as it is now: a
+        // gas leak's opening and every update move it (docs/gas-isolation.md).
+        let catalog = state.store.catalog();
+        let isolation = lookout_layers::gas::incident_isolation(
+            catalog,
+            &state.gas.graph(catalog),
+            Some(&state.roads.graph(catalog)),
+            incident.spec.location,
+            &incident.valves_closed,
+        );
+        value["gas_isolation"] = serde_json::to_value(isolation).unwrap_or(Json::Null);
+    }
+    Ok(value)
 }
 
 /// The feature collections an event changes, so a client knows which layers
@@ -82,7 +97,7 @@ pub fn collections(event: &Event) -> Vec<&str> {
             }
             out
         }
-        Event::NoteAdded { .. } | Event::InjectFired { .. } => Vec::new(),
+        Event::NoteAdded { .. } | Event::InjectFired { .. } | Event::ValveClosed { .. } => Vec::new(),
         _ => vec!["incidents"],
     }
 }

@@ -585,5 +585,59 @@ pub fn isolate(
     })
 }
 
+/// A gas-leak incident's isolation: the trace at its location, and the
+/// checklist of the valves to close with who closed each and when.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IncidentIsolation {
+    /// The trace (as `POST /gas/isolate` answers it), or why there is none.
+    #[serde(flatten)]
+    pub trace: Option<Isolation>,
+    /// Why there is no trace (no pipe near the incident, no supply point).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unavailable: Option<String>,
+    /// The `valve_closed` events, in order.
+    pub closed: Vec<crate::ops::state::ValveClosure>,
+    /// Every valve to close is closed: "section isolated".
+    pub section_isolated: bool,
+}
+
+/// The isolation of a gas leak at `location` with the valves reported closed so far.
+pub fn incident_isolation(
+    catalog: &Catalog,
+    g: &GasGraph,
+    roads: Option<&RoadGraph>,
+    location: [f64; 2],
+    closed: &[crate::ops::state::ValveClosure],
+) -> IncidentIsolation {
+    let at = Coord {
+        x: location[0],
+        y: location[1],
+    };
+    match isolate(catalog, g, roads, &LeakInput::Point(at), &[]) {
+        Ok(mut trace) => {
+            let done: HashSet<FeatureId> = closed.iter().map(|c| c.valve).collect();
+            for v in &mut trace.valves_to_close {
+                if done.contains(&v.id) {
+                    v.reason = Some("closed".into());
+                }
+            }
+            let section_isolated =
+                !trace.valves_to_close.is_empty() && trace.valves_to_close.iter().all(|v| done.contains(&v.id));
+            IncidentIsolation {
+                trace: Some(trace),
+                unavailable: None,
+                closed: closed.to_vec(),
+                section_isolated,
+            }
+        }
+        Err(e) => IncidentIsolation {
+            trace: None,
+            unavailable: Some(e.to_string()),
+            closed: closed.to_vec(),
+            section_isolated: false,
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests;

@@ -28,7 +28,9 @@ pub mod zones;
 
 pub use crate::model::{IncidentSpec, IncidentZone, ZoneExposure, ZoneRecord};
 pub use check::{MAX_CORDON_M, MAX_TEXT_CHARS, MAX_TITLE_CHARS, next_statuses};
-pub use state::{IncidentState, InjectRecord, Note, Operations, TimelineEntry, UnitRecord, UnitState, ZonesState};
+pub use state::{
+    IncidentState, InjectRecord, Note, Operations, TimelineEntry, UnitRecord, UnitState, ValveClosure, ZonesState,
+};
 pub use zones::{LISTED_PER_ZONE, compute_zones};
 
 use crate::catalog::Catalog;
@@ -54,7 +56,7 @@ impl Operations {
         }
         let incident = match event {
             Event::UnitStatusChanged { incident, .. } => *incident,
-            Event::NoteAdded { .. } | Event::InjectFired { .. } => None,
+            Event::NoteAdded { .. } | Event::InjectFired { .. } | Event::ValveClosed { .. } => None,
             other => other.feature_id(),
         };
         if let Some(id) = incident {

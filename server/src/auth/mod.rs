@@ -73,6 +73,7 @@ pub fn access(path: &str, method: &Method) -> Access {
             | "/incidents/{id}"
             | "/incidents/{id}/close"
             | "/incidents/{id}/notes"
+            | "/incidents/{id}/valves"
             | "/incidents/{id}/dispatch"
             | "/teams/{id}/status",
             false,

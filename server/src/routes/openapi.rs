@@ -276,6 +276,9 @@ fn operations() -> Vec<(&'static str, &'static str, Op)> {
         ("/incidents/{id}/notes", "post", Op::new("Add a note to the record").write()
             .body(json_body(json!({ "type": "object", "required": ["text"], "properties": { "text": { "type": "string" } }, "additionalProperties": false })))
             .respond("201", incident())),
+        ("/incidents/{id}/valves", "post", Op::new("A gas valve of the leak's isolation is closed (valve_closed); the detail's gas_isolation says section_isolated when every listed valve is").write()
+            .body(json_body(json!({ "type": "object", "required": ["valve"], "properties": { "valve": { "type": "integer", "minimum": 0 } }, "additionalProperties": false })))
+            .respond("201", incident())),
         ("/incidents/{id}/recommendation", "get", Op::new("Needed team kinds, nearest available teams by road, stocked warehouses")
             .param(query("k", json!({ "type": "integer", "minimum": 1, "maximum": lookout_layers::ops::needs::MAX_PER_KIND, "default": 3 }), "teams per kind"))
             .respond("200", ok("the recommendation", JSON, obj()))),
