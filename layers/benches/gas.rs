@@ -27,7 +27,11 @@ fn main() {
     let catalog = Catalog::new(data);
     let roads = RoadGraph::build(&catalog.roads.read());
     let started = Instant::now();
-    let graph = GasGraph::build(&catalog.gas_pipes.read(), &catalog.gas_valves.read(), &catalog.gas_stations.read());
+    let graph = GasGraph::build(
+        &catalog.gas_pipes.read(),
+        &catalog.gas_valves.read(),
+        &catalog.gas_stations.read(),
+    );
     let build_ms = started.elapsed().as_secs_f64() * 1e3;
     // The largest network: the one with most pipes.
     let mut counts = std::collections::HashMap::new();
@@ -35,7 +39,12 @@ fn main() {
         *counts.entry(p.network).or_insert(0usize) += 1;
     }
     let (&largest, &pipes) = counts.iter().max_by_key(|(_, n)| **n).expect("a network");
-    let leaks: Vec<u64> = graph.pipes().iter().filter(|p| p.network == largest).map(|p| p.id).collect();
+    let leaks: Vec<u64> = graph
+        .pipes()
+        .iter()
+        .filter(|p| p.network == largest)
+        .map(|p| p.id)
+        .collect();
     let pipes_layer = catalog.gas_pipes.read();
     let points: Vec<Coord<f64>> = leaks
         .iter()
@@ -73,7 +82,10 @@ fn main() {
     }
     let (tp50, tp99) = percentiles(trace_ms);
     let (np50, np99) = percentiles(nearest_ms);
-    println!("isolation trace (with road order): p50 {tp50:.3} ms, p99 {tp99:.3} ms ({RUNS} runs, {:.1} valves to close on average)", valves as f64 / RUNS as f64);
+    println!(
+        "isolation trace (with road order): p50 {tp50:.3} ms, p99 {tp99:.3} ms ({RUNS} runs, {:.1} valves to close on average)",
+        valves as f64 / RUNS as f64
+    );
     println!("baseline /nearest (5 teams by road): p50 {np50:.3} ms, p99 {np99:.3} ms");
     println!("ratio trace/nearest: p50 {:.2}, p99 {:.2}", tp50 / np50, tp99 / np99);
 }
