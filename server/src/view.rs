@@ -60,7 +60,7 @@ pub fn current(state: &AppState, id: FeatureId) -> Result<Json, ApiError> {
     let incident = ops
         .incident(id)
         .ok_or_else(|| ApiError::not_found(format!("no incident {id}")))?;
-    let mut value = detail(&incident);
+    let mut value = detail(incident);
     if incident.spec.kind == lookout_layers::model::IncidentKind::GasLeak {
         // The isolation trace at the incident's location, as it is now: a
         // gas leak's opening and every update move it (docs/gas-isolation.md).
