@@ -139,6 +139,16 @@ pub enum Event {
         /// The note.
         text: String,
     },
+    /// A gas valve of an incident's isolation was reported closed
+    /// (`docs/gas-isolation.md`); who and when are the record's.
+    ValveClosed {
+        /// Incident id.
+        incident: FeatureId,
+        /// A drill.
+        drill: bool,
+        /// `gas_valves` id.
+        valve: FeatureId,
+    },
     /// A scenario's inject fired in a drill.
     InjectFired {
         /// Incident id.
@@ -337,6 +347,7 @@ impl Event {
             Self::IncidentAcknowledged { .. } => "incident_acknowledged",
             Self::NoteAdded { .. } => "note_added",
             Self::InjectFired { .. } => "inject_fired",
+            Self::ValveClosed { .. } => "valve_closed",
             Self::UserCreated { .. } => "user_created",
             Self::UserUpdated { .. } => "user_updated",
             Self::UserDisabled { .. } => "user_disabled",
@@ -381,6 +392,7 @@ impl Event {
             | Self::UnitDispatched { incident, .. }
             | Self::IncidentAcknowledged { incident, .. }
             | Self::NoteAdded { incident, .. }
+            | Self::ValveClosed { incident, .. }
             | Self::InjectFired { incident, .. } => Some(*incident),
             _ => None,
         }
@@ -425,6 +437,7 @@ impl Event {
             | Self::UnitStatusChanged { drill, .. }
             | Self::IncidentAcknowledged { drill, .. }
             | Self::NoteAdded { drill, .. }
+            | Self::ValveClosed { drill, .. }
             | Self::InjectFired { drill, .. } => *drill,
             _ => false,
         }
@@ -498,6 +511,7 @@ impl Event {
             | Self::UnitDispatched { incident, .. }
             | Self::IncidentAcknowledged { incident, .. }
             | Self::NoteAdded { incident, .. }
+            | Self::ValveClosed { incident, .. }
             | Self::InjectFired { incident, .. } => Some(incident),
             _ => None,
         }

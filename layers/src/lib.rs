@@ -11,6 +11,7 @@ pub mod event;
 pub mod exposure;
 pub mod feature;
 pub mod filter;
+pub mod gas;
 pub mod generate;
 pub mod geodesy;
 pub mod impact;

@@ -9,6 +9,7 @@ pub mod config;
 pub mod edge;
 pub mod error;
 pub mod extract;
+pub mod gas;
 pub mod idempotency;
 pub mod limits;
 pub mod paging;

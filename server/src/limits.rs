@@ -30,3 +30,6 @@ pub const MAX_TEAMS: usize = 10_000;
 pub const MAX_AUDIT: usize = 1_000;
 /// Audit entries in a page by default.
 pub const DEFAULT_AUDIT: usize = 100;
+
+/// Most valves in the `fail` list of `POST /gas/isolate`.
+pub const MAX_FAIL_VALVES: usize = 100;

@@ -2,6 +2,7 @@
 //! network, the settings and the drill scenarios.
 
 use crate::config::Settings;
+use crate::gas::GasNetwork;
 use crate::roads::RoadNetwork;
 use crate::scope::Scopes;
 use crate::tiling::Tiles;
@@ -22,6 +23,8 @@ pub struct AppState {
     pub tiles: Arc<Tiles>,
     /// The road graph for travel times, rebuilt when roads change.
     pub roads: Arc<RoadNetwork>,
+    /// The gas network graph for isolation traces, rebuilt when a gas feature changes.
+    pub gas: Arc<GasNetwork>,
     /// The settings the server runs with.
     pub settings: Arc<Settings>,
     /// Drill scenarios, from `data/scenarios/`.
@@ -56,6 +59,8 @@ impl AppState {
         store.observe(tiles.clone());
         let roads = Arc::new(RoadNetwork::new(store.catalog()));
         store.observe(roads.clone());
+        let gas = Arc::new(GasNetwork::new(store.catalog()));
+        store.observe(gas.clone());
         let scopes = Arc::new(Scopes::default());
         store.observe(scopes.clone());
         let dir = settings.data_dir.join("scenarios");
@@ -67,6 +72,7 @@ impl AppState {
             store,
             tiles,
             roads,
+            gas,
             tls: settings.edge.tls.is_some(),
             settings: Arc::new(settings),
             scenarios: Arc::new(scenarios),

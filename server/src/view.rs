@@ -69,6 +69,19 @@ pub fn current(state: &AppState, id: FeatureId) -> Result<Json, ApiError> {
     {
         value["outside_region_m"] = json!(d.round());
     }
+    if incident.spec.kind == lookout_layers::model::IncidentKind::GasLeak {
+        // The isolation trace at the incident's location, as it is now: a
+        // gas leak's opening and every update move it (docs/gas-isolation.md).
+        let catalog = state.store.catalog();
+        let isolation = lookout_layers::gas::incident_isolation(
+            catalog,
+            &state.gas.graph(catalog),
+            Some(&state.roads.graph(catalog)),
+            incident.spec.location,
+            &incident.valves_closed,
+        );
+        value["gas_isolation"] = serde_json::to_value(isolation).unwrap_or(Json::Null);
+    }
     Ok(value)
 }
 
@@ -92,7 +105,10 @@ pub fn collections(event: &Event) -> Vec<&str> {
             }
             out
         }
-        Event::NoteAdded { .. } | Event::InjectFired { .. } | Event::IncidentAcknowledged { .. } => Vec::new(),
+        Event::NoteAdded { .. }
+        | Event::InjectFired { .. }
+        | Event::IncidentAcknowledged { .. }
+        | Event::ValveClosed { .. } => Vec::new(),
         Event::AlarmRaised { hazard_source, .. } => {
             if hazard_source.is_some() {
                 vec!["hazard_sources"]

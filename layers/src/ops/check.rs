@@ -285,6 +285,28 @@ impl Operations {
                     text,
                 }
             }
+            Event::ValveClosed { incident, valve, .. } => {
+                let current = self.open_incident(incident)?;
+                if current.spec.kind != crate::model::IncidentKind::GasLeak {
+                    return Err(Error::Conflict(format!(
+                        "incident {incident} is not a gas leak: valves are closed for gas leaks"
+                    )));
+                }
+                if catalog.gas_valves.read().feature(valve).is_none() {
+                    return Err(Error::UnknownFeature {
+                        collection: "gas_valves",
+                        id: valve,
+                    });
+                }
+                if current.valves_closed.iter().any(|v| v.valve == valve) {
+                    return Err(Error::Conflict(format!("valve {valve} is closed already")));
+                }
+                Event::ValveClosed {
+                    incident,
+                    drill: current.drill,
+                    valve,
+                }
+            }
             Event::InjectFired {
                 incident,
                 index,

@@ -31,7 +31,9 @@ pub mod zones;
 pub use crate::model::{IncidentSpec, IncidentZone, ZoneExposure, ZoneRecord};
 pub use alarms::{Acknowledgement, AlarmState};
 pub use check::{MAX_CORDON_M, MAX_OUTSIDE_REGION_M, MAX_TEXT_CHARS, MAX_TITLE_CHARS, check_region, next_statuses};
-pub use state::{IncidentState, InjectRecord, Note, Operations, TimelineEntry, UnitRecord, UnitState, ZonesState};
+pub use state::{
+    IncidentState, InjectRecord, Note, Operations, TimelineEntry, UnitRecord, UnitState, ValveClosure, ZonesState,
+};
 pub use zones::{LISTED_PER_ZONE, compute_zones};
 
 use crate::catalog::Catalog;
@@ -73,7 +75,10 @@ impl Operations {
         }
         let incident = match event {
             Event::UnitStatusChanged { incident, .. } => *incident,
-            Event::NoteAdded { .. } | Event::InjectFired { .. } | Event::IncidentAcknowledged { .. } => None,
+            Event::NoteAdded { .. }
+            | Event::InjectFired { .. }
+            | Event::IncidentAcknowledged { .. }
+            | Event::ValveClosed { .. } => None,
             other => other.feature_id(),
         };
         if let Some(id) = incident {

@@ -57,6 +57,19 @@ impl UnitRecord {
     }
 }
 
+/// A gas valve reported closed for an incident.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ValveClosure {
+    /// Event number.
+    pub seq: u64,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Who.
+    pub actor: String,
+    /// `gas_valves` id.
+    pub valve: FeatureId,
+}
+
 /// A note in an incident's log.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Note {
@@ -151,6 +164,8 @@ pub struct IncidentState {
     pub notes: Vec<Note>,
     /// Injects fired (drills).
     pub injects: Vec<InjectRecord>,
+    /// Gas valves reported closed (`valve_closed`), in order: the incident's isolation checklist.
+    pub valves_closed: Vec<ValveClosure>,
     /// Every event of the incident, in order.
     pub timeline: Vec<TimelineEntry>,
 }
@@ -245,6 +260,12 @@ impl IncidentState {
                 self.acknowledged_at = Some(at);
                 self.acknowledged_by = Some(record.actor.clone());
             }
+            Event::ValveClosed { valve, .. } => self.valves_closed.push(ValveClosure {
+                seq: record.seq,
+                at,
+                actor: record.actor.clone(),
+                valve: *valve,
+            }),
             Event::NoteAdded { text, .. } => self.notes.push(Note {
                 seq: record.seq,
                 at,
@@ -447,6 +468,7 @@ pub(super) fn new_incident(
         zones: None,
         units: Vec::new(),
         notes: Vec::new(),
+        valves_closed: Vec::new(),
         injects: Vec::new(),
         timeline: Vec::new(),
     }

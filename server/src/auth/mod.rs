@@ -67,13 +67,14 @@ pub fn access(path: &str, method: &Method) -> Access {
         ("/users" | "/users/{username}" | "/tokens" | "/tokens/{id}" | "/audit", _) => Access::Need(P::Administer),
         (_, true) => Access::Need(P::Read),
         ("/auth/logout", false) => Access::Need(P::Read),
-        ("/impact" | "/exposure", false) => Access::Need(P::Analyse),
+        ("/impact" | "/exposure" | "/gas/isolate", false) => Access::Need(P::Analyse),
         (
             "/incidents"
             | "/incidents/{id}"
             | "/incidents/{id}/close"
             | "/incidents/{id}/notes"
             | "/incidents/{id}/acknowledge"
+            | "/incidents/{id}/valves"
             | "/incidents/{id}/dispatch"
             | "/teams/{id}/status",
             false,

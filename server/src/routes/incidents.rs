@@ -30,6 +30,7 @@ pub fn configure(r: &mut super::Routes<'_>) {
         .add(Endpoint::at("/incidents/{id}/close").post(close))
         .add(Endpoint::at("/incidents/{id}/notes").post(note))
         .add(Endpoint::at("/incidents/{id}/acknowledge").post(acknowledge))
+        .add(Endpoint::at("/incidents/{id}/valves").post(valve_closed))
         .add(Endpoint::at("/incidents/{id}/recommendation").get(recommendation))
         .add(Endpoint::at("/incidents/{id}/dispatch").post(dispatch))
         .add(Endpoint::at("/teams/status").get(team_statuses))
@@ -205,6 +206,36 @@ async fn close(
     )
     .await?;
     Ok(HttpResponse::Ok().json(current(&state, id)?))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ValveBody {
+    valve: FeatureId,
+}
+
+/// `POST /incidents/{id}/valves` with `{"valve": id}`: a valve of a gas
+/// leak's isolation is closed (`valve_closed`, signed by the caller).
+async fn valve_closed(
+    state: web::Data<AppState>,
+    actor: Actor,
+    scope: RequestScope,
+    path: web::Path<String>,
+    body: web::Json<ValveBody>,
+) -> Result<HttpResponse, ApiError> {
+    let id = incident_id(&path)?;
+    check_act(&state, &scope, id)?;
+    submit(
+        &state,
+        actor.into_inner(),
+        Event::ValveClosed {
+            incident: id,
+            drill: false,
+            valve: body.into_inner().valve,
+        },
+    )
+    .await?;
+    Ok(HttpResponse::Created().json(current(&state, id)?))
 }
 
 #[derive(Debug, Deserialize)]

@@ -17,6 +17,7 @@ pub mod drills;
 pub mod events;
 pub mod exposure;
 pub mod features;
+pub mod gas;
 pub mod impact;
 pub mod incidents;
 pub mod map;
@@ -168,6 +169,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) -> Vec<(&'static str, Vec<Method>
     tiles::configure(&mut r);
     nearest::configure(&mut r);
     exposure::configure(&mut r);
+    gas::configure(&mut r);
     impact::configure(&mut r);
     coverage::configure(&mut r);
     incidents::configure(&mut r);

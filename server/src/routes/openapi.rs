@@ -247,6 +247,12 @@ fn operations() -> Vec<(&'static str, &'static str, Op)> {
         ("/exposure", "post", Op::new("What lies inside a circle or polygon")
             .body(json_body(json!({ "type": "object", "properties": { "center": { "type": "array", "items": { "type": "number" }, "minItems": 2, "maxItems": 2 }, "radius_m": { "type": "number" }, "geometry": { "type": "object" } }, "additionalProperties": false })))
             .respond("200", ok("exposure", JSON, obj()))),
+        ("/gas/isolate", "post", Op::new("Gas leak isolation trace: valves to close (nearest crew by road first), the isolated section, who loses supply; fail = what-if those valves will not close")
+            .body(json_body(json!({ "type": "object", "properties": { "point": { "type": "array", "items": { "type": "number" }, "minItems": 2, "maxItems": 2 }, "pipe": { "type": "integer", "minimum": 0 }, "valve": { "type": "integer", "minimum": 0 }, "fail": { "type": "array", "items": { "type": "integer", "minimum": 0 }, "maxItems": limits::MAX_FAIL_VALVES } }, "additionalProperties": false })))
+            .respond("200", ok("the isolation", JSON, json!({ "type": "object", "required": ["network", "isolated", "valves_to_close", "optional_valves", "passed_through", "section", "outage", "limits"], "properties": { "network": { "type": "string" }, "isolated": { "type": "boolean" }, "valves_to_close": { "type": "array", "items": { "type": "object" } }, "optional_valves": { "type": "array", "items": { "type": "object" } }, "passed_through": { "type": "array", "items": { "type": "object" } }, "section": { "type": "object" }, "outage": { "type": "object" }, "what_if": { "type": "object" }, "limits": { "type": "array", "items": { "type": "string" } } } })))
+            .respond("400", error("not exactly one of point, pipe, valve; or fail names unknown valves"))
+            .respond("404", error("no such pipe or valve"))
+            .respond("422", error("no pipe near the point, or the leak's part of the network has no supply point"))),
         ("/impact", "post", Op::new("Impact zones of a hazard with exposure and the domino check")
             .body(json_body(obj()))
             .respond("200", ok("zones", JSON, obj()))
@@ -286,6 +292,9 @@ fn operations() -> Vec<(&'static str, &'static str, Op)> {
                     "id": { "type": "integer" }, "drill": { "type": "boolean" }, "title": { "type": "string" }, "kind": { "type": "string" },
                     "location": { "type": "array", "items": { "type": "number" } }, "opened_at": { "type": "string" } } } }
             } })))),
+        ("/incidents/{id}/valves", "post", Op::new("A gas valve of the leak's isolation is closed (valve_closed); the detail's gas_isolation says section_isolated when every listed valve is").write()
+            .body(json_body(json!({ "type": "object", "required": ["valve"], "properties": { "valve": { "type": "integer", "minimum": 0 } }, "additionalProperties": false })))
+            .respond("201", incident())),
         ("/incidents/{id}/recommendation", "get", Op::new("Needed team kinds, nearest available teams by road (with base and duty phone), stocked warehouses, and the units assigned now (`assigned`, with the route of those on their way)")
             .param(query("k", json!({ "type": "integer", "minimum": 1, "maximum": lookout_layers::ops::needs::MAX_PER_KIND, "default": 3 }), "teams per kind"))
             .respond("200", ok("the recommendation", JSON, obj()))),

@@ -8,6 +8,7 @@ mod common;
 mod api;
 mod assigned;
 mod edge;
+mod gas;
 mod geometry;
 mod http;
 mod idempotency;
