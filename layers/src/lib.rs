@@ -21,6 +21,7 @@ pub mod record;
 pub mod routing;
 pub mod row;
 pub mod scope;
+pub mod search;
 pub mod store;
 pub mod validity;
 

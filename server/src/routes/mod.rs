@@ -22,6 +22,7 @@ pub mod incidents;
 pub mod map;
 pub mod nearest;
 pub mod openapi;
+pub mod search;
 pub mod situation;
 pub mod tiles;
 pub mod users;
@@ -169,6 +170,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) -> Vec<(&'static str, Vec<Method>
     users::configure(&mut r);
     audit::configure(&mut r);
     situation::configure(&mut r);
+    search::configure(&mut r);
     r.table
 }
 

@@ -7,6 +7,7 @@ mod common;
 
 mod api;
 mod assigned;
+mod cache;
 mod edge;
 mod geometry;
 mod http;
@@ -15,4 +16,5 @@ mod incidents;
 mod permissions;
 mod region;
 mod scope;
+mod search;
 mod situation;
