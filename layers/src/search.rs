@@ -194,7 +194,7 @@ pub fn search(catalog: &Catalog, query: &str, limit: usize, sees: impl Fn(&str, 
             ControlFlow::Continue(())
         });
     }
-    found.sort_by(|a, b| (a.0, a.1, a.2, a.3.id).cmp(&(b.0, b.1, b.2, b.3.id)));
+    found.sort_by_key(|a| (a.0, a.1, a.2, a.3.id));
     found.into_iter().take(limit).map(|(.., hit)| hit).collect()
 }
 

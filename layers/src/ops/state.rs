@@ -241,11 +241,9 @@ impl IncidentState {
                     }
                 }
             }
-            Event::IncidentAcknowledged { .. } => {
-                if self.acknowledged_at.is_none() {
-                    self.acknowledged_at = Some(at);
-                    self.acknowledged_by = Some(record.actor.clone());
-                }
+            Event::IncidentAcknowledged { .. } if self.acknowledged_at.is_none() => {
+                self.acknowledged_at = Some(at);
+                self.acknowledged_by = Some(record.actor.clone());
             }
             Event::NoteAdded { text, .. } => self.notes.push(Note {
                 seq: record.seq,
