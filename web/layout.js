@@ -44,6 +44,8 @@ export function initLayout() {
   }
   bus.on('tab', () => PHONE.matches && chosen === null && (chosen = false, apply()));
   bus.on('lang', apply);
+  // the banners and the status strip change the map's height without a window resize
+  new ResizeObserver(() => map.resize()).observe(document.getElementById('map'));
   NARROW.addEventListener('change', apply);
   PHONE.addEventListener('change', apply);
   apply();

@@ -1,62 +1,34 @@
-// Search by name: cities and counties from the basemap, and the named
-// features of the searchable collections (fetched once, on first focus);
-// a hit flies there, pulses, and opens the feature's panel.
+// Search by name: cities from the basemap (a dozen names, here), and the
+// named features of every searched layer from the server (GET /search: by
+// substring or pinyin, ranked and limited, so the browser never downloads a
+// layer to search it); a hit flies there, pulses, and opens the feature's panel.
 
 import { t } from './i18n.js';
-import { api, el, debounce, geometryBounds } from './util.js';
+import { api, el, debounce } from './util.js';
 import { basemapPlaces } from './basemap.js';
 import { map, flyToGeometry } from './mapview.js';
-import { layers, layerName, samePath, setLayerVisible } from './collections.js';
+import { layers, layerName, setLayerVisible } from './collections.js';
 import { showFeature, setSelected } from './feature-panel.js';
 
-const SEARCH_LAYERS = ['hazard_sources', 'rescue_teams', 'enterprises', 'shelters', 'warehouses', 'gas_stations', 'disaster_zones'];
-let searchIndex = null; // Promise<[{ name, lower, collection, id, geometry, sub }]>
-
-function buildSearchIndex() {
-  if (searchIndex) return searchIndex;
-  searchIndex = (async () => {
-    const items = [];
-    const basemapInfo = basemapPlaces();
-    for (const f of basemapInfo.cities) {
-      items.push({ name: f.properties.name_zh, alt: f.properties.name_en, collection: 'city', id: null, geometry: f.geometry, sub: '' });
-    }
-    for (const f of basemapInfo.counties) {
-      items.push({ name: f.properties.county, collection: 'counties', id: f.id, geometry: f.geometry, sub: f.properties.city });
-    }
-    const wanted = SEARCH_LAYERS.filter((id) => layers.has(id));
-    await Promise.all(wanted.map(async (id) => {
-      let url = `/collections/${id}/items?limit=10000`;
-      while (url) {
-        const page = await api(url);
-        for (const f of page.features ?? []) {
-          const p = f.properties ?? {};
-          if (!p.name) continue;
-          items.push({ name: p.name, collection: id, id: f.id, geometry: f.geometry, sub: [p.city, p.county].filter(Boolean).join(' ') });
-        }
-        const next = (page.links ?? []).find((l) => l.rel === 'next');
-        url = (page.features ?? []).length && next?.href ? samePath(next.href) : null;
-      }
-    }));
-    for (const it of items) it.lower = `${it.name ?? ''} ${it.alt ?? ''}`.toLowerCase();
-    return items;
-  })();
-  searchIndex.catch(() => (searchIndex = null));
-  return searchIndex;
+/** The cities whose name (Chinese or English) contains the query. */
+function cityMatches(query) {
+  const q = query.trim().toLowerCase();
+  return (basemapPlaces().cities ?? [])
+    .filter((f) => `${f.properties.name_zh ?? ''} ${f.properties.name_en ?? ''}`.toLowerCase().includes(q))
+    .slice(0, 3)
+    .map((f) => ({ name: f.properties.name_zh, collection: 'city', id: null, geometry: f.geometry, sub: f.properties.name_en ?? '' }));
 }
 
-const SEARCH_ORDER = ['city', 'counties', 'hazard_sources', 'rescue_teams', 'enterprises', 'shelters', 'warehouses', 'gas_stations', 'disaster_zones'];
-
-function searchMatches(items, query) {
-  const q = query.trim().toLowerCase();
-  if (!q) return [];
-  const hits = [];
-  for (const it of items) {
-    const at = it.lower.indexOf(q);
-    if (at < 0) continue;
-    hits.push({ it, score: (at === 0 ? 0 : 1000) + SEARCH_ORDER.indexOf(it.collection) * 100 + Math.min(99, it.name.length) });
-  }
-  hits.sort((a, b) => a.score - b.score);
-  return hits.slice(0, 12).map((h) => h.it);
+/** GET /search: hits as the list shows them. */
+async function serverMatches(query, signal) {
+  const data = await api(`/search?q=${encodeURIComponent(query.trim())}&limit=12`, { signal });
+  return (data?.hits ?? []).map((h) => ({
+    name: h.name, collection: h.collection, id: h.id, sub: h.place,
+    geometry: h.collection === 'counties' || h.collection === 'disaster_zones'
+      ? { type: 'Polygon', coordinates: [[[h.bbox[0], h.bbox[1]], [h.bbox[2], h.bbox[1]], [h.bbox[2], h.bbox[3]], [h.bbox[0], h.bbox[3]], [h.bbox[0], h.bbox[1]]]] }
+      : { type: 'Point', coordinates: h.point },
+    point: h.point,
+  }));
 }
 
 function searchKindLabel(it) {
@@ -84,24 +56,27 @@ export function initSearch() {
     });
     list.hidden = !message && !results.length;
   };
+  let asking = null;
   const run = debounce(async () => {
     const q = input.value;
+    asking?.abort();
     if (!q.trim()) {
       results = [];
       render();
       return;
     }
-    render(searchIndex ? null : t('search.loading'));
+    asking = new AbortController();
     try {
-      const items = await buildSearchIndex();
+      const hits = await serverMatches(q, asking.signal);
       if (input.value !== q) return;
-      results = searchMatches(items, q);
+      results = [...cityMatches(q), ...hits].slice(0, 12);
       active = results.length ? 0 : -1;
       render(results.length ? null : t('search.none'));
     } catch (err) {
+      if (err.name === 'AbortError') return;
       render(t('search.failed', { msg: err.message }));
     }
-  }, 120);
+  }, 150);
   const choose = (it) => {
     list.hidden = true;
     input.blur();
@@ -109,7 +84,6 @@ export function initSearch() {
     goToResult(it);
   };
   input.addEventListener('focus', () => {
-    buildSearchIndex().catch(() => {});
     if (input.value) run();
   });
   input.addEventListener('input', run);
@@ -134,8 +108,7 @@ let searchMarker = null;
 
 function goToResult(it) {
   flyToGeometry(it.geometry, { zoom: it.collection === 'city' ? 10 : 14 });
-  const b = geometryBounds(it.geometry);
-  const at = it.geometry.type === 'Point' ? it.geometry.coordinates : b && [(b[0][0] + b[1][0]) / 2, (b[0][1] + b[1][1]) / 2];
+  const at = it.point ?? (it.geometry.type === 'Point' ? it.geometry.coordinates : null);
   searchMarker?.remove();
   if (at) {
     searchMarker = new window.maplibregl.Marker({ element: el('div', 'search-pulse') }).setLngLat(at).addTo(map);

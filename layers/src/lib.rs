@@ -24,6 +24,7 @@ pub mod record;
 pub mod routing;
 pub mod row;
 pub mod scope;
+pub mod search;
 pub mod store;
 pub mod validity;
 

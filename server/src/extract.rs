@@ -279,6 +279,16 @@ pub struct DrillQuery {
     pub offset: Option<usize>,
 }
 
+/// `GET /search?q=太原&limit=12`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SearchQuery {
+    /// What to look for: part of a name, or its pinyin (full or initials).
+    pub q: String,
+    /// Most hits.
+    pub limit: Option<usize>,
+}
+
 /// `GET /incidents/{id}/recommendation?k=3`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -306,6 +306,23 @@ describe('Lookout command map: form, status strip, banner, dispatch, keyboard', 
     await api(`/incidents/${inc.id}/close`, { method: 'POST', body: { reason: 'test' } });
   });
 
+  it('search asks the server: pinyin initials find a county, and no layer is downloaded to search', async () => {
+    const { page } = a;
+    const before = a.requests.length;
+    const input = page.locator('#search');
+    await input.click();
+    await input.fill('xdq');
+    const hit = page.locator('#search-results .search-hit', { hasText: '小店区' }).first();
+    await hit.waitFor({ state: 'visible', timeout: 10_000 });
+    await input.press('Enter');
+    await page.waitForFunction(() => /小店区/.test(document.querySelector('#feature-panel:not([hidden]) .feature-title')?.textContent ?? ''), null, { timeout: 10_000 });
+    const asked = a.requests.slice(before).map((u) => new URL(u));
+    assert.ok(asked.some((u) => u.pathname === '/search' && u.searchParams.get('q') === 'xdq'), 'GET /search was not asked');
+    const downloads = asked.filter((u) => /^\/collections\/[^/]+\/items$/.test(u.pathname) && !/\/items\/\d+$/.test(u.pathname));
+    assert.deepEqual(downloads.map(String), [], 'a layer was downloaded to search it');
+    await page.locator('#feature-panel .panel-close').click();
+  });
+
   it('left no missing translation and no error on either screen', async () => {
     for (const x of [a, b]) {
       assert.deepEqual(await x.page.evaluate(() => [...window.lookout.missingKeys]), []);

@@ -147,7 +147,8 @@ export function clickableFeature({ source, cluster = false }) {
     const x = canvas.left + p.x;
     const y = canvas.top + p.y;
     if (blocked.some((b) => x >= b.left - 8 && x <= b.right + 8 && y >= b.top - 8 && y <= b.bottom + 8)) continue;
-    const [top] = map.queryRenderedFeatures([[p.x - 2, p.y - 2], [p.x + 2, p.y + 2]], { layers: interactive });
+    // the same box as a click takes (map-clicks.js, featuresNear: 5 px round the point)
+    const [top] = map.queryRenderedFeatures([[p.x - 5, p.y - 5], [p.x + 5, p.y + 5]], { layers: interactive });
     if (top?.layer.source === source && top.id === f.id && Boolean(top.properties.cluster) === cluster) {
       return { x: p.x, y: p.y, id: f.id, name: f.properties.name ?? null, count: f.properties.count ?? null };
     }

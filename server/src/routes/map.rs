@@ -1,5 +1,7 @@
-//! The command map: `web/` at `/map/`, MapLibre's files at `/map/vendor/maplibre-gl/`.
+//! The command map: `web/` at `/map/`, MapLibre's files at `/map/vendor/maplibre-gl/`,
+//! each with its `Cache-Control` ([`MAP_CACHE`], [`VENDOR_CACHE`]).
 
+use actix_web::middleware::DefaultHeaders;
 use actix_web::{HttpResponse, guard, http::header, web};
 use std::path::Path;
 
@@ -19,10 +21,24 @@ pub fn configure(cfg: &mut web::ServiceConfig, web_dir: &Path) {
                     .finish()
             }),
     )
-    .service(actix_files::Files::new("/map/vendor/maplibre-gl", vendor))
     .service(
-        actix_files::Files::new("/map", web_dir)
-            .index_file("index.html")
-            .path_filter(|path, _| !path.starts_with("node_modules") && !path.starts_with("package")),
+        web::scope("/map/vendor/maplibre-gl")
+            .wrap(DefaultHeaders::new().add((header::CACHE_CONTROL, VENDOR_CACHE)))
+            .service(actix_files::Files::new("", vendor)),
+    )
+    .service(
+        web::scope("/map")
+            .wrap(DefaultHeaders::new().add((header::CACHE_CONTROL, MAP_CACHE)))
+            .service(
+                actix_files::Files::new("", web_dir)
+                    .index_file("index.html")
+                    .path_filter(|path, _| !path.starts_with("node_modules") && !path.starts_with("package")),
+            ),
     );
 }
+
+/// The map's own files change with every release and their names carry no
+/// hash: a browser keeps them but asks again each time (`ETag` → 304).
+pub const MAP_CACHE: &str = "no-cache";
+/// MapLibre changes only with `web/package-lock.json`: kept a day without asking.
+pub const VENDOR_CACHE: &str = "public, max-age=86400";

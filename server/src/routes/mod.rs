@@ -24,6 +24,7 @@ pub mod map;
 pub mod monitoring;
 pub mod nearest;
 pub mod openapi;
+pub mod search;
 pub mod situation;
 pub mod tiles;
 pub mod users;
@@ -182,6 +183,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) -> Vec<(&'static str, Vec<Method>
     audit::configure(&mut r);
     monitoring::configure(&mut r);
     situation::configure(&mut r);
+    search::configure(&mut r);
     r.table
 }
 

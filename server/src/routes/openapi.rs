@@ -281,6 +281,16 @@ fn operations() -> Vec<(&'static str, &'static str, Op)> {
             .respond("201", incident())),
         ("/incidents/{id}/acknowledge", "post", Op::new("Acknowledge a new incident: its alert stops on every screen; the event records who and when (409 once acknowledged)").write()
             .respond("200", incident())),
+        ("/search", "get", Op::new("Features of the searched layers by name: substring, or pinyin (full or initials, `ty` for 太原); ranked (exact, prefix, substring, then pinyin), limited, within the caller's scope")
+            .param(json!({ "name": "q", "in": "query", "required": true, "schema": { "type": "string", "maxLength": lookout_layers::search::MAX_QUERY_CHARS }, "description": "part of a name, or its pinyin" }))
+            .param(query("limit", json!({ "type": "integer", "minimum": 1, "maximum": lookout_layers::search::MAX_HITS, "default": 12 }), "most hits"))
+            .respond("200", ok("the hits, best first", JSON, json!({ "type": "object", "required": ["q", "hits"], "properties": {
+                "q": { "type": "string" },
+                "hits": { "type": "array", "items": { "type": "object", "required": ["collection", "id", "name", "place", "point", "bbox", "matched"], "properties": {
+                    "collection": { "type": "string" }, "id": { "type": "integer" }, "name": { "type": "string" }, "place": { "type": "string" },
+                    "point": { "type": "array", "items": { "type": "number" } }, "bbox": { "type": "array", "items": { "type": "number" } },
+                    "matched": { "type": "string", "enum": ["exact", "prefix", "contains", "initials_prefix", "pinyin_prefix", "initials_contain", "pinyin_contains"] } } } }
+            } })))),
         ("/situation", "get", Op::new("The status strip: open real incidents and the people in their zones, real teams by status, open drills (within the caller's scope)")
             .respond("200", ok("the situation", JSON, json!({ "type": "object", "required": ["last_seq", "incidents", "people", "teams", "drills", "unacknowledged"], "properties": {
                 "last_seq": { "type": "integer", "minimum": 0 },

@@ -7,6 +7,7 @@ mod common;
 
 mod api;
 mod assigned;
+mod cache;
 mod edge;
 mod gas;
 mod geometry;
@@ -17,4 +18,5 @@ mod monitoring;
 mod permissions;
 mod region;
 mod scope;
+mod search;
 mod situation;
