@@ -191,6 +191,14 @@ pub struct ServeArgs {
     /// Which encoder makes tiles unless a request says `source=`: memory or postgis [default: memory].
     #[arg(long)]
     pub tile_source: Option<crate::config::TileSource>,
+    /// Subscribe to sensor readings on this MQTT broker (mqtt://host:port),
+    /// topic lookout/readings/{sensor_id}, QoS 1 [default: none].
+    #[arg(long, value_name = "URL")]
+    pub mqtt: Option<String>,
+    /// The MQTT client id; the broker keeps this session's messages while
+    /// the server is down [default: lookout].
+    #[arg(long, value_name = "ID")]
+    pub mqtt_client_id: Option<String>,
     /// Days sensor readings are kept (whole days are deleted) [default: 90].
     #[arg(long, value_name = "DAYS")]
     pub readings_retention_days: Option<u32>,

@@ -11,6 +11,7 @@ pub mod error;
 pub mod extract;
 pub mod idempotency;
 pub mod limits;
+pub mod mqtt;
 pub mod paging;
 pub mod progress;
 pub mod roads;
@@ -217,7 +218,10 @@ pub fn serve_with(settings: config::Settings, dev_open: bool) -> anyhow::Result<
         }
     };
     let tiles_started = std::time::Instant::now();
-    let state = state::AppState::new(Arc::new(store), settings.clone()).context("opening the readings store")?;
+    let mut state = state::AppState::new(Arc::new(store), settings.clone()).context("opening the readings store")?;
+    if let Some(url) = &settings.mqtt {
+        state.mqtt = Some(mqtt::start(url, &settings.mqtt_client_id, state.clone()).context("MQTT ingest")?);
+    }
     state.auth.set_dev_open(dev_open);
     tracing::info!(
         seconds = tiles_started.elapsed().as_secs_f64(),
