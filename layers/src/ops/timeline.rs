@@ -51,6 +51,7 @@ pub(super) fn summary(event: &Event, team_name: impl Fn(FeatureId) -> String) ->
             )
         }
         Event::NoteAdded { text, .. } => (format!("Note: {text}"), format!("记录：{text}")),
+        Event::AlarmLinked { alarm, .. } => (format!("Opened from alarm {alarm}"), format!("由报警 {alarm} 生成")),
         Event::InjectFired { title, .. } => (format!("Inject: {title}"), format!("演练情景注入：{title}")),
         _ => (event.kind().into(), event.kind().into()),
     }
