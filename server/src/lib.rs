@@ -17,6 +17,7 @@ pub mod progress;
 pub mod roads;
 pub mod routes;
 pub mod scope;
+pub mod simulate;
 pub mod state;
 pub mod telemetry;
 pub mod tiling;
@@ -47,6 +48,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         } => migrate(&args.store).map(drop),
         Command::Import(args) => import(args),
         Command::Export(args) => export(args),
+        Command::Simulate(args) => simulate::run(args),
     }
 }
 
