@@ -99,6 +99,10 @@ def ingest_loop(stop, counter):
         c.request("POST", "/readings", body=bodies[i % len(bodies)], headers={"Content-Type": "application/x-ndjson"})
         r = c.getresponse()
         report = json.loads(r.read())
+        if r.status != 200:
+            print(f"POST /readings answered {r.status}: {report}")
+            stop.set()
+            return
         counter.append(report["accepted"])
         i += 1
 
