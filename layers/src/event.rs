@@ -230,6 +230,13 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         value: Option<f64>,
     },
+    /// An incident was opened from an alarm: the two are linked.
+    AlarmLinked {
+        /// Alarm id.
+        alarm: FeatureId,
+        /// Incident id (0: the one opened in the same command).
+        incident: FeatureId,
+    },
     /// A user was created. Never shown outside the audit (the hash stays in the log).
     UserCreated {
         /// Sign-in name.
@@ -362,6 +369,7 @@ impl Event {
             Self::AlarmAcknowledged { .. } => "alarm_acknowledged",
             Self::AlarmEscalated { .. } => "alarm_escalated",
             Self::AlarmCleared { .. } => "alarm_cleared",
+            Self::AlarmLinked { .. } => "alarm_linked",
         }
     }
 
@@ -372,7 +380,8 @@ impl Event {
             | Self::AlarmChanged { alarm, .. }
             | Self::AlarmAcknowledged { alarm, .. }
             | Self::AlarmEscalated { alarm, .. }
-            | Self::AlarmCleared { alarm, .. } => Some(*alarm),
+            | Self::AlarmCleared { alarm, .. }
+            | Self::AlarmLinked { alarm, .. } => Some(*alarm),
             _ => None,
         }
     }
@@ -512,7 +521,8 @@ impl Event {
             | Self::IncidentAcknowledged { incident, .. }
             | Self::NoteAdded { incident, .. }
             | Self::ValveClosed { incident, .. }
-            | Self::InjectFired { incident, .. } => Some(incident),
+            | Self::InjectFired { incident, .. }
+            | Self::AlarmLinked { incident, .. } => Some(incident),
             _ => None,
         }
     }

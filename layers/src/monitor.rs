@@ -19,7 +19,10 @@ use crate::catalog::Catalog;
 use crate::error::Result;
 use crate::event::Event;
 use crate::feature::FeatureId;
-use crate::model::{AlarmRule, DEBOUNCE_READINGS, ESCALATE_RED_AFTER_MIN, Sensor, SensorKind, grade_alarm};
+use crate::model::{
+    AlarmRule, DEBOUNCE_READINGS, ESCALATE_RED_AFTER_MIN, IncidentKind, IncidentSpec, Sensor, SensorKind, SensorSite,
+    Weather, grade_alarm,
+};
 use crate::ops::Operations;
 use crate::readings::{IngestReport, Reading, Readings};
 use crate::store::Store;
@@ -246,6 +249,135 @@ impl Monitor {
             }
         }
     }
+}
+
+/// The weather the nearest weather station last reported near `at`, with
+/// the station and its distance; `None` when no station has reported.
+pub fn nearest_weather(catalog: &Catalog, readings: &Readings, at: [f64; 2]) -> Option<(Weather, FeatureId, f64)> {
+    let layer = catalog.sensors.read();
+    let filter = crate::Filter::parse(<Sensor as crate::record::Record>::FIELDS, [("kind", "weather")]).ok()?;
+    layer
+        .nearest_iter(at.into(), &filter)
+        .take(50)
+        .find_map(|(station, distance_m)| {
+            let r = readings.latest(station.id)?;
+            let [from, speed, _temperature, oktas, ..] = r.values;
+            let mut weather = Weather::new(from.rem_euclid(360.0), speed, true);
+            weather.cloud_cover = Some(oktas.round().clamp(0.0, 8.0) as u8);
+            weather.at = Some(r.at());
+            weather.daytime = weather.sun_elevation_deg(at.into()).is_none_or(|e| e > 0.0);
+            Some((weather, station.id, distance_m))
+        })
+}
+
+/// What an incident opened from `alarm` would start with: the kind (a gas
+/// leak on the gas network, else a hazardous-chemicals leak), the hazard
+/// source's place, its substance and container (the sensor's substance, else
+/// the source's dominant one by β·q/Q), and the weather the nearest weather
+/// station last reported.
+pub fn incident_draft(
+    catalog: &Catalog,
+    ops: &Operations,
+    readings: &Readings,
+    alarm: FeatureId,
+) -> Result<IncidentSpec> {
+    let a = ops.alarm(alarm).ok_or(crate::Error::UnknownFeature {
+        collection: "alarms",
+        id: alarm,
+    })?;
+    let sensor = catalog
+        .sensors
+        .read()
+        .feature(a.sensor)
+        .map(|f| f.properties.clone())
+        .ok_or(crate::Error::UnknownFeature {
+            collection: "sensors",
+            id: a.sensor,
+        })?;
+    let hazard = a
+        .hazard_source
+        .and_then(|id| catalog.hazard_sources.read().feature(id).cloned());
+    let location = match &hazard {
+        Some(h) => match h.geometry {
+            geo::Geometry::Point(p) => [p.x(), p.y()],
+            _ => a.location,
+        },
+        None => a.location,
+    };
+    let on_site = hazard.as_ref().and_then(|h| {
+        let s = &h.properties.substances;
+        s.iter()
+            .find(|s| Some(s.substance) == sensor.substance)
+            .or_else(|| {
+                s.iter().max_by(|x, y| {
+                    let share = |o: &crate::model::SubstanceOnSite| {
+                        o.substance.correction() * o.quantity_t / o.substance.threshold_t()
+                    };
+                    share(x).total_cmp(&share(y))
+                })
+            })
+            .cloned()
+    });
+    let substance = sensor.substance.or(on_site.as_ref().map(|s| s.substance));
+    let gas_network = matches!(sensor.site, SensorSite::GasStation | SensorSite::GasValve);
+    let kind = if gas_network {
+        IncidentKind::GasLeak
+    } else {
+        IncidentKind::Leak
+    };
+    let weather = nearest_weather(catalog, readings, location);
+    let value = a.value.map_or_else(String::new, |v| format!(" {v} {}", sensor.unit));
+    let weather_note = match &weather {
+        Some((w, station, d)) => format!(
+            "Weather from station {station} ({:.1} km away) at {}.",
+            d / 1000.0,
+            w.at.map_or_else(String::new, |t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+        ),
+        None => "No weather station has reported: give the weather.".into(),
+    };
+    Ok(IncidentSpec {
+        title: format!("报警 {alarm} · {}", a.label),
+        kind,
+        location,
+        substance: substance
+            .or(gas_network.then_some(crate::model::Substance::NaturalGas))
+            .map(|s| s.code().to_owned()),
+        spill: None,
+        release_rate_kg_s: None,
+        mass_kg: None,
+        container: on_site.map(|s| s.container()),
+        hazard_source_id: a.hazard_source,
+        tnt_yield: None,
+        cordon_m: None,
+        weather: weather.map(|w| w.0),
+        casualties: None,
+        description: format!(
+            "Opened from alarm {alarm}: {} {} ({}){value}. {weather_note}",
+            a.colour, a.rule, a.label
+        ),
+    })
+}
+
+/// Opens an incident from an alarm in one command: the draft with
+/// `changes` merged in (RFC 7396), its zones, and the link from the alarm
+/// (in the alarm and in the incident's timeline). Returns the incident's id.
+pub fn open_incident_from_alarm(
+    store: &Store,
+    readings: &Readings,
+    alarm: FeatureId,
+    changes: &serde_json::Map<String, Json>,
+    actor: crate::Author,
+    key: Option<crate::Idempotency>,
+) -> Result<FeatureId> {
+    let draft = incident_draft(store.catalog(), &store.operations(), readings, alarm)?;
+    let spec = draft.patched(changes)?;
+    let mut events = crate::ops::open_events(store.catalog(), spec, false, None)?;
+    events.push(Event::AlarmLinked { alarm, incident: 0 });
+    let records = store.submit_unit(actor, events, key)?;
+    records
+        .first()
+        .and_then(|r| r.event.feature_id())
+        .ok_or_else(|| crate::Error::InvalidRequest("no incident was opened".into()))
 }
 
 fn label(sensor: &Sensor) -> String {

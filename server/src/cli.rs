@@ -49,6 +49,31 @@ pub enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Publish realistic readings of the dataset's sensors to an MQTT broker.
+    Simulate(SimulateArgs),
+}
+
+/// Options of `lookout simulate`.
+#[derive(Debug, Clone, Args)]
+pub struct SimulateArgs {
+    /// The broker (mqtt://host:port) a `lookout serve --mqtt` listens to.
+    #[arg(long, default_value = "mqtt://127.0.0.1:1883")]
+    pub mqtt: String,
+    /// Readings per second, spread over the sensors in turn.
+    #[arg(long, default_value_t = 100)]
+    pub rate: u32,
+    /// Stop after this many seconds [default: never].
+    #[arg(long)]
+    pub seconds: Option<u64>,
+    /// Dataset seed.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Dataset scale.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub scale: u32,
+    /// Dataset folder.
+    #[arg(long, default_value = "data")]
+    pub data_dir: PathBuf,
 }
 
 /// Where `lookout user` and `lookout token` keep their changes: PostGIS,
@@ -191,6 +216,14 @@ pub struct ServeArgs {
     /// Which encoder makes tiles unless a request says `source=`: memory or postgis [default: memory].
     #[arg(long)]
     pub tile_source: Option<crate::config::TileSource>,
+    /// Subscribe to sensor readings on this MQTT broker (mqtt://host:port),
+    /// topic lookout/readings/{sensor_id}, QoS 1 [default: none].
+    #[arg(long, value_name = "URL")]
+    pub mqtt: Option<String>,
+    /// The MQTT client id; the broker keeps this session's messages while
+    /// the server is down [default: lookout].
+    #[arg(long, value_name = "ID")]
+    pub mqtt_client_id: Option<String>,
     /// Days sensor readings are kept (whole days are deleted) [default: 90].
     #[arg(long, value_name = "DAYS")]
     pub readings_retention_days: Option<u32>,

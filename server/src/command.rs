@@ -61,6 +61,23 @@ pub async fn open_incident(
     )
 }
 
+/// Opens an incident from an alarm (its draft with `changes` merged in),
+/// draws its zones and links the alarm, as one unit.
+pub async fn open_incident_from_alarm(
+    state: &AppState,
+    actor: Author,
+    alarm: FeatureId,
+    changes: Map<String, Json>,
+) -> Result<FeatureId, ApiError> {
+    let s = state.clone();
+    let key = idempotency::take();
+    Ok(web::block(move || {
+        lookout_layers::monitor::open_incident_from_alarm(&s.store, &s.readings, alarm, &changes, actor, key)
+    })
+    .await
+    .map_err(ApiError::internal)??)
+}
+
 /// Applies a change to an incident's spec and redraws its zones, as one
 /// unit, after `before` (the drill inject that brings the change).
 pub async fn update_incident(

@@ -22,6 +22,8 @@ struct RawConfig {
     tls_cert: Option<PathBuf>,
     tls_key: Option<PathBuf>,
     readings_retention_days: Option<u32>,
+    mqtt: Option<String>,
+    mqtt_client_id: Option<String>,
 }
 
 /// Which encoder makes vector tiles by default.
@@ -71,6 +73,10 @@ pub struct Settings {
     pub edge: Edge,
     /// Days sensor readings are kept.
     pub readings_retention_days: u32,
+    /// The MQTT broker to take readings from (`mqtt://host:port`).
+    pub mqtt: Option<String>,
+    /// The MQTT client id (its persistent session).
+    pub mqtt_client_id: String,
 }
 
 /// The edge's settings: TLS and the origins allowed to call from a browser.
@@ -156,6 +162,12 @@ impl Settings {
             tile_source: args.tile_source.or(file.tile_source).unwrap_or_default(),
             edge,
             readings_retention_days,
+            mqtt: args.mqtt.clone().or(file.mqtt).filter(|s| !s.is_empty()),
+            mqtt_client_id: args
+                .mqtt_client_id
+                .clone()
+                .or(file.mqtt_client_id)
+                .unwrap_or_else(|| "lookout".into()),
         })
     }
 }

@@ -44,11 +44,13 @@ pub const MAP_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'sel
 pub const DOCUMENT_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; \
      frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
-/// The media types a JSON body may be sent as.
-pub const JSON_TYPES: [&str; 3] = [
+/// The media types a JSON body may be sent as (NDJSON: a batch of
+/// readings, `POST /readings`). None is a type a cross-origin form can send.
+pub const JSON_TYPES: [&str; 4] = [
     "application/json",
     "application/geo+json",
     "application/merge-patch+json",
+    "application/x-ndjson",
 ];
 
 /// Request headers a configured origin may send (answered to its preflight).

@@ -12,11 +12,13 @@ pub mod extract;
 pub mod gas;
 pub mod idempotency;
 pub mod limits;
+pub mod mqtt;
 pub mod paging;
 pub mod progress;
 pub mod roads;
 pub mod routes;
 pub mod scope;
+pub mod simulate;
 pub mod state;
 pub mod telemetry;
 pub mod tiling;
@@ -47,6 +49,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         } => migrate(&args.store).map(drop),
         Command::Import(args) => import(args),
         Command::Export(args) => export(args),
+        Command::Simulate(args) => simulate::run(args),
     }
 }
 
@@ -218,7 +221,10 @@ pub fn serve_with(settings: config::Settings, dev_open: bool) -> anyhow::Result<
         }
     };
     let tiles_started = std::time::Instant::now();
-    let state = state::AppState::new(Arc::new(store), settings.clone()).context("opening the readings store")?;
+    let mut state = state::AppState::new(Arc::new(store), settings.clone()).context("opening the readings store")?;
+    if let Some(url) = &settings.mqtt {
+        state.mqtt = Some(mqtt::start(url, &settings.mqtt_client_id, state.clone()).context("MQTT ingest")?);
+    }
     state.auth.set_dev_open(dev_open);
     tracing::info!(
         seconds = tiles_started.elapsed().as_secs_f64(),

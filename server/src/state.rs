@@ -39,6 +39,8 @@ pub struct AppState {
     pub readings: Arc<Readings>,
     /// The alarm rules (their debounce counts).
     pub monitor: Arc<lookout_layers::monitor::Monitor>,
+    /// The MQTT ingest, when `--mqtt` is given.
+    pub mqtt: Option<Arc<crate::mqtt::Status>>,
 }
 
 impl AppState {
@@ -80,6 +82,7 @@ impl AppState {
             auth: Arc::new(crate::auth::Gate::default()),
             readings,
             monitor: Arc::default(),
+            mqtt: None,
         })
     }
 }

@@ -54,6 +54,8 @@ pub struct AlarmState {
     pub escalated_at: Option<DateTime<Utc>>,
     /// When it ended.
     pub cleared_at: Option<DateTime<Utc>>,
+    /// The incident opened from it.
+    pub incident: Option<FeatureId>,
     /// The events of its life: `{seq, at, type, actor}`.
     pub history: Vec<Json>,
 }
@@ -148,6 +150,17 @@ impl Operations {
                 }
                 Ok(Event::AlarmAcknowledged { alarm, remark })
             }
+            Event::AlarmLinked { alarm, incident } => {
+                let a = self.alarm(alarm).ok_or(Error::UnknownFeature {
+                    collection: "alarms",
+                    id: alarm,
+                })?;
+                if let Some(linked) = a.incident {
+                    return Err(Error::Conflict(format!("alarm {alarm} has incident {linked} already")));
+                }
+                self.open_incident(incident)?;
+                Ok(Event::AlarmLinked { alarm, incident })
+            }
             Event::AlarmEscalated { alarm, .. } if self.active(alarm)?.escalated_at.is_some() => {
                 Err(Error::Conflict(format!("alarm {alarm} was escalated already")))
             }
@@ -196,6 +209,7 @@ impl Operations {
                         acknowledged: None,
                         escalated_at: None,
                         cleared_at: None,
+                        incident: None,
                         history: vec![entry],
                     }),
                 );
@@ -232,6 +246,13 @@ impl Operations {
                         a.cleared_at = Some(record.at);
                         let sensor = a.sensor;
                         self.active_alarms.remove(&sensor);
+                    }
+                    Event::AlarmLinked { incident, .. } => {
+                        a.incident = Some(*incident);
+                        // The incident's timeline (and report) shows where it came from.
+                        if let Some(state) = self.incidents.get_mut(incident) {
+                            Arc::make_mut(state).fold(record);
+                        }
                     }
                     _ => {}
                 }

@@ -80,7 +80,7 @@ pub fn access(path: &str, method: &Method) -> Access {
             false,
         ) => Access::Need(P::Respond),
         ("/scenarios/{id}/start" | "/incidents/{id}/injects/next", false) => Access::Need(P::Drill),
-        ("/alarms/{id}/acknowledge", false) => Access::Need(P::Respond),
+        ("/alarms/{id}/acknowledge" | "/alarms/{id}/incident", false) => Access::Need(P::Respond),
         ("/collections/{collection}/items" | "/collections/{collection}/items/{id}", false) => Access::EditCollection,
         ("/readings" | "/monitoring/readings", false) => Access::Need(P::Ingest),
         (_, false) => Access::Need(P::Administer),

@@ -196,6 +196,9 @@ async fn health(state: web::Data<AppState>) -> HttpResponse {
         "last_event": store.last_seq(),
         "readings": state.readings.counts(),
     });
+    if let Some(mqtt) = &state.mqtt {
+        body["mqtt"] = json!(&**mqtt);
+    }
     if let Some(follower) = store.follower() {
         body["following"] = json!(follower.listening());
         if let Some(error) = follower.last_error() {

@@ -23,7 +23,9 @@ pub fn configure(r: &mut super::Routes<'_>) {
         .add(super::Endpoint::at("/sensors/{id}/readings").get(series))
         .add(super::Endpoint::at("/alarms").get(alarms))
         .add(super::Endpoint::at("/alarms/{id}").get(alarm))
-        .add(super::Endpoint::at("/alarms/{id}/acknowledge").post(acknowledge));
+        .add(super::Endpoint::at("/alarms/{id}/acknowledge").post(acknowledge))
+        .add(super::Endpoint::at("/alarms/{id}/incident-draft").get(draft))
+        .add(super::Endpoint::at("/alarms/{id}/incident").post(open_incident));
 }
 
 /// The media type of newline-delimited JSON.
@@ -277,4 +279,56 @@ async fn acknowledge(
     crate::command::submit(&state, actor.into_inner(), event).await?;
     let ops = state.store.operations();
     Ok(HttpResponse::Ok().json(ops.alarm(id)))
+}
+
+/// `GET /alarms/{id}/incident-draft`: what an incident opened from the alarm starts with.
+async fn draft(
+    state: web::Data<AppState>,
+    id: web::Path<FeatureId>,
+    scope: RequestScope,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let spec =
+        lookout_layers::monitor::incident_draft(state.store.catalog(), &state.store.operations(), &state.readings, id)?;
+    scope.check_point(spec.centre(), "an incident")?;
+    Ok(HttpResponse::Ok().json(spec))
+}
+
+/// `POST /alarms/{id}/incident`: opens the incident from the alarm's draft
+/// (a JSON object in the body, if any, changes it as a merge patch), draws
+/// its zones and links the alarm; 201 with the incident.
+async fn open_incident(
+    state: web::Data<AppState>,
+    id: web::Path<FeatureId>,
+    actor: Actor,
+    scope: RequestScope,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let changes = if body.iter().all(u8::is_ascii_whitespace) {
+        serde_json::Map::new()
+    } else {
+        match serde_json::from_slice::<Json>(&body) {
+            Ok(Json::Object(m)) => m,
+            Ok(_) => {
+                return Err(ApiError::bad_request(
+                    "the body is a JSON object of changes to the draft",
+                ));
+            }
+            Err(e) => return Err(ApiError::bad_request(format!("the body is not JSON: {e}"))),
+        }
+    };
+    let location = state
+        .store
+        .operations()
+        .alarm(id)
+        .map(|a| a.location)
+        .ok_or_else(|| ApiError::not_found(format!("no alarm {id}")))?;
+    if !scope.sees_point(location.into()) {
+        return Err(out_of_scope(format!("alarm {id} is outside your scope")));
+    }
+    let incident = crate::command::open_incident_from_alarm(&state, actor.into_inner(), id, changes).await?;
+    Ok(HttpResponse::Created()
+        .insert_header(("Location", format!("/incidents/{incident}")))
+        .json(crate::view::current(&state, incident)?))
 }

@@ -428,6 +428,14 @@ fn monitoring_operations() -> Vec<(&'static str, &'static str, Op)> {
             .body(json!({ "required": false, "content": body(JSON, json!({ "type": "object", "properties": { "remark": { "type": "string", "maxLength": lookout_layers::ops::MAX_TEXT_CHARS } }, "additionalProperties": false })) }))
             .respond("200", ok("the alarm, acknowledged", JSON, schema_ref_alarm()))
             .respond("403", error("the alarm is outside your scope, or the role may not respond"))),
+        ("/alarms/{id}/incident-draft", "get", Op::new("What an incident opened from the alarm starts with: kind, location, substance and container from the hazard source, weather from the nearest weather station's latest reading")
+            .respond("200", ok("the incident's spec, to open with POST /alarms/{id}/incident or POST /incidents", JSON, schema_ref("IncidentSpec")))
+            .respond("403", error("the alarm is outside your scope"))),
+        ("/alarms/{id}/incident", "post", Op::new("Open an incident from the alarm in one step: its draft (changed by the body, a merge patch), zones, exposure and the domino check; the alarm is linked in the alarm and the incident's timeline")
+            .write()
+            .body(json!({ "required": false, "content": body(JSON, json!({ "type": "object" })) }))
+            .respond("201", ok("the incident", JSON, schema_ref("Incident")))
+            .respond("403", error("the alarm is outside your scope, or the role may not respond"))),
     ]
 }
 

@@ -264,3 +264,81 @@ async fn readings_over_the_second_level_raise_an_alarm_the_hazard_source_shows_a
     let (status, body) = send(&app, patch).await;
     assert_eq!(status, 409, "{body}");
 }
+
+#[actix_web::test]
+async fn an_alarm_opens_an_incident_in_one_step_with_the_hazard_sources_substance_and_the_nearest_weather() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let app = app!(dir.path());
+    let (_, body) = send(
+        &app,
+        get("/collections/sensors/items?kind=toxic_gas&substance=chlorine&limit=1").to_request(),
+    )
+    .await;
+    let sensor = &body["features"][0];
+    let id = sensor["id"].as_u64().expect("sensor");
+    let hazard = sensor["properties"]["hazard_source_id"]
+        .as_u64()
+        .expect("hazard source");
+    // Every weather station reports wind from 300°, 2.5 m/s, 4 oktas.
+    let (_, stations) = send(
+        &app,
+        get("/collections/sensors/items?kind=weather&limit=1000").to_request(),
+    )
+    .await;
+    let mut batch: Vec<Value> = stations["features"]
+        .as_array()
+        .expect("stations")
+        .iter()
+        .map(|f| {
+            serde_json::json!({"sensor": f["id"], "wind_from_deg": 300, "wind_speed_ms": 2.5,
+                "temperature_c": 6, "cloud_cover_oktas": 4})
+        })
+        .collect();
+    batch.push(serde_json::json!({"sensor": id, "value": 2.0}));
+    batch.push(serde_json::json!({"sensor": id, "value": 2.1}));
+    let (status, report) = send(&app, crate::common::post("/readings", Value::Array(batch)).to_request()).await;
+    assert_eq!(status, 200, "{report}");
+    let (_, list) = send(&app, get("/alarms").to_request()).await;
+    let alarm = list["alarms"][0]["id"].as_u64().expect("an alarm");
+
+    let (status, draft) = send(&app, get(&format!("/alarms/{alarm}/incident-draft")).to_request()).await;
+    assert_eq!(status, 200, "{draft}");
+    assert_eq!(draft["kind"], "leak");
+    assert_eq!(draft["substance"], "chlorine");
+    assert_eq!(draft["hazard_source_id"], hazard);
+    assert!(draft["container"].is_string(), "{draft}");
+    assert_eq!(draft["weather"]["wind_from_deg"], 300.0, "{draft}");
+    assert_eq!(draft["weather"]["wind_speed_ms"], 2.5);
+    assert_eq!(draft["weather"]["cloud_cover"], 4);
+    let (_, hs) = send(
+        &app,
+        get(&format!("/collections/hazard_sources/items/{hazard}")).to_request(),
+    )
+    .await;
+    assert_eq!(draft["location"], hs["geometry"]["coordinates"]);
+
+    let uri = format!("/alarms/{alarm}/incident");
+    let (status, incident) = send(
+        &app,
+        crate::common::post(&uri, serde_json::json!({"spill": "large"})).to_request(),
+    )
+    .await;
+    assert_eq!(status, 201, "{incident}");
+    assert_eq!(incident["substance"], "chlorine", "{incident}");
+    assert_eq!(incident["spill"], "large");
+    assert_eq!(incident["weather"]["wind_from_deg"], 300.0);
+    assert!(incident["zones"].is_object(), "zones drawn: {incident}");
+    let incident_id = incident["id"].as_u64().expect("incident id");
+    let (_, full) = send(&app, get(&format!("/incidents/{incident_id}")).to_request()).await;
+    assert!(full.to_string().contains("alarm_linked"), "timeline: {full}");
+    let (_, linked) = send(&app, get(&format!("/alarms/{alarm}")).to_request()).await;
+    assert_eq!(linked["incident"], incident_id);
+    let (status, again) = send(&app, crate::common::post(&uri, serde_json::json!({})).to_request()).await;
+    assert_eq!(status, 409, "{again}");
+    let (status, bad) = send(
+        &app,
+        crate::common::post(&uri, serde_json::json!({"kind": "volcano"})).to_request(),
+    )
+    .await;
+    assert_eq!(status, 400, "{bad}");
+}

@@ -45,6 +45,8 @@ pub fn state(dir: &Path) -> AppState {
         tile_source: Default::default(),
         edge: Default::default(),
         readings_retention_days: 90,
+        mqtt: None,
+        mqtt_client_id: "lookout".into(),
     };
     let state = AppState::new(Arc::new(store), settings).expect("state");
     // The route tests write without signing in, as `lookout serve --dev-open`
