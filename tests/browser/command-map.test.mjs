@@ -296,9 +296,21 @@ describe('Lookout command map: form, status strip, banner, dispatch, keyboard', 
     await panel.waitFor({ timeout: 10_000 });
     const box = await panel.boundingBox();
     assert.ok(box.width >= 340, `incident ${box.width} px wide of 390`);
+    await waitForIdle(page);
     for (const sel of ['#inc-summary', '#units', 'textarea[name=note]']) {
-      await page.locator(`#incident-panel ${sel}`).scrollIntoViewIfNeeded();
-      assert.ok(await page.locator(`#incident-panel ${sel}`).isVisible(), `${sel} not shown on the phone`);
+      // the panel is redrawn as the incident's live events arrive: a part
+      // found just before a redraw is found again in the new panel
+      const part = page.locator(`#incident-panel ${sel}`);
+      for (let attempt = 1; ; attempt += 1) {
+        try {
+          await part.scrollIntoViewIfNeeded({ timeout: 5_000 });
+          break;
+        } catch (err) {
+          if (attempt >= 5 || !/not attached/.test(err.message)) throw err;
+          await page.waitForTimeout(200);
+        }
+      }
+      assert.ok(await part.isVisible(), `${sel} not shown on the phone`);
     }
     await screenshot(page, 'command-map-phone.png');
     assert.deepEqual(phone.problems, []);
