@@ -224,3 +224,46 @@ def test_an_edit_shows_in_the_next_tile_at_every_zoom(tmp_path):
             assert 1 not in ids, url
     finally:
         s.stop()
+
+
+def test_every_polygon_in_county_and_zone_tiles_is_valid_by_ogc_rules(server):
+    """Issue 21 (valid tiles): decoded with mapbox-vector-tile and checked with
+    shapely (GEOS), an independent implementation: every polygon in the tiles
+    over the whole province at z4-z10, and in the tiles on each county's and
+    each disaster zone's boundary at z11-z15, is valid after clipping,
+    simplification and snapping to the grid."""
+    from shapely.geometry import shape
+    from shapely.validation import explain_validity
+
+    layers = "counties,disaster_zones"
+    _, counties = get(f"{server.url}/collections/counties/items?limit=1000")
+    _, zones = get(f"{server.url}/collections/disaster_zones/items?limit=1000")
+    assert len(counties["features"]) == 119 and zones["features"]
+    w, s, e, n = 110.2, 34.5, 114.6, 40.8
+    tiles = set()
+    for z in range(4, 11):
+        (x0, y0), (x1, y1) = tile_of(w, n, z), tile_of(e, s, z)
+        tiles |= {(z, x, y) for x in range(x0, x1 + 1) for y in range(y0, y1 + 1)}
+    for i, f in enumerate(counties["features"] + zones["features"]):
+        ring = rings_of(f["geometry"])[0][0]
+        for z in range(11, 16):
+            lon, lat = ring[(i * 7 + z * 131) % len(ring)]  # a different boundary vertex at each zoom
+            tiles.add((z, *tile_of(lon, lat, z)))
+    checked, invalid = 0, []
+    for z, x, y in sorted(tiles):
+        status, body, _ = fetch_tile(f"{server.url}/tiles/{layers}/{z}/{x}/{y}")
+        if status == 204:
+            continue
+        assert status == 200, (z, x, y, status)
+        for name, layer in decode(body).items():
+            assert_valid_per_spec(layer)
+            for f in layer["features"]:
+                g = f["geometry"]
+                if g["type"] not in ("Polygon", "MultiPolygon"):
+                    continue
+                checked += 1
+                geom = shape(g)
+                if not geom.is_valid:
+                    invalid.append(f"{name} {f['id']} in {z}/{x}/{y}: {explain_validity(geom)}")
+    assert checked > 1000, checked
+    assert not invalid, f"{len(invalid)} invalid of {checked}: {invalid[:10]}"
