@@ -282,6 +282,19 @@ impl Tiles {
         tile: TileCoord,
         scope: Option<&Scope>,
     ) -> Rendered {
+        self.render_within(catalog, request, tile, scope, TILE_BUDGET_BYTES)
+    }
+
+    /// [`Self::render_in`] under a size budget of `budget` bytes instead of
+    /// [`TILE_BUDGET_BYTES`] (tests and benchmarks cut small tiles with it).
+    pub fn render_within(
+        &self,
+        catalog: &Catalog,
+        request: &TileRequest,
+        tile: TileCoord,
+        scope: Option<&Scope>,
+        budget: usize,
+    ) -> Rendered {
         let spec = TileSpec::new(tile);
         let (w, s, e, n) = spec.query_bounds();
         let rect = geo::Rect::new(geo::Coord { x: w, y: s }, geo::Coord { x: e, y: n });
@@ -300,7 +313,7 @@ impl Tiles {
             if tile.z < rule.min_zoom || tile.z > rule.max_zoom {
                 continue;
             }
-            let budget = TILE_BUDGET_BYTES.saturating_sub(used);
+            let budget = budget.saturating_sub(used);
             let mut layer = LayerBuilder::new(rule.layer, spec.extent);
             // The pyramids count every point: a scoped tile clusters its own.
             let pyramid = self
@@ -380,6 +393,12 @@ impl ChangeObserver for Tiles {
 }
 
 /// Adds every feature (in `window`, for a scoped tile); true if the budget cut it short.
+///
+/// Most tiles fit: their features go in as the index yields them. A tile
+/// that does not is built again from nothing in order of importance
+/// ([`by_importance`]): the most severe first, then the largest, spread over
+/// the tile, so what a cut keeps is what the map most needs to show; every
+/// feature of a cut layer carries `truncated = true`.
 #[expect(clippy::too_many_arguments, reason = "one tile's layer: what, where, how much")]
 fn feature_layer(
     c: &dyn Collection,
@@ -397,20 +416,105 @@ fn feature_layer(
             over = true;
             return ControlFlow::Break(());
         }
-        let geometry = match window {
-            None => std::borrow::Cow::Borrowed(geometry),
-            Some(w) => match w.cut(rule.layer, id, geometry, values) {
-                Some(g) => g,
-                None => return ControlFlow::Continue(()),
-            },
-        };
-        if let Some(g) = spec.encode(&geometry) {
-            let carried = values.iter().filter(|(k, _)| rule.carries(k));
-            layer.add_feature(Some(id), &g, carried.filter_map(|(k, v)| property(*v).map(|p| (*k, p))));
-        }
+        add_feature(rule, spec, window, layer, id, geometry, values, false);
         ControlFlow::Continue(())
     });
-    over
+    if !over {
+        return false;
+    }
+    *layer = LayerBuilder::new(rule.layer, spec.extent);
+    for id in by_importance(c, rule, filter, rect) {
+        if layer.encoded_len() > budget {
+            break;
+        }
+        c.visit_feature(id, &mut |id, geometry, values| {
+            add_feature(rule, spec, window, layer, id, geometry, values, true);
+            ControlFlow::Continue(())
+        });
+    }
+    true
+}
+
+/// One feature into a tile layer (cut to `window` for a scoped tile).
+#[expect(clippy::too_many_arguments, reason = "one feature of one tile's layer")]
+fn add_feature(
+    rule: &TileRule,
+    spec: &TileSpec,
+    window: Option<&Window<'_>>,
+    layer: &mut LayerBuilder,
+    id: FeatureId,
+    geometry: &geo::Geometry<f64>,
+    values: &[(&'static str, Value<'_>)],
+    truncated: bool,
+) {
+    let geometry = match window {
+        None => std::borrow::Cow::Borrowed(geometry),
+        Some(w) => match w.cut(rule.layer, id, geometry, values) {
+            Some(g) => g,
+            None => return,
+        },
+    };
+    if let Some(g) = spec.encode(&geometry) {
+        let carried = values.iter().filter(|(k, _)| rule.carries(k));
+        let carried = carried.filter_map(|(k, v)| property(*v).map(|p| (*k, p)));
+        let flag = truncated.then_some(("truncated", PropertyValue::Bool(true)));
+        layer.add_feature(Some(id), &g, carried.chain(flag));
+    }
+}
+
+/// Cells per side of the grid that spreads a cut tile's features.
+const SPREAD_CELLS: f64 = 8.0;
+
+/// The features of a tile in the order a cut keeps them: by severity (the
+/// rule's ranking field, most severe first; unranked last), then round by
+/// round over an 8 × 8 grid of the tile (the largest feature of every cell,
+/// then the second largest of every cell, …), so that a cut thins the tile
+/// evenly instead of dropping a whole side of it; ties by id.
+fn by_importance(c: &dyn Collection, rule: &TileRule, filter: &Filter, rect: geo::Rect<f64>) -> Vec<FeatureId> {
+    struct Candidate {
+        id: FeatureId,
+        rank: u8,
+        size: f64,
+        cell: u16,
+    }
+    let (min, w, h) = (
+        rect.min(),
+        rect.width().max(f64::MIN_POSITIVE),
+        rect.height().max(f64::MIN_POSITIVE),
+    );
+    let mut candidates = Vec::new();
+    c.visit_in_rect(rect, filter, &mut |id, geometry, values| {
+        let Some(b) = geometry.bounding_rect() else {
+            return ControlFlow::Continue(());
+        };
+        let centre = b.center();
+        let cell = |v: f64| (v.clamp(0.0, 1.0) * SPREAD_CELLS).min(SPREAD_CELLS - 1.0) as u16;
+        candidates.push(Candidate {
+            id,
+            rank: severity_rank(rule, values).unwrap_or(u8::MAX),
+            size: b.width() * b.height() + b.width().max(b.height()),
+            cell: cell((centre.x - min.x) / w) * SPREAD_CELLS as u16 + cell((centre.y - min.y) / h),
+        });
+        ControlFlow::Continue(())
+    });
+    // Within a rank and a cell, the largest first; `round` is the place in that order.
+    candidates.sort_unstable_by(|a, b| {
+        (a.rank, a.cell)
+            .cmp(&(b.rank, b.cell))
+            .then(b.size.total_cmp(&a.size))
+            .then(a.id.cmp(&b.id))
+    });
+    let mut keyed: Vec<(u8, u32, FeatureId)> = Vec::with_capacity(candidates.len());
+    let mut round = 0u32;
+    for (i, c) in candidates.iter().enumerate() {
+        round = match i.checked_sub(1).map(|p| &candidates[p]) {
+            Some(prev) if (prev.rank, prev.cell) == (c.rank, c.cell) => round + 1,
+            _ => 0,
+        };
+        keyed.push((c.rank, round, c.id));
+    }
+    keyed.sort_unstable();
+    keyed.into_iter().map(|(_, _, id)| id).collect()
 }
 
 /// Clusters the filtered (and, for a scoped tile, in-scope) points of a tile

@@ -20,3 +20,4 @@ mod region;
 mod scope;
 mod search;
 mod situation;
+mod tile_budget;

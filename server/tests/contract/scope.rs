@@ -294,14 +294,16 @@ async fn incidents_outside_the_scope_cannot_be_opened_or_seen() {
 // ---- tiles ------------------------------------------------------------------
 
 /// A decoded feature: its geometry type and parts (points, lines or rings), in tile units.
-type Decoded = (u64, Vec<Vec<(i64, i64)>>);
+pub(crate) type Decoded = (u64, Vec<Vec<(i64, i64)>>);
 
 /// A decoded MVT layer: its name and features.
 #[derive(Debug)]
-struct Layer {
-    name: String,
+pub(crate) struct Layer {
+    pub(crate) name: String,
     extent: u32,
-    features: Vec<Decoded>,
+    pub(crate) features: Vec<Decoded>,
+    /// The features' ids, in order, for those that have one.
+    pub(crate) ids: Vec<u64>,
 }
 
 fn varint(b: &[u8], i: &mut usize) -> u64 {
@@ -349,7 +351,7 @@ fn packed(b: &[u8]) -> Vec<u32> {
 }
 
 /// Decodes a tile: each layer with each feature's geometry type and parts.
-fn decode(tile: &[u8]) -> Vec<Layer> {
+pub(crate) fn decode(tile: &[u8]) -> Vec<Layer> {
     fields(tile)
         .into_iter()
         .filter(|(n, _)| *n == 3)
@@ -358,6 +360,7 @@ fn decode(tile: &[u8]) -> Vec<Layer> {
                 name: String::new(),
                 extent: 4096,
                 features: Vec::new(),
+                ids: Vec::new(),
             };
             for (n, v) in fields(v.expect_err("layer")) {
                 match (n, v) {
@@ -368,6 +371,7 @@ fn decode(tile: &[u8]) -> Vec<Layer> {
                         let mut parts = Vec::new();
                         for (n, v) in fields(f) {
                             match (n, v) {
+                                (1, Ok(id)) => layer.ids.push(id),
                                 (3, Ok(k)) => kind = k,
                                 (4, Err(g)) => parts = commands(&packed(g)),
                                 _ => {}
