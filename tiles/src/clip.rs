@@ -24,6 +24,10 @@ pub struct TileSpec {
     pub tolerance: f64,
     /// Polygons smaller than this many square units are dropped.
     pub min_area: f64,
+    /// Whether polygons are rebuilt so that every one is valid by OGC rules
+    /// (the default). `false` keeps the plain clip's rings, which may touch
+    /// or cross themselves: only for measuring what validity costs.
+    pub valid: bool,
 }
 
 impl TileSpec {
@@ -35,6 +39,7 @@ impl TileSpec {
             buffer: 64,
             tolerance: 4.0,
             min_area: 64.0,
+            valid: true,
         }
     }
 
@@ -126,9 +131,11 @@ impl TileSpec {
     /// valid in the tile.
     fn polygons<'a>(&self, polygons: impl Iterator<Item = &'a geo::Polygon<f64>>) -> TileGeometry {
         let (lo, hi) = self.bounds();
-        let mut overlay = Overlay::new_custom(64, IntOverlayOptions::ogc(), Solver::default());
-        let mut any = false;
+        // Per polygon, its clipped and snapped rings: the exterior first,
+        // wound positive, holes negative, whatever the source's winding was.
+        let mut parts: Vec<Vec<Vec<[i32; 2]>>> = Vec::new();
         for polygon in polygons {
+            let mut rings = Vec::new();
             for (n, ring) in std::iter::once(polygon.exterior())
                 .chain(polygon.interiors())
                 .enumerate()
@@ -146,45 +153,64 @@ impl TileSpec {
                     }
                     continue;
                 }
-                // Exteriors wind positive, holes negative, whatever the
-                // source's winding was; the positive fill rule then keeps
-                // what an exterior encloses less its holes, drops a hole's
-                // part outside its exterior, and drops the inverted loops
-                // that simplification or snapping fold into a ring.
                 if (n == 0) != (signed_area(&ring) > 0.0) {
-                    ring.reverse();
-                }
-                overlay.add_path_iter(ring.iter().map(|p| IntPoint::new(p[0], p[1])), ShapeType::Subject);
-                any = true;
-            }
-        }
-        if !any {
-            return TileGeometry::Polygons(Vec::new());
-        }
-        let shapes = overlay.overlay(OverlayRule::Subject, FillRule::Positive);
-        let mut out = Vec::with_capacity(shapes.len());
-        for shape in shapes {
-            let mut rings: Vec<Vec<[i32; 2]>> = Vec::with_capacity(shape.len());
-            for (n, contour) in shape.into_iter().enumerate() {
-                let mut ring: Vec<[i32; 2]> = contour.into_iter().map(|p| [p.x, p.y]).collect();
-                let area = signed_area(&ring);
-                if ring.len() < 3 || area.abs() < self.min_area {
-                    if n == 0 {
-                        break;
-                    }
-                    continue; // dropping a hole keeps the polygon valid
-                }
-                // MVT 2.1: exterior positive area in y-down tile space (clockwise on screen); holes negative.
-                if (n == 0) != (area > 0.0) {
                     ring.reverse();
                 }
                 rings.push(ring);
             }
             if !rings.is_empty() {
-                out.push(rings);
+                parts.push(rings);
             }
         }
-        TileGeometry::Polygons(out)
+        if !self.valid {
+            return TileGeometry::Polygons(parts.into_iter().filter_map(|rings| self.sized(rings)).collect());
+        }
+        if parts.is_empty() {
+            return TileGeometry::Polygons(Vec::new());
+        }
+        // The positive fill rule keeps what an exterior encloses less its
+        // holes, drops a hole's part outside its exterior, and drops the
+        // inverted loops that simplification or snapping fold into a ring.
+        let mut overlay = Overlay::new_custom(64, IntOverlayOptions::ogc(), Solver::default());
+        for ring in parts.iter().flatten() {
+            overlay.add_path_iter(ring.iter().map(|p| IntPoint::new(p[0], p[1])), ShapeType::Subject);
+        }
+        let shapes = overlay.overlay(OverlayRule::Subject, FillRule::Positive);
+        TileGeometry::Polygons(
+            shapes
+                .into_iter()
+                .filter_map(|shape| {
+                    self.sized(
+                        shape
+                            .into_iter()
+                            .map(|contour| contour.into_iter().map(|p| [p.x, p.y]).collect())
+                            .collect(),
+                    )
+                })
+                .collect(),
+        )
+    }
+
+    /// A polygon's rings (the exterior first) without those under
+    /// `min_area` (no polygon at all if its exterior is), wound as MVT 2.1
+    /// asks: the exterior with positive area in y-down tile space (clockwise
+    /// on screen), holes negative.
+    fn sized(&self, rings: Vec<Vec<[i32; 2]>>) -> Option<Vec<Vec<[i32; 2]>>> {
+        let mut out = Vec::with_capacity(rings.len());
+        for (n, mut ring) in rings.into_iter().enumerate() {
+            let area = signed_area(&ring);
+            if ring.len() < 3 || area.abs() < self.min_area {
+                if n == 0 {
+                    return None;
+                }
+                continue; // dropping a hole keeps the polygon valid
+            }
+            if (n == 0) != (area > 0.0) {
+                ring.reverse();
+            }
+            out.push(ring);
+        }
+        Some(out)
     }
 }
 
@@ -475,31 +501,45 @@ mod tests {
 
     #[test]
     fn a_comb_cut_by_the_tile_edge_stays_valid() {
-        // A comb whose teeth reach out of the tile: Sutherland–Hodgman alone
-        // joins the teeth with zero-width edges along the clip line, a ring
-        // that touches itself (shapely: "Ring Self-intersection").
+        // A comb whose back lies beyond the tile's north edge and whose
+        // teeth reach into it: Sutherland–Hodgman alone keeps the teeth
+        // joined by zero-width edges along the clip line, a ring that runs
+        // over itself (shapely: "Self-intersection"). Valid, they are four
+        // polygons.
         let s = spec();
-        let (w, south, e, n) = s.tile.bounds();
-        let (dx, dy) = (e - w, n - south);
-        let at = |fx: f64, fy: f64| (w + fx * dx, south + fy * dy);
-        let mut ring = vec![at(0.2, 0.3), at(0.9, 0.3), at(0.9, 0.5)];
-        for tooth in (0..4).rev() {
-            let x = 0.2 + 0.15 * f64::from(tooth);
-            ring.push(at(x + 0.1, 0.5));
-            ring.push(at(x + 0.1, 1.5));
-            ring.push(at(x, 1.5));
-            ring.push(at(x, 0.5));
-        }
-        ring.push(ring[0]);
-        let comb = Polygon::new(LineString::from(ring), vec![]);
         let tile = s
-            .encode(&Geometry::Polygon(comb))
-            .expect("the comb's back is in the tile");
+            .encode(&Geometry::Polygon(comb(&s)))
+            .expect("the teeth are in the tile");
         assert_valid(&tile);
         let TileGeometry::Polygons(p) = &tile else {
             unreachable!()
         };
-        assert_eq!(p.len(), 1, "one comb: the back joins the teeth");
+        assert_eq!(p.len(), 4, "one polygon per tooth: {p:?}");
+    }
+
+    /// Four teeth from 0.3 to 0.9 of the tile's width reaching down to half
+    /// its height, joined by a back from 1.2 to 1.4 tile heights north.
+    fn comb(s: &TileSpec) -> Polygon<f64> {
+        let (w, south, e, n) = s.tile.bounds();
+        let (dx, dy) = (e - w, n - south);
+        let at = |fx: f64, fy: f64| (w + fx * dx, south + fy * dy);
+        let mut ring = vec![at(0.2, 1.4), at(0.2, 1.2)];
+        for tooth in 0..4 {
+            let x = 0.2 + 0.2 * f64::from(tooth);
+            ring.extend([at(x, 1.2), at(x, 0.5), at(x + 0.1, 0.5), at(x + 0.1, 1.2)]);
+        }
+        ring.extend([at(0.9, 1.2), at(0.9, 1.4), at(0.2, 1.4)]);
+        ring.dedup();
+        Polygon::new(LineString::from(ring), vec![])
+    }
+
+    #[test]
+    fn without_the_rebuild_the_comb_is_invalid() {
+        // What the rebuild is for (and that the comb test can fail).
+        use geo::Validation;
+        let plain = TileSpec { valid: false, ..spec() };
+        let tile = plain.encode(&Geometry::Polygon(comb(&plain))).expect("kept");
+        assert!(!as_geo(&tile).is_valid(), "{tile:?}");
     }
 
     #[test]
