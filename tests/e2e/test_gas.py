@@ -4,6 +4,8 @@ the Taiyuan DN600 drill scenario's valve checklist closed valve by valve
 ignites, and in the after-action report with the outage count; a gas leak
 opened on a generated pipe with its what-if; bad input refused with reasons."""
 import http.client
+import json
+import time
 import urllib.parse
 
 import pytest
@@ -57,7 +59,6 @@ def test_the_taiyuan_dn600_drill_closes_its_valves_to_section_isolated_and_repor
         drill = get(f"{gas.url}/incidents/{inc}")[1]
         if len(drill["injects"]) == 5:
             break
-        import time
         time.sleep(0.1)
     assert drill["kind"] == "fire", "the ignition inject fired"
     assert [v["id"] for v in drill["gas_isolation"]["valves_to_close"]] == valves
@@ -75,7 +76,6 @@ def test_the_taiyuan_dn600_drill_closes_its_valves_to_section_isolated_and_repor
             msg = sse.next()
             if msg.get("event") == "valve_closed" or '"valve_closed"' in msg["data"]:
                 seen.append(msg)
-        import json
         live = [json.loads(m["data"])["event"] for m in seen]
         assert [e["valve"] for e in live] == valves and all(e["incident"] == inc and e["drill"] for e in live)
     finally:
