@@ -47,10 +47,18 @@ def test_the_taiyuan_dn600_drill_closes_its_valves_to_section_isolated_and_repor
     iso = drill["gas_isolation"]
     assert "unavailable" not in iso, iso
     assert iso["network"] == "太原市" and iso["isolated"] is True
+    # the DN600 feed line: the scenario's pipe is in the section
+    assert iso["leak"]["pipe"] in iso["section"]["pipes"]
+    pipe = get(f"{gas.url}/collections/gas_pipes/items/{iso['leak']['pipe']}")[1]
+    assert pipe["properties"]["pressure_class"] == "high" and pipe["properties"]["diameter_mm"] == 610
     valves = [v["id"] for v in iso["valves_to_close"]]
-    assert len(valves) >= 2, "a main is cut off on both sides"
+    assert valves, iso
     assert [v["order"] for v in iso["valves_to_close"]] == list(range(1, len(valves) + 1))
-    assert iso["section"]["length_m"] > 0 and iso["outage"]["population"] >= 0
+    assert all(v["crew"] and v["travel_time_s"] > 0 for v in iso["valves_to_close"])
+    # the city beyond the feed line loses gas: its far-side valve may stay open
+    assert iso["outage"]["population"] > 0 and iso["outage"]["stations"]
+    assert any(v["reason"] == "its far side reaches no supply point" for v in iso["optional_valves"])
+    assert iso["pressure_sensors_expected_to_drop"], "pressure sensors downstream are expected to drop"
     assert iso["section_isolated"] is False
 
     # The drill runs at 3600×: by now the gas has ignited (the inject turns it
@@ -96,6 +104,15 @@ def test_the_taiyuan_dn600_drill_closes_its_valves_to_section_isolated_and_repor
     assert "Section isolated" in html
     assert f"<dt>停气人口 Residents losing gas</dt><dd>{g['outage_population']}</dd>" in html
     assert f"<td>{valves[-1]}</td>" in html
+
+
+def test_a_leak_behind_an_inoperable_valve_at_the_gate_station_is_not_isolated_by_valves(gas):
+    # The point the scenario had first: next to 太原门站, behind an inoperable valve.
+    status, a, _ = post(gas, "/gas/isolate", {"point": [112.6270, 37.9352]})
+    assert status == 200, a
+    assert a["isolated"] is False and a["valves_to_close"] == []
+    assert [s["name"] for s in a["stations_in_section"]] == ["太原门站"], "shut it at the station"
+    assert "inoperable" in [v["reason"] for v in a["passed_through"]]
 
 
 def test_a_gas_leak_on_a_generated_pipe_has_its_checklist_and_what_if(gas):
