@@ -702,7 +702,7 @@ Object.assign(STRINGS, {
   'gas.crew': ['{name} · 车程 {time}', '{name} · {time} by road'],
   'gas.noCrew': ['无可达抢修队伍', 'No crew reaches it by road'],
   'gas.closedBy': ['{who} 于 {at} 关闭', 'Closed by {who} at {at}'],
-  'gas.close': ['已关闭', 'Closed'],
+  'gas.close': ['标记已关闭', 'Mark closed'],
   'gas.noValves': ['无需关闭阀门', 'No valve to close'],
   'gas.others': ['其他阀门（{n}）：可不关或不可操作', 'Other valves ({n}): optional or inoperable'],
   'gas.reason.noSupply': ['可不关：另一侧无气源', 'optional: its far side reaches no supply point'],
