@@ -18,7 +18,8 @@
 //   drill.js (scenarios, banner, injects), planner.js (coverage, PNG export),
 //   status-strip.js (the situation at a glance, GET /situation), alerts.js
 //   (new incidents: a banner until acknowledged, optional sound), layout.js
-//   (the side panel folds; narrow screens and phones).
+//   (the side panel folds; narrow screens and phones), gas.js (gas valve isolation:
+//   the incident's checklist and what-if, traces run from the map).
 // Who may do what: session.js (the signed-in user, the permission table:
 // actions a role may not take are never drawn), login.js (sign-in page,
 // set-up link, sign-out, the open-access banner), audit.js (admins' audit log), users.js (admins: users and API tokens).
@@ -54,6 +55,7 @@ import { initUsers } from './users.js';
 import { initStatusStrip } from './status-strip.js';
 import { initAlerts } from './alerts.js';
 import { initLayout } from './layout.js';
+import { initGas } from './gas.js';
 
 async function start() {
   applyStatic();
@@ -96,6 +98,7 @@ async function start() {
 
   initIncidentState();
   initIncidentMap();
+  initGas();
   initIncidentList();
   initIncidentForm();
   initIncidentPanel();

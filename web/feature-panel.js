@@ -12,6 +12,7 @@ import { map, flyToGeometry } from './mapview.js';
 import { layers, layerName, fetchFullFeature } from './collections.js';
 import { shownStatus } from './team-status.js';
 import { dispatchHereButton } from './dispatch.js';
+import { isolateButton } from './gas.js';
 
 export function initFeaturePanel() {
   document.querySelector('#feature-panel .panel-close').addEventListener('click', closeFeaturePanel);
@@ -208,6 +209,8 @@ function featureContent(feature, collectionId, note) {
     const b = dispatchHereButton(feature);
     if (b) actions.append(b);
   }
+  const isolate = isolateButton(collectionId, feature); // gas pipes and valves (web/gas.js)
+  if (isolate) actions.append(isolate);
   if (actions.children.length) root.append(actions);
   if (note) root.append(el('div', 'note', note));
   return root;

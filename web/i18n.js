@@ -682,6 +682,51 @@ export const KIND_TERMS = {
   disaster_zones: 'zoneKind', rescue_teams: 'teamKind', gas_stations: 'stationKind', shelters: 'shelterKind', incidents: 'incidentKind',
 };
 
+// ------------------------------------------------------------- gas isolation (web/gas.js)
+
+Object.assign(STRINGS, {
+  'gas.title': ['燃气关阀隔离', 'Gas valve isolation'],
+  'gas.unavailable': ['无法分析关阀方案：{reason}', 'No isolation trace: {reason}'],
+  'gas.isolated': ['管段已隔离', 'Section isolated'],
+  'gas.progress': ['待关阀门：已关 {done} / {n}', 'Valves to close: {done} of {n} closed'],
+  'gas.notIsolatable': ['管段内有供气场站（{stations}），关阀无法切断，须在场站关断', 'A supply station is inside the section ({stations}): valves cannot cut it off; shut it at the station'],
+  'gas.network': ['所属管网', 'Network'],
+  'gas.section': ['隔离管段', 'Isolated section'],
+  'gas.sectionText': ['{n} 段管线 · {len} · 管容 {vol} 立方米', '{n} pipes · {len} · {vol} m³ inside'],
+  'gas.outage': ['停气范围', 'Loses supply'],
+  'gas.outageText': ['下游 {n} 段管线 · {len} · {stations} 座场站', '{n} downstream pipes · {len} · {stations} stations'],
+  'gas.people': ['停气人口', 'Residents losing gas'],
+  'gas.enterprises': ['停气企业', 'Enterprises losing gas'],
+  'gas.hazards': ['涉及重大危险源', 'Major hazard sources affected'],
+  'gas.valve': ['阀门 {id}', 'Valve {id}'],
+  'gas.crew': ['{name} · 车程 {time}', '{name} · {time} by road'],
+  'gas.noCrew': ['无可达抢修队伍', 'No crew reaches it by road'],
+  'gas.closedBy': ['{who} 于 {at} 关闭', 'Closed by {who} at {at}'],
+  'gas.close': ['标记已关闭', 'Mark closed'],
+  'gas.noValves': ['无需关闭阀门', 'No valve to close'],
+  'gas.others': ['其他阀门（{n}）：可不关或不可操作', 'Other valves ({n}): optional or inoperable'],
+  'gas.reason.noSupply': ['可不关：另一侧无气源', 'optional: its far side reaches no supply point'],
+  'gas.reason.cannotFeed': ['可不关：另一侧为调压出口侧，不能向管段供气', 'optional: its far side cannot feed the section (regulator outlet)'],
+  'gas.reason.inoperable': ['不可操作，已越过，改关外一圈', 'inoperable: passed, the next ring out is used'],
+  'gas.reason.failed': ['假设失效，已越过', 'taken as failing (what-if)'],
+  'gas.whatIf.fail': ['假设失效', 'This valve fails'],
+  'gas.whatIf.undo': ['取消假设', 'Undo'],
+  'gas.whatIf.title': ['推演：阀门 {ids} 关不上', 'What-if: valve {ids} will not close'],
+  'gas.whatIf.text': ['隔离管段扩大为 {growth} 倍（{from} → {to}），停气人口增加 {people} 人，需关阀门 {valves} 座', 'The section grows {growth}× ({from} → {to}), {people} more residents lose gas, {valves} valves to close'],
+  'gas.whatIf.valves': ['改关阀门', 'Close instead'],
+  'gas.whatIf.clear': ['结束推演', 'End what-if'],
+  'gas.run': ['关阀分析', 'Isolation trace'],
+  'gas.at.pipe': ['泄漏位置：管线 {id}', 'Leak on pipe {id}'],
+  'gas.at.valve': ['泄漏位置：阀门 {id}', 'Leak at valve {id}'],
+  'gas.at.point': ['泄漏位置：地图点选，吸附到管线 {pipe}（{m} 米）', 'Leak at the point clicked, snapped to pipe {pipe} ({m} m)'],
+  'gas.areaNote': ['橙色带为停气管线周边 {m} 米服务范围（假定值，宁大勿小）', 'The orange band is the {m} m service area round the pipes without gas (an assumption that errs large)'],
+  'gas.error.noPipe': ['附近 500 米内没有燃气管线', 'No gas pipe within 500 m'],
+  'gas.error.noSupply': ['该管网片区没有气源（门站或调压站），无法分析', 'This part of the network reaches no supply point: nothing to isolate'],
+  'gas.error.notFound': ['没有这条管线或阀门', 'No such pipe or valve'],
+  'gas.error.conflict': ['无法关阀：阀门已关闭，或事件已结束、不是燃气泄漏', 'Cannot record: the valve is closed already, or the incident is closed or not a gas leak'],
+  'gas.error.badRequest': ['请求有误', 'Bad request'],
+});
+
 export function compassPoint(deg) {
   const names = ['N', 'NE', 'E', 'SE', 'S', 'SW', 'W', 'NW'];
   return names[Math.round((((Number(deg) % 360) + 360) % 360) / 45) % 8];

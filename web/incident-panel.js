@@ -23,6 +23,7 @@ import { renderRecommendation } from './dispatch.js';
 import { renderUnits } from './units.js';
 import { renderInjects, renderNotes, renderTimeline } from './incident-log.js';
 import { may } from './session.js';
+import { renderGasIsolation } from './gas.js';
 
 export function initIncidentPanel() {
   bus.on('incident-open', (id) => openIncident(id));
@@ -147,6 +148,9 @@ function renderIncident(inc) {
   // the zones in detail, then the record.
   root.append(renderSummary(inc));
   root.append(renderUnits(inc));
+  // a gas leak: the valves to close, before anything else is done (web/gas.js)
+  const gas = renderGasIsolation(inc, readonly);
+  if (gas) root.append(gas);
   const responds = !readonly && may('respond');
   if (!readonly) root.append(renderRecommendation(inc));
 

@@ -69,7 +69,7 @@ pub fn current(state: &AppState, id: FeatureId) -> Result<Json, ApiError> {
     {
         value["outside_region_m"] = json!(d.round());
     }
-    if incident.spec.kind == lookout_layers::model::IncidentKind::GasLeak {
+    if incident.gas_network {
         // The isolation trace at the incident's location, as it is now: a
         // gas leak's opening and every update move it (docs/gas-isolation.md).
         let catalog = state.store.catalog();

@@ -211,6 +211,10 @@ pub struct Isolation {
     pub section: PipeSet,
     /// Who loses supply.
     pub outage: Outage,
+    /// Pipe pressure sensors on valves and stations that lose gas once the
+    /// valves close (every pipe at their node is in the section or the
+    /// outage): their readings are expected to drop (monitoring).
+    pub pressure_sensors_expected_to_drop: Vec<Named>,
     /// Present when `fail` was given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub what_if: Option<WhatIf>,
@@ -388,6 +392,50 @@ fn outage(catalog: &Catalog, g: &GasGraph, t: &Trace, cut: &[usize]) -> Outage {
     }
     out.enterprises.sort_by_key(|e| e.id);
     out.hazard_sources.sort_by_key(|e| e.id);
+    out
+}
+
+/// Pipe pressure sensors at valves and stations whose every pipe is in `cut`.
+fn expected_drops(catalog: &Catalog, g: &GasGraph, cut: &[usize]) -> Vec<Named> {
+    use crate::model::{SensorKind, SensorSite};
+    let cut: HashSet<usize> = cut.iter().copied().collect();
+    let dead = |node: usize| {
+        let at = g.pipes_at(node);
+        !at.is_empty() && at.iter().all(|p| cut.contains(p))
+    };
+    let mut valves = HashSet::new();
+    let mut stations = HashSet::new();
+    for &p in &cut {
+        for node in g.pipes()[p].ends {
+            if dead(node) {
+                valves.extend(g.valves_at(node).map(|v| v.id));
+                stations.extend(g.stations_at(node).map(|s| s.id));
+            }
+        }
+    }
+    if valves.is_empty() && stations.is_empty() {
+        return Vec::new();
+    }
+    let mut out: Vec<Named> = catalog
+        .sensors
+        .read()
+        .features()
+        .iter()
+        .filter(|f| {
+            let s = &f.properties;
+            s.kind == SensorKind::PipePressure
+                && match s.site {
+                    SensorSite::GasValve => valves.contains(&s.site_id),
+                    SensorSite::GasStation => stations.contains(&s.site_id),
+                    _ => false,
+                }
+        })
+        .map(|f| Named {
+            id: f.id,
+            name: format!("{} · {}", f.properties.site_name, f.properties.name),
+        })
+        .collect();
+    out.sort_by_key(|n| n.id);
     out
 }
 
@@ -578,6 +626,7 @@ pub fn isolate(
         optional_valves,
         passed_through,
         stations_in_section,
+        pressure_sensors_expected_to_drop: expected_drops(catalog, g, &cut(&t)),
         section,
         outage: out,
         what_if,

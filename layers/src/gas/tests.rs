@@ -362,3 +362,61 @@ fn an_inoperable_valve_is_passed_and_the_next_ring_out_is_used() {
     assert_eq!(t.outage(), vec![3]);
     assert!(t.isolated());
 }
+
+#[test]
+fn the_pressure_sensors_expected_to_drop_are_those_whose_every_pipe_loses_gas() {
+    use crate::model::{SensorKind, SensorSite};
+    let data = crate::generate::tests::small_dataset();
+    let catalog = Catalog::new(data.clone());
+    let g = GasGraph::build(
+        &catalog.gas_pipes.read(),
+        &catalog.gas_valves.read(),
+        &catalog.gas_stations.read(),
+    );
+    let leaks: Vec<FeatureId> = catalog
+        .gas_pipes
+        .read()
+        .features()
+        .iter()
+        .filter(|p| p.properties.network == "太原市" && p.properties.pressure_class != PressureClass::Low)
+        .map(|p| p.id)
+        .take(40)
+        .collect();
+    let sensors = catalog.sensors.read();
+    let mut listed_somewhere = 0;
+    for leak in leaks {
+        let Ok(answer) = isolate(&catalog, &g, None, &LeakInput::Pipe(leak), &[]) else {
+            continue;
+        };
+        let cut: HashSet<FeatureId> = answer
+            .section
+            .pipes
+            .iter()
+            .chain(&answer.outage.pipes.pipes)
+            .copied()
+            .collect();
+        let node_of = |site: SensorSite, id: FeatureId| match site {
+            SensorSite::GasValve => g.valve_of(id).map(|v| g.valves()[v].node),
+            SensorSite::GasStation => g.stations().iter().find(|s| s.id == id).map(|s| s.node),
+            _ => None,
+        };
+        // brute force: every pressure sensor on the network whose node's pipes are all cut
+        let mut expected: Vec<FeatureId> = sensors
+            .features()
+            .iter()
+            .filter(|f| f.properties.kind == SensorKind::PipePressure)
+            .filter(|f| {
+                node_of(f.properties.site, f.properties.site_id).is_some_and(|n| {
+                    let at = g.pipes_at(n);
+                    !at.is_empty() && at.iter().all(|&p| cut.contains(&g.pipes()[p].id))
+                })
+            })
+            .map(|f| f.id)
+            .collect();
+        expected.sort_unstable();
+        let got: Vec<FeatureId> = answer.pressure_sensors_expected_to_drop.iter().map(|s| s.id).collect();
+        assert_eq!(got, expected, "leak on pipe {leak}");
+        listed_somewhere += got.len();
+    }
+    assert!(listed_somewhere > 0, "some leak cuts off a pressure sensor");
+}

@@ -287,7 +287,7 @@ impl Operations {
             }
             Event::ValveClosed { incident, valve, .. } => {
                 let current = self.open_incident(incident)?;
-                if current.spec.kind != crate::model::IncidentKind::GasLeak {
+                if !current.gas_network {
                     return Err(Error::Conflict(format!(
                         "incident {incident} is not a gas leak: valves are closed for gas leaks"
                     )));

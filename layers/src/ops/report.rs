@@ -92,6 +92,97 @@ pub struct AfterAction {
     pub notes: usize,
     /// Events on the record.
     pub events: usize,
+    /// Gas valves reported closed (`valve_closed`), in order: who and when.
+    pub valves_closed: Vec<ValveLine>,
+    /// A gas leak's isolation as it stands (filled by the caller, who holds
+    /// the gas network: [`gas_summary`]); `None` for other kinds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gas: Option<GasSummary>,
+}
+
+/// One valve closure, for the report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ValveLine {
+    /// `gas_valves` id.
+    pub valve: u64,
+    /// Who reported it closed.
+    pub actor: String,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Seconds from the incident's opening.
+    pub at_s: f64,
+    /// Event number.
+    pub seq: u64,
+}
+
+/// A gas leak's isolation, for the report (`docs/gas-isolation.md`).
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct GasSummary {
+    /// The city network.
+    pub network: String,
+    /// Why there is no trace, when there is none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unavailable: Option<String>,
+    /// Valves listed to close.
+    pub valves_to_close: usize,
+    /// Of those, reported closed.
+    pub valves_closed: usize,
+    /// Every listed valve closed.
+    pub section_isolated: bool,
+    /// Seconds from opening to the closure that isolated the section.
+    pub isolated_s: Option<f64>,
+    /// Pipes in the isolated section.
+    pub section_pipes: usize,
+    /// Section length, metres.
+    pub section_length_m: f64,
+    /// Section inner volume, m³.
+    pub section_volume_m3: f64,
+    /// Pipes beyond the section losing gas.
+    pub outage_pipes: usize,
+    /// Their length, metres.
+    pub outage_length_m: f64,
+    /// Stations cut off.
+    pub outage_stations: usize,
+    /// Residents losing gas (service-area rule).
+    pub outage_population: u64,
+    /// Enterprises losing gas.
+    pub outage_enterprises: usize,
+    /// Major hazard sources among them.
+    pub outage_hazard_sources: usize,
+}
+
+/// The report's gas summary of an incident's isolation (`crate::gas::incident_isolation`).
+pub fn gas_summary(incident: &IncidentState, isolation: &crate::gas::IncidentIsolation) -> GasSummary {
+    let Some(trace) = &isolation.trace else {
+        return GasSummary {
+            unavailable: isolation.unavailable.clone(),
+            ..GasSummary::default()
+        };
+    };
+    let listed: std::collections::HashSet<u64> = trace.valves_to_close.iter().map(|v| v.id).collect();
+    let closures: Vec<_> = isolation.closed.iter().filter(|c| listed.contains(&c.valve)).collect();
+    let closed: std::collections::HashSet<u64> = closures.iter().map(|c| c.valve).collect();
+    GasSummary {
+        network: trace.network.clone(),
+        unavailable: None,
+        valves_to_close: listed.len(),
+        valves_closed: closed.len(),
+        section_isolated: isolation.section_isolated,
+        isolated_s: if isolation.section_isolated {
+            closures.iter().map(|c| secs(incident.opened_at, c.at)).reduce(f64::max)
+        } else {
+            None
+        },
+        section_pipes: trace.section.pipes.len(),
+        section_length_m: trace.section.length_m,
+        section_volume_m3: trace.section.volume_m3,
+        outage_pipes: trace.outage.pipes.pipes.len(),
+        outage_length_m: trace.outage.pipes.length_m,
+        outage_stations: trace.outage.stations.len(),
+        outage_population: trace.outage.population,
+        outage_enterprises: trace.outage.enterprises.len(),
+        outage_hazard_sources: trace.outage.hazard_sources.len(),
+    }
 }
 
 fn secs(from: DateTime<Utc>, to: DateTime<Utc>) -> f64 {
@@ -156,5 +247,17 @@ pub fn after_action(incident: &IncidentState, now: DateTime<Utc>) -> AfterAction
             .collect(),
         notes: incident.notes.len(),
         events: incident.timeline.len(),
+        valves_closed: incident
+            .valves_closed
+            .iter()
+            .map(|c| ValveLine {
+                valve: c.valve,
+                actor: c.actor.clone(),
+                at: c.at,
+                at_s: secs(open, c.at),
+                seq: c.seq,
+            })
+            .collect(),
+        gas: None,
     }
 }

@@ -166,6 +166,10 @@ pub struct IncidentState {
     pub injects: Vec<InjectRecord>,
     /// Gas valves reported closed (`valve_closed`), in order: the incident's isolation checklist.
     pub valves_closed: Vec<ValveClosure>,
+    /// It is or was a gas leak: its valve isolation stays with it when the
+    /// gas ignites (a later update to `fire` or `explosion` still needs the
+    /// valves closed; docs/gas-isolation.md).
+    pub gas_network: bool,
     /// Every event of the incident, in order.
     pub timeline: Vec<TimelineEntry>,
 }
@@ -206,7 +210,10 @@ impl IncidentState {
         let at = record.at;
         match &record.event {
             Event::IncidentUpdated { changes, .. } => match self.spec.patched(changes) {
-                Ok(spec) => self.spec = spec,
+                Ok(spec) => {
+                    self.spec = spec;
+                    self.gas_network |= self.spec.kind == crate::model::IncidentKind::GasLeak;
+                }
                 Err(e) => tracing::error!(seq = record.seq, error = %e, "a stored incident update no longer applies"),
             },
             Event::IncidentClosed { reason, .. } => {
@@ -469,6 +476,7 @@ pub(super) fn new_incident(
         units: Vec::new(),
         notes: Vec::new(),
         valves_closed: Vec::new(),
+        gas_network: spec.kind == crate::model::IncidentKind::GasLeak,
         injects: Vec::new(),
         timeline: Vec::new(),
     }

@@ -4,6 +4,7 @@
 
 use crate::error::ApiError;
 use crate::limits::MAX_FAIL_VALVES as MAX_FAIL;
+use crate::scope::RequestScope;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -57,10 +58,29 @@ fn refused(e: &IsolateError) -> ApiError {
     }
 }
 
+/// A scoped caller traces only leaks in scope (`docs/security.md`, "Data
+/// scope"): the point, or the pipe or valve named, must lie in the scope (403
+/// `out_of_scope` otherwise). A leak in scope is answered whole: a valve to
+/// close or a street losing gas across the scope's border is still shown,
+/// since isolating the leak needs it.
+fn check_scope(state: &AppState, scope: &RequestScope, input: &LeakInput) -> Result<(), ApiError> {
+    let catalog = state.store.catalog();
+    match input {
+        LeakInput::Point(at) => scope.check_point(*at, "the leak"),
+        LeakInput::Pipe(id) => scope.check_feature(catalog, "gas_pipes", *id),
+        LeakInput::Valve(id) => scope.check_feature(catalog, "gas_valves", *id),
+    }
+}
+
 /// `POST /gas/isolate` with `{"point": [lon, lat]}`, `{"pipe": id}` or `{"valve": id}`, and optionally `"fail": [valve ids]`.
-async fn post(state: web::Data<AppState>, body: web::Json<Body>) -> Result<HttpResponse, ApiError> {
+async fn post(
+    state: web::Data<AppState>,
+    scope: RequestScope,
+    body: web::Json<Body>,
+) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let input = leak(&body)?;
+    check_scope(&state, &scope, &input)?;
     let state = state.into_inner();
     let answer = web::block(move || {
         let catalog = state.store.catalog();

@@ -291,7 +291,22 @@ async fn draft(
     let spec =
         lookout_layers::monitor::incident_draft(state.store.catalog(), &state.store.operations(), &state.readings, id)?;
     scope.check_point(spec.centre(), "an incident")?;
-    Ok(HttpResponse::Ok().json(spec))
+    let mut body = serde_json::to_value(&spec).map_err(ApiError::internal)?;
+    if spec.kind == lookout_layers::model::IncidentKind::GasLeak {
+        // A pressure or flow alarm on the gas network suggests "isolate
+        // here": the trace at the draft's place, pre-run (read-only: not part
+        // of the spec; docs/gas-isolation.md).
+        let catalog = state.store.catalog();
+        let isolation = lookout_layers::gas::incident_isolation(
+            catalog,
+            &state.gas.graph(catalog),
+            Some(&state.roads.graph(catalog)),
+            spec.location,
+            &[],
+        );
+        body["gas_isolation"] = serde_json::to_value(isolation).map_err(ApiError::internal)?;
+    }
+    Ok(HttpResponse::Ok().json(body))
 }
 
 /// `POST /alarms/{id}/incident`: opens the incident from the alarm's draft
@@ -318,6 +333,9 @@ async fn open_incident(
             Err(e) => return Err(ApiError::bad_request(format!("the body is not JSON: {e}"))),
         }
     };
+    // the draft's pre-run isolation is shown, not part of the incident: a client sending the draft back may include it
+    let mut changes = changes;
+    changes.remove("gas_isolation");
     let location = state
         .store
         .operations()

@@ -222,4 +222,103 @@ async fn a_gas_leak_incident_lists_valves_and_is_isolated_when_all_are_closed() 
             .iter()
             .any(|t| t.to_string().contains("closed"))
     );
+
+    // The after-action report lists the closures (who, when) and the isolation summary.
+    let (status, report) = send(
+        &app,
+        crate::common::get(&format!("/incidents/{id}/report")).to_request(),
+    )
+    .await;
+    assert_eq!(status, 200, "{report}");
+    let lines = report["valves_closed"].as_array().expect("valves_closed");
+    let listed: Vec<u64> = lines.iter().filter_map(|l| l["valve"].as_u64()).collect();
+    assert_eq!(listed, valves, "in the order they were closed");
+    let who = &last["gas_isolation"]["closed"][0]["actor"];
+    assert!(
+        lines.iter().all(|l| &l["actor"] == who && l["at"].is_string()),
+        "{lines:?}"
+    );
+    let gas = &report["gas"];
+    assert_eq!(gas["section_isolated"], true, "{gas}");
+    assert_eq!(gas["valves_to_close"], json!(valves.len()));
+    assert_eq!(gas["valves_closed"], json!(valves.len()));
+    assert_eq!(gas["outage_population"], last["gas_isolation"]["outage"]["population"]);
+    assert!(gas["isolated_s"].as_f64().is_some_and(|s| s >= 0.0), "{gas}");
+    let html = actix_web::test::call_and_read_body(
+        &app,
+        crate::common::get(&format!("/incidents/{id}/report.html")).to_request(),
+    )
+    .await;
+    let html = String::from_utf8_lossy(&html);
+    assert!(html.contains("Section isolated"), "the printable report says so");
+    let who = who.as_str().unwrap_or_default();
+    assert!(
+        html.contains(&format!("<td>{}</td><td>{who}</td>", valves[0])),
+        "{html}"
+    );
+    // a report of another kind has no gas part
+    let (_, other_report) = send(
+        &app,
+        crate::common::get(&format!("/incidents/{other}/report")).to_request(),
+    )
+    .await;
+    assert!(other_report.get("gas").is_none(), "{other_report}");
+}
+
+#[actix_web::test]
+async fn a_pressure_alarm_on_a_gas_main_suggests_the_isolation_there() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let app = app!(dir.path());
+    // A pressure sensor on a high-pressure valve of the Taiyuan network.
+    let (_, body) = send(
+        &app,
+        crate::common::get("/collections/sensors/items?kind=pipe_pressure&site=gas_valves&limit=1000").to_request(),
+    )
+    .await;
+    let sensor = body["features"]
+        .as_array()
+        .expect("sensors")
+        .iter()
+        .find(|f| {
+            f["properties"]["site_name"]
+                .as_str()
+                .is_some_and(|n| n.starts_with("太原市"))
+        })
+        .expect("a Taiyuan valve pressure sensor")
+        .clone();
+    let id = sensor["id"].as_u64().expect("sensor");
+    let t = &sensor["properties"]["thresholds"];
+    // a rupture: the pressure falls to half the low-alarm level (inside the instrument's range)
+    let value = t["low"].as_f64().expect("a low level") / 2.0;
+    let now = chrono::Utc::now();
+    let batch: Vec<Value> = [20, 10]
+        .iter()
+        .map(|s| json!({"sensor": id, "value": value, "at": (now - chrono::TimeDelta::seconds(*s)).to_rfc3339()}))
+        .collect();
+    let (status, report) = send(&app, post("/readings", Value::Array(batch)).to_request()).await;
+    assert_eq!(status, 200, "{report}");
+    let (_, list) = send(&app, crate::common::get("/alarms").to_request()).await;
+    let alarm = list["alarms"][0]["id"].as_u64().expect("an alarm");
+
+    // The draft proposes a gas leak there, with the trace pre-run.
+    let (status, draft) = send(
+        &app,
+        crate::common::get(&format!("/alarms/{alarm}/incident-draft")).to_request(),
+    )
+    .await;
+    assert_eq!(status, 200, "{draft}");
+    assert_eq!(draft["kind"], "gas_leak");
+    let iso = &draft["gas_isolation"];
+    assert_eq!(iso["network"], "太原市", "{iso}");
+    let suggested = iso["valves_to_close"].clone();
+    assert!(!suggested.as_array().expect("valves").is_empty(), "{iso}");
+    assert!(iso["pressure_sensors_expected_to_drop"].is_array(), "{iso}");
+
+    // Sending the draft back (with its read-only trace) opens the incident; its detail has the same trace.
+    let mut changes = draft.clone();
+    changes["weather"] = json!({"wind_from_deg": 200, "wind_speed_ms": 3, "daytime": true});
+    let (status, incident) = send(&app, post(&format!("/alarms/{alarm}/incident"), changes).to_request()).await;
+    assert_eq!(status, 201, "{incident}");
+    assert_eq!(incident["kind"], "gas_leak");
+    assert_eq!(incident["gas_isolation"]["valves_to_close"], suggested);
 }

@@ -633,3 +633,92 @@ async fn analyses_answer_with_what_is_in_scope() {
     let (_, everyone) = send(&app, get(&uri).to_request()).await;
     assert_eq!(everyone["scoped"], false);
 }
+
+/// A pipe of `network` whose whole line lies inside (or wholly outside) `county`.
+fn gas_pipe(state: &lookout_server::state::AppState, county: &MultiPolygon<f64>, network: &str, inside: bool) -> u64 {
+    let pipes = state.store.catalog().gas_pipes.read();
+    pipes
+        .features()
+        .iter()
+        .find(|f| {
+            f.properties.network == network
+                && (county.contains(&f.geometry) == inside)
+                && (inside || !county.intersects(&f.geometry))
+        })
+        .map(|f| f.id)
+        .unwrap_or_else(|| {
+            panic!(
+                "a {network} pipe {} the county",
+                if inside { "inside" } else { "outside" }
+            )
+        })
+}
+
+#[actix_web::test]
+async fn a_county_user_traces_gas_isolation_only_for_leaks_in_scope() {
+    let dir = tempfile::tempdir().expect("test fixture");
+    let state = crate::common::state(dir.path());
+    let county = county_shape(&state);
+    let app = app!(state.clone());
+    let post = |body: Value| {
+        scoped(test::TestRequest::post().uri("/gas/isolate"))
+            .insert_header(("X-Lookout-Actor", "duty-officer"))
+            .set_json(body)
+            .to_request()
+    };
+
+    // In the county (小店区 of 太原市): the trace is answered, whole.
+    let own = gas_pipe(&state, &county, "太原市", true);
+    let (status, body) = send(&app, post(json!({ "pipe": own }))).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["network"], "太原市");
+    assert!(!body["valves_to_close"].as_array().expect("valves").is_empty());
+
+    // Another city's network: refused with the reason, by pipe, by valve and by point.
+    let far = gas_pipe(&state, &county, "大同市", false);
+    let (status, body) = send(&app, post(json!({ "pipe": far }))).await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(body["error"], "out_of_scope");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains(&format!("gas_pipes {far}")),
+        "{body}"
+    );
+    let far_valve = state
+        .store
+        .catalog()
+        .gas_valves
+        .read()
+        .features()
+        .iter()
+        .find(|v| v.properties.network == "大同市")
+        .map(|v| v.id)
+        .expect("a 大同市 valve");
+    let (status, body) = send(&app, post(json!({ "valve": far_valve }))).await;
+    assert_eq!(status, 403, "{body}");
+    let at = match &state
+        .store
+        .catalog()
+        .gas_pipes
+        .read()
+        .feature(far)
+        .expect("pipe")
+        .geometry
+    {
+        Geometry::LineString(l) => l.0[0],
+        other => panic!("pipe geometry {other:?}"),
+    };
+    let (status, body) = send(&app, post(json!({ "point": [at.x, at.y] }))).await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(body["error"], "out_of_scope");
+
+    // The same request unscoped is answered: the refusal is the scope's.
+    let (status, body) = send(
+        &app,
+        crate::common::post("/gas/isolate", json!({ "pipe": far })).to_request(),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+}
