@@ -18,7 +18,8 @@
 //   drill.js (scenarios, banner, injects), planner.js (coverage, PNG export),
 //   status-strip.js (the situation at a glance, GET /situation), alerts.js
 //   (new incidents: a banner until acknowledged, optional sound), layout.js
-//   (the side panel folds; narrow screens and phones).
+//   (the side panel folds; narrow screens and phones), alarms.js (sensor
+//   alarms: list, pulsing markers, sound), sensor-chart.js (a sensor's readings).
 // Who may do what: session.js (the signed-in user, the permission table:
 // actions a role may not take are never drawn), login.js (sign-in page,
 // set-up link, sign-out, the open-access banner), audit.js (admins' audit log), users.js (admins: users and API tokens).
@@ -54,6 +55,7 @@ import { initUsers } from './users.js';
 import { initStatusStrip } from './status-strip.js';
 import { initAlerts } from './alerts.js';
 import { initLayout } from './layout.js';
+import { initAlarms } from './alarms.js';
 
 async function start() {
   applyStatic();
@@ -106,6 +108,7 @@ async function start() {
   initAudit();
   initUsers();
   initAlerts();
+  initAlarms(); // sensor alarms: list, markers, sound (alarms.js)
   initLayout();
   initStatusStrip();
   initMode(); // the first 'mode' event: the incidents, drills and replay range of that mode load

@@ -155,6 +155,7 @@ impl Monitor {
                 reading_at: Some(reading.at()),
                 location: location(catalog, id),
                 label: label(&sensor),
+                drill: false,
             });
         }
         out
@@ -192,6 +193,7 @@ impl Monitor {
                 reading_at: Some(last.at()),
                 location: location(catalog, id),
                 label: label(&sensor),
+                drill: false,
             });
         }
         for a in ops.alarms().filter(|a| a.is_active()) {

@@ -300,7 +300,10 @@ fn operations() -> Vec<(&'static str, &'static str, Op)> {
                 "drills": { "type": "array", "items": { "type": "integer" }, "description": "open drill incidents" },
                 "unacknowledged": { "type": "array", "description": "open incidents nobody has acknowledged yet, newest first", "items": { "type": "object", "required": ["id", "drill", "title", "kind", "location", "opened_at"], "properties": {
                     "id": { "type": "integer" }, "drill": { "type": "boolean" }, "title": { "type": "string" }, "kind": { "type": "string" },
-                    "location": { "type": "array", "items": { "type": "number" } }, "opened_at": { "type": "string" } } } }
+                    "location": { "type": "array", "items": { "type": "number" } }, "opened_at": { "type": "string" } } } },
+                "alarms": { "type": "object", "description": "active sensor alarms (docs/monitoring.md): real ones by colour, unacknowledged, and drill alarms apart", "required": ["active", "unacknowledged", "by_colour", "drill"], "properties": {
+                    "active": { "type": "integer", "minimum": 0 }, "unacknowledged": { "type": "integer", "minimum": 0 },
+                    "by_colour": { "type": "object", "additionalProperties": { "type": "integer", "minimum": 0 } }, "drill": { "type": "integer", "minimum": 0 } } }
             } })))),
         ("/incidents/{id}/valves", "post", Op::new("A gas valve of the leak's isolation is closed (valve_closed); the detail's gas_isolation says section_isolated when every listed valve is").write()
             .body(json_body(json!({ "type": "object", "required": ["valve"], "properties": { "valve": { "type": "integer", "minimum": 0 } }, "additionalProperties": false })))

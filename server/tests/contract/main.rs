@@ -6,6 +6,7 @@
 mod common;
 
 mod api;
+mod alarms;
 mod assigned;
 mod cache;
 mod edge;
