@@ -129,6 +129,7 @@ const readingText = (a) => (Number.isFinite(a.value) ? fmtNumber(a.value, 3) : '
 
 function ruleText(a) {
   if (a.rule === 'stale') return term('alarmRule', 'stale');
+  if (a.rule === 'rate') return t('alarm.rate', { v: readingText(a), th: Number.isFinite(a.threshold) ? fmtNumber(a.threshold, 3) : '—' });
   return t('alarm.reading', { rule: term('alarmRule', a.rule), v: readingText(a), th: Number.isFinite(a.threshold) ? fmtNumber(a.threshold, 3) : '—' });
 }
 

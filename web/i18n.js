@@ -361,6 +361,7 @@ const STRINGS = {
   'alarm.unavailable': ['报警列表暂不可用', 'Alarm list unavailable'],
   'alarm.grading': ['按严重程度排序：红、橙、黄、蓝；一级、二级重大危险源提高一级', 'Most serious first: red, orange, yellow, blue; one step higher at a level 1–2 major hazard source'],
   'alarm.reading': ['{rule}：读数 {v}，阈值 {th}', '{rule}: reading {v}, threshold {th}'],
+  'alarm.rate': ['变化过快：读数 {v}，上升超过每分钟 {th}', 'Rising fast: reading {v}, more than {th} a minute'],
   'alarm.acked': ['{by} 已确认 · {at}', 'Acknowledged by {by} · {at}'],
   'alarm.escalated': ['超时未确认，已升级 · {at}', 'Not acknowledged in time: escalated · {at}'],
   'alarm.flyTo': ['定位', 'Fly to'],

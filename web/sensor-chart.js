@@ -1,11 +1,12 @@
 // A sensor's readings as a chart in its feature panel (issue 15): the last
-// 24 hours of GET /sensors/{id}/readings, one-minute buckets (mean, with the
-// bucket's min and max), and its thresholds as flat lines. uPlot (npm,
+// 24 hours of GET /sensors/{id}/readings in one-minute buckets (the mean),
+// its thresholds as flat lines; in drill mode its drill readings. uPlot (npm,
 // web/package.json, served at /map/vendor/uplot/ like MapLibre) is loaded
 // only when a chart is first drawn.
 
 import { t, fmtNumber, fmtTime } from './i18n.js';
 import { api, el } from './util.js';
+import { isDrillMode } from './mode.js';
 
 let uPlotModule = null;
 
@@ -31,7 +32,7 @@ export function sensorChart(sensorId) {
   const box = el('div', 'sensor-chart');
   box.dataset.sensor = String(sensorId);
   const status = el('p', 'muted', t('chart.loading'));
-  box.append(el('h3', null, t('chart.title')), status);
+  box.append(el('h3', null, isDrillMode() ? `${t('mode.drill')} · ${t('chart.title')}` : t('chart.title')), status);
   draw(box, status, sensorId).catch((err) => {
     status.textContent = t('chart.failed', { msg: err.message });
   });
@@ -41,7 +42,8 @@ export function sensorChart(sensorId) {
 async function draw(box, status, sensorId) {
   const to = new Date();
   const from = new Date(to.getTime() - 24 * 3600 * 1000);
-  const q = new URLSearchParams({ from: from.toISOString(), to: to.toISOString(), every: '1m' });
+  // in drill mode, the drill readings (a drill's detector ramping up); else the real ones
+  const q = new URLSearchParams({ from: from.toISOString(), to: to.toISOString(), every: '1m', drill: String(isDrillMode()) });
   const [series, uPlot] = await Promise.all([api(`/sensors/${sensorId}/readings?${q}`), loadUPlot()]);
   const buckets = series.buckets ?? [];
   if (!buckets.length) {

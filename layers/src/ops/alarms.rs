@@ -92,7 +92,8 @@ impl Operations {
             by_colour: AlarmColour::CODES.iter().map(|c| (*c, 0)).collect(),
             drill: 0,
         };
-        for a in self.active_alarms.values().filter_map(|id| self.alarm(*id)).filter(|a| sees(a)) {
+        let active = self.active_alarms.values().chain(self.active_drill_alarms.values());
+        for a in active.filter_map(|id| self.alarm(*id)).filter(|a| sees(a)) {
             if a.drill {
                 counts.drill += 1;
                 continue;
@@ -121,7 +122,11 @@ impl Operations {
 
     /// The active real (`drill` false) or drill alarm of a sensor.
     pub fn active_alarm_of(&self, sensor: FeatureId, drill: bool) -> Option<&AlarmState> {
-        let active = if drill { &self.active_drill_alarms } else { &self.active_alarms };
+        let active = if drill {
+            &self.active_drill_alarms
+        } else {
+            &self.active_alarms
+        };
         active.get(&sensor).and_then(|id| self.alarm(*id))
     }
 

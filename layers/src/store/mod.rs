@@ -328,7 +328,11 @@ impl Shared {
     /// over when the new feature leaves it out, so a PUT of a hazard source
     /// in alarm does not clear it.
     fn keep_server_owned(&self, mut event: Event) -> Event {
-        if let Event::FeatureReplaced { collection, id, feature } = &mut event
+        if let Event::FeatureReplaced {
+            collection,
+            id,
+            feature,
+        } = &mut event
             && collection == "hazard_sources"
             && let Some(properties) = feature.get_mut("properties").and_then(serde_json::Value::as_object_mut)
             && !properties.contains_key("alarm")

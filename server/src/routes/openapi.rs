@@ -410,10 +410,11 @@ fn monitoring_operations() -> Vec<(&'static str, &'static str, Op)> {
             .param(query("from", json!({ "type": "string", "format": "date-time" }), "start (default: 24 h before to)"))
             .param(query("to", json!({ "type": "string", "format": "date-time" }), "end, exclusive (default: now)"))
             .param(query("every", json!({ "type": "string", "pattern": "^[0-9]+[smhd]?$", "example": "5m" }), "bucket length: 30s, 5m, 1h, 1d (default: each reading)"))
+            .param(query("drill", json!({ "type": "boolean", "default": false }), "the sensor's drill readings instead of its real ones"))
             .respond("200", ok("the series", JSON, json!({ "type": "object", "required": ["sensor", "unit", "channels", "buckets"], "properties": {
                 "sensor": { "type": "integer" }, "name": { "type": "string" }, "kind": { "type": "string" }, "unit": { "type": "string" },
                 "thresholds": { "type": "object" }, "range": numbers.clone(), "from": { "type": "string" }, "to": { "type": "string" },
-                "every_s": { "type": "integer", "nullable": true }, "max_buckets": { "type": "integer" },
+                "every_s": { "type": "integer", "nullable": true }, "max_buckets": { "type": "integer" }, "drill": { "type": "boolean" },
                 "channels": { "type": "array", "items": { "type": "string" } },
                 "latest": { "type": "object", "nullable": true },
                 "buckets": { "type": "array", "items": { "type": "object", "required": ["at", "n", "mean", "min", "max"], "properties": {
@@ -455,6 +456,7 @@ fn schema_ref_alarm() -> Value {
         "acknowledged": { "type": "object", "nullable": true, "properties": { "by": { "type": "string" }, "at": { "type": "string", "format": "date-time" }, "remark": { "type": "string" } } },
         "escalated_at": { "type": "string", "format": "date-time", "nullable": true },
         "cleared_at": { "type": "string", "format": "date-time", "nullable": true },
+        "incident": { "type": "integer", "nullable": true }, "drill": { "type": "boolean", "description": "a drill alarm, raised by drill readings" },
         "history": { "type": "array", "items": { "type": "object" } } } })
 }
 

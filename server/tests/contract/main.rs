@@ -5,8 +5,8 @@
 #[macro_use]
 mod common;
 
-mod api;
 mod alarms;
+mod api;
 mod assigned;
 mod cache;
 mod edge;
