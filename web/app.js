@@ -19,7 +19,8 @@
 //   status-strip.js (the situation at a glance, GET /situation), alerts.js
 //   (new incidents: a banner until acknowledged, optional sound), layout.js
 //   (the side panel folds; narrow screens and phones), gas.js (gas valve isolation:
-//   the incident's checklist and what-if, traces run from the map).
+//   the incident's checklist and what-if, traces run from the map), alarms.js (sensor
+//   alarms: list, pulsing markers, sound), sensor-chart.js (a sensor's readings).
 // Who may do what: session.js (the signed-in user, the permission table:
 // actions a role may not take are never drawn), login.js (sign-in page,
 // set-up link, sign-out, the open-access banner), audit.js (admins' audit log), users.js (admins: users and API tokens).
@@ -56,6 +57,7 @@ import { initStatusStrip } from './status-strip.js';
 import { initAlerts } from './alerts.js';
 import { initLayout } from './layout.js';
 import { initGas } from './gas.js';
+import { initAlarms } from './alarms.js';
 
 async function start() {
   applyStatic();
@@ -109,6 +111,7 @@ async function start() {
   initAudit();
   initUsers();
   initAlerts();
+  initAlarms(); // sensor alarms: list, markers, sound (alarms.js)
   initLayout();
   initStatusStrip();
   initMode(); // the first 'mode' event: the incidents, drills and replay range of that mode load

@@ -13,6 +13,7 @@ import { layers, layerName, fetchFullFeature } from './collections.js';
 import { shownStatus } from './team-status.js';
 import { dispatchHereButton } from './dispatch.js';
 import { isolateButton } from './gas.js';
+import { sensorChart } from './sensor-chart.js';
 
 export function initFeaturePanel() {
   document.querySelector('#feature-panel .panel-close').addEventListener('click', closeFeaturePanel);
@@ -58,6 +59,7 @@ function valueColor(collectionId, key, value) {
   if (key === 'status' && collectionId === 'rescue_teams') return statusColor(v);
   if (key === 'pressure_class') return PRESSURE_CLASSES.find((p) => p.code === v)?.color;
   if (key === 'road_class') return ROAD_CLASSES.find((r) => r.code === v)?.color;
+  if (key === 'alarm') return RISK.find((r) => r.code === v)?.color; // a hazard source in alarm (alarms.js)
   return null;
 }
 
@@ -212,6 +214,7 @@ function featureContent(feature, collectionId, note) {
   const isolate = isolateButton(collectionId, feature); // gas pipes and valves (web/gas.js)
   if (isolate) actions.append(isolate);
   if (actions.children.length) root.append(actions);
+  if (collectionId === 'sensors' && feature.id !== undefined && feature.id !== null) root.append(sensorChart(feature.id));
   if (note) root.append(el('div', 'note', note));
   return root;
 }

@@ -352,6 +352,45 @@ const STRINGS = {
   'status.drill': ['演练进行中', 'Drills running'],
   'status.unavailable': ['态势暂不可用', 'Situation unavailable'],
   'status.stale': ['（未更新）', '(not updated)'],
+  // ---- sensor alarms (alarms.js, sensor-chart.js) ----
+  'tab.alarms': ['报警', 'Alarms'],
+  'status.alarms': ['报警', 'Alarms'],
+  'status.alarms.unacked': ['未确认', 'Unacknowledged'],
+  'alarm.title': ['监测报警', 'Sensor alarms'],
+  'alarm.none': ['当前无报警', 'No active alarm'],
+  'alarm.unavailable': ['报警列表暂不可用', 'Alarm list unavailable'],
+  'alarm.grading': ['按严重程度排序：红、橙、黄、蓝；一级、二级重大危险源提高一级', 'Most serious first: red, orange, yellow, blue; one step higher at a level 1–2 major hazard source'],
+  'alarm.reading': ['{rule}：读数 {v}，阈值 {th}', '{rule}: reading {v}, threshold {th}'],
+  'alarm.rate': ['变化过快：读数 {v}，上升超过每分钟 {th}', 'Rising fast: reading {v}, more than {th} a minute'],
+  'alarm.acked': ['{by} 已确认 · {at}', 'Acknowledged by {by} · {at}'],
+  'alarm.escalated': ['超时未确认，已升级 · {at}', 'Not acknowledged in time: escalated · {at}'],
+  'alarm.flyTo': ['定位', 'Fly to'],
+  'alarm.sensor': ['监测曲线', 'Readings'],
+  'alarm.ack': ['确认', 'Acknowledge'],
+  'alarm.sound.on': ['报警音：开', 'Alarm sound: on'],
+  'alarm.sound.off': ['报警音：关', 'Alarm sound: off'],
+  'alarm.incident.open': ['生成事件', 'Open incident'],
+  'alarm.incident.show': ['事件 {id}', 'Incident {id}'],
+  'alarm.incident.confirm': ['确认生成事件', 'Open this incident'],
+  'alarm.incident.opened': ['已由报警生成事件 {id}', 'Incident {id} opened from the alarm'],
+  'alarm.incident.failed': ['生成事件失败：{msg}', 'Could not open the incident: {msg}'],
+  'alarm.draft.title': ['事件草稿（由报警预填）', 'Incident draft (filled from the alarm)'],
+  'alarm.draft.kind': ['类型', 'Kind'],
+  'alarm.draft.substance': ['物质', 'Substance'],
+  'alarm.draft.weather': ['气象', 'Weather'],
+  'alarm.draft.wind': ['风向 {from}°，风速 {speed} 米/秒', 'Wind from {from}°, {speed} m/s'],
+  'alarm.draft.noWeather': ['无气象站数据，请在事件中填写', 'No weather station reading: give the weather in the incident'],
+  'alarm.draft.failed': ['无法获取事件草稿：{msg}', 'Could not get the incident draft: {msg}'],
+  'chart.title': ['监测曲线（24 小时）', 'Readings (24 h)'],
+  'chart.loading': ['正在加载读数…', 'Loading readings…'],
+  'chart.none': ['24 小时内无读数', 'No reading in the last 24 hours'],
+  'chart.failed': ['读数加载失败：{msg}', 'Readings unavailable: {msg}'],
+  'chart.value': ['读数', 'Reading'],
+  'chart.high_high': ['二级报警值', 'Second level'],
+  'chart.high': ['一级报警值', 'First level'],
+  'chart.low': ['低报值', 'Low'],
+  'chart.latest': ['最新 {v} {unit} · {at}', 'Latest {v} {unit} · {at}'],
+  // ---- end of sensor alarms ----
   'incident.place.coords': ['或输入坐标', 'Or type coordinates'],
   'incident.place.go': ['放置', 'Place'],
   'incident.place.centre': ['放在地图中心', 'Place at map centre'],
@@ -536,6 +575,8 @@ const TERMS = {
     yellow: ['一般风险', 'Moderate risk'], blue: ['低风险', 'Low risk'],
   },
   riskColour: { red: ['红', 'Red'], orange: ['橙', 'Orange'], yellow: ['黄', 'Yellow'], blue: ['蓝', 'Blue'] },
+  // sensor alarms (alarms.js)
+  alarmRule: { high: ['高报', 'High'], high_high: ['高高报', 'High-high'], low: ['低报', 'Low'], stale: ['数据中断', 'No readings (stale)'], rate: ['变化过快', 'Rising fast'] },
   hazardLevel: {
     1: ['一级（最严重）', 'Level 1 (most severe)'], 2: ['二级', 'Level 2'], 3: ['三级', 'Level 3'], 4: ['四级', 'Level 4'],
   },
@@ -646,6 +687,7 @@ const TERMS = {
     S: ['南风', 'S'], SW: ['西南风', 'SW'], W: ['西风', 'W'], NW: ['西北风', 'NW'],
   },
   prop: {
+    alarm: ['报警', 'Alarm'], // a hazard source in alarm (alarms.js)
     name: ['名称', 'Name'], city: ['市', 'City'], county: ['县（区）', 'County'], province: ['省', 'Province'],
     population: ['人口', 'Population'], area_km2: ['面积（平方公里）', 'Area (km²)'], kind: ['类型', 'Kind'],
     severity: ['严重程度', 'Severity'], subtype: ['亚类', 'Subtype'], intensity: ['设防烈度', 'Design intensity'],
@@ -675,6 +717,7 @@ export const VALUE_TERMS = {
   risk_level: 'risk', level: 'hazardLevel', status: 'teamStatus', road_class: 'roadClass',
   pressure_class: 'pressureClass', outlet_pressure_class: 'pressureClass', industry: 'industry', severity: 'severity',
   subtype: 'zoneSubtype', material: 'material', tier: 'warehouseTier',
+  alarm: 'riskColour', // a hazard source in alarm (alarms.js)
 };
 
 /** The `kind` property means different things per collection. */

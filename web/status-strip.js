@@ -15,6 +15,7 @@ import { selectTab } from './chrome.js';
 import { currentMode, setMode } from './mode.js';
 import { S, refreshList } from './incident-state.js';
 import { soundToggle } from './alerts.js';
+import { alarmFigures } from './alarms.js';
 
 const TEAM_STATUSES = ['available', 'dispatched', 'en_route', 'on_scene'];
 
@@ -95,6 +96,7 @@ function render() {
   if (drills && currentMode() === 'real') {
     parts.push(figure('drill', t('status.drill'), fmtNumber(drills), () => setMode('drill'), { color: '#facc15' }));
   }
+  parts.push(...alarmFigures(s)); // sensor alarms by colour (alarms.js)
   if (failed) parts.push(el('span', 'stat-stale', t('status.stale')));
   parts.push(soundToggle());
   strip.replaceChildren(...parts);

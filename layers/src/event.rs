@@ -191,6 +191,9 @@ pub enum Event {
         /// The sensor's tag and unit, and its site's name, as they were.
         #[serde(default)]
         label: String,
+        /// Raised by drill readings: a drill alarm, never mixed with the real ones.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        drill: bool,
     },
     /// An active alarm broke a more (or less) serious rule: its grade changed.
     AlarmChanged {

@@ -7,13 +7,19 @@
 //! - **debounce**: a rule must be broken (or kept) by
 //!   [`DEBOUNCE_READINGS`] readings in a row before an alarm is raised,
 //!   changed or cleared;
+//! - **rate of change**: a reading at least `rise_per_min` (per minute)
+//!   above the sensor's previous one (no default: set per sensor);
 //! - **stale**: a sensor that has reported and then stays silent for its
 //!   `stale_after_min` (a blue alarm, cleared by its next reading);
 //! - **escalation**: a red alarm not acknowledged within
 //!   [`ESCALATE_RED_AFTER_MIN`] minutes.
 //!
-//! The debounce counts are kept here, in memory; the alarms themselves are
-//! events ([`crate::ops::AlarmState`]).
+//! Drill readings are judged apart from the real ones (their own debounce,
+//! their own alarm per sensor): their alarms are drill alarms.
+//!
+//! The debounce counts are kept here, in memory, and rebuilt at start from
+//! each sensor's latest reading ([`Monitor::restore`]); the alarms
+//! themselves are events ([`crate::ops::AlarmState`]).
 
 use crate::catalog::Catalog;
 use crate::error::Result;
@@ -45,16 +51,38 @@ pub fn broken_rule(sensor: &Sensor, value: f64) -> Option<(AlarmRule, f64)> {
     }
 }
 
+/// A reading rising by at least the sensor's `rise_per_min` since the
+/// `previous` one (`at_ms`, value): the rate-of-change rule, with its limit.
+pub fn rising_fast(sensor: &Sensor, previous: Option<(i64, f64)>, reading: &Reading) -> Option<(AlarmRule, f64)> {
+    let limit = sensor.thresholds.rise_per_min?;
+    let (at_ms, value) = previous?;
+    let minutes = (reading.at_ms - at_ms) as f64 / 60_000.0;
+    (minutes > 0.0 && (reading.value() - value) / minutes >= limit).then_some((AlarmRule::Rate, limit))
+}
+
+/// How serious a rule is, to pick the most serious one broken.
+fn seriousness(rule: AlarmRule) -> u8 {
+    match rule {
+        AlarmRule::HighHigh => 4,
+        AlarmRule::High => 3,
+        AlarmRule::Rate => 2,
+        AlarmRule::Low => 1,
+        AlarmRule::Stale => 0,
+    }
+}
+
 #[derive(Debug, Clone, Copy, Default)]
 struct Pending {
     rule: Option<AlarmRule>,
     count: u32,
+    /// The previous reading (`at_ms`, value), for the rate of change.
+    last: Option<(i64, f64)>,
 }
 
-/// The alarm rules' memory: the debounce counts per sensor.
+/// The alarm rules' memory: the debounce counts per sensor, real and drill.
 #[derive(Debug, Default)]
 pub struct Monitor {
-    pending: Mutex<HashMap<FeatureId, Pending>>,
+    pending: Mutex<HashMap<(FeatureId, bool), Pending>>,
     /// Held while events are decided and stored, so that two batches never
     /// decide on the same state.
     deciding: Mutex<()>,
@@ -81,9 +109,9 @@ impl Monitor {
     /// The alarm events a batch of stored readings calls for, against the
     /// alarms `ops` holds now.
     pub fn evaluate(&self, catalog: &Catalog, ops: &Operations, batch: &[Reading]) -> Vec<Event> {
-        let mut by_sensor: HashMap<FeatureId, Vec<&Reading>> = HashMap::new();
+        let mut by_sensor: HashMap<(FeatureId, bool), Vec<&Reading>> = HashMap::new();
         for r in batch {
-            by_sensor.entry(r.sensor).or_default().push(r);
+            by_sensor.entry((r.sensor, r.drill)).or_default().push(r);
         }
         let mut sensors: Vec<_> = by_sensor.into_iter().collect();
         sensors.sort_by_key(|(id, _)| *id);
@@ -91,7 +119,7 @@ impl Monitor {
         let mut pending = self.pending.lock();
         let mut out = Vec::new();
         let mut raise = Vec::new();
-        for (id, mut readings) in sensors {
+        for ((id, drill), mut readings) in sensors {
             let Some(sensor) = layer.feature(id).map(|f| &f.properties) else {
                 continue;
             };
@@ -99,20 +127,30 @@ impl Monitor {
                 continue;
             }
             readings.sort_by_key(|r| r.at_ms);
-            let p = pending.entry(id).or_default();
+            let p = pending.entry((id, drill)).or_default();
             let mut last = None;
             for r in &readings {
-                let broken = broken_rule(sensor, r.value());
+                let level = broken_rule(sensor, r.value());
+                let rate = rising_fast(sensor, p.last, r);
+                let broken = [level, rate]
+                    .into_iter()
+                    .flatten()
+                    .max_by_key(|(rule, _)| seriousness(*rule));
                 let rule = broken.map(|b| b.0);
                 if rule == p.rule {
                     p.count = p.count.saturating_add(1);
                 } else {
-                    *p = Pending { rule, count: 1 };
+                    *p = Pending {
+                        rule,
+                        count: 1,
+                        last: None,
+                    };
                 }
+                p.last = Some((r.at_ms, r.value()));
                 last = Some((**r, broken));
             }
             let Some((reading, broken)) = last else { continue };
-            let mut active = ops.active_alarm(id).map(|a| (a.id, a.rule));
+            let mut active = ops.active_alarm_of(id, drill).map(|a| (a.id, a.rule));
             // Any reading ends a stale alarm.
             if let Some((alarm, AlarmRule::Stale)) = active {
                 out.push(Event::AlarmCleared {
@@ -126,7 +164,7 @@ impl Monitor {
             }
             let colour = |rule| grade_alarm(rule, hazard_level(catalog, sensor.hazard_source_id));
             match (active, broken) {
-                (None, Some((rule, threshold))) => raise.push((id, sensor.clone(), rule, threshold, reading)),
+                (None, Some((rule, threshold))) => raise.push((id, sensor.clone(), rule, threshold, reading, drill)),
                 (Some((alarm, now)), Some((rule, threshold))) if now != rule => out.push(Event::AlarmChanged {
                     alarm,
                     rule,
@@ -143,7 +181,7 @@ impl Monitor {
         }
         drop(pending);
         drop(layer);
-        for (id, sensor, rule, threshold, reading) in raise {
+        for (id, sensor, rule, threshold, reading, drill) in raise {
             out.push(Event::AlarmRaised {
                 alarm: 0,
                 sensor: id,
@@ -155,9 +193,36 @@ impl Monitor {
                 reading_at: Some(reading.at()),
                 location: location(catalog, id),
                 label: label(&sensor),
+                drill,
             });
         }
         out
+    }
+
+    /// Rebuilds the debounce counts after a restart from each sensor's
+    /// latest (real) reading, as if it had just arrived: the next reading
+    /// that breaks the same rule raises the alarm, as it would have without
+    /// the restart. The latest reading is all the memory there is to
+    /// rebuild because [`DEBOUNCE_READINGS`] is 2 (the count before the
+    /// next reading is 1 or "enough"; an active alarm stands for "enough").
+    pub fn restore(&self, catalog: &Catalog, latest: &[Reading]) {
+        const _: () = assert!(DEBOUNCE_READINGS == 2, "restore rebuilds a count of one reading");
+        let layer = catalog.sensors.read();
+        let mut pending = self.pending.lock();
+        for r in latest.iter().filter(|r| !r.drill) {
+            let Some(sensor) = layer.feature(r.sensor).map(|f| &f.properties) else {
+                continue;
+            };
+            let rule = broken_rule(sensor, r.value()).map(|b| b.0);
+            pending.insert(
+                (r.sensor, false),
+                Pending {
+                    rule,
+                    count: 1,
+                    last: Some((r.at_ms, r.value())),
+                },
+            );
+        }
     }
 
     /// The alarm events the clock calls for at `now`: sensors gone stale,
@@ -192,6 +257,7 @@ impl Monitor {
                 reading_at: Some(last.at()),
                 location: location(catalog, id),
                 label: label(&sensor),
+                drill: false,
             });
         }
         for a in ops.alarms().filter(|a| a.is_active()) {

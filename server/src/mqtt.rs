@@ -23,8 +23,8 @@ use std::time::Duration;
 pub const TOPIC: &str = "lookout/readings/+";
 /// Most messages stored as one batch (one fsync).
 pub const BATCH: usize = 1_000;
-/// How long a batch waits for more messages.
-pub const GATHER: Duration = Duration::from_millis(5);
+/// How long a batch waits for more messages (the baseline loop only).
+const GATHER: Duration = Duration::from_millis(5);
 
 /// What `/health` shows of the MQTT ingest.
 #[derive(Debug, Default, Serialize)]
@@ -102,7 +102,120 @@ pub fn start(url: &str, client_id: &str, state: AppState) -> anyhow::Result<Arc<
     Ok(shown)
 }
 
+/// A message as the poll task hands it on: the connection it came on (its
+/// packet id means something only there) and the publish.
+struct Incoming {
+    connection: u64,
+    publish: Publish,
+}
+
+/// How the event loop is driven (`LOOKOUT_MQTT_POLL`): `task` (the default)
+/// or `timeout`, the former loop, kept only as the baseline of
+/// scripts/bench-readings.
+fn baseline_poll() -> bool {
+    std::env::var("LOOKOUT_MQTT_POLL").is_ok_and(|v| v == "timeout")
+}
+
 async fn run(options: MqttOptions, state: AppState, status: Arc<Status>) {
+    if baseline_poll() {
+        tracing::warn!("LOOKOUT_MQTT_POLL=timeout: the benchmark baseline's MQTT loop (a timeout around poll)");
+        return run_with_timeout(options, state, status).await;
+    }
+    let (client, events) = AsyncClient::new(options, 4 * BATCH);
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Incoming>(4 * BATCH);
+    let connection = Arc::new(AtomicU64::new(0));
+    tokio::spawn(poll(client.clone(), events, tx, status.clone(), connection.clone()));
+    let mut batch: Vec<Incoming> = Vec::with_capacity(BATCH);
+    // Wait for a message without limit; then take whatever else has come
+    // (never waiting: the poll task keeps reading meanwhile), store the
+    // batch, acknowledge it, and start again.
+    while let Some(first) = rx.recv().await {
+        batch.push(first);
+        while batch.len() < BATCH {
+            match rx.try_recv() {
+                Ok(next) => batch.push(next),
+                Err(_) => break,
+            }
+        }
+        let items: Vec<Result<Json, String>> = batch.iter().map(|m| item(&m.publish)).collect();
+        let s = state.clone();
+        let stored =
+            tokio::task::spawn_blocking(move || s.monitor.ingest(&s.store, &s.readings, items, chrono::Utc::now()))
+                .await;
+        match stored {
+            Ok(Ok((report, _))) => {
+                if report.rejected > 0 {
+                    tracing::debug!(rejected = report.rejected, "MQTT readings refused");
+                }
+                let now = connection.load(Ordering::Acquire);
+                for m in batch.drain(..) {
+                    // A message of a connection since lost comes again on the
+                    // persistent session (and is stored twice, as documented):
+                    // its packet id is not to be acknowledged on this one.
+                    if m.connection == now && client.ack(&m.publish).await.is_ok() {
+                        status.acknowledged.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            }
+            Ok(Err(e)) => {
+                tracing::error!(error = %e, "MQTT readings could not be stored; not acknowledged, the broker sends them again");
+                batch.clear();
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "MQTT ingest task");
+                batch.clear();
+            }
+        }
+    }
+}
+
+/// Drives the event loop without pause (its `poll` is never cancelled), so
+/// the connection is read, pinged and acknowledged while a batch is being
+/// stored; hands each publish on to the storing loop.
+async fn poll(
+    client: AsyncClient,
+    mut events: rumqttc::EventLoop,
+    tx: tokio::sync::mpsc::Sender<Incoming>,
+    status: Arc<Status>,
+    connection: Arc<AtomicU64>,
+) {
+    loop {
+        match events.poll().await {
+            Ok(Event::Incoming(Packet::ConnAck(_))) => {
+                connection.fetch_add(1, Ordering::AcqRel);
+                status.connected.store(true, Ordering::Relaxed);
+                tracing::info!(broker = %status.broker, topic = TOPIC, "MQTT connected");
+                // A persistent session keeps the subscription; subscribing again is harmless.
+                let client = client.clone();
+                tokio::spawn(async move {
+                    if let Err(e) = client.subscribe(TOPIC, QoS::AtLeastOnce).await {
+                        tracing::error!(error = %e, "MQTT subscribe");
+                    }
+                });
+            }
+            Ok(Event::Incoming(Packet::Publish(publish))) => {
+                status.received.fetch_add(1, Ordering::Relaxed);
+                let connection = connection.load(Ordering::Acquire);
+                if tx.send(Incoming { connection, publish }).await.is_err() {
+                    return;
+                }
+            }
+            Ok(_) => {}
+            Err(e) => {
+                if status.connected.swap(false, Ordering::Relaxed) {
+                    tracing::warn!(error = %e, broker = %status.broker, "MQTT connection lost; reconnecting");
+                }
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }
+    }
+}
+
+/// The former loop: a 5 ms timeout around `poll()` (which is not
+/// cancel-safe) and no polling while a batch is stored. Kept only as the
+/// baseline of scripts/bench-readings (`LOOKOUT_MQTT_POLL=timeout`).
+async fn run_with_timeout(options: MqttOptions, state: AppState, status: Arc<Status>) {
     let (client, mut events) = AsyncClient::new(options, 2 * BATCH);
     let mut batch: Vec<Publish> = Vec::new();
     loop {

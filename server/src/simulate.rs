@@ -156,6 +156,7 @@ mod tests {
             high: Some(h),
             high_high: Some(hh),
             low: None,
+            rise_per_min: None,
         };
         let sensors = [
             sensor(SensorKind::CombustibleGas, [0.0, 100.0], high(25.0, 50.0)),

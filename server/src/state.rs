@@ -70,6 +70,9 @@ impl AppState {
             tracing::error!(error = %e, "drill scenarios could not be read; none are offered");
             Vec::new()
         });
+        // The debounce counts as the latest readings left them (issue 15).
+        let monitor = Arc::new(lookout_layers::monitor::Monitor::default());
+        monitor.restore(store.catalog(), &readings.latest_all());
         Ok(Self {
             store,
             tiles,
@@ -81,7 +84,7 @@ impl AppState {
             scopes,
             auth: Arc::new(crate::auth::Gate::default()),
             readings,
-            monitor: Arc::default(),
+            monitor,
             mqtt: None,
         })
     }

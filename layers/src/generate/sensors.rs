@@ -25,6 +25,7 @@ pub fn main_pressure(class: PressureClass) -> (&'static str, [f64; 2], Threshold
         high: Some(high),
         high_high: Some(high_high),
         low: Some(low),
+        rise_per_min: None,
     };
     match class {
         PressureClass::High => ("MPa", [0.0, 6.0], t(1.8, 3.6, 4.0)),
@@ -122,6 +123,7 @@ pub(super) fn generate(
                 high: Some(85.0),
                 high_high: Some(90.0),
                 low: Some(5.0),
+                rise_per_min: None,
             };
             out.push(near, level);
             let design = tank_design_pressure(s.substance);
@@ -133,6 +135,7 @@ pub(super) fn generate(
                 high: Some(round2(0.9 * design)),
                 high_high: Some(design),
                 low: None,
+                rise_per_min: None,
             };
             out.push(near, pressure);
             let mut temperature = site(SensorKind::TankTemperature, format!("{tank} 温度"));
@@ -143,6 +146,7 @@ pub(super) fn generate(
                 high: Some(40.0),
                 high_high: Some(50.0),
                 low: None,
+                rise_per_min: None,
             };
             out.push(near, temperature);
             if let Some((first, second)) = toxic_thresholds_ppm(s.substance) {
@@ -155,6 +159,7 @@ pub(super) fn generate(
                     high: Some(first),
                     high_high: Some(second),
                     low: None,
+                    rise_per_min: None,
                 };
                 toxic.stale_after_min = 5;
                 out.push(offset_km(near, 0.02, 0.0), toxic);
@@ -170,6 +175,7 @@ pub(super) fn generate(
             high: Some(120.0),
             high_high: Some(150.0),
             low: None,
+            rise_per_min: None,
         };
         out.push(offset_km(at, 0.1, -0.1), flow);
         let mut camera = site(SensorKind::Camera, "厂区 视频".into());
@@ -199,6 +205,7 @@ pub(super) fn generate(
             high: Some(0.9 * capacity),
             high_high: Some(capacity),
             low: None,
+            rise_per_min: None,
         };
         out.push(at, flow);
         out.push(
@@ -252,6 +259,7 @@ fn combustible(site: impl Fn(SensorKind, String) -> Sensor, area: &str, substanc
         high: Some(COMBUSTIBLE_FIRST_LEVEL_PCT_LEL),
         high_high: Some(COMBUSTIBLE_SECOND_LEVEL_PCT_LEL),
         low: None,
+        rise_per_min: None,
     };
     s.stale_after_min = 5;
     s

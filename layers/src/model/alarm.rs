@@ -27,6 +27,8 @@ code_enum! {
         HighHigh = "high_high" / "高高报",
         /// Below the low threshold (pressure lost, a tank emptying).
         Low = "low" / "低报",
+        /// Rising faster than the sensor's `rise_per_min`.
+        Rate = "rate" / "变化过快",
         /// No reading for longer than the sensor's stale time.
         Stale = "stale" / "数据中断",
     }
@@ -46,14 +48,16 @@ pub const DEBOUNCE_READINGS: u32 = 2;
 /// |---|---|---|
 /// | high-high | red | orange |
 /// | high | orange | yellow |
-/// | low | orange | yellow |
+/// | low, rate of change | orange | yellow |
 /// | stale | blue | blue |
 pub fn grade(rule: AlarmRule, level: Option<HazardLevel>) -> AlarmColour {
     let severe_site = matches!(level, Some(1 | 2));
     match (rule, severe_site) {
         (AlarmRule::HighHigh, true) => AlarmColour::Red,
-        (AlarmRule::HighHigh, false) | (AlarmRule::High | AlarmRule::Low, true) => AlarmColour::Orange,
-        (AlarmRule::High | AlarmRule::Low, false) => AlarmColour::Yellow,
+        (AlarmRule::HighHigh, false) | (AlarmRule::High | AlarmRule::Low | AlarmRule::Rate, true) => {
+            AlarmColour::Orange
+        }
+        (AlarmRule::High | AlarmRule::Low | AlarmRule::Rate, false) => AlarmColour::Yellow,
         (AlarmRule::Stale, _) => AlarmColour::Blue,
     }
 }
@@ -71,6 +75,8 @@ mod tests {
         assert_eq!(grade(AlarmRule::High, Some(1)), AlarmColour::Orange);
         assert_eq!(grade(AlarmRule::High, Some(4)), AlarmColour::Yellow);
         assert_eq!(grade(AlarmRule::Stale, Some(1)), AlarmColour::Blue);
+        assert_eq!(grade(AlarmRule::Rate, Some(2)), AlarmColour::Orange);
+        assert_eq!(grade(AlarmRule::Rate, Some(3)), AlarmColour::Yellow);
         assert!(AlarmColour::Red > AlarmColour::Orange && AlarmColour::Orange > AlarmColour::Yellow);
     }
 }

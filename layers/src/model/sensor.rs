@@ -143,6 +143,12 @@ pub struct Thresholds {
     /// Low alarm.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub low: Option<f64>,
+    /// Rate-of-change alarm: the reading rising by at least this much (in
+    /// the sensor's unit) per minute between two readings. No default: no
+    /// standard we could cite gives one for these instruments, so it is set
+    /// per sensor by whoever knows the tank (docs/monitoring.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rise_per_min: Option<f64>,
 }
 
 /// The channels of a weather station's reading, in order, with their ranges.
@@ -266,6 +272,11 @@ impl Record for Sensor {
         {
             return Err(format!("low ({l}) must be below high ({h})"));
         }
+        if let Some(r) = t.rise_per_min
+            && !(r.is_finite() && r > 0.0)
+        {
+            return Err(format!("rise_per_min must be a positive number, not {r}"));
+        }
         if matches!(self.kind, SensorKind::ToxicGas | SensorKind::CombustibleGas) && self.substance.is_none() {
             return Err("a gas detector names its substance".into());
         }
@@ -332,6 +343,7 @@ mod tests {
                 high: Some(25.0),
                 high_high: Some(50.0),
                 low: None,
+                rise_per_min: None,
             },
             stale_after_min: 5,
             url: None,

@@ -188,3 +188,171 @@ fn a_rising_reading_changes_the_alarm_and_a_silent_sensor_goes_stale() {
         .unwrap();
     assert!(store.operations().active_alarm(other).is_none());
 }
+
+fn drill_reading(sensor: FeatureId, value: f64, seconds_ago: i64) -> std::result::Result<Json, String> {
+    let at = Utc::now() - TimeDelta::seconds(seconds_ago);
+    Ok(json!({"sensor": sensor, "at": at.to_rfc3339(), "value": value, "drill": true}))
+}
+
+#[test]
+fn a_restart_between_two_readings_over_the_threshold_still_raises_the_alarm() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(dir.path());
+    let (sensor, _) = gas_detector_at_level_one(&store);
+    {
+        let readings = Readings::open(&dir.path().join("readings"), 90, Utc::now()).unwrap();
+        let monitor = Monitor::default();
+        monitor
+            .ingest(&store, &readings, vec![reading(sensor, 62.0, 20)], Utc::now())
+            .unwrap();
+        assert!(
+            store.operations().active_alarm(sensor).is_none(),
+            "one reading is a stray"
+        );
+    }
+    // The server restarts: a new monitor over the same readings store.
+    let readings = Readings::open(&dir.path().join("readings"), 90, Utc::now()).unwrap();
+    let monitor = Monitor::default();
+    monitor.restore(store.catalog(), &readings.latest_all());
+    monitor
+        .ingest(&store, &readings, vec![reading(sensor, 64.0, 10)], Utc::now())
+        .unwrap();
+    let alarm = store.operations().active_alarm(sensor).cloned();
+    assert_eq!(
+        alarm.map(|a| a.rule),
+        Some(AlarmRule::HighHigh),
+        "the count was forgotten"
+    );
+
+    // And a restart does not turn one stray reading into two.
+    let quiet = store
+        .catalog()
+        .sensors
+        .read()
+        .features()
+        .iter()
+        .find(|s| s.properties.kind == SensorKind::CombustibleGas && s.id != sensor)
+        .expect("another detector")
+        .id;
+    monitor
+        .ingest(&store, &readings, vec![reading(quiet, 10.0, 20)], Utc::now())
+        .unwrap();
+    let monitor = Monitor::default();
+    monitor.restore(store.catalog(), &readings.latest_all());
+    monitor
+        .ingest(&store, &readings, vec![reading(quiet, 30.0, 10)], Utc::now())
+        .unwrap();
+    assert!(store.operations().active_alarm(quiet).is_none());
+}
+
+#[test]
+fn drill_readings_raise_drill_alarms_apart_from_the_real_ones_and_never_on_the_hazard_source() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(dir.path());
+    let readings = Readings::open(&dir.path().join("readings"), 90, Utc::now()).unwrap();
+    let monitor = Monitor::default();
+    let (sensor, hazard) = gas_detector_at_level_one(&store);
+
+    // A real stray reading and a drill reading do not make two in a row.
+    monitor
+        .ingest(
+            &store,
+            &readings,
+            vec![reading(sensor, 62.0, 30), drill_reading(sensor, 62.0, 25)],
+            Utc::now(),
+        )
+        .unwrap();
+    assert!(store.operations().alarms().next().is_none());
+    monitor
+        .ingest(&store, &readings, vec![drill_reading(sensor, 64.0, 20)], Utc::now())
+        .unwrap();
+    let ops = store.operations();
+    let drill = ops.active_alarm_of(sensor, true).cloned().expect("a drill alarm");
+    assert!(drill.drill);
+    assert_eq!(drill.colour, AlarmColour::Red);
+    assert!(ops.active_alarm(sensor).is_none(), "no real alarm from drill readings");
+    drop(ops);
+    assert_eq!(
+        hazard_alarm(&store, hazard),
+        None,
+        "a drill alarm never shows on the hazard source"
+    );
+    // The real readings stay the sensor's latest; the drill ones are charted apart.
+    assert_eq!(readings.latest(sensor).map(|r| r.value()), Some(62.0));
+    let real = readings
+        .series(sensor, Utc::now() - TimeDelta::hours(1), Utc::now(), None, false)
+        .unwrap();
+    let drilled = readings
+        .series(sensor, Utc::now() - TimeDelta::hours(1), Utc::now(), None, true)
+        .unwrap();
+    assert_eq!((real.len(), drilled.len()), (1, 2));
+
+    // A real alarm can stand beside the drill one; the counts keep them apart.
+    monitor
+        .ingest(&store, &readings, vec![reading(sensor, 63.0, 15)], Utc::now())
+        .unwrap();
+    let ops = store.operations();
+    let real = ops.active_alarm(sensor).cloned().expect("a real alarm");
+    assert!(!real.drill);
+    assert_ne!(real.id, drill.id);
+    let counts = ops.alarm_counts(|_| true);
+    assert_eq!((counts.active, counts.drill, counts.by_colour["red"]), (1, 1, 1));
+    drop(ops);
+    assert_eq!(hazard_alarm(&store, hazard), Some(AlarmColour::Red));
+    // Clean drill readings clear the drill alarm only.
+    monitor
+        .ingest(
+            &store,
+            &readings,
+            vec![drill_reading(sensor, 1.0, 5), drill_reading(sensor, 1.0, 4)],
+            Utc::now(),
+        )
+        .unwrap();
+    let ops = store.operations();
+    assert!(ops.active_alarm_of(sensor, true).is_none());
+    assert!(ops.active_alarm(sensor).is_some());
+}
+
+#[test]
+fn a_tank_temperature_rising_faster_than_its_set_rate_raises_a_rate_alarm_and_none_without_a_rate() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(dir.path());
+    let readings = Readings::open(&dir.path().join("readings"), 90, Utc::now()).unwrap();
+    let monitor = Monitor::default();
+    let (with_rate, without) = {
+        let layer = store.catalog().sensors.read();
+        let mut tanks = layer
+            .features()
+            .iter()
+            .filter(|s| s.properties.kind == SensorKind::TankTemperature);
+        let a = tanks.next().expect("a tank thermometer");
+        let b = tanks.next().expect("another");
+        assert_eq!(a.properties.thresholds.rise_per_min, None, "no default rate");
+        (a.id, b.id)
+    };
+    let patch = Event::FeatureUpdated {
+        collection: "sensors".into(),
+        id: with_rate,
+        properties: serde_json::from_value(json!({"thresholds": {"rise_per_min": 1.0}})).unwrap(),
+        geometry: None,
+    };
+    store.submit("planner", patch).expect("rise_per_min set");
+    // 20 → 22.5 → 25 °C a minute apart: 2.5 °C/min, below the 40 °C first level.
+    for sensor in [with_rate, without] {
+        let batch = [(20.0, 180), (22.5, 120), (25.0, 60)]
+            .iter()
+            .map(|(v, ago)| reading(sensor, *v, *ago))
+            .collect();
+        monitor.ingest(&store, &readings, batch, Utc::now()).unwrap();
+    }
+    let ops = store.operations();
+    let alarm = ops.active_alarm(with_rate).cloned().expect("a rate alarm");
+    assert_eq!((alarm.rule, alarm.threshold), (AlarmRule::Rate, Some(1.0)));
+    assert!(matches!(alarm.colour, AlarmColour::Yellow | AlarmColour::Orange));
+    assert!(ops.active_alarm(without).is_none());
+    drop(ops);
+    // Steady again (two readings): cleared.
+    let batch = vec![reading(with_rate, 25.1, 30), reading(with_rate, 25.1, 10)];
+    monitor.ingest(&store, &readings, batch, Utc::now()).unwrap();
+    assert!(store.operations().active_alarm(with_rate).is_none());
+}

@@ -56,6 +56,9 @@ pub struct AlarmState {
     pub cleared_at: Option<DateTime<Utc>>,
     /// The incident opened from it.
     pub incident: Option<FeatureId>,
+    /// A drill alarm (raised by drill readings): listed apart, never
+    /// shown on a hazard source.
+    pub drill: bool,
     /// The events of its life: `{seq, at, type, actor}`.
     pub history: Vec<Json>,
 }
@@ -67,7 +70,41 @@ impl AlarmState {
     }
 }
 
+/// The active alarms at a glance (the status strip's figures, `GET /situation`'s `alarms`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AlarmCounts {
+    /// Active real alarms.
+    pub active: usize,
+    /// Active real alarms nobody has acknowledged yet.
+    pub unacknowledged: usize,
+    /// Active real alarms by colour code; every colour is present.
+    pub by_colour: std::collections::BTreeMap<&'static str, usize>,
+    /// Active drill alarms (from drill readings), counted apart.
+    pub drill: usize,
+}
+
 impl Operations {
+    /// The active alarms the caller sees (`sees`: its data scope), counted.
+    pub fn alarm_counts(&self, sees: impl Fn(&AlarmState) -> bool) -> AlarmCounts {
+        let mut counts = AlarmCounts {
+            active: 0,
+            unacknowledged: 0,
+            by_colour: AlarmColour::CODES.iter().map(|c| (*c, 0)).collect(),
+            drill: 0,
+        };
+        let active = self.active_alarms.values().chain(self.active_drill_alarms.values());
+        for a in active.filter_map(|id| self.alarm(*id)).filter(|a| sees(a)) {
+            if a.drill {
+                counts.drill += 1;
+                continue;
+            }
+            counts.active += 1;
+            counts.unacknowledged += usize::from(a.acknowledged.is_none());
+            *counts.by_colour.entry(a.colour.code()).or_default() += 1;
+        }
+        counts
+    }
+
     /// An alarm by id.
     pub fn alarm(&self, id: FeatureId) -> Option<&AlarmState> {
         self.alarms.get(&id).map(|a| &**a)
@@ -78,9 +115,19 @@ impl Operations {
         self.alarms.values().map(|a| &**a)
     }
 
-    /// The active alarm of a sensor.
+    /// The active (real) alarm of a sensor.
     pub fn active_alarm(&self, sensor: FeatureId) -> Option<&AlarmState> {
         self.active_alarms.get(&sensor).and_then(|id| self.alarm(*id))
+    }
+
+    /// The active real (`drill` false) or drill alarm of a sensor.
+    pub fn active_alarm_of(&self, sensor: FeatureId, drill: bool) -> Option<&AlarmState> {
+        let active = if drill {
+            &self.active_drill_alarms
+        } else {
+            &self.active_alarms
+        };
+        active.get(&sensor).and_then(|id| self.alarm(*id))
     }
 
     fn active(&self, id: FeatureId) -> Result<&AlarmState> {
@@ -112,10 +159,12 @@ impl Operations {
                 reading_at,
                 location,
                 label,
+                drill,
             } => {
-                if let Some(active) = self.active_alarm(sensor) {
+                if let Some(active) = self.active_alarm_of(sensor, drill) {
                     return Err(Error::Conflict(format!(
-                        "sensor {sensor} is in alarm already (alarm {})",
+                        "sensor {sensor} is in {}alarm already (alarm {})",
+                        if drill { "drill " } else { "" },
                         active.id
                     )));
                 }
@@ -131,6 +180,7 @@ impl Operations {
                     reading_at,
                     location,
                     label,
+                    drill,
                 })
             }
             Event::AlarmAcknowledged { alarm, remark } => {
@@ -191,6 +241,7 @@ impl Operations {
                 reading_at,
                 location,
                 label,
+                drill,
             } => {
                 self.alarms.insert(
                     *alarm,
@@ -210,10 +261,15 @@ impl Operations {
                         escalated_at: None,
                         cleared_at: None,
                         incident: None,
+                        drill: *drill,
                         history: vec![entry],
                     }),
                 );
-                self.active_alarms.insert(*sensor, *alarm);
+                if *drill {
+                    self.active_drill_alarms.insert(*sensor, *alarm);
+                } else {
+                    self.active_alarms.insert(*sensor, *alarm);
+                }
             }
             other => {
                 let Some(state) = other.alarm().and_then(|id| self.alarms.get_mut(&id)) else {
@@ -244,8 +300,12 @@ impl Operations {
                     Event::AlarmEscalated { .. } => a.escalated_at = Some(record.at),
                     Event::AlarmCleared { .. } => {
                         a.cleared_at = Some(record.at);
-                        let sensor = a.sensor;
-                        self.active_alarms.remove(&sensor);
+                        let (sensor, drill) = (a.sensor, a.drill);
+                        if drill {
+                            self.active_drill_alarms.remove(&sensor);
+                        } else {
+                            self.active_alarms.remove(&sensor);
+                        }
                     }
                     Event::AlarmLinked { incident, .. } => {
                         a.incident = Some(*incident);
@@ -265,12 +325,16 @@ impl Operations {
     /// hazard source.
     pub(super) fn hazard_alarm_after(&self, event: &Event) -> Option<(FeatureId, Option<AlarmColour>)> {
         let (hazard_source, this, colour) = match event {
+            Event::AlarmRaised { drill: true, .. } => return None,
             Event::AlarmRaised {
                 alarm,
                 hazard_source,
                 colour,
                 ..
             } => ((*hazard_source)?, *alarm, Some(*colour)),
+            Event::AlarmChanged { alarm, .. } | Event::AlarmCleared { alarm, .. } if self.alarm(*alarm)?.drill => {
+                return None;
+            }
             Event::AlarmChanged { alarm, colour, .. } => (self.alarm(*alarm)?.hazard_source?, *alarm, Some(*colour)),
             Event::AlarmCleared { alarm, .. } => (self.alarm(*alarm)?.hazard_source?, *alarm, None),
             _ => return None,

@@ -327,6 +327,8 @@ pub struct Operations {
     pub(super) alarms: BTreeMap<FeatureId, Arc<super::alarms::AlarmState>>,
     /// The active alarm of each sensor in alarm.
     pub(super) active_alarms: HashMap<FeatureId, FeatureId>,
+    /// The active drill alarm of each sensor in drill alarm.
+    pub(super) active_drill_alarms: HashMap<FeatureId, FeatureId>,
 }
 
 pub(super) fn team_status(catalog: &Catalog, team: FeatureId) -> Result<(TeamStatus, String, String)> {

@@ -43,6 +43,10 @@ pub struct Reading {
     pub channels: u8,
     /// The values.
     pub values: [f64; MAX_CHANNELS],
+    /// A drill reading (`"drill": true`, e.g. a drill scenario's detector
+    /// ramping up): stored and charted apart, never the sensor's latest
+    /// value, and its alarms are drill alarms, never mixed with real ones.
+    pub drill: bool,
 }
 
 impl Reading {
@@ -53,6 +57,7 @@ impl Reading {
             at_ms: at.timestamp_millis(),
             channels: 1,
             values: [value, 0.0, 0.0, 0.0],
+            drill: false,
         }
     }
 
@@ -80,6 +85,9 @@ impl Reading {
             for ((name, ..), v) in WEATHER_CHANNELS.iter().zip(self.values()) {
                 o[*name] = (*v).into();
             }
+        }
+        if self.drill {
+            o["drill"] = true.into();
         }
         o
     }
@@ -255,13 +263,24 @@ pub fn check<'s>(
         &[
             "sensor",
             "at",
+            "drill",
             "wind_from_deg",
             "wind_speed_ms",
             "temperature_c",
             "cloud_cover_oktas",
         ]
     } else {
-        &["sensor", "at", "value"]
+        &["sensor", "at", "drill", "value"]
+    };
+    let drill = match o.get("drill") {
+        None | Some(Json::Null) => false,
+        Some(Json::Bool(b)) => *b,
+        Some(other) => {
+            return Err((
+                Reason::Malformed,
+                format!("\"drill\" is true (a drill reading) or false, not {other}"),
+            ));
+        }
     };
     if let Some(k) = o.keys().find(|k| !allowed.contains(&k.as_str())) {
         return Err((
@@ -274,6 +293,7 @@ pub fn check<'s>(
         at_ms: at.timestamp_millis(),
         channels: 1,
         values: [0.0; MAX_CHANNELS],
+        drill,
     };
     if s.kind == SensorKind::Weather {
         reading.channels = WEATHER_CHANNELS.len() as u8;
@@ -339,6 +359,9 @@ impl Readings {
         let mut latest = HashMap::new();
         for day in [today.pred_opt().unwrap_or(today), today] {
             segment::scan(&store.segment(day), |r| {
+                if r.drill {
+                    return;
+                }
                 let e = latest.entry(r.sensor).or_insert(*r);
                 if r.at_ms >= e.at_ms {
                     *e = *r;
@@ -434,7 +457,7 @@ impl Readings {
         }
         self.writer.lock().append(&self.dir, batch)?;
         let mut latest = self.latest.write();
-        for r in batch {
+        for r in batch.iter().filter(|r| !r.drill) {
             let e = latest.entry(r.sensor).or_insert(*r);
             if r.at_ms >= e.at_ms {
                 *e = *r;
@@ -466,13 +489,15 @@ impl Readings {
     }
 
     /// A sensor's readings in `[from, to)`, in buckets of `every` (each
-    /// reading its own point when `None`), oldest first.
+    /// reading its own point when `None`), oldest first: its real readings,
+    /// or (`drill`) its drill readings only.
     pub fn series(
         &self,
         sensor: FeatureId,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
         every: Option<TimeDelta>,
+        drill: bool,
     ) -> Result<Vec<Bucket>> {
         if to <= from {
             return Err(Error::InvalidRequest(format!("from ({from}) must be before to ({to})")));
@@ -493,7 +518,7 @@ impl Readings {
         let mut day = from.date_naive();
         while day <= to.date_naive() {
             segment::scan(&self.segment(day), |r| {
-                if r.sensor == sensor && r.at_ms >= from_ms && r.at_ms < to_ms {
+                if r.sensor == sensor && r.drill == drill && r.at_ms >= from_ms && r.at_ms < to_ms {
                     points.push(*r);
                 }
             })?;

@@ -2,11 +2,16 @@
 //!
 //! A frame is `length: u32 LE`, `crc32 of the payload: u32 LE`, payload; the
 //! payload is the batch's readings, each `sensor: u64`, `at_ms: i64`,
-//! `channels: u8` and that many `f64`, all little-endian. A frame cut off by
+//! `channels: u8` (its high bit, [`DRILL_BIT`], marks a drill reading) and
+//! that many `f64`, all little-endian. A frame cut off by
 //! a crash (never acknowledged, since the fsync had not returned) is cut
 //! from the file when the day is next written, and skipped when read.
 
 use super::{MAX_CHANNELS, Reading};
+
+/// The bit of the `channels` byte that marks a drill reading (older
+/// segments never set it: their readings are real).
+pub const DRILL_BIT: u8 = 0x80;
 use crate::error::{Error, Result};
 use chrono::NaiveDate;
 use std::collections::HashMap;
@@ -44,7 +49,7 @@ fn encode(batch: &[&Reading]) -> Vec<u8> {
     for r in batch {
         payload.extend_from_slice(&r.sensor.to_le_bytes());
         payload.extend_from_slice(&r.at_ms.to_le_bytes());
-        payload.push(r.channels);
+        payload.push(if r.drill { r.channels | DRILL_BIT } else { r.channels });
         for v in r.values() {
             payload.extend_from_slice(&v.to_le_bytes());
         }
@@ -65,13 +70,14 @@ fn take<const N: usize>(bytes: &[u8], at: &mut usize) -> Option<[u8; N]> {
 fn decode(payload: &[u8], mut each: impl FnMut(&Reading)) -> bool {
     let mut at = 0;
     while at < payload.len() {
-        let (Some(sensor), Some(t), Some([channels])) = (
+        let (Some(sensor), Some(t), Some([byte])) = (
             take::<8>(payload, &mut at),
             take::<8>(payload, &mut at),
             take::<1>(payload, &mut at),
         ) else {
             return false;
         };
+        let channels = byte & !DRILL_BIT;
         if usize::from(channels) > MAX_CHANNELS || channels == 0 {
             return false;
         }
@@ -80,6 +86,7 @@ fn decode(payload: &[u8], mut each: impl FnMut(&Reading)) -> bool {
             at_ms: i64::from_le_bytes(t),
             channels,
             values: [0.0; MAX_CHANNELS],
+            drill: byte & DRILL_BIT != 0,
         };
         for slot in r.values.iter_mut().take(usize::from(channels)) {
             let Some(v) = take::<8>(payload, &mut at) else {

@@ -121,7 +121,13 @@ fn readings_survive_a_restart_and_a_torn_tail_is_cut() {
     assert_eq!(store.latest(1).unwrap().value(), 11.0);
     store.append(&[Reading::new(1, now(), 12.0)]).unwrap();
     let series = store
-        .series(1, now() - TimeDelta::hours(1), now() + TimeDelta::seconds(1), None)
+        .series(
+            1,
+            now() - TimeDelta::hours(1),
+            now() + TimeDelta::seconds(1),
+            None,
+            false,
+        )
         .unwrap();
     assert_eq!(series.iter().map(|b| b.mean[0]).collect::<Vec<_>>(), [10.0, 11.0, 12.0]);
     use std::fs::OpenOptions;
@@ -139,7 +145,9 @@ fn a_series_is_downsampled_into_buckets_with_mean_min_and_max() {
         .chain([Reading::new(2, start, 5.0)])
         .collect();
     store.append(&batch).unwrap();
-    let buckets = store.series(1, start, now(), Some(TimeDelta::minutes(30))).unwrap();
+    let buckets = store
+        .series(1, start, now(), Some(TimeDelta::minutes(30)), false)
+        .unwrap();
     assert_eq!(buckets.len(), 4);
     assert_eq!(buckets[0].at, start);
     assert_eq!(buckets[0].n, 30);
@@ -148,15 +156,21 @@ fn a_series_is_downsampled_into_buckets_with_mean_min_and_max() {
         (0.0, 29.0, 14.5)
     );
     assert_eq!(buckets[3].at, start + TimeDelta::minutes(90));
-    assert!(store.series(1, now(), start, None).is_err());
+    assert!(store.series(1, now(), start, None, false).is_err());
     assert!(
         store
-            .series(1, start, now(), Some(TimeDelta::milliseconds(10)))
+            .series(1, start, now(), Some(TimeDelta::milliseconds(10)), false)
             .is_err()
     );
     assert!(
         store
-            .series(1, start - TimeDelta::days(30), now(), Some(TimeDelta::seconds(1)))
+            .series(
+                1,
+                start - TimeDelta::days(30),
+                now(),
+                Some(TimeDelta::seconds(1)),
+                false
+            )
             .is_err()
     );
 }

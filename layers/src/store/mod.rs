@@ -296,6 +296,7 @@ impl Shared {
             return Ok((record, Vec::new()));
         }
         if event.is_feature_change() {
+            let event = self.keep_server_owned(event);
             self.guard(&event)?;
             let (prepared, row) = self.prepare(&event)?;
             if let Some(layer) = self.catalog.read(event.collection()) {
@@ -320,6 +321,31 @@ impl Shared {
         };
         let changes = self.changes(&record)?;
         Ok((record, changes))
+    }
+
+    /// A whole-feature replacement keeps what only the server sets: a
+    /// hazard source's `alarm` (its sensors' alarm events set it) is carried
+    /// over when the new feature leaves it out, so a PUT of a hazard source
+    /// in alarm does not clear it.
+    fn keep_server_owned(&self, mut event: Event) -> Event {
+        if let Event::FeatureReplaced {
+            collection,
+            id,
+            feature,
+        } = &mut event
+            && collection == "hazard_sources"
+            && let Some(properties) = feature.get_mut("properties").and_then(serde_json::Value::as_object_mut)
+            && !properties.contains_key("alarm")
+            && let Some(alarm) = self
+                .catalog
+                .hazard_sources
+                .read()
+                .feature(*id)
+                .and_then(|f| f.properties.alarm)
+        {
+            properties.insert("alarm".into(), serde_json::Value::String(alarm.code().into()));
+        }
+        event
     }
 
     /// Incidents change only through operations events, and a team's status

@@ -1,5 +1,6 @@
-//! The command map: `web/` at `/map/`, MapLibre's files at `/map/vendor/maplibre-gl/`,
-//! each with its `Cache-Control` ([`MAP_CACHE`], [`VENDOR_CACHE`]).
+//! The command map: `web/` at `/map/`, MapLibre's files at `/map/vendor/maplibre-gl/`
+//! and uPlot's (the sensor charts) at `/map/vendor/uplot/`, each with its
+//! `Cache-Control` ([`MAP_CACHE`], [`VENDOR_CACHE`]).
 
 use actix_web::middleware::DefaultHeaders;
 use actix_web::{HttpResponse, guard, http::header, web};
@@ -10,6 +11,10 @@ pub fn configure(cfg: &mut web::ServiceConfig, web_dir: &Path) {
     let vendor = web_dir.join("node_modules/maplibre-gl/dist");
     if !vendor.is_dir() {
         tracing::warn!(path = %vendor.display(), "MapLibre is not installed: run `npm ci --prefix web` (scripts/run does it); the map will not load");
+    }
+    let uplot = web_dir.join("node_modules/uplot/dist");
+    if !uplot.is_dir() {
+        tracing::warn!(path = %uplot.display(), "uPlot is not installed: run `npm ci --prefix web`; sensor charts will not draw");
     }
     cfg.route(
         "/map",
@@ -27,6 +32,11 @@ pub fn configure(cfg: &mut web::ServiceConfig, web_dir: &Path) {
             .service(actix_files::Files::new("", vendor)),
     )
     .service(
+        web::scope("/map/vendor/uplot")
+            .wrap(DefaultHeaders::new().add((header::CACHE_CONTROL, VENDOR_CACHE)))
+            .service(actix_files::Files::new("", uplot)),
+    )
+    .service(
         web::scope("/map")
             .wrap(DefaultHeaders::new().add((header::CACHE_CONTROL, MAP_CACHE)))
             .service(
@@ -40,5 +50,5 @@ pub fn configure(cfg: &mut web::ServiceConfig, web_dir: &Path) {
 /// The map's own files change with every release and their names carry no
 /// hash: a browser keeps them but asks again each time (`ETag` → 304).
 pub const MAP_CACHE: &str = "no-cache";
-/// MapLibre changes only with `web/package-lock.json`: kept a day without asking.
+/// MapLibre and uPlot change only with `web/package-lock.json`: kept a day without asking.
 pub const VENDOR_CACHE: &str = "public, max-age=86400";

@@ -109,6 +109,8 @@ pub struct SeriesQuery {
     pub to: Option<DateTime<Utc>>,
     /// Bucket length: `30s`, `5m`, `1h`, `1d` (default: every reading).
     pub every: Option<String>,
+    /// The drill readings instead of the real ones (default false).
+    pub drill: Option<bool>,
 }
 
 /// `30s`, `5m`, `1h`, `1d` or a number of seconds.
@@ -151,7 +153,8 @@ async fn series(
     let from = q.from.unwrap_or(to - TimeDelta::days(1));
     let every = q.every.as_deref().map(duration).transpose()?;
     let readings = state.readings.clone();
-    let buckets = web::block(move || readings.series(id, from, to, every))
+    let drill = q.drill.unwrap_or(false);
+    let buckets = web::block(move || readings.series(id, from, to, every, drill))
         .await
         .map_err(ApiError::internal)??;
     let channels: Vec<&str> = if sensor.kind == lookout_layers::model::SensorKind::Weather {
@@ -169,6 +172,7 @@ async fn series(
         "from": from,
         "to": to,
         "every_s": every.map(|e| e.num_seconds()),
+        "drill": drill,
         "max_buckets": MAX_BUCKETS,
         "channels": channels,
         "latest": latest.map(|r| r.to_json()),

@@ -301,7 +301,10 @@ fn operations() -> Vec<(&'static str, &'static str, Op)> {
                 "drills": { "type": "array", "items": { "type": "integer" }, "description": "open drill incidents" },
                 "unacknowledged": { "type": "array", "description": "open incidents nobody has acknowledged yet, newest first", "items": { "type": "object", "required": ["id", "drill", "title", "kind", "location", "opened_at"], "properties": {
                     "id": { "type": "integer" }, "drill": { "type": "boolean" }, "title": { "type": "string" }, "kind": { "type": "string" },
-                    "location": { "type": "array", "items": { "type": "number" } }, "opened_at": { "type": "string" } } } }
+                    "location": { "type": "array", "items": { "type": "number" } }, "opened_at": { "type": "string" } } } },
+                "alarms": { "type": "object", "description": "active sensor alarms (docs/monitoring.md): real ones by colour, unacknowledged, and drill alarms apart", "required": ["active", "unacknowledged", "by_colour", "drill"], "properties": {
+                    "active": { "type": "integer", "minimum": 0 }, "unacknowledged": { "type": "integer", "minimum": 0 },
+                    "by_colour": { "type": "object", "additionalProperties": { "type": "integer", "minimum": 0 } }, "drill": { "type": "integer", "minimum": 0 } } }
             } })))),
         ("/incidents/{id}/valves", "post", Op::new("A gas valve of the leak's isolation is closed (valve_closed); the detail's gas_isolation says section_isolated when every listed valve is").write()
             .body(json_body(json!({ "type": "object", "required": ["valve"], "properties": { "valve": { "type": "integer", "minimum": 0 } }, "additionalProperties": false })))
@@ -408,10 +411,11 @@ fn monitoring_operations() -> Vec<(&'static str, &'static str, Op)> {
             .param(query("from", json!({ "type": "string", "format": "date-time" }), "start (default: 24 h before to)"))
             .param(query("to", json!({ "type": "string", "format": "date-time" }), "end, exclusive (default: now)"))
             .param(query("every", json!({ "type": "string", "pattern": "^[0-9]+[smhd]?$", "example": "5m" }), "bucket length: 30s, 5m, 1h, 1d (default: each reading)"))
+            .param(query("drill", json!({ "type": "boolean", "default": false }), "the sensor's drill readings instead of its real ones"))
             .respond("200", ok("the series", JSON, json!({ "type": "object", "required": ["sensor", "unit", "channels", "buckets"], "properties": {
                 "sensor": { "type": "integer" }, "name": { "type": "string" }, "kind": { "type": "string" }, "unit": { "type": "string" },
                 "thresholds": { "type": "object" }, "range": numbers.clone(), "from": { "type": "string" }, "to": { "type": "string" },
-                "every_s": { "type": "integer", "nullable": true }, "max_buckets": { "type": "integer" },
+                "every_s": { "type": "integer", "nullable": true }, "max_buckets": { "type": "integer" }, "drill": { "type": "boolean" },
                 "channels": { "type": "array", "items": { "type": "string" } },
                 "latest": { "type": "object", "nullable": true },
                 "buckets": { "type": "array", "items": { "type": "object", "required": ["at", "n", "mean", "min", "max"], "properties": {
@@ -453,6 +457,7 @@ fn schema_ref_alarm() -> Value {
         "acknowledged": { "type": "object", "nullable": true, "properties": { "by": { "type": "string" }, "at": { "type": "string", "format": "date-time" }, "remark": { "type": "string" } } },
         "escalated_at": { "type": "string", "format": "date-time", "nullable": true },
         "cleared_at": { "type": "string", "format": "date-time", "nullable": true },
+        "incident": { "type": "integer", "nullable": true }, "drill": { "type": "boolean", "description": "a drill alarm, raised by drill readings" },
         "history": { "type": "array", "items": { "type": "object" } } } })
 }
 

@@ -21,7 +21,16 @@ async fn situation(state: web::Data<AppState>, scope: RequestScope) -> Result<Ht
         |i| scope.sees_point(i.spec.centre()),
         |team| scope.sees_feature(catalog, "rescue_teams", team),
     );
+    let mut body = serde_json::to_value(answer).map_err(ApiError::internal)?;
+    // the sensor alarms (docs/monitoring.md)
+    body["alarms"] = serde_json::to_value(
+        state
+            .store
+            .operations()
+            .alarm_counts(|a| scope.sees_point(a.location.into())),
+    )
+    .map_err(ApiError::internal)?;
     Ok(HttpResponse::Ok()
         .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
-        .json(answer))
+        .json(body))
 }

@@ -5,6 +5,7 @@
 #[macro_use]
 mod common;
 
+mod alarms;
 mod api;
 mod assigned;
 mod cache;
