@@ -29,6 +29,8 @@ code_enum! {
         Low = "low" / "低报",
         /// No reading for longer than the sensor's stale time.
         Stale = "stale" / "数据中断",
+        /// A hidden danger's rectification deadline passed (`docs/ledger.md`).
+        Overdue = "overdue" / "逾期未整改",
     }
 }
 
@@ -55,6 +57,8 @@ pub fn grade(rule: AlarmRule, level: Option<HazardLevel>) -> AlarmColour {
         (AlarmRule::HighHigh, false) | (AlarmRule::High | AlarmRule::Low, true) => AlarmColour::Orange,
         (AlarmRule::High | AlarmRule::Low, false) => AlarmColour::Yellow,
         (AlarmRule::Stale, _) => AlarmColour::Blue,
+        // Graded by the danger's severity instead (crate::ledger::overdue_colour).
+        (AlarmRule::Overdue, _) => AlarmColour::Orange,
     }
 }
 

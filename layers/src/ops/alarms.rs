@@ -28,8 +28,12 @@ pub struct Acknowledgement {
 pub struct AlarmState {
     /// Alarm id.
     pub id: FeatureId,
-    /// `sensors` id.
+    /// `sensors` id (0, and left out, for a ledger deadline's alarm).
+    #[serde(skip_serializing_if = "is_zero")]
     pub sensor: FeatureId,
+    /// The hidden danger whose deadline passed, for an overdue alarm (docs/ledger.md).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub danger: Option<FeatureId>,
     /// The major hazard source the sensor watches.
     pub hazard_source: Option<FeatureId>,
     /// The rule broken now.
@@ -58,6 +62,10 @@ pub struct AlarmState {
     pub incident: Option<FeatureId>,
     /// The events of its life: `{seq, at, type, actor}`.
     pub history: Vec<Json>,
+}
+
+fn is_zero(id: &FeatureId) -> bool {
+    *id == 0
 }
 
 impl AlarmState {
@@ -104,6 +112,7 @@ impl Operations {
             Event::AlarmRaised {
                 alarm,
                 sensor,
+                danger,
                 hazard_source,
                 rule,
                 colour,
@@ -113,7 +122,10 @@ impl Operations {
                 location,
                 label,
             } => {
-                if let Some(active) = self.active_alarm(sensor) {
+                // A ledger deadline's alarm: one active per danger.
+                if let Some(d) = danger {
+                    self.ledger.check_overdue_alarm(d)?;
+                } else if let Some(active) = self.active_alarm(sensor) {
                     return Err(Error::Conflict(format!(
                         "sensor {sensor} is in alarm already (alarm {})",
                         active.id
@@ -123,6 +135,7 @@ impl Operations {
                 Ok(Event::AlarmRaised {
                     alarm: if alarm == 0 { next } else { alarm },
                     sensor,
+                    danger,
                     hazard_source,
                     rule,
                     colour,
@@ -183,6 +196,7 @@ impl Operations {
             Event::AlarmRaised {
                 alarm,
                 sensor,
+                danger,
                 hazard_source,
                 rule,
                 colour,
@@ -197,6 +211,7 @@ impl Operations {
                     Arc::new(AlarmState {
                         id: *alarm,
                         sensor: *sensor,
+                        danger: *danger,
                         hazard_source: *hazard_source,
                         rule: *rule,
                         colour: *colour,
@@ -213,7 +228,12 @@ impl Operations {
                         history: vec![entry],
                     }),
                 );
-                self.active_alarms.insert(*sensor, *alarm);
+                match danger {
+                    Some(d) => self.ledger.alarm_raised(*d, *alarm),
+                    None => {
+                        self.active_alarms.insert(*sensor, *alarm);
+                    }
+                }
             }
             other => {
                 let Some(state) = other.alarm().and_then(|id| self.alarms.get_mut(&id)) else {
@@ -242,10 +262,15 @@ impl Operations {
                         });
                     }
                     Event::AlarmEscalated { .. } => a.escalated_at = Some(record.at),
-                    Event::AlarmCleared { .. } => {
+                    Event::AlarmCleared { alarm, .. } => {
                         a.cleared_at = Some(record.at);
-                        let sensor = a.sensor;
-                        self.active_alarms.remove(&sensor);
+                        let (sensor, danger) = (a.sensor, a.danger);
+                        match danger {
+                            Some(d) => self.ledger.alarm_cleared(d, *alarm),
+                            None => {
+                                self.active_alarms.remove(&sensor);
+                            }
+                        }
                     }
                     Event::AlarmLinked { incident, .. } => {
                         a.incident = Some(*incident);

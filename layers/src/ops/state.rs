@@ -320,6 +320,8 @@ pub struct Operations {
     pub(super) alarms: BTreeMap<FeatureId, Arc<super::alarms::AlarmState>>,
     /// The active alarm of each sensor in alarm.
     pub(super) active_alarms: HashMap<FeatureId, FeatureId>,
+    /// The supervision ledger (docs/ledger.md).
+    pub(super) ledger: crate::ledger::LedgerState,
 }
 
 pub(super) fn team_status(catalog: &Catalog, team: FeatureId) -> Result<(TeamStatus, String, String)> {
@@ -349,6 +351,11 @@ impl Operations {
     /// Every incident, by id.
     pub fn incidents(&self) -> impl DoubleEndedIterator<Item = &IncidentState> {
         self.incidents.values().map(|i| &**i)
+    }
+
+    /// The supervision ledger (docs/ledger.md).
+    pub fn ledger(&self) -> &crate::ledger::LedgerState {
+        &self.ledger
     }
 
     /// The operations events, in order.
@@ -393,6 +400,11 @@ impl Operations {
         }
         if event.alarm().is_some() {
             self.apply_alarm(&record);
+            self.log.push(record);
+            return;
+        }
+        if let Event::Ledger(e) = event {
+            self.ledger.apply(&record, e);
             self.log.push(record);
             return;
         }
