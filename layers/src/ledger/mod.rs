@@ -533,3 +533,105 @@ impl LedgerState {
         }
     }
 }
+
+/// The event of "report this danger": the store's check assigns the id and
+/// fills in the enterprise's place (what is given here is replaced).
+pub fn report_event(report: DangerReport) -> Event {
+    Event::Ledger(LedgerEvent::DangerReported {
+        danger: 0,
+        report,
+        place: DangerPlace {
+            enterprise_name: String::new(),
+            county_id: 0,
+            county: String::new(),
+            city: String::new(),
+            industry: crate::model::Industry::HazardousChemicals,
+            location: [0.0, 0.0],
+        },
+    })
+}
+
+impl Danger {
+    /// The danger as the API shows it: its record, whether it is overdue at
+    /// `now`, and the statuses it may go to next.
+    pub fn view(&self, now: DateTime<Utc>) -> serde_json::Value {
+        let mut value = serde_json::to_value(self).unwrap_or(serde_json::Value::Null);
+        value["overdue"] = serde_json::json!(self.is_overdue(now));
+        value["next"] = serde_json::json!(next_statuses(self.status));
+        value
+    }
+}
+
+/// One entry of a user's inbox.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InboxEntry {
+    /// `reminder` or `overdue_alarm`.
+    pub kind: &'static str,
+    /// When it was sent (the reminder) or raised (the alarm: the deadline).
+    pub at: DateTime<Utc>,
+    /// Danger id.
+    pub danger: FeatureId,
+    /// Its enterprise.
+    pub enterprise_name: String,
+    /// Its severity.
+    pub severity: DangerSeverity,
+    /// Its status now.
+    pub status: DangerStatus,
+    /// What is wrong.
+    pub description: String,
+    /// The deadline.
+    pub deadline: DateTime<Utc>,
+    /// For a reminder: days before the deadline it was due.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub days_before: Option<u32>,
+    /// For an overdue alarm: the alarm (`GET /alarms/{id}`) and its colour.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alarm: Option<FeatureId>,
+    /// The alarm's colour.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub colour: Option<AlarmColour>,
+}
+
+impl LedgerState {
+    /// `user`'s inbox: the reminders sent to them and the active overdue
+    /// alarms of the dangers they follow, while the rectification is owed,
+    /// newest first; only dangers in `counties` (a scoped user).
+    pub fn inbox(&self, user: &str, counties: Option<&[u32]>) -> Vec<InboxEntry> {
+        let mut out = Vec::new();
+        for d in self.dangers() {
+            if !d.status.owes_rectification() || counties.is_some_and(|c| !c.contains(&d.place.county_id)) {
+                continue;
+            }
+            let entry = |kind, at| InboxEntry {
+                kind,
+                at,
+                danger: d.id,
+                enterprise_name: d.place.enterprise_name.clone(),
+                severity: d.report.severity,
+                status: d.status,
+                description: d.report.description.clone(),
+                deadline: d.deadline(),
+                days_before: None,
+                alarm: None,
+                colour: None,
+            };
+            for r in d.reminders.iter().filter(|r| r.to == user && r.deadline == d.deadline()) {
+                out.push(InboxEntry {
+                    days_before: Some(r.days_before),
+                    ..entry("reminder", r.at)
+                });
+            }
+            if let Some(alarm) = d.overdue_alarm
+                && d.assignee() == user
+            {
+                out.push(InboxEntry {
+                    alarm: Some(alarm),
+                    colour: Some(overdue_colour(d.report.severity)),
+                    ..entry("overdue_alarm", d.deadline())
+                });
+            }
+        }
+        out.sort_by(|a, b| b.at.cmp(&a.at).then(b.danger.cmp(&a.danger)));
+        out
+    }
+}

@@ -14,6 +14,7 @@ mod geometry;
 mod http;
 mod idempotency;
 mod incidents;
+mod ledger;
 mod monitoring;
 mod permissions;
 mod region;
