@@ -8,12 +8,14 @@
 //! - [`schedule`]: what the clock calls for: reminders before a deadline,
 //!   an overdue alarm after it (with the alarms of monitoring);
 //! - [`query`]: the filtered list and its counts;
+//! - [`sheet`]: spreadsheets in (CSV, XLSX, row by row) and out.
 //!
 //! The state is kept beside the incidents in [`crate::ops::Operations`],
 //! which checks and folds ledger events like its own.
 
 pub mod query;
 pub mod schedule;
+pub mod sheet;
 #[cfg(test)]
 mod tests;
 

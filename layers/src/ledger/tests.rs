@@ -352,3 +352,63 @@ fn the_list_filters_and_counts() {
     assert_eq!(ops.ledger().list(&scoped, now, 0, 10).counts.total, 0);
     assert!(query::DangerFilter::parse(None, None, None, Some("huge"), None, None, None, None).is_err());
 }
+
+#[test]
+fn an_import_names_each_bad_row_and_a_second_import_adds_nothing_and_an_export_reads_back() {
+    use super::sheet::{Format, export, plan_import, read_rows};
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    let (name, code) = {
+        let layer = store.catalog().enterprises.read();
+        let f = &layer.features()[1];
+        (f.properties.name.clone(), f.properties.credit_code.clone())
+    };
+    let e = enterprise(&store);
+    let csv = format!(
+        "\u{feff}编号,企业,类别,隐患等级,隐患描述,发现人,发现日期,来源,整改期限,整改资金\n\
+         A1,{e},消防,一般隐患,灭火器过期,张三,2026-10-01,监督检查,2026-12-31,1000\n\
+         A2,{name},equipment,major,储罐腐蚀,李四,2026/10/02,inspection,2027-01-31 18:00,\n\
+         A3,{code},电气,一般,线路老化,王五,2026-10-03,企业自查,2026-12-01T00:00:00+08:00,\n\
+         A4,{e},消防,一般,通道堵塞,张三,2026-13-45,监督检查,2026-12-31,\n\
+         A5,不存在的企业,消防,一般,通道堵塞,张三,2026-10-01,监督检查,2026-12-31,\n\
+         A6,{e},消防,一般,,张三,2026-10-01,监督检查,2026-12-31,\n\
+         ,,,,,,,,,\n"
+    );
+    let rows = read_rows(Format::Csv, csv.as_bytes()).unwrap();
+    let plan = plan_import(store.operations().ledger(), store.catalog(), &rows).unwrap();
+    assert_eq!(plan.rows, 6, "the blank line is not a row");
+    assert_eq!(plan.reports.len(), 3);
+    let problems: Vec<(usize, &str)> = plan
+        .problems
+        .iter()
+        .map(|p| (p.row, p.external_id.as_deref().unwrap_or("")))
+        .collect();
+    assert_eq!(problems, [(5, "A4"), (6, "A5"), (7, "A6")]);
+    assert!(plan.problems[0].reasons[0].contains("found_at: bad date"), "{:?}", plan.problems[0]);
+    assert!(plan.problems[1].reasons[0].contains("unknown enterprise"), "{:?}", plan.problems[1]);
+    assert!(plan.problems[2].reasons[0].contains("description: missing"), "{:?}", plan.problems[2]);
+    let a2 = &plan.reports[1].1;
+    assert_eq!(a2.severity, DangerSeverity::Major);
+    assert_eq!(a2.rectification.deadline.to_rfc3339(), "2027-01-31T10:00:00+00:00", "CST");
+    let events = plan.reports.iter().map(|(_, r)| report_event(r.clone())).collect();
+    store.submit_unit("importer", events, None).unwrap();
+    assert_eq!(store.operations().ledger().len(), 3);
+
+    let again = plan_import(store.operations().ledger(), store.catalog(), &rows).unwrap();
+    assert_eq!((again.reports.len(), again.already.len(), again.problems.len()), (0, 3, 3));
+
+    // Out as XLSX and back in: the same ledger, nothing new.
+    let ops = store.operations();
+    let dangers: Vec<&Danger> = ops.ledger().dangers().collect();
+    let bytes = export(Format::Xlsx, &dangers, Utc::now()).unwrap();
+    let back = read_rows(Format::Xlsx, &bytes).unwrap();
+    assert_eq!(back.len(), 4);
+    assert_eq!(back[0][0], "编号");
+    let replan = plan_import(ops.ledger(), store.catalog(), &back).unwrap();
+    assert_eq!((replan.reports.len(), replan.already.len(), replan.problems.len()), (0, 3, 0));
+    let csv_out = export(Format::Csv, &dangers, Utc::now()).unwrap();
+    assert!(String::from_utf8(csv_out).unwrap().contains("储罐腐蚀"));
+    // A sheet without a required column is refused whole.
+    let err = plan_import(ops.ledger(), store.catalog(), &[vec!["编号".into()]]).unwrap_err();
+    assert!(err.to_string().contains("deadline"), "{err}");
+}
