@@ -617,7 +617,11 @@ impl LedgerState {
                 alarm: None,
                 colour: None,
             };
-            for r in d.reminders.iter().filter(|r| r.to == user && r.deadline == d.deadline()) {
+            for r in d
+                .reminders
+                .iter()
+                .filter(|r| r.to == user && r.deadline == d.deadline())
+            {
                 out.push(InboxEntry {
                     days_before: Some(r.days_before),
                     ..entry("reminder", r.at)

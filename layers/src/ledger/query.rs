@@ -63,16 +63,32 @@ impl DangerFilter {
         overdue: Option<bool>,
     ) -> Result<Self> {
         let list = |s: Option<&str>| -> Vec<String> {
-            s.map(|s| s.split(',').map(str::trim).filter(|x| !x.is_empty()).map(str::to_owned).collect())
-                .unwrap_or_default()
+            s.map(|s| {
+                s.split(',')
+                    .map(str::trim)
+                    .filter(|x| !x.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default()
         };
         Ok(Self {
             cities: list(city),
             counties: list(county),
             industries: codes(industry.unwrap_or(""), Industry::ALL, Industry::code, "industry")?,
-            severities: codes(severity.unwrap_or(""), DangerSeverity::ALL, DangerSeverity::code, "severity")?,
+            severities: codes(
+                severity.unwrap_or(""),
+                DangerSeverity::ALL,
+                DangerSeverity::code,
+                "severity",
+            )?,
             statuses: codes(status.unwrap_or(""), DangerStatus::ALL, DangerStatus::code, "status")?,
-            categories: codes(category.unwrap_or(""), DangerCategory::ALL, DangerCategory::code, "category")?,
+            categories: codes(
+                category.unwrap_or(""),
+                DangerCategory::ALL,
+                DangerCategory::code,
+                "category",
+            )?,
             enterprise,
             overdue,
             open: None,
@@ -84,7 +100,7 @@ impl DangerFilter {
     pub fn matches(&self, d: &Danger, now: DateTime<Utc>) -> bool {
         let p = &d.place;
         self.scope.as_ref().is_none_or(|s| s.contains(&p.county_id))
-            && (self.cities.is_empty() || self.cities.iter().any(|c| *c == p.city))
+            && (self.cities.is_empty() || self.cities.contains(&p.city))
             && (self.counties.is_empty()
                 || self
                     .counties

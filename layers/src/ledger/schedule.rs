@@ -46,9 +46,7 @@ impl Schedule {
     /// zero and more than a year.
     pub fn new(mut reminder_days: Vec<u32>) -> crate::Result<Self> {
         if let Some(bad) = reminder_days.iter().find(|d| !(1..=366).contains(*d)) {
-            return Err(crate::Error::BadConfig(format!(
-                "reminder days are 1..=366, not {bad}"
-            )));
+            return Err(crate::Error::BadConfig(format!("reminder days are 1..=366, not {bad}")));
         }
         reminder_days.sort_unstable();
         reminder_days.dedup();

@@ -166,9 +166,9 @@ pub fn parse_time(text: &str, end_of_day: bool) -> Option<DateTime<Utc>> {
 
 fn code<T: Copy>(text: &str, all: &[T], code: impl Fn(T) -> &'static str, zh: impl Fn(T) -> &'static str) -> Option<T> {
     let t = text.trim();
-    all.iter().copied().find(|v| {
-        code(*v).eq_ignore_ascii_case(t) || zh(*v) == t || (t.chars().count() >= 2 && zh(*v).starts_with(t))
-    })
+    all.iter()
+        .copied()
+        .find(|v| code(*v).eq_ignore_ascii_case(t) || zh(*v) == t || (t.chars().count() >= 2 && zh(*v).starts_with(t)))
 }
 
 /// Enterprises by id, credit code and name.
@@ -289,7 +289,10 @@ pub fn plan_import(ledger: &LedgerState, catalog: &Catalog, rows: &[Vec<String>]
         let category = category_text.as_deref().and_then(|t| {
             let c = code(t, DangerCategory::ALL, DangerCategory::code, DangerCategory::label_zh);
             if c.is_none() {
-                reasons.push(format!("category: {t:?} is one of {}", DangerCategory::CODES.join(", ")));
+                reasons.push(format!(
+                    "category: {t:?} is one of {}",
+                    DangerCategory::CODES.join(", ")
+                ));
             }
             c
         });

@@ -15,7 +15,9 @@ fn identity() -> DatasetIdentity {
 
 fn open(dir: &std::path::Path) -> Store {
     let data = crate::generate::tests::small_dataset().clone();
-    Store::embedded(data, identity(), &dir.join("journal.lkj")).expect("store").0
+    Store::embedded(data, identity(), &dir.join("journal.lkj"))
+        .expect("store")
+        .0
 }
 
 fn enterprise(store: &Store) -> FeatureId {
@@ -69,7 +71,13 @@ fn reported(store: &Store, report: DangerReport) -> FeatureId {
     }
 }
 
-fn move_to(store: &Store, id: FeatureId, to: DangerStatus, reason: &str, patch: Option<RectificationPatch>) -> Result<()> {
+fn move_to(
+    store: &Store,
+    id: FeatureId,
+    to: DangerStatus,
+    reason: &str,
+    patch: Option<RectificationPatch>,
+) -> Result<()> {
     let events = store
         .operations()
         .ledger()
@@ -116,12 +124,26 @@ fn a_danger_goes_reported_rectifying_submitted_rejected_and_on_to_closed_with_wh
     let dir = tempfile::tempdir().unwrap();
     let store = open(dir.path());
     let e = enterprise(&store);
-    let id = reported(&store, report(e, DangerSeverity::General, Utc::now() + TimeDelta::days(20)));
+    let id = reported(
+        &store,
+        report(e, DangerSeverity::General, Utc::now() + TimeDelta::days(20)),
+    );
     {
         let ops = store.operations();
         let d = ops.ledger().danger(id).unwrap();
-        assert_eq!((d.status, d.reported_by.as_str(), d.assignee()), (DangerStatus::Reported, "inspector", "li"));
-        let name = store.catalog().enterprises.read().feature(e).unwrap().properties.name.clone();
+        assert_eq!(
+            (d.status, d.reported_by.as_str(), d.assignee()),
+            (DangerStatus::Reported, "inspector", "li")
+        );
+        let name = store
+            .catalog()
+            .enterprises
+            .read()
+            .feature(e)
+            .unwrap()
+            .properties
+            .name
+            .clone();
         assert_eq!(d.place.enterprise_name, name, "the store fills in the enterprise");
     }
     // Straight to submitted: refused, naming the way on.
@@ -167,7 +189,11 @@ fn a_major_danger_needs_its_plan_and_interim_measures_before_rectifying() {
     let store = open(dir.path());
     let id = reported(
         &store,
-        report(enterprise(&store), DangerSeverity::Major, Utc::now() + TimeDelta::days(60)),
+        report(
+            enterprise(&store),
+            DangerSeverity::Major,
+            Utc::now() + TimeDelta::days(60),
+        ),
     );
     let err = move_to(&store, id, DangerStatus::Rectifying, "", None).unwrap_err();
     let message = err.to_string();
@@ -181,7 +207,10 @@ fn a_major_danger_needs_its_plan_and_interim_measures_before_rectifying() {
         ..Default::default()
     };
     let err = move_to(&store, id, DangerStatus::Rectifying, "", Some(partial.clone())).unwrap_err();
-    assert!(err.to_string().contains("interim_measures") && !err.to_string().contains("funds_yuan"), "{err}");
+    assert!(
+        err.to_string().contains("interim_measures") && !err.to_string().contains("funds_yuan"),
+        "{err}"
+    );
     let plan = RectificationPatch {
         interim_measures: Some("停用该储罐，设警戒区".into()),
         ..partial
@@ -198,7 +227,11 @@ fn a_major_danger_needs_its_plan_and_interim_measures_before_rectifying() {
 fn an_external_id_is_stored_once() {
     let dir = tempfile::tempdir().unwrap();
     let store = open(dir.path());
-    let mut r = report(enterprise(&store), DangerSeverity::General, Utc::now() + TimeDelta::days(3));
+    let mut r = report(
+        enterprise(&store),
+        DangerSeverity::General,
+        Utc::now() + TimeDelta::days(3),
+    );
     r.external_id = Some("TY-2026-001".into());
     let id = reported(&store, r.clone());
     let place = store.operations().ledger().danger(id).unwrap().place.clone();
@@ -213,7 +246,10 @@ fn an_external_id_is_stored_once() {
         )
         .unwrap_err();
     assert!(matches!(&err, Error::Conflict(m) if m.contains("TY-2026-001")), "{err}");
-    assert_eq!(store.operations().ledger().by_external_id("TY-2026-001").map(|d| d.id), Some(id));
+    assert_eq!(
+        store.operations().ledger().by_external_id("TY-2026-001").map(|d| d.id),
+        Some(id)
+    );
 }
 
 /// The clock moves over a major danger's deadline with the server
@@ -227,7 +263,11 @@ fn with_a_moved_clock_and_restarts_every_reminder_and_the_overdue_alarm_fire_exa
     let id = {
         let store = open(dir.path());
         let id = reported(&store, report(enterprise(&store), DangerSeverity::Major, deadline));
-        assert_eq!(tick(&store, &schedule, deadline - TimeDelta::days(8)), 0, "8 days before: nothing");
+        assert_eq!(
+            tick(&store, &schedule, deadline - TimeDelta::days(8)),
+            0,
+            "8 days before: nothing"
+        );
         id
     };
     let steps = [
@@ -254,7 +294,10 @@ fn with_a_moved_clock_and_restarts_every_reminder_and_the_overdue_alarm_fire_exa
         let ops = store.operations();
         let d = ops.ledger().danger(id).unwrap();
         let days: Vec<u32> = d.reminders.iter().map(|r| r.days_before).collect();
-        let alarm = ops.alarm(d.overdue_alarm.expect("an active overdue alarm")).unwrap().clone();
+        let alarm = ops
+            .alarm(d.overdue_alarm.expect("an active overdue alarm"))
+            .unwrap()
+            .clone();
         (alarm, days)
     };
     assert_eq!(days, [7, 1]);
@@ -271,7 +314,11 @@ fn with_a_moved_clock_and_restarts_every_reminder_and_the_overdue_alarm_fire_exa
         deadline: None,
     };
     move_to(&store, id, DangerStatus::Rectifying, "", Some(plan)).unwrap();
-    assert_eq!(tick(&store, &schedule, deadline + TimeDelta::days(4)), 0, "still alarmed, not twice");
+    assert_eq!(
+        tick(&store, &schedule, deadline + TimeDelta::days(4)),
+        0,
+        "still alarmed, not twice"
+    );
     move_to(&store, id, DangerStatus::Submitted, "完成", None).unwrap();
     assert!(!store.operations().alarm(alarm.id).unwrap().is_active());
     assert_eq!(store.operations().ledger().danger(id).unwrap().overdue_alarm, None);
@@ -298,7 +345,9 @@ fn down_through_both_reminder_days_only_the_nearest_reminder_is_sent_and_a_gener
     // Down through the deadline too: no reminder after it, the alarm instead.
     assert_eq!(tick(&store, &schedule, deadline + TimeDelta::days(2)), 1);
     let ops = store.operations();
-    let alarm = ops.alarm(ops.ledger().danger(id).unwrap().overdue_alarm.unwrap()).unwrap();
+    let alarm = ops
+        .alarm(ops.ledger().danger(id).unwrap().overdue_alarm.unwrap())
+        .unwrap();
     assert_eq!(alarm.colour, AlarmColour::Orange);
     assert!(Schedule::new(vec![0]).is_err());
 }
@@ -319,7 +368,11 @@ fn a_new_deadline_ends_the_overdue_alarm_and_starts_the_reminders_again() {
     move_to(&store, id, DangerStatus::Rectifying, "延期", Some(patch)).unwrap();
     assert_eq!(tick(&store, &schedule, Utc::now()), 1, "the alarm is cleared");
     assert_eq!(count(&store, "alarm_cleared"), 1);
-    assert_eq!(tick(&store, &schedule, later - TimeDelta::days(6)), 1, "the 7-day reminder for the new deadline");
+    assert_eq!(
+        tick(&store, &schedule, later - TimeDelta::days(6)),
+        1,
+        "the 7-day reminder for the new deadline"
+    );
     assert_eq!(kinds(&store).last(), Some(&"deadline_reminded"));
 }
 
@@ -339,8 +392,17 @@ fn the_list_filters_and_counts() {
     assert_eq!(all.counts.overdue, 1);
     assert_eq!(all.counts.major_open, 1);
     assert!(all.dangers[0].is_overdue(now), "overdue first");
-    let f = query::DangerFilter::parse(None, None, None, Some("general"), Some("reported"), None, None, Some(false))
-        .unwrap();
+    let f = query::DangerFilter::parse(
+        None,
+        None,
+        None,
+        Some("general"),
+        Some("reported"),
+        None,
+        None,
+        Some(false),
+    )
+    .unwrap();
     assert_eq!(ops.ledger().list(&f, now, 0, 10).counts.total, 2);
     let county = ops.ledger().danger(1).unwrap().place.county.clone();
     let f = query::DangerFilter::parse(None, Some(&county), None, None, None, None, None, Some(true)).unwrap();
@@ -384,18 +446,37 @@ fn an_import_names_each_bad_row_and_a_second_import_adds_nothing_and_an_export_r
         .map(|p| (p.row, p.external_id.as_deref().unwrap_or("")))
         .collect();
     assert_eq!(problems, [(5, "A4"), (6, "A5"), (7, "A6")]);
-    assert!(plan.problems[0].reasons[0].contains("found_at: bad date"), "{:?}", plan.problems[0]);
-    assert!(plan.problems[1].reasons[0].contains("unknown enterprise"), "{:?}", plan.problems[1]);
-    assert!(plan.problems[2].reasons[0].contains("description: missing"), "{:?}", plan.problems[2]);
+    assert!(
+        plan.problems[0].reasons[0].contains("found_at: bad date"),
+        "{:?}",
+        plan.problems[0]
+    );
+    assert!(
+        plan.problems[1].reasons[0].contains("unknown enterprise"),
+        "{:?}",
+        plan.problems[1]
+    );
+    assert!(
+        plan.problems[2].reasons[0].contains("description: missing"),
+        "{:?}",
+        plan.problems[2]
+    );
     let a2 = &plan.reports[1].1;
     assert_eq!(a2.severity, DangerSeverity::Major);
-    assert_eq!(a2.rectification.deadline.to_rfc3339(), "2027-01-31T10:00:00+00:00", "CST");
+    assert_eq!(
+        a2.rectification.deadline.to_rfc3339(),
+        "2027-01-31T10:00:00+00:00",
+        "CST"
+    );
     let events = plan.reports.iter().map(|(_, r)| report_event(r.clone())).collect();
     store.submit_unit("importer", events, None).unwrap();
     assert_eq!(store.operations().ledger().len(), 3);
 
     let again = plan_import(store.operations().ledger(), store.catalog(), &rows).unwrap();
-    assert_eq!((again.reports.len(), again.already.len(), again.problems.len()), (0, 3, 3));
+    assert_eq!(
+        (again.reports.len(), again.already.len(), again.problems.len()),
+        (0, 3, 3)
+    );
 
     // Out as XLSX and back in: the same ledger, nothing new.
     let ops = store.operations();
@@ -405,7 +486,10 @@ fn an_import_names_each_bad_row_and_a_second_import_adds_nothing_and_an_export_r
     assert_eq!(back.len(), 4);
     assert_eq!(back[0][0], "编号");
     let replan = plan_import(ops.ledger(), store.catalog(), &back).unwrap();
-    assert_eq!((replan.reports.len(), replan.already.len(), replan.problems.len()), (0, 3, 0));
+    assert_eq!(
+        (replan.reports.len(), replan.already.len(), replan.problems.len()),
+        (0, 3, 0)
+    );
     let csv_out = export(Format::Csv, &dangers, Utc::now()).unwrap();
     assert!(String::from_utf8(csv_out).unwrap().contains("储罐腐蚀"));
     // A sheet without a required column is refused whole.

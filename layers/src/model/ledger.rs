@@ -227,6 +227,10 @@ pub struct DangerPlace {
 /// event, with its own `type`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "a report is made once and stored; a box would add an allocation and nothing else"
+)]
 pub enum LedgerEvent {
     /// A hidden danger was entered in the ledger (status `reported`).
     DangerReported {

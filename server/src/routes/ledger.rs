@@ -12,6 +12,7 @@ use actix_web::{HttpResponse, web};
 use chrono::Utc;
 use lookout_layers::FeatureId;
 use lookout_layers::ledger::query::DangerFilter;
+use lookout_layers::ledger::sheet::Format;
 use lookout_layers::ledger::{self, Danger};
 use lookout_layers::model::{DangerReport, DangerStatus, RectificationPatch};
 use serde::Deserialize;
@@ -20,6 +21,7 @@ use serde_json::json;
 /// Registers the routes.
 pub fn configure(r: &mut super::Routes<'_>) {
     r.add(super::Endpoint::at("/dangers").get(list).post(report))
+        .add(super::Endpoint::at("/dangers/import").post(import))
         .add(super::Endpoint::at("/dangers/{id}").get(one))
         .add(super::Endpoint::at("/dangers/{id}/transitions").post(transition))
         .add(super::Endpoint::at("/inbox").get(inbox));
@@ -45,6 +47,8 @@ pub struct DangersQuery {
     pub enterprise: Option<FeatureId>,
     /// Only overdue (`true`) or only not overdue (`false`).
     pub overdue: Option<bool>,
+    /// `json` (default: a page), `csv` or `xlsx` (every match, as a sheet).
+    pub f: Option<String>,
     /// Page size.
     pub limit: Option<usize>,
     /// Entries skipped.
@@ -75,6 +79,28 @@ async fn list(
     )?;
     filter.scope = counties(&scope);
     let now = Utc::now();
+    let format = match q.f.as_deref().unwrap_or("json") {
+        "json" => None,
+        "csv" => Some(Format::Csv),
+        "xlsx" => Some(Format::Xlsx),
+        other => return Err(ApiError::bad_request(format!("f is json, csv or xlsx, not {other:?}"))),
+    };
+    if let Some(format) = format {
+        let ops = state.store.operations();
+        let found = ops.ledger().list(&filter, now, 0, usize::MAX);
+        let bytes = ledger::sheet::export(format, &found.dangers, now)?;
+        return Ok(HttpResponse::Ok()
+            .content_type(format.media_type())
+            .insert_header((
+                "Content-Disposition",
+                format!(
+                    "attachment; filename=\"dangers-{}.{}\"",
+                    now.format("%Y%m%d-%H%M"),
+                    format.extension()
+                ),
+            ))
+            .body(bytes));
+    }
     let ops = state.store.operations();
     let found = ops.ledger().list(&filter, now, page.offset, page.limit);
     let dangers: Vec<_> = found.dangers.iter().map(|d| d.view(now)).collect();
@@ -199,5 +225,83 @@ async fn inbox(state: web::Data<AppState>, actor: Actor, scope: RequestScope) ->
         "entries": entries,
         "numberMatched": total,
         "numberReturned": entries.len(),
+    })))
+}
+
+/// `POST /dangers/import`: a spreadsheet of dangers (`text/csv` or XLSX),
+/// read row by row: good rows stored once (by external id) as one unit,
+/// every other row named with its reasons.
+async fn import(
+    state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
+    actor: Actor,
+    scope: RequestScope,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let content_type = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let format = if content_type.starts_with("text/csv") {
+        Format::Csv
+    } else if content_type.starts_with(Format::Xlsx.media_type()) {
+        Format::Xlsx
+    } else {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            format!("send the sheet as text/csv or {}", Format::Xlsx.media_type()),
+        ));
+    };
+    let rows = ledger::sheet::read_rows(format, &body)?;
+    let mut plan = {
+        let ops = state.store.operations();
+        ledger::sheet::plan_import(ops.ledger(), state.store.catalog(), &rows)?
+    };
+    if scope.get().is_some() {
+        let catalog = state.store.catalog();
+        let (inside, outside): (Vec<_>, Vec<_>) = plan
+            .reports
+            .into_iter()
+            .partition(|(_, r)| scope.check_feature(catalog, "enterprises", r.enterprise).is_ok());
+        plan.reports = inside;
+        plan.problems
+            .extend(outside.into_iter().map(|(row, r)| ledger::sheet::RowProblem {
+                row,
+                external_id: r.external_id,
+                reasons: vec![format!("enterprise: {} is outside your scope", r.enterprise)],
+            }));
+        plan.problems.sort_by_key(|p| p.row);
+    }
+    let rows_imported: Vec<usize> = plan.reports.iter().map(|(row, _)| *row).collect();
+    let events: Vec<_> = plan.reports.into_iter().map(|(_, r)| ledger::report_event(r)).collect();
+    let stored = if events.is_empty() {
+        Vec::new()
+    } else {
+        crate::command::submit_unit(&state, actor.into_inner(), events).await?
+    };
+    let imported: Vec<_> = rows_imported
+        .iter()
+        .zip(&stored)
+        .filter_map(|(row, record)| match &record.event {
+            lookout_layers::Event::Ledger(e) => Some(json!({"row": row, "danger": e.danger()})),
+            _ => None,
+        })
+        .collect();
+    let already: Vec<_> = plan
+        .already
+        .iter()
+        .map(|(row, danger)| json!({"row": row, "danger": danger}))
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({
+        "rows": plan.rows,
+        "imported": imported.len(),
+        "already_imported": already.len(),
+        "refused": plan.problems.len(),
+        "problems": plan.problems,
+        "imported_rows": imported,
+        "already_imported_rows": already,
     })))
 }

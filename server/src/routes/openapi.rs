@@ -383,6 +383,20 @@ fn operations() -> Vec<(&'static str, &'static str, Op)> {
     ]
 }
 
+/// The list's answer with the sheets `f=csv|xlsx` gives.
+trait Sheets {
+    fn tap_sheets(self) -> Value;
+}
+
+impl Sheets for Value {
+    fn tap_sheets(mut self) -> Value {
+        self["content"]["text/csv"] = json!({ "schema": { "type": "string" } });
+        self["content"]["application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"] =
+            json!({ "schema": { "type": "string", "format": "binary" } });
+        self
+    }
+}
+
 /// The supervision ledger's operations (docs/ledger.md).
 fn ledger_operations() -> Vec<(&'static str, &'static str, Op)> {
     use lookout_layers::model::{DangerCategory, DangerSeverity, DangerSource, DangerStatus};
@@ -421,11 +435,22 @@ fn ledger_operations() -> Vec<(&'static str, &'static str, Op)> {
                 list("category", "category codes, comma-separated"),
                 query("enterprise", json!({ "type": "integer", "minimum": 1 }), "one enterprise"),
                 query("overdue", json!({ "type": "boolean" }), "only overdue (true) or only not (false)"),
+                query("f", json!({ "type": "string", "enum": ["json", "csv", "xlsx"], "default": "json" }), "json: a page; csv or xlsx: every match as a sheet with the import's columns"),
             ])
             .params(page_params(limits::DEFAULT_DANGERS, limits::MAX_DANGERS))
             .respond("200", ok("a page of dangers and the counts", JSON, json!({ "type": "object", "required": ["dangers", "numberMatched", "numberReturned", "counts"], "properties": {
                 "dangers": { "type": "array", "items": danger.clone() }, "numberMatched": { "type": "integer" }, "numberReturned": { "type": "integer" },
-                "counts": { "type": "object" } } })))),
+                "counts": { "type": "object" } } })).tap_sheets())),
+        ("/dangers/import", "post", Op::new("Import a sheet of dangers (text/csv, or XLSX: its first sheet), row by row: rows with bad dates, unknown enterprises or missing fields are listed with their reasons and not imported; a row whose external id is in the ledger is not imported again").write()
+            .body(json!({ "required": true, "content": {
+                "text/csv": { "schema": { "type": "string" } },
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": { "schema": { "type": "string", "format": "binary" } } } }))
+            .respond("200", ok("the report", JSON, json!({ "type": "object", "required": ["rows", "imported", "already_imported", "refused", "problems"], "properties": {
+                "rows": { "type": "integer" }, "imported": { "type": "integer" }, "already_imported": { "type": "integer" }, "refused": { "type": "integer" },
+                "problems": { "type": "array", "items": { "type": "object", "required": ["row", "reasons"], "properties": {
+                    "row": { "type": "integer" }, "external_id": { "type": "string", "nullable": true }, "reasons": { "type": "array", "items": { "type": "string" } } } } },
+                "imported_rows": { "type": "array", "items": { "type": "object" } }, "already_imported_rows": { "type": "array", "items": { "type": "object" } } } })))
+            .respond("415", error("not text/csv or XLSX"))),
         ("/dangers", "post", Op::new("Report a hidden danger (status reported); the store fills in the enterprise's place").write()
             .body(json_body(report))
             .respond("201", ok("the danger; Location names it", JSON, danger.clone()))
@@ -525,7 +550,8 @@ pub fn spec() -> Value {
     for (path, method, op) in operations()
         .into_iter()
         .chain(monitoring_operations())
-        .chain(ledger_operations()) {
+        .chain(ledger_operations())
+    {
         let entry = paths.entry(path).or_insert_with(|| json!({}));
         entry[method] = op.json(path, method);
     }

@@ -124,7 +124,10 @@ async fn a_danger_is_reported_moved_on_and_closed_with_409s_that_name_the_way_on
     // The record is on /events too, with its own types.
     let (_, events) = send(&app, get("/events?limit=100").to_request()).await;
     let text = events.to_string();
-    assert!(text.contains("danger_reported") && text.contains("danger_status_changed"), "{text}");
+    assert!(
+        text.contains("danger_reported") && text.contains("danger_status_changed"),
+        "{text}"
+    );
 }
 
 #[actix_web::test]
@@ -141,7 +144,11 @@ async fn bad_reports_are_refused_with_the_reason() {
     assert_eq!(code, 400, "{body}");
     assert!(body["message"].as_str().unwrap_or_default().contains("description"));
 
-    let (code, _) = send(&app, post("/dangers", danger(999_999_999, "general", deadline)).to_request()).await;
+    let (code, _) = send(
+        &app,
+        post("/dangers", danger(999_999_999, "general", deadline)).to_request(),
+    )
+    .await;
     assert_eq!(code, 404, "an unknown enterprise");
 
     let mut early = danger(e, "general", deadline);
@@ -177,7 +184,10 @@ async fn a_major_danger_is_rectifying_only_with_its_plan() {
     let (code, body) = send(&app, post(&uri, json!({"to": "rectifying"})).to_request()).await;
     assert_eq!(code, 409, "{body}");
     let message = body["message"].as_str().unwrap_or_default();
-    assert!(message.contains("interim_measures") && message.contains("funds_yuan"), "{message}");
+    assert!(
+        message.contains("interim_measures") && message.contains("funds_yuan"),
+        "{message}"
+    );
     let plan = json!({"to": "rectifying", "reason": "方案审定", "rectification": {
         "responsible": "王厂长", "funds_yuan": 50000, "interim_measures": "设专人值守"}});
     let (code, body) = send(&app, post(&uri, plan).to_request()).await;
@@ -223,7 +233,10 @@ async fn an_overdue_danger_alarms_in_alarms_and_the_inbox_until_submitted_and_th
     let (_, body) = send(&app, get("/alarms").to_request()).await;
     let alarms = body["alarms"].as_array().expect("alarms");
     let alarm = alarms.iter().find(|a| a["danger"] == id).expect("the overdue alarm");
-    assert_eq!((alarm["colour"].as_str(), alarm["rule"].as_str()), (Some("red"), Some("overdue")));
+    assert_eq!(
+        (alarm["colour"].as_str(), alarm["rule"].as_str()),
+        (Some("red"), Some("overdue"))
+    );
     assert!(alarm.get("sensor").is_none(), "{alarm}");
     let alarm_id = alarm["id"].as_u64().expect("id");
     let (code, body) = send(&app, get(&format!("/alarms/{alarm_id}/incident-draft")).to_request()).await;
@@ -233,15 +246,25 @@ async fn an_overdue_danger_alarms_in_alarms_and_the_inbox_until_submitted_and_th
     assert_eq!(body["user"], "dev");
     let entries = body["entries"].as_array().expect("entries");
     assert!(
-        entries.iter().any(|x| x["kind"] == "overdue_alarm" && x["danger"] == id && x["colour"] == "red"),
+        entries
+            .iter()
+            .any(|x| x["kind"] == "overdue_alarm" && x["danger"] == id && x["colour"] == "red"),
         "{body}"
     );
 
     // Acknowledged like any alarm, and ended by the submission.
-    let (code, _) = send(&app, post(&format!("/alarms/{alarm_id}/acknowledge"), json!({"remark": "已督办"})).to_request()).await;
+    let (code, _) = send(
+        &app,
+        post(&format!("/alarms/{alarm_id}/acknowledge"), json!({"remark": "已督办"})).to_request(),
+    )
+    .await;
     assert_eq!(code, 200);
     for to in ["rectifying", "submitted"] {
-        let (code, body) = send(&app, post(&format!("/dangers/{id}/transitions"), json!({"to": to})).to_request()).await;
+        let (code, body) = send(
+            &app,
+            post(&format!("/dangers/{id}/transitions"), json!({"to": to})).to_request(),
+        )
+        .await;
         assert_eq!(code, 200, "{body}");
     }
     let (_, body) = send(&app, get(&format!("/alarms/{alarm_id}")).to_request()).await;
@@ -274,7 +297,11 @@ async fn a_county_user_sees_and_changes_only_the_county_ledger() {
     let (code, _) = send(&app, scoped(post("/dangers", danger(inside, "general", deadline)))).await;
     assert_eq!(code, 201);
     // An unscoped user reports one elsewhere.
-    let (code, body) = send(&app, post("/dangers", danger(outside, "general", deadline)).to_request()).await;
+    let (code, body) = send(
+        &app,
+        post("/dangers", danger(outside, "general", deadline)).to_request(),
+    )
+    .await;
     assert_eq!(code, 201);
     let other = body["id"].as_u64().expect("id");
 
@@ -287,15 +314,89 @@ async fn a_county_user_sees_and_changes_only_the_county_ledger() {
     assert_eq!(code, 403);
     let (code, _) = send(
         &app,
-        scoped(post(&format!("/dangers/{other}/transitions"), json!({"to": "rectifying"}))),
+        scoped(post(
+            &format!("/dangers/{other}/transitions"),
+            json!({"to": "rectifying"}),
+        )),
     )
     .await;
     assert_eq!(code, 403);
-    let (code, body) = send(&app, scoped(get(&format!("/events?limit=100")))).await;
+    let (code, body) = send(&app, scoped(get("/events?limit=100"))).await;
     assert_eq!(code, 200);
     let reported: Vec<&Value> = body["events"]
         .as_array()
         .map(|a| a.iter().filter(|e| e["event"]["type"] == "danger_reported").collect())
         .unwrap_or_default();
     assert_eq!(reported.len(), 1, "{body}");
+}
+
+#[actix_web::test]
+async fn a_csv_import_reports_its_bad_rows_adds_nothing_the_second_time_and_the_list_exports() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = crate::common::state(dir.path());
+    let (e, _) = enterprise(&state, None);
+    let app = scoped_app!(state.clone());
+    let csv = format!(
+        "编号,企业,类别,隐患等级,隐患描述,发现人,发现日期,来源,整改期限\n\
+         X1,{e},消防,一般,灭火器过期,张三,2026-10-01,监督检查,2027-12-31\n\
+         X2,{e},消防,一般,通道堵塞,张三,2026-02-30,监督检查,2027-12-31\n"
+    );
+    let import = || {
+        test::TestRequest::post()
+            .uri("/dangers/import")
+            .insert_header(("Content-Type", "text/csv"))
+            .set_payload(csv.clone())
+            .to_request()
+    };
+    let (code, body) = send(&app, import()).await;
+    assert_eq!(code, 200, "{body}");
+    assert_eq!(
+        (
+            body["rows"].as_u64(),
+            body["imported"].as_u64(),
+            body["refused"].as_u64()
+        ),
+        (Some(2), Some(1), Some(1))
+    );
+    assert_eq!(body["problems"][0]["row"], 3);
+    assert_eq!(body["problems"][0]["external_id"], "X2");
+    assert!(
+        body["problems"][0]["reasons"][0]
+            .as_str()
+            .unwrap_or_default()
+            .contains("found_at"),
+        "{body}"
+    );
+    let (_, body) = send(&app, import()).await;
+    assert_eq!(
+        (body["imported"].as_u64(), body["already_imported"].as_u64()),
+        (Some(0), Some(1))
+    );
+
+    let (code, _) = send(
+        &app,
+        test::TestRequest::post()
+            .uri("/dangers/import")
+            .insert_header(("Content-Type", "text/plain"))
+            .set_payload(csv.clone())
+            .to_request(),
+    )
+    .await;
+    assert_eq!(code, 415);
+
+    let resp = test::call_service(&app, get("/dangers?f=csv").to_request()).await;
+    assert_eq!(resp.status(), 200);
+    assert!(
+        resp.headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .starts_with("text/csv")
+    );
+    let text = String::from_utf8(test::read_body(resp).await.to_vec()).expect("utf-8");
+    assert!(text.contains("灭火器过期") && text.contains("X1"), "{text}");
+    let resp = test::call_service(&app, get("/dangers?f=xlsx").to_request()).await;
+    assert_eq!(resp.status(), 200);
+    let bytes = test::read_body(resp).await;
+    assert!(bytes.starts_with(b"PK"), "an XLSX is a zip");
 }
