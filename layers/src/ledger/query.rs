@@ -160,19 +160,32 @@ impl LedgerState {
     /// deadline; with the counts of every match.
     pub fn list(&self, filter: &DangerFilter, now: DateTime<Utc>, offset: usize, limit: usize) -> DangerPage<'_> {
         let mut counts = DangerCounts::default();
-        let mut matched: Vec<&Danger> = self
+        // The order's key, made once per match: overdue first, then major,
+        // then the nearest deadline.
+        let mut matched: Vec<_> = self
             .dangers()
             .filter(|d| filter.matches(d, now))
             .inspect(|d| counts.add(d, now))
+            .map(|d| {
+                (
+                    (
+                        std::cmp::Reverse(d.is_overdue(now)),
+                        std::cmp::Reverse(d.report.severity),
+                        d.deadline(),
+                        d.id,
+                    ),
+                    d,
+                )
+            })
             .collect();
-        matched.sort_by(|a, b| {
-            b.is_overdue(now)
-                .cmp(&a.is_overdue(now))
-                .then(b.report.severity.cmp(&a.report.severity))
-                .then(a.deadline().cmp(&b.deadline()))
-                .then(a.id.cmp(&b.id))
-        });
-        let dangers = matched.into_iter().skip(offset).take(limit).collect();
+        // Only the page needs sorting: select the first `offset + limit`.
+        let end = offset.saturating_add(limit).min(matched.len());
+        if end > 0 && end < matched.len() {
+            matched.select_nth_unstable_by_key(end - 1, |(k, _)| *k);
+            matched.truncate(end);
+        }
+        matched.sort_unstable_by_key(|(k, _)| *k);
+        let dangers = matched.into_iter().skip(offset).map(|(_, d)| d).collect();
         DangerPage { dangers, counts }
     }
 }
