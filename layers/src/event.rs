@@ -2,7 +2,7 @@
 //! replayable for drills and audit.
 
 use crate::feature::FeatureId;
-use crate::model::{AlarmColour, AlarmRule, IncidentSpec, Role, ScopeSpec, TeamStatus, ZoneRecord};
+use crate::model::{AlarmColour, AlarmRule, IncidentSpec, LedgerEvent, Role, ScopeSpec, TeamStatus, ZoneRecord};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -168,8 +168,13 @@ pub enum Event {
     AlarmRaised {
         /// Alarm id (0 when submitted: the store assigns it).
         alarm: FeatureId,
-        /// `sensors` id.
+        /// `sensors` id (0, and left out, for a ledger deadline's alarm).
+        #[serde(default, skip_serializing_if = "is_zero")]
         sensor: FeatureId,
+        /// The hidden danger whose deadline passed (`docs/ledger.md`), for
+        /// an overdue alarm.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        danger: Option<FeatureId>,
         /// The major hazard source the sensor watches, if any.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         hazard_source: Option<FeatureId>,
@@ -323,6 +328,14 @@ pub enum Event {
         /// SHA-256 of the session id, hex.
         session: String,
     },
+    // --- The supervision ledger (docs/ledger.md): its events carry their own `type`.
+    /// A supervision ledger event.
+    #[serde(untagged)]
+    Ledger(LedgerEvent),
+}
+
+fn is_zero(id: &FeatureId) -> bool {
+    *id == 0
 }
 
 impl Event {
@@ -337,6 +350,7 @@ impl Event {
             Self::UnitStatusChanged { .. } => "rescue_teams",
             e if e.is_auth() => "auth",
             e if e.alarm().is_some() => "alarms",
+            Self::Ledger(_) => "dangers",
             _ => "incidents",
         }
     }
@@ -373,6 +387,7 @@ impl Event {
             Self::AlarmEscalated { .. } => "alarm_escalated",
             Self::AlarmCleared { .. } => "alarm_cleared",
             Self::AlarmLinked { .. } => "alarm_linked",
+            Self::Ledger(e) => e.kind(),
         }
     }
 

@@ -16,6 +16,7 @@ pub mod generate;
 pub mod geodesy;
 pub mod impact;
 pub mod layer;
+pub mod ledger;
 pub mod model;
 pub mod monitor;
 pub mod ops;

@@ -185,6 +185,7 @@ impl Monitor {
             out.push(Event::AlarmRaised {
                 alarm: 0,
                 sensor: id,
+                danger: None,
                 hazard_source: sensor.hazard_source_id,
                 rule,
                 colour: grade_alarm(rule, hazard_level(catalog, sensor.hazard_source_id)),
@@ -249,6 +250,7 @@ impl Monitor {
             out.push(Event::AlarmRaised {
                 alarm: 0,
                 sensor: id,
+                danger: None,
                 hazard_source: sensor.hazard_source_id,
                 rule: AlarmRule::Stale,
                 colour: grade_alarm(AlarmRule::Stale, None),
@@ -351,6 +353,11 @@ pub fn incident_draft(
         collection: "alarms",
         id: alarm,
     })?;
+    if let Some(d) = a.danger {
+        return Err(crate::Error::Conflict(format!(
+            "alarm {alarm} is hidden danger {d}'s overdue alarm, not a sensor's: no incident is drafted from it"
+        )));
+    }
     let sensor = catalog
         .sensors
         .read()

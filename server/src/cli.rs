@@ -227,6 +227,13 @@ pub struct ServeArgs {
     /// Days sensor readings are kept (whole days are deleted) [default: 90].
     #[arg(long, value_name = "DAYS")]
     pub readings_retention_days: Option<u32>,
+    /// Days before a hidden danger's deadline that reminders go out,
+    /// comma-separated (docs/ledger.md) [default: 7,1].
+    #[arg(long, value_name = "DAYS", value_delimiter = ',')]
+    pub reminder_days: Vec<u32>,
+    /// Seconds between two looks at the ledger's deadlines [default: 60].
+    #[arg(long, value_name = "SECONDS")]
+    pub ledger_tick_secs: Option<u64>,
     /// An origin (https://host[:port]) whose pages may call the API from a browser (CORS);
     /// repeat for more [default: none but the server's own].
     #[arg(long, value_name = "ORIGIN")]

@@ -24,6 +24,8 @@ struct RawConfig {
     readings_retention_days: Option<u32>,
     mqtt: Option<String>,
     mqtt_client_id: Option<String>,
+    reminder_days: Option<Vec<u32>>,
+    ledger_tick_secs: Option<u64>,
 }
 
 /// Which encoder makes vector tiles by default.
@@ -77,6 +79,29 @@ pub struct Settings {
     pub mqtt: Option<String>,
     /// The MQTT client id (its persistent session).
     pub mqtt_client_id: String,
+    /// The supervision ledger's clock (docs/ledger.md).
+    pub ledger: LedgerSettings,
+}
+
+/// How the ledger's deadlines act by themselves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LedgerSettings {
+    /// Reminder days before a deadline.
+    pub schedule: lookout_layers::ledger::schedule::Schedule,
+    /// How often the clock looks at the deadlines.
+    pub tick: std::time::Duration,
+}
+
+/// Seconds between two looks at the ledger's deadlines, by default.
+pub const DEFAULT_LEDGER_TICK_SECS: u64 = 60;
+
+impl Default for LedgerSettings {
+    fn default() -> Self {
+        Self {
+            schedule: lookout_layers::ledger::schedule::Schedule::default(),
+            tick: std::time::Duration::from_secs(DEFAULT_LEDGER_TICK_SECS),
+        }
+    }
 }
 
 /// The edge's settings: TLS and the origins allowed to call from a browser.
@@ -143,7 +168,28 @@ impl Settings {
         if !(1..=3660).contains(&readings_retention_days) {
             bail!("readings retention must be 1..=3660 days, not {readings_retention_days}");
         }
+        let reminder_days = if args.reminder_days.is_empty() {
+            file.reminder_days.take()
+        } else {
+            Some(args.reminder_days.clone())
+        };
+        let schedule = match reminder_days {
+            Some(days) => lookout_layers::ledger::schedule::Schedule::new(days)?,
+            None => lookout_layers::ledger::schedule::Schedule::default(),
+        };
+        let tick = args
+            .ledger_tick_secs
+            .or(file.ledger_tick_secs)
+            .unwrap_or(DEFAULT_LEDGER_TICK_SECS);
+        if !(1..=3600).contains(&tick) {
+            bail!("the ledger's tick must be 1..=3600 seconds, not {tick}");
+        }
+        let ledger = LedgerSettings {
+            schedule,
+            tick: std::time::Duration::from_secs(tick),
+        };
         Ok(Self {
+            ledger,
             bind: args
                 .bind
                 .or(file.bind)

@@ -53,6 +53,13 @@ pub const JSON_TYPES: [&str; 4] = [
     "application/x-ndjson",
 ];
 
+/// The spreadsheets `POST /dangers/import` takes (docs/ledger.md): not
+/// CORS-safelisted types, so a cross-origin page cannot send them unasked.
+pub const SHEET_TYPES: [&str; 2] = [
+    "text/csv",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+];
+
 /// Request headers a configured origin may send (answered to its preflight).
 pub const CORS_REQUEST_HEADERS: [&str; 7] = [
     "authorization",
@@ -166,7 +173,10 @@ pub fn check_body_type(headers: &HeaderMap) -> Result<(), ApiError> {
         .get(header::CONTENT_TYPE)
         .map(|v| v.to_str().unwrap_or("(not text)"));
     let essence = given.map(|t| t.split(';').next().unwrap_or_default().trim().to_ascii_lowercase());
-    if essence.as_deref().is_some_and(|e| JSON_TYPES.contains(&e)) {
+    if essence
+        .as_deref()
+        .is_some_and(|e| JSON_TYPES.contains(&e) || SHEET_TYPES.contains(&e))
+    {
         return Ok(());
     }
     Err(ApiError::new(

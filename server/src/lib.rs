@@ -254,6 +254,22 @@ pub fn serve_with(settings: config::Settings, dev_open: bool) -> anyhow::Result<
                 .await;
             }
         });
+        // The ledger's deadlines: reminders, overdue alarms (docs/ledger.md);
+        // the first look at start-up fires what fell due while down.
+        let ledger_clock = state.clone();
+        actix_web::rt::spawn(async move {
+            let mut every = actix_web::rt::time::interval(ledger_clock.settings.ledger.tick);
+            loop {
+                every.tick().await;
+                let s = ledger_clock.clone();
+                let _ = actix_web::rt::task::spawn_blocking(move || {
+                    if let Err(e) = run_ledger_clock(&s, chrono::Utc::now()) {
+                        tracing::error!(error = %e, "the ledger's deadline events could not be stored");
+                    }
+                })
+                .await;
+            }
+        });
         let server = actix_web::HttpServer::new(move || app::build(state.clone()));
         let server = match tls {
             Some(config) => server.bind_rustls_0_23(settings.bind, config),
@@ -284,6 +300,14 @@ pub fn serve_with(settings: config::Settings, dev_open: bool) -> anyhow::Result<
         }
         server.await.context("HTTP server")
     })
+}
+
+/// One look of the ledger's clock at `now`: decides under the read lock,
+/// stores after it (docs/ledger.md).
+pub fn run_ledger_clock(state: &state::AppState, now: chrono::DateTime<chrono::Utc>) -> lookout_layers::Result<usize> {
+    use lookout_layers::ledger::schedule;
+    let events = schedule::due(state.store.operations().ledger(), &state.settings.ledger.schedule, now);
+    schedule::store_each(events, |actor, e| state.store.submit(actor, e).map(|_| ()))
 }
 
 fn open_browser(url: &str) {

@@ -33,3 +33,11 @@ pub const DEFAULT_AUDIT: usize = 100;
 
 /// Most valves in the `fail` list of `POST /gas/isolate`.
 pub const MAX_FAIL_VALVES: usize = 100;
+
+// --- The supervision ledger (docs/ledger.md).
+/// Dangers per page of `GET /dangers` when the client does not say.
+pub const DEFAULT_DANGERS: usize = 100;
+/// Most dangers one page of `GET /dangers` answers.
+pub const MAX_DANGERS: usize = 1_000;
+/// Most inbox entries `GET /inbox` answers (newest first).
+pub const MAX_INBOX: usize = 500;

@@ -218,6 +218,11 @@ impl RequestScope {
                 scope.admits_feature(catalog, collection, *id)
             }
             Event::AlarmRaised { location, .. } => scope.contains_point((*location).into()),
+            // The ledger: a danger is in scope when its enterprise's county is.
+            Event::Ledger(e) => ops
+                .ledger()
+                .danger(e.danger())
+                .is_some_and(|d| scope.has_county(d.place.county_id)),
             e if e.alarm().is_some() => e
                 .alarm()
                 .and_then(|id| ops.alarm(id))

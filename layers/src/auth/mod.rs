@@ -36,6 +36,8 @@ pub enum Permission {
     Ingest,
     /// Users, tokens, the audit log.
     Administer,
+    /// Record in the supervision ledger: report hidden dangers, move them on.
+    Supervise,
 }
 
 impl Role {
@@ -74,6 +76,7 @@ impl Role {
             P::EditRegisters => matches!(self, R::Admin | R::Planner | R::Inspector),
             P::EditBoundaries | P::Administer => self == R::Admin,
             P::Ingest => matches!(self, R::Admin | R::Sensor),
+            P::Supervise => matches!(self, R::Admin | R::Dispatcher | R::Inspector),
         }
     }
 
@@ -107,7 +110,7 @@ impl std::fmt::Display for Role {
 
 impl Permission {
     /// Every permission, in the order of the table.
-    pub const ALL: [Permission; 8] = [
+    pub const ALL: [Permission; 9] = [
         Permission::Read,
         Permission::Analyse,
         Permission::Respond,
@@ -116,6 +119,7 @@ impl Permission {
         Permission::EditBoundaries,
         Permission::Ingest,
         Permission::Administer,
+        Permission::Supervise,
     ];
 
     /// The name, as in the table.
@@ -129,6 +133,7 @@ impl Permission {
             Permission::EditBoundaries => "edit_boundaries",
             Permission::Ingest => "ingest",
             Permission::Administer => "administer",
+            Permission::Supervise => "supervise",
         }
     }
 

@@ -31,6 +31,8 @@ code_enum! {
         Rate = "rate" / "变化过快",
         /// No reading for longer than the sensor's stale time.
         Stale = "stale" / "数据中断",
+        /// A hidden danger's rectification deadline passed (`docs/ledger.md`).
+        Overdue = "overdue" / "逾期未整改",
     }
 }
 
@@ -59,6 +61,8 @@ pub fn grade(rule: AlarmRule, level: Option<HazardLevel>) -> AlarmColour {
         }
         (AlarmRule::High | AlarmRule::Low | AlarmRule::Rate, false) => AlarmColour::Yellow,
         (AlarmRule::Stale, _) => AlarmColour::Blue,
+        // Graded by the danger's severity instead (crate::ledger::overdue_colour).
+        (AlarmRule::Overdue, _) => AlarmColour::Orange,
     }
 }
 

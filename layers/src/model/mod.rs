@@ -8,6 +8,7 @@ mod enterprise;
 mod gas;
 mod hazard;
 mod incident;
+mod ledger;
 mod population;
 mod rescue;
 mod road;
@@ -29,6 +30,11 @@ pub use hazard::{
     exposure_correction, grade, identification_sum, is_major,
 };
 pub use incident::{Incident, IncidentSpec, IncidentZone, ZoneExposure, ZoneRecord};
+// The supervision ledger (docs/ledger.md).
+pub use ledger::{
+    DangerCategory, DangerPlace, DangerReport, DangerSeverity, DangerSource, DangerStatus, LedgerEvent, Rectification,
+    RectificationPatch,
+};
 pub use population::PopulationCell;
 pub use rescue::{RescueTeam, Shelter, StockItem, Warehouse};
 pub use road::Road;

@@ -28,8 +28,12 @@ pub struct Acknowledgement {
 pub struct AlarmState {
     /// Alarm id.
     pub id: FeatureId,
-    /// `sensors` id.
+    /// `sensors` id (0, and left out, for a ledger deadline's alarm).
+    #[serde(skip_serializing_if = "is_zero")]
     pub sensor: FeatureId,
+    /// The hidden danger whose deadline passed, for an overdue alarm (docs/ledger.md).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub danger: Option<FeatureId>,
     /// The major hazard source the sensor watches.
     pub hazard_source: Option<FeatureId>,
     /// The rule broken now.
@@ -61,6 +65,10 @@ pub struct AlarmState {
     pub drill: bool,
     /// The events of its life: `{seq, at, type, actor}`.
     pub history: Vec<Json>,
+}
+
+fn is_zero(id: &FeatureId) -> bool {
+    *id == 0
 }
 
 impl AlarmState {
@@ -151,6 +159,7 @@ impl Operations {
             Event::AlarmRaised {
                 alarm,
                 sensor,
+                danger,
                 hazard_source,
                 rule,
                 colour,
@@ -161,7 +170,10 @@ impl Operations {
                 label,
                 drill,
             } => {
-                if let Some(active) = self.active_alarm_of(sensor, drill) {
+                // A ledger deadline's alarm: one active per danger.
+                if let Some(d) = danger {
+                    self.ledger.check_overdue_alarm(d)?;
+                } else if let Some(active) = self.active_alarm_of(sensor, drill) {
                     return Err(Error::Conflict(format!(
                         "sensor {sensor} is in {}alarm already (alarm {})",
                         if drill { "drill " } else { "" },
@@ -172,6 +184,7 @@ impl Operations {
                 Ok(Event::AlarmRaised {
                     alarm: if alarm == 0 { next } else { alarm },
                     sensor,
+                    danger,
                     hazard_source,
                     rule,
                     colour,
@@ -233,6 +246,7 @@ impl Operations {
             Event::AlarmRaised {
                 alarm,
                 sensor,
+                danger,
                 hazard_source,
                 rule,
                 colour,
@@ -248,6 +262,7 @@ impl Operations {
                     Arc::new(AlarmState {
                         id: *alarm,
                         sensor: *sensor,
+                        danger: *danger,
                         hazard_source: *hazard_source,
                         rule: *rule,
                         colour: *colour,
@@ -265,10 +280,14 @@ impl Operations {
                         history: vec![entry],
                     }),
                 );
-                if *drill {
-                    self.active_drill_alarms.insert(*sensor, *alarm);
-                } else {
-                    self.active_alarms.insert(*sensor, *alarm);
+                match danger {
+                    Some(d) => self.ledger.alarm_raised(*d, *alarm),
+                    None if *drill => {
+                        self.active_drill_alarms.insert(*sensor, *alarm);
+                    }
+                    None => {
+                        self.active_alarms.insert(*sensor, *alarm);
+                    }
                 }
             }
             other => {
@@ -298,13 +317,17 @@ impl Operations {
                         });
                     }
                     Event::AlarmEscalated { .. } => a.escalated_at = Some(record.at),
-                    Event::AlarmCleared { .. } => {
+                    Event::AlarmCleared { alarm, .. } => {
                         a.cleared_at = Some(record.at);
-                        let (sensor, drill) = (a.sensor, a.drill);
-                        if drill {
-                            self.active_drill_alarms.remove(&sensor);
-                        } else {
-                            self.active_alarms.remove(&sensor);
+                        let (sensor, danger, drill) = (a.sensor, a.danger, a.drill);
+                        match danger {
+                            Some(d) => self.ledger.alarm_cleared(d, *alarm),
+                            None if drill => {
+                                self.active_drill_alarms.remove(&sensor);
+                            }
+                            None => {
+                                self.active_alarms.remove(&sensor);
+                            }
                         }
                     }
                     Event::AlarmLinked { incident, .. } => {

@@ -135,6 +135,9 @@ impl Operations {
         if event.alarm().is_some() {
             return self.check_alarm(event);
         }
+        if let Event::Ledger(e) = event {
+            return Ok(Event::Ledger(self.ledger.check(catalog, e)?));
+        }
         Ok(match event {
             Event::IncidentOpened {
                 incident,

@@ -329,6 +329,8 @@ pub struct Operations {
     pub(super) active_alarms: HashMap<FeatureId, FeatureId>,
     /// The active drill alarm of each sensor in drill alarm.
     pub(super) active_drill_alarms: HashMap<FeatureId, FeatureId>,
+    /// The supervision ledger (docs/ledger.md).
+    pub(super) ledger: crate::ledger::LedgerState,
 }
 
 pub(super) fn team_status(catalog: &Catalog, team: FeatureId) -> Result<(TeamStatus, String, String)> {
@@ -358,6 +360,11 @@ impl Operations {
     /// Every incident, by id.
     pub fn incidents(&self) -> impl DoubleEndedIterator<Item = &IncidentState> {
         self.incidents.values().map(|i| &**i)
+    }
+
+    /// The supervision ledger (docs/ledger.md).
+    pub fn ledger(&self) -> &crate::ledger::LedgerState {
+        &self.ledger
     }
 
     /// The operations events, in order.
@@ -402,6 +409,11 @@ impl Operations {
         }
         if event.alarm().is_some() {
             self.apply_alarm(&record);
+            self.log.push(record);
+            return;
+        }
+        if let Event::Ledger(e) = event {
+            self.ledger.apply(&record, e);
             self.log.push(record);
             return;
         }

@@ -83,6 +83,7 @@ pub fn access(path: &str, method: &Method) -> Access {
         ("/alarms/{id}/acknowledge" | "/alarms/{id}/incident", false) => Access::Need(P::Respond),
         ("/collections/{collection}/items" | "/collections/{collection}/items/{id}", false) => Access::EditCollection,
         ("/readings" | "/monitoring/readings", false) => Access::Need(P::Ingest),
+        ("/dangers" | "/dangers/{id}/transitions" | "/dangers/import", false) => Access::Need(P::Supervise),
         (_, false) => Access::Need(P::Administer),
     }
 }

@@ -20,6 +20,7 @@ pub mod features;
 pub mod gas;
 pub mod impact;
 pub mod incidents;
+pub mod ledger;
 pub mod map;
 pub mod monitoring;
 pub mod nearest;
@@ -184,6 +185,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) -> Vec<(&'static str, Vec<Method>
     monitoring::configure(&mut r);
     situation::configure(&mut r);
     search::configure(&mut r);
+    ledger::configure(&mut r);
     r.table
 }
 

@@ -387,6 +387,95 @@ fn operations() -> Vec<(&'static str, &'static str, Op)> {
     ]
 }
 
+/// The list's answer with the sheets `f=csv|xlsx` gives.
+trait Sheets {
+    fn tap_sheets(self) -> Value;
+}
+
+impl Sheets for Value {
+    fn tap_sheets(mut self) -> Value {
+        self["content"]["text/csv"] = json!({ "schema": { "type": "string" } });
+        self["content"]["application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"] =
+            json!({ "schema": { "type": "string", "format": "binary" } });
+        self
+    }
+}
+
+/// The supervision ledger's operations (docs/ledger.md).
+fn ledger_operations() -> Vec<(&'static str, &'static str, Op)> {
+    use lookout_layers::model::{DangerCategory, DangerSeverity, DangerSource, DangerStatus};
+    let codes = |c: &[&str]| json!({ "type": "string", "enum": c });
+    let time = || json!({ "type": "string", "format": "date-time" });
+    let rectification = json!({ "type": "object", "properties": {
+        "measures": { "type": "string" }, "responsible": { "type": "string" },
+        "funds_yuan": { "type": "number", "minimum": 0 }, "deadline": time(),
+        "interim_measures": { "type": "string" } }, "additionalProperties": false });
+    let mut full = rectification.clone();
+    full["required"] = json!(["deadline"]);
+    let report = json!({ "type": "object",
+        "required": ["enterprise", "category", "severity", "description", "found_by", "found_at", "source", "rectification"],
+        "properties": {
+            "enterprise": { "type": "integer", "minimum": 1 }, "hazard_source": { "type": "integer", "minimum": 1 },
+            "category": codes(DangerCategory::CODES), "severity": codes(DangerSeverity::CODES),
+            "description": { "type": "string", "maxLength": lookout_layers::ledger::MAX_TEXT_CHARS },
+            "found_by": { "type": "string" }, "found_at": time(), "source": codes(DangerSource::CODES),
+            "rectification": full, "assignee": { "type": "string" }, "external_id": { "type": "string" } },
+        "additionalProperties": false });
+    let danger = json!({ "type": "object", "required": ["id", "status", "report", "place", "history", "overdue", "next"], "properties": {
+        "id": { "type": "integer" }, "status": codes(DangerStatus::CODES), "report": { "type": "object" }, "place": { "type": "object" },
+        "reported_at": time(), "reported_by": { "type": "string" }, "history": { "type": "array", "items": { "type": "object" } },
+        "reminders": { "type": "array", "items": { "type": "object" } }, "overdue_alarm": { "type": "integer", "nullable": true },
+        "alarms": { "type": "array", "items": { "type": "integer" } }, "closed_at": { "type": "string", "nullable": true },
+        "overdue": { "type": "boolean" }, "next": { "type": "array", "items": codes(DangerStatus::CODES) } } });
+    let list = |name: &str, description: &str| query(name, json!({ "type": "string" }), description);
+    vec![
+        ("/dangers", "get", Op::new("The hidden-danger ledger: overdue, major and nearest deadline first, with counts of every match (by status, severity, overdue, major open); in the caller's scope")
+            .params([
+                list("city", "city names, comma-separated"),
+                list("county", "county names or ids, comma-separated"),
+                list("industry", "industry codes, comma-separated"),
+                list("severity", "general, major"),
+                list("status", "status codes, comma-separated"),
+                list("category", "category codes, comma-separated"),
+                query("enterprise", json!({ "type": "integer", "minimum": 1 }), "one enterprise"),
+                query("overdue", json!({ "type": "boolean" }), "only overdue (true) or only not (false)"),
+                query("f", json!({ "type": "string", "enum": ["json", "csv", "xlsx"], "default": "json" }), "json: a page; csv or xlsx: every match as a sheet with the import's columns"),
+            ])
+            .params(page_params(limits::DEFAULT_DANGERS, limits::MAX_DANGERS))
+            .respond("200", ok("a page of dangers and the counts", JSON, json!({ "type": "object", "required": ["dangers", "numberMatched", "numberReturned", "counts"], "properties": {
+                "dangers": { "type": "array", "items": danger.clone() }, "numberMatched": { "type": "integer" }, "numberReturned": { "type": "integer" },
+                "counts": { "type": "object" } } })).tap_sheets())),
+        ("/dangers/import", "post", Op::new("Import a sheet of dangers (text/csv, or XLSX: its first sheet), row by row: rows with bad dates, unknown enterprises or missing fields are listed with their reasons and not imported; a row whose external id is in the ledger is not imported again").write()
+            .body(json!({ "required": true, "content": {
+                "text/csv": { "schema": { "type": "string" } },
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": { "schema": { "type": "string", "format": "binary" } } } }))
+            .respond("200", ok("the report", JSON, json!({ "type": "object", "required": ["rows", "imported", "already_imported", "refused", "problems"], "properties": {
+                "rows": { "type": "integer" }, "imported": { "type": "integer" }, "already_imported": { "type": "integer" }, "refused": { "type": "integer" },
+                "problems": { "type": "array", "items": { "type": "object", "required": ["row", "reasons"], "properties": {
+                    "row": { "type": "integer" }, "external_id": { "type": "string", "nullable": true }, "reasons": { "type": "array", "items": { "type": "string" } } } } },
+                "imported_rows": { "type": "array", "items": { "type": "object" } }, "already_imported_rows": { "type": "array", "items": { "type": "object" } } } })))
+            .respond("415", error("not text/csv or XLSX"))),
+        ("/dangers", "post", Op::new("Report a hidden danger (status reported); the store fills in the enterprise's place").write()
+            .body(json_body(report))
+            .respond("201", ok("the danger; Location names it", JSON, danger.clone()))
+            .respond("403", error("the enterprise is outside your scope, or the role lacks supervise"))),
+        ("/dangers/{id}", "get", Op::new("A danger with its history (who, when, why), reminders, alarms, whether it is overdue and the statuses it may go to next")
+            .respond("200", ok("the danger", JSON, danger.clone()))
+            .respond("403", error("outside your scope"))),
+        ("/dangers/{id}/transitions", "post", Op::new("Move a danger on: reported → rectifying → submitted → verified → closed, or submitted → rejected → rectifying; a major danger needs its plan and interim measures to be rectifying; a submission ends its overdue alarm").write()
+            .body(json_body(json!({ "type": "object", "required": ["to"], "properties": {
+                "to": codes(DangerStatus::CODES), "reason": { "type": "string" }, "rectification": rectification }, "additionalProperties": false })))
+            .respond("200", ok("the danger", JSON, danger))
+            .respond("409", ok("not allowed from its status (allowed lists where it may go), or a major danger's plan is incomplete", JSON, json!({ "type": "object", "required": ["error", "message"], "properties": {
+                "error": { "type": "string" }, "message": { "type": "string" }, "status": { "type": "string" }, "allowed": { "type": "array", "items": { "type": "string" } } } })))),
+        ("/inbox", "get", Op::new("The signed-in user's reminders and the overdue alarms of the dangers they follow, newest first")
+            .respond("200", ok("the inbox", JSON, json!({ "type": "object", "required": ["user", "entries", "numberMatched", "numberReturned"], "properties": {
+                "user": { "type": "string" }, "entries": { "type": "array", "items": { "type": "object", "required": ["kind", "at", "danger", "deadline"], "properties": {
+                    "kind": { "type": "string", "enum": ["reminder", "overdue_alarm"] }, "at": time(), "danger": { "type": "integer" }, "deadline": time() } } },
+                "numberMatched": { "type": "integer" }, "numberReturned": { "type": "integer" } } })))),
+    ]
+}
+
 /// The monitoring operations: readings in, series out.
 fn monitoring_operations() -> Vec<(&'static str, &'static str, Op)> {
     let reading = json!({ "type": "object", "required": ["sensor"], "properties": {
@@ -464,7 +553,11 @@ fn schema_ref_alarm() -> Value {
 /// The OpenAPI document.
 pub fn spec() -> Value {
     let mut paths = Map::new();
-    for (path, method, op) in operations().into_iter().chain(monitoring_operations()) {
+    for (path, method, op) in operations()
+        .into_iter()
+        .chain(monitoring_operations())
+        .chain(ledger_operations())
+    {
         let entry = paths.entry(path).or_insert_with(|| json!({}));
         entry[method] = op.json(path, method);
     }

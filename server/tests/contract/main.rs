@@ -15,6 +15,7 @@ mod geometry;
 mod http;
 mod idempotency;
 mod incidents;
+mod ledger;
 mod monitoring;
 mod permissions;
 mod region;

@@ -1,0 +1,148 @@
+//! The ledger list with filters over 100 000 hidden dangers (issue 16's
+//! scale-10 figure), against a baseline in the same run: a count of the
+//! same dangers without filter, sort or page. Prints p50 and p99 of each;
+//! no assertion on time. Run: `cargo bench -p lookout-layers --bench ledger`.
+
+use chrono::{TimeDelta, Utc};
+use lookout_layers::ledger::LedgerState;
+use lookout_layers::ledger::query::DangerFilter;
+use lookout_layers::model::{
+    DangerCategory, DangerPlace, DangerReport, DangerSeverity, DangerSource, DangerStatus, Industry, LedgerEvent,
+    Rectification,
+};
+use lookout_layers::{Event, EventRecord};
+use std::time::Instant;
+
+const DANGERS: u64 = 100_000;
+const RUNS: usize = 300;
+const CITIES: [&str; 11] = [
+    "太原市",
+    "大同市",
+    "阳泉市",
+    "长治市",
+    "晋城市",
+    "朔州市",
+    "晋中市",
+    "运城市",
+    "忻州市",
+    "临汾市",
+    "吕梁市",
+];
+
+fn percentiles(mut ms: Vec<f64>) -> (f64, f64) {
+    ms.sort_by(f64::total_cmp);
+    let at = |q: f64| ms[((ms.len() - 1) as f64 * q).round() as usize];
+    (at(0.50), at(0.99))
+}
+
+fn ledger() -> LedgerState {
+    let now = Utc::now();
+    let mut ledger = LedgerState::default();
+    for id in 1..=DANGERS {
+        let county = u32::try_from(id % 117).unwrap_or(0) + 1;
+        let deadline = now + TimeDelta::hours(i64::try_from(id % 2000).unwrap_or(0) - 400);
+        let event = LedgerEvent::DangerReported {
+            danger: id,
+            report: DangerReport {
+                enterprise: id % 30_000 + 1,
+                hazard_source: None,
+                category: DangerCategory::ALL[(id % 7) as usize],
+                severity: if id % 9 == 0 {
+                    DangerSeverity::Major
+                } else {
+                    DangerSeverity::General
+                },
+                description: format!("隐患 {id}"),
+                found_by: "检查组".into(),
+                found_at: deadline - TimeDelta::days(30),
+                source: DangerSource::Inspection,
+                rectification: Rectification {
+                    measures: "整改".into(),
+                    responsible: "负责人".into(),
+                    funds_yuan: Some(1000.0),
+                    deadline,
+                    interim_measures: String::new(),
+                },
+                assignee: None,
+                external_id: Some(format!("B-{id}")),
+            },
+            place: DangerPlace {
+                enterprise_name: format!("企业 {}", id % 30_000),
+                county_id: county,
+                county: format!("县 {county}"),
+                city: CITIES[(county % 11) as usize].into(),
+                industry: Industry::ALL[(id % 11) as usize],
+                location: [112.5, 37.8],
+            },
+        };
+        let record = EventRecord {
+            seq: id,
+            at: now,
+            actor: "bench".into(),
+            token: None,
+            event: Event::Ledger(event.clone()),
+        };
+        ledger.apply(&record, &event);
+        if id % 3 == 0 {
+            let moved = LedgerEvent::DangerStatusChanged {
+                danger: id,
+                from: DangerStatus::Reported,
+                to: DangerStatus::Rectifying,
+                reason: String::new(),
+                rectification: None,
+            };
+            ledger.apply(&record, &moved);
+        }
+    }
+    ledger
+}
+
+fn time(label: &str, mut run: impl FnMut() -> usize) {
+    let mut ms = Vec::with_capacity(RUNS);
+    let mut matched = 0;
+    for _ in 0..RUNS {
+        let started = Instant::now();
+        matched = std::hint::black_box(run());
+        ms.push(started.elapsed().as_secs_f64() * 1e3);
+    }
+    let (p50, p99) = percentiles(ms);
+    println!("{label:<58} matched {matched:>6}  p50 {p50:>7.3} ms  p99 {p99:>7.3} ms");
+}
+
+fn main() {
+    let started = Instant::now();
+    let ledger = ledger();
+    println!("{DANGERS} dangers folded in {:.2} s", started.elapsed().as_secs_f64());
+    let now = Utc::now();
+    time("baseline: count every danger (no filter, sort or page)", || {
+        ledger.dangers().filter(|d| d.status.is_open()).count()
+    });
+    time("GET /dangers (no filter, first page of 100)", || {
+        ledger.list(&DangerFilter::default(), now, 0, 100).counts.total
+    });
+    let f = DangerFilter::parse(Some("太原市"), None, None, None, None, None, None, Some(true)).expect("filter");
+    time("city=太原市&overdue=true", || {
+        ledger.list(&f, now, 0, 100).counts.total
+    });
+    let f = DangerFilter::parse(
+        None,
+        None,
+        Some("hazardous_chemicals,gas"),
+        Some("major"),
+        Some("rectifying"),
+        None,
+        None,
+        None,
+    )
+    .expect("filter");
+    time("industry=…&severity=major&status=rectifying", || {
+        ledger.list(&f, now, 0, 100).counts.total
+    });
+    let scoped = DangerFilter {
+        scope: Some((1..=10).collect()),
+        ..DangerFilter::default()
+    };
+    time("a user scoped to 10 counties", || {
+        ledger.list(&scoped, now, 0, 100).counts.total
+    });
+}

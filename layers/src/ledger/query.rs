@@ -1,0 +1,191 @@
+//! The ledger list: dangers by city, county, industry, severity, status,
+//! enterprise and overdue, with the counts a panel shows.
+
+use super::{Danger, LedgerState};
+use crate::error::{Error, Result};
+use crate::feature::FeatureId;
+use crate::model::{DangerCategory, DangerSeverity, DangerStatus, Industry};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// What to list. Every field is "any" when empty.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DangerFilter {
+    /// City names.
+    pub cities: Vec<String>,
+    /// County names or ids (as text).
+    pub counties: Vec<String>,
+    /// Industries.
+    pub industries: Vec<Industry>,
+    /// Severities.
+    pub severities: Vec<DangerSeverity>,
+    /// Statuses.
+    pub statuses: Vec<DangerStatus>,
+    /// Categories.
+    pub categories: Vec<DangerCategory>,
+    /// One enterprise.
+    pub enterprise: Option<FeatureId>,
+    /// Only overdue (`true`) or only not overdue (`false`) at `now`.
+    pub overdue: Option<bool>,
+    /// Only open (not closed) ones.
+    pub open: Option<bool>,
+    /// The caller's counties (a scoped user); `None`: every county.
+    pub scope: Option<Vec<u32>>,
+}
+
+fn codes<T: Copy>(list: &str, all: &[T], code: impl Fn(T) -> &'static str, name: &str) -> Result<Vec<T>> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|c| {
+            all.iter().copied().find(|v| code(*v) == c).ok_or_else(|| {
+                Error::BadFilter(format!(
+                    "{name} {c:?} is one of {}",
+                    all.iter().map(|v| code(*v)).collect::<Vec<_>>().join(", ")
+                ))
+            })
+        })
+        .collect()
+}
+
+impl DangerFilter {
+    /// Reads comma-separated lists of codes (`severity=major,general`).
+    #[expect(clippy::too_many_arguments, reason = "one argument per query parameter")]
+    pub fn parse(
+        city: Option<&str>,
+        county: Option<&str>,
+        industry: Option<&str>,
+        severity: Option<&str>,
+        status: Option<&str>,
+        category: Option<&str>,
+        enterprise: Option<FeatureId>,
+        overdue: Option<bool>,
+    ) -> Result<Self> {
+        let list = |s: Option<&str>| -> Vec<String> {
+            s.map(|s| {
+                s.split(',')
+                    .map(str::trim)
+                    .filter(|x| !x.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default()
+        };
+        Ok(Self {
+            cities: list(city),
+            counties: list(county),
+            industries: codes(industry.unwrap_or(""), Industry::ALL, Industry::code, "industry")?,
+            severities: codes(
+                severity.unwrap_or(""),
+                DangerSeverity::ALL,
+                DangerSeverity::code,
+                "severity",
+            )?,
+            statuses: codes(status.unwrap_or(""), DangerStatus::ALL, DangerStatus::code, "status")?,
+            categories: codes(
+                category.unwrap_or(""),
+                DangerCategory::ALL,
+                DangerCategory::code,
+                "category",
+            )?,
+            enterprise,
+            overdue,
+            open: None,
+            scope: None,
+        })
+    }
+
+    /// Whether `d` is listed at `now`.
+    pub fn matches(&self, d: &Danger, now: DateTime<Utc>) -> bool {
+        let p = &d.place;
+        self.scope.as_ref().is_none_or(|s| s.contains(&p.county_id))
+            && (self.cities.is_empty() || self.cities.contains(&p.city))
+            && (self.counties.is_empty()
+                || self
+                    .counties
+                    .iter()
+                    .any(|c| *c == p.county || c.parse::<u32>().is_ok_and(|id| id == p.county_id)))
+            && (self.industries.is_empty() || self.industries.contains(&p.industry))
+            && (self.severities.is_empty() || self.severities.contains(&d.report.severity))
+            && (self.statuses.is_empty() || self.statuses.contains(&d.status))
+            && (self.categories.is_empty() || self.categories.contains(&d.report.category))
+            && self.enterprise.is_none_or(|e| e == d.report.enterprise)
+            && self.overdue.is_none_or(|o| d.is_overdue(now) == o)
+            && self.open.is_none_or(|o| d.status.is_open() == o)
+    }
+}
+
+/// The counts of a list.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct DangerCounts {
+    /// Dangers matched.
+    pub total: usize,
+    /// By status code.
+    pub by_status: BTreeMap<&'static str, usize>,
+    /// By severity code.
+    pub by_severity: BTreeMap<&'static str, usize>,
+    /// Overdue now.
+    pub overdue: usize,
+    /// Major dangers not closed.
+    pub major_open: usize,
+}
+
+impl DangerCounts {
+    fn add(&mut self, d: &Danger, now: DateTime<Utc>) {
+        self.total += 1;
+        *self.by_status.entry(d.status.code()).or_default() += 1;
+        *self.by_severity.entry(d.report.severity.code()).or_default() += 1;
+        if d.is_overdue(now) {
+            self.overdue += 1;
+        }
+        if d.report.severity == DangerSeverity::Major && d.status.is_open() {
+            self.major_open += 1;
+        }
+    }
+}
+
+/// A page of the list: the dangers from `offset`, at most `limit`, most
+/// serious and oldest deadline first, and the counts of all matched.
+#[derive(Debug, Clone, Serialize)]
+pub struct DangerPage<'a> {
+    /// The page.
+    pub dangers: Vec<&'a Danger>,
+    /// Counts over every match.
+    pub counts: DangerCounts,
+}
+
+impl LedgerState {
+    /// The dangers `filter` matches at `now`, most serious first, then by
+    /// deadline; with the counts of every match.
+    pub fn list(&self, filter: &DangerFilter, now: DateTime<Utc>, offset: usize, limit: usize) -> DangerPage<'_> {
+        let mut counts = DangerCounts::default();
+        // The order's key, made once per match: overdue first, then major,
+        // then the nearest deadline.
+        let mut matched: Vec<_> = self
+            .dangers()
+            .filter(|d| filter.matches(d, now))
+            .inspect(|d| counts.add(d, now))
+            .map(|d| {
+                (
+                    (
+                        std::cmp::Reverse(d.is_overdue(now)),
+                        std::cmp::Reverse(d.report.severity),
+                        d.deadline(),
+                        d.id,
+                    ),
+                    d,
+                )
+            })
+            .collect();
+        // Only the page needs sorting: select the first `offset + limit`.
+        let end = offset.saturating_add(limit).min(matched.len());
+        if end > 0 && end < matched.len() {
+            matched.select_nth_unstable_by_key(end - 1, |(k, _)| *k);
+            matched.truncate(end);
+        }
+        matched.sort_unstable_by_key(|(k, _)| *k);
+        let dangers = matched.into_iter().skip(offset).map(|(_, d)| d).collect();
+        DangerPage { dangers, counts }
+    }
+}

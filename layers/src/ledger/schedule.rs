@@ -1,0 +1,142 @@
+//! Deadlines that act by themselves: what the clock calls for at `now`.
+//!
+//! - a **reminder** `N` days before a danger's deadline (N from
+//!   [`Schedule::reminder_days`], default 7 and 1), to its assignee, while
+//!   the rectification is owed. When several are due at once (the server
+//!   was down through one), only the nearest is sent: a 7-day reminder a
+//!   day before the deadline says the wrong thing;
+//! - an **overdue alarm** once the deadline has passed without
+//!   `submitted` (an `alarm_raised` of rule `overdue`, red for a major
+//!   danger, orange for a general one), ended (`alarm_cleared`) when the
+//!   rectification is submitted or the deadline moved past `now`.
+//!
+//! Durable because what fired is in the log: each decision reads the
+//! ledger as folded from the events (a reminder for this deadline sent?
+//! an overdue alarm active?), and the store's check refuses a second one,
+//! so things due while the server was down fire once at start-up and never
+//! twice, on any number of replicas. The clock is a parameter.
+
+use super::{ACTOR, Danger, LedgerState, overdue_colour};
+use crate::event::Event;
+use crate::model::{AlarmRule, LedgerEvent};
+use chrono::{DateTime, TimeDelta, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Days before a deadline the reminders go out, by default.
+/// Issue 16 (from seed 002's "到期自动提醒"): 7 and 1.
+pub const DEFAULT_REMINDER_DAYS: [u32; 2] = [7, 1];
+
+/// How the clock acts on deadlines.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Schedule {
+    /// Days before a deadline a reminder goes out (any order, no zero).
+    pub reminder_days: Vec<u32>,
+}
+
+impl Default for Schedule {
+    fn default() -> Self {
+        Self {
+            reminder_days: DEFAULT_REMINDER_DAYS.to_vec(),
+        }
+    }
+}
+
+impl Schedule {
+    /// A schedule with these reminder days (sorted, deduplicated); refuses
+    /// zero and more than a year.
+    pub fn new(mut reminder_days: Vec<u32>) -> crate::Result<Self> {
+        if let Some(bad) = reminder_days.iter().find(|d| !(1..=366).contains(*d)) {
+            return Err(crate::Error::BadConfig(format!("reminder days are 1..=366, not {bad}")));
+        }
+        reminder_days.sort_unstable();
+        reminder_days.dedup();
+        Ok(Self { reminder_days })
+    }
+
+    /// The reminder due for `danger` at `now`: the nearest of the reminder
+    /// days whose time has come, if it was not sent for this deadline.
+    pub fn reminder_due(&self, danger: &Danger, now: DateTime<Utc>) -> Option<u32> {
+        let deadline = danger.deadline();
+        if !danger.status.owes_rectification() || now >= deadline {
+            return None;
+        }
+        let mut days: Vec<u32> = self.reminder_days.clone();
+        days.sort_unstable();
+        let due = days
+            .into_iter()
+            .find(|n| now >= deadline - TimeDelta::days(i64::from(*n)))?;
+        (!danger.reminded(due)).then_some(due)
+    }
+}
+
+/// A short label for a danger's alarm: enterprise, id and what is wrong.
+pub fn alarm_label(danger: &Danger) -> String {
+    let description: String = danger.report.description.chars().take(40).collect();
+    format!(
+        "{} · 隐患 {} · {} ({})",
+        danger.place.enterprise_name, danger.id, description, danger.report.severity
+    )
+}
+
+/// The events the clock calls for at `now`, in danger order. Each is to be
+/// stored on its own (a refusal, e.g. another replica was first, spoils
+/// only itself).
+pub fn due(ledger: &LedgerState, schedule: &Schedule, now: DateTime<Utc>) -> Vec<Event> {
+    let mut out = Vec::new();
+    for d in ledger.dangers() {
+        let owed = d.status.owes_rectification();
+        match d.overdue_alarm {
+            Some(alarm) if !owed || now <= d.deadline() => {
+                out.push(Event::AlarmCleared { alarm, value: None });
+            }
+            None if owed && now > d.deadline() => out.push(Event::AlarmRaised {
+                alarm: 0,
+                sensor: 0,
+                danger: Some(d.id),
+                hazard_source: None,
+                rule: AlarmRule::Overdue,
+                colour: overdue_colour(d.report.severity),
+                value: Some(((now - d.deadline()).num_minutes() as f64 / 1440.0 * 10.0).round() / 10.0),
+                threshold: None,
+                reading_at: Some(d.deadline()),
+                location: d.place.location,
+                label: alarm_label(d),
+            }),
+            _ => {}
+        }
+        if let Some(days_before) = schedule.reminder_due(d, now) {
+            out.push(Event::Ledger(LedgerEvent::DeadlineReminded {
+                danger: d.id,
+                days_before,
+                deadline: d.deadline(),
+                to: d.assignee().to_owned(),
+            }));
+        }
+    }
+    out
+}
+
+/// Stores the events [`due`] decided (decide under the operations' read
+/// lock, then release it and call this), each on its own, signed
+/// [`ACTOR`]; answers how many were stored. A refused event (the state
+/// moved on meanwhile, or another replica was first) is skipped; a store
+/// failure stops the round (the next one tries again).
+pub fn store_each(
+    events: Vec<Event>,
+    submit: impl Fn(&'static str, Event) -> crate::Result<()>,
+) -> crate::Result<usize> {
+    let mut stored = 0;
+    for event in events {
+        match submit(ACTOR, event) {
+            Ok(()) => stored += 1,
+            Err(crate::Error::Conflict(reason) | crate::Error::InvalidRequest(reason)) => {
+                tracing::debug!(%reason, "a deadline event was refused");
+            }
+            Err(crate::Error::UnknownFeature { collection, id }) => {
+                tracing::debug!(collection, id, "a deadline event names what is gone");
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(stored)
+}
