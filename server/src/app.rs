@@ -25,7 +25,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: AppState) {
         .app_data(web::QueryConfig::default().error_handler(|err, _| ApiError::bad_request(format!("{err}")).into()))
         .app_data(web::PayloadConfig::default().limit(MAX_BODY_BYTES));
     routes::configure(cfg);
-    routes::map::configure(cfg, &web_dir);
+    routes::map::configure(cfg, web_dir.as_deref());
 }
 
 /// The whole application.

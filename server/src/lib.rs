@@ -2,6 +2,7 @@
 #![warn(missing_docs)]
 
 pub mod app;
+pub mod assets;
 pub mod auth;
 pub mod cli;
 pub mod command;
@@ -34,6 +35,7 @@ use std::sync::Arc;
 
 /// Runs the command the user asked for.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
+    cli::set_home(cli.home);
     match cli.command {
         Command::Serve(args) => {
             let settings = config::Settings::resolve(&args)?;
@@ -76,7 +78,12 @@ fn embedded_options(data_dir: &std::path::Path, state_dir: &std::path::Path, see
 
 fn import(args: cli::ImportArgs) -> anyhow::Result<()> {
     let db = migrate(&args.store.store)?;
-    let options = embedded_options(&args.data_dir, std::path::Path::new("state"), args.seed, args.scale);
+    let options = embedded_options(
+        &cli::or_home(&args.data_dir, "data"),
+        &cli::home().join("state"),
+        args.seed,
+        args.scale,
+    );
     let bars = progress::Bars::new();
     let (dataset, dir, ..) = lookout_layers::store::load_or_generate(&options, &bars)?;
     let report = db
@@ -106,7 +113,11 @@ fn export(args: cli::ExportArgs) -> anyhow::Result<()> {
             (snapshot.dataset, snapshot.identity)
         }
         None => {
-            let options = embedded_options(&args.data_dir, &args.state_dir, args.seed, args.scale);
+            let (data, state) = (
+                cli::or_home(&args.data_dir, "data"),
+                cli::or_home(&args.state_dir, "state"),
+            );
+            let options = embedded_options(&data, &state, args.seed, args.scale);
             let (store, _) = Store::open_embedded(&options, &bars)?;
             (
                 store.catalog().to_dataset(),
@@ -131,14 +142,15 @@ fn generate(args: cli::GenerateArgs) -> anyhow::Result<()> {
         seed: args.seed,
         scale: args.scale,
     };
-    let dir = dataset::generated_dir(&args.data_dir, args.seed, args.scale);
+    let data_dir = cli::or_home(&args.data_dir, "data");
+    let dir = dataset::generated_dir(&data_dir, args.seed, args.scale);
     let current = dataset::read_metadata(&dir).is_ok_and(|m| m.generator_version == generate::GENERATOR_VERSION);
     if current && !args.force {
         tracing::info!(dir = %dir.display(), "dataset exists already (use --force to write it again)");
         return Ok(());
     }
     let started = std::time::Instant::now();
-    let counties = generate::read_counties(&args.data_dir.join("shanxi-counties.geojson"))?;
+    let counties = generate::read_counties_or_builtin(&data_dir.join("shanxi-counties.geojson"))?;
     let bars = progress::Bars::new();
     let data = generate::generate(&counties, options, &bars)?;
     bars.stage("writing dataset", 1);

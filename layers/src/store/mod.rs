@@ -38,7 +38,8 @@ use std::time::{Duration, Instant};
 /// Where the embedded store finds its data and keeps its state.
 #[derive(Debug, Clone)]
 pub struct EmbeddedOptions {
-    /// Folder holding `shanxi-counties.geojson` and `generated/`.
+    /// Folder holding `generated/` (and `shanxi-counties.geojson` to use
+    /// instead of the built-in boundaries).
     pub data_dir: PathBuf,
     /// Folder for the journal.
     pub state_dir: PathBuf,
@@ -97,7 +98,7 @@ pub fn load_or_generate(
     }
     let started = Instant::now();
     let counties_path = options.data_dir.join("shanxi-counties.geojson");
-    let counties = generate::read_counties(&counties_path)?;
+    let counties = generate::read_counties_or_builtin(&counties_path)?;
     let dataset = generate::generate(&counties, options.dataset, progress)?;
     progress.stage("writing dataset", 1);
     dataset.save(&dir, &generate::metadata(&dataset, options.dataset))?;

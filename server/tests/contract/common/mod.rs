@@ -37,7 +37,7 @@ pub fn state(dir: &Path) -> AppState {
         bind: "127.0.0.1:0".parse().expect("addr"),
         data_dir: root.join("data"),
         state_dir: dir.into(),
-        web_dir: root.join("web"),
+        web_dir: None,
         seed: 1,
         scale: 1,
         open: false,
