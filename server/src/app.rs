@@ -48,6 +48,7 @@ pub fn build(
         .wrap(actix_web::middleware::Compress::default())
         .wrap(cors)
         .wrap(actix_web::middleware::from_fn(crate::edge::middleware))
+        .wrap(actix_web::middleware::from_fn(crate::telemetry::prometheus::measure))
         .wrap(actix_web::middleware::Logger::new("%a \"%r\" %s %b %Dms").log_target("lookout::http"))
         .configure(|cfg| configure(cfg, state))
         .default_service(web::to(|| async {

@@ -38,6 +38,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     cli::set_home(cli.home);
     match cli.command {
         Command::Serve(args) => {
+            telemetry::prometheus::handle();
             let settings = config::Settings::resolve(&args)?;
             serve_with(settings, args.dev_open)
         }

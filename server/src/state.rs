@@ -48,6 +48,7 @@ impl AppState {
     /// every change the store applies. The readings are kept in
     /// `<state-dir>/seed-N-scale-K/readings/`.
     pub fn new(store: Arc<Store>, settings: Settings) -> lookout_layers::Result<Self> {
+        crate::telemetry::prometheus::handle();
         let readings_dir = settings
             .state_dir
             .join(format!("seed-{}-scale-{}", settings.seed, settings.scale))

@@ -300,10 +300,16 @@ impl Journal {
             )));
         }
         let framed = frame(payload);
-        let written = self.write_all(&framed).and_then(|()| self.file.sync_data());
+        let written = self.write_all(&framed).and_then(|()| {
+            let started = std::time::Instant::now();
+            let synced = self.file.sync_data();
+            metrics::histogram!("lookout_journal_fsync_seconds").record(started.elapsed().as_secs_f64());
+            synced
+        });
         match written {
             Ok(()) => {
                 self.len += framed.len() as u64;
+                metrics::counter!("lookout_journal_records_total").increment(1);
                 Ok(())
             }
             Err(e) => {
@@ -348,6 +354,11 @@ impl Journal {
     #[cfg(test)]
     pub(crate) fn fail_next_write_after(&mut self, bytes: usize) {
         self.fail_after = Some(bytes);
+    }
+
+    /// Bytes up to the last whole record.
+    pub fn len_bytes(&self) -> u64 {
+        self.len
     }
 
     /// The journal's file.

@@ -613,6 +613,14 @@ impl Store {
         }
     }
 
+    /// The journal's size in bytes, for an embedded store.
+    pub fn journal_bytes(&self) -> Option<u64> {
+        match &self.backend {
+            Backend::Journal(journal) => Some(journal.lock().len_bytes()),
+            Backend::Postgis { .. } => None,
+        }
+    }
+
     /// The database, for a PostGIS store.
     pub fn postgis(&self) -> Option<&Postgis> {
         match &self.backend {
@@ -656,6 +664,21 @@ impl Store {
     ) -> Result<Vec<Arc<EventRecord>>> {
         let actor = actor.into();
         let actor = &actor;
+        let started = Instant::now();
+        let stored = self.submit_unit_timed(actor, events, key);
+        if stored.is_ok() {
+            metrics::histogram!("lookout_store_write_seconds", "store" => self.kind())
+                .record(started.elapsed().as_secs_f64());
+        }
+        stored
+    }
+
+    fn submit_unit_timed(
+        &self,
+        actor: &Author,
+        events: Vec<Event>,
+        key: Option<Idempotency>,
+    ) -> Result<Vec<Arc<EventRecord>>> {
         match &self.backend {
             Backend::Journal(journal) => {
                 let mut journal = journal.lock();
@@ -874,6 +897,11 @@ async fn catch_up(shared: &Shared, client: &tokio_postgres::Client, writer: &tok
             tracing::error!(seqs = ?unit.seqs(), error = %e, "an event from another replica does not apply; this replica is out of step and should be restarted");
             return Err(e);
         }
+    }
+    if let Some(last) = records.last().and_then(|u| u.events.last()) {
+        // How long after it was committed elsewhere this replica applied it.
+        let lag = (now() - last.at).num_milliseconds().max(0) as f64 / 1000.0;
+        metrics::gauge!("lookout_follower_lag_seconds").set(lag);
     }
     if !records.is_empty() {
         tracing::debug!(

@@ -14,6 +14,7 @@ mod geometry;
 mod http;
 mod idempotency;
 mod incidents;
+mod metrics;
 mod monitoring;
 mod permissions;
 mod region;
