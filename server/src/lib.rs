@@ -74,6 +74,7 @@ fn embedded_options(data_dir: &std::path::Path, state_dir: &std::path::Path, see
         data_dir: data_dir.to_path_buf(),
         state_dir: state_dir.to_path_buf(),
         dataset: lookout_layers::generate::Options { seed, scale },
+        snapshots: Default::default(),
     }
 }
 
