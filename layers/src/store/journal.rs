@@ -367,6 +367,26 @@ impl Journal {
         Ok(())
     }
 
+    /// The length of `bytes` up to their last whole record (a journal being
+    /// appended to, read as it is: a record half written is left out), and
+    /// the event before the file's first and the last event in that prefix.
+    pub fn whole_prefix(bytes: &[u8]) -> (usize, u64, u64) {
+        let (mut at, mut after, mut last, mut header) = (0, 0, 0, true);
+        while let Next::Record(payload, next) = next_frame(bytes, at) {
+            if header {
+                after = serde_json::from_slice::<Header>(payload).map_or(0, |h| h.after);
+                last = after;
+                header = false;
+            } else if let Ok(unit) = read_unit(payload)
+                && let Some((_, b)) = unit.seqs()
+            {
+                last = b;
+            }
+            at = next;
+        }
+        (at, after, last)
+    }
+
     /// The event before this file's first (0: the journal is whole from the start).
     pub fn after(&self) -> u64 {
         self.after

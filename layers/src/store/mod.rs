@@ -8,6 +8,7 @@
 //!   any number of replicas share the database and follow each other's events
 //!   (`LISTEN/NOTIFY`, and polling as a fallback).
 
+pub mod backup;
 pub mod feed;
 pub mod journal;
 pub mod keys;
