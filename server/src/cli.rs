@@ -55,6 +55,42 @@ pub enum Command {
     },
     /// Publish realistic readings of the dataset's sensors to an MQTT broker.
     Simulate(SimulateArgs),
+    /// Take a snapshot of the embedded store now (a server takes them by itself; only while none runs on it).
+    Snapshot(StateArgs),
+    /// Back up the embedded store to one checksummed file (safe while a server runs).
+    Backup {
+        /// The file to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// Which store.
+        #[command(flatten)]
+        at: StateArgs,
+    },
+    /// Restore a backup into an empty state folder (a damaged file, or one of another dataset, is refused).
+    Restore {
+        /// The backup file.
+        file: PathBuf,
+        /// Where to, and which dataset it must be.
+        #[command(flatten)]
+        at: StateArgs,
+    },
+}
+
+/// An embedded store's folders and dataset.
+#[derive(Debug, Clone, Args)]
+pub struct StateArgs {
+    /// Journal folder [default: HOME/state].
+    #[arg(long)]
+    pub state_dir: Option<PathBuf>,
+    /// Dataset folder [default: HOME/data].
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// Dataset seed.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Dataset scale.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub scale: u32,
 }
 
 /// Options of `lookout simulate`.

@@ -25,6 +25,9 @@ struct RawConfig {
     readings_retention_days: Option<u32>,
     mqtt: Option<String>,
     mqtt_client_id: Option<String>,
+    snapshot_every_events: Option<u64>,
+    snapshot_every_mb: Option<u64>,
+    snapshots_kept: Option<usize>,
 }
 
 /// Which encoder makes vector tiles by default.
@@ -78,6 +81,8 @@ pub struct Settings {
     pub mqtt: Option<String>,
     /// The MQTT client id (its persistent session).
     pub mqtt_client_id: String,
+    /// Embedded store: when to take snapshots, how many to keep (config file only).
+    pub snapshots: lookout_layers::store::snapshot::Policy,
 }
 
 /// The edge's settings: TLS and the origins allowed to call from a browser.
@@ -176,6 +181,14 @@ impl Settings {
                 .clone()
                 .or(file.mqtt_client_id)
                 .unwrap_or_else(|| "lookout".into()),
+            snapshots: {
+                let d = lookout_layers::store::snapshot::Policy::default();
+                lookout_layers::store::snapshot::Policy {
+                    every_events: file.snapshot_every_events.unwrap_or(d.every_events),
+                    every_bytes: file.snapshot_every_mb.map_or(d.every_bytes, |mb| mb << 20),
+                    keep: file.snapshots_kept.unwrap_or(d.keep).max(1),
+                }
+            },
         })
     }
 }

@@ -13,6 +13,7 @@ pub mod extract;
 pub mod gas;
 pub mod idempotency;
 pub mod limits;
+pub mod maintenance;
 pub mod mqtt;
 pub mod paging;
 pub mod progress;
@@ -53,6 +54,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Import(args) => import(args),
         Command::Export(args) => export(args),
         Command::Simulate(args) => simulate::run(args),
+        Command::Snapshot(at) => maintenance::snapshot(&at),
+        Command::Backup { out, at } => maintenance::backup(&out, &at),
+        Command::Restore { file, at } => maintenance::restore(&file, &at),
     }
 }
 
@@ -69,7 +73,12 @@ fn migrate(url: &str) -> anyhow::Result<Postgis> {
     Ok(db)
 }
 
-fn embedded_options(data_dir: &std::path::Path, state_dir: &std::path::Path, seed: u64, scale: u32) -> EmbeddedOptions {
+pub(crate) fn embedded_options(
+    data_dir: &std::path::Path,
+    state_dir: &std::path::Path,
+    seed: u64,
+    scale: u32,
+) -> EmbeddedOptions {
     EmbeddedOptions {
         data_dir: data_dir.to_path_buf(),
         state_dir: state_dir.to_path_buf(),
@@ -211,7 +220,8 @@ pub fn serve_with(settings: config::Settings, dev_open: bool) -> anyhow::Result<
             // Held while serving: `lookout user …` does not write to this journal meanwhile.
             let lock = lookout_layers::store::offline::StateLock::take(&journal)?;
             std::mem::forget(lock);
-            let options = embedded_options(&settings.data_dir, &settings.state_dir, settings.seed, settings.scale);
+            let mut options = embedded_options(&settings.data_dir, &settings.state_dir, settings.seed, settings.scale);
+            options.snapshots = settings.snapshots;
             let (store, report) = Store::open_embedded(&options, &bars).context("opening the embedded store")?;
             bars.finish();
             if let Some(torn) = &report.torn {
@@ -227,6 +237,7 @@ pub fn serve_with(settings: config::Settings, dev_open: bool) -> anyhow::Result<
                 load_s = report.load_time.as_secs_f64(),
                 index_s = report.index_time.as_secs_f64(),
                 replayed = report.replayed,
+                snapshot = report.snapshot,
                 features = feature_count(&store),
                 journal = %report.journal.display(),
                 "store open (embedded)"

@@ -251,6 +251,20 @@ pub fn latest(dir: &Path, identity: DatasetIdentity) -> Result<Option<Snapshot>>
     Ok(None)
 }
 
+/// The events of the newest readable snapshot (not its features): its last
+/// event and its folds. For the command line's users and tokens.
+pub fn latest_folds(dir: &Path, identity: DatasetIdentity) -> Result<Option<(u64, Folds)>> {
+    for (seq, path) in list(dir)?.into_iter().rev() {
+        match read_manifest(&path, identity).and_then(|_| read_folds(&path, identity)) {
+            Ok(folds) => return Ok(Some((seq, folds))),
+            Err(e) => {
+                tracing::error!(snapshot = %path.display(), error = %e, "a snapshot does not read; trying the one before")
+            }
+        }
+    }
+    Ok(None)
+}
+
 fn read_manifest(dir: &Path, identity: DatasetIdentity) -> Result<Manifest> {
     let path = dir.join("manifest.json");
     let bytes = std::fs::read(&path).map_err(Error::io("read", &path))?;

@@ -47,6 +47,7 @@ pub fn state(dir: &Path) -> AppState {
         readings_retention_days: 90,
         mqtt: None,
         mqtt_client_id: "lookout".into(),
+        snapshots: Default::default(),
     };
     let state = AppState::new(Arc::new(store), settings).expect("state");
     // The route tests write without signing in, as `lookout serve --dev-open`
