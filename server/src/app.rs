@@ -25,7 +25,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: AppState) {
         .app_data(web::QueryConfig::default().error_handler(|err, _| ApiError::bad_request(format!("{err}")).into()))
         .app_data(web::PayloadConfig::default().limit(MAX_BODY_BYTES));
     routes::configure(cfg);
-    routes::map::configure(cfg, &web_dir);
+    routes::map::configure(cfg, web_dir.as_deref());
 }
 
 /// The whole application.
@@ -48,6 +48,7 @@ pub fn build(
         .wrap(actix_web::middleware::Compress::default())
         .wrap(cors)
         .wrap(actix_web::middleware::from_fn(crate::edge::middleware))
+        .wrap(actix_web::middleware::from_fn(crate::telemetry::prometheus::measure))
         .wrap(actix_web::middleware::Logger::new("%a \"%r\" %s %b %Dms").log_target("lookout::http"))
         .configure(|cfg| configure(cfg, state))
         .default_service(web::to(|| async {

@@ -11,6 +11,10 @@ pub struct Cli {
     /// More detailed logs (RUST_LOG overrides).
     #[arg(short, long, global = true)]
     pub verbose: bool,
+    /// The data home: datasets in HOME/data, journals and readings in HOME/state
+    /// [default: $XDG_DATA_HOME/lookout, or ~/.local/share/lookout].
+    #[arg(long, global = true, env = "LOOKOUT_HOME", value_name = "HOME")]
+    pub home: Option<PathBuf>,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -51,6 +55,42 @@ pub enum Command {
     },
     /// Publish realistic readings of the dataset's sensors to an MQTT broker.
     Simulate(SimulateArgs),
+    /// Take a snapshot of the embedded store now (a server takes them by itself; only while none runs on it).
+    Snapshot(StateArgs),
+    /// Back up the embedded store to one checksummed file (safe while a server runs).
+    Backup {
+        /// The file to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// Which store.
+        #[command(flatten)]
+        at: StateArgs,
+    },
+    /// Restore a backup into an empty state folder (a damaged file, or one of another dataset, is refused).
+    Restore {
+        /// The backup file.
+        file: PathBuf,
+        /// Where to, and which dataset it must be.
+        #[command(flatten)]
+        at: StateArgs,
+    },
+}
+
+/// An embedded store's folders and dataset.
+#[derive(Debug, Clone, Args)]
+pub struct StateArgs {
+    /// Journal folder [default: HOME/state].
+    #[arg(long)]
+    pub state_dir: Option<PathBuf>,
+    /// Dataset folder [default: HOME/data].
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// Dataset seed.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Dataset scale.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub scale: u32,
 }
 
 /// Options of `lookout simulate`.
@@ -71,9 +111,9 @@ pub struct SimulateArgs {
     /// Dataset scale.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub scale: u32,
-    /// Dataset folder.
-    #[arg(long, default_value = "data")]
-    pub data_dir: PathBuf,
+    /// Dataset folder [default: HOME/data].
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
 }
 
 /// Where `lookout user` and `lookout token` keep their changes: PostGIS,
@@ -83,9 +123,9 @@ pub struct UserStoreArgs {
     /// PostGIS (postgres://…); without it, the embedded store's journal.
     #[arg(long, env = "LOOKOUT_STORE")]
     pub store: Option<String>,
-    /// Embedded store: the journal folder.
-    #[arg(long, default_value = "state")]
-    pub state_dir: PathBuf,
+    /// Embedded store: the journal folder [default: HOME/state].
+    #[arg(long)]
+    pub state_dir: Option<PathBuf>,
     /// Embedded store: dataset seed.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
@@ -191,13 +231,15 @@ pub struct ServeArgs {
     /// Address to listen on [default: 127.0.0.1:8080].
     #[arg(long)]
     pub bind: Option<SocketAddr>,
-    /// Folder with shanxi-counties.geojson and generated datasets [default: data].
+    /// Folder of generated datasets (and scenarios/ or shanxi-counties.geojson
+    /// replacing the built-in ones) [default: HOME/data].
     #[arg(long)]
     pub data_dir: Option<PathBuf>,
-    /// Folder for the journal of changes [default: state].
+    /// Folder for the journal of changes [default: HOME/state].
     #[arg(long)]
     pub state_dir: Option<PathBuf>,
-    /// Folder of the web map [default: web].
+    /// Serve the web map from this folder, read live (development)
+    /// [default: the copy built into the program].
     #[arg(long)]
     pub web_dir: Option<PathBuf>,
     /// Dataset seed [default: 1].
@@ -280,9 +322,9 @@ pub struct ImportArgs {
     /// ... and scale.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub scale: u32,
-    /// Folder with shanxi-counties.geojson and generated datasets.
-    #[arg(long, default_value = "data")]
-    pub data_dir: PathBuf,
+    /// Folder of generated datasets [default: HOME/data].
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
 }
 
 /// Options of `lookout export`.
@@ -300,12 +342,12 @@ pub struct ExportArgs {
     /// Embedded store: dataset scale.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub scale: u32,
-    /// Embedded store: dataset folder.
-    #[arg(long, default_value = "data")]
-    pub data_dir: PathBuf,
-    /// Embedded store: journal folder.
-    #[arg(long, default_value = "state")]
-    pub state_dir: PathBuf,
+    /// Embedded store: dataset folder [default: HOME/data].
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// Embedded store: journal folder [default: HOME/state].
+    #[arg(long)]
+    pub state_dir: Option<PathBuf>,
 }
 
 /// Options of `lookout data generate`.
@@ -317,10 +359,44 @@ pub struct GenerateArgs {
     /// Multiplies enterprises and rescue assets (100 → 1.2 million enterprises).
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub scale: u32,
-    /// Folder with shanxi-counties.geojson; output goes to its generated/.
-    #[arg(long, default_value = "data")]
-    pub data_dir: PathBuf,
+    /// Output goes to its generated/ (its shanxi-counties.geojson, if any,
+    /// replaces the built-in boundaries) [default: HOME/data].
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
     /// Write it again even if it exists.
     #[arg(long)]
     pub force: bool,
+}
+
+/// `--home` (or `LOOKOUT_HOME`), once `run` has read it.
+static HOME: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
+
+/// Sets the data home the commands' folders default to (first call wins).
+pub fn set_home(home: Option<PathBuf>) {
+    let _ = HOME.set(home);
+}
+
+/// `--home` as given (`None`: not given).
+pub fn home_flag() -> Option<PathBuf> {
+    HOME.get().cloned().flatten()
+}
+
+/// The data home: `--home`, else `$XDG_DATA_HOME/lookout`, else
+/// `~/.local/share/lookout`, else `./lookout`.
+pub fn home() -> PathBuf {
+    home_flag().unwrap_or_else(default_home)
+}
+
+/// The data home when none is given.
+pub fn default_home() -> PathBuf {
+    let var = |name| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from);
+    var("XDG_DATA_HOME")
+        .or_else(|| var("HOME").map(|h| h.join(".local/share")))
+        .unwrap_or_else(|| PathBuf::from("."))
+        .join("lookout")
+}
+
+/// `dir`, else `HOME/sub`.
+pub fn or_home(dir: &Option<PathBuf>, sub: &str) -> PathBuf {
+    dir.clone().unwrap_or_else(|| home().join(sub))
 }

@@ -11,6 +11,7 @@ use std::path::PathBuf;
 #[serde(deny_unknown_fields)]
 struct RawConfig {
     bind: Option<SocketAddr>,
+    home: Option<PathBuf>,
     data_dir: Option<PathBuf>,
     state_dir: Option<PathBuf>,
     web_dir: Option<PathBuf>,
@@ -26,6 +27,9 @@ struct RawConfig {
     mqtt_client_id: Option<String>,
     reminder_days: Option<Vec<u32>>,
     ledger_tick_secs: Option<u64>,
+    snapshot_every_events: Option<u64>,
+    snapshot_every_mb: Option<u64>,
+    snapshots_kept: Option<usize>,
 }
 
 /// Which encoder makes vector tiles by default.
@@ -59,8 +63,8 @@ pub struct Settings {
     pub data_dir: PathBuf,
     /// Journal folder.
     pub state_dir: PathBuf,
-    /// Web map folder.
-    pub web_dir: PathBuf,
+    /// Web map folder, read live; `None`: the copy built into the program.
+    pub web_dir: Option<PathBuf>,
     /// Dataset seed.
     pub seed: u64,
     /// Dataset scale.
@@ -79,6 +83,8 @@ pub struct Settings {
     pub mqtt: Option<String>,
     /// The MQTT client id (its persistent session).
     pub mqtt_client_id: String,
+    /// Embedded store: when to take snapshots, how many to keep (config file only).
+    pub snapshots: lookout_layers::store::snapshot::Policy,
     /// The supervision ledger's clock (docs/ledger.md).
     pub ledger: LedgerSettings,
 }
@@ -188,19 +194,26 @@ impl Settings {
             schedule,
             tick: std::time::Duration::from_secs(tick),
         };
+        let home = crate::cli::home_flag()
+            .or(file.home.take())
+            .unwrap_or_else(crate::cli::default_home);
         Ok(Self {
             ledger,
             bind: args
                 .bind
                 .or(file.bind)
                 .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080))),
-            data_dir: args.data_dir.clone().or(file.data_dir).unwrap_or_else(|| "data".into()),
+            data_dir: args
+                .data_dir
+                .clone()
+                .or(file.data_dir)
+                .unwrap_or_else(|| home.join("data")),
             state_dir: args
                 .state_dir
                 .clone()
                 .or(file.state_dir)
-                .unwrap_or_else(|| "state".into()),
-            web_dir: args.web_dir.clone().or(file.web_dir).unwrap_or_else(|| "web".into()),
+                .unwrap_or_else(|| home.join("state")),
+            web_dir: args.web_dir.clone().or(file.web_dir),
             seed: args.seed.or(file.seed).unwrap_or(1),
             scale,
             open: args.open,
@@ -214,6 +227,14 @@ impl Settings {
                 .clone()
                 .or(file.mqtt_client_id)
                 .unwrap_or_else(|| "lookout".into()),
+            snapshots: {
+                let d = lookout_layers::store::snapshot::Policy::default();
+                lookout_layers::store::snapshot::Policy {
+                    every_events: file.snapshot_every_events.unwrap_or(d.every_events),
+                    every_bytes: file.snapshot_every_mb.map_or(d.every_bytes, |mb| mb << 20),
+                    keep: file.snapshots_kept.unwrap_or(d.keep).max(1),
+                }
+            },
         })
     }
 }
@@ -227,6 +248,22 @@ mod tests {
         let s = Settings::resolve(&ServeArgs::default()).unwrap();
         assert_eq!(s.bind.to_string(), "127.0.0.1:8080");
         assert_eq!((s.seed, s.scale), (1, 1));
+        assert_eq!(s.web_dir, None, "the built-in map");
+        assert!(s.state_dir.ends_with("lookout/state"), "{}", s.state_dir.display());
+    }
+
+    #[test]
+    fn the_config_file_names_the_data_home() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("lookout.toml");
+        std::fs::write(&path, "home = \"/var/lib/lookout\"\n").unwrap();
+        let args = ServeArgs {
+            config: Some(path),
+            ..Default::default()
+        };
+        let s = Settings::resolve(&args).unwrap();
+        assert_eq!(s.data_dir, PathBuf::from("/var/lib/lookout/data"));
+        assert_eq!(s.state_dir, PathBuf::from("/var/lib/lookout/state"));
     }
 
     #[test]

@@ -2,6 +2,7 @@
 #![warn(missing_docs)]
 
 pub mod app;
+pub mod assets;
 pub mod auth;
 pub mod cli;
 pub mod command;
@@ -12,6 +13,7 @@ pub mod extract;
 pub mod gas;
 pub mod idempotency;
 pub mod limits;
+pub mod maintenance;
 pub mod mqtt;
 pub mod paging;
 pub mod progress;
@@ -34,8 +36,10 @@ use std::sync::Arc;
 
 /// Runs the command the user asked for.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
+    cli::set_home(cli.home);
     match cli.command {
         Command::Serve(args) => {
+            telemetry::prometheus::handle();
             let settings = config::Settings::resolve(&args)?;
             serve_with(settings, args.dev_open)
         }
@@ -50,6 +54,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Import(args) => import(args),
         Command::Export(args) => export(args),
         Command::Simulate(args) => simulate::run(args),
+        Command::Snapshot(at) => maintenance::snapshot(&at),
+        Command::Backup { out, at } => maintenance::backup(&out, &at),
+        Command::Restore { file, at } => maintenance::restore(&file, &at),
     }
 }
 
@@ -66,17 +73,28 @@ fn migrate(url: &str) -> anyhow::Result<Postgis> {
     Ok(db)
 }
 
-fn embedded_options(data_dir: &std::path::Path, state_dir: &std::path::Path, seed: u64, scale: u32) -> EmbeddedOptions {
+pub(crate) fn embedded_options(
+    data_dir: &std::path::Path,
+    state_dir: &std::path::Path,
+    seed: u64,
+    scale: u32,
+) -> EmbeddedOptions {
     EmbeddedOptions {
         data_dir: data_dir.to_path_buf(),
         state_dir: state_dir.to_path_buf(),
         dataset: lookout_layers::generate::Options { seed, scale },
+        snapshots: Default::default(),
     }
 }
 
 fn import(args: cli::ImportArgs) -> anyhow::Result<()> {
     let db = migrate(&args.store.store)?;
-    let options = embedded_options(&args.data_dir, std::path::Path::new("state"), args.seed, args.scale);
+    let options = embedded_options(
+        &cli::or_home(&args.data_dir, "data"),
+        &cli::home().join("state"),
+        args.seed,
+        args.scale,
+    );
     let bars = progress::Bars::new();
     let (dataset, dir, ..) = lookout_layers::store::load_or_generate(&options, &bars)?;
     let report = db
@@ -106,7 +124,11 @@ fn export(args: cli::ExportArgs) -> anyhow::Result<()> {
             (snapshot.dataset, snapshot.identity)
         }
         None => {
-            let options = embedded_options(&args.data_dir, &args.state_dir, args.seed, args.scale);
+            let (data, state) = (
+                cli::or_home(&args.data_dir, "data"),
+                cli::or_home(&args.state_dir, "state"),
+            );
+            let options = embedded_options(&data, &state, args.seed, args.scale);
             let (store, _) = Store::open_embedded(&options, &bars)?;
             (
                 store.catalog().to_dataset(),
@@ -131,14 +153,15 @@ fn generate(args: cli::GenerateArgs) -> anyhow::Result<()> {
         seed: args.seed,
         scale: args.scale,
     };
-    let dir = dataset::generated_dir(&args.data_dir, args.seed, args.scale);
+    let data_dir = cli::or_home(&args.data_dir, "data");
+    let dir = dataset::generated_dir(&data_dir, args.seed, args.scale);
     let current = dataset::read_metadata(&dir).is_ok_and(|m| m.generator_version == generate::GENERATOR_VERSION);
     if current && !args.force {
         tracing::info!(dir = %dir.display(), "dataset exists already (use --force to write it again)");
         return Ok(());
     }
     let started = std::time::Instant::now();
-    let counties = generate::read_counties(&args.data_dir.join("shanxi-counties.geojson"))?;
+    let counties = generate::read_counties_or_builtin(&data_dir.join("shanxi-counties.geojson"))?;
     let bars = progress::Bars::new();
     let data = generate::generate(&counties, options, &bars)?;
     bars.stage("writing dataset", 1);
@@ -197,7 +220,8 @@ pub fn serve_with(settings: config::Settings, dev_open: bool) -> anyhow::Result<
             // Held while serving: `lookout user …` does not write to this journal meanwhile.
             let lock = lookout_layers::store::offline::StateLock::take(&journal)?;
             std::mem::forget(lock);
-            let options = embedded_options(&settings.data_dir, &settings.state_dir, settings.seed, settings.scale);
+            let mut options = embedded_options(&settings.data_dir, &settings.state_dir, settings.seed, settings.scale);
+            options.snapshots = settings.snapshots;
             let (store, report) = Store::open_embedded(&options, &bars).context("opening the embedded store")?;
             bars.finish();
             if let Some(torn) = &report.torn {
@@ -213,6 +237,7 @@ pub fn serve_with(settings: config::Settings, dev_open: bool) -> anyhow::Result<
                 load_s = report.load_time.as_secs_f64(),
                 index_s = report.index_time.as_secs_f64(),
                 replayed = report.replayed,
+                snapshot = report.snapshot,
                 features = feature_count(&store),
                 journal = %report.journal.display(),
                 "store open (embedded)"

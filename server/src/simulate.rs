@@ -56,7 +56,7 @@ pub fn reading(sensor: &Sensor, hour: f64, drift: f64, rng: &mut ChaCha8Rng) -> 
 
 /// Runs the simulator until `--seconds` have passed (or for ever).
 pub fn run(args: SimulateArgs) -> anyhow::Result<()> {
-    let dir = generated_dir(&args.data_dir, args.seed, args.scale);
+    let dir = generated_dir(&crate::cli::or_home(&args.data_dir, "data"), args.seed, args.scale);
     let sensors: Vec<_> = read_layer::<Sensor>(&dir)
         .with_context(|| {
             format!(

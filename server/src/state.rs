@@ -27,7 +27,7 @@ pub struct AppState {
     pub gas: Arc<GasNetwork>,
     /// The settings the server runs with.
     pub settings: Arc<Settings>,
-    /// Drill scenarios, from `data/scenarios/`.
+    /// Drill scenarios, from `<data-dir>/scenarios/` or built in.
     pub scenarios: Arc<Vec<Scenario>>,
     /// Data scopes resolved against the counties, dropped when a county changes.
     pub scopes: Arc<Scopes>,
@@ -48,6 +48,7 @@ impl AppState {
     /// every change the store applies. The readings are kept in
     /// `<state-dir>/seed-N-scale-K/readings/`.
     pub fn new(store: Arc<Store>, settings: Settings) -> lookout_layers::Result<Self> {
+        crate::telemetry::prometheus::handle();
         let readings_dir = settings
             .state_dir
             .join(format!("seed-{}-scale-{}", settings.seed, settings.scale))
@@ -66,7 +67,7 @@ impl AppState {
         let scopes = Arc::new(Scopes::default());
         store.observe(scopes.clone());
         let dir = settings.data_dir.join("scenarios");
-        let scenarios = Scenario::read_dir(&dir).unwrap_or_else(|e| {
+        let scenarios = crate::assets::scenarios(&dir).unwrap_or_else(|e| {
             tracing::error!(error = %e, "drill scenarios could not be read; none are offered");
             Vec::new()
         });

@@ -47,6 +47,8 @@ struct Inner {
     slots: HashMap<TileKey, Slot>,
     bytes: usize,
     clock: u64,
+    /// Tiles dropped to make room.
+    evicted: u64,
 }
 
 /// The cache.
@@ -64,6 +66,8 @@ pub struct CacheStats {
     pub tiles: usize,
     /// Bytes held.
     pub bytes: usize,
+    /// Tiles dropped to make room since the start.
+    pub evicted: u64,
 }
 
 impl TileCache {
@@ -135,6 +139,7 @@ impl TileCache {
                 }
                 if let Some(s) = inner.slots.remove(&k) {
                     inner.bytes -= s.tile.gzip.len() + k.source.len() + 64;
+                    inner.evicted += 1;
                 }
             }
         }
@@ -169,6 +174,7 @@ impl TileCache {
         CacheStats {
             tiles: inner.slots.len(),
             bytes: inner.bytes,
+            evicted: inner.evicted,
         }
     }
 }

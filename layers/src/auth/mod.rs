@@ -545,6 +545,12 @@ impl Users {
         self.failures.retry_after(user, address, now)
     }
 
+    /// Puts back the audit line of an event whose result is held as data
+    /// (a feature change in a snapshot: `store::snapshot`).
+    pub(crate) fn restore_audit(&mut self, entry: AuditEntry) {
+        self.audit.push(entry);
+    }
+
     fn end_sessions(&mut self, username: &str) {
         self.sessions.retain(|_, s| s.username != username);
     }

@@ -87,6 +87,19 @@ pub fn read_counties(path: &Path) -> Result<Vec<CountyShape>> {
     places::read_counties(path)
 }
 
+/// `data/shanxi-counties.geojson` as built into the program, so a copied
+/// binary generates its dataset from any folder.
+pub const BUILTIN_COUNTIES: &[u8] = include_bytes!("../../../data/shanxi-counties.geojson");
+
+/// The county boundaries: `path` when that file exists (a bureau's own),
+/// else the built-in copy ([`BUILTIN_COUNTIES`]).
+pub fn read_counties_or_builtin(path: &Path) -> Result<Vec<CountyShape>> {
+    if path.exists() {
+        return places::read_counties(path);
+    }
+    places::parse_counties(BUILTIN_COUNTIES, Path::new("(built-in) shanxi-counties.geojson"))
+}
+
 /// Generates the whole dataset over the given counties.
 pub fn generate(counties: &[CountyShape], options: Options, progress: &dyn Progress) -> Result<Dataset> {
     if options.scale == 0 {

@@ -71,7 +71,12 @@ struct SourceProperties {
 
 pub(super) fn read_counties(path: &Path) -> Result<Vec<CountyShape>> {
     let bytes = std::fs::read(path).map_err(Error::io("read", path))?;
-    let source: SourceCollection = serde_json::from_slice(&bytes).map_err(|e| Error::BadData {
+    parse_counties(&bytes, path)
+}
+
+/// The counties in `bytes` (GeoJSON); `path` names them in errors.
+pub(super) fn parse_counties(bytes: &[u8], path: &Path) -> Result<Vec<CountyShape>> {
+    let source: SourceCollection = serde_json::from_slice(bytes).map_err(|e| Error::BadData {
         path: path.into(),
         reason: e.to_string(),
     })?;

@@ -64,12 +64,21 @@ impl Scenario {
             reason,
         };
         let text = std::fs::read_to_string(path).map_err(Error::io("read", path))?;
-        let mut s: Scenario = toml::from_str(&text).map_err(|e| bad(e.to_string()))?;
-        s.id = path
+        let id = path
             .file_stem()
             .and_then(|n| n.to_str())
-            .ok_or_else(|| bad("file name is not UTF-8".into()))?
-            .to_owned();
+            .ok_or_else(|| bad("file name is not UTF-8".into()))?;
+        Self::parse(id, &text, path)
+    }
+
+    /// Reads and checks one scenario's TOML `text` with its `id`; `path` names it in errors.
+    pub fn parse(id: &str, text: &str, path: &Path) -> Result<Self> {
+        let bad = |reason: String| Error::BadData {
+            path: path.into(),
+            reason,
+        };
+        let mut s: Scenario = toml::from_str(text).map_err(|e| bad(e.to_string()))?;
+        s.id = id.to_owned();
         s.incident.validate().map_err(|e| bad(format!("incident: {e}")))?;
         let mut spec = s.incident.clone();
         for (n, inject) in s.injects.iter().enumerate() {

@@ -48,6 +48,12 @@ struct Header {
     journal: String,
     version: u32,
     dataset: DatasetIdentity,
+    /// The event before this file's first: 0 for a journal from the start
+    /// (and for every journal written before snapshots, which lack it), the
+    /// snapshot's last event for one begun when a snapshot sealed the one
+    /// before it into a segment.
+    #[serde(default)]
+    after: u64,
 }
 
 /// A torn last record found on open.
@@ -66,6 +72,9 @@ pub struct TornTail {
 pub struct Journal {
     file: File,
     path: PathBuf,
+    dataset: DatasetIdentity,
+    /// The event before this file's first.
+    after: u64,
     next_seq: u64,
     /// Length of the file up to its last whole record.
     len: u64,
@@ -177,6 +186,7 @@ impl Journal {
 
         let mut units: Vec<Unit> = Vec::new();
         let mut next_seq = 1;
+        let mut after = 0;
         let mut at = 0;
         let mut torn = None;
         let mut header_seen = false;
@@ -202,6 +212,8 @@ impl Journal {
                             ));
                         }
                         header_seen = true;
+                        after = header.after;
+                        next_seq = after + 1;
                     } else {
                         let unit = read_unit(payload).map_err(|e| corrupt(at, format!("bad record: {e}")))?;
                         for record in &unit.events {
@@ -235,6 +247,8 @@ impl Journal {
         let mut journal = Journal {
             file,
             path: path.into(),
+            dataset,
+            after,
             next_seq,
             len,
             broken: None,
@@ -242,15 +256,140 @@ impl Journal {
             fail_after: None,
         };
         if !header_seen {
-            let header = Header {
-                journal: "lookout".into(),
-                version: 1,
-                dataset,
-            };
-            let payload = serde_json::to_vec(&header).map_err(|e| corrupt(0, e.to_string()))?;
-            journal.write_synced(&payload)?;
+            journal.write_header()?;
         }
         Ok(Opened { journal, units, torn })
+    }
+
+    fn write_header(&mut self) -> Result<()> {
+        let header = Header {
+            journal: "lookout".into(),
+            version: 1,
+            dataset: self.dataset,
+            after: self.after,
+        };
+        let payload = serde_json::to_vec(&header).map_err(|e| Error::BadData {
+            path: self.path.clone(),
+            reason: e.to_string(),
+        })?;
+        self.write_synced(&payload)
+    }
+
+    /// Reads a sealed journal file (a segment, or the events of a snapshot)
+    /// whole: the event before its first, and its records. Any damage, a
+    /// torn end included, is an error: such a file was complete when written.
+    pub fn read_sealed(path: &Path, dataset: DatasetIdentity) -> Result<(u64, Vec<Unit>)> {
+        let bytes = std::fs::read(path).map_err(Error::io("read", path))?;
+        let corrupt = |offset: usize, reason: String| Error::CorruptJournal {
+            path: path.into(),
+            offset: offset as u64,
+            reason,
+        };
+        let mut at = 0;
+        let mut header: Option<Header> = None;
+        let mut units = Vec::new();
+        loop {
+            match next_frame(&bytes, at) {
+                Next::End => break,
+                Next::Torn => return Err(corrupt(at, "cut off".into())),
+                Next::Corrupt(reason) => return Err(corrupt(at, reason)),
+                Next::Record(payload, next) => {
+                    if header.is_none() {
+                        let h: Header =
+                            serde_json::from_slice(payload).map_err(|e| corrupt(at, format!("bad header: {e}")))?;
+                        if h.dataset != dataset {
+                            return Err(corrupt(at, format!("for dataset {:?}, not {dataset:?}", h.dataset)));
+                        }
+                        header = Some(h);
+                    } else {
+                        units.push(read_unit(payload).map_err(|e| corrupt(at, format!("bad record: {e}")))?);
+                    }
+                    at = next;
+                }
+            }
+        }
+        let after = header.ok_or_else(|| corrupt(0, "no header".into()))?.after;
+        Ok((after, units))
+    }
+
+    /// Writes `units` (in order, gaps allowed) as a sealed journal file at
+    /// `path`, fsync'd; [`Journal::read_sealed`] reads it.
+    pub fn write_sealed(path: &Path, dataset: DatasetIdentity, after: u64, units: &[Unit]) -> Result<()> {
+        let bad = |e: serde_json::Error| Error::BadData {
+            path: path.into(),
+            reason: e.to_string(),
+        };
+        let header = Header {
+            journal: "lookout".into(),
+            version: 1,
+            dataset,
+            after,
+        };
+        let mut out = std::io::BufWriter::new(File::create(path).map_err(Error::io("create", path))?);
+        out.write_all(&frame(&serde_json::to_vec(&header).map_err(bad)?))
+            .map_err(Error::io("write", path))?;
+        for unit in units {
+            let payload = match (&unit.events[..], &unit.idempotency) {
+                ([record], None) => serde_json::to_vec(record),
+                _ => serde_json::to_vec(unit),
+            }
+            .map_err(bad)?;
+            out.write_all(&frame(&payload)).map_err(Error::io("write", path))?;
+        }
+        let file = out.into_inner().map_err(|e| Error::io("write", path)(e.into_error()))?;
+        file.sync_all().map_err(Error::io("sync", path))
+    }
+
+    /// Seals this journal into `segment` (renamed there whole) and goes on
+    /// in a new, empty journal at the same path that begins after its last
+    /// event. Call with writes held back (the store's journal lock).
+    pub fn seal_into(&mut self, segment: &Path) -> Result<()> {
+        if let Some(dir) = segment.parent() {
+            std::fs::create_dir_all(dir).map_err(Error::io("create", dir))?;
+        }
+        self.file.sync_all().map_err(Error::io("sync", &self.path))?;
+        std::fs::rename(&self.path, segment).map_err(Error::io("rename to", segment))?;
+        let file = OpenOptions::new()
+            .read(true)
+            .append(true)
+            .create_new(true)
+            .open(&self.path)
+            .map_err(Error::io("create", &self.path))?;
+        self.file = file;
+        self.after = self.next_seq - 1;
+        self.len = 0;
+        self.write_header()?;
+        if let Some(dir) = self.path.parent()
+            && let Ok(d) = File::open(dir)
+        {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    }
+
+    /// The length of `bytes` up to their last whole record (a journal being
+    /// appended to, read as it is: a record half written is left out), and
+    /// the event before the file's first and the last event in that prefix.
+    pub fn whole_prefix(bytes: &[u8]) -> (usize, u64, u64) {
+        let (mut at, mut after, mut last, mut header) = (0, 0, 0, true);
+        while let Next::Record(payload, next) = next_frame(bytes, at) {
+            if header {
+                after = serde_json::from_slice::<Header>(payload).map_or(0, |h| h.after);
+                last = after;
+                header = false;
+            } else if let Ok(unit) = read_unit(payload)
+                && let Some((_, b)) = unit.seqs()
+            {
+                last = b;
+            }
+            at = next;
+        }
+        (at, after, last)
+    }
+
+    /// The event before this file's first (0: the journal is whole from the start).
+    pub fn after(&self) -> u64 {
+        self.after
     }
 
     /// The sequence number the next record must carry.
@@ -300,10 +439,16 @@ impl Journal {
             )));
         }
         let framed = frame(payload);
-        let written = self.write_all(&framed).and_then(|()| self.file.sync_data());
+        let written = self.write_all(&framed).and_then(|()| {
+            let started = std::time::Instant::now();
+            let synced = self.file.sync_data();
+            metrics::histogram!("lookout_journal_fsync_seconds").record(started.elapsed().as_secs_f64());
+            synced
+        });
         match written {
             Ok(()) => {
                 self.len += framed.len() as u64;
+                metrics::counter!("lookout_journal_records_total").increment(1);
                 Ok(())
             }
             Err(e) => {
@@ -348,6 +493,11 @@ impl Journal {
     #[cfg(test)]
     pub(crate) fn fail_next_write_after(&mut self, bytes: usize) {
         self.fail_after = Some(bytes);
+    }
+
+    /// Bytes up to the last whole record.
+    pub fn len_bytes(&self) -> u64 {
+        self.len
     }
 
     /// The journal's file.

@@ -6,7 +6,7 @@ use crate::event::Unit;
 use crate::feature::FeatureId;
 
 /// What a request with an `Idempotency-Key` stored.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct StoredKey {
     /// Hash of the request, as the client's first request gave it.
     pub request: String,

@@ -8,11 +8,13 @@
 //!   any number of replicas share the database and follow each other's events
 //!   (`LISTEN/NOTIFY`, and polling as a fallback).
 
+pub mod backup;
 pub mod feed;
 pub mod journal;
 pub mod keys;
 pub mod offline;
 pub mod postgis;
+pub mod snapshot;
 
 use crate::auth::Users;
 use crate::catalog::{Catalog, Dataset};
@@ -38,12 +40,15 @@ use std::time::{Duration, Instant};
 /// Where the embedded store finds its data and keeps its state.
 #[derive(Debug, Clone)]
 pub struct EmbeddedOptions {
-    /// Folder holding `shanxi-counties.geojson` and `generated/`.
+    /// Folder holding `generated/` (and `shanxi-counties.geojson` to use
+    /// instead of the built-in boundaries).
     pub data_dir: PathBuf,
     /// Folder for the journal.
     pub state_dir: PathBuf,
     /// Which generated dataset.
     pub dataset: Options,
+    /// When to take snapshots, how many to keep.
+    pub snapshots: snapshot::Policy,
 }
 
 /// What opening the store did, for the log.
@@ -65,6 +70,8 @@ pub struct OpenReport {
     pub torn: Option<TornTail>,
     /// The journal file.
     pub journal: PathBuf,
+    /// The snapshot start-up began from, if any.
+    pub snapshot: Option<u64>,
 }
 
 /// Sees every change applied to the catalog, while the layer is locked for
@@ -97,7 +104,7 @@ pub fn load_or_generate(
     }
     let started = Instant::now();
     let counties_path = options.data_dir.join("shanxi-counties.geojson");
-    let counties = generate::read_counties(&counties_path)?;
+    let counties = generate::read_counties_or_builtin(&counties_path)?;
     let dataset = generate::generate(&counties, options.dataset, progress)?;
     progress.stage("writing dataset", 1);
     dataset.save(&dir, &generate::metadata(&dataset, options.dataset))?;
@@ -490,7 +497,7 @@ impl FollowerStatus {
 }
 
 enum Backend {
-    Journal(Mutex<Journal>),
+    Journal(Arc<Mutex<Journal>>),
     Postgis {
         db: Box<Postgis>,
         /// Serialises this replica's writes and the follower's catch-up.
@@ -503,6 +510,60 @@ enum Backend {
 pub struct Store {
     shared: Arc<Shared>,
     backend: Backend,
+    /// Embedded, opened by [`Store::open_embedded`]: where snapshots go and when.
+    snapshots: Option<Arc<Snapshots>>,
+}
+
+/// What the embedded store starts from.
+#[derive(Debug)]
+pub enum Start {
+    /// The dataset as generated: every event is replayed.
+    Dataset(Dataset),
+    /// A snapshot: the events after it are replayed.
+    Snapshot(snapshot::Snapshot),
+}
+
+/// Where an embedded store's snapshots go, and when.
+#[derive(Debug)]
+struct Snapshots {
+    dir: PathBuf,
+    identity: DatasetIdentity,
+    policy: snapshot::Policy,
+    /// A snapshot is being taken.
+    busy: AtomicBool,
+}
+
+fn take_snapshot(shared: &Shared, journal: &Mutex<Journal>, snapshots: &Snapshots) -> Result<Option<snapshot::Report>> {
+    if snapshots.busy.swap(true, Ordering::AcqRel) {
+        return Ok(None);
+    }
+    let taken = (|| {
+        let (dataset, seq, keys) = {
+            let mut journal = journal.lock();
+            let seq = journal.next_seq() - 1;
+            if seq == journal.after() {
+                return Ok(None);
+            }
+            let dataset = shared.catalog.to_dataset();
+            let keys = shared.keys.lock().clone();
+            let segment = snapshot::segment_path(&snapshots.dir, journal.after() + 1, seq);
+            journal.seal_into(&segment)?;
+            (dataset, seq, keys)
+        };
+        let started = Instant::now();
+        let report = snapshot::write(
+            &snapshots.dir,
+            snapshots.identity,
+            seq,
+            &dataset,
+            &keys,
+            snapshots.policy,
+        )?;
+        tracing::info!(seq, dir = %report.dir.display(), seconds = started.elapsed().as_secs_f64(), deleted = report.deleted.len(), "snapshot taken");
+        Ok(Some(report))
+    })();
+    snapshots.busy.store(false, Ordering::Release);
+    taken
 }
 
 /// What opening a PostGIS store did, for the log.
@@ -524,13 +585,32 @@ pub const POLL_INTERVAL: Duration = Duration::from_secs(2);
 impl Store {
     /// Opens the embedded store: dataset (generated if missing), R-trees, journal replay.
     pub fn open_embedded(options: &EmbeddedOptions, progress: &dyn Progress) -> Result<(Self, OpenReport)> {
-        let (dataset, dataset_dir, generated, generate_time, load_time) = load_or_generate(options, progress)?;
         let journal_path = options
             .state_dir
             .join(format!("seed-{}-scale-{}", options.dataset.seed, options.dataset.scale))
             .join("journal.lkj");
-        let (store, index_time, replayed, torn) =
-            Self::embedded(dataset, identity_of(&options.dataset), &journal_path)?;
+        let identity = identity_of(&options.dataset);
+        let dir = journal_path.parent().unwrap_or(Path::new("."));
+        let started = Instant::now();
+        progress.stage("reading the latest snapshot", 1);
+        let snapshot = snapshot::latest(dir, identity)?;
+        progress.advance(1);
+        let (start, dataset_dir, generated, generate_time, load_time) = match snapshot {
+            Some(s) => {
+                let dir = s.dir.clone();
+                (Start::Snapshot(s), dir, false, Duration::ZERO, started.elapsed())
+            }
+            None => {
+                let (dataset, dir, generated, generate_time, load_time) = load_or_generate(options, progress)?;
+                (Start::Dataset(dataset), dir, generated, generate_time, load_time)
+            }
+        };
+        let snapshot_seq = match &start {
+            Start::Snapshot(s) => Some(s.seq),
+            Start::Dataset(_) => None,
+        };
+        let (mut store, index_time, replayed, torn) = Self::embedded_from(start, identity, &journal_path)?;
+        store.set_snapshot_policy(options.snapshots);
         Ok((
             store,
             OpenReport {
@@ -542,6 +622,7 @@ impl Store {
                 replayed,
                 torn,
                 journal: journal_path,
+                snapshot: snapshot_seq,
             },
         ))
     }
@@ -552,28 +633,118 @@ impl Store {
         identity: DatasetIdentity,
         journal_path: &Path,
     ) -> Result<(Self, Duration, usize, Option<TornTail>)> {
+        Self::embedded_from(Start::Dataset(dataset), identity, journal_path)
+    }
+
+    /// Indexes the dataset (or the snapshot's features, with its folds) and
+    /// replays the events after it: the sealed segments, then the journal.
+    pub fn embedded_from(
+        start: Start,
+        identity: DatasetIdentity,
+        journal_path: &Path,
+    ) -> Result<(Self, Duration, usize, Option<TornTail>)> {
         let started = Instant::now();
-        let shared = Arc::new(Shared::new(Catalog::new(dataset), Operations::default(), 0));
+        let (shared, base) = match start {
+            Start::Dataset(dataset) => (
+                Arc::new(Shared::new(Catalog::new(dataset), Operations::default(), 0)),
+                0,
+            ),
+            Start::Snapshot(s) => {
+                let mut ops = Operations::default();
+                let mut users = Users::default();
+                for step in s.folds.steps() {
+                    match step {
+                        snapshot::Step::Event(record) => {
+                            users.apply(record);
+                            if !record.event.is_auth() {
+                                ops.apply(Arc::new(record.clone()));
+                            }
+                        }
+                        snapshot::Step::Audit(entry) => users.restore_audit(entry.clone()),
+                    }
+                }
+                let shared = Arc::new(Shared::new(Catalog::new(s.dataset), ops, s.seq));
+                *shared.users.write() = users;
+                shared.keys.lock().extend(s.keys);
+                (shared, s.seq)
+            }
+        };
         let index_time = started.elapsed();
-        let opened = Journal::open(journal_path, identity)?;
-        for unit in &opened.units {
-            shared.apply(unit).map_err(|e| Error::CorruptJournal {
-                path: journal_path.into(),
-                offset: unit.seqs().map_or(0, |s| s.0),
-                reason: format!("events {:?} no longer apply: {e}", unit.seqs()),
-            })?;
+        let dir = journal_path.parent().unwrap_or(Path::new("."));
+        let mut next = base + 1;
+        let mut replayed = 0;
+        let replay = |units: &[Unit], path: &Path, next: &mut u64, replayed: &mut usize| -> Result<()> {
+            for unit in units {
+                let Some((first, last)) = unit.seqs() else { continue };
+                if last < *next {
+                    continue;
+                }
+                if first != *next {
+                    return Err(Error::CorruptJournal {
+                        path: path.into(),
+                        offset: 0,
+                        reason: format!(
+                            "event {first} where {next} was due: the segments between are missing (deleted past the retention, or not restored)"
+                        ),
+                    });
+                }
+                shared.apply(unit).map_err(|e| Error::CorruptJournal {
+                    path: path.into(),
+                    offset: first,
+                    reason: format!("events {:?} no longer apply: {e}", unit.seqs()),
+                })?;
+                *replayed += unit.events.len();
+                *next = last + 1;
+            }
+            Ok(())
+        };
+        for (_, last, path) in snapshot::segments(dir)? {
+            if last >= next {
+                let (_, units) = Journal::read_sealed(&path, identity)?;
+                replay(&units, &path, &mut next, &mut replayed)?;
+            }
         }
+        let opened = Journal::open(journal_path, identity)?;
+        if opened.journal.after() >= next {
+            return Err(Error::CorruptJournal {
+                path: journal_path.into(),
+                offset: 0,
+                reason: format!(
+                    "the journal begins after event {}, but the snapshot and segments end at {}: a segment is missing",
+                    opened.journal.after(),
+                    next - 1
+                ),
+            });
+        }
+        replay(&opened.units, journal_path, &mut next, &mut replayed)?;
         shared.last_seq.store(opened.journal.next_seq() - 1, Ordering::Release);
-        let replayed = opened.records().count();
         Ok((
             Self {
                 shared,
-                backend: Backend::Journal(Mutex::new(opened.journal)),
+                backend: Backend::Journal(Arc::new(Mutex::new(opened.journal))),
+                snapshots: Some(Arc::new(Snapshots {
+                    dir: dir.to_path_buf(),
+                    identity,
+                    policy: snapshot::Policy::default(),
+                    busy: AtomicBool::new(false),
+                })),
             },
             index_time,
             replayed,
             opened.torn,
         ))
+    }
+
+    /// Takes a snapshot now (embedded store; see [`snapshot`]): writes are
+    /// held back only while the features are copied and the journal sealed.
+    /// `None`: no event since the last one, or one is being taken.
+    pub fn snapshot(&self) -> Result<Option<snapshot::Report>> {
+        let (Backend::Journal(journal), Some(snapshots)) = (&self.backend, &self.snapshots) else {
+            return Err(Error::InvalidRequest(
+                "snapshots are for the embedded store; back PostGIS up with pg_dump (docs/operations.md)".into(),
+            ));
+        };
+        take_snapshot(&self.shared, journal, snapshots)
     }
 
     /// Opens a PostGIS store: reads every layer from one snapshot, builds the
@@ -615,6 +786,7 @@ impl Store {
                     writer,
                     follower,
                 },
+                snapshots: None,
             },
             PostgisReport {
                 identity: snapshot.identity,
@@ -635,6 +807,14 @@ impl Store {
         match self.backend {
             Backend::Journal(_) => "embedded",
             Backend::Postgis { .. } => "postgis",
+        }
+    }
+
+    /// The journal's size in bytes, for an embedded store.
+    pub fn journal_bytes(&self) -> Option<u64> {
+        match &self.backend {
+            Backend::Journal(journal) => Some(journal.lock().len_bytes()),
+            Backend::Postgis { .. } => None,
         }
     }
 
@@ -681,6 +861,21 @@ impl Store {
     ) -> Result<Vec<Arc<EventRecord>>> {
         let actor = actor.into();
         let actor = &actor;
+        let started = Instant::now();
+        let stored = self.submit_unit_timed(actor, events, key);
+        if stored.is_ok() {
+            metrics::histogram!("lookout_store_write_seconds", "store" => self.kind())
+                .record(started.elapsed().as_secs_f64());
+        }
+        stored
+    }
+
+    fn submit_unit_timed(
+        &self,
+        actor: &Author,
+        events: Vec<Event>,
+        key: Option<Idempotency>,
+    ) -> Result<Vec<Arc<EventRecord>>> {
         match &self.backend {
             Backend::Journal(journal) => {
                 let mut journal = journal.lock();
@@ -694,7 +889,17 @@ impl Store {
                 };
                 // Stored first: an event is folded only once it is on disk.
                 journal.append_unit(&unit)?;
-                self.shared.install(unit, changes)
+                let due = self.snapshots.as_ref().is_some_and(|s| {
+                    s.policy
+                        .due(journal.next_seq() - 1 - journal.after(), journal.len_bytes())
+                        && !s.busy.load(Ordering::Acquire)
+                });
+                let installed = self.shared.install(unit, changes);
+                drop(journal);
+                if due {
+                    self.snapshot_in_background();
+                }
+                installed
             }
             Backend::Postgis { db, writer, .. } => db.block_on(async {
                 tokio::time::timeout(postgis::TIMEOUT, self.submit_postgis(db, writer, actor, events, key))
@@ -740,6 +945,30 @@ impl Store {
         let update = self.operations().update_events(self.catalog(), id, changes)?;
         let events = before.into_iter().chain(update).collect();
         self.submit_unit(actor, events, key)
+    }
+
+    /// When this embedded store takes snapshots by itself, and how many it keeps.
+    pub fn set_snapshot_policy(&mut self, policy: snapshot::Policy) {
+        if let Some(s) = &self.snapshots {
+            self.snapshots = Some(Arc::new(Snapshots {
+                dir: s.dir.clone(),
+                identity: s.identity,
+                policy,
+                busy: AtomicBool::new(false),
+            }));
+        }
+    }
+
+    fn snapshot_in_background(&self) {
+        let (Backend::Journal(journal), Some(snapshots)) = (&self.backend, &self.snapshots) else {
+            return;
+        };
+        let (shared, journal, snapshots) = (self.shared.clone(), journal.clone(), snapshots.clone());
+        std::thread::spawn(move || {
+            if let Err(e) = take_snapshot(&shared, &journal, &snapshots) {
+                tracing::error!(error = %e, "the automatic snapshot failed; start-up replays the journal instead");
+            }
+        });
     }
 
     /// Tests: the journal's next write stops after `bytes` bytes, as on a full disk.
@@ -899,6 +1128,11 @@ async fn catch_up(shared: &Shared, client: &tokio_postgres::Client, writer: &tok
             tracing::error!(seqs = ?unit.seqs(), error = %e, "an event from another replica does not apply; this replica is out of step and should be restarted");
             return Err(e);
         }
+    }
+    if let Some(last) = records.last().and_then(|u| u.events.last()) {
+        // How long after it was committed elsewhere this replica applied it.
+        let lag = (now() - last.at).num_milliseconds().max(0) as f64 / 1000.0;
+        metrics::gauge!("lookout_follower_lag_seconds").set(lag);
     }
     if !records.is_empty() {
         tracing::debug!(

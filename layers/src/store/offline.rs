@@ -89,7 +89,29 @@ impl UserStore {
         let lock = StateLock::take(path)?;
         let opened = Journal::open(path, identity)?;
         let mut users = Users::default();
-        for record in opened.records() {
+        // The auth events of the newest snapshot, the segments after it, the journal.
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let mut next = 1;
+        if let Some((seq, folds)) = super::snapshot::latest_folds(dir, identity)? {
+            for record in folds.units.iter().flat_map(|u| &u.events) {
+                if record.event.is_auth() {
+                    users.apply(record);
+                }
+            }
+            next = seq + 1;
+        }
+        for (_, last, segment) in super::snapshot::segments(dir)? {
+            if last >= next {
+                let (_, units) = Journal::read_sealed(&segment, identity)?;
+                for record in units.iter().flat_map(|u| &u.events).filter(|r| r.seq >= next) {
+                    if record.event.is_auth() {
+                        users.apply(record);
+                    }
+                }
+                next = last + 1;
+            }
+        }
+        for record in opened.records().filter(|r| r.seq >= next) {
             if record.event.is_auth() {
                 users.apply(record);
             }

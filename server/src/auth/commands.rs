@@ -31,7 +31,7 @@ fn open(at: &UserStoreArgs) -> anyhow::Result<UserStore> {
                 seed: at.seed,
                 scale: at.scale,
             });
-            let path = journal_path(&at.state_dir, at.seed, at.scale);
+            let path = journal_path(&crate::cli::or_home(&at.state_dir, "state"), at.seed, at.scale);
             UserStore::journal(&path, identity).with_context(|| format!("opening {}", path.display()))
         }
     }

@@ -65,6 +65,8 @@ pub fn access(path: &str, method: &Method) -> Access {
         ("/health" | "/ready" | "/openapi.json" | "/docs/{name}", true) => Access::Public,
         ("/auth/login" | "/auth/setup", false) => Access::Public,
         ("/users" | "/users/{username}" | "/tokens" | "/tokens/{id}" | "/audit", _) => Access::Need(P::Administer),
+        // Counts only, nothing a reader cannot see: a scraper uses a viewer token.
+        ("/metrics", true) => Access::Need(P::Read),
         (_, true) => Access::Need(P::Read),
         ("/auth/logout", false) => Access::Need(P::Read),
         ("/impact" | "/exposure" | "/gas/isolate", false) => Access::Need(P::Analyse),

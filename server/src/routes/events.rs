@@ -46,6 +46,23 @@ struct Stream {
     pending: VecDeque<Bytes>,
     live: tokio::sync::broadcast::Receiver<Arc<EventRecord>>,
     last: u64,
+    _client: SseClient,
+}
+
+/// Counts the open streams (`lookout_sse_clients`) while it lives.
+struct SseClient;
+
+impl SseClient {
+    fn new() -> Self {
+        metrics::gauge!("lookout_sse_clients").increment(1.0);
+        Self
+    }
+}
+
+impl Drop for SseClient {
+    fn drop(&mut self) {
+        metrics::gauge!("lookout_sse_clients").decrement(1.0);
+    }
 }
 
 impl Stream {
@@ -83,6 +100,7 @@ impl Stream {
             pending,
             live: sub.live,
             last,
+            _client: SseClient::new(),
         };
         for r in &sub.backlog {
             if let Some(m) = s.message(r) {

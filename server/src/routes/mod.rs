@@ -166,6 +166,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) -> Vec<(&'static str, Vec<Method>
     let mut r = Routes::new(cfg);
     r.add(Endpoint::at("/health").get(health))
         .add(Endpoint::at("/ready").get(ready))
+        .add(Endpoint::at("/metrics").get(metrics_text))
         .add(Endpoint::at("/openapi.json").get(openapi::document));
     features::configure(&mut r);
     tiles::configure(&mut r);
@@ -224,6 +225,14 @@ async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
         return Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "not_ready", why));
     }
     Ok(HttpResponse::Ok().json(json!({"ready": true, "store": state.store.kind()})))
+}
+
+/// `GET /metrics`: every metric in the Prometheus text format (docs/operations.md).
+async fn metrics_text(state: web::Data<AppState>) -> HttpResponse {
+    let text = crate::telemetry::prometheus::render(&state);
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(text)
 }
 
 #[cfg(test)]

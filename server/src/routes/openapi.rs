@@ -201,6 +201,7 @@ fn operations() -> Vec<(&'static str, &'static str, Op)> {
         ("/ready", "get", Op::new("Readiness, for a load balancer: the store is open and, on PostGIS, the replica follows the others")
             .respond("200", ok("ready", JSON, json!({ "type": "object", "required": ["ready", "store"], "properties": { "ready": { "type": "boolean" }, "store": { "type": "string" } } })))
             .respond("503", error("not ready: the message says why"))),
+        ("/metrics", "get", Op::new("Metrics in the Prometheus text format (docs/operations.md); needs read (a scraper: a viewer token)").respond("200", ok("metrics", "text/plain", json!({ "type": "string" })))),
         ("/health", "get", Op::new("Liveness, store kind and the last event's number").respond("200", ok("ok", JSON, json!({ "type": "object", "required": ["status", "store", "last_event"], "properties": { "status": { "type": "string" }, "store": { "type": "string" }, "last_event": { "type": "integer" }, "following": { "type": "boolean" } } })))),
         ("/openapi.json", "get", Op::new("This document").respond("200", ok("OpenAPI 3.0", "application/vnd.oai.openapi+json;version=3.0", obj()))),
         ("/conformance", "get", Op::new("OGC conformance classes").respond("200", ok("conformsTo", JSON, json!({ "type": "object", "required": ["conformsTo"], "properties": { "conformsTo": { "type": "array", "items": { "type": "string" } } } })))),

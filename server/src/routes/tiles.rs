@@ -308,8 +308,12 @@ async fn tile(
         tile: coord,
     };
     let cached = match state.tiles.cache.get(&key) {
-        Some(hit) => hit,
+        Some(hit) => {
+            metrics::counter!("lookout_tile_cache_hits_total").increment(1);
+            hit
+        }
         None => {
+            let started = std::time::Instant::now();
             let generation = state.tiles.cache.generation();
             let store = state.store.clone();
             let tiles = state.tiles.clone();
@@ -321,6 +325,8 @@ async fn tile(
             .await
             .map_err(ApiError::internal)?;
             let (rendered, request) = rendered;
+            metrics::counter!("lookout_tile_renders_total").increment(1);
+            metrics::histogram!("lookout_tile_render_seconds").record(started.elapsed().as_secs_f64());
             if !rendered.truncated.is_empty() {
                 tracing::warn!(tile = ?coord, layers = ?rendered.truncated, "tile over its size budget: layers cut short");
             }

@@ -44,3 +44,29 @@ async fn static_files_carry_cache_control_and_revalidate() {
         Some("no-store")
     );
 }
+
+/// Only the map's own files are served: not the npm manifest, the lock file
+/// or the rest of `node_modules`.
+#[actix_web::test]
+async fn the_npm_files_beside_the_map_are_not_served() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let app = app!(dir.path());
+    for uri in [
+        "/map/package.json",
+        "/map/package-lock.json",
+        "/map/node_modules/maplibre-gl/package.json",
+        "/map/vendor/maplibre-gl/package.json",
+        "/map/vendor/maplibre-gl/maplibre-gl-dev.js",
+    ] {
+        let resp = test::call_service(&app, get(uri).to_request()).await;
+        assert_eq!(resp.status(), 404, "{uri}");
+    }
+    let index = test::call_service(&app, get("/map/").to_request()).await;
+    assert_eq!(
+        index.headers().get("content-type").and_then(|v| v.to_str().ok()),
+        Some("text/html; charset=utf-8")
+    );
+    let css = test::call_service(&app, get("/map/vendor/maplibre-gl/maplibre-gl.css").to_request()).await;
+    assert_eq!(css.status(), 200);
+    assert!(css.headers().get("etag").is_some());
+}

@@ -16,6 +16,7 @@ mod http;
 mod idempotency;
 mod incidents;
 mod ledger;
+mod metrics;
 mod monitoring;
 mod permissions;
 mod region;

@@ -37,7 +37,7 @@ pub fn state(dir: &Path) -> AppState {
         bind: "127.0.0.1:0".parse().expect("addr"),
         data_dir: root.join("data"),
         state_dir: dir.into(),
-        web_dir: root.join("web"),
+        web_dir: None,
         seed: 1,
         scale: 1,
         open: false,
@@ -48,6 +48,7 @@ pub fn state(dir: &Path) -> AppState {
         mqtt: None,
         mqtt_client_id: "lookout".into(),
         ledger: Default::default(),
+        snapshots: Default::default(),
     };
     let state = AppState::new(Arc::new(store), settings).expect("state");
     // The route tests write without signing in, as `lookout serve --dev-open`
