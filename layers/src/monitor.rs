@@ -68,6 +68,8 @@ fn seriousness(rule: AlarmRule) -> u8 {
         AlarmRule::Rate => 2,
         AlarmRule::Low => 1,
         AlarmRule::Stale => 0,
+        // A ledger deadline's, never a reading's: never compared here.
+        AlarmRule::Overdue => 0,
     }
 }
 

@@ -101,6 +101,7 @@ pub fn due(ledger: &LedgerState, schedule: &Schedule, now: DateTime<Utc>) -> Vec
                 reading_at: Some(d.deadline()),
                 location: d.place.location,
                 label: alarm_label(d),
+                drill: false,
             }),
             _ => {}
         }
