@@ -11,7 +11,7 @@
 
 import { describe, it as itBase, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, openPage, waitForIdle, screenshot, guarded, api } from './helpers.mjs';
+import { launch, openPage, waitForIdle, screenshot, guarded, api, project } from './helpers.mjs';
 
 describe('Gas valve isolation on the map', () => {
   let browser;
@@ -63,7 +63,14 @@ describe('Gas valve isolation on the map', () => {
     assert.deepEqual(await rows.evaluateAll((els) => els.map((e) => Number(e.dataset.gasValve))), valves.map((v) => v.id));
     assert.deepEqual(await rows.evaluateAll((els) => els.map((e) => e.querySelector('.gas-order').textContent)), valves.map((v) => String(v.order)));
     assert.match(await page.locator('#gas-isolation .gas-status').innerText(), new RegExp(`已关 0 / ${valves.length}`));
-    // drawn: every valve to close is a rendered ring with its number, once the map has moved there
+    // drawn: every valve to close is a rendered ring with its number (the view framed on them:
+    // a banner or panel changing the map's size may have moved the automatic fit)
+    await page.evaluate((pts) => {
+      const xs = pts.map((p) => p[0]);
+      const ys = pts.map((p) => p[1]);
+      window.lookoutMap.fitBounds([[Math.min(...xs), Math.min(...ys)], [Math.max(...xs), Math.max(...ys)]], { padding: 80, animate: false });
+    }, valves.map((v) => v.at));
+    await waitForIdle(page);
     await page.waitForFunction((n) => {
       const map = window.lookoutMap;
       const rings = map.queryRenderedFeatures({ layers: ['gas-valves-ring'] }).filter((f) => f.properties.role === 'close');
@@ -107,9 +114,39 @@ describe('Gas valve isolation on the map', () => {
     await page.evaluate(() => window.lookout.setLang('zh'));
   });
 
+  it('runs a trace from a right-click on the map outside the incident, and says a refusal in the UI language', async () => {
+    const page = b.page;
+    const point = [112.6095, 37.9105]; // on the Taiyuan DN600 feed line
+    const expected = await api('/gas/isolate', { method: 'POST', body: { point } });
+    assert.equal(expected.status, 200, JSON.stringify(expected.data).slice(0, 300));
+    await page.evaluate((c) => window.lookoutMap.jumpTo({ center: c, zoom: 14 }), point);
+    await waitForIdle(page);
+    const canvas = await page.locator('canvas.maplibregl-canvas').boundingBox();
+    const at = await project(page, point);
+    await page.mouse.click(canvas.x + at.x, canvas.y + at.y, { button: 'right' });
+    const panel = page.locator('#gas-panel');
+    await panel.waitFor({ state: 'visible', timeout: 10_000 });
+    assert.deepEqual(await panel.locator('.gas-valve').evaluateAll((els) => els.map((e) => Number(e.dataset.gasValve))),
+      expected.data.valves_to_close.map((v) => v.id));
+    assert.match(await panel.innerText(), /燃气关阀隔离/);
+    // far from any pipe: refused (422), said in Chinese
+    page.expectedErrors = (r) => r.url().endsWith('/gas/isolate') && r.status() === 422;
+    await page.evaluate(() => window.lookoutMap.jumpTo({ center: [111.0, 39.9], zoom: 12 }));
+    await waitForIdle(page);
+    const far = await project(page, [111.0, 39.9]);
+    await page.mouse.click(canvas.x + far.x, canvas.y + far.y, { button: 'right' });
+    await page.locator('.toast-error', { hasText: '附近 500 米内没有燃气管线' }).waitFor({ timeout: 10_000 });
+    await panel.locator('.panel-close').click();
+    assert.equal(await panel.isHidden(), true);
+    page.expectedErrors = null;
+  });
+
   it('had no error in either browser', async () => {
     assert.deepEqual(a.problems, [], 'errors in the first browser');
-    assert.deepEqual(b.problems, [], 'errors in the second browser');
+    // the one refusal asked for on purpose (422, far from any pipe) is logged by the browser, once
+    const refused = b.problems.filter((p) => /status of 422/.test(p));
+    assert.equal(refused.length, 1, 'the far right-click was refused once');
+    assert.deepEqual(b.problems.filter((p) => !/status of 422/.test(p)), [], 'errors in the second browser');
     for (const p of [a.page, b.page]) assert.deepEqual(await p.evaluate(() => [...window.lookout.missingKeys]), [], 'UI strings missing from i18n.js');
   });
 });

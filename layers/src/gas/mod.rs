@@ -688,5 +688,45 @@ pub fn incident_isolation(
     }
 }
 
+/// The after-action report's summary of a gas leak's isolation ([`incident_isolation`]).
+pub fn report_summary(
+    incident: &crate::ops::state::IncidentState,
+    isolation: &IncidentIsolation,
+) -> crate::ops::report::GasSummary {
+    let Some(trace) = &isolation.trace else {
+        return crate::ops::report::GasSummary {
+            unavailable: isolation.unavailable.clone(),
+            ..crate::ops::report::GasSummary::default()
+        };
+    };
+    let listed: std::collections::HashSet<u64> = trace.valves_to_close.iter().map(|v| v.id).collect();
+    let closures: Vec<_> = isolation.closed.iter().filter(|c| listed.contains(&c.valve)).collect();
+    let closed: std::collections::HashSet<u64> = closures.iter().map(|c| c.valve).collect();
+    crate::ops::report::GasSummary {
+        network: trace.network.clone(),
+        unavailable: None,
+        valves_to_close: listed.len(),
+        valves_closed: closed.len(),
+        section_isolated: isolation.section_isolated,
+        isolated_s: if isolation.section_isolated {
+            closures
+                .iter()
+                .map(|c| crate::ops::report::secs(incident.opened_at, c.at))
+                .reduce(f64::max)
+        } else {
+            None
+        },
+        section_pipes: trace.section.pipes.len(),
+        section_length_m: trace.section.length_m,
+        section_volume_m3: trace.section.volume_m3,
+        outage_pipes: trace.outage.pipes.pipes.len(),
+        outage_length_m: trace.outage.pipes.length_m,
+        outage_stations: trace.outage.stations.len(),
+        outage_population: trace.outage.population,
+        outage_enterprises: trace.outage.enterprises.len(),
+        outage_hazard_sources: trace.outage.hazard_sources.len(),
+    }
+}
+
 #[cfg(test)]
 mod tests;

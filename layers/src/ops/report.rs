@@ -95,7 +95,7 @@ pub struct AfterAction {
     /// Gas valves reported closed (`valve_closed`), in order: who and when.
     pub valves_closed: Vec<ValveLine>,
     /// A gas leak's isolation as it stands (filled by the caller, who holds
-    /// the gas network: [`gas_summary`]); `None` for other kinds.
+    /// the gas network: `gas::report_summary`); `None` for other kinds.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub gas: Option<GasSummary>,
 }
@@ -151,41 +151,7 @@ pub struct GasSummary {
     pub outage_hazard_sources: usize,
 }
 
-/// The report's gas summary of an incident's isolation (`crate::gas::incident_isolation`).
-pub fn gas_summary(incident: &IncidentState, isolation: &crate::gas::IncidentIsolation) -> GasSummary {
-    let Some(trace) = &isolation.trace else {
-        return GasSummary {
-            unavailable: isolation.unavailable.clone(),
-            ..GasSummary::default()
-        };
-    };
-    let listed: std::collections::HashSet<u64> = trace.valves_to_close.iter().map(|v| v.id).collect();
-    let closures: Vec<_> = isolation.closed.iter().filter(|c| listed.contains(&c.valve)).collect();
-    let closed: std::collections::HashSet<u64> = closures.iter().map(|c| c.valve).collect();
-    GasSummary {
-        network: trace.network.clone(),
-        unavailable: None,
-        valves_to_close: listed.len(),
-        valves_closed: closed.len(),
-        section_isolated: isolation.section_isolated,
-        isolated_s: if isolation.section_isolated {
-            closures.iter().map(|c| secs(incident.opened_at, c.at)).reduce(f64::max)
-        } else {
-            None
-        },
-        section_pipes: trace.section.pipes.len(),
-        section_length_m: trace.section.length_m,
-        section_volume_m3: trace.section.volume_m3,
-        outage_pipes: trace.outage.pipes.pipes.len(),
-        outage_length_m: trace.outage.pipes.length_m,
-        outage_stations: trace.outage.stations.len(),
-        outage_population: trace.outage.population,
-        outage_enterprises: trace.outage.enterprises.len(),
-        outage_hazard_sources: trace.outage.hazard_sources.len(),
-    }
-}
-
-fn secs(from: DateTime<Utc>, to: DateTime<Utc>) -> f64 {
+pub(crate) fn secs(from: DateTime<Utc>, to: DateTime<Utc>) -> f64 {
     (to - from).num_milliseconds() as f64 / 1000.0
 }
 

@@ -11,7 +11,7 @@ use crate::state::AppState;
 use crate::view::{current, detail};
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
-use lookout_layers::ops::report::{AfterAction, after_action, gas_summary};
+use lookout_layers::ops::report::{AfterAction, after_action};
 use lookout_layers::ops::scenario::Scenario;
 use lookout_layers::{Event, FeatureId};
 use serde::Deserialize;
@@ -220,7 +220,7 @@ fn report_of(state: &AppState, scope: &RequestScope, path: &str) -> Result<After
             incident.spec.location,
             &incident.valves_closed,
         );
-        report.gas = Some(gas_summary(incident, &isolation));
+        report.gas = Some(lookout_layers::gas::report_summary(incident, &isolation));
     }
     Ok(report)
 }
