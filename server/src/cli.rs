@@ -74,6 +74,10 @@ pub struct SimulateArgs {
     /// Dataset folder.
     #[arg(long, default_value = "data")]
     pub data_dir: PathBuf,
+    /// Mark every reading a drill reading (`"drill": true`): judged apart,
+    /// its alarms drill alarms (docs/monitoring.md).
+    #[arg(long)]
+    pub drill: bool,
 }
 
 /// Where `lookout user` and `lookout token` keep their changes: PostGIS,
