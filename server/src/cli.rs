@@ -114,6 +114,10 @@ pub struct SimulateArgs {
     /// Dataset folder [default: HOME/data].
     #[arg(long)]
     pub data_dir: Option<PathBuf>,
+    /// Mark every reading a drill reading (`"drill": true`): judged apart,
+    /// its alarms drill alarms (docs/monitoring.md).
+    #[arg(long)]
+    pub drill: bool,
 }
 
 /// Where `lookout user` and `lookout token` keep their changes: PostGIS,

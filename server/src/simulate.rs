@@ -107,6 +107,9 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<()> {
                 let s = &sensors[i];
                 if let Some(mut payload) = reading(&s.properties, hour, drift[i], &mut rng) {
                     payload["at"] = serde_json::json!(now.to_rfc3339());
+                    if args.drill {
+                        payload["drill"] = serde_json::json!(true);
+                    }
                     let topic = format!("lookout/readings/{}", s.id);
                     client
                         .publish(topic, QoS::AtLeastOnce, false, payload.to_string())

@@ -130,3 +130,48 @@ def test_a_server_killed_during_a_burst_stores_every_reading_after_its_restart(b
         assert len(seen) == n, f"{len(seen)} of {n} readings stored after kill -9 and restart"
     finally:
         s.stop()
+
+
+def wait_acknowledged(server, n, seconds=30):
+    deadline = time.time() + seconds
+    health = get(f"{server.url}/health")[1]
+    while health["mqtt"]["acknowledged"] < n and time.time() < deadline:
+        time.sleep(0.1)
+        health = get(f"{server.url}/health")[1]
+    assert health["mqtt"]["acknowledged"] >= n, health
+
+
+def test_a_restart_between_two_readings_still_raises_the_alarm_and_drill_readings_raise_a_drill_alarm(broker, tmp_path):
+    """The debounce wants two readings in a row: the first before a restart,
+    the second after it still raise the alarm (the count is rebuilt from the
+    stored readings). Drill readings over MQTT raise a drill alarm."""
+    state = tmp_path / "state"
+    args = ["--mqtt", broker, "--mqtt-client-id", f"lookout-e2e-{os.getpid()}-c"]
+    s = Server(state, args).start()
+    try:
+        sensor = first_sensor(s, "kind=combustible_gas")
+        wait_acknowledged(s, 0)
+        publish(broker, sensor["id"], ['{"value": 60}'])
+        wait_acknowledged(s, 1)
+        assert get(f"{s.url}/alarms")[1]["alarms"] == [], "one reading is a stray"
+    finally:
+        s.stop()
+    s = Server(state, args).start()
+    try:
+        deadline = time.time() + 20
+        while not get(f"{s.url}/health")[1]["mqtt"]["connected"] and time.time() < deadline:
+            time.sleep(0.2)
+        publish(broker, sensor["id"], ['{"value": 62}'])
+        wait_acknowledged(s, 1)
+        alarms = get(f"{s.url}/alarms")[1]["alarms"]
+        assert [(a["sensor"], a["rule"], a.get("drill")) for a in alarms] == [(sensor["id"], "high_high", False)], alarms
+
+        other = get(f"{s.url}/collections/sensors/items?kind=combustible_gas&limit=2")[1]["features"][1]
+        publish(broker, other["id"], ['{"value": 60, "drill": true}', '{"value": 61, "drill": true}'])
+        wait_acknowledged(s, 3)
+        drill = [a for a in get(f"{s.url}/alarms")[1]["alarms"] if a["sensor"] == other["id"]]
+        assert [a["drill"] for a in drill] == [True], drill
+        situation = get(f"{s.url}/situation")[1]
+        assert situation["alarms"]["drill"] == 1 and situation["alarms"]["active"] == 1, situation
+    finally:
+        s.stop()
