@@ -65,7 +65,10 @@ fn relative(dir: &Path, path: &Path) -> String {
 }
 
 /// The files of one consistent state of `dir`, read now.
-fn collect(dir: &Path, identity: DatasetIdentity) -> Result<Option<(u64, Vec<(String, Vec<u8>)>)>> {
+/// Files by their path in the state folder, with their bytes.
+type Files = Vec<(String, Vec<u8>)>;
+
+fn collect(dir: &Path) -> Result<Option<(u64, Files)>> {
     let mut files = Vec::new();
     let newest = snapshot::list(dir)?.pop();
     let base = newest.as_ref().map_or(0, |(s, _)| *s);
@@ -109,8 +112,6 @@ fn collect(dir: &Path, identity: DatasetIdentity) -> Result<Option<(u64, Vec<(St
         return Ok(None);
     }
     bytes.truncate(whole);
-    // Checks the header names this dataset.
-    let _ = identity;
     files.push(("journal.lkj".into(), bytes));
     let readings = dir.join("readings");
     if readings.is_dir() {
@@ -138,7 +139,7 @@ pub fn write(dir: &Path, identity: DatasetIdentity, out: &Path) -> Result<Report
     }
     let mut collected = None;
     for _ in 0..10 {
-        collected = collect(dir, identity)?;
+        collected = collect(dir)?;
         if collected.is_some() {
             break;
         }
@@ -193,7 +194,7 @@ pub fn write(dir: &Path, identity: DatasetIdentity, out: &Path) -> Result<Report
 }
 
 /// Checks the backup `file` whole and returns its manifest and files.
-fn read(file: &Path) -> Result<(Manifest, Vec<(String, Vec<u8>)>)> {
+fn read(file: &Path) -> Result<(Manifest, Files)> {
     let bad = |reason: String| Error::BadData {
         path: file.into(),
         reason,
