@@ -17,6 +17,8 @@
 // - Sound: off by default, a switch in the list's head, remembered in this
 //   browser; a new alarm plays a tone (higher for red).
 // - Drill alarms (from drill readings) show only in drill mode, marked 演练.
+// - Replay (replay.js): the list and markers show the alarms active at the
+//   replayed time (GET /replay's `alarms`), read-only; live alarms wait.
 
 import { bus } from './ctx.js';
 import { t, term, fmtNumber, fmtTime } from './i18n.js';
@@ -40,6 +42,8 @@ const markers = new Map();
 /** The open-incident draft shown under a row: {id, draft} or null. */
 let drafting = null;
 let selectedId = null;
+/** The replay on screen ({ at, data } from replay.js), or null when live. */
+let replaying = null;
 
 export const alarmSoundOn = () => {
   try {
@@ -66,6 +70,17 @@ export function initAlarms() {
     refreshSoon();
   });
   bus.on('live-state', (up) => up && refresh());
+  bus.on('replay', (next) => {
+    replaying = next;
+    drafting = null;
+    if (next) {
+      alarms = (next.data?.alarms ?? []).slice().sort(bySeverity);
+      failed = false;
+      render();
+    } else {
+      refresh();
+    }
+  });
   bus.on('mode', render);
   bus.on('lang', render);
   window.lookout && (window.lookout.alarms = () => alarms);
@@ -78,6 +93,7 @@ const shown = (a) => !a.drill || currentMode() === 'drill';
 export const bySeverity = (a, b) => (RANK[b.colour] ?? 0) - (RANK[a.colour] ?? 0) || String(b.raised_at).localeCompare(String(a.raised_at));
 
 async function refresh() {
+  if (replaying) return; // the replayed alarms stay until the replay ends
   try {
     const answer = await api('/alarms?active=true');
     alarms = (answer?.alarms ?? []).slice().sort(bySeverity);
@@ -205,6 +221,10 @@ function row(a) {
   const actions = el('div', 'alarm-actions',
     button(t('alarm.flyTo'), () => flyTo(a), 'btn', { name: 'fly-to' }),
     button(t('alarm.sensor'), () => showFeature('sensors', a.sensor), 'btn', { name: 'sensor' }));
+  if (replaying) {
+    li.append(actions);
+    return li;
+  }
   if (may('respond') && !a.acknowledged) actions.append(button(t('alarm.ack'), () => acknowledge(a, li), 'btn primary', { name: 'acknowledge' }));
   if (a.incident !== null && a.incident !== undefined) {
     actions.append(button(t('alarm.incident.show', { id: a.incident }), () => bus.emit('incident-open', a.incident), 'btn', { name: 'show-incident' }));
@@ -243,7 +263,10 @@ function renderList() {
   const body = list.length
     ? el('ul', { class: 'alarm-list', 'aria-live': 'polite' }, list.map(row))
     : el('p', 'muted alarm-empty', failed ? t('alarm.unavailable') : t('alarm.none'));
-  pane.replaceChildren(head, counts, el('p', 'muted alarm-grading', t('alarm.grading')), body);
+  const note = replaying
+    ? el('p', { class: 'alarm-replay', role: 'status' }, t('alarm.replay', { time: fmtTime(replaying.at, true) }))
+    : el('p', 'muted alarm-grading', t('alarm.grading'));
+  pane.replaceChildren(head, counts, note, body);
 }
 
 /** One marker per hazard source (or lone sensor) in alarm: the most serious alarm there. */

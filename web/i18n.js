@@ -358,6 +358,7 @@ const STRINGS = {
   'status.alarms.unacked': ['未确认', 'Unacknowledged'],
   'alarm.title': ['监测报警', 'Sensor alarms'],
   'alarm.none': ['当前无报警', 'No active alarm'],
+  'alarm.replay': ['回放：{time} 时的报警（只读）', 'Replay: the alarms active at {time} (read-only)'],
   'alarm.unavailable': ['报警列表暂不可用', 'Alarm list unavailable'],
   'alarm.grading': ['按严重程度排序：红、橙、黄、蓝；一级、二级重大危险源提高一级', 'Most serious first: red, orange, yellow, blue; one step higher at a level 1–2 major hazard source'],
   'alarm.reading': ['{rule}：读数 {v}，阈值 {th}', '{rule}: reading {v}, threshold {th}'],

@@ -46,13 +46,14 @@ function onLive(record) {
     if (R.range) {
       R.range[1] = Date.now();
       renderReplayBar();
-    } else if (ev.drill !== undefined) {
+    } else {
+      // the record's first event (an incident's, an alarm's…): the range begins
       loadRangeSoon();
     }
   }
 }
 
-/** The record's time range for the current mode: first incident event to now. */
+/** The record's time range for the current mode: its first event to now. */
 async function loadRange() {
   const drill = drillParam();
   try {

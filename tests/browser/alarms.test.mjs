@@ -122,6 +122,29 @@ describe('Lookout sensor alarms on the map', () => {
     await page.locator('#lang-toggle').click();
   });
 
+  it('in a replay the list shows the alarms active then, read-only, and live again when the replay ends', async () => {
+    const { page } = b;
+    await page.locator('.tabs [data-tab=alarms]').click();
+    await page.waitForFunction(() => !document.querySelector('#replay-slider')?.disabled, null, { timeout: 10_000 });
+    // near the end of the record: the alarm (raised before) is active then
+    await page.locator('#replay-slider').fill('999');
+    await page.locator('#replay-bar.active').waitFor({ timeout: 10_000 });
+    const note = page.locator('#alarm-pane .alarm-replay');
+    await note.waitFor({ timeout: 10_000 });
+    assert.match(await note.innerText(), /回放/);
+    const row = page.locator(`#alarm-pane .alarm-row[data-alarm="${alarm.id}"]`);
+    await row.waitFor({ timeout: 10_000 });
+    for (const name of ['acknowledge', 'open-incident']) {
+      assert.equal(await row.locator(`button[name=${name}]`).count(), 0, `${name} offered in a replay`);
+    }
+    const replayed = await page.evaluate(() => window.lookout.replay().data.alarms.map((x) => x.id));
+    assert.ok(replayed.includes(alarm.id), JSON.stringify(replayed));
+    await page.locator('#replay-bar .live-btn').click();
+    await page.waitForFunction(() => !window.lookout.replay());
+    await note.waitFor({ state: 'detached', timeout: 10_000 });
+    await row.waitFor({ timeout: 10_000 });
+  });
+
   it('no missing strings and no errors', async () => {
     for (const p of [a, b]) {
       assert.deepEqual(await p.page.evaluate(() => [...window.lookout.missingKeys]), []);

@@ -247,7 +247,8 @@ async fn report_html(
 }
 
 /// `GET /replay?at=RFC3339&drill=false|true|all&limit=&offset=`: the state as
-/// it was at `at`; the incidents paged (newest first, up to 1,000 a page).
+/// it was at `at`; the incidents paged (newest first, up to 1,000 a page),
+/// the units' statuses and the alarms active then.
 /// A scoped caller sees the incidents in scope, and the units of teams in scope.
 async fn replay(
     state: web::Data<AppState>,
@@ -283,6 +284,14 @@ async fn replay(
             }
         }
     }
+    // The alarms active then (sensors' and the ledger's), in scope, real or
+    // drill as the filter says, most serious and newest first.
+    let mut alarms: Vec<_> = past
+        .alarms()
+        .filter(|a| a.is_active() && drill.admits(a.drill) && scope.sees_point(a.location.into()))
+        .collect();
+    alarms.sort_by(|a, b| b.colour.cmp(&a.colour).then(b.raised_at.cmp(&a.raised_at)));
+    body.insert("alarms".into(), json!(alarms));
     body.insert("at".into(), json!(at));
     body.insert("last_seq".into(), json!(past.log().last().map_or(0, |r| r.seq)));
     body.insert("incidents".into(), Json::Array(incidents));

@@ -342,3 +342,74 @@ async fn an_alarm_opens_an_incident_in_one_step_with_the_hazard_sources_substanc
     .await;
     assert_eq!(status, 400, "{bad}");
 }
+
+#[actix_web::test]
+async fn replay_shows_the_alarms_as_they_were_at_the_time() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let app = app!(dir.path());
+    let (_, body) = send(
+        &app,
+        get("/collections/sensors/items?kind=toxic_gas&substance=chlorine&limit=1").to_request(),
+    )
+    .await;
+    let sensor = &body["features"][0];
+    let id = sensor["id"].as_u64().expect("sensor");
+    let high_high = sensor["properties"]["thresholds"]["high_high"]
+        .as_f64()
+        .expect("threshold");
+    let readings = |values: [(i64, f64); 2]| {
+        let now = chrono::Utc::now();
+        Value::Array(
+            values
+                .iter()
+                .map(|(ago_ms, v)| {
+                    serde_json::json!({"sensor": id, "value": v,
+                        "at": (now - chrono::TimeDelta::milliseconds(*ago_ms)).to_rfc3339()})
+                })
+                .collect(),
+        )
+    };
+    let before = chrono::Utc::now();
+    // Two readings over the second level raise the alarm; two normal ones clear it.
+    let (status, report) = send(
+        &app,
+        crate::common::post("/readings", readings([(300, high_high * 2.0), (200, high_high * 2.0)])).to_request(),
+    )
+    .await;
+    assert_eq!(status, 200, "{report}");
+    let (_, active) = send(&app, get("/alarms").to_request()).await;
+    let alarm = active["alarms"][0]["id"].as_u64().expect("an alarm");
+    let during = chrono::Utc::now();
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    let (status, report) = send(
+        &app,
+        crate::common::post("/readings", readings([(20, 0.0), (10, 0.0)])).to_request(),
+    )
+    .await;
+    assert_eq!(status, 200, "{report}");
+    let (_, now) = send(&app, get("/alarms").to_request()).await;
+    assert_eq!(now["numberReturned"], 0, "cleared: {now}");
+    let after = chrono::Utc::now();
+
+    let at = |t: chrono::DateTime<chrono::Utc>| {
+        format!(
+            "/replay?at={}",
+            t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+                .replace('+', "%2B")
+        )
+    };
+    let (status, then) = send(&app, get(&at(during)).to_request()).await;
+    assert_eq!(status, 200, "{then}");
+    let ids: Vec<u64> = then["alarms"]
+        .as_array()
+        .expect("alarms")
+        .iter()
+        .filter_map(|a| a["id"].as_u64())
+        .collect();
+    assert_eq!(ids, [alarm], "{then}");
+    assert_eq!(then["alarms"][0]["sensor"], id);
+    for t in [before, after] {
+        let (_, past) = send(&app, get(&at(t)).to_request()).await;
+        assert_eq!(past["alarms"], serde_json::json!([]), "at {t}: {past}");
+    }
+}
