@@ -304,7 +304,16 @@ def test_in_memory_tiles_equal_st_asmvt(replicas, layer, z):
         mine = {k: v for k, v in f["properties"].items()}
         theirs = {k: v for k, v in g["properties"].items()}
         assert mine == theirs, (fid, mine, theirs)
-        assert geometries_within(f["geometry"], g["geometry"], pixel), (layer, fid)
+        # Both sides make clipped polygons valid, each its own way (ST_AsMVTGeom
+        # splits a sliver off a neck at the buffer edge where Lookout's overlay
+        # keeps it joined): within two pixels, and areas that differ by no more
+        # than the whole boundary moved by the half-pixel simplification
+        # tolerance (4 units).
+        tolerance = 2 * pixel if g["geometry"]["type"] in ("Polygon", "MultiPolygon") else pixel
+        assert geometries_within(f["geometry"], g["geometry"], tolerance), (layer, fid)
+        if tolerance > pixel:
+            m, p = shape(f["geometry"]), shape(g["geometry"])
+            assert abs(m.area - p.area) <= 4 * max(m.length, p.length), (layer, fid, m.area, p.area, m.length)
 
 
 def test_postgis_tile_path_refuses_what_it_cannot_draw(replicas, server):
