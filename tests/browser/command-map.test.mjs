@@ -294,8 +294,13 @@ describe('Lookout command map: form, status strip, banner, dispatch, keyboard', 
     await page.locator(`#alert-banners .alert-banner[data-id="${inc.id}"] button[name=fly-to]`).click();
     const panel = page.locator(`#incident-panel .incident[data-id="${inc.id}"]`);
     await panel.waitFor({ timeout: 10_000 });
-    const box = await panel.boundingBox();
-    assert.ok(box.width >= 340, `incident ${box.width} px wide of 390`);
+    // live events redraw the panel: a box of null is a panel replaced in between
+    let box = null;
+    for (let attempt = 0; attempt < 25 && !box; attempt += 1) {
+      box = await panel.boundingBox();
+      if (!box) await page.waitForTimeout(200);
+    }
+    assert.ok(box && box.width >= 340, `incident ${box?.width} px wide of 390`);
     await waitForIdle(page);
     for (const sel of ['#inc-summary', '#units', 'textarea[name=note]']) {
       // the panel is redrawn as the incident's live events arrive: a part
