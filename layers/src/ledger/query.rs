@@ -180,7 +180,9 @@ impl LedgerState {
             .collect();
         // Only the page needs sorting: select the first `offset + limit`.
         let end = offset.saturating_add(limit).min(matched.len());
-        if end > 0 && end < matched.len() {
+        if end == 0 {
+            matched.clear();
+        } else if end < matched.len() {
             matched.select_nth_unstable_by_key(end - 1, |(k, _)| *k);
             matched.truncate(end);
         }
@@ -188,4 +190,92 @@ impl LedgerState {
         let dangers = matched.into_iter().skip(offset).map(|(_, d)| d).collect();
         DangerPage { dangers, counts }
     }
+}
+
+/// One enterprise's open dangers, as the map draws it: by the worst open
+/// severity, and marked when any is overdue.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EnterpriseDangers {
+    /// The `enterprises` id.
+    pub enterprise: FeatureId,
+    /// Its name, county and city as the dangers recorded them.
+    pub enterprise_name: String,
+    /// County name.
+    pub county: String,
+    /// City name.
+    pub city: String,
+    /// Where, `[lon, lat]`.
+    pub location: [f64; 2],
+    /// Open (not closed) dangers.
+    pub open: usize,
+    /// Open major dangers.
+    pub major: usize,
+    /// Overdue now.
+    pub overdue: usize,
+    /// The worst open severity.
+    pub worst: DangerSeverity,
+}
+
+impl LedgerState {
+    /// The enterprises with open dangers that `filter` matches at `now`
+    /// (closed dangers never count), overdue and major ones first.
+    pub fn by_enterprise(&self, filter: &DangerFilter, now: DateTime<Utc>) -> Vec<EnterpriseDangers> {
+        let mut out: BTreeMap<FeatureId, EnterpriseDangers> = BTreeMap::new();
+        for d in self.dangers().filter(|d| d.status.is_open() && filter.matches(d, now)) {
+            let e = out.entry(d.report.enterprise).or_insert_with(|| EnterpriseDangers {
+                enterprise: d.report.enterprise,
+                enterprise_name: d.place.enterprise_name.clone(),
+                county: d.place.county.clone(),
+                city: d.place.city.clone(),
+                location: d.place.location,
+                open: 0,
+                major: 0,
+                overdue: 0,
+                worst: d.report.severity,
+            });
+            e.open += 1;
+            if d.report.severity == DangerSeverity::Major {
+                e.major += 1;
+            }
+            if d.is_overdue(now) {
+                e.overdue += 1;
+            }
+            e.worst = e.worst.max(d.report.severity);
+        }
+        let mut list: Vec<_> = out.into_values().collect();
+        list.sort_by_key(|e| {
+            (
+                std::cmp::Reverse(e.overdue > 0),
+                std::cmp::Reverse(e.worst),
+                e.enterprise,
+            )
+        });
+        list
+    }
+}
+
+/// The enterprises with open dangers as a FeatureCollection of points (the
+/// map's ledger layer, also `GET /replay`'s `dangers`).
+pub fn to_geojson(list: &[EnterpriseDangers]) -> serde_json::Value {
+    let features: Vec<_> = list
+        .iter()
+        .map(|e| {
+            serde_json::json!({
+                "type": "Feature",
+                "id": e.enterprise,
+                "geometry": {"type": "Point", "coordinates": e.location},
+                "properties": {
+                    "enterprise": e.enterprise,
+                    "name": e.enterprise_name,
+                    "county": e.county,
+                    "city": e.city,
+                    "open": e.open,
+                    "major": e.major,
+                    "overdue": e.overdue,
+                    "worst": e.worst,
+                },
+            })
+        })
+        .collect();
+    serde_json::json!({"type": "FeatureCollection", "numberMatched": features.len(), "features": features})
 }

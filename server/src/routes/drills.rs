@@ -11,6 +11,7 @@ use crate::state::AppState;
 use crate::view::{current, detail};
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
+use lookout_layers::ledger::query::DangerFilter;
 use lookout_layers::ops::report::{AfterAction, after_action};
 use lookout_layers::ops::scenario::Scenario;
 use lookout_layers::{Event, FeatureId};
@@ -292,6 +293,22 @@ async fn replay(
         .collect();
     alarms.sort_by(|a, b| b.colour.cmp(&a.colour).then(b.raised_at.cmp(&a.raised_at)));
     body.insert("alarms".into(), json!(alarms));
+    // The ledger as it was then: the enterprises with open dangers (overdue
+    // as of `at`) and the counts, in scope.
+    let ledger_filter = DangerFilter {
+        scope: scope.get().map(|s| s.county_ids().to_vec()),
+        open: Some(true),
+        ..DangerFilter::default()
+    };
+    let ledger_then = past.ledger();
+    body.insert(
+        "dangers".into(),
+        lookout_layers::ledger::query::to_geojson(&ledger_then.by_enterprise(&ledger_filter, at)),
+    );
+    body.insert(
+        "danger_counts".into(),
+        json!(ledger_then.list(&ledger_filter, at, 0, 0).counts),
+    );
     body.insert("at".into(), json!(at));
     body.insert("last_seq".into(), json!(past.log().last().map_or(0, |r| r.seq)));
     body.insert("incidents".into(), Json::Array(incidents));

@@ -47,7 +47,9 @@ pub struct DangersQuery {
     pub enterprise: Option<FeatureId>,
     /// Only overdue (`true`) or only not overdue (`false`).
     pub overdue: Option<bool>,
-    /// `json` (default: a page), `csv` or `xlsx` (every match, as a sheet).
+    /// `json` (default: a page), `csv` or `xlsx` (every match, as a sheet),
+    /// `geojson` (the enterprises with open matches, one point each, drawn by
+    /// the worst open severity and marked when any is overdue).
     pub f: Option<String>,
     /// Page size.
     pub limit: Option<usize>,
@@ -83,7 +85,17 @@ async fn list(
         "json" => None,
         "csv" => Some(Format::Csv),
         "xlsx" => Some(Format::Xlsx),
-        other => return Err(ApiError::bad_request(format!("f is json, csv or xlsx, not {other:?}"))),
+        "geojson" => {
+            let ops = state.store.operations();
+            return Ok(HttpResponse::Ok()
+                .content_type("application/geo+json")
+                .json(ledger::query::to_geojson(&ops.ledger().by_enterprise(&filter, now))));
+        }
+        other => {
+            return Err(ApiError::bad_request(format!(
+                "f is json, csv, xlsx or geojson, not {other:?}"
+            )));
+        }
     };
     if let Some(format) = format {
         let ops = state.store.operations();

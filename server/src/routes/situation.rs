@@ -7,6 +7,7 @@ use crate::error::ApiError;
 use crate::scope::RequestScope;
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
+use lookout_layers::ledger::query::DangerFilter;
 
 /// Registers the route.
 pub fn configure(r: &mut super::Routes<'_>) {
@@ -30,6 +31,24 @@ async fn situation(state: web::Data<AppState>, scope: RequestScope) -> Result<Ht
             .alarm_counts(|a| scope.sees_point(a.location.into())),
     )
     .map_err(ApiError::internal)?;
+    // the supervision ledger (docs/ledger.md): open, overdue and open major
+    // dangers in scope
+    let ledger_filter = DangerFilter {
+        scope: scope.get().map(|s| s.county_ids().to_vec()),
+        open: Some(true),
+        ..DangerFilter::default()
+    };
+    let counts = state
+        .store
+        .operations()
+        .ledger()
+        .list(&ledger_filter, chrono::Utc::now(), 0, 0)
+        .counts;
+    body["dangers"] = serde_json::json!({
+        "open": counts.total,
+        "overdue": counts.overdue,
+        "major_open": counts.major_open,
+    });
     Ok(HttpResponse::Ok()
         .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
         .json(body))

@@ -400,3 +400,123 @@ async fn a_csv_import_reports_its_bad_rows_adds_nothing_the_second_time_and_the_
     let bytes = test::read_body(resp).await;
     assert!(bytes.starts_with(b"PK"), "an XLSX is a zip");
 }
+
+/// The map's ledger layer: `GET /dangers?f=geojson` draws each enterprise
+/// with open dangers by its worst open severity and its overdue count, in
+/// scope; a closed danger leaves the map; `/situation` counts the open ones;
+/// `GET /replay` shows the ledger as it was.
+#[actix_web::test]
+async fn the_map_draws_enterprises_by_worst_open_danger_and_replay_shows_the_ledger_then() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = crate::common::state(dir.path());
+    let (e1, c1) = enterprise(&state, None);
+    let (e2, c2) = {
+        let layer = state.store.catalog().enterprises.read();
+        let f = layer
+            .features()
+            .iter()
+            .find(|f| f.properties.county_id != c1)
+            .expect("an enterprise in another county");
+        (f.id, f.properties.county_id)
+    };
+    let app = scoped_app!(state.clone());
+    let mut overdue = danger(e1, "major", Utc::now() - TimeDelta::hours(2));
+    overdue["rectification"] = json!({"deadline": (Utc::now() - TimeDelta::hours(2)).to_rfc3339(),
+        "measures": "更换", "responsible": "李", "funds_yuan": 1000, "interim_measures": "停用"});
+    for (body, code) in [
+        (overdue, 201),
+        (danger(e1, "general", Utc::now() + TimeDelta::days(30)), 201),
+        (danger(e2, "general", Utc::now() + TimeDelta::days(30)), 201),
+    ] {
+        let (got, answer) = send(&app, post("/dangers", body).to_request()).await;
+        assert_eq!(got, code, "{answer}");
+    }
+    let feature_of = |fc: &Value, e: FeatureId| {
+        fc["features"]
+            .as_array()
+            .expect("features")
+            .iter()
+            .find(|f| f["properties"]["enterprise"] == e)
+            .cloned()
+    };
+
+    let (code, fc) = send(&app, get("/dangers?f=geojson").to_request()).await;
+    assert_eq!(code, 200, "{fc}");
+    assert_eq!(fc["type"], "FeatureCollection");
+    let f1 = feature_of(&fc, e1).expect("the enterprise with the overdue major danger");
+    assert_eq!(f1["geometry"]["type"], "Point");
+    let p = &f1["properties"];
+    assert_eq!(
+        (
+            p["worst"].as_str(),
+            p["open"].as_u64(),
+            p["major"].as_u64(),
+            p["overdue"].as_u64()
+        ),
+        (Some("major"), Some(2), Some(1), Some(1)),
+        "{p}"
+    );
+    let f2 = feature_of(&fc, e2).expect("the other enterprise");
+    assert_eq!(
+        (f2["properties"]["worst"].as_str(), f2["properties"]["overdue"].as_u64()),
+        (Some("general"), Some(0))
+    );
+    // overdue first
+    assert_eq!(fc["features"][0]["properties"]["enterprise"], e1);
+
+    // The same filters as the list: severity, and the caller's scope.
+    let (_, fc) = send(&app, get("/dangers?f=geojson&severity=general").to_request()).await;
+    let p = &feature_of(&fc, e1).expect("e1's general danger")["properties"];
+    assert_eq!(
+        (p["worst"].as_str(), p["open"].as_u64(), p["overdue"].as_u64()),
+        (Some("general"), Some(1), Some(0))
+    );
+    let (_, fc) = send(
+        &app,
+        get("/dangers?f=geojson")
+            .insert_header(("x-test-scope", c2.to_string()))
+            .to_request(),
+    )
+    .await;
+    assert!(feature_of(&fc, e1).is_none() && feature_of(&fc, e2).is_some(), "{fc}");
+
+    let (_, s) = send(&app, get("/situation").to_request()).await;
+    assert_eq!(s["dangers"], json!({"open": 3, "overdue": 1, "major_open": 1}), "{s}");
+
+    // Closing e2's danger takes it off the map and out of the open count.
+    let before_close = Utc::now();
+    let list = send(&app, get(&format!("/dangers?enterprise={e2}")).to_request())
+        .await
+        .1;
+    let id = list["dangers"][0]["id"].as_u64().expect("e2's danger");
+    for to in ["rectifying", "submitted", "verified", "closed"] {
+        let (code, body) = send(
+            &app,
+            post(
+                &format!("/dangers/{id}/transitions"),
+                json!({"to": to, "reason": "复查合格"}),
+            )
+            .to_request(),
+        )
+        .await;
+        assert_eq!(code, 200, "{to}: {body}");
+    }
+    let (_, fc) = send(&app, get("/dangers?f=geojson").to_request()).await;
+    assert!(feature_of(&fc, e2).is_none(), "a closed danger is not drawn: {fc}");
+    let (_, s) = send(&app, get("/situation").to_request()).await;
+    assert_eq!(s["dangers"]["open"], 2, "{s}");
+
+    // Replay: before the closing, e2 was on the map; now it is not.
+    let at = |t: chrono::DateTime<Utc>| format!("/replay?at={}", t.to_rfc3339().replace('+', "%2B"));
+    let (code, then) = send(&app, get(&at(before_close)).to_request()).await;
+    assert_eq!(code, 200, "{then}");
+    assert!(feature_of(&then["dangers"], e2).is_some(), "{}", then["dangers"]);
+    assert_eq!(then["danger_counts"]["total"], 3);
+    let (_, now) = send(&app, get(&at(Utc::now())).to_request()).await;
+    assert!(feature_of(&now["dangers"], e2).is_none());
+    assert_eq!(now["danger_counts"]["total"], 2);
+
+    let (code, body) = send(&app, get("/dangers?f=kml").to_request()).await;
+    assert_eq!(code, 400);
+    assert!(body.to_string().contains("geojson"), "{body}");
+}
