@@ -14,6 +14,7 @@ import { shownStatus } from './team-status.js';
 import { dispatchHereButton } from './dispatch.js';
 import { isolateButton } from './gas.js';
 import { sensorChart } from './sensor-chart.js';
+import { enterpriseDangers } from './ledger.js';
 
 export function initFeaturePanel() {
   document.querySelector('#feature-panel .panel-close').addEventListener('click', closeFeaturePanel);
@@ -215,6 +216,7 @@ function featureContent(feature, collectionId, note) {
   if (isolate) actions.append(isolate);
   if (actions.children.length) root.append(actions);
   if (collectionId === 'sensors' && feature.id !== undefined && feature.id !== null) root.append(sensorChart(feature.id));
+  if (collectionId === 'enterprises' && feature.id !== undefined && feature.id !== null) root.append(enterpriseDangers(feature.id));
   if (note) root.append(el('div', 'note', note));
   return root;
 }

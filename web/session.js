@@ -13,11 +13,11 @@ import { bus } from './ctx.js';
 
 /** docs/security.md, "Permissions": role → what it may do. */
 export const PERMISSIONS = {
-  admin: ['read', 'analyse', 'respond', 'drill', 'edit_registers', 'edit_boundaries', 'ingest', 'administer'],
+  admin: ['read', 'analyse', 'respond', 'drill', 'edit_registers', 'edit_boundaries', 'ingest', 'supervise', 'administer'],
   commander: ['read', 'analyse', 'respond', 'drill'],
-  dispatcher: ['read', 'analyse', 'respond', 'drill'],
+  dispatcher: ['read', 'analyse', 'respond', 'drill', 'supervise'],
   planner: ['read', 'analyse', 'edit_registers'],
-  inspector: ['read', 'analyse', 'edit_registers'],
+  inspector: ['read', 'analyse', 'edit_registers', 'supervise'],
   viewer: ['read', 'analyse'],
   sensor: ['ingest'],
 };

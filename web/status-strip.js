@@ -16,6 +16,7 @@ import { currentMode, setMode } from './mode.js';
 import { S, refreshList } from './incident-state.js';
 import { soundToggle } from './alerts.js';
 import { alarmFigures } from './alarms.js';
+import { ledgerFigures } from './ledger.js';
 
 const TEAM_STATUSES = ['available', 'dispatched', 'en_route', 'on_scene'];
 
@@ -97,6 +98,7 @@ function render() {
     parts.push(figure('drill', t('status.drill'), fmtNumber(drills), () => setMode('drill'), { color: '#facc15' }));
   }
   parts.push(...alarmFigures(s)); // sensor alarms by colour (alarms.js)
+  parts.push(...ledgerFigures(s)); // overdue and open major hidden dangers (ledger.js)
   if (failed) parts.push(el('span', 'stat-stale', t('status.stale')));
   parts.push(soundToggle());
   strip.replaceChildren(...parts);

@@ -305,7 +305,9 @@ fn operations() -> Vec<(&'static str, &'static str, Op)> {
                     "location": { "type": "array", "items": { "type": "number" } }, "opened_at": { "type": "string" } } } },
                 "alarms": { "type": "object", "description": "active sensor alarms (docs/monitoring.md): real ones by colour, unacknowledged, and drill alarms apart", "required": ["active", "unacknowledged", "by_colour", "drill"], "properties": {
                     "active": { "type": "integer", "minimum": 0 }, "unacknowledged": { "type": "integer", "minimum": 0 },
-                    "by_colour": { "type": "object", "additionalProperties": { "type": "integer", "minimum": 0 } }, "drill": { "type": "integer", "minimum": 0 } } }
+                    "by_colour": { "type": "object", "additionalProperties": { "type": "integer", "minimum": 0 } }, "drill": { "type": "integer", "minimum": 0 } } },
+                "dangers": { "type": "object", "description": "hidden dangers of the ledger (docs/ledger.md) not closed, overdue now, and major not closed", "required": ["open", "overdue", "major_open"], "properties": {
+                    "open": { "type": "integer", "minimum": 0 }, "overdue": { "type": "integer", "minimum": 0 }, "major_open": { "type": "integer", "minimum": 0 } } }
             } })))),
         ("/incidents/{id}/valves", "post", Op::new("A gas valve of the leak's isolation is closed (valve_closed); the detail's gas_isolation says section_isolated when every listed valve is").write()
             .body(json_body(json!({ "type": "object", "required": ["valve"], "properties": { "valve": { "type": "integer", "minimum": 0 } }, "additionalProperties": false })))
@@ -345,7 +347,7 @@ fn operations() -> Vec<(&'static str, &'static str, Op)> {
             .param(json!({ "name": "at", "in": "query", "required": true, "schema": { "type": "string", "format": "date-time" } }))
             .param(drill_param("false"))
             .params(page_params(limits::MAX_INCIDENTS, limits::MAX_INCIDENTS))
-            .respond("200", ok("the state then", JSON, json!({ "type": "object", "required": ["at", "last_seq", "incidents", "units", "numberMatched", "next"], "properties": { "at": { "type": "string" }, "last_seq": { "type": "integer" }, "incidents": { "type": "array", "items": schema_ref("Incident") }, "units": { "type": "object" }, "alarms": { "type": "array", "items": { "type": "object" }, "description": "the alarms active at `at`, as GET /alarms gives them" }, "numberMatched": { "type": "integer" }, "numberReturned": { "type": "integer" }, "next": { "type": "string", "nullable": true }, "links": { "type": "array" } } })))),
+            .respond("200", ok("the state then", JSON, json!({ "type": "object", "required": ["at", "last_seq", "incidents", "units", "numberMatched", "next"], "properties": { "at": { "type": "string" }, "last_seq": { "type": "integer" }, "incidents": { "type": "array", "items": schema_ref("Incident") }, "units": { "type": "object" }, "alarms": { "type": "array", "items": { "type": "object" }, "description": "the alarms active at `at`, as GET /alarms gives them" }, "dangers": { "type": "object", "description": "the enterprises with open hidden dangers at `at` (overdue as of `at`), as GET /dangers?f=geojson gives them" }, "danger_counts": { "type": "object", "description": "the counts of the open dangers at `at`, as GET /dangers gives them" }, "numberMatched": { "type": "integer" }, "numberReturned": { "type": "integer" }, "next": { "type": "string", "nullable": true }, "links": { "type": "array" } } })))),
         ("/basemap.geojson", "get", Op::new("The Fen River and city cores").respond("200", ok("basemap", GEOJSON, schema_ref("FeatureCollection")))),
         ("/auth/login", "post", Op::new("Sign in: sets the session cookie lookout_session; answers the user and the CSRF token")
             .body(json_body(json!({ "type": "object", "required": ["username", "password"], "properties": { "username": { "type": "string" }, "password": { "type": "string", "format": "password" } }, "additionalProperties": false })))
@@ -398,6 +400,8 @@ impl Sheets for Value {
         self["content"]["text/csv"] = json!({ "schema": { "type": "string" } });
         self["content"]["application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"] =
             json!({ "schema": { "type": "string", "format": "binary" } });
+        // f=geojson: the enterprises with open dangers, one point each
+        self["content"]["application/geo+json"] = json!({ "schema": schema_ref("FeatureCollection") });
         self
     }
 }
@@ -440,7 +444,7 @@ fn ledger_operations() -> Vec<(&'static str, &'static str, Op)> {
                 list("category", "category codes, comma-separated"),
                 query("enterprise", json!({ "type": "integer", "minimum": 1 }), "one enterprise"),
                 query("overdue", json!({ "type": "boolean" }), "only overdue (true) or only not (false)"),
-                query("f", json!({ "type": "string", "enum": ["json", "csv", "xlsx"], "default": "json" }), "json: a page; csv or xlsx: every match as a sheet with the import's columns"),
+                query("f", json!({ "type": "string", "enum": ["json", "csv", "xlsx", "geojson"], "default": "json" }), "json: a page; csv or xlsx: every match as a sheet with the import's columns; geojson: the enterprises with open matches, one point each (worst open severity, open, major and overdue counts)"),
             ])
             .params(page_params(limits::DEFAULT_DANGERS, limits::MAX_DANGERS))
             .respond("200", ok("a page of dangers and the counts", JSON, json!({ "type": "object", "required": ["dangers", "numberMatched", "numberReturned", "counts"], "properties": {
