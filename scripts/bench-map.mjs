@@ -7,6 +7,10 @@
 //   frame_ms   time to the first map frame after the style loaded
 //   ready_ms   time to idle: body[data-ready] (the visible layers' tiles drawn)
 //   search_kB  bytes fetched from typing "太原" in the search box, after ready
+// then a return visit in the same browser (its cache kept):
+//   again_kB, again_requests, again_304  what still went over the wire, how
+//              many requests did, and how many only to hear "not modified"
+//   again_ready_ms  time to idle on the return visit
 // and the medians. Usage:
 //   node scripts/bench-map.mjs [--runs 5] name=http://127.0.0.1:8080 [name2=url2 …]
 // Give two servers (before/after) in one run so they share the machine's load.
@@ -59,10 +63,18 @@ async function once(browser, url) {
   const page = await context.newPage();
   const cdp = await context.newCDPSession(page);
   await cdp.send('Network.enable');
-  await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
+  // a new context starts with an empty cache: the first load is cold
   let bytes = 0;
   let requests = 0;
-  cdp.on('Network.loadingFinished', (e) => { bytes += e.encodedDataLength; requests += 1; });
+  let notModified = 0;
+  const cached = new Set();
+  cdp.on('Network.requestServedFromCache', (e) => cached.add(e.requestId));
+  cdp.on('Network.responseReceived', (e) => { if (e.response.status === 304) notModified += 1; });
+  cdp.on('Network.loadingFinished', (e) => {
+    if (cached.has(e.requestId)) return;
+    bytes += e.encodedDataLength;
+    requests += 1;
+  });
   await page.goto(`${url}/map/`, { waitUntil: 'load' });
   await page.waitForFunction(() => document.body.dataset.ready === 'true', null, { timeout: 120_000 });
   const t = await page.evaluate(() => ({ frame: window.__firstFrame ?? null, ready: window.lookout?.readyAt ?? null }));
@@ -71,8 +83,14 @@ async function once(browser, url) {
   await page.locator('#search').fill('太原');
   await page.waitForTimeout(1500);
   const search = bytes - loaded.bytes;
+  // the return visit: the same browser, its cache kept
+  const before = { bytes, requests, notModified };
+  await page.goto(`${url}/map/`, { waitUntil: 'load' });
+  await page.waitForFunction(() => document.body.dataset.ready === 'true', null, { timeout: 120_000 });
+  const again = await page.evaluate(() => window.lookout?.readyAt ?? null);
+  const revisit = { again_kB: (bytes - before.bytes) / 1024, again_requests: requests - before.requests, again_304: notModified - before.notModified, again_ready_ms: again };
   await context.close();
-  return { ...loaded, frame_ms: t.frame, ready_ms: t.ready, search_kB: search / 1024 };
+  return { ...loaded, frame_ms: t.frame, ready_ms: t.ready, search_kB: search / 1024, ...revisit };
 }
 
 const median = (xs) => {
@@ -91,5 +109,6 @@ for (const x of targets) {
   const rs = results[x.name];
   const m = (k) => median(rs.map((v) => v[k]));
   console.log(`${x.name}: runs=${rs.length} bytes=${(m('bytes') / 1024).toFixed(0)} kB requests=${m('requests')} `
-    + `first_frame=${m('frame_ms')?.toFixed(0)} ms ready=${m('ready_ms')?.toFixed(0)} ms search=${m('search_kB').toFixed(0)} kB`);
+    + `first_frame=${m('frame_ms')?.toFixed(0)} ms ready=${m('ready_ms')?.toFixed(0)} ms search=${m('search_kB').toFixed(0)} kB | `
+    + `return visit: ${m('again_kB').toFixed(0)} kB requests=${m('again_requests')} 304s=${m('again_304')} ready=${m('again_ready_ms')?.toFixed(0)} ms`);
 }

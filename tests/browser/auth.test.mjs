@@ -217,7 +217,7 @@ describe('Lookout sign-in, roles, audit and CSRF', () => {
 
     // the page's own script, with the session and its CSRF token: refused by role
     const refused = await page.evaluate(async ([id, team]) => {
-      const { api } = await import('/map/util.js');
+      const { api } = await import('./util.js');
       try {
         await api(`/incidents/${id}/dispatch`, { method: 'POST', body: { teams: [team + 1] } });
         return { status: 'stored' };

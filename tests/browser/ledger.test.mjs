@@ -127,7 +127,7 @@ describe('Lookout supervision ledger on the map', () => {
 
   it("an enterprise's attribute panel lists its dangers", async () => {
     const { page, problems } = desk;
-    await page.evaluate((id) => import('/map/feature-panel.js').then((m) => m.showFeature('enterprises', id)), e1.id);
+    await page.evaluate((id) => import('./feature-panel.js').then((m) => m.showFeature('enterprises', id)), e1.id);
     const item = page.locator(`#feature-panel .ledger-enterprise-list li[data-danger="${overdue.id}"]`);
     await item.waitFor({ timeout: 10_000 });
     assert.match(await item.innerText(), /重大隐患/);

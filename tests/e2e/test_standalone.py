@@ -1,6 +1,7 @@
 """The release binary alone is the product: started from an empty folder,
 with nothing beside it, it generates its dataset under its data home and
 serves the map, MapLibre and the drill scenarios built into it."""
+import re
 import os
 import subprocess
 import time
@@ -39,6 +40,18 @@ def test_the_binary_serves_the_whole_product_from_an_empty_folder(tmp_path):
             assert r.status == 200 and len(r.read()) > 100_000, "MapLibre is built in"
         with urllib.request.urlopen(url + "/map/app.js", timeout=30) as r:
             assert r.status == 200
+            plain = r.read()
+        # the page names every other file by the version of all of them; those
+        # are kept a year, the page itself is asked for again each time
+        base = re.search(r'<base href="(/map/~[0-9a-f]{12}/)">', page)
+        assert base, page[:400]
+        with urllib.request.urlopen(url + base.group(1) + "app.js", timeout=30) as r:
+            assert r.read() == plain
+            assert r.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+        with urllib.request.urlopen(url + base.group(1) + "vendor/maplibre-gl/maplibre-gl.css", timeout=30) as r:
+            assert r.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+        with urllib.request.urlopen(url + "/map/~000000000000/app.js", timeout=30) as r:
+            assert r.headers["Cache-Control"] == "no-cache", "an old version is not kept"
         assert request("GET", url + "/map/package.json")[0] == 404
         status, scenarios, _ = request("GET", url + "/scenarios")
         assert status == 200 and len(scenarios["scenarios"]) > 0, scenarios
