@@ -4,7 +4,7 @@
 // after-action reports. The replay slider is replay.js.
 
 import { bus } from './ctx.js';
-import { t, isZh, fmtTime, term } from './i18n.js';
+import { t, isZh, getLang, fmtTime, term } from './i18n.js';
 import { api, el, button, toast, debounce } from './util.js';
 import { isDrillMode, setMode } from './mode.js';
 import { map } from './mapview.js';
@@ -69,8 +69,8 @@ function onLive(record) {
   const ev = record.event ?? {};
   // a drill's injects only on screens showing drills: never mixed with real incidents
   if (ev.type === 'inject_fired' && isDrillMode() && record.news !== false) {
-    const title = ev.title ?? ev.inject?.title ?? '';
-    const text = ev.text ?? ev.inject?.text ?? '';
+    const title = (isZh() ? ev.title : ev.title_en ?? ev.title) ?? '';
+    const text = (isZh() ? ev.text : ev.text_en ?? ev.text) ?? '';
     toast(text || title, { kind: 'inject', title: `${t('drill.inject')}${title && text ? ` · ${title}` : ''}`, timeout: 15000 });
   }
   // the drill list: a drill event that changes the incidents collection
@@ -108,7 +108,8 @@ function renderPane() {
       s.kind ? el('span', 'kind-chip', term('incidentKind', s.kind)) : null,
       Number.isFinite(s.injects) ? el('span', null, t('drill.injects', { n: s.injects })) : null,
       Number.isFinite(s.duration_min) ? el('span', null, t('drill.duration', { n: s.duration_min })) : null));
-    if (s.summary) li.append(el('div', 'scenario-summary', s.summary));
+    const summary = (isZh() ? s.summary_zh : s.summary_en) || s.summary_zh || s.summary_en;
+    if (summary) li.append(el('div', 'scenario-summary', summary));
     if (runs) {
       const start = button(t('drill.start'), () => startScenario(s), 'btn warn big start-btn', { 'data-scenario': s.id });
       start.disabled = D.starting === s.id;
@@ -129,7 +130,7 @@ function renderPane() {
     li.append(el('div', 'inc-meta', el('span', null, fmtTime(inc.opened_at, true)), el('span', `status-badge ${inc.status}`, term('incidentStatus', inc.status)),
       button(t('incident.report'), (e) => {
         e.stopPropagation();
-        window.open(`/incidents/${inc.id}/report.html`, '_blank', 'noopener');
+        window.open(`/incidents/${inc.id}/report.html?lang=${getLang()}`, '_blank', 'noopener');
       }, 'btn small report-btn')));
     li.addEventListener('click', () => bus.emit('incident-open', inc.id));
     drills.append(li);

@@ -15,8 +15,10 @@ export function renderInjects(inc, readonly) {
   if (!injects.length) box.append(el('p', 'muted', t('incident.injects.none')));
   const ul = el('ul', 'inject-list');
   for (const i of [...injects].reverse()) {
-    ul.append(el('li', 'inject', el('div', 'inject-head', el('strong', null, i.title ?? ''), el('span', 'muted', ` ${fmtTime(i.at)}${Number.isFinite(i.at_min) ? ` · T+${i.at_min}′` : ''}`)),
-      i.text ? el('div', 'inject-text', i.text) : null));
+    const title = (isZh() ? i.title : i.title_en ?? i.title) ?? '';
+    const text = isZh() ? i.text : i.text_en ?? i.text;
+    ul.append(el('li', 'inject', el('div', 'inject-head', el('strong', null, title), el('span', 'muted', ` ${fmtTime(i.at)}${Number.isFinite(i.at_min) ? ` · T+${i.at_min}′` : ''}`)),
+      text ? el('div', 'inject-text', text) : null));
   }
   box.append(ul);
   if (!readonly && may('drill')) {

@@ -6,7 +6,7 @@
 // incident-state events and keeps what the user is typing across a redraw.
 
 import { bus } from './ctx.js';
-import { t, term, isZh, fmtNumber, fmtTime, compassPoint } from './i18n.js';
+import { t, term, isZh, getLang, fmtNumber, fmtTime, compassPoint } from './i18n.js';
 import { api, el, button, toast } from './util.js';
 import { map } from './mapview.js';
 import { closeFeaturePanel } from './feature-panel.js';
@@ -139,7 +139,7 @@ function renderIncident(inc) {
   head.append(el('h2', 'inc-name', inc.title || term('incidentKind', inc.kind)));
   head.append(el('div', 'inc-actions',
     button(t('incident.flyTo'), () => fitIncident(inc), 'btn'),
-    button(t('incident.report'), () => window.open(`/incidents/${inc.id}/report.html`, '_blank', 'noopener'), 'btn report-btn')));
+    button(t('incident.report'), () => window.open(`/incidents/${inc.id}/report.html?lang=${getLang()}`, '_blank', 'noopener'), 'btn report-btn')));
   root.append(head);
   if (inc.status === 'closed') root.append(el('div', 'closed-note', t('incident.closed.banner', { reason: inc.close_reason ?? '—' })));
   if (inc.outside_region_m > 0) root.append(el('div', 'outside-note', t('incident.outsideRegion', { km: fmtNumber(inc.outside_region_m / 1000, 1) })));

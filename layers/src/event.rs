@@ -159,10 +159,16 @@ pub enum Event {
         index: usize,
         /// Scenario minute it is set for.
         at_min: f64,
-        /// Short title.
+        /// Short title (Chinese).
         title: String,
-        /// What the exercise control tells the players.
+        /// What the exercise control tells the players (Chinese).
         text: String,
+        /// The title in English, when the scenario gives one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        title_en: Option<String>,
+        /// The text in English, when the scenario gives one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        text_en: Option<String>,
     },
     /// A sensor's readings broke a rule: an alarm is raised.
     AlarmRaised {

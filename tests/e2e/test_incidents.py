@@ -343,9 +343,14 @@ def test_a_drill_scenario_runs_end_to_end_and_reports_the_right_times(ops):
     assert report["people_in_zones"] == max(z["population"] for z in report["zones"])
 
     page = http.client.HTTPConnection("127.0.0.1", ops.port, timeout=10)
-    page.request("GET", f"/incidents/{drill['id']}/report.html")
+    page.request("GET", f"/incidents/{drill['id']}/report.html?lang=en")
     html = page.getresponse().read().decode()
     assert "DRILL" in html and drill["title"] in html and "After-action report" in html
+    # the scenario's injects in the page's language
+    assert "Plant reports: the leak goes on, 2 workers poisoned" in html
+    page.request("GET", f"/incidents/{drill['id']}/report.html")
+    html = page.getresponse().read().decode()
+    assert "事后评估报告" in html and "企业报告：泄漏持续，现场2人中毒" in html and "北京时间" in html
 
 
 def test_kill_9_during_a_burst_loses_no_acknowledged_event(tmp_path):

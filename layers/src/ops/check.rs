@@ -316,6 +316,8 @@ impl Operations {
                 at_min,
                 title,
                 text,
+                title_en,
+                text_en,
                 ..
             } => {
                 let current = self.open_incident(incident)?;
@@ -334,6 +336,8 @@ impl Operations {
                     at_min,
                     title,
                     text,
+                    title_en,
+                    text_en,
                 }
             }
             other => return Err(invalid(format!("{} is not an operations event", other.kind()))),

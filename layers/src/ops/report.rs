@@ -49,8 +49,11 @@ pub struct InjectLine {
     pub at_min: f64,
     /// Seconds from opening to when it fired.
     pub fired_s: f64,
-    /// Title.
+    /// Title (Chinese).
     pub title: String,
+    /// Title in English, when the scenario gives one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title_en: Option<String>,
 }
 
 /// The after-action report of one incident or drill.
@@ -209,6 +212,7 @@ pub fn after_action(incident: &IncidentState, now: DateTime<Utc>) -> AfterAction
                 at_min: i.at_min,
                 fired_s: secs(open, i.at),
                 title: i.title.clone(),
+                title_en: i.title_en.clone(),
             })
             .collect(),
         notes: incident.notes.len(),

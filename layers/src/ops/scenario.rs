@@ -4,14 +4,17 @@
 //! ```toml
 //! title_zh = "…"
 //! title_en = "…"
-//! summary = "…"
+//! summary_zh = "…"      # what the drill exercises, in both languages
+//! summary_en = "…"      # (`summary` is read as summary_en: files from before)
 //! [incident]            # an IncidentSpec: kind, location, substance, weather…
 //! kind = "leak"
 //! location = [111.55, 36.10]
 //! [[injects]]
 //! at_min = 5            # minutes after the start
-//! title = "…"
+//! title = "…"           # Chinese
 //! text = "…"
+//! title_en = "…"        # English, optional (the Chinese is shown when absent)
+//! text_en = "…"
 //! update = { release_rate_kg_s = 3.0 }   # optional: changes the incident (zones are redrawn)
 //! ```
 
@@ -27,10 +30,16 @@ use std::path::Path;
 pub struct Inject {
     /// Minutes after the start of the drill.
     pub at_min: f64,
-    /// Short title.
+    /// Short title, in Chinese.
     pub title: String,
-    /// What exercise control tells the players.
+    /// What exercise control tells the players, in Chinese.
     pub text: String,
+    /// The title in English.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title_en: Option<String>,
+    /// The text in English.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text_en: Option<String>,
     /// Changes to the incident when it fires (merge patch of its spec).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub update: Option<serde_json::Map<String, Json>>,
@@ -47,8 +56,14 @@ pub struct Scenario {
     pub title_zh: String,
     /// Title in English.
     pub title_en: String,
-    /// What the drill exercises.
-    pub summary: String,
+    /// What the drill exercises, in Chinese (empty in files written before
+    /// it was asked for: the map shows the English one then).
+    #[serde(default)]
+    pub summary_zh: String,
+    /// What the drill exercises, in English (`summary` in files written
+    /// before the Chinese one was asked for).
+    #[serde(alias = "summary")]
+    pub summary_en: String,
     /// The incident opened when the drill starts.
     pub incident: IncidentSpec,
     /// Injects, in time order.

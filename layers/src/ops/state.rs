@@ -94,10 +94,16 @@ pub struct InjectRecord {
     pub index: usize,
     /// Scenario minute it was set for.
     pub at_min: f64,
-    /// Title.
+    /// Title (Chinese).
     pub title: String,
-    /// Text.
+    /// Text (Chinese).
     pub text: String,
+    /// Title in English, when the scenario gives one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title_en: Option<String>,
+    /// Text in English, when the scenario gives one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text_en: Option<String>,
 }
 
 /// The zones as last computed, and when.
@@ -284,6 +290,8 @@ impl IncidentState {
                 at_min,
                 title,
                 text,
+                title_en,
+                text_en,
                 ..
             } => self.injects.push(InjectRecord {
                 seq: record.seq,
@@ -292,6 +300,8 @@ impl IncidentState {
                 at_min: *at_min,
                 title: title.clone(),
                 text: text.clone(),
+                title_en: title_en.clone(),
+                text_en: text_en.clone(),
             }),
             _ => {}
         }

@@ -318,7 +318,30 @@ fn the_scenarios_in_data_are_valid() {
     assert_eq!(ids, ["changzhi-mine-flood", "linfen-chlorine", "taiyuan-gas-main"]);
     for s in &scenarios {
         assert!(s.injects.len() >= 3, "{} has few injects", s.id);
+        // both languages of the map: the summary and every inject
+        let han = |t: &str| t.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+        assert!(han(&s.summary_zh), "{}: summary_zh is Chinese", s.id);
+        assert!(!s.summary_en.is_empty() && !han(&s.summary_en), "{}: summary_en is English", s.id);
+        for (n, i) in s.injects.iter().enumerate() {
+            assert!(han(&i.title) && han(&i.text), "{} inject {n}: Chinese", s.id);
+            for en in [&i.title_en, &i.text_en] {
+                let en = en.as_deref().unwrap_or_default();
+                assert!(!en.is_empty() && !han(en), "{} inject {n}: English {en:?}", s.id);
+            }
+        }
     }
+}
+
+/// A scenario written before the Chinese summary was asked for (`summary`,
+/// English, and injects without English) still reads.
+#[test]
+fn an_older_scenario_file_reads_its_summary_as_the_english_one() {
+    let text = "title_zh = \"旧\"\ntitle_en = \"Old\"\nsummary = \"An old one\"\n\
+[incident]\ntitle = \"t\"\nkind = \"fire\"\nlocation = [112.5, 37.8]\n\
+[[injects]]\nat_min = 1\ntitle = \"注入\"\ntext = \"内容\"\n";
+    let s = scenario::Scenario::parse("old", text, std::path::Path::new("old.toml")).unwrap();
+    assert_eq!((s.summary_zh.as_str(), s.summary_en.as_str()), ("", "An old one"));
+    assert_eq!(s.injects[0].title_en, None);
 }
 
 /// The journal in `tests/fixtures/journal-before-typed-zones.lkj` was

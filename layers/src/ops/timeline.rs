@@ -54,7 +54,10 @@ pub(super) fn summary(event: &Event, team_name: impl Fn(FeatureId) -> String) ->
         Event::NoteAdded { text, .. } => (format!("Note: {text}"), format!("记录：{text}")),
         Event::ValveClosed { valve, .. } => (format!("Gas valve {valve} closed"), format!("燃气阀门 {valve} 已关闭")),
         Event::AlarmLinked { alarm, .. } => (format!("Opened from alarm {alarm}"), format!("由报警 {alarm} 生成")),
-        Event::InjectFired { title, .. } => (format!("Inject: {title}"), format!("演练情景注入：{title}")),
+        Event::InjectFired { title, title_en, .. } => (
+            format!("Inject: {}", title_en.as_deref().unwrap_or(title)),
+            format!("演练情景注入：{title}"),
+        ),
         _ => (event.kind().into(), event.kind().into()),
     }
 }

@@ -54,7 +54,8 @@ async fn scenarios(state: web::Data<AppState>) -> HttpResponse {
                 "id": s.id,
                 "title_zh": s.title_zh,
                 "title_en": s.title_en,
-                "summary": s.summary,
+                "summary_zh": s.summary_zh,
+                "summary_en": s.summary_en,
                 "kind": s.incident.kind,
                 "location": s.incident.location,
                 "substance": s.incident.substance,
@@ -102,6 +103,8 @@ async fn fire(
         at_min: inject.at_min,
         title: inject.title,
         text: inject.text,
+        title_en: inject.title_en,
+        text_en: inject.text_en,
     };
     // The inject and the change it brings are one command.
     match inject.update {
@@ -240,11 +243,13 @@ async fn report_html(
     state: web::Data<AppState>,
     scope: RequestScope,
     path: web::Path<String>,
+    query: Query<ReportQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let r = report_of(&state, &scope, &path)?;
+    let lang = query.into_inner().lang.unwrap_or_default();
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
-        .body(render_report(&r)))
+        .body(render_report(&r, lang)))
 }
 
 /// `GET /replay?at=RFC3339&drill=false|true|all&limit=&offset=`: the state as
@@ -333,27 +338,109 @@ fn mmss(s: Option<f64>) -> String {
     }
 }
 
+/// The language of the printable report (`?lang=zh|en`, default zh).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReportLang {
+    /// 中文 (default).
+    #[default]
+    Zh,
+    /// English.
+    En,
+}
+
+/// `GET /incidents/{id}/report.html` parameters.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportQuery {
+    /// `zh` (default) or `en`: the labels, terms and notes of the page.
+    pub lang: Option<ReportLang>,
+}
+
+impl ReportLang {
+    fn pick<'a>(self, zh: &'a str, en: &'a str) -> &'a str {
+        match self {
+            Self::Zh => zh,
+            Self::En => en,
+        }
+    }
+
+    /// A code as a term: the enum's Chinese label, or its words in English
+    /// ("on_scene" → "On scene"); an unknown code as it is.
+    fn term(self, code: &str, zh: Option<&'static str>) -> String {
+        match (self, zh) {
+            (Self::Zh, Some(zh)) => zh.to_owned(),
+            _ => {
+                let words = code.replace('_', " ");
+                let mut chars = words.chars();
+                chars
+                    .next()
+                    .map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
+            }
+        }
+    }
+
+    /// A time as the bureau reads it: China Standard Time (UTC+8, no
+    /// daylight saving), with the zone said.
+    fn time(self, t: chrono::DateTime<Utc>) -> String {
+        let cst = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
+        let local = t.with_timezone(&cst).format("%Y-%m-%d %H:%M:%S");
+        match self {
+            Self::Zh => format!("{local}（北京时间 UTC+8）"),
+            Self::En => format!("{local} (China Standard Time, UTC+8)"),
+        }
+    }
+}
+
+fn code_label<T: Copy + PartialEq>(
+    all: &[T],
+    code: fn(T) -> &'static str,
+    zh: fn(T) -> &'static str,
+    c: &str,
+) -> Option<&'static str> {
+    all.iter().copied().find(|v| code(*v) == c).map(zh)
+}
+
 /// A gas leak's isolation and its valve closures (who, when), for the printable report.
-fn render_gas(r: &AfterAction) -> String {
+fn render_gas(r: &AfterAction, lang: ReportLang) -> String {
+    let l = |zh, en| lang.pick(zh, en);
     let Some(g) = &r.gas else {
         return String::new();
     };
-    let mut out = String::from("<h3>燃气关阀隔离 Gas valve isolation</h3>\n");
+    let mut out = format!("<h3>{}</h3>\n", l("燃气关阀隔离", "Gas valve isolation"));
     if let Some(why) = &g.unavailable {
-        out.push_str(&format!("<p>无法分析 No isolation trace: {}</p>\n", escape(why)));
+        out.push_str(&format!(
+            "<p>{}: {}</p>\n",
+            l("无法分析", "No isolation trace"),
+            escape(why)
+        ));
     } else {
         let status = if g.section_isolated {
-            format!("管段已隔离 Section isolated ({} after opening)", mmss(g.isolated_s))
+            match lang {
+                ReportLang::Zh => format!("管段已隔离（接报后 {}）", mmss(g.isolated_s)),
+                ReportLang::En => format!("Section isolated ({} after opening)", mmss(g.isolated_s)),
+            }
         } else {
-            "未隔离 Not isolated yet".to_string()
+            l("未隔离", "Not isolated yet").to_owned()
+        };
+        let (pipes, stations, of_which) = match lang {
+            ReportLang::Zh => ("条管段", "座场站", "其中重大危险源"),
+            ReportLang::En => ("pipes", "stations", "major hazard sources"),
         };
         out.push_str(&format!(
-            "<dl>\n<dt>管网 Network</dt><dd>{network}</dd>\n<dt>状态 Status</dt><dd>{status}</dd>\n\
-<dt>关阀 Valves closed</dt><dd>{closed} / {to_close}</dd>\n\
-<dt>隔离管段 Isolated section</dt><dd>{sp} pipes, {sl:.0} m, {sv:.1} m³</dd>\n\
-<dt>停气 Loses supply</dt><dd>{op} pipes ({ol:.0} m), {os} stations</dd>\n\
-<dt>停气人口 Residents losing gas</dt><dd>{pop}</dd>\n\
-<dt>停气企业 Enterprises losing gas</dt><dd>{ent} (major hazard sources: {haz})</dd>\n</dl>\n",
+            "<dl>\n<dt>{l_network}</dt><dd>{network}</dd>\n<dt>{l_status}</dt><dd>{status}</dd>\n\
+<dt>{l_closed}</dt><dd>{closed} / {to_close}</dd>\n\
+<dt>{l_section}</dt><dd>{sp} {pipes}, {sl:.0} m, {sv:.1} m³</dd>\n\
+<dt>{l_outage}</dt><dd>{op} {pipes} ({ol:.0} m), {os} {stations}</dd>\n\
+<dt>{l_pop}</dt><dd>{pop}</dd>\n\
+<dt>{l_ent}</dt><dd>{ent} ({of_which}: {haz})</dd>\n</dl>\n",
+            l_network = l("管网", "Network"),
+            l_status = l("状态", "Status"),
+            l_closed = l("已关阀门", "Valves closed"),
+            l_section = l("隔离管段", "Isolated section"),
+            l_outage = l("停气范围", "Loses supply"),
+            l_pop = l("停气人口", "Residents losing gas"),
+            l_ent = l("停气企业", "Enterprises losing gas"),
             network = escape(&g.network),
             closed = g.valves_closed,
             to_close = g.valves_to_close,
@@ -368,13 +455,19 @@ fn render_gas(r: &AfterAction) -> String {
             haz = g.outage_hazard_sources,
         ));
     }
-    out.push_str("<table class=\"valves\"><tr><th>阀门 Valve</th><th>关闭人 Closed by</th><th>时间 At</th><th>接报后 After opening (min:s)</th></tr>");
+    out.push_str(&format!(
+        "<table class=\"valves\"><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
+        l("阀门", "Valve"),
+        l("关闭人", "Closed by"),
+        l("时间", "At"),
+        l("接报后（分:秒）", "After opening (min:s)")
+    ));
     for v in &r.valves_closed {
         out.push_str(&format!(
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             v.valve,
             escape(&v.actor),
-            v.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            lang.time(v.at),
             mmss(Some(v.at_s))
         ));
     }
@@ -382,50 +475,84 @@ fn render_gas(r: &AfterAction) -> String {
     out
 }
 
-/// The report as a printable page.
-fn render_report(r: &AfterAction) -> String {
+/// The report as a printable page, in `lang`: labels and terms in that
+/// language, times in China Standard Time with the zone said.
+fn render_report(r: &AfterAction, lang: ReportLang) -> String {
+    use lookout_layers::model::{IncidentKind, RescueKind, TeamStatus};
+    let l = |zh, en| lang.pick(zh, en);
     let mut teams = String::new();
     for t in &r.teams {
         teams.push_str(&format!(
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             escape(&t.name),
-            escape(&t.kind),
+            escape(&lang.term(
+                &t.kind,
+                code_label(RescueKind::ALL, RescueKind::code, RescueKind::label_zh, &t.kind)
+            )),
             mmss(Some(t.dispatched_s)),
             mmss(t.en_route_s),
             mmss(t.on_scene_s),
             mmss(t.response_s),
             mmss(t.travel_estimate_s),
-            escape(&t.status)
+            escape(&lang.term(
+                &t.status,
+                code_label(TeamStatus::ALL, TeamStatus::code, TeamStatus::label_zh, &t.status)
+            ))
         ));
     }
     let mut zones = String::new();
     for z in &r.zones {
         zones.push_str(&format!(
-            "<tr><td>{} / {}</td><td>{:.2}</td><td>{}</td></tr>",
-            escape(&z.label_zh),
-            escape(&z.label_en),
+            "<tr><td>{}</td><td>{:.2}</td><td>{}</td></tr>",
+            escape(lang.pick(&z.label_zh, &z.label_en)),
             z.area_km2,
             z.population
         ));
     }
     let mut injects = String::new();
     for i in &r.injects {
+        let title = match lang {
+            ReportLang::En => i.title_en.as_deref().unwrap_or(&i.title),
+            ReportLang::Zh => &i.title,
+        };
         injects.push_str(&format!(
             "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
             i.at_min,
             mmss(Some(i.fired_s)),
-            escape(&i.title)
+            escape(title)
         ));
     }
-    let gas = render_gas(r);
+    let gas = render_gas(r, lang);
     let banner = if r.drill {
-        "<p class=\"drill\">演习 DRILL — 本报告为演练评估，不是真实事件 · exercise, not a real incident</p>"
+        format!(
+            "<p class=\"drill\">{}</p>",
+            l(
+                "演习 — 本报告为演练评估，不是真实事件",
+                "DRILL — an exercise, not a real incident"
+            )
+        )
     } else {
-        ""
+        String::new()
+    };
+    let after = |s: Option<f64>| match lang {
+        ReportLang::Zh => format!("接报后 {}", mmss(s)),
+        ReportLang::En => format!("{} after opening", mmss(s)),
+    };
+    let domino = match lang {
+        ReportLang::Zh => format!("影响区内重大危险源及燃气干管 {} 处", r.domino),
+        ReportLang::En => format!("{} hazard sources / gas mains inside the zones", r.domino),
+    };
+    let record = match lang {
+        ReportLang::Zh => format!("事件 {} 条，记录 {} 条", r.events, r.notes),
+        ReportLang::En => format!("{} events, {} notes", r.events, r.notes),
+    };
+    let drawn = match lang {
+        ReportLang::Zh => format!("{} 次", r.zones_drawn),
+        ReportLang::En => format!("{} times", r.zones_drawn),
     };
     format!(
         r#"<!doctype html>
-<html lang="zh-CN"><head><meta charset="utf-8"><title>事后评估报告 After-action report · {title}</title>
+<html lang="{html_lang}"><head><meta charset="utf-8"><title>{l_title} · {title}</title>
 <style>
 body {{ font: 16px/1.5 system-ui, "Noto Sans CJK SC", sans-serif; margin: 2em auto; max-width: 60em; color: #111; }}
 h1 {{ font-size: 1.6em; }} table {{ border-collapse: collapse; width: 100%; margin: .5em 0 1.5em; }}
@@ -434,45 +561,79 @@ th, td {{ border: 1px solid #999; padding: .3em .6em; text-align: left; }} th {{
 dl {{ display: grid; grid-template-columns: max-content 1fr; gap: .2em 1em; }} dt {{ font-weight: 600; }}
 </style></head><body>
 {banner}
-<h1>事后评估报告 · After-action report</h1>
+<h1>{l_title}</h1>
 <h2>#{id} {title}</h2>
 <dl>
-<dt>类型 Kind</dt><dd>{kind}</dd>
-<dt>情景 Scenario</dt><dd>{scenario}</dd>
-<dt>接报 Opened</dt><dd>{opened}</dd>
-<dt>结束 Closed</dt><dd>{closed}</dd>
-<dt>历时 Duration</dt><dd>{duration}</dd>
-<dt>首次调派 First dispatch</dt><dd>{first_dispatch} after opening</dd>
-<dt>首支到场 First on scene</dt><dd>{first_on_scene} after opening</dd>
-<dt>区内人口 People in zones</dt><dd>{people}</dd>
-<dt>多米诺风险 Domino check</dt><dd>{domino} hazard sources / gas mains inside the zones</dd>
-<dt>影响区绘制 Zones drawn</dt><dd>{zones_drawn} times</dd>
-<dt>记录 Record</dt><dd>{events} events, {notes} notes</dd>
+<dt>{l_kind}</dt><dd>{kind}</dd>
+<dt>{l_scenario}</dt><dd>{scenario}</dd>
+<dt>{l_opened}</dt><dd>{opened}</dd>
+<dt>{l_closed}</dt><dd>{closed}</dd>
+<dt>{l_duration}</dt><dd>{duration}</dd>
+<dt>{l_first_dispatch}</dt><dd>{first_dispatch}</dd>
+<dt>{l_first_on_scene}</dt><dd>{first_on_scene}</dd>
+<dt>{l_people}</dt><dd>{people}</dd>
+<dt>{l_domino}</dt><dd>{domino}</dd>
+<dt>{l_zones_drawn}</dt><dd>{drawn}</dd>
+<dt>{l_record}</dt><dd>{record}</dd>
 </dl>
-<h3>救援队伍 Teams (min:s from opening)</h3>
-<table><tr><th>队伍 Team</th><th>类型 Kind</th><th>调派 Dispatched</th><th>出发 En route</th><th>到场 On scene</th><th>响应 Dispatch→scene</th><th>预计车程 Estimate</th><th>状态 Status</th></tr>{teams}</table>
-<h3>影响区域 Zones</h3>
-<table><tr><th>区域 Zone</th><th>面积 km²</th><th>人口 Residents</th></tr>{zones}</table>
-<h3>情景注入 Injects</h3>
-<table><tr><th>计划 Scenario min</th><th>实际 Fired (min:s)</th><th>内容 Inject</th></tr>{injects}</table>
-{gas}<p>Generated by Lookout from the event record. Data is fictional except county boundaries.</p>
+<h3>{l_teams}</h3>
+<table><tr><th>{l_team}</th><th>{l_kind}</th><th>{l_dispatched}</th><th>{l_en_route}</th><th>{l_on_scene}</th><th>{l_response}</th><th>{l_estimate}</th><th>{l_status}</th></tr>{teams}</table>
+<h3>{l_zones}</h3>
+<table><tr><th>{l_zone}</th><th>{l_area}</th><th>{l_residents}</th></tr>{zones}</table>
+<h3>{l_injects}</h3>
+<table><tr><th>{l_planned}</th><th>{l_fired}</th><th>{l_inject}</th></tr>{injects}</table>
+{gas}<p>{l_footer}</p>
 </body></html>"#,
+        html_lang = l("zh-CN", "en"),
+        l_title = l("事后评估报告", "After-action report"),
+        l_kind = l("类型", "Kind"),
+        l_scenario = l("情景", "Scenario"),
+        l_opened = l("接报", "Opened"),
+        l_closed = l("结束", "Closed"),
+        l_duration = l("历时（分:秒）", "Duration (min:s)"),
+        l_first_dispatch = l("首次调派", "First dispatch"),
+        l_first_on_scene = l("首支到场", "First on scene"),
+        l_people = l("影响区内人口", "People in zones"),
+        l_domino = l("多米诺风险", "Domino check"),
+        l_zones_drawn = l("影响区绘制", "Zones drawn"),
+        l_record = l("记录", "Record"),
+        l_teams = l("救援队伍（接报后 分:秒）", "Teams (min:s from opening)"),
+        l_team = l("队伍", "Team"),
+        l_dispatched = l("调派", "Dispatched"),
+        l_en_route = l("出发", "En route"),
+        l_on_scene = l("到场", "On scene"),
+        l_response = l("响应（调派→到场）", "Dispatch → scene"),
+        l_estimate = l("预计车程", "Estimate"),
+        l_status = l("状态", "Status"),
+        l_zones = l("影响区域", "Zones"),
+        l_zone = l("区域", "Zone"),
+        l_area = l("面积（平方公里）", "Area (km²)"),
+        l_residents = l("人口", "Residents"),
+        l_injects = l("情景注入", "Injects"),
+        l_planned = l("计划（分钟）", "Scenario min"),
+        l_fired = l("实际（分:秒）", "Fired (min:s)"),
+        l_inject = l("内容", "Inject"),
+        l_footer = l(
+            "本报告由 Lookout 根据事件记录生成。除县级行政区划边界外，数据均为虚构。",
+            "Generated by Lookout from the event record. Data is fictional except county boundaries."
+        ),
         id = r.incident,
         title = escape(&r.title),
-        kind = escape(&r.kind),
+        kind = escape(&lang.term(
+            &r.kind,
+            code_label(IncidentKind::ALL, IncidentKind::code, IncidentKind::label_zh, &r.kind)
+        )),
         scenario = escape(r.scenario.as_deref().unwrap_or("—")),
-        opened = r.opened_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        closed = r.closed_at.map_or_else(
-            || "open 处置中".into(),
-            |t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-        ),
+        opened = lang.time(r.opened_at),
+        closed = r
+            .closed_at
+            .map_or_else(|| l("处置中", "open").to_owned(), |t| lang.time(t)),
         duration = mmss(Some(r.duration_s)),
-        first_dispatch = mmss(r.first_dispatch_s),
-        first_on_scene = mmss(r.first_on_scene_s),
+        first_dispatch = after(r.first_dispatch_s),
+        first_on_scene = after(r.first_on_scene_s),
         people = r.people_in_zones.map_or_else(|| "—".into(), |p| p.to_string()),
-        domino = r.domino,
-        zones_drawn = r.zones_drawn,
-        events = r.events,
-        notes = r.notes,
+        domino = domino,
+        drawn = drawn,
+        record = record,
     )
 }

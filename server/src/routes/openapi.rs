@@ -320,7 +320,9 @@ fn operations() -> Vec<(&'static str, &'static str, Op)> {
             .respond("200", incident())),
         ("/incidents/{id}/injects/next", "post", Op::new("Fire a drill's next inject now").write().respond("200", incident())),
         ("/incidents/{id}/report", "get", Op::new("After-action report").respond("200", ok("the report", JSON, obj()))),
-        ("/incidents/{id}/report.html", "get", Op::new("After-action report, printable page").respond("200", ok("the report", "text/html", json!({ "type": "string" })))),
+        ("/incidents/{id}/report.html", "get", Op::new("After-action report, printable page: labels and terms in one language, times in China Standard Time (UTC+8)")
+            .param(json!({ "name": "lang", "in": "query", "required": false, "schema": { "type": "string", "enum": ["zh", "en"], "default": "zh" }, "description": "the page's language" }))
+            .respond("200", ok("the report", "text/html", json!({ "type": "string" })))),
         ("/teams/status", "get", Op::new("Team statuses set by events, real or drill, each with its allowed next statuses")
             .param(query("drill", json!({ "type": "string", "enum": ["false", "true"], "default": "false" }), "the real world or the drill world"))
             .params(page_params(limits::MAX_TEAMS, limits::MAX_TEAMS))

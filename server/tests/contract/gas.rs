@@ -246,11 +246,21 @@ async fn a_gas_leak_incident_lists_valves_and_is_isolated_when_all_are_closed() 
     assert!(gas["isolated_s"].as_f64().is_some_and(|s| s >= 0.0), "{gas}");
     let html = actix_web::test::call_and_read_body(
         &app,
-        crate::common::get(&format!("/incidents/{id}/report.html")).to_request(),
+        crate::common::get(&format!("/incidents/{id}/report.html?lang=en")).to_request(),
     )
     .await;
     let html = String::from_utf8_lossy(&html);
     assert!(html.contains("Section isolated"), "the printable report says so");
+    let zh = actix_web::test::call_and_read_body(
+        &app,
+        crate::common::get(&format!("/incidents/{id}/report.html")).to_request(),
+    )
+    .await;
+    let zh = String::from_utf8_lossy(&zh);
+    assert!(
+        zh.contains("管段已隔离") && !zh.contains("Section isolated"),
+        "in Chinese by default"
+    );
     let who = who.as_str().unwrap_or_default();
     assert!(
         html.contains(&format!("<td>{}</td><td>{who}</td>", valves[0])),

@@ -216,10 +216,48 @@ async fn a_drill_starts_from_its_scenario_takes_an_inject_and_reports() {
     assert_eq!(status, 200, "{report}");
     assert_eq!(report["drill"], true);
     assert_eq!(report["injects"].as_array().expect("injects").len(), 1);
-    let resp = test::call_service(&app, get(&format!("/incidents/{id}/report.html")).to_request()).await;
-    assert_eq!(resp.status(), 200);
-    let html = String::from_utf8(test::read_body(resp).await.to_vec()).expect("utf-8");
-    assert!(html.contains("DRILL") && html.contains("After-action report"));
+    // The printable report: in Chinese by default, in English with lang=en;
+    // terms, not codes; times in China Standard Time with the zone said.
+    let page = |lang: &'static str| {
+        let uri = format!("/incidents/{id}/report.html{lang}");
+        let app = &app;
+        async move {
+            let resp = test::call_service(app, get(&uri).to_request()).await;
+            assert_eq!(resp.status(), 200, "{uri}");
+            String::from_utf8(test::read_body(resp).await.to_vec()).expect("utf-8")
+        }
+    };
+    let zh = page("").await;
+    assert!(
+        zh.contains("演习") && zh.contains("事后评估报告") && zh.contains("北京时间 UTC+8"),
+        "{zh}"
+    );
+    assert!(!zh.contains("After-action report"), "one language a page");
+    let en = page("?lang=en").await;
+    assert!(
+        en.contains("DRILL") && en.contains("After-action report") && en.contains("China Standard Time, UTC+8"),
+        "{en}"
+    );
+    assert!(!en.contains("事后评估报告"));
+    let opened = chrono::DateTime::parse_from_rfc3339(report["opened_at"].as_str().expect("opened_at"))
+        .expect("a time")
+        .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8"));
+    assert!(
+        en.contains(&opened.format("%Y-%m-%d %H:%M:%S").to_string()),
+        "opened at, in UTC+8: {en}"
+    );
+    let kind = report["kind"].as_str().expect("kind");
+    let term = lookout_layers::model::IncidentKind::ALL
+        .iter()
+        .find(|k| k.code() == kind)
+        .expect("a known kind")
+        .label_zh();
+    assert!(
+        zh.contains(&format!("<dd>{term}</dd>")),
+        "the kind as a term, not {kind:?}: {zh}"
+    );
+    let resp = test::call_service(&app, get(&format!("/incidents/{id}/report.html?lang=fr")).to_request()).await;
+    assert_eq!(resp.status(), 400, "an unknown language is refused");
 }
 
 /// Reads the next chunk of a streaming body.
