@@ -46,18 +46,25 @@ pub struct AppState {
 impl AppState {
     /// State over an opened store. The tiles and the road network observe
     /// every change the store applies. The readings are kept in
-    /// `<state-dir>/seed-N-scale-K/readings/`.
+    /// `<state-dir>/seed-N-scale-K/readings/`, or in PostGIS's
+    /// `lookout.readings` when that is the store.
     pub fn new(store: Arc<Store>, settings: Settings) -> lookout_layers::Result<Self> {
         crate::telemetry::prometheus::handle();
         let readings_dir = settings
             .state_dir
             .join(format!("seed-{}-scale-{}", settings.seed, settings.scale))
             .join("readings");
-        let readings = Arc::new(Readings::open(
-            &readings_dir,
-            settings.readings_retention_days,
-            chrono::Utc::now(),
-        )?);
+        // With PostGIS the readings are its table, shared by every replica;
+        // embedded, segment files beside the journal.
+        let readings = Arc::new(if store.postgis().is_some() {
+            Readings::open_postgis(
+                lookout_layers::readings::postgis::PgReadings::new(store.clone())?,
+                settings.readings_retention_days,
+                chrono::Utc::now(),
+            )?
+        } else {
+            Readings::open(&readings_dir, settings.readings_retention_days, chrono::Utc::now())?
+        });
         let tiles = Arc::new(Tiles::new(store.catalog(), TILE_CACHE_BYTES));
         store.observe(tiles.clone());
         let roads = Arc::new(RoadNetwork::new(store.catalog()));

@@ -390,3 +390,38 @@ def test_failed_sign_ins_are_limited_across_replicas(replicas):
                                     {"username": "guard", "password": "a long enough password 1"})
     assert status == 429, body
     assert int(headers["retry-after"]) > 0
+
+
+def test_readings_are_shared_by_replicas_in_a_partition_per_day_and_old_days_are_dropped(replicas, tmp_path_factory):
+    """With PostGIS as the store, readings go to lookout.readings (a partition
+    per UTC day): a series stored through one replica is read through the
+    other, and a partition past the retention is dropped at start."""
+    from datetime import datetime, timedelta, timezone
+    a, b = replicas
+    status, page = get(f"{a.url}/collections/sensors/items?kind=tank_level&limit=1")
+    assert status == 200 and page["features"], page
+    sensor = page["features"][0]["id"]
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    values = [41.5, 42.0, 42.5, 43.0, 43.5]
+    batch = [{"sensor": sensor, "value": v, "at": (now - timedelta(seconds=60 - 10 * i)).isoformat()}
+             for i, v in enumerate(values)]
+    status, body, _ = request("POST", f"{a.url}/readings", batch)
+    assert status == 200 and body["accepted"] == len(values), body
+    span = f"from={(now - timedelta(minutes=5)).isoformat()}&to={(now + timedelta(minutes=1)).isoformat()}".replace("+", "%2B")
+    status, series = get(f"{b.url}/sensors/{sensor}/readings?{span}")
+    assert status == 200, series
+    assert [x["mean"][0] for x in series["buckets"]] == values, "replica B charts what replica A stored"
+    days = {(now - timedelta(seconds=60 - 10 * i)).strftime("%Y%m%d") for i in range(len(values))}
+    stored = sum(int(psql(f"SELECT count(*) FROM lookout.readings_{d} WHERE sensor = {sensor}")) for d in days)
+    assert stored == len(values)
+    # a day long past the retention (90 days) is dropped whole when a replica starts
+    psql("CREATE TABLE lookout.readings_20200101 PARTITION OF lookout.readings "
+         "FOR VALUES FROM ('2020-01-01') TO ('2020-01-02')")
+    c = Server(tmp_path_factory.mktemp("replica-readings"), ["--store", pg_url()]).start()
+    try:
+        assert psql("SELECT to_regclass('lookout.readings_20200101')") == ""
+        # ...and today's is kept, its readings answered by the new replica too
+        status, again = get(f"{c.url}/sensors/{sensor}/readings?{span}")
+        assert [x["mean"][0] for x in again["buckets"]] == values
+    finally:
+        c.stop()

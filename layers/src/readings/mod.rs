@@ -9,13 +9,18 @@
 //! are read at start). A bad reading (unknown sensor, impossible value, a
 //! time far in the future, a malformed line) is counted by reason and never
 //! stored; it never stops the rest of its batch.
+//!
+//! With PostGIS as the store, readings go to its `lookout.readings` table
+//! instead ([`postgis::PgReadings`]: a partition per day, shared by every
+//! replica); the rest is the same.
 
+pub mod postgis;
 mod segment;
 
 use crate::error::{Error, Result};
 use crate::feature::FeatureId;
 use crate::model::{Sensor, SensorKind, WEATHER_CHANNELS};
-use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use parking_lot::{Mutex, RwLock};
 use serde::Serialize;
 use serde_json::Value as Json;
@@ -321,12 +326,23 @@ pub struct Bucket {
     pub max: Vec<f64>,
 }
 
+/// Where the readings are kept.
+#[derive(Debug)]
+enum Backend {
+    /// Segment files in a folder, one per day.
+    Segments {
+        dir: PathBuf,
+        writer: Mutex<segment::Writer>,
+    },
+    /// The PostGIS store's table, a partition per day.
+    Postgis(postgis::PgReadings),
+}
+
 /// The store of readings.
 #[derive(Debug)]
 pub struct Readings {
-    dir: PathBuf,
+    backend: Backend,
     retention_days: u32,
-    writer: Mutex<segment::Writer>,
     latest: RwLock<HashMap<FeatureId, Reading>>,
     accepted: AtomicU64,
     rejected: Mutex<BTreeMap<&'static str, u64>>,
@@ -339,16 +355,33 @@ impl Readings {
     /// retention and reads the latest reading of each sensor from the last
     /// two days.
     pub fn open(dir: &Path, retention_days: u32, now: DateTime<Utc>) -> Result<Self> {
+        std::fs::create_dir_all(dir).map_err(Error::io("create", dir))?;
+        Self::with(
+            Backend::Segments {
+                dir: dir.to_owned(),
+                writer: Mutex::new(segment::Writer::default()),
+            },
+            retention_days,
+            now,
+        )
+    }
+
+    /// Opens the readings of a PostGIS store (its `lookout.readings`):
+    /// drops partitions past the retention and reads the latest reading of
+    /// each sensor from the last two days.
+    pub fn open_postgis(table: postgis::PgReadings, retention_days: u32, now: DateTime<Utc>) -> Result<Self> {
+        Self::with(Backend::Postgis(table), retention_days, now)
+    }
+
+    fn with(backend: Backend, retention_days: u32, now: DateTime<Utc>) -> Result<Self> {
         if retention_days == 0 {
             return Err(Error::InvalidRequest(
                 "readings retention must be at least 1 day".into(),
             ));
         }
-        std::fs::create_dir_all(dir).map_err(Error::io("create", dir))?;
         let store = Self {
-            dir: dir.to_owned(),
+            backend,
             retention_days,
-            writer: Mutex::new(segment::Writer::default()),
             latest: RwLock::new(HashMap::new()),
             accepted: AtomicU64::new(0),
             rejected: Mutex::new(BTreeMap::new()),
@@ -356,17 +389,29 @@ impl Readings {
         };
         store.drop_expired(now)?;
         let today = now.date_naive();
+        let yesterday = today.pred_opt().unwrap_or(today);
         let mut latest = HashMap::new();
-        for day in [today.pred_opt().unwrap_or(today), today] {
-            segment::scan(&store.segment(day), |r| {
-                if r.drill {
-                    return;
+        let mut keep = |r: &Reading| {
+            if r.drill {
+                return;
+            }
+            let e = latest.entry(r.sensor).or_insert(*r);
+            if r.at_ms >= e.at_ms {
+                *e = *r;
+            }
+        };
+        match &store.backend {
+            Backend::Segments { dir, .. } => {
+                for day in [yesterday, today] {
+                    segment::scan(&segment::path(dir, day), &mut keep)?;
                 }
-                let e = latest.entry(r.sensor).or_insert(*r);
-                if r.at_ms >= e.at_ms {
-                    *e = *r;
+            }
+            Backend::Postgis(table) => {
+                let since = yesterday.and_hms_opt(0, 0, 0).map_or(now, |t| t.and_utc());
+                for r in table.latest_since(since)? {
+                    keep(&r);
                 }
-            })?;
+            }
         }
         *store.latest.write() = latest;
         Ok(store)
@@ -377,20 +422,21 @@ impl Readings {
         self.retention_days
     }
 
-    fn segment(&self, day: NaiveDate) -> PathBuf {
-        segment::path(&self.dir, day)
-    }
-
-    /// Deletes every segment whose whole day is past the retention.
+    /// Deletes every segment (drops every partition) whose whole day is past the retention.
     pub fn drop_expired(&self, now: DateTime<Utc>) -> Result<usize> {
         let oldest = (now - TimeDelta::days(i64::from(self.retention_days))).date_naive();
         let mut dropped = 0;
-        for (day, path) in segment::list(&self.dir)? {
-            if day < oldest {
-                self.writer.lock().forget(day);
-                std::fs::remove_file(&path).map_err(Error::io("remove", &path))?;
-                dropped += 1;
+        match &self.backend {
+            Backend::Segments { dir, writer } => {
+                for (day, path) in segment::list(dir)? {
+                    if day < oldest {
+                        writer.lock().forget(day);
+                        std::fs::remove_file(&path).map_err(Error::io("remove", &path))?;
+                        dropped += 1;
+                    }
+                }
             }
+            Backend::Postgis(table) => dropped = table.drop_before(oldest)?,
         }
         if dropped > 0 {
             tracing::info!(dropped, "readings: segments past the retention deleted");
@@ -455,7 +501,10 @@ impl Readings {
         if batch.is_empty() {
             return Ok(());
         }
-        self.writer.lock().append(&self.dir, batch)?;
+        match &self.backend {
+            Backend::Segments { dir, writer } => writer.lock().append(dir, batch)?,
+            Backend::Postgis(table) => table.append(batch)?,
+        }
         let mut latest = self.latest.write();
         for r in batch.iter().filter(|r| !r.drill) {
             let e = latest.entry(r.sensor).or_insert(*r);
@@ -515,17 +564,26 @@ impl Readings {
         }
         let (from_ms, to_ms) = (from.timestamp_millis(), to.timestamp_millis());
         let mut points: Vec<Reading> = Vec::new();
-        let mut day = from.date_naive();
-        while day <= to.date_naive() {
-            segment::scan(&self.segment(day), |r| {
-                if r.sensor == sensor && r.drill == drill && r.at_ms >= from_ms && r.at_ms < to_ms {
-                    points.push(*r);
+        match &self.backend {
+            Backend::Segments { dir, .. } => {
+                let mut day = from.date_naive();
+                while day <= to.date_naive() {
+                    segment::scan(&segment::path(dir, day), |r| {
+                        if r.sensor == sensor && r.drill == drill && r.at_ms >= from_ms && r.at_ms < to_ms {
+                            points.push(*r);
+                        }
+                    })?;
+                    day = match day.succ_opt() {
+                        Some(d) => d,
+                        None => break,
+                    };
                 }
-            })?;
-            day = match day.succ_opt() {
-                Some(d) => d,
-                None => break,
-            };
+            }
+            // without `every`, one more than may be answered is enough to refuse
+            Backend::Postgis(table) => {
+                let limit = if every.is_some() { usize::MAX } else { MAX_BUCKETS + 1 };
+                points = table.between(sensor, from, to, drill, limit)?;
+            }
         }
         points.sort_by_key(|r| r.at_ms);
         let Some(every) = every else {
