@@ -18,8 +18,12 @@
 //! update = { release_rate_kg_s = 3.0 }   # optional: changes the incident (zones are redrawn)
 //! ```
 
+use crate::catalog::Catalog;
 use crate::error::{Error, Result};
-use crate::model::IncidentSpec;
+use crate::feature::FeatureId;
+use crate::geodesy::distance_m;
+use crate::model::{IncidentSpec, SensorKind, Substance};
+use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 use std::path::Path;
@@ -43,6 +47,110 @@ pub struct Inject {
     /// Changes to the incident when it fires (merge patch of its spec).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub update: Option<serde_json::Map<String, Json>>,
+    /// Drill readings it sends when it fires (a detector ramping up).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub readings: Option<ReadingsInject>,
+}
+
+/// Drill readings an inject sends (issue 15, item 6): a ramp on the sensor
+/// of `kind` (and `substance`) nearest the incident, within `within_m`, in
+/// fractions of that sensor's high-high threshold, `every_s` apart and the
+/// last one at the time it fires. They are drill readings: their alarms are
+/// drill alarms, never mixed with real ones (docs/monitoring.md).
+///
+/// ```toml
+/// [injects.readings]
+/// kind = "toxic_gas"
+/// substance = "chlorine"
+/// within_m = 3000
+/// ramp_of_high_high = [0.4, 0.9, 1.3, 1.6]
+/// every_s = 10
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReadingsInject {
+    /// The kind of sensor.
+    pub kind: SensorKind,
+    /// Its substance (gas detectors).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub substance: Option<Substance>,
+    /// How far from the incident the sensor may be, metres.
+    pub within_m: f64,
+    /// The values, as fractions of the sensor's high-high threshold.
+    pub ramp_of_high_high: Vec<f64>,
+    /// Seconds between two readings.
+    #[serde(default = "default_every_s")]
+    pub every_s: u32,
+}
+
+fn default_every_s() -> u32 {
+    10
+}
+
+/// Most readings one inject sends.
+pub const MAX_RAMP: usize = 60;
+
+impl ReadingsInject {
+    fn validate(&self) -> std::result::Result<(), String> {
+        if !(self.within_m.is_finite() && self.within_m > 0.0 && self.within_m <= 50_000.0) {
+            return Err("readings.within_m must be more than 0 and at most 50000".into());
+        }
+        if self.ramp_of_high_high.is_empty() || self.ramp_of_high_high.len() > MAX_RAMP {
+            return Err(format!("readings.ramp_of_high_high needs 1 to {MAX_RAMP} values"));
+        }
+        if self.ramp_of_high_high.iter().any(|v| !(v.is_finite() && *v >= 0.0)) {
+            return Err("readings.ramp_of_high_high values must be 0 or more".into());
+        }
+        if self.every_s == 0 {
+            return Err("readings.every_s must be at least 1".into());
+        }
+        Ok(())
+    }
+
+    /// The sensor it drives: of its kind (and substance), with a high-high
+    /// threshold, nearest `at` within `within_m`; with that threshold.
+    pub fn sensor(&self, catalog: &Catalog, at: [f64; 2]) -> Option<(FeatureId, f64)> {
+        let here = geo::coord! { x: at[0], y: at[1] };
+        let sensors = catalog.sensors.read();
+        sensors
+            .features()
+            .iter()
+            .filter(|f| {
+                let p = &f.properties;
+                p.kind == self.kind
+                    && self.substance.is_none_or(|s| p.substance == Some(s))
+                    && p.thresholds.high_high.is_some_and(|h| h > 0.0)
+            })
+            .filter_map(|f| {
+                let point = match &f.geometry {
+                    geo::Geometry::Point(p) => p.0,
+                    _ => return None,
+                };
+                let d = distance_m(here, point);
+                (d <= self.within_m).then_some((d, f.id, f.properties.thresholds.high_high?))
+            })
+            .min_by(|a, b| a.0.total_cmp(&b.0))
+            .map(|(_, id, high_high)| (id, high_high))
+    }
+
+    /// The readings for `sensor` (high-high threshold `high_high`), as
+    /// `POST /readings` items marked drill, the last one at `now`.
+    pub fn items(&self, sensor: FeatureId, high_high: f64, now: DateTime<Utc>) -> Vec<Json> {
+        let n = self.ramp_of_high_high.len();
+        self.ramp_of_high_high
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                let back = TimeDelta::seconds(i64::from(self.every_s) * (n - 1 - i) as i64);
+                serde_json::json!({
+                    "sensor": sensor,
+                    "value": f * high_high,
+                    "at": (now - back).to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                    "drill": true,
+                })
+            })
+            .collect()
+    }
 }
 
 /// A drill scenario.
@@ -105,6 +213,9 @@ impl Scenario {
             }
             if let Some(update) = &inject.update {
                 spec = spec.patched(update).map_err(|e| bad(format!("inject {n}: {e}")))?;
+            }
+            if let Some(readings) = &inject.readings {
+                readings.validate().map_err(|e| bad(format!("inject {n}: {e}")))?;
             }
         }
         Ok(s)

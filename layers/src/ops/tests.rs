@@ -321,7 +321,11 @@ fn the_scenarios_in_data_are_valid() {
         // both languages of the map: the summary and every inject
         let han = |t: &str| t.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
         assert!(han(&s.summary_zh), "{}: summary_zh is Chinese", s.id);
-        assert!(!s.summary_en.is_empty() && !han(&s.summary_en), "{}: summary_en is English", s.id);
+        assert!(
+            !s.summary_en.is_empty() && !han(&s.summary_en),
+            "{}: summary_en is English",
+            s.id
+        );
         for (n, i) in s.injects.iter().enumerate() {
             assert!(han(&i.title) && han(&i.text), "{} inject {n}: Chinese", s.id);
             for en in [&i.title_en, &i.text_en] {
@@ -615,4 +619,57 @@ fn a_key_is_stored_with_its_events_and_survives_a_reopen() {
         .unwrap();
     assert_eq!(again.iter().map(|r| r.seq).collect::<Vec<_>>(), [1, 2]);
     assert_eq!(store.last_seq(), 2);
+}
+
+/// An inject's readings are checked when the scenario is read: a ramp with
+/// no values, a negative one, a sensor search that reaches nowhere or across
+/// the province, a zero interval each name what is wrong.
+#[test]
+fn an_inject_with_bad_readings_is_refused_with_the_reason() {
+    let base = "title_zh = \"t\"\ntitle_en = \"t\"\nsummary = \"s\"\n\
+[incident]\ntitle = \"t\"\nkind = \"fire\"\nlocation = [112.5, 37.8]\n\
+[[injects]]\nat_min = 1\ntitle = \"注入\"\ntext = \"内容\"\n[injects.readings]\nkind = \"combustible_gas\"\n";
+    let parse = |extra: &str| scenario::Scenario::parse("x", &format!("{base}{extra}"), std::path::Path::new("x.toml"));
+    let good = parse("within_m = 1000\nramp_of_high_high = [0.5, 1.2]\n").unwrap();
+    let ramp = good.injects[0].readings.as_ref().unwrap();
+    assert_eq!(ramp.every_s, 10, "the default interval");
+    for (extra, want) in [
+        ("within_m = 1000\nramp_of_high_high = []\n", "ramp_of_high_high needs"),
+        ("within_m = 1000\nramp_of_high_high = [0.5, -1.0]\n", "0 or more"),
+        ("within_m = 0\nramp_of_high_high = [1.0]\n", "within_m"),
+        ("within_m = 60000\nramp_of_high_high = [1.0]\n", "within_m"),
+        ("within_m = 1000\nramp_of_high_high = [1.0]\nevery_s = 0\n", "every_s"),
+        ("within_m = 1000\nramp_of_high_high = [1.0]\nnoise = 1\n", "unknown field"),
+    ] {
+        let err = parse(extra).unwrap_err().to_string();
+        assert!(err.contains(want), "{extra:?}: {err}");
+    }
+}
+
+/// The readings of an inject: the last at the time it fires, `every_s`
+/// apart before it, each its fraction of the high-high threshold, marked drill.
+#[test]
+fn an_inject_ramp_ends_now_and_is_marked_drill() {
+    let ramp = scenario::ReadingsInject {
+        kind: crate::model::SensorKind::CombustibleGas,
+        substance: None,
+        within_m: 1000.0,
+        ramp_of_high_high: vec![0.5, 1.0, 1.5],
+        every_s: 20,
+    };
+    let now = chrono::DateTime::parse_from_rfc3339("2026-11-30T12:00:00Z").unwrap().to_utc();
+    let items = ramp.items(7, 50.0, now);
+    let got: Vec<(f64, &str, bool)> = items
+        .iter()
+        .map(|i| (i["value"].as_f64().unwrap(), i["at"].as_str().unwrap(), i["drill"].as_bool().unwrap()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (25.0, "2026-11-30T11:59:20.000Z", true),
+            (50.0, "2026-11-30T11:59:40.000Z", true),
+            (75.0, "2026-11-30T12:00:00.000Z", true)
+        ]
+    );
+    assert!(items.iter().all(|i| i["sensor"] == 7));
 }

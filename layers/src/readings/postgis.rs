@@ -51,10 +51,7 @@ impl PgReadings {
 
     fn block_on<F: std::future::Future>(&self, fut: F) -> F::Output {
         // `new` checked that the store is PostGIS; it never changes kind.
-        self.store
-            .postgis()
-            .expect("a PostGIS store")
-            .block_on(fut)
+        self.store.postgis().expect("a PostGIS store").block_on(fut)
     }
 
     fn pool(&self) -> &deadpool_postgres::Pool {
@@ -74,7 +71,9 @@ impl PgReadings {
         }
         let client = get_client(self.pool()).await?;
         for day in missing {
-            let next = day.succ_opt().ok_or_else(|| Error::InvalidRequest(format!("no day after {day}")))?;
+            let next = day
+                .succ_opt()
+                .ok_or_else(|| Error::InvalidRequest(format!("no day after {day}")))?;
             let sql = format!(
                 "CREATE TABLE IF NOT EXISTS {} PARTITION OF lookout.readings FOR VALUES FROM ('{day}') TO ('{next}')",
                 partition(day)
@@ -111,7 +110,8 @@ impl PgReadings {
                 .copy_in("COPY lookout.readings (sensor, at, drill, vals) FROM STDIN (FORMAT binary)")
                 .await
                 .map_err(sql_error)?;
-            let writer = BinaryCopyInWriter::new(sink, &[Type::INT8, Type::TIMESTAMPTZ, Type::BOOL, Type::FLOAT8_ARRAY]);
+            let writer =
+                BinaryCopyInWriter::new(sink, &[Type::INT8, Type::TIMESTAMPTZ, Type::BOOL, Type::FLOAT8_ARRAY]);
             pin_mut!(writer);
             for r in batch {
                 let sensor = i64::try_from(r.sensor)
@@ -138,7 +138,9 @@ impl PgReadings {
                 )
                 .await
                 .map_err(sql_error)?;
-            rows.iter().map(|row| reading(row.get(0), row.get(1), row.get(2), false)).collect()
+            rows.iter()
+                .map(|row| reading(row.get(0), row.get(1), row.get(2), false))
+                .collect()
         })
     }
 

@@ -111,6 +111,46 @@ async fn fire(
         Some(update) => update_incident(state, actor, incident, update, vec![fired]).await?,
         None => drop(submit(state, actor, fired).await?),
     }
+    if let Some(ramp) = inject.readings {
+        drill_readings(state, incident, index, &ramp).await?;
+    }
+    Ok(())
+}
+
+/// An inject's drill readings: the ramp on the nearest sensor of its kind,
+/// taken in as a gateway's would be (`POST /readings`), so the alarm rules
+/// judge them (drill alarms). No such sensor near: said in the log, the
+/// inject stands.
+async fn drill_readings(
+    state: &AppState,
+    incident: FeatureId,
+    index: usize,
+    ramp: &lookout_layers::ops::scenario::ReadingsInject,
+) -> Result<(), ApiError> {
+    let at = {
+        let ops = state.store.operations();
+        match ops.incident(incident) {
+            Some(i) => i.spec.location,
+            None => return Ok(()),
+        }
+    };
+    let Some((sensor, high_high)) = ramp.sensor(state.store.catalog(), at) else {
+        tracing::warn!(incident, inject = index, kind = %ramp.kind, within_m = ramp.within_m,
+            "inject readings: no such sensor near the incident; none sent");
+        return Ok(());
+    };
+    let items: Vec<_> = ramp.items(sensor, high_high, Utc::now()).into_iter().map(Ok).collect();
+    let s = state.clone();
+    let (report, _) = web::block(move || s.monitor.ingest(&s.store, &s.readings, items, Utc::now()))
+        .await
+        .map_err(ApiError::internal)??;
+    tracing::info!(
+        incident,
+        inject = index,
+        sensor,
+        accepted = report.accepted,
+        "inject readings sent"
+    );
     Ok(())
 }
 

@@ -335,3 +335,62 @@ async fn events_resume_after_an_id_given_by_query_or_last_event_id() {
     let mut body = pin!(resp.into_body());
     assert!(chunk(&mut body).await.contains("data: {\"seq\":4}"));
 }
+
+/// A scenario's inject may send drill readings (issue 15, item 6): the
+/// Taiyuan gas-main drill's first inject ramps the nearest natural-gas
+/// detector past its second level; the alarm it raises is a drill alarm at
+/// that detector, and no real alarm is raised.
+#[actix_web::test]
+async fn an_inject_ramps_a_detector_and_raises_a_drill_alarm_only() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let app = app!(dir.path());
+    let (status, drill) = send(
+        &app,
+        post("/scenarios/taiyuan-gas-main/start", json!({"speed": 1})).to_request(),
+    )
+    .await;
+    assert_eq!(status, 201, "{drill}");
+    let id = drill["id"].as_u64().expect("id");
+    let (_, before) = send(&app, get("/alarms").to_request()).await;
+    assert_eq!(before["numberReturned"], 0, "{before}");
+    let (status, drill) = send(
+        &app,
+        post(&format!("/incidents/{id}/injects/next"), json!({})).to_request(),
+    )
+    .await;
+    assert_eq!(status, 200, "{drill}");
+    let (_, after) = send(&app, get("/alarms").to_request()).await;
+    let alarms = after["alarms"].as_array().expect("alarms");
+    assert_eq!(alarms.len(), 1, "{after}");
+    let alarm = &alarms[0];
+    assert_eq!(alarm["drill"], true, "{alarm}");
+    assert_eq!(alarm["rule"], "high_high", "{alarm}");
+    // at the natural-gas detector nearest the leak
+    let sensor = alarm["sensor"].as_u64().expect("sensor");
+    let (_, s) = send(&app, get(&format!("/collections/sensors/items/{sensor}")).to_request()).await;
+    assert_eq!(
+        (s["properties"]["kind"].as_str(), s["properties"]["substance"].as_str()),
+        (Some("combustible_gas"), Some("natural_gas")),
+        "{s}"
+    );
+    // the readings are drill readings: charted apart, never the real series
+    let (_, real) = send(&app, get(&format!("/sensors/{sensor}/readings")).to_request()).await;
+    assert!(real["buckets"].as_array().expect("buckets").is_empty(), "{real}");
+    let (_, drilled) = send(
+        &app,
+        get(&format!("/sensors/{sensor}/readings?drill=true")).to_request(),
+    )
+    .await;
+    let high_high = s["properties"]["thresholds"]["high_high"].as_f64().expect("high_high");
+    let values: Vec<f64> = drilled["buckets"]
+        .as_array()
+        .expect("buckets")
+        .iter()
+        .map(|b| b["mean"][0].as_f64().expect("a value"))
+        .collect();
+    let want: Vec<f64> = [0.3, 0.6, 1.1, 1.4].iter().map(|f| f * high_high).collect();
+    assert_eq!(values.len(), want.len(), "{drilled}");
+    for (got, want) in values.iter().zip(&want) {
+        assert!((got - want).abs() < 1e-9, "{values:?} against {want:?}");
+    }
+}
