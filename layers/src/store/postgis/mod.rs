@@ -42,6 +42,11 @@ pub const MIGRATIONS: &[(i32, &str, &str)] = &[
     ),
     (4, "users", include_str!("../../../migrations/0004_users.sql")),
     (5, "sensors", include_str!("../../../migrations/0005_sensors.sql")),
+    (
+        6,
+        "sensitive_sites",
+        include_str!("../../../migrations/0006_sensitive_sites.sql"),
+    ),
 ];
 
 /// The channel replicas listen on; the payload is the new event's `seq`.
