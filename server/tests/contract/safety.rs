@@ -124,3 +124,78 @@ async fn a_school_built_just_inside_the_distance_is_flagged_and_one_just_outside
     assert_eq!(row["persons"], 900);
     assert!((row["shortfall_m"].as_f64().expect("shortfall") - 30.0).abs() <= 2.0, "{row}");
 }
+
+/// An app whose requests with `X-Test-Scope: <county id>` are scoped to
+/// that county (standing in for a scoped user's sign-in, as in scope.rs).
+macro_rules! scoped_app {
+    ($state:expr) => {{
+        let state = $state;
+        actix_web::test::init_service(
+            actix_web::App::new()
+                .wrap_fn(|req, srv| {
+                    use actix_web::HttpMessage;
+                    use actix_web::dev::Service;
+                    let county = req
+                        .headers()
+                        .get("x-test-scope")
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(|v| v.parse::<u32>().ok());
+                    if let Some(c) = county {
+                        req.extensions_mut().insert(std::sync::Arc::new(lookout_layers::scope::ScopeSpec {
+                            cities: vec![],
+                            counties: vec![c],
+                        }));
+                    }
+                    srv.call(req)
+                })
+                .configure(move |cfg| lookout_server::app::configure(cfg, state)),
+        )
+        .await
+    }};
+}
+
+#[actix_web::test]
+async fn a_county_user_sees_the_hazard_sources_and_places_of_the_county_only() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = crate::common::state(dir.path());
+    // The county with the most hazard sources, so the check has something to say.
+    let county = {
+        let sources = state.store.catalog().hazard_sources.read();
+        let mut counts = std::collections::BTreeMap::<u32, usize>::new();
+        for f in sources.features() {
+            *counts.entry(f.properties.county_id).or_default() += 1;
+        }
+        counts.into_iter().max_by_key(|&(id, n)| (n, std::cmp::Reverse(id))).expect("a county").0
+    };
+    let in_county = |layer: &str, id: u64| {
+        let catalog = state.store.catalog();
+        let county = match layer {
+            "hazard_sources" => catalog.hazard_sources.read().feature(id).map(|f| f.properties.county_id),
+            "sensitive_sites" => catalog.sensitive_sites.read().feature(id).map(|f| f.properties.county_id),
+            "shelters" => catalog.shelters.read().feature(id).map(|f| f.properties.county_id),
+            "population" => catalog.population.read().feature(id).map(|f| f.properties.county_id),
+            other => panic!("layer {other}"),
+        };
+        json!(county.expect("feature"))
+    };
+    let app = scoped_app!(state.clone());
+    let scoped = |uri: &str| {
+        get(uri)
+            .insert_header(("X-Test-Scope", county.to_string()))
+            .to_request()
+    };
+    let (status, layer) = send(&app, scoped("/safety/distances")).await;
+    assert_eq!(status, 200, "{layer}");
+    let features = layer["features"].as_array().expect("features");
+    let (_, listed) = send(&app, get(&format!("/collections/hazard_sources/items?county_id={county}")).to_request()).await;
+    assert_eq!(features.len() as u64, listed["numberMatched"].as_u64().expect("matched"));
+    let (_, rows) = send(&app, scoped("/safety/violations?limit=10000")).await;
+    let (_, all) = send(&app, get("/safety/violations?limit=10000").to_request()).await;
+    assert!(rows["numberMatched"].as_u64() < all["numberMatched"].as_u64(), "fewer than the whole region");
+    for v in rows["violations"].as_array().expect("rows") {
+        let source = v["hazard_source_id"].as_u64().expect("source");
+        let target = v["target_id"].as_u64().expect("target");
+        assert_eq!(in_county("hazard_sources", source), json!(county), "{v}");
+        assert_eq!(in_county(v["target_layer"].as_str().expect("layer"), target), json!(county), "{v}");
+    }
+}
