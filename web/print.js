@@ -32,6 +32,7 @@ const MARGIN_MM = 10;
 const HEAD_MM = 24;
 const FOOT_MM = 16;
 const LEGEND_MM = 52;
+const PX_PER_MM = 96 / 25.4;
 
 const P = { template: 'risk', paper: 'A4', orientation: 'landscape', title: '', subtitle: '', classification: '', restore: null };
 
@@ -190,7 +191,11 @@ function legend() {
   if (source) {
     const copy = source.cloneNode(true);
     copy.removeAttribute('id');
-    for (const d of copy.querySelectorAll('details')) d.open = true;
+    for (const d of copy.querySelectorAll('details')) {
+      d.open = true;
+      // incident zones belong on the command map, not the risk map
+      if (P.template !== 'command' && d.querySelector('summary')?.textContent === t('legend.incidentZones')) d.remove();
+    }
     box.append(copy);
   }
   return box;
@@ -202,26 +207,42 @@ export async function preparePrint(options = {}) {
   Object.assign(P, options);
   const [w, h] = PAPERS[P.paper] ?? PAPERS.A4;
   const [pageW, pageH] = P.orientation === 'portrait' ? [w, h] : [h, w];
-  P.restore = applyTemplate(P.template);
+  const frameW = pageW - 2 * MARGIN_MM - LEGEND_MM - 4;
+  const frameH = pageH - 2 * MARGIN_MM - HEAD_MM - FOOT_MM;
+  // The map is drawn at the frame's shape (96 CSS px per inch), round the
+  // extent the user chose: the whole of it is on the sheet, and more of the
+  // side the paper is longer on.
+  const imgW = frameW - 1;
+  const imgH = frameH - 1;
+  const container = map.getContainer();
+  const view = { bounds: map.getBounds(), center: map.getCenter(), zoom: map.getZoom(), width: container.style.width, height: container.style.height };
+  const undoTemplate = applyTemplate(P.template);
+  P.restore = () => {
+    container.style.width = view.width;
+    container.style.height = view.height;
+    map.resize();
+    map.jumpTo({ center: view.center, zoom: view.zoom });
+    undoTemplate();
+  };
   let image;
   try {
+    container.style.width = `${Math.round(imgW * PX_PER_MM)}px`;
+    container.style.height = `${Math.round(imgH * PX_PER_MM)}px`;
+    map.resize();
+    map.fitBounds(view.bounds, { animate: false, padding: 0 });
     await idle();
     image = await snapshot();
   } catch (err) {
     closePrint();
     throw err;
   }
-  const canvas = map.getCanvas();
-  const frameW = pageW - 2 * MARGIN_MM - LEGEND_MM - 4;
-  const frameH = pageH - 2 * MARGIN_MM - HEAD_MM - FOOT_MM;
-  const aspect = canvas.clientWidth / canvas.clientHeight;
-  const imgW = Math.min(frameW, frameH * aspect);
-  const mmPerCssPx = imgW / canvas.clientWidth;
+  const mmPerCssPx = imgW / map.getCanvas().clientWidth;
   const b = map.getBounds();
   const date = new Date().toLocaleDateString(getLang() === 'zh' ? 'zh-CN' : 'en-GB', { year: 'numeric', month: 'long', day: 'numeric' });
 
   const img = el('img', { class: 'print-map-image', id: 'print-map-image', src: image, alt: P.title });
   img.style.width = `${imgW.toFixed(2)}mm`;
+  img.style.height = `${imgH.toFixed(2)}mm`;
   const frame = el('div', 'print-map-frame', img, northArrow(), scaleBar(mmPerCssPx));
   frame.style.width = `${frameW}mm`;
   frame.style.height = `${frameH}mm`;

@@ -95,6 +95,7 @@ pub enum DistanceMethod {
     /// ERG 2020 initial isolation distance, large spill.
     ErgIsolation,
     /// 1 psi overpressure, whole quantity, 10 % TNT yield.
+    #[serde(rename = "overpressure_1psi")]
     Overpressure1Psi,
 }
 

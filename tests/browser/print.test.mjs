@@ -76,9 +76,10 @@ describe('Lookout printed map: the risk distribution on A4 landscape, to PDF', (
 
     mkdirSync(OUT, { recursive: true });
     const pdf = path.join(OUT, 'print-risk-a4-landscape.pdf');
+    // page.pdf prints with the print media unless screen is emulated: print, as a browser's dialog does
     await page.emulateMedia({ media: 'print' });
     await page.pdf({ path: pdf, preferCSSPageSize: true, printBackground: true });
-    await page.emulateMedia({ media: 'screen' });
+    await page.emulateMedia({ media: null });
 
     const info = tool('pdfinfo', [pdf]);
     assert.match(info, /Pages:\s+1\b/, info);
@@ -93,12 +94,13 @@ describe('Lookout printed map: the risk distribution on A4 landscape, to PDF', (
       ['legend', '图例'],
       ['a legend row of a visible layer', '重大危险源等级'],
       ['scale bar', '比例尺 1:'],
-      ['north arrow', '北 N'],
+      ['north arrow', /北\s*N/],
       ['classification line', '内部资料 注意保密'],
       ['data notice', '虚构数据'],
       ['extent', '图幅范围'],
     ]) {
-      assert.ok(text.includes(needle), `the PDF has no ${what} (${needle}):\n${text}`);
+      const found = needle instanceof RegExp ? needle.test(text) : text.includes(needle);
+      assert.ok(found, `the PDF has no ${what} (${needle}):\n${text}`);
     }
     assert.ok(!text.includes('生成打印页') && !text.includes('打印 / 存为 PDF'), `the on-screen controls were printed:\n${text}`);
 
@@ -110,6 +112,25 @@ describe('Lookout printed map: the risk distribution on A4 landscape, to PDF', (
     const restored = await page.evaluate(() => [...window.lookout.layers.entries()].filter(([, e]) => e.visible).map(([id]) => id));
     assert.ok(restored.includes('rescue_teams'), `closing the sheet restores the layers: ${restored.join()}`);
     assert.deepEqual(await page.evaluate(() => [...window.lookout.missingKeys]), []);
+    assert.deepEqual(problems, []);
+  });
+
+  it('prints the command map on A3 portrait with the operational layers', async () => {
+    const { page, problems } = desk;
+    await page.evaluate(() => window.lookout.print.prepare({ template: 'command', paper: 'A3', orientation: 'portrait', title: '应急作战指挥图（测试）', subtitle: '', classification: '内部资料 注意保密' }));
+    const visible = await page.evaluate(() => [...window.lookout.layers.entries()].filter(([, e]) => e.visible).map(([id]) => id));
+    assert.ok(visible.includes('rescue_teams') && visible.includes('shelters'), visible.join());
+    assert.ok(!visible.includes('enterprises'), visible.join());
+    const pdf = path.join(OUT, 'print-command-a3-portrait.pdf');
+    await page.pdf({ path: pdf, preferCSSPageSize: true, printBackground: true });
+    await page.evaluate(() => window.lookout.print.close());
+    const info = tool('pdfinfo', [pdf]);
+    assert.match(info, /Pages:\s+1\b/, info);
+    const size = info.match(/Page size:\s+([\d.]+) x ([\d.]+) pts/);
+    // A3 portrait: 297 × 420 mm = 841.9 × 1190.6 pt
+    assert.ok(size && Math.abs(Number(size[1]) - 841.9) < 2 && Math.abs(Number(size[2]) - 1190.6) < 2, info);
+    const text = tool('pdftotext', ['-layout', pdf, '-']);
+    assert.ok(text.includes('应急作战指挥图（测试）') && text.includes('救援队伍'), text);
     assert.deepEqual(problems, []);
   });
 });
