@@ -50,6 +50,8 @@ import { initIncidentPanel } from './incident-panel.js';
 import { initIncidentReplay } from './incident-replay.js';
 import { initDrill } from './drill.js';
 import { initPlanner } from './planner.js';
+import { initPrint } from './print.js';
+import { initSafety } from './safety.js';
 import { ensureSignedIn } from './login.js';
 import { pruneByRole, currentUser, may } from './session.js';
 import { initAudit } from './audit.js';
@@ -110,6 +112,8 @@ async function start() {
   initReplay();
   initDrill();
   initPlanner();
+  initPrint();
+  initSafety();
   initAudit();
   initUsers();
   initAlerts();

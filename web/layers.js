@@ -86,6 +86,13 @@ export const CITY_TINTS = {
 };
 export const POPULATION_RAMP = [[0, '#1b2d4f'], [50, '#34518c'], [150, '#7b4fa6'], [400, '#c2508a'], [1000, '#f08a5d']];
 export const SHELTER_COLOR = '#14b8a6';
+/** Sensitive sites (GB 36894-2018 highly sensitive protected objects), by kind. */
+export const SENSITIVE_KINDS = [
+  { code: 'school', color: '#e879f9' },
+  { code: 'kindergarten', color: '#f472b6' },
+  { code: 'hospital', color: '#f8fafc' },
+  { code: 'care_home', color: '#a78bfa' },
+];
 export const WAREHOUSE_COLOR = '#d97706';
 export const UNKNOWN_COLOR = '#9aa5b1';
 export const INCIDENT_COLOR = '#ff1f3d';
@@ -353,6 +360,23 @@ export const KNOWN = {
     cluster: { color: SHELTER_COLOR, stroke: '#ffffff' },
     swatch: { icon: 'shelter' },
     layers: [iconLayer('shelter', 'resource')],
+  },
+  sensitive_sites: {
+    group: 'risk', visible: false,
+    unitKey: 'unit.sensitive_sites',
+    swatch: { dot: SENSITIVE_KINDS[0].color },
+    legend: [{ key: 'legend.sensitive_sites', table: 'sensitiveKind', prop: 'kind', items: SENSITIVE_KINDS.map((k) => ({ ...k, dot: k.color })) }],
+    layers: [
+      {
+        suffix: 'circle', type: 'circle', slot: 'points',
+        paint: {
+          'circle-radius': zoomed(10, 4, 14, 7),
+          'circle-color': matchBy('kind', SENSITIVE_KINDS, (k) => k.color, UNKNOWN_COLOR),
+          'circle-stroke-color': '#ffffff',
+          'circle-stroke-width': 1.5,
+        },
+      },
+    ],
   },
   warehouses: {
     group: 'resource', visible: true,

@@ -30,6 +30,7 @@ macro_rules! with_layers {
             rescue_teams: RescueTeam,
             warehouses: Warehouse,
             shelters: Shelter,
+            sensitive_sites: SensitiveSite,
             incidents: Incident,
         }
     };
@@ -147,6 +148,7 @@ mod tests {
                 "rescue_teams",
                 "warehouses",
                 "shelters",
+                "sensitive_sites",
                 "incidents"
             ]
         );

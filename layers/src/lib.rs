@@ -24,6 +24,7 @@ pub mod readings;
 pub mod record;
 pub mod routing;
 pub mod row;
+pub mod safety;
 pub mod scope;
 pub mod search;
 pub mod store;

@@ -41,3 +41,9 @@ pub const DEFAULT_DANGERS: usize = 100;
 pub const MAX_DANGERS: usize = 1_000;
 /// Most inbox entries `GET /inbox` answers (newest first).
 pub const MAX_INBOX: usize = 500;
+
+// --- The safety-distance check (docs/safety-distances.md).
+/// Violations one `GET /safety/violations` answers when the client does not say.
+pub const DEFAULT_VIOLATIONS: usize = 1_000;
+/// Most violations one `GET /safety/violations` answers.
+pub const MAX_VIOLATIONS: usize = 10_000;

@@ -19,7 +19,7 @@ use std::ops::ControlFlow;
 /// Most bytes one tile may take; layers stop taking features beyond it.
 pub const TILE_BUDGET_BYTES: usize = 500 * 1024;
 /// Most layers in one composite request.
-pub const MAX_LAYERS_PER_TILE: usize = 14;
+pub const MAX_LAYERS_PER_TILE: usize = 15;
 
 /// How one layer is drawn in tiles.
 #[derive(Debug, Clone, Copy)]
@@ -111,6 +111,7 @@ pub const RULES: &[TileRule] = &[
         "occupancy",
         "county",
     ]),
+    TileRule::new("sensitive_sites", 10, 22).fields(&["name", "kind", "persons", "county"]),
     TileRule::new("incidents", 0, 22),
 ];
 

@@ -22,7 +22,7 @@ from test_tiles import fetch_tile, tile_of
 
 COLLECTIONS = ["counties", "population", "disaster_zones", "roads", "gas_pipes", "gas_valves",
                "gas_stations", "enterprises", "hazard_sources", "rescue_teams", "warehouses", "shelters",
-               "incidents", "sensors"]
+               "incidents", "sensors", "sensitive_sites"]
 
 
 def pg_url():
@@ -278,6 +278,7 @@ def first_position(geometry):
 @pytest.mark.parametrize("layer,z", [
     ("hazard_sources", 8), ("enterprises", 13), ("roads", 10), ("gas_pipes", 14), ("gas_valves", 15),
     ("counties", 8), ("population", 11), ("disaster_zones", 9), ("rescue_teams", 11), ("shelters", 12),
+    ("sensitive_sites", 12),
 ])
 def test_in_memory_tiles_equal_st_asmvt(replicas, layer, z):
     a, _ = replicas

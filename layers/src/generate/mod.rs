@@ -17,6 +17,7 @@ mod population;
 mod progress;
 mod roads;
 mod sample;
+mod sensitive;
 mod sensors;
 mod zones;
 
@@ -36,7 +37,7 @@ pub use sensors::main_pressure;
 /// Version of the generator; a dataset folder records the one that wrote it.
 /// Bump it whenever the same seed would give different data: datasets on disk
 /// are then generated again, and journals of the old one are refused.
-pub const GENERATOR_VERSION: u32 = 5;
+pub const GENERATOR_VERSION: u32 = 6;
 
 /// A county's outline as the layer holds it. The source's quantisation
 /// leaves 24 of the 119 outlines crossing themselves (`data/README.md`);
@@ -135,7 +136,7 @@ pub fn generate(counties: &[CountyShape], options: Options, progress: &dyn Progr
     let enterprise_count = ENTERPRISES_PER_SCALE * options.scale as usize;
     progress.stage("enterprises", enterprise_count as u64);
     let enterprises = enterprises::generate(&province, enterprise_count, &mut rng(2), progress);
-    progress.stage("hazard sources, networks, sensors, zones, assets", 6);
+    progress.stage("hazard sources, networks, sensors, zones, assets", 7);
     let hazard_sources = enterprises::hazard_sources(&province, &enterprises, &mut rng(3));
     progress.advance(1);
     let gas = gas::generate(&province, &mut rng(4));
@@ -147,6 +148,8 @@ pub fn generate(counties: &[CountyShape], options: Options, progress: &dyn Progr
     let assets = assets::generate(&province, options.scale, &mut rng(7));
     progress.advance(1);
     let sensors = sensors::generate(&province, &hazard_sources, &gas.stations, &gas.valves, &mut rng(8));
+    progress.advance(1);
+    let sensitive_sites = sensitive::generate(&province, &hazard_sources, &mut rng(9));
     progress.advance(1);
 
     Ok(Dataset {
@@ -163,6 +166,7 @@ pub fn generate(counties: &[CountyShape], options: Options, progress: &dyn Progr
         rescue_teams: assets.teams,
         warehouses: assets.warehouses,
         shelters: assets.shelters,
+        sensitive_sites,
         incidents: Vec::new(),
     })
 }

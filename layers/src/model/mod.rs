@@ -12,6 +12,7 @@ mod ledger;
 mod population;
 mod rescue;
 mod road;
+mod sensitive;
 mod sensor;
 mod user;
 mod weather;
@@ -38,6 +39,7 @@ pub use ledger::{
 pub use population::PopulationCell;
 pub use rescue::{RescueTeam, Shelter, StockItem, Warehouse};
 pub use road::Road;
+pub use sensitive::{SENSITIVE_KINDS, SensitiveSite};
 pub use sensor::{
     COMBUSTIBLE_FIRST_LEVEL_PCT_LEL, COMBUSTIBLE_SECOND_LEVEL_PCT_LEL, MOLAR_VOLUME_L, OelKind, Sensor, SensorKind,
     SensorSite, TOXIC_FIRST_LEVEL_OEL_SHARE, TOXIC_SECOND_LEVEL_OEL_SHARE, Thresholds, WEATHER_CHANNELS,
@@ -148,6 +150,7 @@ mod tests {
         check(&data.rescue_teams[0].properties);
         check(&data.warehouses[0].properties);
         check(&data.shelters[0].properties);
+        check(&data.sensitive_sites[0].properties);
         check(&data.roads[0].properties);
         check(&data.population[0].properties);
         check(&data.sensors[0].properties);

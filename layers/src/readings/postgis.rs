@@ -1,4 +1,4 @@
-//! Readings in PostGIS (`lookout.readings`, migration 0006): one partition
+//! Readings in PostGIS (`lookout.readings`, migration 0007): one partition
 //! per UTC day of the reading's time, made when its first reading comes and
 //! dropped whole when the day is past the retention. Every replica writes
 //! and reads the same table, so a series is the same whichever replica

@@ -14,6 +14,8 @@ const DOCS: &[(&str, &str)] = &[
     ("impact-models", include_str!("../../../docs/impact-models.md")),
     ("incidents-api", include_str!("../../../docs/incidents-api.md")),
     ("architecture", include_str!("../../../docs/architecture.md")),
+    ("safety-distances", include_str!("../../../docs/safety-distances.md")),
+    ("printing", include_str!("../../../docs/printing.md")),
 ];
 
 /// Registers the route.

@@ -25,6 +25,7 @@ pub mod map;
 pub mod monitoring;
 pub mod nearest;
 pub mod openapi;
+pub mod safety;
 pub mod search;
 pub mod situation;
 pub mod tiles;
@@ -187,6 +188,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) -> Vec<(&'static str, Vec<Method>
     situation::configure(&mut r);
     search::configure(&mut r);
     ledger::configure(&mut r);
+    safety::configure(&mut r);
     r.table
 }
 

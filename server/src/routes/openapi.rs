@@ -245,6 +245,13 @@ fn operations() -> Vec<(&'static str, &'static str, Op)> {
             .param(json!({ "name": "kind", "in": "query", "required": true, "schema": { "type": "string" } }))
             .param(json!({ "name": "minutes", "in": "query", "required": true, "schema": { "type": "number", "exclusiveMinimum": true, "minimum": 0, "maximum": limits::MAX_MINUTES } }))
             .respond("200", ok("coverage", JSON, obj()))),
+        ("/safety/distances", "get", Op::new("Each major hazard source's protection distance (ERG 2020 isolation for toxic gases, 1 psi at 10 % TNT yield for flammables) as a GeoJSON circle, with its violations counted by GB 36894-2018 class; docs/safety-distances.md")
+            .respond("200", ok("the protection distances", "application/geo+json", json!({ "type": "object", "required": ["type", "features", "limits"], "properties": { "type": { "type": "string" }, "features": { "type": "array", "items": { "type": "object" } }, "limits": { "type": "array", "items": { "type": "string" } } } })))),
+        ("/safety/violations", "get", Op::new("People and sensitive sites inside the protection distances, most severe first (class, then the hazard source's level, then how deep inside)")
+            .param(query("class", json!({ "type": "string", "enum": ["highly_sensitive", "high_density", "low_density"] }), "only this GB 36894-2018 class"))
+            .param(query("hazard_source_id", json!({ "type": "integer", "minimum": 0 }), "only around this hazard source"))
+            .param(query("limit", json!({ "type": "integer", "minimum": 1, "maximum": limits::MAX_VIOLATIONS, "default": limits::DEFAULT_VIOLATIONS }), "most rows"))
+            .respond("200", ok("the violations", JSON, json!({ "type": "object", "required": ["numberMatched", "numberReturned", "hazard_sources", "violations", "limits"], "properties": { "numberMatched": { "type": "integer" }, "numberReturned": { "type": "integer" }, "hazard_sources": { "type": "integer" }, "violations": { "type": "array", "items": { "type": "object" } }, "limits": { "type": "array", "items": { "type": "string" } } } })))),
         ("/exposure", "post", Op::new("What lies inside a circle or polygon")
             .body(json_body(json!({ "type": "object", "properties": { "center": { "type": "array", "items": { "type": "number" }, "minItems": 2, "maxItems": 2 }, "radius_m": { "type": "number" }, "geometry": { "type": "object" } }, "additionalProperties": false })))
             .respond("200", ok("exposure", JSON, obj()))),

@@ -20,6 +20,7 @@ mod metrics;
 mod monitoring;
 mod permissions;
 mod region;
+mod safety;
 mod scope;
 mod search;
 mod situation;

@@ -42,7 +42,12 @@ pub const MIGRATIONS: &[(i32, &str, &str)] = &[
     ),
     (4, "users", include_str!("../../../migrations/0004_users.sql")),
     (5, "sensors", include_str!("../../../migrations/0005_sensors.sql")),
-    (6, "readings", include_str!("../../../migrations/0006_readings.sql")),
+    (
+        6,
+        "sensitive_sites",
+        include_str!("../../../migrations/0006_sensitive_sites.sql"),
+    ),
+    (7, "readings", include_str!("../../../migrations/0007_readings.sql")),
 ];
 
 /// The channel replicas listen on; the payload is the new event's `seq`.

@@ -1,4 +1,4 @@
--- Lookout schema, version 6: sensor readings in PostGIS (docs/monitoring.md).
+-- Lookout schema, version 7: sensor readings in PostGIS (docs/monitoring.md).
 --
 -- Readings are many and are not events. With PostGIS as the store they are
 -- kept here, shared by every replica: one partition per UTC day of the
