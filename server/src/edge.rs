@@ -34,9 +34,11 @@ use actix_web::web;
 
 /// The policy of the map and of every answer that is not a server-written
 /// page. MapLibre GL JS makes its workers from `blob:` URLs and its canvas
-/// snapshots are `data:`/`blob:` images; it needs no `eval`.
+/// snapshots are `data:`/`blob:` images; it needs no `eval`. The page's
+/// `<base>` names its own origin's versioned folder (`/map/~{version}/`):
+/// `base-uri 'self'`.
 pub const MAP_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; \
-     worker-src 'self' blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+     worker-src 'self' blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
 
 /// The policy of the HTML pages the server writes (`/docs/{name}`, the
 /// after-action report): their one `<style>` block is inline, and they run no

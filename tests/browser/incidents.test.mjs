@@ -292,8 +292,12 @@ describe('Lookout incident workflow, live updates and drills', () => {
     await page.locator(`#incident-panel .incident[data-id="${drillId}"]`).waitFor({ timeout: 10_000 });
     const [report] = await Promise.all([context.waitForEvent('page'), page.locator('#incident-panel .report-btn').first().click()]);
     await report.waitForLoadState('load');
-    assert.match(report.url(), new RegExp(`/incidents/${drillId}/report\\.html$`));
-    assert.ok((await report.locator('body').innerText()).length > 100, 'empty report');
+    // in the map's language (Chinese here)
+    assert.match(report.url(), new RegExp(`/incidents/${drillId}/report\\.html\\?lang=zh$`));
+    const text = await report.locator('body').innerText();
+    assert.ok(text.length > 100, 'empty report');
+    assert.match(text, /事后评估报告/);
+    assert.doesNotMatch(text, /After-action report/);
     await report.close();
   });
 

@@ -133,4 +133,10 @@ describe('Lookout supervision ledger on the map', () => {
     assert.match(await item.innerText(), /重大隐患/);
     assert.deepEqual(problems, []);
   });
+
+  it('loaded the map files from the versioned folder the page names (kept a year by the browser)', async () => {
+    const paths = desk.requests.map((u) => new URL(u).pathname);
+    assert.ok(paths.some((p) => /^\/map\/~[0-9a-f]{12}\/app\.js$/.test(p)), paths.filter((p) => p.startsWith('/map/')).join(' '));
+    assert.ok(!paths.includes('/map/app.js'), 'not the unversioned name');
+  });
 });
