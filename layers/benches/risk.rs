@@ -61,6 +61,13 @@ fn main() {
         catalog.enterprises.read().len(),
         started.elapsed().as_secs_f64() * 1e3
     );
+    for res in lookout_layers::risk::grid::RESOLUTIONS {
+        let mut classes = std::collections::BTreeMap::new();
+        for c in grid.cells(res, None, 0.0, None) {
+            *classes.entry(c.score.class).or_insert(0usize) += 1;
+        }
+        println!("resolution {}: cells by class {classes:?}", u8::from(res));
+    }
     let template = serde_json::to_value(&catalog.enterprises.read().features()[0]).expect("json");
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
     for (name, with_grid) in [("catalog only (baseline)", None), ("catalog + risk grid", Some(&grid))] {

@@ -41,3 +41,10 @@ pub const DEFAULT_DANGERS: usize = 100;
 pub const MAX_DANGERS: usize = 1_000;
 /// Most inbox entries `GET /inbox` answers (newest first).
 pub const MAX_INBOX: usize = 500;
+
+// --- The risk grid and choropleth (docs/risk-method.md).
+/// Most cells one answer of `GET /risk/grid` holds (resolution 7 over the
+/// whole province is about 30,000; ask for a `bbox` beyond this).
+pub const MAX_RISK_CELLS: usize = 50_000;
+/// Fewest and most classes of a choropleth.
+pub const RISK_CLASSES: std::ops::RangeInclusive<usize> = 2..=7;

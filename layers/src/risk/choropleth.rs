@@ -12,7 +12,7 @@ use crate::catalog::Catalog;
 use crate::filter::Filter;
 use crate::record::Value;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::ops::ControlFlow;
 
 /// What the regions are.
@@ -231,7 +231,7 @@ pub struct Request {
 }
 
 /// The regions of `catalog` with the grid's totals, by county or city.
-fn regions(catalog: &Catalog, grid: &RiskGrid, level: Level) -> Vec<Region> {
+fn regions(catalog: &Catalog, grid: &RiskGrid, level: Level, only: Option<&HashSet<u32>>) -> Vec<Region> {
     let totals = grid.county_totals();
     let mut counties: Vec<Region> = Vec::new();
     let c = catalog.counties.read();
@@ -247,6 +247,9 @@ fn regions(catalog: &Catalog, grid: &RiskGrid, level: Level) -> Vec<Region> {
             _ => 0.0,
         };
         let county = u32::try_from(id).unwrap_or(0);
+        if only.is_some_and(|o| !o.contains(&county)) {
+            return ControlFlow::Continue(());
+        }
         counties.push(Region {
             id: id.to_string(),
             name: text("county"),
@@ -299,9 +302,16 @@ pub fn value(method: &RiskMethod, region: &Region, measure: Measure, per: Per) -
     }
 }
 
-/// Builds the choropleth `request` asks for.
-pub fn choropleth(catalog: &Catalog, grid: &RiskGrid, request: &Request) -> Result<Choropleth, String> {
-    let mut regions = regions(catalog, grid, request.level);
+/// Builds the choropleth `request` asks for; with `only`, of those
+/// counties alone (a scoped user's: a city is then the sum of its counties
+/// in scope).
+pub fn choropleth(
+    catalog: &Catalog,
+    grid: &RiskGrid,
+    request: &Request,
+    only: Option<&HashSet<u32>>,
+) -> Result<Choropleth, String> {
+    let mut regions = regions(catalog, grid, request.level, only);
     for r in &mut regions {
         r.value = value(grid.method(), r, request.measure, request.per);
     }

@@ -149,7 +149,7 @@ fn assert_sums_agree(catalog: &Catalog, grid: &RiskGrid) {
         classes: 4,
         breaks: None,
     };
-    let map = choropleth::choropleth(catalog, grid, &request).expect("choropleth");
+    let map = choropleth::choropleth(catalog, grid, &request, None).expect("choropleth");
     for r in &map.regions {
         let county: u32 = r.id.parse().expect("county id");
         let want = direct.get(&county).map_or(0, |d| d.0.iter().sum::<u32>());

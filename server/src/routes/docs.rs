@@ -14,6 +14,7 @@ const DOCS: &[(&str, &str)] = &[
     ("impact-models", include_str!("../../../docs/impact-models.md")),
     ("incidents-api", include_str!("../../../docs/incidents-api.md")),
     ("architecture", include_str!("../../../docs/architecture.md")),
+    ("risk-method", include_str!("../../../docs/risk-method.md")),
 ];
 
 /// Registers the route.

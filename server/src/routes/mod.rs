@@ -25,6 +25,7 @@ pub mod map;
 pub mod monitoring;
 pub mod nearest;
 pub mod openapi;
+pub mod risk;
 pub mod search;
 pub mod situation;
 pub mod tiles;
@@ -170,6 +171,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) -> Vec<(&'static str, Vec<Method>
         .add(Endpoint::at("/openapi.json").get(openapi::document));
     features::configure(&mut r);
     tiles::configure(&mut r);
+    risk::configure(&mut r);
     nearest::configure(&mut r);
     exposure::configure(&mut r);
     gas::configure(&mut r);

@@ -20,6 +20,7 @@ mod metrics;
 mod monitoring;
 mod permissions;
 mod region;
+mod risk;
 mod scope;
 mod search;
 mod situation;
