@@ -48,3 +48,5 @@ pub const MAX_INBOX: usize = 500;
 pub const MAX_RISK_CELLS: usize = 50_000;
 /// Fewest and most classes of a choropleth.
 pub const RISK_CLASSES: std::ops::RangeInclusive<usize> = 2..=7;
+/// Most substances one `POST /hazard_sources/{id}/what-if` proposes.
+pub const MAX_WHAT_IF_SUBSTANCES: usize = 50;

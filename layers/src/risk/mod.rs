@@ -6,6 +6,7 @@
 pub mod choropleth;
 pub mod grid;
 pub mod method;
+pub mod regrade;
 #[cfg(test)]
 mod tests;
 

@@ -311,3 +311,168 @@ fn zones_are_placed_by_cell_centre_and_removed_exactly() {
     let c: &dyn Collection = &*catalog.counties.read();
     assert!(c.len() > 100);
 }
+
+mod regrade {
+    use crate::event::Event;
+    use crate::generate::tests::small_dataset;
+    use crate::model::{Substance, SubstanceOnSite};
+    use crate::risk::regrade::what_if;
+    use crate::store::Store;
+    use crate::store::journal::DatasetIdentity;
+
+    const IDENTITY: DatasetIdentity = DatasetIdentity {
+        seed: 1,
+        scale: 1,
+        generator_version: crate::generate::GENERATOR_VERSION,
+    };
+
+    fn store(dir: &std::path::Path) -> Store {
+        Store::embedded(small_dataset().clone(), IDENTITY, &dir.join("journal.lkj"))
+            .expect("store")
+            .0
+    }
+
+    fn on_site(substance: Substance, quantity_t: f64) -> SubstanceOnSite {
+        SubstanceOnSite {
+            substance,
+            quantity_t,
+            container: None,
+        }
+    }
+
+    #[test]
+    fn a_what_if_grades_the_proposal_by_gb_18218_and_keeps_what_it_does_not_change() {
+        let source = small_dataset().hazard_sources[0].properties.clone();
+        // Chlorine 40 t: β 4 · 40/5 = 32; 120 people → α 2: R 64, level 2.
+        let answer = what_if(&source, Some(vec![on_site(Substance::Chlorine, 40.0)]), Some(120)).expect("graded");
+        assert_eq!(answer.proposed.r, 64.0);
+        assert_eq!(answer.proposed.level, Some(2));
+        assert_eq!(answer.current.r, (source.r_value * 100.0).round() / 100.0);
+        assert_eq!(answer.current.level, source.level);
+        // Nobody outside: α 0.5, R 16, level 3.
+        let nobody = what_if(&source, Some(vec![on_site(Substance::Chlorine, 40.0)]), Some(0)).expect("graded");
+        assert_eq!((nobody.proposed.r, nobody.proposed.level), (16.0, Some(3)));
+        // Only people proposed: the substances stay.
+        let people = what_if(&source, None, Some(source.people_within_500m)).expect("graded");
+        assert_eq!(people.proposed, people.current);
+        assert!(!people.level_changes);
+        assert!(what_if(&source, Some(Vec::new()), None).is_err());
+        assert!(what_if(&source, Some(vec![on_site(Substance::Ammonia, -1.0)]), None).is_err());
+    }
+
+    #[test]
+    fn an_edit_that_changes_the_grade_is_recorded_as_hazard_regraded_in_the_same_unit() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = store(dir.path());
+        let (id, before_level, before_r, people) = {
+            let hazards = store.catalog().hazard_sources.read();
+            let h = hazards
+                .features()
+                .iter()
+                .find(|h| h.properties.level.is_some() && h.properties.people_within_500m < 100)
+                .expect("a graded source with fewer than 100 people around");
+            (
+                h.id,
+                h.properties.level,
+                h.properties.r_value,
+                h.properties.people_within_500m,
+            )
+        };
+        // Many more people: α rises to 2, so R rises.
+        let mut properties = serde_json::Map::new();
+        properties.insert("people_within_500m".into(), 5000.into());
+        let record = store
+            .submit(
+                "planner",
+                Event::FeatureUpdated {
+                    collection: "hazard_sources".into(),
+                    id,
+                    properties,
+                    geometry: None,
+                },
+            )
+            .expect("stored");
+        assert_eq!(
+            record.event.kind(),
+            "feature_updated",
+            "the caller gets the event it asked for"
+        );
+        let after_r = store
+            .catalog()
+            .hazard_sources
+            .read()
+            .feature(id)
+            .expect("source")
+            .properties
+            .r_value;
+        assert!(after_r > before_r, "{before_r} → {after_r} ({people} → 5000 people)");
+        let regraded: Vec<_> = store
+            .operations()
+            .log()
+            .iter()
+            .filter(|r| r.event.kind() == "hazard_regraded")
+            .cloned()
+            .collect();
+        assert_eq!(regraded.len(), 1);
+        assert_eq!(regraded[0].seq, record.seq + 1, "stored right after the edit");
+        assert_eq!(regraded[0].actor, "planner");
+        match &regraded[0].event {
+            Event::HazardRegraded {
+                hazard_source,
+                from_r,
+                to_r,
+                from_level,
+                reasons,
+                location,
+                ..
+            } => {
+                assert_eq!(*hazard_source, id);
+                assert_eq!((*from_r, *to_r), (before_r, after_r));
+                assert_eq!(*from_level, before_level);
+                assert_eq!(reasons, &["people_within_500m".to_owned()]);
+                assert!(location.is_some());
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(regraded[0].event.collection(), "hazard_sources");
+        // An edit that leaves the grade alone records no regrade.
+        let mut name = serde_json::Map::new();
+        name.insert("name".into(), "改名的罐区".into());
+        store
+            .submit(
+                "planner",
+                Event::FeatureUpdated {
+                    collection: "hazard_sources".into(),
+                    id,
+                    properties: name,
+                    geometry: None,
+                },
+            )
+            .expect("stored");
+        let count = |s: &Store| {
+            s.operations()
+                .log()
+                .iter()
+                .filter(|r| r.event.kind() == "hazard_regraded")
+                .count()
+        };
+        assert_eq!(count(&store), 1);
+        let last = store.last_seq();
+        drop(store);
+        // The journal replays, regrade and all.
+        let again = self::store(dir.path());
+        assert_eq!(again.last_seq(), last);
+        assert_eq!(count(&again), 1);
+        assert_eq!(
+            again
+                .catalog()
+                .hazard_sources
+                .read()
+                .feature(id)
+                .expect("source")
+                .properties
+                .r_value,
+            after_r
+        );
+    }
+}

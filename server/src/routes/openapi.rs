@@ -589,6 +589,20 @@ fn risk_operations() -> Vec<(&'static str, &'static str, Op)> {
                     "id": { "type": "string" }, "name": { "type": "string" }, "city": { "type": "string" }, "area_km2": { "type": "number" },
                     "value": { "type": "number" }, "class": { "type": "integer" }, "colour": { "type": "string", "nullable": true }, "parts": { "type": "object" } } } } } })))
             .respond("400", error("an unknown parameter value, classes outside 2–7, or breaks that do not rise"))),
+        ("/hazard_sources/{id}/what-if", "post", Op::new("A planner's what-if: the GB 18218 R and level proposed quantities and/or people within 500 m would give, beside the current grade; stores nothing (docs/risk-method.md)")
+            .body(json_body(json!({ "type": "object", "properties": {
+                "substances": { "type": "array", "maxItems": limits::MAX_WHAT_IF_SUBSTANCES, "items": { "type": "object", "required": ["substance", "quantity_t"], "properties": {
+                    "substance": { "type": "string", "enum": lookout_layers::model::Substance::CODES }, "quantity_t": { "type": "number", "minimum": 0 },
+                    "container": { "type": "string" } }, "additionalProperties": false } },
+                "people_within_500m": { "type": "integer", "minimum": 0 } }, "additionalProperties": false })))
+            .respond("200", ok("the current and proposed grade", JSON, json!({ "type": "object", "required": ["hazard_source", "current", "proposed", "level_changes", "stored"], "properties": {
+                "hazard_source": { "type": "integer" }, "name": { "type": "string" },
+                "current": { "type": "object" }, "proposed": { "type": "object" }, "level_changes": { "type": "boolean" },
+                "substances": { "type": "array", "items": { "type": "object" } }, "people_within_500m": { "type": "integer" },
+                "stored": { "type": "boolean", "enum": [false] } } })))
+            .respond("400", error("nothing proposed, or a bad quantity"))
+            .respond("403", error("outside your scope"))
+            .respond("404", error("no such hazard source"))),
         ("/risk/method", "get", Op::new("The risk method in force: weights, normalisation and class breaks (config file [risk])")
             .respond("200", ok("the method", JSON, json!({ "type": "object", "required": ["method", "classes"], "properties": {
                 "method": { "type": "object" }, "classes": { "type": "array", "items": { "type": "string" } },

@@ -21,7 +21,65 @@ pub fn configure(r: &mut super::Routes<'_>) {
     r.add(super::Endpoint::at("/risk/grid").get(grid))
         .add(super::Endpoint::at("/risk/grid/{h3}").get(cell))
         .add(super::Endpoint::at("/risk/choropleth").get(choropleth_of))
-        .add(super::Endpoint::at("/risk/method").get(method));
+        .add(super::Endpoint::at("/risk/method").get(method))
+        .add(super::Endpoint::at("/hazard_sources/{id}/what-if").post(what_if));
+}
+
+/// What a what-if proposes: new quantities, new people within 500 m, or both.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WhatIfBody {
+    substances: Option<Vec<lookout_layers::model::SubstanceOnSite>>,
+    people_within_500m: Option<u32>,
+}
+
+/// `POST /hazard_sources/{id}/what-if`: the GB 18218 grade the proposal
+/// would give, beside the current one; stores nothing.
+async fn what_if(
+    state: web::Data<AppState>,
+    scope: RequestScope,
+    path: web::Path<lookout_layers::FeatureId>,
+    body: web::Json<WhatIfBody>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    let body = body.into_inner();
+    if body.substances.is_none() && body.people_within_500m.is_none() {
+        return Err(ApiError::bad_request(
+            "propose substances (with quantity_t), people_within_500m, or both",
+        ));
+    }
+    if body
+        .substances
+        .as_ref()
+        .is_some_and(|s| s.len() > crate::limits::MAX_WHAT_IF_SUBSTANCES)
+    {
+        return Err(ApiError::bad_request(format!(
+            "at most {} substances",
+            crate::limits::MAX_WHAT_IF_SUBSTANCES
+        )));
+    }
+    let catalog = state.store.catalog();
+    if !scope.sees_feature(catalog, "hazard_sources", id) {
+        return Err(crate::scope::out_of_scope(format!(
+            "hazard source {id} is outside your scope"
+        )));
+    }
+    let hazards = catalog.hazard_sources.read();
+    let source = hazards
+        .feature(id)
+        .ok_or_else(|| ApiError::not_found(format!("no hazard source {id}")))?;
+    let answer = lookout_layers::risk::regrade::what_if(&source.properties, body.substances, body.people_within_500m)
+        .map_err(ApiError::bad_request)?;
+    Ok(HttpResponse::Ok().json(json!({
+        "hazard_source": id,
+        "name": source.properties.name,
+        "current": answer.current,
+        "proposed": answer.proposed,
+        "level_changes": answer.level_changes,
+        "substances": answer.substances,
+        "people_within_500m": answer.people_within_500m,
+        "stored": false,
+    })))
 }
 
 fn counties(scope: &RequestScope) -> Option<HashSet<u32>> {
