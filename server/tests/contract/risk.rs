@@ -300,3 +300,89 @@ async fn the_choropleth_classes_by_method_and_bad_parameters_are_400() {
         serde_json::json!([40.0, 25.0, 15.0, 8.0])
     );
 }
+
+#[actix_web::test]
+async fn a_regrade_is_an_event_and_a_what_if_stores_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let app = app!(dir.path());
+    let (_, page) = send(&app, get("/collections/hazard_sources/items?limit=100").to_request()).await;
+    let source = page["features"]
+        .as_array()
+        .expect("features")
+        .iter()
+        .find(|f| {
+            f["properties"]["people_within_500m"].as_u64().is_some_and(|p| p < 100)
+                && !f["properties"]["level"].is_null()
+        })
+        .expect("a graded source with fewer than 100 people around")
+        .clone();
+    let id = source["id"].as_u64().expect("id");
+
+    // What-if: chlorine 40 t with 120 people around is R 64, level 2 (GB 18218).
+    let (_, health) = send(&app, get("/health").to_request()).await;
+    let (status, answer) = send(
+        &app,
+        post(
+            &format!("/hazard_sources/{id}/what-if"),
+            serde_json::json!({"substances": [{"substance": "chlorine", "quantity_t": 40}], "people_within_500m": 120}),
+        )
+        .to_request(),
+    )
+    .await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["proposed"]["r"], 64.0);
+    assert_eq!(answer["proposed"]["level"], 2);
+    assert_eq!(answer["current"]["level"], source["properties"]["level"]);
+    assert_eq!(answer["stored"], false);
+    let (_, health_after) = send(&app, get("/health").to_request()).await;
+    assert_eq!(health["last_event"], health_after["last_event"], "nothing was stored");
+    for (body, want) in [
+        (serde_json::json!({}), 400),
+        (
+            serde_json::json!({"substances": [{"substance": "chlorine", "quantity_t": -1}]}),
+            400,
+        ),
+        (serde_json::json!({"people_within_500m": 10, "colour": "red"}), 400),
+    ] {
+        let (status, answer) = send(&app, post(&format!("/hazard_sources/{id}/what-if"), body).to_request()).await;
+        assert_eq!(status, want, "{answer}");
+    }
+    let (status, _) = send(
+        &app,
+        post(
+            "/hazard_sources/999999/what-if",
+            serde_json::json!({"people_within_500m": 1}),
+        )
+        .to_request(),
+    )
+    .await;
+    assert_eq!(status, 404);
+
+    // Many more people around: the edit is stored with a hazard_regraded event.
+    let patch = test::TestRequest::patch()
+        .uri(&format!("/collections/hazard_sources/items/{id}"))
+        .set_json(serde_json::json!({"properties": {"people_within_500m": 5000}}))
+        .to_request();
+    let (status, body) = send(&app, patch).await;
+    assert!(status == 200 || status == 204, "{status} {body}");
+    let after = health_after["last_event"].as_u64().expect("last_event");
+    let (_, events) = send(&app, get(&format!("/events?after={after}")).to_request()).await;
+    let kinds: Vec<&str> = events["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .map(|e| e["event"]["type"].as_str().expect("type"))
+        .collect();
+    // (The event list holds the operations' record; the feature change is seq after + 1.)
+    assert_eq!(kinds, ["hazard_regraded"]);
+    assert_eq!(events["events"][0]["seq"], after + 2, "stored right after the edit");
+    assert_eq!(
+        events["events"][0]["collections"],
+        serde_json::json!(["hazard_sources"])
+    );
+    let regraded = &events["events"][0]["event"];
+    assert_eq!(regraded["hazard_source"], id);
+    assert_eq!(regraded["reasons"], serde_json::json!(["people_within_500m"]));
+    assert_eq!(regraded["from_r"], source["properties"]["r_value"]);
+    assert!(regraded["to_r"].as_f64() > regraded["from_r"].as_f64());
+}
