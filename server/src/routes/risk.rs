@@ -197,9 +197,8 @@ async fn choropleth_of(
             RISK_CLASSES.end() - 1
         )));
     }
-    let method = q.method.unwrap_or(if measure == Measure::Score && breaks.is_none() {
-        Method::Fixed
-    } else if breaks.is_some() {
+    // Breaks given, or the score: fixed breaks; otherwise quantiles.
+    let method = q.method.unwrap_or(if measure == Measure::Score || breaks.is_some() {
         Method::Fixed
     } else {
         Method::Quantiles

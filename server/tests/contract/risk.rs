@@ -168,7 +168,7 @@ async fn a_new_red_enterprise_changes_exactly_its_cells_in_the_next_tile() {
             .as_array()
             .expect("regions")
             .iter()
-            .find(|r| r["id"] == county.to_string())
+            .find(|r| r["id"].as_str().and_then(|s| s.parse::<u64>().ok()) == Some(county))
             .map(|r| r["value"].as_f64().expect("value"))
             .expect("the county")
     };
