@@ -20,7 +20,8 @@
 //   (new incidents: a banner until acknowledged, optional sound), layout.js
 //   (the side panel folds; narrow screens and phones), gas.js (gas valve isolation:
 //   the incident's checklist and what-if, traces run from the map), alarms.js (sensor
-//   alarms: list, pulsing markers, sound), sensor-chart.js (a sensor's readings).
+//   alarms: list, pulsing markers, sound), sensor-chart.js (a sensor's readings),
+//   risk.js (a hazard source regraded by GB 18218, told as it happens).
 // Who may do what: session.js (the signed-in user, the permission table:
 // actions a role may not take are never drawn), login.js (sign-in page,
 // set-up link, sign-out, the open-access banner), audit.js (admins' audit log), users.js (admins: users and API tokens).
@@ -58,6 +59,7 @@ import { initAlerts } from './alerts.js';
 import { initLayout } from './layout.js';
 import { initGas } from './gas.js';
 import { initAlarms } from './alarms.js';
+import { initRisk } from './risk.js';
 
 async function start() {
   applyStatic();
@@ -112,6 +114,7 @@ async function start() {
   initUsers();
   initAlerts();
   initAlarms(); // sensor alarms: list, markers, sound (alarms.js)
+  initRisk(); // a hazard source regraded (risk.js)
   initLayout();
   initStatusStrip();
   initMode(); // the first 'mode' event: the incidents, drills and replay range of that mode load
