@@ -339,6 +339,8 @@ pub fn choropleth(
     let (lo, hi) = values.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
         (lo.min(*v), hi.max(*v))
     });
+    // No regions (a scope without counties): a legend of zeros, never ±∞.
+    let (lo, hi) = if lo <= hi { (lo, hi) } else { (0.0, 0.0) };
     let mut legend: Vec<LegendEntry> = (0..k)
         .map(|i| LegendEntry {
             from: if i == 0 {

@@ -476,3 +476,22 @@ mod regrade {
         );
     }
 }
+
+#[test]
+fn a_choropleth_of_no_counties_has_a_finite_legend() {
+    let catalog = small();
+    let grid = RiskGrid::new(RiskMethod::default(), &catalog);
+    let request = Request {
+        level: Level::City,
+        measure: Measure::Score,
+        per: Per::Total,
+        method: Method::Fixed,
+        classes: 4,
+        breaks: None,
+    };
+    let none = std::collections::HashSet::new();
+    let map = choropleth::choropleth(&catalog, &grid, &request, Some(&none)).expect("choropleth");
+    assert!(map.regions.is_empty());
+    assert!(map.legend.iter().all(|l| l.from.is_finite() && l.to.is_finite()));
+    assert_eq!(map.legend.len(), 4);
+}
