@@ -14,7 +14,7 @@ const PAGE = 50;
 /** The event types the filter offers (layers/src/event.rs, Event::kind). */
 const TYPES = [
   'incident_opened', 'incident_updated', 'incident_closed', 'zones_computed', 'unit_dispatched', 'unit_status_changed',
-  'note_added', 'inject_fired', 'valve_closed', 'feature_created', 'feature_replaced', 'feature_updated', 'feature_deleted',
+  'note_added', 'inject_fired', 'valve_closed', 'hazard_regraded', 'feature_created', 'feature_replaced', 'feature_updated', 'feature_deleted',
   'signed_in', 'sign_in_failed', 'signed_out', 'user_created', 'user_updated', 'user_disabled',
   'token_created', 'token_revoked', 'token_used',
 ];

@@ -654,6 +654,9 @@ const STRINGS = {
   'tl.inject_fired': ['演练注入', 'Inject fired'],
   'tl.incident_acknowledged': ['确认接报', 'Acknowledged'],
   'tl.valve_closed': ['关闭阀门', 'Valve closed'],
+  'tl.hazard_regraded': ['重大危险源重新分级', 'Hazard source regraded'],
+  'risk.regraded.title': ['重大危险源重新分级（GB 18218）', 'Hazard source regraded (GB 18218)'],
+  'risk.regraded.body': ['{name}：{from} 级 → {to} 级，R {fromR} → {toR}', '{name}: level {from} → {to}, R {fromR} → {toR}'],
 };
 
 // ------------------------------------------------------------- glossary
@@ -782,7 +785,7 @@ const TERMS = {
     incident_closed: ['事件关闭', 'Incident closed'], zones_computed: ['影响区计算', 'Zones computed'],
     unit_dispatched: ['队伍调派', 'Team dispatched'], unit_status_changed: ['队伍状态变化', 'Team status changed'],
     note_added: ['添加记录', 'Note added'], inject_fired: ['演练注入', 'Inject fired'], incident_acknowledged: ['确认接报', 'Incident acknowledged'],
-    valve_closed: ['关闭阀门', 'Valve closed'],
+    valve_closed: ['关闭阀门', 'Valve closed'], hazard_regraded: ['重大危险源重新分级', 'Hazard source regraded'],
     user_created: ['创建用户', 'User created'], user_updated: ['修改用户', 'User changed'], user_disabled: ['停用用户', 'User disabled'],
     token_created: ['创建令牌', 'Token created'], token_revoked: ['吊销令牌', 'Token revoked'], token_used: ['使用令牌', 'Token used'],
     signed_in: ['登录', 'Signed in'], sign_in_failed: ['登录失败', 'Sign-in failed'], signed_out: ['退出登录', 'Signed out'],

@@ -334,6 +334,31 @@ pub enum Event {
         /// SHA-256 of the session id, hex.
         session: String,
     },
+    /// A major hazard source's GB 18218 grade changed because its
+    /// quantities or the people within 500 m did: stored in the same unit as
+    /// the edit that changed them, after it (docs/risk-method.md).
+    HazardRegraded {
+        /// `hazard_sources` id.
+        hazard_source: FeatureId,
+        /// Its name, as it was.
+        #[serde(default)]
+        name: String,
+        /// R before.
+        from_r: f64,
+        /// R after.
+        to_r: f64,
+        /// Level before (none: below the GB 18218 §4.2 identification test).
+        #[serde(default)]
+        from_level: Option<u8>,
+        /// Level after.
+        #[serde(default)]
+        to_level: Option<u8>,
+        /// What changed: `quantities`, `people_within_500m`.
+        reasons: Vec<String>,
+        /// Where it is, `[lon, lat]`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        location: Option<[f64; 2]>,
+    },
     // --- The supervision ledger (docs/ledger.md): its events carry their own `type`.
     /// A supervision ledger event.
     #[serde(untagged)]
@@ -354,6 +379,7 @@ impl Event {
             | Self::FeatureUpdated { collection, .. }
             | Self::FeatureDeleted { collection, .. } => collection,
             Self::UnitStatusChanged { .. } => "rescue_teams",
+            Self::HazardRegraded { .. } => "hazard_sources",
             e if e.is_auth() => "auth",
             e if e.alarm().is_some() => "alarms",
             Self::Ledger(_) => "dangers",
@@ -393,6 +419,7 @@ impl Event {
             Self::AlarmEscalated { .. } => "alarm_escalated",
             Self::AlarmCleared { .. } => "alarm_cleared",
             Self::AlarmLinked { .. } => "alarm_linked",
+            Self::HazardRegraded { .. } => "hazard_regraded",
             Self::Ledger(e) => e.kind(),
         }
     }

@@ -22,6 +22,7 @@ pub mod monitor;
 pub mod ops;
 pub mod readings;
 pub mod record;
+pub mod risk;
 pub mod routing;
 pub mod row;
 pub mod safety;

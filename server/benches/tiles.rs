@@ -128,6 +128,8 @@ fn main() {
         "gas_pipes",
         "counties",
         "enterprises,hazard_sources,rescue_teams,roads,counties",
+        // The risk grid (docs/risk-method.md): resolution 5 at z6, 7 at z10 and z14.
+        "risk_grid",
     ] {
         let request = parse_request(&catalog, layer, &PropertyFilters::default()).expect("request");
         for z in [6u8, 10, 14] {

@@ -25,9 +25,11 @@ pub async fn submit(state: &AppState, actor: Author, event: Event) -> Result<Arc
             "incidents are written through /incidents (open, update, close), which keeps their record",
         ));
     }
-    let mut records = submit_unit(state, actor, vec![event]).await?;
+    // The event asked for (a hazard source's regrade may follow it in the unit).
+    let records = submit_unit(state, actor, vec![event]).await?;
     records
-        .pop()
+        .into_iter()
+        .next()
         .ok_or_else(|| ApiError::internal("the store stored nothing"))
 }
 

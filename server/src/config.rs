@@ -30,6 +30,9 @@ struct RawConfig {
     snapshot_every_events: Option<u64>,
     snapshot_every_mb: Option<u64>,
     snapshots_kept: Option<usize>,
+    /// The risk grid's method (`[risk]`, docs/risk-method.md): any weight
+    /// left out keeps its default.
+    risk: Option<lookout_layers::risk::RiskMethod>,
 }
 
 /// Which encoder makes vector tiles by default.
@@ -87,6 +90,8 @@ pub struct Settings {
     pub snapshots: lookout_layers::store::snapshot::Policy,
     /// The supervision ledger's clock (docs/ledger.md).
     pub ledger: LedgerSettings,
+    /// How the risk grid and choropleth score (config file `[risk]`, docs/risk-method.md).
+    pub risk: lookout_layers::risk::RiskMethod,
 }
 
 /// How the ledger's deadlines act by themselves.
@@ -194,11 +199,14 @@ impl Settings {
             schedule,
             tick: std::time::Duration::from_secs(tick),
         };
+        let risk = file.risk.take().unwrap_or_default();
+        risk.validate().map_err(|e| anyhow::anyhow!(e))?;
         let home = crate::cli::home_flag()
             .or(file.home.take())
             .unwrap_or_else(crate::cli::default_home);
         Ok(Self {
             ledger,
+            risk,
             bind: args
                 .bind
                 .or(file.bind)
@@ -242,6 +250,33 @@ impl Settings {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_config_file_sets_risk_weights_and_refuses_bad_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("lookout.toml");
+        std::fs::write(
+            &path,
+            "[risk]\nhazard_level = [50, 30, 15, 8]\n[risk.industry]\nfireworks = 2.0\n",
+        )
+        .unwrap();
+        let args = ServeArgs {
+            config: Some(path.clone()),
+            ..ServeArgs::default()
+        };
+        let s = Settings::resolve(&args).unwrap();
+        assert_eq!(s.risk.hazard_level, [50.0, 30.0, 15.0, 8.0]);
+        assert_eq!(s.risk.industry.get("fireworks"), Some(&2.0));
+        assert_eq!(
+            s.risk.enterprise,
+            lookout_layers::risk::RiskMethod::default().enterprise
+        );
+        std::fs::write(&path, "[risk]\nclass_breaks = [80, 50, 20]\n").unwrap();
+        let e = Settings::resolve(&args).unwrap_err();
+        assert!(format!("{e:#}").contains("class_breaks"), "{e:#}");
+        std::fs::write(&path, "[risk]\nweight_of_cats = 1\n").unwrap();
+        assert!(Settings::resolve(&args).is_err(), "unknown keys are refused");
+    }
 
     #[test]
     fn defaults_work_on_a_fresh_machine() {

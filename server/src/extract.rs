@@ -527,3 +527,31 @@ mod tests {
         assert!(f.params.lon.is_some() && f.params.route == Some(true) && f.params.item.is_some());
     }
 }
+
+/// `GET /risk/grid?resolution=6&bbox=w,s,e,n` (docs/risk-method.md).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RiskGridQuery {
+    /// 5 (province), 6 (city) or 7 (county view); default 6.
+    pub resolution: Option<u8>,
+    /// `west,south,east,north` in lon/lat: cells whose centre lies inside.
+    pub bbox: Option<String>,
+}
+
+/// `GET /risk/choropleth?level=county&measure=score&method=jenks&classes=5`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChoroplethQuery {
+    /// `county` (default) or `city`.
+    pub level: Option<lookout_layers::risk::choropleth::Level>,
+    /// What is mapped (default `score`).
+    pub measure: Option<lookout_layers::risk::choropleth::Measure>,
+    /// `total` (default), `10k_people` or `km2`.
+    pub per: Option<lookout_layers::risk::choropleth::Per>,
+    /// `quantiles`, `jenks` or `fixed` (default: `fixed` for the score, else `quantiles`).
+    pub method: Option<lookout_layers::risk::choropleth::Method>,
+    /// How many classes (quantiles, Jenks), 2–7; default 4.
+    pub classes: Option<usize>,
+    /// Inner breaks for `fixed`, rising, comma-separated.
+    pub breaks: Option<String>,
+}

@@ -47,3 +47,11 @@ pub const MAX_INBOX: usize = 500;
 pub const DEFAULT_VIOLATIONS: usize = 1_000;
 /// Most violations one `GET /safety/violations` answers.
 pub const MAX_VIOLATIONS: usize = 10_000;
+// --- The risk grid and choropleth (docs/risk-method.md).
+/// Most cells one answer of `GET /risk/grid` holds (resolution 7 over the
+/// whole province is about 30,000; ask for a `bbox` beyond this).
+pub const MAX_RISK_CELLS: usize = 50_000;
+/// Fewest and most classes of a choropleth.
+pub const RISK_CLASSES: std::ops::RangeInclusive<usize> = 2..=7;
+/// Most substances one `POST /hazard_sources/{id}/what-if` proposes.
+pub const MAX_WHAT_IF_SUBSTANCES: usize = 50;

@@ -218,6 +218,9 @@ impl RequestScope {
                 scope.admits_feature(catalog, collection, *id)
             }
             Event::AlarmRaised { location, .. } => scope.contains_point((*location).into()),
+            Event::HazardRegraded { hazard_source, .. } => {
+                scope.admits_feature(catalog, "hazard_sources", *hazard_source)
+            }
             // The ledger: a danger is in scope when its enterprise's county is.
             Event::Ledger(e) => ops
                 .ledger()

@@ -65,7 +65,11 @@ impl AppState {
         } else {
             Readings::open(&readings_dir, settings.readings_retention_days, chrono::Utc::now())?
         });
-        let tiles = Arc::new(Tiles::new(store.catalog(), TILE_CACHE_BYTES));
+        let tiles = Arc::new(Tiles::with_risk(
+            store.catalog(),
+            TILE_CACHE_BYTES,
+            settings.risk.clone(),
+        ));
         store.observe(tiles.clone());
         let roads = Arc::new(RoadNetwork::new(store.catalog()));
         store.observe(roads.clone());

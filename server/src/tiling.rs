@@ -5,6 +5,8 @@
 use crate::error::ApiError;
 use crate::extract::PropertyFilters;
 use geo::BoundingRect;
+use lookout_layers::risk::grid::cell_bbox;
+use lookout_layers::risk::{RiskGrid, RiskMethod, class_colour, resolution_for_zoom};
 use lookout_layers::scope::{Scope, Window};
 use lookout_layers::store::ChangeObserver;
 use lookout_layers::{Catalog, Collection, FeatureId, Filter, GeometryKind, Value};
@@ -13,8 +15,13 @@ use lookout_tiles::{
     TileSpec,
 };
 use parking_lot::RwLock;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ops::ControlFlow;
+use std::sync::Arc;
+
+/// The tile layer of the risk grid (docs/risk-method.md): not a collection,
+/// drawn from the [`RiskGrid`].
+pub const RISK_GRID: &str = "risk_grid";
 
 /// Most bytes one tile may take; layers stop taking features beyond it.
 pub const TILE_BUDGET_BYTES: usize = 500 * 1024;
@@ -113,6 +120,7 @@ pub const RULES: &[TileRule] = &[
     ]),
     TileRule::new("sensitive_sites", 10, 22).fields(&["name", "kind", "persons", "county"]),
     TileRule::new("incidents", 0, 22),
+    TileRule::new(RISK_GRID, 0, 22),
 ];
 
 /// The rule of a collection.
@@ -140,12 +148,14 @@ pub fn parse_request(catalog: &Catalog, layers: &str, filters: &PropertyFilters)
     }
     let mut rules = Vec::new();
     for id in &ids {
-        let r = rule(id).filter(|_| catalog.read(id).is_some()).ok_or_else(|| {
-            ApiError::not_found(format!(
-                "no tile layer {id:?}; layers are {}",
-                RULES.iter().map(|r| r.layer).collect::<Vec<_>>().join(", ")
-            ))
-        })?;
+        let r = rule(id)
+            .filter(|r| r.layer == RISK_GRID || catalog.read(id).is_some())
+            .ok_or_else(|| {
+                ApiError::not_found(format!(
+                    "no tile layer {id:?}; layers are {}",
+                    RULES.iter().map(|r| r.layer).collect::<Vec<_>>().join(", ")
+                ))
+            })?;
         if rules
             .iter()
             .any(|(x, _): &(&TileRule, Vec<(String, String)>)| x.layer == r.layer)
@@ -182,6 +192,10 @@ pub fn parse_request(catalog: &Catalog, layers: &str, filters: &PropertyFilters)
     }
     let mut out = Vec::new();
     for (r, filters) in rules {
+        if r.layer == RISK_GRID {
+            out.push((r, Filter::all()));
+            continue;
+        }
         let c = catalog.read(r.layer).ok_or_else(|| ApiError::not_found(r.layer))?;
         let refs: Vec<(&str, &str)> = filters.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         out.push((r, c.parse_filter(&refs)?));
@@ -226,6 +240,8 @@ pub struct Tiles {
     /// Encoded tiles.
     pub cache: TileCache,
     pyramids: HashMap<&'static str, RwLock<ClusterPyramid>>,
+    /// The risk grid, kept in step with the same changes.
+    pub risk: Arc<RiskGrid>,
 }
 
 fn severity_rank(rule: &TileRule, values: &[(&'static str, Value<'_>)]) -> Option<u8> {
@@ -245,8 +261,14 @@ fn points_of(geometry: &geo::Geometry<f64>) -> Vec<geo::Coord<f64>> {
 }
 
 impl Tiles {
-    /// An empty cache of `cache_bytes` and the pyramids of `catalog`'s clustered point layers.
+    /// An empty cache of `cache_bytes`, the pyramids of `catalog`'s
+    /// clustered point layers and the risk grid by the default method.
     pub fn new(catalog: &Catalog, cache_bytes: usize) -> Self {
+        Self::with_risk(catalog, cache_bytes, RiskMethod::default())
+    }
+
+    /// [`Self::new`] with the risk grid scored by `method`.
+    pub fn with_risk(catalog: &Catalog, cache_bytes: usize, method: RiskMethod) -> Self {
         let mut pyramids = HashMap::new();
         for rule in RULES.iter().filter(|r| r.cluster_below > 0) {
             let Some(c) = catalog.read(rule.layer) else { continue };
@@ -265,6 +287,25 @@ impl Tiles {
         Self {
             cache: TileCache::new(cache_bytes),
             pyramids,
+            risk: Arc::new(RiskGrid::new(method, catalog)),
+        }
+    }
+
+    /// Brings the risk grid's hidden dangers in step with the ledger (and
+    /// the clock: a danger past its deadline counts more), dropping the
+    /// cached risk tiles of every cell that changed.
+    pub fn sync_risk(&self, store: &lookout_layers::store::Store) {
+        let seq = store.last_seq();
+        let touched = {
+            let ops = store.operations();
+            self.risk.sync_dangers(ops.ledger(), seq, chrono::Utc::now())
+        };
+        self.drop_risk_tiles(&touched);
+    }
+
+    fn drop_risk_tiles(&self, cells: &[h3o::CellIndex]) {
+        for cell in cells {
+            self.cache.invalidate(RISK_GRID, cell_bbox(*cell));
         }
     }
 
@@ -316,6 +357,14 @@ impl Tiles {
             }
             let budget = budget.saturating_sub(used);
             let mut layer = LayerBuilder::new(rule.layer, spec.extent);
+            if rule.layer == RISK_GRID {
+                if risk_layer(&self.risk, &spec, (w, s, e, n), scope, &mut layer, budget) {
+                    truncated.push(rule.layer);
+                }
+                used += layer.encoded_len();
+                builder.push(layer);
+                continue;
+            }
             // The pyramids count every point: a scoped tile clusters its own.
             let pyramid = self
                 .pyramids
@@ -354,6 +403,8 @@ impl Tiles {
     }
 
     fn follow(&self, layer: &dyn Collection, id: FeatureId, add: bool) {
+        let touched = self.risk.fold(layer, id, add);
+        self.drop_risk_tiles(&touched);
         let Some(rule) = rule(layer.info().id) else { return };
         let pyramid = self.pyramids.get(rule.layer);
         layer.visit_feature(id, &mut |_, geometry, values| {
@@ -565,6 +616,68 @@ fn add_clusters(rule: &TileRule, clusters: Vec<Cluster>, layer: &mut LayerBuilde
             props.push((field, PropertyValue::String(order[usize::from(rank)].to_owned())));
         }
         layer.add_feature(Some(cluster.first_id), &TileGeometry::Points(vec![cluster.at]), props);
+    }
+    false
+}
+
+/// The risk grid's cells of a tile, at the resolution of its zoom, as
+/// polygons with `h3`, `score`, `class`, `colour` and the counts a legend
+/// and a click need; for a scoped caller, only what was placed under the
+/// scope's counties. True if the budget cut it short.
+fn risk_layer(
+    grid: &RiskGrid,
+    spec: &TileSpec,
+    bounds: (f64, f64, f64, f64),
+    scope: Option<&Scope>,
+    layer: &mut LayerBuilder,
+    budget: usize,
+) -> bool {
+    let res = resolution_for_zoom(spec.tile.z);
+    // A cell's centre lies at most one edge length from any of its points.
+    let margin = res.edge_length_km() * 1.2 / 111.0 / bounds.1.abs().max(bounds.3.abs()).to_radians().cos().max(0.2);
+    let counties: Option<HashSet<u32>> = scope.map(|s| s.county_ids().iter().copied().collect());
+    for cell in grid.cells(res, Some(bounds), margin, counties.as_ref()) {
+        if layer.encoded_len() > budget {
+            return true;
+        }
+        let ring: Vec<geo::Coord<f64>> = cell.ring().into_iter().map(|[x, y]| geo::Coord { x, y }).collect();
+        let polygon = geo::Geometry::Polygon(geo::Polygon::new(geo::LineString(ring), Vec::new()));
+        let Some(g) = spec.encode(&polygon) else { continue };
+        let colours = cell.counts.enterprises_by_colour();
+        let props = [
+            ("h3", PropertyValue::String(cell.cell.to_string())),
+            (
+                "score",
+                PropertyValue::Double((cell.score.score * 100.0).round() / 100.0),
+            ),
+            ("class", PropertyValue::String(cell.score.class.to_owned())),
+            (
+                "colour",
+                PropertyValue::String(class_colour(cell.score.class).to_owned()),
+            ),
+            (
+                "enterprises",
+                PropertyValue::Int(i64::from(cell.counts.enterprise_total())),
+            ),
+            ("red_enterprises", PropertyValue::Int(i64::from(colours[0]))),
+            (
+                "hazard_sources",
+                PropertyValue::Int(i64::from(cell.counts.hazard_total())),
+            ),
+            (
+                "population",
+                PropertyValue::Int(i64::try_from(cell.counts.population).unwrap_or(i64::MAX)),
+            ),
+            (
+                "dangers_open",
+                PropertyValue::Int(i64::from(cell.counts.dangers[0] + cell.counts.dangers[1])),
+            ),
+            (
+                "dangers_overdue",
+                PropertyValue::Int(i64::from(cell.counts.overdue[0] + cell.counts.overdue[1])),
+            ),
+        ];
+        layer.add_feature(None, &g, props);
     }
     false
 }

@@ -58,6 +58,29 @@ pub(super) fn summary(event: &Event, team_name: impl Fn(FeatureId) -> String) ->
             format!("Inject: {}", title_en.as_deref().unwrap_or(title)),
             format!("演练情景注入：{title}"),
         ),
+        Event::HazardRegraded {
+            name,
+            from_r,
+            to_r,
+            from_level,
+            to_level,
+            ..
+        } => {
+            let level = |l: &Option<u8>| l.map_or("–".to_owned(), |l| l.to_string());
+            (
+                format!(
+                    "{name} regraded (GB 18218): level {} → {}, R {from_r:.2} → {to_r:.2}",
+                    level(from_level),
+                    level(to_level)
+                ),
+                format!(
+                    "{name} 重新分级（GB 18218）：{} 级 → {} 级，R {from_r:.2} → {to_r:.2}",
+                    level(from_level),
+                    level(to_level)
+                ),
+            )
+        }
+        Event::InjectFired { title, .. } => (format!("Inject: {title}"), format!("演练情景注入：{title}")),
         _ => (event.kind().into(), event.kind().into()),
     }
 }

@@ -221,8 +221,7 @@ impl Shared {
         if events.len() == 1
             && let Some(event) = events.pop()
         {
-            let (record, changes) = self.plan(first_seq, actor, event)?;
-            return Ok((vec![record], changes));
+            return self.plan(first_seq, actor, event);
         }
         if events.is_empty() {
             return Err(Error::InvalidRequest("nothing to store".into()));
@@ -289,18 +288,18 @@ impl Shared {
     /// changes it makes: ids assigned, operations events checked against the
     /// incidents and teams, and plain feature changes kept off what only
     /// operations may change.
-    fn plan(&self, seq: u64, actor: &Author, event: Event) -> Result<(EventRecord, Changes)> {
+    fn plan(&self, seq: u64, actor: &Author, event: Event) -> Result<(Vec<EventRecord>, Changes)> {
         let at = now();
+        let record = |seq: u64, event: Event| EventRecord {
+            seq,
+            at,
+            actor: actor.name.clone(),
+            token: actor.token.clone(),
+            event,
+        };
         if event.is_auth() {
             let event = self.users.read().check(event)?;
-            let record = EventRecord {
-                seq,
-                at,
-                actor: actor.name.clone(),
-                token: actor.token.clone(),
-                event,
-            };
-            return Ok((record, Vec::new()));
+            return Ok((vec![record(seq, event)], Vec::new()));
         }
         if event.is_feature_change() {
             let event = self.keep_server_owned(event);
@@ -309,25 +308,80 @@ impl Shared {
             if let Some(layer) = self.catalog.read(event.collection()) {
                 layer.check_new(&prepared)?;
             }
-            let record = EventRecord {
-                seq,
-                at,
-                actor: actor.name.clone(),
-                token: actor.token.clone(),
-                event: prepared.event.clone(),
-            };
-            return Ok((record, vec![(prepared, row)]));
+            let mut records = vec![record(seq, prepared.event.clone())];
+            // A hazard source whose grade the edit changes: the regrade is
+            // recorded beside it, in the same unit.
+            if let Some(regraded) = row.as_ref().and_then(|r| self.regrade(&prepared, r)) {
+                records.push(record(seq + 1, regraded));
+            }
+            return Ok((records, vec![(prepared, row)]));
         }
         let event = self.ops.read().check(&self.catalog, event)?;
-        let record = EventRecord {
-            seq,
-            at,
-            actor: actor.name.clone(),
-            token: actor.token.clone(),
-            event,
-        };
+        let record = record(seq, event);
         let changes = self.changes(&record)?;
-        Ok((record, changes))
+        Ok((vec![record], changes))
+    }
+
+    /// The `hazard_regraded` event of an edit of a hazard source that
+    /// changes its R or level (GB 18218: its quantities, or the people
+    /// within 500 m), with the old and new grade and what changed.
+    fn regrade(&self, prepared: &crate::collection::Prepared, row: &Row) -> Option<Event> {
+        use crate::model::HazardSource;
+        use crate::record::Record;
+        use crate::row::Cell;
+        if !matches!(
+            prepared.event,
+            Event::FeatureUpdated { .. } | Event::FeatureReplaced { .. }
+        ) || prepared.event.collection() != HazardSource::INFO.id
+        {
+            return None;
+        }
+        let cell = |name: &str| {
+            HazardSource::FIELDS
+                .iter()
+                .position(|f| f.name == name)
+                .and_then(|i| row.cells.get(i))
+        };
+        let to_r = match cell("r_value") {
+            Some(Cell::Real(r)) => *r,
+            _ => return None,
+        };
+        let to_level = match cell("level") {
+            Some(Cell::Integer(l)) => u8::try_from(*l).ok(),
+            _ => None,
+        };
+        let people = match cell("people_within_500m") {
+            Some(Cell::Integer(p)) => Some(*p),
+            _ => None,
+        };
+        let hazards = self.catalog.hazard_sources.read();
+        let old = hazards.feature(prepared.id)?;
+        let was = &old.properties;
+        if (to_r - was.r_value).abs() < 0.005 && to_level == was.level {
+            return None;
+        }
+        let mut reasons = Vec::new();
+        let substances = serde_json::to_value(&was.substances).ok();
+        if row.rest.get("substances") != substances.as_ref() {
+            reasons.push("quantities".to_owned());
+        }
+        if people != Some(i64::from(was.people_within_500m)) {
+            reasons.push("people_within_500m".to_owned());
+        }
+        let location = match &row.geometry {
+            geo::Geometry::Point(p) => Some([p.x(), p.y()]),
+            _ => None,
+        };
+        Some(Event::HazardRegraded {
+            hazard_source: prepared.id,
+            name: was.name.clone(),
+            from_r: was.r_value,
+            to_r,
+            from_level: was.level,
+            to_level,
+            reasons,
+            location,
+        })
     }
 
     /// A whole-feature replacement keeps what only the server sets: a
@@ -838,9 +892,11 @@ impl Store {
     /// this returns) and applies it. A refused or failed event leaves no
     /// trace. Call from a thread that may block.
     pub fn submit(&self, actor: impl Into<Author>, event: Event) -> Result<Arc<EventRecord>> {
-        let mut records = self.submit_unit(actor, vec![event], None)?;
+        // The event asked for; a hazard source's regrade may follow it.
+        let records = self.submit_unit(actor, vec![event], None)?;
         records
-            .pop()
+            .into_iter()
+            .next()
             .ok_or_else(|| Error::InvalidRequest("nothing was stored".into()))
     }
 

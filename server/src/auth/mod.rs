@@ -69,7 +69,7 @@ pub fn access(path: &str, method: &Method) -> Access {
         ("/metrics", true) => Access::Need(P::Read),
         (_, true) => Access::Need(P::Read),
         ("/auth/logout", false) => Access::Need(P::Read),
-        ("/impact" | "/exposure" | "/gas/isolate", false) => Access::Need(P::Analyse),
+        ("/impact" | "/exposure" | "/gas/isolate" | "/hazard_sources/{id}/what-if", false) => Access::Need(P::Analyse),
         (
             "/incidents"
             | "/incidents/{id}"

@@ -16,6 +16,7 @@ const DOCS: &[(&str, &str)] = &[
     ("architecture", include_str!("../../../docs/architecture.md")),
     ("safety-distances", include_str!("../../../docs/safety-distances.md")),
     ("printing", include_str!("../../../docs/printing.md")),
+    ("risk-method", include_str!("../../../docs/risk-method.md")),
 ];
 
 /// Registers the route.

@@ -26,6 +26,7 @@ pub mod monitoring;
 pub mod nearest;
 pub mod openapi;
 pub mod safety;
+pub mod risk;
 pub mod search;
 pub mod situation;
 pub mod tiles;
@@ -171,6 +172,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) -> Vec<(&'static str, Vec<Method>
         .add(Endpoint::at("/openapi.json").get(openapi::document));
     features::configure(&mut r);
     tiles::configure(&mut r);
+    risk::configure(&mut r);
     nearest::configure(&mut r);
     exposure::configure(&mut r);
     gas::configure(&mut r);

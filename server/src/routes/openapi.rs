@@ -564,6 +564,65 @@ fn schema_ref_alarm() -> Value {
         "history": { "type": "array", "items": { "type": "object" } } } })
 }
 
+/// The planners' risk maps (docs/risk-method.md).
+fn risk_operations() -> Vec<(&'static str, &'static str, Op)> {
+    let cell = json!({ "type": "object", "required": ["type", "geometry", "properties"], "properties": {
+        "type": { "type": "string", "enum": ["Feature"] }, "id": { "type": "string" }, "geometry": { "type": "object" },
+        "properties": { "type": "object", "required": ["h3", "resolution", "score", "class", "points", "parts"], "properties": {
+            "h3": { "type": "string" }, "resolution": { "type": "integer" }, "area_km2": { "type": "number" },
+            "score": { "type": "number", "minimum": 0, "maximum": 100 },
+            "class": { "type": "string", "enum": lookout_layers::risk::method::CLASSES },
+            "points": { "type": "object" }, "parts": { "type": "object" } } } } });
+    let codes = |c: &[&str]| json!({ "type": "string", "enum": c });
+    vec![
+        ("/risk/grid", "get", Op::new("The risk grid as GeoJSON: H3 cells of resolution 5 (province), 6 (city) or 7 (county view) with their score (0–100), class (red, orange, yellow, blue), points by part and what they hold (enterprises by colour and industry, hazard sources by level and R, zone area, population, open and overdue hidden dangers); cells with nothing in them are left out; a scoped user sees what was placed under their counties")
+            .param(query("resolution", json!({ "type": "integer", "enum": [5, 6, 7], "default": 6 }), "5 province, 6 city, 7 county view"))
+            .param(query("bbox", json!({ "type": "string", "example": "112.3,37.6,112.8,38.0" }), "west,south,east,north: cells whose centre lies inside"))
+            .respond("200", ok("the cells", "application/geo+json", json!({ "type": "object", "required": ["type", "features"], "properties": {
+                "type": { "type": "string", "enum": ["FeatureCollection"] }, "resolution": { "type": "integer" },
+                "numberReturned": { "type": "integer" }, "features": { "type": "array", "items": cell.clone() } } })))
+            .respond("400", error(&format!("a bad resolution or bbox, or more than {} cells", limits::MAX_RISK_CELLS)))),
+        ("/risk/grid/{h3}", "get", Op::new("One cell of the risk grid, with its score and parts")
+            .respond("200", ok("the cell", "application/geo+json", cell))
+            .respond("400", error("not an H3 index of resolution 5, 6 or 7"))
+            .respond("404", error("nothing lies in the cell"))),
+        ("/risk/choropleth", "get", Op::new("Counties or cities by the risk score (the grid's method over the region's area) or a plain count (total, per 10,000 residents, per km²), classed by quantiles, Jenks natural breaks or fixed breaks, with the legend; each region's numbers are the sums of what the grid placed under it")
+            .param(query("level", codes(&["county", "city"]), "county (default) or city"))
+            .param(query("measure", codes(&["score", "enterprises", "red_enterprises", "hazard_sources", "dangers_open", "dangers_overdue"]), "what is mapped (default score)"))
+            .param(query("per", codes(&["total", "10k_people", "km2"]), "divided by what (default total; the score ignores it)"))
+            .param(query("method", codes(&["quantiles", "jenks", "fixed"]), "how classes are cut (default fixed for the score, quantiles otherwise)"))
+            .param(query("classes", json!({ "type": "integer", "minimum": limits::RISK_CLASSES.start(), "maximum": limits::RISK_CLASSES.end(), "default": 4 }), "how many classes (quantiles, jenks)"))
+            .param(query("breaks", json!({ "type": "string", "example": "25,50,75" }), "inner breaks for method=fixed, rising"))
+            .respond("200", ok("regions, breaks and legend", JSON, json!({ "type": "object", "required": ["level", "measure", "per", "method", "breaks", "legend", "regions"], "properties": {
+                "level": { "type": "string" }, "measure": { "type": "string" }, "per": { "type": "string" }, "method": { "type": "string" },
+                "breaks": { "type": "array", "items": { "type": "number" } },
+                "legend": { "type": "array", "items": { "type": "object", "required": ["from", "to", "colour", "count"], "properties": {
+                    "from": { "type": "number" }, "to": { "type": "number" }, "colour": { "type": "string" }, "count": { "type": "integer" } } } },
+                "regions": { "type": "array", "items": { "type": "object", "required": ["id", "name", "city", "value", "class"], "properties": {
+                    "id": { "type": "string" }, "name": { "type": "string" }, "city": { "type": "string" }, "area_km2": { "type": "number" },
+                    "value": { "type": "number" }, "class": { "type": "integer" }, "colour": { "type": "string", "nullable": true }, "parts": { "type": "object" } } } } } })))
+            .respond("400", error("an unknown parameter value, classes outside 2–7, or breaks that do not rise"))),
+        ("/hazard_sources/{id}/what-if", "post", Op::new("A planner's what-if: the GB 18218 R and level proposed quantities and/or people within 500 m would give, beside the current grade; stores nothing (docs/risk-method.md)")
+            .body(json_body(json!({ "type": "object", "properties": {
+                "substances": { "type": "array", "maxItems": limits::MAX_WHAT_IF_SUBSTANCES, "items": { "type": "object", "required": ["substance", "quantity_t"], "properties": {
+                    "substance": { "type": "string", "enum": lookout_layers::model::Substance::CODES }, "quantity_t": { "type": "number", "minimum": 0 },
+                    "container": { "type": "string" } }, "additionalProperties": false } },
+                "people_within_500m": { "type": "integer", "minimum": 0 } }, "additionalProperties": false })))
+            .respond("200", ok("the current and proposed grade", JSON, json!({ "type": "object", "required": ["hazard_source", "current", "proposed", "level_changes", "stored"], "properties": {
+                "hazard_source": { "type": "integer" }, "name": { "type": "string" },
+                "current": { "type": "object" }, "proposed": { "type": "object" }, "level_changes": { "type": "boolean" },
+                "substances": { "type": "array", "items": { "type": "object" } }, "people_within_500m": { "type": "integer" },
+                "stored": { "type": "boolean", "enum": [false] } } })))
+            .respond("400", error("nothing proposed, or a bad quantity"))
+            .respond("403", error("outside your scope"))
+            .respond("404", error("no such hazard source"))),
+        ("/risk/method", "get", Op::new("The risk method in force: weights, normalisation and class breaks (config file [risk])")
+            .respond("200", ok("the method", JSON, json!({ "type": "object", "required": ["method", "classes"], "properties": {
+                "method": { "type": "object" }, "classes": { "type": "array", "items": { "type": "string" } },
+                "resolutions": { "type": "object" }, "document": { "type": "string" } } })))),
+    ]
+}
+
 /// The OpenAPI document.
 pub fn spec() -> Value {
     let mut paths = Map::new();
@@ -571,6 +630,7 @@ pub fn spec() -> Value {
         .into_iter()
         .chain(monitoring_operations())
         .chain(ledger_operations())
+        .chain(risk_operations())
     {
         let entry = paths.entry(path).or_insert_with(|| json!({}));
         entry[method] = op.json(path, method);

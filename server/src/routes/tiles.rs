@@ -299,6 +299,11 @@ async fn tile(
             coord.z
         )));
     }
+    if request.layers.iter().any(|(r, _)| r.layer == tiling::RISK_GRID) {
+        // The hidden dangers (and whether they are overdue) come from the
+        // ledger, not the catalog: bring them in step before the cache is read.
+        state.tiles.sync_risk(&state.store);
+    }
     let scope_key = scope.get().map(|s| s.key());
     let key = TileKey {
         source: match scope_key {

@@ -21,6 +21,7 @@ mod monitoring;
 mod permissions;
 mod region;
 mod safety;
+mod risk;
 mod scope;
 mod search;
 mod situation;

@@ -49,6 +49,7 @@ pub fn state(dir: &Path) -> AppState {
         mqtt_client_id: "lookout".into(),
         ledger: Default::default(),
         snapshots: Default::default(),
+        risk: Default::default(),
     };
     let state = AppState::new(Arc::new(store), settings).expect("state");
     // The route tests write without signing in, as `lookout serve --dev-open`
