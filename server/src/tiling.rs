@@ -25,8 +25,8 @@ pub const RISK_GRID: &str = "risk_grid";
 
 /// Most bytes one tile may take; layers stop taking features beyond it.
 pub const TILE_BUDGET_BYTES: usize = 500 * 1024;
-/// Most layers in one composite request.
-pub const MAX_LAYERS_PER_TILE: usize = 15;
+/// Most layers in one composite request: every tile layer once.
+pub const MAX_LAYERS_PER_TILE: usize = RULES.len();
 
 /// How one layer is drawn in tiles.
 #[derive(Debug, Clone, Copy)]
