@@ -22,6 +22,8 @@ pub mod monitor;
 pub mod ops;
 pub mod readings;
 pub mod record;
+pub mod region;
+pub mod roads_osm;
 pub mod routing;
 pub mod row;
 pub mod scope;

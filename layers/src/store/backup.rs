@@ -306,11 +306,7 @@ mod tests {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicBool, Ordering};
 
-    const IDENTITY: DatasetIdentity = DatasetIdentity {
-        seed: 1,
-        scale: 1,
-        generator_version: 5,
-    };
+    const IDENTITY: DatasetIdentity = DatasetIdentity::generated(1, 1, 5);
 
     fn note(n: u64) -> Event {
         Event::NoteAdded {
