@@ -41,6 +41,8 @@ pub struct AppState {
     pub monitor: Arc<lookout_layers::monitor::Monitor>,
     /// The MQTT ingest, when `--mqtt` is given.
     pub mqtt: Option<Arc<crate::mqtt::Status>>,
+    /// A new journal epoch begun at start-up (the dataset changed), for `/health`.
+    pub epoch: Option<Arc<lookout_layers::store::epoch::Epoch>>,
 }
 
 impl AppState {
@@ -49,10 +51,13 @@ impl AppState {
     /// `<state-dir>/seed-N-scale-K/readings/`.
     pub fn new(store: Arc<Store>, settings: Settings) -> lookout_layers::Result<Self> {
         crate::telemetry::prometheus::handle();
-        let readings_dir = settings
-            .state_dir
-            .join(format!("seed-{}-scale-{}", settings.seed, settings.scale))
-            .join("readings");
+        let readings_dir = lookout_layers::store::journal_dir(
+            &settings.state_dir,
+            &settings.region.id,
+            settings.seed,
+            settings.scale,
+        )
+        .join("readings");
         let readings = Arc::new(Readings::open(
             &readings_dir,
             settings.readings_retention_days,
@@ -87,6 +92,7 @@ impl AppState {
             readings,
             monitor,
             mqtt: None,
+            epoch: None,
         })
     }
 }

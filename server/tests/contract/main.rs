@@ -20,6 +20,7 @@ mod metrics;
 mod monitoring;
 mod permissions;
 mod region;
+mod region_config;
 mod scope;
 mod search;
 mod situation;

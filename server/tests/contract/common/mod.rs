@@ -36,6 +36,7 @@ pub fn state(dir: &Path) -> AppState {
         web_dir: None,
         seed: 1,
         scale: 1,
+        region: Arc::new(lookout_layers::region::Region::builtin()),
         open: false,
         store: None,
         tile_source: Default::default(),
