@@ -103,8 +103,16 @@ fn line_length(l: &LineString<f64>) -> f64 {
 }
 
 impl RoadGraph {
-    /// Builds the graph of the open roads (both directions) and contracts it.
+    /// Builds the graph of the open roads (both directions, one-way roads
+    /// forwards only) and contracts it.
     pub fn build(roads: &Layer<Road>) -> Self {
+        Self::build_timed(roads).0
+    }
+
+    /// [`RoadGraph::build`], with the time spent building the input graph
+    /// and preparing the contraction hierarchy (for `benches/roads.rs`).
+    pub fn build_timed(roads: &Layer<Road>) -> (Self, std::time::Duration, std::time::Duration) {
+        let started = std::time::Instant::now();
         let mut index: HashMap<u64, usize> = HashMap::new();
         let mut nodes = Vec::new();
         let mut edges: HashMap<(usize, usize), Edge> = HashMap::new();
@@ -159,16 +167,23 @@ impl RoadGraph {
             input.add_edge(a, b, e.time_ms);
         }
         input.freeze();
+        let input_time = started.elapsed();
+        let started = std::time::Instant::now();
         let fast = fast_paths::prepare(&input);
+        let prepare_time = started.elapsed();
         let open = Filter::parse(<Road as crate::record::Record>::FIELDS, [("open", "true")]).unwrap_or_default();
-        Self {
-            fast,
-            open,
-            index,
-            nodes,
-            edges,
-            top_speed_ms: top_speed / 3.6,
-        }
+        (
+            Self {
+                fast,
+                open,
+                index,
+                nodes,
+                edges,
+                top_speed_ms: top_speed / 3.6,
+            },
+            input_time,
+            prepare_time,
+        )
     }
 
     /// Junctions in the graph.

@@ -104,8 +104,8 @@ fn import_roads(args: &cli::ImportArgs, from: &std::path::Path) -> anyhow::Resul
     let data_dir = cli::or_home(&args.data_dir, "data");
     let region = region(args.region.as_deref(), &data_dir)?;
     let started = std::time::Instant::now();
-    let imported =
-        lookout_layers::roads_osm::read_pbf(from).with_context(|| format!("importing roads from {}", from.display()))?;
+    let imported = lookout_layers::roads_osm::read_pbf(from)
+        .with_context(|| format!("importing roads from {}", from.display()))?;
     let r = &imported.report;
     if imported.roads.is_empty() {
         anyhow::bail!(
@@ -320,6 +320,32 @@ pub fn serve_with(settings: config::Settings, dev_open: bool) -> anyhow::Result<
             store
         }
     };
+    // Writes must lie in the served region (its counties' extent plus 0.5°), not Shanxi's.
+    let counties_box = {
+        use geo::BoundingRect;
+        let counties = store.catalog().counties.read();
+        counties
+            .features()
+            .iter()
+            .filter_map(|f| f.geometry.bounding_rect())
+            .reduce(|a, b| {
+                geo::Rect::new(
+                    geo::Coord {
+                        x: a.min().x.min(b.min().x),
+                        y: a.min().y.min(b.min().y),
+                    },
+                    geo::Coord {
+                        x: a.max().x.max(b.max().x),
+                        y: a.max().y.max(b.max().y),
+                    },
+                )
+            })
+    };
+    if let Some(r) = counties_box {
+        lookout_layers::validity::set_region([r.min().x, r.min().y, r.max().x, r.max().y]);
+        let e = lookout_layers::validity::extent();
+        tracing::info!(region = %settings.region.id, min = ?e.min, max = ?e.max, "features must lie in the region");
+    }
     let tiles_started = std::time::Instant::now();
     let mut state = state::AppState::new(Arc::new(store), settings.clone()).context("opening the readings store")?;
     state.epoch = epoch.map(Arc::new);

@@ -51,13 +51,9 @@ impl AppState {
     /// `<state-dir>/seed-N-scale-K/readings/`.
     pub fn new(store: Arc<Store>, settings: Settings) -> lookout_layers::Result<Self> {
         crate::telemetry::prometheus::handle();
-        let readings_dir = lookout_layers::store::journal_dir(
-            &settings.state_dir,
-            &settings.region.id,
-            settings.seed,
-            settings.scale,
-        )
-        .join("readings");
+        let readings_dir =
+            lookout_layers::store::journal_dir(&settings.state_dir, &settings.region.id, settings.seed, settings.scale)
+                .join("readings");
         let readings = Arc::new(Readings::open(
             &readings_dir,
             settings.readings_retention_days,

@@ -91,6 +91,16 @@ def test_incidents_inside_the_region_are_accepted_and_outside_refused(yq):
     assert "outside the region" in err["message"]
 
 
+def test_features_must_lie_in_this_region_not_shanxi(yq):
+    # Linfen is in Shanxi's extent, but far outside Yangquan's (its counties plus 0.5°).
+    moved = {"geometry": {"type": "Point", "coordinates": LINFEN}}
+    status, err, _ = request("PATCH", yq.url + "/collections/shelters/items/1", moved)
+    assert status == 400, err
+    assert "outside the region" in err["message"], err
+    status, body, _ = request("PATCH", yq.url + "/collections/shelters/items/1", {"geometry": {"type": "Point", "coordinates": CENTRE}})
+    assert status == 200, body
+
+
 def test_an_osm_road_import_begins_a_new_journal_epoch(tmp_path):
     data, state = tmp_path / "data", tmp_path / "state"
     region = ["--region", str(REGION)]

@@ -20,11 +20,20 @@ async fn the_basemap_names_the_region_its_view_rivers_and_city_cores() {
     // The Fen, and the seat of each of the eleven cities, as region.toml lists them.
     assert_eq!(kind("river"), 1);
     assert_eq!(kind("city"), 11);
-    assert!(features.iter().any(|f| f["properties"]["name_en"] == "Lüliang" && f["properties"]["seat"] == "离石区"));
+    assert!(
+        features
+            .iter()
+            .any(|f| f["properties"]["name_en"] == "Lüliang" && f["properties"]["seat"] == "离石区")
+    );
 
     let (_, health) = send(&app, get("/health").to_request()).await;
     assert_eq!(health["region"], "shanxi");
     assert!(health.get("epoch").is_none(), "{health}");
     let (_, landing) = send(&app, get("/").to_request()).await;
-    assert!(landing["description"].as_str().is_some_and(|d| d.contains("Shanxi (山西省)")), "{landing}");
+    assert!(
+        landing["description"]
+            .as_str()
+            .is_some_and(|d| d.contains("Shanxi (山西省)")),
+        "{landing}"
+    );
 }
