@@ -7,7 +7,8 @@
 // county polygons share their edges exactly, so an edge whose two counties lie
 // in different cities is a city boundary and an edge used once is the province's.
 
-import { getLang } from './i18n.js';
+import { getLang, setRegionNames } from './i18n.js';
+import { regionBounds, setRegionBounds } from './mapview.js';
 import { api, pointInGeometry } from './util.js';
 import { LABEL_FONT, zoomed } from './layers.js';
 
@@ -120,6 +121,11 @@ export async function loadBasemap(map) {
       return EMPTY;
     }),
   ]);
+  // The region being served: its title and default view (region.toml).
+  if (basemap?.region) {
+    setRegionNames(basemap.region);
+    if (setRegionBounds(basemap.region.bounds)) map.fitBounds(regionBounds(), { padding: 24, duration: 0 });
+  }
   const features = basemap?.features ?? [];
   map.getSource('bm-water').setData({ type: 'FeatureCollection', features: features.filter((f) => f.properties?.kind !== 'city') });
 

@@ -64,6 +64,19 @@ export function t(key, params) {
   return s;
 }
 
+/**
+ * The served region's names (from /basemap.geojson's `region`): the title,
+ * the brand and the export heading name it instead of Shanxi.
+ */
+export function setRegionNames(region) {
+  if (!region?.title_zh || !region?.title_en) return;
+  const title = [region.title_zh, region.title_en];
+  STRINGS['app.name'] = title;
+  STRINGS['app.export.heading'] = title;
+  STRINGS['app.title'] = [`Lookout · ${region.title_zh}`, `Lookout · ${region.title_en}`];
+  applyStatic();
+}
+
 /** Whether a UI string exists (no missing-key record). */
 export const hasString = (key) => Boolean(STRINGS[key]);
 

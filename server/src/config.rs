@@ -17,6 +17,7 @@ struct RawConfig {
     web_dir: Option<PathBuf>,
     seed: Option<u64>,
     scale: Option<u32>,
+    region: Option<String>,
     store: Option<String>,
     tile_source: Option<TileSource>,
     cors_origins: Option<Vec<String>>,
@@ -72,6 +73,8 @@ pub struct Settings {
     pub seed: u64,
     /// Dataset scale.
     pub scale: u32,
+    /// The region (`--region ID|PATH`, `LOOKOUT_REGION`; the built-in Shanxi by default).
+    pub region: std::sync::Arc<lookout_layers::region::Region>,
     /// Open a browser on start.
     pub open: bool,
     /// PostGIS URL; `None`: the embedded store.
@@ -204,18 +207,22 @@ impl Settings {
         let home = crate::cli::home_flag()
             .or(file.home.take())
             .unwrap_or_else(crate::cli::default_home);
+        let data_dir = args
+            .data_dir
+            .clone()
+            .or(file.data_dir.take())
+            .unwrap_or_else(|| home.join("data"));
+        let region_spec = args.region.clone().or(file.region.take());
+        let region = lookout_layers::region::Region::resolve(region_spec.as_deref(), &data_dir)?;
         Ok(Self {
+            region: std::sync::Arc::new(region),
             ledger,
             risk,
             bind: args
                 .bind
                 .or(file.bind)
                 .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080))),
-            data_dir: args
-                .data_dir
-                .clone()
-                .or(file.data_dir)
-                .unwrap_or_else(|| home.join("data")),
+            data_dir,
             state_dir: args
                 .state_dir
                 .clone()

@@ -73,13 +73,22 @@ fn migrate(url: &str) -> anyhow::Result<Postgis> {
     Ok(db)
 }
 
+/// The region `spec` names (an id or a folder; `None`: `LOOKOUT_REGION`, else the built-in Shanxi).
+pub(crate) fn region(spec: Option<&str>, data_dir: &std::path::Path) -> anyhow::Result<lookout_layers::region::Region> {
+    let from_env = std::env::var("LOOKOUT_REGION").ok();
+    let spec = spec.or(from_env.as_deref());
+    lookout_layers::region::Region::resolve(spec, data_dir).context("reading the region (--region, LOOKOUT_REGION)")
+}
+
 pub(crate) fn embedded_options(
     data_dir: &std::path::Path,
     state_dir: &std::path::Path,
     seed: u64,
     scale: u32,
+    region: lookout_layers::region::Region,
 ) -> EmbeddedOptions {
     EmbeddedOptions {
+        region,
         data_dir: data_dir.to_path_buf(),
         state_dir: state_dir.to_path_buf(),
         dataset: lookout_layers::generate::Options { seed, scale },
@@ -87,18 +96,70 @@ pub(crate) fn embedded_options(
     }
 }
 
+/// `lookout import --layer roads --from FILE.osm.pbf`: the region's road
+/// network from OpenStreetMap, replacing the generated one (docs/roads.md).
+/// The dataset's identity changes with it: the embedded store begins a new
+/// journal epoch at its next start.
+fn import_roads(args: &cli::ImportArgs, from: &std::path::Path) -> anyhow::Result<()> {
+    let data_dir = cli::or_home(&args.data_dir, "data");
+    let region = region(args.region.as_deref(), &data_dir)?;
+    let started = std::time::Instant::now();
+    let imported = lookout_layers::roads_osm::read_pbf(from)
+        .with_context(|| format!("importing roads from {}", from.display()))?;
+    let r = &imported.report;
+    if imported.roads.is_empty() {
+        anyhow::bail!(
+            "{}: no drivable road network in it ({} highway ways, skipped: {:?}); nothing imported",
+            from.display(),
+            r.highway_ways,
+            r.ways_skipped
+        );
+    }
+    let dir = lookout_layers::roads_osm::imported_dir(&data_dir, &region.id);
+    lookout_layers::roads_osm::save(&dir, &imported)?;
+    for (reason, n) in &r.ways_skipped {
+        tracing::info!(ways = n, reason = %reason, "ways left out");
+    }
+    tracing::info!(
+        region = %region.id,
+        into = %dir.display(),
+        ways = r.ways_kept,
+        edges = r.edges,
+        oneway_edges = r.oneway_edges,
+        junctions = r.junctions,
+        length_km = r.length_km,
+        components = r.components,
+        edges_dropped = r.edges_dropped,
+        junctions_dropped = r.junctions_dropped,
+        sha256 = %r.sha256,
+        seconds = started.elapsed().as_secs_f64(),
+        "roads imported: the largest strongly connected network kept; the rest reported. Restart the server: a new journal epoch begins"
+    );
+    Ok(())
+}
+
 fn import(args: cli::ImportArgs) -> anyhow::Result<()> {
-    let db = migrate(&args.store.store)?;
+    match (args.layer.as_deref(), args.from.as_deref()) {
+        (Some("roads"), Some(from)) => return import_roads(&args, from),
+        (Some(other), _) => anyhow::bail!("--layer {other}: this build imports `roads` (from an .osm.pbf)"),
+        _ => {}
+    }
+    let Some(url) = args.store.as_deref().filter(|s| !s.is_empty()) else {
+        anyhow::bail!("lookout import needs --store postgres://… (or LOOKOUT_STORE), or --layer roads --from FILE");
+    };
+    let db = migrate(url)?;
+    let data_dir = cli::or_home(&args.data_dir, "data");
     let options = embedded_options(
-        &cli::or_home(&args.data_dir, "data"),
+        &data_dir,
         &cli::home().join("state"),
         args.seed,
         args.scale,
+        region(args.region.as_deref(), &data_dir)?,
     );
     let bars = progress::Bars::new();
     let (dataset, dir, ..) = lookout_layers::store::load_or_generate(&options, &bars)?;
     let report = db
-        .import(&dataset, lookout_layers::store::identity_of(&options.dataset), &bars)
+        .import(&dataset, options.identity()?, &bars)
         .with_context(|| format!("importing {} into {}", dir.display(), db.redacted_url()))?;
     bars.finish();
     let total: usize = report.counts.iter().map(|(_, n)| n).sum();
@@ -128,12 +189,9 @@ fn export(args: cli::ExportArgs) -> anyhow::Result<()> {
                 cli::or_home(&args.data_dir, "data"),
                 cli::or_home(&args.state_dir, "state"),
             );
-            let options = embedded_options(&data, &state, args.seed, args.scale);
+            let options = embedded_options(&data, &state, args.seed, args.scale, region(None, &data)?);
             let (store, _) = Store::open_embedded(&options, &bars)?;
-            (
-                store.catalog().to_dataset(),
-                lookout_layers::store::identity_of(&options.dataset),
-            )
+            (store.catalog().to_dataset(), options.identity()?)
         }
     };
     bars.stage("writing GeoJSON", 1);
@@ -154,18 +212,20 @@ fn generate(args: cli::GenerateArgs) -> anyhow::Result<()> {
         scale: args.scale,
     };
     let data_dir = cli::or_home(&args.data_dir, "data");
-    let dir = dataset::generated_dir(&data_dir, args.seed, args.scale);
-    let current = dataset::read_metadata(&dir).is_ok_and(|m| m.generator_version == generate::GENERATOR_VERSION);
+    let region = region(args.region.as_deref(), &data_dir)?;
+    let dir = dataset::generated_dir_in(&data_dir, &region.id, args.seed, args.scale);
+    let current = dataset::read_metadata(&dir)
+        .is_ok_and(|m| m.generator_version == generate::GENERATOR_VERSION && m.region == region.id);
     if current && !args.force {
         tracing::info!(dir = %dir.display(), "dataset exists already (use --force to write it again)");
         return Ok(());
     }
     let started = std::time::Instant::now();
-    let counties = generate::read_counties_or_builtin(&data_dir.join("shanxi-counties.geojson"))?;
+    let counties = generate::read_region_counties(&region, &data_dir)?;
     let bars = progress::Bars::new();
-    let data = generate::generate(&counties, options, &bars)?;
+    let data = generate::generate_in(&region, &counties, options, &bars)?;
     bars.stage("writing dataset", 1);
-    data.save(&dir, &generate::metadata(&data, options))?;
+    data.save(&dir, &generate::metadata_in(&region, &data, options))?;
     bars.finish();
     let counts: Vec<String> = data.counts().iter().map(|(id, n)| format!("{id} {n}")).collect();
     tracing::info!(dir = %dir.display(), seconds = started.elapsed().as_secs_f64(), "generated: {}", counts.join(", "));
@@ -194,6 +254,7 @@ pub fn serve_with(settings: config::Settings, dev_open: bool) -> anyhow::Result<
     }
     let started = std::time::Instant::now();
     let bars = progress::Bars::new();
+    let mut epoch = None;
     let store = match &settings.store {
         Some(url) => {
             let (store, report) = Store::open_postgis(url, &bars).with_context(|| {
@@ -216,14 +277,27 @@ pub fn serve_with(settings: config::Settings, dev_open: bool) -> anyhow::Result<
             store
         }
         None => {
-            let journal = auth::commands::journal_path(&settings.state_dir, settings.seed, settings.scale);
+            let mut options = embedded_options(
+                &settings.data_dir,
+                &settings.state_dir,
+                settings.seed,
+                settings.scale,
+                (*settings.region).clone(),
+            );
+            let journal = options.journal_dir().join("journal.lkj");
             // Held while serving: `lookout user …` does not write to this journal meanwhile.
             let lock = lookout_layers::store::offline::StateLock::take(&journal)?;
             std::mem::forget(lock);
-            let mut options = embedded_options(&settings.data_dir, &settings.state_dir, settings.seed, settings.scale);
             options.snapshots = settings.snapshots;
             let (store, report) = Store::open_embedded(&options, &bars).context("opening the embedded store")?;
             bars.finish();
+            if let Some(e) = &report.epoch {
+                tracing::warn!(
+                    previous = %e.previous.slug(), current = %e.current.slug(), archived_to = %e.archived_to.display(),
+                    "the dataset changed since the journal was written: a new journal epoch began; the old journal and snapshots are archived (GET /health names them)"
+                );
+            }
+            epoch = report.epoch.clone();
             if let Some(torn) = &report.torn {
                 tracing::error!(
                     journal = %report.journal.display(), offset = torn.offset, bytes = torn.bytes, saved_to = %torn.saved_to.display(),
@@ -240,13 +314,41 @@ pub fn serve_with(settings: config::Settings, dev_open: bool) -> anyhow::Result<
                 snapshot = report.snapshot,
                 features = feature_count(&store),
                 journal = %report.journal.display(),
+                region = %settings.region.id,
                 "store open (embedded)"
             );
             store
         }
     };
+    // Writes must lie in the served region (its counties' extent plus 0.5°), not Shanxi's.
+    let counties_box = {
+        use geo::BoundingRect;
+        let counties = store.catalog().counties.read();
+        counties
+            .features()
+            .iter()
+            .filter_map(|f| f.geometry.bounding_rect())
+            .reduce(|a, b| {
+                geo::Rect::new(
+                    geo::Coord {
+                        x: a.min().x.min(b.min().x),
+                        y: a.min().y.min(b.min().y),
+                    },
+                    geo::Coord {
+                        x: a.max().x.max(b.max().x),
+                        y: a.max().y.max(b.max().y),
+                    },
+                )
+            })
+    };
+    if let Some(r) = counties_box {
+        lookout_layers::validity::set_region([r.min().x, r.min().y, r.max().x, r.max().y]);
+        let e = lookout_layers::validity::extent();
+        tracing::info!(region = %settings.region.id, min = ?e.min, max = ?e.max, "features must lie in the region");
+    }
     let tiles_started = std::time::Instant::now();
     let mut state = state::AppState::new(Arc::new(store), settings.clone()).context("opening the readings store")?;
+    state.epoch = epoch.map(Arc::new);
     if let Some(url) = &settings.mqtt {
         state.mqtt = Some(mqtt::start(url, &settings.mqtt_client_id, state.clone()).context("MQTT ingest")?);
     }

@@ -3,28 +3,27 @@
 
 use crate::cli::{StateArgs, or_home};
 use anyhow::Context;
-use lookout_layers::store::{EmbeddedOptions, Store, backup, identity_of};
+use lookout_layers::store::{EmbeddedOptions, Store, backup};
 
-fn options(at: &StateArgs) -> EmbeddedOptions {
-    crate::embedded_options(
-        &or_home(&at.data_dir, "data"),
+fn options(at: &StateArgs) -> anyhow::Result<EmbeddedOptions> {
+    let data_dir = or_home(&at.data_dir, "data");
+    Ok(crate::embedded_options(
+        &data_dir,
         &or_home(&at.state_dir, "state"),
         at.seed,
         at.scale,
-    )
+        crate::region(at.region.as_deref(), &data_dir)?,
+    ))
 }
 
 fn journal_dir(options: &EmbeddedOptions) -> std::path::PathBuf {
-    crate::auth::commands::journal_path(&options.state_dir, options.dataset.seed, options.dataset.scale)
-        .parent()
-        .map(std::path::Path::to_path_buf)
-        .unwrap_or_default()
+    options.journal_dir()
 }
 
 /// Opens the store (refused while a server holds it) and takes a snapshot.
 pub fn snapshot(at: &StateArgs) -> anyhow::Result<()> {
-    let options = options(at);
-    let journal = crate::auth::commands::journal_path(&options.state_dir, at.seed, at.scale);
+    let options = options(at)?;
+    let journal = options.journal_dir().join("journal.lkj");
     let _lock = lookout_layers::store::offline::StateLock::take(&journal)?;
     let bars = crate::progress::Bars::new();
     let (store, report) = Store::open_embedded(&options, &bars).context("opening the embedded store")?;
@@ -52,9 +51,9 @@ pub fn snapshot(at: &StateArgs) -> anyhow::Result<()> {
 
 /// Backs the store up to `out` (a running server goes on writing).
 pub fn backup(out: &std::path::Path, at: &StateArgs) -> anyhow::Result<()> {
-    let options = options(at);
+    let options = options(at)?;
     let started = std::time::Instant::now();
-    let report = backup::write(&journal_dir(&options), identity_of(&options.dataset), out)
+    let report = backup::write(&journal_dir(&options), options.identity()?, out)
         .with_context(|| format!("backing up to {}", out.display()))?;
     let seconds = started.elapsed().as_secs_f64();
     tracing::info!(
@@ -71,8 +70,8 @@ pub fn backup(out: &std::path::Path, at: &StateArgs) -> anyhow::Result<()> {
 
 /// Restores `file` into the (empty) state folder.
 pub fn restore(file: &std::path::Path, at: &StateArgs) -> anyhow::Result<()> {
-    let options = options(at);
-    let (report, dir) = backup::restore(file, &options.state_dir, Some(identity_of(&options.dataset)))
+    let options = options(at)?;
+    let (report, dir) = backup::restore(file, &options.state_dir, Some(options.identity()?))
         .with_context(|| format!("restoring {}", file.display()))?;
     tracing::info!(into = %dir.display(), last_event = report.last_seq, files = report.files, "restored");
     Ok(())

@@ -41,6 +41,8 @@ pub struct AppState {
     pub monitor: Arc<lookout_layers::monitor::Monitor>,
     /// The MQTT ingest, when `--mqtt` is given.
     pub mqtt: Option<Arc<crate::mqtt::Status>>,
+    /// A new journal epoch begun at start-up (the dataset changed), for `/health`.
+    pub epoch: Option<Arc<lookout_layers::store::epoch::Epoch>>,
 }
 
 impl AppState {
@@ -50,10 +52,9 @@ impl AppState {
     /// `lookout.readings` when that is the store.
     pub fn new(store: Arc<Store>, settings: Settings) -> lookout_layers::Result<Self> {
         crate::telemetry::prometheus::handle();
-        let readings_dir = settings
-            .state_dir
-            .join(format!("seed-{}-scale-{}", settings.seed, settings.scale))
-            .join("readings");
+        let readings_dir =
+            lookout_layers::store::journal_dir(&settings.state_dir, &settings.region.id, settings.seed, settings.scale)
+                .join("readings");
         // With PostGIS the readings are its table, shared by every replica;
         // embedded, segment files beside the journal.
         let readings = Arc::new(if store.postgis().is_some() {
@@ -98,6 +99,7 @@ impl AppState {
             readings,
             monitor,
             mqtt: None,
+            epoch: None,
         })
     }
 }

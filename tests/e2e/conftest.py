@@ -25,8 +25,9 @@ class Server:
     runs `--dev-open` (a single desk on loopback: no sign-in, everyone admin
     as `dev`); `open_access=False` makes it require sign-in (test_auth.py)."""
 
-    def __init__(self, state_dir, extra_args=(), open_access=True):
+    def __init__(self, state_dir, extra_args=(), open_access=True, data_dir=None):
         self.state_dir = Path(state_dir)
+        self.data_dir = Path(data_dir) if data_dir else ROOT / "data"
         self.extra_args = list(extra_args) + (["--dev-open"] if open_access else [])
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -38,7 +39,7 @@ class Server:
         self.state_dir.mkdir(parents=True, exist_ok=True)
         log = open(self.log, "ab")
         self.proc = subprocess.Popen(
-            [str(BIN), "serve", "--bind", f"127.0.0.1:{self.port}", "--data-dir", str(ROOT / "data"),
+            [str(BIN), "serve", "--bind", f"127.0.0.1:{self.port}", "--data-dir", str(self.data_dir),
              "--state-dir", str(self.state_dir), "--web-dir", str(ROOT / "web"), *self.extra_args],
             stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
         )

@@ -1,7 +1,7 @@
 //! Rescue teams at county seats, material warehouses and shelters.
 
 use super::names;
-use super::places::{CHEMICAL_CITIES, FEN_RIVER, Province};
+use super::places::Province;
 use super::sample::sample_near;
 use crate::feature::Feature;
 use crate::geodesy::distance_m;
@@ -97,7 +97,8 @@ fn kinds_for(province: &Province<'_>, i: usize, rng: &mut ChaCha8Rng) -> Vec<Res
     if province.coal.contains(&i) {
         kinds.push(RescueKind::MineRescue);
     }
-    let chemical = CHEMICAL_CITIES.iter().any(|(c, _)| *c == county.city);
+    let geography = &province.region.geography;
+    let chemical = geography.chemical_cities.iter().any(|(c, _)| *c == county.city);
     if province.is_seat(i) {
         kinds.extend([
             RescueKind::Hazmat,
@@ -115,10 +116,12 @@ fn kinds_for(province: &Province<'_>, i: usize, rng: &mut ChaCha8Rng) -> Vec<Res
     if rng.random_range(0..10) < 6 {
         kinds.push(RescueKind::Medical);
     }
-    let near_fen = FEN_RIVER
+    let near_river = geography
+        .rivers
         .iter()
-        .any(|(x, y)| distance_m(Coord { x: *x, y: *y }, county.label) < 25_000.0);
-    if near_fen || county.city == "运城市" {
+        .flat_map(|r| &r.line)
+        .any(|[x, y]| distance_m(Coord { x: *x, y: *y }, county.label) < 25_000.0);
+    if near_river || geography.flood_cities.contains(&county.city) {
         kinds.push(RescueKind::Flood);
     }
     kinds
@@ -141,6 +144,8 @@ const STOCK: &[(&str, &str, u32)] = &[
 
 pub(super) fn generate(province: &Province<'_>, scale: u32, rng: &mut ChaCha8Rng) -> Assets {
     let mut out = Assets::default();
+    // The region's own (provincial) warehouse stands in its capital's seat.
+    let capital_seat = province.region.capital().and_then(|c| province.seat_of(&c.name));
     for (i, county) in province.counties.iter().enumerate() {
         for copy in 0..scale {
             let suffix = if copy == 0 {
@@ -175,10 +180,7 @@ pub(super) fn generate(province: &Province<'_>, scale: u32, rng: &mut ChaCha8Rng
                 });
             }
 
-            let tiers: &[&str] = match (
-                province.is_seat(i),
-                county.city == "太原市" && county.county == "迎泽区",
-            ) {
+            let tiers: &[&str] = match (province.is_seat(i), capital_seat == Some(i)) {
                 (true, true) => &["provincial", "city", "county"],
                 (true, false) => &["city", "county"],
                 _ if rng.random_range(0..10) < 7 => &["county"],
@@ -203,7 +205,7 @@ pub(super) fn generate(province: &Province<'_>, scale: u32, rng: &mut ChaCha8Rng
                 }
                 let at = sample_near(rng, &county.shape, county.bbox, county.label, 3.0);
                 let level = match *tier {
-                    "provincial" => "山西省",
+                    "provincial" => province.region.name_zh.as_str(),
                     "city" => county.city.as_str(),
                     _ => county.county.as_str(),
                 };

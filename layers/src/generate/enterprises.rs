@@ -1,7 +1,7 @@
 //! Enterprises where their industries are, and the 80 major hazard sources.
 
 use super::names;
-use super::places::{CHEMICAL_CITIES, METALLURGY_CITIES, Province};
+use super::places::Province;
 use super::progress::Progress;
 use super::sample::{offset_km, pick_weighted, sample_in, sample_near};
 use crate::feature::Feature;
@@ -91,7 +91,8 @@ fn employees(rng: &mut ChaCha8Rng, industry: Industry) -> u32 {
 fn county_weights(province: &Province<'_>, industry: Industry) -> Vec<f64> {
     let counties = province.counties;
     let city_weight =
-        |table: &[(&str, f64)], city: &str| table.iter().find(|(c, _)| *c == city).map_or(0.3, |(_, w)| *w);
+        |table: &[(String, f64)], city: &str| table.iter().find(|(c, _)| c == city).map_or(0.3, |(_, w)| *w);
+    let geography = &province.region.geography;
     counties
         .iter()
         .enumerate()
@@ -112,8 +113,8 @@ fn county_weights(province: &Province<'_>, industry: Industry) -> Vec<f64> {
                         c.area_km2 * if province.loess.contains(&i) { 0.5 } else { 1.0 }
                     }
                 }
-                Industry::HazardousChemicals => people * city_weight(CHEMICAL_CITIES, &c.city),
-                Industry::Metallurgy => people * city_weight(METALLURGY_CITIES, &c.city),
+                Industry::HazardousChemicals => people * city_weight(&geography.chemical_cities, &c.city),
+                Industry::Metallurgy => people * city_weight(&geography.metallurgy_cities, &c.city),
                 _ => people,
             }
         })
@@ -132,7 +133,12 @@ pub(super) fn generate(
         .iter()
         .map(|(ind, _)| (*ind, county_weights(province, *ind)))
         .collect();
-    let mix: Vec<f64> = MIX.iter().map(|(_, share)| *share).collect();
+    // An industry the region has no place for (no coal fields listed) is not drawn.
+    let mix: Vec<f64> = MIX
+        .iter()
+        .zip(&weights)
+        .map(|((_, share), (_, w))| if w.iter().any(|x| *x > 0.0) { *share } else { 0.0 })
+        .collect();
     let today = NaiveDate::from_ymd_opt(2026, 11, 1).unwrap_or_default();
     let mut out = Vec::with_capacity(count);
     for n in 0..count {
@@ -168,7 +174,7 @@ pub(super) fn generate(
         };
         let last_inspection =
             (rng.random_range(0..100) < 88).then(|| today - chrono::Days::new(rng.random_range(0..400)));
-        let division = 140_000 + (county.id / 12 + 1) * 100 + county.id % 100;
+        let division = province.region.province_code * 10_000 + (county.id / 12 + 1) * 100 + county.id % 100;
         out.push(Feature {
             id: n as u64 + 1,
             geometry: geo::Geometry::Point(Point(at)),
@@ -183,7 +189,7 @@ pub(super) fn generate(
                 county_id: county.id,
                 county: county.county.clone(),
                 city: county.city.clone(),
-                address: names::address(rng, &county.city, &county.county),
+                address: names::address(rng, &county.province, &county.city, &county.county),
                 industry: *industry,
                 risk_level: risk,
                 standardisation_grade,

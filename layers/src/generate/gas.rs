@@ -3,7 +3,7 @@
 //! low-pressure branches off the grid. Pipes share end nodes, so each city's
 //! network is one connected graph.
 
-use super::places::{GAS_CITIES, Province};
+use super::places::Province;
 use super::sample::{offset_km, round6};
 use crate::feature::Feature;
 use crate::geodesy::distance_m;
@@ -112,12 +112,12 @@ pub(super) fn generate(province: &Province<'_>, rng: &mut ChaCha8Rng) -> GasNetw
         nodes: Vec::new(),
         out: GasNetworks::default(),
     };
-    for (n, (city, core, size)) in GAS_CITIES.iter().enumerate() {
+    for (n, (city, core, size)) in province.region.geography.gas.iter().enumerate() {
         let Some(index) = province.find(city, core) else {
             continue;
         };
         let centre = province.counties[index].label;
-        b.network = (*city).to_owned();
+        b.network = city.clone();
         b.node_base = (n as u64 + 1) * 1_000_000;
         b.nodes.clear();
         build_city(&mut b, centre, *size);

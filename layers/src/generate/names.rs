@@ -72,10 +72,10 @@ pub fn trade_word(rng: &mut ChaCha8Rng) -> &'static str {
     TRADE_WORDS.choose(rng).copied().unwrap_or("恒泰")
 }
 
-/// A street address in the given city and county.
-pub fn address(rng: &mut ChaCha8Rng, city: &str, county: &str) -> String {
+/// A street address in the given province, city and county.
+pub fn address(rng: &mut ChaCha8Rng, province: &str, city: &str, county: &str) -> String {
     let street = STREETS.choose(rng).copied().unwrap_or("建设路");
-    format!("山西省{city}{county}{street}{}号", rng.random_range(1..=999))
+    format!("{province}{city}{county}{street}{}号", rng.random_range(1..=999))
 }
 
 const CODE_CHARS: &[u8] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";

@@ -1,10 +1,12 @@
-//! Shanxi's geography as the generator needs it: the real counties, and which
-//! of them lie in the coal fields, the loess hills, the mountains, the Fen
-//! valley; the cities with chemical and metallurgy works; the basins.
+//! The region's geography as the generator needs it: the real counties, and
+//! which of them lie in the coal fields, the loess hills, the mountains; the
+//! cities with chemical and metallurgy works; rivers and basins. Every fact
+//! comes from the region's `region.toml` ([`crate::region::Region`]).
 
 use super::sample::bbox_of;
 use crate::error::{Error, Result};
 use crate::feature::ParsedGeometry;
+use crate::region::Region;
 use geo::orient::{Direction, Orient};
 use geo::{Coord, GeodesicArea, Geometry, MultiPolygon, Rect};
 use serde::Deserialize;
@@ -128,250 +130,11 @@ pub(super) fn parse_counties(bytes: &[u8], path: &Path) -> Result<Vec<CountyShap
         .collect()
 }
 
-/// Census 2020 resident population of Shanxi's eleven cities (sum 34,915,616).
-pub const CITY_POPULATION: &[(&str, u64)] = &[
-    ("太原市", 5_304_061),
-    ("大同市", 3_105_591),
-    ("阳泉市", 1_318_505),
-    ("长治市", 3_180_884),
-    ("晋城市", 2_194_545),
-    ("朔州市", 1_593_444),
-    ("晋中市", 3_379_498),
-    ("运城市", 4_774_508),
-    ("忻州市", 2_689_668),
-    ("临汾市", 3_976_481),
-    ("吕梁市", 3_398_431),
-];
-
-/// Counties of the six coal fields (Datong, Ningwu, Xishan, Qinshui, Huoxi, Hedong).
-const COAL_COUNTIES: &[(&str, &str)] = &[
-    ("大同市", "左云县"),
-    ("大同市", "南郊区"),
-    ("大同市", "新荣区"),
-    ("大同市", "矿区"),
-    ("大同市", "大同县"),
-    ("朔州市", "平鲁区"),
-    ("朔州市", "山阴县"),
-    ("朔州市", "怀仁县"),
-    ("朔州市", "朔城区"),
-    ("忻州市", "宁武县"),
-    ("忻州市", "原平市"),
-    ("忻州市", "河曲县"),
-    ("忻州市", "保德县"),
-    ("忻州市", "静乐县"),
-    ("太原市", "古交市"),
-    ("太原市", "万柏林区"),
-    ("太原市", "晋源区"),
-    ("阳泉市", "盂县"),
-    ("阳泉市", "平定县"),
-    ("阳泉市", "郊区"),
-    ("阳泉市", "矿区"),
-    ("晋中市", "寿阳县"),
-    ("晋中市", "昔阳县"),
-    ("晋中市", "和顺县"),
-    ("晋中市", "左权县"),
-    ("晋中市", "灵石县"),
-    ("晋中市", "介休市"),
-    ("长治市", "襄垣县"),
-    ("长治市", "屯留县"),
-    ("长治市", "长子县"),
-    ("长治市", "潞城市"),
-    ("长治市", "沁源县"),
-    ("长治市", "武乡县"),
-    ("长治市", "沁县"),
-    ("长治市", "郊区"),
-    ("长治市", "长治县"),
-    ("晋城市", "高平市"),
-    ("晋城市", "泽州县"),
-    ("晋城市", "沁水县"),
-    ("晋城市", "阳城县"),
-    ("晋城市", "陵川县"),
-    ("临汾市", "霍州市"),
-    ("临汾市", "洪洞县"),
-    ("临汾市", "古县"),
-    ("临汾市", "安泽县"),
-    ("临汾市", "浮山县"),
-    ("临汾市", "乡宁县"),
-    ("临汾市", "蒲县"),
-    ("临汾市", "汾西县"),
-    ("吕梁市", "柳林县"),
-    ("吕梁市", "离石区"),
-    ("吕梁市", "中阳县"),
-    ("吕梁市", "孝义市"),
-    ("吕梁市", "交口县"),
-    ("吕梁市", "汾阳市"),
-    ("吕梁市", "兴县"),
-    ("吕梁市", "石楼县"),
-];
-
-/// Loess hills of western and central Shanxi: landslides, collapses, debris flows.
-const LOESS_COUNTIES: &[(&str, &str)] = &[
-    ("吕梁市", "离石区"),
-    ("吕梁市", "柳林县"),
-    ("吕梁市", "中阳县"),
-    ("吕梁市", "石楼县"),
-    ("吕梁市", "临县"),
-    ("吕梁市", "兴县"),
-    ("吕梁市", "方山县"),
-    ("吕梁市", "岚县"),
-    ("临汾市", "吉县"),
-    ("临汾市", "乡宁县"),
-    ("临汾市", "大宁县"),
-    ("临汾市", "永和县"),
-    ("临汾市", "隰县"),
-    ("临汾市", "蒲县"),
-    ("临汾市", "汾西县"),
-    ("忻州市", "保德县"),
-    ("忻州市", "河曲县"),
-    ("忻州市", "偏关县"),
-    ("忻州市", "岢岚县"),
-    ("忻州市", "五寨县"),
-    ("忻州市", "神池县"),
-    ("太原市", "古交市"),
-    ("太原市", "娄烦县"),
-];
-
-/// Forested mountains: Taihang (east), Lüliang (west), Wutai (north), Taiyue.
-const FOREST_COUNTIES: &[(&str, &str, &str)] = &[
-    ("晋中市", "和顺县", "太行山"),
-    ("晋中市", "左权县", "太行山"),
-    ("晋中市", "昔阳县", "太行山"),
-    ("长治市", "黎城县", "太行山"),
-    ("长治市", "平顺县", "太行山"),
-    ("长治市", "壶关县", "太行山"),
-    ("晋城市", "陵川县", "太行山"),
-    ("晋城市", "阳城县", "太行山"),
-    ("大同市", "灵丘县", "太行山"),
-    ("阳泉市", "盂县", "太行山"),
-    ("吕梁市", "交城县", "吕梁山"),
-    ("吕梁市", "方山县", "吕梁山"),
-    ("吕梁市", "中阳县", "吕梁山"),
-    ("吕梁市", "交口县", "吕梁山"),
-    ("太原市", "娄烦县", "吕梁山"),
-    ("吕梁市", "岚县", "吕梁山"),
-    ("忻州市", "宁武县", "吕梁山"),
-    ("忻州市", "五台县", "五台山"),
-    ("忻州市", "繁峙县", "五台山"),
-    ("忻州市", "代县", "五台山"),
-    ("长治市", "沁源县", "太岳山"),
-    ("临汾市", "古县", "太岳山"),
-    ("临汾市", "安泽县", "太岳山"),
-];
-
-/// Cities with chemical works, and how strongly (a weight).
-pub const CHEMICAL_CITIES: &[(&str, f64)] = &[
-    ("太原市", 3.0),
-    ("长治市", 2.5),
-    ("晋城市", 2.0),
-    ("临汾市", 2.0),
-    ("运城市", 2.0),
-    ("吕梁市", 2.5),
-    ("晋中市", 1.8),
-    ("阳泉市", 1.5),
-];
-
-/// Cities with steel and aluminium works.
-pub const METALLURGY_CITIES: &[(&str, f64)] = &[
-    ("太原市", 3.0),
-    ("长治市", 2.5),
-    ("临汾市", 2.5),
-    ("运城市", 2.5),
-    ("吕梁市", 2.5),
-    ("晋中市", 1.8),
-    ("阳泉市", 1.5),
-];
-
-/// The Fen River (汾河), source to the Yellow River, approximate.
-pub const FEN_RIVER: &[(f64, f64)] = &[
-    (112.05, 38.95),
-    (111.93, 38.55),
-    (111.92, 38.36),
-    (112.15, 38.05),
-    (112.45, 37.95),
-    (112.55, 37.85),
-    (112.52, 37.65),
-    (112.35, 37.45),
-    (112.10, 37.25),
-    (111.92, 37.05),
-    (111.78, 36.85),
-    (111.72, 36.57),
-    (111.68, 36.27),
-    (111.52, 36.08),
-    (111.42, 35.87),
-    (111.30, 35.62),
-    (110.98, 35.60),
-    (110.70, 35.57),
-    (110.58, 35.58),
-];
-
-/// A basin drawn as an ellipse.
-#[derive(Debug, Clone, Copy)]
-pub struct Basin {
-    /// Name.
-    pub name: &'static str,
-    /// Centre, lon/lat.
-    pub centre: (f64, f64),
-    /// Half-length along the axis, km.
-    pub half_length_km: f64,
-    /// Half-width across it, km.
-    pub half_width_km: f64,
-    /// Bearing of the long axis, degrees from north.
-    pub bearing: f64,
-}
-
-/// Fen–Wei graben basins with seismic design intensity VIII.
-pub const SEISMIC_BASINS: &[Basin] = &[
-    Basin {
-        name: "太原盆地",
-        centre: (112.45, 37.50),
-        half_length_km: 70.0,
-        half_width_km: 18.0,
-        bearing: 30.0,
-    },
-    Basin {
-        name: "临汾盆地",
-        centre: (111.55, 36.15),
-        half_length_km: 60.0,
-        half_width_km: 15.0,
-        bearing: 20.0,
-    },
-    Basin {
-        name: "运城盆地",
-        centre: (110.95, 35.05),
-        half_length_km: 55.0,
-        half_width_km: 16.0,
-        bearing: 60.0,
-    },
-];
-
-/// City networks of gas: the city and the county (district) at its core.
-pub const GAS_CITIES: &[(&str, &str, usize)] = &[
-    ("太原市", "迎泽区", 9),
-    ("临汾市", "尧都区", 6),
-    ("长治市", "城区", 6),
-    ("大同市", "城区", 6),
-    ("晋城市", "城区", 5),
-    ("运城市", "盐湖区", 5),
-];
-
-/// The seat district of each city (where its command centre and main teams are).
-pub const CITY_SEATS: &[(&str, &str)] = &[
-    ("太原市", "迎泽区"),
-    ("大同市", "城区"),
-    ("阳泉市", "城区"),
-    ("长治市", "城区"),
-    ("晋城市", "城区"),
-    ("朔州市", "朔城区"),
-    ("晋中市", "榆次区"),
-    ("运城市", "盐湖区"),
-    ("忻州市", "忻府区"),
-    ("临汾市", "尧都区"),
-    ("吕梁市", "离石区"),
-];
-
-/// The counties with the facts above resolved to indices.
+/// The counties with the region's facts resolved to indices.
 #[derive(Debug)]
 pub struct Province<'a> {
+    /// The region.
+    pub region: &'a Region,
     /// Every county.
     pub counties: &'a [CountyShape],
     /// Indices of coal-field counties.
@@ -379,32 +142,69 @@ pub struct Province<'a> {
     /// Indices of loess-hill counties.
     pub loess: Vec<usize>,
     /// Indices of forest counties, with their mountain range.
-    pub forest: Vec<(usize, &'static str)>,
-    /// Index of each city's seat county, in [`CITY_SEATS`] order.
+    pub forest: Vec<(usize, &'a str)>,
+    /// Index of each city's seat county, in the region's city order.
     pub seats: Vec<usize>,
 }
 
 impl<'a> Province<'a> {
-    pub(super) fn new(counties: &'a [CountyShape]) -> Result<Self> {
+    pub(super) fn new(region: &'a Region, counties: &'a [CountyShape]) -> Result<Self> {
+        if counties.is_empty() {
+            return Err(Error::BadData {
+                path: region.boundary.clone().into(),
+                reason: format!("region {}: the boundary file has no counties", region.id),
+            });
+        }
         let find = |city: &str, county: &str| {
             counties
                 .iter()
                 .position(|c| c.city == city && c.county == county)
                 .ok_or_else(|| Error::BadData {
-                    path: "counties".into(),
-                    reason: format!("no county {city}{county}"),
+                    path: format!("region {} (region.toml)", region.id).into(),
+                    reason: format!("no county {city}{county} in the boundary file"),
                 })
         };
+        let geo = &region.geography;
+        for city in &region.census.cities {
+            if !counties.iter().any(|c| c.city == city.name) {
+                return Err(Error::BadData {
+                    path: format!("region {} (region.toml)", region.id).into(),
+                    reason: format!("census city {} has no county in the boundary file", city.name),
+                });
+            }
+        }
+        if let Some(c) = counties.iter().find(|c| region.city(&c.city).is_none()) {
+            return Err(Error::BadData {
+                path: format!("region {} (region.toml)", region.id).into(),
+                reason: format!(
+                    "county {}{} lies in a city census.cities does not list",
+                    c.city, c.county
+                ),
+            });
+        }
         Ok(Self {
+            region,
             counties,
-            coal: COAL_COUNTIES.iter().map(|(a, b)| find(a, b)).collect::<Result<_>>()?,
-            loess: LOESS_COUNTIES.iter().map(|(a, b)| find(a, b)).collect::<Result<_>>()?,
-            forest: FOREST_COUNTIES
+            coal: geo.coal.iter().map(|[a, b]| find(a, b)).collect::<Result<_>>()?,
+            loess: geo.loess.iter().map(|[a, b]| find(a, b)).collect::<Result<_>>()?,
+            forest: geo
+                .forest
                 .iter()
-                .map(|(a, b, m)| find(a, b).map(|i| (i, *m)))
+                .map(|[a, b, m]| find(a, b).map(|i| (i, m.as_str())))
                 .collect::<Result<_>>()?,
-            seats: CITY_SEATS.iter().map(|(a, b)| find(a, b)).collect::<Result<_>>()?,
+            seats: region
+                .census
+                .cities
+                .iter()
+                .map(|c| find(&c.name, &c.seat))
+                .collect::<Result<_>>()?,
         })
+    }
+
+    /// The seat county of a city (by name), if the region lists it.
+    pub fn seat_of(&self, city: &str) -> Option<usize> {
+        let k = self.region.census.cities.iter().position(|c| c.name == city)?;
+        self.seats.get(k).copied()
     }
 
     /// Index of a county by city and county name.

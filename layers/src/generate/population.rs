@@ -1,7 +1,7 @@
 //! The population estimate: census city totals spread over counties, then over
 //! a 0.02° grid, denser around each county seat.
 
-use super::places::{CITY_POPULATION, Province};
+use super::places::Province;
 use crate::feature::Feature;
 use crate::geodesy::distance_m;
 use crate::model::PopulationCell;
@@ -41,8 +41,9 @@ pub(crate) fn apportion(total: u64, weights: &[f64]) -> Vec<u64> {
 pub(super) fn generate(province: &Province<'_>, _rng: &mut ChaCha8Rng) -> (Vec<u64>, Vec<Feature<PopulationCell>>) {
     let counties = province.counties;
     let mut county_population = vec![0u64; counties.len()];
-    for (city, total) in CITY_POPULATION {
-        let members: Vec<usize> = (0..counties.len()).filter(|&i| counties[i].city == *city).collect();
+    for city in &province.region.census.cities {
+        let total = city.population;
+        let members: Vec<usize> = (0..counties.len()).filter(|&i| counties[i].city == city.name).collect();
         let weights: Vec<f64> = members
             .iter()
             .map(|&i| {
@@ -59,7 +60,7 @@ pub(super) fn generate(province: &Province<'_>, _rng: &mut ChaCha8Rng) -> (Vec<u
                 c.area_km2.max(1.0).sqrt() * urban
             })
             .collect();
-        for (i, share) in members.iter().zip(apportion(*total, &weights)) {
+        for (i, share) in members.iter().zip(apportion(total, &weights)) {
             county_population[*i] = share;
         }
     }

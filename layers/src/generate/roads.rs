@@ -15,24 +15,6 @@ use geo::{Coord, LineString};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
-/// Expressway corridors between city seats (indices into `CITY_SEATS`), with their route names.
-const EXPRESSWAYS: &[(usize, usize, &str)] = &[
-    (1, 5, "G55 二广高速"),   // Datong – Shuozhou
-    (5, 8, "G55 二广高速"),   // Shuozhou – Xinzhou
-    (8, 0, "G55 二广高速"),   // Xinzhou – Taiyuan
-    (1, 8, "G5501 大运高速"), // Datong – Xinzhou
-    (0, 2, "G307 太旧高速"),  // Taiyuan – Yangquan
-    (0, 6, "G5 京昆高速"),    // Taiyuan – Jinzhong
-    (6, 9, "G5 京昆高速"),    // Jinzhong – Linfen
-    (9, 7, "G5 京昆高速"),    // Linfen – Yuncheng
-    (0, 10, "G20 青银高速"),  // Taiyuan – Lüliang
-    (6, 3, "G207 太长高速"),  // Jinzhong – Changzhi
-    (3, 4, "G55 长晋高速"),   // Changzhi – Jincheng
-    (4, 7, "G5512 晋新高速"), // Jincheng – Yuncheng
-    (9, 3, "G22 青兰高速"),   // Linfen – Changzhi
-    (10, 9, "G59 呼北高速"),  // Lüliang – Linfen
-];
-
 struct Net<'r> {
     rng: &'r mut ChaCha8Rng,
     nodes: Vec<Coord<f64>>,
@@ -81,6 +63,7 @@ impl Net<'_> {
                 from_node: from,
                 to_node: to,
                 open: true,
+                oneway: false,
             },
         });
     }
@@ -151,8 +134,11 @@ pub(super) fn generate(province: &Province<'_>, rng: &mut ChaCha8Rng) -> Vec<Fea
     }
 
     // Expressways between cities, with interchanges at seats they pass within 12 km.
-    for (a, b, name) in EXPRESSWAYS {
-        let (ia, ib) = (province.seats[*a], province.seats[*b]);
+    // (The region's expressway corridors, between city seats; checked against its cities on load.)
+    for [a, b, name] in &province.region.geography.expressways {
+        let (Some(ia), Some(ib)) = (province.seat_of(a), province.seat_of(b)) else {
+            continue;
+        };
         let (pa, pb) = (counties[ia].label, counties[ib].label);
         let mut stops: Vec<(f64, usize)> = Vec::new();
         for (k, c) in counties.iter().enumerate() {
@@ -172,7 +158,7 @@ pub(super) fn generate(province: &Province<'_>, rng: &mut ChaCha8Rng) -> Vec<Fea
                 y: pa.y + (pb.y - pa.y) * f,
             };
             let interchange = net.node(on_line);
-            net.road(prev, interchange, RoadClass::Expressway, (*name).to_owned());
+            net.road(prev, interchange, RoadClass::Expressway, name.clone());
             net.road(
                 interchange,
                 seats[k],
@@ -181,7 +167,7 @@ pub(super) fn generate(province: &Province<'_>, rng: &mut ChaCha8Rng) -> Vec<Fea
             );
             prev = interchange;
         }
-        net.road(prev, seats[ib], RoadClass::Expressway, (*name).to_owned());
+        net.road(prev, seats[ib], RoadClass::Expressway, name.clone());
     }
 
     // County roads: villages joined to the nearest junction already in the county.

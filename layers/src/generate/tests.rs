@@ -111,7 +111,8 @@ fn exactly_80_hazard_sources_graded_from_their_own_attributes() {
 #[test]
 fn coal_mines_lie_in_the_coal_fields() {
     let d = small_dataset();
-    let province = places::Province::new(counties()).unwrap();
+    let region = crate::region::Region::builtin();
+    let province = places::Province::new(&region, counties()).unwrap();
     let coal: HashSet<u32> = province.coal.iter().map(|&i| counties()[i].id).collect();
     let mines: Vec<_> = d
         .enterprises
@@ -405,4 +406,93 @@ fn every_hazard_source_has_detectors_for_its_substances_and_instruments_on_its_t
         .filter(|s| s.properties.kind == SensorKind::Weather)
         .count();
     assert_eq!(weather, d.counties.len());
+}
+
+/// The second region (data/regions/yangquan): one city, five districts, no
+/// rivers, basins or expressways listed.
+fn small_region() -> &'static (crate::region::Region, Vec<CountyShape>, Dataset) {
+    static DATA: OnceLock<(crate::region::Region, Vec<CountyShape>, Dataset)> = OnceLock::new();
+    DATA.get_or_init(|| {
+        let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/regions/yangquan");
+        let region = crate::region::Region::read(&folder).expect("region.toml");
+        let counties = read_region_counties(&region, Path::new("/nonexistent")).expect("counties");
+        let data = generate_in(&region, &counties, Options { seed: 7, scale: 1 }, &Silent).expect("generate");
+        (region, counties, data)
+    })
+}
+
+#[test]
+fn a_second_region_gets_a_whole_dataset_of_its_own() {
+    let (region, counties, d) = small_region();
+    assert_eq!(counties.len(), 5);
+    assert_eq!(d.counties.len(), 5);
+    assert!(d.counties.iter().all(|c| c.properties.city == "阳泉市"));
+    for (id, n) in d.counts() {
+        assert!(n > 0 || id == "incidents", "{id} is empty");
+    }
+    assert_eq!(d.enterprises.len(), ENTERPRISES_PER_SCALE);
+    // The census total of the region, not Shanxi's.
+    let people: u64 = d.population.iter().map(|c| u64::from(c.properties.population)).sum();
+    assert_eq!(people, region.population());
+    assert_eq!(people, 1_318_505);
+    // Everything lies in the region's own counties.
+    let inside = |f: &Feature<crate::model::Enterprise>| {
+        let c = &counties[(f.properties.county_id - 1) as usize];
+        c.shape.contains(&point(&f.geometry))
+    };
+    assert!(d.enterprises.iter().all(inside));
+    for t in &d.rescue_teams {
+        let c = &counties[(t.properties.county_id - 1) as usize];
+        assert!(c.shape.contains(&point(&t.geometry)), "team {}", t.id);
+        assert_eq!(t.properties.city, "阳泉市");
+    }
+    // A region without rivers or basins has no flood or seismic zones drawn from Shanxi's.
+    use crate::model::DisasterKind;
+    assert!(
+        !d.disaster_zones
+            .iter()
+            .any(|z| matches!(z.properties.kind, DisasterKind::Flood | DisasterKind::Seismic))
+    );
+    assert!(!d.disaster_zones.iter().any(|z| z.properties.name.contains("汾河")));
+    // Its roads form one network, and its credit codes are valid.
+    assert_eq!(
+        components(d.roads.iter().map(|r| (r.properties.from_node, r.properties.to_node))),
+        1
+    );
+    assert!(
+        !d.roads
+            .iter()
+            .any(|r| r.properties.road_class == crate::model::RoadClass::Expressway)
+    );
+    assert!(
+        d.enterprises
+            .iter()
+            .all(|e| names::credit_code_is_valid(&e.properties.credit_code))
+    );
+    // Addresses and the region's own warehouse name its province and city, nothing else.
+    assert!(
+        d.enterprises
+            .iter()
+            .all(|e| e.properties.address.starts_with("山西省阳泉市"))
+    );
+    let networks: HashSet<_> = d.gas_pipes.iter().map(|p| p.properties.network.as_str()).collect();
+    assert_eq!(networks, HashSet::from(["阳泉市"]));
+}
+
+#[test]
+fn a_region_naming_a_county_its_boundaries_lack_is_refused() {
+    let (region, counties, _) = small_region();
+    let mut wrong = region.clone();
+    wrong.geography.coal.push(["阳泉市".into(), "迎泽区".into()]);
+    let err = generate_in(&wrong, counties, Options::default(), &Silent)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("阳泉市迎泽区"), "{err}");
+    let mut wrong = region.clone();
+    wrong.census.cities[0].name = "太原市".into();
+    wrong.census.cities[0].seat = "城区".into();
+    let err = generate_in(&wrong, counties, Options::default(), &Silent)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("太原市"), "{err}");
 }

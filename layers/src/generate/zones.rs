@@ -1,7 +1,7 @@
 //! Disaster-prone zones: loess-hill geological hazards, Fen River floods,
 //! mountain forest fires, seismic intensity VIII basins.
 
-use super::places::{FEN_RIVER, Province, SEISMIC_BASINS};
+use super::places::Province;
 use super::sample::{offset_km, round6, sample_in};
 use crate::feature::Feature;
 use crate::model::{DisasterKind, DisasterZone, Severity};
@@ -109,45 +109,49 @@ pub(super) fn generate(province: &Province<'_>, rng: &mut ChaCha8Rng) -> Vec<Fea
             ));
         }
     }
-    // Floods: along the Fen, every ~8 km a stretch of floodplain.
-    for w in FEN_RIVER.windows(2) {
-        let (a, b) = (Coord { x: w[0].0, y: w[0].1 }, Coord { x: w[1].0, y: w[1].1 });
-        let km = crate::geodesy::distance_m(a, b) / 1000.0;
-        let steps = (km / 8.0).ceil().max(1.0) as usize;
-        for k in 0..steps {
-            let f = (k as f64 + 0.5) / steps as f64;
-            let c = Coord {
-                x: a.x + (b.x - a.x) * f,
-                y: a.y + (b.y - a.y) * f,
-            };
-            let name = match province.county_at(c) {
-                Some(county) => format!("汾河{}段洪涝风险区", county.short_name()),
-                None => "汾河洪涝风险区".to_owned(),
-            };
-            let s = if (36.0..38.0).contains(&c.y) {
-                Severity::High
-            } else {
-                Severity::Moderate
-            };
-            out.push(zone(
-                out.len(),
-                {
-                    let r = rng.random_range(3.0..5.5);
-                    blob(rng, c, r)
-                },
-                name,
-                DisasterKind::Flood,
-                None,
-                s,
-            ));
+    let geography = &province.region.geography;
+    // Floods: along each river, every ~8 km a stretch of floodplain.
+    for river in &geography.rivers {
+        for w in river.line.windows(2) {
+            let (a, b) = (Coord { x: w[0][0], y: w[0][1] }, Coord { x: w[1][0], y: w[1][1] });
+            let km = crate::geodesy::distance_m(a, b) / 1000.0;
+            let steps = (km / 8.0).ceil().max(1.0) as usize;
+            for k in 0..steps {
+                let f = (k as f64 + 0.5) / steps as f64;
+                let c = Coord {
+                    x: a.x + (b.x - a.x) * f,
+                    y: a.y + (b.y - a.y) * f,
+                };
+                let name = match province.county_at(c) {
+                    Some(county) => format!("{}{}段洪涝风险区", river.name_zh, county.short_name()),
+                    None => format!("{}洪涝风险区", river.name_zh),
+                };
+                let s = if river.high_between_lat.is_some_and(|[lo, hi]| (lo..hi).contains(&c.y)) {
+                    Severity::High
+                } else {
+                    Severity::Moderate
+                };
+                out.push(zone(
+                    out.len(),
+                    {
+                        let r = rng.random_range(3.0..5.5);
+                        blob(rng, c, r)
+                    },
+                    name,
+                    DisasterKind::Flood,
+                    None,
+                    s,
+                ));
+            }
         }
     }
-    // The Sushui in the Yuncheng basin.
-    for (x, y) in [(111.20, 35.25), (111.05, 35.12), (110.90, 35.00), (110.75, 34.90)] {
+    // Flood spots off the rivers drawn (Shanxi: the Sushui in the Yuncheng basin).
+    for spot in &geography.flood_spots {
+        let [x, y] = spot.at;
         out.push(zone(
             out.len(),
             blob(rng, Coord { x, y }, 4.0),
-            "涑水河洪涝风险区".into(),
+            spot.name.clone(),
             DisasterKind::Flood,
             None,
             Severity::Moderate,
@@ -173,8 +177,8 @@ pub(super) fn generate(province: &Province<'_>, rng: &mut ChaCha8Rng) -> Vec<Fea
             ));
         }
     }
-    for basin in SEISMIC_BASINS {
-        let (x, y) = basin.centre;
+    for basin in &geography.seismic_basins {
+        let [x, y] = basin.centre;
         let shape = ellipse(Coord { x, y }, basin.half_length_km, basin.half_width_km, basin.bearing);
         out.push(zone(
             out.len(),

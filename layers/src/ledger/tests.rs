@@ -6,11 +6,7 @@ use crate::store::journal::DatasetIdentity;
 use chrono::TimeDelta;
 
 fn identity() -> DatasetIdentity {
-    DatasetIdentity {
-        seed: 1,
-        scale: 1,
-        generator_version: crate::generate::GENERATOR_VERSION,
-    }
+    DatasetIdentity::generated(1, 1, crate::generate::GENERATOR_VERSION)
 }
 
 fn open(dir: &std::path::Path) -> Store {

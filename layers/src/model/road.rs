@@ -22,6 +22,14 @@ pub struct Road {
     pub to_node: u64,
     /// Open to traffic (a closure takes the edge out of routing).
     pub open: bool,
+    /// Driven only from `from_node` to `to_node` (OSM one-way streets,
+    /// roundabouts, motorway carriageways). Absent: both ways.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub oneway: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 impl Record for Road {

@@ -4,11 +4,7 @@ use crate::store::journal::DatasetIdentity;
 use serde_json::json;
 
 fn store(dir: &std::path::Path) -> Store {
-    let identity = DatasetIdentity {
-        seed: 1,
-        scale: 1,
-        generator_version: crate::generate::GENERATOR_VERSION,
-    };
+    let identity = DatasetIdentity::generated(1, 1, crate::generate::GENERATOR_VERSION);
     let data = crate::generate::tests::small_dataset().clone();
     Store::embedded(data, identity, &dir.join("journal.lkj"))
         .expect("store")

@@ -11,11 +11,7 @@ use crate::store::journal::DatasetIdentity;
 use serde_json::json;
 use std::sync::Arc;
 
-const IDENTITY: DatasetIdentity = DatasetIdentity {
-    seed: 1,
-    scale: 1,
-    generator_version: crate::generate::GENERATOR_VERSION,
-};
+const IDENTITY: DatasetIdentity = DatasetIdentity::generated(1, 1, crate::generate::GENERATOR_VERSION);
 
 fn store(dir: &std::path::Path) -> Store {
     Store::embedded(small_dataset().clone(), IDENTITY, &dir.join("journal.lkj"))
@@ -357,11 +353,7 @@ const FIXTURE: &str = concat!(
 );
 
 /// The identity the fixture was written for (the dataset is `small_dataset`).
-const FIXTURE_IDENTITY: DatasetIdentity = DatasetIdentity {
-    seed: 1,
-    scale: 1,
-    generator_version: 3,
-};
+const FIXTURE_IDENTITY: DatasetIdentity = DatasetIdentity::generated(1, 1, 3);
 
 #[test]
 #[ignore = "writes the fixture journal; run by hand"]

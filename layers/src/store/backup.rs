@@ -255,20 +255,19 @@ pub fn restore(file: &Path, state_dir: &Path, expect: Option<DatasetIdentity>) -
             manifest.dataset
         )));
     }
-    let dir = state_dir.join(format!(
-        "seed-{}-scale-{}",
-        manifest.dataset.seed, manifest.dataset.scale
-    ));
+    let dir = super::journal_dir(
+        state_dir,
+        manifest.dataset.region.as_str(),
+        manifest.dataset.seed,
+        manifest.dataset.scale,
+    );
     if dir.join("journal.lkj").exists() || snapshot::list(&dir).is_ok_and(|l| !l.is_empty()) {
         return Err(Error::Conflict(format!(
             "{} holds a journal already: restore into an empty state folder (--state-dir), or move that one away",
             dir.display()
         )));
     }
-    let staging = state_dir.join(format!(
-        ".restore-seed-{}-scale-{}.partial",
-        manifest.dataset.seed, manifest.dataset.scale
-    ));
+    let staging = state_dir.join(format!(".restore-{}.partial", manifest.dataset.slug()));
     if staging.exists() {
         std::fs::remove_dir_all(&staging).map_err(Error::io("remove", &staging))?;
     }
@@ -284,6 +283,9 @@ pub fn restore(file: &Path, state_dir: &Path, expect: Option<DatasetIdentity>) -
     if dir.exists() {
         // Only a lock file or empty folders: nothing to keep.
         std::fs::remove_dir_all(&dir).map_err(Error::io("remove", &dir))?;
+    }
+    if let Some(parent) = dir.parent() {
+        std::fs::create_dir_all(parent).map_err(Error::io("create", parent))?;
     }
     std::fs::rename(&staging, &dir).map_err(Error::io("rename into", &dir))?;
     Ok((
@@ -306,11 +308,7 @@ mod tests {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicBool, Ordering};
 
-    const IDENTITY: DatasetIdentity = DatasetIdentity {
-        seed: 1,
-        scale: 1,
-        generator_version: 5,
-    };
+    const IDENTITY: DatasetIdentity = DatasetIdentity::generated(1, 1, 5);
 
     fn note(n: u64) -> Event {
         Event::NoteAdded {

@@ -32,15 +32,138 @@ const FRAME_HEADER: usize = 8;
 /// Largest record accepted: a frame claiming more is damage, not data.
 pub const MAX_RECORD_BYTES: usize = 64 << 20;
 
-/// What the journal's events apply to: a dataset by seed, scale and generator.
+/// What the journal's events apply to: a dataset by region, seed, scale and
+/// generator, and the content hash of any base data imported over it (a
+/// road network). Journals written before regions name none: they are
+/// Shanxi's, with nothing imported.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DatasetIdentity {
+    /// The region (`shanxi` when absent).
+    #[serde(default)]
+    pub region: RegionId,
     /// Generator seed.
     pub seed: u64,
     /// Scale.
     pub scale: u32,
     /// Generator version.
     pub generator_version: u32,
+    /// The first 64 bits of the SHA-256 of the imported base data (the road
+    /// network of `lookout import --layer roads`); 0 when nothing is imported.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub base: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+impl DatasetIdentity {
+    /// The generated dataset of the built-in region, nothing imported.
+    pub const fn generated(seed: u64, scale: u32, generator_version: u32) -> Self {
+        Self {
+            region: RegionId::BUILTIN,
+            seed,
+            scale,
+            generator_version,
+            base: 0,
+        }
+    }
+
+    /// A short name for folder names: `shanxi-seed-1-scale-1-g5[-base-…]`.
+    pub fn slug(&self) -> String {
+        let mut s = format!(
+            "{}-seed-{}-scale-{}-g{}",
+            self.region.as_str(),
+            self.seed,
+            self.scale,
+            self.generator_version
+        );
+        if self.base != 0 {
+            s.push_str(&format!("-base-{:016x}", self.base));
+        }
+        s
+    }
+}
+
+/// A region id, held inline (at most [`RegionId::MAX`] bytes of `[A-Za-z0-9_-]`)
+/// so an identity stays `Copy`.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RegionId {
+    bytes: [u8; RegionId::MAX],
+    len: u8,
+}
+
+impl RegionId {
+    /// Longest id.
+    pub const MAX: usize = 32;
+    /// The built-in region.
+    pub const BUILTIN: RegionId = {
+        let id = b"shanxi";
+        let mut bytes = [0u8; RegionId::MAX];
+        let mut i = 0;
+        while i < id.len() {
+            bytes[i] = id[i];
+            i += 1;
+        }
+        RegionId {
+            bytes,
+            len: id.len() as u8,
+        }
+    };
+
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.bytes[..usize::from(self.len)]).unwrap_or("?")
+    }
+}
+
+impl Default for RegionId {
+    fn default() -> Self {
+        Self::BUILTIN
+    }
+}
+
+impl std::fmt::Debug for RegionId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", self.as_str())
+    }
+}
+
+impl std::fmt::Display for RegionId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl TryFrom<&str> for RegionId {
+    type Error = String;
+    fn try_from(s: &str) -> std::result::Result<Self, String> {
+        if s.is_empty()
+            || s.len() > Self::MAX
+            || !s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
+            return Err(format!("region id {s:?}: 1 to {} letters, digits, - or _", Self::MAX));
+        }
+        let mut bytes = [0u8; Self::MAX];
+        bytes[..s.len()].copy_from_slice(s.as_bytes());
+        Ok(Self {
+            bytes,
+            len: s.len() as u8,
+        })
+    }
+}
+
+impl Serialize for RegionId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for RegionId {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Self::try_from(s.as_str()).map_err(serde::de::Error::custom)
+    }
 }
 
 #[derive(Debug, Serialize, Deserialize, PartialEq)]
@@ -165,6 +288,41 @@ fn next_frame(bytes: &[u8], at: usize) -> Next<'_> {
 }
 
 impl Journal {
+    /// The dataset the journal at `path` was written for (its header), or
+    /// `None` when there is no journal or it has no whole first record yet.
+    pub fn peek_identity(path: &Path) -> Result<Option<DatasetIdentity>> {
+        let mut file = match File::open(path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(Error::io("open", path)(e)),
+        };
+        let mut head = [0u8; FRAME_HEADER];
+        if file.read_exact(&mut head).is_err() {
+            return Ok(None);
+        }
+        let len = u32::from_le_bytes([head[0], head[1], head[2], head[3]]) as usize;
+        if len > MAX_RECORD_BYTES {
+            return Ok(None);
+        }
+        let mut payload = vec![0u8; len];
+        if file.read_exact(&mut payload).is_err() {
+            return Ok(None);
+        }
+        let mut bytes = head.to_vec();
+        bytes.extend_from_slice(&payload);
+        match next_frame(&bytes, 0) {
+            Next::Record(payload, _) => {
+                let header: Header = serde_json::from_slice(payload).map_err(|e| Error::CorruptJournal {
+                    path: path.into(),
+                    offset: 0,
+                    reason: format!("bad header: {e}"),
+                })?;
+                Ok(Some(header.dataset))
+            }
+            _ => Ok(None),
+        }
+    }
+
     /// Opens (or creates) the journal at `path` for `dataset`, reading every record.
     pub fn open(path: &Path, dataset: DatasetIdentity) -> Result<Opened> {
         if let Some(dir) = path.parent() {
@@ -511,11 +669,7 @@ mod tests {
     use super::*;
     use crate::event::Event;
 
-    const DATASET: DatasetIdentity = DatasetIdentity {
-        seed: 1,
-        scale: 1,
-        generator_version: 1,
-    };
+    const DATASET: DatasetIdentity = DatasetIdentity::generated(1, 1, 1);
 
     fn record(seq: u64) -> EventRecord {
         EventRecord {

@@ -9,6 +9,7 @@
 //!   (`LISTEN/NOTIFY`, and polling as a fallback).
 
 pub mod backup;
+pub mod epoch;
 pub mod feed;
 pub mod journal;
 pub mod keys;
@@ -19,12 +20,13 @@ pub mod snapshot;
 use crate::auth::Users;
 use crate::catalog::{Catalog, Dataset};
 use crate::collection::Collection;
-use crate::dataset::{generated_dir, read_metadata};
+use crate::dataset::{generated_dir_in, read_metadata};
 use crate::error::{Error, Result};
 use crate::event::{Author, Event, EventRecord, Idempotency, Unit};
 use crate::feature::FeatureId;
 use crate::generate::{self, GENERATOR_VERSION, Options, Progress};
 use crate::ops::Operations;
+use crate::region::Region;
 use crate::row::Row;
 use feed::{Feed, Subscription};
 use journal::{DatasetIdentity, Journal, TornTail};
@@ -40,9 +42,11 @@ use std::time::{Duration, Instant};
 /// Where the embedded store finds its data and keeps its state.
 #[derive(Debug, Clone)]
 pub struct EmbeddedOptions {
-    /// Folder holding `generated/` (and `shanxi-counties.geojson` to use
-    /// instead of the built-in boundaries).
+    /// Folder holding `generated/`, `imported/` and `regions/` (and
+    /// `shanxi-counties.geojson` to use instead of the built-in boundaries).
     pub data_dir: PathBuf,
+    /// The region (the built-in Shanxi unless `--region` names another).
+    pub region: Region,
     /// Folder for the journal.
     pub state_dir: PathBuf,
     /// Which generated dataset.
@@ -72,6 +76,42 @@ pub struct OpenReport {
     pub journal: PathBuf,
     /// The snapshot start-up began from, if any.
     pub snapshot: Option<u64>,
+    /// A new epoch begun because the dataset changed: the old journal archived.
+    pub epoch: Option<epoch::Epoch>,
+}
+
+impl EmbeddedOptions {
+    /// The identity of the dataset these options name: region, seed, scale,
+    /// generator, and the hash of any road network imported for the region.
+    pub fn identity(&self) -> Result<DatasetIdentity> {
+        let region = journal::RegionId::try_from(self.region.id.as_str()).map_err(|reason| Error::BadData {
+            path: "region.toml".into(),
+            reason,
+        })?;
+        let base = crate::roads_osm::imported_base(&crate::roads_osm::imported_dir(&self.data_dir, &self.region.id))?;
+        Ok(DatasetIdentity {
+            region,
+            base,
+            ..identity_of(&self.dataset)
+        })
+    }
+
+    /// The folder of the journal, its segments and snapshots:
+    /// `STATE/seed-N-scale-K/` for the built-in region (as before regions),
+    /// `STATE/REGION/seed-N-scale-K/` for another.
+    pub fn journal_dir(&self) -> PathBuf {
+        journal_dir(&self.state_dir, &self.region.id, self.dataset.seed, self.dataset.scale)
+    }
+}
+
+/// The journal folder of a region's dataset under `state_dir` ([`EmbeddedOptions::journal_dir`]).
+pub fn journal_dir(state_dir: &Path, region: &str, seed: u64, scale: u32) -> PathBuf {
+    let leaf = format!("seed-{seed}-scale-{scale}");
+    if region == crate::region::BUILTIN_ID {
+        state_dir.join(leaf)
+    } else {
+        state_dir.join(region).join(leaf)
+    }
 }
 
 /// Sees every change applied to the catalog, while the layer is locked for
@@ -90,35 +130,41 @@ pub fn load_or_generate(
     options: &EmbeddedOptions,
     progress: &dyn Progress,
 ) -> Result<(Dataset, PathBuf, bool, Duration, Duration)> {
-    let dir = generated_dir(&options.data_dir, options.dataset.seed, options.dataset.scale);
+    let region = &options.region;
+    let dir = generated_dir_in(
+        &options.data_dir,
+        &region.id,
+        options.dataset.seed,
+        options.dataset.scale,
+    );
+    let imported = crate::roads_osm::imported_dir(&options.data_dir, &region.id);
     if dir.join("metadata.json").exists() {
         let meta = read_metadata(&dir)?;
-        if meta.generator_version == GENERATOR_VERSION {
+        if meta.generator_version == GENERATOR_VERSION && meta.region == region.id {
             let started = Instant::now();
             progress.stage("loading dataset", 1);
-            let dataset = Dataset::load(&dir)?;
+            let mut dataset = Dataset::load(&dir)?;
+            crate::roads_osm::overlay_imported(&mut dataset, &imported)?;
             progress.advance(1);
             return Ok((dataset, dir, false, Duration::ZERO, started.elapsed()));
         }
-        tracing::warn!(dir = %dir.display(), found = meta.generator_version, want = GENERATOR_VERSION, "dataset was written by another generator version; generating it again");
+        tracing::warn!(dir = %dir.display(), found = meta.generator_version, want = GENERATOR_VERSION, region = %meta.region, "dataset was written by another generator version or for another region; generating it again");
     }
     let started = Instant::now();
-    let counties_path = options.data_dir.join("shanxi-counties.geojson");
-    let counties = generate::read_counties_or_builtin(&counties_path)?;
-    let dataset = generate::generate(&counties, options.dataset, progress)?;
+    let counties = generate::read_region_counties(region, &options.data_dir)?;
+    let mut dataset = generate::generate_in(region, &counties, options.dataset, progress)?;
     progress.stage("writing dataset", 1);
-    dataset.save(&dir, &generate::metadata(&dataset, options.dataset))?;
+    dataset.save(&dir, &generate::metadata_in(region, &dataset, options.dataset))?;
+    crate::roads_osm::overlay_imported(&mut dataset, &imported)?;
     progress.advance(1);
     Ok((dataset, dir, true, started.elapsed(), Duration::ZERO))
 }
 
-/// The identity of the dataset `options` name, as the current generator writes it.
+/// The identity of the built-in region's generated dataset `options` name,
+/// as the current generator writes it ([`EmbeddedOptions::identity`] adds
+/// the region and imported data).
 pub fn identity_of(options: &Options) -> DatasetIdentity {
-    DatasetIdentity {
-        seed: options.seed,
-        scale: options.scale,
-        generator_version: GENERATOR_VERSION,
-    }
+    DatasetIdentity::generated(options.seed, options.scale, GENERATOR_VERSION)
 }
 
 /// The situation in memory and whoever follows its changes.
@@ -639,12 +685,10 @@ pub const POLL_INTERVAL: Duration = Duration::from_secs(2);
 impl Store {
     /// Opens the embedded store: dataset (generated if missing), R-trees, journal replay.
     pub fn open_embedded(options: &EmbeddedOptions, progress: &dyn Progress) -> Result<(Self, OpenReport)> {
-        let journal_path = options
-            .state_dir
-            .join(format!("seed-{}-scale-{}", options.dataset.seed, options.dataset.scale))
-            .join("journal.lkj");
-        let identity = identity_of(&options.dataset);
+        let journal_path = options.journal_dir().join("journal.lkj");
+        let identity = options.identity()?;
         let dir = journal_path.parent().unwrap_or(Path::new("."));
+        let epoch = epoch::begin_if_changed(dir, &journal_path, identity)?;
         let started = Instant::now();
         progress.stage("reading the latest snapshot", 1);
         let snapshot = snapshot::latest(dir, identity)?;
@@ -677,6 +721,7 @@ impl Store {
                 torn,
                 journal: journal_path,
                 snapshot: snapshot_seq,
+                epoch,
             },
         ))
     }

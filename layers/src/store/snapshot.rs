@@ -237,6 +237,20 @@ pub fn list(dir: &Path) -> Result<Vec<(u64, PathBuf)>> {
     Ok(out)
 }
 
+/// The dataset the newest snapshot in `dir` with a readable manifest was
+/// taken of, if any.
+pub fn newest_identity(dir: &Path) -> Result<Option<DatasetIdentity>> {
+    for (_, path) in list(dir)?.into_iter().rev() {
+        let Ok(bytes) = std::fs::read(path.join("manifest.json")) else {
+            continue;
+        };
+        if let Ok(manifest) = serde_json::from_slice::<Manifest>(&bytes) {
+            return Ok(Some(manifest.dataset));
+        }
+    }
+    Ok(None)
+}
+
 /// The newest snapshot in `dir` that reads whole; a damaged one is reported
 /// and the one before it taken.
 pub fn latest(dir: &Path, identity: DatasetIdentity) -> Result<Option<Snapshot>> {

@@ -11,11 +11,7 @@ use crate::store::{Start, Store};
 use serde_json::json;
 use std::path::Path;
 
-const IDENTITY: DatasetIdentity = DatasetIdentity {
-    seed: 1,
-    scale: 1,
-    generator_version: 5,
-};
+const IDENTITY: DatasetIdentity = DatasetIdentity::generated(1, 1, 5);
 
 fn open(dir: &Path) -> Store {
     let mut store = Store::embedded(small_dataset().clone(), IDENTITY, &dir.join("journal.lkj"))

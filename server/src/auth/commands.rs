@@ -18,20 +18,27 @@ use std::io::BufRead;
 /// Who the command line signs its events as.
 pub const CLI_ACTOR: &str = "cli";
 
-/// Where the journal of the embedded store named by `at` is.
+/// Where the journal of the built-in region's embedded store is (another
+/// region's: [`lookout_layers::store::EmbeddedOptions::journal_dir`]).
 pub fn journal_path(state_dir: &std::path::Path, seed: u64, scale: u32) -> std::path::PathBuf {
-    state_dir.join(format!("seed-{seed}-scale-{scale}")).join("journal.lkj")
+    lookout_layers::store::journal_dir(state_dir, lookout_layers::region::BUILTIN_ID, seed, scale).join("journal.lkj")
 }
 
 fn open(at: &UserStoreArgs) -> anyhow::Result<UserStore> {
     match at.store.as_deref().filter(|s| !s.is_empty()) {
         Some(url) => UserStore::postgis(url).context("opening the PostGIS store"),
         None => {
-            let identity = lookout_layers::store::identity_of(&lookout_layers::generate::Options {
-                seed: at.seed,
-                scale: at.scale,
-            });
-            let path = journal_path(&crate::cli::or_home(&at.state_dir, "state"), at.seed, at.scale);
+            let data_dir = crate::cli::or_home(&at.data_dir, "data");
+            let options = crate::embedded_options(
+                &data_dir,
+                &crate::cli::or_home(&at.state_dir, "state"),
+                at.seed,
+                at.scale,
+                crate::region(at.region.as_deref(), &data_dir)?,
+            );
+            // The dataset's whole identity (region, imported roads): a journal is opened only for its own.
+            let identity = options.identity()?;
+            let path = options.journal_dir().join("journal.lkj");
             UserStore::journal(&path, identity).with_context(|| format!("opening {}", path.display()))
         }
     }

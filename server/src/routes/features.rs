@@ -62,7 +62,7 @@ fn wants_html(req: &HttpRequest) -> bool {
 }
 
 /// `GET /`: the landing page; a browser is sent to the map.
-async fn landing(req: HttpRequest) -> HttpResponse {
+async fn landing(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     if wants_html(&req) && req.query_string().is_empty() {
         return HttpResponse::SeeOther()
             .insert_header((header::LOCATION, "/map/"))
@@ -71,7 +71,10 @@ async fn landing(req: HttpRequest) -> HttpResponse {
     let b = base(&req);
     HttpResponse::Ok().json(json!({
         "title": "Lookout",
-        "description": "Emergency command and situational map server: enterprises, major hazard sources, city gas networks, disaster-prone zones and rescue assets of Shanxi. Everything but the county boundaries is fictional, generated data.",
+        "description": format!(
+            "Emergency command and situational map server: enterprises, major hazard sources, city gas networks, disaster-prone zones and rescue assets of {} ({}). Everything but the county boundaries is fictional, generated data.",
+            state.settings.region.name_en, state.settings.region.name_zh
+        ),
         "links": [
             link(format!("{b}/"), "self", "application/json", "this document"),
             link(format!("{b}/openapi.json"), "service-desc", "application/vnd.oai.openapi+json;version=3.0", "the API definition"),

@@ -202,7 +202,17 @@ async fn health(state: web::Data<AppState>) -> HttpResponse {
         "store": store.kind(),
         "last_event": store.last_seq(),
         "readings": state.readings.counts(),
+        "region": state.settings.region.id,
     });
+    if let Some(epoch) = &state.epoch {
+        // The dataset changed since the journal was written: a new epoch began at start-up.
+        body["epoch"] = json!({
+            "new": true,
+            "previous": epoch.previous.slug(),
+            "current": epoch.current.slug(),
+            "archived_to": epoch.archived_to.display().to_string(),
+        });
+    }
     if let Some(mqtt) = &state.mqtt {
         body["mqtt"] = json!(&**mqtt);
     }

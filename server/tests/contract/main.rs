@@ -22,6 +22,7 @@ mod permissions;
 mod region;
 mod safety;
 mod risk;
+mod region_config;
 mod scope;
 mod search;
 mod situation;

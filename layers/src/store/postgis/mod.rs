@@ -441,6 +441,8 @@ impl Postgis {
                 "seed": identity.seed,
                 "scale": identity.scale,
                 "generator_version": identity.generator_version,
+                "region": identity.region,
+                "base": identity.base,
                 "imported_at": chrono::Utc::now(),
                 "events_before_import": last_seq,
             });
@@ -553,10 +555,16 @@ async fn read_identity(client: &impl GenericClient) -> Result<DatasetIdentity> {
         .ok_or_else(|| Error::BadConfig("the database holds no dataset yet: run `lookout import --store …`".into()))?;
     let value: serde_json::Value = row.get(0);
     let field = |k: &str| value.get(k).and_then(serde_json::Value::as_u64).unwrap_or(0);
+    let region = match value.get("region").and_then(serde_json::Value::as_str) {
+        Some(id) => crate::store::journal::RegionId::try_from(id).map_err(Error::BadConfig)?,
+        None => crate::store::journal::RegionId::BUILTIN,
+    };
     Ok(DatasetIdentity {
+        region,
         seed: field("seed"),
         scale: field("scale") as u32,
         generator_version: field("generator_version") as u32,
+        base: field("base"),
     })
 }
 

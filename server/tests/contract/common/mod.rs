@@ -27,11 +27,7 @@ fn dataset() -> Dataset {
 /// State over a fresh store whose journal is in `dir`.
 pub fn state(dir: &Path) -> AppState {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let identity = DatasetIdentity {
-        seed: 1,
-        scale: 1,
-        generator_version: generate::GENERATOR_VERSION,
-    };
+    let identity = DatasetIdentity::generated(1, 1, generate::GENERATOR_VERSION);
     let (store, ..) = Store::embedded(dataset(), identity, &dir.join("journal.lkj")).expect("store");
     let settings = Settings {
         bind: "127.0.0.1:0".parse().expect("addr"),
@@ -40,6 +36,7 @@ pub fn state(dir: &Path) -> AppState {
         web_dir: None,
         seed: 1,
         scale: 1,
+        region: Arc::new(lookout_layers::region::Region::builtin()),
         open: false,
         store: None,
         tile_source: Default::default(),

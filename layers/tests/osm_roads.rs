@@ -1,0 +1,120 @@
+//! `lookout import --layer roads`: an OSM fixture written for the test
+//! (tests/fixtures/roads-small.osm), converted to PBF by Debian's osmium-tool
+//! (`scripts/setup --test` installs it), read back and built into a network.
+
+use geo::Geometry;
+use lookout_layers::model::RoadClass;
+use lookout_layers::roads_osm;
+use lookout_layers::routing::RoadGraph;
+use lookout_layers::{Dataset, Layer};
+use std::path::Path;
+use std::process::Command;
+
+fn fixture_pbf(dir: &Path) -> std::path::PathBuf {
+    let osm = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/roads-small.osm");
+    let pbf = dir.join("roads-small.osm.pbf");
+    let status = Command::new("osmium")
+        .arg("cat")
+        .arg(&osm)
+        .arg("-o")
+        .arg(&pbf)
+        .arg("--overwrite")
+        .status()
+        .expect("osmium-tool is installed (scripts/setup --test)");
+    assert!(status.success(), "osmium cat failed");
+    pbf
+}
+
+#[test]
+fn a_pbf_becomes_the_largest_strongly_connected_network() {
+    let dir = tempfile::tempdir().unwrap();
+    let imported = roads_osm::read_pbf(&fixture_pbf(dir.path())).expect("reads");
+    let r = &imported.report;
+    assert_eq!(r.highway_ways, 14);
+    assert_eq!(r.ways_kept, 12, "{r:#?}");
+    // A private service road and a footway are left out.
+    assert_eq!(r.ways_skipped.get("access no or private"), Some(&1), "{r:#?}");
+    assert_eq!(r.ways_skipped.values().sum::<usize>(), 2);
+    // Ways split at junctions: 19 edges; the island (1) and the one-way spur
+    // out of town that never comes back (1) are dropped with their 3 junctions.
+    assert_eq!(r.edges, 17, "{r:#?}");
+    assert_eq!(r.edges_dropped, 2);
+    assert_eq!(r.components, 3);
+    assert_eq!(r.junctions, 12);
+    assert_eq!(r.junctions_dropped, 3);
+    // One-way: a oneway=yes street (2), a oneway=-1 street (2), a motorway and
+    // its link (implied, 2), a roundabout (split in 2).
+    assert_eq!(r.oneway_edges, 8);
+    assert!(!imported.roads.iter().any(|f| f.properties.name.contains("孤岛路")));
+
+    let by_way = |name: &str| {
+        imported
+            .roads
+            .iter()
+            .filter(|f| f.properties.name == name)
+            .collect::<Vec<_>>()
+    };
+    // Name from ref and name; class and OSRM speed by highway.
+    let g207 = by_way("G207 太长线");
+    assert_eq!(g207.len(), 2);
+    assert!(
+        g207.iter()
+            .all(|f| f.properties.road_class == RoadClass::National && f.properties.speed_kmh == 65)
+    );
+    let motorway = by_way("G5");
+    assert_eq!(motorway.len(), 1);
+    assert_eq!(motorway[0].properties.speed_kmh, 90);
+    assert!(motorway[0].properties.oneway);
+    // maxspeed=30 lowers the tertiary's 40 km/h to 80 % of the limit.
+    assert!(imported.roads.iter().any(|f| f.properties.speed_kmh == 24));
+    // oneway=-1: nodes 9 → 6 → 3 drawn, driven 3 → 6 → 9: the edges are turned round.
+    let reversed: Vec<_> = imported
+        .roads
+        .iter()
+        .filter(|f| f.properties.oneway && f.properties.road_class == RoadClass::County && f.properties.speed_kmh == 40)
+        .map(|f| (f.properties.from_node, f.properties.to_node))
+        .collect();
+    assert!(reversed.contains(&(3, 6)) && reversed.contains(&(6, 9)), "{reversed:?}");
+
+    // Coordinates come through within 0.5 m: node 1 is at 113.58, 37.86.
+    let first = imported
+        .roads
+        .iter()
+        .find(|f| f.properties.from_node == 1)
+        .expect("an edge from node 1");
+    let Geometry::LineString(line) = &first.geometry else {
+        panic!("a line")
+    };
+    let start = line.0[0];
+    let metres = lookout_layers::geodesy::distance_m(start, geo::Coord { x: 113.58, y: 37.86 });
+    assert!(metres < 0.5, "{metres} m off");
+
+    // The network routes: every junction reaches every other.
+    let layer = Layer::new(imported.roads.clone());
+    let graph = RoadGraph::build(&layer);
+    assert_eq!(graph.node_count(), 12);
+    assert!((1..graph.node_count()).all(|n| graph.dijkstra_ms(0, n).is_some() && graph.dijkstra_ms(n, 0).is_some()));
+}
+
+#[test]
+fn imported_roads_replace_the_generated_network_and_name_their_hash() {
+    let dir = tempfile::tempdir().unwrap();
+    let imported = roads_osm::read_pbf(&fixture_pbf(dir.path())).expect("reads");
+    let store = roads_osm::imported_dir(dir.path(), "yangquan");
+    assert_eq!(roads_osm::imported_base(&store).unwrap(), 0, "nothing imported yet");
+    roads_osm::save(&store, &imported).unwrap();
+    let base = roads_osm::imported_base(&store).unwrap();
+    assert_ne!(base, 0);
+    assert_eq!(base, imported.report.base());
+    let mut dataset = Dataset::default();
+    assert!(roads_osm::overlay_imported(&mut dataset, &store).unwrap());
+    assert_eq!(dataset.roads, imported.roads);
+    // The same file gives the same hash; the hash is of the network, not the file's bytes.
+    let again = roads_osm::read_pbf(&fixture_pbf(dir.path())).unwrap();
+    assert_eq!(again.report.sha256, imported.report.sha256);
+    // A damaged file is refused with a reason, nothing written.
+    let bad = dir.path().join("bad.osm.pbf");
+    std::fs::write(&bad, b"not a pbf").unwrap();
+    let err = roads_osm::read_pbf(&bad).unwrap_err().to_string();
+    assert!(err.contains("OSM PBF"), "{err}");
+}
