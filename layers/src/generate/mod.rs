@@ -11,7 +11,7 @@
 mod assets;
 mod enterprises;
 mod gas;
-mod names;
+pub(crate) mod names;
 mod places;
 mod population;
 mod progress;
