@@ -12,6 +12,7 @@ pub mod error;
 pub mod extract;
 pub mod gas;
 pub mod idempotency;
+pub mod import;
 pub mod limits;
 pub mod maintenance;
 pub mod mqtt;
@@ -88,7 +89,15 @@ pub(crate) fn embedded_options(
 }
 
 fn import(args: cli::ImportArgs) -> anyhow::Result<()> {
-    let db = migrate(&args.store.store)?;
+    if args.layer.is_some() {
+        return import::register(&args);
+    }
+    let Some(url) = args.store.as_deref().filter(|s| !s.is_empty()) else {
+        anyhow::bail!(
+            "`lookout import` without --layer copies the generated dataset into PostGIS: give --store postgres://… (or LOOKOUT_STORE); to import a register, give --layer, --from and --mapping"
+        );
+    };
+    let db = migrate(url)?;
     let options = embedded_options(
         &cli::or_home(&args.data_dir, "data"),
         &cli::home().join("state"),

@@ -41,3 +41,6 @@ pub const DEFAULT_DANGERS: usize = 100;
 pub const MAX_DANGERS: usize = 1_000;
 /// Most inbox entries `GET /inbox` answers (newest first).
 pub const MAX_INBOX: usize = 500;
+/// The largest register `POST /import/{layer}` takes (file and mapping together);
+/// a larger one goes through `lookout import` on the server's machine.
+pub const MAX_IMPORT_BYTES: usize = 64 << 20;

@@ -105,6 +105,39 @@ pub fn read(path: &Path, format: Format, mapping: &Mapping) -> Result<Table> {
     Ok(table)
 }
 
+/// Reads a register sent as bytes (`POST /import/{layer}`): a Shapefile is
+/// several files, so it is refused here (send a GeoPackage, or use the
+/// command line).
+pub fn read_bytes(bytes: &[u8], format: Format, mapping: &Mapping) -> Result<Table> {
+    let bad = |reason: String| Error::InvalidRequest(format!("{}: {reason}", format.name()));
+    let mut table = match format {
+        Format::GeoJson => read_geojson(std::str::from_utf8(bytes).map_err(|e| bad(e.to_string()))?).map_err(bad)?,
+        Format::Csv => read_csv(bytes).map_err(bad)?,
+        Format::Xlsx => {
+            let book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes))
+                .map_err(|e| bad(format!("not a readable workbook: {e}")))?;
+            read_sheets(book, mapping.sheet.as_deref()).map_err(bad)?
+        }
+        Format::GeoPackage => {
+            static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+            let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let name = format!("/vsimem/lookout-import-{}-{n}.gpkg", std::process::id());
+            let mut data = bytes.to_vec();
+            let file = gdal::vsi::create_mem_file_from_ref(&name, &mut data).map_err(|e| bad(e.to_string()))?;
+            let table = read_gdal(Path::new(&name)).map_err(bad);
+            drop(file);
+            table?
+        }
+        Format::Shapefile => {
+            return Err(bad(
+                "a Shapefile is several files: send a GeoPackage (ogr2ogr -f GPKG out.gpkg in.shp) or use `lookout import`".into(),
+            ));
+        }
+    };
+    geometry_from_columns(&mut table, mapping);
+    Ok(table)
+}
+
 /// Reads a GeoJSON FeatureCollection.
 pub fn read_geojson(text: &str) -> std::result::Result<Table, String> {
     let collection: geojson::FeatureCollection = text
@@ -166,8 +199,15 @@ pub fn read_csv(bytes: &[u8]) -> std::result::Result<Table, String> {
 /// Reads a workbook's sheet (the named one, or the first): the first row
 /// names the columns.
 pub fn read_xlsx(path: &Path, sheet: Option<&str>) -> std::result::Result<Table, String> {
-    use calamine::{Data, Reader, open_workbook_auto};
-    let mut book = open_workbook_auto(path).map_err(|e| format!("not a readable workbook: {e}"))?;
+    let book = calamine::open_workbook_auto(path).map_err(|e| format!("not a readable workbook: {e}"))?;
+    read_sheets(book, sheet)
+}
+
+fn read_sheets<RS: std::io::Read + std::io::Seek>(
+    mut book: calamine::Sheets<RS>,
+    sheet: Option<&str>,
+) -> std::result::Result<Table, String> {
+    use calamine::{Data, Reader};
     let name = match sheet {
         Some(s) => s.to_owned(),
         None => book
