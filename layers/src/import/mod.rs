@@ -325,7 +325,9 @@ fn properties_of(row: &SourceRow, mapping: &Mapping, fields: &[Field], problems:
         let mapped = source
             .values()
             .and_then(|values| values.get(&cell_text(cell)))
-            .map(toml_to_json);
+            .map(toml_to_json)
+            // A value mapped to "" is no value (无 → no standardisation grade).
+            .map(|v| if v.as_str() == Some("") { J::Null } else { v });
         let value = match mapped {
             Some(v) => Ok(v),
             None => convert(cell, type_of(target, fields, source.ty()), target),

@@ -338,3 +338,33 @@ fn gas_pipes_get_their_length_and_shared_nodes_from_the_geometry() {
     assert_ne!(node_at(a), node_at(geo::Coord { x: 112.50001, y: 37.8 }));
     assert!(node_at(a) >= 1 << 40);
 }
+
+#[test]
+fn every_example_mapping_reads_and_names_only_fields_its_layer_has() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/mappings");
+    let catalog = crate::Catalog::new(small_dataset().clone());
+    let mut layers = Vec::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let mapping = Mapping::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let layer = layer_of(&mapping.layer).unwrap();
+        let collection = catalog.read(layer).unwrap();
+        let mut json = Vec::new();
+        assert!(collection.write_feature(collection.next_id() - 1, &mut json));
+        let sample: J = serde_json::from_slice(&json).unwrap();
+        let known = sample["properties"].as_object().unwrap();
+        for target in mapping.fields.keys().chain(mapping.defaults.keys()) {
+            let top = target.split('.').next().unwrap();
+            assert!(
+                known.contains_key(top) || (layer == "hazard_sources" && top == "enterprise"),
+                "{}: {layer} has no field {top}",
+                path.display()
+            );
+        }
+        layers.push(layer);
+    }
+    layers.sort_unstable();
+    let mut all = LAYERS.to_vec();
+    all.sort_unstable();
+    assert_eq!(layers, all, "an example mapping for every layer that takes an import");
+}
