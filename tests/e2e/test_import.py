@@ -137,7 +137,7 @@ def server_after(imported):
 
 
 def feature_named(server, name):
-    status, body, _ = get(server.url + "/collections/enterprises/items?" + urllib.parse.urlencode({"name": name}))
+    status, body = get(server.url + "/collections/enterprises/items?" + urllib.parse.urlencode({"name": name}))
     assert status == 200
     return body["features"]
 
@@ -202,7 +202,7 @@ def test_ten_kinds_of_bad_rows_are_each_reported_and_none_is_stored(imported, tm
         r.update(change)
         records.append(r)
     write_csv(tmp_path / "bad.csv", records)
-    report = tmp_path / "bad.report.csv"
+    report = tmp_path / "bad.csv.report.csv"
     out = lookout_import(state, "--layer", "enterprises", "--from", tmp_path / "bad.csv", "--mapping", imported["table_mapping"])
     assert out.returncode == 0, out.stderr
     assert "1 to create" in out.stderr and "10 refused" in out.stderr, out.stderr
