@@ -127,7 +127,7 @@ fn projection(code: u32) -> Result<gdal::spatial_ref::CoordTransform> {
 /// Semi-major axis of the Krasovsky 1940 ellipsoid GCJ-02 uses, metres.
 const KRASOVSKY_A: f64 = 6_378_245.0;
 /// Its first eccentricity squared.
-const KRASOVSKY_EE: f64 = 0.006_693_421_622_965_943_23;
+const KRASOVSKY_EE: f64 = 0.006_693_421_622_965_943;
 /// BD-09's angle factor, π·3000/180 (Baidu's published constant).
 const BD_X_PI: f64 = PI * 3000.0 / 180.0;
 

@@ -36,6 +36,7 @@ supervisor = "监管部门"
 
 const HEADER: &str = "编号,企业名称,统一社会信用代码,地址,行业,风险等级,从业人数,监管部门,经度,纬度";
 
+#[expect(clippy::too_many_arguments, reason = "one argument per column of the header")]
 fn row(id: &str, name: &str, code: &str, industry: &str, risk: &str, employees: &str, lon: &str, lat: &str) -> String {
     format!("{id},{name},{code},太原市小店区某路1号,{industry},{risk},{employees},小店区应急管理局,{lon},{lat}")
 }
