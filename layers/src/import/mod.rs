@@ -34,13 +34,16 @@ use report::{Problem, Report};
 use serde_json::{Map, Value as J};
 use std::collections::{HashMap, HashSet};
 
-/// The most events stored as one unit. A file of more rows is stored as
-/// consecutive units of this many, all checked before the first is written
-/// (a journal record holds at most 64 MiB; 10,000 enterprises take about
-/// 7 MB). A failure midway keeps the units stored before it, each whole;
+/// The most events stored as one unit (and at most [`UNIT_BYTES`] of them).
+/// A file of more rows is stored as consecutive units, all checked before
+/// the first is written (a journal record holds at most 64 MiB; 10,000
+/// enterprises take about 7 MB). A failure midway keeps the units stored before it, each whole;
 /// importing the same file again completes it (rows already stored come out
 /// unchanged).
 pub const UNIT_EVENTS: usize = 10_000;
+
+/// The most bytes of events stored as one unit (half a journal record's limit).
+pub const UNIT_BYTES: usize = 32 << 20;
 
 /// The most rows one file may have.
 pub const MAX_ROWS: usize = 2_000_000;
@@ -249,10 +252,25 @@ pub fn plan(catalog: &Catalog, mapping: &Mapping, table: &Table, format: &str, o
 pub fn store(store: &Store, actor: impl Into<Author>, plan: Plan) -> Result<Report> {
     let actor = actor.into();
     let mut report = plan.report;
-    for chunk in plan.events.chunks(UNIT_EVENTS) {
-        let stored = store.submit_unit(&actor, chunk.to_vec(), None)?;
+    let mut unit: Vec<Event> = Vec::new();
+    let mut bytes = 0;
+    let flush = |unit: &mut Vec<Event>, report: &mut Report| -> Result<()> {
+        let stored = store.submit_unit(&actor, std::mem::take(unit), None)?;
         report.events += stored.len();
         report.stored = true;
+        Ok(())
+    };
+    for event in plan.events {
+        let size = serde_json::to_vec(&event).map_or(0, |v| v.len());
+        if !unit.is_empty() && (unit.len() == UNIT_EVENTS || bytes + size > UNIT_BYTES) {
+            flush(&mut unit, &mut report)?;
+            bytes = 0;
+        }
+        bytes += size;
+        unit.push(event);
+    }
+    if !unit.is_empty() {
+        flush(&mut unit, &mut report)?;
     }
     Ok(report)
 }
