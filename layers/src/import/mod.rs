@@ -42,6 +42,10 @@ use std::collections::{HashMap, HashSet};
 /// unchanged).
 pub const UNIT_EVENTS: usize = 10_000;
 
+/// The most events of one unit on PostGIS, where each unit is one
+/// transaction that must commit within the store's timeout (5 s).
+pub const UNIT_EVENTS_POSTGIS: usize = 1_000;
+
 /// The most bytes of events stored as one unit (half a journal record's limit).
 pub const UNIT_BYTES: usize = 32 << 20;
 
@@ -252,6 +256,11 @@ pub fn plan(catalog: &Catalog, mapping: &Mapping, table: &Table, format: &str, o
 pub fn store(store: &Store, actor: impl Into<Author>, plan: Plan) -> Result<Report> {
     let actor = actor.into();
     let mut report = plan.report;
+    let max_events = if store.postgis().is_some() {
+        UNIT_EVENTS_POSTGIS
+    } else {
+        UNIT_EVENTS
+    };
     let mut unit: Vec<Event> = Vec::new();
     let mut bytes = 0;
     let flush = |unit: &mut Vec<Event>, report: &mut Report| -> Result<()> {
@@ -262,7 +271,7 @@ pub fn store(store: &Store, actor: impl Into<Author>, plan: Plan) -> Result<Repo
     };
     for event in plan.events {
         let size = serde_json::to_vec(&event).map_or(0, |v| v.len());
-        if !unit.is_empty() && (unit.len() == UNIT_EVENTS || bytes + size > UNIT_BYTES) {
+        if !unit.is_empty() && (unit.len() == max_events || bytes + size > UNIT_BYTES) {
             flush(&mut unit, &mut report)?;
             bytes = 0;
         }
