@@ -87,6 +87,10 @@ pub trait Collection: Send + Sync + std::fmt::Debug {
         });
         at
     }
+    /// The id the next feature created gets.
+    fn next_id(&self) -> FeatureId;
+    /// The features imported from a register: their external id and feature id.
+    fn external_ids(&self) -> Vec<(String, FeatureId)>;
     /// Checks `event` (which must be for this collection) against the current state.
     fn prepare(&self, event: &Event) -> Result<Prepared>;
     /// Checks a prepared change as a new write: a geometry it brings must be
@@ -176,6 +180,17 @@ impl<T: Record> Collection for Layer<T> {
 
     fn visit_feature(&self, id: FeatureId, visit: &mut FeatureVisitor<'_>) {
         visit_each(self.feature(id).into_iter(), &Filter::all(), visit);
+    }
+
+    fn next_id(&self) -> FeatureId {
+        Layer::next_id(self)
+    }
+
+    fn external_ids(&self) -> Vec<(String, FeatureId)> {
+        self.features()
+            .iter()
+            .filter_map(|f| f.properties.external_id().map(|e| (e.to_owned(), f.id)))
+            .collect()
     }
 
     fn prepare(&self, event: &Event) -> Result<Prepared> {

@@ -138,6 +138,7 @@ mod tests {
 
     fn enterprise(industry: Industry, risk_level: RiskLevel) -> Enterprise {
         Enterprise {
+            external_id: None,
             name: "某煤业".into(),
             credit_code: "91140100MA0000000X".into(),
             county_id: 1,

@@ -436,6 +436,7 @@ mod tests {
             id,
             geometry: geo::Geometry::Point(geo::Point::new(x, y)),
             properties: Shelter {
+                external_id: None,
                 name: format!("避难场所{id}"),
                 kind: if id.is_multiple_of(2) {
                     "park".into()
@@ -518,6 +519,7 @@ mod tests {
             id,
             geometry: geo::Geometry::Polygon(polygon),
             properties: DisasterZone {
+                external_id: None,
                 name: format!("z{id}"),
                 kind: DisasterKind::Flood,
                 subtype: None,

@@ -15,6 +15,7 @@ pub mod gas;
 pub mod generate;
 pub mod geodesy;
 pub mod impact;
+pub mod import;
 pub mod layer;
 pub mod ledger;
 pub mod model;

@@ -129,6 +129,11 @@ pub trait Record: Serialize + DeserializeOwned + Clone + Debug + Send + Sync + '
     /// level, say). Called on every feature loaded or written.
     fn derive(&mut self) {}
 
+    /// The row's id in the register it was imported from (`lookout import`), if any.
+    fn external_id(&self) -> Option<&str> {
+        None
+    }
+
     /// Domain rules beyond types, checked on every write; the error is shown to the user.
     fn validate(&self) -> std::result::Result<(), String> {
         Ok(())

@@ -629,6 +629,7 @@ mod tests {
             id,
             geometry: Geometry::Point(geo::Point::new(x, y)),
             properties: crate::model::Shelter {
+                external_id: None,
                 name: format!("t{id}"),
                 kind: "park".into(),
                 capacity: 1,

@@ -25,7 +25,8 @@ pub struct Cli {
 pub enum Command {
     /// Serve the API and the map (embedded store: data/ in memory, changes journalled).
     Serve(ServeArgs),
-    /// Load the dataset (generated if missing) into PostGIS, replacing the layer tables.
+    /// Load the dataset (generated if missing) into PostGIS, replacing the layer tables;
+    /// with --layer, a bureau's register (GeoJSON, CSV, XLSX, Shapefile, GeoPackage) into one layer.
     Import(ImportArgs),
     /// Write every collection as it is now to GeoJSON files (from PostGIS, or data/ plus the journal).
     Export(ExportArgs),
@@ -327,19 +328,15 @@ pub struct StoreArg {
     pub store: String,
 }
 
-/// Options of `lookout import`.
+/// Options of `lookout import`: without `--layer`, the generated dataset
+/// into PostGIS; with it, a bureau's register into one layer (docs/data.md).
 #[derive(Debug, Clone, Args)]
 pub struct ImportArgs {
-    /// The PostGIS database (migrated first if needed); not for `--layer roads`.
+    /// PostGIS (postgres://…, migrated first if needed). Needed to copy the
+    /// generated dataset; with --layer, without it: the embedded store
+    /// (`--layer roads` writes the region's road network instead).
     #[arg(long, env = "LOOKOUT_STORE")]
     pub store: Option<String>,
-    /// Import one layer from a file: `roads` from an OpenStreetMap extract
-    /// (`--from region.osm.pbf`), replacing the region's generated road network.
-    #[arg(long, requires = "from")]
-    pub layer: Option<String>,
-    /// The file to import (`--layer`).
-    #[arg(long, requires = "layer")]
-    pub from: Option<PathBuf>,
     /// The region the layer belongs to: an id or a folder [default: the built-in shanxi].
     #[arg(long, env = "LOOKOUT_REGION")]
     pub region: Option<String>,
@@ -352,6 +349,44 @@ pub struct ImportArgs {
     /// Folder of generated datasets [default: HOME/data].
     #[arg(long)]
     pub data_dir: Option<PathBuf>,
+    /// Embedded store: the journal folder [default: HOME/state].
+    #[arg(long)]
+    pub state_dir: Option<PathBuf>,
+    /// Import a register into this layer: enterprises, hazard_sources,
+    /// rescue_teams, warehouses, shelters, gas_pipes, gas_valves,
+    /// gas_stations, disaster_zones (with --mapping); or `roads` from an
+    /// OpenStreetMap extract (`--from region.osm.pbf`), replacing the
+    /// region's generated road network.
+    #[arg(long, requires = "from")]
+    pub layer: Option<String>,
+    /// The register: .geojson, .csv, .xlsx, .shp or .gpkg (roads: .osm.pbf).
+    #[arg(long, value_name = "FILE", requires = "layer")]
+    pub from: Option<PathBuf>,
+    /// The mapping file (TOML; examples in data/mappings/); every layer but roads.
+    #[arg(long, value_name = "FILE", requires = "layer")]
+    pub mapping: Option<PathBuf>,
+    /// The register's coordinates: EPSG:4326, EPSG:4490, gcj02, bd09 or
+    /// EPSG:<code> (CGCS2000 Gauss–Krüger: EPSG:4491–4554)
+    /// [default: the mapping's, else the file's own, else EPSG:4326].
+    #[arg(long, requires = "layer")]
+    pub crs: Option<String>,
+    /// Check and report only; store nothing.
+    #[arg(long, requires = "layer")]
+    pub dry_run: bool,
+    /// Remove the features imported before whose external id the file no longer has.
+    #[arg(long, requires = "layer")]
+    pub delete_missing: bool,
+    /// Store nothing when any row is refused [default: refused rows are
+    /// skipped, the good ones stored].
+    #[arg(long, requires = "layer")]
+    pub strict: bool,
+    /// Where to write the report of refused rows (CSV: row, field, reason)
+    /// [default: FILE.report.csv beside the register].
+    #[arg(long, value_name = "FILE", requires = "layer")]
+    pub report: Option<PathBuf>,
+    /// Who the events are recorded as made by.
+    #[arg(long, default_value = "cli", requires = "layer")]
+    pub user: String,
 }
 
 /// Options of `lookout export`.

@@ -12,6 +12,7 @@ pub mod error;
 pub mod extract;
 pub mod gas;
 pub mod idempotency;
+pub mod import;
 pub mod limits;
 pub mod maintenance;
 pub mod mqtt;
@@ -141,11 +142,13 @@ fn import_roads(args: &cli::ImportArgs, from: &std::path::Path) -> anyhow::Resul
 fn import(args: cli::ImportArgs) -> anyhow::Result<()> {
     match (args.layer.as_deref(), args.from.as_deref()) {
         (Some("roads"), Some(from)) => return import_roads(&args, from),
-        (Some(other), _) => anyhow::bail!("--layer {other}: this build imports `roads` (from an .osm.pbf)"),
+        (Some(_), _) => return import::register(&args),
         _ => {}
     }
     let Some(url) = args.store.as_deref().filter(|s| !s.is_empty()) else {
-        anyhow::bail!("lookout import needs --store postgres://… (or LOOKOUT_STORE), or --layer roads --from FILE");
+        anyhow::bail!(
+            "`lookout import` without --layer copies the generated dataset into PostGIS: give --store postgres://… (or LOOKOUT_STORE); to import a register, give --layer, --from and --mapping; roads: --layer roads --from FILE.osm.pbf"
+        );
     };
     let db = migrate(url)?;
     let data_dir = cli::or_home(&args.data_dir, "data");

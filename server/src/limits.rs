@@ -55,3 +55,6 @@ pub const MAX_RISK_CELLS: usize = 50_000;
 pub const RISK_CLASSES: std::ops::RangeInclusive<usize> = 2..=7;
 /// Most substances one `POST /hazard_sources/{id}/what-if` proposes.
 pub const MAX_WHAT_IF_SUBSTANCES: usize = 50;
+/// The largest register `POST /import/{layer}` takes (file and mapping together);
+/// a larger one goes through `lookout import` on the server's machine.
+pub const MAX_IMPORT_BYTES: usize = 64 << 20;

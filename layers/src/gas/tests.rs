@@ -8,6 +8,7 @@ use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 
 fn pipe(network: &str, a: u64, b: u64, class: PressureClass) -> GasPipe {
     GasPipe {
+        external_id: None,
         network: network.into(),
         pressure_class: class,
         diameter_mm: 200,
@@ -21,6 +22,7 @@ fn pipe(network: &str, a: u64, b: u64, class: PressureClass) -> GasPipe {
 
 fn valve(network: &str, node: u64, operable: bool) -> GasValve {
     GasValve {
+        external_id: None,
         network: network.into(),
         node,
         pressure_class: PressureClass::Medium,
@@ -32,6 +34,7 @@ fn valve(network: &str, node: u64, operable: bool) -> GasValve {
 
 fn station(network: &str, node: u64, kind: StationKind, outlet: PressureClass) -> GasStation {
     GasStation {
+        external_id: None,
         name: format!("s{node}"),
         network: network.into(),
         kind,

@@ -165,6 +165,7 @@ pub(super) fn generate(province: &Province<'_>, scale: u32, rng: &mut ChaCha8Rng
                     id: out.teams.len() as u64 + 1,
                     geometry: geo::Geometry::Point(Point(at)),
                     properties: RescueTeam {
+                        external_id: None,
                         base: format!("{}{}驻地", county.county, base_name(kind)),
                         name,
                         kind,
@@ -213,6 +214,7 @@ pub(super) fn generate(province: &Province<'_>, scale: u32, rng: &mut ChaCha8Rng
                     id: out.warehouses.len() as u64 + 1,
                     geometry: geo::Geometry::Point(Point(at)),
                     properties: Warehouse {
+                        external_id: None,
                         name: format!("{level}应急物资储备库{suffix}"),
                         tier: (*tier).into(),
                         county_id: county.id,
@@ -252,6 +254,7 @@ pub(super) fn generate(province: &Province<'_>, scale: u32, rng: &mut ChaCha8Rng
                     id: out.shelters.len() as u64 + 1,
                     geometry: geo::Geometry::Point(Point(at)),
                     properties: Shelter {
+                        external_id: None,
                         name: format!("{}{}{zh}应急避难场所{suffix}", county.short_name(), n + 1),
                         kind: kind.into(),
                         capacity,

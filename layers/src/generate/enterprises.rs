@@ -179,6 +179,7 @@ pub(super) fn generate(
             id: n as u64 + 1,
             geometry: geo::Geometry::Point(Point(at)),
             properties: Enterprise {
+                external_id: None,
                 name: format!(
                     "{}{}{}",
                     county.short_name(),
@@ -370,6 +371,7 @@ pub(super) fn hazard_sources(
             id: n as u64 + 1,
             geometry: geo::Geometry::Point(Point(at)),
             properties: HazardSource {
+                external_id: None,
                 name: format!("{}{}", e.name, unit),
                 enterprise_id: host.id,
                 enterprise_name: e.name.clone(),

@@ -57,6 +57,7 @@ impl Builder<'_> {
             id,
             geometry: geo::Geometry::LineString(LineString::new(vec![a, b])),
             properties: GasPipe {
+                external_id: None,
                 network: self.network.clone(),
                 pressure_class: class,
                 diameter_mm,
@@ -77,6 +78,7 @@ impl Builder<'_> {
             id,
             geometry: geo::Geometry::Point(Point(self.at(node))),
             properties: GasValve {
+                external_id: None,
                 network: self.network.clone(),
                 node,
                 pressure_class: class,
@@ -93,6 +95,7 @@ impl Builder<'_> {
             id,
             geometry: geo::Geometry::Point(Point(self.at(node))),
             properties: GasStation {
+                external_id: None,
                 name,
                 network: self.network.clone(),
                 kind,

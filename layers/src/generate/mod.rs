@@ -13,7 +13,7 @@
 mod assets;
 mod enterprises;
 mod gas;
-mod names;
+pub(crate) mod names;
 mod places;
 mod population;
 mod progress;

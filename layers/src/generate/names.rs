@@ -107,8 +107,10 @@ pub fn credit_code(division: u32, serial: u64) -> String {
     code
 }
 
-/// Whether `code` is a well-formed unified social credit code (check character valid).
-#[cfg_attr(not(test), expect(dead_code, reason = "used by the dataset's invariant tests"))]
+/// Whether `code` is a well-formed unified social credit code: 18
+/// characters of GB 32100-2015's alphabet (digits and capitals without I, O,
+/// S, V, Z) whose last is the check character: 31 − (Σ cᵢ·wᵢ mod 31), with
+/// wᵢ = 3^(i) mod 31 (GB 32100-2015 §5 and Annex; 31 reads as 0).
 pub fn credit_code_is_valid(code: &str) -> bool {
     let bytes = code.as_bytes();
     if bytes.len() != 18 {

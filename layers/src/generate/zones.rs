@@ -65,6 +65,7 @@ fn zone(
         id: id as u64 + 1,
         geometry: geo::Geometry::Polygon(geometry),
         properties: DisasterZone {
+            external_id: None,
             name,
             kind,
             subtype: subtype.map(str::to_owned),

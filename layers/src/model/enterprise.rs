@@ -9,6 +9,10 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Enterprise {
+    /// The row's id in the bureau's own register it was imported from
+    /// (`lookout import`, docs/data.md): a re-import updates it in place.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
     /// Registered name.
     pub name: String,
     /// Unified social credit code (统一社会信用代码), 18 characters.
@@ -40,6 +44,10 @@ pub(crate) fn date_value(date: Option<&NaiveDate>) -> Value<'static> {
 }
 
 impl Record for Enterprise {
+    fn external_id(&self) -> Option<&str> {
+        self.external_id.as_deref()
+    }
+
     const INFO: LayerInfo = LayerInfo {
         id: "enterprises",
         title: "Enterprises 生产经营单位",

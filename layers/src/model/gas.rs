@@ -8,6 +8,10 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct GasPipe {
+    /// The row's id in the bureau's own register it was imported from
+    /// (`lookout import`, docs/data.md): a re-import updates it in place.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
     /// The city network it belongs to, e.g. `太原市`.
     pub network: String,
     /// Pressure class.
@@ -30,6 +34,10 @@ pub struct GasPipe {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct GasValve {
+    /// The row's id in the bureau's own register it was imported from
+    /// (`lookout import`, docs/data.md): a re-import updates it in place.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
     /// The city network.
     pub network: String,
     /// The node the valve sits on.
@@ -48,6 +56,10 @@ pub struct GasValve {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct GasStation {
+    /// The row's id in the bureau's own register it was imported from
+    /// (`lookout import`, docs/data.md): a re-import updates it in place.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
     /// Station name.
     pub name: String,
     /// The city network.
@@ -65,6 +77,10 @@ pub struct GasStation {
 const MATERIALS: &[&str] = &["steel", "pe", "ductile_iron"];
 
 impl Record for GasPipe {
+    fn external_id(&self) -> Option<&str> {
+        self.external_id.as_deref()
+    }
+
     const INFO: LayerInfo = LayerInfo {
         id: "gas_pipes",
         title: "Gas pipes 燃气管线",
@@ -109,6 +125,10 @@ impl Record for GasPipe {
 }
 
 impl Record for GasValve {
+    fn external_id(&self) -> Option<&str> {
+        self.external_id.as_deref()
+    }
+
     const INFO: LayerInfo = LayerInfo {
         id: "gas_valves",
         title: "Gas valves 燃气阀门",
@@ -142,6 +162,10 @@ impl Record for GasValve {
 }
 
 impl Record for GasStation {
+    fn external_id(&self) -> Option<&str> {
+        self.external_id.as_deref()
+    }
+
     const INFO: LayerInfo = LayerInfo {
         id: "gas_stations",
         title: "Gas stations 燃气门站/调压站",

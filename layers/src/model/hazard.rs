@@ -251,6 +251,10 @@ pub struct MonitoredQuantity {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct HazardSource {
+    /// The row's id in the bureau's own register it was imported from
+    /// (`lookout import`, docs/data.md): a re-import updates it in place.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
     /// Name of the unit (tank farm, storage area, process unit).
     pub name: String,
     /// The enterprise it belongs to (`enterprises` id).
@@ -287,6 +291,10 @@ pub struct HazardSource {
 }
 
 impl Record for HazardSource {
+    fn external_id(&self) -> Option<&str> {
+        self.external_id.as_deref()
+    }
+
     const INFO: LayerInfo = LayerInfo {
         id: "hazard_sources",
         title: "Major hazard sources 重大危险源",

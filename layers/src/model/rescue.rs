@@ -8,6 +8,10 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RescueTeam {
+    /// The row's id in the bureau's own register it was imported from
+    /// (`lookout import`, docs/data.md): a re-import updates it in place.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
     /// Team name.
     pub name: String,
     /// Kind of team.
@@ -48,6 +52,10 @@ pub struct StockItem {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Warehouse {
+    /// The row's id in the bureau's own register it was imported from
+    /// (`lookout import`, docs/data.md): a re-import updates it in place.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
     /// Warehouse name.
     pub name: String,
     /// `provincial`, `city` or `county`.
@@ -66,6 +74,10 @@ pub struct Warehouse {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Shelter {
+    /// The row's id in the bureau's own register it was imported from
+    /// (`lookout import`, docs/data.md): a re-import updates it in place.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
     /// Shelter name.
     pub name: String,
     /// `park`, `school`, `stadium` or `square`.
@@ -86,6 +98,10 @@ const TIERS: &[&str] = &["provincial", "city", "county"];
 const SHELTER_KINDS: &[&str] = &["park", "school", "stadium", "square"];
 
 impl Record for RescueTeam {
+    fn external_id(&self) -> Option<&str> {
+        self.external_id.as_deref()
+    }
+
     const INFO: LayerInfo = LayerInfo {
         id: "rescue_teams",
         title: "Rescue teams 救援队伍",
@@ -123,6 +139,10 @@ impl Record for RescueTeam {
 }
 
 impl Record for Warehouse {
+    fn external_id(&self) -> Option<&str> {
+        self.external_id.as_deref()
+    }
+
     const INFO: LayerInfo = LayerInfo {
         id: "warehouses",
         title: "Material warehouses 应急物资储备库",
@@ -157,6 +177,10 @@ impl Record for Warehouse {
 }
 
 impl Record for Shelter {
+    fn external_id(&self) -> Option<&str> {
+        self.external_id.as_deref()
+    }
+
     const INFO: LayerInfo = LayerInfo {
         id: "shelters",
         title: "Shelters 应急避难场所",

@@ -8,6 +8,10 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DisasterZone {
+    /// The row's id in the bureau's own register it was imported from
+    /// (`lookout import`, docs/data.md): a re-import updates it in place.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
     /// Name of the zone.
     pub name: String,
     /// Kind of hazard.
@@ -23,6 +27,10 @@ pub struct DisasterZone {
 }
 
 impl Record for DisasterZone {
+    fn external_id(&self) -> Option<&str> {
+        self.external_id.as_deref()
+    }
+
     const INFO: LayerInfo = LayerInfo {
         id: "disaster_zones",
         title: "Disaster-prone zones 灾害易发区",

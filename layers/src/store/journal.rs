@@ -585,6 +585,15 @@ impl Journal {
             path: self.path.clone(),
             reason: e.to_string(),
         })?;
+        if payload.len() > MAX_RECORD_BYTES {
+            // Read back, it would be taken for a torn write and set aside.
+            return Err(Error::InvalidRequest(format!(
+                "a unit of {} events takes {} MiB; one journal record holds at most {} MiB",
+                unit.events.len(),
+                payload.len() >> 20,
+                MAX_RECORD_BYTES >> 20
+            )));
+        }
         self.write_synced(&payload)?;
         self.next_seq = due;
         Ok(())

@@ -272,9 +272,12 @@ impl Shared {
         if events.is_empty() {
             return Err(Error::InvalidRequest("nothing to store".into()));
         }
+        if events.iter().all(Event::is_feature_change) {
+            return self.plan_feature_unit(first_seq, actor, events);
+        }
         if events.iter().any(|e| e.is_feature_change() || e.is_auth()) {
             return Err(Error::InvalidRequest(
-                "a command of several events holds operations events only".into(),
+                "a command of several events holds operations events only, or feature changes only".into(),
             ));
         }
         let at = now();
@@ -309,6 +312,38 @@ impl Shared {
             .iter()
             .map(|e| self.prepare(e))
             .collect::<Result<_>>()?;
+        Ok((records, changes))
+    }
+
+    /// A unit of feature changes only (an import, docs/data.md): each
+    /// change names its feature (a creation carries the id it will have) and
+    /// no feature is changed twice, so each is checked against the state as
+    /// it is, exactly as a single write would be, and all are stored as one.
+    fn plan_feature_unit(
+        &self,
+        first_seq: u64,
+        actor: &Author,
+        events: Vec<Event>,
+    ) -> Result<(Vec<EventRecord>, Changes)> {
+        let mut seen = std::collections::HashSet::with_capacity(events.len());
+        let mut records = Vec::with_capacity(events.len());
+        let mut changes = Vec::with_capacity(events.len());
+        for (seq, event) in (first_seq..).zip(events) {
+            let Some(id) = event.feature_id() else {
+                return Err(Error::InvalidRequest(
+                    "each feature created in a command of several events carries its id".into(),
+                ));
+            };
+            if !seen.insert((event.collection().to_owned(), id)) {
+                return Err(Error::InvalidRequest(format!(
+                    "a command of several events changes feature {id} of {} once only",
+                    event.collection()
+                )));
+            }
+            let (record, change) = self.plan(seq, actor, event)?;
+            records.push(record);
+            changes.extend(change);
+        }
         Ok((records, changes))
     }
 

@@ -19,6 +19,7 @@ pub mod exposure;
 pub mod features;
 pub mod gas;
 pub mod impact;
+pub mod import;
 pub mod incidents;
 pub mod ledger;
 pub mod map;
@@ -191,6 +192,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) -> Vec<(&'static str, Vec<Method>
     search::configure(&mut r);
     ledger::configure(&mut r);
     safety::configure(&mut r);
+    import::configure(&mut r);
     r.table
 }
 

@@ -469,6 +469,23 @@ fn ledger_operations() -> Vec<(&'static str, &'static str, Op)> {
                     "row": { "type": "integer" }, "external_id": { "type": "string", "nullable": true }, "reasons": { "type": "array", "items": { "type": "string" } } } } },
                 "imported_rows": { "type": "array", "items": { "type": "object" } }, "already_imported_rows": { "type": "array", "items": { "type": "object" } } } })))
             .respond("415", error("not text/csv or XLSX"))),
+        ("/import/{layer}", "post", Op::new("Import a bureau's register into a layer (admins; docs/data.md): multipart/form-data with `file` (.csv, .xlsx, .geojson or .gpkg, at most 64 MiB with the mapping) and `mapping` (TOML). Each row is checked; refused rows are reported (row, field, reason) and nothing from them is stored; the good rows are stored as feature events, a row whose external id was imported before updating its feature in place").write()
+            .param(json!({ "name": "layer", "in": "path", "required": true, "schema": { "type": "string", "enum": lookout_layers::import::LAYERS } }))
+            .param(query("dry_run", json!({ "type": "boolean", "default": false }), "check and report only; store nothing"))
+            .param(query("crs", json!({ "type": "string", "default": "EPSG:4326" }), "the register's coordinates: EPSG:4326, EPSG:4490, gcj02, bd09 or EPSG:<code> (CGCS2000 Gauss–Krüger 4491–4554)"))
+            .param(query("delete_missing", json!({ "type": "boolean", "default": false }), "remove the features imported before whose external id the file no longer has"))
+            .param(query("strict", json!({ "type": "boolean", "default": false }), "store nothing when any row is refused"))
+            .body(json!({ "required": true, "content": { "multipart/form-data": { "schema": { "type": "object", "required": ["file", "mapping"], "properties": {
+                "file": { "type": "string", "format": "binary" }, "mapping": { "type": "string" } } } } } }))
+            .respond("200", ok("the report", JSON, json!({ "type": "object", "required": ["layer", "rows", "created", "updated", "unchanged", "deleted", "refused_rows", "missing", "problems", "stored", "events"], "properties": {
+                "layer": { "type": "string" }, "format": { "type": "string" }, "crs": { "type": "string" }, "rows": { "type": "integer" },
+                "created": { "type": "integer" }, "updated": { "type": "integer" }, "unchanged": { "type": "integer" }, "deleted": { "type": "integer" },
+                "refused_rows": { "type": "integer" }, "missing": { "type": "array", "items": { "type": "string" } },
+                "problems": { "type": "array", "items": { "type": "object", "required": ["row", "field", "reason"], "properties": {
+                    "row": { "type": "integer" }, "field": { "type": "string" }, "reason": { "type": "string" } } } },
+                "stored": { "type": "boolean" }, "events": { "type": "integer" } } })))
+            .respond("403", error("not an admin, or a user limited to a scope"))
+            .respond("413", error("the register is larger than 64 MiB"))),
         ("/dangers", "post", Op::new("Report a hidden danger (status reported); the store fills in the enterprise's place").write()
             .body(json_body(report))
             .respond("201", ok("the danger; Location names it", JSON, danger.clone()))

@@ -14,6 +14,7 @@ mod gas;
 mod geometry;
 mod http;
 mod idempotency;
+mod import;
 mod incidents;
 mod ledger;
 mod metrics;
