@@ -91,7 +91,10 @@ fn open(args: &ImportArgs, bars: &crate::progress::Bars) -> anyhow::Result<Store
         return Ok(store);
     }
     let state_dir = cli::or_home(&args.state_dir, "state");
-    let journal = crate::auth::commands::journal_path(&state_dir, args.seed, args.scale);
+    let data_dir = cli::or_home(&args.data_dir, "data");
+    let region = crate::region(args.region.as_deref(), &data_dir)?;
+    let options = crate::embedded_options(&data_dir, &state_dir, args.seed, args.scale, region);
+    let journal = options.journal_dir().join("journal.lkj");
     let lock = match lookout_layers::store::offline::StateLock::take(&journal) {
         Ok(lock) => lock,
         Err(lookout_layers::Error::Conflict(_)) => anyhow::bail!(
@@ -103,7 +106,6 @@ fn open(args: &ImportArgs, bars: &crate::progress::Bars) -> anyhow::Result<Store
     };
     // Held until the process ends: no server starts on the journal meanwhile.
     std::mem::forget(lock);
-    let options = crate::embedded_options(&cli::or_home(&args.data_dir, "data"), &state_dir, args.seed, args.scale);
     let (store, _) = Store::open_embedded(&options, bars).context("opening the embedded store")?;
     Ok(store)
 }

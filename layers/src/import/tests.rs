@@ -6,11 +6,7 @@ use crate::generate::names::credit_code;
 use crate::generate::tests::small_dataset;
 use crate::store::journal::DatasetIdentity;
 
-const IDENTITY: DatasetIdentity = DatasetIdentity {
-    seed: 1,
-    scale: 1,
-    generator_version: crate::generate::GENERATOR_VERSION,
-};
+const IDENTITY: DatasetIdentity = DatasetIdentity::generated(1, 1, crate::generate::GENERATOR_VERSION);
 
 fn store(dir: &std::path::Path) -> Store {
     Store::embedded(small_dataset().clone(), IDENTITY, &dir.join("journal.lkj"))

@@ -631,7 +631,10 @@ fn an_inject_with_bad_readings_is_refused_with_the_reason() {
         ("within_m = 0\nramp_of_high_high = [1.0]\n", "within_m"),
         ("within_m = 60000\nramp_of_high_high = [1.0]\n", "within_m"),
         ("within_m = 1000\nramp_of_high_high = [1.0]\nevery_s = 0\n", "every_s"),
-        ("within_m = 1000\nramp_of_high_high = [1.0]\nnoise = 1\n", "unknown field"),
+        (
+            "within_m = 1000\nramp_of_high_high = [1.0]\nnoise = 1\n",
+            "unknown field",
+        ),
     ] {
         let err = parse(extra).unwrap_err().to_string();
         assert!(err.contains(want), "{extra:?}: {err}");
@@ -649,11 +652,19 @@ fn an_inject_ramp_ends_now_and_is_marked_drill() {
         ramp_of_high_high: vec![0.5, 1.0, 1.5],
         every_s: 20,
     };
-    let now = chrono::DateTime::parse_from_rfc3339("2026-11-30T12:00:00Z").unwrap().to_utc();
+    let now = chrono::DateTime::parse_from_rfc3339("2026-11-30T12:00:00Z")
+        .unwrap()
+        .to_utc();
     let items = ramp.items(7, 50.0, now);
     let got: Vec<(f64, &str, bool)> = items
         .iter()
-        .map(|i| (i["value"].as_f64().unwrap(), i["at"].as_str().unwrap(), i["drill"].as_bool().unwrap()))
+        .map(|i| {
+            (
+                i["value"].as_f64().unwrap(),
+                i["at"].as_str().unwrap(),
+                i["drill"].as_bool().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(
         got,

@@ -80,7 +80,6 @@ pub(super) fn summary(event: &Event, team_name: impl Fn(FeatureId) -> String) ->
                 ),
             )
         }
-        Event::InjectFired { title, .. } => (format!("Inject: {title}"), format!("演练情景注入：{title}")),
         _ => (event.kind().into(), event.kind().into()),
     }
 }

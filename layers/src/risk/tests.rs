@@ -320,11 +320,7 @@ mod regrade {
     use crate::store::Store;
     use crate::store::journal::DatasetIdentity;
 
-    const IDENTITY: DatasetIdentity = DatasetIdentity {
-        seed: 1,
-        scale: 1,
-        generator_version: crate::generate::GENERATOR_VERSION,
-    };
+    const IDENTITY: DatasetIdentity = DatasetIdentity::generated(1, 1, crate::generate::GENERATOR_VERSION);
 
     fn store(dir: &std::path::Path) -> Store {
         Store::embedded(small_dataset().clone(), IDENTITY, &dir.join("journal.lkj"))

@@ -328,7 +328,10 @@ impl Shared {
         let mut seen = std::collections::HashSet::with_capacity(events.len());
         let mut records = Vec::with_capacity(events.len());
         let mut changes = Vec::with_capacity(events.len());
-        for (seq, event) in (first_seq..).zip(events) {
+        // a hazard source's change may bring its regrade with it: the next
+        // event's number follows every record planned so far
+        let mut seq = first_seq;
+        for event in events {
             let Some(id) = event.feature_id() else {
                 return Err(Error::InvalidRequest(
                     "each feature created in a command of several events carries its id".into(),
@@ -340,8 +343,9 @@ impl Shared {
                     event.collection()
                 )));
             }
-            let (record, change) = self.plan(seq, actor, event)?;
-            records.push(record);
+            let (planned, change) = self.plan(seq, actor, event)?;
+            seq += planned.len() as u64;
+            records.extend(planned);
             changes.extend(change);
         }
         Ok((records, changes))
