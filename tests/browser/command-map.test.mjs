@@ -218,7 +218,7 @@ describe('Lookout command map: form, status strip, banner, dispatch, keyboard', 
   it('keyboard only: place by coordinates, fill the form, report and dispatch', async () => {
     const { page } = b;
     await page.evaluate(() => window.lookout.bus.emit('incident-closed-panel'));
-    const focusBy = async (selector, max = 80) => {
+    const focusBy = async (selector, max = 300) => {
       for (let i = 0; i < max; i++) {
         if (await page.evaluate((s) => document.activeElement?.matches(s) ?? false, selector)) return;
         await page.keyboard.press('Tab');
