@@ -90,12 +90,13 @@ function render() {
   const rows = items.slice(0, 2).map((p) => {
     const row = el('div', { class: `alert-banner${p.drill ? ' drill' : ''}`, role: 'alert' });
     row.dataset.id = String(p.id);
-    row.append(
+    row.append(...[
       el('strong', 'alert-title', `${p.drill ? `${t('mode.drill')} · ` : ''}${t('alert.new')}`),
       el('span', 'alert-text', `${p.title || term('incidentKind', p.kind)} · ${term('incidentKind', p.kind)} · ${fmtTime(p.opened_at)}`),
       button(t('alert.flyTo'), () => bus.emit('incident-open', p.id), 'btn', { name: 'fly-to' }),
+      // a user who may not acknowledge gets no button (append would write "null")
       may('respond') ? button(t('alert.ack'), () => acknowledge(p, row), 'btn primary', { name: 'acknowledge' }) : null,
-    );
+    ].filter(Boolean));
     return row;
   });
   if (items.length > 2) rows.push(el('div', 'alert-more', t('app.more', { n: items.length - 2 })));

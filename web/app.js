@@ -64,6 +64,7 @@ import { initGas } from './gas.js';
 import { initAlarms } from './alarms.js';
 import { initLedger } from './ledger.js';
 import { initRisk } from './risk.js';
+import { initField } from './field.js';
 
 async function start() {
   applyStatic();
@@ -123,6 +124,7 @@ async function start() {
   initLedger(); // hidden dangers: inbox, list, map layer (ledger.js)
   initRisk(); // a hazard source regraded (risk.js)
   initLayout();
+  initField(); // a user linked to a team: its assignment (field.js)
   initStatusStrip();
   initMode(); // the first 'mode' event: the incidents, drills and replay range of that mode load
   connectLive();

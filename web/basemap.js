@@ -1,15 +1,13 @@
 // The map's own basemap, drawn from Lookout's data only (nothing from the internet):
 // county fills and lines come from the counties tiles (layers.js); this module adds
 // city (prefecture) boundaries and the province outline, county and city names,
-// the Fen River 汾河 and the city cores from GET /basemap.geojson.
-//
-// City boundaries are derived in the browser from the county polygons: the
-// county polygons share their edges exactly, so an edge whose two counties lie
-// in different cities is a city boundary and an edge used once is the province's.
+// the Fen River 汾河 and the city cores, all from GET /basemap.geojson (the
+// server derives the boundaries and label points from the county polygons,
+// lookout_layers::boundaries).
 
 import { getLang, setRegionNames } from './i18n.js';
 import { regionBounds, setRegionBounds } from './mapview.js';
-import { api, pointInGeometry } from './util.js';
+import { api } from './util.js';
 import { LABEL_FONT, zoomed } from './layers.js';
 
 const EMPTY = { type: 'FeatureCollection', features: [] };
@@ -98,175 +96,68 @@ export function relabelBasemap(map) {
 }
 
 /**
- * Loads /basemap.geojson (river, city cores) and the county polygons (for the
- * city boundaries and county names). Each part that fails is reported, not fatal.
+ * Loads /basemap.geojson: the river, the city cores, the region's outline,
+ * the city boundaries and the county label points, derived on the server
+ * from the county polygons (the browser never downloads those: the county
+ * fills come from the tiles). A failure is reported, not fatal.
  */
 let places = { cities: [], counties: [] };
 
-/** The city cores and county polygons of the last loadBasemap (empty before). */
+/** The city cores and county label points of the last loadBasemap (empty before). */
 export const basemapPlaces = () => places;
 
-/** The county a point [lon, lat] lies in, by the county polygons, or null. */
-export const countyAt = (pt) => places.counties.find((f) => pointInGeometry(pt, f.geometry))?.properties?.county ?? null;
+/** The county a point [lon, lat] lies in, asked of the server (GET /basemap/place), or null. */
+export async function countyAt(pt) {
+  try {
+    const answer = await api(`/basemap/place?lon=${pt[0]}&lat=${pt[1]}`);
+    return answer?.county?.name ?? null;
+  } catch {
+    return null;
+  }
+}
+
+const ofKind = (features, kind) => ({ type: 'FeatureCollection', features: features.filter((f) => f.properties?.kind === kind) });
 
 export async function loadBasemap(map) {
   const problems = [];
-  const [basemap, counties] = await Promise.all([
-    api('/basemap.geojson').catch((err) => {
-      problems.push(err.message);
-      return EMPTY;
-    }),
-    api('/collections/counties/items?limit=1000').catch((err) => {
-      problems.push(err.message);
-      return EMPTY;
-    }),
-  ]);
+  const basemap = await api('/basemap.geojson').catch((err) => {
+    problems.push(err.message);
+    return EMPTY;
+  });
   // The region being served: its title and default view (region.toml).
   if (basemap?.region) {
     setRegionNames(basemap.region);
     if (setRegionBounds(basemap.region.bounds)) map.fitBounds(regionBounds(), { padding: 24, duration: 0 });
   }
   const features = basemap?.features ?? [];
-  map.getSource('bm-water').setData({ type: 'FeatureCollection', features: features.filter((f) => f.properties?.kind !== 'city') });
+  map.getSource('bm-water').setData(ofKind(features, 'river'));
+  map.getSource('bm-cities').setData(ofKind(features, 'city_line'));
+  map.getSource('bm-province').setData(ofKind(features, 'outline'));
+  const counties = ofKind(features, 'county');
+  map.getSource('bm-county-labels').setData(counties);
 
-  const derived = deriveFromCounties(counties.features ?? []);
-  map.getSource('bm-cities').setData(derived.cityLines);
-  map.getSource('bm-province').setData(derived.provinceLine);
-  map.getSource('bm-county-labels').setData(derived.countyLabels);
-
-  // city cores from the server; where it has none, the centre of the city's counties
+  // city cores from the server; where it has none, the population-weighted centre of the city's county label points
+  const byCity = new Map(); // city -> { x, y, w, population }
+  for (const f of counties.features) {
+    const p = f.properties;
+    const c = byCity.get(p.city) ?? { x: 0, y: 0, w: 0, population: 0 };
+    const w = Math.max(1, Number(p.population) || 1);
+    c.x += f.geometry.coordinates[0] * w;
+    c.y += f.geometry.coordinates[1] * w;
+    c.w += w;
+    c.population += Number(p.population) || 0;
+    byCity.set(p.city, c);
+  }
   let cores = features.filter((f) => f.properties?.kind === 'city' && f.geometry?.type === 'Point');
-  if (!cores.length) cores = derived.cityCentres.features;
-  const population = new Map(derived.cityCentres.features.map((f) => [f.properties.name_zh, f.properties.population]));
-  cores = cores.map((f) => ({ ...f, properties: { population: population.get(f.properties.name_zh) ?? 0, ...f.properties } }));
+  if (!cores.length) {
+    cores = [...byCity.entries()].filter(([name]) => name).map(([name, c]) => ({
+      type: 'Feature',
+      geometry: { type: 'Point', coordinates: [c.x / c.w, c.y / c.w] },
+      properties: { kind: 'city', name_zh: name, name_en: null },
+    }));
+  }
+  cores = cores.map((f) => ({ ...f, properties: { population: byCity.get(f.properties.name_zh)?.population ?? 0, ...f.properties } }));
   map.getSource('bm-city-cores').setData({ type: 'FeatureCollection', features: cores });
-  places = { cities: cores, counties: counties.features ?? [] };
+  places = { cities: cores, counties: counties.features };
   return { problems, ...places };
-}
-
-const key = (c) => `${c[0].toFixed(6)},${c[1].toFixed(6)}`;
-
-function rings(geometry) {
-  if (!geometry) return [];
-  if (geometry.type === 'Polygon') return geometry.coordinates;
-  if (geometry.type === 'MultiPolygon') return geometry.coordinates.flat();
-  return [];
-}
-
-/** City boundary lines, the province outline, county label points and city centres from county polygons. */
-export function deriveFromCounties(counties) {
-  const edges = new Map(); // "a|b" -> { a, b, cities: Set, uses }
-  const labels = [];
-  const cities = new Map(); // city -> { x, y, w, population }
-  for (const f of counties) {
-    const p = f.properties ?? {};
-    for (const ring of rings(f.geometry)) {
-      for (let i = 0; i + 1 < ring.length; i++) {
-        const a = ring[i];
-        const b = ring[i + 1];
-        const ka = key(a);
-        const kb = key(b);
-        if (ka === kb) continue;
-        const k = ka < kb ? `${ka}|${kb}` : `${kb}|${ka}`;
-        let e = edges.get(k);
-        if (!e) edges.set(k, (e = { a, b, ka, kb, cities: new Set(), uses: 0 }));
-        e.uses++;
-        e.cities.add(p.city);
-      }
-    }
-    let at = p.label_point;
-    if (typeof at === 'string') {
-      try {
-        at = JSON.parse(at);
-      } catch {
-        at = null;
-      }
-    }
-    if (!Array.isArray(at)) at = centreOf(f.geometry);
-    if (at) {
-      labels.push({ type: 'Feature', geometry: { type: 'Point', coordinates: at }, properties: { county: p.county, city: p.city } });
-      const c = cities.get(p.city) ?? { x: 0, y: 0, w: 0, population: 0 };
-      const w = Math.max(1, Number(p.population) || 1);
-      c.x += at[0] * w;
-      c.y += at[1] * w;
-      c.w += w;
-      c.population += Number(p.population) || 0;
-      cities.set(p.city, c);
-    }
-  }
-  const cityEdges = [];
-  const outerEdges = [];
-  for (const e of edges.values()) {
-    if (e.uses === 1) outerEdges.push(e);
-    else if (e.cities.size > 1) cityEdges.push(e);
-  }
-  const cityCentres = [...cities.entries()].filter(([name]) => name).map(([name, c]) => ({
-    type: 'Feature',
-    geometry: { type: 'Point', coordinates: [c.x / c.w, c.y / c.w] },
-    properties: { kind: 'city', name_zh: name, name_en: null, population: c.population },
-  }));
-  return {
-    cityLines: { type: 'FeatureCollection', features: chain(cityEdges).map(lineFeature) },
-    provinceLine: { type: 'FeatureCollection', features: chain(outerEdges).map(lineFeature) },
-    countyLabels: { type: 'FeatureCollection', features: labels },
-    cityCentres: { type: 'FeatureCollection', features: cityCentres },
-  };
-}
-
-const lineFeature = (coordinates) => ({ type: 'Feature', geometry: { type: 'LineString', coordinates }, properties: {} });
-
-/** Joins edges that meet end to end into as few lines as possible. */
-function chain(list) {
-  const at = new Map(); // point key -> edge indices
-  list.forEach((e, i) => {
-    for (const k of [e.ka, e.kb]) {
-      if (!at.has(k)) at.set(k, []);
-      at.get(k).push(i);
-    }
-  });
-  const used = new Uint8Array(list.length);
-  const lines = [];
-  const walk = (startKey, startCoord) => {
-    const coords = [startCoord];
-    let k = startKey;
-    for (;;) {
-      const next = (at.get(k) ?? []).find((i) => !used[i]);
-      if (next === undefined) break;
-      used[next] = 1;
-      const e = list[next];
-      const forward = e.ka === k;
-      coords.push(forward ? e.b : e.a);
-      k = forward ? e.kb : e.ka;
-    }
-    return coords;
-  };
-  // open chains start where the degree is not 2, then what is left are rings
-  for (const [k, ids] of at) {
-    if (ids.length === 2) continue;
-    for (const i of ids) {
-      if (used[i]) continue;
-      const e = list[i];
-      const coord = e.ka === k ? e.a : e.b;
-      const coords = walk(k, coord);
-      if (coords.length > 1) lines.push(coords);
-    }
-  }
-  list.forEach((e, i) => {
-    if (used[i]) return;
-    const coords = walk(e.ka, e.a);
-    if (coords.length > 1) lines.push(coords);
-  });
-  return lines;
-}
-
-function centreOf(geometry) {
-  const ring = rings(geometry)[0];
-  if (!ring?.length) return null;
-  let x = 0;
-  let y = 0;
-  for (const c of ring) {
-    x += c[0];
-    y += c[1];
-  }
-  return [x / ring.length, y / ring.length];
 }

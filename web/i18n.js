@@ -313,6 +313,8 @@ const STRINGS = {
   'unit.km': ['{n} 公里', '{n} km'],
   'unit.m': ['{n} 米', '{n} m'],
   'unit.people': ['{n} 人', '{n} people'],
+  'field.incident': ['事件 #{id}', 'incident #{id}'],
+  'field.unassigned': ['待命', 'not assigned'],
   'unit.t': ['{n} 吨', '{n} t'],
   'unit.hm': ['{h} 小时 {m} 分', '{h} h {m} min'],
   'unit.ms': ['{m} 分 {s} 秒', '{m} min {s} s'],

@@ -302,11 +302,11 @@ export function validateDraft(d) {
   return errors;
 }
 
-function draftBody() {
+async function draftBody() {
   const d = S.draft;
   const fields = new Set(KIND_FIELDS[d.kind] ?? ['cordon_m']);
   const body = { kind: d.kind, location: d.location.map((x) => Math.round(x * 1e6) / 1e6), drill: isDrillMode() };
-  const place = countyAt(d.location);
+  const place = await countyAt(d.location);
   body.title = d.title?.trim() || t('incident.defaultTitle', { place: place ?? '', kind: term('incidentKind', d.kind) }).trim();
   const number = (name) => (empty(d[name]) ? null : numberOf(d[name]));
   if (fields.has('substance') && d.substance) body.substance = d.substance;
@@ -366,7 +366,7 @@ async function createIncident() {
   S.fieldErrors = {};
   panelChanged();
   try {
-    const inc = await api('/incidents', { method: 'POST', body: draftBody() });
+    const inc = await api('/incidents', { method: 'POST', body: await draftBody() });
     S.justCreated = inc.id;
     clearDraft();
     S.current = inc;

@@ -45,6 +45,9 @@ const WORDS = {
   county: ['县 #{id}', 'county #{id}'],
   shortPassword: ['密码至少 10 个字符', 'A password has at least 10 characters'],
   you: ['（本人）', '(you)'],
+  team: ['所属队伍', 'Team'],
+  teamHint: ['救援队伍编号（现场人员），空为无', 'Rescue team id (field staff); empty: none'],
+  badTeam: ['队伍编号应为正整数', 'A team id is a positive whole number'],
 };
 
 function w(key, params = {}) {
@@ -58,7 +61,7 @@ const MIN_PASSWORD = 10;
 const U = {
   users: [], tokens: [], error: null, loading: false, shown: false, secret: null, formError: null, tokenError: null,
   // what is typed in the forms, kept across re-renders
-  draft: { username: '', password: '', role: 'viewer', scope: '' },
+  draft: { username: '', password: '', role: 'viewer', scope: '', team: '' },
   tokenDraft: { name: '', role: 'sensor' },
 };
 
@@ -136,22 +139,25 @@ function userForm() {
   const role = roleSelect('role', d.role);
   role.addEventListener('change', () => { d.role = role.value; });
   const scope = bound(d, 'scope', { placeholder: w('scopeHint'), autocomplete: 'off' });
+  const team = bound(d, 'team', { placeholder: w('teamHint'), autocomplete: 'off', inputmode: 'numeric', name: 'team' });
   form.append(...[
     field(w('username'), username), field(w('password'), password), field(w('role'), role), field(w('scope'), scope),
+    field(w('team'), team),
     U.formError ? el('p', { class: 'error-note', role: 'alert' }, U.formError) : null,
     el('div', 'form-actions', el('button', { type: 'submit', class: 'btn primary', name: 'add' }, w('add'))),
   ].filter(Boolean));
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     const parsed = parseScope(scope.value);
+    const teamId = parseTeam(team.value);
     U.formError = !username.value.trim() ? `${w('username')}: ${w('required')}`
       : password.value.length < MIN_PASSWORD ? w('shortPassword')
-        : parsed.error ?? null;
+        : parsed.error ?? (teamId === undefined ? w('badTeam') : null);
     if (U.formError) return render();
     try {
-      await api('/users', { method: 'POST', body: { username: username.value.trim(), password: password.value, role: role.value, scope: parsed.scope } });
+      await api('/users', { method: 'POST', body: { username: username.value.trim(), password: password.value, role: role.value, scope: parsed.scope, team: teamId } });
       U.formError = null;
-      U.draft = { username: '', password: '', role: 'viewer', scope: '' };
+      U.draft = { username: '', password: '', role: 'viewer', scope: '', team: '' };
       await load();
     } catch (err) {
       U.formError = err.message;
@@ -169,6 +175,27 @@ async function change(user, body) {
     U.error = err.message;
   }
   await load();
+}
+
+/** A team id typed: null when empty, undefined when not a positive whole number. */
+function parseTeam(text) {
+  const v = String(text ?? '').trim();
+  if (!v) return null;
+  return /^[1-9][0-9]{0,15}$/.test(v) ? Number(v) : undefined;
+}
+
+function teamInput(user) {
+  const input = el('input', { name: 'team', class: 'users-team', inputmode: 'numeric', size: 6, value: user.team ?? '',
+    placeholder: '—', 'aria-label': `${w('team')} ${user.username}` });
+  input.addEventListener('change', () => {
+    const team = parseTeam(input.value);
+    if (team === undefined) {
+      U.error = w('badTeam');
+      return render();
+    }
+    change(user, { team });
+  });
+  return input;
 }
 
 function userRow(user) {
@@ -195,6 +222,7 @@ function userRow(user) {
       user.disabled ? el('span', 'users-state muted', ` · ${w('disabled')}`) : null),
     el('td', null, role),
     el('td', 'users-scope', scopeText(user.scope)),
+    el('td', null, teamInput(user)),
     actions);
 }
 
@@ -251,7 +279,7 @@ function render() {
   if (!pane) return;
   const head = (cells) => el('thead', null, el('tr', null, ...cells.map((k) => el('th', null, w(k)))));
   const users = el('table', { class: 'users-table', id: 'users-table' },
-    head(['username', 'role', 'scope', 'save']), el('tbody', null, ...U.users.map(userRow)));
+    head(['username', 'role', 'scope', 'team', 'save']), el('tbody', null, ...U.users.map(userRow)));
   users.querySelector('thead th:last-child').textContent = '';
   const tokens = el('table', { class: 'users-table', id: 'tokens-table' },
     head(['name', 'role', 'createdBy', 'lastUsed', 'revoke']), el('tbody', null, ...U.tokens.map(tokenRow)));

@@ -155,20 +155,3 @@ export const hexAlpha = (hex, alpha) => {
   return `rgba(${n >> 16}, ${(n >> 8) & 255}, ${n & 255}, ${alpha})`;
 };
 
-/** Whether [lon, lat] lies inside a GeoJSON Polygon or MultiPolygon (even-odd rule over all rings). */
-export function pointInGeometry(pt, geometry) {
-  const polys = geometry?.type === 'Polygon' ? [geometry.coordinates] : geometry?.type === 'MultiPolygon' ? geometry.coordinates : [];
-  const [x, y] = pt;
-  for (const poly of polys) {
-    let inside = false;
-    for (const ring of poly) {
-      for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
-        const [xi, yi] = ring[i];
-        const [xj, yj] = ring[j];
-        if ((yi > y) !== (yj > y) && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) inside = !inside;
-      }
-    }
-    if (inside) return true;
-  }
-  return false;
-}

@@ -262,6 +262,9 @@ pub enum Event {
         scope: Option<ScopeSpec>,
         /// Argon2id PHC string of the password.
         password_hash: String,
+        /// The rescue team they serve in (field staff), if any.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        team: Option<FeatureId>,
     },
     /// A user's role, scope, password or state changed: the user as they are now.
     UserUpdated {
@@ -278,6 +281,10 @@ pub enum Event {
         /// A new password's Argon2id PHC string (every session ends), if it changed.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         password_hash: Option<String>,
+        /// The rescue team they serve in (field staff: the phone layout
+        /// shows the incident that team is assigned to), if any.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        team: Option<FeatureId>,
     },
     /// A user was disabled: they cannot sign in, their sessions and tokens end.
     UserDisabled {

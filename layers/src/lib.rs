@@ -2,6 +2,7 @@
 #![warn(missing_docs)]
 
 pub mod auth;
+pub mod boundaries;
 pub mod catalog;
 pub mod collection;
 pub mod coverage;

@@ -64,8 +64,8 @@ class Session {
 }
 
 /** A new browser (context) on the sign-in page, recording problems other than the expected refusals. */
-async function openSignedOut(browser, { lang = null } = {}) {
-  const context = await browser.newContext({ viewport: { width: 1600, height: 900 }, deviceScaleFactor: 1 });
+async function openSignedOut(browser, { lang = null, viewport = { width: 1600, height: 900 } } = {}) {
+  const context = await browser.newContext({ viewport, deviceScaleFactor: 1 });
   if (lang) await context.addInitScript((l) => localStorage.setItem('lookout.lang', l), lang);
   const page = await context.newPage();
   const problems = [];
@@ -278,6 +278,38 @@ describe('Lookout sign-in, roles, audit and CSRF', () => {
     await form.locator('select[name=type]').selectOption('token_revoked');
     await form.locator('button[name=apply]').click();
     await page.locator('#audit-pane .empty').waitFor({ timeout: 15_000 });
+    assert.deepEqual(s.problems, []);
+    await s.context.close();
+  });
+
+  it('field staff on a phone: a user linked to a team sees the incident the team is dispatched to', async () => {
+    const admin = await Session.signIn(user('admin'));
+    // a team nobody else in this file dispatches: the last of the first page
+    const teams = await dispatcherApi.call('/collections/rescue_teams/items?limit=50');
+    const team = teams.data.features.at(-1);
+    const made = await admin.call('/users', {
+      method: 'POST', body: { username: 'field-web', password: 'a long password 34', role: 'viewer', team: team.id },
+    });
+    assert.equal(made.status, 201, JSON.stringify(made.data));
+    assert.equal(made.data.team, team.id);
+    const sent = await dispatcherApi.call(`/incidents/${incidentId}/dispatch`, { method: 'POST', body: { teams: [team.id] } });
+    assert.equal(sent.status, 200, JSON.stringify(sent.data));
+
+    const s = await openSignedOut(browser, { lang: 'zh', viewport: { width: 390, height: 844 } });
+    pages.push(s);
+    const { page } = s;
+    await signIn(page, 'field-web', 'a long password 34');
+    await waitForMap(page);
+    // the phone opens the team's incident by itself, and the chip names the team and its task
+    await page.locator(`#incident-panel .incident[data-id="${incidentId}"]`).waitFor({ timeout: 15_000 });
+    const chip = page.locator('#field-team');
+    assert.match(await chip.innerText(), new RegExp(`已调派[\\s\\S]*事件 #${incidentId}`));
+    assert.equal(await chip.getAttribute('data-incident'), String(incidentId));
+    // a viewer's new-incident banner has no acknowledge button (and no stray "null" in its place)
+    assert.doesNotMatch(await page.locator('#alert-banners').innerText(), /null/);
+    const box = await page.locator('canvas.maplibregl-canvas').boundingBox();
+    assert.ok(box && box.width >= 380, `map ${box?.width} px wide on the phone`);
+    await screenshot(page, 'field-phone.png');
     assert.deepEqual(s.problems, []);
     await s.context.close();
   });

@@ -11,6 +11,7 @@ pub mod token;
 
 use crate::error::{Error, Result};
 use crate::event::{Event, EventRecord};
+use crate::feature::FeatureId;
 pub use crate::model::{Role, ScopeSpec};
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
@@ -174,6 +175,8 @@ pub struct User {
     /// Argon2id PHC string.
     #[serde(skip)]
     pub password_hash: String,
+    /// The rescue team they serve in, if any (field staff).
+    pub team: Option<FeatureId>,
 }
 
 /// An API token, as folded from the events (its hash is the key it is found by).
@@ -234,9 +237,13 @@ impl AuditEntry {
         let e = &record.event;
         let detail = match e {
             Event::UserCreated {
-                username, role, scope, ..
+                username,
+                role,
+                scope,
+                team,
+                ..
             } => {
-                json!({"username": username, "role": role, "scope": scope})
+                json!({"username": username, "role": role, "scope": scope, "team": team})
             }
             Event::UserUpdated {
                 username,
@@ -244,8 +251,9 @@ impl AuditEntry {
                 scope,
                 disabled,
                 password_hash,
+                team,
             } => json!({"username": username, "role": role, "scope": scope, "disabled": disabled,
-                        "password_changed": password_hash.is_some()}),
+                        "password_changed": password_hash.is_some(), "team": team}),
             Event::UserDisabled { username } => json!({"username": username}),
             Event::TokenCreated { id, name, role, .. } => json!({"token_id": id, "name": name, "role": role}),
             Event::TokenRevoked { id } | Event::TokenUsed { id } => json!({"token_id": id}),
@@ -441,6 +449,7 @@ impl Users {
                 role,
                 scope,
                 password_hash,
+                team,
             } => {
                 self.users.insert(
                     username.clone(),
@@ -451,6 +460,7 @@ impl Users {
                         disabled: false,
                         created: record.at,
                         password_hash: password_hash.clone(),
+                        team: *team,
                     },
                 );
             }
@@ -460,11 +470,13 @@ impl Users {
                 scope,
                 disabled,
                 password_hash,
+                team,
             } => {
                 if let Some(user) = self.users.get_mut(username) {
                     user.role = *role;
                     user.scope = scope.clone();
                     user.disabled = *disabled;
+                    user.team = *team;
                     if let Some(hash) = password_hash {
                         user.password_hash = hash.clone();
                     }

@@ -19,6 +19,7 @@ fn users_with_a_session() -> Users {
             role: Role::Dispatcher,
             scope: None,
             password_hash: "$argon2id$x".into(),
+            team: None,
         })
         .unwrap();
     users.apply(&record(1, "admin", created));
@@ -89,6 +90,7 @@ fn a_new_password_ends_sessions_and_signing_out_ends_one() {
             scope: None,
             disabled: false,
             password_hash: Some("$argon2id$y".into()),
+            team: None,
         },
     ));
     assert!(users.session(&token::digest("s1"), Utc::now()).is_none());
@@ -121,6 +123,7 @@ fn a_revoked_token_is_not_found_and_a_duplicate_user_is_refused() {
                 role: Role::Viewer,
                 scope: None,
                 password_hash: String::new(),
+                team: None,
             })
             .is_err()
     );
@@ -131,6 +134,7 @@ fn a_revoked_token_is_not_found_and_a_duplicate_user_is_refused() {
                 role: Role::Viewer,
                 scope: None,
                 password_hash: String::new(),
+                team: None,
             })
             .is_err()
     );
@@ -163,6 +167,7 @@ fn the_last_active_admin_cannot_be_disabled_or_demoted() {
         role: Role::Admin,
         scope: None,
         password_hash: String::new(),
+        team: None,
     };
     users.apply(&record(1, "cli", admin("chief")));
     assert!(
@@ -178,6 +183,7 @@ fn the_last_active_admin_cannot_be_disabled_or_demoted() {
         scope: None,
         disabled: false,
         password_hash: None,
+        team: None,
     };
     assert!(users.check(demote.clone()).is_err());
     users.apply(&record(2, "chief", admin("deputy")));
@@ -199,6 +205,7 @@ fn a_token_ends_when_its_creator_is_no_longer_an_administrator() {
         role,
         scope: None,
         password_hash: "$argon2id$x".into(),
+        team: None,
     };
     users.apply(&record(1, "setup", admin(Role::Admin)));
     let hash = token::digest("lk_gateway");
@@ -233,6 +240,7 @@ fn a_token_ends_when_its_creator_is_no_longer_an_administrator() {
         scope: None,
         disabled: false,
         password_hash: None,
+        team: None,
     };
     users.apply(&record(4, "setup", demoted));
     assert!(users.token_by_hash(&hash).is_none(), "a viewer's token lives on");

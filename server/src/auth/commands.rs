@@ -92,6 +92,7 @@ pub fn user(command: UserCommand) -> anyhow::Result<()> {
                 role,
                 scope,
                 password_hash: hash,
+                team: None,
             };
             let record = store.submit(&cli(), event)?;
             println!("added {username} ({role}), event {}", record.seq);
@@ -113,6 +114,7 @@ pub fn user(command: UserCommand) -> anyhow::Result<()> {
                 scope: user.scope.clone(),
                 disabled: user.disabled,
                 password_hash: Some(hash),
+                team: user.team,
             };
             let record = store.submit(&cli(), event)?;
             println!(

@@ -48,6 +48,29 @@ fn user_json(username: &str, role: Role, scope: &Option<lookout_layers::scope::S
     json!({"username": username, "role": role, "scope": scope})
 }
 
+/// The rescue team the user serves in, with the incident it is assigned to
+/// now in each world (`real`, `drill`), or null.
+fn team_json(state: &AppState, username: &str) -> serde_json::Value {
+    let Some(id) = state.store.users().user(username).and_then(|u| u.team) else {
+        return serde_json::Value::Null;
+    };
+    let name = state
+        .store
+        .catalog()
+        .rescue_teams
+        .read()
+        .feature(id)
+        .map(|f| f.properties.name.clone());
+    let ops = state.store.operations();
+    let assignment = |drill: bool| {
+        ops.units(drill).get(&id).and_then(|u| {
+            u.incident
+                .map(|incident| json!({"incident": incident, "status": u.status}))
+        })
+    };
+    json!({"id": id, "name": name, "real": assignment(false), "drill": assignment(true)})
+}
+
 /// A hash to verify against when the user is unknown, so the answer takes as long.
 fn decoy_hash() -> &'static str {
     static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
@@ -150,6 +173,7 @@ async fn me(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(json!({
             "user": user_json(&p.username, p.role, &p.scope),
+            "team": team_json(&state, &p.username),
             "token": p.token,
             "csrf_token": p.csrf(),
             "dev_open": state.auth.dev_open(),
@@ -186,6 +210,7 @@ async fn setup(state: web::Data<AppState>, bytes: web::Bytes) -> Result<HttpResp
         role: Role::Admin,
         scope: None,
         password_hash: hash,
+        team: None,
     };
     submit(&state, Author::from(username.as_str()), event).await?;
     let user = state

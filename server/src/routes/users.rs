@@ -1,6 +1,8 @@
 //! Users and API tokens, for admins: `GET/POST /users`, `PATCH
 //! /users/{username}` (role, scope, disabled, password), `GET/POST /tokens`,
 //! `DELETE /tokens/{id}`. Each change is an event signed by the admin.
+//! A user may be linked to the rescue team they serve in (`team`): the phone
+//! layout then shows the incident that team is assigned to.
 
 use crate::command::submit;
 use crate::error::ApiError;
@@ -8,9 +10,9 @@ use crate::extract::Actor;
 use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
-use lookout_layers::Event;
 use lookout_layers::auth::{Role, Token, User, password, token};
 use lookout_layers::scope::ScopeSpec;
+use lookout_layers::{Event, FeatureId};
 use serde::Deserialize;
 use serde_json::{Value as Json, json};
 
@@ -23,7 +25,8 @@ pub fn configure(r: &mut super::Routes<'_>) {
 }
 
 fn user_json(u: &User) -> Json {
-    json!({"username": u.username, "role": u.role, "scope": u.scope, "disabled": u.disabled, "created": u.created})
+    json!({"username": u.username, "role": u.role, "scope": u.scope, "disabled": u.disabled, "created": u.created,
+           "team": u.team})
 }
 
 fn token_json(t: &Token) -> Json {
@@ -61,17 +64,32 @@ struct NewUser {
     role: Role,
     #[serde(default)]
     scope: Option<ScopeSpec>,
+    /// The rescue team they serve in.
+    #[serde(default)]
+    team: Option<FeatureId>,
+}
+
+/// Checks that a team given for a user exists.
+fn check_team(state: &AppState, team: Option<FeatureId>) -> Result<Option<FeatureId>, ApiError> {
+    if let Some(id) = team
+        && state.store.catalog().rescue_teams.read().feature(id).is_none()
+    {
+        return Err(ApiError::bad_request(format!("team: there is no rescue team {id}")));
+    }
+    Ok(team)
 }
 
 /// `POST /users`
 async fn create(state: web::Data<AppState>, actor: Actor, bytes: web::Bytes) -> Result<HttpResponse, ApiError> {
     let new: NewUser = body(&bytes)?;
     lookout_layers::auth::check_username(&new.username)?;
+    let team = check_team(&state, new.team)?;
     let event = Event::UserCreated {
         username: new.username.clone(),
         role: new.role,
         scope: new.scope,
         password_hash: hash(new.password).await?,
+        team,
     };
     submit(&state, actor.into_inner(), event).await?;
     let users = state.store.users();
@@ -95,6 +113,9 @@ struct UserChange {
     disabled: Option<bool>,
     #[serde(default)]
     password: Option<String>,
+    /// The rescue team they serve in (`null`: none).
+    #[serde(default, with = "present")]
+    team: Option<Option<FeatureId>>,
 }
 
 /// A field that may be absent (unchanged), null or a value.
@@ -124,10 +145,15 @@ async fn update(
         None => None,
     };
     let disabled = change.disabled.unwrap_or(current.disabled);
+    let team = match change.team {
+        Some(team) => check_team(&state, team)?,
+        None => current.team,
+    };
     let event = if disabled
         && !current.disabled
         && change.role.is_none()
         && change.scope.is_none()
+        && change.team.is_none()
         && password_hash.is_none()
     {
         Event::UserDisabled {
@@ -140,6 +166,7 @@ async fn update(
             scope: change.scope.unwrap_or(current.scope),
             disabled,
             password_hash,
+            team,
         }
     };
     submit(&state, actor.into_inner(), event).await?;

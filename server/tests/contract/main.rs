@@ -10,6 +10,7 @@ mod api;
 mod assigned;
 mod cache;
 mod edge;
+mod field;
 mod gas;
 mod geometry;
 mod http;

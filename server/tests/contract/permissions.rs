@@ -239,6 +239,7 @@ async fn sessions_need_the_csrf_token_end_on_sign_out_and_when_the_user_is_disab
         role: Role::Dispatcher,
         scope: None,
         password_hash: hash.clone(),
+        team: None,
     };
     state.store.submit("admin", create("wang")).expect("user");
     let app =
@@ -317,6 +318,7 @@ async fn sessions_need_the_csrf_token_end_on_sign_out_and_when_the_user_is_disab
         scope: None,
         disabled: false,
         password_hash: None,
+        team: None,
     };
     state.store.submit("admin", viewer).expect("role change");
     let (code, body) = send(&app, open().insert_header(("X-CSRF-Token", csrf.clone())).to_request()).await;

@@ -767,6 +767,7 @@ async fn project_auth(tx: &tokio_postgres::Transaction<'_>, record: &EventRecord
             role,
             scope,
             password_hash,
+            ..
         } => {
             tx.execute(
                 "INSERT INTO lookout.users (username, role, scope, password_hash, created_at, updated_seq)
@@ -781,6 +782,7 @@ async fn project_auth(tx: &tokio_postgres::Transaction<'_>, record: &EventRecord
             scope,
             disabled,
             password_hash,
+            ..
         } => {
             tx.execute(
                 "UPDATE lookout.users SET role = $2, scope = $3, disabled = $4,
