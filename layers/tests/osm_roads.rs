@@ -16,7 +16,7 @@ fn fixture_pbf(dir: &Path) -> std::path::PathBuf {
 }
 
 fn to_pbf(osm: &Path, dir: &Path) -> std::path::PathBuf {
-    let pbf = dir.join(osm.file_name().unwrap()).with_extension("osm.pbf");
+    let pbf = dir.join(osm.file_name().expect("a file")).with_extension("osm.pbf");
     let status = Command::new("osmium")
         .arg("cat")
         .arg(osm)
@@ -127,7 +127,7 @@ fn imported_roads_replace_the_generated_network_and_name_their_hash() {
 /// and as the junctions passed, over the network `osm` builds.
 fn west_to_north(osm_text: &str, dir: &Path) -> (roads_osm::Imported, f64, Vec<geo::Coord<f64>>) {
     let osm = dir.join("roads-turns.osm");
-    std::fs::write(&osm, osm_text).unwrap();
+    std::fs::write(&osm, osm_text).expect("written");
     let imported = roads_osm::read_pbf(&to_pbf(&osm, dir)).expect("reads");
     let layer = Layer::new(imported.roads.clone());
     let graph = RoadGraph::build(&layer);
