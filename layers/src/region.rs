@@ -50,6 +50,12 @@ pub struct Region {
     /// How the boundaries relate to WGS 84 (e.g. a GCJ-02 offset), stated plainly.
     #[serde(default)]
     pub offset_note: String,
+    /// The coordinate system the boundary file is in: `"EPSG:4326"` (the
+    /// default: taken as is) or, for a file cut from a web map, `"gcj02"` or
+    /// `"bd09"`, converted to WGS 84 when the boundaries are read, with the
+    /// import's transforms (`import::crs`).
+    #[serde(default)]
+    pub boundary_crs: BoundaryCrs,
     /// The map's default view.
     pub view: View,
     /// Census: the source and each city's total.
@@ -60,6 +66,33 @@ pub struct Region {
     /// The folder it was read from (None: built in).
     #[serde(skip)]
     pub folder: Option<PathBuf>,
+}
+
+/// The coordinate system of a region's boundary file ([`Region::boundary_crs`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum BoundaryCrs {
+    /// WGS 84 (CGCS2000 is taken as WGS 84, as on import): as is.
+    #[default]
+    #[serde(rename = "EPSG:4326", alias = "EPSG:4490", alias = "wgs84")]
+    Wgs84,
+    /// GCJ-02 (高德, 腾讯 and other web maps in China).
+    #[serde(rename = "gcj02")]
+    Gcj02,
+    /// BD-09 (百度).
+    #[serde(rename = "bd09")]
+    Bd09,
+}
+
+impl BoundaryCrs {
+    /// A boundary file position, in WGS 84.
+    pub fn to_wgs84(self, c: geo::Coord<f64>) -> geo::Coord<f64> {
+        use crate::import::crs::{bd09_to_gcj02, gcj02_to_wgs84};
+        match self {
+            Self::Wgs84 => c,
+            Self::Gcj02 => gcj02_to_wgs84(c),
+            Self::Bd09 => gcj02_to_wgs84(bd09_to_gcj02(c)),
+        }
+    }
 }
 
 /// The map's default view.
@@ -379,6 +412,59 @@ mod tests {
         // By id under DATA_DIR/regions/.
         let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../data");
         assert_eq!(Region::resolve(Some("yangquan"), &data).unwrap().id, "yangquan");
+    }
+
+    #[test]
+    fn a_gcj02_boundary_file_is_moved_to_wgs84_when_read() {
+        // Yangquan's own folder, with `boundary_crs = "gcj02"` in a copy of its region.toml.
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/regions/yangquan");
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::copy(src.join("counties.geojson"), dir.path().join("counties.geojson")).unwrap();
+        let toml = std::fs::read_to_string(src.join("region.toml")).unwrap();
+        assert!(!toml.contains("boundary_crs"));
+        let toml = toml.replace(
+            "boundary = \"counties.geojson\"",
+            "boundary = \"counties.geojson\"\nboundary_crs = \"gcj02\"",
+        );
+        std::fs::write(dir.path().join("region.toml"), toml).unwrap();
+        let shifted = Region::read(dir.path()).unwrap();
+        assert_eq!(shifted.boundary_crs, BoundaryCrs::Gcj02);
+        let plain = Region::read(&src).unwrap();
+        assert_eq!(plain.boundary_crs, BoundaryCrs::Wgs84);
+
+        let nowhere = Path::new("/nonexistent");
+        let before = crate::generate::read_region_counties(&plain, nowhere).unwrap();
+        let after = crate::generate::read_region_counties(&shifted, nowhere).unwrap();
+        // 矿区's first vertex in the file, (113.56055, 37.86035) read as GCJ-02,
+        // is at (113.554092, 37.859812) in WGS 84: 23.25" west and 1.94" south,
+        // 570 m (the published transform, computed independently in Python).
+        let (k0, k1) = (&before[0], &after[0]);
+        assert_eq!(k0.county, "矿区");
+        let i = k0.shape.0[0]
+            .exterior()
+            .0
+            .iter()
+            .position(|c| (c.x - 113.56055).abs() < 1e-9 && (c.y - 37.86035).abs() < 1e-9)
+            .unwrap();
+        let moved = k1.shape.0[0].exterior().0[i];
+        assert!(
+            (moved.x - 113.554_092).abs() < 1e-6 && (moved.y - 37.859_812).abs() < 1e-6,
+            "{moved:?}"
+        );
+        let v = geo::Coord {
+            x: 113.56055,
+            y: 37.86035,
+        };
+        let metres = crate::geodesy::distance_m(v, moved);
+        assert!((metres - 570.0).abs() < 1.0, "{metres}");
+        // Every vertex and the label point move, each by the local offset (500–650 m here).
+        for (a, b) in before.iter().zip(&after) {
+            let d = crate::geodesy::distance_m(a.label, b.label);
+            assert!((500.0..650.0).contains(&d), "{} label {d}", a.county);
+            assert!(b.bbox.min().x < a.bbox.min().x, "{}", a.county);
+        }
+        // BD-09 is GCJ-02 shifted further: a file in it moves more.
+        assert!(crate::geodesy::distance_m(v, BoundaryCrs::Bd09.to_wgs84(v)) > metres + 500.0);
     }
 
     #[test]

@@ -7,7 +7,18 @@
 //!   areas (`area=yes`).
 //! - Access: a way tagged `access`, `motor_vehicle` or `motorcar` = `no` or
 //!   `private` is left out unless `emergency=yes|designated` admits
-//!   emergency vehicles. (Barriers on nodes and turn restrictions are not read.)
+//!   emergency vehicles. (Barriers on nodes are not read.)
+//! - Turn restrictions: `type=restriction` relations with a via *node*
+//!   (`no_left_turn`, `no_right_turn`, `no_straight_on`, `no_u_turn`,
+//!   `no_entry`, `no_exit` and the `only_*`), from `restriction` or
+//!   `restriction:motorcar`, are honoured by expanding the graph at those
+//!   junctions only: each road touching a restricted junction becomes one
+//!   one-way edge per direction, the junction one node per arriving edge,
+//!   and each departing edge is copied once from each arrival allowed to
+//!   take it. The routing graph (routing.rs) is unchanged: it routes over
+//!   the copies, so every route it finds is a legal one. Via-way
+//!   restrictions, conditional ones and those that do not meet their ways
+//!   at the via node are skipped and counted in the report.
 //! - Speeds: by class, from OSRM's car profile (below); a `maxspeed` tag can
 //!   only lower it, to 80 % of the posted limit (OSRM's reduction), never raise
 //!   it: an optimistic travel time would send a team that cannot arrive in time.
@@ -105,6 +116,25 @@ pub fn wanted_tag(key: &str) -> bool {
     )
 }
 
+/// A `type=restriction` relation with a via node.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OsmRestriction {
+    /// Relation id.
+    pub id: i64,
+    /// `no_left_turn`, `only_straight_on`…
+    pub kind: String,
+    /// The `from` way.
+    pub from: i64,
+    /// The `via` node.
+    pub via: i64,
+    /// The `to` way.
+    pub to: i64,
+}
+
+/// Synthetic node ids of the expanded junctions start here (OSM node ids
+/// are below 2³⁴ today; these stay below 2⁵³, exact in JSON).
+pub const TURN_NODE_BASE: i64 = 1 << 50;
+
 /// What an import did, for the console and `roads-import.json`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Report {
@@ -136,6 +166,18 @@ pub struct Report {
     pub by_class: BTreeMap<String, usize>,
     /// SHA-256 of the network kept (its GeoJSON), hex.
     pub sha256: String,
+    /// Turn restrictions (`type=restriction` relations) read.
+    #[serde(default)]
+    pub restrictions: usize,
+    /// Restrictions honoured.
+    #[serde(default)]
+    pub restrictions_applied: usize,
+    /// Restrictions left out, by reason.
+    #[serde(default)]
+    pub restrictions_skipped: BTreeMap<String, usize>,
+    /// Junctions expanded for restrictions (one node per arriving edge).
+    #[serde(default)]
+    pub restricted_junctions: usize,
 }
 
 impl Report {
@@ -165,9 +207,28 @@ fn osm_error(path: &Path, e: osmpbf::Error) -> Error {
 pub fn read_pbf(path: &Path) -> Result<Imported> {
     use osmpbf::{Element, ElementReader};
     let mut ways = Vec::new();
+    let mut restrictions = Vec::new();
+    let mut skipped: BTreeMap<String, usize> = BTreeMap::new();
     let reader = ElementReader::from_path(path).map_err(|e| osm_error(path, e))?;
     reader
         .for_each(|element| {
+            if let Element::Relation(r) = &element
+                && r.tags().any(|(k, v)| k == "type" && v == "restriction")
+            {
+                match restriction_of(
+                    r.id(),
+                    r.tags(),
+                    r.members().map(|m| {
+                        let role = m.role().unwrap_or_default().to_owned();
+                        (m.member_type, m.member_id, role)
+                    }),
+                ) {
+                    Ok(Some(x)) => restrictions.push(x),
+                    Ok(None) => {}
+                    Err(reason) => *skipped.entry(reason.to_owned()).or_default() += 1,
+                }
+                return;
+            }
             if let Element::Way(w) = element
                 && w.tags().any(|(k, _)| k == "highway")
             {
@@ -211,9 +272,75 @@ pub fn read_pbf(path: &Path) -> Result<Imported> {
         })
         .map_err(|e| osm_error(path, e))?;
     wanted.retain(|_, c| c.x.is_finite());
-    let mut imported = build(&ways, &wanted);
-    imported.report.source = path.display().to_string();
+    let mut imported = build_with(&ways, &wanted, &restrictions);
+    let r = &mut imported.report;
+    r.source = path.display().to_string();
+    r.restrictions += skipped.values().sum::<usize>();
+    for (reason, n) in skipped {
+        *r.restrictions_skipped.entry(reason).or_default() += n;
+    }
     Ok(imported)
+}
+
+/// A restriction relation's tags and members (type, id, role) as a
+/// restriction with a via node; `Ok(None)` when it does not concern cars
+/// (`restriction:hgv`…), `Err` with the reason it is left out.
+fn restriction_of<'t>(
+    id: i64,
+    tags: impl Iterator<Item = (&'t str, &'t str)>,
+    members: impl Iterator<Item = (osmpbf::RelMemberType, i64, String)>,
+) -> std::result::Result<Option<OsmRestriction>, &'static str> {
+    use osmpbf::RelMemberType as T;
+    let (mut kind, mut conditional, mut except) = (None, false, false);
+    for (k, v) in tags {
+        match k {
+            "restriction" | "restriction:motorcar" => kind = Some(v.to_owned()),
+            "restriction:conditional" | "restriction:motorcar:conditional" => conditional = true,
+            // `except=psv;bicycle`…: cars are still bound, except when motorcar is named.
+            "except" => {
+                except = v
+                    .split(';')
+                    .any(|x| matches!(x.trim(), "motorcar" | "motor_vehicle" | "emergency"))
+            }
+            _ => {}
+        }
+    }
+    let Some(kind) = kind else {
+        return if conditional {
+            Err("conditional (by time or vehicle): not read")
+        } else {
+            Ok(None)
+        };
+    };
+    if except {
+        return Ok(None);
+    }
+    if !(kind.starts_with("no_") || kind.starts_with("only_")) {
+        return Err("unknown restriction value");
+    }
+    let (mut from, mut via, mut to, mut via_way) = (Vec::new(), Vec::new(), Vec::new(), false);
+    for (t, member, role) in members {
+        match (role.as_str(), t) {
+            ("from", T::Way) => from.push(member),
+            ("to", T::Way) => to.push(member),
+            ("via", T::Node) => via.push(member),
+            ("via", T::Way) => via_way = true,
+            _ => {}
+        }
+    }
+    if via_way {
+        return Err("via a way: not read");
+    }
+    match (from.as_slice(), via.as_slice(), to.as_slice()) {
+        ([from], [via], [to]) => Ok(Some(OsmRestriction {
+            id,
+            kind,
+            from: *from,
+            via: *via,
+            to: *to,
+        })),
+        _ => Err("not one from way, one via node and one to way"),
+    }
 }
 
 /// How a way travels: its class and speed, and its direction.
@@ -277,6 +404,7 @@ fn maxspeed_kmh(v: &str) -> Option<f64> {
 }
 
 /// An edge between two junctions, as walked along a way.
+#[derive(Clone)]
 struct Edge<'w> {
     from: i64,
     to: i64,
@@ -316,6 +444,11 @@ fn push_piece<'w>(ids: &[i64], line: &[Coord<f64>], kind: Kind, way: &'w OsmWay,
 
 /// Builds the network from ways and node positions (see the module text).
 pub fn build(ways: &[OsmWay], nodes: &HashMap<i64, Coord<f64>>) -> Imported {
+    build_with(ways, nodes, &[])
+}
+
+/// [`build`], honouring turn restrictions (see the module text).
+pub fn build_with(ways: &[OsmWay], nodes: &HashMap<i64, Coord<f64>>, restrictions: &[OsmRestriction]) -> Imported {
     let mut report = Report {
         highway_ways: ways.len(),
         ..Report::default()
@@ -369,6 +502,7 @@ pub fn build(ways: &[OsmWay], nodes: &HashMap<i64, Coord<f64>>) -> Imported {
             report.ways_with_missing_nodes += 1;
         }
     }
+    let edges = expand_restricted(edges, restrictions, &mut report);
     // Largest strongly connected component over the junctions.
     let mut index: HashMap<i64, usize> = HashMap::new();
     for e in &edges {
@@ -446,6 +580,117 @@ pub fn build(ways: &[OsmWay], nodes: &HashMap<i64, Coord<f64>>) -> Imported {
     report.length_km = (report.length_km * 10.0).round() / 10.0;
     report.sha256 = content_hash(&roads);
     Imported { roads, report }
+}
+
+/// Honours turn restrictions by expanding the restricted junctions (see the
+/// module text). Edges away from them are returned as they are.
+fn expand_restricted<'w>(edges: Vec<Edge<'w>>, restrictions: &[OsmRestriction], report: &mut Report) -> Vec<Edge<'w>> {
+    report.restrictions += restrictions.len();
+    let skip =
+        |report: &mut Report, reason: &str| *report.restrictions_skipped.entry(reason.to_owned()).or_default() += 1;
+    // A restriction applies when its from way arrives at the via node and its to way leaves it.
+    let arrives = |e: &Edge<'_>, way: i64, v: i64| {
+        e.way.id == way && ((e.to == v && e.kind.oneway >= 0) || (e.from == v && e.kind.oneway <= 0))
+    };
+    let leaves = |e: &Edge<'_>, way: i64, v: i64| {
+        e.way.id == way && ((e.from == v && e.kind.oneway >= 0) || (e.to == v && e.kind.oneway <= 0))
+    };
+    let mut at: BTreeMap<i64, Vec<&OsmRestriction>> = BTreeMap::new();
+    for r in restrictions {
+        if edges.iter().any(|e| arrives(e, r.from, r.via)) && edges.iter().any(|e| leaves(e, r.to, r.via)) {
+            at.entry(r.via).or_default().push(r);
+        } else {
+            skip(report, "its ways do not arrive at and leave its via node");
+        }
+    }
+    if at.is_empty() {
+        return edges;
+    }
+    // 1. Every edge touching a restricted junction: one one-way arc per direction.
+    //    `orig` remembers the edge an arc was cut from (for U-turns).
+    let mut arcs: Vec<(Edge<'w>, usize)> = Vec::with_capacity(edges.len() + 8);
+    for (i, e) in edges.into_iter().enumerate() {
+        let touches = at.contains_key(&e.from) || at.contains_key(&e.to);
+        if !touches {
+            arcs.push((e, i));
+            continue;
+        }
+        let reversed = |e: &Edge<'w>| {
+            let mut r = e.clone();
+            r.line.reverse();
+            std::mem::swap(&mut r.from, &mut r.to);
+            r.kind.oneway = 1;
+            r
+        };
+        match e.kind.oneway {
+            1 => arcs.push((e, i)),
+            -1 => arcs.push((reversed(&e), i)),
+            _ => {
+                let back = reversed(&e);
+                let mut fwd = e;
+                fwd.kind.oneway = 1;
+                arcs.push((fwd, i));
+                arcs.push((back, i));
+            }
+        }
+    }
+    // 2. The turns allowed at each restricted junction, arc index → arc index.
+    let mut next = TURN_NODE_BASE;
+    let mut arrival: HashMap<usize, i64> = HashMap::new();
+    let mut allowed: HashMap<usize, Vec<usize>> = HashMap::new(); // departing arc → arrivals allowed onto it
+    for (&v, rules) in &at {
+        let ins: Vec<usize> = (0..arcs.len()).filter(|&i| arcs[i].0.to == v).collect();
+        let outs: Vec<usize> = (0..arcs.len()).filter(|&i| arcs[i].0.from == v).collect();
+        let mut forbidden: std::collections::HashSet<(usize, usize)> = std::collections::HashSet::new();
+        for r in rules {
+            let froms = ins.iter().filter(|&&i| arcs[i].0.way.id == r.from);
+            for &e in froms {
+                for &f in &outs {
+                    let onto = arcs[f].0.way.id == r.to
+                        // from and to the same way: the U-turn back along the same edge
+                        && (r.from != r.to || arcs[f].1 == arcs[e].1);
+                    let banned = if r.kind.starts_with("only_") { !onto } else { onto };
+                    if banned {
+                        forbidden.insert((e, f));
+                    }
+                }
+            }
+            report.restrictions_applied += 1;
+        }
+        for &e in &ins {
+            arrival.insert(e, next);
+            next += 1;
+        }
+        for &f in &outs {
+            allowed.insert(
+                f,
+                ins.iter().copied().filter(|&e| !forbidden.contains(&(e, f))).collect(),
+            );
+        }
+        report.restricted_junctions += 1;
+    }
+    // 3. Arriving arcs end at their own copy of the junction; departing
+    //    arcs are copied once per arrival allowed onto them (an arc no
+    //    arrival may take keeps the junction itself: routes may start on it).
+    for (i, (e, _)) in arcs.iter_mut().enumerate() {
+        if let Some(&node) = arrival.get(&i) {
+            e.to = node;
+        }
+    }
+    let mut out = Vec::with_capacity(arcs.len());
+    for (i, (e, _)) in arcs.into_iter().enumerate() {
+        match allowed.get(&i) {
+            Some(preds) if !preds.is_empty() => {
+                for p in preds {
+                    let mut copy = e.clone();
+                    copy.from = arrival[p];
+                    out.push(copy);
+                }
+            }
+            _ => out.push(e),
+        }
+    }
+    out
 }
 
 /// SHA-256 of the network as GeoJSON features, hex.
@@ -683,5 +928,91 @@ mod tests {
         );
         assert_eq!(r.sha256.len(), 64);
         assert_eq!(r.base(), u64::from_str_radix(&r.sha256[..16], 16).unwrap());
+    }
+
+    #[test]
+    fn an_only_turn_bans_every_other_departure_and_relations_are_read_or_skipped_with_a_reason() {
+        use osmpbf::RelMemberType as T;
+        let c = |x: f64, y: f64| Coord { x, y };
+        // 1 — 2 — 4 west to east, 3 north of 2.
+        let nodes: HashMap<i64, Coord<f64>> = [
+            (1, c(113.58, 37.86)),
+            (2, c(113.59, 37.86)),
+            (3, c(113.59, 37.87)),
+            (4, c(113.60, 37.86)),
+        ]
+        .into_iter()
+        .collect();
+        let ways = [
+            way(201, &[1, 2], &[("highway", "residential")]),
+            way(202, &[2, 3], &[("highway", "residential")]),
+            way(203, &[2, 4], &[("highway", "residential")]),
+        ];
+        let only = OsmRestriction {
+            id: 1,
+            kind: "only_straight_on".into(),
+            from: 201,
+            via: 2,
+            to: 203,
+        };
+        let imported = build_with(&ways, &nodes, std::slice::from_ref(&only));
+        let from_west = imported
+            .roads
+            .iter()
+            .find(|f| f.properties.from_node == 1)
+            .map(|f| f.properties.to_node)
+            .unwrap();
+        let onward: Vec<u64> = imported
+            .roads
+            .iter()
+            .filter(|f| f.properties.from_node == from_west)
+            .map(|f| f.properties.to_node)
+            .collect();
+        assert_eq!(onward, vec![4], "only straight on, not left to 3 nor back to 1");
+        assert_eq!(imported.report.restrictions_applied, 1);
+        // A restriction whose ways do not meet at its via node is skipped.
+        let elsewhere = OsmRestriction { via: 3, ..only };
+        let r = build_with(&ways, &nodes, &[elsewhere]).report;
+        assert_eq!((r.restrictions, r.restrictions_applied, r.edges), (1, 0, 3));
+
+        let read = |tags: &[(&'static str, &'static str)], members: Vec<(T, i64, &str)>| {
+            restriction_of(
+                7,
+                tags.iter().copied(),
+                members.into_iter().map(|(t, id, role)| (t, id, role.to_owned())),
+            )
+        };
+        let members = || vec![(T::Way, 201, "from"), (T::Node, 2, "via"), (T::Way, 202, "to")];
+        let r = read(&[("type", "restriction"), ("restriction", "no_left_turn")], members())
+            .unwrap()
+            .unwrap();
+        assert_eq!((r.from, r.via, r.to, r.kind.as_str()), (201, 2, 202, "no_left_turn"));
+        assert!(
+            read(&[("restriction:motorcar", "only_right_turn")], members())
+                .unwrap()
+                .is_some()
+        );
+        // Not for cars, or excepting them: nothing to honour.
+        assert_eq!(read(&[("restriction:hgv", "no_left_turn")], members()), Ok(None));
+        assert_eq!(
+            read(
+                &[("restriction", "no_left_turn"), ("except", "psv;motorcar")],
+                members()
+            ),
+            Ok(None)
+        );
+        assert!(
+            read(
+                &[("restriction:conditional", "no_left_turn @ (07:00-09:00)")],
+                members()
+            )
+            .is_err()
+        );
+        assert!(read(&[("restriction", "give_way")], members()).is_err());
+        let via_way = vec![(T::Way, 201, "from"), (T::Way, 9, "via"), (T::Way, 202, "to")];
+        assert_eq!(
+            read(&[("restriction", "no_u_turn")], via_way),
+            Err("via a way: not read")
+        );
     }
 }

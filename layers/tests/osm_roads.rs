@@ -12,10 +12,14 @@ use std::process::Command;
 
 fn fixture_pbf(dir: &Path) -> std::path::PathBuf {
     let osm = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/roads-small.osm");
-    let pbf = dir.join("roads-small.osm.pbf");
+    to_pbf(&osm, dir)
+}
+
+fn to_pbf(osm: &Path, dir: &Path) -> std::path::PathBuf {
+    let pbf = dir.join(osm.file_name().expect("a file")).with_extension("osm.pbf");
     let status = Command::new("osmium")
         .arg("cat")
-        .arg(&osm)
+        .arg(osm)
         .arg("-o")
         .arg(&pbf)
         .arg("--overwrite")
@@ -117,4 +121,74 @@ fn imported_roads_replace_the_generated_network_and_name_their_hash() {
     std::fs::write(&bad, b"not a pbf").unwrap();
     let err = roads_osm::read_pbf(&bad).unwrap_err().to_string();
     assert!(err.contains("OSM PBF"), "{err}");
+}
+
+/// The route from 西路 to 北路 (tests/fixtures/roads-turns.osm), in seconds
+/// and as the junctions passed, over the network `osm` builds.
+fn west_to_north(osm_text: &str, dir: &Path) -> (roads_osm::Imported, f64, Vec<geo::Coord<f64>>) {
+    let osm = dir.join("roads-turns.osm");
+    std::fs::write(&osm, osm_text).expect("written");
+    let imported = roads_osm::read_pbf(&to_pbf(&osm, dir)).expect("reads");
+    let layer = Layer::new(imported.roads.clone());
+    let graph = RoadGraph::build(&layer);
+    let start = graph
+        .snap(&layer, geo::Coord { x: 113.585, y: 37.86 }, 50.0)
+        .expect("on 西路");
+    let end = graph
+        .snap(&layer, geo::Coord { x: 113.59, y: 37.866 }, 50.0)
+        .expect("on 北路");
+    let route = graph.route(&mut graph.calculator(), &start, &end).expect("a route");
+    (imported, route.time_s, route.path)
+}
+
+#[test]
+fn a_no_left_turn_sends_the_route_round_the_block() {
+    let dir = tempfile::tempdir().unwrap();
+    let text =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/roads-turns.osm")).unwrap();
+    let corner_c = geo::Coord { x: 113.60, y: 37.86 };
+    let passes = |path: &[geo::Coord<f64>], c: geo::Coord<f64>| {
+        path.iter().any(|p| lookout_layers::geodesy::distance_m(*p, c) < 0.5)
+    };
+
+    // Without the relations: left at junction 2, 439 m + 667 m at 25 km/h.
+    let start = text.find("<relation").unwrap();
+    let end = text.rfind("</relation>").unwrap() + "</relation>".len();
+    let plain = format!("{}{}", &text[..start], &text[end..]);
+    let (free, free_s, free_path) = west_to_north(&plain, dir.path());
+    assert_eq!(free.report.restrictions, 0);
+    assert_eq!(free.report.edges, 5);
+    assert!((free_s - 1106.0 / (25.0 / 3.6)).abs() < 10.0, "{free_s}");
+    assert!(!passes(&free_path, corner_c));
+
+    // With them: no left turn from 西路 onto 北路. The route goes on east to
+    // junction 4 and comes back (or round by 5 and 3): at least 2.8 km.
+    let (turns, turns_s, turns_path) = west_to_north(&text, dir.path());
+    let r = &turns.report;
+    assert_eq!(r.restrictions, 2, "{r:#?}");
+    assert_eq!(r.restrictions_applied, 1);
+    assert_eq!(r.restrictions_skipped.get("via a way: not read"), Some(&1), "{r:#?}");
+    assert_eq!(r.restricted_junctions, 1);
+    // At junction 2: 西路, 北路 and 东路 one edge per direction; three arrivals,
+    // each departure copied once per arrival allowed onto it (3 × 3 − 1).
+    assert_eq!(r.edges, 3 + 8 + 2, "{r:#?}");
+    assert_eq!(r.components, 1);
+    assert!(passes(&turns_path, corner_c), "{turns_path:?}");
+    assert!(turns_s > 2800.0 / (25.0 / 3.6) - 10.0, "{turns_s} s");
+    assert!(turns_s > 2.0 * free_s);
+    // The turn itself is nowhere in the network: no edge that arrives from 西路 leaves onto 北路.
+    let arrivals_from_west: Vec<u64> = turns
+        .roads
+        .iter()
+        .filter(|f| f.properties.name == "西路" && f.properties.from_node == 1)
+        .map(|f| f.properties.to_node)
+        .collect();
+    assert_eq!(arrivals_from_west.len(), 1);
+    assert!(arrivals_from_west[0] >= roads_osm::TURN_NODE_BASE as u64);
+    assert!(
+        !turns
+            .roads
+            .iter()
+            .any(|f| f.properties.name == "北路" && f.properties.from_node == arrivals_from_west[0])
+    );
 }

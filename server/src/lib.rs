@@ -121,6 +121,9 @@ fn import_roads(args: &cli::ImportArgs, from: &std::path::Path) -> anyhow::Resul
     for (reason, n) in &r.ways_skipped {
         tracing::info!(ways = n, reason = %reason, "ways left out");
     }
+    for (reason, n) in &r.restrictions_skipped {
+        tracing::info!(restrictions = n, reason = %reason, "turn restrictions left out");
+    }
     tracing::info!(
         region = %region.id,
         into = %dir.display(),
@@ -132,6 +135,9 @@ fn import_roads(args: &cli::ImportArgs, from: &std::path::Path) -> anyhow::Resul
         components = r.components,
         edges_dropped = r.edges_dropped,
         junctions_dropped = r.junctions_dropped,
+        restrictions = r.restrictions,
+        restrictions_applied = r.restrictions_applied,
+        restricted_junctions = r.restricted_junctions,
         sha256 = %r.sha256,
         seconds = started.elapsed().as_secs_f64(),
         "roads imported: the largest strongly connected network kept; the rest reported. Restart the server: a new journal epoch begins"

@@ -58,3 +58,7 @@ pub const MAX_WHAT_IF_SUBSTANCES: usize = 50;
 /// The largest register `POST /import/{layer}` takes (file and mapping together);
 /// a larger one goes through `lookout import` on the server's machine.
 pub const MAX_IMPORT_BYTES: usize = 64 << 20;
+/// Most a zipped Shapefile sent to `POST /import/{layer}` may unpack to
+/// (its names are checked and its size bounded by the reader before GDAL
+/// sees it).
+pub const MAX_IMPORT_ZIP_UNPACKED_BYTES: u64 = lookout_layers::import::formats::MAX_ZIP_UNPACKED_BYTES;

@@ -8,8 +8,10 @@ import csv
 import json
 import math
 import subprocess
+import urllib.error
 import urllib.parse
 import urllib.request
+import zipfile
 
 import pytest
 
@@ -176,6 +178,64 @@ def test_the_cli_refuses_while_a_server_holds_the_store_and_the_server_takes_it_
         report = json.loads(r.read())
     assert (report["created"], report["refused_rows"], report["stored"]) == (5, 0, True), report
     assert len(feature_named(server_after, "HTTP测试企业0")) == 1
+
+
+def post_import(server, filename, data, mapping):
+    boundary = "e2e-import"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\n"
+            f"Content-Type: application/octet-stream\r\n\r\n").encode() + data + \
+        (f"\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"mapping\"\r\n\r\n").encode() + \
+        mapping + f"\r\n--{boundary}--\r\n".encode()
+    req = urllib.request.Request(server.url + "/import/enterprises", data=body, method="POST",
+                                 headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    try:
+        with urllib.request.urlopen(req, timeout=120) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read())
+
+
+def test_a_zipped_shapefile_imports_over_http_and_bad_zips_are_refused(imported, server_after, tmp_path):
+    # A Shapefile in CGCS2000 Gauss–Krüger zone 38 (its .prj), with its .cpg, zipped in a folder.
+    recs = rows("ZIP", 900)
+    write_geojson(tmp_path / "z.geojson", recs)
+    ogr2ogr("-f", "ESRI Shapefile", "-lco", "ENCODING=UTF-8", "-t_srs", "EPSG:4526", tmp_path / "企业.shp", tmp_path / "z.geojson")
+    parts = sorted(tmp_path.glob("企业.*"))
+    assert {p.suffix for p in parts} >= {".shp", ".shx", ".dbf", ".prj"}
+    zipped = tmp_path / "z.zip"
+    with zipfile.ZipFile(zipped, "w", zipfile.ZIP_DEFLATED) as z:
+        for p in parts:
+            z.write(p, f"台账/{p.name}")
+    mapping = (imported["dir"] / "file.toml").read_bytes()
+    status, report = post_import(server_after, "企业台账.zip", zipped.read_bytes(), mapping)
+    assert status == 200, report
+    assert (report["created"], report["refused_rows"], report["stored"]) == (5, 0, True), report
+    for r in recs:
+        found = feature_named(server_after, r["NAME"])
+        assert len(found) == 1 and found[0]["properties"]["credit_code"] == r["CODE"]
+        d = distance_m(found[0]["geometry"]["coordinates"], (r["lon"], r["lat"]))
+        assert d < 0.5, f"{r['NAME']} is {d:.3f} m off"
+
+    def zip_of(names):
+        out = tmp_path / "bad.zip"
+        with zipfile.ZipFile(out, "w") as z:
+            for name, source in names:
+                z.writestr(name, source.read_bytes())
+        return out.read_bytes()
+
+    shp, shx, dbf = (tmp_path / f"企业.{e}" for e in ("shp", "shx", "dbf"))
+    for names, reason in [
+        ([("readme.txt", zipped)], "no .shp"),
+        ([("../evil.shp", shp), ("../evil.shx", shx), ("../evil.dbf", dbf)], "outside the archive"),
+        ([("/etc/evil.shp", shp)], "outside the archive"),
+        ([("a.shp", shp), ("a.shx", shx)], "no a.dbf"),
+        ([("a.shp", shp), ("b.shp", shp)], "2 .shp files"),
+    ]:
+        status, err = post_import(server_after, "bad.zip", zip_of(names), mapping)
+        assert status == 400, (names, err)
+        assert reason in err["message"], (reason, err)
+    status, err = post_import(server_after, "e.shp", shp.read_bytes(), mapping)
+    assert status == 400 and ".zip" in err["message"], err
 
 
 BAD = [

@@ -426,3 +426,34 @@ def test_readings_are_shared_by_replicas_in_a_partition_per_day_and_old_days_are
         assert [x["mean"][0] for x in again["buckets"]] == values
     finally:
         c.stop()
+
+
+def test_a_register_imported_into_postgis_shows_on_both_replicas_and_a_reimport_updates_in_place(replicas, tmp_path):
+    """Issue 20: `lookout import --layer … --store postgres://…` while two
+    replicas serve: both show the rows (they follow the events log), and a
+    re-import with a changed row updates that feature in place on both."""
+    from test_import import MAPPING, feature_named, rows, write_csv
+    a, b = replicas
+    recs = rows("PG", 950)
+    register, mapping = tmp_path / "pg.csv", tmp_path / "pg.toml"
+    write_csv(register, recs)
+    mapping.write_text(MAPPING.format(geometry='[geometry]\nlon = "lon"\nlat = "lat"'), encoding="utf-8")
+    out = lookout("import", "--layer", "enterprises", "--from", str(register), "--mapping", str(mapping))
+    assert "5 to create" in out and "0 refused" in out, out
+    assert psql("SELECT count(*) FROM lookout.enterprises WHERE name LIKE 'PG测试企业%'") == "5"
+    ids = {}
+    for s in (a, b):
+        for r in recs:
+            assert wait_for(lambda: len(feature_named(s, r["NAME"])) == 1, 5.0), (s.url, r["NAME"])
+            f = feature_named(s, r["NAME"])[0]
+            assert f["properties"]["external_id"] == r["ID"] and f["properties"]["credit_code"] == r["CODE"]
+            assert ids.setdefault(r["ID"], f["id"]) == f["id"], "the replicas agree on the id"
+
+    recs[0]["EMP"] = "77"
+    write_csv(register, recs)
+    out = lookout("import", "--layer", "enterprises", "--from", str(register), "--mapping", str(mapping))
+    assert "0 to create, 1 to update, 4 unchanged" in out, out
+    for s in (a, b):
+        assert wait_for(lambda: feature_named(s, recs[0]["NAME"])[0]["properties"]["employees"] == 77, 5.0), s.url
+        assert feature_named(s, recs[0]["NAME"])[0]["id"] == ids[recs[0]["ID"]], "updated in place"
+    assert psql("SELECT count(*) FROM lookout.enterprises WHERE name LIKE 'PG测试企业%'") == "5"

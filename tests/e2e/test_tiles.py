@@ -7,7 +7,7 @@ import urllib.request
 
 import mapbox_vector_tile
 
-from conftest import Server, get, request
+from conftest import Place, Server, get, request
 
 EXTENT, BUFFER = 4096, 64
 
@@ -113,7 +113,7 @@ def test_an_unclustered_tile_holds_exactly_the_features_in_its_buffered_bounds(s
             assert set(f["properties"]) >= {"name"}
 
 
-def test_clusters_at_low_zoom_carry_counts_and_the_worst_risk(server):
+def test_clusters_at_low_zoom_carry_counts_and_the_worst_risk(server, place):
     _, coll = get(f"{server.url}/collections/enterprises")
     w, s, e, n = coll["extent"]["spatial"]["bbox"][0]
     _, total = get(f"{server.url}/collections/enterprises/items?limit=1")
@@ -135,12 +135,14 @@ def test_clusters_at_low_zoom_carry_counts_and_the_worst_risk(server):
                         counted += f["properties"]["count"]
                         red_clusters += f["properties"]["count"] if f["properties"]["risk_level"] == "red" else 0
         assert counted == total["numberMatched"], z
-        assert red["numberMatched"] <= red_clusters < counted, z
+        assert red["numberMatched"] <= red_clusters <= counted, z
+        # (at z6 a small region is a cluster or two, each with a red enterprise)
+        assert red_clusters < counted or (z == 6 and place.region != "shanxi"), z
 
 
-def test_filtered_clusters_count_only_what_passes(server):
+def test_filtered_clusters_count_only_what_passes(server, place):
     z = 8
-    x, y = tile_of(112.56, 37.86, z)
+    x, y = tile_of(*place.centre, z)
     status, body, _ = fetch_tile(f"{server.url}/tiles/enterprises/{z}/{x}/{y}?industry=coal_mine")
     assert status == 200
     features = decode(body)["enterprises"]["features"]
@@ -149,13 +151,19 @@ def test_filtered_clusters_count_only_what_passes(server):
     assert sum(f["properties"]["count"] for f in features) == items["numberMatched"]
 
 
-def test_all_80_hazard_sources_show_at_low_zoom(server):
+def test_every_hazard_source_shows_at_low_zoom(server, place):
+    # 80 in the bundled Shanxi dataset; every one is drawn (never clustered) at z4.
+    total = get(server.url + "/collections/hazard_sources/items?limit=1")[1]["numberMatched"]
+    assert total == 80 or place.region != "shanxi"
+    w, s, e, n = place.bounds
+    (x0, y0), (x1, y1) = tile_of(w, n, 4), tile_of(e, s, 4)
     ids = set()
-    for x in (12, 13):
-        status, body, _ = fetch_tile(f"{server.url}/tiles/hazard_sources/4/{x}/6")
-        if status == 200:
-            ids |= {f["id"] for f in decode(body)["hazard_sources"]["features"]}
-    assert len(ids) == 80
+    for x in range(x0, x1 + 1):
+        for y in range(y0, y1 + 1):
+            status, body, _ = fetch_tile(f"{server.url}/tiles/hazard_sources/4/{x}/{y}")
+            if status == 200:
+                ids |= {f["id"] for f in decode(body)["hazard_sources"]["features"]}
+    assert total > 0 and len(ids) == total
 
 
 def test_filters_select_what_they_say_in_tiles(server):
@@ -168,8 +176,9 @@ def test_filters_select_what_they_say_in_tiles(server):
     assert risks and risks <= {"red", "orange"}
 
 
-def test_etag_revalidation_and_empty_tiles(server):
-    url = f"{server.url}/tiles/counties/6/52/24"
+def test_etag_revalidation_and_empty_tiles(server, place):
+    x, y = tile_of(*place.centre, 6)
+    url = f"{server.url}/tiles/counties/6/{x}/{y}"
     status, _, headers = fetch_tile(url)
     assert status == 200 and headers["cache-control"] == "no-cache"
     status, _, _ = fetch_tile(url, {"If-None-Match": headers["etag"]})
@@ -216,17 +225,26 @@ def test_an_edit_shows_in_the_next_tile_at_every_zoom(tmp_path):
         for url in urls:
             status, body, _ = fetch_tile(url)
             assert {f["id"]: f for f in decode(body)["rescue_teams"]["features"]}[1]["properties"]["personnel"] == after, url
-        # Moved far away: gone from the old tiles.
-        assert request("PATCH", s.url + "/collections/rescue_teams/items/1", {"geometry": {"type": "Point", "coordinates": [lon + 1.5, lat]}})[0] == 204
-        for url in urls:
+        # Moved to the far corner of the region's view: gone from the old tiles it left.
+        w, so, e, n = Place(s.url).bounds
+        far = max(([a, b] for a in (w + 0.05, e - 0.05) for b in (so + 0.05, n - 0.05)),
+                  key=lambda p: (p[0] - lon) ** 2 + (p[1] - lat) ** 2)
+        assert request("PATCH", s.url + "/collections/rescue_teams/items/1", {"geometry": {"type": "Point", "coordinates": far}})[0] == 204
+        left = 0
+        for z, url in zip((8, 10, 12, 14), urls):
+            x0, y0, x1, y1 = tile_bounds(z, *tile_of(lon, lat, z), BUFFER)
+            if x0 <= far[0] <= x1 and y0 <= far[1] <= y1:
+                continue  # still within this tile (a small region at z8)
+            left += 1
             status, body, _ = fetch_tile(url)
             ids = {f["id"] for f in decode(body).get("rescue_teams", {"features": []})["features"]}
             assert 1 not in ids, url
+        assert left >= 2
     finally:
         s.stop()
 
 
-def test_every_polygon_in_county_and_zone_tiles_is_valid_by_ogc_rules(server):
+def test_every_polygon_in_county_and_zone_tiles_is_valid_by_ogc_rules(server, place):
     """Issue 21 (valid tiles): decoded with mapbox-vector-tile and checked with
     shapely (GEOS), an independent implementation: every polygon in the tiles
     over the whole province at z4-z10, and in the tiles on each county's and
@@ -238,8 +256,9 @@ def test_every_polygon_in_county_and_zone_tiles_is_valid_by_ogc_rules(server):
     layers = "counties,disaster_zones"
     _, counties = get(f"{server.url}/collections/counties/items?limit=1000")
     _, zones = get(f"{server.url}/collections/disaster_zones/items?limit=1000")
-    assert len(counties["features"]) == 119 and zones["features"]
-    w, s, e, n = 110.2, 34.5, 114.6, 40.8
+    assert len(counties["features"]) == place.counties and zones["features"]
+    assert place.counties == 119 or place.region != "shanxi"
+    w, s, e, n = place.bounds
     tiles = set()
     for z in range(4, 11):
         (x0, y0), (x1, y1) = tile_of(w, n, z), tile_of(e, s, z)
@@ -265,5 +284,6 @@ def test_every_polygon_in_county_and_zone_tiles_is_valid_by_ogc_rules(server):
                 geom = shape(g)
                 if not geom.is_valid:
                     invalid.append(f"{name} {f['id']} in {z}/{x}/{y}: {explain_validity(geom)}")
-    assert checked > 1000, checked
+    # (some 8 polygons checked per county: more than 1,000 over Shanxi's 119)
+    assert checked > 8 * place.counties, checked
     assert not invalid, f"{len(invalid)} invalid of {checked}: {invalid[:10]}"

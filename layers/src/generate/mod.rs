@@ -96,10 +96,18 @@ pub fn read_counties(path: &Path) -> Result<Vec<CountyShape>> {
 pub const BUILTIN_COUNTIES: &[u8] = crate::region::BUILTIN_BOUNDARY;
 
 /// The counties of `region` (its boundary file; for the built-in region,
-/// `DATA_DIR/shanxi-counties.geojson` when present, else the built-in copy).
+/// `DATA_DIR/shanxi-counties.geojson` when present, else the built-in copy),
+/// in WGS 84: a file the region declares GCJ-02 or BD-09 (`boundary_crs`)
+/// is converted here, outlines and label points.
 pub fn read_region_counties(region: &Region, data_dir: &Path) -> Result<Vec<CountyShape>> {
     let (bytes, path) = region.boundary_bytes(data_dir)?;
-    places::parse_counties(&bytes, &path)
+    let mut counties = places::parse_counties(&bytes, &path)?;
+    if region.boundary_crs != crate::region::BoundaryCrs::Wgs84 {
+        for c in &mut counties {
+            places::convert(c, |p| region.boundary_crs.to_wgs84(p));
+        }
+    }
+    Ok(counties)
 }
 
 /// The county boundaries: `path` when that file exists (a bureau's own),

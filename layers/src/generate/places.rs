@@ -130,6 +130,15 @@ pub(super) fn parse_counties(bytes: &[u8], path: &Path) -> Result<Vec<CountyShap
         .collect()
 }
 
+/// Moves a county's outline and label point by `f` (a datum shift of some
+/// hundreds of metres: the area is kept as measured).
+pub(super) fn convert(county: &mut CountyShape, f: impl Fn(Coord<f64>) -> Coord<f64> + Copy) {
+    use geo::MapCoordsInPlace;
+    county.shape.map_coords_in_place(f);
+    county.label = f(county.label);
+    county.bbox = bbox_of(&county.shape);
+}
+
 /// The counties with the region's facts resolved to indices.
 #[derive(Debug)]
 pub struct Province<'a> {

@@ -38,10 +38,10 @@ impl Format {
             "geojson" | "json" => Ok(Self::GeoJson),
             "csv" => Ok(Self::Csv),
             "xlsx" | "xls" => Ok(Self::Xlsx),
-            "shp" => Ok(Self::Shapefile),
+            "shp" | "zip" => Ok(Self::Shapefile),
             "gpkg" => Ok(Self::GeoPackage),
             _ => Err(Error::InvalidRequest(format!(
-                "{}: unknown format; import reads .geojson, .csv, .xlsx, .shp and .gpkg",
+                "{}: unknown format; import reads .geojson, .csv, .xlsx, .shp (or a .zip of one) and .gpkg",
                 path.display()
             ))),
         }
@@ -99,15 +99,18 @@ pub fn read(path: &Path, format: Format, mapping: &Mapping) -> Result<Table> {
             read_csv(&bytes).map_err(bad)?
         }
         Format::Xlsx => read_xlsx(path, mapping.sheet.as_deref()).map_err(bad)?,
+        Format::Shapefile if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("zip")) => {
+            let bytes = std::fs::read(path).map_err(Error::io("reading", path))?;
+            read_shapefile_zip(&bytes).map_err(bad)?
+        }
         Format::Shapefile | Format::GeoPackage => read_gdal(path).map_err(bad)?,
     };
     geometry_from_columns(&mut table, mapping);
     Ok(table)
 }
 
-/// Reads a register sent as bytes (`POST /import/{layer}`): a Shapefile is
-/// several files, so it is refused here (send a GeoPackage, or use the
-/// command line).
+/// Reads a register sent as bytes (`POST /import/{layer}`). A Shapefile is
+/// several files: it comes as a zip holding them ([`read_shapefile_zip`]).
 pub fn read_bytes(bytes: &[u8], format: Format, mapping: &Mapping) -> Result<Table> {
     let bad = |reason: String| Error::InvalidRequest(format!("{}: {reason}", format.name()));
     let mut table = match format {
@@ -128,14 +131,112 @@ pub fn read_bytes(bytes: &[u8], format: Format, mapping: &Mapping) -> Result<Tab
             drop(file);
             table?
         }
+        Format::Shapefile if bytes.starts_with(b"PK") => read_shapefile_zip(bytes).map_err(bad)?,
         Format::Shapefile => {
             return Err(bad(
-                "a Shapefile is several files: send a GeoPackage (ogr2ogr -f GPKG out.gpkg in.shp) or use `lookout import`".into(),
+                "a Shapefile is several files: send them in one .zip (its .shp, .shx, .dbf and .prj)".into(),
             ));
         }
     };
     geometry_from_columns(&mut table, mapping);
     Ok(table)
+}
+
+/// Most a zipped Shapefile may unpack to (its `.shp`, `.shx`, `.dbf`,
+/// `.prj`, `.cpg`), 512 MiB: a zip that claims or unpacks to more is
+/// refused (a 64 MiB upload of points unpacks to about 5 times its size;
+/// a zip bomb, to far more).
+pub const MAX_ZIP_UNPACKED_BYTES: u64 = 512 << 20;
+
+/// Reads a Shapefile sent as a zip: every name in the zip is checked first
+/// (a name reaching outside the archive, `..`, an absolute path or a
+/// backslash, refuses the whole zip), then its one `.shp` is read with the
+/// `.shx`, `.dbf` (both required), `.prj` and `.cpg` of the same name, in
+/// GDAL's memory file system (nothing is written to disk).
+pub fn read_shapefile_zip(bytes: &[u8]) -> std::result::Result<Table, String> {
+    use std::io::Read;
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| format!("not a readable zip: {e}"))?;
+    let mut names = Vec::with_capacity(zip.len());
+    let mut claimed = 0u64;
+    for i in 0..zip.len() {
+        let entry = zip.by_index_raw(i).map_err(|e| format!("not a readable zip: {e}"))?;
+        let name = entry
+            .name()
+            .map_err(|e| format!("not a readable zip: {e}"))?
+            .into_owned();
+        let unsafe_name = entry.enclosed_name().is_none()
+            || name.starts_with('/')
+            || name.contains('\\')
+            || name.split('/').any(|part| part == "..");
+        if unsafe_name {
+            return Err(format!(
+                "the zip holds {name:?}, a name reaching outside the archive: refused (a zipped Shapefile holds plain file names)"
+            ));
+        }
+        claimed = claimed.saturating_add(entry.size());
+        if !entry.is_dir() {
+            names.push(name);
+        }
+    }
+    if claimed > MAX_ZIP_UNPACKED_BYTES {
+        return Err(format!(
+            "the zip unpacks to {} MiB, more than the {} MiB a zipped Shapefile may",
+            claimed >> 20,
+            MAX_ZIP_UNPACKED_BYTES >> 20
+        ));
+    }
+    let lower = |n: &str| n.to_ascii_lowercase();
+    let shp: Vec<&String> = names.iter().filter(|n| lower(n).ends_with(".shp")).collect();
+    let shp = match shp.as_slice() {
+        [one] => (*one).clone(),
+        [] => {
+            return Err("the zip holds no .shp file: a zipped Shapefile holds its .shp, .shx, .dbf and .prj".into());
+        }
+        many => {
+            return Err(format!(
+                "the zip holds {} .shp files ({}): send one layer per import",
+                many.len(),
+                many.iter().map(|n| n.as_str()).collect::<Vec<_>>().join(", ")
+            ));
+        }
+    };
+    let stem = shp[..shp.len() - 4].to_owned();
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = format!("/vsimem/lookout-import-{}-{n}", std::process::id());
+    let mut made = Vec::new();
+    let result = (|| {
+        for ext in ["shp", "shx", "dbf", "prj", "cpg"] {
+            let Some(name) = names.iter().find(|n| lower(n) == lower(&format!("{stem}.{ext}"))) else {
+                if matches!(ext, "shx" | "dbf") {
+                    return Err(format!(
+                        "the zip holds {shp} but no {stem}.{ext}: a Shapefile needs its .shp, .shx and .dbf"
+                    ));
+                }
+                continue;
+            };
+            let mut entry = zip.by_name(name).map_err(|e| format!("{name}: {e}"))?;
+            let mut data = Vec::new();
+            (&mut entry)
+                .take(MAX_ZIP_UNPACKED_BYTES + 1)
+                .read_to_end(&mut data)
+                .map_err(|e| format!("{name}: {e}"))?;
+            if data.len() as u64 > MAX_ZIP_UNPACKED_BYTES {
+                return Err(format!(
+                    "{name} unpacks to more than {} MiB",
+                    MAX_ZIP_UNPACKED_BYTES >> 20
+                ));
+            }
+            let path = format!("{dir}/layer.{ext}");
+            gdal::vsi::create_mem_file(&path, data).map_err(|e| e.to_string())?;
+            made.push(path);
+        }
+        read_gdal(Path::new(&format!("{dir}/layer.shp")))
+    })();
+    for path in made {
+        let _ = gdal::vsi::unlink_mem_file(&path);
+    }
+    result
 }
 
 /// Reads a GeoJSON FeatureCollection.

@@ -365,3 +365,33 @@ fn every_example_mapping_reads_and_names_only_fields_its_layer_has() {
     all.sort_unstable();
     assert_eq!(layers, all, "an example mapping for every layer that takes an import");
 }
+
+#[test]
+fn a_zip_without_a_shapefile_or_with_names_reaching_out_is_refused_before_gdal_reads_it() {
+    use std::io::Write;
+    let zip_of = |names: &[&str]| {
+        let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        for name in names {
+            w.start_file(*name, zip::write::SimpleFileOptions::default()).unwrap();
+            w.write_all(b"not really a shapefile").unwrap();
+        }
+        w.finish().unwrap().into_inner()
+    };
+    let refused = |names: &[&str]| formats::read_shapefile_zip(&zip_of(names)).unwrap_err();
+    assert!(refused(&["readme.txt"]).contains("no .shp"));
+    assert!(refused(&["../a.shp", "../a.shx", "../a.dbf"]).contains("outside the archive"));
+    assert!(refused(&["x/../../a.shp"]).contains("outside the archive"));
+    assert!(refused(&["/tmp/a.shp"]).contains("outside the archive"));
+    assert!(refused(&["a.shp", "dir\\..\\a.dbf"]).contains("outside the archive"));
+    assert!(refused(&["a.shp", "a.dbf"]).contains("no a.shx"));
+    assert!(refused(&["a.shp", "a.shx"]).contains("no a.dbf"));
+    assert!(refused(&["a.shp", "b/b.SHP"]).contains("2 .shp files"));
+    assert!(
+        formats::read_shapefile_zip(b"PK not a zip")
+            .unwrap_err()
+            .contains("not a readable zip")
+    );
+    // The parts found, GDAL reads them: this "Shapefile" is not one, and says so.
+    let err = formats::read_shapefile_zip(&zip_of(&["d/A.SHP", "d/A.shx", "d/A.dbf"])).unwrap_err();
+    assert!(err.contains("GDAL"), "{err}");
+}
