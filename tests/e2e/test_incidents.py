@@ -388,7 +388,13 @@ def test_kill_9_during_a_burst_loses_no_acknowledged_event(tmp_path):
     with concurrent.futures.ThreadPoolExecutor(4) as pool:
         for w in range(4):
             pool.submit(writer, w)
-        time.sleep(1.5)
+        # kill once the burst means something (a slow build or a busy machine takes longer)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with lock:
+                if len(acknowledged) > 40:
+                    break
+            time.sleep(0.05)
         s.stop(kill=True)
         stop.set()
     assert len(acknowledged) > 20, "the burst was too small to mean anything"
