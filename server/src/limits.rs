@@ -58,3 +58,9 @@ pub const MAX_WHAT_IF_SUBSTANCES: usize = 50;
 /// The largest register `POST /import/{layer}` takes (file and mapping together);
 /// a larger one goes through `lookout import` on the server's machine.
 pub const MAX_IMPORT_BYTES: usize = 64 << 20;
+
+// --- The ledger's other obligations (docs/ledger.md, "Obligations").
+/// Obligations per page of `GET /obligations` when the client does not say.
+pub const DEFAULT_OBLIGATIONS: usize = 100;
+/// Most obligations one page of `GET /obligations` answers.
+pub const MAX_OBLIGATIONS: usize = 1_000;

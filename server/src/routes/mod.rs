@@ -25,6 +25,7 @@ pub mod ledger;
 pub mod map;
 pub mod monitoring;
 pub mod nearest;
+pub mod obligations;
 pub mod openapi;
 pub mod risk;
 pub mod safety;
@@ -193,6 +194,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) -> Vec<(&'static str, Vec<Method>
     ledger::configure(&mut r);
     safety::configure(&mut r);
     import::configure(&mut r);
+    obligations::configure(&mut r);
     r.table
 }
 

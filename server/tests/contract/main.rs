@@ -19,6 +19,7 @@ mod incidents;
 mod ledger;
 mod metrics;
 mod monitoring;
+mod obligations;
 mod permissions;
 mod region;
 mod region_config;
