@@ -27,8 +27,8 @@ use std::sync::Arc;
 /// Source: shared/REFERENCE.md, "Supervision with deadlines": "Emergency
 /// plans (应急预案): registered (备案) with the bureau and evaluated every
 /// 3 years" (生产安全事故应急预案管理办法 (应急管理部令第2号, 2019) 第三十五条:
-/// 每三年进行一次应急预案评估 for the enterprises it names; the regulation's
-/// text decides, REFERENCE.md is this page's source).
+/// 每三年进行一次应急预案评估 for the enterprises it names, cited from memory
+/// and not checked against the text here; REFERENCE.md is the source).
 pub const PLAN_REVIEW_YEARS: u32 = 3;
 
 /// Years between a major hazard source's gradings (re-identification,
