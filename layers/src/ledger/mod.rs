@@ -17,6 +17,7 @@ pub mod obligation;
 pub mod query;
 pub mod schedule;
 pub mod sheet;
+pub mod stats;
 #[cfg(test)]
 mod tests;
 

@@ -22,6 +22,7 @@ pub mod impact;
 pub mod import;
 pub mod incidents;
 pub mod ledger;
+pub mod ledger_reports;
 pub mod map;
 pub mod monitoring;
 pub mod nearest;
@@ -195,6 +196,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) -> Vec<(&'static str, Vec<Method>
     safety::configure(&mut r);
     import::configure(&mut r);
     obligations::configure(&mut r);
+    ledger_reports::configure(&mut r);
     r.table
 }
 

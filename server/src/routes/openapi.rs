@@ -648,6 +648,7 @@ pub fn spec() -> Value {
         .chain(monitoring_operations())
         .chain(ledger_operations())
         .chain(obligation_operations())
+        .chain(ledger_report_operations())
         .chain(risk_operations())
     {
         let entry = paths.entry(path).or_insert_with(|| json!({}));
@@ -907,5 +908,40 @@ fn obligation_operations() -> Vec<(&'static str, &'static str, Op)> {
         ("/obligations/{id}/fulfil", "post", Op::new("Record an obligation done: a plan evaluated, a source graded again (the next due date is 3 years on), a drill held (complete); ends its overdue alarm").write()
             .body(json_body(json!({ "type": "object", "properties": { "done_at": time(), "remark": { "type": "string" } }, "additionalProperties": false })))
             .respond("200", ok("the obligation", JSON, obligation))),
+    ]
+}
+
+/// The ledger's monthly statistics (docs/ledger.md, "Statistics").
+fn ledger_report_operations() -> Vec<(&'static str, &'static str, Op)> {
+    let list = |name: &str, description: &str| query(name, json!({ "type": "string" }), description);
+    let params = || {
+        [
+            query(
+                "month",
+                json!({ "type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$" }),
+                "YYYY-MM, China Standard Time; default this month",
+            ),
+            list("city", "city names, comma-separated"),
+            list("county", "county names or ids, comma-separated"),
+        ]
+    };
+    let area = json!({ "type": "object", "properties": {
+        "county_id": { "type": "integer" }, "county": { "type": "string" }, "city": { "type": "string" },
+        "found": { "type": "integer" }, "major_found": { "type": "integer" }, "rectified": { "type": "integer" },
+        "open": { "type": "integer" }, "major_open": { "type": "integer" }, "overdue": { "type": "integer" },
+        "closure_rate": { "type": "number", "nullable": true }, "plans": { "type": "integer" }, "plans_overdue": { "type": "integer" },
+        "plan_rate": { "type": "number", "nullable": true }, "drills_planned": { "type": "integer" }, "drills_held": { "type": "integer" },
+        "drill_rate": { "type": "number", "nullable": true }, "reassessments_overdue": { "type": "integer" } } });
+    vec![
+        ("/ledger/stats", "get", Op::new("The ledger's figures for a month per county and in total, as the ledger was at the month's end: dangers found, major, closed, closure rate, overdue, major open; plans overdue, drill completion, re-assessments overdue; inspections (null until recorded); in the caller's scope")
+            .params(params())
+            .respond("200", ok("the month's figures", JSON, json!({ "type": "object", "required": ["month", "counties", "total", "inspections"], "properties": {
+                "month": { "type": "string" }, "from": { "type": "string", "format": "date-time" }, "to": { "type": "string", "format": "date-time" },
+                "as_of": { "type": "string", "format": "date-time" }, "counties": { "type": "array", "items": area.clone() }, "total": area,
+                "inspections": { "type": "object", "nullable": true } } })))),
+        ("/ledger/report", "get", Op::new("The month's figures as a printable page (times in China Standard Time)")
+            .params(params())
+            .param(query("lang", json!({ "type": "string", "enum": ["zh", "en"], "default": "zh" }), "the page's language"))
+            .respond("200", ok("the report", "text/html", json!({ "type": "string" })))),
     ]
 }

@@ -17,6 +17,7 @@ mod idempotency;
 mod import;
 mod incidents;
 mod ledger;
+mod ledger_reports;
 mod metrics;
 mod monitoring;
 mod obligations;
