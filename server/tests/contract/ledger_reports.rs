@@ -21,8 +21,8 @@ async fn the_month_counts_dangers_found_closed_and_overdue_and_drills_held_and_p
     }))
     .await;
     let now = Utc::now();
-    // Found an hour ago (this month in CST unless the month just began), overdue already.
-    let found = now - TimeDelta::minutes(30);
+    // Found two minutes ago (this month, unless the month began since), overdue already.
+    let found = now - TimeDelta::minutes(2);
     for severity in ["major", "general"] {
         let (code, body) = send(
             &app,
@@ -30,7 +30,7 @@ async fn the_month_counts_dangers_found_closed_and_overdue_and_drills_held_and_p
                 "/dangers",
                 json!({"enterprise": e, "category": "fire", "severity": severity, "description": "消防通道被占用",
                        "found_by": "检查组", "found_at": found.to_rfc3339(), "source": "inspection",
-                       "rectification": {"deadline": (found + TimeDelta::minutes(10)).to_rfc3339()}}),
+                       "rectification": {"deadline": (found + TimeDelta::minutes(1)).to_rfc3339()}}),
             )
             .to_request(),
         )
