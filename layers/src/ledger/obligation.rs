@@ -619,7 +619,7 @@ impl ObligationFilter {
     pub fn matches(&self, o: &Obligation, now: DateTime<Utc>) -> bool {
         let p = &o.place;
         (self.kinds.is_empty() || self.kinds.contains(&o.spec.kind))
-            && (self.cities.is_empty() || self.cities.iter().any(|c| *c == p.city))
+            && (self.cities.is_empty() || self.cities.contains(&p.city))
             && (self.counties.is_empty()
                 || self
                     .counties

@@ -84,7 +84,7 @@ pub struct StatsFilter {
 
 impl StatsFilter {
     fn admits(&self, p: &crate::model::DangerPlace) -> bool {
-        (self.cities.is_empty() || self.cities.iter().any(|c| *c == p.city))
+        (self.cities.is_empty() || self.cities.contains(&p.city))
             && (self.counties.is_empty()
                 || self
                     .counties
