@@ -408,6 +408,7 @@ const STRINGS = {
   'ledger.inbox.reminder': ['距整改期限 {days} 天：{name}（期限 {at}）', '{days} days to the deadline: {name} (deadline {at})'],
   'ledger.inbox.overdue': ['逾期未整改：{name}（期限 {at}）', 'Overdue: {name} (deadline {at})'],
   'ledger.export': ['导出 Excel', 'Export Excel'],
+  'ledger.report': ['月报', 'Monthly report'],
   'ledger.replay': ['回放：{time} 时的隐患台账（只读）', 'Replay: the ledger at {time} (read-only)'],
   'ledger.more': ['显示前 {n} 条，共 {total} 条；请用筛选缩小范围', 'Showing the first {n} of {total}; narrow the filters'],
   'ledger.none': ['没有符合条件的隐患', 'No danger matches'],

@@ -19,7 +19,7 @@
 // Everything is fetched again when the live feed brings a ledger event.
 
 import { bus } from './ctx.js';
-import { t, term, fmtNumber, fmtTime } from './i18n.js';
+import { t, term, fmtNumber, fmtTime, getLang } from './i18n.js';
 import { api, el, button, toast, debounce } from './util.js';
 import { INDUSTRIES } from './layers.js';
 import { map, addLayer } from './mapview.js';
@@ -283,6 +283,8 @@ function render() {
   const head = el('div', 'pane-head', el('h2', null, t('ledger.title')));
   if (!replaying) {
     head.append(el('a', { class: 'btn', href: `/dangers?${query({ f: 'xlsx' })}`, download: '' }, t('ledger.export')));
+    // The month's printable report (GET /ledger/report), in the UI language.
+    head.append(el('a', { class: 'btn', href: `/ledger/report?lang=${getLang() === 'en' ? 'en' : 'zh'}`, target: '_blank', rel: 'noopener' }, t('ledger.report')));
   }
   const parts = [head];
   if (replaying) {

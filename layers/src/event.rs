@@ -181,6 +181,10 @@ pub enum Event {
         /// an overdue alarm.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         danger: Option<FeatureId>,
+        /// The obligation (emergency plan, drill plan, re-assessment) whose
+        /// due date passed, for an overdue alarm.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        obligation: Option<FeatureId>,
         /// The major hazard source the sensor watches, if any.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         hazard_source: Option<FeatureId>,
@@ -366,6 +370,54 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         location: Option<[f64; 2]>,
     },
+    // --- Other obligations with deadlines (docs/ledger.md, "Obligations").
+    /// An emergency plan, a drill plan or a re-assessment was registered.
+    ObligationRegistered {
+        /// Obligation id (0 when submitted: the store assigns it).
+        obligation: FeatureId,
+        /// What was registered.
+        spec: crate::ledger::obligation::ObligationSpec,
+        /// Its enterprise as it was (filled in by the store).
+        place: crate::model::DangerPlace,
+        /// When it falls due (filled in by the store: `spec.due`, or the
+        /// last time it was done + 3 years).
+        due: DateTime<Utc>,
+    },
+    /// An obligation's title, due date or assignee changed.
+    ObligationUpdated {
+        /// Obligation id.
+        obligation: FeatureId,
+        /// The fields that changed.
+        changes: crate::ledger::obligation::ObligationPatch,
+        /// Why.
+        #[serde(default)]
+        reason: String,
+    },
+    /// An obligation was fulfilled: a plan evaluated (or registered again),
+    /// a source graded again (the next due date follows), a drill held.
+    ObligationFulfilled {
+        /// Obligation id.
+        obligation: FeatureId,
+        /// When it was done.
+        done_at: DateTime<Utc>,
+        /// The next due date (none for a drill: nothing more is owed).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        next_due: Option<DateTime<Utc>>,
+        /// What was done.
+        #[serde(default)]
+        remark: String,
+    },
+    /// A reminder that an obligation falls due soon went to its assignee.
+    ObligationReminded {
+        /// Obligation id.
+        obligation: FeatureId,
+        /// Days before the due date it was due.
+        days_before: u32,
+        /// The due date it is for.
+        due: DateTime<Utc>,
+        /// Who it went to.
+        to: String,
+    },
     // --- The supervision ledger (docs/ledger.md): its events carry their own `type`.
     /// A supervision ledger event.
     #[serde(untagged)]
@@ -387,6 +439,7 @@ impl Event {
             | Self::FeatureDeleted { collection, .. } => collection,
             Self::UnitStatusChanged { .. } => "rescue_teams",
             Self::HazardRegraded { .. } => "hazard_sources",
+            e if e.obligation().is_some() => "obligations",
             e if e.is_auth() => "auth",
             e if e.alarm().is_some() => "alarms",
             Self::Ledger(_) => "dangers",
@@ -427,7 +480,22 @@ impl Event {
             Self::AlarmCleared { .. } => "alarm_cleared",
             Self::AlarmLinked { .. } => "alarm_linked",
             Self::HazardRegraded { .. } => "hazard_regraded",
+            Self::ObligationRegistered { .. } => "obligation_registered",
+            Self::ObligationUpdated { .. } => "obligation_updated",
+            Self::ObligationFulfilled { .. } => "obligation_fulfilled",
+            Self::ObligationReminded { .. } => "obligation_reminded",
             Self::Ledger(e) => e.kind(),
+        }
+    }
+
+    /// The obligation an obligation event concerns (docs/ledger.md).
+    pub fn obligation(&self) -> Option<FeatureId> {
+        match self {
+            Self::ObligationRegistered { obligation, .. }
+            | Self::ObligationUpdated { obligation, .. }
+            | Self::ObligationFulfilled { obligation, .. }
+            | Self::ObligationReminded { obligation, .. } => Some(*obligation),
+            _ => None,
         }
     }
 

@@ -188,6 +188,7 @@ impl Monitor {
                 alarm: 0,
                 sensor: id,
                 danger: None,
+                obligation: None,
                 hazard_source: sensor.hazard_source_id,
                 rule,
                 colour: grade_alarm(rule, hazard_level(catalog, sensor.hazard_source_id)),
@@ -253,6 +254,7 @@ impl Monitor {
                 alarm: 0,
                 sensor: id,
                 danger: None,
+                obligation: None,
                 hazard_source: sensor.hazard_source_id,
                 rule: AlarmRule::Stale,
                 colour: grade_alarm(AlarmRule::Stale, None),
@@ -358,6 +360,11 @@ pub fn incident_draft(
     if let Some(d) = a.danger {
         return Err(crate::Error::Conflict(format!(
             "alarm {alarm} is hidden danger {d}'s overdue alarm, not a sensor's: no incident is drafted from it"
+        )));
+    }
+    if let Some(o) = a.obligation {
+        return Err(crate::Error::Conflict(format!(
+            "alarm {alarm} is obligation {o}'s overdue alarm, not a sensor's: no incident is drafted from it"
         )));
     }
     let sensor = catalog

@@ -62,3 +62,9 @@ pub const MAX_IMPORT_BYTES: usize = 64 << 20;
 /// (its names are checked and its size bounded by the reader before GDAL
 /// sees it).
 pub const MAX_IMPORT_ZIP_UNPACKED_BYTES: u64 = lookout_layers::import::formats::MAX_ZIP_UNPACKED_BYTES;
+
+// --- The ledger's other obligations (docs/ledger.md, "Obligations").
+/// Obligations per page of `GET /obligations` when the client does not say.
+pub const DEFAULT_OBLIGATIONS: usize = 100;
+/// Most obligations one page of `GET /obligations` answers.
+pub const MAX_OBLIGATIONS: usize = 1_000;

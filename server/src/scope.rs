@@ -226,6 +226,14 @@ impl RequestScope {
                 .ledger()
                 .danger(e.danger())
                 .is_some_and(|d| scope.has_county(d.place.county_id)),
+            // An obligation: in scope when its enterprise's county is.
+            e if e.obligation().is_some() => match e {
+                Event::ObligationRegistered { place, .. } => scope.has_county(place.county_id),
+                _ => e
+                    .obligation()
+                    .and_then(|id| ops.ledger().obligations().get(id))
+                    .is_some_and(|o| scope.has_county(o.place.county_id)),
+            },
             e if e.alarm().is_some() => e
                 .alarm()
                 .and_then(|id| ops.alarm(id))

@@ -13,9 +13,11 @@
 //! The state is kept beside the incidents in [`crate::ops::Operations`],
 //! which checks and folds ledger events like its own.
 
+pub mod obligation;
 pub mod query;
 pub mod schedule;
 pub mod sheet;
+pub mod stats;
 #[cfg(test)]
 mod tests;
 
@@ -159,6 +161,9 @@ pub struct LedgerState {
     dangers: BTreeMap<FeatureId, Arc<Danger>>,
     /// External id → danger.
     external: HashMap<String, FeatureId>,
+    /// Emergency plans, drill plans, re-assessments ([`obligation`]).
+    #[serde(default)]
+    obligations: obligation::Obligations,
 }
 
 fn invalid(m: impl Into<String>) -> Error {
@@ -639,5 +644,52 @@ impl LedgerState {
         }
         out.sort_by(|a, b| b.at.cmp(&a.at).then(b.danger.cmp(&a.danger)));
         out
+    }
+}
+
+impl LedgerState {
+    /// The other obligations with deadlines: emergency plans, drill plans,
+    /// re-assessments ([`obligation`]).
+    pub fn obligations(&self) -> &obligation::Obligations {
+        &self.obligations
+    }
+
+    /// The obligations, to fold an event or an alarm in.
+    pub fn obligations_mut(&mut self) -> &mut obligation::Obligations {
+        &mut self.obligations
+    }
+}
+
+/// An enterprise's place as it is now in the catalog.
+pub(crate) fn enterprise_place(catalog: &Catalog, enterprise: FeatureId) -> Result<DangerPlace> {
+    let layer = catalog.enterprises.read();
+    let e = layer.feature(enterprise).ok_or(Error::UnknownFeature {
+        collection: "enterprises",
+        id: enterprise,
+    })?;
+    let location = match &e.geometry {
+        geo::Geometry::Point(p) => [p.x(), p.y()],
+        _ => [0.0, 0.0],
+    };
+    let p = &e.properties;
+    Ok(DangerPlace {
+        enterprise_name: p.name.clone(),
+        county_id: p.county_id,
+        county: p.county.clone(),
+        city: p.city.clone(),
+        industry: p.industry,
+        location,
+    })
+}
+
+/// A place to fill in (the store's check replaces it).
+pub(crate) fn blank_place() -> DangerPlace {
+    DangerPlace {
+        enterprise_name: String::new(),
+        county_id: 0,
+        county: String::new(),
+        city: String::new(),
+        industry: crate::model::Industry::HazardousChemicals,
+        location: [0.0, 0.0],
     }
 }

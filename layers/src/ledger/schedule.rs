@@ -15,7 +15,14 @@
 //! an overdue alarm active?), and the store's check refuses a second one,
 //! so things due while the server was down fire once at start-up and never
 //! twice, on any number of replicas. The clock is a parameter.
+//!
+//! The same rules hold for every [`Deadline`]: a danger's rectification
+//! deadline, and the due date of an obligation (an emergency plan's
+//! evaluation, a planned drill, a hazard source's re-assessment,
+//! [`super::obligation`]): its reminder is an `obligation_reminded`, its
+//! overdue alarm an `alarm_raised` with `obligation` set.
 
+use super::obligation::Obligation;
 use super::{ACTOR, Danger, LedgerState, overdue_colour};
 use crate::event::Event;
 use crate::model::{AlarmRule, LedgerEvent};
@@ -25,6 +32,61 @@ use serde::{Deserialize, Serialize};
 /// Days before a deadline the reminders go out, by default.
 /// Issue 16 (from seed 002's "到期自动提醒"): 7 and 1.
 pub const DEFAULT_REMINDER_DAYS: [u32; 2] = [7, 1];
+
+/// Something with a date by which it is owed, watched by the clock.
+pub trait Deadline {
+    /// When it falls due now.
+    fn deadline(&self) -> DateTime<Utc>;
+    /// Whether it is still owed (a reminder or an alarm makes sense).
+    fn owed(&self) -> bool;
+    /// Whether a reminder `days_before` (or a nearer one) was sent for the
+    /// deadline now.
+    fn reminded(&self, days_before: u32) -> bool;
+    /// Its active overdue alarm.
+    fn overdue_alarm(&self) -> Option<crate::feature::FeatureId>;
+}
+
+impl Deadline for Danger {
+    fn deadline(&self) -> DateTime<Utc> {
+        Danger::deadline(self)
+    }
+    fn owed(&self) -> bool {
+        self.status.owes_rectification()
+    }
+    fn reminded(&self, days_before: u32) -> bool {
+        Danger::reminded(self, days_before)
+    }
+    fn overdue_alarm(&self) -> Option<crate::feature::FeatureId> {
+        self.overdue_alarm
+    }
+}
+
+impl Deadline for Obligation {
+    fn deadline(&self) -> DateTime<Utc> {
+        self.due
+    }
+    fn owed(&self) -> bool {
+        Obligation::owed(self)
+    }
+    fn reminded(&self, days_before: u32) -> bool {
+        Obligation::reminded(self, days_before)
+    }
+    fn overdue_alarm(&self) -> Option<crate::feature::FeatureId> {
+        self.overdue_alarm
+    }
+}
+
+/// What the clock calls for on one deadline at `now`: end the active
+/// overdue alarm (`Some(Some(alarm))`), raise one (`Some(None)`) or
+/// neither (`None`).
+fn alarm_due(d: &impl Deadline, now: DateTime<Utc>) -> Option<Option<crate::feature::FeatureId>> {
+    let owed = d.owed();
+    match d.overdue_alarm() {
+        Some(alarm) if !owed || now <= d.deadline() => Some(Some(alarm)),
+        None if owed && now > d.deadline() => Some(None),
+        _ => None,
+    }
+}
 
 /// How the clock acts on deadlines.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -55,9 +117,9 @@ impl Schedule {
 
     /// The reminder due for `danger` at `now`: the nearest of the reminder
     /// days whose time has come, if it was not sent for this deadline.
-    pub fn reminder_due(&self, danger: &Danger, now: DateTime<Utc>) -> Option<u32> {
+    pub fn reminder_due(&self, danger: &impl Deadline, now: DateTime<Utc>) -> Option<u32> {
         let deadline = danger.deadline();
-        if !danger.status.owes_rectification() || now >= deadline {
+        if !danger.owed() || now >= deadline {
             return None;
         }
         let mut days: Vec<u32> = self.reminder_days.clone();
@@ -84,15 +146,15 @@ pub fn alarm_label(danger: &Danger) -> String {
 pub fn due(ledger: &LedgerState, schedule: &Schedule, now: DateTime<Utc>) -> Vec<Event> {
     let mut out = Vec::new();
     for d in ledger.dangers() {
-        let owed = d.status.owes_rectification();
-        match d.overdue_alarm {
-            Some(alarm) if !owed || now <= d.deadline() => {
+        match alarm_due(d, now) {
+            Some(Some(alarm)) => {
                 out.push(Event::AlarmCleared { alarm, value: None });
             }
-            None if owed && now > d.deadline() => out.push(Event::AlarmRaised {
+            Some(None) => out.push(Event::AlarmRaised {
                 alarm: 0,
                 sensor: 0,
                 danger: Some(d.id),
+                obligation: None,
                 hazard_source: None,
                 rule: AlarmRule::Overdue,
                 colour: overdue_colour(d.report.severity),
@@ -103,7 +165,7 @@ pub fn due(ledger: &LedgerState, schedule: &Schedule, now: DateTime<Utc>) -> Vec
                 label: alarm_label(d),
                 drill: false,
             }),
-            _ => {}
+            None => {}
         }
         if let Some(days_before) = schedule.reminder_due(d, now) {
             out.push(Event::Ledger(LedgerEvent::DeadlineReminded {
@@ -112,6 +174,35 @@ pub fn due(ledger: &LedgerState, schedule: &Schedule, now: DateTime<Utc>) -> Vec
                 deadline: d.deadline(),
                 to: d.assignee().to_owned(),
             }));
+        }
+    }
+    for o in ledger.obligations().iter() {
+        match alarm_due(o, now) {
+            Some(Some(alarm)) => out.push(Event::AlarmCleared { alarm, value: None }),
+            Some(None) => out.push(Event::AlarmRaised {
+                alarm: 0,
+                sensor: 0,
+                danger: None,
+                obligation: Some(o.id),
+                hazard_source: None,
+                rule: AlarmRule::Overdue,
+                colour: super::obligation::overdue_colour(o.spec.kind),
+                value: Some(((now - o.due).num_minutes() as f64 / 1440.0 * 10.0).round() / 10.0),
+                threshold: None,
+                reading_at: Some(o.due),
+                location: o.place.location,
+                label: o.label(),
+                drill: false,
+            }),
+            None => {}
+        }
+        if let Some(days_before) = schedule.reminder_due(o, now) {
+            out.push(Event::ObligationReminded {
+                obligation: o.id,
+                days_before,
+                due: o.due,
+                to: o.assignee().to_owned(),
+            });
         }
     }
     out

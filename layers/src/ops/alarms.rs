@@ -34,6 +34,9 @@ pub struct AlarmState {
     /// The hidden danger whose deadline passed, for an overdue alarm (docs/ledger.md).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub danger: Option<FeatureId>,
+    /// The obligation whose due date passed, for an obligation's overdue alarm.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub obligation: Option<FeatureId>,
     /// The major hazard source the sensor watches.
     pub hazard_source: Option<FeatureId>,
     /// The rule broken now.
@@ -160,6 +163,7 @@ impl Operations {
                 alarm,
                 sensor,
                 danger,
+                obligation,
                 hazard_source,
                 rule,
                 colour,
@@ -173,6 +177,8 @@ impl Operations {
                 // A ledger deadline's alarm: one active per danger.
                 if let Some(d) = danger {
                     self.ledger.check_overdue_alarm(d)?;
+                } else if let Some(o) = obligation {
+                    self.ledger.obligations().check_overdue_alarm(o)?;
                 } else if let Some(active) = self.active_alarm_of(sensor, drill) {
                     return Err(Error::Conflict(format!(
                         "sensor {sensor} is in {}alarm already (alarm {})",
@@ -185,6 +191,7 @@ impl Operations {
                     alarm: if alarm == 0 { next } else { alarm },
                     sensor,
                     danger,
+                    obligation,
                     hazard_source,
                     rule,
                     colour,
@@ -247,6 +254,7 @@ impl Operations {
                 alarm,
                 sensor,
                 danger,
+                obligation,
                 hazard_source,
                 rule,
                 colour,
@@ -263,6 +271,7 @@ impl Operations {
                         id: *alarm,
                         sensor: *sensor,
                         danger: *danger,
+                        obligation: *obligation,
                         hazard_source: *hazard_source,
                         rule: *rule,
                         colour: *colour,
@@ -280,12 +289,13 @@ impl Operations {
                         history: vec![entry],
                     }),
                 );
-                match danger {
-                    Some(d) => self.ledger.alarm_raised(*d, *alarm),
-                    None if *drill => {
+                match (danger, obligation) {
+                    (Some(d), _) => self.ledger.alarm_raised(*d, *alarm),
+                    (None, Some(o)) => self.ledger.obligations_mut().alarm_raised(*o, *alarm),
+                    (None, None) if *drill => {
                         self.active_drill_alarms.insert(*sensor, *alarm);
                     }
-                    None => {
+                    (None, None) => {
                         self.active_alarms.insert(*sensor, *alarm);
                     }
                 }
@@ -319,13 +329,14 @@ impl Operations {
                     Event::AlarmEscalated { .. } => a.escalated_at = Some(record.at),
                     Event::AlarmCleared { alarm, .. } => {
                         a.cleared_at = Some(record.at);
-                        let (sensor, danger, drill) = (a.sensor, a.danger, a.drill);
-                        match danger {
-                            Some(d) => self.ledger.alarm_cleared(d, *alarm),
-                            None if drill => {
+                        let (sensor, danger, obligation, drill) = (a.sensor, a.danger, a.obligation, a.drill);
+                        match (danger, obligation) {
+                            (Some(d), _) => self.ledger.alarm_cleared(d, *alarm),
+                            (None, Some(o)) => self.ledger.obligations_mut().alarm_cleared(o, *alarm),
+                            (None, None) if drill => {
                                 self.active_drill_alarms.remove(&sensor);
                             }
-                            None => {
+                            (None, None) => {
                                 self.active_alarms.remove(&sensor);
                             }
                         }

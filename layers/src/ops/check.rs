@@ -138,6 +138,9 @@ impl Operations {
         if let Event::Ledger(e) = event {
             return Ok(Event::Ledger(self.ledger.check(catalog, e)?));
         }
+        if event.obligation().is_some() {
+            return self.ledger.obligations().check(catalog, event);
+        }
         Ok(match event {
             Event::IncidentOpened {
                 incident,

@@ -427,6 +427,11 @@ impl Operations {
             self.log.push(record);
             return;
         }
+        if event.obligation().is_some() {
+            self.ledger.obligations_mut().apply(&record);
+            self.log.push(record);
+            return;
+        }
         let drill = event.drill();
         match event {
             Event::IncidentOpened {

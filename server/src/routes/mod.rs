@@ -22,9 +22,11 @@ pub mod impact;
 pub mod import;
 pub mod incidents;
 pub mod ledger;
+pub mod ledger_reports;
 pub mod map;
 pub mod monitoring;
 pub mod nearest;
+pub mod obligations;
 pub mod openapi;
 pub mod risk;
 pub mod safety;
@@ -193,6 +195,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) -> Vec<(&'static str, Vec<Method>
     ledger::configure(&mut r);
     safety::configure(&mut r);
     import::configure(&mut r);
+    obligations::configure(&mut r);
+    ledger_reports::configure(&mut r);
     r.table
 }
 

@@ -654,6 +654,8 @@ pub fn spec() -> Value {
         .into_iter()
         .chain(monitoring_operations())
         .chain(ledger_operations())
+        .chain(obligation_operations())
+        .chain(ledger_report_operations())
         .chain(risk_operations())
     {
         let entry = paths.entry(path).or_insert_with(|| json!({}));
@@ -773,6 +775,98 @@ pub async fn document() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("application/vnd.oai.openapi+json;version=3.0")
         .json(spec())
+}
+
+/// The ledger's other obligations (docs/ledger.md, "Obligations").
+fn obligation_operations() -> Vec<(&'static str, &'static str, Op)> {
+    use lookout_layers::ledger::obligation::ObligationKind;
+    let kinds = json!({ "type": "string", "enum": ObligationKind::CODES });
+    let time = || json!({ "type": "string", "format": "date-time" });
+    let spec = json!({ "type": "object", "required": ["kind", "enterprise", "title"], "properties": {
+        "kind": kinds, "enterprise": { "type": "integer", "minimum": 1 }, "hazard_source": { "type": "integer", "minimum": 1 },
+        "title": { "type": "string" }, "last_done": time(), "due": time(), "assignee": { "type": "string" } },
+        "additionalProperties": false });
+    let obligation = json!({ "type": "object", "required": ["id", "kind", "spec", "place", "due", "completed", "overdue"], "properties": {
+        "id": { "type": "integer" }, "kind": kinds, "spec": spec.clone(), "place": { "type": "object" }, "due": time(),
+        "last_done": { "type": "string", "format": "date-time", "nullable": true }, "completed": { "type": "boolean" },
+        "history": { "type": "array", "items": { "type": "object" } }, "reminders": { "type": "array", "items": { "type": "object" } },
+        "overdue_alarm": { "type": "integer", "nullable": true }, "alarms": { "type": "array", "items": { "type": "integer" } },
+        "overdue": { "type": "boolean" } } });
+    let list = |name: &str, description: &str| query(name, json!({ "type": "string" }), description);
+    let rate = json!({ "type": "object", "properties": { "county_id": { "type": "integer" }, "county": { "type": "string" }, "city": { "type": "string" },
+        "planned": { "type": "integer" }, "held": { "type": "integer" }, "rate": { "type": "number", "nullable": true } } });
+    vec![
+        ("/obligations", "get", Op::new("Emergency plans, drill plans and major hazard source re-assessments with their due dates: overdue first, then the nearest; in the caller's scope")
+            .params([
+                list("kind", "emergency_plan, drill, reassessment; comma-separated"),
+                list("city", "city names, comma-separated"),
+                list("county", "county names or ids, comma-separated"),
+                query("enterprise", json!({ "type": "integer", "minimum": 1 }), "one enterprise"),
+                query("overdue", json!({ "type": "boolean" }), "only overdue (true) or only not"),
+                query("completed", json!({ "type": "boolean" }), "only drills held (true) or only what is owed"),
+            ])
+            .params(page_params(limits::DEFAULT_OBLIGATIONS, limits::MAX_OBLIGATIONS))
+            .respond("200", ok("a page and the counts", JSON, json!({ "type": "object", "required": ["obligations", "numberMatched", "numberReturned", "counts"], "properties": {
+                "obligations": { "type": "array", "items": obligation.clone() }, "numberMatched": { "type": "integer" }, "numberReturned": { "type": "integer" },
+                "counts": { "type": "object" } } })))),
+        ("/obligations", "post", Op::new("Register an emergency plan (last_done: registered or last evaluated; due 3 years on by default), a drill plan (due: the planned date) or a re-assessment (hazard_source; due 3 years after last_done)").write()
+            .body(json_body(spec))
+            .respond("201", ok("the obligation; Location names it", JSON, obligation.clone()))
+            .respond("403", error("the enterprise is outside your scope, or the role lacks supervise"))),
+        ("/obligations/completion", "get", Op::new("Drill completion per county: the drills planned for dates in the year up to now, and how many were held")
+            .params([
+                query("year", json!({ "type": "integer", "minimum": 2000, "maximum": 2100 }), "calendar year, China Standard Time; default this year"),
+                list("city", "city names, comma-separated"),
+                list("county", "county names or ids, comma-separated"),
+            ])
+            .respond("200", ok("per county and the total", JSON, json!({ "type": "object", "required": ["year", "counties", "total"], "properties": {
+                "year": { "type": "integer" }, "counties": { "type": "array", "items": rate.clone() }, "total": rate } })))),
+        ("/obligations/{id}", "get", Op::new("An obligation with its history, reminders, alarms and whether it is overdue")
+            .respond("200", ok("the obligation", JSON, obligation.clone()))
+            .respond("403", error("outside your scope"))),
+        ("/obligations/{id}", "patch", Op::new("Change an obligation's title, due date (reminders start again; an overdue alarm ends when the new date lies ahead) or assignee, with a reason").write()
+            .body(json_body(json!({ "type": "object", "properties": {
+                "title": { "type": "string" }, "due": time(), "assignee": { "type": "string" }, "reason": { "type": "string" } }, "additionalProperties": false })))
+            .respond("200", ok("the obligation", JSON, obligation.clone()))),
+        ("/obligations/{id}/fulfil", "post", Op::new("Record an obligation done: a plan evaluated, a source graded again (the next due date is 3 years on), a drill held (complete); ends its overdue alarm").write()
+            .body(json_body(json!({ "type": "object", "properties": { "done_at": time(), "remark": { "type": "string" } }, "additionalProperties": false })))
+            .respond("200", ok("the obligation", JSON, obligation))),
+    ]
+}
+
+/// The ledger's monthly statistics (docs/ledger.md, "Statistics").
+fn ledger_report_operations() -> Vec<(&'static str, &'static str, Op)> {
+    let list = |name: &str, description: &str| query(name, json!({ "type": "string" }), description);
+    let params = || {
+        [
+            query(
+                "month",
+                json!({ "type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$" }),
+                "YYYY-MM, China Standard Time; default this month",
+            ),
+            list("city", "city names, comma-separated"),
+            list("county", "county names or ids, comma-separated"),
+        ]
+    };
+    let area = json!({ "type": "object", "properties": {
+        "county_id": { "type": "integer" }, "county": { "type": "string" }, "city": { "type": "string" },
+        "found": { "type": "integer" }, "major_found": { "type": "integer" }, "rectified": { "type": "integer" },
+        "open": { "type": "integer" }, "major_open": { "type": "integer" }, "overdue": { "type": "integer" },
+        "closure_rate": { "type": "number", "nullable": true }, "plans": { "type": "integer" }, "plans_overdue": { "type": "integer" },
+        "plan_rate": { "type": "number", "nullable": true }, "drills_planned": { "type": "integer" }, "drills_held": { "type": "integer" },
+        "drill_rate": { "type": "number", "nullable": true }, "reassessments_overdue": { "type": "integer" } } });
+    vec![
+        ("/ledger/stats", "get", Op::new("The ledger's figures for a month per county and in total, as the ledger was at the month's end: dangers found, major, closed, closure rate, overdue, major open; plans overdue, drill completion, re-assessments overdue; inspections (null until recorded); in the caller's scope")
+            .params(params())
+            .respond("200", ok("the month's figures", JSON, json!({ "type": "object", "required": ["month", "counties", "total", "inspections"], "properties": {
+                "month": { "type": "string" }, "from": { "type": "string", "format": "date-time" }, "to": { "type": "string", "format": "date-time" },
+                "as_of": { "type": "string", "format": "date-time" }, "counties": { "type": "array", "items": area.clone() }, "total": area,
+                "inspections": { "type": "object", "nullable": true } } })))),
+        ("/ledger/report", "get", Op::new("The month's figures as a printable page (times in China Standard Time)")
+            .params(params())
+            .param(query("lang", json!({ "type": "string", "enum": ["zh", "en"], "default": "zh" }), "the page's language"))
+            .respond("200", ok("the report", "text/html", json!({ "type": "string" })))),
+    ]
 }
 
 #[cfg(test)]
