@@ -10,6 +10,7 @@ acknowledged event is missing; in-memory tiles equal ST_AsMVT's."""
 import json
 import os
 import subprocess
+import urllib.request
 import time
 from pathlib import Path
 
@@ -204,6 +205,18 @@ def test_a_change_through_one_replica_shows_in_the_other_within_a_second(replica
     assert psql("SELECT token FROM lookout.events WHERE actor = 'desk-b' AND kind = 'feature_created'") == "desk-b-script"
     assert get(f"{a.url}/health")[1]["last_event"] == get(f"{b.url}/health")[1]["last_event"] == int(
         psql("SELECT max(seq) FROM lookout.events"))
+    # B's metrics say it follows: listening, the lag of the last event it
+    # applied from A (seconds, a moment at most here), and the same last event
+    def metrics(url):
+        req = urllib.request.Request(f"{url}/metrics")
+        with urllib.request.urlopen(req, timeout=10) as r:
+            text = r.read().decode()
+        return {line.split(" ")[0]: float(line.split(" ")[1]) for line in text.splitlines()
+                if line and not line.startswith("#") and "{" not in line.split(" ")[0]}
+    mb = metrics(b.url)
+    assert mb.get("lookout_follower_listening") == 1.0, mb
+    assert 0.0 <= mb["lookout_follower_lag_seconds"] < 5.0, mb["lookout_follower_lag_seconds"]
+    assert mb["lookout_store_last_event"] == metrics(a.url)["lookout_store_last_event"]
 
 
 def test_the_event_log_is_append_only(replicas):
