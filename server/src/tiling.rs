@@ -124,14 +124,14 @@ pub const RULES: &[TileRule] = &[
         .clustered_below(8, Some(("status", TEAM_STATUS)))
         .busy_below_rank(TEAM_BUSY_RANKS)
         .fields(&[
-        "name",
-        "kind",
-        "status",
-        "capabilities",
-        "personnel",
-        "vehicles",
-        "county",
-    ]),
+            "name",
+            "kind",
+            "status",
+            "capabilities",
+            "personnel",
+            "vehicles",
+            "county",
+        ]),
     TileRule::new("warehouses", 0, 22)
         .clustered_below(8, None)
         .fields(&["name", "tier", "county"]),
@@ -641,7 +641,9 @@ fn add_clusters(rule: &TileRule, clusters: Vec<Cluster>, layer: &mut LayerBuilde
         layer.add_feature(
             Some(cluster.first_id),
             &TileGeometry::Points(vec![cluster.at]),
-            cluster_properties(rule, &cluster).iter().map(|(k, v)| (k.as_str(), v.clone())),
+            cluster_properties(rule, &cluster)
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.clone())),
         );
     }
     false

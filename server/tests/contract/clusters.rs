@@ -67,12 +67,19 @@ async fn enterprise_clusters_count_each_risk_colour_and_name_the_dominant_one() 
     let (mut worst_red, mut dominant_red) = (0, 0);
     for p in &found {
         let counts: Vec<u32> = CLASSES.iter().map(|c| int(p, &format!("n_{c}"))).collect();
-        assert_eq!(counts.iter().sum::<u32>(), int(p, "count"), "every member has a colour: {p:?}");
+        assert_eq!(
+            counts.iter().sum::<u32>(),
+            int(p, "count"),
+            "every member has a colour: {p:?}"
+        );
         let worst = counts.iter().position(|n| *n > 0).expect("a member");
         assert_eq!(p["risk_level"], CLASSES[worst], "risk_level stays the worst: {p:?}");
         let most = *counts.iter().max().expect("four classes");
         let dominant = counts.iter().position(|n| *n == most).expect("the max");
-        assert_eq!(p["dominant"], CLASSES[dominant], "most members, the more severe of equals: {p:?}");
+        assert_eq!(
+            p["dominant"], CLASSES[dominant],
+            "most members, the more severe of equals: {p:?}"
+        );
         let share: f64 = p["worst_share"].parse().expect("a share");
         assert!((share - f64::from(counts[worst]) / f64::from(int(p, "count"))).abs() < 1e-3);
         worst_red += usize::from(worst == 0);
@@ -117,11 +124,7 @@ async fn a_team_cluster_counts_its_busy_members() {
     let team = teams["features"][0]["id"].as_u64().expect("an available team");
     let (status, body) = send(
         &app,
-        post(
-            &format!("/incidents/{}/dispatch", inc["id"]),
-            json!({"teams": [team]}),
-        )
-        .to_request(),
+        post(&format!("/incidents/{}/dispatch", inc["id"]), json!({"teams": [team]})).to_request(),
     )
     .await;
     assert_eq!(status, 200, "{body}");
