@@ -293,7 +293,7 @@ export const KNOWN = {
     cluster: {
       color: matchBy('dominant', RISK, (r) => r.color, UNKNOWN_COLOR),
       stroke: ['case', ['>', ['to-number', ['get', 'n_red'], 0], 0], RISK[0].color, '#0a1220'],
-      strokeWidth: ['case', ['>', ['to-number', ['get', 'n_red'], 0], 0], zoomed(5, 2, 10, 3), zoomed(5, 0.6, 10, 1)],
+      strokeWidth: zoomed(5, ['case', ['>', ['to-number', ['get', 'n_red'], 0], 0], 2, 0.6], 10, ['case', ['>', ['to-number', ['get', 'n_red'], 0], 0], 3, 1]),
       sortKey: ['+', matchBy('dominant', RISK, (r) => 4 - RISK.indexOf(r), 0), ['to-number', ['get', 'worst_share'], 0]],
     },
     layers: [
@@ -343,7 +343,7 @@ export const KNOWN = {
     cluster: {
       color: TEAM_STATUS[0].color,
       stroke: ['case', ['>', ['to-number', ['get', 'busy'], 0], 0], BUSY_COLOR, '#ffffff'],
-      strokeWidth: ['case', ['>', ['to-number', ['get', 'busy'], 0], 0], 3.5, zoomed(5, 1, 10, 1.5)],
+      strokeWidth: zoomed(5, ['case', ['>', ['to-number', ['get', 'busy'], 0], 0], 3.5, 1], 10, ['case', ['>', ['to-number', ['get', 'busy'], 0], 0], 3.5, 1.5]),
       sortKey: ['+', clusterCount, ['*', 100000, ['to-number', ['get', 'busy'], 0]]],
     },
     swatch: { ring: TEAM_STATUS[0].color },

@@ -49,7 +49,7 @@ export function initRiskLayers() {
       bus.emit('layer-visibility', RISK_GRID); // redraws the legend with the bounds
     })
     .catch(() => {}); // the default bounds stay
-  if (map.getLayer(`${RISK_GRID}-fill`)) onLayerClick(`${RISK_GRID}-fill`, (f) => showCell(f));
+  for (const suffix of ['fill', 'line']) if (map.getLayer(`${RISK_GRID}-${suffix}`)) onLayerClick(`${RISK_GRID}-${suffix}`, (f) => showCell(f));
   // The grid follows every edit of what it counts, and the hidden dangers of the ledger.
   const refresh = debounce(() => refreshTiles(RISK_GRID), 300);
   bus.on('collections-changed', (ids) => ids.some((id) => GRID_INPUTS.includes(id)) && refresh());
@@ -76,7 +76,7 @@ export function initRiskLayers() {
 
 // ------------------------------------------------------------------ a cell
 
-const num = (v, digits = 2) => (Number.isFinite(v) ? fmtNumber(Math.round(v * 10 ** digits) / 10 ** digits) : '–');
+const num = (v, digits = 2) => (Number.isFinite(v) ? v.toLocaleString('en-US', { maximumFractionDigits: digits }) : '–');
 
 async function showCell(feature) {
   const h3 = feature.properties?.h3;
