@@ -22,7 +22,9 @@
 //   the incident's checklist and what-if, traces run from the map), alarms.js (sensor
 //   alarms: list, pulsing markers, sound), sensor-chart.js (a sensor's readings),
 //   ledger.js (hidden dangers: inbox, filtered list, map layer, strip figures).
-//   risk.js (a hazard source regraded by GB 18218, told as it happens).
+//   risk.js (a hazard source regraded by GB 18218, told as it happens),
+//   risk-layers.js (the risk grid and the county/city choropleth on the map),
+//   presets.js (layer presets: command, risk = planner mode, resources, gas).
 // Who may do what: session.js (the signed-in user, the permission table:
 // actions a role may not take are never drawn), login.js (sign-in page,
 // set-up link, sign-out, the open-access banner), audit.js (admins' audit log), users.js (admins: users and API tokens).
@@ -65,6 +67,8 @@ import { initAlarms } from './alarms.js';
 import { initLedger } from './ledger.js';
 import { initRisk } from './risk.js';
 import { initField } from './field.js';
+import { withRiskGrid, initRiskLayers } from './risk-layers.js';
+import { initPresets } from './presets.js';
 
 async function start() {
   applyStatic();
@@ -99,10 +103,12 @@ async function start() {
   addIcons(map);
   addAnchors();
   addBasemap(map, addLayer);
-  const collections = (catalog.collections ?? []).filter((c) => c && c.id);
+  const collections = withRiskGrid((catalog.collections ?? []).filter((c) => c && c.id), tiles);
   // Ready once the style and the tiles of every initially visible layer are drawn.
   const firstIdle = new Promise((resolve) => map.once('idle', resolve));
   addCollections(collections, tiles);
+  initRiskLayers();
+  initPresets(); // the starting layers: before the panel is drawn and the first tiles load
   initLayerPanel();
 
   initIncidentState();

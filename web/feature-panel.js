@@ -238,6 +238,16 @@ function clusterContent(feature, at) {
     chip.style.background = risk.color;
     root.append(el('div', 'worst', t('feature.cluster.worst'), chip, el('strong', null, term('riskColour', risk.code)), ` · ${term('risk', risk.code)}`));
   }
+  // the share of each class (n_red …), as the cluster's colour is the dominant one
+  if (RISK.every((r) => feature.properties[`n_${r.code}`] !== undefined)) {
+    root.append(el('div', 'cluster-shares', t('feature.cluster.shares'), ...RISK.map((r) => {
+      const chip = el('span', 'chip');
+      chip.style.background = r.color;
+      return el('span', 'share', chip, `${term('riskColour', r.code)} ${fmtCount(Number(feature.properties[`n_${r.code}`]))}`);
+    })));
+  }
+  const busy = Number(feature.properties.busy);
+  if (Number.isFinite(busy) && busy > 0) root.append(el('div', 'cluster-busy', t('feature.cluster.busy', { n: fmtCount(busy) })));
   const below = entry?.tile?.clustered_below_zoom;
   const target = Math.max(map.getZoom() + 1, Math.min(map.getZoom() + 2.5, below ?? Infinity));
   root.append(el('div', 'note', below ? t('feature.cluster.hint', { z: below }) : t('feature.cluster.hintPlain')));
@@ -252,7 +262,8 @@ let panelSerial = 0;
 let selected = null; // { source, sourceLayer, id }
 let panelFeature = null; // what the feature panel shows: { collectionId, id, feature }
 
-function openFeaturePanel(content) {
+/** Opens the panel with `content` (also for what is not a collection's feature: a risk-grid cell). */
+export function openFeaturePanel(content) {
   const panel = document.getElementById('feature-panel');
   panel.querySelector('.feature-body').replaceChildren(content);
   panel.hidden = false;

@@ -52,6 +52,7 @@ function swatchElement(swatch) {
   if (swatch.dot) {
     e.className = 'swatch dot';
     e.style.background = swatch.dot;
+    if (swatch.border) e.style.boxShadow = `0 0 0 2px ${swatch.border}`; // a cluster's outline
   } else if (swatch.ring) {
     e.className = 'swatch ring';
     e.style.background = swatch.ring;
@@ -91,7 +92,8 @@ function layerRow(id, entry) {
   box.addEventListener('change', () => setLayerVisible(id, box.checked));
 
   const name = el('span', 'name', layerName(id, entry));
-  const count = el('span', 'count', `(${fmtCount(collection.featureCount)})`);
+  // a layer that is not a collection (the risk grid) has no count
+  const count = el('span', 'count', collection.featureCount === null ? '' : `(${fmtCount(collection.featureCount)})`);
   count.dataset.count = String(collection.featureCount ?? '');
 
   row.append(box, swatchElement(def.swatch), name, count, el('span', 'state'));

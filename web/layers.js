@@ -2,7 +2,7 @@
 // legend blocks and the filters the tile URLs accept (?field=v1,v2).
 // Words live in i18n.js; this module holds codes and colours only.
 
-import { term } from './i18n.js';
+import { t, term } from './i18n.js';
 
 // ------------------------------------------------------------------ colours
 
@@ -13,6 +13,9 @@ export const RISK = [
   { code: 'yellow', color: '#ffd700' },
   { code: 'blue', color: '#1e6fd9' },
 ];
+
+/** The risk grid's class breaks (blue | yellow | orange | red); risk-layers.js sets those in force. */
+export const riskGridBreaks = [25, 50, 75];
 
 /** Major hazard source levels, 一级 (1) most severe, in the risk colours. */
 export const HAZARD_LEVELS = [
@@ -30,6 +33,8 @@ export const TEAM_STATUS = [
   { code: 'returning', color: '#94a3b8' },
   { code: 'out_of_service', color: '#4b5563' },
 ];
+/** The outline of a team cluster with any member busy (dispatched, en route, on scene). */
+export const BUSY_COLOR = '#f472b6';
 export const statusColor = (code) => TEAM_STATUS.find((s) => s.code === code)?.color ?? '#9aa5b1';
 
 export const TEAM_KINDS = ['hazmat', 'mine_rescue', 'fire', 'forest_fire', 'medical', 'flood', 'general'].map((code) => ({ code }));
@@ -274,11 +279,22 @@ export const KNOWN = {
     legend: [
       { key: 'legend.risk', table: 'risk', prop: 'risk_level', items: RISK.map((r) => ({ ...r, dot: r.color })) },
       { key: 'legend.enterprises.industry', table: 'industry', prop: 'industry', items: INDUSTRIES, collapsed: true },
+      {
+        key: 'legend.enterprises.cluster',
+        items: [
+          { code: 'dominant', labelKey: 'legend.cluster.dominant', dot: RISK[3].color },
+          { code: 'anyRed', labelKey: 'legend.cluster.anyRed', dot: RISK[3].color, border: RISK[0].color },
+        ],
+      },
     ],
-    // clusters take the colour of the worst risk inside them
+    // clusters take the colour of the class most of their members have
+    // (`dominant`), with a red outline when any member is red (`n_red`):
+    // at province scale the worst member would make almost every cluster red
     cluster: {
-      color: matchBy('risk_level', RISK, (r) => r.color, UNKNOWN_COLOR),
-      sortKey: matchBy('risk_level', RISK, (r) => 4 - RISK.indexOf(r), 0),
+      color: matchBy('dominant', RISK, (r) => r.color, UNKNOWN_COLOR),
+      stroke: ['case', ['>', ['to-number', ['get', 'n_red'], 0], 0], RISK[0].color, '#0a1220'],
+      strokeWidth: zoomed(5, ['case', ['>', ['to-number', ['get', 'n_red'], 0], 0], 2, 0.6], 10, ['case', ['>', ['to-number', ['get', 'n_red'], 0], 0], 3, 1]),
+      sortKey: ['+', matchBy('dominant', RISK, (r) => 4 - RISK.indexOf(r), 0), ['to-number', ['get', 'worst_share'], 0]],
     },
     layers: [
       {
@@ -323,11 +339,18 @@ export const KNOWN = {
   rescue_teams: {
     group: 'resource', visible: true,
     unitKey: 'unit.rescue_teams',
-    cluster: { color: TEAM_STATUS[0].color, stroke: '#ffffff' },
+    // a cluster with any member dispatched, en route or on scene (`busy`) gets a thick outline in the on-scene colour
+    cluster: {
+      color: TEAM_STATUS[0].color,
+      stroke: ['case', ['>', ['to-number', ['get', 'busy'], 0], 0], BUSY_COLOR, '#ffffff'],
+      strokeWidth: zoomed(5, ['case', ['>', ['to-number', ['get', 'busy'], 0], 0], 3.5, 1], 10, ['case', ['>', ['to-number', ['get', 'busy'], 0], 0], 3.5, 1.5]),
+      sortKey: ['+', clusterCount, ['*', 100000, ['to-number', ['get', 'busy'], 0]]],
+    },
     swatch: { ring: TEAM_STATUS[0].color },
     legend: [
       { key: 'legend.rescue_teams', table: 'teamStatus', prop: 'status', items: TEAM_STATUS.map((s) => ({ ...s, ring: s.color })) },
       { key: 'legend.rescue_teams.kind', table: 'teamKind', prop: 'kind', items: TEAM_KINDS.map((k) => ({ ...k, letter: k.code })), collapsed: true },
+      { key: 'legend.rescue_teams.cluster', items: [{ code: 'busy', labelKey: 'legend.cluster.busy', dot: TEAM_STATUS[0].color, border: BUSY_COLOR }] },
     ],
     layers: [
       {
@@ -480,6 +503,39 @@ export const KNOWN = {
       },
     ],
   },
+  // The risk grid (docs/risk-method.md): not a collection but a tile layer
+  // of its own (/tiles/risk_grid), H3 cells in the method's four classes;
+  // risk-layers.js adds it and writes the class bounds into the legend.
+  risk_grid: {
+    group: 'risk', visible: false,
+    swatch: { fill: RISK[0].color },
+    legend: [{
+      key: 'legend.risk_grid',
+      items: RISK.map((r, i) => ({
+        code: r.code, fill: r.color,
+        // the class and its score bounds (the method's breaks, most severe first)
+        get label() {
+          const b = [...riskGridBreaks].reverse(); // [red from, orange from, yellow from]
+          const range = i === 0 ? `≥ ${b[0]}` : i === 3 ? `< ${b[2]}` : `${b[i]}–${b[i - 1]}`;
+          return t('riskGrid.class', { colour: term('riskColour', r.code), risk: term('risk', r.code), range });
+        },
+      })),
+    }],
+    layers: [
+      {
+        suffix: 'fill', type: 'fill', slot: 'area',
+        paint: {
+          'fill-color': matchBy('class', RISK, (r) => r.color, UNKNOWN_COLOR),
+          'fill-opacity': ['case', SELECTED, 0.75, 0.5],
+          'fill-outline-color': 'rgba(0, 0, 0, 0)',
+        },
+      },
+      {
+        suffix: 'line', type: 'line', slot: 'area',
+        paint: { 'line-color': ['case', SELECTED, '#ffffff', '#0a1220'], 'line-width': ['case', SELECTED, 2.5, 0.4], 'line-opacity': 0.7 },
+      },
+    ],
+  },
   counties: {
     group: 'base', visible: true,
     swatch: { fill: COUNTY.fill, border: COUNTY.line },
@@ -570,7 +626,7 @@ export function clusterLayerSpec(def, tile) {
       'circle-color': color,
       'circle-opacity': CLUSTER_OPACITY,
       'circle-stroke-color': c.stroke ?? color,
-      'circle-stroke-width': zoomed(5, 1, 10, 1.5),
+      'circle-stroke-width': c.strokeWidth ?? zoomed(5, 1, 10, 1.5),
       'circle-stroke-opacity': 0.95,
     },
   };

@@ -198,6 +198,13 @@ function legend() {
     }
     box.append(copy);
   }
+  // the county / city choropleth, when shown (risk-layers.js)
+  const choropleth = document.getElementById('choropleth-legend');
+  if (choropleth?.children.length) {
+    const copy = choropleth.cloneNode(true);
+    copy.removeAttribute('id');
+    box.append(copy);
+  }
   return box;
 }
 

@@ -44,6 +44,9 @@ pub struct TileRule {
     /// The properties tiles carry (`None`: every filterable field). Big layers
     /// carry what the map styles and labels by; a click fetches the rest.
     pub fields: Option<&'static [&'static str]>,
+    /// A cluster's `busy` property counts its members of the first this many
+    /// severity ranks (0: no such property), e.g. teams out on a job.
+    pub busy_ranks: u8,
 }
 
 impl TileRule {
@@ -55,7 +58,13 @@ impl TileRule {
             cluster_below: 0,
             severity: None,
             fields: None,
+            busy_ranks: 0,
         }
+    }
+
+    const fn busy_below_rank(mut self, ranks: u8) -> Self {
+        self.busy_ranks = ranks;
+        self
     }
 
     const fn clustered_below(mut self, zoom: u8, severity: Option<(&'static str, &'static [&'static str])>) -> Self {
@@ -76,6 +85,18 @@ impl TileRule {
 }
 
 const RISK: &[&str] = &["red", "orange", "yellow", "blue"];
+/// Team statuses ranked for clusters: the three busy ones first (a cluster
+/// shows `busy` when any member is out on a job), then the rest.
+const TEAM_STATUS: &[&str] = &[
+    "on_scene",
+    "en_route",
+    "dispatched",
+    "returning",
+    "available",
+    "out_of_service",
+];
+/// How many of [`TEAM_STATUS`]'s first ranks count as busy.
+const TEAM_BUSY_RANKS: u8 = 3;
 
 /// The rules, one per collection.
 pub const RULES: &[TileRule] = &[
@@ -99,15 +120,18 @@ pub const RULES: &[TileRule] = &[
         "substance",
         "unit",
     ]),
-    TileRule::new("rescue_teams", 0, 22).clustered_below(8, None).fields(&[
-        "name",
-        "kind",
-        "status",
-        "capabilities",
-        "personnel",
-        "vehicles",
-        "county",
-    ]),
+    TileRule::new("rescue_teams", 0, 22)
+        .clustered_below(8, Some(("status", TEAM_STATUS)))
+        .busy_below_rank(TEAM_BUSY_RANKS)
+        .fields(&[
+            "name",
+            "kind",
+            "status",
+            "capabilities",
+            "personnel",
+            "vehicles",
+            "county",
+        ]),
     TileRule::new("warehouses", 0, 22)
         .clustered_below(8, None)
         .fields(&["name", "tier", "county"]),
@@ -602,22 +626,67 @@ fn cluster_layer(
     add_clusters(rule, clusters.finish(), layer, budget)
 }
 
-/// One point per cluster, with `cluster`, `count` and the worst severity inside.
+/// One point per cluster, with `cluster`, `count` and, for a ranked layer,
+/// what the map needs to show the share of each class and not only the
+/// worst: the worst class under the ranking field's own name (e.g.
+/// `risk_level`), the count of each class as `n_<code>` (`n_red`, …), the
+/// `dominant` class (most members; a tie goes to the more severe), the
+/// `worst_share` (members of the worst class / count, 0–1), and for a layer
+/// with busy ranks the `busy` count.
 fn add_clusters(rule: &TileRule, clusters: Vec<Cluster>, layer: &mut LayerBuilder, budget: usize) -> bool {
     for cluster in clusters {
         if layer.encoded_len() > budget {
             return true;
         }
-        let mut props = vec![
-            ("cluster", PropertyValue::Bool(true)),
-            ("count", PropertyValue::Int(i64::from(cluster.count))),
-        ];
-        if let (Some((field, order)), Some(rank)) = (rule.severity, cluster.worst_rank) {
-            props.push((field, PropertyValue::String(order[usize::from(rank)].to_owned())));
-        }
-        layer.add_feature(Some(cluster.first_id), &TileGeometry::Points(vec![cluster.at]), props);
+        layer.add_feature(
+            Some(cluster.first_id),
+            &TileGeometry::Points(vec![cluster.at]),
+            cluster_properties(rule, &cluster)
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.clone())),
+        );
     }
     false
+}
+
+/// The properties of one cluster (see [`add_clusters`]).
+fn cluster_properties(rule: &TileRule, cluster: &Cluster) -> Vec<(String, PropertyValue)> {
+    let mut props = vec![
+        ("cluster".to_owned(), PropertyValue::Bool(true)),
+        ("count".to_owned(), PropertyValue::Int(i64::from(cluster.count))),
+    ];
+    let Some((field, order)) = rule.severity else {
+        return props;
+    };
+    let ranked = &cluster.by_rank[..order.len().min(cluster.by_rank.len())];
+    if let Some(rank) = cluster.worst_rank.map(usize::from).filter(|r| *r < order.len()) {
+        props.push((field.to_owned(), PropertyValue::String(order[rank].to_owned())));
+        let share = f64::from(ranked[rank]) / f64::from(cluster.count.max(1));
+        props.push((
+            "worst_share".to_owned(),
+            PropertyValue::Double((share * 1000.0).round() / 1000.0),
+        ));
+    }
+    // The most members; the first (most severe) of equals.
+    let dominant = ranked
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| **n > 0)
+        .fold(None::<(usize, u32)>, |best, (i, n)| match best {
+            Some((_, m)) if m >= *n => best,
+            _ => Some((i, *n)),
+        });
+    if let Some((i, _)) = dominant {
+        props.push(("dominant".to_owned(), PropertyValue::String(order[i].to_owned())));
+    }
+    for (code, n) in order.iter().zip(ranked) {
+        props.push((format!("n_{code}"), PropertyValue::Int(i64::from(*n))));
+    }
+    if rule.busy_ranks > 0 {
+        let busy: u32 = ranked.iter().take(usize::from(rule.busy_ranks)).sum();
+        props.push(("busy".to_owned(), PropertyValue::Int(i64::from(busy))));
+    }
+    props
 }
 
 /// The risk grid's cells of a tile, at the resolution of its zoom, as

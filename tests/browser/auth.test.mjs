@@ -454,6 +454,9 @@ run();
     await signIn(page, user('planner'));
     await waitForMap(page);
     assert.match(await page.locator('#user-box').innerText(), /规划员/);
+    // a planner's map starts in planner mode: the risk preset, the grid on, the teams off
+    const start = await page.evaluate(() => ({ preset: window.lookout.presets.current(), grid: window.lookout.layers.get('risk_grid')?.visible, teams: window.lookout.layers.get('rescue_teams')?.visible }));
+    assert.deepEqual(start, { preset: 'risk', grid: true, teams: false });
     // a planner edits registers but does not respond: no new incident, no dispatch
     assert.equal(await page.locator('#new-incident').count(), 0);
     await openIncident(page, incidentId);

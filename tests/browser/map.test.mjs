@@ -72,6 +72,18 @@ describe('Lookout command map', () => {
     assert.ok(stats.painted > 0.1, `map looks blank: ${(stats.painted * 100).toFixed(1)}% painted`);
     assert.ok(stats.variance > 50, `map looks flat: luminance variance ${stats.variance.toFixed(1)}`);
     assert.ok(stats.riskRed > 0, 'no red (major risk / level-1) pixels drawn');
+    // The command preset by default (issue 22 item 3): fewer layers than the 12 of before, no enterprises.
+    const start = await page.evaluate(() => ({
+      preset: window.lookout.presets.current(),
+      visible: [...window.lookout.layers].filter(([, e]) => e.visible).map(([id]) => id),
+    }));
+    assert.equal(start.preset, 'command', JSON.stringify(start));
+    assert.ok(start.visible.length < 12 && !start.visible.includes('enterprises'), start.visible.join());
+    assert.equal(await page.locator('#preset-picker .preset-btn.active').innerText(), '指挥');
+    // The rest of this file works on the enterprises and zones too: switched on by hand.
+    for (const id of ['enterprises', 'disaster_zones']) await page.locator(`.layer-row[data-collection="${id}"] input[type=checkbox]`).check();
+    await waitForIdle(page);
+    assert.match(await page.locator('#preset-picker').innerText(), /自定义/);
     const rendered = await page.evaluate(() => {
       const map = window.lookoutMap;
       const count = (ids) => map.queryRenderedFeatures({ layers: ids.filter((id) => map.getLayer(id)) }).length;
@@ -149,6 +161,31 @@ describe('Lookout command map', () => {
     assert.match(text, /主要负责人/);
     assert.match(text, /等级\s+[一二三四]级/, `level not in plain words:\n${text}`);
     await screenshot(page, 'map.png');
+  });
+
+  it('colours enterprise clusters by their dominant class, so few are red at province scale', async () => {
+    const zoom = await page.evaluate(() => window.lookoutMap.getZoom());
+    assert.ok(zoom < 8, `expected the province view, zoom ${zoom}`);
+    const counts = await page.evaluate(() => {
+      const map = window.lookoutMap;
+      const seen = new Set();
+      const clusters = map.queryRenderedFeatures({ layers: ['enterprises-cluster'] }).filter((f) => !seen.has(f.id) && seen.add(f.id));
+      return {
+        all: clusters.length,
+        // before: a cluster took the colour of its worst member
+        worstRed: clusters.filter((f) => f.properties.risk_level === 'red').length,
+        // now: the class most members have, with a red outline when any is red
+        dominantRed: clusters.filter((f) => f.properties.dominant === 'red').length,
+        outlined: clusters.filter((f) => Number(f.properties.n_red) > 0).length,
+      };
+    });
+    console.log(`CLUSTERS_RED ${JSON.stringify(counts)}`);
+    assert.ok(counts.all > 10, JSON.stringify(counts));
+    assert.ok(counts.dominantRed * 4 < counts.worstRed, `red clusters: ${JSON.stringify(counts)}`);
+    assert.equal(counts.outlined, counts.worstRed, 'every cluster with a red member is outlined');
+    const legend = await page.locator('#legend').textContent();
+    assert.match(legend, /成员最多的风险等级/);
+    assert.match(legend, /红色外圈/);
   });
 
   it('opens a panel with the count when an enterprise cluster is clicked at low zoom', async () => {

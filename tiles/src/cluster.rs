@@ -1,7 +1,17 @@
 //! Point clustering on a grid, for low zooms: one point per occupied cell,
-//! carrying how many it stands for and the most severe rank among them.
+//! carrying how many it stands for, how many of each rank, and the most
+//! severe rank among them. What a rank means is the caller's business.
 
 use std::collections::HashMap;
+
+/// Ranks counted per cluster (0 = most severe); points without a rank, or
+/// with a rank beyond the last, go in the last slot.
+pub const RANKS: usize = 8;
+
+/// The slot of a rank in [`Cluster::by_rank`].
+pub(crate) fn slot(rank: Option<u8>) -> usize {
+    rank.map_or(RANKS - 1, |r| usize::from(r).min(RANKS - 1))
+}
 
 /// Points merged into one grid cell.
 #[derive(Debug, Clone, PartialEq)]
@@ -12,6 +22,9 @@ pub struct Cluster {
     pub count: u32,
     /// The lowest (most severe) rank among them, if points had ranks.
     pub worst_rank: Option<u8>,
+    /// How many points of each rank (the last slot: unranked), so a map can
+    /// show the share of each class and not only the worst.
+    pub by_rank: [u32; RANKS],
     /// The id of one member (the first seen), for the feature id.
     pub first_id: u64,
 }
@@ -22,6 +35,7 @@ struct Cell {
     sum_y: i64,
     count: u32,
     worst_rank: Option<u8>,
+    by_rank: [u32; RANKS],
     first_id: u64,
 }
 
@@ -49,11 +63,13 @@ impl Clusterer {
             sum_y: 0,
             count: 0,
             worst_rank: None,
+            by_rank: [0; RANKS],
             first_id: id,
         });
         c.sum_x += i64::from(at[0]);
         c.sum_y += i64::from(at[1]);
         c.count += 1;
+        c.by_rank[slot(rank)] += 1;
         c.worst_rank = match (c.worst_rank, rank) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -73,6 +89,7 @@ impl Clusterer {
                 ],
                 count: c.count,
                 worst_rank: c.worst_rank,
+                by_rank: c.by_rank,
                 first_id: c.first_id,
             })
             .collect()
@@ -84,7 +101,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn clusters_count_their_points_and_keep_the_worst_rank() {
+    fn clusters_count_their_points_by_rank_and_keep_the_worst() {
         let mut c = Clusterer::new(100);
         c.add(1, [10, 10], Some(3));
         c.add(2, [30, 50], Some(0));
@@ -97,6 +114,8 @@ mod tests {
             (2, Some(0), [20, 30])
         );
         assert_eq!((clusters[1].count, clusters[1].worst_rank), (2, Some(2)));
+        assert_eq!(clusters[0].by_rank[..4], [1, 0, 0, 1]);
+        assert_eq!((clusters[1].by_rank[2], clusters[1].by_rank[RANKS - 1]), (1, 1));
         assert_eq!(clusters.iter().map(|c| c.count).sum::<u32>(), 4);
     }
 }

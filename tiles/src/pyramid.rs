@@ -8,7 +8,7 @@
 //! Each cell counts its points by severity rank, so removing a point keeps the
 //! worst rank exact.
 
-use crate::cluster::Cluster;
+use crate::cluster::{Cluster, slot};
 use crate::grid::{MAX_LATITUDE, TileCoord};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -37,8 +37,7 @@ impl Hasher for CellHasher {
 
 type CellMap = HashMap<(u32, u32), Cell, BuildHasherDefault<CellHasher>>;
 
-/// Ranks counted per cell (0 = most severe); points without a rank go in the last slot.
-pub const RANKS: usize = 8;
+pub use crate::cluster::RANKS;
 
 #[derive(Debug, Clone, Default)]
 struct Cell {
@@ -87,7 +86,7 @@ impl ClusterPyramid {
 
     fn update(&mut self, lon: f64, lat: f64, rank: Option<u8>, sign: i8) {
         let (x, y) = unit(lon, lat);
-        let slot = rank.map_or(RANKS - 1, |r| usize::from(r).min(RANKS - 1));
+        let slot = slot(rank);
         for z in 0..self.levels.len() {
             let key = self.key(z, x, y);
             let cells = &mut self.levels[z];
@@ -129,7 +128,7 @@ impl ClusterPyramid {
             c.count += 1;
             c.sum_x += x;
             c.sum_y += y;
-            c.by_rank[rank.map_or(RANKS - 1, |r| usize::from(r).min(RANKS - 1))] += 1;
+            c.by_rank[slot(rank)] += 1;
         }
         for z in (0..deepest).rev() {
             let mut coarser = CellMap::with_capacity_and_hasher(p.levels[z + 1].len() / 2, Default::default());
@@ -185,6 +184,7 @@ impl ClusterPyramid {
                     at: [at[0].round() as i32, at[1].round() as i32],
                     count: c.count,
                     worst_rank,
+                    by_rank: c.by_rank,
                     first_id: (u64::from(tile.z) << 56) | (u64::from(cy) << 28) | u64::from(cx),
                 });
             }
@@ -233,6 +233,7 @@ mod tests {
             .find(|c| c.count == 2)
             .expect("the two close points share a cell");
         assert_eq!(near.worst_rank, Some(0));
+        assert_eq!(near.by_rank[..3], [1, 0, 1]);
     }
 
     #[test]
@@ -256,7 +257,10 @@ mod tests {
             let (a, b) = (bulk.clusters(t, 64), one.clusters(t, 64));
             assert_eq!(a.len(), b.len(), "zoom {z}");
             for (x, y) in a.iter().zip(&b) {
-                assert_eq!((x.count, x.worst_rank, x.first_id), (y.count, y.worst_rank, y.first_id));
+                assert_eq!(
+                    (x.count, x.worst_rank, x.by_rank, x.first_id),
+                    (y.count, y.worst_rank, y.by_rank, y.first_id)
+                );
                 assert!((x.at[0] - y.at[0]).abs() <= 1 && (x.at[1] - y.at[1]).abs() <= 1);
             }
         }
@@ -271,6 +275,7 @@ mod tests {
         let t = TileCoord::at(112.5, 37.8, 3).unwrap();
         let c = p.clusters(t, 64);
         assert_eq!((c.len(), c[0].count, c[0].worst_rank), (1, 1, Some(3)));
+        assert_eq!(c[0].by_rank[..4], [0, 0, 0, 1]);
         p.remove(112.5, 37.8, Some(3));
         assert!(p.clusters(t, 64).is_empty());
     }

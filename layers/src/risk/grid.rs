@@ -10,7 +10,7 @@
 //! totals. A change takes the feature's old contribution away and adds the
 //! new one: only the cells it touches change.
 
-use super::method::{Counts, RiskMethod, Score};
+use super::method::{Counts, Normalisation, RiskMethod, Score, percentile};
 use crate::catalog::Catalog;
 use crate::collection::Collection;
 use crate::feature::FeatureId;
@@ -258,8 +258,10 @@ impl Inner {
 
 impl RiskGrid {
     /// The grid of `catalog` as it is now, scored by `method`.
+    /// With [`Normalisation::Data`], the density that scores 50 is set here,
+    /// once, from the resolution-7 cells (docs/risk-method.md).
     pub fn new(method: RiskMethod, catalog: &Catalog) -> Self {
-        let grid = Self {
+        let mut grid = Self {
             method,
             inner: RwLock::new(Inner::default()),
         };
@@ -275,7 +277,26 @@ impl RiskGrid {
                 grid.fold(&*c, id, true);
             }
         }
+        if grid.method.normalisation == Normalisation::Data
+            && let Some(d) = grid.fine_density_percentile(grid.method.calibration_percentile)
+        {
+            grid.method.half_score_density = d;
+        }
         grid
+    }
+
+    /// The `p`-th percentile of the point densities (points per km², which
+    /// do not depend on `half_score_density`) of the resolution-7 cells the
+    /// grid holds (and draws: a cell of residents only counts, with 0);
+    /// `None` unless it is positive.
+    pub fn fine_density_percentile(&self, p: f64) -> Option<f64> {
+        let inner = self.inner.read();
+        let mut densities: Vec<f64> = inner.cells[RESOLUTIONS.len() - 1]
+            .iter()
+            .map(|(cell, c)| self.method.score(&c.counts, cell.area_km2()).density)
+            .filter(|d| d.is_finite())
+            .collect();
+        percentile(&mut densities, p).filter(|d| *d > 0.0)
     }
 
     /// The method it scores by.

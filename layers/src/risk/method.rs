@@ -77,8 +77,16 @@ pub struct RiskMethod {
     pub population_weight: f64,
     /// Residents per km² at which the population term is `log10 2`.
     pub population_reference_per_km2: f64,
-    /// Risk points per km² that score 50.
+    /// Risk points per km² that score 50. With `normalisation = "data"`
+    /// (the default) the grid sets it at start from the data (below); with
+    /// `"fixed"` it is this number.
     pub half_score_density: f64,
+    /// How `half_score_density` is set: from the data at start, or fixed.
+    pub normalisation: Normalisation,
+    /// With `normalisation = "data"`: the percentile (0–100) of the
+    /// resolution-7 cells' point densities that scores 50 (so that share of
+    /// cells falls below orange whatever the size of the register).
+    pub calibration_percentile: f64,
     /// Scores at which blue turns yellow, yellow orange, orange red.
     pub class_breaks: [f64; 3],
 }
@@ -121,9 +129,44 @@ impl Default for RiskMethod {
             population_weight: 0.5,
             population_reference_per_km2: 100.0,
             half_score_density: 1.0,
+            normalisation: Normalisation::Data,
+            calibration_percentile: DEFAULT_CALIBRATION_PERCENTILE,
             class_breaks: [25.0, 50.0, 75.0],
         }
     }
+}
+
+/// How the density that scores 50 (`half_score_density`) is set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Normalisation {
+    /// From the data when the grid is built (at start): the
+    /// `calibration_percentile` of the resolution-7 cells' densities. The
+    /// classes then mean the same share of the province whatever the size
+    /// of the register; edits afterwards do not move it, so an edit changes
+    /// only the cells it touches.
+    Data,
+    /// `half_score_density` as configured: comparable from year to year.
+    Fixed,
+}
+
+/// The default percentile of [`Normalisation::Data`]: 90, so that at scale 1
+/// (a register the size of a province's, 12,000 enterprises) the density
+/// that scores 50 is the 1 point per km² the method was first calibrated
+/// with (docs/risk-method.md, "Measured": 10 % of resolution-7 cells were
+/// orange or red at scale 1), and about one cell in ten is orange or red at
+/// any scale. Not from a standard: the planning office's choice, stated.
+pub const DEFAULT_CALIBRATION_PERCENTILE: f64 = 90.0;
+
+/// The `p`-th percentile (nearest rank, 0 < p < 100) of `values`; `None`
+/// when there are none.
+pub fn percentile(values: &mut [f64], p: f64) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_unstable_by(f64::total_cmp);
+    let rank = ((p / 100.0) * values.len() as f64).ceil() as usize;
+    Some(values[rank.clamp(1, values.len()) - 1])
 }
 
 /// The four classes of the provincial practice, most serious first.
@@ -167,6 +210,12 @@ impl RiskMethod {
             if !(v.is_finite() && v > 0.0) {
                 return Err(format!("risk.{name} must be a number > 0, not {v}"));
             }
+        }
+        let p = self.calibration_percentile;
+        if !(p.is_finite() && 0.0 < p && p < 100.0) {
+            return Err(format!(
+                "risk.calibration_percentile must lie strictly inside 0..100, not {p}"
+            ));
         }
         let b = self.class_breaks;
         if !(0.0 < b[0] && b[0] < b[1] && b[1] < b[2] && b[2] < 100.0) {

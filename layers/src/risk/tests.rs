@@ -491,3 +491,88 @@ fn a_choropleth_of_no_counties_has_a_finite_legend() {
     assert!(map.legend.iter().all(|l| l.from.is_finite() && l.to.is_finite()));
     assert_eq!(map.legend.len(), 4);
 }
+
+/// The share of resolution-7 cells in each class (red, orange, yellow, blue).
+fn class_shares(grid: &RiskGrid) -> [f64; 4] {
+    let cells = grid.cells(Resolution::Seven, None, 0.0, None);
+    let mut n = [0usize; 4];
+    for c in &cells {
+        n[["red", "orange", "yellow", "blue"]
+            .iter()
+            .position(|k| *k == c.score.class)
+            .expect("a class")] += 1;
+    }
+    n.map(|k| k as f64 / cells.len() as f64)
+}
+
+/// The scale-1 dataset with every enterprise `k` times, each copy a few
+/// metres from the first (the same cells): a register `k` times as large on
+/// the same ground, as `--scale k` makes.
+fn scaled(k: usize) -> Catalog {
+    let mut data = crate::generate::tests::small_dataset().clone();
+    let originals = data.enterprises.clone();
+    let mut next = originals.iter().map(|f| f.id).max().unwrap_or(0) + 1;
+    for copy in 1..k {
+        for f in &originals {
+            let mut f = f.clone();
+            f.id = next;
+            next += 1;
+            if let geo::Geometry::Point(p) = &mut f.geometry {
+                *p = geo::Point::new(p.x() + copy as f64 * 1e-5, p.y());
+            }
+            data.enterprises.push(f);
+        }
+    }
+    Catalog::new(data)
+}
+
+#[test]
+fn class_shares_are_about_the_same_at_scale_1_and_10() {
+    let one = RiskGrid::new(RiskMethod::default(), &small());
+    let ten = RiskGrid::new(RiskMethod::default(), &scaled(10));
+    let (a, b) = (class_shares(&one), class_shares(&ten));
+    // The calibration: the density that scores 50 rises with the register.
+    assert!(
+        ten.method().half_score_density > 3.0 * one.method().half_score_density,
+        "{} vs {}",
+        ten.method().half_score_density,
+        one.method().half_score_density
+    );
+    // Orange and red together are (about: ties) the 10 % above the 90th percentile.
+    let hot = |s: [f64; 4]| s[0] + s[1];
+    assert!((hot(a) - 0.10).abs() < 0.02, "scale 1: {a:?}");
+    assert!((hot(b) - 0.10).abs() < 0.02, "scale 10: {b:?}");
+    for i in 0..4 {
+        assert!((a[i] - b[i]).abs() < 0.05, "class {i}: scale 1 {a:?}, scale 10 {b:?}");
+    }
+    // With the scale-1 density fixed, scale 10 scores as if it were: far more red.
+    let fixed = RiskMethod {
+        normalisation: super::method::Normalisation::Fixed,
+        half_score_density: one.method().half_score_density,
+        ..RiskMethod::default()
+    };
+    let red_fixed = ten
+        .cells(Resolution::Seven, None, 0.0, None)
+        .iter()
+        .filter(|c| fixed.score(&c.counts, c.cell.area_km2()).class == "red")
+        .count() as f64;
+    let cells = ten.cells(Resolution::Seven, None, 0.0, None).len() as f64;
+    assert!(
+        red_fixed / cells > 3.0 * a[0],
+        "fixed at scale 10: {red_fixed} of {cells}, scale 1: {a:?}"
+    );
+    println!(
+        "red/orange/yellow/blue: scale 1 {a:?}, scale 10 {b:?}, scale 10 fixed red {}",
+        red_fixed / cells
+    );
+}
+
+#[test]
+fn the_percentile_is_by_nearest_rank() {
+    use super::method::percentile;
+    let mut v = vec![5.0, 1.0, 4.0, 2.0, 3.0, 6.0, 7.0, 8.0, 9.0, 10.0];
+    assert_eq!(percentile(&mut v, 90.0), Some(9.0));
+    assert_eq!(percentile(&mut v, 50.0), Some(5.0));
+    assert_eq!(percentile(&mut v, 1.0), Some(1.0));
+    assert_eq!(percentile(&mut [], 90.0), None);
+}

@@ -9,6 +9,7 @@ mod alarms;
 mod api;
 mod assigned;
 mod cache;
+mod clusters;
 mod edge;
 mod field;
 mod gas;

@@ -47,12 +47,18 @@ fn fields(b: &[u8]) -> Vec<(u64, Result<u64, &[u8]>)> {
 
 /// The `risk_grid` layer of a tile: each feature's string and integer properties.
 fn risk_features(tile: &[u8]) -> Vec<HashMap<String, String>> {
+    layer_features(tile, "risk_grid")
+}
+
+/// The layer `wanted` of a tile: each feature's properties as text, and
+/// its id (if it has one) as `$id`.
+pub(crate) fn layer_features(tile: &[u8], wanted: &str) -> Vec<HashMap<String, String>> {
     let mut out = Vec::new();
     for (_, layer) in fields(tile).into_iter().filter(|(n, _)| *n == 3) {
         let layer = layer.expect_err("layer");
         let parts = fields(layer);
         let name = parts.iter().find_map(|(n, v)| (*n == 1).then(|| v.expect_err("name")));
-        if name != Some(b"risk_grid".as_slice()) {
+        if name != Some(wanted.as_bytes()) {
             continue;
         }
         let keys: Vec<String> = parts
@@ -67,6 +73,7 @@ fn risk_features(tile: &[u8]) -> Vec<HashMap<String, String>> {
                 let (n, x) = fields(v.expect_err("value"))[0];
                 match (n, x) {
                     (1, Err(s)) => String::from_utf8(s.to_vec()).expect("utf-8"),
+                    (7, Ok(b)) => (b != 0).to_string(),
                     (3, Ok(bits)) => f64::from_bits(bits).to_string(),
                     (4 | 5, Ok(i)) => i.to_string(),
                     _ => "?".into(),
@@ -74,6 +81,9 @@ fn risk_features(tile: &[u8]) -> Vec<HashMap<String, String>> {
             })
             .collect();
         for (_, f) in parts.iter().filter(|(n, _)| *n == 2) {
+            let id = fields(f.expect_err("feature"))
+                .into_iter()
+                .find_map(|(n, v)| (n == 1).then(|| v.expect("id")));
             let tags = fields(f.expect_err("feature"))
                 .into_iter()
                 .find(|(n, _)| *n == 2)
@@ -97,11 +107,14 @@ fn risk_features(tile: &[u8]) -> Vec<HashMap<String, String>> {
                     t
                 })
                 .unwrap_or_default();
-            out.push(
-                tags.chunks(2)
-                    .map(|kv| (keys[kv[0]].clone(), values[kv[1]].clone()))
-                    .collect(),
-            );
+            let mut props: HashMap<String, String> = tags
+                .chunks(2)
+                .map(|kv| (keys[kv[0]].clone(), values[kv[1]].clone()))
+                .collect();
+            if let Some(id) = id {
+                props.insert("$id".into(), id.to_string());
+            }
+            out.push(props);
         }
     }
     out
