@@ -359,6 +359,10 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         location: Option<[f64; 2]>,
     },
+    /// An inspection, inspection plan or expert event (docs/ledger.md
+    /// "Inspections"); carries its own `type`.
+    #[serde(untagged)]
+    Inspection(crate::ledger::inspection::InspectionEvent),
     // --- The supervision ledger (docs/ledger.md): its events carry their own `type`.
     /// A supervision ledger event.
     #[serde(untagged)]
@@ -383,6 +387,7 @@ impl Event {
             e if e.is_auth() => "auth",
             e if e.alarm().is_some() => "alarms",
             Self::Ledger(_) => "dangers",
+            Self::Inspection(e) => e.collection(),
             _ => "incidents",
         }
     }
@@ -421,6 +426,7 @@ impl Event {
             Self::AlarmLinked { .. } => "alarm_linked",
             Self::HazardRegraded { .. } => "hazard_regraded",
             Self::Ledger(e) => e.kind(),
+            Self::Inspection(e) => e.kind(),
         }
     }
 

@@ -226,6 +226,8 @@ impl RequestScope {
                 .ledger()
                 .danger(e.danger())
                 .is_some_and(|d| scope.has_county(d.place.county_id)),
+            // Inspections, plans and experts: in scope when a county they touch is.
+            Event::Inspection(e) => e.county_ids().into_iter().any(|c| scope.has_county(c)),
             e if e.alarm().is_some() => e
                 .alarm()
                 .and_then(|id| ops.alarm(id))

@@ -119,6 +119,7 @@ pub fn collections(event: &Event) -> Vec<&str> {
         Event::AlarmChanged { .. } | Event::AlarmCleared { .. } => vec!["hazard_sources"],
         e if e.alarm().is_some() => Vec::new(),
         Event::Ledger(_) => Vec::new(),
+        Event::Inspection(_) => Vec::new(),
         Event::HazardRegraded { .. } => vec!["hazard_sources"],
         _ => vec!["incidents"],
     }

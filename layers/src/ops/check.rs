@@ -138,6 +138,9 @@ impl Operations {
         if let Event::Ledger(e) = event {
             return Ok(Event::Ledger(self.ledger.check(catalog, e)?));
         }
+        if let Event::Inspection(e) = event {
+            return Ok(Event::Inspection(self.inspections.check(catalog, &self.ledger, e)?));
+        }
         Ok(match event {
             Event::IncidentOpened {
                 incident,
