@@ -21,6 +21,7 @@ pub mod gas;
 pub mod impact;
 pub mod import;
 pub mod incidents;
+pub mod inspections;
 pub mod ledger;
 pub mod map;
 pub mod monitoring;
@@ -193,6 +194,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) -> Vec<(&'static str, Vec<Method>
     ledger::configure(&mut r);
     safety::configure(&mut r);
     import::configure(&mut r);
+    inspections::configure(&mut r);
     r.table
 }
 
