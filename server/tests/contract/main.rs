@@ -16,6 +16,7 @@ mod http;
 mod idempotency;
 mod import;
 mod incidents;
+mod inspections;
 mod ledger;
 mod metrics;
 mod monitoring;
