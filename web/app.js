@@ -22,6 +22,7 @@
 //   the incident's checklist and what-if, traces run from the map), alarms.js (sensor
 //   alarms: list, pulsing markers, sound), sensor-chart.js (a sensor's readings),
 //   ledger.js (hidden dangers: inbox, filtered list, map layer, strip figures).
+//   inspections.js (inspections: coverage, uninspected sources, record form, experts).
 //   risk.js (a hazard source regraded by GB 18218, told as it happens).
 // Who may do what: session.js (the signed-in user, the permission table:
 // actions a role may not take are never drawn), login.js (sign-in page,
@@ -63,6 +64,7 @@ import { initLayout } from './layout.js';
 import { initGas } from './gas.js';
 import { initAlarms } from './alarms.js';
 import { initLedger } from './ledger.js';
+import { initInspections } from './inspections.js';
 import { initRisk } from './risk.js';
 
 async function start() {
@@ -121,6 +123,7 @@ async function start() {
   initAlerts();
   initAlarms(); // sensor alarms: list, markers, sound (alarms.js)
   initLedger(); // hidden dangers: inbox, list, map layer (ledger.js)
+  initInspections(); // inspections: coverage, uninspected ringed, record form (inspections.js)
   initRisk(); // a hazard source regraded (risk.js)
   initLayout();
   initStatusStrip();
