@@ -154,10 +154,12 @@ pub fn check_spec(catalog: &Catalog, mut spec: ExpertSpec) -> Result<(ExpertSpec
     spec.name = spec.name.trim().to_owned();
     spec.phone = spec.phone.trim().to_owned();
     let counties = catalog.counties.read();
-    let county = counties.feature(FeatureId::from(spec.county_id)).ok_or(Error::UnknownFeature {
-        collection: "counties",
-        id: FeatureId::from(spec.county_id),
-    })?;
+    let county = counties
+        .feature(FeatureId::from(spec.county_id))
+        .ok_or(Error::UnknownFeature {
+            collection: "counties",
+            id: FeatureId::from(spec.county_id),
+        })?;
     let place = CountyPlace {
         county: county.properties.county.clone(),
         city: county.properties.city.clone(),

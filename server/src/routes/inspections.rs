@@ -414,9 +414,7 @@ async fn incident_experts(
         .ok()
         .map(|(id, _, _)| id);
     let ranked = expert::rank(
-        ops.inspections()
-            .experts()
-            .filter(|e| sees(&scope, e.spec.county_id)),
+        ops.inspections().experts().filter(|e| sees(&scope, e.spec.county_id)),
         spec.kind,
         substance,
         county,

@@ -71,7 +71,11 @@ async fn an_enforcement_inspection_with_an_expert_and_a_danger_is_recorded_and_c
     let (h, e, county) = hazard_source(&state, 0);
     let app = scoped_app!(state.clone());
 
-    let (code, ex) = send(&app, post("/experts", expert(county, "hazardous_chemicals", &["氯气"])).to_request()).await;
+    let (code, ex) = send(
+        &app,
+        post("/experts", expert(county, "hazardous_chemicals", &["氯气"])).to_request(),
+    )
+    .await;
     assert_eq!(code, 201, "{ex}");
     let ex_id = ex["id"].as_u64().expect("id");
     assert_eq!(ex["substances"], json!(["chlorine"]), "a name is stored as its code");
@@ -146,7 +150,8 @@ async fn bad_inspections_and_unknown_references_are_refused_with_the_reason() {
         (f.id, f.properties.enterprise_id, f.properties.county_id)
     };
     let app = scoped_app!(state.clone());
-    let base = json!({"enterprise": e, "date": today(), "kind": "enforcement", "inspectors": ["李明"], "result": "passed"});
+    let base =
+        json!({"enterprise": e, "date": today(), "kind": "enforcement", "inspectors": ["李明"], "result": "passed"});
     let with = |patch: Value| {
         let mut b = base.clone();
         for (k, v) in patch.as_object().expect("object") {
@@ -156,7 +161,11 @@ async fn bad_inspections_and_unknown_references_are_refused_with_the_reason() {
     };
     for (body, status, words) in [
         (with(json!({"enforcement": {"penalty_yuan": -5}})), 400, "penalty_yuan"),
-        (with(json!({"kind": "routine", "enforcement": {"order_to_rectify": true}})), 400, "enforcement"),
+        (
+            with(json!({"kind": "routine", "enforcement": {"order_to_rectify": true}})),
+            400,
+            "enforcement",
+        ),
         (with(json!({"inspectors": []})), 400, "inspectors"),
         (with(json!({"kind": "expert_consultation"})), 400, "expert"),
         (with(json!({"enterprise": 999_999})), 404, "999999"),
@@ -169,12 +178,25 @@ async fn bad_inspections_and_unknown_references_are_refused_with_the_reason() {
     ] {
         let (code, reply) = send(&app, post("/inspections", body.clone()).to_request()).await;
         assert_eq!(code, status, "{body}: {reply}");
-        assert!(reply["message"].as_str().unwrap_or_default().contains(words), "{body}: {reply}");
+        assert!(
+            reply["message"].as_str().unwrap_or_default().contains(words),
+            "{body}: {reply}"
+        );
     }
     let _ = other_e;
     // Experts: a bad phone, an unknown substance, an unknown county.
     for (body, status) in [
-        (expert(county, "fire", &[]).as_object().cloned().map(|mut o| { o.insert("phone".into(), json!("call me")); Value::Object(o) }).expect("o"), 400),
+        (
+            expert(county, "fire", &[])
+                .as_object()
+                .cloned()
+                .map(|mut o| {
+                    o.insert("phone".into(), json!("call me"));
+                    Value::Object(o)
+                })
+                .expect("o"),
+            400,
+        ),
         (expert(county, "fire", &["kryptonite"]), 400),
         (expert(99_999, "fire", &[]), 404),
     ] {
@@ -404,10 +426,10 @@ async fn experts_for_an_incident_rank_substance_then_specialty_then_county() {
         .expect("another county");
     let mut ids = Vec::new();
     for body in [
-        expert(here, "flood", &[]),                        // same county only
-        expert(elsewhere, "geology", &[]),                 // nothing: not listed
-        expert(elsewhere, "process_safety", &[]),          // specialty (second for a leak)
-        expert(elsewhere, "hazardous_chemicals", &[]),     // specialty (first)
+        expert(here, "flood", &[]),                          // same county only
+        expert(elsewhere, "geology", &[]),                   // nothing: not listed
+        expert(elsewhere, "process_safety", &[]),            // specialty (second for a leak)
+        expert(elsewhere, "hazardous_chemicals", &[]),       // specialty (first)
         expert(elsewhere, "fire", &["chlorine", "ammonia"]), // substance
     ] {
         let (code, e) = send(&app, post("/experts", body).to_request()).await;
