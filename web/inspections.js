@@ -163,24 +163,49 @@ function options(name, codes, table, selected) {
 
 function dangerLines() {
   const box = el('div', 'inspections-dangers');
-  found.forEach((d, i) => {
-    const desc = el('input', { class: 'input', name: `danger-${i}-description`, value: d.description, placeholder: t('inspections.danger.description') });
-    desc.addEventListener('input', () => { d.description = desc.value; });
-    const sev = options(`danger-${i}-severity`, ['general', 'major'], 'dangerSeverity', d.severity);
-    sev.addEventListener('change', () => { d.severity = sev.value; });
-    const cat = options(`danger-${i}-category`, CATEGORIES, 'dangerCategory', d.category);
-    cat.addEventListener('change', () => { d.category = cat.value; });
-    const due = el('input', { class: 'input', type: 'date', name: `danger-${i}-deadline`, value: d.deadline });
-    due.addEventListener('change', () => { d.deadline = due.value; });
-    box.append(el('div', 'inspections-danger', desc, sev, cat, due,
-      button('×', () => { found.splice(i, 1); render(); }, 'btn small', { 'aria-label': t('app.close') })));
-  });
-  box.append(button(t('inspections.addDanger'), () => {
-    const due = new Date(Date.now() + 30 * 86400e3).toISOString().slice(0, 10);
-    found.push({ description: '', severity: 'general', category: 'equipment', deadline: due });
-    render();
-  }, 'btn', { name: 'add-danger' }));
+  const redraw = () => box.replaceChildren(...lines());
+  const lines = () => {
+    const out = found.map((d, i) => {
+      const desc = el('input', { class: 'input', name: `danger-${i}-description`, value: d.description, placeholder: t('inspections.danger.description') });
+      desc.addEventListener('input', () => { d.description = desc.value; });
+      const sev = options(`danger-${i}-severity`, ['general', 'major'], 'dangerSeverity', d.severity);
+      sev.addEventListener('change', () => { d.severity = sev.value; });
+      const cat = options(`danger-${i}-category`, CATEGORIES, 'dangerCategory', d.category);
+      cat.addEventListener('change', () => { d.category = cat.value; });
+      const due = el('input', { class: 'input', type: 'date', name: `danger-${i}-deadline`, value: d.deadline });
+      due.addEventListener('change', () => { d.deadline = due.value; });
+      return el('div', 'inspections-danger', desc, sev, cat, due,
+        button('×', () => { found.splice(i, 1); redraw(); }, 'btn small', { 'aria-label': t('app.close') }));
+    });
+    out.push(button(t('inspections.addDanger'), () => {
+      const due = new Date(Date.now() + 30 * 86400e3).toISOString().slice(0, 10);
+      found.push({ description: '', severity: 'general', category: 'equipment', deadline: due });
+      redraw();
+    }, 'btn', { name: 'add-danger' }));
+    return out;
+  };
+  redraw();
   return box;
+}
+
+/** What is typed in the form, kept across re-renders (language, live updates). */
+let draft = {};
+
+/** Keeps `input`'s value in the draft under its name, and restores it. */
+function kept(input) {
+  const name = input.getAttribute('name');
+  const box = input.type === 'checkbox';
+  if (name in draft) {
+    if (box) input.checked = draft[name];
+    else if (input.multiple) for (const o of input.options) o.selected = draft[name].includes(o.value);
+    else input.value = draft[name];
+  }
+  const save = () => {
+    draft[name] = box ? input.checked : input.multiple ? [...input.selectedOptions].map((o) => o.value) : input.value;
+  };
+  input.addEventListener('input', save);
+  input.addEventListener('change', save);
+  return input;
 }
 
 function recordForm() {
@@ -188,16 +213,18 @@ function recordForm() {
   form.append(el('h3', null, t('inspections.record')));
   const enterprise = el('input', { class: 'input', type: 'number', min: '1', name: 'enterprise', value: target?.enterprise ?? '' });
   if (target) form.append(el('p', 'muted inspections-target', target.name));
-  const date = el('input', { class: 'input', type: 'date', name: 'date', value: today() });
-  const kind = options('kind', KINDS, 'inspectionKind', 'enforcement');
-  const inspectors = el('input', { class: 'input', name: 'inspectors', placeholder: t('inspections.inspectors.hint') });
-  const result = options('result', RESULTS, 'checklistResult', 'passed');
+  const date = kept(el('input', { class: 'input', type: 'date', name: 'date', value: today() }));
+  const kind = kept(options('kind', KINDS, 'inspectionKind', 'enforcement'));
+  const inspectors = kept(el('input', { class: 'input', name: 'inspectors', placeholder: t('inspections.inspectors.hint') }));
+  const result = kept(options('result', RESULTS, 'checklistResult', 'passed'));
   const pool = el('select', { class: 'select', name: 'experts', multiple: true, size: String(Math.min(4, Math.max(1, experts.length))) });
   for (const x of experts) pool.append(el('option', { value: String(x.id) }, `${x.name} · ${term('expertSpecialty', x.specialty)} · ${x.county}`));
-  const order = el('input', { type: 'checkbox', name: 'order_to_rectify' });
-  const filed = el('input', { type: 'checkbox', name: 'case_filed' });
-  const penalty = el('input', { class: 'input', type: 'number', min: '0', step: '100', name: 'penalty_yuan' });
-  const notes = el('input', { class: 'input', name: 'notes' });
+  kept(pool);
+  const order = kept(el('input', { type: 'checkbox', name: 'order_to_rectify' }));
+  const filed = kept(el('input', { type: 'checkbox', name: 'case_filed' }));
+  const penalty = kept(el('input', { class: 'input', type: 'number', min: '0', step: '100', name: 'penalty_yuan' }));
+  const notes = kept(el('input', { class: 'input', name: 'notes' }));
+  enterprise.addEventListener('change', () => { target = null; });
   form.append(
     field(t('inspections.enterprise'), enterprise),
     field(t('inspections.date'), date),
@@ -244,6 +271,7 @@ function recordForm() {
       toast(t('inspections.saved', { id: saved.id, n: dangers.length }), { kind: 'ok' });
       found = [];
       target = null;
+      draft = {};
       bus.emit('inspection-saved', saved);
     } catch (err) {
       toast(err.message, { kind: 'error' });
