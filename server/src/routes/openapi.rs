@@ -769,90 +769,6 @@ pub async fn document() -> HttpResponse {
         .json(spec())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_registered_route_is_documented_and_nothing_else() {
-        let mut table = Vec::new();
-        let _app = actix_web::App::new().configure(|cfg| table = super::super::configure(cfg));
-        assert!(table.len() > 30, "{} routes", table.len());
-        let doc = spec();
-        let mut registered = std::collections::HashSet::new();
-        for (path, methods) in &table {
-            for method in methods {
-                let m = method.as_str().to_ascii_lowercase();
-                assert!(
-                    doc["paths"][*path][&m].is_object(),
-                    "{} {path} is not in /openapi.json",
-                    method
-                );
-                registered.insert((path.to_string(), m));
-            }
-        }
-        for (path, item) in doc["paths"].as_object().expect("paths") {
-            for method in item.as_object().expect("path item").keys() {
-                assert!(
-                    path == "/map/" || registered.contains(&(path.clone(), method.clone())),
-                    "{method} {path} is documented but not registered"
-                );
-            }
-        }
-    }
-
-    #[test]
-    fn every_path_parameter_is_declared() {
-        let doc = spec();
-        for (path, item) in doc["paths"].as_object().expect("paths") {
-            let names: Vec<&str> = path
-                .split('/')
-                .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
-                .collect();
-            for (method, op) in item.as_object().expect("item") {
-                for name in &names {
-                    let declared = op["parameters"]
-                        .as_array()
-                        .is_some_and(|ps| ps.iter().any(|p| p["in"] == "path" && p["name"] == *name));
-                    assert!(declared, "{method} {path}: {name} is not declared");
-                }
-                let mut seen = std::collections::HashSet::new();
-                for p in op["parameters"].as_array().into_iter().flatten() {
-                    assert!(
-                        seen.insert((p["in"].to_string(), p["name"].to_string())),
-                        "{method} {path}: {} declared twice",
-                        p["name"]
-                    );
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn the_scenario_and_document_examples_exist() {
-        let doc = spec();
-        let example = |path: &str, method: &str| {
-            doc["paths"][path][method]["parameters"]
-                .as_array()
-                .and_then(|ps| ps.iter().find(|p| p["in"] == "path"))
-                .and_then(|p| p["schema"]["example"].as_str())
-                .map(str::to_owned)
-                .unwrap_or_default()
-        };
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-        let scenario = example("/scenarios/{id}/start", "post");
-        assert!(
-            root.join("data/scenarios").join(format!("{scenario}.toml")).is_file(),
-            "no scenario {scenario:?}"
-        );
-        let name = example("/docs/{name}", "get");
-        assert!(
-            root.join("docs").join(format!("{name}.md")).is_file(),
-            "no document {name:?}"
-        );
-    }
-}
-
 /// Inspections, their plans and the expert pool (docs/ledger.md "Inspections").
 fn inspection_operations() -> Vec<(&'static str, &'static str, Op)> {
     use lookout_layers::ledger::expert::ExpertSpecialty;
@@ -947,4 +863,88 @@ fn inspection_operations() -> Vec<(&'static str, &'static str, Op)> {
                 "specialties": { "type": "array", "items": codes(ExpertSpecialty::CODES) },
                 "experts": { "type": "array", "items": object() }, "numberMatched": { "type": "integer" }, "numberReturned": { "type": "integer" } } })))),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_registered_route_is_documented_and_nothing_else() {
+        let mut table = Vec::new();
+        let _app = actix_web::App::new().configure(|cfg| table = super::super::configure(cfg));
+        assert!(table.len() > 30, "{} routes", table.len());
+        let doc = spec();
+        let mut registered = std::collections::HashSet::new();
+        for (path, methods) in &table {
+            for method in methods {
+                let m = method.as_str().to_ascii_lowercase();
+                assert!(
+                    doc["paths"][*path][&m].is_object(),
+                    "{} {path} is not in /openapi.json",
+                    method
+                );
+                registered.insert((path.to_string(), m));
+            }
+        }
+        for (path, item) in doc["paths"].as_object().expect("paths") {
+            for method in item.as_object().expect("path item").keys() {
+                assert!(
+                    path == "/map/" || registered.contains(&(path.clone(), method.clone())),
+                    "{method} {path} is documented but not registered"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn every_path_parameter_is_declared() {
+        let doc = spec();
+        for (path, item) in doc["paths"].as_object().expect("paths") {
+            let names: Vec<&str> = path
+                .split('/')
+                .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+                .collect();
+            for (method, op) in item.as_object().expect("item") {
+                for name in &names {
+                    let declared = op["parameters"]
+                        .as_array()
+                        .is_some_and(|ps| ps.iter().any(|p| p["in"] == "path" && p["name"] == *name));
+                    assert!(declared, "{method} {path}: {name} is not declared");
+                }
+                let mut seen = std::collections::HashSet::new();
+                for p in op["parameters"].as_array().into_iter().flatten() {
+                    assert!(
+                        seen.insert((p["in"].to_string(), p["name"].to_string())),
+                        "{method} {path}: {} declared twice",
+                        p["name"]
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_scenario_and_document_examples_exist() {
+        let doc = spec();
+        let example = |path: &str, method: &str| {
+            doc["paths"][path][method]["parameters"]
+                .as_array()
+                .and_then(|ps| ps.iter().find(|p| p["in"] == "path"))
+                .and_then(|p| p["schema"]["example"].as_str())
+                .map(str::to_owned)
+                .unwrap_or_default()
+        };
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let scenario = example("/scenarios/{id}/start", "post");
+        assert!(
+            root.join("data/scenarios").join(format!("{scenario}.toml")).is_file(),
+            "no scenario {scenario:?}"
+        );
+        let name = example("/docs/{name}", "get");
+        assert!(
+            root.join("docs").join(format!("{name}.md")).is_file(),
+            "no document {name:?}"
+        );
+    }
 }
