@@ -21,10 +21,12 @@
 //   (the side panel folds; narrow screens and phones), gas.js (gas valve isolation:
 //   the incident's checklist and what-if, traces run from the map), alarms.js (sensor
 //   alarms: list, pulsing markers, sound), sensor-chart.js (a sensor's readings),
-//   ledger.js (hidden dangers: inbox, filtered list, map layer, strip figures).
+//   ledger.js (hidden dangers: inbox, filtered list, map layer, strip figures),
+//   inspections.js (inspections: coverage, uninspected sources, record form, experts),
 //   risk.js (a hazard source regraded by GB 18218, told as it happens),
 //   risk-layers.js (the risk grid and the county/city choropleth on the map),
-//   presets.js (layer presets: command, risk = planner mode, resources, gas).
+//   presets.js (layer presets: command, risk = planner mode, resources, gas),
+//   field.js (a user linked to a rescue team: its assignment; a phone opens it).
 // Who may do what: session.js (the signed-in user, the permission table:
 // actions a role may not take are never drawn), login.js (sign-in page,
 // set-up link, sign-out, the open-access banner), audit.js (admins' audit log), users.js (admins: users and API tokens).
@@ -65,6 +67,7 @@ import { initLayout } from './layout.js';
 import { initGas } from './gas.js';
 import { initAlarms } from './alarms.js';
 import { initLedger } from './ledger.js';
+import { initInspections } from './inspections.js';
 import { initRisk } from './risk.js';
 import { initField } from './field.js';
 import { withRiskGrid, initRiskLayers } from './risk-layers.js';
@@ -128,6 +131,7 @@ async function start() {
   initAlerts();
   initAlarms(); // sensor alarms: list, markers, sound (alarms.js)
   initLedger(); // hidden dangers: inbox, list, map layer (ledger.js)
+  initInspections(); // inspections: coverage, uninspected ringed, record form (inspections.js)
   initRisk(); // a hazard source regraded (risk.js)
   initLayout();
   initField(); // a user linked to a team: its assignment (field.js)

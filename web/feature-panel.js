@@ -15,6 +15,7 @@ import { dispatchHereButton } from './dispatch.js';
 import { isolateButton } from './gas.js';
 import { sensorChart } from './sensor-chart.js';
 import { enterpriseDangers } from './ledger.js';
+import { enterpriseInspections } from './inspections.js';
 
 export function initFeaturePanel() {
   document.querySelector('#feature-panel .panel-close').addEventListener('click', closeFeaturePanel);
@@ -217,6 +218,7 @@ function featureContent(feature, collectionId, note) {
   if (actions.children.length) root.append(actions);
   if (collectionId === 'sensors' && feature.id !== undefined && feature.id !== null) root.append(sensorChart(feature.id));
   if (collectionId === 'enterprises' && feature.id !== undefined && feature.id !== null) root.append(enterpriseDangers(feature.id));
+  if (collectionId === 'enterprises' && feature.id !== undefined && feature.id !== null) root.append(enterpriseInspections(feature.id));
   if (note) root.append(el('div', 'note', note));
   return root;
 }

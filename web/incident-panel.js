@@ -24,6 +24,7 @@ import { renderUnits } from './units.js';
 import { renderInjects, renderNotes, renderTimeline } from './incident-log.js';
 import { may } from './session.js';
 import { renderGasIsolation } from './gas.js';
+import { incidentExperts } from './inspections.js';
 
 export function initIncidentPanel() {
   bus.on('incident-open', (id) => openIncident(id));
@@ -153,6 +154,7 @@ function renderIncident(inc) {
   if (gas) root.append(gas);
   const responds = !readonly && may('respond');
   if (!readonly) root.append(renderRecommendation(inc));
+  if (!readonly) root.append(incidentExperts(inc)); // experts next to the teams (inspections.js)
 
   // facts
   const facts = el('table', 'facts');

@@ -418,6 +418,10 @@ pub enum Event {
         /// Who it went to.
         to: String,
     },
+    /// An inspection, inspection plan or expert event (docs/ledger.md
+    /// "Inspections"); carries its own `type`.
+    #[serde(untagged)]
+    Inspection(crate::ledger::inspection::InspectionEvent),
     // --- The supervision ledger (docs/ledger.md): its events carry their own `type`.
     /// A supervision ledger event.
     #[serde(untagged)]
@@ -443,6 +447,7 @@ impl Event {
             e if e.is_auth() => "auth",
             e if e.alarm().is_some() => "alarms",
             Self::Ledger(_) => "dangers",
+            Self::Inspection(e) => e.collection(),
             _ => "incidents",
         }
     }
@@ -485,6 +490,7 @@ impl Event {
             Self::ObligationFulfilled { .. } => "obligation_fulfilled",
             Self::ObligationReminded { .. } => "obligation_reminded",
             Self::Ledger(e) => e.kind(),
+            Self::Inspection(e) => e.kind(),
         }
     }
 

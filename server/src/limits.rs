@@ -41,6 +41,12 @@ pub const DEFAULT_DANGERS: usize = 100;
 pub const MAX_DANGERS: usize = 1_000;
 /// Most inbox entries `GET /inbox` answers (newest first).
 pub const MAX_INBOX: usize = 500;
+/// Inspection records per page of `GET /inspections` when the client does not say.
+pub const DEFAULT_INSPECTIONS: usize = 100;
+/// Most inspection records one page of `GET /inspections` answers.
+pub const MAX_INSPECTIONS: usize = 1_000;
+/// Most experts `GET /incidents/{id}/experts` suggests.
+pub const MAX_INCIDENT_EXPERTS: usize = 50;
 
 // --- The safety-distance check (docs/safety-distances.md).
 /// Violations one `GET /safety/violations` answers when the client does not say.

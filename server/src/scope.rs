@@ -234,6 +234,8 @@ impl RequestScope {
                     .and_then(|id| ops.ledger().obligations().get(id))
                     .is_some_and(|o| scope.has_county(o.place.county_id)),
             },
+            // Inspections, plans and experts: in scope when a county they touch is.
+            Event::Inspection(e) => e.county_ids().into_iter().any(|c| scope.has_county(c)),
             e if e.alarm().is_some() => e
                 .alarm()
                 .and_then(|id| ops.alarm(id))

@@ -120,6 +120,7 @@ pub fn collections(event: &Event) -> Vec<&str> {
         e if e.alarm().is_some() => Vec::new(),
         Event::Ledger(_) => Vec::new(),
         e if e.obligation().is_some() => Vec::new(),
+        Event::Inspection(_) => Vec::new(),
         Event::HazardRegraded { .. } => vec!["hazard_sources"],
         _ => vec!["incidents"],
     }

@@ -13,6 +13,7 @@
 mod assets;
 mod enterprises;
 mod gas;
+pub mod inspections;
 pub(crate) mod names;
 mod places;
 mod population;

@@ -13,6 +13,8 @@
 //! The state is kept beside the incidents in [`crate::ops::Operations`],
 //! which checks and folds ledger events like its own.
 
+pub mod expert;
+pub mod inspection;
 pub mod obligation;
 pub mod query;
 pub mod schedule;

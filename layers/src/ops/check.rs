@@ -141,6 +141,9 @@ impl Operations {
         if event.obligation().is_some() {
             return self.ledger.obligations().check(catalog, event);
         }
+        if let Event::Inspection(e) = event {
+            return Ok(Event::Inspection(self.inspections.check(catalog, &self.ledger, e)?));
+        }
         Ok(match event {
             Event::IncidentOpened {
                 incident,

@@ -341,6 +341,8 @@ pub struct Operations {
     pub(super) active_drill_alarms: HashMap<FeatureId, FeatureId>,
     /// The supervision ledger (docs/ledger.md).
     pub(super) ledger: crate::ledger::LedgerState,
+    /// Inspections, their plans and the expert pool (docs/ledger.md).
+    pub(super) inspections: crate::ledger::inspection::InspectionState,
 }
 
 pub(super) fn team_status(catalog: &Catalog, team: FeatureId) -> Result<(TeamStatus, String, String)> {
@@ -375,6 +377,11 @@ impl Operations {
     /// The supervision ledger (docs/ledger.md).
     pub fn ledger(&self) -> &crate::ledger::LedgerState {
         &self.ledger
+    }
+
+    /// Inspections, their plans and the expert pool (docs/ledger.md).
+    pub fn inspections(&self) -> &crate::ledger::inspection::InspectionState {
+        &self.inspections
     }
 
     /// The operations events, in order.
@@ -429,6 +436,11 @@ impl Operations {
         }
         if event.obligation().is_some() {
             self.ledger.obligations_mut().apply(&record);
+            self.log.push(record);
+            return;
+        }
+        if let Event::Inspection(e) = event {
+            self.inspections.apply(&record, e);
             self.log.push(record);
             return;
         }

@@ -87,6 +87,7 @@ pub fn access(path: &str, method: &Method) -> Access {
         ("/readings" | "/monitoring/readings", false) => Access::Need(P::Ingest),
         ("/dangers" | "/dangers/{id}/transitions" | "/dangers/import", false) => Access::Need(P::Supervise),
         ("/obligations" | "/obligations/{id}" | "/obligations/{id}/fulfil", false) => Access::Need(P::Supervise),
+        ("/inspections" | "/inspections/plans" | "/experts" | "/experts/{id}", false) => Access::Need(P::Supervise),
         // A register replaces what the bureau's own lists say: admins only (docs/data.md).
         ("/import/{layer}", false) => Access::Need(P::Administer),
         (_, false) => Access::Need(P::Administer),

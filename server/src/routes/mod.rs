@@ -21,6 +21,7 @@ pub mod gas;
 pub mod impact;
 pub mod import;
 pub mod incidents;
+pub mod inspections;
 pub mod ledger;
 pub mod ledger_reports;
 pub mod map;
@@ -197,6 +198,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) -> Vec<(&'static str, Vec<Method>
     import::configure(&mut r);
     obligations::configure(&mut r);
     ledger_reports::configure(&mut r);
+    inspections::configure(&mut r);
     r.table
 }
 

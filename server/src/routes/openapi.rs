@@ -656,6 +656,7 @@ pub fn spec() -> Value {
         .chain(ledger_operations())
         .chain(obligation_operations())
         .chain(ledger_report_operations())
+        .chain(inspection_operations())
         .chain(risk_operations())
     {
         let entry = paths.entry(path).or_insert_with(|| json!({}));
@@ -866,6 +867,102 @@ fn ledger_report_operations() -> Vec<(&'static str, &'static str, Op)> {
             .params(params())
             .param(query("lang", json!({ "type": "string", "enum": ["zh", "en"], "default": "zh" }), "the page's language"))
             .respond("200", ok("the report", "text/html", json!({ "type": "string" })))),
+    ]
+}
+
+/// Inspections, their plans and the expert pool (docs/ledger.md "Inspections").
+fn inspection_operations() -> Vec<(&'static str, &'static str, Op)> {
+    use lookout_layers::ledger::expert::ExpertSpecialty;
+    use lookout_layers::ledger::inspection::{ChecklistResult, InspectionKind};
+    use lookout_layers::model::Industry;
+    let codes = |c: &[&str]| json!({ "type": "string", "enum": c });
+    let ids = || json!({ "type": "array", "items": { "type": "integer", "minimum": 1 } });
+    let names = || json!({ "type": "array", "minItems": 1, "items": { "type": "string" } });
+    let date = || json!({ "type": "string", "format": "date" });
+    let object = || json!({ "type": "object" });
+    let expert = json!({ "type": "object", "required": ["name", "specialty", "county_id", "phone"], "properties": {
+        "name": { "type": "string" }, "specialty": codes(ExpertSpecialty::CODES),
+        "substances": { "type": "array", "items": { "type": "string" }, "description": "codes of /impact/substances (names, CAS or UN numbers are accepted)" },
+        "industries": { "type": "array", "items": codes(Industry::CODES) },
+        "county_id": { "type": "integer", "minimum": 1 }, "phone": { "type": "string" }, "organisation": { "type": "string" } },
+        "additionalProperties": false });
+    let plan = json!({ "type": "object", "required": ["title", "inspectors", "kind", "start", "due"], "properties": {
+        "title": { "type": "string" }, "enterprises": ids(), "hazard_sources": ids(), "inspectors": names(), "experts": ids(),
+        "kind": codes(InspectionKind::CODES), "start": date(), "due": date(), "notes": { "type": "string" } },
+        "additionalProperties": false });
+    let record = json!({ "type": "object", "required": ["enterprise", "date", "kind", "inspectors", "result"], "properties": {
+        "enterprise": { "type": "integer", "minimum": 1 }, "hazard_sources": ids(), "plan": { "type": "integer", "minimum": 1 },
+        "date": date(), "kind": codes(InspectionKind::CODES), "inspectors": names(), "experts": ids(),
+        "result": codes(ChecklistResult::CODES),
+        "checklist": { "type": "array", "items": { "type": "object", "required": ["item", "ok"], "properties": {
+            "item": { "type": "string" }, "ok": { "type": "boolean" }, "note": { "type": "string" } } } },
+        "dangers": ids(),
+        "enforcement": { "type": "object", "description": "enforcement or unannounced inspections only", "properties": {
+            "order_to_rectify": { "type": "boolean" }, "order_number": { "type": "string" }, "case_filed": { "type": "boolean" },
+            "case_number": { "type": "string" }, "penalty_yuan": { "type": "number", "minimum": 0 } }, "additionalProperties": false },
+        "notes": { "type": "string" } },
+        "additionalProperties": false });
+    vec![
+        ("/inspections", "get", Op::new("Inspection records, newest first, with enforcement counts (orders to rectify, cases filed, penalties, dangers found); in the caller's scope")
+            .params([
+                query("enterprise", json!({ "type": "integer", "minimum": 1 }), "one enterprise"),
+                query("hazard_source", json!({ "type": "integer", "minimum": 1 }), "one major hazard source"),
+                query("year", json!({ "type": "integer" }), "one year"),
+                query("kind", codes(InspectionKind::CODES), "one kind"),
+                query("plan", json!({ "type": "integer", "minimum": 1 }), "one plan"),
+            ])
+            .params(page_params(limits::DEFAULT_INSPECTIONS, limits::MAX_INSPECTIONS))
+            .respond("200", ok("a page of inspections", JSON, json!({ "type": "object", "required": ["inspections", "numberMatched", "numberReturned", "counts"], "properties": {
+                "inspections": { "type": "array", "items": object() }, "numberMatched": { "type": "integer" }, "numberReturned": { "type": "integer" }, "counts": object() } })))),
+        ("/inspections", "post", Op::new("Record an inspection: enterprise, hazard sources (none: all of the enterprise's), date, kind, inspectors and experts, checklist result, dangers found (ledger ids of the enterprise), enforcement measures; 404 for an unknown enterprise, hazard source, expert, danger or plan").write()
+            .body(json_body(record))
+            .respond("201", ok("the inspection", JSON, object()))
+            .respond("403", error("outside your scope"))),
+        ("/inspections/{id}", "get", Op::new("One inspection record")
+            .respond("200", ok("the inspection", JSON, object()))),
+        ("/inspections/plans", "get", Op::new("Inspection plans in the caller's scope, newest first, each target with the inspection that carried it out, done/total and overdue (due passed, targets left)")
+            .respond("200", ok("the plans", JSON, json!({ "type": "object", "required": ["plans", "numberMatched", "overdue"], "properties": {
+                "plans": { "type": "array", "items": object() }, "numberMatched": { "type": "integer" }, "overdue": { "type": "integer" } } })))),
+        ("/inspections/plans", "post", Op::new("Make an inspection plan: which enterprises or hazard sources, by whom, from when and by when").write()
+            .body(json_body(plan))
+            .respond("201", ok("the plan", JSON, object()))
+            .respond("403", error("a target outside your scope"))),
+        ("/inspections/plans/{id}", "get", Op::new("One inspection plan with its progress")
+            .respond("200", ok("the plan", JSON, object()))),
+        ("/inspections/coverage", "get", Op::new("The share of the major hazard sources inspected in a year, by city and county, with those not inspected (ids, names, points); in the caller's scope")
+            .params([
+                query("year", json!({ "type": "integer", "minimum": 2000, "maximum": 2100 }), "the year (default: this year)"),
+                query("f", json!({ "type": "string", "enum": ["json", "geojson"], "default": "json" }), "json: the figures and the list; geojson: the uninspected sources as points"),
+            ])
+            .respond("200", json!({ "description": "the coverage", "content": {
+                JSON: { "schema": { "type": "object", "required": ["year", "total", "cities", "counties", "uninspected"], "properties": {
+                    "year": { "type": "integer" }, "total": object(), "cities": { "type": "array", "items": object() },
+                    "counties": { "type": "array", "items": object() }, "uninspected": { "type": "array", "items": object() } } } },
+                "application/geo+json": { "schema": schema_ref("FeatureCollection") } } }))),
+        ("/experts", "get", Op::new("The expert pool in the caller's scope")
+            .params([
+                query("specialty", codes(ExpertSpecialty::CODES), "one specialty"),
+                query("substance", json!({ "type": "string" }), "knows this substance"),
+                query("county", json!({ "type": "integer", "minimum": 1 }), "one county id"),
+            ])
+            .respond("200", ok("the experts", JSON, json!({ "type": "object", "required": ["experts", "numberMatched"], "properties": {
+                "experts": { "type": "array", "items": object() }, "numberMatched": { "type": "integer" } } })))),
+        ("/experts", "post", Op::new("Add an expert to the pool (specialty, substances and industries, county, phone)").write()
+            .body(json_body(expert.clone()))
+            .respond("201", ok("the expert", JSON, object()))
+            .respond("403", error("the county is outside your scope"))),
+        ("/experts/{id}", "get", Op::new("One expert")
+            .respond("200", ok("the expert", JSON, object()))),
+        ("/experts/{id}", "put", Op::new("Replace an expert's entry").write()
+            .body(json_body(expert))
+            .respond("200", ok("the expert", JSON, object()))
+            .respond("403", error("outside your scope"))),
+        ("/incidents/{id}/experts", "get", Op::new("Experts for the incident, best first: those who know its substance, then those whose specialty its kind calls for, then those of its county; in the caller's scope")
+            .param(query("limit", json!({ "type": "integer", "minimum": 1, "maximum": limits::MAX_INCIDENT_EXPERTS, "default": 5 }), "how many"))
+            .respond("200", ok("the experts with why each matches", JSON, json!({ "type": "object", "required": ["incident", "experts", "numberMatched", "numberReturned"], "properties": {
+                "incident": { "type": "integer" }, "kind": { "type": "string" }, "substance": { "type": "string", "nullable": true },
+                "specialties": { "type": "array", "items": codes(ExpertSpecialty::CODES) },
+                "experts": { "type": "array", "items": object() }, "numberMatched": { "type": "integer" }, "numberReturned": { "type": "integer" } } })))),
     ]
 }
 

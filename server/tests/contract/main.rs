@@ -18,6 +18,7 @@ mod http;
 mod idempotency;
 mod import;
 mod incidents;
+mod inspections;
 mod ledger;
 mod ledger_reports;
 mod metrics;

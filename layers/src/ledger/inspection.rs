@@ -1,0 +1,922 @@
+//! Inspections and enforcement (执法检查), docs/ledger.md "Inspections":
+//!
+//! - **plans**: which enterprises or hazard sources, by whom, by when; a
+//!   target is done once an inspection of it is recorded on or after the
+//!   plan's start, and a plan whose deadline passed with targets left is
+//!   `overdue` (shown, not alarmed: see the docs);
+//! - **records**: date, inspectors and experts, kind (routine, enforcement,
+//!   unannounced 暗访暗查, expert consultation 专家会诊), the checklist's
+//!   result, the hidden dangers found (ids of the ledger), and for
+//!   enforcement the order to rectify (责令整改), the case filed (立案) and
+//!   the penalty;
+//! - the **expert pool** ([`super::expert`]);
+//! - **coverage**: the share of the major hazard sources inspected in a
+//!   year, by city and county, and the ones not inspected.
+//!
+//! All of it is a fold of [`InspectionEvent`]s, kept beside the ledger in
+//! [`crate::ops::Operations`], so replay and replicas follow.
+
+use super::expert::{CountyPlace, Expert, ExpertSpec, check_spec};
+use super::{LedgerState, MAX_NAME_CHARS, MAX_TEXT_CHARS, text};
+use crate::catalog::Catalog;
+use crate::error::{Error, Result};
+use crate::event::{Event, EventRecord};
+use crate::feature::FeatureId;
+use crate::model::{DangerPlace, code_enum};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+code_enum! {
+    /// The kind of an inspection.
+    InspectionKind {
+        /// 日常检查
+        Routine = "routine" / "日常检查",
+        /// 执法检查
+        Enforcement = "enforcement" / "执法检查",
+        /// 暗访暗查
+        Unannounced = "unannounced" / "暗访暗查",
+        /// 专家会诊
+        ExpertConsultation = "expert_consultation" / "专家会诊",
+    }
+}
+
+code_enum! {
+    /// What the checklist found overall.
+    ChecklistResult {
+        /// 合格: nothing wrong.
+        Passed = "passed" / "合格",
+        /// 发现问题: dangers or items to rectify.
+        Problems = "problems" / "发现问题",
+        /// 严重问题: a major danger, or work stopped.
+        Serious = "serious" / "严重问题",
+    }
+}
+
+/// Most inspectors, experts, targets, checklist items or dangers on one
+/// plan or record.
+pub const MAX_LIST: usize = 500;
+/// Largest penalty accepted, yuan (a guard against typos, far above any
+/// administrative penalty of the Work Safety Law).
+pub const MAX_PENALTY_YUAN: f64 = 1e9;
+
+/// An inspection plan as entered.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlanSpec {
+    /// Title.
+    pub title: String,
+    /// Enterprises to inspect (`enterprises` ids).
+    #[serde(default)]
+    pub enterprises: Vec<FeatureId>,
+    /// Major hazard sources to inspect (`hazard_sources` ids).
+    #[serde(default)]
+    pub hazard_sources: Vec<FeatureId>,
+    /// Who inspects (names or Lookout users).
+    pub inspectors: Vec<String>,
+    /// Experts to join (ids of the pool).
+    #[serde(default)]
+    pub experts: Vec<FeatureId>,
+    /// The kind of inspection planned.
+    pub kind: InspectionKind,
+    /// From when (inspections on or after it count).
+    pub start: NaiveDate,
+    /// By when.
+    pub due: NaiveDate,
+    /// Notes.
+    #[serde(default)]
+    pub notes: String,
+}
+
+/// One target of a plan, with its place (filled in by the store).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlanTarget {
+    /// `enterprises` or `hazard_sources`.
+    pub collection: String,
+    /// Its id.
+    pub id: FeatureId,
+    /// Its name.
+    pub name: String,
+    /// Its enterprise.
+    pub enterprise_id: FeatureId,
+    /// `counties` id.
+    pub county_id: u32,
+    /// County name.
+    pub county: String,
+    /// City name.
+    pub city: String,
+}
+
+/// One item of a checklist.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChecklistItem {
+    /// What was checked.
+    pub item: String,
+    /// Whether it met the requirement.
+    pub ok: bool,
+    /// Remarks.
+    #[serde(default)]
+    pub note: String,
+}
+
+/// The measures of an enforcement inspection.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Enforcement {
+    /// An order to rectify (责令整改) was issued.
+    #[serde(default)]
+    pub order_to_rectify: bool,
+    /// Its number (文书编号).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_number: Option<String>,
+    /// A case was filed (立案).
+    #[serde(default)]
+    pub case_filed: bool,
+    /// Its number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub case_number: Option<String>,
+    /// Penalty, yuan (≥ 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub penalty_yuan: Option<f64>,
+}
+
+/// An inspection as recorded.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InspectionSpec {
+    /// The enterprise inspected.
+    pub enterprise: FeatureId,
+    /// Its major hazard sources inspected; none given: all of them (the
+    /// store fills them in).
+    #[serde(default)]
+    pub hazard_sources: Vec<FeatureId>,
+    /// The plan it carries out, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan: Option<FeatureId>,
+    /// When.
+    pub date: NaiveDate,
+    /// What kind.
+    pub kind: InspectionKind,
+    /// Inspectors.
+    pub inspectors: Vec<String>,
+    /// Experts (ids of the pool).
+    #[serde(default)]
+    pub experts: Vec<FeatureId>,
+    /// The checklist's result.
+    pub result: ChecklistResult,
+    /// The checklist, item by item.
+    #[serde(default)]
+    pub checklist: Vec<ChecklistItem>,
+    /// Hidden dangers found (ids of the ledger, of this enterprise).
+    #[serde(default)]
+    pub dangers: Vec<FeatureId>,
+    /// For an enforcement or unannounced inspection: orders, case, penalty.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enforcement: Option<Enforcement>,
+    /// Notes.
+    #[serde(default)]
+    pub notes: String,
+}
+
+/// An event of inspections and the expert pool; stored and pushed like
+/// every other event, with its own `type`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum InspectionEvent {
+    /// An expert joined the pool.
+    ExpertAdded {
+        /// Expert id (0 when submitted: the store assigns it).
+        expert: FeatureId,
+        /// As entered.
+        spec: ExpertSpec,
+        /// County and city (filled in by the store).
+        #[serde(default)]
+        place: CountyPlace,
+    },
+    /// An expert's entry was replaced.
+    ExpertUpdated {
+        /// Expert id.
+        expert: FeatureId,
+        /// As entered now.
+        spec: ExpertSpec,
+        /// County and city (filled in by the store).
+        #[serde(default)]
+        place: CountyPlace,
+    },
+    /// An inspection plan was made.
+    InspectionPlanned {
+        /// Plan id (0 when submitted).
+        plan: FeatureId,
+        /// As entered.
+        spec: PlanSpec,
+        /// Its targets with their places (filled in by the store).
+        #[serde(default)]
+        targets: Vec<PlanTarget>,
+    },
+    /// An inspection was recorded.
+    InspectionRecorded {
+        /// Inspection id (0 when submitted).
+        inspection: FeatureId,
+        /// As entered (hazard sources filled in).
+        spec: InspectionSpec,
+        /// The enterprise as it was (filled in by the store).
+        place: DangerPlace,
+    },
+}
+
+impl InspectionEvent {
+    /// The `type` tag, as stored and pushed.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::ExpertAdded { .. } => "expert_added",
+            Self::ExpertUpdated { .. } => "expert_updated",
+            Self::InspectionPlanned { .. } => "inspection_planned",
+            Self::InspectionRecorded { .. } => "inspection_recorded",
+        }
+    }
+
+    /// The id it concerns (expert, plan or inspection).
+    pub fn id(&self) -> FeatureId {
+        match self {
+            Self::ExpertAdded { expert, .. } | Self::ExpertUpdated { expert, .. } => *expert,
+            Self::InspectionPlanned { plan, .. } => *plan,
+            Self::InspectionRecorded { inspection, .. } => *inspection,
+        }
+    }
+
+    /// The collection it concerns: `experts`, `inspection_plans` or `inspections`.
+    pub fn collection(&self) -> &'static str {
+        match self {
+            Self::ExpertAdded { .. } | Self::ExpertUpdated { .. } => "experts",
+            Self::InspectionPlanned { .. } => "inspection_plans",
+            Self::InspectionRecorded { .. } => "inspections",
+        }
+    }
+
+    /// The counties it touches (for a scoped user's stream).
+    pub fn county_ids(&self) -> Vec<u32> {
+        match self {
+            Self::ExpertAdded { spec, .. } | Self::ExpertUpdated { spec, .. } => vec![spec.county_id],
+            Self::InspectionPlanned { targets, .. } => targets.iter().map(|t| t.county_id).collect(),
+            Self::InspectionRecorded { place, .. } => vec![place.county_id],
+        }
+    }
+}
+
+/// A plan and what became of it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    /// Plan id.
+    pub id: FeatureId,
+    /// As entered.
+    pub spec: PlanSpec,
+    /// Its targets.
+    pub targets: Vec<PlanTarget>,
+    /// Made when.
+    pub created_at: DateTime<Utc>,
+    /// By whom.
+    pub created_by: String,
+}
+
+impl Plan {
+    /// Whether the plan touches a county of `counties` (all: `None`).
+    pub fn in_scope(&self, counties: Option<&[u32]>) -> bool {
+        counties.is_none_or(|c| self.targets.iter().any(|t| c.contains(&t.county_id)))
+    }
+}
+
+/// A recorded inspection.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Inspection {
+    /// Inspection id.
+    pub id: FeatureId,
+    /// As recorded.
+    #[serde(flatten)]
+    pub spec: InspectionSpec,
+    /// The enterprise as it was.
+    pub place: DangerPlace,
+    /// Recorded when.
+    pub recorded_at: DateTime<Utc>,
+    /// By whom.
+    pub recorded_by: String,
+}
+
+/// Inspections, plans and experts, by id; the fold of [`InspectionEvent`]s.
+#[derive(Debug, Clone, Default)]
+pub struct InspectionState {
+    experts: BTreeMap<FeatureId, Arc<Expert>>,
+    plans: BTreeMap<FeatureId, Arc<Plan>>,
+    inspections: BTreeMap<FeatureId, Arc<Inspection>>,
+}
+
+fn invalid(m: impl Into<String>) -> Error {
+    Error::InvalidRequest(m.into())
+}
+
+fn names(name: &str, list: &[String], required: bool) -> Result<()> {
+    if required && list.iter().all(|n| n.trim().is_empty()) {
+        return Err(invalid(format!("{name} needs at least one name")));
+    }
+    if list.len() > MAX_LIST {
+        return Err(invalid(format!("{name} lists at most {MAX_LIST}")));
+    }
+    for n in list {
+        text(name, n, MAX_NAME_CHARS, true)?;
+    }
+    Ok(())
+}
+
+fn check_date(name: &str, d: NaiveDate) -> Result<()> {
+    if !(2000..=2100).contains(&d.year()) {
+        return Err(invalid(format!("{name} {d} is not between 2000 and 2100")));
+    }
+    Ok(())
+}
+
+fn next_id<T>(map: &BTreeMap<FeatureId, T>) -> FeatureId {
+    map.keys().next_back().map_or(1, |id| id + 1)
+}
+
+fn enterprise_place(catalog: &Catalog, id: FeatureId) -> Result<DangerPlace> {
+    let layer = catalog.enterprises.read();
+    let e = layer.feature(id).ok_or(Error::UnknownFeature {
+        collection: "enterprises",
+        id,
+    })?;
+    let location = match &e.geometry {
+        geo::Geometry::Point(p) => [p.x(), p.y()],
+        _ => [0.0, 0.0],
+    };
+    let p = &e.properties;
+    Ok(DangerPlace {
+        enterprise_name: p.name.clone(),
+        county_id: p.county_id,
+        county: p.county.clone(),
+        city: p.city.clone(),
+        industry: p.industry,
+        location,
+    })
+}
+
+fn unique(name: &str, ids: &[FeatureId]) -> Result<()> {
+    if ids.len() > MAX_LIST {
+        return Err(invalid(format!("{name} lists at most {MAX_LIST}")));
+    }
+    let set: BTreeSet<_> = ids.iter().collect();
+    if set.len() != ids.len() {
+        return Err(invalid(format!("{name} lists an id twice")));
+    }
+    Ok(())
+}
+
+impl InspectionState {
+    /// An expert by id.
+    pub fn expert(&self, id: FeatureId) -> Option<&Expert> {
+        self.experts.get(&id).map(|e| &**e)
+    }
+
+    /// Every expert, by id.
+    pub fn experts(&self) -> impl DoubleEndedIterator<Item = &Expert> {
+        self.experts.values().map(|e| &**e)
+    }
+
+    /// A plan by id.
+    pub fn plan(&self, id: FeatureId) -> Option<&Plan> {
+        self.plans.get(&id).map(|p| &**p)
+    }
+
+    /// Every plan, by id.
+    pub fn plans(&self) -> impl DoubleEndedIterator<Item = &Plan> {
+        self.plans.values().map(|p| &**p)
+    }
+
+    /// An inspection by id.
+    pub fn inspection(&self, id: FeatureId) -> Option<&Inspection> {
+        self.inspections.get(&id).map(|i| &**i)
+    }
+
+    /// Every inspection, by id.
+    pub fn inspections(&self) -> impl DoubleEndedIterator<Item = &Inspection> {
+        self.inspections.values().map(|i| &**i)
+    }
+
+    fn check_experts(&self, ids: &[FeatureId]) -> Result<()> {
+        unique("experts", ids)?;
+        for id in ids {
+            if !self.experts.contains_key(id) {
+                return Err(Error::UnknownFeature {
+                    collection: "experts",
+                    id: *id,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks an event against the state now, the ledger and the catalog:
+    /// ids assigned, places filled in, every reference known. Refuses with
+    /// the reason for the user.
+    pub fn check(&self, catalog: &Catalog, ledger: &LedgerState, event: InspectionEvent) -> Result<InspectionEvent> {
+        match event {
+            InspectionEvent::ExpertAdded { expert, spec, .. } => {
+                let (spec, place) = check_spec(catalog, spec)?;
+                if expert != 0 && self.experts.contains_key(&expert) {
+                    return Err(Error::Conflict(format!("expert {expert} exists already")));
+                }
+                Ok(InspectionEvent::ExpertAdded {
+                    expert: if expert == 0 { next_id(&self.experts) } else { expert },
+                    spec,
+                    place,
+                })
+            }
+            InspectionEvent::ExpertUpdated { expert, spec, .. } => {
+                if !self.experts.contains_key(&expert) {
+                    return Err(Error::UnknownFeature {
+                        collection: "experts",
+                        id: expert,
+                    });
+                }
+                let (spec, place) = check_spec(catalog, spec)?;
+                Ok(InspectionEvent::ExpertUpdated { expert, spec, place })
+            }
+            InspectionEvent::InspectionPlanned { plan, spec, .. } => {
+                let targets = self.check_plan(catalog, &spec)?;
+                if plan != 0 && self.plans.contains_key(&plan) {
+                    return Err(Error::Conflict(format!("plan {plan} exists already")));
+                }
+                Ok(InspectionEvent::InspectionPlanned {
+                    plan: if plan == 0 { next_id(&self.plans) } else { plan },
+                    spec,
+                    targets,
+                })
+            }
+            InspectionEvent::InspectionRecorded { inspection, spec, .. } => {
+                let (spec, place) = self.check_record(catalog, ledger, spec)?;
+                if inspection != 0 && self.inspections.contains_key(&inspection) {
+                    return Err(Error::Conflict(format!("inspection {inspection} exists already")));
+                }
+                Ok(InspectionEvent::InspectionRecorded {
+                    inspection: if inspection == 0 {
+                        next_id(&self.inspections)
+                    } else {
+                        inspection
+                    },
+                    spec,
+                    place,
+                })
+            }
+        }
+    }
+
+    fn check_plan(&self, catalog: &Catalog, spec: &PlanSpec) -> Result<Vec<PlanTarget>> {
+        text("title", &spec.title, MAX_NAME_CHARS, true)?;
+        text("notes", &spec.notes, MAX_TEXT_CHARS, false)?;
+        names("inspectors", &spec.inspectors, true)?;
+        self.check_experts(&spec.experts)?;
+        unique("enterprises", &spec.enterprises)?;
+        unique("hazard_sources", &spec.hazard_sources)?;
+        if spec.enterprises.is_empty() && spec.hazard_sources.is_empty() {
+            return Err(invalid("a plan needs at least one enterprise or hazard source"));
+        }
+        check_date("start", spec.start)?;
+        check_date("due", spec.due)?;
+        if spec.due < spec.start {
+            return Err(invalid(format!(
+                "the plan is due {} before it starts ({})",
+                spec.due, spec.start
+            )));
+        }
+        let mut targets = Vec::new();
+        for id in &spec.enterprises {
+            let p = enterprise_place(catalog, *id)?;
+            targets.push(PlanTarget {
+                collection: "enterprises".into(),
+                id: *id,
+                name: p.enterprise_name,
+                enterprise_id: *id,
+                county_id: p.county_id,
+                county: p.county,
+                city: p.city,
+            });
+        }
+        let layer = catalog.hazard_sources.read();
+        for id in &spec.hazard_sources {
+            let h = layer.feature(*id).ok_or(Error::UnknownFeature {
+                collection: "hazard_sources",
+                id: *id,
+            })?;
+            let p = &h.properties;
+            targets.push(PlanTarget {
+                collection: "hazard_sources".into(),
+                id: *id,
+                name: p.name.clone(),
+                enterprise_id: p.enterprise_id,
+                county_id: p.county_id,
+                county: p.county.clone(),
+                city: p.city.clone(),
+            });
+        }
+        Ok(targets)
+    }
+
+    fn check_record(
+        &self,
+        catalog: &Catalog,
+        ledger: &LedgerState,
+        mut spec: InspectionSpec,
+    ) -> Result<(InspectionSpec, DangerPlace)> {
+        let place = enterprise_place(catalog, spec.enterprise)?;
+        check_date("date", spec.date)?;
+        names("inspectors", &spec.inspectors, true)?;
+        text("notes", &spec.notes, MAX_TEXT_CHARS, false)?;
+        self.check_experts(&spec.experts)?;
+        if spec.kind == InspectionKind::ExpertConsultation && spec.experts.is_empty() {
+            return Err(invalid("an expert consultation (专家会诊) names at least one expert"));
+        }
+        if spec.checklist.len() > MAX_LIST {
+            return Err(invalid(format!("checklist lists at most {MAX_LIST} items")));
+        }
+        for c in &spec.checklist {
+            text("checklist item", &c.item, MAX_TEXT_CHARS, true)?;
+            text("checklist note", &c.note, MAX_TEXT_CHARS, false)?;
+        }
+        if let Some(plan) = spec.plan {
+            let p = self.plan(plan).ok_or(Error::UnknownFeature {
+                collection: "inspection_plans",
+                id: plan,
+            })?;
+            if !p.targets.iter().any(|t| t.enterprise_id == spec.enterprise) {
+                return Err(invalid(format!(
+                    "plan {plan} does not target enterprise {}",
+                    spec.enterprise
+                )));
+            }
+        }
+        let layer = catalog.hazard_sources.read();
+        unique("hazard_sources", &spec.hazard_sources)?;
+        if spec.hazard_sources.is_empty() {
+            spec.hazard_sources = layer
+                .features()
+                .iter()
+                .filter(|h| h.properties.enterprise_id == spec.enterprise)
+                .map(|h| h.id)
+                .collect();
+        } else {
+            for id in &spec.hazard_sources {
+                let h = layer.feature(*id).ok_or(Error::UnknownFeature {
+                    collection: "hazard_sources",
+                    id: *id,
+                })?;
+                if h.properties.enterprise_id != spec.enterprise {
+                    return Err(invalid(format!(
+                        "hazard source {id} belongs to enterprise {}, not {}",
+                        h.properties.enterprise_id, spec.enterprise
+                    )));
+                }
+            }
+        }
+        unique("dangers", &spec.dangers)?;
+        for id in &spec.dangers {
+            let d = ledger.danger(*id).ok_or(Error::UnknownFeature {
+                collection: "dangers",
+                id: *id,
+            })?;
+            if d.report.enterprise != spec.enterprise {
+                return Err(invalid(format!(
+                    "danger {id} belongs to enterprise {}, not {}",
+                    d.report.enterprise, spec.enterprise
+                )));
+            }
+        }
+        if let Some(e) = &spec.enforcement {
+            if !matches!(spec.kind, InspectionKind::Enforcement | InspectionKind::Unannounced) {
+                return Err(invalid(format!(
+                    "enforcement measures come from an enforcement or unannounced inspection, not {}",
+                    spec.kind
+                )));
+            }
+            if let Some(p) = e.penalty_yuan
+                && !(p.is_finite() && (0.0..=MAX_PENALTY_YUAN).contains(&p))
+            {
+                return Err(invalid(format!(
+                    "enforcement.penalty_yuan must be 0 or more (at most {MAX_PENALTY_YUAN}), got {p}"
+                )));
+            }
+            for (name, v) in [("order_number", &e.order_number), ("case_number", &e.case_number)] {
+                if let Some(v) = v {
+                    text(name, v, MAX_NAME_CHARS, true)?;
+                }
+            }
+            if e.case_number.is_some() && !e.case_filed {
+                return Err(invalid("enforcement.case_number given without case_filed"));
+            }
+            if e.order_number.is_some() && !e.order_to_rectify {
+                return Err(invalid("enforcement.order_number given without order_to_rectify"));
+            }
+        }
+        Ok((spec, place))
+    }
+
+    /// Folds a stored event in.
+    pub fn apply(&mut self, record: &EventRecord, event: &InspectionEvent) {
+        match event {
+            InspectionEvent::ExpertAdded { expert, spec, place } => {
+                self.experts.insert(
+                    *expert,
+                    Arc::new(Expert {
+                        id: *expert,
+                        spec: spec.clone(),
+                        place: place.clone(),
+                        created_at: record.at,
+                        created_by: record.actor.clone(),
+                        updated_at: record.at,
+                    }),
+                );
+            }
+            InspectionEvent::ExpertUpdated { expert, spec, place } => {
+                if let Some(e) = self.experts.get_mut(expert) {
+                    let e = Arc::make_mut(e);
+                    e.spec = spec.clone();
+                    e.place = place.clone();
+                    e.updated_at = record.at;
+                }
+            }
+            InspectionEvent::InspectionPlanned { plan, spec, targets } => {
+                self.plans.insert(
+                    *plan,
+                    Arc::new(Plan {
+                        id: *plan,
+                        spec: spec.clone(),
+                        targets: targets.clone(),
+                        created_at: record.at,
+                        created_by: record.actor.clone(),
+                    }),
+                );
+            }
+            InspectionEvent::InspectionRecorded {
+                inspection,
+                spec,
+                place,
+            } => {
+                self.inspections.insert(
+                    *inspection,
+                    Arc::new(Inspection {
+                        id: *inspection,
+                        spec: spec.clone(),
+                        place: place.clone(),
+                        recorded_at: record.at,
+                        recorded_by: record.actor.clone(),
+                    }),
+                );
+            }
+        }
+    }
+
+    /// Whether `target` was inspected on or after `since` (up to `until`).
+    fn inspected(&self, target: &PlanTarget, since: NaiveDate, until: Option<NaiveDate>) -> Option<&Inspection> {
+        self.inspections().find(|i| {
+            i.spec.date >= since
+                && until.is_none_or(|u| i.spec.date <= u)
+                && if target.collection == "hazard_sources" {
+                    i.spec.hazard_sources.contains(&target.id)
+                } else {
+                    i.spec.enterprise == target.id
+                }
+        })
+    }
+
+    /// A plan as the API shows it at `today`: each target with the
+    /// inspection that carried it out (if any), the share done, and whether
+    /// it is overdue (due passed, targets left).
+    pub fn plan_view(&self, plan: &Plan, today: NaiveDate) -> serde_json::Value {
+        let targets: Vec<_> = plan
+            .targets
+            .iter()
+            .map(|t| {
+                let by = self.inspected(t, plan.spec.start, None).map(|i| i.id);
+                let mut v = serde_json::to_value(t).unwrap_or_default();
+                v["inspected_by"] = serde_json::json!(by);
+                v
+            })
+            .collect();
+        let done = targets.iter().filter(|t| !t["inspected_by"].is_null()).count();
+        let mut v = serde_json::to_value(plan).unwrap_or_default();
+        v["targets"] = serde_json::json!(targets);
+        v["done"] = serde_json::json!(done);
+        v["total"] = serde_json::json!(plan.targets.len());
+        v["overdue"] = serde_json::json!(today > plan.spec.due && done < plan.targets.len());
+        v
+    }
+
+    /// The inspections of `enterprise`, newest first.
+    pub fn of_enterprise(&self, enterprise: FeatureId) -> Vec<&Inspection> {
+        let mut out: Vec<_> = self.inspections().filter(|i| i.spec.enterprise == enterprise).collect();
+        out.sort_by(|a, b| b.spec.date.cmp(&a.spec.date).then(b.id.cmp(&a.id)));
+        out
+    }
+}
+
+/// The coverage of one city or county.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct CoverageCount {
+    /// City name.
+    pub city: String,
+    /// County name (empty for a city's row).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub county: String,
+    /// `counties` id (0 for a city's row).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub county_id: u32,
+    /// Major hazard sources.
+    pub total: usize,
+    /// Of them inspected in the year.
+    pub inspected: usize,
+    /// `inspected / total` (1 when there are none).
+    pub share: f64,
+}
+
+fn is_zero(v: &u32) -> bool {
+    *v == 0
+}
+
+impl CoverageCount {
+    fn finish(mut self) -> Self {
+        self.share = if self.total == 0 {
+            1.0
+        } else {
+            self.inspected as f64 / self.total as f64
+        };
+        self
+    }
+}
+
+/// A major hazard source not inspected in the year.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Uninspected {
+    /// `hazard_sources` id.
+    pub id: FeatureId,
+    /// Its name.
+    pub name: String,
+    /// Its enterprise.
+    pub enterprise_id: FeatureId,
+    /// The enterprise's name.
+    pub enterprise_name: String,
+    /// City.
+    pub city: String,
+    /// County.
+    pub county: String,
+    /// `counties` id.
+    pub county_id: u32,
+    /// GB 18218 level (1 highest), if graded.
+    pub level: Option<serde_json::Value>,
+    /// The last inspection the register records (`last_inspection`), if any.
+    pub last_inspection: Option<NaiveDate>,
+    /// Where, `[lon, lat]`.
+    pub location: [f64; 2],
+}
+
+/// Coverage of the major hazard sources in a year.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Coverage {
+    /// The year.
+    pub year: i32,
+    /// The whole (of the caller's scope).
+    pub total: CoverageCount,
+    /// By city, by name.
+    pub cities: Vec<CoverageCount>,
+    /// By county, by city then county name.
+    pub counties: Vec<CoverageCount>,
+    /// Not inspected, by city, county and id.
+    pub uninspected: Vec<Uninspected>,
+}
+
+impl Coverage {
+    /// The uninspected sources as GeoJSON points.
+    pub fn to_geojson(&self) -> serde_json::Value {
+        let features: Vec<_> = self
+            .uninspected
+            .iter()
+            .map(|u| {
+                let mut props = serde_json::to_value(u).unwrap_or_default();
+                if let Some(o) = props.as_object_mut() {
+                    o.remove("location");
+                }
+                serde_json::json!({
+                    "type": "Feature", "id": u.id,
+                    "geometry": { "type": "Point", "coordinates": u.location },
+                    "properties": props,
+                })
+            })
+            .collect();
+        serde_json::json!({ "type": "FeatureCollection", "numberMatched": features.len(), "features": features })
+    }
+}
+
+impl InspectionState {
+    /// The share of the major hazard sources (layer `hazard_sources`)
+    /// inspected in `year` (an inspection record dated in it names the
+    /// source), by city and county, with the ones not inspected; only
+    /// sources in `counties` (a scoped user).
+    pub fn coverage(&self, catalog: &Catalog, year: i32, counties: Option<&[u32]>) -> Coverage {
+        let inspected: BTreeSet<FeatureId> = self
+            .inspections()
+            .filter(|i| i.spec.date.year() == year)
+            .flat_map(|i| i.spec.hazard_sources.iter().copied())
+            .collect();
+        let layer = catalog.hazard_sources.read();
+        let mut by_county: BTreeMap<(String, String, u32), CoverageCount> = BTreeMap::new();
+        let mut by_city: BTreeMap<String, CoverageCount> = BTreeMap::new();
+        let mut total = CoverageCount::default();
+        let mut uninspected = Vec::new();
+        for h in layer.features() {
+            let p = &h.properties;
+            if counties.is_some_and(|c| !c.contains(&p.county_id)) {
+                continue;
+            }
+            let done = inspected.contains(&h.id);
+            let county = by_county
+                .entry((p.city.clone(), p.county.clone(), p.county_id))
+                .or_insert_with(|| CoverageCount {
+                    city: p.city.clone(),
+                    county: p.county.clone(),
+                    county_id: p.county_id,
+                    ..CoverageCount::default()
+                });
+            let city = by_city.entry(p.city.clone()).or_insert_with(|| CoverageCount {
+                city: p.city.clone(),
+                ..CoverageCount::default()
+            });
+            for c in [county, city, &mut total] {
+                c.total += 1;
+                c.inspected += usize::from(done);
+            }
+            if !done {
+                let location = match &h.geometry {
+                    geo::Geometry::Point(pt) => [pt.x(), pt.y()],
+                    g => {
+                        use geo::Centroid;
+                        g.centroid().map_or([0.0, 0.0], |c| [c.x(), c.y()])
+                    }
+                };
+                uninspected.push(Uninspected {
+                    id: h.id,
+                    name: p.name.clone(),
+                    enterprise_id: p.enterprise_id,
+                    enterprise_name: p.enterprise_name.clone(),
+                    city: p.city.clone(),
+                    county: p.county.clone(),
+                    county_id: p.county_id,
+                    level: p.level.map(|l| serde_json::to_value(l).unwrap_or_default()),
+                    last_inspection: p.last_inspection,
+                    location,
+                });
+            }
+        }
+        uninspected.sort_by(|a, b| (&a.city, &a.county, a.id).cmp(&(&b.city, &b.county, b.id)));
+        Coverage {
+            year,
+            total: total.finish(),
+            cities: by_city.into_values().map(CoverageCount::finish).collect(),
+            counties: by_county.into_values().map(CoverageCount::finish).collect(),
+            uninspected,
+        }
+    }
+}
+
+/// The event of "add this expert": the store assigns the id.
+pub fn expert_added(spec: ExpertSpec) -> Event {
+    Event::Inspection(InspectionEvent::ExpertAdded {
+        expert: 0,
+        spec,
+        place: CountyPlace::default(),
+    })
+}
+
+/// The event of "plan these inspections": the store assigns the id.
+pub fn planned(spec: PlanSpec) -> Event {
+    Event::Inspection(InspectionEvent::InspectionPlanned {
+        plan: 0,
+        spec,
+        targets: Vec::new(),
+    })
+}
+
+/// The event of "record this inspection": the store assigns the id and
+/// fills in the enterprise's place (what is given here is replaced).
+pub fn recorded(spec: InspectionSpec) -> Event {
+    Event::Inspection(InspectionEvent::InspectionRecorded {
+        inspection: 0,
+        spec,
+        place: DangerPlace {
+            enterprise_name: String::new(),
+            county_id: 0,
+            county: String::new(),
+            city: String::new(),
+            industry: crate::model::Industry::HazardousChemicals,
+            location: [0.0, 0.0],
+        },
+    })
+}
