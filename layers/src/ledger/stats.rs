@@ -190,3 +190,44 @@ pub fn month(
     total.drill_rate = rate(total.drills_held, total.drills_planned);
     MonthStats { counties, total }
 }
+
+/// The month's inspections and enforcement, in the filter's area.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct InspectionMonth {
+    /// Inspections held in the month.
+    pub inspections: u32,
+    /// By kind (`routine`, `enforcement`, `unannounced`, `expert_consultation`).
+    pub by_kind: BTreeMap<&'static str, u32>,
+    /// Hidden dangers linked to them.
+    pub dangers_found: u32,
+    /// Orders to rectify (责令整改) issued.
+    pub orders_to_rectify: u32,
+    /// Cases filed (立案).
+    pub cases_filed: u32,
+    /// Penalties, yuan.
+    pub penalties_yuan: f64,
+}
+
+/// Counts the inspections held from `from` to `to` (dates, `to` excluded).
+pub fn inspections_month(
+    state: &super::inspection::InspectionState,
+    filter: &StatsFilter,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+) -> InspectionMonth {
+    let mut out = InspectionMonth::default();
+    for i in state
+        .inspections()
+        .filter(|i| i.spec.date >= from && i.spec.date < to && filter.admits(&i.place))
+    {
+        out.inspections += 1;
+        *out.by_kind.entry(i.spec.kind.code()).or_default() += 1;
+        out.dangers_found += u32::try_from(i.spec.dangers.len()).unwrap_or(u32::MAX);
+        if let Some(e) = &i.spec.enforcement {
+            out.orders_to_rectify += u32::from(e.order_to_rectify);
+            out.cases_filed += u32::from(e.case_filed);
+            out.penalties_yuan += e.penalty_yuan.unwrap_or(0.0);
+        }
+    }
+    out
+}

@@ -10,7 +10,7 @@ use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, TimeZone, Utc};
 use lookout_layers::ledger::stats::{self, AreaStats, MonthStats, StatsFilter};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::json;
 
 /// Registers the routes.
 pub fn configure(r: &mut super::Routes<'_>) {
@@ -115,9 +115,21 @@ fn compute(
     Ok((m, end, out))
 }
 
+/// The month's inspections and enforcement cases in the asked area, by
+/// their dates in China Standard Time.
+fn inspections(state: &AppState, q: &StatsQuery, scope: &RequestScope, m: &Month) -> stats::InspectionMonth {
+    let filter = StatsFilter {
+        cities: split(q.city.as_deref()),
+        counties: split(q.county.as_deref()),
+        scope: scope.get().map(|s| s.county_ids().to_vec()),
+    };
+    let cst = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8");
+    let day = |t: chrono::DateTime<chrono::Utc>| t.with_timezone(&cst).date_naive();
+    stats::inspections_month(state.store.operations().inspections(), &filter, day(m.from), day(m.to))
+}
+
 /// `GET /ledger/stats?month=YYYY-MM&city=&county=`: the month's figures per
-/// county and the total; `inspections` is `null` until inspections are
-/// recorded (issue 16 item 3).
+/// county and the total, and the month's inspections and enforcement.
 async fn stats_json(
     state: web::Data<AppState>,
     q: Query<StatsQuery>,
@@ -125,6 +137,7 @@ async fn stats_json(
 ) -> Result<HttpResponse, ApiError> {
     let q = q.into_inner();
     let (m, end, s) = compute(&state, &q, &scope)?;
+    let inspections = inspections(&state, &q, &scope, &m);
     Ok(HttpResponse::Ok().json(json!({
         "month": m.label,
         "from": m.from,
@@ -132,9 +145,8 @@ async fn stats_json(
         "as_of": end,
         "counties": s.counties,
         "total": s.total,
-        // Inspections and enforcement cases (issue 16 item 3): filled in
-        // when inspections are recorded; null until then.
-        "inspections": Value::Null,
+        // Inspections and enforcement cases held in the month (docs/ledger.md "Inspections").
+        "inspections": inspections,
     })))
 }
 
@@ -232,11 +244,33 @@ async fn report_html(
     html.push_str("</tbody><tfoot>");
     html.push_str(&row(&s.total, t("合计", "Total"), ""));
     html.push_str("</tfoot></table>");
+    let i = inspections(&state, &q, &scope, &m);
+    let kind = |code: &str| i.by_kind.get(code).copied().unwrap_or(0);
+    html.push_str(&format!(
+        "<h2>{}</h2><table><tbody><tr><td>{}</td><td>{}</td></tr><tr><td>{}</td><td>{} / {} / {} / {}</td></tr>\
+<tr><td>{}</td><td>{}</td></tr><tr><td>{}</td><td>{}</td></tr><tr><td>{}</td><td>{}</td></tr><tr><td>{}</td><td>{:.0}</td></tr></tbody></table>",
+        t("监督检查与执法", "Inspections and enforcement"),
+        t("检查次数", "Inspections"),
+        i.inspections,
+        t("日常 / 执法 / 暗访暗查 / 专家会诊", "Routine / enforcement / unannounced / expert consultation"),
+        kind("routine"),
+        kind("enforcement"),
+        kind("unannounced"),
+        kind("expert_consultation"),
+        t("发现隐患", "Dangers found"),
+        i.dangers_found,
+        t("责令整改", "Orders to rectify"),
+        i.orders_to_rectify,
+        t("立案", "Cases filed"),
+        i.cases_filed,
+        t("罚款（元）", "Penalties (yuan)"),
+        i.penalties_yuan,
+    ));
     html.push_str(&format!(
         "<p class=\"note\">{}</p><p class=\"note\">{}</p></body></html>",
         t(
-            "销号率：截至期末已发现隐患中已销号的比例；演练完成率：自当年1月1日至期末计划的演练中已完成的比例。监督检查与执法案件统计待检查功能上线后提供。",
-            "Closure rate: of the dangers found by the period's end, the share closed. Drill completion: of the drills planned from 1 January to the period's end, the share held. Inspections and enforcement cases follow when inspections are recorded."
+            "销号率：截至期末已发现隐患中已销号的比例；演练完成率：自当年1月1日至期末计划的演练中已完成的比例。监督检查按检查日期（北京时间）计入当月。",
+            "Closure rate: of the dangers found by the period's end, the share closed. Drill completion: of the drills planned from 1 January to the period's end, the share held. Inspections count in the month of their date (China Standard Time)."
         ),
         t("数据为生成的虚构数据时，仅供演示。", "Where the data is generated, it is fictional, for demonstration only."),
     ));

@@ -857,12 +857,12 @@ fn ledger_report_operations() -> Vec<(&'static str, &'static str, Op)> {
         "plan_rate": { "type": "number", "nullable": true }, "drills_planned": { "type": "integer" }, "drills_held": { "type": "integer" },
         "drill_rate": { "type": "number", "nullable": true }, "reassessments_overdue": { "type": "integer" } } });
     vec![
-        ("/ledger/stats", "get", Op::new("The ledger's figures for a month per county and in total, as the ledger was at the month's end: dangers found, major, closed, closure rate, overdue, major open; plans overdue, drill completion, re-assessments overdue; inspections (null until recorded); in the caller's scope")
+        ("/ledger/stats", "get", Op::new("The ledger's figures for a month per county and in total, as the ledger was at the month's end: dangers found, major, closed, closure rate, overdue, major open; plans overdue, drill completion, re-assessments overdue; inspections and enforcement; in the caller's scope")
             .params(params())
             .respond("200", ok("the month's figures", JSON, json!({ "type": "object", "required": ["month", "counties", "total", "inspections"], "properties": {
                 "month": { "type": "string" }, "from": { "type": "string", "format": "date-time" }, "to": { "type": "string", "format": "date-time" },
                 "as_of": { "type": "string", "format": "date-time" }, "counties": { "type": "array", "items": area.clone() }, "total": area,
-                "inspections": { "type": "object", "nullable": true } } })))),
+                "inspections": { "type": "object", "description": "the month's inspections (by kind), dangers found by them, orders to rectify, cases filed, penalties in yuan" } } })))),
         ("/ledger/report", "get", Op::new("The month's figures as a printable page (times in China Standard Time)")
             .params(params())
             .param(query("lang", json!({ "type": "string", "enum": ["zh", "en"], "default": "zh" }), "the page's language"))

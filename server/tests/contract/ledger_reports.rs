@@ -47,6 +47,21 @@ async fn the_month_counts_dangers_found_closed_and_overdue_and_drills_held_and_p
     )
     .await;
     assert_eq!(code, 201);
+    // An enforcement inspection today (China Standard Time) with an order and a penalty.
+    let today = now
+        .with_timezone(&FixedOffset::east_opt(8 * 3600).expect("CST"))
+        .date_naive();
+    let (code, body) = send(
+        &app,
+        post(
+            "/inspections",
+            json!({"enterprise": e, "date": today.to_string(), "kind": "enforcement", "inspectors": ["李明"],
+                   "result": "problems", "enforcement": {"order_to_rectify": true, "penalty_yuan": 5000}}),
+        )
+        .to_request(),
+    )
+    .await;
+    assert_eq!(code, 201, "{body}");
     let month = now.with_timezone(&FixedOffset::east_opt(8 * 3600).expect("CST"));
     let month = format!("{:04}-{:02}", month.year(), month.month());
     let (code, body) = send(&app, get(&format!("/ledger/stats?month={month}")).to_request()).await;
@@ -61,12 +76,23 @@ async fn the_month_counts_dangers_found_closed_and_overdue_and_drills_held_and_p
         (total["drills_planned"].as_u64(), total["drills_held"].as_u64()),
         (Some(1), Some(0))
     );
-    assert!(body["inspections"].is_null());
+    let i = &body["inspections"];
+    assert_eq!(
+        (i["inspections"].as_u64(), i["by_kind"]["enforcement"].as_u64()),
+        (Some(1), Some(1)),
+        "{body}"
+    );
+    assert_eq!(
+        (i["orders_to_rectify"].as_u64(), i["cases_filed"].as_u64()),
+        (Some(1), Some(0))
+    );
+    assert_eq!(i["penalties_yuan"], 5000.0);
     assert_eq!(body["counties"][0]["county_id"], county);
 
     // A month before anything was stored counts nothing; a bad month is a 400.
     let (code, body) = send(&app, get("/ledger/stats?month=2001-01").to_request()).await;
     assert_eq!((code, body["total"]["found"].as_u64()), (200, Some(0)), "{body}");
+    assert_eq!(body["inspections"]["inspections"], 0, "{body}");
     let (code, _) = send(&app, get("/ledger/stats?month=2026-13").to_request()).await;
     assert_eq!(code, 400);
 
