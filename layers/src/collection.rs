@@ -87,6 +87,8 @@ pub trait Collection: Send + Sync + std::fmt::Debug {
         });
         at
     }
+    /// Whether the feature with this id exists and passes `filter`.
+    fn matches(&self, id: FeatureId, filter: &Filter) -> bool;
     /// The id the next feature created gets.
     fn next_id(&self) -> FeatureId;
     /// The features imported from a register: their external id and feature id.
@@ -180,6 +182,10 @@ impl<T: Record> Collection for Layer<T> {
 
     fn visit_feature(&self, id: FeatureId, visit: &mut FeatureVisitor<'_>) {
         visit_each(self.feature(id).into_iter(), &Filter::all(), visit);
+    }
+
+    fn matches(&self, id: FeatureId, filter: &Filter) -> bool {
+        self.feature(id).is_some_and(|f| filter.matches(&f.properties))
     }
 
     fn next_id(&self) -> FeatureId {

@@ -80,6 +80,8 @@ pub struct RoadGraph {
     index: HashMap<u64, usize>,
     nodes: Vec<Coord<f64>>,
     edges: HashMap<(usize, usize), Edge>,
+    /// For each junction, the edges arriving at it: (from, time ms).
+    reverse: Vec<Vec<(usize, usize)>>,
     top_speed_ms: f64,
 }
 
@@ -163,8 +165,10 @@ impl RoadGraph {
                 }
             }
         }
+        let mut reverse: Vec<Vec<(usize, usize)>> = vec![Vec::new(); nodes.len()];
         for (&(a, b), e) in &edges {
             input.add_edge(a, b, e.time_ms);
+            reverse[b].push((a, e.time_ms));
         }
         input.freeze();
         let input_time = started.elapsed();
@@ -179,6 +183,7 @@ impl RoadGraph {
                 index,
                 nodes,
                 edges,
+                reverse,
                 top_speed_ms: top_speed / 3.6,
             },
             input_time,
@@ -225,6 +230,12 @@ impl RoadGraph {
             to_to: (ms(walked - along, speed), walked - along),
             oneway: r.oneway,
         })
+    }
+
+    /// Departure times (ms, access included) from `s` to the junctions it leaves by.
+    fn departures_ms(s: &Snap) -> Vec<(usize, usize)> {
+        let access = ms(s.access_m, ACCESS_SPEED_KMH);
+        s.exits().into_iter().map(|(n, t)| (n, access + t)).collect()
     }
 
     /// Both on the same road: straight along it, without the graph.
@@ -508,6 +519,198 @@ pub fn rank_by_time(
     })
 }
 
+/// Where each feature of a point layer meets the road network, snapped once
+/// and kept current one feature at a time ([`SnapIndex::update`]), for
+/// [`rank_by_time_indexed`]: by junction (the features that leave by it, with
+/// the time to it) and by road (for the straight way along a shared road).
+#[derive(Debug, Default)]
+pub struct SnapIndex {
+    snaps: HashMap<FeatureId, Snap>,
+    by_node: HashMap<usize, Vec<(FeatureId, usize)>>,
+    by_road: HashMap<FeatureId, Vec<FeatureId>>,
+}
+
+impl SnapIndex {
+    /// Snaps every point of `layer` to `graph`'s roads.
+    pub fn build(graph: &RoadGraph, roads: &Layer<Road>, layer: &dyn crate::collection::Collection) -> Self {
+        let mut points = Vec::with_capacity(layer.len());
+        layer.visit_all(&Filter::all(), &mut |id, geometry, _| {
+            if let Geometry::Point(p) = geometry {
+                points.push((id, p.0));
+            }
+            std::ops::ControlFlow::Continue(())
+        });
+        let mut index = Self::default();
+        for (id, p) in points {
+            index.insert(graph, roads, id, p);
+        }
+        index
+    }
+
+    /// Snaps feature `id` again as `layer` holds it now (moved, added or deleted).
+    pub fn update(
+        &mut self,
+        graph: &RoadGraph,
+        roads: &Layer<Road>,
+        layer: &dyn crate::collection::Collection,
+        id: FeatureId,
+    ) {
+        self.remove(id);
+        if let Some(p) = layer.point(id) {
+            self.insert(graph, roads, id, p);
+        }
+    }
+
+    /// Features snapped to a road.
+    pub fn len(&self) -> usize {
+        self.snaps.len()
+    }
+
+    /// No feature is snapped.
+    pub fn is_empty(&self) -> bool {
+        self.snaps.is_empty()
+    }
+
+    fn insert(&mut self, graph: &RoadGraph, roads: &Layer<Road>, id: FeatureId, p: Coord<f64>) {
+        let Some(s) = graph.snap(roads, p, MAX_SNAP_M) else {
+            return;
+        };
+        for (node, t) in RoadGraph::departures_ms(&s) {
+            self.by_node.entry(node).or_default().push((id, t));
+        }
+        self.by_road.entry(s.road).or_default().push(id);
+        self.snaps.insert(id, s);
+    }
+
+    fn remove(&mut self, id: FeatureId) {
+        let Some(s) = self.snaps.remove(&id) else {
+            return;
+        };
+        for (node, _) in s.exits() {
+            if let Some(v) = self.by_node.get_mut(&node) {
+                v.retain(|(f, _)| *f != id);
+            }
+        }
+        if let Some(v) = self.by_road.get_mut(&s.road) {
+            v.retain(|f| *f != id);
+        }
+    }
+}
+
+/// [`rank_by_time`] with the candidates snapped beforehand ([`SnapIndex`])
+/// and one search instead of one per candidate: a Dijkstra from the origin
+/// over the reversed road graph (travel is from each feature to the
+/// origin, one-way roads included), which meets each candidate at the
+/// junctions it leaves by. It stops once the k-th best time so far is below
+/// the search front: every candidate not yet met is at least the front away.
+/// `admit` says which features are candidates (filter, scope). The answer
+/// equals routing every candidate: the same times, the same order (time,
+/// then id). `unreachable`: the admitted features nearer by air (`by_air`,
+/// nearest first) than the farthest answered that no open road within
+/// [`MAX_SNAP_M`] reaches, or (when the search ran out) that no road
+/// connects; `examined`: the candidates the search met.
+pub fn rank_by_time_indexed(
+    graph: &RoadGraph,
+    roads: &Layer<Road>,
+    index: &SnapIndex,
+    admit: &dyn Fn(FeatureId) -> bool,
+    by_air: impl IntoIterator<Item = (FeatureId, f64)>,
+    origin: Coord<f64>,
+    k: usize,
+) -> Option<Ranking> {
+    use std::cmp::Reverse;
+    use std::collections::BinaryHeap;
+    let target = graph.snap(roads, origin, MAX_SNAP_M)?;
+    let mut admitted: HashMap<FeatureId, bool> = HashMap::new();
+    let mut admits = |id: FeatureId| *admitted.entry(id).or_insert_with(|| admit(id));
+    // id → best time so far (s); the k best, sorted by (time, id).
+    let mut best: HashMap<FeatureId, f64> = HashMap::new();
+    let mut top: Vec<(f64, FeatureId)> = Vec::with_capacity(k + 1);
+    let offer = |id: FeatureId, t: f64, best: &mut HashMap<FeatureId, f64>, top: &mut Vec<(f64, FeatureId)>| {
+        if best.get(&id).is_some_and(|b| *b <= t) {
+            return;
+        }
+        best.insert(id, t);
+        top.retain(|(_, f)| *f != id);
+        let at = top.partition_point(|(x, f)| (*x, *f) < (t, id));
+        top.insert(at, (t, id));
+        top.truncate(k);
+    };
+    // On the origin's own road: straight along it.
+    for &id in index.by_road.get(&target.road).into_iter().flatten() {
+        if admits(id)
+            && let Some(r) = index.snaps.get(&id).and_then(|s| graph.direct(s, &target))
+        {
+            offer(id, r.time_s, &mut best, &mut top);
+        }
+    }
+    let target_access = ms(target.access_m, ACCESS_SPEED_KMH);
+    let mut dist: HashMap<usize, usize> = HashMap::new();
+    let mut heap = BinaryHeap::new();
+    for (n, t) in target.entries() {
+        let t = t + target_access;
+        if dist.get(&n).is_none_or(|d| t < *d) {
+            dist.insert(n, t);
+            heap.push(Reverse((t, n)));
+        }
+    }
+    let mut exhausted = true;
+    while let Some(Reverse((d, node))) = heap.pop() {
+        if dist.get(&node).is_some_and(|b| d > *b) {
+            continue;
+        }
+        if top.len() == k && top.last().is_some_and(|(t, _)| *t < d as f64 / 1000.0) {
+            exhausted = false;
+            break;
+        }
+        for &(id, departure) in index.by_node.get(&node).into_iter().flatten() {
+            if admits(id) {
+                offer(id, (d + departure) as f64 / 1000.0, &mut best, &mut top);
+            }
+        }
+        for &(from, w) in &graph.reverse[node] {
+            let t = d + w;
+            if dist.get(&from).is_none_or(|b| t < *b) {
+                dist.insert(from, t);
+                heap.push(Reverse((t, from)));
+            }
+        }
+    }
+    let examined = best.len();
+    // Straight-line distances of the answered, and the unreachable nearer by air.
+    let mut distance: HashMap<FeatureId, f64> = HashMap::new();
+    let mut unreachable = Vec::new();
+    let mut left = top.len();
+    for (seen, (id, d)) in by_air.into_iter().enumerate() {
+        if left == 0 && (top.len() == k || seen >= MAX_CANDIDATES) {
+            break;
+        }
+        if top.iter().any(|(_, f)| *f == id) {
+            distance.insert(id, d);
+            left -= 1;
+        } else if seen < MAX_CANDIDATES && (!index.snaps.contains_key(&id) || (exhausted && !best.contains_key(&id))) {
+            unreachable.push(id);
+        }
+    }
+    unreachable.sort_unstable();
+    let mut calc = graph.calculator();
+    let ranked: Vec<Ranked> = top
+        .iter()
+        .filter_map(|&(_, id)| {
+            let s = index.snaps.get(&id)?;
+            let distance_m = distance.get(&id).copied().unwrap_or(f64::NAN);
+            graph
+                .route(&mut calc, s, &target)
+                .map(|route| Ranked { id, distance_m, route })
+        })
+        .collect();
+    Some(Ranking {
+        ranked,
+        examined,
+        unreachable,
+    })
+}
+
 #[cfg(test)]
 pub(crate) fn by_air<'a, T: Record>(
     layer: &'a Layer<T>,
@@ -587,6 +790,51 @@ mod tests {
         assert!((forwards.length_m - 800.0).abs() < 20.0, "{forwards:?}");
         assert!(backwards.length_m > 2_400.0, "{backwards:?}");
         assert!(backwards.time_s > 2.0 * forwards.time_s);
+
+        // Ranked by time to an incident at the west end: the team at the east
+        // end is nearest by air (0.8 km) but must go round (2.4 km); the team at
+        // the corner (1.35 km by air) drives 1.5 km. One search, one-way respected.
+        let team = |id: u64, x: f64, y: f64| Feature {
+            id,
+            geometry: Geometry::Point(geo::Point::new(x, y)),
+            properties: crate::model::Shelter {
+                external_id: None,
+                name: format!("t{id}"),
+                kind: "park".into(),
+                capacity: 1,
+                occupancy: 0,
+                county_id: 1,
+                county: "x".into(),
+                city: "y".into(),
+            },
+        };
+        let teams = Layer::new(vec![
+            team(1, 112.0 + 0.9 * d * k, 37.0),
+            team(2, 112.0 + d * k, 37.0 + d),
+        ]);
+        let index = SnapIndex::build(&graph, &roads, &teams);
+        let origin = Coord {
+            x: 112.0 + 0.1 * d * k,
+            y: 37.0,
+        };
+        let ranking = rank_by_time_indexed(
+            &graph,
+            &roads,
+            &index,
+            &|_| true,
+            by_air(&teams, origin, &Filter::all()),
+            origin,
+            2,
+        )
+        .unwrap();
+        let got: Vec<FeatureId> = ranking.ranked.iter().map(|r| r.id).collect();
+        assert_eq!(got, [2, 1], "{ranking:?}");
+        assert!(ranking.ranked[1].route.length_m > 2_400.0);
+        assert_eq!(
+            teams.nearest(origin, 1, &Filter::all())[0].0.id,
+            1,
+            "by air the east team is nearest"
+        );
     }
 
     #[test]
@@ -654,6 +902,22 @@ mod tests {
         )
         .unwrap();
         assert_eq!(ranking.ranked[0].id, 99, "the team on this bank is first");
+        let index = SnapIndex::build(&graph, &roads, &teams);
+        let origin = Coord { x: 112.0, y: 37.0 };
+        let indexed = rank_by_time_indexed(
+            &graph,
+            &roads,
+            &index,
+            &|_| true,
+            by_air(&teams, origin, &Filter::all()),
+            origin,
+            1,
+        )
+        .unwrap();
+        assert_eq!(
+            indexed.ranked, ranking.ranked,
+            "one search answers as routing each candidate"
+        );
         assert!(
             ranking.examined > 40,
             "the search widened past the first batch ({})",
@@ -678,6 +942,8 @@ mod tests {
             [("kind", "hazmat")],
         )
         .unwrap();
+        let index = SnapIndex::build(&graph, &roads, &teams);
+        let mut checked = 0;
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(9);
         for _ in 0..20 {
             let origin = Coord {
@@ -702,6 +968,65 @@ mod tests {
             let want: Vec<FeatureId> = all.iter().take(5).map(|x| x.1).collect();
             let got: Vec<FeatureId> = ranking.ranked.iter().map(|r| r.id).collect();
             assert_eq!(got, want, "origin {origin:?}");
+            // One search over the snapped teams: the same teams, times and routes.
+            let admit = |id: FeatureId| crate::collection::Collection::matches(&teams, id, &hazmat);
+            let indexed = rank_by_time_indexed(
+                &graph,
+                &roads,
+                &index,
+                &admit,
+                by_air(&teams, origin, &hazmat),
+                origin,
+                5,
+            )
+            .unwrap();
+            let got: Vec<(FeatureId, f64)> = indexed.ranked.iter().map(|r| (r.id, r.route.time_s)).collect();
+            let want: Vec<(FeatureId, f64)> = all.iter().take(5).map(|x| (x.1, x.0)).collect();
+            assert_eq!(got, want, "origin {origin:?}");
+            assert_eq!(indexed.ranked, ranking.ranked, "origin {origin:?}");
+            checked += 1;
         }
+        assert!(checked >= 10, "most origins are on the network ({checked})");
+    }
+
+    #[test]
+    fn the_snap_index_follows_a_moved_and_a_deleted_team() {
+        let data = crate::generate::tests::small_dataset();
+        let roads = Layer::new(data.roads.clone());
+        let graph = RoadGraph::build(&roads);
+        let mut teams = Layer::new(data.rescue_teams.clone());
+        let mut index = SnapIndex::build(&graph, &roads, &teams);
+        let origin = Coord { x: 112.55, y: 37.87 };
+        let rank = |teams: &Layer<crate::model::RescueTeam>, index: &SnapIndex| {
+            rank_by_time_indexed(
+                &graph,
+                &roads,
+                index,
+                &|_| true,
+                by_air(teams, origin, &Filter::all()),
+                origin,
+                1,
+            )
+            .unwrap()
+            .ranked[0]
+                .id
+        };
+        let first = rank(&teams, &index);
+        // The soonest team is deleted: the next one answers.
+        let prepared = crate::collection::Collection::prepare(
+            &teams,
+            &crate::event::Event::FeatureDeleted {
+                collection: "rescue_teams".into(),
+                id: first,
+            },
+        )
+        .unwrap();
+        crate::collection::Collection::commit(&mut teams, prepared).unwrap();
+        index.update(&graph, &roads, &teams, first);
+        let second = rank(&teams, &index);
+        assert_ne!(second, first);
+        let fresh = SnapIndex::build(&graph, &roads, &teams);
+        assert_eq!(rank(&teams, &fresh), second, "as a fresh index answers");
+        assert_eq!(index.len(), fresh.len());
     }
 }

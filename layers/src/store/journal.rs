@@ -14,6 +14,15 @@
 //! so no partial record is left for the next append to bury. If even that
 //! fails, the journal refuses every write until it is opened again.
 //!
+//! Group commit: [`Journal::write_unit`] writes a record without waiting
+//! for the disk and returns a ticket; [`Durability::wait`] returns once an
+//! fsync covering that ticket has returned. Concurrent writers share one
+//! fsync: the first to wait becomes the leader, syncs everything written so
+//! far, and wakes every writer whose record that sync covered; writers that
+//! arrive meanwhile are covered by the next leader's sync. A failed fsync
+//! refuses every write after it (its outcome on disk is unknown: PostgreSQL
+//! panics likewise) until the journal is opened again.
+//!
 //! On open, a last record that runs past the end of the file or fails its
 //! checksum is a *torn tail*: the write was cut off (power loss, kill -9)
 //! before its fsync returned, so it was never acknowledged. It is set aside in
@@ -27,6 +36,7 @@ use serde::{Deserialize, Serialize};
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 const FRAME_HEADER: usize = 8;
 /// Largest record accepted: a frame claiming more is damage, not data.
@@ -190,10 +200,138 @@ pub struct TornTail {
     pub saved_to: PathBuf,
 }
 
+/// Which writes are on disk: the journal's bytes counted from its opening
+/// (across seals), how many of them an fsync has covered, and the leader
+/// that is syncing now, if any. Shared by the writers waiting on their tickets.
+#[derive(Debug)]
+pub struct Durability {
+    state: parking_lot::Mutex<SyncState>,
+    synced_now: parking_lot::Condvar,
+}
+
+#[derive(Debug)]
+struct SyncState {
+    /// The file being appended to (replaced when the journal is sealed).
+    file: Arc<File>,
+    /// Bytes written since the journal was opened.
+    written: u64,
+    /// Of those, the bytes an fsync has covered.
+    synced: u64,
+    /// A leader is syncing.
+    syncing: bool,
+    /// Records written and not yet synced, for the group-size metric.
+    unsynced_records: u64,
+    /// Why every write is refused: an fsync failed.
+    failed: Option<String>,
+    /// Fsyncs led by waiting writers.
+    syncs: u64,
+}
+
+impl Durability {
+    fn new(file: Arc<File>) -> Self {
+        Self {
+            state: parking_lot::Mutex::new(SyncState {
+                file,
+                written: 0,
+                synced: 0,
+                syncing: false,
+                unsynced_records: 0,
+                failed: None,
+                syncs: 0,
+            }),
+            synced_now: parking_lot::Condvar::new(),
+        }
+    }
+
+    /// Waits until the write with `ticket` ([`Journal::write_unit`]) is on
+    /// disk: an fsync that began after it was written has returned. The
+    /// first writer to find no sync running leads one for everything written
+    /// so far; the others wait for it (or lead the next).
+    pub fn wait(&self, ticket: u64) -> Result<()> {
+        let mut state = self.state.lock();
+        loop {
+            if let Some(why) = &state.failed {
+                return Err(Error::StoreUnavailable(format!(
+                    "the journal could not be synced to disk ({why}); the change may not be stored: restart the server, which replays what is on disk"
+                )));
+            }
+            if state.synced >= ticket {
+                return Ok(());
+            }
+            if state.syncing {
+                self.synced_now.wait(&mut state);
+                continue;
+            }
+            state.syncing = true;
+            let (upto, records, file) = (state.written, state.unsynced_records, state.file.clone());
+            state.unsynced_records = 0;
+            let synced = parking_lot::MutexGuard::unlocked(&mut state, || {
+                let started = std::time::Instant::now();
+                let synced = file.sync_data();
+                metrics::histogram!("lookout_journal_fsync_seconds").record(started.elapsed().as_secs_f64());
+                metrics::histogram!("lookout_journal_group_records").record(records as f64);
+                synced
+            });
+            state.syncing = false;
+            state.syncs += 1;
+            match synced {
+                Ok(()) => state.synced = state.synced.max(upto),
+                Err(e) => {
+                    tracing::error!(error = %e, "a journal fsync failed; refusing writes until restart");
+                    state.failed = Some(e.to_string());
+                }
+            }
+            self.synced_now.notify_all();
+        }
+    }
+
+    /// Bytes written since the opening: the ticket of the last write.
+    pub fn written(&self) -> u64 {
+        self.state.lock().written
+    }
+
+    /// Bytes (counted from the opening) known to be on disk.
+    pub fn synced(&self) -> u64 {
+        self.state.lock().synced
+    }
+
+    /// Fsyncs led by waiting writers so far (for the benchmark's records per fsync).
+    pub fn syncs(&self) -> u64 {
+        self.state.lock().syncs
+    }
+
+    fn failed(&self) -> Option<String> {
+        self.state.lock().failed.clone()
+    }
+
+    /// `bytes` more were written; `synced`: and are on disk already. The ticket.
+    fn add_written(&self, bytes: u64, synced: bool) -> u64 {
+        let mut state = self.state.lock();
+        state.written += bytes;
+        if synced {
+            state.synced = state.written;
+            self.synced_now.notify_all();
+        } else {
+            state.unsynced_records += 1;
+        }
+        state.written
+    }
+
+    /// The journal goes on in `file`, everything before it synced (sealed).
+    fn reopened(&self, file: Arc<File>) {
+        let mut state = self.state.lock();
+        state.file = file;
+        state.synced = state.written;
+        state.unsynced_records = 0;
+        self.synced_now.notify_all();
+    }
+}
+
 /// An open journal, positioned at its end.
 #[derive(Debug)]
 pub struct Journal {
-    file: File,
+    file: Arc<File>,
+    durability: Arc<Durability>,
     path: PathBuf,
     dataset: DatasetIdentity,
     /// The event before this file's first.
@@ -402,7 +540,9 @@ impl Journal {
             }
         };
         let len = file.seek(SeekFrom::End(0)).map_err(Error::io("seek", path))?;
+        let file = Arc::new(file);
         let mut journal = Journal {
+            durability: Arc::new(Durability::new(file.clone())),
             file,
             path: path.into(),
             dataset,
@@ -430,7 +570,7 @@ impl Journal {
             path: self.path.clone(),
             reason: e.to_string(),
         })?;
-        self.write_synced(&payload)
+        self.write_framed(&payload, true).map(drop)
     }
 
     /// Reads a sealed journal file (a segment, or the events of a snapshot)
@@ -513,7 +653,8 @@ impl Journal {
             .create_new(true)
             .open(&self.path)
             .map_err(Error::io("create", &self.path))?;
-        self.file = file;
+        self.file = Arc::new(file);
+        self.durability.reopened(self.file.clone());
         self.after = self.next_seq - 1;
         self.len = 0;
         self.write_header()?;
@@ -561,8 +702,25 @@ impl Journal {
     }
 
     /// Appends a command's events as one record and waits until it is on
-    /// disk: afterwards all of them are stored, or (on an error) none.
+    /// disk (its own fsync, under the caller's lock): afterwards all of them
+    /// are stored, or (on an error) none.
     pub fn append_unit(&mut self, unit: &Unit) -> Result<()> {
+        self.write_unit_synced(unit, true).map(drop)
+    }
+
+    /// Writes a command's events as one record without waiting for the
+    /// disk, and returns the ticket to wait on ([`Durability::wait`]) before
+    /// acknowledging it. An error leaves nothing written.
+    pub fn write_unit(&mut self, unit: &Unit) -> Result<u64> {
+        self.write_unit_synced(unit, false)
+    }
+
+    /// Who waits for this journal's writes to reach the disk.
+    pub fn durability(&self) -> Arc<Durability> {
+        self.durability.clone()
+    }
+
+    fn write_unit_synced(&mut self, unit: &Unit, sync: bool) -> Result<u64> {
         let mut due = self.next_seq;
         for record in &unit.events {
             if record.seq != due {
@@ -575,7 +733,7 @@ impl Journal {
             due += 1;
         }
         if unit.events.is_empty() {
-            return Ok(());
+            return Ok(self.durability.synced());
         }
         let payload = match (&unit.events[..], &unit.idempotency) {
             ([record], None) => serde_json::to_vec(record),
@@ -594,19 +752,23 @@ impl Journal {
                 MAX_RECORD_BYTES >> 20
             )));
         }
-        self.write_synced(&payload)?;
+        let ticket = self.write_framed(&payload, sync)?;
         self.next_seq = due;
-        Ok(())
+        Ok(ticket)
     }
 
-    fn write_synced(&mut self, payload: &[u8]) -> Result<()> {
-        if let Some(why) = &self.broken {
+    /// Writes a framed record (and, with `sync`, fsyncs it); returns its ticket.
+    fn write_framed(&mut self, payload: &[u8], sync: bool) -> Result<u64> {
+        if let Some(why) = self.broken.clone().or_else(|| self.durability.failed()) {
             return Err(Error::StoreUnavailable(format!(
                 "the journal refuses writes until the server restarts: {why}"
             )));
         }
         let framed = frame(payload);
         let written = self.write_all(&framed).and_then(|()| {
+            if !sync {
+                return Ok(());
+            }
             let started = std::time::Instant::now();
             let synced = self.file.sync_data();
             metrics::histogram!("lookout_journal_fsync_seconds").record(started.elapsed().as_secs_f64());
@@ -616,7 +778,7 @@ impl Journal {
             Ok(()) => {
                 self.len += framed.len() as u64;
                 metrics::counter!("lookout_journal_records_total").increment(1);
-                Ok(())
+                Ok(self.durability.add_written(framed.len() as u64, sync))
             }
             Err(e) => {
                 tracing::error!(journal = %self.path.display(), error = %e, "a journal write failed; cutting it off");
@@ -625,7 +787,7 @@ impl Journal {
                     .file
                     .set_len(self.len)
                     .and_then(|()| self.file.sync_all())
-                    .and_then(|()| self.file.seek(SeekFrom::End(0)).map(drop));
+                    .and_then(|()| (&*self.file).seek(SeekFrom::End(0)).map(drop));
                 if let Err(cut) = cut {
                     tracing::error!(journal = %self.path.display(), error = %cut, "the failed write could not be cut off; refusing writes");
                     self.broken = Some(format!("a failed write could not be cut off ({cut})"));
@@ -639,20 +801,20 @@ impl Journal {
 
     #[cfg(not(test))]
     fn write_all(&mut self, bytes: &[u8]) -> std::io::Result<()> {
-        self.file.write_all(bytes)
+        (&*self.file).write_all(bytes)
     }
 
     #[cfg(test)]
     fn write_all(&mut self, bytes: &[u8]) -> std::io::Result<()> {
         match self.fail_after.take() {
             Some(n) => {
-                self.file.write_all(&bytes[..n.min(bytes.len())])?;
+                (&*self.file).write_all(&bytes[..n.min(bytes.len())])?;
                 Err(std::io::Error::new(
                     std::io::ErrorKind::StorageFull,
                     "no space left on device (test)",
                 ))
             }
-            None => self.file.write_all(bytes),
+            None => (&*self.file).write_all(bytes),
         }
     }
 
@@ -845,6 +1007,76 @@ mod tests {
         assert_eq!(opened.records().count(), 3, "none of the unit's events is read");
         assert_eq!(opened.torn.unwrap().offset, before);
         assert_eq!(opened.journal.next_seq(), 4);
+    }
+
+    #[test]
+    fn writes_waiting_together_share_one_fsync_and_read_back_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.lkj");
+        let mut j = Journal::open(&path, DATASET).unwrap().journal;
+        let durability = j.durability();
+        let first = j.write_unit(&unit(1..=1, None)).unwrap();
+        let second = j.write_unit(&unit(2..=4, Some("k"))).unwrap();
+        assert!(durability.synced() < first, "written, not yet synced");
+        durability.wait(first).unwrap();
+        assert_eq!(durability.syncs(), 1);
+        assert!(durability.synced() >= second, "the one fsync covered both");
+        durability.wait(second).unwrap();
+        assert_eq!(durability.syncs(), 1, "the second waited for no fsync of its own");
+        drop(j);
+        let opened = Journal::open(&path, DATASET).unwrap();
+        assert_eq!(opened.units.len(), 2);
+        assert_eq!(opened.units[1].events.len(), 3, "the unit stays one record");
+    }
+
+    #[test]
+    fn every_write_acknowledged_by_concurrent_writers_is_read_back_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.lkj");
+        let journal = Journal::open(&path, DATASET).unwrap().journal;
+        let durability = journal.durability();
+        let journal = parking_lot::Mutex::new(journal);
+        let acknowledged = std::sync::atomic::AtomicU64::new(0);
+        std::thread::scope(|s| {
+            for _ in 0..8 {
+                s.spawn(|| {
+                    for _ in 0..25 {
+                        let ticket = {
+                            let mut j = journal.lock();
+                            let seq = j.next_seq();
+                            j.write_unit(&unit(seq..=seq + 1, None)).unwrap()
+                        };
+                        durability.wait(ticket).unwrap();
+                        acknowledged.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    }
+                });
+            }
+        });
+        assert_eq!(acknowledged.into_inner(), 200);
+        drop(journal);
+        let opened = Journal::open(&path, DATASET).unwrap();
+        assert_eq!(opened.units.len(), 200);
+        assert!(opened.units.iter().all(|u| u.events.len() == 2));
+        assert_eq!(
+            opened.records().map(|r| r.seq).collect::<Vec<_>>(),
+            (1..=400).collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn a_seal_covers_writes_waiting_for_their_fsync() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.lkj");
+        let mut j = Journal::open(&path, DATASET).unwrap().journal;
+        let durability = j.durability();
+        let ticket = j.write_unit(&unit(1..=1, None)).unwrap();
+        j.seal_into(&dir.path().join("segment.lkj")).unwrap();
+        assert!(durability.synced() >= ticket);
+        durability.wait(ticket).unwrap();
+        assert_eq!(durability.syncs(), 0, "the seal's sync covered it");
+        let next = j.write_unit(&unit(2..=2, None)).unwrap();
+        durability.wait(next).unwrap();
+        assert_eq!(Journal::open(&path, DATASET).unwrap().records().count(), 1);
     }
 
     #[test]

@@ -181,6 +181,13 @@ struct Shared {
     keys: Mutex<HashMap<String, StoredKey>>,
     /// Users, tokens, sessions and the audit log: the fold of the auth events.
     users: parking_lot::RwLock<Users>,
+    /// Embedded: units folded in whose journal record is not yet known to be
+    /// on disk, in order, each with its journal ticket; they go to the live
+    /// feed once an fsync covers them.
+    unpublished: Mutex<std::collections::VecDeque<(u64, Vec<Arc<EventRecord>>)>>,
+    /// Embedded: concurrent writers share fsyncs (group commit). Off: each
+    /// write fsyncs under the journal lock, as before (kept for the benchmark).
+    group_commit: AtomicBool,
 }
 
 /// Folds the feature changes of a command's events into one per feature:
@@ -217,6 +224,28 @@ impl Shared {
             feed: Feed::new(last_seq),
             keys: Mutex::new(HashMap::new()),
             users: parking_lot::RwLock::new(Users::default()),
+            unpublished: Mutex::new(std::collections::VecDeque::new()),
+            group_commit: AtomicBool::new(true),
+        }
+    }
+
+    /// Publishes, in order, the units folded in whose records are on disk
+    /// up to `synced` (a journal ticket).
+    fn publish_durable(&self, synced: u64) {
+        let mut unpublished = self.unpublished.lock();
+        while let Some((ticket, _)) = unpublished.front()
+            && *ticket <= synced
+        {
+            if let Some((_, records)) = unpublished.pop_front() {
+                self.publish(&records);
+            }
+        }
+    }
+
+    fn publish(&self, records: &[Arc<EventRecord>]) {
+        // Auth events hold hashes: they are never pushed live.
+        for record in records.iter().filter(|r| !r.event.is_auth()) {
+            self.feed.publish(record.clone());
         }
     }
 
@@ -565,6 +594,13 @@ impl Shared {
     /// (all its events under one lock, so no reader sees half a command),
     /// last event, live feed, its key.
     fn install(&self, unit: Unit, changes: Changes) -> Result<Vec<Arc<EventRecord>>> {
+        let records = self.install_unpublished(unit, changes)?;
+        self.publish(&records);
+        Ok(records)
+    }
+
+    /// [`Shared::install`] but for the live feed.
+    fn install_unpublished(&self, unit: Unit, changes: Changes) -> Result<Vec<Arc<EventRecord>>> {
         for (prepared, _) in changes {
             self.commit(prepared)?;
         }
@@ -584,10 +620,6 @@ impl Shared {
         }
         if let Some(last) = records.last() {
             self.last_seq.store(last.seq, Ordering::Release);
-        }
-        // Auth events hold hashes: they are never pushed live.
-        for record in records.iter().filter(|r| !r.event.is_auth()) {
-            self.feed.publish(record.clone());
         }
         Ok(records)
     }
@@ -948,6 +980,14 @@ impl Store {
         }
     }
 
+    /// An embedded store's journal: who waits for its writes to reach the disk.
+    pub fn journal_durability(&self) -> Option<Arc<journal::Durability>> {
+        match &self.backend {
+            Backend::Journal(journal) => Some(journal.lock().durability()),
+            Backend::Postgis { .. } => None,
+        }
+    }
+
     /// The journal's size in bytes, for an embedded store.
     pub fn journal_bytes(&self) -> Option<u64> {
         match &self.backend {
@@ -1019,23 +1059,49 @@ impl Store {
         match &self.backend {
             Backend::Journal(journal) => {
                 let mut journal = journal.lock();
-                if let Some(stored) = self.shared.stored_already(key.as_ref()) {
-                    return stored;
+                let durability = journal.durability();
+                if self.shared.stored_already(key.as_ref()).is_some() {
+                    // A retry racing the first: answered once what the first
+                    // stored (and anything before it) is on disk.
+                    drop(journal);
+                    durability.wait(durability.written())?;
+                    self.shared.publish_durable(durability.synced());
+                    return self.shared.stored_already(key.as_ref()).unwrap_or_else(|| {
+                        Err(Error::Conflict(
+                            "the request's Idempotency-Key was stored and is gone".into(),
+                        ))
+                    });
                 }
                 let (records, changes) = self.shared.plan_unit(journal.next_seq(), actor, events)?;
                 let unit = Unit {
                     events: records,
                     idempotency: key,
                 };
-                // Stored first: an event is folded only once it is on disk.
-                journal.append_unit(&unit)?;
+                // Group commit: the record is written here, under the lock,
+                // and folded in so the next command is checked against it;
+                // the lock is let go before the fsync, which concurrent
+                // writers share. No writer is answered, and no event goes
+                // to the live feed, before an fsync covering it returns. A
+                // failed write leaves nothing written and nothing folded.
+                let group = self.shared.group_commit.load(Ordering::Relaxed);
+                let ticket = if group {
+                    journal.write_unit(&unit)?
+                } else {
+                    journal.append_unit(&unit)?;
+                    durability.synced()
+                };
                 let due = self.snapshots.as_ref().is_some_and(|s| {
                     s.policy
                         .due(journal.next_seq() - 1 - journal.after(), journal.len_bytes())
                         && !s.busy.load(Ordering::Acquire)
                 });
-                let installed = self.shared.install(unit, changes);
+                let installed = self.shared.install_unpublished(unit, changes);
+                if let Ok(records) = &installed {
+                    self.shared.unpublished.lock().push_back((ticket, records.clone()));
+                }
                 drop(journal);
+                durability.wait(ticket)?;
+                self.shared.publish_durable(durability.synced());
                 if due {
                     self.snapshot_in_background();
                 }
@@ -1109,6 +1175,13 @@ impl Store {
                 tracing::error!(error = %e, "the automatic snapshot failed; start-up replays the journal instead");
             }
         });
+    }
+
+    /// Benchmarks only: `false` makes every embedded write fsync alone under
+    /// the journal lock, as before group commit, to measure against it.
+    #[doc(hidden)]
+    pub fn set_group_commit(&self, on: bool) {
+        self.shared.group_commit.store(on, Ordering::Relaxed);
     }
 
     /// Tests: the journal's next write stops after `bytes` bytes, as on a full disk.

@@ -9,7 +9,7 @@ use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use geo::Coord;
-use lookout_layers::routing::{Route, rank_by_time};
+use lookout_layers::routing::{Route, rank_by_time, rank_by_time_indexed};
 use lookout_layers::{Catalog, Collection, FeatureId, GeometryKind, Value};
 use serde_json::{Value as Json, json};
 use std::ops::ControlFlow;
@@ -191,7 +191,16 @@ fn answer(state: &AppState, q: Query, scope: &RequestScope) -> Result<Json, ApiE
     };
     let (results, examined, unreachable) = if q.by_time {
         let candidates = c.nearest_iter(q.origin, &filter).filter(|(id, _)| accept(id));
-        let ranking = rank_by_time(&graph, &roads, &*c, candidates, q.origin, q.k).ok_or_else(unreachable_origin)?;
+        // Teams, warehouses and shelters: snapped once, one search from the
+        // origin (layers/src/routing.rs); other layers: each candidate routed.
+        let ranking = match state.roads.snaps(&graph, &roads, &*c) {
+            Some(snapped) => {
+                let admit = |id: FeatureId| c.matches(id, &filter) && accept(&id);
+                rank_by_time_indexed(&graph, &roads, &snapped.index.read(), &admit, candidates, q.origin, q.k)
+            }
+            None => rank_by_time(&graph, &roads, &*c, candidates, q.origin, q.k),
+        }
+        .ok_or_else(unreachable_origin)?;
         let results: Vec<Json> = ranking
             .ranked
             .iter()
