@@ -376,7 +376,7 @@ pub enum Event {
         /// Obligation id (0 when submitted: the store assigns it).
         obligation: FeatureId,
         /// What was registered.
-        spec: crate::ledger::obligation::ObligationSpec,
+        spec: crate::model::obligation::ObligationSpec,
         /// Its enterprise as it was (filled in by the store).
         place: crate::model::DangerPlace,
         /// When it falls due (filled in by the store: `spec.due`, or the
@@ -388,7 +388,7 @@ pub enum Event {
         /// Obligation id.
         obligation: FeatureId,
         /// The fields that changed.
-        changes: crate::ledger::obligation::ObligationPatch,
+        changes: crate::model::obligation::ObligationPatch,
         /// Why.
         #[serde(default)]
         reason: String,
@@ -421,7 +421,7 @@ pub enum Event {
     /// An inspection, inspection plan or expert event (docs/ledger.md
     /// "Inspections"); carries its own `type`.
     #[serde(untagged)]
-    Inspection(crate::ledger::inspection::InspectionEvent),
+    Inspection(crate::model::inspection::InspectionEvent),
     // --- The supervision ledger (docs/ledger.md): its events carry their own `type`.
     /// A supervision ledger event.
     #[serde(untagged)]

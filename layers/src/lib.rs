@@ -34,6 +34,7 @@ pub mod scope;
 pub mod search;
 pub mod store;
 pub mod validity;
+pub mod webmap_crs;
 
 pub use catalog::{Catalog, Dataset};
 pub use collection::{Collection, Page};

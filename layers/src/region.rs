@@ -86,7 +86,7 @@ pub enum BoundaryCrs {
 impl BoundaryCrs {
     /// A boundary file position, in WGS 84.
     pub fn to_wgs84(self, c: geo::Coord<f64>) -> geo::Coord<f64> {
-        use crate::import::crs::{bd09_to_gcj02, gcj02_to_wgs84};
+        use crate::webmap_crs::{bd09_to_gcj02, gcj02_to_wgs84};
         match self {
             Self::Wgs84 => c,
             Self::Gcj02 => gcj02_to_wgs84(c),

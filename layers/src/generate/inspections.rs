@@ -12,9 +12,9 @@ use super::names;
 use crate::catalog::Dataset;
 use crate::event::{Event, EventRecord};
 use crate::feature::FeatureId;
-use crate::ledger::expert::{CountyPlace, ExpertSpec, ExpertSpecialty};
-use crate::ledger::inspection::{
-    ChecklistItem, ChecklistResult, Enforcement, InspectionEvent, InspectionKind, InspectionSpec, PlanSpec, PlanTarget,
+use crate::model::inspection::{
+    ChecklistItem, ChecklistResult, CountyPlace, Enforcement, ExpertSpec, ExpertSpecialty, InspectionEvent,
+    InspectionKind, InspectionSpec, PlanSpec, PlanTarget,
 };
 use crate::model::{DangerPlace, Industry};
 use chrono::{DateTime, Datelike, Days, NaiveDate, TimeDelta, Utc};

@@ -6,39 +6,11 @@ use crate::catalog::Catalog;
 use crate::error::{Error, Result};
 use crate::feature::FeatureId;
 use crate::impact::substances::Substance;
-use crate::model::{IncidentKind, Industry, code_enum};
+use crate::model::IncidentKind;
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-code_enum! {
-    /// An expert's specialty.
-    ExpertSpecialty {
-        /// 危险化学品 (储存, 工艺)
-        HazardousChemicals = "hazardous_chemicals" / "危险化学品",
-        /// 化工工艺安全
-        ProcessSafety = "process_safety" / "化工工艺安全",
-        /// 消防
-        Fire = "fire" / "消防",
-        /// 爆炸 (防爆, 粉尘涉爆)
-        Explosion = "explosion" / "防爆",
-        /// 矿山 (煤矿, 非煤矿山, 尾矿库)
-        Mining = "mining" / "矿山安全",
-        /// 燃气
-        Gas = "gas" / "燃气",
-        /// 电气
-        Electrical = "electrical" / "电气",
-        /// 特种设备
-        Equipment = "equipment" / "特种设备",
-        /// 地质灾害
-        Geology = "geology" / "地质灾害",
-        /// 防汛
-        Flood = "flood" / "防汛",
-        /// 职业卫生与医疗救护
-        Medical = "medical" / "医疗救护",
-        /// 环境监测
-        Environment = "environment" / "环境监测",
-    }
-}
+pub use crate::model::inspection::{CountyPlace, ExpertSpec, ExpertSpecialty};
 
 impl ExpertSpecialty {
     /// The specialties an incident of `kind` calls for, the most useful
@@ -63,40 +35,6 @@ impl ExpertSpecialty {
 pub const MAX_PHONE_CHARS: usize = 40;
 /// Most substances or industries an expert lists.
 pub const MAX_EXPERT_TAGS: usize = 30;
-
-/// An expert as entered (created, or replaced whole by an update).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ExpertSpec {
-    /// Name.
-    pub name: String,
-    /// Main specialty.
-    pub specialty: ExpertSpecialty,
-    /// Substances they know (codes of `/impact/substances`; names, CAS or
-    /// UN numbers are accepted and stored as codes).
-    #[serde(default)]
-    pub substances: Vec<String>,
-    /// Industries they know.
-    #[serde(default)]
-    pub industries: Vec<Industry>,
-    /// `counties` id where they are based.
-    pub county_id: u32,
-    /// Phone.
-    pub phone: String,
-    /// Employer or title (单位/职称).
-    #[serde(default)]
-    pub organisation: String,
-}
-
-/// Where an expert is based, filled in from the counties layer.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CountyPlace {
-    /// County name.
-    pub county: String,
-    /// City name.
-    pub city: String,
-}
 
 /// An expert of the pool.
 #[derive(Debug, Clone, PartialEq, Serialize)]
