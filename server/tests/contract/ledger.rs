@@ -3,39 +3,10 @@
 //! with counts, overdue alarms in `/alarms` and the inbox, and scope.
 
 use crate::common::{get, send};
-use actix_web::dev::Service;
-use actix_web::{App, HttpMessage, test};
+use actix_web::test;
 use chrono::{TimeDelta, Utc};
 use lookout_layers::FeatureId;
-use lookout_layers::scope::ScopeSpec;
 use serde_json::{Value, json};
-use std::sync::Arc;
-
-/// An app whose requests with `X-Test-Scope: <county>` are scoped to it.
-macro_rules! scoped_app {
-    ($state:expr) => {{
-        let state = $state;
-        test::init_service(
-            App::new()
-                .wrap_fn(|req, srv| {
-                    let county = req
-                        .headers()
-                        .get("x-test-scope")
-                        .and_then(|v| v.to_str().ok())
-                        .and_then(|v| v.parse::<u32>().ok());
-                    if let Some(c) = county {
-                        req.extensions_mut().insert(Arc::new(ScopeSpec {
-                            cities: vec![],
-                            counties: vec![c],
-                        }));
-                    }
-                    srv.call(req)
-                })
-                .configure(move |cfg| lookout_server::app::configure(cfg, state)),
-        )
-        .await
-    }};
-}
 
 fn post(uri: &str, body: Value) -> test::TestRequest {
     test::TestRequest::post().uri(uri).set_json(body)

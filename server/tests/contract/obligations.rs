@@ -4,38 +4,10 @@
 //! fulfilled (ending the alarm), the drill completion per county, scope.
 
 use crate::common::{get, post, send};
-use actix_web::dev::Service;
-use actix_web::{App, HttpMessage, test};
+use actix_web::test;
 use chrono::{TimeDelta, Utc};
 use lookout_layers::FeatureId;
-use lookout_layers::scope::ScopeSpec;
 use serde_json::json;
-use std::sync::Arc;
-
-macro_rules! scoped_app {
-    ($state:expr) => {{
-        let state = $state;
-        test::init_service(
-            App::new()
-                .wrap_fn(|req, srv| {
-                    let county = req
-                        .headers()
-                        .get("x-test-scope")
-                        .and_then(|v| v.to_str().ok())
-                        .and_then(|v| v.parse::<u32>().ok());
-                    if let Some(c) = county {
-                        req.extensions_mut().insert(Arc::new(ScopeSpec {
-                            cities: vec![],
-                            counties: vec![c],
-                        }));
-                    }
-                    srv.call(req)
-                })
-                .configure(move |cfg| lookout_server::app::configure(cfg, state)),
-        )
-        .await
-    }};
-}
 
 /// Two enterprises in different counties: (id, county) each.
 fn two_enterprises(state: &lookout_server::state::AppState) -> [(FeatureId, u32); 2] {

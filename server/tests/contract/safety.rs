@@ -166,36 +166,6 @@ async fn a_school_built_just_inside_the_distance_is_flagged_and_one_just_outside
     );
 }
 
-/// An app whose requests with `X-Test-Scope: <county id>` are scoped to
-/// that county (standing in for a scoped user's sign-in, as in scope.rs).
-macro_rules! scoped_app {
-    ($state:expr) => {{
-        let state = $state;
-        actix_web::test::init_service(
-            actix_web::App::new()
-                .wrap_fn(|req, srv| {
-                    use actix_web::HttpMessage;
-                    use actix_web::dev::Service;
-                    let county = req
-                        .headers()
-                        .get("x-test-scope")
-                        .and_then(|v| v.to_str().ok())
-                        .and_then(|v| v.parse::<u32>().ok());
-                    if let Some(c) = county {
-                        req.extensions_mut()
-                            .insert(std::sync::Arc::new(lookout_layers::scope::ScopeSpec {
-                                cities: vec![],
-                                counties: vec![c],
-                            }));
-                    }
-                    srv.call(req)
-                })
-                .configure(move |cfg| lookout_server::app::configure(cfg, state)),
-        )
-        .await
-    }};
-}
-
 #[actix_web::test]
 async fn a_county_user_sees_the_hazard_sources_and_places_of_the_county_only() {
     let dir = tempfile::tempdir().expect("tempdir");

@@ -95,3 +95,34 @@ pub fn post(uri: &str, body: Value) -> test::TestRequest {
         .insert_header(("X-Lookout-Actor", "duty-officer"))
         .set_json(body)
 }
+
+/// The application over `state`, where a request with `X-Test-Scope:
+/// <county id>` is scoped to that county, as a signed-in user limited to
+/// it would be.
+macro_rules! scoped_app {
+    ($state:expr) => {{
+        let state = $state;
+        actix_web::test::init_service(
+            actix_web::App::new()
+                .wrap_fn(|req, srv| {
+                    use actix_web::HttpMessage;
+                    use actix_web::dev::Service;
+                    let county = req
+                        .headers()
+                        .get("x-test-scope")
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(|v| v.parse::<u32>().ok());
+                    if let Some(c) = county {
+                        req.extensions_mut()
+                            .insert(std::sync::Arc::new(lookout_layers::scope::ScopeSpec {
+                                cities: vec![],
+                                counties: vec![c],
+                            }));
+                    }
+                    srv.call(req)
+                })
+                .configure(move |cfg| lookout_server::app::configure(cfg, state)),
+        )
+        .await
+    }};
+}
