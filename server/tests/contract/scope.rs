@@ -9,40 +9,13 @@
 
 use crate::common::{get, send};
 use actix_web::dev::{Service, ServiceResponse};
-use actix_web::{App, HttpMessage, test};
+use actix_web::test;
 use geo::{Contains, Coord, Distance, Euclidean, Geometry, Intersects, MultiPolygon, Point};
-use lookout_layers::scope::ScopeSpec;
 use lookout_tiles::TileCoord;
 use serde_json::{Value, json};
-use std::sync::Arc;
 
 /// The county the scoped user is limited to: 小店区 of 太原市.
 const COUNTY: u32 = 1;
-
-macro_rules! app {
-    ($state:expr) => {{
-        let state = $state;
-        test::init_service(
-            App::new()
-                .wrap_fn(|req, srv| {
-                    let county = req
-                        .headers()
-                        .get("x-test-scope")
-                        .and_then(|v| v.to_str().ok())
-                        .and_then(|v| v.parse::<u32>().ok());
-                    if let Some(c) = county {
-                        req.extensions_mut().insert(Arc::new(ScopeSpec {
-                            cities: vec![],
-                            counties: vec![c],
-                        }));
-                    }
-                    srv.call(req)
-                })
-                .configure(move |cfg| lookout_server::app::configure(cfg, state)),
-        )
-        .await
-    }};
-}
 
 fn scoped(req: test::TestRequest) -> test::TestRequest {
     req.insert_header(("X-Test-Scope", COUNTY.to_string()))
@@ -96,7 +69,7 @@ async fn a_county_user_lists_only_the_county() {
     let dir = tempfile::tempdir().expect("test fixture");
     let state = crate::common::state(dir.path());
     let county = county_shape(&state);
-    let app = app!(state.clone());
+    let app = scoped_app!(state.clone());
 
     for collection in ["enterprises", "hazard_sources"] {
         let items = all_items(&app, collection, |u| scoped(get(u)).to_request()).await;
@@ -153,7 +126,7 @@ async fn a_feature_outside_the_scope_is_not_found_and_cannot_be_changed() {
             .id;
         (inside, outside)
     };
-    let app = app!(state.clone());
+    let app = scoped_app!(state.clone());
     let (status, _) = send(
         &app,
         scoped(get(&format!("/collections/enterprises/items/{inside}"))).to_request(),
@@ -227,7 +200,7 @@ async fn incidents_outside_the_scope_cannot_be_opened_or_seen() {
         .expect("test fixture")
         .properties
         .label_point;
-    let app = app!(state);
+    let app = scoped_app!(state);
     let leak = |at: [f64; 2]| {
         json!({"kind": "leak", "location": at, "substance": "chlorine",
                "weather": {"wind_from_deg": 315, "wind_speed_ms": 2, "daytime": true}})
@@ -446,7 +419,7 @@ async fn a_county_users_tile_at_the_border_holds_nothing_outside_and_is_not_shar
     let dir = tempfile::tempdir().expect("test fixture");
     let state = crate::common::state(dir.path());
     let county = county_shape(&state);
-    let app = app!(state);
+    let app = scoped_app!(state);
     // The tile at the county's western edge, half in, half out.
     let bbox = geo::BoundingRect::bounding_rect(&county).expect("test fixture");
     let z = 12;
@@ -553,7 +526,7 @@ async fn analyses_answer_with_what_is_in_scope() {
         (teams, enterprises)
     };
     let county_of = |list: &[(u64, u32)], id: u64| list.iter().find(|(i, _)| *i == id).map(|(_, c)| *c);
-    let app = app!(state);
+    let app = scoped_app!(state);
     let uri = format!(
         "/nearest?lon={}&lat={}&layer=rescue_teams&k=10&by=distance",
         label[0], label[1]
@@ -659,7 +632,7 @@ async fn a_county_user_traces_gas_isolation_only_for_leaks_in_scope() {
     let dir = tempfile::tempdir().expect("test fixture");
     let state = crate::common::state(dir.path());
     let county = county_shape(&state);
-    let app = app!(state.clone());
+    let app = scoped_app!(state.clone());
     let post = |body: Value| {
         scoped(test::TestRequest::post().uri("/gas/isolate"))
             .insert_header(("X-Lookout-Actor", "duty-officer"))
