@@ -21,7 +21,8 @@
 //   (the side panel folds; narrow screens and phones), gas.js (gas valve isolation:
 //   the incident's checklist and what-if, traces run from the map), alarms.js (sensor
 //   alarms: list, pulsing markers, sound), sensor-chart.js (a sensor's readings),
-//   ledger.js (hidden dangers: inbox, filtered list, map layer, strip figures),
+//   ledger.js (hidden dangers: inbox, filtered list, attachments, map layer, strip figures),
+//   obligations.js (emergency plans, drill plans, re-assessments: in the ledger tab),
 //   inspections.js (inspections: coverage, uninspected sources, record form, experts),
 //   risk.js (a hazard source regraded by GB 18218, told as it happens),
 //   risk-layers.js (the risk grid and the county/city choropleth on the map),

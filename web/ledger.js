@@ -12,6 +12,12 @@
 //   (GET /dangers?f=geojson), by its worst open severity (major red, general
 //   orange), larger with more open dangers, with a dark ring while any is
 //   overdue. A click opens the ledger on that enterprise.
+// - An open danger lists its photos and documents (thumbnails for images;
+//   GET /dangers/{id}/attachments/{sha256}); whoever may `supervise` adds
+//   one (POST /dangers/{id}/attachments, the file as the body).
+// - Below the dangers: the other obligations (emergency plans, drill plans,
+//   re-assessments; obligations.js). The inbox holds their reminders and
+//   overdue alarms beside the dangers'; a click opens the obligation.
 // - An enterprise's attribute panel lists its dangers (enterpriseDangers).
 // - The status strip counts overdue and open major dangers (ledgerFigures).
 // - Replay (replay.js): the map and the counts show the ledger as it was at the
@@ -27,10 +33,13 @@ import { onLayerClick } from './map-clicks.js';
 import { may } from './session.js';
 import { selectTab } from './chrome.js';
 import { basemapPlaces } from './basemap.js';
+import { initObligations, obligationsSection, refreshObligations, openObligation } from './obligations.js';
 
 const SOURCE = 'ledger-dangers';
 const EMPTY = { type: 'FeatureCollection', features: [] };
-const LEDGER_EVENTS = new Set(['danger_reported', 'danger_status_changed', 'deadline_reminded']);
+const LEDGER_EVENTS = new Set(['danger_reported', 'danger_status_changed', 'deadline_reminded', 'attachment_added', 'obligation_reminded', 'obligation_fulfilled']);
+/** The types an attachment may have (the server checks the content). */
+const ATTACHMENT_TYPES = 'image/jpeg,image/png,image/webp,application/pdf';
 export const SEVERITY_COLOR = { major: '#e60012', general: '#ff8c00' };
 const STATUSES = ['reported', 'rectifying', 'submitted', 'rejected', 'verified', 'closed'];
 const PAGE = 50;
@@ -52,7 +61,7 @@ export function initLedger() {
   const refreshSoon = debounce(refresh, 200);
   bus.on('live', (record) => {
     const e = record.event ?? {};
-    if (LEDGER_EVENTS.has(e.type) || (e.type?.startsWith('alarm_') && (e.danger !== undefined || e.rule === 'overdue'))) refreshSoon();
+    if (LEDGER_EVENTS.has(e.type) || (e.type?.startsWith('alarm_') && (e.danger !== undefined || e.obligation !== undefined || e.rule === 'overdue'))) refreshSoon();
   });
   bus.on('live-state', (up) => up && refresh());
   bus.on('lang', render);
@@ -63,6 +72,8 @@ export function initLedger() {
     if (!next) refresh();
     else render();
   });
+  bus.on('obligation-fulfilled', refresh);
+  initObligations();
   addMapLayers();
   bus.on('ready', loadCities);
   window.lookout && (window.lookout.ledger = () => ({ page, inbox, filters: { ...filters }, map: drawn }));
@@ -90,6 +101,7 @@ export async function refresh() {
       api(`/dangers?${query({ limit: PAGE })}`),
       api('/inbox').catch(() => null),
       api(`/dangers?${query({ f: 'geojson' })}`),
+      refreshObligations(),
     ]);
     page = list;
     inbox = box;
@@ -218,7 +230,7 @@ function detail(d) {
   line('ledger.responsible', r.responsible);
   line('ledger.interim', r.interim_measures);
   line('ledger.assignee', d.report.assignee);
-  box.append(dl);
+  box.append(dl, attachmentsBlock(d));
   const history = el('ol', 'ledger-history');
   for (const h of d.history ?? []) {
     history.append(el('li', null, `${fmtTime(h.at, true)} · ${h.actor} · ${term('dangerStatus', h.from)} → ${term('dangerStatus', h.to)}${h.reason ? ` · ${h.reason}` : ''}`));
@@ -235,6 +247,47 @@ function detail(d) {
   }
   box.append(actions);
   return box;
+}
+
+const fmtBytes = (n) => (n >= 1 << 20 ? `${fmtNumber(Math.round((n / (1 << 20)) * 10) / 10)} MB` : `${fmtNumber(Math.max(1, Math.round(n / 1024)))} KB`);
+
+/** A danger's photos and documents: thumbnails for images, and a file picker for whoever may supervise. */
+function attachmentsBlock(d) {
+  const box = el('div', 'ledger-attachments');
+  const list = d.attachments ?? [];
+  box.append(el('strong', null, t('attach.title', { n: fmtNumber(list.length) })));
+  const ul = el('ul', 'attachment-list');
+  for (const a of list) {
+    const href = `/dangers/${d.id}/attachments/${a.sha256}`;
+    const li = el('li', 'attachment');
+    li.dataset.sha256 = a.sha256;
+    const thumb = a.media_type?.startsWith('image/')
+      ? el('img', { class: 'attachment-thumb', src: href, alt: a.name, loading: 'lazy' })
+      : el('span', 'attachment-thumb attachment-doc', 'PDF');
+    li.append(el('a', { href, target: '_blank', rel: 'noopener', class: 'attachment-open' }, thumb),
+      el('div', 'attachment-meta', el('a', { href, target: '_blank', rel: 'noopener', class: 'attachment-name' }, a.name),
+        el('span', 'muted', `${fmtBytes(a.bytes)} · ${a.actor} · ${fmtTime(a.at, true)} · ${term('dangerStatus', a.status)}`)));
+    ul.append(li);
+  }
+  if (list.length) box.append(ul);
+  else box.append(el('p', 'muted', t('attach.none')));
+  if (!replaying && may('supervise')) {
+    const input = el('input', { type: 'file', name: 'attachment', accept: ATTACHMENT_TYPES, 'aria-label': t('attach.add') });
+    input.addEventListener('change', () => input.files?.[0] && attach(d, input.files[0], input));
+    box.append(el('label', 'attachment-add btn', t('attach.add'), input), el('p', 'muted small', t('attach.hint')));
+  }
+  return box;
+}
+
+async function attach(d, file, input) {
+  input.disabled = true;
+  try {
+    await api(`/dangers/${d.id}/attachments?name=${encodeURIComponent(file.name)}`, { method: 'POST', file });
+    toast(t('attach.added', { name: file.name }), { kind: 'ok' });
+  } catch (err) {
+    toast(err.message, { kind: 'error' });
+  }
+  refresh();
 }
 
 async function move(d, to, reason, box) {
@@ -258,6 +311,10 @@ function inboxBlock() {
   }
   const ul = el('ul', 'ledger-inbox-list');
   for (const x of entries.slice(0, 20)) {
+    if (x.obligation !== undefined) {
+      ul.append(obligationEntry(x));
+      continue;
+    }
     const text = x.kind === 'reminder'
       ? t('ledger.inbox.reminder', { days: x.days_before, name: x.enterprise_name, at: fmtTime(x.deadline, true) })
       : t('ledger.inbox.overdue', { name: x.enterprise_name, at: fmtTime(x.deadline, true) });
@@ -274,6 +331,18 @@ function inboxBlock() {
   }
   box.append(ul);
   return box;
+}
+
+/** An obligation's reminder or overdue alarm in the inbox; a click opens it. */
+function obligationEntry(x) {
+  const what = { kind: term('obligationKind', x.obligation_kind), name: x.enterprise_name, title: x.description, at: fmtTime(x.deadline, true), days: x.days_before };
+  const text = x.kind === 'reminder' ? t('obligation.inbox.reminder', what) : t('obligation.inbox.overdue', what);
+  const li = el('li', { class: `ledger-inbox-item obligation ${x.kind}`, tabindex: '0' }, text);
+  li.dataset.obligation = String(x.obligation);
+  const go = () => openObligation(x.obligation);
+  li.addEventListener('click', go);
+  li.addEventListener('keydown', (e) => e.key === 'Enter' && go());
+  return li;
 }
 
 function render() {
@@ -293,6 +362,7 @@ function render() {
     pane.replaceChildren(...parts);
     return;
   }
+  const obligations = obligationsSection(false);
   parts.push(inboxBlock(), filterBar(), countsLine(page?.counts));
   const list = page?.dangers ?? [];
   if (list.length) {
@@ -301,6 +371,7 @@ function render() {
   } else {
     parts.push(el('p', 'muted ledger-empty', failed ? t('ledger.unavailable') : page ? t('ledger.none') : t('app.loading')));
   }
+  parts.push(obligations);
   pane.replaceChildren(...parts);
 }
 

@@ -23,12 +23,16 @@ const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
  * language, and a 401 tells session.js the session is over (unless
  * `quiet401`: the sign-in calls themselves).
  */
-export async function api(path, { method = 'GET', body, signal, accept, quiet401 = false } = {}) {
+export async function api(path, { method = 'GET', body, file, signal, accept, quiet401 = false } = {}) {
   const headers = { accept: accept ?? 'application/json, application/geo+json' };
   const init = { method, headers, signal, credentials: 'same-origin' };
   if (body !== undefined) {
     headers['content-type'] = 'application/json';
     init.body = JSON.stringify(body);
+  } else if (file !== undefined) {
+    // a File or Blob sent as it is (an attachment): its own type
+    headers['content-type'] = file.type || 'application/octet-stream';
+    init.body = file;
   }
   const csrf = csrfToken();
   if (WRITES.has(method) && csrf) headers['x-csrf-token'] = csrf;

@@ -109,7 +109,22 @@ fn admit(req: &ServiceRequest) -> Result<(), ApiError> {
         // (auth::guard), nor a bearer token; the origin was checked above.
         return Ok(());
     }
+    if is_attachment_upload(req.path()) {
+        // A photo or document as the body (docs/ledger.md, "Attachments"):
+        // its type is checked by its content in the route, with a reason.
+        // As for an import, a cross-origin form cannot send the
+        // X-CSRF-Token a cookie session needs, nor a bearer token; the
+        // origin was checked above.
+        return Ok(());
+    }
     check_body_type(req.headers())
+}
+
+/// Whether `path` is `/dangers/{id}/attachments`.
+pub fn is_attachment_upload(path: &str) -> bool {
+    path.strip_prefix("/dangers/")
+        .and_then(|rest| rest.strip_suffix("/attachments"))
+        .is_some_and(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// Whether the body is `multipart/form-data`.

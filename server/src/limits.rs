@@ -39,6 +39,11 @@ pub const MAX_FAIL_VALVES: usize = 100;
 pub const DEFAULT_DANGERS: usize = 100;
 /// Most dangers one page of `GET /dangers` answers.
 pub const MAX_DANGERS: usize = 1_000;
+/// Largest photo or document `POST /dangers/{id}/attachments` takes (16 MiB;
+/// docs/ledger.md "Attachments"): a larger one is 413.
+pub const MAX_ATTACHMENT_BYTES: u64 = lookout_layers::ledger::attachment::MAX_ATTACHMENT_BYTES;
+/// Most attachments one danger may have.
+pub const MAX_ATTACHMENTS_PER_DANGER: usize = lookout_layers::ledger::attachment::MAX_ATTACHMENTS_PER_DANGER;
 /// Most inbox entries `GET /inbox` answers (newest first).
 pub const MAX_INBOX: usize = 500;
 /// Inspection records per page of `GET /inspections` when the client does not say.

@@ -43,6 +43,9 @@ pub struct AppState {
     pub mqtt: Option<Arc<crate::mqtt::Status>>,
     /// A new journal epoch begun at start-up (the dataset changed), for `/health`.
     pub epoch: Option<Arc<lookout_layers::store::epoch::Epoch>>,
+    /// The hidden dangers' photos and documents, kept once by their SHA-256:
+    /// files beside the journal, or PostGIS's `lookout.blobs`.
+    pub blobs: Arc<lookout_layers::store::blobs::Blobs>,
 }
 
 impl AppState {
@@ -52,9 +55,13 @@ impl AppState {
     /// `lookout.readings` when that is the store.
     pub fn new(store: Arc<Store>, settings: Settings) -> lookout_layers::Result<Self> {
         crate::telemetry::prometheus::handle();
-        let readings_dir =
-            lookout_layers::store::journal_dir(&settings.state_dir, &settings.region.id, settings.seed, settings.scale)
-                .join("readings");
+        let journal_dir =
+            lookout_layers::store::journal_dir(&settings.state_dir, &settings.region.id, settings.seed, settings.scale);
+        let readings_dir = journal_dir.join("readings");
+        let blobs = Arc::new(lookout_layers::store::blobs::Blobs::for_store(
+            store.clone(),
+            &journal_dir,
+        ));
         // With PostGIS the readings are its table, shared by every replica;
         // embedded, segment files beside the journal.
         let readings = Arc::new(if store.postgis().is_some() {
@@ -100,6 +107,7 @@ impl AppState {
             monitor,
             mqtt: None,
             epoch: None,
+            blobs,
         })
     }
 }

@@ -8,11 +8,14 @@
 //! - [`schedule`]: what the clock calls for: reminders before a deadline,
 //!   an overdue alarm after it (with the alarms of monitoring);
 //! - [`query`]: the filtered list and its counts;
-//! - [`sheet`]: spreadsheets in (CSV, XLSX, row by row) and out.
+//! - [`sheet`]: spreadsheets in (CSV, XLSX, row by row) and out;
+//! - [`attachment`]: photos and documents on a danger's record, checked by
+//!   their content and kept once by their hash.
 //!
 //! The state is kept beside the incidents in [`crate::ops::Operations`],
 //! which checks and folds ledger events like its own.
 
+pub mod attachment;
 pub mod expert;
 pub mod inspection;
 pub mod obligation;
@@ -104,6 +107,9 @@ pub struct Danger {
     pub alarms: Vec<FeatureId>,
     /// When it was closed (销号).
     pub closed_at: Option<DateTime<Utc>>,
+    /// Photos and documents on its record, in the order added.
+    #[serde(default)]
+    pub attachments: Vec<attachment::Attached>,
 }
 
 impl Danger {
@@ -303,6 +309,10 @@ impl LedgerState {
                     to,
                 })
             }
+            LedgerEvent::AttachmentAdded { danger, attachment } => {
+                self.check_attachment(danger, &attachment)?;
+                Ok(LedgerEvent::AttachmentAdded { danger, attachment })
+            }
         }
     }
 
@@ -461,6 +471,7 @@ impl LedgerState {
                         overdue_alarm: None,
                         alarms: Vec::new(),
                         closed_at: None,
+                        attachments: Vec::new(),
                     }),
                 );
             }
@@ -503,6 +514,18 @@ impl LedgerState {
                     days_before: *days_before,
                     deadline: *deadline,
                     to: to.clone(),
+                });
+            }
+            LedgerEvent::AttachmentAdded { danger, attachment } => {
+                let Some(d) = self.dangers.get_mut(danger) else { return };
+                let d = Arc::make_mut(d);
+                let status = d.status;
+                d.attachments.push(attachment::Attached {
+                    attachment: attachment.clone(),
+                    seq: record.seq,
+                    at: record.at,
+                    actor: record.actor.clone(),
+                    status,
                 });
             }
         }
@@ -571,24 +594,34 @@ impl Danger {
     }
 }
 
-/// One entry of a user's inbox.
+/// One entry of a user's inbox: a danger's or an obligation's.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct InboxEntry {
     /// `reminder` or `overdue_alarm`.
     pub kind: &'static str,
     /// When it was sent (the reminder) or raised (the alarm: the deadline).
     pub at: DateTime<Utc>,
-    /// Danger id.
-    pub danger: FeatureId,
+    /// Danger id, for a danger's entry.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub danger: Option<FeatureId>,
+    /// Obligation id, for an obligation's entry (emergency plan, drill
+    /// plan, re-assessment).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub obligation: Option<FeatureId>,
+    /// The obligation's kind.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub obligation_kind: Option<obligation::ObligationKind>,
     /// Its enterprise.
     pub enterprise_name: String,
-    /// Its severity.
-    pub severity: DangerSeverity,
-    /// Its status now.
-    pub status: DangerStatus,
-    /// What is wrong.
+    /// A danger's severity.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub severity: Option<DangerSeverity>,
+    /// A danger's status now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<DangerStatus>,
+    /// What is wrong (a danger), or the obligation's title.
     pub description: String,
-    /// The deadline.
+    /// The deadline (a danger's), or the due date (an obligation's).
     pub deadline: DateTime<Utc>,
     /// For a reminder: days before the deadline it was due.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -603,21 +636,26 @@ pub struct InboxEntry {
 
 impl LedgerState {
     /// `user`'s inbox: the reminders sent to them and the active overdue
-    /// alarms of the dangers they follow, while the rectification is owed,
-    /// newest first; only dangers in `counties` (a scoped user).
+    /// alarms of the dangers and obligations they follow, while something
+    /// is still owed (a danger's rectification, an obligation not fulfilled
+    /// for its due date), newest first; only those in `counties` (a scoped
+    /// user).
     pub fn inbox(&self, user: &str, counties: Option<&[u32]>) -> Vec<InboxEntry> {
         let mut out = Vec::new();
+        let outside = |county: u32| counties.is_some_and(|c| !c.contains(&county));
         for d in self.dangers() {
-            if !d.status.owes_rectification() || counties.is_some_and(|c| !c.contains(&d.place.county_id)) {
+            if !d.status.owes_rectification() || outside(d.place.county_id) {
                 continue;
             }
             let entry = |kind, at| InboxEntry {
                 kind,
                 at,
-                danger: d.id,
+                danger: Some(d.id),
+                obligation: None,
+                obligation_kind: None,
                 enterprise_name: d.place.enterprise_name.clone(),
-                severity: d.report.severity,
-                status: d.status,
+                severity: Some(d.report.severity),
+                status: Some(d.status),
                 description: d.report.description.clone(),
                 deadline: d.deadline(),
                 days_before: None,
@@ -644,7 +682,46 @@ impl LedgerState {
                 });
             }
         }
-        out.sort_by(|a, b| b.at.cmp(&a.at).then(b.danger.cmp(&a.danger)));
+        for o in self.obligations.iter() {
+            if !o.owed() || outside(o.place.county_id) {
+                continue;
+            }
+            let entry = |kind, at| InboxEntry {
+                kind,
+                at,
+                danger: None,
+                obligation: Some(o.id),
+                obligation_kind: Some(o.spec.kind),
+                enterprise_name: o.place.enterprise_name.clone(),
+                severity: None,
+                status: None,
+                description: o.spec.title.clone(),
+                deadline: o.due,
+                days_before: None,
+                alarm: None,
+                colour: None,
+            };
+            for r in o.reminders.iter().filter(|r| r.to == user && r.deadline == o.due) {
+                out.push(InboxEntry {
+                    days_before: Some(r.days_before),
+                    ..entry("reminder", r.at)
+                });
+            }
+            if let Some(alarm) = o.overdue_alarm
+                && o.assignee() == user
+            {
+                out.push(InboxEntry {
+                    alarm: Some(alarm),
+                    colour: Some(obligation::overdue_colour(o.spec.kind)),
+                    ..entry("overdue_alarm", o.due)
+                });
+            }
+        }
+        out.sort_by(|a, b| {
+            b.at.cmp(&a.at)
+                .then(b.danger.cmp(&a.danger))
+                .then(b.obligation.cmp(&a.obligation))
+        });
         out
     }
 }

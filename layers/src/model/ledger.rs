@@ -223,6 +223,23 @@ pub struct DangerPlace {
     pub location: [f64; 2],
 }
 
+/// A photo or document on a danger's record (`docs/ledger.md`,
+/// "Attachments"): the bytes are kept once by their SHA-256 in the store's
+/// blobs, the event records what they are.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Attachment {
+    /// SHA-256 of the bytes, 64 lower-case hex digits: where the blob is.
+    pub sha256: String,
+    /// The file's name as sent (no folders).
+    pub name: String,
+    /// The media type told by the content (`image/jpeg`, `image/png`,
+    /// `image/webp`, `application/pdf`).
+    pub media_type: String,
+    /// Size in bytes.
+    pub bytes: u64,
+}
+
 /// An event of the supervision ledger; stored and pushed like every other
 /// event, with its own `type`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -267,6 +284,15 @@ pub enum LedgerEvent {
         /// Who it went to.
         to: String,
     },
+    /// A photo or document was added to a danger's record (at any status:
+    /// the finding, or the rectification's evidence at `submitted`); who
+    /// and when are the record's.
+    AttachmentAdded {
+        /// Danger id.
+        danger: FeatureId,
+        /// What was attached.
+        attachment: Attachment,
+    },
 }
 
 impl LedgerEvent {
@@ -276,6 +302,7 @@ impl LedgerEvent {
             Self::DangerReported { .. } => "danger_reported",
             Self::DangerStatusChanged { .. } => "danger_status_changed",
             Self::DeadlineReminded { .. } => "deadline_reminded",
+            Self::AttachmentAdded { .. } => "attachment_added",
         }
     }
 
@@ -284,7 +311,8 @@ impl LedgerEvent {
         match self {
             Self::DangerReported { danger, .. }
             | Self::DangerStatusChanged { danger, .. }
-            | Self::DeadlineReminded { danger, .. } => *danger,
+            | Self::DeadlineReminded { danger, .. }
+            | Self::AttachmentAdded { danger, .. } => *danger,
         }
     }
 }

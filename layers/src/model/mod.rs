@@ -35,8 +35,8 @@ pub use hazard::{
 pub use incident::{Incident, IncidentSpec, IncidentZone, ZoneExposure, ZoneRecord};
 // The supervision ledger (docs/ledger.md).
 pub use ledger::{
-    DangerCategory, DangerPlace, DangerReport, DangerSeverity, DangerSource, DangerStatus, LedgerEvent, Rectification,
-    RectificationPatch,
+    Attachment, DangerCategory, DangerPlace, DangerReport, DangerSeverity, DangerSource, DangerStatus, LedgerEvent,
+    Rectification, RectificationPatch,
 };
 pub use population::PopulationCell;
 pub use rescue::{RescueTeam, Shelter, StockItem, Warehouse};

@@ -1,6 +1,9 @@
 //! Backups of the embedded store: one checksummed file holding the newest
-//! snapshot, the segments after it, the journal and the readings of one
-//! state folder (`state/seed-N-scale-K/`), taken while a server writes.
+//! snapshot, the segments after it, the journal, the readings and the blobs
+//! (attachments, [`super::blobs`]) of one state folder
+//! (`state/seed-N-scale-K/`), taken while a server writes. The blobs are
+//! read after the journal: a blob is on disk before the event naming it is
+//! stored, so every event in the backup finds its blob in it.
 //!
 //! No write waits for a backup: the journal is append-only, so its whole
 //! records at the moment it is read are a consistent state (every event
@@ -122,6 +125,29 @@ fn collect(dir: &Path) -> Result<Option<(u64, Files)>> {
                     relative(dir, &path),
                     std::fs::read(&path).map_err(Error::io("read", &path))?,
                 ));
+            }
+        }
+    }
+    let blobs = dir.join(super::blobs::DIR);
+    if blobs.is_dir() {
+        for entry in std::fs::read_dir(&blobs).map_err(Error::io("list", &blobs))? {
+            let fan = entry.map_err(Error::io("list", &blobs))?.path();
+            if !fan.is_dir() {
+                continue;
+            }
+            for entry in std::fs::read_dir(&fan).map_err(Error::io("list", &fan))? {
+                let path = entry.map_err(Error::io("list", &fan))?.path();
+                // a blob being written has a temporary name starting with '.'
+                let whole = path
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(crate::ledger::attachment::is_sha256_hex);
+                if whole && path.is_file() {
+                    files.push((
+                        relative(dir, &path),
+                        std::fs::read(&path).map_err(Error::io("read", &path))?,
+                    ));
+                }
             }
         }
     }
@@ -398,5 +424,27 @@ mod tests {
         // So is a cut-off one.
         std::fs::write(&damaged, &bytes[..n]).unwrap();
         assert!(restore(&damaged, target.path(), None).is_err());
+    }
+
+    #[test]
+    fn a_restore_brings_back_the_blobs_the_events_name() {
+        use crate::store::blobs::{Blobs, DIR};
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().join("seed-1-scale-1");
+        let _store = Store::embedded(small_dataset().clone(), IDENTITY, &state.join("journal.lkj"))
+            .unwrap()
+            .0;
+        let blobs = Blobs::Files(state.join(DIR));
+        let photo = blobs.put(b"\x89PNG\r\n\x1a\n a photo").unwrap();
+        let out = dir.path().join("lookout.backup");
+        let report = write(&state, IDENTITY, &out).unwrap();
+        assert!(report.files >= 2, "the journal and the blob");
+        let elsewhere = tempfile::tempdir().unwrap();
+        let (_, folder) = restore(&out, elsewhere.path(), Some(IDENTITY)).unwrap();
+        let restored = Blobs::Files(folder.join(DIR));
+        assert_eq!(
+            restored.get(&photo.sha256).unwrap().as_deref(),
+            Some(&b"\x89PNG\r\n\x1a\n a photo"[..])
+        );
     }
 }

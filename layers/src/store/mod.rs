@@ -9,6 +9,7 @@
 //!   (`LISTEN/NOTIFY`, and polling as a fallback).
 
 pub mod backup;
+pub mod blobs;
 pub mod epoch;
 pub mod feed;
 pub mod journal;

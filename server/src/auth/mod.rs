@@ -85,7 +85,9 @@ pub fn access(path: &str, method: &Method) -> Access {
         ("/alarms/{id}/acknowledge" | "/alarms/{id}/incident", false) => Access::Need(P::Respond),
         ("/collections/{collection}/items" | "/collections/{collection}/items/{id}", false) => Access::EditCollection,
         ("/readings" | "/monitoring/readings", false) => Access::Need(P::Ingest),
-        ("/dangers" | "/dangers/{id}/transitions" | "/dangers/import", false) => Access::Need(P::Supervise),
+        ("/dangers" | "/dangers/{id}/transitions" | "/dangers/import" | "/dangers/{id}/attachments", false) => {
+            Access::Need(P::Supervise)
+        }
         ("/obligations" | "/obligations/{id}" | "/obligations/{id}/fulfil", false) => Access::Need(P::Supervise),
         ("/inspections" | "/inspections/plans" | "/experts" | "/experts/{id}", false) => Access::Need(P::Supervise),
         // A register replaces what the bureau's own lists say: admins only (docs/data.md).

@@ -8,6 +8,7 @@
 //! Each method of each path needs the permission [`crate::auth::access`]
 //! names for it, checked by [`crate::auth::guard`] before the handler.
 
+pub mod attachments;
 pub mod audit;
 pub mod auth;
 pub mod basemap;
@@ -194,6 +195,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) -> Vec<(&'static str, Vec<Method>
     situation::configure(&mut r);
     search::configure(&mut r);
     ledger::configure(&mut r);
+    attachments::configure(&mut r);
     safety::configure(&mut r);
     import::configure(&mut r);
     obligations::configure(&mut r);

@@ -447,8 +447,14 @@ fn ledger_operations() -> Vec<(&'static str, &'static str, Op)> {
         "reported_at": time(), "reported_by": { "type": "string" }, "history": { "type": "array", "items": { "type": "object" } },
         "reminders": { "type": "array", "items": { "type": "object" } }, "overdue_alarm": { "type": "integer", "nullable": true },
         "alarms": { "type": "array", "items": { "type": "integer" } }, "closed_at": { "type": "string", "nullable": true },
+        "attachments": { "type": "array", "items": { "type": "object" }, "description": "photos and documents (GET /dangers/{id}/attachments)" },
         "overdue": { "type": "boolean" }, "next": { "type": "array", "items": codes(DangerStatus::CODES) } } });
     let list = |name: &str, description: &str| query(name, json!({ "type": "string" }), description);
+    let attached = json!({ "type": "object", "required": ["sha256", "name", "media_type", "bytes", "seq", "at", "actor", "status"], "properties": {
+        "sha256": { "type": "string", "pattern": "^[0-9a-f]{64}$" }, "name": { "type": "string" },
+        "media_type": { "type": "string", "enum": lookout_layers::ledger::attachment::MEDIA_TYPES },
+        "bytes": { "type": "integer", "minimum": 1, "maximum": limits::MAX_ATTACHMENT_BYTES }, "seq": { "type": "integer" }, "at": time(),
+        "actor": { "type": "string" }, "status": codes(DangerStatus::CODES), "href": { "type": "string" } } });
     vec![
         ("/dangers", "get", Op::new("The hidden-danger ledger: overdue, major and nearest deadline first, with counts of every match (by status, severity, overdue, major open); in the caller's scope")
             .params([
@@ -506,11 +512,42 @@ fn ledger_operations() -> Vec<(&'static str, &'static str, Op)> {
             .respond("200", ok("the danger", JSON, danger))
             .respond("409", ok("not allowed from its status (allowed lists where it may go), or a major danger's plan is incomplete", JSON, json!({ "type": "object", "required": ["error", "message"], "properties": {
                 "error": { "type": "string" }, "message": { "type": "string" }, "status": { "type": "string" }, "allowed": { "type": "array", "items": { "type": "string" } } } })))),
-        ("/inbox", "get", Op::new("The signed-in user's reminders and the overdue alarms of the dangers they follow, newest first")
+        ("/inbox", "get", Op::new("The signed-in user's reminders and the overdue alarms of the dangers and obligations (emergency plans, drill plans, re-assessments) they follow, newest first")
             .respond("200", ok("the inbox", JSON, json!({ "type": "object", "required": ["user", "entries", "numberMatched", "numberReturned"], "properties": {
-                "user": { "type": "string" }, "entries": { "type": "array", "items": { "type": "object", "required": ["kind", "at", "danger", "deadline"], "properties": {
-                    "kind": { "type": "string", "enum": ["reminder", "overdue_alarm"] }, "at": time(), "danger": { "type": "integer" }, "deadline": time() } } },
+                "user": { "type": "string" }, "entries": { "type": "array", "items": { "type": "object", "required": ["kind", "at", "enterprise_name", "description", "deadline"], "properties": {
+                    "kind": { "type": "string", "enum": ["reminder", "overdue_alarm"] }, "at": time(),
+                    "danger": { "type": "integer", "description": "a danger's entry" }, "obligation": { "type": "integer", "description": "an obligation's entry" },
+                    "obligation_kind": codes(lookout_layers::ledger::obligation::ObligationKind::CODES),
+                    "enterprise_name": { "type": "string" }, "severity": codes(DangerSeverity::CODES), "status": codes(DangerStatus::CODES),
+                    "description": { "type": "string", "description": "what is wrong, or the obligation's title" }, "deadline": time(),
+                    "days_before": { "type": "integer" }, "alarm": { "type": "integer" }, "colour": { "type": "string" } } } },
                 "numberMatched": { "type": "integer" }, "numberReturned": { "type": "integer" } } })))),
+        ("/dangers/{id}/attachments", "get", Op::new("The photos and documents on a danger's record, in the order added: hash, name, type (told by the content), size, who, when, the danger's status then, and where to download it")
+            .respond("200", ok("the attachments", JSON, json!({ "type": "object", "required": ["danger", "attachments", "numberMatched", "numberReturned"], "properties": {
+                "danger": { "type": "integer" }, "attachments": { "type": "array", "items": attached.clone() },
+                "numberMatched": { "type": "integer" }, "numberReturned": { "type": "integer" } } })))
+            .respond("403", error("outside your scope"))),
+        ("/dangers/{id}/attachments", "post", Op::new("Add a photo or document to a danger's record (the finding, or the rectification's evidence): the file as the body; its type is told by its content (JPEG, PNG, WebP or PDF) and must agree with the Content-Type sent; kept once by its SHA-256. 201 when added; 200 with the one on record when the danger has these bytes already").write()
+            .param(query("name", json!({ "type": "string", "maxLength": lookout_layers::ledger::MAX_NAME_CHARS }), "the file's name (only its last part is kept; default attachment.<ext>)"))
+            .body(json!({ "required": true, "content": {
+                "image/jpeg": { "schema": { "type": "string", "format": "binary" } },
+                "image/png": { "schema": { "type": "string", "format": "binary" } },
+                "image/webp": { "schema": { "type": "string", "format": "binary" } },
+                "application/pdf": { "schema": { "type": "string", "format": "binary" } },
+                "application/octet-stream": { "schema": { "type": "string", "format": "binary" } } } }))
+            .respond("200", ok("the danger has these bytes already: the attachment on record", JSON, attached.clone()))
+            .respond("201", ok("the attachment; Location names its download", JSON, attached))
+            .respond("403", error("outside your scope, or the role lacks supervise"))
+            .respond("409", error("the danger has the most attachments one may have"))
+            .respond("413", error(&format!("larger than {} bytes", limits::MAX_ATTACHMENT_BYTES)))
+            .respond("415", error("the content is not JPEG, PNG, WebP or PDF, or not the type it was sent as (the message names what it is)"))),
+        ("/dangers/{id}/attachments/{sha256}", "get", Op::new("Download an attachment of a danger: its bytes with their type, ETag (the SHA-256), Content-Disposition (inline for an image, a download for a PDF, with the name)")
+            .param(json!({ "name": "sha256", "in": "path", "required": true, "description": "the attachment's SHA-256, hex", "schema": { "type": "string", "pattern": "^[0-9a-f]{64}$" } }))
+            .respond("200", json!({ "description": "the bytes", "content": {
+                "image/jpeg": { "schema": { "type": "string", "format": "binary" } }, "image/png": { "schema": { "type": "string", "format": "binary" } },
+                "image/webp": { "schema": { "type": "string", "format": "binary" } }, "application/pdf": { "schema": { "type": "string", "format": "binary" } } } }))
+            .respond("304", json!({ "description": "If-None-Match names its ETag" }))
+            .respond("403", error("outside your scope"))),
     ]
 }
 

@@ -8,6 +8,7 @@ mod common;
 mod alarms;
 mod api;
 mod assigned;
+mod attachments;
 mod cache;
 mod clusters;
 mod edge;

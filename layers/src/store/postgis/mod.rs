@@ -48,6 +48,7 @@ pub const MIGRATIONS: &[(i32, &str, &str)] = &[
         include_str!("../../../migrations/0006_sensitive_sites.sql"),
     ),
     (7, "readings", include_str!("../../../migrations/0007_readings.sql")),
+    (8, "blobs", include_str!("../../../migrations/0008_blobs.sql")),
 ];
 
 /// The channel replicas listen on; the payload is the new event's `seq`.
