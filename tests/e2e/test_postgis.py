@@ -470,3 +470,36 @@ def test_a_register_imported_into_postgis_shows_on_both_replicas_and_a_reimport_
         assert wait_for(lambda: feature_named(s, recs[0]["NAME"])[0]["properties"]["employees"] == 77, 5.0), s.url
         assert feature_named(s, recs[0]["NAME"])[0]["id"] == ids[recs[0]["ID"]], "updated in place"
     assert psql("SELECT count(*) FROM lookout.enterprises WHERE name LIKE 'PG测试企业%'") == "5"
+
+
+def test_an_attachment_uploaded_through_one_replica_downloads_from_the_other(replicas):
+    """A danger's photo (docs/ledger.md, "Attachments") goes to lookout.blobs,
+    committed before its event: replica B serves the bytes replica A took,
+    the same bytes are kept once, and the table refuses a DELETE."""
+    import hashlib
+    a, b = replicas
+    status, page = get(f"{a.url}/collections/enterprises/items?limit=1")
+    assert status == 200, page
+    enterprise = page["features"][0]["id"]
+    status, danger, _ = request("POST", f"{a.url}/dangers", {
+        "enterprise": enterprise, "category": "fire", "severity": "general", "description": "灭火器过期",
+        "found_by": "检查组", "found_at": "2026-01-05T09:00:00+08:00", "source": "inspection",
+        "rectification": {"deadline": "2099-01-01T00:00:00Z"}})
+    assert status == 201, danger
+    photo = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40
+    sha = hashlib.sha256(photo).hexdigest()
+    req = urllib.request.Request(f"{a.url}/dangers/{danger['id']}/attachments?name=extinguisher.png",
+                                 data=photo, method="POST", headers={"Content-Type": "image/png"})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        assert r.status == 201
+        assert json.loads(r.read())["sha256"] == sha
+    assert psql(f"SELECT size FROM lookout.blobs WHERE sha256 = '{sha}'") == str(len(photo))
+    url = f"{b.url}/dangers/{danger['id']}/attachments/{sha}"
+    assert wait_for(lambda: get(f"{b.url}/dangers/{danger['id']}/attachments")[1].get("numberMatched") == 1, 5)
+    with urllib.request.urlopen(url, timeout=30) as r:
+        assert r.headers["Content-Type"] == "image/png"
+        assert r.headers["ETag"] == f'"{sha}"'
+        assert r.read() == photo, "replica B serves the bytes replica A took"
+    with pytest.raises(subprocess.CalledProcessError) as e:
+        psql(f"DELETE FROM lookout.blobs WHERE sha256 = '{sha}'")
+    assert "append-only" in e.value.stderr
