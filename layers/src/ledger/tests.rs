@@ -492,3 +492,78 @@ fn an_import_names_each_bad_row_and_a_second_import_adds_nothing_and_an_export_r
     let err = plan_import(ops.ledger(), store.catalog(), &[vec!["编号".into()]]).unwrap_err();
     assert!(err.to_string().contains("deadline"), "{err}");
 }
+
+#[test]
+fn an_attachment_is_on_the_record_with_who_and_the_status_then_once_per_file_and_after_a_restart() {
+    use crate::model::Attachment;
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    let id = reported(
+        &store,
+        report(
+            enterprise(&store),
+            DangerSeverity::General,
+            Utc::now() + TimeDelta::days(9),
+        ),
+    );
+    let photo = Attachment {
+        sha256: attachment::sha256_hex(b"photo"),
+        name: "罐区.jpg".into(),
+        media_type: "image/jpeg".into(),
+        bytes: 5,
+    };
+    let attach = |a: &Attachment| {
+        store.submit(
+            "inspector",
+            Event::Ledger(LedgerEvent::AttachmentAdded {
+                danger: id,
+                attachment: a.clone(),
+            }),
+        )
+    };
+    attach(&photo).expect("attached");
+    // the same file again: refused, naming it
+    let err = attach(&photo).unwrap_err().to_string();
+    assert!(err.contains("has this file"), "{err}");
+    // a type not taken, a name with folders, an unknown danger
+    let bad = Attachment {
+        sha256: attachment::sha256_hex(b"doc"),
+        media_type: "text/html".into(),
+        ..photo.clone()
+    };
+    assert!(attach(&bad).unwrap_err().to_string().contains("media_type"));
+    let bad = Attachment {
+        sha256: attachment::sha256_hex(b"doc"),
+        name: "../x.jpg".into(),
+        ..photo.clone()
+    };
+    assert!(attach(&bad).unwrap_err().to_string().contains("folders"));
+    move_to(&store, id, DangerStatus::Rectifying, "", None).unwrap();
+    move_to(&store, id, DangerStatus::Submitted, "已整改", None).unwrap();
+    let evidence = Attachment {
+        sha256: attachment::sha256_hex(b"%PDF report"),
+        name: "整改报告.pdf".into(),
+        media_type: "application/pdf".into(),
+        bytes: 11,
+    };
+    attach(&evidence).expect("evidence");
+    let seen = |store: &Store| {
+        let ops = store.operations();
+        let d = ops.ledger().danger(id).expect("danger");
+        d.attachments
+            .iter()
+            .map(|a| (a.attachment.name.clone(), a.actor.clone(), a.status))
+            .collect::<Vec<_>>()
+    };
+    let want = vec![
+        ("罐区.jpg".to_owned(), "inspector".to_owned(), DangerStatus::Reported),
+        (
+            "整改报告.pdf".to_owned(),
+            "inspector".to_owned(),
+            DangerStatus::Submitted,
+        ),
+    ];
+    assert_eq!(seen(&store), want);
+    drop(store);
+    assert_eq!(seen(&open(dir.path())), want, "the journal read again");
+}

@@ -183,7 +183,7 @@ async fn an_upload_is_stored_once_by_its_hash_and_downloads_byte_for_byte() {
     let (code, body) = send(
         &app,
         upload(
-            &format!("/dangers/{id}/attachments?name=整改报告.pdf"),
+            &format!("/dangers/{id}/attachments?name=%E6%95%B4%E6%94%B9%E6%8A%A5%E5%91%8A.pdf"),
             "application/pdf",
             pdf(),
         )
