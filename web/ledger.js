@@ -212,7 +212,7 @@ function dangerRow(d) {
     render();
     if (openId !== null) api(`/dangers/${d.id}`).then((full) => { if (openId === d.id) { openDanger = full; render(); } }).catch(() => {});
   };
-  li.addEventListener('click', (e) => e.target.closest('button, textarea, input') || toggle());
+  li.addEventListener('click', (e) => e.target.closest('button, textarea, input, label, a') || toggle());
   li.addEventListener('keydown', (e) => e.key === 'Enter' && e.target === li && toggle());
   if (openId === d.id && openDanger) li.append(detail(openDanger));
   return li;
