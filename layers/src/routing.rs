@@ -3,6 +3,8 @@
 //! road, and ranking of candidates by road time with a bound that makes the
 //! ranking exact: no route is faster than the straight line at top speed.
 
+pub mod avoid;
+
 use crate::feature::FeatureId;
 use crate::filter::Filter;
 use crate::layer::Layer;
@@ -559,6 +561,11 @@ impl SnapIndex {
         if let Some(p) = layer.point(id) {
             self.insert(graph, roads, id, p);
         }
+    }
+
+    /// Where feature `id` meets the road network, if it does.
+    pub fn snap(&self, id: FeatureId) -> Option<&Snap> {
+        self.snaps.get(&id)
     }
 
     /// Features snapped to a road.
