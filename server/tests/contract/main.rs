@@ -8,6 +8,7 @@ mod common;
 mod alarms;
 mod api;
 mod assigned;
+mod avoid;
 mod cache;
 mod clusters;
 mod edge;
