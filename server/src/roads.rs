@@ -65,7 +65,13 @@ impl RoadNetwork {
     /// isolation, protective-action and inner tier zones, with the edges of
     /// `graph` (the current one) inside each. Found again only when an
     /// incident opens, closes or redraws its zones, or the graph changes.
-    pub fn hazard_zones(&self, graph: &Arc<RoadGraph>, roads: &Layer<Road>, ops: &Operations, drill: bool) -> Arc<Zones> {
+    pub fn hazard_zones(
+        &self,
+        graph: &Arc<RoadGraph>,
+        roads: &Layer<Road>,
+        ops: &Operations,
+        drill: bool,
+    ) -> Arc<Zones> {
         let version = hazard_zones_version(ops, drill);
         let mut cached = self.zones.lock();
         let slot = &mut cached[usize::from(drill)];

@@ -123,7 +123,12 @@ pub fn hazard_zones(ops: &Operations, drill: bool) -> Vec<HazardZone> {
     ops.incidents()
         .filter(|i| i.drill == drill && i.is_open())
         .filter_map(|i| i.zones.as_ref().map(|z| (i.id, z)))
-        .flat_map(|(id, z)| z.record.zones.iter().filter_map(move |zone| HazardZone::of_incident(id, zone)))
+        .flat_map(|(id, z)| {
+            z.record
+                .zones
+                .iter()
+                .filter_map(move |zone| HazardZone::of_incident(id, zone))
+        })
         .collect()
 }
 

@@ -99,13 +99,7 @@ impl HazardZone {
     }
 
     /// A zone from its parts (tests, and zones drawn elsewhere).
-    pub fn new(
-        incident: FeatureId,
-        tier: &str,
-        labels: (&str, &str),
-        downwind: bool,
-        area: MultiPolygon<f64>,
-    ) -> Self {
+    pub fn new(incident: FeatureId, tier: &str, labels: (&str, &str), downwind: bool, area: MultiPolygon<f64>) -> Self {
         let bbox = area.bounding_rect().unwrap_or(Rect::new(Coord::zero(), Coord::zero()));
         Self {
             incident,
@@ -318,8 +312,16 @@ fn cut(line: &[Coord<f64>], from_m: f64, to_m: f64) -> Vec<Coord<f64>> {
         let seg = distance_m(w[0], w[1]);
         let (s, e) = (walked, walked + seg);
         if e >= from_m && s <= to_m {
-            let t0 = if seg > 0.0 { ((from_m - s) / seg).clamp(0.0, 1.0) } else { 0.0 };
-            let t1 = if seg > 0.0 { ((to_m - s) / seg).clamp(0.0, 1.0) } else { 1.0 };
+            let t0 = if seg > 0.0 {
+                ((from_m - s) / seg).clamp(0.0, 1.0)
+            } else {
+                0.0
+            };
+            let t1 = if seg > 0.0 {
+                ((to_m - s) / seg).clamp(0.0, 1.0)
+            } else {
+                1.0
+            };
             if out.is_empty() {
                 out.push(at(w[0], w[1], t0));
             }
@@ -491,7 +493,12 @@ pub fn rank_avoiding(
     let mut waiting: HashMap<usize, Vec<(usize, usize)>> = HashMap::new(); // node → (pulled index, departure cost)
     let mut best: HashMap<usize, (usize, Via)> = HashMap::new(); // pulled index → (cost, via)
     let mut top: Vec<(usize, FeatureId, usize)> = Vec::with_capacity(k + 1); // (cost, id, pulled index)
-    let offer = |i: usize, id: FeatureId, cost: usize, via: Via, best: &mut HashMap<usize, (usize, Via)>, top: &mut Vec<(usize, FeatureId, usize)>| {
+    let offer = |i: usize,
+                 id: FeatureId,
+                 cost: usize,
+                 via: Via,
+                 best: &mut HashMap<usize, (usize, Via)>,
+                 top: &mut Vec<(usize, FeatureId, usize)>| {
         if best.get(&i).is_some_and(|b| b.0 <= cost) {
             return;
         }
@@ -573,7 +580,15 @@ pub fn rank_avoiding(
     }
     if exhausted {
         // Nothing more is reached through the graph; the rest can only be on the destination's road.
-        pull(usize::MAX, &dist, &settled, &mut best, &mut top, &mut pulled, &mut waiting);
+        pull(
+            usize::MAX,
+            &dist,
+            &settled,
+            &mut best,
+            &mut top,
+            &mut pulled,
+            &mut waiting,
+        );
     }
     let examined = best.len();
     // The admitted nearer by air than the farthest answered that no road reaches.

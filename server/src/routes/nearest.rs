@@ -7,9 +7,10 @@ use crate::limits::MAX_K;
 use crate::scope::RequestScope;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
+use actix_web::http::header::ContentType;
 use actix_web::{HttpResponse, web};
 use geo::Coord;
-use actix_web::http::header::ContentType;
+use lookout_layers::ops::needs::hazard_zones_version;
 use lookout_layers::routing::avoid::{RouteNote, Summary, rank_avoiding};
 use lookout_layers::routing::{MAX_SNAP_M, Route, rank_by_time, rank_by_time_indexed};
 use lookout_layers::{Catalog, Collection, FeatureId, GeometryKind};
@@ -167,9 +168,10 @@ struct Answer<'a> {
 }
 
 /// `GET /nearest?lon=&lat=&layer=rescue_teams&k=5&by=time|distance&route=true&drill=&avoid=&<filters>`.
-/// A scoped caller gets the nearest features in scope. By distance the
-/// answer takes microseconds and is made on the worker; by time it searches
-/// the road graph (milliseconds) on the blocking pool.
+/// A scoped caller gets the nearest features in scope. By distance (with
+/// no hazard zone to route round) the answer takes microseconds and is made
+/// on the worker; by time it searches the road graph (milliseconds) on the
+/// blocking pool.
 async fn nearest(
     query: Filtered<NearestParams>,
     scope: RequestScope,
@@ -177,7 +179,10 @@ async fn nearest(
 ) -> Result<HttpResponse, ApiError> {
     let q = parse(query)?;
     let state = state.into_inner();
-    let body = if q.by_time {
+    // Routes round hazard zones search the graph too: only a ranking by
+    // distance with no zone to avoid stays on the worker.
+    let searches = q.by_time || (q.avoid && !hazard_zones_version(&state.store.operations(), q.drill).is_empty());
+    let body = if searches {
         web::block(move || answer(&state, &q, &scope))
             .await
             .map_err(ApiError::internal)??
@@ -275,10 +280,7 @@ fn answer(state: &AppState, q: &Query, scope: &RequestScope) -> Result<Vec<u8>, 
             .iter()
             .map(|r| {
                 let mut hit = Hit::new(&*c, r.id, r.distance_m, Some(&r.route), q.with_route);
-                hit.avoidance = notes
-                    .next()
-                    .zip(zones.as_deref())
-                    .map(|(a, z)| a.note(&r.route, z));
+                hit.avoidance = notes.next().zip(zones.as_deref()).map(|(a, z)| a.note(&r.route, z));
                 hit
             })
             .collect();

@@ -59,7 +59,10 @@ async fn routes_go_round_another_incidents_zone_and_say_by_how_much() {
     };
     let (status, before) = send(&app, get(&uri("")).to_request()).await;
     assert_eq!(status, 200, "{before}");
-    assert!(before.get("avoidance").is_none(), "no open incident, nothing avoided: {before}");
+    assert!(
+        before.get("avoidance").is_none(),
+        "no open incident, nothing avoided: {before}"
+    );
     let first = before["results"][0].clone();
     let team = first["id"].as_u64().expect("a team");
     let path = line(&first["route"]);

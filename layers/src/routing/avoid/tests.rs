@@ -107,7 +107,11 @@ fn a_team_goes_around_another_incidents_isolation_zone() {
 fn a_team_whose_only_road_crosses_a_zone_is_routed_and_flagged() {
     let roads = ladder(false);
     let graph = RoadGraph::build(&roads);
-    let zones = Zones::build(&graph, &roads, vec![circle_zone(8, "protective_action", at(2.0, 0.0), 500.0)]);
+    let zones = Zones::build(
+        &graph,
+        &roads,
+        vec![circle_zone(8, "protective_action", at(2.0, 0.0), 500.0)],
+    );
     let origin = at(0.05, 0.0);
     let avoid = zones.towards(origin, Some(7));
     let (ranking, avoided) = rank(&graph, &roads, &avoid, &[(1, at(3.95, 0.0))], origin, 1);
@@ -155,10 +159,22 @@ fn the_approach_to_the_own_incident_comes_from_upwind() {
     let graph = RoadGraph::build(&roads);
     // Wind from the north: the protective-action square lies south, its near edge through the spill.
     let square = Polygon::new(
-        LineString::from(vec![at(-2.0, 0.0), at(-2.0, -4.0), at(2.0, -4.0), at(2.0, 0.0), at(-2.0, 0.0)]),
+        LineString::from(vec![
+            at(-2.0, 0.0),
+            at(-2.0, -4.0),
+            at(2.0, -4.0),
+            at(2.0, 0.0),
+            at(-2.0, 0.0),
+        ]),
         vec![],
     );
-    let own = HazardZone::new(7, "protective_action", ("防护", "protect"), true, MultiPolygon(vec![square]));
+    let own = HazardZone::new(
+        7,
+        "protective_action",
+        ("防护", "protect"),
+        true,
+        MultiPolygon(vec![square]),
+    );
     let zones = Zones::build(
         &graph,
         &roads,
@@ -185,7 +201,10 @@ fn cost_alone(graph: &RoadGraph, roads: &Layer<Road>, avoid: &Avoidance<'_>, s: 
     use std::collections::BinaryHeap;
     let mut adjacency: HashMap<usize, Vec<(usize, usize)>> = HashMap::new();
     for (&(a, b), e) in &graph.edges {
-        adjacency.entry(a).or_default().push((b, avoid.edge_cost(a, b, e.time_ms)));
+        adjacency
+            .entry(a)
+            .or_default()
+            .push((b, avoid.edge_cost(a, b, e.time_ms)));
     }
     let access = ms(s.access_m, ACCESS_SPEED_KMH);
     let mut best: HashMap<usize, usize> = HashMap::new();
@@ -212,7 +231,10 @@ fn cost_alone(graph: &RoadGraph, roads: &Layer<Road>, avoid: &Avoidance<'_>, s: 
     let via_graph = target
         .entries()
         .into_iter()
-        .filter_map(|(n, t)| best.get(&n).map(|b| b + avoid.leg(roads, target, n, t).0 + target_access))
+        .filter_map(|(n, t)| {
+            best.get(&n)
+                .map(|b| b + avoid.leg(roads, target, n, t).0 + target_access)
+        })
         .min();
     let direct = avoid.direct_cost(graph, roads, s, target);
     [via_graph, direct].into_iter().flatten().min()
@@ -246,17 +268,34 @@ fn ranking_with_zones_agrees_with_routing_every_candidate() {
         let square = Polygon::new(
             LineString::from(vec![
                 origin,
-                Coord { x: origin.x + dx, y: origin.y },
-                Coord { x: origin.x + dx, y: origin.y - dy },
-                Coord { x: origin.x, y: origin.y - dy },
+                Coord {
+                    x: origin.x + dx,
+                    y: origin.y,
+                },
+                Coord {
+                    x: origin.x + dx,
+                    y: origin.y - dy,
+                },
+                Coord {
+                    x: origin.x,
+                    y: origin.y - dy,
+                },
                 origin,
             ]),
             vec![],
         );
-        zones.push(HazardZone::new(9, "protective_action", ("防护", "protect"), true, MultiPolygon(vec![square])));
+        zones.push(HazardZone::new(
+            9,
+            "protective_action",
+            ("防护", "protect"),
+            true,
+            MultiPolygon(vec![square]),
+        ));
         let zones = Zones::build(&graph, &roads, zones);
         let avoid = zones.towards(origin, Some(9));
-        let Some(target) = graph.snap(&roads, origin, MAX_SNAP_M) else { continue };
+        let Some(target) = graph.snap(&roads, origin, MAX_SNAP_M) else {
+            continue;
+        };
         let hazmat = Filter::parse(
             <crate::model::RescueTeam as crate::record::Record>::FIELDS,
             [("kind", if round % 2 == 0 { "hazmat" } else { "fire" })],
