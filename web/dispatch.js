@@ -43,6 +43,7 @@ export function renderRecommendation(inc) {
       el('div', 'team-name', team.name),
       el('div', 'team-meta', kindChip, el('span', 'travel', t('incident.recommend.travel', { min: fmtMinutes(team.travel_s), km: fmtDistance(team.route_m ?? team.distance_m) }))),
       teamContact(team),
+      avoidanceNote(team.avoidance),
       team.matches?.length ? el('div', 'team-matches', `${t('incident.recommend.matches')}：${team.matches.map((c) => term('capability', c)).join(isZh() ? '、' : ', ')}`) : null);
     li.append(info);
     if (mayDispatch) {
@@ -116,4 +117,15 @@ export function dispatchHereButton(feature) {
   const status = shownStatus(id, feature.properties?.status);
   if (status !== 'available' || (inc.units ?? []).some((u) => u.team === id)) return null;
   return button(`${t('feature.dispatchHere')}：${inc.title ?? ''}`, () => dispatchTeams([id], inc), 'btn primary');
+}
+
+/** How the route went round other incidents' zones (docs/roads.md, hazard-aware routes). */
+function avoidanceNote(a) {
+  if (!a) return null;
+  if (a.crosses_zone?.length) {
+    const zones = a.crosses_zone.map((z) => `#${z.incident} ${isZh() ? z.label_zh : z.label_en}`).join(isZh() ? '、' : '; ');
+    return el('div', 'team-avoid error-note', t('incident.recommend.crosses', { zones }));
+  }
+  if (a.changed && a.delay_s > 0) return el('div', 'team-avoid muted', t('incident.recommend.detour', { min: fmtMinutes(a.delay_s) }));
+  return null;
 }

@@ -625,6 +625,8 @@ const STRINGS = {
   'incident.recommend.none': ['附近没有可用的对口队伍', 'No suitable team is available nearby'],
   'incident.recommend.travel': ['行驶 {min}，路程 {km}', '{min} by road, {km}'],
   'incident.recommend.matches': ['匹配能力', 'Matches'],
+  'incident.recommend.detour': ['绕开其他事件危险区，多用 {min}', 'Goes round another incident\'s zone: {min} longer'],
+  'incident.recommend.crosses': ['无绕行道路，须穿越：{zones}', 'No road avoids it; crosses: {zones}'],
   'incident.recommend.warehouses': ['就近物资', 'Nearest materials'],
   'incident.dispatch': ['调派', 'Dispatch'],
   'incident.dispatch.all': ['全部调派', 'Dispatch all'],

@@ -76,6 +76,8 @@ pub trait Collection: Send + Sync + std::fmt::Debug {
     fn visit_all(&self, filter: &Filter, visit: &mut FeatureVisitor<'_>);
     /// Calls `visit` with one feature, if there is one with this id.
     fn visit_feature(&self, id: FeatureId, visit: &mut FeatureVisitor<'_>);
+    /// The text of `field` (a name, a code) of feature `id`, without building its other values.
+    fn text(&self, id: FeatureId, field: &str) -> Option<&str>;
     /// Where a point feature is.
     fn point(&self, id: FeatureId) -> Option<Coord<f64>> {
         let mut at = None;
@@ -182,6 +184,13 @@ impl<T: Record> Collection for Layer<T> {
 
     fn visit_feature(&self, id: FeatureId, visit: &mut FeatureVisitor<'_>) {
         visit_each(self.feature(id).into_iter(), &Filter::all(), visit);
+    }
+
+    fn text(&self, id: FeatureId, field: &str) -> Option<&str> {
+        match self.feature(id)?.properties.value(field) {
+            crate::record::Value::Text(t) => Some(t),
+            _ => None,
+        }
     }
 
     fn matches(&self, id: FeatureId, filter: &Filter) -> bool {

@@ -3,6 +3,8 @@
 //! road, and ranking of candidates by road time with a bound that makes the
 //! ranking exact: no route is faster than the straight line at top speed.
 
+pub mod avoid;
+
 use crate::feature::FeatureId;
 use crate::filter::Filter;
 use crate::layer::Layer;
@@ -83,6 +85,48 @@ pub struct RoadGraph {
     /// For each junction, the edges arriving at it: (from, time ms).
     reverse: Vec<Vec<(usize, usize)>>,
     top_speed_ms: f64,
+    /// Calculators returned after use: each holds arrays the size of the
+    /// graph, too costly to allocate for every query.
+    calculators: parking_lot::Mutex<Vec<PathCalculator>>,
+}
+
+/// Most idle calculators a graph keeps.
+const POOLED_CALCULATORS: usize = 16;
+
+/// A [`PathCalculator`] of a graph's pool, given back when dropped.
+pub struct Calculator<'a> {
+    graph: &'a RoadGraph,
+    calc: Option<PathCalculator>,
+}
+
+impl std::fmt::Debug for Calculator<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Calculator").finish_non_exhaustive()
+    }
+}
+
+impl std::ops::Deref for Calculator<'_> {
+    type Target = PathCalculator;
+    fn deref(&self) -> &PathCalculator {
+        self.calc.as_ref().expect("a calculator until dropped")
+    }
+}
+
+impl std::ops::DerefMut for Calculator<'_> {
+    fn deref_mut(&mut self) -> &mut PathCalculator {
+        self.calc.as_mut().expect("a calculator until dropped")
+    }
+}
+
+impl Drop for Calculator<'_> {
+    fn drop(&mut self) {
+        if let Some(calc) = self.calc.take() {
+            let mut pool = self.graph.calculators.lock();
+            if pool.len() < POOLED_CALCULATORS {
+                pool.push(calc);
+            }
+        }
+    }
 }
 
 impl std::fmt::Debug for RoadGraph {
@@ -185,6 +229,7 @@ impl RoadGraph {
                 edges,
                 reverse,
                 top_speed_ms: top_speed / 3.6,
+                calculators: parking_lot::Mutex::new(Vec::new()),
             },
             input_time,
             prepare_time,
@@ -201,9 +246,14 @@ impl RoadGraph {
         self.top_speed_ms
     }
 
-    /// A calculator for queries (one per thread).
-    pub fn calculator(&self) -> PathCalculator {
-        fast_paths::create_calculator(&self.fast)
+    /// A calculator for queries, from the graph's pool (allocated only when
+    /// none is idle; given back when dropped).
+    pub fn calculator(&self) -> Calculator<'_> {
+        let pooled = self.calculators.lock().pop();
+        Calculator {
+            graph: self,
+            calc: Some(pooled.unwrap_or_else(|| fast_paths::create_calculator(&self.fast))),
+        }
     }
 
     /// Snaps `p` to the nearest open road of `roads` within `max_m` metres.
@@ -559,6 +609,11 @@ impl SnapIndex {
         if let Some(p) = layer.point(id) {
             self.insert(graph, roads, id, p);
         }
+    }
+
+    /// Where feature `id` meets the road network, if it does.
+    pub fn snap(&self, id: FeatureId) -> Option<&Snap> {
+        self.snaps.get(&id)
     }
 
     /// Features snapped to a road.

@@ -363,6 +363,10 @@ pub struct NearestParams {
     pub min_free: Option<u32>,
     /// Return the route geometry.
     pub route: Option<bool>,
+    /// Routes keep out of the zones of open drills (`true`) instead of real incidents'.
+    pub drill: Option<bool>,
+    /// Routes keep out of open incidents' zones (default `true`).
+    pub avoid: Option<bool>,
 }
 
 impl FixedParams for NearestParams {
@@ -376,6 +380,8 @@ impl FixedParams for NearestParams {
         "min_count",
         "min_free",
         "route",
+        "drill",
+        "avoid",
     ];
 }
 

@@ -6,6 +6,9 @@
 //! query; a road changed snaps the whole layer again with the new graph.
 
 use lookout_layers::model::Road;
+use lookout_layers::ops::Operations;
+use lookout_layers::ops::needs::{hazard_zones, hazard_zones_version};
+use lookout_layers::routing::avoid::Zones;
 use lookout_layers::routing::{RoadGraph, SnapIndex};
 use lookout_layers::store::ChangeObserver;
 use lookout_layers::{Catalog, Collection, FeatureId, Layer};
@@ -33,6 +36,17 @@ pub struct RoadNetwork {
     snapped: Mutex<HashMap<&'static str, Arc<Snapped>>>,
     /// Features of [`SNAPPED_LAYERS`] changed since their layer was last snapped.
     changed: Mutex<HashMap<&'static str, HashSet<FeatureId>>>,
+    /// The zones routes avoid, per world (real, drill), with the graph and
+    /// the open incidents' zone versions they were found for.
+    zones: Mutex<[Option<CachedZones>; 2]>,
+}
+
+/// [`Zones`] as found for one graph and one version of the open incidents' zones.
+#[derive(Debug)]
+struct CachedZones {
+    graph: Arc<RoadGraph>,
+    version: Vec<(FeatureId, u64)>,
+    zones: Arc<Zones>,
 }
 
 impl RoadNetwork {
@@ -43,7 +57,43 @@ impl RoadNetwork {
             stale: AtomicBool::new(false),
             snapped: Mutex::new(HashMap::new()),
             changed: Mutex::new(HashMap::new()),
+            zones: Mutex::new([None, None]),
         }
+    }
+
+    /// The zones routes avoid in one world (`drill`): every open incident's
+    /// isolation, protective-action and inner tier zones, with the edges of
+    /// `graph` (the current one) inside each. Found again only when an
+    /// incident opens, closes or redraws its zones, or the graph changes.
+    pub fn hazard_zones(
+        &self,
+        graph: &Arc<RoadGraph>,
+        roads: &Layer<Road>,
+        ops: &Operations,
+        drill: bool,
+    ) -> Arc<Zones> {
+        let version = hazard_zones_version(ops, drill);
+        let mut cached = self.zones.lock();
+        let slot = &mut cached[usize::from(drill)];
+        if let Some(c) = slot.as_ref()
+            && Arc::ptr_eq(&c.graph, graph)
+            && c.version == version
+        {
+            return c.zones.clone();
+        }
+        let zones = Arc::new(Zones::build(graph, roads, hazard_zones(ops, drill)));
+        tracing::debug!(
+            drill,
+            zones = zones.zones().len(),
+            edges = zones.edge_count(),
+            "zones routes avoid"
+        );
+        *slot = Some(CachedZones {
+            graph: graph.clone(),
+            version,
+            zones: zones.clone(),
+        });
+        zones
     }
 
     /// `layer`'s features snapped to `graph` (the current one), brought up to

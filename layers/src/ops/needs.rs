@@ -13,7 +13,8 @@ use crate::feature::FeatureId;
 use crate::filter::Filter;
 use crate::model::IncidentSpec;
 use crate::model::{IncidentKind, RescueKind, TeamStatus};
-use crate::routing::{RoadGraph, rank_by_time};
+use crate::routing::avoid::{Avoidance, Avoided, HazardZone, Zones, rank_avoiding};
+use crate::routing::{MAX_SNAP_M, Ranked, RoadGraph, rank_by_time};
 use crate::scope::Scope;
 use serde::Serialize;
 use serde_json::{Value as Json, json};
@@ -115,6 +116,34 @@ pub fn stock(spec: &IncidentSpec) -> &'static [&'static str] {
     }
 }
 
+/// The zones routes keep out of ([`crate::routing::avoid`]): those of
+/// every open incident of one world (drills apart from real incidents), as
+/// last drawn.
+pub fn hazard_zones(ops: &Operations, drill: bool) -> Vec<HazardZone> {
+    ops.incidents()
+        .filter(|i| i.drill == drill && i.is_open())
+        .filter_map(|i| i.zones.as_ref().map(|z| (i.id, z)))
+        .flat_map(|(id, z)| {
+            z.record
+                .zones
+                .iter()
+                .filter_map(move |zone| HazardZone::of_incident(id, zone))
+        })
+        .collect()
+}
+
+/// What [`hazard_zones`] depends on: each open incident of the world with
+/// the event that last drew its zones. Equal versions, equal zones.
+pub fn hazard_zones_version(ops: &Operations, drill: bool) -> Vec<(FeatureId, u64)> {
+    let mut v: Vec<(FeatureId, u64)> = ops
+        .incidents()
+        .filter(|i| i.drill == drill && i.is_open())
+        .filter_map(|i| i.zones.as_ref().map(|z| (i.id, z.seq)))
+        .collect();
+    v.sort_unstable();
+    v
+}
+
 /// Most teams recommended per needed kind.
 pub const MAX_PER_KIND: usize = 10;
 
@@ -134,10 +163,18 @@ fn route_json(path: &[geo::Coord<f64>]) -> Json {
 /// the incident). With a `scope`, only teams and warehouses in it (a scoped
 /// user may dispatch no other; `scoped` in the answer says the list was cut
 /// to the scope).
+///
+/// Routes are hazard-aware ([`crate::routing::avoid`]): they keep out of
+/// `zones` (the other open incidents' zones of the incident's world, see
+/// [`hazard_zones`]) and approach the incident from upwind; each team and
+/// warehouse says whether the avoidance changed its route and by how much
+/// (`avoidance`), and the answer's `avoidance` lists the zones avoided and
+/// the teams whose routes changed.
 pub fn recommend(
     catalog: &Catalog,
     ops: &Operations,
     graph: &RoadGraph,
+    zones: &Zones,
     incident: FeatureId,
     k: usize,
     scope: Option<&Scope>,
@@ -151,7 +188,9 @@ pub fn recommend(
     let needs = needs(&state.spec);
     let roads = catalog.roads.read();
     let teams = catalog.rescue_teams.read();
+    let avoid = zones.towards(origin, Some(incident));
     let mut out_teams = Vec::new();
+    let mut avoided_teams = Vec::new();
     let mut unreachable = Vec::new();
     for n in &needs {
         let filter = teams.parse_filter(&[("kind", n.kind.code())])?;
@@ -160,11 +199,11 @@ pub fn recommend(
                 .is_ok_and(|u| u.status == TeamStatus::Available)
                 && scope.is_none_or(|s| s.admits_in(&*teams, *id))
         });
-        let Some(ranking) = rank_by_time(graph, &roads, &*teams, candidates, origin, k) else {
+        let Some(ranked) = rank(graph, &roads, &*teams, &avoid, candidates, origin, k) else {
             unreachable.push(n.kind.code());
             continue;
         };
-        for r in ranking.ranked {
+        for (r, a) in ranked {
             let Some(f) = teams.feature(r.id) else { continue };
             let matches: Vec<&str> = n
                 .capabilities
@@ -188,10 +227,14 @@ pub fn recommend(
                 "distance_m": r.distance_m.round(),
                 "route_m": r.route.length_m.round(),
                 "route": route_json(&r.route.path),
+                "avoidance": a.as_ref().map(|a| a.note(&r.route, zones)),
             }));
+            if let Some(a) = a {
+                avoided_teams.push((r, a));
+            }
         }
     }
-    let assigned = assigned_units(state, &teams, graph, &roads, origin);
+    let assigned = assigned_units(state, &teams, graph, &roads, &avoid, zones, origin);
     drop(teams);
     let wanted = stock(&state.spec);
     let warehouses = catalog.warehouses.read();
@@ -210,8 +253,8 @@ pub fn recommend(
         .take(crate::routing::MAX_CANDIDATES)
         .collect();
     let mut out_warehouses = Vec::new();
-    if let Some(ranking) = rank_by_time(graph, &roads, &*warehouses, stocked, origin, k) {
-        for r in ranking.ranked {
+    if let Some(ranked) = rank(graph, &roads, &*warehouses, &avoid, stocked, origin, k) {
+        for (r, a) in ranked {
             let Some(w) = warehouses.feature(r.id) else { continue };
             let items: Vec<&crate::model::StockItem> = w
                 .properties
@@ -227,9 +270,12 @@ pub fn recommend(
                 "travel_s": r.route.time_s.round(),
                 "distance_m": r.distance_m.round(),
                 "route_m": r.route.length_m.round(),
+                "avoidance": a.as_ref().map(|a| a.note(&r.route, zones)),
             }));
         }
     }
+    let (ranked, avoided): (Vec<_>, Vec<_>) = avoided_teams.into_iter().unzip();
+    let summary = avoid.summary(&ranked, &avoided);
     Ok(json!({
         "incident": incident,
         "drill": state.drill,
@@ -240,7 +286,29 @@ pub fn recommend(
         "unreachable": unreachable,
         "scoped": scope.is_some(),
         "assigned": assigned,
+        "avoidance": summary,
     }))
+}
+
+/// The `k` of `candidates` soonest by road: hazard-aware when there are
+/// zones ([`rank_avoiding`], each with its [`Avoided`]), else as
+/// [`rank_by_time`]. `None` if the origin is off the network.
+fn rank(
+    graph: &RoadGraph,
+    roads: &crate::layer::Layer<crate::model::Road>,
+    layer: &dyn Collection,
+    avoid: &Avoidance<'_>,
+    candidates: impl IntoIterator<Item = (FeatureId, f64)>,
+    origin: geo::Coord<f64>,
+    k: usize,
+) -> Option<Vec<(Ranked, Option<Avoided>)>> {
+    if avoid.zones().is_empty() {
+        let ranking = rank_by_time(graph, roads, layer, candidates, origin, k)?;
+        return Some(ranking.ranked.into_iter().map(|r| (r, None)).collect());
+    }
+    let snap_of = |id: FeatureId| layer.point(id).and_then(|p| graph.snap(roads, p, MAX_SNAP_M));
+    let (ranking, avoided) = rank_avoiding(graph, roads, avoid, &snap_of, candidates, origin, k)?;
+    Some(ranking.ranked.into_iter().zip(avoided.into_iter().map(Some)).collect())
 }
 
 /// The incident's active units: base, phone, status, and the road route of
@@ -250,6 +318,8 @@ fn assigned_units(
     teams: &crate::layer::Layer<crate::model::RescueTeam>,
     graph: &RoadGraph,
     roads: &crate::layer::Layer<crate::model::Road>,
+    avoid: &Avoidance<'_>,
+    zones: &Zones,
     origin: geo::Coord<f64>,
 ) -> Vec<Json> {
     let travelling = |s: TeamStatus| matches!(s, TeamStatus::Dispatched | TeamStatus::EnRoute);
@@ -261,11 +331,11 @@ fn assigned_units(
         .collect();
     moving.sort_by(|a, b| a.1.total_cmp(&b.1));
     let n = moving.len();
-    let routes: std::collections::HashMap<FeatureId, crate::routing::Ranked> = if n == 0 {
+    let routes: std::collections::HashMap<FeatureId, (Ranked, Option<Avoided>)> = if n == 0 {
         Default::default()
     } else {
-        rank_by_time(graph, roads, teams, moving, origin, n)
-            .map(|r| r.ranked.into_iter().map(|x| (x.id, x)).collect())
+        rank(graph, roads, teams, avoid, moving, origin, n)
+            .map(|r| r.into_iter().map(|x| (x.0.id, x)).collect())
             .unwrap_or_default()
     };
     state
@@ -274,7 +344,10 @@ fn assigned_units(
         .filter(|u| u.active())
         .map(|u| {
             let f = teams.feature(u.team);
-            let route = routes.get(&u.team);
+            let (route, avoided) = match routes.get(&u.team) {
+                Some((r, a)) => (Some(r), a.as_ref()),
+                None => (None, None),
+            };
             json!({
                 "id": u.team,
                 "name": u.name,
@@ -286,6 +359,7 @@ fn assigned_units(
                 "travel_s": route.map(|r| r.route.time_s.round()),
                 "route_m": route.map(|r| r.route.length_m.round()),
                 "route": route.map(|r| route_json(&r.route.path)),
+                "avoidance": route.zip(avoided).map(|(r, a)| a.note(&r.route, zones)),
             })
         })
         .collect()

@@ -309,9 +309,12 @@ async fn recommendation(
     with_incident(&state, id, |_| ())?;
     let state = state.into_inner();
     let answer = web::block(move || {
-        let graph = state.roads.graph(state.store.catalog());
+        let catalog = state.store.catalog();
+        let graph = state.roads.graph(catalog);
         let ops = state.store.operations();
-        recommend(state.store.catalog(), &ops, &graph, id, k, scope.0.as_deref())
+        let drill = ops.incident(id).is_some_and(|i| i.drill);
+        let zones = state.roads.hazard_zones(&graph, &catalog.roads.read(), &ops, drill);
+        recommend(catalog, &ops, &graph, &zones, id, k, scope.0.as_deref())
     })
     .await
     .map_err(ApiError::internal)??;

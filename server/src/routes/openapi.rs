@@ -239,7 +239,9 @@ fn operations() -> Vec<(&'static str, &'static str, Op)> {
             .param(query("item", json!({ "type": "string" }), "warehouses: an item in stock"))
             .param(query("min_count", json!({ "type": "integer", "minimum": 0 }), "warehouses: at least this many"))
             .param(query("min_free", json!({ "type": "integer", "minimum": 0 }), "shelters: at least this many free places"))
-            .respond("200", ok("ranked results", JSON, json!({ "type": "object", "required": ["results"], "properties": { "results": { "type": "array", "items": { "type": "object" } }, "examined": { "type": "integer" } } })))
+            .param(query("avoid", json!({ "type": "boolean", "default": true }), "routes keep out of open incidents' isolation, protective-action and tier 2-3 zones (docs/roads.md)"))
+            .param(query("drill", json!({ "type": "boolean", "default": false }), "avoid the zones of open drills instead of real incidents'"))
+            .respond("200", ok("ranked results", JSON, json!({ "type": "object", "required": ["results"], "properties": { "results": { "type": "array", "items": { "type": "object" } }, "examined": { "type": "integer" }, "avoidance": { "type": "object", "description": "present when routes avoided zones: avoided, own_incidents, changed, limits" } } })))
             .respond("422", error("no open road near the point"))),
         ("/coverage", "get", Op::new("Where a kind of team reaches in time by road, and what is left outside; other query parameters filter the teams")
             .param(json!({ "name": "kind", "in": "query", "required": true, "schema": { "type": "string" } }))

@@ -9,6 +9,7 @@ mod alarms;
 mod api;
 mod assigned;
 mod attachments;
+mod avoid;
 mod cache;
 mod clusters;
 mod edge;
