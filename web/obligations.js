@@ -28,6 +28,8 @@ let failed = false;
 let openId = null;
 let open = null;
 let readOnly = false;
+/** What was typed as the remark of the open obligation: kept across re-renders (the live feed redraws the section). */
+let remarkDraft = '';
 /** The section, kept across the ledger pane's renders. */
 const section = el('section', { class: 'obligations', 'aria-label': 'obligations' });
 
@@ -69,6 +71,7 @@ export async function refreshObligations() {
 
 /** Opens obligation `id` (from the inbox): its card at the top of the section. */
 export async function openObligation(id) {
+  if (openId !== id) remarkDraft = '';
   openId = id;
   try {
     open = await api(`/obligations/${id}`);
@@ -128,7 +131,7 @@ function dueText(o) {
 }
 
 function row(o) {
-  const li = el('li', { class: `ledger-row obligation-row${o.overdue ? ' overdue' : ''}${o.completed ? ' done' : ''}${openId === o.id ? ' selected' : ''}`, tabindex: '0' });
+  const li = el('li', { class: `obligation-row${o.overdue ? ' overdue' : ''}${o.completed ? ' done' : ''}${openId === o.id ? ' selected' : ''}`, tabindex: '0' });
   li.dataset.obligation = String(o.id);
   const chip = el('span', 'alarm-chip obligation-chip', term('obligationKind', o.kind ?? o.spec?.kind));
   li.append(el('div', 'alarm-head', chip, el('strong', 'alarm-label', o.place?.enterprise_name ?? '')),
@@ -164,8 +167,9 @@ function card(o) {
   }
   if (history.children.length) box.append(el('strong', null, t('ledger.history')), history);
   if (!readOnly && !o.completed && may('supervise')) {
-    const remark = el('input', { class: 'input', name: 'remark', placeholder: t('obligation.remark'), 'aria-label': t('obligation.remark') });
-    const act = button(t(`obligation.fulfil.${o.kind ?? o.spec?.kind}`), () => fulfil(o, remark.value, box), 'btn primary', { name: 'fulfil' });
+    const remark = el('input', { class: 'input', name: 'remark', value: remarkDraft, placeholder: t('obligation.remark'), 'aria-label': t('obligation.remark') });
+    remark.addEventListener('input', () => { remarkDraft = remark.value; });
+    const act = button(t(`obligation.fulfil.${o.kind ?? o.spec?.kind}`), () => fulfil(o, remarkDraft, box), 'btn primary', { name: 'fulfil' });
     box.append(remark, el('div', 'alarm-actions', act));
   }
   return box;
@@ -175,6 +179,7 @@ async function fulfil(o, remark, box) {
   box.querySelectorAll('button').forEach((b) => { b.disabled = true; });
   try {
     await api(`/obligations/${o.id}/fulfil`, { method: 'POST', body: { remark } });
+    remarkDraft = '';
     toast(t('obligation.fulfilled'), { kind: 'ok' });
   } catch (err) {
     toast(err.message, { kind: 'error' });
@@ -189,7 +194,7 @@ function render() {
   parts.push(filterBar(), counts(page?.counts));
   const list = page?.obligations ?? [];
   if (list.length) {
-    parts.push(el('ul', { class: 'ledger-list obligation-list' }, list.map(row)));
+    parts.push(el('ul', { class: 'obligation-list' }, list.map(row)));
     if ((page.numberMatched ?? 0) > list.length) parts.push(el('p', 'muted', t('ledger.more', { n: fmtNumber(list.length), total: fmtNumber(page.numberMatched) })));
   } else {
     parts.push(el('p', 'muted', failed ? t('obligation.unavailable') : page ? t('obligation.none') : t('app.loading')));

@@ -65,7 +65,15 @@ impl Blobs {
     /// again) and answers their hash, durable when this returns. Call from
     /// a thread that may block.
     pub fn put(&self, bytes: &[u8]) -> Result<Put> {
-        let sha256 = sha256_hex(bytes);
+        self.put_hashed(sha256_hex(bytes), bytes)
+    }
+
+    /// [`Blobs::put`] of bytes whose SHA-256 (hex) the caller computed
+    /// already, so that a large file is not hashed twice.
+    pub fn put_hashed(&self, sha256: String, bytes: &[u8]) -> Result<Put> {
+        if !is_sha256_hex(&sha256) {
+            return Err(Error::InvalidRequest(format!("{sha256:?} is not a SHA-256 in hex")));
+        }
         let new = match self {
             Self::Files(dir) => {
                 let path = Self::path(dir, &sha256);
