@@ -206,7 +206,7 @@ fn cost_alone(
 ) -> Option<(usize, usize)> {
     use std::cmp::Reverse;
     use std::collections::BinaryHeap;
-    let mut adjacency: HashMap<usize, Vec<(usize, (usize, usize))>> = HashMap::new();
+    let mut adjacency: HashMap<usize, Vec<(usize, Cost)>> = HashMap::new();
     for (&(a, b), e) in &graph.edges {
         adjacency
             .entry(a)
@@ -214,7 +214,7 @@ fn cost_alone(
             .push((b, (avoid.edge_cost(a, b, e.time_ms), e.time_ms)));
     }
     let access = ms(s.access_m, ACCESS_SPEED_KMH);
-    let mut best: HashMap<usize, (usize, usize)> = HashMap::new();
+    let mut best: HashMap<usize, Cost> = HashMap::new();
     let mut heap = BinaryHeap::new();
     for (n, t) in s.exits() {
         let c = (avoid.leg(roads, s, n, t).0 + access, t + access);
