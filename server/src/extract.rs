@@ -523,7 +523,7 @@ mod tests {
                 "lon" | "lat" => format!("{n}=1"),
                 "k" | "min_count" | "min_free" => format!("{n}=1"),
                 "by" => "by=time".into(),
-                "route" => "route=true".into(),
+                "route" | "drill" | "avoid" => format!("{n}=true"),
                 _ => format!("{n}=x"),
             })
             .collect::<Vec<_>>()
@@ -531,6 +531,7 @@ mod tests {
         let f = Filtered::<NearestParams>::parse(&q).unwrap();
         assert!(f.filters.is_empty());
         assert!(f.params.lon.is_some() && f.params.route == Some(true) && f.params.item.is_some());
+        assert!(f.params.drill == Some(true) && f.params.avoid == Some(true));
     }
 }
 

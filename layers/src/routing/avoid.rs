@@ -15,9 +15,10 @@
 //!   tiers) counts [`DOWNWIND_FACTOR`] times: approach from upwind (ERG 2020,
 //!   "Safety precautions": "approach cautiously from upwind, uphill or
 //!   upstream").
-//! - Candidates are ranked by that cost, ties by id; the times answered are
-//!   the real driving times of the chosen routes. The ranking equals routing
-//!   every candidate with the same costs.
+//! - Each candidate takes its cheapest route (ties by time); candidates are
+//!   ranked by that route's driving time (ties by id), those that must cross
+//!   another incident's zone after those that need not. The ranking equals
+//!   routing every candidate alone with the same costs.
 
 use super::{ACCESS_SPEED_KMH, MAX_CANDIDATES, MAX_SNAP_M, Ranked, Ranking, RoadGraph, Route, Snap, ms};
 use crate::feature::FeatureId;
@@ -37,7 +38,7 @@ pub const LIMITS: [&str; 6] = [
     "ERG zones are for the first 30 minutes after a spill, drawn with the wind reported at the time; when the wind turns, redraw the zones.",
     "When no road avoids a zone, the route still goes through it and says so (crosses_zone): approach with protective equipment or wait for the zone to be redrawn.",
     "Towards its own incident a route enters its zones (the team must get there), and time on roads in the incident's downwind zones counts three times, so that it approaches from upwind (ERG 2020: approach from upwind). The factor is a preference, not a cited figure; downwind_s says how long a route stays downwind.",
-    "Teams are ranked by that cost (crossing routes last); the times shown are driving times.",
+    "Each team takes its cheapest route by those rules and teams are ranked by that route's driving time, those that must cross another incident's zone last.",
 ];
 
 /// The zone tiers routes keep out of: the ERG initial isolation and
@@ -268,12 +269,12 @@ impl Avoidance<'_> {
 
     /// Cost of going straight along the road `s` and `target` share (as
     /// [`RoadGraph::direct`]), access included, if they share one.
-    fn direct_cost(&self, graph: &RoadGraph, roads: &Layer<Road>, s: &Snap, target: &Snap) -> Option<usize> {
+    fn direct_cost(&self, graph: &RoadGraph, roads: &Layer<Road>, s: &Snap, target: &Snap) -> Option<(usize, usize)> {
         let r = graph.direct(s, target)?;
         let zones = self.leg_zones(roads, s, s.to_from.1, target.to_from.1);
         let access = ms(s.access_m, ACCESS_SPEED_KMH) + ms(target.access_m, ACCESS_SPEED_KMH);
         let drive = ((r.time_s * 1000.0).round() as usize).saturating_sub(access);
-        Some(Self::cost(self.extra_of(&zones), drive) + access)
+        Some((Self::cost(self.extra_of(&zones), drive) + access, drive + access))
     }
 
     /// Cost and zones of the leg between `s` and junction `node` (one of its road's ends).
@@ -342,9 +343,9 @@ fn cut(line: &[Coord<f64>], from_m: f64, to_m: f64) -> Vec<Coord<f64>> {
 /// How a hazard-aware route went, beside its [`Ranked`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct Avoided {
-    /// The cost it was ranked by, ms: the time, plus [`CROSSING_PENALTY_MS`]
-    /// per edge in another incident's zone, plus the extra weight of the time
-    /// in the own incident's downwind zones.
+    /// The cost its route was chosen by, ms: the time, plus
+    /// [`CROSSING_PENALTY_MS`] per edge in another incident's zone, plus the
+    /// extra weight of the time in the own incident's downwind zones.
     pub cost_ms: usize,
     /// Zones of other incidents the route crosses (indices into
     /// [`Zones::zones`]), because no road avoids them; empty when it avoids all.
@@ -457,6 +458,16 @@ impl<'a> Avoidance<'a> {
     }
 }
 
+/// What a route costs and takes, ms: compared cost first, then time.
+type Cost = (usize, usize);
+
+/// How candidates are ranked: those crossing a zone last, then by time, then id.
+type Rank = (bool, usize, FeatureId);
+
+fn rank_of(c: Cost, id: FeatureId) -> Rank {
+    (c.0 >= CROSSING_PENALTY_MS, c.1, id)
+}
+
 /// How a candidate is reached: straight along the destination's road, or
 /// leaving by a junction.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -469,10 +480,13 @@ enum Via {
 /// one search from `origin` over the reversed graph, with every edge costed,
 /// candidates pulled nearest first by air (`by_air`, already filtered) and
 /// snapped by `snap_of` (a [`super::SnapIndex`] look-up, or a snap on the
-/// spot) as the search front passes their straight-line bound. The answer
-/// equals routing every candidate with the same costs: the same costs and
-/// order (cost, then id). Each answered route comes with its [`Avoided`];
-/// `unrestricted_s` is the fastest route's time with no zone avoided.
+/// spot) as the search front passes their straight-line bound. Each
+/// candidate takes its cheapest route (ties by time), and candidates are
+/// ranked by (crosses a zone, time, id); the search stops once the k-th
+/// time is below a third of the front's cost ([`DOWNWIND_FACTOR`]). The
+/// answer equals routing every candidate alone with the same costs. Each
+/// answered route comes with its [`Avoided`]; `unrestricted_s` is the
+/// fastest route's time with no zone avoided.
 pub fn rank_avoiding(
     graph: &RoadGraph,
     roads: &Layer<Road>,
@@ -490,33 +504,34 @@ pub fn rank_avoiding(
     // slack covers the rounding of edge times to milliseconds.
     let bound_ms = |d: f64| (d / graph.top_speed_ms * 1000.0 * 0.9) as usize;
     let mut pulled: Vec<(FeatureId, f64, Option<Snap>)> = Vec::new();
-    let mut waiting: HashMap<usize, Vec<(usize, usize)>> = HashMap::new(); // node → (pulled index, departure cost)
-    let mut best: HashMap<usize, (usize, Via)> = HashMap::new(); // pulled index → (cost, via)
-    let mut top: Vec<(usize, FeatureId, usize)> = Vec::with_capacity(k + 1); // (cost, id, pulled index)
+    let mut waiting: HashMap<usize, Vec<(usize, Cost)>> = HashMap::new(); // node → (pulled index, departure)
+    let mut best: HashMap<usize, (Cost, Via)> = HashMap::new(); // pulled index → ((cost, time), via)
+    let mut top: Vec<(Rank, usize)> = Vec::with_capacity(k + 1); // sorted, with the pulled index
     let offer = |i: usize,
                  id: FeatureId,
-                 cost: usize,
+                 c: Cost,
                  via: Via,
-                 best: &mut HashMap<usize, (usize, Via)>,
-                 top: &mut Vec<(usize, FeatureId, usize)>| {
-        if best.get(&i).is_some_and(|b| b.0 <= cost) {
+                 best: &mut HashMap<usize, (Cost, Via)>,
+                 top: &mut Vec<(Rank, usize)>| {
+        if best.get(&i).is_some_and(|b| b.0 <= c) {
             return;
         }
-        best.insert(i, (cost, via));
-        top.retain(|x| x.2 != i);
-        let at = top.partition_point(|x| (x.0, x.1) < (cost, id));
-        top.insert(at, (cost, id, i));
+        best.insert(i, (c, via));
+        top.retain(|x| x.1 != i);
+        let r = rank_of(c, id);
+        let at = top.partition_point(|x| x.0 < r);
+        top.insert(at, (r, i));
         top.truncate(k);
     };
     let target_access = ms(target.access_m, ACCESS_SPEED_KMH);
-    // The search from the destination: cost to it, and the next junction toward it.
-    let mut dist: HashMap<usize, usize> = HashMap::new();
+    // The search from the destination: (cost, time) to it, and the next junction toward it.
+    let mut dist: HashMap<usize, Cost> = HashMap::new();
     let mut next: HashMap<usize, usize> = HashMap::new();
     let mut settled: HashSet<usize> = HashSet::new();
     let mut heap = BinaryHeap::new();
     for (n, t) in target.entries() {
         let (c, _) = avoid.leg(roads, &target, n, t);
-        let c = c + target_access;
+        let c = (c + target_access, t + target_access);
         if dist.get(&n).is_none_or(|d| c < *d) {
             dist.insert(n, c);
             heap.push(Reverse((c, n)));
@@ -524,12 +539,12 @@ pub fn rank_avoiding(
     }
     // Pulls the candidates whose bound is within `front`; offers what is settled.
     let mut pull = |front: usize,
-                    dist: &HashMap<usize, usize>,
+                    dist: &HashMap<usize, Cost>,
                     settled: &HashSet<usize>,
-                    best: &mut HashMap<usize, (usize, Via)>,
-                    top: &mut Vec<(usize, FeatureId, usize)>,
+                    best: &mut HashMap<usize, (Cost, Via)>,
+                    top: &mut Vec<(Rank, usize)>,
                     pulled: &mut Vec<(FeatureId, f64, Option<Snap>)>,
-                    waiting: &mut HashMap<usize, Vec<(usize, usize)>>| {
+                    waiting: &mut HashMap<usize, Vec<(usize, Cost)>>| {
         while pulled.len() < MAX_CANDIDATES
             && let Some(&(id, d)) = by_air.peek()
             && bound_ms(d) <= front
@@ -543,9 +558,10 @@ pub fn rank_avoiding(
                 }
                 let access = ms(s.access_m, ACCESS_SPEED_KMH);
                 for (n, t) in s.exits() {
-                    let dep = avoid.leg(roads, s, n, t).0 + access;
+                    let dep = (avoid.leg(roads, s, n, t).0 + access, t + access);
                     if settled.contains(&n) {
-                        offer(i, id, dist[&n] + dep, Via::Node(n), best, top);
+                        let d = dist[&n];
+                        offer(i, id, (d.0 + dep.0, d.1 + dep.1), Via::Node(n), best, top);
                     } else {
                         waiting.entry(n).or_default().push((i, dep));
                     }
@@ -559,18 +575,24 @@ pub fn rank_avoiding(
         if dist.get(&node).is_some_and(|b| d > *b) || settled.contains(&node) {
             continue;
         }
-        pull(d, &dist, &settled, &mut best, &mut top, &mut pulled, &mut waiting);
-        if top.len() == k && top.last().is_some_and(|x| x.0 < d) {
+        pull(d.0, &dist, &settled, &mut best, &mut top, &mut pulled, &mut waiting);
+        // Every candidate not met yet costs at least the front, so takes at
+        // least a third of it (no more than the time is ever weighted
+        // downwind) or crosses a zone (ranked after those that do not).
+        if top.len() == k
+            && top.iter().all(|x| !x.0.0)
+            && top.last().is_some_and(|x| x.0.1.saturating_mul(DOWNWIND_FACTOR) < d.0)
+        {
             exhausted = false;
             break;
         }
         settled.insert(node);
         for (i, dep) in waiting.remove(&node).unwrap_or_default() {
             let id = pulled[i].0;
-            offer(i, id, d + dep, Via::Node(node), &mut best, &mut top);
+            offer(i, id, (d.0 + dep.0, d.1 + dep.1), Via::Node(node), &mut best, &mut top);
         }
         for &(from, w) in &graph.reverse[node] {
-            let c = d + avoid.edge_cost(from, node, w);
+            let c = (d.0 + avoid.edge_cost(from, node, w), d.1 + w);
             if dist.get(&from).is_none_or(|b| c < *b) {
                 dist.insert(from, c);
                 next.insert(from, node);
@@ -592,7 +614,7 @@ pub fn rank_avoiding(
     }
     let examined = best.len();
     // The admitted nearer by air than the farthest answered that no road reaches.
-    let farthest = top.iter().map(|x| x.2).max().unwrap_or(0);
+    let farthest = top.iter().map(|x| x.1).max().unwrap_or(0);
     let mut unreachable: Vec<FeatureId> = pulled
         .iter()
         .enumerate()
@@ -604,9 +626,9 @@ pub fn rank_avoiding(
     let mut calc = graph.calculator();
     let mut ranked = Vec::with_capacity(top.len());
     let mut avoided = Vec::with_capacity(top.len());
-    for &(cost, id, i) in &top {
+    for &((_, _, id), i) in &top {
         let (_, distance_m, Some(s)) = &pulled[i] else { continue };
-        let via = best[&i].1;
+        let ((cost, _), via) = best[&i];
         let (route, crosses, downwind_s) = walk(graph, roads, avoid, s, &target, via, &next);
         let unrestricted_s = graph.route(&mut calc, s, &target).map(|r| r.time_s);
         ranked.push(Ranked {

@@ -194,23 +194,30 @@ fn the_approach_to_the_own_incident_comes_from_upwind() {
     assert!((ranking.ranked[0].route.length_m - 6_000.0).abs() < 100.0);
 }
 
-/// The cost of routing `s` to `target` alone, forwards (plain Dijkstra over
-/// the same costs): the reference the one search must equal.
-fn cost_alone(graph: &RoadGraph, roads: &Layer<Road>, avoid: &Avoidance<'_>, s: &Snap, target: &Snap) -> Option<usize> {
+/// The (cost, time) of routing `s` to `target` alone, forwards (plain
+/// Dijkstra over the same costs, ties by time): the reference the one
+/// search must equal.
+fn cost_alone(
+    graph: &RoadGraph,
+    roads: &Layer<Road>,
+    avoid: &Avoidance<'_>,
+    s: &Snap,
+    target: &Snap,
+) -> Option<(usize, usize)> {
     use std::cmp::Reverse;
     use std::collections::BinaryHeap;
-    let mut adjacency: HashMap<usize, Vec<(usize, usize)>> = HashMap::new();
+    let mut adjacency: HashMap<usize, Vec<(usize, Cost)>> = HashMap::new();
     for (&(a, b), e) in &graph.edges {
         adjacency
             .entry(a)
             .or_default()
-            .push((b, avoid.edge_cost(a, b, e.time_ms)));
+            .push((b, (avoid.edge_cost(a, b, e.time_ms), e.time_ms)));
     }
     let access = ms(s.access_m, ACCESS_SPEED_KMH);
-    let mut best: HashMap<usize, usize> = HashMap::new();
+    let mut best: HashMap<usize, Cost> = HashMap::new();
     let mut heap = BinaryHeap::new();
     for (n, t) in s.exits() {
-        let c = avoid.leg(roads, s, n, t).0 + access;
+        let c = (avoid.leg(roads, s, n, t).0 + access, t + access);
         if best.get(&n).is_none_or(|b| c < *b) {
             best.insert(n, c);
             heap.push(Reverse((c, n)));
@@ -221,9 +228,10 @@ fn cost_alone(graph: &RoadGraph, roads: &Layer<Road>, avoid: &Avoidance<'_>, s: 
             continue;
         }
         for &(m, w) in adjacency.get(&n).into_iter().flatten() {
-            if best.get(&m).is_none_or(|b| c + w < *b) {
-                best.insert(m, c + w);
-                heap.push(Reverse((c + w, m)));
+            let via = (c.0 + w.0, c.1 + w.1);
+            if best.get(&m).is_none_or(|b| via < *b) {
+                best.insert(m, via);
+                heap.push(Reverse((via, m)));
             }
         }
     }
@@ -232,8 +240,12 @@ fn cost_alone(graph: &RoadGraph, roads: &Layer<Road>, avoid: &Avoidance<'_>, s: 
         .entries()
         .into_iter()
         .filter_map(|(n, t)| {
-            best.get(&n)
-                .map(|b| b + avoid.leg(roads, target, n, t).0 + target_access)
+            best.get(&n).map(|b| {
+                (
+                    b.0 + avoid.leg(roads, target, n, t).0 + target_access,
+                    b.1 + t + target_access,
+                )
+            })
         })
         .min();
     let direct = avoid.direct_cost(graph, roads, s, target);
@@ -306,17 +318,19 @@ fn ranking_with_zones_agrees_with_routing_every_candidate() {
             crate::collection::Collection::point(&teams, id).and_then(|p| graph.snap(&roads, p, MAX_SNAP_M))
         };
         let (ranking, avoided) = rank_avoiding(&graph, &roads, &avoid, &snap_of, by_air, origin, 5).unwrap();
-        let mut all: Vec<(usize, FeatureId)> = teams
+        // Ranked as routing each alone: those crossing a zone last, then by time, then id.
+        let mut all: Vec<(bool, usize, FeatureId, usize)> = teams
             .features()
             .iter()
             .filter(|t| hazmat.matches(&t.properties))
             .filter_map(|t| {
                 let s = snap_of(t.id)?;
-                cost_alone(&graph, &roads, &avoid, &s, &target).map(|c| (c, t.id))
+                cost_alone(&graph, &roads, &avoid, &s, &target)
+                    .map(|(c, time)| (c >= CROSSING_PENALTY_MS, time, t.id, c))
             })
             .collect();
         all.sort_unstable();
-        let want: Vec<(FeatureId, usize)> = all.iter().take(5).map(|x| (x.1, x.0)).collect();
+        let want: Vec<(FeatureId, usize)> = all.iter().take(5).map(|x| (x.2, x.3)).collect();
         let got: Vec<(FeatureId, usize)> = ranking
             .ranked
             .iter()
@@ -324,6 +338,16 @@ fn ranking_with_zones_agrees_with_routing_every_candidate() {
             .map(|(r, a)| (r.id, a.cost_ms))
             .collect();
         assert_eq!(got, want, "origin {origin:?}");
+        let times: Vec<usize> = all.iter().take(5).map(|x| x.1).collect();
+        let walked: Vec<usize> = ranking
+            .ranked
+            .iter()
+            .map(|r| (r.route.time_s * 1000.0).round() as usize)
+            .collect();
+        assert_eq!(
+            walked, times,
+            "the routes walked take the times ranked, origin {origin:?}"
+        );
         for (r, a) in ranking.ranked.iter().zip(&avoided) {
             // The route walked costs what was ranked, and is never faster than the fastest.
             assert!(r.route.time_s + 1e-6 >= a.unrestricted_s.unwrap(), "{r:?} {a:?}");
