@@ -1,0 +1,43 @@
+-- wrk script for scripts/bench-tiles: fetch every path of PATHS_TXT once,
+-- the list dealt round-robin to wrk's threads, then stop. Prints the tiles
+-- fetched, the seconds taken and the answers that were not 200/204.
+local threads = {}
+local counter = 0
+
+function setup(thread)
+  thread:set("id", counter)
+  counter = counter + 1
+  table.insert(threads, thread)
+end
+
+function init(args)
+  local nthreads = tonumber(args[1]) or 1
+  paths = {}
+  local n = 0
+  for line in io.lines("PATHS_TXT") do
+    if n % nthreads == id then paths[#paths + 1] = line end
+    n = n + 1
+  end
+  sent, received, bad = 0, 0, 0
+end
+
+function request()
+  sent = sent + 1
+  local p = paths[sent] or "/health"
+  return wrk.format("GET", p, { ["Accept-Encoding"] = "gzip" })
+end
+
+function response(status, headers, body)
+  received = received + 1
+  if status ~= 200 and status ~= 204 then bad = bad + 1 end
+  if received >= #paths then wrk.thread:stop() end
+end
+
+function done(summary, latency, requests)
+  local total, wrong = 0, 0
+  for _, t in ipairs(threads) do
+    total = total + #(t:get("paths"))
+    wrong = wrong + t:get("bad")
+  end
+  io.write(string.format("%d %.3f %d\n", total, summary.duration / 1e6, wrong))
+end
