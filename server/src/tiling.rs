@@ -11,8 +11,8 @@ use lookout_layers::scope::{Scope, Window};
 use lookout_layers::store::ChangeObserver;
 use lookout_layers::{Catalog, Collection, FeatureId, Filter, GeometryKind, Value};
 use lookout_tiles::{
-    Cluster, ClusterPyramid, Clusterer, LayerBuilder, PropertyValue, TileBuilder, TileCache, TileCoord, TileGeometry,
-    TileSpec,
+    Cluster, ClusterPyramid, Clusterer, LayerBuilder, Precut, PropertyValue, TileBuilder, TileCache, TileCoord,
+    TileGeometry, TileSpec,
 };
 use parking_lot::RwLock;
 use std::collections::{HashMap, HashSet};
@@ -25,6 +25,9 @@ pub const RISK_GRID: &str = "risk_grid";
 
 /// Most bytes one tile may take; layers stop taking features beyond it.
 pub const TILE_BUDGET_BYTES: usize = 500 * 1024;
+/// Most bytes kept of big lines and polygons cut into pieces for the tiles
+/// of each zoom ([`Precut`]): every county at every zoom fits many times over.
+pub const PRECUT_BYTES: usize = 64 << 20;
 /// Most layers in one composite request: every tile layer once.
 pub const MAX_LAYERS_PER_TILE: usize = RULES.len();
 
@@ -224,23 +227,34 @@ pub fn parse_request(catalog: &Catalog, layers: &str, filters: &PropertyFilters)
         let refs: Vec<(&str, &str)> = filters.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         out.push((r, c.parse_filter(&refs)?));
     }
-    let source = format!(
-        "{}?{}",
-        ids.join(","),
-        serde_urlencoded::to_string(&pairs).unwrap_or_default()
-    );
-    Ok(TileRequest { layers: out, source })
+    Ok(TileRequest {
+        layers: out,
+        source: source_key(layers, filters),
+    })
 }
 
-fn property(value: Value<'_>) -> Option<PropertyValue> {
+/// The normalised form of a tile request (its layers as named, the
+/// filters sorted), which names its tiles in the cache. It needs no
+/// catalog, so a cached tile is found before the request is parsed: only
+/// a request that [`parse_request`] accepted has tiles in the cache.
+pub fn source_key(layers: &str, filters: &PropertyFilters) -> String {
+    if filters.0.is_empty() {
+        return format!("{layers}?");
+    }
+    let mut pairs = filters.0.clone();
+    pairs.sort();
+    format!("{layers}?{}", serde_urlencoded::to_string(&pairs).unwrap_or_default())
+}
+
+fn property(value: Value<'_>) -> Option<PropertyValue<'_>> {
     Some(match value {
         Value::Null => return None,
-        Value::Text(t) => PropertyValue::String(t.to_owned()),
+        Value::Text(t) => PropertyValue::String(t.into()),
         Value::Integer(i) => PropertyValue::Int(i),
         Value::Real(r) => PropertyValue::Double(r),
         Value::Boolean(b) => PropertyValue::Bool(b),
-        Value::Date(d) => PropertyValue::String(d.to_string()),
-        Value::List(items) => PropertyValue::String(items.join(",")),
+        Value::Date(d) => PropertyValue::String(d.to_string().into()),
+        Value::List(items) => PropertyValue::String(items.join(",").into()),
     })
 }
 
@@ -263,6 +277,9 @@ const CLUSTER_CELL: u32 = 256;
 pub struct Tiles {
     /// Encoded tiles.
     pub cache: TileCache,
+    /// Big lines and polygons in pieces, so a tile clips a piece and not
+    /// the whole feature.
+    pub precut: Precut,
     pyramids: HashMap<&'static str, RwLock<ClusterPyramid>>,
     /// The risk grid, kept in step with the same changes.
     pub risk: Arc<RiskGrid>,
@@ -310,6 +327,7 @@ impl Tiles {
         }
         Self {
             cache: TileCache::new(cache_bytes),
+            precut: Precut::new(PRECUT_BYTES),
             pyramids,
             risk: Arc::new(RiskGrid::new(method, catalog)),
         }
@@ -406,7 +424,13 @@ impl Tiles {
                     if tile.z < rule.cluster_below && collection.info().geometry == GeometryKind::Point {
                         cluster_layer(&*collection, rule, filter, &spec, rect, window, &mut layer, budget)
                     } else {
-                        feature_layer(&*collection, rule, filter, &spec, rect, window, &mut layer, budget)
+                        let at = Placement {
+                            spec: &spec,
+                            rect,
+                            window,
+                            precut: &self.precut,
+                        };
+                        feature_layer(&*collection, rule, filter, &at, &mut layer, budget)
                     }
                 }
             };
@@ -430,6 +454,7 @@ impl Tiles {
         let touched = self.risk.fold(layer, id, add);
         self.drop_risk_tiles(&touched);
         let Some(rule) = rule(layer.info().id) else { return };
+        self.precut.forget(rule.layer, id);
         let pyramid = self.pyramids.get(rule.layer);
         layer.visit_feature(id, &mut |_, geometry, values| {
             if let Some(r) = geometry.bounding_rect() {
@@ -468,6 +493,15 @@ impl ChangeObserver for Tiles {
     }
 }
 
+/// Where a tile's features go: the tile, the box to ask the index for, the
+/// scope's window (a scoped tile) and the pieces of big features.
+struct Placement<'a> {
+    spec: &'a TileSpec,
+    rect: geo::Rect<f64>,
+    window: Option<&'a Window<'a>>,
+    precut: &'a Precut,
+}
+
 /// Adds every feature (in `window`, for a scoped tile); true if the budget cut it short.
 ///
 /// Most tiles fit: their features go in as the index yields them. A tile
@@ -475,62 +509,59 @@ impl ChangeObserver for Tiles {
 /// ([`by_importance`]): the most severe first, then the largest, spread over
 /// the tile, so what a cut keeps is what the map most needs to show; every
 /// feature of a cut layer carries `truncated = true`.
-#[expect(clippy::too_many_arguments, reason = "one tile's layer: what, where, how much")]
 fn feature_layer(
     c: &dyn Collection,
     rule: &TileRule,
     filter: &Filter,
-    spec: &TileSpec,
-    rect: geo::Rect<f64>,
-    window: Option<&Window<'_>>,
+    at: &Placement<'_>,
     layer: &mut LayerBuilder,
     budget: usize,
 ) -> bool {
     let mut over = false;
-    c.visit_in_rect(rect, filter, &mut |id, geometry, values| {
+    c.visit_in_rect(at.rect, filter, &mut |id, geometry, values| {
         if layer.encoded_len() > budget {
             over = true;
             return ControlFlow::Break(());
         }
-        add_feature(rule, spec, window, layer, id, geometry, values, false);
+        add_feature(rule, at, layer, id, geometry, values, false);
         ControlFlow::Continue(())
     });
     if !over {
         return false;
     }
-    *layer = LayerBuilder::new(rule.layer, spec.extent);
-    for id in by_importance(c, rule, filter, rect) {
+    *layer = LayerBuilder::new(rule.layer, at.spec.extent);
+    for id in by_importance(c, rule, filter, at.rect) {
         if layer.encoded_len() > budget {
             break;
         }
         c.visit_feature(id, &mut |id, geometry, values| {
-            add_feature(rule, spec, window, layer, id, geometry, values, true);
+            add_feature(rule, at, layer, id, geometry, values, true);
             ControlFlow::Continue(())
         });
     }
     true
 }
 
-/// One feature into a tile layer (cut to `window` for a scoped tile).
-#[expect(clippy::too_many_arguments, reason = "one feature of one tile's layer")]
+/// One feature into a tile layer (cut to `window` for a scoped tile); a
+/// feature as it is stored is cut from its pieces.
 fn add_feature(
     rule: &TileRule,
-    spec: &TileSpec,
-    window: Option<&Window<'_>>,
+    at: &Placement<'_>,
     layer: &mut LayerBuilder,
     id: FeatureId,
     geometry: &geo::Geometry<f64>,
     values: &[(&'static str, Value<'_>)],
     truncated: bool,
 ) {
-    let geometry = match window {
-        None => std::borrow::Cow::Borrowed(geometry),
+    let encoded = match at.window {
+        None => at.precut.encode(at.spec, rule.layer, id, geometry),
         Some(w) => match w.cut(rule.layer, id, geometry, values) {
-            Some(g) => g,
+            Some(std::borrow::Cow::Borrowed(g)) => at.precut.encode(at.spec, rule.layer, id, g),
+            Some(std::borrow::Cow::Owned(g)) => at.spec.encode(&g),
             None => return,
         },
     };
-    if let Some(g) = spec.encode(&geometry) {
+    if let Some(g) = encoded {
         let carried = values.iter().filter(|(k, _)| rule.carries(k));
         let carried = carried.filter_map(|(k, v)| property(*v).map(|p| (*k, p)));
         let flag = truncated.then_some(("truncated", PropertyValue::Bool(true)));
@@ -650,7 +681,7 @@ fn add_clusters(rule: &TileRule, clusters: Vec<Cluster>, layer: &mut LayerBuilde
 }
 
 /// The properties of one cluster (see [`add_clusters`]).
-fn cluster_properties(rule: &TileRule, cluster: &Cluster) -> Vec<(String, PropertyValue)> {
+fn cluster_properties(rule: &TileRule, cluster: &Cluster) -> Vec<(String, PropertyValue<'static>)> {
     let mut props = vec![
         ("cluster".to_owned(), PropertyValue::Bool(true)),
         ("count".to_owned(), PropertyValue::Int(i64::from(cluster.count))),
@@ -660,7 +691,7 @@ fn cluster_properties(rule: &TileRule, cluster: &Cluster) -> Vec<(String, Proper
     };
     let ranked = &cluster.by_rank[..order.len().min(cluster.by_rank.len())];
     if let Some(rank) = cluster.worst_rank.map(usize::from).filter(|r| *r < order.len()) {
-        props.push((field.to_owned(), PropertyValue::String(order[rank].to_owned())));
+        props.push((field.to_owned(), PropertyValue::String(order[rank].into())));
         let share = f64::from(ranked[rank]) / f64::from(cluster.count.max(1));
         props.push((
             "worst_share".to_owned(),
@@ -677,7 +708,7 @@ fn cluster_properties(rule: &TileRule, cluster: &Cluster) -> Vec<(String, Proper
             _ => Some((i, *n)),
         });
     if let Some((i, _)) = dominant {
-        props.push(("dominant".to_owned(), PropertyValue::String(order[i].to_owned())));
+        props.push(("dominant".to_owned(), PropertyValue::String(order[i].into())));
     }
     for (code, n) in order.iter().zip(ranked) {
         props.push((format!("n_{code}"), PropertyValue::Int(i64::from(*n))));
@@ -714,15 +745,15 @@ fn risk_layer(
         let Some(g) = spec.encode(&polygon) else { continue };
         let colours = cell.counts.enterprises_by_colour();
         let props = [
-            ("h3", PropertyValue::String(cell.cell.to_string())),
+            ("h3", PropertyValue::String(cell.cell.to_string().into())),
             (
                 "score",
                 PropertyValue::Double((cell.score.score * 100.0).round() / 100.0),
             ),
-            ("class", PropertyValue::String(cell.score.class.to_owned())),
+            ("class", PropertyValue::String(cell.score.class.to_owned().into())),
             (
                 "colour",
-                PropertyValue::String(class_colour(cell.score.class).to_owned()),
+                PropertyValue::String(class_colour(cell.score.class).to_owned().into()),
             ),
             (
                 "enterprises",

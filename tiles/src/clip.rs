@@ -45,13 +45,26 @@ impl TileSpec {
 
     /// Projects lon/lat (degrees) into this tile's units (y down), as floats.
     pub fn project(&self, c: Coord<f64>) -> Coord<f64> {
-        let scale = f64::from(self.extent) * (1u64 << self.tile.z) as f64;
-        let lat = c.y.clamp(-MAX_LATITUDE, MAX_LATITUDE).to_radians();
-        let x = (c.x + 180.0) / 360.0 * scale;
-        let y = (1.0 - (lat.tan() + 1.0 / lat.cos()).ln() / std::f64::consts::PI) / 2.0 * scale;
+        let w = world(c);
+        let scale = self.scale();
+        self.local(Coord {
+            x: w.x * scale,
+            y: w.y * scale,
+        })
+    }
+
+    /// Tile units per unit of the world square at this tile's zoom.
+    pub(crate) fn scale(&self) -> f64 {
+        f64::from(self.extent) * (1u64 << self.tile.z) as f64
+    }
+
+    /// A point of the zoom's whole grid (world × [`Self::scale`]) in this
+    /// tile's units: the same subtraction [`Self::project`] makes, so a point
+    /// projected once for the zoom lands exactly where it would directly.
+    pub(crate) fn local(&self, c: Coord<f64>) -> Coord<f64> {
         Coord {
-            x: x - f64::from(self.tile.x) * f64::from(self.extent),
-            y: y - f64::from(self.tile.y) * f64::from(self.extent),
+            x: c.x - f64::from(self.tile.x) * f64::from(self.extent),
+            y: c.y - f64::from(self.tile.y) * f64::from(self.extent),
         }
     }
 
@@ -67,8 +80,15 @@ impl TileSpec {
         (lon(x - pad), lat(y + 1.0 + pad), lon(x + 1.0 + pad), lat(y - pad))
     }
 
-    fn bounds(&self) -> (f64, f64) {
-        (-f64::from(self.buffer), f64::from(self.extent + self.buffer))
+    /// The tile plus its buffer, in tile units.
+    pub(crate) fn clip_box(&self) -> ClipBox {
+        let (lo, hi) = (-f64::from(self.buffer), f64::from(self.extent + self.buffer));
+        ClipBox {
+            x0: lo,
+            y0: lo,
+            x1: hi,
+            y1: hi,
+        }
     }
 
     /// The tile geometry of `geometry`, or `None` if nothing of it is left.
@@ -86,11 +106,11 @@ impl TileSpec {
     }
 
     fn points(&self, points: impl Iterator<Item = Coord<f64>>) -> TileGeometry {
-        let (lo, hi) = self.bounds();
+        let b = self.clip_box();
         TileGeometry::Points(
             points
                 .map(|c| self.project(c))
-                .filter(|c| (lo..=hi).contains(&c.x) && (lo..=hi).contains(&c.y))
+                .filter(|c| b.contains(*c))
                 .map(round)
                 .collect(),
         )
@@ -106,10 +126,16 @@ impl TileSpec {
     }
 
     fn lines<'a>(&self, lines: impl Iterator<Item = &'a LineString<f64>>) -> TileGeometry {
-        let (lo, hi) = self.bounds();
+        self.clipped_lines(lines.map(|l| self.projected(l).0))
+    }
+
+    /// Lines already in tile units (and simplified) into the tile: clipped
+    /// to the tile plus its buffer, snapped to the grid.
+    pub(crate) fn clipped_lines(&self, lines: impl Iterator<Item = Vec<Coord<f64>>>) -> TileGeometry {
+        let b = self.clip_box();
         let mut out = Vec::new();
         for line in lines {
-            for piece in clip_line(&self.projected(line).0, lo, hi) {
+            for piece in clip_line(&line, b) {
                 let piece = dedup(piece.into_iter().map(round));
                 if piece.len() >= 2 {
                     out.push(piece);
@@ -130,19 +156,31 @@ impl TileSpec {
     /// are; the overlay also makes a source polygon that is itself invalid
     /// valid in the tile.
     fn polygons<'a>(&self, polygons: impl Iterator<Item = &'a geo::Polygon<f64>>) -> TileGeometry {
-        let (lo, hi) = self.bounds();
+        self.clipped_polygons(polygons.map(|polygon| {
+            std::iter::once(polygon.exterior())
+                .chain(polygon.interiors())
+                .map(|ring| {
+                    let mut open = self.projected(ring).0;
+                    open.pop(); // the closing point; clipping works on open rings
+                    open
+                })
+        }))
+    }
+
+    /// Polygons already in tile units (and simplified; each ring open, the
+    /// exterior first) into the tile: clipped, snapped, rebuilt valid.
+    pub(crate) fn clipped_polygons<R>(&self, polygons: impl Iterator<Item = R>) -> TileGeometry
+    where
+        R: Iterator<Item = Vec<Coord<f64>>>,
+    {
+        let b = self.clip_box();
         // Per polygon, its clipped and snapped rings: the exterior first,
         // wound positive, holes negative, whatever the source's winding was.
         let mut parts: Vec<Vec<Vec<[i32; 2]>>> = Vec::new();
         for polygon in polygons {
             let mut rings = Vec::new();
-            for (n, ring) in std::iter::once(polygon.exterior())
-                .chain(polygon.interiors())
-                .enumerate()
-            {
-                let mut open = self.projected(ring).0;
-                open.pop(); // the closing point; clipping works on open rings
-                let clipped = clip_ring(&open, lo, hi);
+            for (n, open) in polygon.enumerate() {
+                let clipped = clip_ring(&open, b);
                 let mut ring = dedup(clipped.into_iter().map(round));
                 while ring.len() > 1 && ring.first() == ring.last() {
                     ring.pop();
@@ -214,6 +252,16 @@ impl TileSpec {
     }
 }
 
+/// Web Mercator position of lon/lat (degrees) in the unit square (x east,
+/// y south): what [`TileSpec::project`] scales to a zoom.
+pub(crate) fn world(c: Coord<f64>) -> Coord<f64> {
+    let lat = c.y.clamp(-MAX_LATITUDE, MAX_LATITUDE).to_radians();
+    Coord {
+        x: (c.x + 180.0) / 360.0,
+        y: (1.0 - (lat.tan() + 1.0 / lat.cos()).ln() / std::f64::consts::PI) / 2.0,
+    }
+}
+
 fn round(c: Coord<f64>) -> [i32; 2] {
     [c.x.round() as i32, c.y.round() as i32]
 }
@@ -240,12 +288,27 @@ pub fn signed_area(ring: &[[i32; 2]]) -> f64 {
         / 2.0
 }
 
-/// Clips a polyline to the square [lo, hi]², splitting it where it leaves and re-enters.
-fn clip_line(line: &[Coord<f64>], lo: f64, hi: f64) -> Vec<Vec<Coord<f64>>> {
+/// An axis-aligned box to clip to: `x0..=x1` × `y0..=y1`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct ClipBox {
+    pub(crate) x0: f64,
+    pub(crate) y0: f64,
+    pub(crate) x1: f64,
+    pub(crate) y1: f64,
+}
+
+impl ClipBox {
+    fn contains(&self, c: Coord<f64>) -> bool {
+        (self.x0..=self.x1).contains(&c.x) && (self.y0..=self.y1).contains(&c.y)
+    }
+}
+
+/// Clips a polyline to a box, splitting it where it leaves and re-enters.
+pub(crate) fn clip_line(line: &[Coord<f64>], b: ClipBox) -> Vec<Vec<Coord<f64>>> {
     let mut pieces = Vec::new();
     let mut current: Vec<Coord<f64>> = Vec::new();
     for w in line.windows(2) {
-        match clip_segment(w[0], w[1], lo, hi) {
+        match clip_segment(w[0], w[1], b) {
             Some((a, b)) => {
                 if current.last() != Some(&a) {
                     if current.len() >= 2 {
@@ -272,11 +335,16 @@ fn clip_line(line: &[Coord<f64>], lo: f64, hi: f64) -> Vec<Vec<Coord<f64>>> {
     pieces
 }
 
-/// Liang–Barsky clipping of one segment to the square [lo, hi]².
-fn clip_segment(a: Coord<f64>, b: Coord<f64>, lo: f64, hi: f64) -> Option<(Coord<f64>, Coord<f64>)> {
+/// Liang–Barsky clipping of one segment to a box.
+fn clip_segment(a: Coord<f64>, b: Coord<f64>, bx: ClipBox) -> Option<(Coord<f64>, Coord<f64>)> {
     let (dx, dy) = (b.x - a.x, b.y - a.y);
     let (mut t0, mut t1) = (0.0f64, 1.0f64);
-    for (p, q) in [(-dx, a.x - lo), (dx, hi - a.x), (-dy, a.y - lo), (dy, hi - a.y)] {
+    for (p, q) in [
+        (-dx, a.x - bx.x0),
+        (dx, bx.x1 - a.x),
+        (-dy, a.y - bx.y0),
+        (dy, bx.y1 - a.y),
+    ] {
         if p == 0.0 {
             if q < 0.0 {
                 return None;
@@ -308,8 +376,8 @@ fn clip_segment(a: Coord<f64>, b: Coord<f64>, lo: f64, hi: f64) -> Option<(Coord
     Some((at(t0), at(t1)))
 }
 
-/// Sutherland–Hodgman clipping of an open ring to the square [lo, hi]².
-fn clip_ring(ring: &[Coord<f64>], lo: f64, hi: f64) -> Vec<Coord<f64>> {
+/// Sutherland–Hodgman clipping of an open ring to a box.
+pub(crate) fn clip_ring(ring: &[Coord<f64>], b: ClipBox) -> Vec<Coord<f64>> {
     type Inside = fn(Coord<f64>, f64) -> bool;
     type Cross = fn(Coord<f64>, Coord<f64>, f64) -> Coord<f64>;
     let cross_x: Cross = |a, b, x| Coord {
@@ -321,10 +389,10 @@ fn clip_ring(ring: &[Coord<f64>], lo: f64, hi: f64) -> Vec<Coord<f64>> {
         y,
     };
     let edges: [(Inside, Cross, f64); 4] = [
-        (|c, v| c.x >= v, cross_x, lo),
-        (|c, v| c.x <= v, cross_x, hi),
-        (|c, v| c.y >= v, cross_y, lo),
-        (|c, v| c.y <= v, cross_y, hi),
+        (|c, v| c.x >= v, cross_x, b.x0),
+        (|c, v| c.x <= v, cross_x, b.x1),
+        (|c, v| c.y >= v, cross_y, b.y0),
+        (|c, v| c.y <= v, cross_y, b.y1),
     ];
     let mut points = ring.to_vec();
     for (inside, cross, v) in edges {
@@ -659,8 +727,12 @@ mod tests {
                 Coord { x: 200.0, y: 20.0 },
                 Coord { x: 10.0, y: 20.0 },
             ],
-            0.0,
-            100.0,
+            ClipBox {
+                x0: 0.0,
+                y0: 0.0,
+                x1: 100.0,
+                y1: 100.0,
+            },
         );
         assert_eq!(pieces.len(), 2);
         assert_eq!(pieces[0], vec![Coord { x: 10.0, y: 10.0 }, Coord { x: 100.0, y: 10.0 }]);

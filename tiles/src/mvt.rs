@@ -6,6 +6,7 @@
 //! (integers, `0..extent` plus a buffer), already clipped and with rings wound
 //! as the spec asks (see [`crate::clip`]).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -32,11 +33,12 @@ impl Hasher for Fnv {
 
 type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
 
-/// A property value, as MVT can carry it.
+/// A property value, as MVT can carry it. Text may be borrowed: a layer
+/// copies a value only the first time it sees it.
 #[derive(Debug, Clone, PartialEq)]
-pub enum PropertyValue {
+pub enum PropertyValue<'a> {
     /// Text.
-    String(String),
+    String(Cow<'a, str>),
     /// A real number.
     Double(f64),
     /// A signed whole number.
@@ -45,22 +47,13 @@ pub enum PropertyValue {
     Bool(bool),
 }
 
-/// Hashable identity of a value, for deduplication (doubles by their bits).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-enum ValueKey {
-    String(String),
-    Double(u64),
-    Int(i64),
-    Bool(bool),
-}
-
-impl From<&PropertyValue> for ValueKey {
-    fn from(v: &PropertyValue) -> Self {
-        match v {
-            PropertyValue::String(s) => Self::String(s.clone()),
-            PropertyValue::Double(d) => Self::Double(d.to_bits()),
-            PropertyValue::Int(i) => Self::Int(*i),
-            PropertyValue::Bool(b) => Self::Bool(*b),
+impl PropertyValue<'_> {
+    fn into_owned(self) -> PropertyValue<'static> {
+        match self {
+            Self::String(s) => PropertyValue::String(Cow::Owned(s.into_owned())),
+            Self::Double(d) => PropertyValue::Double(d),
+            Self::Int(i) => PropertyValue::Int(i),
+            Self::Bool(b) => PropertyValue::Bool(b),
         }
     }
 }
@@ -115,9 +108,10 @@ fn command(id: u32, count: u32) -> u32 {
     (id & 0x7) | (count << 3)
 }
 
-/// Encodes geometry commands (MoveTo 1, LineTo 2, ClosePath 7) with zigzag deltas.
-fn encode_geometry(geometry: &TileGeometry) -> (u32, Vec<u32>) {
-    let mut out = Vec::new();
+/// Encodes geometry commands (MoveTo 1, LineTo 2, ClosePath 7) with zigzag
+/// deltas into `out` (emptied first); returns the MVT geometry type.
+fn encode_geometry(geometry: &TileGeometry, out: &mut Vec<u32>) -> u32 {
+    out.clear();
     let mut cursor = [0i32; 2];
     let mut push = |out: &mut Vec<u32>, p: [i32; 2]| {
         out.push(zigzag(p[0] - cursor[0]));
@@ -128,32 +122,32 @@ fn encode_geometry(geometry: &TileGeometry) -> (u32, Vec<u32>) {
         TileGeometry::Points(points) => {
             out.push(command(1, points.len() as u32));
             for p in points {
-                push(&mut out, *p);
+                push(out, *p);
             }
-            (1, out)
+            1
         }
         TileGeometry::Lines(lines) => {
             for line in lines {
                 out.push(command(1, 1));
-                push(&mut out, line[0]);
+                push(out, line[0]);
                 out.push(command(2, (line.len() - 1) as u32));
                 for p in &line[1..] {
-                    push(&mut out, *p);
+                    push(out, *p);
                 }
             }
-            (2, out)
+            2
         }
         TileGeometry::Polygons(polygons) => {
             for ring in polygons.iter().flatten() {
                 out.push(command(1, 1));
-                push(&mut out, ring[0]);
+                push(out, ring[0]);
                 out.push(command(2, (ring.len() - 1) as u32));
                 for p in &ring[1..] {
-                    push(&mut out, *p);
+                    push(out, *p);
                 }
                 out.push(command(7, 1));
             }
-            (3, out)
+            3
         }
     }
 }
@@ -165,11 +159,19 @@ pub struct LayerBuilder {
     extent: u32,
     keys: Vec<String>,
     key_index: FastMap<String, u32>,
-    values: Vec<PropertyValue>,
-    value_index: FastMap<ValueKey, u32>,
+    values: Vec<PropertyValue<'static>>,
+    /// Text values by their text (found without copying the text);
+    /// numbers and booleans by their bits.
+    text_index: FastMap<String, u32>,
+    other_index: FastMap<(u8, u64), u32>,
     features: Vec<u8>,
     table_bytes: usize,
     count: usize,
+    /// Reused for every feature: its tags, its commands, its bytes.
+    tags: Vec<u32>,
+    commands: Vec<u32>,
+    packed: Vec<u8>,
+    feature: Vec<u8>,
 }
 
 impl LayerBuilder {
@@ -181,10 +183,15 @@ impl LayerBuilder {
             keys: Vec::new(),
             key_index: FastMap::default(),
             values: Vec::new(),
-            value_index: FastMap::default(),
+            text_index: FastMap::default(),
+            other_index: FastMap::default(),
             features: Vec::new(),
             table_bytes: 0,
             count: 0,
+            tags: Vec::new(),
+            commands: Vec::new(),
+            packed: Vec::new(),
+            feature: Vec::new(),
         }
     }
 
@@ -203,17 +210,51 @@ impl LayerBuilder {
         self.features.len() + self.table_bytes
     }
 
+    fn value_index(&mut self, v: PropertyValue<'_>) -> u32 {
+        let found = match &v {
+            PropertyValue::String(s) => self.text_index.get(s.as_ref()),
+            PropertyValue::Double(d) => self.other_index.get(&(0, d.to_bits())),
+            PropertyValue::Int(i) => self.other_index.get(&(1, *i as u64)),
+            PropertyValue::Bool(b) => self.other_index.get(&(2, u64::from(*b))),
+        };
+        if let Some(i) = found {
+            return *i;
+        }
+        let i = self.values.len() as u32;
+        match &v {
+            PropertyValue::String(s) => {
+                self.table_bytes += s.len() + 4;
+                self.text_index.insert(s.as_ref().to_owned(), i);
+            }
+            PropertyValue::Double(d) => {
+                self.table_bytes += 12;
+                self.other_index.insert((0, d.to_bits()), i);
+            }
+            PropertyValue::Int(n) => {
+                self.table_bytes += 12;
+                self.other_index.insert((1, *n as u64), i);
+            }
+            PropertyValue::Bool(b) => {
+                self.table_bytes += 12;
+                self.other_index.insert((2, u64::from(*b)), i);
+            }
+        }
+        self.values.push(v.into_owned());
+        i
+    }
+
     /// Adds a feature; empty geometry is skipped (returns false).
-    pub fn add_feature<'a>(
+    pub fn add_feature<'a, 'v>(
         &mut self,
         id: Option<u64>,
         geometry: &TileGeometry,
-        properties: impl IntoIterator<Item = (&'a str, PropertyValue)>,
+        properties: impl IntoIterator<Item = (&'a str, PropertyValue<'v>)>,
     ) -> bool {
         if geometry.is_empty() {
             return false;
         }
-        let mut tags = Vec::new();
+        let mut tags = std::mem::take(&mut self.tags);
+        tags.clear();
         for (k, v) in properties {
             let ki = match self.key_index.get(k) {
                 Some(i) => *i,
@@ -225,44 +266,33 @@ impl LayerBuilder {
                     i
                 }
             };
-            let vk = ValueKey::from(&v);
-            let vi = match self.value_index.get(&vk) {
-                Some(i) => *i,
-                None => {
-                    let i = self.values.len() as u32;
-                    self.table_bytes += match &v {
-                        PropertyValue::String(s) => s.len() + 4,
-                        _ => 12,
-                    };
-                    self.values.push(v);
-                    self.value_index.insert(vk, i);
-                    i
-                }
-            };
+            let vi = self.value_index(v);
             tags.push(ki);
             tags.push(vi);
         }
-        let (kind, commands) = encode_geometry(geometry);
-        let mut feature = Vec::with_capacity(16 + commands.len() * 2);
+        let kind = encode_geometry(geometry, &mut self.commands);
+        let (feature, packed) = (&mut self.feature, &mut self.packed);
+        feature.clear();
         if let Some(id) = id {
-            key(&mut feature, 1, 0);
-            varint(&mut feature, id);
+            key(feature, 1, 0);
+            varint(feature, id);
         }
         if !tags.is_empty() {
-            let mut packed = Vec::with_capacity(tags.len());
-            for t in tags {
-                varint(&mut packed, u64::from(t));
+            packed.clear();
+            for t in &tags {
+                varint(packed, u64::from(*t));
             }
-            bytes_field(&mut feature, 2, &packed);
+            bytes_field(feature, 2, packed);
         }
-        key(&mut feature, 3, 0);
-        varint(&mut feature, u64::from(kind));
-        let mut packed = Vec::with_capacity(commands.len() * 2);
-        for c in commands {
-            varint(&mut packed, u64::from(c));
+        key(feature, 3, 0);
+        varint(feature, u64::from(kind));
+        packed.clear();
+        for c in &self.commands {
+            varint(packed, u64::from(*c));
         }
-        bytes_field(&mut feature, 4, &packed);
-        bytes_field(&mut self.features, 2, &feature);
+        bytes_field(feature, 4, packed);
+        bytes_field(&mut self.features, 2, feature);
+        self.tags = tags;
         self.count += 1;
         true
     }
@@ -347,7 +377,7 @@ mod tests {
     fn encoded_len_counts_the_key_and_value_tables() {
         let mut layer = LayerBuilder::new("enterprises", 4096);
         for i in 0..1000 {
-            let name = PropertyValue::String(format!("太原市某某化工有限公司{i}"));
+            let name = PropertyValue::String(format!("太原市某某化工有限公司{i}").into());
             layer.add_feature(Some(i), &TileGeometry::Points(vec![[i as i32, 7]]), [("name", name)]);
         }
         let mut tile = TileBuilder::new();

@@ -11,7 +11,7 @@ use crate::extract::{Filtered, PropertyFilters, TileJsonPath, TileParams, TilePa
 use crate::scope::RequestScope;
 use crate::state::AppState;
 use crate::tiling::{self, RULES};
-use actix_web::http::header::{self, AcceptEncoding, Encoding, IfNoneMatch, Preference, Quality};
+use actix_web::http::header::{self, AcceptEncoding, Encoding, HeaderValue, IfNoneMatch, Preference, Quality};
 use actix_web::{HttpRequest, HttpResponse, web};
 use bytes::Bytes;
 use lookout_layers::{Catalog, FieldType, dataset::FICTION_NOTICE};
@@ -174,14 +174,12 @@ fn matches(if_none_match: Option<&IfNoneMatch>, etag: &str) -> bool {
     }
 }
 
-/// The entity tag of a tile: FNV-1a over its bytes (stable across runs,
-/// cheap, good enough to tell versions apart) and, for a scoped caller, the
-/// scope's key, so one scope's tag never validates another's copy.
+/// The entity tag of a tile: rapidhash (v3, whose output is fixed, so a
+/// tag is stable across runs; several bytes a cycle where FNV-1a took one)
+/// over its bytes and, for a scoped caller, the scope's key, so one scope's
+/// tag never validates another's copy.
 fn etag(bytes: &[u8], scope: Option<u64>) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in bytes {
-        h = (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
-    }
+    let h = rapidhash::v3::rapidhash_v3(bytes);
     match scope {
         None => format!("\"{h:016x}-{}\"", bytes.len()),
         Some(key) => format!("\"{h:016x}-{}-s{key:016x}\"", bytes.len()),
@@ -269,6 +267,11 @@ async fn postgis_tile(
 /// `GET /tiles/{layers}/{z}/{x}/{y}`. A scoped caller's tiles hold only
 /// what is in scope; they are cached under a key that names the scope, so
 /// no caller is ever served another scope's tile.
+///
+/// A cached tile is answered here, on the server's own thread: the key
+/// needs no catalog, the body is a reference to the cached bytes and the
+/// headers are static or the tile's own tag. Only a tile to render goes to
+/// the blocking pool, where it is rendered, compressed and tagged.
 async fn tile(
     state: web::Data<AppState>,
     scope: RequestScope,
@@ -289,7 +292,70 @@ async fn tile(
         }
         return postgis_tile(gzip_ok, &state, layers, coord, &query.filters).await;
     }
-    let request = tiling::parse_request(state.store.catalog(), layers, &query.filters)?;
+    if layers.split(',').any(|l| l == tiling::RISK_GRID) {
+        // The hidden dangers (and whether they are overdue) come from the
+        // ledger, not the catalog: bring them in step before the cache is read.
+        state.tiles.sync_risk(&state.store);
+    }
+    let scope_key = scope.get().map(|s| s.key());
+    let mut source = tiling::source_key(layers, &query.filters);
+    if let Some(k) = scope_key {
+        source.push_str(&format!("#scope={k:016x}"));
+    }
+    let key = TileKey { source, tile: coord };
+    let cached = match state.tiles.cache.get(&key) {
+        Some(hit) => {
+            metrics::counter!("lookout_tile_cache_hits_total").increment(1);
+            hit
+        }
+        None => render(&state, scope, layers, &query.filters, key).await?,
+    };
+    // A scoped tile is the caller's own: no shared cache may keep it.
+    let cache_control = HeaderValue::from_static(if scope_key.is_some() {
+        "private, no-cache"
+    } else {
+        "no-cache"
+    });
+    let etag = HeaderValue::from_str(&cached.etag).map_err(ApiError::internal)?;
+    if matches(if_none_match.as_deref(), &cached.etag) {
+        return Ok(HttpResponse::NotModified()
+            .insert_header((header::ETAG, etag))
+            .insert_header((header::CACHE_CONTROL, cache_control))
+            .finish());
+    }
+    if cached.gzip.is_empty() {
+        return Ok(HttpResponse::NoContent()
+            .insert_header((header::ETAG, etag))
+            .insert_header((header::CACHE_CONTROL, cache_control))
+            .finish());
+    }
+    let mut resp = HttpResponse::Ok();
+    resp.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(MVT)))
+        .insert_header((header::ETAG, etag))
+        .insert_header((header::CACHE_CONTROL, cache_control))
+        .insert_header((header::VARY, HeaderValue::from_static("Accept-Encoding")));
+    if gzip_ok {
+        resp.insert_header((header::CONTENT_ENCODING, HeaderValue::from_static("gzip")));
+        // A clone of `Bytes`: a reference, not a copy of the tile.
+        Ok(resp.body(cached.gzip))
+    } else {
+        // The Compress middleware leaves an explicit identity encoding alone.
+        resp.insert_header((header::CONTENT_ENCODING, HeaderValue::from_static("identity")));
+        Ok(resp.body(gunzip(&cached.gzip)?))
+    }
+}
+
+/// A tile not in the cache: the request checked, the tile rendered,
+/// compressed and tagged on the blocking pool, and cached.
+async fn render(
+    state: &AppState,
+    scope: RequestScope,
+    layers: &str,
+    filters: &PropertyFilters,
+    key: TileKey,
+) -> Result<CachedTile, ApiError> {
+    let coord = key.tile;
+    let request = tiling::parse_request(state.store.catalog(), layers, filters)?;
     let (lo, hi) = request.layers.iter().fold((MAX_ZOOM, 0), |(lo, hi), (r, _)| {
         (lo.min(r.min_zoom), hi.max(r.max_zoom))
     });
@@ -299,91 +365,35 @@ async fn tile(
             coord.z
         )));
     }
-    if request.layers.iter().any(|(r, _)| r.layer == tiling::RISK_GRID) {
-        // The hidden dangers (and whether they are overdue) come from the
-        // ledger, not the catalog: bring them in step before the cache is read.
-        state.tiles.sync_risk(&state.store);
-    }
+    let started = std::time::Instant::now();
+    let generation = state.tiles.cache.generation();
+    let store = state.store.clone();
+    let tiles = state.tiles.clone();
     let scope_key = scope.get().map(|s| s.key());
-    let key = TileKey {
-        source: match scope_key {
-            None => request.source.clone(),
-            Some(k) => format!("{}#scope={k:016x}", request.source),
-        },
-        tile: coord,
-    };
-    let cached = match state.tiles.cache.get(&key) {
-        Some(hit) => {
-            metrics::counter!("lookout_tile_cache_hits_total").increment(1);
-            hit
-        }
-        None => {
-            let started = std::time::Instant::now();
-            let generation = state.tiles.cache.generation();
-            let store = state.store.clone();
-            let tiles = state.tiles.clone();
-            let in_scope = scope.0.clone();
-            let rendered = web::block(move || {
-                let r = tiles.render_in(store.catalog(), &request, coord, in_scope.as_deref());
-                (r, request)
-            })
-            .await
-            .map_err(ApiError::internal)?;
-            let (rendered, request) = rendered;
-            metrics::counter!("lookout_tile_renders_total").increment(1);
-            metrics::histogram!("lookout_tile_render_seconds").record(started.elapsed().as_secs_f64());
-            if !rendered.truncated.is_empty() {
-                tracing::warn!(tile = ?coord, layers = ?rendered.truncated, "tile over its size budget: layers cut short");
-            }
-            let tile = CachedTile {
-                etag: Arc::from(etag(&rendered.mvt, scope_key)),
-                gzip: if rendered.mvt.is_empty() {
-                    Bytes::new()
-                } else {
-                    Bytes::from(gzip(&rendered.mvt)?)
-                },
-            };
-            let spec = lookout_tiles::TileSpec::new(coord);
-            let names = request.layers.iter().map(|(r, _)| r.layer.to_owned()).collect();
-            state
-                .tiles
-                .cache
-                .insert(key, names, spec.query_bounds(), tile.clone(), generation);
-            tile
-        }
-    };
-    // A scoped tile is the caller's own: no shared cache may keep it.
-    let cache_control = if scope_key.is_some() {
-        "private, no-cache"
-    } else {
-        "no-cache"
-    };
-    if matches(if_none_match.as_deref(), &cached.etag) {
-        return Ok(HttpResponse::NotModified()
-            .insert_header((header::ETAG, &*cached.etag))
-            .insert_header((header::CACHE_CONTROL, cache_control))
-            .finish());
+    let in_scope = scope.0;
+    let names: Vec<String> = request.layers.iter().map(|(r, _)| r.layer.to_owned()).collect();
+    let (tile, truncated) = web::block(move || -> Result<_, ApiError> {
+        let r = tiles.render_in(store.catalog(), &request, coord, in_scope.as_deref());
+        let tile = CachedTile {
+            etag: Arc::from(etag(&r.mvt, scope_key)),
+            gzip: if r.mvt.is_empty() {
+                Bytes::new()
+            } else {
+                Bytes::from(gzip(&r.mvt)?)
+            },
+        };
+        Ok((tile, r.truncated))
+    })
+    .await
+    .map_err(ApiError::internal)??;
+    metrics::counter!("lookout_tile_renders_total").increment(1);
+    metrics::histogram!("lookout_tile_render_seconds").record(started.elapsed().as_secs_f64());
+    if !truncated.is_empty() {
+        tracing::warn!(tile = ?coord, layers = ?truncated, "tile over its size budget: layers cut short");
     }
-    if cached.gzip.is_empty() {
-        return Ok(HttpResponse::NoContent()
-            .insert_header((header::ETAG, &*cached.etag))
-            .insert_header((header::CACHE_CONTROL, cache_control))
-            .finish());
-    }
-    let mut resp = HttpResponse::Ok();
-    resp.content_type(MVT)
-        .insert_header((header::ETAG, &*cached.etag))
-        .insert_header((header::CACHE_CONTROL, cache_control))
-        .insert_header((header::VARY, "Accept-Encoding"));
-    if gzip_ok {
-        resp.insert_header((header::CONTENT_ENCODING, "gzip"));
-        // A clone of `Bytes`: a reference, not a copy of the tile.
-        Ok(resp.body(cached.gzip))
-    } else {
-        // The Compress middleware leaves an explicit identity encoding alone.
-        resp.insert_header((header::CONTENT_ENCODING, "identity"));
-        Ok(resp.body(gunzip(&cached.gzip)?))
-    }
+    let bounds = lookout_tiles::TileSpec::new(coord).query_bounds();
+    state.tiles.cache.insert(key, names, bounds, tile.clone(), generation);
+    Ok(tile)
 }
 
 #[cfg(test)]
