@@ -189,14 +189,18 @@ fn read_header(file: &mut std::fs::File) -> std::result::Result<(Header, u64), M
     file.read_exact(&mut text).map_err(|e| corrupt(e.to_string()))?;
     let header: Header = serde_json::from_slice(&text).map_err(|e| corrupt(e.to_string()))?;
     if header.format != FORMAT {
-        return Err(corrupt(format!("format {}, this Lookout reads {FORMAT}", header.format)));
+        return Err(corrupt(format!(
+            "format {}, this Lookout reads {FORMAT}",
+            header.format
+        )));
     }
     Ok((header, 16 + len))
 }
 
 fn decode_chunk<T: Record>(path: &Path, base: u64, chunk: &Chunk) -> std::result::Result<Vec<Feature<T>>, String> {
     let mut file = std::fs::File::open(path).map_err(|e| e.to_string())?;
-    file.seek(SeekFrom::Start(base + chunk.offset)).map_err(|e| e.to_string())?;
+    file.seek(SeekFrom::Start(base + chunk.offset))
+        .map_err(|e| e.to_string())?;
     let mut bytes = vec![0u8; chunk.len as usize];
     file.read_exact(&mut bytes)
         .map_err(|e| format!("{} chunk at {}: {e}", chunk.layer, chunk.offset))?;
@@ -463,7 +467,13 @@ mod tests {
             std::fs::write(&cache, &damaged).unwrap();
             assert!(matches!(read(&dir), Err(Miss::Corrupt(_))), "{:?}", read(&dir).err());
             let (dataset, outcome) = load(&dir).unwrap();
-            assert!(matches!(outcome, Outcome::Miss { reason: Miss::Corrupt(_), written: true }));
+            assert!(matches!(
+                outcome,
+                Outcome::Miss {
+                    reason: Miss::Corrupt(_),
+                    written: true
+                }
+            ));
             assert_eq!(&dataset, data);
             assert_eq!(load(&dir).unwrap().1, Outcome::Hit);
         }

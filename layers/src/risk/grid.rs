@@ -638,8 +638,11 @@ mod bulk_tests {
         assert_eq!(bulk.cell_counts(), folded.cell_counts());
         for res in RESOLUTIONS {
             let cells = |g: &RiskGrid| {
-                let mut v: Vec<(CellIndex, Counts)> =
-                    g.cells(res, None, 0.0, None).into_iter().map(|c| (c.cell, c.counts)).collect();
+                let mut v: Vec<(CellIndex, Counts)> = g
+                    .cells(res, None, 0.0, None)
+                    .into_iter()
+                    .map(|c| (c.cell, c.counts))
+                    .collect();
                 v.sort_by_key(|(c, _)| *c);
                 v
             };
