@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod boundaries;
+pub mod cache;
 pub mod catalog;
 pub mod collection;
 pub mod coverage;
@@ -17,6 +18,7 @@ pub mod generate;
 pub mod geodesy;
 pub mod impact;
 pub mod import;
+pub mod intern;
 pub mod layer;
 pub mod ledger;
 pub mod model;

@@ -235,10 +235,26 @@ fn generate(args: cli::GenerateArgs) -> anyhow::Result<()> {
     let data = generate::generate_in(&region, &counties, options, &bars)?;
     bars.stage("writing dataset", 1);
     data.save(&dir, &generate::metadata_in(&region, &data, options))?;
+    // Start-up decodes the binary cache instead of parsing the GeoJSON.
+    if let Err(e) = lookout_layers::cache::write(&dir, &data) {
+        tracing::warn!(dir = %dir.display(), error = %e, "the dataset cache could not be written; the first start writes it");
+    }
     bars.finish();
     let counts: Vec<String> = data.counts().iter().map(|(id, n)| format!("{id} {n}")).collect();
     tracing::info!(dir = %dir.display(), seconds = started.elapsed().as_secs_f64(), "generated: {}", counts.join(", "));
     Ok(())
+}
+
+/// The process's resident memory in MB (Linux; 0 elsewhere), for the start-up log.
+fn resident_mb() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmRSS:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        })
+        .map_or(0, |kb| kb / 1024)
 }
 
 fn feature_count(store: &Store) -> usize {
@@ -281,6 +297,7 @@ pub fn serve_with(settings: config::Settings, dev_open: bool) -> anyhow::Result<
                 index_s = report.index_time.as_secs_f64(),
                 last_event = report.last_seq,
                 features = feature_count(&store),
+                rss_mb = resident_mb(),
                 "store open (PostGIS)"
             );
             store
@@ -322,6 +339,7 @@ pub fn serve_with(settings: config::Settings, dev_open: bool) -> anyhow::Result<
                 replayed = report.replayed,
                 snapshot = report.snapshot,
                 features = feature_count(&store),
+                rss_mb = resident_mb(),
                 journal = %report.journal.display(),
                 region = %settings.region.id,
                 "store open (embedded)"
@@ -364,7 +382,8 @@ pub fn serve_with(settings: config::Settings, dev_open: bool) -> anyhow::Result<
     state.auth.set_dev_open(dev_open);
     tracing::info!(
         seconds = tiles_started.elapsed().as_secs_f64(),
-        "tile cluster pyramids built"
+        rss_mb = resident_mb(),
+        "derived state built (tiles, risk grid, road and gas graphs, readings)"
     );
     let tls = settings.edge.tls.as_ref().map(tls::server_config).transpose()?;
     let scheme = if tls.is_some() { "https" } else { "http" };

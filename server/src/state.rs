@@ -48,6 +48,11 @@ pub struct AppState {
     pub blobs: Arc<lookout_layers::store::blobs::Blobs>,
 }
 
+/// The result of a scoped thread, its panic carried on.
+fn join<T>(handle: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    handle.join().unwrap_or_else(|e| std::panic::resume_unwind(e))
+}
+
 impl AppState {
     /// State over an opened store. The tiles and the road network observe
     /// every change the store applies. The readings are kept in
@@ -73,15 +78,32 @@ impl AppState {
         } else {
             Readings::open(&readings_dir, settings.readings_retention_days, chrono::Utc::now())?
         });
-        let tiles = Arc::new(Tiles::with_risk(
-            store.catalog(),
-            TILE_CACHE_BYTES,
-            settings.risk.clone(),
-        ));
+        // The derived state is built side by side (no request is answered
+        // before all of it is there, and no change lands meanwhile).
+        let catalog = store.catalog();
+        let timed = |what: &'static str, started: std::time::Instant| {
+            tracing::info!(seconds = started.elapsed().as_secs_f64(), "{what} built");
+        };
+        let (tiles, roads, gas) = std::thread::scope(|scope| {
+            let tiles = scope.spawn(|| {
+                let started = std::time::Instant::now();
+                let tiles = Tiles::with_risk(catalog, TILE_CACHE_BYTES, settings.risk.clone());
+                timed("tile cluster pyramids and the risk grid", started);
+                tiles
+            });
+            let roads = scope.spawn(|| {
+                let started = std::time::Instant::now();
+                let roads = RoadNetwork::new(catalog);
+                timed("road graph", started);
+                roads
+            });
+            let started = std::time::Instant::now();
+            let gas = GasNetwork::new(catalog);
+            timed("gas network", started);
+            (Arc::new(join(tiles)), Arc::new(join(roads)), Arc::new(gas))
+        });
         store.observe(tiles.clone());
-        let roads = Arc::new(RoadNetwork::new(store.catalog()));
         store.observe(roads.clone());
-        let gas = Arc::new(GasNetwork::new(store.catalog()));
         store.observe(gas.clone());
         let scopes = Arc::new(Scopes::default());
         store.observe(scopes.clone());

@@ -310,27 +310,31 @@ impl Tiles {
 
     /// [`Self::new`] with the risk grid scored by `method`.
     pub fn with_risk(catalog: &Catalog, cache_bytes: usize, method: RiskMethod) -> Self {
-        let mut pyramids = HashMap::new();
-        for rule in RULES.iter().filter(|r| r.cluster_below > 0) {
-            let Some(c) = catalog.read(rule.layer) else { continue };
-            if c.info().geometry != GeometryKind::Point {
-                continue;
+        // The risk grid is built beside the pyramids.
+        std::thread::scope(|scope| {
+            let risk = scope.spawn(|| RiskGrid::new(method, catalog));
+            let mut pyramids = HashMap::new();
+            for rule in RULES.iter().filter(|r| r.cluster_below > 0) {
+                let Some(c) = catalog.read(rule.layer) else { continue };
+                if c.info().geometry != GeometryKind::Point {
+                    continue;
+                }
+                let mut points = Vec::with_capacity(c.len());
+                c.visit_all(&Filter::all(), &mut |_, geometry, values| {
+                    let rank = severity_rank(rule, values);
+                    points.extend(points_of(geometry).into_iter().map(|p| (p.x, p.y, rank)));
+                    ControlFlow::Continue(())
+                });
+                let pyramid = ClusterPyramid::from_points(rule.cluster_below, 4096, CLUSTER_CELL, points);
+                pyramids.insert(rule.layer, RwLock::new(pyramid));
             }
-            let mut points = Vec::with_capacity(c.len());
-            c.visit_all(&Filter::all(), &mut |_, geometry, values| {
-                let rank = severity_rank(rule, values);
-                points.extend(points_of(geometry).into_iter().map(|p| (p.x, p.y, rank)));
-                ControlFlow::Continue(())
-            });
-            let pyramid = ClusterPyramid::from_points(rule.cluster_below, 4096, CLUSTER_CELL, points);
-            pyramids.insert(rule.layer, RwLock::new(pyramid));
-        }
-        Self {
-            cache: TileCache::new(cache_bytes),
-            precut: Precut::new(PRECUT_BYTES),
-            pyramids,
-            risk: Arc::new(RiskGrid::new(method, catalog)),
-        }
+            Self {
+                cache: TileCache::new(cache_bytes),
+                precut: Precut::new(PRECUT_BYTES),
+                pyramids,
+                risk: Arc::new(risk.join().unwrap_or_else(|e| std::panic::resume_unwind(e))),
+            }
+        })
     }
 
     /// Brings the risk grid's hidden dangers in step with the ledger (and

@@ -67,8 +67,8 @@ fn place_of(dataset: &Dataset, enterprise: FeatureId) -> Option<DangerPlace> {
     Some(DangerPlace {
         enterprise_name: e.properties.name.clone(),
         county_id: e.properties.county_id,
-        county: e.properties.county.clone(),
-        city: e.properties.city.clone(),
+        county: e.properties.county.to_string(),
+        city: e.properties.city.to_string(),
         industry: e.properties.industry,
         location,
     })

@@ -160,8 +160,8 @@ fn enterprise_place(catalog: &Catalog, id: FeatureId) -> Result<DangerPlace> {
     Ok(DangerPlace {
         enterprise_name: p.name.clone(),
         county_id: p.county_id,
-        county: p.county.clone(),
-        city: p.city.clone(),
+        county: p.county.to_string(),
+        city: p.city.to_string(),
         industry: p.industry,
         location,
     })

@@ -352,8 +352,8 @@ impl LedgerState {
             DangerPlace {
                 enterprise_name: p.name.clone(),
                 county_id: p.county_id,
-                county: p.county.clone(),
-                city: p.city.clone(),
+                county: p.county.to_string(),
+                city: p.city.to_string(),
                 industry: p.industry,
                 location,
             }
@@ -754,8 +754,8 @@ pub(crate) fn enterprise_place(catalog: &Catalog, enterprise: FeatureId) -> Resu
     Ok(DangerPlace {
         enterprise_name: p.name.clone(),
         county_id: p.county_id,
-        county: p.county.clone(),
-        city: p.city.clone(),
+        county: p.county.to_string(),
+        city: p.city.to_string(),
         industry: p.industry,
         location,
     })

@@ -186,6 +186,64 @@ fn anchor(geometry: &geo::Geometry<f64>) -> Option<geo::Coord<f64>> {
     }
 }
 
+/// What one enterprise, hazard source or population cell adds to its cell.
+fn point_counts(layer: &str, values: &[(&'static str, Value<'_>)], cap: f64) -> Option<Counts> {
+    match layer {
+        "enterprises" => {
+            let industry = code(Industry::ALL, Industry::CODES, text(values, "industry"));
+            let colour = code(RiskLevel::ALL, RiskLevel::CODES, text(values, "risk_level"));
+            industry.zip(colour).map(|(i, c)| Counts::enterprise(i, c))
+        }
+        "hazard_sources" => {
+            let level = int(values, "level").and_then(|l| u8::try_from(l).ok());
+            Some(Counts::hazard(level, real(values, "r_value").unwrap_or(0.0), cap))
+        }
+        "population" => int(values, "population").map(|p| Counts::people(p.max(0) as u64)),
+        _ => None,
+    }
+}
+
+/// The enterprises summed by fine cell and county, on every core: the same
+/// counts [`point_counts`] gives one by one, read from the typed records.
+fn enterprise_sums(layer: &crate::layer::Layer<crate::model::Enterprise>) -> HashMap<(CellIndex, u32), Counts> {
+    let features = layer.features();
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 8);
+    let per = features.len().div_ceil(threads).max(1);
+    let parts: Vec<HashMap<(CellIndex, u32), Counts>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = features
+            .chunks(per)
+            .map(|part| {
+                scope.spawn(move || {
+                    let mut sums: HashMap<(CellIndex, u32), Counts> = HashMap::new();
+                    for f in part {
+                        let e = &f.properties;
+                        if let Some(p) = anchor(&f.geometry)
+                            && let Some(cell) = fine_cell(p.x, p.y)
+                        {
+                            sums.entry((cell, e.county_id))
+                                .or_default()
+                                .add(&Counts::enterprise(e.industry, e.risk_level), true);
+                        }
+                    }
+                    sums
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
+    let mut parts = parts.into_iter();
+    let mut all = parts.next().unwrap_or_default();
+    for part in parts {
+        for (key, counts) in part {
+            all.entry(key).or_default().add(&counts, true);
+        }
+    }
+    all
+}
+
 impl Inner {
     /// Adds or takes away `counts` at fine cell `cell` of `county`; the
     /// touched cells (every resolution) go to `touched`.
@@ -268,13 +326,40 @@ impl RiskGrid {
         // Counties first: zones are placed by them.
         for layer in FOLLOWED.iter().rev() {
             let Some(c) = catalog.read(layer) else { continue };
-            let mut ids = Vec::with_capacity(c.len());
-            c.visit_all(&Filter::all(), &mut |id, _, _| {
-                ids.push(id);
-                ControlFlow::Continue(())
-            });
-            for id in ids {
-                grid.fold(&*c, id, true);
+            match *layer {
+                // Points are summed by fine cell and county first, then
+                // placed once per cell: the same integer sums as folding
+                // them one by one, in any order.
+                "enterprises" => {
+                    drop(c);
+                    let sums = enterprise_sums(&catalog.enterprises.read());
+                    grid.place_sums(sums);
+                }
+                "hazard_sources" | "population" => {
+                    let cap = grid.method.hazard_r_cap;
+                    let mut sums: HashMap<(CellIndex, u32), Counts> = HashMap::new();
+                    c.visit_all(&Filter::all(), &mut |_, geometry, values| {
+                        if let Some(counts) = point_counts(layer, values, cap)
+                            && let Some(county) = int(values, "county_id").and_then(|c| u32::try_from(c).ok())
+                            && let Some(p) = anchor(geometry)
+                            && let Some(cell) = fine_cell(p.x, p.y)
+                        {
+                            sums.entry((cell, county)).or_default().add(&counts, true);
+                        }
+                        ControlFlow::Continue(())
+                    });
+                    grid.place_sums(sums);
+                }
+                _ => {
+                    let mut ids = Vec::with_capacity(c.len());
+                    c.visit_all(&Filter::all(), &mut |id, _, _| {
+                        ids.push(id);
+                        ControlFlow::Continue(())
+                    });
+                    for id in ids {
+                        grid.fold(&*c, id, true);
+                    }
+                }
             }
         }
         if grid.method.normalisation == Normalisation::Data
@@ -283,6 +368,16 @@ impl RiskGrid {
             grid.method.half_score_density = d;
         }
         grid
+    }
+
+    /// Places sums of points, each under its fine cell and county.
+    fn place_sums(&self, sums: HashMap<(CellIndex, u32), Counts>) {
+        let mut inner = self.inner.write();
+        let mut touched = Vec::new();
+        for ((cell, county), counts) in sums {
+            inner.place(cell, county, &counts, true, &mut touched);
+            touched.clear();
+        }
     }
 
     /// The `p`-th percentile of the point densities (points per km², which
@@ -317,16 +412,7 @@ impl RiskGrid {
         layer.visit_feature(id, &mut |_, geometry, values| {
             let county = int(values, "county_id").and_then(|c| u32::try_from(c).ok());
             let counts = match name {
-                "enterprises" => {
-                    let industry = code(Industry::ALL, Industry::CODES, text(values, "industry"));
-                    let colour = code(RiskLevel::ALL, RiskLevel::CODES, text(values, "risk_level"));
-                    industry.zip(colour).map(|(i, c)| Counts::enterprise(i, c))
-                }
-                "hazard_sources" => {
-                    let level = int(values, "level").and_then(|l| u8::try_from(l).ok());
-                    Some(Counts::hazard(level, real(values, "r_value").unwrap_or(0.0), cap))
-                }
-                "population" => int(values, "population").map(|p| Counts::people(p.max(0) as u64)),
+                "enterprises" | "hazard_sources" | "population" => point_counts(name, values, cap),
                 "disaster_zones" => {
                     if add {
                         let severity =
@@ -509,4 +595,58 @@ pub fn cell_bbox(cell: CellIndex) -> (f64, f64, f64, f64) {
         (w, s, e, n) = (w.min(p.lng()), s.min(p.lat()), e.max(p.lng()), n.max(p.lat()));
     }
     (w, s, e, n)
+}
+
+#[cfg(test)]
+mod bulk_tests {
+    use super::*;
+
+    /// The grid as it was built before the bulk path: every feature folded one by one.
+    fn one_by_one(method: RiskMethod, catalog: &Catalog) -> RiskGrid {
+        let grid = RiskGrid {
+            method,
+            inner: RwLock::new(Inner::default()),
+        };
+        for layer in FOLLOWED.iter().rev() {
+            let c = catalog.read(layer).unwrap();
+            let mut ids = Vec::new();
+            c.visit_all(&Filter::all(), &mut |id, _, _| {
+                ids.push(id);
+                ControlFlow::Continue(())
+            });
+            for id in ids {
+                grid.fold(&*c, id, true);
+            }
+        }
+        grid
+    }
+
+    #[test]
+    fn the_grid_built_in_bulk_equals_the_grid_folded_feature_by_feature() {
+        let catalog = Catalog::new(crate::generate::tests::small_dataset().clone());
+        let method = RiskMethod::default();
+        let bulk = RiskGrid::new(method.clone(), &catalog);
+        let folded = one_by_one(bulk.method.clone(), &catalog);
+        let sorted = |g: &RiskGrid| {
+            let mut v = g.fine_by_county();
+            v.sort_by_key(|(c, k, _)| (*c, *k));
+            v
+        };
+        assert!(!bulk.fine_by_county().is_empty());
+        assert_eq!(sorted(&bulk), sorted(&folded));
+        assert_eq!(bulk.county_totals(), folded.county_totals());
+        assert_eq!(bulk.cell_counts(), folded.cell_counts());
+        for res in RESOLUTIONS {
+            let cells = |g: &RiskGrid| {
+                let mut v: Vec<(CellIndex, Counts)> = g
+                    .cells(res, None, 0.0, None)
+                    .into_iter()
+                    .map(|c| (c.cell, c.counts))
+                    .collect();
+                v.sort_by_key(|(c, _)| *c);
+                v
+            };
+            assert_eq!(cells(&bulk), cells(&folded), "resolution {res:?}");
+        }
+    }
 }

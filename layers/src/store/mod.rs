@@ -144,7 +144,8 @@ pub fn load_or_generate(
         if meta.generator_version == GENERATOR_VERSION && meta.region == region.id {
             let started = Instant::now();
             progress.stage("loading dataset", 1);
-            let mut dataset = Dataset::load(&dir)?;
+            let (mut dataset, cache) = crate::cache::load(&dir)?;
+            tracing::debug!(dir = %dir.display(), ?cache, "dataset read");
             crate::roads_osm::overlay_imported(&mut dataset, &imported)?;
             progress.advance(1);
             return Ok((dataset, dir, false, Duration::ZERO, started.elapsed()));
@@ -156,6 +157,9 @@ pub fn load_or_generate(
     let mut dataset = generate::generate_in(region, &counties, options.dataset, progress)?;
     progress.stage("writing dataset", 1);
     dataset.save(&dir, &generate::metadata_in(region, &dataset, options.dataset))?;
+    if let Err(e) = crate::cache::write(&dir, &dataset) {
+        tracing::warn!(dir = %dir.display(), error = %e, "the dataset cache could not be written; the next start reads the GeoJSON");
+    }
     crate::roads_osm::overlay_imported(&mut dataset, &imported)?;
     progress.advance(1);
     Ok((dataset, dir, true, started.elapsed(), Duration::ZERO))

@@ -332,7 +332,7 @@ fn read_folds(dir: &Path, identity: DatasetIdentity) -> Result<Folds> {
 /// Reads the snapshot in folder `dir`.
 pub fn read(dir: &Path, identity: DatasetIdentity) -> Result<Snapshot> {
     let manifest = read_manifest(dir, identity)?;
-    let dataset = Dataset::load(&dir.join("features"))?;
+    let (dataset, _) = crate::cache::load(&dir.join("features"))?;
     let folds = read_folds(dir, identity)?;
     Ok(Snapshot {
         seq: manifest.last_seq,
@@ -414,7 +414,12 @@ pub(crate) fn write(
         seed: identity.seed,
         scale: identity.scale,
     };
-    dataset.save(&staging.join("features"), &crate::generate::metadata(dataset, options))?;
+    let features = staging.join("features");
+    dataset.save(&features, &crate::generate::metadata(dataset, options))?;
+    // The next start decodes the snapshot's binary cache instead of its GeoJSON.
+    if let Err(e) = crate::cache::write(&features, dataset) {
+        tracing::warn!(dir = %features.display(), error = %e, "the snapshot's dataset cache could not be written");
+    }
     Journal::write_sealed(&staging.join("events.lkj"), identity, 0, &folds.units)?;
     let audit_path = staging.join("audit.jsonl");
     {
