@@ -14,8 +14,11 @@
 //! which checks and folds ledger events like its own.
 
 pub mod expert;
+mod index;
 pub mod inspection;
 pub mod obligation;
+#[cfg(test)]
+mod plan_tests;
 pub mod query;
 pub mod schedule;
 pub mod sheet;
@@ -166,6 +169,9 @@ pub struct LedgerState {
     /// Emergency plans, drill plans, re-assessments ([`obligation`]).
     #[serde(default)]
     obligations: obligation::Obligations,
+    /// What the list filters and sorts on, one row per danger ([`index`]).
+    #[serde(skip)]
+    index: index::Index,
 }
 
 fn invalid(m: impl Into<String>) -> Error {
@@ -447,22 +453,21 @@ impl LedgerState {
                 if let Some(x) = &report.external_id {
                     self.external.insert(x.clone(), *danger);
                 }
-                self.dangers.insert(
-                    *danger,
-                    Arc::new(Danger {
-                        id: *danger,
-                        status: DangerStatus::Reported,
-                        report: report.clone(),
-                        place: place.clone(),
-                        reported_at: record.at,
-                        reported_by: record.actor.clone(),
-                        history: Vec::new(),
-                        reminders: Vec::new(),
-                        overdue_alarm: None,
-                        alarms: Vec::new(),
-                        closed_at: None,
-                    }),
-                );
+                let d = Arc::new(Danger {
+                    id: *danger,
+                    status: DangerStatus::Reported,
+                    report: report.clone(),
+                    place: place.clone(),
+                    reported_at: record.at,
+                    reported_by: record.actor.clone(),
+                    history: Vec::new(),
+                    reminders: Vec::new(),
+                    overdue_alarm: None,
+                    alarms: Vec::new(),
+                    closed_at: None,
+                });
+                self.index.upsert(&d);
+                self.dangers.insert(*danger, d);
             }
             LedgerEvent::DangerStatusChanged {
                 danger,
@@ -489,6 +494,7 @@ impl LedgerState {
                     reason: reason.clone(),
                     rectification: rectification.clone(),
                 });
+                self.index.upsert(d);
             }
             LedgerEvent::DeadlineReminded {
                 danger,
