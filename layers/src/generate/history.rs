@@ -547,7 +547,7 @@ fn obligations(
     start: DateTime<Utc>,
     until: DateTime<Utc>,
 ) {
-    let id = std::cell::Cell::new(0 as FeatureId);
+    let id = std::cell::Cell::<FeatureId>::new(0);
     let registered = working_time(rng, start, 0);
     let latest = until - TimeDelta::days(2);
     let register = |out: &mut Vec<(DateTime<Utc>, Event)>, spec: ObligationSpec| -> FeatureId {

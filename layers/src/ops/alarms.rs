@@ -299,18 +299,14 @@ impl Operations {
                         history: vec![entry],
                     }),
                 );
-                match (danger, obligation) {
-                    (Some(d), _) => self.ledger.alarm_raised(*d, *alarm),
-                    (None, Some(o)) => self.ledger.obligations_mut().alarm_raised(*o, *alarm),
-                    (None, None) if inspection_plan.is_some() => {
-                        if let Some(p) = inspection_plan {
-                            self.inspections.alarm_raised(*p, *alarm);
-                        }
-                    }
-                    (None, None) if *drill => {
+                match (danger, obligation, inspection_plan) {
+                    (Some(d), _, _) => self.ledger.alarm_raised(*d, *alarm),
+                    (None, Some(o), _) => self.ledger.obligations_mut().alarm_raised(*o, *alarm),
+                    (None, None, Some(p)) => self.inspections.alarm_raised(*p, *alarm),
+                    (None, None, None) if *drill => {
                         self.active_drill_alarms.insert(*sensor, *alarm);
                     }
-                    (None, None) => {
+                    (None, None, None) => {
                         self.active_alarms.insert(*sensor, *alarm);
                     }
                 }
@@ -346,18 +342,14 @@ impl Operations {
                         a.cleared_at = Some(record.at);
                         let (sensor, danger, obligation, drill) = (a.sensor, a.danger, a.obligation, a.drill);
                         let plan = a.inspection_plan;
-                        match (danger, obligation) {
-                            (Some(d), _) => self.ledger.alarm_cleared(d, *alarm),
-                            (None, Some(o)) => self.ledger.obligations_mut().alarm_cleared(o, *alarm),
-                            (None, None) if plan.is_some() => {
-                                if let Some(p) = plan {
-                                    self.inspections.alarm_cleared(p, *alarm);
-                                }
-                            }
-                            (None, None) if drill => {
+                        match (danger, obligation, plan) {
+                            (Some(d), _, _) => self.ledger.alarm_cleared(d, *alarm),
+                            (None, Some(o), _) => self.ledger.obligations_mut().alarm_cleared(o, *alarm),
+                            (None, None, Some(p)) => self.inspections.alarm_cleared(p, *alarm),
+                            (None, None, None) if drill => {
                                 self.active_drill_alarms.remove(&sensor);
                             }
-                            (None, None) => {
+                            (None, None, None) => {
                                 self.active_alarms.remove(&sensor);
                             }
                         }

@@ -6,8 +6,9 @@
 //! an event that does not pass refuses the whole history.
 //!
 //! Once: the history is stored in units keyed `generated-history:i/n`;
-//! a store that holds any other event, or the last of those keys, takes
-//! nothing more, so a restart (or a second replica) never stores it twice,
+//! a store that holds any other operations event (users, tokens and
+//! feature edits do not count), or the last of those keys, takes nothing
+//! more, so a restart (or a second replica) never stores it twice,
 //! and a start-up cut short in the middle goes on where it stopped.
 
 use super::postgis::{self, Postgis};
@@ -82,8 +83,9 @@ pub fn check(
 
 impl Store {
     /// How many of the history's units of `n` are stored already, when
-    /// the rest may be stored: the store holds those and nothing else.
-    /// `None`: it is complete, or the store is not fresh.
+    /// the rest may be stored: the operations log holds those and nothing
+    /// else (users, tokens and feature edits do not count: the history
+    /// touches neither). `None`: it is complete, or the store is not fresh.
     fn history_from(&self, n: usize) -> Option<usize> {
         let keys = self.shared.keys.lock();
         let done = (0..n).take_while(|i| keys.contains_key(&key(*i, n).key)).count();
@@ -91,13 +93,15 @@ impl Store {
             .filter_map(|i| keys.get(&key(i, n).key))
             .map(|k| (k.last_seq + 1 - k.first_seq) as usize)
             .sum();
-        (done < n && self.last_seq() == stored as u64).then_some(done)
+        (done < n && self.operations().log().len() == stored).then_some(done)
     }
 
     /// Whether [`Store::append_history`] may store anything: the store
-    /// holds no event, or only a history cut short.
+    /// holds no event but users, tokens and feature edits (an admin made
+    /// with `lookout user add` before the first start), or a history cut
+    /// short.
     pub fn history_pending(&self) -> bool {
-        if self.last_seq() == 0 {
+        if self.operations().log().is_empty() {
             return true;
         }
         let keys = self.shared.keys.lock();
@@ -158,9 +162,9 @@ impl Store {
 }
 
 /// Stores the generated history in a PostGIS database that holds no event
-/// yet (`lookout import`), in one transaction under the writers' lock, as
-/// one unit: a database with any event takes nothing (a second import, or
-/// replicas running). Each event is checked against `catalog` (the dataset
+/// yet but users and tokens (`lookout import`), in one transaction under
+/// the writers' lock, as one unit: a database with any other event takes
+/// nothing (a second import, or replicas running). Each event is checked against `catalog` (the dataset
 /// just imported). Answers how many events it stored.
 pub fn append_history_postgis(db: &Postgis, catalog: &Catalog, records: Vec<EventRecord>) -> Result<usize> {
     if records.is_empty() {
@@ -170,15 +174,17 @@ pub fn append_history_postgis(db: &Postgis, catalog: &Catalog, records: Vec<Even
         let mut client = db.client().await?;
         let tx = client.transaction().await.map_err(postgis::unavailable)?;
         postgis::lock_writers(&tx).await?;
-        let last: i64 = tx
-            .query_one("SELECT coalesce(max(seq), 0) FROM lookout.events", &[])
-            .await
-            .map_err(postgis::sql_error)?
-            .get(0);
-        if last != 0 {
+        // Users and tokens made before the import do not count.
+        let stored = postgis::events_after(&*tx, 0).await?;
+        let events = stored.iter().flat_map(|u| &u.events);
+        if events
+            .clone()
+            .any(|r| !r.event.is_auth() && !r.event.is_feature_change())
+        {
             return Ok(0);
         }
-        let checked = check(catalog, &Operations::default(), records, 1)?;
+        let last = events.map(|r| r.seq).max().unwrap_or(0);
+        let checked = check(catalog, &Operations::default(), records, last + 1)?;
         let key = key(0, 1);
         for chunk in checked.chunks(500) {
             // One round trip per chunk: the inserts are pipelined.
@@ -257,6 +263,24 @@ mod tests {
         assert!(!store.history_pending());
         assert_eq!(store.append_history(history()).unwrap(), 0);
         assert_eq!(store.last_seq(), 1);
+    }
+
+    #[test]
+    fn users_made_before_the_first_start_do_not_keep_the_history_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(dir.path());
+        let user = crate::event::Event::UserCreated {
+            username: "admin".into(),
+            role: crate::model::Role::Admin,
+            scope: None,
+            password_hash: crate::auth::password::hash("a long enough password").unwrap(),
+            team: None,
+        };
+        store.submit("setup", user).unwrap();
+        assert!(store.history_pending());
+        let records = history();
+        assert_eq!(store.append_history(records.clone()).unwrap(), records.len());
+        assert_eq!(store.last_seq(), records.len() as u64 + 1);
     }
 
     #[test]
