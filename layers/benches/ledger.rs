@@ -207,4 +207,83 @@ fn main() {
     compare("a user scoped to 10 counties", &ledger, &scoped, now);
     let f = DangerFilter::parse(None, Some("县 3,县 40"), None, None, None, None, None, None).expect("filter");
     compare("county=县 3,县 40", &ledger, &f, now);
+    if let Some(dir) = std::env::var_os("LEDGER_BENCH_DATA") {
+        generated(std::path::Path::new(&dir));
+    }
+}
+
+/// The generated history of a dataset on disk (`LEDGER_BENCH_DATA=…/seed-1-scale-10`):
+/// how long generating it and checking and folding it (what a first start
+/// does, without the journal's writes) take, then the list over it.
+fn generated(dir: &std::path::Path) {
+    use lookout_layers::ops::Operations;
+    let started = Instant::now();
+    let dataset = lookout_layers::Dataset::load(dir).expect("dataset");
+    println!(
+        "\n{}: loaded in {:.2} s",
+        dir.display(),
+        started.elapsed().as_secs_f64()
+    );
+    let now = Utc::now();
+    let started = Instant::now();
+    let records = lookout_layers::generate::history::history(&dataset, 1, now);
+    println!(
+        "history generated: {} events in {:.2} s",
+        records.len(),
+        started.elapsed().as_secs_f64()
+    );
+    let started = Instant::now();
+    let tmp = std::env::temp_dir().join(format!("ledger-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).expect("tmp");
+    lookout_layers::generate::history::write(&tmp, &records).expect("write");
+    let bytes = std::fs::metadata(lookout_layers::generate::history::path(&tmp)).map_or(0, |m| m.len());
+    println!(
+        "history written: {:.1} MB gzipped in {:.2} s",
+        bytes as f64 / 1e6,
+        started.elapsed().as_secs_f64()
+    );
+    let started = Instant::now();
+    let read = lookout_layers::generate::history::read(&tmp)
+        .expect("read")
+        .unwrap_or_default();
+    let _ = std::fs::remove_dir_all(&tmp);
+    println!("history read back in {:.2} s", started.elapsed().as_secs_f64());
+    let catalog = lookout_layers::Catalog::new(dataset);
+    let started = Instant::now();
+    let checked = lookout_layers::store::history::check(&catalog, &Operations::default(), read, 1).expect("checked");
+    let mut ops = Operations::default();
+    for r in checked {
+        ops.apply(std::sync::Arc::new(r));
+    }
+    println!(
+        "history checked and folded in {:.2} s: {} dangers",
+        started.elapsed().as_secs_f64(),
+        ops.ledger().len()
+    );
+    let ledger = ops.ledger();
+    time("baseline: count every danger (no filter, sort or page)", || {
+        ledger.dangers().filter(|d| d.status.is_open()).count()
+    });
+    compare(
+        "GET /dangers (no filter, first page of 100)",
+        ledger,
+        &DangerFilter::default(),
+        now,
+    );
+    let f = DangerFilter::parse(Some("太原市"), None, None, None, None, None, None, Some(true)).expect("filter");
+    compare("city=太原市&overdue=true", ledger, &f, now);
+    let f = DangerFilter::parse(
+        None,
+        None,
+        Some("hazardous_chemicals,gas"),
+        Some("major"),
+        None,
+        None,
+        None,
+        None,
+    )
+    .expect("filter");
+    compare("industry=…&severity=major", ledger, &f, now);
+    let f = DangerFilter::parse(None, None, None, None, Some("rectifying,reported"), None, None, None).expect("filter");
+    compare("status=rectifying,reported", ledger, &f, now);
 }
