@@ -185,6 +185,10 @@ pub enum Event {
         /// due date passed, for an overdue alarm.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         obligation: Option<FeatureId>,
+        /// The inspection plan whose due date passed with targets left
+        /// uninspected, for an overdue alarm.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        inspection_plan: Option<FeatureId>,
         /// The major hazard source the sensor watches, if any.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         hazard_source: Option<FeatureId>,

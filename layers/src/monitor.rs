@@ -189,6 +189,7 @@ impl Monitor {
                 sensor: id,
                 danger: None,
                 obligation: None,
+                inspection_plan: None,
                 hazard_source: sensor.hazard_source_id,
                 rule,
                 colour: grade_alarm(rule, hazard_level(catalog, sensor.hazard_source_id)),
@@ -255,6 +256,7 @@ impl Monitor {
                 sensor: id,
                 danger: None,
                 obligation: None,
+                inspection_plan: None,
                 hazard_source: sensor.hazard_source_id,
                 rule: AlarmRule::Stale,
                 colour: grade_alarm(AlarmRule::Stale, None),
@@ -360,6 +362,11 @@ pub fn incident_draft(
     if let Some(d) = a.danger {
         return Err(crate::Error::Conflict(format!(
             "alarm {alarm} is hidden danger {d}'s overdue alarm, not a sensor's: no incident is drafted from it"
+        )));
+    }
+    if let Some(p) = a.inspection_plan {
+        return Err(crate::Error::Conflict(format!(
+            "alarm {alarm} is inspection plan {p}'s overdue alarm, not a sensor's: no incident is drafted from it"
         )));
     }
     if let Some(o) = a.obligation {

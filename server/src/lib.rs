@@ -170,6 +170,16 @@ fn import(args: cli::ImportArgs) -> anyhow::Result<()> {
     let report = db
         .import(&dataset, options.identity()?, &bars)
         .with_context(|| format!("importing {} into {}", dir.display(), db.redacted_url()))?;
+    // The generated ledger history, into a database without events only.
+    if let Some(records) = lookout_layers::generate::history::read(&dir)? {
+        let catalog = lookout_layers::Catalog::new(dataset);
+        let stored = lookout_layers::store::history::append_history_postgis(&db, &catalog, records)
+            .with_context(|| format!("storing the generated ledger history in {}", db.redacted_url()))?;
+        tracing::info!(
+            events = stored,
+            "generated ledger history stored (none when the database holds events already)"
+        );
+    }
     bars.finish();
     let total: usize = report.counts.iter().map(|(_, n)| n).sum();
     let counts: Vec<String> = report.counts.iter().map(|(id, n)| format!("{id} {n}")).collect();
@@ -235,6 +245,7 @@ fn generate(args: cli::GenerateArgs) -> anyhow::Result<()> {
     let data = generate::generate_in(&region, &counties, options, &bars)?;
     bars.stage("writing dataset", 1);
     data.save(&dir, &generate::metadata_in(&region, &data, options))?;
+    generate::history::generate_and_write(&dir, &data, options.seed)?;
     // Start-up decodes the binary cache instead of parsing the GeoJSON.
     if let Err(e) = lookout_layers::cache::write(&dir, &data) {
         tracing::warn!(dir = %dir.display(), error = %e, "the dataset cache could not be written; the first start writes it");
@@ -337,6 +348,8 @@ pub fn serve_with(settings: config::Settings, dev_open: bool) -> anyhow::Result<
                 load_s = report.load_time.as_secs_f64(),
                 index_s = report.index_time.as_secs_f64(),
                 replayed = report.replayed,
+                history = report.history,
+                history_s = report.history_time.as_secs_f64(),
                 snapshot = report.snapshot,
                 features = feature_count(&store),
                 rss_mb = resident_mb(),
@@ -461,7 +474,18 @@ pub fn serve_with(settings: config::Settings, dev_open: bool) -> anyhow::Result<
 /// stores after it (docs/ledger.md).
 pub fn run_ledger_clock(state: &state::AppState, now: chrono::DateTime<chrono::Utc>) -> lookout_layers::Result<usize> {
     use lookout_layers::ledger::schedule;
-    let events = schedule::due(state.store.operations().ledger(), &state.settings.ledger.schedule, now);
+    let events = {
+        let ops = state.store.operations();
+        let schedule = &state.settings.ledger.schedule;
+        let mut events = schedule::due(ops.ledger(), schedule, now);
+        events.extend(schedule::due_plans(
+            state.store.catalog(),
+            ops.inspections(),
+            schedule,
+            now,
+        ));
+        events
+    };
     schedule::store_each(events, |actor, e| state.store.submit(actor, e).map(|_| ()))
 }
 

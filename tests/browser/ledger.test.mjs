@@ -96,7 +96,10 @@ describe('Lookout supervision ledger on the map', () => {
       return f && { worst: f.properties.worst, overdue: f.properties.overdue, layers: ['ledger-dangers', 'ledger-overdue'].every((l) => window.lookoutMap.getLayer(l)) };
     }, e1.id, { timeout: 10_000 });
     const got = await drawn.jsonValue();
-    assert.deepEqual(got, { worst: 'major', overdue: 1, layers: true });
+    // the generated history may hold overdue dangers of the same enterprise: count them all
+    const { data: listed } = await api(`/dangers?enterprise=${e1.id}&overdue=true&limit=1`);
+    assert.deepEqual(got, { worst: 'major', overdue: listed.numberMatched, layers: true });
+    assert.ok(listed.numberMatched >= 1);
   });
 
   it('the inbox shows the overdue alarm once the ledger clock has raised it', async () => {

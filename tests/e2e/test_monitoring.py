@@ -85,7 +85,8 @@ def test_readings_published_over_mqtt_raise_an_alarm_on_the_live_stream(broker, 
         assert alarm["event"]["colour"] in ("red", "orange")
         assert alarm["actor"] == "monitor"
         status, alarms = get(f"{s.url}/alarms")
-        assert [a["sensor"] for a in alarms["alarms"]] == [sensor["id"]]
+        # Sensor alarms only: the generated ledger history has overdue alarms too.
+        assert [a["sensor"] for a in alarms["alarms"] if "sensor" in a] == [sensor["id"]]
         # The bad message was counted, not stored, and acknowledged all the same.
         health = get(f"{s.url}/health")[1]
         assert health["readings"]["rejected"].get("malformed") == 1, health
@@ -153,7 +154,8 @@ def test_a_restart_between_two_readings_still_raises_the_alarm_and_drill_reading
         wait_acknowledged(s, 0)
         publish(broker, sensor["id"], ['{"value": 60}'])
         wait_acknowledged(s, 1)
-        assert get(f"{s.url}/alarms")[1]["alarms"] == [], "one reading is a stray"
+        sensor_alarms = [a for a in get(f"{s.url}/alarms")[1]["alarms"] if "sensor" in a]
+        assert sensor_alarms == [], "one reading is a stray"
     finally:
         s.stop()
     s = Server(state, args).start()
@@ -163,7 +165,7 @@ def test_a_restart_between_two_readings_still_raises_the_alarm_and_drill_reading
             time.sleep(0.2)
         publish(broker, sensor["id"], ['{"value": 62}'])
         wait_acknowledged(s, 1)
-        alarms = get(f"{s.url}/alarms")[1]["alarms"]
+        alarms = [a for a in get(f"{s.url}/alarms")[1]["alarms"] if "sensor" in a]
         assert [(a["sensor"], a["rule"], a.get("drill")) for a in alarms] == [(sensor["id"], "high_high", False)], alarms
 
         other = get(f"{s.url}/collections/sensors/items?kind=combustible_gas&limit=2")[1]["features"][1]

@@ -21,7 +21,7 @@ use chrono::{DateTime, Datelike, Days, NaiveDate, TimeDelta, Utc};
 use rand::seq::{IndexedRandom, SliceRandom};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// Who signs the generated events.
 pub const ACTOR: &str = "generator";
@@ -58,20 +58,27 @@ fn at(date: NaiveDate, hour: u32) -> DateTime<Utc> {
     date.and_hms_opt(hour.min(23), 0, 0).unwrap_or_default().and_utc()
 }
 
-fn place_of(dataset: &Dataset, enterprise: FeatureId) -> Option<DangerPlace> {
-    let e = dataset.enterprises.iter().find(|e| e.id == enterprise)?;
-    let location = match &e.geometry {
-        geo::Geometry::Point(p) => [p.x(), p.y()],
-        _ => [0.0, 0.0],
-    };
-    Some(DangerPlace {
-        enterprise_name: e.properties.name.clone(),
-        county_id: e.properties.county_id,
-        county: e.properties.county.to_string(),
-        city: e.properties.city.to_string(),
-        industry: e.properties.industry,
-        location,
-    })
+/// Every enterprise's place (as the store's check fills it in), by id.
+pub(crate) fn places(dataset: &Dataset) -> HashMap<FeatureId, DangerPlace> {
+    dataset
+        .enterprises
+        .iter()
+        .map(|e| {
+            let location = match &e.geometry {
+                geo::Geometry::Point(p) => [p.x(), p.y()],
+                _ => [0.0, 0.0],
+            };
+            let place = DangerPlace {
+                enterprise_name: e.properties.name.clone(),
+                county_id: e.properties.county_id,
+                county: e.properties.county.to_string(),
+                city: e.properties.city.to_string(),
+                industry: e.properties.industry,
+                location,
+            };
+            (e.id, place)
+        })
+        .collect()
 }
 
 /// The expert pool, ~30–60 experts across the counties of the dataset.
@@ -144,6 +151,29 @@ fn experts(dataset: &Dataset, rng: &mut ChaCha8Rng, day: NaiveDate) -> Vec<(Date
 /// `seed` always gives the same events, each signed [`ACTOR`], numbered
 /// from 1 in time order.
 pub fn inspection_history(dataset: &Dataset, seed: u64, until: NaiveDate) -> Vec<EventRecord> {
+    let timed = inspection_events(dataset, &places(dataset), seed, until);
+    timed
+        .into_iter()
+        .enumerate()
+        .map(|(i, (at, event))| EventRecord {
+            seq: i as u64 + 1,
+            at,
+            actor: ACTOR.to_owned(),
+            token: None,
+            event,
+        })
+        .collect()
+}
+
+/// [`inspection_history`]'s events with their times, in time order, over
+/// the enterprises' `places`.
+pub(crate) fn inspection_events(
+    dataset: &Dataset,
+    places: &HashMap<FeatureId, DangerPlace>,
+    seed: u64,
+    until: NaiveDate,
+) -> Vec<(DateTime<Utc>, Event)> {
+    let place_of = |_: &Dataset, id: FeatureId| places.get(&id).cloned();
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x1a5b_ec71_0000_0016);
     let start = until - Days::new(365);
     let mut timed = experts(dataset, &mut rng, start);
@@ -310,16 +340,6 @@ pub fn inspection_history(dataset: &Dataset, seed: u64, until: NaiveDate) -> Vec
     }
     timed.sort_by_key(|(t, _)| *t);
     timed
-        .into_iter()
-        .enumerate()
-        .map(|(i, (at, event))| EventRecord {
-            seq: i as u64 + 1,
-            at,
-            actor: ACTOR.to_owned(),
-            token: None,
-            event,
-        })
-        .collect()
 }
 
 #[cfg(test)]

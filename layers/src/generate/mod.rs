@@ -13,6 +13,7 @@
 mod assets;
 mod enterprises;
 mod gas;
+pub mod history;
 pub mod inspections;
 pub(crate) mod names;
 mod places;
@@ -41,7 +42,7 @@ pub use sensors::main_pressure;
 /// Version of the generator; a dataset folder records the one that wrote it.
 /// Bump it whenever the same seed would give different data: datasets on disk
 /// are then generated again, and journals of the old one are refused.
-pub const GENERATOR_VERSION: u32 = 6;
+pub const GENERATOR_VERSION: u32 = 7;
 
 /// A county's outline as the layer holds it. The source's quantisation
 /// leaves 24 of the 119 outlines crossing themselves (`data/README.md`);

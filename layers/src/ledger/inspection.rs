@@ -40,6 +40,7 @@ impl InspectionEvent {
             Self::ExpertAdded { .. } => "expert_added",
             Self::ExpertUpdated { .. } => "expert_updated",
             Self::InspectionPlanned { .. } => "inspection_planned",
+            Self::PlanReminded { .. } => "inspection_plan_reminded",
             Self::InspectionRecorded { .. } => "inspection_recorded",
         }
     }
@@ -48,7 +49,7 @@ impl InspectionEvent {
     pub fn id(&self) -> FeatureId {
         match self {
             Self::ExpertAdded { expert, .. } | Self::ExpertUpdated { expert, .. } => *expert,
-            Self::InspectionPlanned { plan, .. } => *plan,
+            Self::InspectionPlanned { plan, .. } | Self::PlanReminded { plan, .. } => *plan,
             Self::InspectionRecorded { inspection, .. } => *inspection,
         }
     }
@@ -57,7 +58,7 @@ impl InspectionEvent {
     pub fn collection(&self) -> &'static str {
         match self {
             Self::ExpertAdded { .. } | Self::ExpertUpdated { .. } => "experts",
-            Self::InspectionPlanned { .. } => "inspection_plans",
+            Self::InspectionPlanned { .. } | Self::PlanReminded { .. } => "inspection_plans",
             Self::InspectionRecorded { .. } => "inspections",
         }
     }
@@ -67,6 +68,7 @@ impl InspectionEvent {
         match self {
             Self::ExpertAdded { spec, .. } | Self::ExpertUpdated { spec, .. } => vec![spec.county_id],
             Self::InspectionPlanned { targets, .. } => targets.iter().map(|t| t.county_id).collect(),
+            Self::PlanReminded { counties, .. } => counties.clone(),
             Self::InspectionRecorded { place, .. } => vec![place.county_id],
         }
     }
@@ -83,11 +85,66 @@ pub struct Plan {
     pub targets: Vec<PlanTarget>,
     /// Made when.
     pub created_at: DateTime<Utc>,
-    /// By whom.
+    /// By whom; they follow it up (its reminders go to them).
     pub created_by: String,
+    /// Reminders sent before its due date.
+    #[serde(default)]
+    pub reminders: Vec<super::Reminder>,
+    /// Its overdue alarm now active, if any.
+    #[serde(default)]
+    pub overdue_alarm: Option<FeatureId>,
+    /// Every overdue alarm it has had.
+    #[serde(default)]
+    pub alarms: Vec<FeatureId>,
+    /// By target: inspected on or after `start` (kept by the fold).
+    #[serde(skip)]
+    done: Vec<bool>,
 }
 
 impl Plan {
+    /// When it falls due: the end of its `due` day in China Standard Time.
+    pub fn deadline(&self) -> DateTime<Utc> {
+        let end = self.spec.due.and_hms_opt(23, 59, 59).unwrap_or_default().and_utc();
+        end - chrono::TimeDelta::hours(8)
+    }
+
+    /// Whether targets are left uninspected.
+    pub fn owed(&self) -> bool {
+        self.done.iter().any(|d| !d)
+    }
+
+    /// Whether a reminder `days_before` (or a nearer one) was sent for the
+    /// due date now.
+    pub fn reminded(&self, days_before: u32) -> bool {
+        let due = self.deadline();
+        self.reminders
+            .iter()
+            .any(|r| r.deadline == due && r.days_before <= days_before)
+    }
+
+    /// The counties of its targets.
+    pub fn county_ids(&self) -> Vec<u32> {
+        let mut c: Vec<u32> = self.targets.iter().map(|t| t.county_id).collect();
+        c.sort_unstable();
+        c.dedup();
+        c
+    }
+
+    /// A short label for its alarm.
+    pub fn label(&self) -> String {
+        let title: String = self.spec.title.chars().take(40).collect();
+        let left = self.done.iter().filter(|d| !**d).count();
+        format!("检查计划 {} · {title} · {left}/{} 未检查", self.id, self.targets.len())
+    }
+
+    fn covers(&self, target: &PlanTarget, i: &InspectionSpec) -> bool {
+        i.date >= self.spec.start
+            && if target.collection == "hazard_sources" {
+                i.hazard_sources.contains(&target.id)
+            } else {
+                i.enterprise == target.id
+            }
+    }
     /// Whether the plan touches a county of `counties` (all: `None`).
     pub fn in_scope(&self, counties: Option<&[u32]>) -> bool {
         counties.is_none_or(|c| self.targets.iter().any(|t| c.contains(&t.county_id)))
@@ -257,6 +314,40 @@ impl InspectionState {
                     plan: if plan == 0 { next_id(&self.plans) } else { plan },
                     spec,
                     targets,
+                })
+            }
+            InspectionEvent::PlanReminded {
+                plan,
+                days_before,
+                due,
+                to,
+                ..
+            } => {
+                let p = self.plan(plan).ok_or(Error::UnknownFeature {
+                    collection: "inspection_plans",
+                    id: plan,
+                })?;
+                if !p.owed() {
+                    return Err(Error::Conflict(format!("plan {plan}'s targets were all inspected")));
+                }
+                if p.deadline() != due {
+                    return Err(Error::Conflict(format!(
+                        "plan {plan} falls due {}, not {}",
+                        p.deadline().to_rfc3339(),
+                        due.to_rfc3339()
+                    )));
+                }
+                if p.reminded(days_before) {
+                    return Err(Error::Conflict(format!(
+                        "plan {plan} was reminded {days_before} days (or fewer) before its due date already"
+                    )));
+                }
+                Ok(InspectionEvent::PlanReminded {
+                    plan,
+                    days_before,
+                    due,
+                    to,
+                    counties: p.county_ids(),
                 })
             }
             InspectionEvent::InspectionRecorded { inspection, spec, .. } => {
@@ -451,22 +542,58 @@ impl InspectionState {
                 }
             }
             InspectionEvent::InspectionPlanned { plan, spec, targets } => {
-                self.plans.insert(
-                    *plan,
-                    Arc::new(Plan {
-                        id: *plan,
-                        spec: spec.clone(),
-                        targets: targets.clone(),
-                        created_at: record.at,
-                        created_by: record.actor.clone(),
-                    }),
-                );
+                let mut p = Plan {
+                    id: *plan,
+                    spec: spec.clone(),
+                    targets: targets.clone(),
+                    created_at: record.at,
+                    created_by: record.actor.clone(),
+                    reminders: Vec::new(),
+                    overdue_alarm: None,
+                    alarms: Vec::new(),
+                    done: Vec::new(),
+                };
+                p.done = p
+                    .targets
+                    .iter()
+                    .map(|t| self.inspections().any(|i| p.covers(t, &i.spec)))
+                    .collect();
+                self.plans.insert(*plan, Arc::new(p));
+            }
+            InspectionEvent::PlanReminded {
+                plan,
+                days_before,
+                due,
+                to,
+                ..
+            } => {
+                if let Some(p) = self.plans.get_mut(plan) {
+                    Arc::make_mut(p).reminders.push(super::Reminder {
+                        seq: record.seq,
+                        at: record.at,
+                        days_before: *days_before,
+                        deadline: *due,
+                        to: to.clone(),
+                    });
+                }
             }
             InspectionEvent::InspectionRecorded {
                 inspection,
                 spec,
                 place,
             } => {
+                for p in self.plans.values_mut() {
+                    if p.owed() && p.targets.iter().any(|t| p.covers(t, spec)) {
+                        let p = Arc::make_mut(p);
+                        let done: Vec<bool> = p
+                            .targets
+                            .iter()
+                            .zip(&p.done)
+                            .map(|(t, d)| *d || p.covers(t, spec))
+                            .collect();
+                        p.done = done;
+                    }
+                }
                 self.inspections.insert(
                     *inspection,
                     Arc::new(Inspection {
@@ -515,6 +642,40 @@ impl InspectionState {
         v["total"] = serde_json::json!(plan.targets.len());
         v["overdue"] = serde_json::json!(today > plan.spec.due && done < plan.targets.len());
         v
+    }
+
+    /// Whether an overdue alarm may be raised for plan `id` now: targets
+    /// are left and it has no active overdue alarm.
+    pub fn check_overdue_alarm(&self, id: FeatureId) -> Result<()> {
+        let p = self.plan(id).ok_or(Error::UnknownFeature {
+            collection: "inspection_plans",
+            id,
+        })?;
+        if !p.owed() {
+            return Err(Error::Conflict(format!("plan {id}'s targets were all inspected")));
+        }
+        if let Some(a) = p.overdue_alarm {
+            return Err(Error::Conflict(format!("plan {id} has overdue alarm {a} already")));
+        }
+        Ok(())
+    }
+
+    /// An overdue alarm was raised for plan `id`.
+    pub fn alarm_raised(&mut self, id: FeatureId, alarm: FeatureId) {
+        if let Some(p) = self.plans.get_mut(&id) {
+            let p = Arc::make_mut(p);
+            p.overdue_alarm = Some(alarm);
+            p.alarms.push(alarm);
+        }
+    }
+
+    /// Plan `id`'s overdue alarm ended.
+    pub fn alarm_cleared(&mut self, id: FeatureId, alarm: FeatureId) {
+        if let Some(p) = self.plans.get_mut(&id)
+            && p.overdue_alarm == Some(alarm)
+        {
+            Arc::make_mut(p).overdue_alarm = None;
+        }
     }
 
     /// The inspections of `enterprise`, newest first.

@@ -17,8 +17,11 @@
 
 pub mod attachment;
 pub mod expert;
+mod index;
 pub mod inspection;
 pub mod obligation;
+#[cfg(test)]
+mod plan_tests;
 pub mod query;
 pub mod schedule;
 pub mod sheet;
@@ -172,6 +175,9 @@ pub struct LedgerState {
     /// Emergency plans, drill plans, re-assessments ([`obligation`]).
     #[serde(default)]
     obligations: obligation::Obligations,
+    /// What the list filters and sorts on, one row per danger ([`index`]).
+    #[serde(skip)]
+    index: index::Index,
 }
 
 fn invalid(m: impl Into<String>) -> Error {
@@ -457,23 +463,22 @@ impl LedgerState {
                 if let Some(x) = &report.external_id {
                     self.external.insert(x.clone(), *danger);
                 }
-                self.dangers.insert(
-                    *danger,
-                    Arc::new(Danger {
-                        id: *danger,
-                        status: DangerStatus::Reported,
-                        report: report.clone(),
-                        place: place.clone(),
-                        reported_at: record.at,
-                        reported_by: record.actor.clone(),
-                        history: Vec::new(),
-                        reminders: Vec::new(),
-                        overdue_alarm: None,
-                        alarms: Vec::new(),
-                        closed_at: None,
-                        attachments: Vec::new(),
-                    }),
-                );
+                let d = Arc::new(Danger {
+                    id: *danger,
+                    status: DangerStatus::Reported,
+                    report: report.clone(),
+                    place: place.clone(),
+                    reported_at: record.at,
+                    reported_by: record.actor.clone(),
+                    history: Vec::new(),
+                    reminders: Vec::new(),
+                    overdue_alarm: None,
+                    alarms: Vec::new(),
+                    closed_at: None,
+                    attachments: Vec::new(),
+                });
+                self.index.upsert(&d);
+                self.dangers.insert(*danger, d);
             }
             LedgerEvent::DangerStatusChanged {
                 danger,
@@ -500,6 +505,7 @@ impl LedgerState {
                     reason: reason.clone(),
                     rectification: rectification.clone(),
                 });
+                self.index.upsert(d);
             }
             LedgerEvent::DeadlineReminded {
                 danger,

@@ -132,7 +132,9 @@ pub struct DangerCounts {
 }
 
 impl DangerCounts {
-    fn add(&mut self, d: &Danger, now: DateTime<Utc>) {
+    /// Counts `d` in (the index counts without it; tests compare the two).
+    #[cfg(test)]
+    pub(super) fn add(&mut self, d: &Danger, now: DateTime<Utc>) {
         self.total += 1;
         *self.by_status.entry(d.status.code()).or_default() += 1;
         *self.by_severity.entry(d.report.severity.code()).or_default() += 1;
@@ -159,35 +161,10 @@ impl LedgerState {
     /// The dangers `filter` matches at `now`, most serious first, then by
     /// deadline; with the counts of every match.
     pub fn list(&self, filter: &DangerFilter, now: DateTime<Utc>, offset: usize, limit: usize) -> DangerPage<'_> {
-        let mut counts = DangerCounts::default();
-        // The order's key, made once per match: overdue first, then major,
-        // then the nearest deadline.
-        let mut matched: Vec<_> = self
-            .dangers()
-            .filter(|d| filter.matches(d, now))
-            .inspect(|d| counts.add(d, now))
-            .map(|d| {
-                (
-                    (
-                        std::cmp::Reverse(d.is_overdue(now)),
-                        std::cmp::Reverse(d.report.severity),
-                        d.deadline(),
-                        d.id,
-                    ),
-                    d,
-                )
-            })
-            .collect();
-        // Only the page needs sorting: select the first `offset + limit`.
-        let end = offset.saturating_add(limit).min(matched.len());
-        if end == 0 {
-            matched.clear();
-        } else if end < matched.len() {
-            matched.select_nth_unstable_by_key(end - 1, |(k, _)| *k);
-            matched.truncate(end);
-        }
-        matched.sort_unstable_by_key(|(k, _)| *k);
-        let dangers = matched.into_iter().skip(offset).map(|(_, d)| d).collect();
+        // The scan runs over the index's small rows; only the page's
+        // dangers are looked up.
+        let (keys, counts) = self.index.select(filter, now, offset, limit);
+        let dangers = keys.iter().skip(offset).filter_map(|k| self.danger(k.3)).collect();
         DangerPage { dangers, counts }
     }
 }

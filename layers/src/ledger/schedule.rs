@@ -22,6 +22,7 @@
 //! [`super::obligation`]): its reminder is an `obligation_reminded`, its
 //! overdue alarm an `alarm_raised` with `obligation` set.
 
+use super::inspection::{InspectionState, Plan};
 use super::obligation::Obligation;
 use super::{ACTOR, Danger, LedgerState, overdue_colour};
 use crate::event::Event;
@@ -70,6 +71,21 @@ impl Deadline for Obligation {
     }
     fn reminded(&self, days_before: u32) -> bool {
         Obligation::reminded(self, days_before)
+    }
+    fn overdue_alarm(&self) -> Option<crate::feature::FeatureId> {
+        self.overdue_alarm
+    }
+}
+
+impl Deadline for Plan {
+    fn deadline(&self) -> DateTime<Utc> {
+        Plan::deadline(self)
+    }
+    fn owed(&self) -> bool {
+        Plan::owed(self)
+    }
+    fn reminded(&self, days_before: u32) -> bool {
+        Plan::reminded(self, days_before)
     }
     fn overdue_alarm(&self) -> Option<crate::feature::FeatureId> {
         self.overdue_alarm
@@ -155,6 +171,7 @@ pub fn due(ledger: &LedgerState, schedule: &Schedule, now: DateTime<Utc>) -> Vec
                 sensor: 0,
                 danger: Some(d.id),
                 obligation: None,
+                inspection_plan: None,
                 hazard_source: None,
                 rule: AlarmRule::Overdue,
                 colour: overdue_colour(d.report.severity),
@@ -184,6 +201,7 @@ pub fn due(ledger: &LedgerState, schedule: &Schedule, now: DateTime<Utc>) -> Vec
                 sensor: 0,
                 danger: None,
                 obligation: Some(o.id),
+                inspection_plan: None,
                 hazard_source: None,
                 rule: AlarmRule::Overdue,
                 colour: super::obligation::overdue_colour(o.spec.kind),
@@ -203,6 +221,61 @@ pub fn due(ledger: &LedgerState, schedule: &Schedule, now: DateTime<Utc>) -> Vec
                 due: o.due,
                 to: o.assignee().to_owned(),
             });
+        }
+    }
+    out
+}
+
+/// The events the clock calls for at `now` on the inspection plans: a
+/// reminder before a plan's due date while targets are left (to whoever
+/// made it), an overdue alarm (orange, as an obligation's) once it passed
+/// with targets left, ended when the last target is inspected.
+pub fn due_plans(
+    catalog: &crate::catalog::Catalog,
+    inspections: &InspectionState,
+    schedule: &Schedule,
+    now: DateTime<Utc>,
+) -> Vec<Event> {
+    let mut out = Vec::new();
+    for p in inspections.plans() {
+        match alarm_due(p, now) {
+            Some(Some(alarm)) => out.push(Event::AlarmCleared { alarm, value: None }),
+            Some(None) => {
+                // At its first target's enterprise.
+                let location = p
+                    .targets
+                    .first()
+                    .and_then(|t| super::enterprise_place(catalog, t.enterprise_id).ok())
+                    .map_or([0.0, 0.0], |place| place.location);
+                out.push(Event::AlarmRaised {
+                    alarm: 0,
+                    sensor: 0,
+                    danger: None,
+                    obligation: None,
+                    inspection_plan: Some(p.id),
+                    hazard_source: None,
+                    rule: AlarmRule::Overdue,
+                    colour: crate::model::AlarmColour::Orange,
+                    value: Some(((now - p.deadline()).num_minutes() as f64 / 1440.0 * 10.0).round() / 10.0),
+                    threshold: None,
+                    reading_at: Some(p.deadline()),
+                    location,
+                    label: p.label(),
+                    drill: false,
+                });
+            }
+            None => {}
+        }
+        if let Some(days_before) = schedule.reminder_due(p, now) {
+            out.push(Event::Inspection(
+                crate::model::inspection::InspectionEvent::PlanReminded {
+                    plan: p.id,
+                    days_before,
+                    due: p.deadline(),
+                    to: p.created_by.clone(),
+                    counties: p.county_ids(),
+                },
+            ));
         }
     }
     out

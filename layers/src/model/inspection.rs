@@ -4,7 +4,7 @@
 
 use crate::feature::FeatureId;
 use crate::model::{DangerPlace, Industry, code_enum};
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 code_enum! {
@@ -258,6 +258,22 @@ pub enum InspectionEvent {
         /// Its targets with their places (filled in by the store).
         #[serde(default)]
         targets: Vec<PlanTarget>,
+    },
+    /// A reminder that an inspection plan falls due with targets left
+    /// went to whoever follows it (who made it); the ledger's clock.
+    PlanReminded {
+        /// Plan id.
+        plan: FeatureId,
+        /// Days before the due date it was due.
+        days_before: u32,
+        /// The due date it is for (the end of the plan's `due` day, China
+        /// Standard Time).
+        due: DateTime<Utc>,
+        /// Who it went to.
+        to: String,
+        /// The counties of the plan's targets (a scoped user's stream).
+        #[serde(default)]
+        counties: Vec<u32>,
     },
     /// An inspection was recorded.
     InspectionRecorded {

@@ -37,6 +37,10 @@ pub struct AlarmState {
     /// The obligation whose due date passed, for an obligation's overdue alarm.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub obligation: Option<FeatureId>,
+    /// The inspection plan whose due date passed with targets left, for
+    /// its overdue alarm.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inspection_plan: Option<FeatureId>,
     /// The major hazard source the sensor watches.
     pub hazard_source: Option<FeatureId>,
     /// The rule broken now.
@@ -164,6 +168,7 @@ impl Operations {
                 sensor,
                 danger,
                 obligation,
+                inspection_plan,
                 hazard_source,
                 rule,
                 colour,
@@ -179,6 +184,8 @@ impl Operations {
                     self.ledger.check_overdue_alarm(d)?;
                 } else if let Some(o) = obligation {
                     self.ledger.obligations().check_overdue_alarm(o)?;
+                } else if let Some(p) = inspection_plan {
+                    self.inspections.check_overdue_alarm(p)?;
                 } else if let Some(active) = self.active_alarm_of(sensor, drill) {
                     return Err(Error::Conflict(format!(
                         "sensor {sensor} is in {}alarm already (alarm {})",
@@ -192,6 +199,7 @@ impl Operations {
                     sensor,
                     danger,
                     obligation,
+                    inspection_plan,
                     hazard_source,
                     rule,
                     colour,
@@ -255,6 +263,7 @@ impl Operations {
                 sensor,
                 danger,
                 obligation,
+                inspection_plan,
                 hazard_source,
                 rule,
                 colour,
@@ -272,6 +281,7 @@ impl Operations {
                         sensor: *sensor,
                         danger: *danger,
                         obligation: *obligation,
+                        inspection_plan: *inspection_plan,
                         hazard_source: *hazard_source,
                         rule: *rule,
                         colour: *colour,
@@ -289,13 +299,14 @@ impl Operations {
                         history: vec![entry],
                     }),
                 );
-                match (danger, obligation) {
-                    (Some(d), _) => self.ledger.alarm_raised(*d, *alarm),
-                    (None, Some(o)) => self.ledger.obligations_mut().alarm_raised(*o, *alarm),
-                    (None, None) if *drill => {
+                match (danger, obligation, inspection_plan) {
+                    (Some(d), _, _) => self.ledger.alarm_raised(*d, *alarm),
+                    (None, Some(o), _) => self.ledger.obligations_mut().alarm_raised(*o, *alarm),
+                    (None, None, Some(p)) => self.inspections.alarm_raised(*p, *alarm),
+                    (None, None, None) if *drill => {
                         self.active_drill_alarms.insert(*sensor, *alarm);
                     }
-                    (None, None) => {
+                    (None, None, None) => {
                         self.active_alarms.insert(*sensor, *alarm);
                     }
                 }
@@ -330,13 +341,15 @@ impl Operations {
                     Event::AlarmCleared { alarm, .. } => {
                         a.cleared_at = Some(record.at);
                         let (sensor, danger, obligation, drill) = (a.sensor, a.danger, a.obligation, a.drill);
-                        match (danger, obligation) {
-                            (Some(d), _) => self.ledger.alarm_cleared(d, *alarm),
-                            (None, Some(o)) => self.ledger.obligations_mut().alarm_cleared(o, *alarm),
-                            (None, None) if drill => {
+                        let plan = a.inspection_plan;
+                        match (danger, obligation, plan) {
+                            (Some(d), _, _) => self.ledger.alarm_cleared(d, *alarm),
+                            (None, Some(o), _) => self.ledger.obligations_mut().alarm_cleared(o, *alarm),
+                            (None, None, Some(p)) => self.inspections.alarm_cleared(p, *alarm),
+                            (None, None, None) if drill => {
                                 self.active_drill_alarms.remove(&sensor);
                             }
-                            (None, None) => {
+                            (None, None, None) => {
                                 self.active_alarms.remove(&sensor);
                             }
                         }

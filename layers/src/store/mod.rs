@@ -12,6 +12,7 @@ pub mod backup;
 pub mod blobs;
 pub mod epoch;
 pub mod feed;
+pub mod history;
 pub mod journal;
 pub mod keys;
 pub mod offline;
@@ -79,6 +80,10 @@ pub struct OpenReport {
     pub snapshot: Option<u64>,
     /// A new epoch begun because the dataset changed: the old journal archived.
     pub epoch: Option<epoch::Epoch>,
+    /// Events of the generated ledger history stored (a fresh journal; [`history`]).
+    pub history: usize,
+    /// Time checking and storing them.
+    pub history_time: Duration,
 }
 
 impl EmbeddedOptions {
@@ -157,6 +162,7 @@ pub fn load_or_generate(
     let mut dataset = generate::generate_in(region, &counties, options.dataset, progress)?;
     progress.stage("writing dataset", 1);
     dataset.save(&dir, &generate::metadata_in(region, &dataset, options.dataset))?;
+    generate::history::generate_and_write(&dir, &dataset, options.dataset.seed)?;
     if let Err(e) = crate::cache::write(&dir, &dataset) {
         tracing::warn!(dir = %dir.display(), error = %e, "the dataset cache could not be written; the next start reads the GeoJSON");
     }
@@ -785,6 +791,22 @@ impl Store {
         };
         let (mut store, index_time, replayed, torn) = Self::embedded_from(start, identity, &journal_path)?;
         store.set_snapshot_policy(options.snapshots);
+        let started = Instant::now();
+        let mut history = 0;
+        if store.history_pending() {
+            let generated = generated_dir_in(
+                &options.data_dir,
+                &options.region.id,
+                options.dataset.seed,
+                options.dataset.scale,
+            );
+            if let Some(records) = generate::history::read(&generated)? {
+                progress.stage("storing the generated ledger history", 1);
+                history = store.append_history(records)?;
+                progress.advance(1);
+            }
+        }
+        let history_time = started.elapsed();
         Ok((
             store,
             OpenReport {
@@ -798,6 +820,8 @@ impl Store {
                 journal: journal_path,
                 snapshot: snapshot_seq,
                 epoch,
+                history,
+                history_time,
             },
         ))
     }
