@@ -10,6 +10,7 @@ mod api;
 mod assigned;
 mod cache;
 mod clusters;
+mod coverage;
 mod edge;
 mod field;
 mod gas;
