@@ -20,7 +20,7 @@ use crate::layer::Layer;
 use crate::record::Record;
 use crate::routing::{MAX_SNAP_M, RoadGraph};
 use crate::scope::Scope;
-use geo::{Area, Coord, Geometry, MultiPolygon, Polygon};
+use geo::{Area, BoundingRect, Coord, Geometry, MultiPolygon, Polygon};
 use serde::Serialize;
 
 /// Most items listed per gap list (the count is always complete).
@@ -125,13 +125,46 @@ fn squares_km2(reached: &[Polygon<f64>]) -> f64 {
     (km2 * 10.0).round() / 10.0
 }
 
-/// The reached squares merged into one area.
+/// The reached squares merged into one area. Population cells are squares
+/// of one grid: the squares of a row that touch (share an edge exactly) are
+/// first joined into one rectangle, so that the polygon union has a fraction
+/// of the pieces to merge. Any other polygon is merged as it is.
 fn merged(reached: &[Polygon<f64>]) -> MultiPolygon<f64> {
     if reached.is_empty() {
-        MultiPolygon(Vec::new())
-    } else {
-        geo::unary_union(reached)
+        return MultiPolygon(Vec::new());
     }
+    // (min y, max y, min x, max x) of each box.
+    let mut boxes = Vec::with_capacity(reached.len());
+    let mut pieces = Vec::new();
+    for p in reached {
+        let ring = &p.exterior().0;
+        let is_box = p.interiors().is_empty()
+            && ring.len() == 5
+            && p.exterior()
+                .lines()
+                .all(|l| l.start.x == l.end.x || l.start.y == l.end.y);
+        match p.bounding_rect() {
+            Some(r) if is_box => boxes.push((r.min().y, r.max().y, r.min().x, r.max().x)),
+            _ => pieces.push(p.clone()),
+        }
+    }
+    boxes.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)).then(a.2.total_cmp(&b.2)));
+    let rect = |(y0, y1, x0, x1): (f64, f64, f64, f64)| {
+        geo::Rect::new(Coord { x: x0, y: y0 }, Coord { x: x1, y: y1 }).to_polygon()
+    };
+    let mut run: Option<(f64, f64, f64, f64)> = None;
+    for b in boxes {
+        run = match run {
+            Some(r) if r.0 == b.0 && r.1 == b.1 && r.3 == b.2 => Some((r.0, r.1, r.2, b.3)),
+            Some(r) => {
+                pieces.push(rect(r));
+                Some(b)
+            }
+            None => Some(b),
+        };
+    }
+    pieces.extend(run.map(rect));
+    geo::unary_union(&pieces)
 }
 
 fn gaps<T: Record>(
@@ -289,5 +322,35 @@ mod tests {
                 gap.id
             );
         }
+    }
+
+    #[test]
+    fn rows_of_squares_merge_into_the_same_area_as_the_squares() {
+        let catalog = Catalog::new(crate::generate::tests::small_dataset().clone());
+        let cells = catalog.population.read();
+        // Every third cell of a stretch of the grid, and whole runs of it.
+        let squares: Vec<Polygon<f64>> = cells
+            .features()
+            .iter()
+            .take(3_000)
+            .enumerate()
+            .filter(|(i, _)| i % 7 != 3)
+            .filter_map(|(_, c)| match &c.geometry {
+                Geometry::Polygon(p) => Some(p.clone()),
+                _ => None,
+            })
+            .collect();
+        let fast = merged(&squares);
+        let plain = geo::unary_union(&squares);
+        let sum: f64 = squares.iter().map(|s| s.unsigned_area()).sum();
+        assert!(
+            (fast.unsigned_area() - sum).abs() < 1e-9 * sum,
+            "{} vs {sum}",
+            fast.unsigned_area()
+        );
+        assert!((plain.unsigned_area() - sum).abs() < 1e-9 * sum);
+        use geo::BooleanOps;
+        assert!(fast.xor(&plain).unsigned_area() < 1e-9 * sum, "the same area");
+        assert_eq!(fast.0.len(), plain.0.len(), "the same pieces");
     }
 }
