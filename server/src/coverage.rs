@@ -28,11 +28,14 @@ pub const ANSWER_BYTES_KEPT: usize = 64 << 20;
 /// Most team filters whose travel times are kept (one number per junction each).
 pub const TIMES_KEPT: usize = 16;
 
+/// Team filters as `(field, value)` pairs, sorted.
+type Filters = Vec<(String, String)>;
+
 /// What an answer depends on besides the data: the team filters (sorted),
 /// the limit and the caller's scope.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct CoverageKey {
-    filters: Vec<(String, String)>,
+    filters: Filters,
     minutes_bits: u64,
     scope: Option<u64>,
 }
@@ -119,7 +122,7 @@ pub struct Coverages {
     generation: AtomicU64,
     /// Bumped by every change that may alter the travel times (teams, roads).
     teams_generation: AtomicU64,
-    times: Mutex<HashMap<Vec<(String, String)>, Kept<Arc<Times>>>>,
+    times: Mutex<HashMap<Filters, Kept<Arc<Times>>>>,
     answers: Mutex<Answers>,
 }
 
