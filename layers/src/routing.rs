@@ -423,6 +423,15 @@ impl RoadGraph {
         s.exits().into_iter().map(|(n, t)| (n, access + t)).collect()
     }
 
+    /// The junctions a route arriving at a snapped point comes through, each
+    /// with the time from it to the point, access included, ms (both ends of
+    /// its road; on a one-way road, the end behind it): [`RoadGraph::arrival`]
+    /// is the least `times[junction] + time` of these.
+    pub fn arrivals(&self, s: &Snap) -> Vec<(usize, usize)> {
+        let access = ms(s.access_m, ACCESS_SPEED_KMH);
+        s.entries().into_iter().map(|(n, t)| (n, access + t)).collect()
+    }
+
     /// The time in ms to reach a snapped point, given [`RoadGraph::times_from`]
     /// (through either end of its road; on a one-way road, the end behind it).
     pub fn arrival(&self, times: &[usize], s: &Snap) -> Option<usize> {

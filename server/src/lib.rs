@@ -7,6 +7,7 @@ pub mod auth;
 pub mod cli;
 pub mod command;
 pub mod config;
+pub mod coverage;
 pub mod edge;
 pub mod error;
 pub mod extract;
@@ -408,8 +409,15 @@ pub fn serve_with(settings: config::Settings, dev_open: bool) -> anyhow::Result<
         String::new()
     };
     let clock = state.clone();
+    let warm = state.clone();
     let system = actix_web::rt::System::new();
     system.block_on(async move {
+        // Coverage snaps every enterprise once (seconds at scale 100): in
+        // the background now, rather than in the first /coverage request.
+        drop(actix_web::rt::task::spawn_blocking(move || {
+            let catalog = warm.store.catalog();
+            warm.coverage.warm(catalog, &warm.roads.graph(catalog));
+        }));
         // The alarm rules that follow the clock: stale sensors, escalation.
         actix_web::rt::spawn(async move {
             let mut every = actix_web::rt::time::interval(std::time::Duration::from_secs(15));

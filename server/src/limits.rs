@@ -21,6 +21,10 @@ pub const MAX_SPEED: f64 = 3_600.0;
 pub const MAX_K: usize = 50;
 /// Longest time limit of `/coverage`, minutes.
 pub const MAX_MINUTES: f64 = 240.0;
+/// Largest box (km²) of a `POST /exposure` zone answered on the request's own
+/// thread rather than the blocking pool: a circle of up to about 560 m radius
+/// (a few hundred features at most, at scale 100 in a city centre).
+pub const EXPOSURE_INLINE_KM2: f64 = 1.25;
 /// Zones per page of `GET /incidents/zones` when the client does not say (and at most).
 pub const MAX_ZONES: usize = 10_000;
 /// Teams per page of `GET /teams/status` when the client does not say (and at most).

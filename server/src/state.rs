@@ -23,6 +23,9 @@ pub struct AppState {
     pub tiles: Arc<Tiles>,
     /// The road graph for travel times, rebuilt when roads change.
     pub roads: Arc<RoadNetwork>,
+    /// Coverage: every team, cell, hazard source and enterprise snapped to
+    /// the road graph once, and the answers, following every change.
+    pub coverage: Arc<crate::coverage::Coverages>,
     /// The gas network graph for isolation traces, rebuilt when a gas feature changes.
     pub gas: Arc<GasNetwork>,
     /// The settings the server runs with.
@@ -104,6 +107,8 @@ impl AppState {
         });
         store.observe(tiles.clone());
         store.observe(roads.clone());
+        let coverage = Arc::new(crate::coverage::Coverages::default());
+        store.observe(coverage.clone());
         store.observe(gas.clone());
         let scopes = Arc::new(Scopes::default());
         store.observe(scopes.clone());
@@ -119,6 +124,7 @@ impl AppState {
             store,
             tiles,
             roads,
+            coverage,
             gas,
             tls: settings.edge.tls.is_some(),
             settings: Arc::new(settings),

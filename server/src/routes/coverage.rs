@@ -1,14 +1,14 @@
 //! `GET /coverage?kind=hazmat&minutes=30`: where a kind of rescue team reaches
 //! in time by road, and the enterprises and major hazard sources left outside.
 
+use crate::coverage::CoverageKey;
 use crate::error::ApiError;
 use crate::extract::{CoverageParams, Filtered, PropertyFilters};
 use crate::limits::MAX_MINUTES;
 use crate::scope::RequestScope;
 use crate::state::AppState;
+use actix_web::http::header::ContentType;
 use actix_web::{HttpResponse, web};
-use lookout_layers::coverage::coverage;
-use lookout_layers::feature::GeoJsonGeometry;
 use lookout_layers::model::RescueTeam;
 use lookout_layers::{Filter, Record};
 
@@ -37,6 +37,9 @@ fn parse(query: Filtered<CoverageParams>) -> Result<(f64, PropertyFilters), ApiE
 
 /// `GET /coverage?kind=&minutes=&<rescue team filters>`. A scoped caller
 /// gets the coverage of the scope: its people, enterprises and hazard sources.
+/// An answer kept since nothing it depends on changed is sent at once; a new
+/// one is worked out on the blocking pool (from the snaps kept, or after
+/// snapping everything when the roads changed).
 async fn get(
     query: Filtered<CoverageParams>,
     scope: RequestScope,
@@ -44,19 +47,26 @@ async fn get(
 ) -> Result<HttpResponse, ApiError> {
     let (minutes, filters) = parse(query)?;
     let teams = Filter::parse(RescueTeam::FIELDS, filters.pairs())?;
+    let key = CoverageKey::new(filters.0, minutes, scope.0.as_deref());
+    if let Some(body) = state.coverage.cached(&key) {
+        return Ok(json(body));
+    }
     let state = state.into_inner();
     let body = web::block(move || {
         let catalog = state.store.catalog();
         let graph = state.roads.graph(catalog);
-        let c = coverage(catalog, &graph, &teams, minutes * 60.0, scope.0.as_deref());
-        let mut body = serde_json::to_value(&c).map_err(ApiError::internal)?;
-        let area = geo::Geometry::MultiPolygon(c.reachable);
-        body["reachable"] = serde_json::to_value(GeoJsonGeometry(&area)).map_err(ApiError::internal)?;
-        Ok::<_, ApiError>(body)
+        state
+            .coverage
+            .answer(catalog, &graph, key, &teams, minutes, scope.0.as_deref())
+            .map_err(ApiError::internal)
     })
     .await
     .map_err(ApiError::internal)??;
-    Ok(HttpResponse::Ok().json(body))
+    Ok(json(body))
+}
+
+fn json(body: bytes::Bytes) -> HttpResponse {
+    HttpResponse::Ok().content_type(ContentType::json()).body(body)
 }
 
 #[cfg(test)]

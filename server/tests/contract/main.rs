@@ -12,6 +12,7 @@ mod attachments;
 mod avoid;
 mod cache;
 mod clusters;
+mod coverage;
 mod edge;
 mod field;
 mod gas;
