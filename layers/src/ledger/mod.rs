@@ -21,6 +21,7 @@ mod index;
 pub mod inspection;
 pub mod obligation;
 #[cfg(test)]
+#[path = "plan/tests.rs"]
 mod plan_tests;
 pub mod query;
 pub mod schedule;
