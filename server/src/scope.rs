@@ -14,6 +14,7 @@ use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use geo::{Coord, Geometry};
 use lookout_layers::feature::ParsedGeometry;
+use lookout_layers::ledger::Danger;
 use lookout_layers::ops::Operations;
 use lookout_layers::scope::{Scope, ScopeSpec};
 use lookout_layers::store::ChangeObserver;
@@ -77,6 +78,20 @@ pub struct RequestScope(pub Option<Arc<Scope>>);
 /// 403 `out_of_scope` with a reason.
 pub fn out_of_scope(message: impl Into<String>) -> ApiError {
     ApiError::new(StatusCode::FORBIDDEN, "out_of_scope", message)
+}
+
+/// Danger `id` (`danger`, as the ledger found it) if the caller may see it:
+/// 404 when there is none, 403 when it lies outside the caller's counties.
+pub fn visible_danger<'a>(
+    danger: Option<&'a Danger>,
+    id: FeatureId,
+    scope: &RequestScope,
+) -> Result<&'a Danger, ApiError> {
+    let d = danger.ok_or_else(|| ApiError::not_found(format!("no danger {id}")))?;
+    if scope.get().is_some_and(|s| !s.has_county(d.place.county_id)) {
+        return Err(out_of_scope(format!("danger {id} is outside your scope")));
+    }
+    Ok(d)
 }
 
 impl RequestScope {

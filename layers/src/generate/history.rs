@@ -310,17 +310,7 @@ pub fn history(dataset: &Dataset, seed: u64, until: DateTime<Utc>) -> Vec<EventR
     obligations(&mut timed, &mut rng, dataset, &enterprises, &sources, start, until);
 
     timed.sort_by_key(|(t, _)| *t);
-    timed
-        .into_iter()
-        .enumerate()
-        .map(|(i, (at, event))| EventRecord {
-            seq: i as u64 + 1,
-            at,
-            actor: ACTOR.to_owned(),
-            token: None,
-            event,
-        })
-        .collect()
+    inspections::numbered(timed)
 }
 
 /// One danger's life up to `until`: its report and the steps after it.

@@ -151,7 +151,11 @@ fn experts(dataset: &Dataset, rng: &mut ChaCha8Rng, day: NaiveDate) -> Vec<(Date
 /// `seed` always gives the same events, each signed [`ACTOR`], numbered
 /// from 1 in time order.
 pub fn inspection_history(dataset: &Dataset, seed: u64, until: NaiveDate) -> Vec<EventRecord> {
-    let timed = inspection_events(dataset, &places(dataset), seed, until);
+    numbered(inspection_events(dataset, &places(dataset), seed, until))
+}
+
+/// Timed events as records numbered from 1 in the given order, signed [`ACTOR`].
+pub(crate) fn numbered(timed: Vec<(DateTime<Utc>, Event)>) -> Vec<EventRecord> {
     timed
         .into_iter()
         .enumerate()

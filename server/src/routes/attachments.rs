@@ -6,7 +6,7 @@
 use crate::error::ApiError;
 use crate::extract::{Actor, Query};
 use crate::limits::MAX_ATTACHMENT_BYTES;
-use crate::scope::{RequestScope, out_of_scope};
+use crate::scope::{RequestScope, visible_danger};
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{
@@ -15,7 +15,6 @@ use actix_web::http::header::{
 use actix_web::{HttpRequest, HttpResponse, web};
 use futures_util::StreamExt;
 use lookout_layers::FeatureId;
-use lookout_layers::ledger::Danger;
 use lookout_layers::ledger::attachment::{self, Attached};
 use lookout_layers::model::{Attachment, LedgerEvent};
 use serde::Deserialize;
@@ -25,14 +24,6 @@ use serde_json::json;
 pub fn configure(r: &mut super::Routes<'_>) {
     r.add(super::Endpoint::at("/dangers/{id}/attachments").get(list).post(upload))
         .add(super::Endpoint::at("/dangers/{id}/attachments/{sha256}").get(download));
-}
-
-fn visible<'a>(danger: Option<&'a Danger>, id: FeatureId, scope: &RequestScope) -> Result<&'a Danger, ApiError> {
-    let d = danger.ok_or_else(|| ApiError::not_found(format!("no danger {id}")))?;
-    if scope.get().is_some_and(|s| !s.has_county(d.place.county_id)) {
-        return Err(out_of_scope(format!("danger {id} is outside your scope")));
-    }
-    Ok(d)
 }
 
 fn view(danger: FeatureId, a: &Attached) -> serde_json::Value {
@@ -49,7 +40,7 @@ async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let ops = state.store.operations();
-    let d = visible(ops.ledger().danger(id), id, &scope)?;
+    let d = visible_danger(ops.ledger().danger(id), id, &scope)?;
     let items: Vec<_> = d.attachments.iter().map(|a| view(id, a)).collect();
     Ok(HttpResponse::Ok().json(json!({
         "danger": id,
@@ -94,7 +85,7 @@ async fn upload(
     let id = id.into_inner();
     {
         let ops = state.store.operations();
-        visible(ops.ledger().danger(id), id, &scope)?;
+        visible_danger(ops.ledger().danger(id), id, &scope)?;
     }
     let limit = usize::try_from(MAX_ATTACHMENT_BYTES).unwrap_or(usize::MAX);
     let declared_length = req
@@ -131,7 +122,7 @@ async fn upload(
     .map_err(ApiError::internal)?;
     {
         let ops = state.store.operations();
-        let d = visible(ops.ledger().danger(id), id, &scope)?;
+        let d = visible_danger(ops.ledger().danger(id), id, &scope)?;
         if let Some(a) = d.attachment(&sha256) {
             return Ok(HttpResponse::Ok().json(view(id, a)));
         }
@@ -176,7 +167,7 @@ async fn download(
     let (id, sha256) = path.into_inner();
     let found = {
         let ops = state.store.operations();
-        let d = visible(ops.ledger().danger(id), id, &scope)?;
+        let d = visible_danger(ops.ledger().danger(id), id, &scope)?;
         d.attachment(&sha256).map(|a| a.attachment.clone())
     };
     let a = found.ok_or_else(|| ApiError::not_found(format!("danger {id} has no attachment {sha256}")))?;

@@ -5,15 +5,15 @@
 use crate::error::ApiError;
 use crate::extract::{Actor, Page, Query};
 use crate::limits::{DEFAULT_DANGERS, MAX_DANGERS, MAX_INBOX};
-use crate::scope::{RequestScope, out_of_scope};
+use crate::scope::{RequestScope, visible_danger};
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use chrono::Utc;
 use lookout_layers::FeatureId;
+use lookout_layers::ledger;
 use lookout_layers::ledger::query::DangerFilter;
 use lookout_layers::ledger::sheet::Format;
-use lookout_layers::ledger::{self, Danger};
 use lookout_layers::model::{DangerReport, DangerStatus, RectificationPatch};
 use serde::Deserialize;
 use serde_json::json;
@@ -124,14 +124,6 @@ async fn list(
     })))
 }
 
-fn visible<'a>(danger: Option<&'a Danger>, id: FeatureId, scope: &RequestScope) -> Result<&'a Danger, ApiError> {
-    let d = danger.ok_or_else(|| ApiError::not_found(format!("no danger {id}")))?;
-    if scope.get().is_some_and(|s| !s.has_county(d.place.county_id)) {
-        return Err(out_of_scope(format!("danger {id} is outside your scope")));
-    }
-    Ok(d)
-}
-
 /// `GET /dangers/{id}`: its record, `overdue` and the `next` statuses.
 async fn one(
     state: web::Data<AppState>,
@@ -140,7 +132,7 @@ async fn one(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let ops = state.store.operations();
-    let d = visible(ops.ledger().danger(id), id, &scope)?;
+    let d = visible_danger(ops.ledger().danger(id), id, &scope)?;
     Ok(HttpResponse::Ok().json(d.view(Utc::now())))
 }
 
@@ -200,7 +192,7 @@ async fn transition(
     let body = body.into_inner();
     let events = {
         let ops = state.store.operations();
-        let d = visible(ops.ledger().danger(id), id, &scope)?;
+        let d = visible_danger(ops.ledger().danger(id), id, &scope)?;
         let allowed = ledger::next_statuses(d.status);
         if !allowed.contains(&body.to) {
             return Ok(HttpResponse::build(StatusCode::CONFLICT).json(json!({
