@@ -26,6 +26,7 @@ struct RawConfig {
     readings_retention_days: Option<u32>,
     mqtt: Option<String>,
     mqtt_client_id: Option<String>,
+    history: Option<bool>,
     reminder_days: Option<Vec<u32>>,
     ledger_tick_secs: Option<u64>,
     snapshot_every_events: Option<u64>,
@@ -89,6 +90,8 @@ pub struct Settings {
     pub mqtt: Option<String>,
     /// The MQTT client id (its persistent session).
     pub mqtt_client_id: String,
+    /// Embedded store: a fresh store takes the generated ledger history (`--history`).
+    pub history: bool,
     /// Embedded store: when to take snapshots, how many to keep (config file only).
     pub snapshots: lookout_layers::store::snapshot::Policy,
     /// The supervision ledger's clock (docs/ledger.md).
@@ -242,6 +245,7 @@ impl Settings {
                 .clone()
                 .or(file.mqtt_client_id)
                 .unwrap_or_else(|| "lookout".into()),
+            history: args.history || file.history.unwrap_or(false),
             snapshots: {
                 let d = lookout_layers::store::snapshot::Policy::default();
                 lookout_layers::store::snapshot::Policy {

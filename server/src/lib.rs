@@ -95,6 +95,7 @@ pub(crate) fn embedded_options(
         state_dir: state_dir.to_path_buf(),
         dataset: lookout_layers::generate::Options { seed, scale },
         snapshots: Default::default(),
+        history: false,
     }
 }
 
@@ -171,8 +172,13 @@ fn import(args: cli::ImportArgs) -> anyhow::Result<()> {
     let report = db
         .import(&dataset, options.identity()?, &bars)
         .with_context(|| format!("importing {} into {}", dir.display(), db.redacted_url()))?;
-    // The generated ledger history, into a database without events only.
-    if let Some(records) = lookout_layers::generate::history::read(&dir)? {
+    // The generated ledger history (`--history`), into a database without events only.
+    let history = if args.history {
+        lookout_layers::generate::history::read(&dir)?
+    } else {
+        None
+    };
+    if let Some(records) = history {
         let catalog = lookout_layers::Catalog::new(dataset);
         let stored = lookout_layers::store::history::append_history_postgis(&db, &catalog, records)
             .with_context(|| format!("storing the generated ledger history in {}", db.redacted_url()))?;
@@ -327,6 +333,7 @@ pub fn serve_with(settings: config::Settings, dev_open: bool) -> anyhow::Result<
             let lock = lookout_layers::store::offline::StateLock::take(&journal)?;
             std::mem::forget(lock);
             options.snapshots = settings.snapshots;
+            options.history = settings.history;
             let (store, report) = Store::open_embedded(&options, &bars).context("opening the embedded store")?;
             bars.finish();
             if let Some(e) = &report.epoch {

@@ -55,6 +55,9 @@ pub struct EmbeddedOptions {
     pub dataset: Options,
     /// When to take snapshots, how many to keep.
     pub snapshots: snapshot::Policy,
+    /// Whether a fresh store takes the generated dataset's year of ledger
+    /// history (`history.jsonl.gz`, fictional) as its first events.
+    pub history: bool,
 }
 
 /// What opening the store did, for the log.
@@ -793,7 +796,7 @@ impl Store {
         store.set_snapshot_policy(options.snapshots);
         let started = Instant::now();
         let mut history = 0;
-        if store.history_pending() {
+        if options.history && store.history_pending() {
             let generated = generated_dir_in(
                 &options.data_dir,
                 &options.region.id,

@@ -46,6 +46,7 @@ pub fn state(dir: &Path) -> AppState {
         mqtt_client_id: "lookout".into(),
         ledger: Default::default(),
         snapshots: Default::default(),
+        history: false,
         risk: Default::default(),
     };
     let state = AppState::new(Arc::new(store), settings).expect("state");
