@@ -502,6 +502,8 @@ const STRINGS = {
   'obligation.unavailable': ['预案与演练暂不可用', 'Plans and drills unavailable'],
   'obligation.inbox.reminder': ['{kind}还有 {days} 天到期：{name}「{title}」（{at}）', '{kind} due in {days} days: {name} “{title}” ({at})'],
   'obligation.inbox.overdue': ['{kind}逾期未完成：{name}「{title}」（到期 {at}）', '{kind} overdue: {name} “{title}” (due {at})'],
+  'plan.inbox.reminder': ['检查计划还有 {days} 天到期：「{title}」（{name}，{at}）', 'Inspection plan due in {days} days: “{title}” ({name}, {at})'],
+  'plan.inbox.overdue': ['检查计划逾期未完成：「{title}」（{name}，到期 {at}）', 'Inspection plan overdue: “{title}” ({name}, due {at})'],
   'alarm.title': ['监测报警', 'Sensor alarms'],
   'alarm.none': ['当前无报警', 'No active alarm'],
   'alarm.replay': ['回放：{time} 时的报警（只读）', 'Replay: the alarms active at {time} (read-only)'],
