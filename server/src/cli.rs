@@ -308,10 +308,12 @@ pub struct ServeArgs {
     /// Only on a loopback address; says so loudly in the log and on the map.
     #[arg(long)]
     pub dev_open: bool,
-    /// A fresh store takes the generated dataset's year of (fictional)
-    /// ledger history as its first events (config file: `history = true`).
+    /// A fresh store does not take the generated dataset's year of
+    /// (fictional) ledger history as its first events, as it does by
+    /// default (config file: `history = false`). Only generated datasets
+    /// have one; a bureau's own data never gets one.
     #[arg(long)]
-    pub history: bool,
+    pub no_history: bool,
     /// TOML file with any of the options above (command-line flags win).
     #[arg(long)]
     pub config: Option<PathBuf>,
@@ -347,10 +349,11 @@ pub struct ImportArgs {
     /// The dataset: generated with this seed...
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Also store the generated dataset's year of (fictional) ledger
-    /// history, when the database holds no events yet.
+    /// Leave out the generated dataset's year of (fictional) ledger
+    /// history, which is stored by default when the database holds no
+    /// events yet.
     #[arg(long)]
-    pub history: bool,
+    pub no_history: bool,
     /// ... and scale.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub scale: u32,

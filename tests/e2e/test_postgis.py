@@ -203,8 +203,10 @@ def test_a_change_through_one_replica_shows_in_the_other_within_a_second(replica
     events = psql("SELECT string_agg(kind || ':' || actor, ',' ORDER BY seq) FROM lookout.events")
     assert "unit_status_changed:desk-a" in events and "feature_created:desk-b" in events
     assert psql("SELECT token FROM lookout.events WHERE actor = 'desk-b' AND kind = 'feature_created'") == "desk-b-script"
-    assert get(f"{a.url}/health")[1]["last_event"] == get(f"{b.url}/health")[1]["last_event"] == int(
-        psql("SELECT max(seq) FROM lookout.events"))
+    # Both replicas at the log's end (each replica's ledger clock may add a
+    # reminder meanwhile, so look until they agree).
+    assert wait_for(lambda: get(f"{a.url}/health")[1]["last_event"] == get(f"{b.url}/health")[1]["last_event"] == int(
+        psql("SELECT max(seq) FROM lookout.events")), 2.0)
     # B's metrics say it follows: listening, the lag of the last event it
     # applied from A (seconds, a moment at most here), and the same last event
     def metrics(url):

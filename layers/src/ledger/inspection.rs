@@ -675,7 +675,11 @@ impl InspectionState {
                 alarm: None,
                 colour: None,
             };
-            for r in p.reminders.iter().filter(|r| r.to == user && r.deadline == p.deadline()) {
+            for r in p
+                .reminders
+                .iter()
+                .filter(|r| r.to == user && r.deadline == p.deadline())
+            {
                 out.push(super::InboxEntry {
                     days_before: Some(r.days_before),
                     ..entry("reminder", r.at)

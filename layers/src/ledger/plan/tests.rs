@@ -153,9 +153,20 @@ fn with_a_moved_clock_and_restarts_a_plan_is_reminded_and_alarmed_exactly_once_u
         );
         assert!(ops.inbox("inspector", None).iter().all(|e| e.inspection_plan.is_none()));
         let county = p.targets[1].county_id;
-        let elsewhere: Vec<u32> = (0..200).filter(|c| !p.targets.iter().any(|t| t.county_id == *c)).collect();
-        assert!(ops.inbox("chief", Some(&elsewhere)).iter().all(|e| e.inspection_plan.is_none()), "out of scope");
-        assert!(ops.inbox("chief", Some(&[county])).iter().any(|e| e.inspection_plan == Some(id)));
+        let elsewhere: Vec<u32> = (0..200)
+            .filter(|c| !p.targets.iter().any(|t| t.county_id == *c))
+            .collect();
+        assert!(
+            ops.inbox("chief", Some(&elsewhere))
+                .iter()
+                .all(|e| e.inspection_plan.is_none()),
+            "out of scope"
+        );
+        assert!(
+            ops.inbox("chief", Some(&[county]))
+                .iter()
+                .any(|e| e.inspection_plan == Some(id))
+        );
         alarm.id
     };
     // The last target inspected late: the clock ends the alarm, once.
