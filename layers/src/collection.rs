@@ -186,6 +186,14 @@ impl<T: Record> Collection for Layer<T> {
         visit_each(self.feature(id).into_iter(), &Filter::all(), visit);
     }
 
+    fn point(&self, id: FeatureId) -> Option<Coord<f64>> {
+        // Straight from the feature: the default builds every field's value.
+        match &self.feature(id)?.geometry {
+            Geometry::Point(p) => Some(p.0),
+            _ => None,
+        }
+    }
+
     fn text(&self, id: FeatureId, field: &str) -> Option<&str> {
         match self.feature(id)?.properties.value(field) {
             crate::record::Value::Text(t) => Some(t),
