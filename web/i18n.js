@@ -682,6 +682,11 @@ const STRINGS = {
   'replay.at': ['回放：{time}', 'Replay: {time}'],
   'replay.now': ['实时状态', 'Live state'],
   'replay.empty': ['尚无记录', 'Nothing recorded yet'],
+  'replay.window': ['回放范围', 'Replay span'],
+  'replay.window.1h': ['近 1 小时', 'Last hour'],
+  'replay.window.1d': ['近 24 小时', 'Last 24 hours'],
+  'replay.window.7d': ['近 7 天', 'Last 7 days'],
+  'replay.window.all': ['全部记录', 'Whole record'],
   'replay.units': ['{n} 支队伍在任务中', '{n} teams on task'],
 
   'planner.title': ['救援力量覆盖分析', 'Rescue coverage'],
