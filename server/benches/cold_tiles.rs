@@ -163,7 +163,10 @@ fn main() {
         .unwrap_or_else(|e| panic!("{e}: run `lookout data generate --scale {scale}` first"));
     let catalog = Catalog::new(dataset);
     let tiles = Tiles::new(&catalog, 0);
-    eprintln!("scale {scale}: loaded and indexed in {:.1} s", started.elapsed().as_secs_f64());
+    eprintln!(
+        "scale {scale}: loaded and indexed in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
     worst_tile(&catalog, &tiles, repeat);
     for layer in ["enterprises", "roads", "counties"] {
         cold_tiles(&catalog, &tiles, layer, count);
