@@ -454,15 +454,20 @@ mod tests {
     }
 
     #[test]
-    fn a_tile_is_gzipped_as_flate2_gzips_it() {
+    fn a_tile_gzipped_with_the_threads_deflate_state_reads_back_whole() {
         let mut tile = Vec::new();
         for i in 0u32..20_000 {
             tile.extend_from_slice(&(i * 7919 % 1013).to_le_bytes());
         }
-        for bytes in [&tile[..], &tile[..1], &tile[..300], &tile] {
+        // Again and again on the same thread: the state is reset each time.
+        for bytes in [&tile[..], &tile[..1], &tile[..0], &tile[..300], &tile] {
             let ours = gzip_tile(bytes).unwrap();
-            assert_eq!(ours, gzip(bytes).unwrap(), "{} bytes", bytes.len());
             assert_eq!(gunzip(&ours).unwrap(), bytes);
+            // One deflate call marks its first block final where the
+            // streaming encoder ends with an empty one: a few bytes apart.
+            let theirs = gzip(bytes).unwrap();
+            assert!(ours.len() <= theirs.len() + 8, "{} vs {}", ours.len(), theirs.len());
+            assert_eq!(ours[..10], theirs[..10], "the same gzip header");
         }
     }
 
