@@ -272,6 +272,9 @@ function renderList() {
   pane.replaceChildren(head, counts, note, body);
 }
 
+/** Whether an alarm comes from the monitoring (a sensor's reading), not a ledger deadline. */
+const fromMonitoring = (a) => (a.sensor !== undefined && a.sensor !== null) || (a.hazard_source !== undefined && a.hazard_source !== null);
+
 /** Where an alarm's marker is shared: its hazard source, else its sensor, else what fell due (a danger, an obligation, an inspection plan). */
 export function markerKey(a) {
   const has = (v) => v !== null && v !== undefined;
@@ -287,7 +290,10 @@ export function markerKey(a) {
 function renderMarkers() {
   if (!map || !window.maplibregl) return;
   const places = new Map();
-  for (const a of alarms.filter(shown)) {
+  // Markers for the monitoring's alarms only: an overdue alarm (a danger's,
+  // an obligation's, an inspection plan's) is drawn by the ledger's layer,
+  // and hundreds of markers would bury the map and its keyboard order.
+  for (const a of alarms.filter(shown).filter(fromMonitoring)) {
     const key = markerKey(a);
     const place = places.get(key);
     if (!place) places.set(key, { key, top: a, all: [a] });
