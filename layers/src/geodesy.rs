@@ -17,6 +17,31 @@ fn hav(theta: f64) -> f64 {
     s * s
 }
 
+/// Takes a bound a relative 1e-12 under the value it bounds, far more than
+/// the few units in the last place that the polynomials and the library's
+/// sine and cosine may each be off by.
+const LOWER_BOUND_MARGIN: f64 = 1.0 - 1e-12;
+
+/// sin t ≥ t − t³/3! + t⁵/5! − … − t¹¹/11! for 0 ≤ t ≤ π/2 (the Taylor
+/// remainder, t¹³/13!·cos ξ, is not negative there).
+fn sin_below(t: f64) -> f64 {
+    let t2 = t * t;
+    t * (1.0 - t2 / 6.0 * (1.0 - t2 / 20.0 * (1.0 - t2 / 42.0 * (1.0 - t2 / 72.0 * (1.0 - t2 / 110.0)))))
+}
+
+/// cos y ≥ 1 − y²/2! + y⁴/4! − … − y¹⁰/10! for |y| ≤ π/2 (remainder
+/// y¹²/12!·cos ξ ≥ 0).
+fn cos_below(y: f64) -> f64 {
+    let y2 = y * y;
+    (1.0 - y2 / 2.0 * (1.0 - y2 / 12.0 * (1.0 - y2 / 30.0 * (1.0 - y2 / 56.0 * (1.0 - y2 / 90.0))))).max(0.0)
+}
+
+/// hav θ = sin²(θ/2) from below, for 0 ≤ θ ≤ π.
+fn hav_below(theta: f64) -> f64 {
+    let s = sin_below(theta / 2.0).max(0.0);
+    s * s
+}
+
 fn central_angle_from_hav(h: f64) -> f64 {
     2.0 * h.clamp(0.0, 1.0).sqrt().asin()
 }
@@ -46,6 +71,20 @@ impl Probe {
         hav((q.y - self.p.y).to_radians()) + self.cos_lat * q.y.to_radians().cos() * hav((q.x - self.p.x).to_radians())
     }
 
+    /// A lower bound of [`Probe::h_to_point`], a hair under it, with no
+    /// trigonometry: sine and cosine by their Taylor polynomials cut after a
+    /// negative term, which stay below them on the ranges used here
+    /// (half-angles in 0..=π/2, latitudes in -π/2..=π/2), and a relative
+    /// margin for rounding ([`LOWER_BOUND_MARGIN`]). A best-first walk ranks
+    /// points by it and takes the exact term only for the points it reaches.
+    pub fn h_lower_bound_to_point(&self, q: Coord<f64>) -> f64 {
+        let dlat = (q.y - self.p.y).abs();
+        // The same difference h_to_point takes, where it is under 180°.
+        let dlon = lon_gap(q.x, self.p.x);
+        let cos_q = cos_below(q.y.abs().min(90.0).to_radians());
+        (hav_below(dlat.to_radians()) + self.cos_lat * cos_q * hav_below(dlon.to_radians())) * LOWER_BOUND_MARGIN
+    }
+
     /// A lower bound of the haversine term to any point of the lon/lat
     /// rectangle `[min, max]`; zero when the point is inside.
     ///
@@ -67,11 +106,13 @@ impl Probe {
         } else {
             lon_gap(p.x, min.x).min(lon_gap(p.x, max.x))
         };
+        // By the polynomials of h_lower_bound_to_point: a bound of a bound,
+        // and no trigonometry for the many boxes of a walk.
         if dlon == 0.0 {
-            return hav(dlat.to_radians());
+            return hav_below(dlat.to_radians()) * LOWER_BOUND_MARGIN;
         }
-        let cos_rect = min.y.abs().max(max.y.abs()).min(90.0).to_radians().cos();
-        hav(dlat.to_radians()) + self.cos_lat * cos_rect * hav(dlon.to_radians())
+        let cos_rect = cos_below(min.y.abs().max(max.y.abs()).min(90.0).to_radians());
+        (hav_below(dlat.to_radians()) + self.cos_lat * cos_rect * hav_below(dlon.to_radians())) * LOWER_BOUND_MARGIN
     }
 
     /// Metres for a haversine term.
@@ -92,8 +133,15 @@ pub fn distance_m(a: Coord<f64>, b: Coord<f64>) -> f64 {
 
 /// Longitude difference in degrees folded into [0, 180].
 fn lon_gap(a: f64, b: f64) -> f64 {
-    let d = (a - b).rem_euclid(360.0);
-    d.min(360.0 - d)
+    // Exact for gaps up to 180° (rem_euclid would round a small negative
+    // gap by adding 360 to it).
+    match (a - b).abs() {
+        d if d <= 180.0 => d,
+        d => {
+            let d = d % 360.0;
+            d.min(360.0 - d)
+        }
+    }
 }
 
 /// A lower bound of the distance in metres from `p` to any point of the lon/lat
@@ -125,7 +173,7 @@ pub fn rect_around(p: Coord<f64>, radius_m: f64) -> Rect<f64> {
 pub fn distance_to_geometry_m(p: Coord<f64>, geometry: &Geometry<f64>) -> f64 {
     match geometry {
         Geometry::Point(q) => return distance_m(p, q.0),
-        Geometry::LineString(l) => return distance_m(p, closest_on_line(p, &l.0).0),
+        Geometry::LineString(l) => return distance_m(p, closest_point_on_line(p, &l.0).0),
         _ => {}
     }
     let k = p.y.to_radians().cos().max(1e-6);
@@ -141,9 +189,28 @@ pub fn distance_to_geometry_m(p: Coord<f64>, geometry: &Geometry<f64>) -> f64 {
 /// The point of a polyline nearest to `p` (in a plane scaled by cos φ at
 /// `p`) and how far along the line it is, metres.
 pub fn closest_on_line(p: Coord<f64>, line: &[Coord<f64>]) -> (Coord<f64>, f64) {
+    let (at, segment, t) = closest_point_on_line(p, line);
+    // Metres along: the segments before the nearest one, then its share.
+    // (Summed in the line's order, as one walk over every segment would.)
+    let mut walked = 0.0;
+    for w in line.windows(2).take(segment) {
+        walked += distance_m(w[0], w[1]);
+    }
+    let along = match line.get(segment..segment + 2) {
+        Some(w) => walked + distance_m(w[0], w[1]) * t,
+        None => 0.0,
+    };
+    (at, along)
+}
+
+/// The point of a polyline nearest to `p` (in a plane scaled by cos φ at
+/// `p`), the index of its segment and where on the segment it lies (0..=1):
+/// planar arithmetic only, no trigonometry per segment. The first of equally
+/// near segments wins.
+pub fn closest_point_on_line(p: Coord<f64>, line: &[Coord<f64>]) -> (Coord<f64>, usize, f64) {
     let k = p.y.to_radians().cos();
-    let (mut best, mut at, mut along, mut walked) = (f64::INFINITY, line.first().copied().unwrap_or(p), 0.0, 0.0);
-    for w in line.windows(2) {
+    let (mut best, mut at, mut segment, mut along_t) = (f64::INFINITY, line.first().copied().unwrap_or(p), 0, 0.0);
+    for (i, w) in line.windows(2).enumerate() {
         let (a, b) = (w[0], w[1]);
         let (dx, dy) = ((b.x - a.x) * k, b.y - a.y);
         let len2 = dx * dx + dy * dy;
@@ -159,13 +226,11 @@ pub fn closest_on_line(p: Coord<f64>, line: &[Coord<f64>]) -> (Coord<f64>, f64) 
         // Squared planar distance ranks the segments; metres come at the end.
         let (ex, ey) = ((q.x - p.x) * k, q.y - p.y);
         let d2 = ex * ex + ey * ey;
-        let seg = distance_m(a, b);
         if d2 < best {
-            (best, at, along) = (d2, q, walked + seg * t);
+            (best, at, segment, along_t) = (d2, q, i, t);
         }
-        walked += seg;
     }
-    (at, along)
+    (at, segment, along_t)
 }
 
 fn scale_x(geometry: &Geometry<f64>, k: f64) -> Geometry<f64> {
@@ -185,6 +250,91 @@ mod tests {
         let taiyuan = Coord { x: 112.549, y: 37.857 };
         let datong = Coord { x: 113.300, y: 40.077 };
         assert_relative_eq!(distance_m(taiyuan, datong), 255_000.0, max_relative = 0.02);
+    }
+
+    /// The metres along a line as one walk over every segment measures them.
+    fn closest_on_line_in_one_walk(p: Coord<f64>, line: &[Coord<f64>]) -> (Coord<f64>, f64) {
+        let k = p.y.to_radians().cos();
+        let (mut best, mut at, mut along, mut walked) = (f64::INFINITY, line[0], 0.0, 0.0);
+        for w in line.windows(2) {
+            let (a, b) = (w[0], w[1]);
+            let (dx, dy) = ((b.x - a.x) * k, b.y - a.y);
+            let len2 = dx * dx + dy * dy;
+            let t = if len2 == 0.0 {
+                0.0
+            } else {
+                (((p.x - a.x) * k * dx + (p.y - a.y) * dy) / len2).clamp(0.0, 1.0)
+            };
+            let q = Coord {
+                x: a.x + (b.x - a.x) * t,
+                y: a.y + (b.y - a.y) * t,
+            };
+            let (ex, ey) = ((q.x - p.x) * k, q.y - p.y);
+            let seg = distance_m(a, b);
+            if ex * ex + ey * ey < best {
+                (best, at, along) = (ex * ex + ey * ey, q, walked + seg * t);
+            }
+            walked += seg;
+        }
+        (at, along)
+    }
+
+    #[test]
+    fn the_nearest_point_of_a_line_and_the_metres_along_it_are_those_of_one_walk() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
+        for n in 0..3_000 {
+            // Random walks, with repeated vertices (zero-length segments) now and then.
+            let mut line = vec![Coord {
+                x: rng.random_range(110.0..114.0),
+                y: rng.random_range(34.0..41.0),
+            }];
+            for _ in 0..rng.random_range(0..40) {
+                let last = *line.last().unwrap();
+                let step = if rng.random_bool(0.1) { 0.0 } else { 0.02 };
+                line.push(Coord {
+                    x: last.x + rng.random_range(-1.0..1.0) * step,
+                    y: last.y + rng.random_range(-1.0..1.0) * step,
+                });
+            }
+            let p = Coord {
+                x: line[0].x + rng.random_range(-0.3..0.3),
+                y: line[0].y + rng.random_range(-0.3..0.3),
+            };
+            let (at, along) = closest_on_line(p, &line);
+            assert_eq!((at, along), closest_on_line_in_one_walk(p, &line), "line {n}");
+            let (point, segment, _) = closest_point_on_line(p, &line);
+            assert_eq!(point, at);
+            assert!(segment + 1 < line.len() || line.len() == 1);
+        }
+    }
+
+    #[test]
+    fn the_point_lower_bound_is_under_the_exact_term_and_within_a_hundred_millionth_of_it() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+        for n in 0..200_000 {
+            // Mostly nearby points (what a k-nearest walk sees), some across the globe.
+            let p = Coord {
+                x: rng.random_range(-180.0..180.0),
+                y: rng.random_range(-89.9..89.9),
+            };
+            let spread: f64 = if n % 4 == 0 { 180.0 } else { 0.5 };
+            let q = Coord {
+                x: (p.x + rng.random_range(-spread..spread) + 180.0).rem_euclid(360.0) - 180.0,
+                y: (p.y + rng.random_range(-spread..spread)).clamp(-90.0, 90.0),
+            };
+            let probe = Probe::new(p);
+            let (below, exact) = (probe.h_lower_bound_to_point(q), probe.h_to_point(q));
+            assert!(below <= exact, "{p:?} {q:?}: {below} > {exact}");
+            // Tight where the walks run: a near neighbour's bound is not
+            // outranked by a farther point's exact term.
+            if spread < 1.0 && p.y.abs() < 60.0 {
+                assert!(below >= exact * (1.0 - 1e-8), "{p:?} {q:?}: {below} far under {exact}");
+            }
+        }
+        assert_eq!(
+            Probe::new(Coord { x: 112.5, y: 37.8 }).h_lower_bound_to_point(Coord { x: 112.5, y: 37.8 }),
+            0.0
+        );
     }
 
     #[test]

@@ -346,14 +346,15 @@ impl<'a, T: Record> Iterator for Nearest<'a, '_, T> {
                                     item: Item::Children(node),
                                 }
                             }
-                            // A point's box is the point: its bound is its distance.
+                            // A point's box is the point: its bound is a hair
+                            // under its distance, taken exactly when reached.
                             RTreeNode::Leaf(e) if points => Candidate {
-                                h: probe.h_to_point(Coord {
+                                h: probe.h_lower_bound_to_point(Coord {
                                     x: e.min[0],
                                     y: e.min[1],
                                 }),
                                 id: e.id,
-                                item: Item::Point(e.slot),
+                                item: Item::PointBound(e.slot),
                             },
                             RTreeNode::Leaf(e) => {
                                 let bound = probe.h_lower_bound_to_rect(
@@ -375,8 +376,19 @@ impl<'a, T: Record> Iterator for Nearest<'a, '_, T> {
                         });
                     }
                 }
+                Item::PointBound(slot) => {
+                    if let Some(f) = layer.resolve(id, slot).filter(|f| filter.matches(&f.properties))
+                        && let geo::Geometry::Point(q) = &f.geometry
+                    {
+                        self.heap.push(Candidate {
+                            h: probe.h_to_point(q.0),
+                            id,
+                            item: Item::Point(slot),
+                        });
+                    }
+                }
                 Item::Point(slot) => {
-                    if let Some(f) = layer.resolve(id, slot).filter(|f| filter.matches(&f.properties)) {
+                    if let Some(f) = layer.resolve(id, slot) {
                         return Some((f, Probe::metres(h)));
                     }
                 }
@@ -404,7 +416,9 @@ impl<'a, T: Record> Iterator for Nearest<'a, '_, T> {
 enum Item<'a> {
     /// An inner node: expand it.
     Children(&'a ParentNode<Entry>),
-    /// A point feature (at this slot), at its exact distance.
+    /// A point feature (at this slot), at a lower bound of its distance.
+    PointBound(u32),
+    /// A point feature (at this slot) that passes the filter, at its exact distance.
     Point(u32),
     /// A line or polygon feature (at this slot), at the lower bound of its box.
     Shape(u32),

@@ -258,7 +258,7 @@ impl RoadGraph {
 
     /// Snaps `p` to the nearest open road of `roads` within `max_m` metres.
     pub fn snap(&self, roads: &Layer<Road>, p: Coord<f64>, max_m: f64) -> Option<Snap> {
-        let (road, access_m) = roads.nearest(p, 1, &self.open).into_iter().next()?;
+        let (road, access_m) = roads.nearest_iter(p, &self.open).next()?;
         if access_m > max_m {
             return None;
         }
