@@ -218,6 +218,10 @@ function featureContent(feature, collectionId, note) {
   if (actions.children.length) root.append(actions);
   if (collectionId === 'sensors' && feature.id !== undefined && feature.id !== null) root.append(sensorChart(feature.id));
   if (collectionId === 'enterprises' && feature.id !== undefined && feature.id !== null) root.append(enterpriseDangers(feature.id));
+  // A major hazard source: the dangers of the enterprise that holds it (a
+  // click on the ledger's mark over it opens this panel).
+  const holder = feature.properties?.enterprise_id;
+  if (collectionId === 'hazard_sources' && holder !== undefined && holder !== null) root.append(enterpriseDangers(holder));
   if (collectionId === 'enterprises' && feature.id !== undefined && feature.id !== null) root.append(enterpriseInspections(feature.id));
   if (note) root.append(el('div', 'note', note));
   return root;

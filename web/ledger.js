@@ -137,8 +137,10 @@ function addMapLayers() {
     selectTab('ledger');
     refresh();
   };
-  onLayerClick('ledger-dangers', open);
-  onLayerClick('ledger-overdue', open);
+  // A hazard source or an enterprise under the mark opens its own panel,
+  // which lists the enterprise's dangers and leads on to the ledger.
+  onLayerClick('ledger-dangers', open, { yieldsToPoints: true });
+  onLayerClick('ledger-overdue', open, { yieldsToPoints: true });
 }
 
 function drawMap(fc) {

@@ -12,15 +12,31 @@ import { showTileFeature, closeFeaturePanel } from './feature-panel.js';
 let interceptor = null;
 /** Extra clickable style layers: layer id -> handler(feature, event). */
 const layerHandlers = new Map();
+/** Of those, the markers drawn over a collection's point (the ledger's marks on
+ *  an enterprise): a click on that point opens the point, not the marker. */
+const overPoints = new Set();
 
 /** Sends map clicks to fn until called again with null; the cursor is a crosshair meanwhile. */
 export function interceptClicks(fn) {
   interceptor = fn;
 }
 
-/** Makes a style layer that is not a collection's clickable: fn(feature, event). */
-export function onLayerClick(layerId, fn) {
+/** Makes a style layer that is not a collection's clickable: fn(feature, event).
+ *  `yieldsToPoints`: a collection's point under the click wins over it (the
+ *  point's panel then leads on to the marker's subject). */
+export function onLayerClick(layerId, fn, { yieldsToPoints = false } = {}) {
   layerHandlers.set(layerId, fn);
+  if (yieldsToPoints) overPoints.add(layerId);
+  else overPoints.delete(layerId);
+}
+
+/** The feature a click opens: the topmost, unless it is a marker that yields
+ *  to a collection's point under it. */
+function clicked(hits) {
+  const [top] = hits;
+  if (!top || !overPoints.has(top.layer.id)) return top;
+  const point = hits.find((f) => !layerHandlers.has(f.layer.id) && f.geometry?.type === 'Point');
+  return point ?? top;
 }
 
 /** The style layers a click or hover can hit: the visible collections' (not their labels) and the extra ones. */
@@ -39,7 +55,7 @@ function featuresNear(point, radius = 5) {
 export function initMapClicks() {
   map.on('click', (e) => {
     if (interceptor && interceptor(e)) return;
-    const [top] = featuresNear(e.point);
+    const top = clicked(featuresNear(e.point));
     if (!top) {
       closeFeaturePanel();
       return;

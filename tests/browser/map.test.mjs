@@ -160,6 +160,9 @@ describe('Lookout command map', () => {
     assert.match(text, /包保责任人/);
     assert.match(text, /主要负责人/);
     assert.match(text, /等级\s+[一二三四]级/, `level not in plain words:\n${text}`);
+    // the dangers of the enterprise that holds it (the ledger's mark over the
+    // source yields the click to it)
+    assert.match(await page.locator('#feature-panel .ledger-enterprise').innerText(), /隐患/);
     await screenshot(page, 'map.png');
   });
 

@@ -30,12 +30,14 @@ describe('Lookout: a danger\'s photos and the obligations in the map', () => {
   let setupError = null;
   let danger = null;
   let drill = null;
+  let firm = null;
 
   before(async () => {
     try {
       // an enterprise no other browser test touches (the middle of the first page)
       const { data } = await api('/collections/enterprises/items?limit=100');
       const e = data.features[50];
+      firm = e;
       let res = await api('/dangers', {
         method: 'POST',
         body: {
@@ -104,9 +106,12 @@ describe('Lookout: a danger\'s photos and the obligations in the map', () => {
     const card = page.locator(`#ledger-pane .obligation-detail[data-obligation="${drill.id}"]`);
     await card.waitFor({ timeout: 10_000 });
     assert.match(await card.innerText(), /已逾期/);
-    // the list, filtered to overdue drills, holds it too
+    // the list, filtered to overdue drills in the enterprise's county, holds it
+    // too (a store with a year of history holds more than a page of them)
     await page.locator('#ledger-pane select[name=obligation-kind]').selectOption('drill');
     await page.locator('#ledger-pane select[name=obligation-overdue]').selectOption('true');
+    await page.locator('#ledger-pane select[name=obligation-city]').selectOption(firm.properties.city);
+    await page.locator('#ledger-pane select[name=obligation-county]').selectOption(String(firm.properties.county_id));
     await page.locator(`#ledger-pane .obligation-row.overdue[data-obligation="${drill.id}"]`).waitFor({ timeout: 10_000 });
     await card.locator('input[name=remark]').fill('已组织演练，32 人参加');
     await card.locator('button[name=fulfil]').click();
