@@ -308,14 +308,15 @@ pub struct ServeArgs {
     /// Only on a loopback address; says so loudly in the log and on the map.
     #[arg(long)]
     pub dev_open: bool,
-    /// A fresh store takes the generated dataset's year of (fictional)
-    /// ledger history as its first events (config file: `history = true`;
-    /// `scripts/run` passes it). Only generated datasets have one.
-    #[arg(long, conflicts_with = "no_history")]
-    pub history: bool,
-    /// Leave the generated history out (the default; explicit for scripts).
+    /// A fresh store does not take the generated dataset's year of
+    /// (fictional) ledger history as its first events, as it does by
+    /// default (config file: `history = false`). Only generated datasets
+    /// have one; a bureau's own data never gets one.
     #[arg(long)]
     pub no_history: bool,
+    /// Take the generated history (the default; explicit for scripts).
+    #[arg(long, conflicts_with = "no_history")]
+    pub history: bool,
     /// TOML file with any of the options above (command-line flags win).
     #[arg(long)]
     pub config: Option<PathBuf>,
@@ -351,13 +352,14 @@ pub struct ImportArgs {
     /// The dataset: generated with this seed...
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Also store the generated dataset's year of (fictional) ledger
-    /// history, when the database holds no events yet.
-    #[arg(long, conflicts_with = "no_history")]
-    pub history: bool,
-    /// Leave the generated history out (the default; explicit for scripts).
+    /// Leave out the generated dataset's year of (fictional) ledger
+    /// history, which is stored by default when the database holds no
+    /// events yet.
     #[arg(long)]
     pub no_history: bool,
+    /// Store the generated history (the default; explicit for scripts).
+    #[arg(long, conflicts_with = "no_history")]
+    pub history: bool,
     /// ... and scale.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub scale: u32,

@@ -91,7 +91,7 @@ pub struct Settings {
     /// The MQTT client id (its persistent session).
     pub mqtt_client_id: String,
     /// Embedded store: a fresh store takes the generated ledger history
-    /// (`--history` or `history = true`; off by default).
+    /// (the default; `--no-history` or `history = false` leave it out).
     pub history: bool,
     /// Embedded store: when to take snapshots, how many to keep (config file only).
     pub snapshots: lookout_layers::store::snapshot::Policy,
@@ -246,7 +246,7 @@ impl Settings {
                 .clone()
                 .or(file.mqtt_client_id)
                 .unwrap_or_else(|| "lookout".into()),
-            history: !args.no_history && (args.history || file.history.unwrap_or(false)),
+            history: !args.no_history && (args.history || file.history.unwrap_or(true)),
             snapshots: {
                 let d = lookout_layers::store::snapshot::Policy::default();
                 lookout_layers::store::snapshot::Policy {
