@@ -16,19 +16,24 @@
 //! cache written again. The GeoJSON stays the dataset; deleting the cache is
 //! always safe.
 //!
-//! The records are MessagePack with their field names (`rmp-serde`'s
-//! named form), through the same serde code as the GeoJSON: every record
-//! type, optional fields skipped and all, reads back as it reads from
-//! GeoJSON (tested). Each layer is cut into chunks of [`CHUNK`] features,
-//! decoded in parallel.
+//! Each layer is cut into chunks of [`CHUNK`] features, decoded in
+//! parallel, each in one of two forms ([`Codec`]):
+//! - the enterprises (nine in ten features of a province) as columns
+//!   ([`columns`]): one array per field, shared strings once, no field names;
+//! - every other layer's records as MessagePack with their field names
+//!   (`rmp-serde`'s named form), through the same serde code as the GeoJSON:
+//!   every record type, optional fields skipped and all, reads back as it
+//!   reads from GeoJSON (tested).
 
-use crate::catalog::Dataset;
+use crate::catalog::{Dataset, Indexes};
 use crate::error::{Error, Result};
 use crate::feature::Feature;
+use crate::layer::Index;
 #[allow(unused_imports, reason = "the layer list names every record type")]
 use crate::model::*;
 use crate::record::Record;
 use serde::{Deserialize, Serialize};
+use std::any::Any;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
@@ -39,9 +44,25 @@ pub const FILE: &str = ".dataset.cache";
 /// Features per chunk: a chunk is the unit of parallel decoding.
 pub const CHUNK: usize = 32_768;
 
+mod columns;
+
 const MAGIC: &[u8; 8] = b"LKDSC\0\0\0";
-/// Bumped when the layout changes.
-const FORMAT: u32 = 1;
+/// Bumped when the layout changes: a cache of another format is not read
+/// (format 1: every layer in the named form; 2: enterprises as columns).
+const FORMAT: u32 = 2;
+
+/// How a chunk's features are encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum Codec {
+    /// MessagePack of the records with their field names.
+    Named,
+    /// Enterprises as columns ([`columns`]).
+    EnterpriseColumns,
+    /// The layer's R-tree ([`Index`]): one chunk per layer, whose
+    /// `features` is the layer's feature count.
+    Index,
+}
 
 /// One file of the folder, as the cache saw it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -69,6 +90,7 @@ struct Chunk {
     len: u64,
     crc: u32,
     features: u64,
+    codec: Codec,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -197,18 +219,63 @@ fn read_header(file: &mut std::fs::File) -> std::result::Result<(Header, u64), M
     Ok((header, 16 + len))
 }
 
+thread_local! {
+    /// A decoding thread's chunk buffer, reused from chunk to chunk (fewer
+    /// large allocations freed and taken again while the features are
+    /// being allocated around them).
+    static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 fn decode_chunk<T: Record>(path: &Path, base: u64, chunk: &Chunk) -> std::result::Result<Vec<Feature<T>>, String> {
-    let mut file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    BUFFER.with_borrow_mut(|bytes| decode_chunk_in::<T>(path, base, chunk, bytes))
+}
+
+/// Reads `chunk` into `bytes`, its checksum checked.
+fn read_chunk(path: &Path, base: u64, chunk: &Chunk, bytes: &mut Vec<u8>) -> std::result::Result<(), String> {
+    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let size = file.metadata().map_err(|e| e.to_string())?.len();
+    if base.saturating_add(chunk.offset).saturating_add(chunk.len) > size {
+        return Err(format!(
+            "{} chunk at {}: past the end of the file",
+            chunk.layer, chunk.offset
+        ));
+    }
+    let mut file = file;
     file.seek(SeekFrom::Start(base + chunk.offset))
         .map_err(|e| e.to_string())?;
-    let mut bytes = vec![0u8; chunk.len as usize];
-    file.read_exact(&mut bytes)
+    bytes.clear();
+    bytes.reserve(chunk.len as usize);
+    let read = file
+        .take(chunk.len)
+        .read_to_end(bytes)
         .map_err(|e| format!("{} chunk at {}: {e}", chunk.layer, chunk.offset))?;
-    if crc32fast::hash(&bytes) != chunk.crc {
+    if read as u64 != chunk.len {
+        return Err(format!("{} chunk at {}: cut off", chunk.layer, chunk.offset));
+    }
+    if crc32fast::hash(bytes) != chunk.crc {
         return Err(format!("{} chunk at {}: checksum mismatch", chunk.layer, chunk.offset));
     }
-    let features: Vec<Feature<T>> =
-        rmp_serde::from_slice(&bytes).map_err(|e| format!("{} chunk at {}: {e}", chunk.layer, chunk.offset))?;
+    Ok(())
+}
+
+fn decode_chunk_in<T: Record>(
+    path: &Path,
+    base: u64,
+    chunk: &Chunk,
+    bytes: &mut Vec<u8>,
+) -> std::result::Result<Vec<Feature<T>>, String> {
+    read_chunk(path, base, chunk, bytes)?;
+    let features: Vec<Feature<T>> = match chunk.codec {
+        Codec::Named => rmp_serde::from_slice(bytes).map_err(|e| e.to_string()),
+        Codec::EnterpriseColumns => columns::decode(bytes).and_then(|enterprises| {
+            (Box::new(enterprises) as Box<dyn Any>)
+                .downcast::<Vec<Feature<T>>>()
+                .map(|b| *b)
+                .map_err(|_| "enterprise columns in another layer".to_owned())
+        }),
+        Codec::Index => Err("an index where features were due".to_owned()),
+    }
+    .map_err(|e| format!("{} chunk at {}: {e}", chunk.layer, chunk.offset))?;
     if features.len() as u64 != chunk.features {
         return Err(format!(
             "{} chunk at {}: {} features, {} recorded",
@@ -227,7 +294,16 @@ fn decode_layer<T: Record>(
     chunks: &[Chunk],
     threads: usize,
 ) -> std::result::Result<Vec<Feature<T>>, String> {
-    let mine: Vec<&Chunk> = chunks.iter().filter(|c| c.layer == T::INFO.id).collect();
+    let mine: Vec<&Chunk> = chunks
+        .iter()
+        .filter(|c| c.layer == T::INFO.id && c.codec != Codec::Index)
+        .collect();
+    if let Some(c) = mine.iter().find(|c| c.features > CHUNK as u64) {
+        return Err(format!(
+            "{} chunk at {}: {} features recorded",
+            c.layer, c.offset, c.features
+        ));
+    }
     let parts = par_map(&mine, threads, |c| decode_chunk::<T>(path, base, c));
     let mut features = Vec::with_capacity(mine.iter().map(|c| c.features as usize).sum());
     for part in parts {
@@ -236,13 +312,51 @@ fn decode_layer<T: Record>(
     Ok(features)
 }
 
-fn encode_layer<T: Record>(features: &[Feature<T>], threads: usize) -> Result<Vec<(usize, Vec<u8>)>> {
-    let chunks: Vec<&[Feature<T>]> = features.chunks(CHUNK).collect();
-    par_map(&chunks, threads, |c| {
-        rmp_serde::to_vec_named(c)
-            .map(|bytes| (c.len(), bytes))
-            .map_err(|e| Error::InvalidRequest(format!("{} does not encode: {e}", T::INFO.id)))
-    })
+/// The R-tree of `layer`, if the cache keeps one.
+fn decode_index(path: &Path, base: u64, chunks: &[Chunk], layer: &str) -> std::result::Result<Option<Index>, String> {
+    let Some(chunk) = chunks.iter().find(|c| c.layer == layer && c.codec == Codec::Index) else {
+        return Ok(None);
+    };
+    let mut bytes = Vec::new();
+    read_chunk(path, base, chunk, &mut bytes)?;
+    let index: Index = rmp_serde::from_slice(&bytes).map_err(|e| format!("{layer} index: {e}"))?;
+    Ok(Some(index))
+}
+
+/// The R-tree of a layer's features (sorted by id; else none is kept), encoded.
+fn encode_index<T: Record>(features: &[Feature<T>]) -> Result<Option<Encoded>> {
+    let Some(index) = Index::of(features) else {
+        return Ok(None);
+    };
+    let bytes = rmp_serde::to_vec(&index)
+        .map_err(|e| Error::InvalidRequest(format!("{} index does not encode: {e}", T::INFO.id)))?;
+    Ok(Some((features.len(), Codec::Index, bytes)))
+}
+
+/// One encoded chunk: its feature count, form and bytes.
+type Encoded = (usize, Codec, Vec<u8>);
+
+#[expect(
+    clippy::ptr_arg,
+    reason = "the layer's Vec is what tells the enterprises from the other layers"
+)]
+fn encode_layer<T: Record>(features: &Vec<Feature<T>>, threads: usize) -> Result<Vec<Encoded>> {
+    let enterprises = (features as &dyn Any).downcast_ref::<Vec<Feature<crate::model::Enterprise>>>();
+    let fail = |e: String| Error::InvalidRequest(format!("{} does not encode: {e}", T::INFO.id));
+    let named = |c: &[Feature<T>]| rmp_serde::to_vec_named(c).map_err(|e| fail(e.to_string()));
+    match enterprises {
+        Some(enterprises) => {
+            let chunks: Vec<_> = enterprises.chunks(CHUNK).zip(features.chunks(CHUNK)).collect();
+            par_map(&chunks, threads, |(typed, c)| match columns::encode(typed) {
+                Some(bytes) => bytes.map(|b| (c.len(), Codec::EnterpriseColumns, b)).map_err(fail),
+                None => named(c).map(|b| (c.len(), Codec::Named, b)),
+            })
+        }
+        None => {
+            let chunks: Vec<&[Feature<T>]> = features.chunks(CHUNK).collect();
+            par_map(&chunks, threads, |c| named(c).map(|b| (c.len(), Codec::Named, b)))
+        }
+    }
     .into_iter()
     .collect()
 }
@@ -252,6 +366,11 @@ macro_rules! define_cache {
         /// Reads the cache of `dir` if it matches the folder's files and this
         /// build, every chunk checked.
         pub fn read(dir: &Path) -> std::result::Result<Dataset, Miss> {
+            read_indexed(dir).map(|(dataset, _)| dataset)
+        }
+
+        /// [`read`], with the layers' R-trees the cache keeps.
+        pub fn read_indexed(dir: &Path) -> std::result::Result<(Dataset, Indexes), Miss> {
             let path = path(dir);
             let mut file = match std::fs::File::open(&path) {
                 Ok(f) => f,
@@ -268,12 +387,17 @@ macro_rules! define_cache {
             let threads = threads();
             let chunks = &header.chunks;
             let path = &path;
+            let failed = || "a decoding thread panicked".to_string();
             std::thread::scope(|scope| {
-                $(let $name = scope.spawn(move || decode_layer::<$ty>(path, base, chunks, threads));)+
-                let failed = || "a decoding thread panicked".to_string();
-                Ok(Dataset {
-                    $($name: $name.join().map_err(|_| failed()).and_then(|r| r).map_err(Miss::Corrupt)?,)+
-                })
+                $(let $name = scope.spawn(move || {
+                    // The tree beside the features, on its own thread.
+                    let index = scope.spawn(move || decode_index(path, base, chunks, <$ty as Record>::INFO.id));
+                    let features = decode_layer::<$ty>(path, base, chunks, threads);
+                    let index = index.join().map_err(|_| failed()).and_then(|r| r);
+                    features.and_then(|f| index.map(|i| (f, i)))
+                });)+
+                $(let $name = $name.join().map_err(|_| failed()).and_then(|r| r).map_err(Miss::Corrupt)?;)+
+                Ok((Dataset { $($name: $name.0,)+ }, Indexes { $($name: $name.1,)+ }))
             })
         }
 
@@ -282,8 +406,14 @@ macro_rules! define_cache {
         /// renamed into place.
         fn write_with(dir: &Path, dataset: &Dataset, sources: Vec<Source>) -> Result<()> {
             let threads = threads();
-            let encoded: Vec<(&'static str, Result<Vec<(usize, Vec<u8>)>>)> = std::thread::scope(|scope| {
-                let handles = vec![$((<$ty as Record>::INFO.id, scope.spawn(|| encode_layer(&dataset.$name, threads)))),+];
+            let encoded: Vec<(&'static str, Result<Vec<Encoded>>)> = std::thread::scope(|scope| {
+                let handles = vec![$((<$ty as Record>::INFO.id, scope.spawn(move || {
+                    let layer = &dataset.$name;
+                    let index = scope.spawn(move || encode_index(layer));
+                    let mut chunks = encode_layer(layer, threads)?;
+                    chunks.extend(index.join().unwrap_or_else(|e| std::panic::resume_unwind(e))?);
+                    Ok(chunks)
+                }))),+];
                 handles
                     .into_iter()
                     .map(|(id, h)| (id, h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))))
@@ -293,13 +423,14 @@ macro_rules! define_cache {
             let mut blobs = Vec::new();
             let mut offset = 0u64;
             for (layer, parts) in encoded {
-                for (features, bytes) in parts? {
+                for (features, codec, bytes) in parts? {
                     chunks.push(Chunk {
                         layer: layer.to_owned(),
                         offset,
                         len: bytes.len() as u64,
                         crc: crc32fast::hash(&bytes),
                         features: features as u64,
+                        codec,
                     });
                     offset += bytes.len() as u64;
                     blobs.push(bytes);
@@ -353,8 +484,14 @@ pub enum Outcome {
 /// folder, else from its GeoJSON ([`Dataset::load`]), writing the cache
 /// again for the next start.
 pub fn load(dir: &Path) -> Result<(Dataset, Outcome)> {
-    let reason = match read(dir) {
-        Ok(dataset) => return Ok((dataset, Outcome::Hit)),
+    load_indexed(dir).map(|(dataset, _, outcome)| (dataset, outcome))
+}
+
+/// [`load`], with the layers' R-trees when the cache was used (none when
+/// the GeoJSON was read: the catalog builds them).
+pub fn load_indexed(dir: &Path) -> Result<(Dataset, Indexes, Outcome)> {
+    let reason = match read_indexed(dir) {
+        Ok((dataset, indexes)) => return Ok((dataset, indexes, Outcome::Hit)),
         Err(reason) => reason,
     };
     if reason != Miss::Absent {
@@ -372,7 +509,7 @@ pub fn load(dir: &Path) -> Result<(Dataset, Outcome)> {
             false
         }
     };
-    Ok((dataset, Outcome::Miss { reason, written }))
+    Ok((dataset, Indexes::default(), Outcome::Miss { reason, written }))
 }
 
 #[cfg(test)]
@@ -410,6 +547,34 @@ mod tests {
         // And the same state: the catalogs built from either are equal, layer by layer.
         let (a, b) = (crate::Catalog::new(second), crate::Catalog::new(geojson));
         assert_eq!(a.to_dataset(), b.to_dataset());
+        // The R-trees kept in the cache answer as those built from the GeoJSON.
+        let (dataset, indexes, outcome) = load_indexed(&dir).unwrap();
+        assert_eq!(outcome, Outcome::Hit);
+        assert!(indexes.enterprises.is_some() && indexes.population.is_some() && indexes.counties.is_some());
+        let kept = crate::Catalog::with_indexes(dataset, indexes);
+        assert_eq!(kept.to_dataset(), b.to_dataset());
+        let all = crate::filter::Filter::all();
+        for (x, y) in [(112.55, 37.87), (111.0, 36.0), (113.5, 39.9), (120.0, 30.0)] {
+            let p = geo::Coord { x, y };
+            let ids = |c: &crate::Catalog| {
+                let enterprises: Vec<_> = c
+                    .enterprises
+                    .read()
+                    .nearest(p, 25, &all)
+                    .iter()
+                    .map(|(f, _)| f.id)
+                    .collect();
+                let cells: Vec<_> = c
+                    .population
+                    .read()
+                    .nearest(p, 5, &all)
+                    .iter()
+                    .map(|(f, _)| f.id)
+                    .collect();
+                (enterprises, cells)
+            };
+            assert_eq!(ids(&kept), ids(&b));
+        }
     }
 
     #[test]
@@ -420,9 +585,14 @@ mod tests {
         big.shelters = (1..=(CHUNK as u64 * 2 + 17))
             .map(|id| Feature { id, ..template.clone() })
             .collect();
+        let template = big.enterprises[0].clone();
+        big.enterprises = (1..=(CHUNK as u64 * 2 + 17))
+            .map(|id| Feature { id, ..template.clone() })
+            .collect();
         write(&dir, &big).unwrap();
         let back = read(&dir).unwrap();
         assert_eq!(back.shelters, big.shelters);
+        assert_eq!(back.enterprises, big.enterprises);
     }
 
     #[test]
@@ -451,6 +621,62 @@ mod tests {
         // A file added beside the layers makes it stale too.
         std::fs::write(dir.join("notes.txt"), "x").unwrap();
         assert_eq!(read(&dir).unwrap_err(), Miss::Stale);
+    }
+
+    #[test]
+    fn a_cache_of_the_previous_format_is_rejected_not_misread() {
+        let (_tmp, dir, data) = saved();
+        load(&dir).unwrap();
+        let cache = path(&dir);
+        let bytes = std::fs::read(&cache).unwrap();
+        // The same file claiming format 1 (every layer in the named form):
+        // its enterprise chunks are columns, which format 1 never had.
+        let text = format!("\"format\":{FORMAT},");
+        let at = bytes
+            .windows(text.len())
+            .position(|w| w == text.as_bytes())
+            .expect("the header names its format");
+        let mut old = bytes.clone();
+        old[at..at + text.len()].copy_from_slice(b"\"format\":1,");
+        std::fs::write(&cache, &old).unwrap();
+        let Err(Miss::Corrupt(why)) = read(&dir) else {
+            panic!("a format-1 cache was read")
+        };
+        assert!(why.contains("format 1"), "{why}");
+        let (dataset, outcome) = load(&dir).unwrap();
+        assert!(matches!(
+            outcome,
+            Outcome::Miss {
+                reason: Miss::Corrupt(_),
+                written: true
+            }
+        ));
+        assert_eq!(&dataset, data);
+        assert_eq!(load(&dir).unwrap().1, Outcome::Hit);
+    }
+
+    #[test]
+    fn the_enterprises_are_written_as_columns_and_the_other_layers_named() {
+        let (_tmp, dir, data) = saved();
+        load(&dir).unwrap();
+        let mut file = std::fs::File::open(path(&dir)).unwrap();
+        let (header, _) = read_header(&mut file).unwrap();
+        let codecs = |layer: &str| {
+            header
+                .chunks
+                .iter()
+                .filter(|c| c.layer == layer)
+                .map(|c| c.codec)
+                .collect::<Vec<_>>()
+        };
+        assert!(!data.enterprises.is_empty() && !data.shelters.is_empty());
+        // The features' chunks, then the layer's R-tree.
+        let mut want = vec![Codec::EnterpriseColumns; data.enterprises.len().div_ceil(CHUNK)];
+        want.push(Codec::Index);
+        assert_eq!(codecs("enterprises"), want);
+        let mut want = vec![Codec::Named; data.shelters.len().div_ceil(CHUNK)];
+        want.push(Codec::Index);
+        assert_eq!(codecs("shelters"), want);
     }
 
     #[test]

@@ -6,7 +6,7 @@
 
 use crate::collection::Collection;
 use crate::feature::Feature;
-use crate::layer::Layer;
+use crate::layer::{Index, Layer};
 #[allow(unused_imports, reason = "the layer list names every record type")]
 use crate::model::*;
 use crate::record::{LayerInfo, Record};
@@ -47,6 +47,16 @@ macro_rules! define_catalog {
             )+
         }
 
+        /// Every layer's R-tree as the dataset cache kept it, where it did
+        /// ([`Catalog::with_indexes`]).
+        #[derive(Debug, Default)]
+        pub struct Indexes {
+            $(
+                #[doc = concat!("The `", stringify!($name), "` layer's.")]
+                pub $name: Option<Index>,
+            )+
+        }
+
         /// Every layer in memory, each behind its own lock.
         #[derive(Debug)]
         pub struct Catalog {
@@ -69,12 +79,24 @@ macro_rules! define_catalog {
         impl Catalog {
             /// Indexes a dataset: one bulk-loaded R-tree per layer, built in parallel.
             pub fn new(dataset: Dataset) -> Self {
+                Self::with_indexes(dataset, Indexes::default())
+            }
+
+            /// As [`Catalog::new`], taking each layer's R-tree from `indexes`
+            /// where it indexes exactly that layer's features ([`Layer::with_index`]).
+            pub fn with_indexes(dataset: Dataset, indexes: Indexes) -> Self {
                 std::thread::scope(|scope| {
-                    $(let $name = scope.spawn(move || Layer::new(dataset.$name));)+
+                    $(let $name = scope.spawn(move || Layer::with_index(dataset.$name, indexes.$name));)+
                     Catalog {
                         $($name: RwLock::new($name.join().unwrap_or_default()),)+
                     }
                 })
+            }
+
+            /// Bytes the layers' records and R-trees take ([`Layer::struct_bytes`]:
+            /// not the text and geometry they point to), for the start-up log.
+            pub fn struct_bytes(&self) -> usize {
+                0 $(+ self.$name.read().struct_bytes())+
             }
 
             /// A copy of every layer as it is now (for export).
