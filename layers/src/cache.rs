@@ -48,8 +48,9 @@ mod columns;
 
 const MAGIC: &[u8; 8] = b"LKDSC\0\0\0";
 /// Bumped when the layout changes: a cache of another format is not read
-/// (format 1: every layer in the named form; 2: enterprises as columns).
-const FORMAT: u32 = 2;
+/// (format 1: every layer in the named form; 2: enterprises as columns;
+/// 3: with each enterprise's fine H3 cell).
+const FORMAT: u32 = 3;
 
 /// How a chunk's features are encoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -226,7 +227,10 @@ thread_local! {
     static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-fn decode_chunk<T: Record>(path: &Path, base: u64, chunk: &Chunk) -> std::result::Result<Vec<Feature<T>>, String> {
+/// A chunk's features, and their fine cells where the chunk keeps them.
+type Decoded<T> = (Vec<Feature<T>>, Vec<u64>);
+
+fn decode_chunk<T: Record>(path: &Path, base: u64, chunk: &Chunk) -> std::result::Result<Decoded<T>, String> {
     BUFFER.with_borrow_mut(|bytes| decode_chunk_in::<T>(path, base, chunk, bytes))
 }
 
@@ -263,14 +267,16 @@ fn decode_chunk_in<T: Record>(
     base: u64,
     chunk: &Chunk,
     bytes: &mut Vec<u8>,
-) -> std::result::Result<Vec<Feature<T>>, String> {
+) -> std::result::Result<Decoded<T>, String> {
     read_chunk(path, base, chunk, bytes)?;
-    let features: Vec<Feature<T>> = match chunk.codec {
-        Codec::Named => rmp_serde::from_slice(bytes).map_err(|e| e.to_string()),
-        Codec::EnterpriseColumns => columns::decode(bytes).and_then(|enterprises| {
+    let (features, cells): Decoded<T> = match chunk.codec {
+        Codec::Named => rmp_serde::from_slice(bytes)
+            .map(|f| (f, Vec::new()))
+            .map_err(|e| e.to_string()),
+        Codec::EnterpriseColumns => columns::decode(bytes).and_then(|(enterprises, cells)| {
             (Box::new(enterprises) as Box<dyn Any>)
                 .downcast::<Vec<Feature<T>>>()
-                .map(|b| *b)
+                .map(|b| (*b, cells))
                 .map_err(|_| "enterprise columns in another layer".to_owned())
         }),
         Codec::Index => Err("an index where features were due".to_owned()),
@@ -285,15 +291,16 @@ fn decode_chunk_in<T: Record>(
             chunk.features
         ));
     }
-    Ok(features)
+    Ok((features, cells))
 }
 
+/// A layer's features, and their fine cells when every chunk kept them.
 fn decode_layer<T: Record>(
     path: &Path,
     base: u64,
     chunks: &[Chunk],
     threads: usize,
-) -> std::result::Result<Vec<Feature<T>>, String> {
+) -> std::result::Result<Decoded<T>, String> {
     let mine: Vec<&Chunk> = chunks
         .iter()
         .filter(|c| c.layer == T::INFO.id && c.codec != Codec::Index)
@@ -305,11 +312,22 @@ fn decode_layer<T: Record>(
         ));
     }
     let parts = par_map(&mine, threads, |c| decode_chunk::<T>(path, base, c));
-    let mut features = Vec::with_capacity(mine.iter().map(|c| c.features as usize).sum());
+    let total = mine.iter().map(|c| c.features as usize).sum();
+    let mut features = Vec::with_capacity(total);
+    let mut cells = Vec::new();
+    let mut every_cell = true;
     for part in parts {
-        features.extend(part?);
+        let (part, part_cells) = part?;
+        every_cell &= part_cells.len() == part.len();
+        if every_cell {
+            cells.extend(part_cells);
+        }
+        features.extend(part);
     }
-    Ok(features)
+    if !every_cell {
+        cells = Vec::new();
+    }
+    Ok((features, cells))
 }
 
 /// The R-tree of `layer`, if the cache keeps one.
@@ -394,10 +412,15 @@ macro_rules! define_cache {
                     let index = scope.spawn(move || decode_index(path, base, chunks, <$ty as Record>::INFO.id));
                     let features = decode_layer::<$ty>(path, base, chunks, threads);
                     let index = index.join().map_err(|_| failed()).and_then(|r| r);
-                    features.and_then(|f| index.map(|i| (f, i)))
+                    features.and_then(|(f, cells)| index.map(|i| (f, i, cells)))
                 });)+
                 $(let $name = $name.join().map_err(|_| failed()).and_then(|r| r).map_err(Miss::Corrupt)?;)+
-                Ok((Dataset { $($name: $name.0,)+ }, Indexes { $($name: $name.1,)+ }))
+                // Only the enterprises' chunks keep cells.
+                let mut enterprise_cells = Vec::new();
+                $(if !$name.2.is_empty() {
+                    enterprise_cells = $name.2;
+                })+
+                Ok((Dataset { $($name: $name.0,)+ }, Indexes { $($name: $name.1,)+ enterprise_cells }))
             })
         }
 
@@ -575,6 +598,53 @@ mod tests {
             };
             assert_eq!(ids(&kept), ids(&b));
         }
+    }
+
+    /// The risk grid's resolution-7 contents, in order.
+    fn fine(catalog: &crate::Catalog) -> Vec<(h3o::CellIndex, u32, crate::risk::Counts)> {
+        let grid = crate::risk::RiskGrid::new(crate::risk::RiskMethod::default(), catalog);
+        let mut v = grid.fine_by_county();
+        v.sort_by_key(|(cell, county, _)| (*cell, *county));
+        v
+    }
+
+    #[test]
+    fn the_kept_cells_are_each_enterprise_s_and_give_the_risk_grid_of_the_geojson() {
+        let (_tmp, dir, data) = saved();
+        load(&dir).unwrap();
+        let (dataset, indexes, outcome) = load_indexed(&dir).unwrap();
+        assert_eq!(outcome, Outcome::Hit);
+        assert_eq!(indexes.enterprise_cells.len(), data.enterprises.len());
+        for (f, cell) in dataset.enterprises.iter().zip(&indexes.enterprise_cells) {
+            let geo::Geometry::Point(p) = f.geometry else {
+                panic!("a point")
+            };
+            let want = crate::risk::grid::fine_cell(p.x(), p.y()).map(u64::from);
+            assert_eq!(Some(*cell), want, "enterprise {}", f.id);
+        }
+        let kept = crate::Catalog::with_indexes(dataset, indexes);
+        let geojson = crate::Catalog::new(Dataset::load(&dir).unwrap());
+        // The grid built from the kept cells is the grid computed from the GeoJSON.
+        assert_eq!(fine(&kept), fine(&geojson));
+        // Taken once: a second grid computes them.
+        assert!(kept.take_enterprise_cells(&kept.enterprises.read()).is_none());
+
+        // An enterprise moved after the catalog was built (a replayed
+        // event): the kept cells are no longer the layer's and are not used.
+        let (dataset, indexes, _) = load_indexed(&dir).unwrap();
+        let kept = crate::Catalog::with_indexes(dataset, indexes);
+        let mut moved = data.enterprises[0].clone();
+        moved.geometry = geo::Geometry::Point(geo::Point::new(113.2, 39.1));
+        kept.enterprises.write().replace(moved.clone()).unwrap();
+        let mut edited = data.clone();
+        edited.enterprises[0] = moved;
+        assert_eq!(fine(&kept), fine(&crate::Catalog::new(edited)));
+        let (dataset, indexes, _) = load_indexed(&dir).unwrap();
+        let kept = crate::Catalog::with_indexes(dataset, indexes);
+        let mut layer = kept.enterprises.write();
+        let f = layer.features()[0].clone();
+        layer.replace(f).unwrap();
+        assert!(kept.take_enterprise_cells(&layer).is_none());
     }
 
     #[test]

@@ -55,6 +55,8 @@ impl Entry {
 pub struct Layer<T> {
     features: Vec<Feature<T>>,
     tree: RTree<Entry>,
+    /// Features inserted, replaced or removed since it was built.
+    changes: u64,
 }
 
 /// A layer's R-tree as [`Layer::new`] builds it, apart from the layer: the
@@ -166,7 +168,17 @@ impl<T: Record> Layer<T> {
             }
             None => bulk_load(&features),
         };
-        Self { features, tree }
+        Self {
+            features,
+            tree,
+            changes: 0,
+        }
+    }
+
+    /// How many features were inserted, replaced or removed since the
+    /// layer was built (0: it holds exactly what it was built from).
+    pub fn changes(&self) -> u64 {
+        self.changes
     }
 
     /// Bytes the features' records (not the text or geometry they point
@@ -328,6 +340,7 @@ impl<T: Record> Layer<T> {
     /// Adds a feature; its id must be new.
     pub fn insert(&mut self, mut feature: Feature<T>) -> Result<()> {
         feature.properties.derive();
+        self.changes += 1;
         match self.position(feature.id) {
             Ok(_) => Err(Error::DuplicateFeature {
                 collection: T::INFO.id,
@@ -350,6 +363,7 @@ impl<T: Record> Layer<T> {
             collection: T::INFO.id,
             id: feature.id,
         })?;
+        self.changes += 1;
         let old = std::mem::replace(&mut self.features[at], feature);
         let new_entry = Entry::of(&self.features[at], at);
         let old_entry = Entry::of(&old, at);
@@ -370,6 +384,7 @@ impl<T: Record> Layer<T> {
             collection: T::INFO.id,
             id,
         })?;
+        self.changes += 1;
         let old = self.features.remove(at);
         if let Some(e) = Entry::of(&old, at) {
             self.tree.remove(&e);

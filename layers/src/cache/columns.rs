@@ -46,6 +46,9 @@ struct Columns {
     text: String,
     /// Where each of those pieces ends in `text` (three per enterprise).
     ends: Vec<u32>,
+    /// The H3 resolution-7 cell of each point (0: none), where the risk
+    /// grid places it: derived, computed once when the cache is written.
+    cells: Vec<u64>,
 }
 
 fn index_of<T: PartialEq>(all: &[T], value: &T) -> u8 {
@@ -61,6 +64,7 @@ pub(super) fn encode(features: &[Feature<Enterprise>]) -> Option<Result<Vec<u8>,
         lon: Vec::with_capacity(n),
         lat: Vec::with_capacity(n),
         ends: Vec::with_capacity(3 * n),
+        cells: Vec::with_capacity(n),
         ..Columns::default()
     };
     let mut shared: HashMap<String, u32> = HashMap::new();
@@ -98,6 +102,8 @@ pub(super) fn encode(features: &[Feature<Enterprise>]) -> Option<Result<Vec<u8>,
         c.ids.push(f.id);
         c.lon.push(p.x());
         c.lat.push(p.y());
+        c.cells
+            .push(crate::risk::grid::fine_cell(p.x(), p.y()).map_or(0, u64::from));
         share(county, &mut c.county, &mut c.shared);
         share(city, &mut c.city, &mut c.shared);
         share(supervisor, &mut c.supervisor, &mut c.shared);
@@ -116,9 +122,10 @@ pub(super) fn encode(features: &[Feature<Enterprise>]) -> Option<Result<Vec<u8>,
     Some(rmp_serde::to_vec(&c).map_err(|e| e.to_string()))
 }
 
-/// The enterprises of a chunk written by [`encode`]; every column checked
-/// against the count, every index and text boundary against its table.
-pub(super) fn decode(bytes: &[u8]) -> Result<Vec<Feature<Enterprise>>, String> {
+/// The enterprises of a chunk written by [`encode`], and each one's fine
+/// cell; every column checked against the count, every index and text
+/// boundary against its table.
+pub(super) fn decode(bytes: &[u8]) -> Result<(Vec<Feature<Enterprise>>, Vec<u64>), String> {
     let c: Columns = rmp_serde::from_slice(bytes).map_err(|e| e.to_string())?;
     let n = c.ids.len();
     let lengths = [
@@ -134,6 +141,7 @@ pub(super) fn decode(bytes: &[u8]) -> Result<Vec<Feature<Enterprise>>, String> {
         c.employees.len(),
         c.last_inspection.len(),
         c.external_id.len(),
+        c.cells.len(),
     ];
     if lengths.iter().any(|l| *l != n) || c.ends.len() != 3 * n {
         return Err(format!("enterprise columns of unequal lengths ({n} ids)"));
@@ -192,7 +200,7 @@ pub(super) fn decode(bytes: &[u8]) -> Result<Vec<Feature<Enterprise>>, String> {
             },
         });
     }
-    Ok(features)
+    Ok((features, c.cells))
 }
 
 #[cfg(test)]
@@ -234,7 +242,17 @@ mod tests {
         features[8].properties.last_inspection = NaiveDate::from_ymd_opt(-44, 3, 15);
         features[9].geometry = geo::Geometry::Point(geo::Point::new(-180.0, 90.0));
         let bytes = encode(&features).expect("points").unwrap();
-        assert_eq!(decode(&bytes).unwrap(), features);
+        let (back, cells) = decode(&bytes).unwrap();
+        assert_eq!(back, features);
+        // Each point's fine cell, as the risk grid would compute it.
+        for (f, cell) in features.iter().zip(&cells) {
+            let geo::Geometry::Point(p) = f.geometry else {
+                panic!("a point")
+            };
+            let want = crate::risk::grid::fine_cell(p.x(), p.y()).map_or(0, u64::from);
+            assert_eq!(*cell, want);
+        }
+        assert!(cells.iter().all(|c| *c != 0));
     }
 
     #[test]
