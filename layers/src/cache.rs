@@ -16,19 +16,24 @@
 //! cache written again. The GeoJSON stays the dataset; deleting the cache is
 //! always safe.
 //!
-//! The records are MessagePack with their field names (`rmp-serde`'s
-//! named form), through the same serde code as the GeoJSON: every record
-//! type, optional fields skipped and all, reads back as it reads from
-//! GeoJSON (tested). Each layer is cut into chunks of [`CHUNK`] features,
-//! decoded in parallel.
+//! Each layer is cut into chunks of [`CHUNK`] features, decoded in
+//! parallel, each in one of two forms ([`Codec`]):
+//! - the enterprises (nine in ten features of a province) as columns
+//!   ([`columns`]): one array per field, shared strings once, no field names;
+//! - every other layer's records as MessagePack with their field names
+//!   (`rmp-serde`'s named form), through the same serde code as the GeoJSON:
+//!   every record type, optional fields skipped and all, reads back as it
+//!   reads from GeoJSON (tested).
 
-use crate::catalog::Dataset;
+use crate::catalog::{Dataset, Indexes};
 use crate::error::{Error, Result};
 use crate::feature::Feature;
+use crate::layer::Index;
 #[allow(unused_imports, reason = "the layer list names every record type")]
 use crate::model::*;
 use crate::record::Record;
 use serde::{Deserialize, Serialize};
+use std::any::Any;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
@@ -39,9 +44,26 @@ pub const FILE: &str = ".dataset.cache";
 /// Features per chunk: a chunk is the unit of parallel decoding.
 pub const CHUNK: usize = 32_768;
 
+mod columns;
+
 const MAGIC: &[u8; 8] = b"LKDSC\0\0\0";
-/// Bumped when the layout changes.
-const FORMAT: u32 = 1;
+/// Bumped when the layout changes: a cache of another format is not read
+/// (format 1: every layer in the named form; 2: enterprises as columns;
+/// 3: with each enterprise's fine H3 cell).
+const FORMAT: u32 = 3;
+
+/// How a chunk's features are encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum Codec {
+    /// MessagePack of the records with their field names.
+    Named,
+    /// Enterprises as columns ([`columns`]).
+    EnterpriseColumns,
+    /// The layer's R-tree ([`Index`]): one chunk per layer, whose
+    /// `features` is the layer's feature count.
+    Index,
+}
 
 /// One file of the folder, as the cache saw it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -69,6 +91,7 @@ struct Chunk {
     len: u64,
     crc: u32,
     features: u64,
+    codec: Codec,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -197,18 +220,68 @@ fn read_header(file: &mut std::fs::File) -> std::result::Result<(Header, u64), M
     Ok((header, 16 + len))
 }
 
-fn decode_chunk<T: Record>(path: &Path, base: u64, chunk: &Chunk) -> std::result::Result<Vec<Feature<T>>, String> {
-    let mut file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+thread_local! {
+    /// A decoding thread's chunk buffer, reused from chunk to chunk (fewer
+    /// large allocations freed and taken again while the features are
+    /// being allocated around them).
+    static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// A chunk's features, and their fine cells where the chunk keeps them.
+type Decoded<T> = (Vec<Feature<T>>, Vec<u64>);
+
+fn decode_chunk<T: Record>(path: &Path, base: u64, chunk: &Chunk) -> std::result::Result<Decoded<T>, String> {
+    BUFFER.with_borrow_mut(|bytes| decode_chunk_in::<T>(path, base, chunk, bytes))
+}
+
+/// Reads `chunk` into `bytes`, its checksum checked.
+fn read_chunk(path: &Path, base: u64, chunk: &Chunk, bytes: &mut Vec<u8>) -> std::result::Result<(), String> {
+    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let size = file.metadata().map_err(|e| e.to_string())?.len();
+    if base.saturating_add(chunk.offset).saturating_add(chunk.len) > size {
+        return Err(format!(
+            "{} chunk at {}: past the end of the file",
+            chunk.layer, chunk.offset
+        ));
+    }
+    let mut file = file;
     file.seek(SeekFrom::Start(base + chunk.offset))
         .map_err(|e| e.to_string())?;
-    let mut bytes = vec![0u8; chunk.len as usize];
-    file.read_exact(&mut bytes)
+    bytes.clear();
+    bytes.reserve(chunk.len as usize);
+    let read = file
+        .take(chunk.len)
+        .read_to_end(bytes)
         .map_err(|e| format!("{} chunk at {}: {e}", chunk.layer, chunk.offset))?;
-    if crc32fast::hash(&bytes) != chunk.crc {
+    if read as u64 != chunk.len {
+        return Err(format!("{} chunk at {}: cut off", chunk.layer, chunk.offset));
+    }
+    if crc32fast::hash(bytes) != chunk.crc {
         return Err(format!("{} chunk at {}: checksum mismatch", chunk.layer, chunk.offset));
     }
-    let features: Vec<Feature<T>> =
-        rmp_serde::from_slice(&bytes).map_err(|e| format!("{} chunk at {}: {e}", chunk.layer, chunk.offset))?;
+    Ok(())
+}
+
+fn decode_chunk_in<T: Record>(
+    path: &Path,
+    base: u64,
+    chunk: &Chunk,
+    bytes: &mut Vec<u8>,
+) -> std::result::Result<Decoded<T>, String> {
+    read_chunk(path, base, chunk, bytes)?;
+    let (features, cells): Decoded<T> = match chunk.codec {
+        Codec::Named => rmp_serde::from_slice(bytes)
+            .map(|f| (f, Vec::new()))
+            .map_err(|e| e.to_string()),
+        Codec::EnterpriseColumns => columns::decode(bytes).and_then(|(enterprises, cells)| {
+            (Box::new(enterprises) as Box<dyn Any>)
+                .downcast::<Vec<Feature<T>>>()
+                .map(|b| (*b, cells))
+                .map_err(|_| "enterprise columns in another layer".to_owned())
+        }),
+        Codec::Index => Err("an index where features were due".to_owned()),
+    }
+    .map_err(|e| format!("{} chunk at {}: {e}", chunk.layer, chunk.offset))?;
     if features.len() as u64 != chunk.features {
         return Err(format!(
             "{} chunk at {}: {} features, {} recorded",
@@ -218,31 +291,90 @@ fn decode_chunk<T: Record>(path: &Path, base: u64, chunk: &Chunk) -> std::result
             chunk.features
         ));
     }
-    Ok(features)
+    Ok((features, cells))
 }
 
+/// A layer's features, and their fine cells when every chunk kept them.
 fn decode_layer<T: Record>(
     path: &Path,
     base: u64,
     chunks: &[Chunk],
     threads: usize,
-) -> std::result::Result<Vec<Feature<T>>, String> {
-    let mine: Vec<&Chunk> = chunks.iter().filter(|c| c.layer == T::INFO.id).collect();
-    let parts = par_map(&mine, threads, |c| decode_chunk::<T>(path, base, c));
-    let mut features = Vec::with_capacity(mine.iter().map(|c| c.features as usize).sum());
-    for part in parts {
-        features.extend(part?);
+) -> std::result::Result<Decoded<T>, String> {
+    let mine: Vec<&Chunk> = chunks
+        .iter()
+        .filter(|c| c.layer == T::INFO.id && c.codec != Codec::Index)
+        .collect();
+    if let Some(c) = mine.iter().find(|c| c.features > CHUNK as u64) {
+        return Err(format!(
+            "{} chunk at {}: {} features recorded",
+            c.layer, c.offset, c.features
+        ));
     }
-    Ok(features)
+    let parts = par_map(&mine, threads, |c| decode_chunk::<T>(path, base, c));
+    let total = mine.iter().map(|c| c.features as usize).sum();
+    let mut features = Vec::with_capacity(total);
+    let mut cells = Vec::new();
+    let mut every_cell = true;
+    for part in parts {
+        let (part, part_cells) = part?;
+        every_cell &= part_cells.len() == part.len();
+        if every_cell {
+            cells.extend(part_cells);
+        }
+        features.extend(part);
+    }
+    if !every_cell {
+        cells = Vec::new();
+    }
+    Ok((features, cells))
 }
 
-fn encode_layer<T: Record>(features: &[Feature<T>], threads: usize) -> Result<Vec<(usize, Vec<u8>)>> {
-    let chunks: Vec<&[Feature<T>]> = features.chunks(CHUNK).collect();
-    par_map(&chunks, threads, |c| {
-        rmp_serde::to_vec_named(c)
-            .map(|bytes| (c.len(), bytes))
-            .map_err(|e| Error::InvalidRequest(format!("{} does not encode: {e}", T::INFO.id)))
-    })
+/// The R-tree of `layer`, if the cache keeps one.
+fn decode_index(path: &Path, base: u64, chunks: &[Chunk], layer: &str) -> std::result::Result<Option<Index>, String> {
+    let Some(chunk) = chunks.iter().find(|c| c.layer == layer && c.codec == Codec::Index) else {
+        return Ok(None);
+    };
+    let mut bytes = Vec::new();
+    read_chunk(path, base, chunk, &mut bytes)?;
+    let index: Index = rmp_serde::from_slice(&bytes).map_err(|e| format!("{layer} index: {e}"))?;
+    Ok(Some(index))
+}
+
+/// The R-tree of a layer's features (sorted by id; else none is kept), encoded.
+fn encode_index<T: Record>(features: &[Feature<T>]) -> Result<Option<Encoded>> {
+    let Some(index) = Index::of(features) else {
+        return Ok(None);
+    };
+    let bytes = rmp_serde::to_vec(&index)
+        .map_err(|e| Error::InvalidRequest(format!("{} index does not encode: {e}", T::INFO.id)))?;
+    Ok(Some((features.len(), Codec::Index, bytes)))
+}
+
+/// One encoded chunk: its feature count, form and bytes.
+type Encoded = (usize, Codec, Vec<u8>);
+
+#[expect(
+    clippy::ptr_arg,
+    reason = "the layer's Vec is what tells the enterprises from the other layers"
+)]
+fn encode_layer<T: Record>(features: &Vec<Feature<T>>, threads: usize) -> Result<Vec<Encoded>> {
+    let enterprises = (features as &dyn Any).downcast_ref::<Vec<Feature<crate::model::Enterprise>>>();
+    let fail = |e: String| Error::InvalidRequest(format!("{} does not encode: {e}", T::INFO.id));
+    let named = |c: &[Feature<T>]| rmp_serde::to_vec_named(c).map_err(|e| fail(e.to_string()));
+    match enterprises {
+        Some(enterprises) => {
+            let chunks: Vec<_> = enterprises.chunks(CHUNK).zip(features.chunks(CHUNK)).collect();
+            par_map(&chunks, threads, |(typed, c)| match columns::encode(typed) {
+                Some(bytes) => bytes.map(|b| (c.len(), Codec::EnterpriseColumns, b)).map_err(fail),
+                None => named(c).map(|b| (c.len(), Codec::Named, b)),
+            })
+        }
+        None => {
+            let chunks: Vec<&[Feature<T>]> = features.chunks(CHUNK).collect();
+            par_map(&chunks, threads, |c| named(c).map(|b| (c.len(), Codec::Named, b)))
+        }
+    }
     .into_iter()
     .collect()
 }
@@ -252,6 +384,11 @@ macro_rules! define_cache {
         /// Reads the cache of `dir` if it matches the folder's files and this
         /// build, every chunk checked.
         pub fn read(dir: &Path) -> std::result::Result<Dataset, Miss> {
+            read_indexed(dir).map(|(dataset, _)| dataset)
+        }
+
+        /// [`read`], with the layers' R-trees the cache keeps.
+        pub fn read_indexed(dir: &Path) -> std::result::Result<(Dataset, Indexes), Miss> {
             let path = path(dir);
             let mut file = match std::fs::File::open(&path) {
                 Ok(f) => f,
@@ -268,12 +405,22 @@ macro_rules! define_cache {
             let threads = threads();
             let chunks = &header.chunks;
             let path = &path;
+            let failed = || "a decoding thread panicked".to_string();
             std::thread::scope(|scope| {
-                $(let $name = scope.spawn(move || decode_layer::<$ty>(path, base, chunks, threads));)+
-                let failed = || "a decoding thread panicked".to_string();
-                Ok(Dataset {
-                    $($name: $name.join().map_err(|_| failed()).and_then(|r| r).map_err(Miss::Corrupt)?,)+
-                })
+                $(let $name = scope.spawn(move || {
+                    // The tree beside the features, on its own thread.
+                    let index = scope.spawn(move || decode_index(path, base, chunks, <$ty as Record>::INFO.id));
+                    let features = decode_layer::<$ty>(path, base, chunks, threads);
+                    let index = index.join().map_err(|_| failed()).and_then(|r| r);
+                    features.and_then(|(f, cells)| index.map(|i| (f, i, cells)))
+                });)+
+                $(let $name = $name.join().map_err(|_| failed()).and_then(|r| r).map_err(Miss::Corrupt)?;)+
+                // Only the enterprises' chunks keep cells.
+                let mut enterprise_cells = Vec::new();
+                $(if !$name.2.is_empty() {
+                    enterprise_cells = $name.2;
+                })+
+                Ok((Dataset { $($name: $name.0,)+ }, Indexes { $($name: $name.1,)+ enterprise_cells }))
             })
         }
 
@@ -282,8 +429,14 @@ macro_rules! define_cache {
         /// renamed into place.
         fn write_with(dir: &Path, dataset: &Dataset, sources: Vec<Source>) -> Result<()> {
             let threads = threads();
-            let encoded: Vec<(&'static str, Result<Vec<(usize, Vec<u8>)>>)> = std::thread::scope(|scope| {
-                let handles = vec![$((<$ty as Record>::INFO.id, scope.spawn(|| encode_layer(&dataset.$name, threads)))),+];
+            let encoded: Vec<(&'static str, Result<Vec<Encoded>>)> = std::thread::scope(|scope| {
+                let handles = vec![$((<$ty as Record>::INFO.id, scope.spawn(move || {
+                    let layer = &dataset.$name;
+                    let index = scope.spawn(move || encode_index(layer));
+                    let mut chunks = encode_layer(layer, threads)?;
+                    chunks.extend(index.join().unwrap_or_else(|e| std::panic::resume_unwind(e))?);
+                    Ok(chunks)
+                }))),+];
                 handles
                     .into_iter()
                     .map(|(id, h)| (id, h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))))
@@ -293,13 +446,14 @@ macro_rules! define_cache {
             let mut blobs = Vec::new();
             let mut offset = 0u64;
             for (layer, parts) in encoded {
-                for (features, bytes) in parts? {
+                for (features, codec, bytes) in parts? {
                     chunks.push(Chunk {
                         layer: layer.to_owned(),
                         offset,
                         len: bytes.len() as u64,
                         crc: crc32fast::hash(&bytes),
                         features: features as u64,
+                        codec,
                     });
                     offset += bytes.len() as u64;
                     blobs.push(bytes);
@@ -353,8 +507,14 @@ pub enum Outcome {
 /// folder, else from its GeoJSON ([`Dataset::load`]), writing the cache
 /// again for the next start.
 pub fn load(dir: &Path) -> Result<(Dataset, Outcome)> {
-    let reason = match read(dir) {
-        Ok(dataset) => return Ok((dataset, Outcome::Hit)),
+    load_indexed(dir).map(|(dataset, _, outcome)| (dataset, outcome))
+}
+
+/// [`load`], with the layers' R-trees when the cache was used (none when
+/// the GeoJSON was read: the catalog builds them).
+pub fn load_indexed(dir: &Path) -> Result<(Dataset, Indexes, Outcome)> {
+    let reason = match read_indexed(dir) {
+        Ok((dataset, indexes)) => return Ok((dataset, indexes, Outcome::Hit)),
         Err(reason) => reason,
     };
     if reason != Miss::Absent {
@@ -372,7 +532,7 @@ pub fn load(dir: &Path) -> Result<(Dataset, Outcome)> {
             false
         }
     };
-    Ok((dataset, Outcome::Miss { reason, written }))
+    Ok((dataset, Indexes::default(), Outcome::Miss { reason, written }))
 }
 
 #[cfg(test)]
@@ -410,6 +570,81 @@ mod tests {
         // And the same state: the catalogs built from either are equal, layer by layer.
         let (a, b) = (crate::Catalog::new(second), crate::Catalog::new(geojson));
         assert_eq!(a.to_dataset(), b.to_dataset());
+        // The R-trees kept in the cache answer as those built from the GeoJSON.
+        let (dataset, indexes, outcome) = load_indexed(&dir).unwrap();
+        assert_eq!(outcome, Outcome::Hit);
+        assert!(indexes.enterprises.is_some() && indexes.population.is_some() && indexes.counties.is_some());
+        let kept = crate::Catalog::with_indexes(dataset, indexes);
+        assert_eq!(kept.to_dataset(), b.to_dataset());
+        let all = crate::filter::Filter::all();
+        for (x, y) in [(112.55, 37.87), (111.0, 36.0), (113.5, 39.9), (120.0, 30.0)] {
+            let p = geo::Coord { x, y };
+            let ids = |c: &crate::Catalog| {
+                let enterprises: Vec<_> = c
+                    .enterprises
+                    .read()
+                    .nearest(p, 25, &all)
+                    .iter()
+                    .map(|(f, _)| f.id)
+                    .collect();
+                let cells: Vec<_> = c
+                    .population
+                    .read()
+                    .nearest(p, 5, &all)
+                    .iter()
+                    .map(|(f, _)| f.id)
+                    .collect();
+                (enterprises, cells)
+            };
+            assert_eq!(ids(&kept), ids(&b));
+        }
+    }
+
+    /// The risk grid's resolution-7 contents, in order.
+    fn fine(catalog: &crate::Catalog) -> Vec<(h3o::CellIndex, u32, crate::risk::Counts)> {
+        let grid = crate::risk::RiskGrid::new(crate::risk::RiskMethod::default(), catalog);
+        let mut v = grid.fine_by_county();
+        v.sort_by_key(|(cell, county, _)| (*cell, *county));
+        v
+    }
+
+    #[test]
+    fn the_kept_cells_are_each_enterprise_s_and_give_the_risk_grid_of_the_geojson() {
+        let (_tmp, dir, data) = saved();
+        load(&dir).unwrap();
+        let (dataset, indexes, outcome) = load_indexed(&dir).unwrap();
+        assert_eq!(outcome, Outcome::Hit);
+        assert_eq!(indexes.enterprise_cells.len(), data.enterprises.len());
+        for (f, cell) in dataset.enterprises.iter().zip(&indexes.enterprise_cells) {
+            let geo::Geometry::Point(p) = f.geometry else {
+                panic!("a point")
+            };
+            let want = crate::risk::grid::fine_cell(p.x(), p.y()).map(u64::from);
+            assert_eq!(Some(*cell), want, "enterprise {}", f.id);
+        }
+        let kept = crate::Catalog::with_indexes(dataset, indexes);
+        let geojson = crate::Catalog::new(Dataset::load(&dir).unwrap());
+        // The grid built from the kept cells is the grid computed from the GeoJSON.
+        assert_eq!(fine(&kept), fine(&geojson));
+        // Taken once: a second grid computes them.
+        assert!(kept.take_enterprise_cells(&kept.enterprises.read()).is_none());
+
+        // An enterprise moved after the catalog was built (a replayed
+        // event): the kept cells are no longer the layer's and are not used.
+        let (dataset, indexes, _) = load_indexed(&dir).unwrap();
+        let kept = crate::Catalog::with_indexes(dataset, indexes);
+        let mut moved = data.enterprises[0].clone();
+        moved.geometry = geo::Geometry::Point(geo::Point::new(113.2, 39.1));
+        kept.enterprises.write().replace(moved.clone()).unwrap();
+        let mut edited = data.clone();
+        edited.enterprises[0] = moved;
+        assert_eq!(fine(&kept), fine(&crate::Catalog::new(edited)));
+        let (dataset, indexes, _) = load_indexed(&dir).unwrap();
+        let kept = crate::Catalog::with_indexes(dataset, indexes);
+        let mut layer = kept.enterprises.write();
+        let f = layer.features()[0].clone();
+        layer.replace(f).unwrap();
+        assert!(kept.take_enterprise_cells(&layer).is_none());
     }
 
     #[test]
@@ -420,9 +655,14 @@ mod tests {
         big.shelters = (1..=(CHUNK as u64 * 2 + 17))
             .map(|id| Feature { id, ..template.clone() })
             .collect();
+        let template = big.enterprises[0].clone();
+        big.enterprises = (1..=(CHUNK as u64 * 2 + 17))
+            .map(|id| Feature { id, ..template.clone() })
+            .collect();
         write(&dir, &big).unwrap();
         let back = read(&dir).unwrap();
         assert_eq!(back.shelters, big.shelters);
+        assert_eq!(back.enterprises, big.enterprises);
     }
 
     #[test]
@@ -451,6 +691,62 @@ mod tests {
         // A file added beside the layers makes it stale too.
         std::fs::write(dir.join("notes.txt"), "x").unwrap();
         assert_eq!(read(&dir).unwrap_err(), Miss::Stale);
+    }
+
+    #[test]
+    fn a_cache_of_the_previous_format_is_rejected_not_misread() {
+        let (_tmp, dir, data) = saved();
+        load(&dir).unwrap();
+        let cache = path(&dir);
+        let bytes = std::fs::read(&cache).unwrap();
+        // The same file claiming format 1 (every layer in the named form):
+        // its enterprise chunks are columns, which format 1 never had.
+        let text = format!("\"format\":{FORMAT},");
+        let at = bytes
+            .windows(text.len())
+            .position(|w| w == text.as_bytes())
+            .expect("the header names its format");
+        let mut old = bytes.clone();
+        old[at..at + text.len()].copy_from_slice(b"\"format\":1,");
+        std::fs::write(&cache, &old).unwrap();
+        let Err(Miss::Corrupt(why)) = read(&dir) else {
+            panic!("a format-1 cache was read")
+        };
+        assert!(why.contains("format 1"), "{why}");
+        let (dataset, outcome) = load(&dir).unwrap();
+        assert!(matches!(
+            outcome,
+            Outcome::Miss {
+                reason: Miss::Corrupt(_),
+                written: true
+            }
+        ));
+        assert_eq!(&dataset, data);
+        assert_eq!(load(&dir).unwrap().1, Outcome::Hit);
+    }
+
+    #[test]
+    fn the_enterprises_are_written_as_columns_and_the_other_layers_named() {
+        let (_tmp, dir, data) = saved();
+        load(&dir).unwrap();
+        let mut file = std::fs::File::open(path(&dir)).unwrap();
+        let (header, _) = read_header(&mut file).unwrap();
+        let codecs = |layer: &str| {
+            header
+                .chunks
+                .iter()
+                .filter(|c| c.layer == layer)
+                .map(|c| c.codec)
+                .collect::<Vec<_>>()
+        };
+        assert!(!data.enterprises.is_empty() && !data.shelters.is_empty());
+        // The features' chunks, then the layer's R-tree.
+        let mut want = vec![Codec::EnterpriseColumns; data.enterprises.len().div_ceil(CHUNK)];
+        want.push(Codec::Index);
+        assert_eq!(codecs("enterprises"), want);
+        let mut want = vec![Codec::Named; data.shelters.len().div_ceil(CHUNK)];
+        want.push(Codec::Index);
+        assert_eq!(codecs("shelters"), want);
     }
 
     #[test]

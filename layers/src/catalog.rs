@@ -6,7 +6,7 @@
 
 use crate::collection::Collection;
 use crate::feature::Feature;
-use crate::layer::Layer;
+use crate::layer::{Index, Layer};
 #[allow(unused_imports, reason = "the layer list names every record type")]
 use crate::model::*;
 use crate::record::{LayerInfo, Record};
@@ -47,6 +47,21 @@ macro_rules! define_catalog {
             )+
         }
 
+        /// Every layer's R-tree as the dataset cache kept it, where it did
+        /// ([`Catalog::with_indexes`]).
+        #[derive(Debug, Default)]
+        pub struct Indexes {
+            $(
+                #[doc = concat!("The `", stringify!($name), "` layer's.")]
+                pub $name: Option<Index>,
+            )+
+            /// The enterprises' H3 resolution-7 cells (the risk grid's
+            /// fine cells, `u64` of each, 0 for none) as the cache kept
+            /// them: one per enterprise, in the dataset's order (empty:
+            /// none kept).
+            pub enterprise_cells: Vec<u64>,
+        }
+
         /// Every layer in memory, each behind its own lock.
         #[derive(Debug)]
         pub struct Catalog {
@@ -54,6 +69,8 @@ macro_rules! define_catalog {
                 #[doc = concat!("The `", stringify!($name), "` layer.")]
                 pub $name: RwLock<Layer<$ty>>,
             )+
+            /// [`Indexes::enterprise_cells`], until the risk grid takes them.
+            enterprise_cells: parking_lot::Mutex<Vec<u64>>,
         }
 
         impl Dataset {
@@ -69,12 +86,35 @@ macro_rules! define_catalog {
         impl Catalog {
             /// Indexes a dataset: one bulk-loaded R-tree per layer, built in parallel.
             pub fn new(dataset: Dataset) -> Self {
+                Self::with_indexes(dataset, Indexes::default())
+            }
+
+            /// As [`Catalog::new`], taking each layer's R-tree from `indexes`
+            /// where it indexes exactly that layer's features ([`Layer::with_index`]).
+            pub fn with_indexes(dataset: Dataset, indexes: Indexes) -> Self {
+                // The kept cells follow the enterprises in the dataset's
+                // order: only when that is the layer's (ids ascending) and
+                // there is one for each.
+                let cells = if indexes.enterprise_cells.len() == dataset.enterprises.len()
+                    && dataset.enterprises.windows(2).all(|w| w[0].id < w[1].id)
+                {
+                    indexes.enterprise_cells
+                } else {
+                    Vec::new()
+                };
                 std::thread::scope(|scope| {
-                    $(let $name = scope.spawn(move || Layer::new(dataset.$name));)+
+                    $(let $name = scope.spawn(move || Layer::with_index(dataset.$name, indexes.$name));)+
                     Catalog {
                         $($name: RwLock::new($name.join().unwrap_or_default()),)+
+                        enterprise_cells: parking_lot::Mutex::new(cells),
                     }
                 })
+            }
+
+            /// Bytes the layers' records and R-trees take ([`Layer::struct_bytes`]:
+            /// not the text and geometry they point to), for the start-up log.
+            pub fn struct_bytes(&self) -> usize {
+                0 $(+ self.$name.read().struct_bytes())+
             }
 
             /// A copy of every layer as it is now (for export).
@@ -111,6 +151,16 @@ impl Catalog {
     /// Every collection id, in map order.
     pub fn ids() -> impl Iterator<Item = &'static str> {
         Dataset::LAYERS.iter().map(|l| l.id)
+    }
+
+    /// The enterprises' resolution-7 cells the dataset cache kept, one per
+    /// feature of `layer` in its order, if they still are that: the layer
+    /// has not changed since it was built (no event replayed or applied
+    /// touched it) and has as many features. Taken once (the risk grid is
+    /// built once at start-up); `None` after, or when none were kept.
+    pub fn take_enterprise_cells(&self, layer: &Layer<Enterprise>) -> Option<Vec<u64>> {
+        let cells = std::mem::take(&mut *self.enterprise_cells.lock());
+        (!cells.is_empty() && layer.changes() == 0 && cells.len() == layer.len()).then_some(cells)
     }
 
     /// How far `p` (lon/lat) lies outside the region, the union of the

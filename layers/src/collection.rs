@@ -95,6 +95,12 @@ pub trait Collection: Send + Sync + std::fmt::Debug {
     ) -> Gathered<'a>;
     /// Calls `visit` with every feature that passes `filter`, in id order.
     fn visit_all(&self, filter: &Filter, visit: &mut FeatureVisitor<'_>);
+    /// Every point of every feature (a point, or each of a multipoint's),
+    /// in id order, with the rank of its `field`'s text in `order` (`None`
+    /// without a field, or when the text is not in `order`): what a cluster
+    /// pyramid is built from. Reads the one field, not every value, on
+    /// every core (a million enterprises at start-up).
+    fn ranked_points(&self, field: Option<&str>, order: &[&str]) -> Vec<(f64, f64, Option<u8>)>;
     /// Calls `visit` with one feature, if there is one with this id.
     fn visit_feature(&self, id: FeatureId, visit: &mut FeatureVisitor<'_>);
     /// The text of `field` (a name, a code) of feature `id`, without building its other values.
@@ -234,6 +240,44 @@ impl<T: Record> Collection for Layer<T> {
 
     fn visit_all(&self, filter: &Filter, visit: &mut FeatureVisitor<'_>) {
         visit_each(self.features().iter(), filter, visit);
+    }
+
+    fn ranked_points(&self, field: Option<&str>, order: &[&str]) -> Vec<(f64, f64, Option<u8>)> {
+        let rank = |f: &Feature<T>| match field.map(|name| f.properties.value(name)) {
+            Some(crate::record::Value::Text(code)) => order.iter().position(|o| *o == code).map(|p| p as u8),
+            _ => None,
+        };
+        let part = |features: &[Feature<T>]| {
+            let mut out = Vec::with_capacity(features.len());
+            for f in features {
+                match &f.geometry {
+                    Geometry::Point(p) => out.push((p.x(), p.y(), rank(f))),
+                    Geometry::MultiPoint(mp) => {
+                        let r = rank(f);
+                        out.extend(mp.0.iter().map(|p| (p.x(), p.y(), r)));
+                    }
+                    _ => {}
+                }
+            }
+            out
+        };
+        let features = self.features();
+        let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 8);
+        if features.len() < 65_536 || threads == 1 {
+            return part(features);
+        }
+        let part = &part;
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = features
+                .chunks(features.len().div_ceil(threads))
+                .map(|chunk| scope.spawn(move || part(chunk)))
+                .collect();
+            let mut out = Vec::with_capacity(features.len());
+            for h in handles {
+                out.extend(h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+            }
+            out
+        })
     }
 
     fn visit_feature(&self, id: FeatureId, visit: &mut FeatureVisitor<'_>) {
@@ -464,5 +508,49 @@ mod tests {
         let patch = json!({"a": null, "b": {"c": null, "f": 4}, "e": [2]});
         merge_patch(&mut target, patch.as_object().unwrap());
         assert_eq!(target, json!({"b": {"d": 3, "f": 4}, "e": [2]}));
+    }
+
+    /// The points and ranks as a visit of every feature's values gives them.
+    fn visited(c: &dyn super::Collection, field: &str, order: &[&str]) -> Vec<(f64, f64, Option<u8>)> {
+        let mut out = Vec::new();
+        c.visit_all(&crate::filter::Filter::all(), &mut |_, geometry, values| {
+            let rank = values.iter().find(|(k, _)| *k == field).and_then(|(_, v)| match v {
+                super::Value::Text(code) => order.iter().position(|o| o == code).map(|p| p as u8),
+                _ => None,
+            });
+            if let geo::Geometry::Point(p) = geometry {
+                out.push((p.x(), p.y(), rank));
+            }
+            std::ops::ControlFlow::Continue(())
+        });
+        out
+    }
+
+    #[test]
+    fn ranked_points_are_the_points_and_ranks_every_feature_visited_gives() {
+        use super::Collection;
+        let data = crate::generate::tests::small_dataset();
+        // Enough enterprises to be read on every core, in id order.
+        let template = data.enterprises.clone();
+        let many: Vec<_> = (0..70_000u64)
+            .map(|i| {
+                let mut f = template[i as usize % template.len()].clone();
+                f.id = i + 1;
+                f
+            })
+            .collect();
+        let layer = crate::layer::Layer::new(many);
+        // Not every level: blue is left out, so some ranks are none.
+        let order = ["red", "orange", "yellow"];
+        let ranked = layer.ranked_points(Some("risk_level"), &order);
+        assert_eq!(ranked.len(), 70_000);
+        assert!(ranked.iter().any(|p| p.2.is_none()) && ranked.iter().any(|p| p.2 == Some(0)));
+        assert_eq!(ranked, visited(&layer, "risk_level", &order));
+        // Without a field, no ranks.
+        let teams = crate::layer::Layer::new(data.rescue_teams.clone());
+        let plain = teams.ranked_points(None, &[]);
+        assert_eq!(plain.len(), data.rescue_teams.len());
+        assert!(plain.iter().all(|p| p.2.is_none()));
+        assert_eq!(plain, visited(&teams, "-", &[]));
     }
 }

@@ -7,11 +7,12 @@ use crate::geodesy::{self, Probe};
 use crate::record::{GeometryKind, Record};
 use geo::{BoundingRect, Coord, Intersects, Rect};
 use rstar::{AABB, ParentNode, RTree, RTreeNode, RTreeObject};
+use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
 /// An R-tree entry: a feature's bounding box and its id.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 pub struct Entry {
     min: [f64; 2],
     max: [f64; 2],
@@ -54,6 +55,52 @@ impl Entry {
 pub struct Layer<T> {
     features: Vec<Feature<T>>,
     tree: RTree<Entry>,
+    /// Features inserted, replaced or removed since it was built.
+    changes: u64,
+}
+
+/// A layer's R-tree as [`Layer::new`] builds it, apart from the layer: the
+/// dataset cache keeps it, so that a start need not bulk-load it again.
+/// [`Layer::with_index`] takes it only if it indexes exactly the features
+/// it is given (every entry the box and id of the feature at its slot, and
+/// every feature once); otherwise the tree is built as by [`Layer::new`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Index(RTree<Entry>);
+
+impl Index {
+    /// The index [`Layer::new`] builds for `features`, which must be sorted
+    /// by id (`None` otherwise: the slots would not be those of the layer).
+    pub fn of<T>(features: &[Feature<T>]) -> Option<Self> {
+        if !features.windows(2).all(|w| w[0].id < w[1].id) {
+            return None;
+        }
+        Some(Self(bulk_load(features)))
+    }
+
+    /// Whether this indexes exactly `features` (sorted by id).
+    fn fits<T>(&self, features: &[Feature<T>]) -> bool {
+        let mut seen = vec![false; features.len()];
+        let mut entries = 0usize;
+        for e in self.0.iter() {
+            let slot = e.slot as usize;
+            let Some(f) = features.get(slot) else { return false };
+            if seen[slot] || Entry::of(f, slot) != Some(*e) {
+                return false;
+            }
+            seen[slot] = true;
+            entries += 1;
+        }
+        entries == self.0.size() && entries == features.iter().filter(|f| f.geometry.bounding_rect().is_some()).count()
+    }
+}
+
+fn bulk_load<T>(features: &[Feature<T>]) -> RTree<Entry> {
+    let entries = features
+        .iter()
+        .enumerate()
+        .filter_map(|(slot, f)| Entry::of(f, slot))
+        .collect();
+    RTree::bulk_load(entries)
 }
 
 impl<T: Record> Default for Layer<T> {
@@ -99,20 +146,59 @@ pub fn check_new_geometry<T: Record>(geometry: &geo::Geometry<f64>) -> Result<()
 impl<T: Record> Layer<T> {
     /// Indexes `features` (bulk-loading the R-tree); sorts them by id.
     /// Derived attributes are recomputed.
-    pub fn new(mut features: Vec<Feature<T>>) -> Self {
+    pub fn new(features: Vec<Feature<T>>) -> Self {
+        Self::with_index(features, None)
+    }
+
+    /// As [`Layer::new`], with the R-tree `index` if it indexes exactly
+    /// these features (sorted by id), else bulk-loaded.
+    pub fn with_index(mut features: Vec<Feature<T>>, index: Option<Index>) -> Self {
         features.sort_unstable_by_key(|f| f.id);
         for f in &mut features {
             f.properties.derive();
         }
-        let entries = features
-            .iter()
-            .enumerate()
-            .filter_map(|(slot, f)| Entry::of(f, slot))
-            .collect();
+        let tree = match index {
+            Some(index) if index.fits(&features) => index.0,
+            Some(_) => {
+                tracing::info!(
+                    layer = T::INFO.id,
+                    "the cached R-tree does not fit the layer's features; bulk-loading it"
+                );
+                bulk_load(&features)
+            }
+            None => bulk_load(&features),
+        };
         Self {
             features,
-            tree: RTree::bulk_load(entries),
+            tree,
+            changes: 0,
         }
+    }
+
+    /// How many features were inserted, replaced or removed since the
+    /// layer was built (0: it holds exactly what it was built from).
+    pub fn changes(&self) -> u64 {
+        self.changes
+    }
+
+    /// Bytes the features' records (not the text or geometry they point
+    /// to) and the R-tree's nodes take (vectors counted at their length): the measure of a
+    /// layer's memory per feature (issue 21).
+    pub fn struct_bytes(&self) -> usize {
+        fn node_bytes(node: &ParentNode<Entry>) -> usize {
+            let children = node.children();
+            std::mem::size_of_val(children)
+                + children
+                    .iter()
+                    .map(|c| match c {
+                        RTreeNode::Parent(p) => node_bytes(p),
+                        RTreeNode::Leaf(_) => 0,
+                    })
+                    .sum::<usize>()
+        }
+        self.features.capacity() * std::mem::size_of::<Feature<T>>()
+            + std::mem::size_of::<RTree<Entry>>()
+            + node_bytes(self.tree.root())
     }
 
     /// Number of features.
@@ -254,6 +340,7 @@ impl<T: Record> Layer<T> {
     /// Adds a feature; its id must be new.
     pub fn insert(&mut self, mut feature: Feature<T>) -> Result<()> {
         feature.properties.derive();
+        self.changes += 1;
         match self.position(feature.id) {
             Ok(_) => Err(Error::DuplicateFeature {
                 collection: T::INFO.id,
@@ -276,6 +363,7 @@ impl<T: Record> Layer<T> {
             collection: T::INFO.id,
             id: feature.id,
         })?;
+        self.changes += 1;
         let old = std::mem::replace(&mut self.features[at], feature);
         let new_entry = Entry::of(&self.features[at], at);
         let old_entry = Entry::of(&old, at);
@@ -296,6 +384,7 @@ impl<T: Record> Layer<T> {
             collection: T::INFO.id,
             id,
         })?;
+        self.changes += 1;
         let old = self.features.remove(at);
         if let Some(e) = Entry::of(&old, at) {
             self.tree.remove(&e);
@@ -574,6 +663,42 @@ mod tests {
         let layer = Layer::new(vec![zone(1, l_shape), zone(2, square)]);
         let nearest = layer.nearest(Coord { x: 112.8, y: 37.8 }, 1, &Filter::all());
         assert_eq!(nearest[0].0.id, 2);
+    }
+
+    #[test]
+    fn a_kept_index_is_taken_only_when_it_indexes_exactly_the_features() {
+        let features = random_layer(2_000, 5).features().to_vec();
+        let index = Index::of(&features).expect("sorted by id");
+        assert!(index.fits(&features));
+        let p = Coord { x: 112.5, y: 37.8 };
+        let ids = |layer: &Layer<Shelter>| {
+            layer
+                .nearest(p, 20, &Filter::all())
+                .into_iter()
+                .map(|(f, _)| f.id)
+                .collect::<Vec<_>>()
+        };
+        let fresh = Layer::new(features.clone());
+        assert_eq!(
+            ids(&Layer::with_index(features.clone(), Some(index.clone()))),
+            ids(&fresh)
+        );
+        // One feature moved, one gone, one added: the index no longer fits and is not used.
+        let mut moved = features.clone();
+        moved[7] = shelter(moved[7].id, p.x, p.y);
+        assert!(!index.fits(&moved));
+        let layer = Layer::with_index(moved.clone(), Some(index.clone()));
+        assert_eq!(layer.nearest(p, 1, &Filter::all())[0].0.id, moved[7].id);
+        let mut fewer = features.clone();
+        fewer.pop();
+        assert!(!index.fits(&fewer));
+        let mut more = features.clone();
+        more.push(shelter(100_000, p.x, p.y));
+        assert!(!index.fits(&more));
+        // Not sorted by id: no index is made (the slots would be wrong).
+        let mut unsorted = features;
+        unsorted.swap(0, 1);
+        assert!(Index::of(&unsorted).is_none());
     }
 
     #[test]

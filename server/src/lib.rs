@@ -360,6 +360,7 @@ pub fn serve_with(settings: config::Settings, dev_open: bool) -> anyhow::Result<
                 history_s = report.history_time.as_secs_f64(),
                 snapshot = report.snapshot,
                 features = feature_count(&store),
+                records_mb = store.catalog().struct_bytes() >> 20,
                 rss_mb = resident_mb(),
                 journal = %report.journal.display(),
                 region = %settings.region.id,

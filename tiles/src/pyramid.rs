@@ -47,6 +47,18 @@ struct Cell {
     by_rank: [u32; RANKS],
 }
 
+impl Cell {
+    /// Adds the points of `other`.
+    fn merge(&mut self, other: &Cell) {
+        self.count += other.count;
+        self.sum_x += other.sum_x;
+        self.sum_y += other.sum_y;
+        for (a, b) in self.by_rank.iter_mut().zip(other.by_rank) {
+            *a += b;
+        }
+    }
+}
+
 /// The pyramid of one layer.
 #[derive(Debug, Clone)]
 pub struct ClusterPyramid {
@@ -121,29 +133,75 @@ impl ClusterPyramid {
         let Some(deepest) = p.levels.len().checked_sub(1) else {
             return p;
         };
+        p.count_into_deepest(deepest, points);
+        p.fill_coarser(deepest);
+        p
+    }
+
+    /// [`Self::from_points`] over a slice, the deepest level counted on
+    /// every core (a part each, then added together): the same cells and
+    /// counts; the centroids' sums may differ in their last bits.
+    pub fn from_point_slice(below: u8, extent: u32, cell: u32, points: &[(f64, f64, Option<u8>)]) -> Self {
+        let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 8);
+        if points.len() < 65_536 || threads == 1 {
+            return Self::from_points(below, extent, cell, points.iter().copied());
+        }
+        let mut p = Self::new(below, extent, cell);
+        let Some(deepest) = p.levels.len().checked_sub(1) else {
+            return p;
+        };
+        let empty = &p;
+        let parts: Vec<CellMap> = std::thread::scope(|scope| {
+            let handles: Vec<_> = points
+                .chunks(points.len().div_ceil(threads))
+                .map(|part| {
+                    scope.spawn(move || {
+                        let mut one = empty.clone();
+                        one.count_into_deepest(deepest, part.iter().copied());
+                        std::mem::take(&mut one.levels[deepest])
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect()
+        });
+        let mut parts = parts.into_iter();
+        let mut all = parts.next().unwrap_or_default();
+        for part in parts {
+            for (key, fine) in part {
+                all.entry(key).or_default().merge(&fine);
+            }
+        }
+        p.levels[deepest] = all;
+        p.fill_coarser(deepest);
+        p
+    }
+
+    /// Counts `points` into the cells of level `deepest`.
+    fn count_into_deepest(&mut self, deepest: usize, points: impl IntoIterator<Item = (f64, f64, Option<u8>)>) {
         for (lon, lat, rank) in points {
             let (x, y) = unit(lon, lat);
-            let key = p.key(deepest, x, y);
-            let c = p.levels[deepest].entry(key).or_default();
+            let key = self.key(deepest, x, y);
+            let c = self.levels[deepest].entry(key).or_default();
             c.count += 1;
             c.sum_x += x;
             c.sum_y += y;
             c.by_rank[slot(rank)] += 1;
         }
+    }
+
+    /// Every level above `deepest` from the one below it (four cells into one).
+    fn fill_coarser(&mut self, deepest: usize) {
+        let p = self;
         for z in (0..deepest).rev() {
             let mut coarser = CellMap::with_capacity_and_hasher(p.levels[z + 1].len() / 2, Default::default());
             for (&(cx, cy), fine) in &p.levels[z + 1] {
-                let c = coarser.entry((cx / 2, cy / 2)).or_default();
-                c.count += fine.count;
-                c.sum_x += fine.sum_x;
-                c.sum_y += fine.sum_y;
-                for (a, b) in c.by_rank.iter_mut().zip(fine.by_rank) {
-                    *a += b;
-                }
+                coarser.entry((cx / 2, cy / 2)).or_default().merge(fine);
             }
             p.levels[z] = coarser;
         }
-        p
     }
 
     /// Counts a point.
@@ -255,6 +313,35 @@ mod tests {
         for z in 0..9u8 {
             let t = TileCoord::at(111.5, 37.0, z).unwrap();
             let (a, b) = (bulk.clusters(t, 64), one.clusters(t, 64));
+            assert_eq!(a.len(), b.len(), "zoom {z}");
+            for (x, y) in a.iter().zip(&b) {
+                assert_eq!(
+                    (x.count, x.worst_rank, x.by_rank, x.first_id),
+                    (y.count, y.worst_rank, y.by_rank, y.first_id)
+                );
+                assert!((x.at[0] - y.at[0]).abs() <= 1 && (x.at[1] - y.at[1]).abs() <= 1);
+            }
+        }
+    }
+
+    #[test]
+    fn building_on_every_core_gives_the_same_cells_as_one_pass() {
+        // Enough points to be cut into parts (one per core).
+        let points: Vec<(f64, f64, Option<u8>)> = (0..200_000u32)
+            .map(|i| {
+                (
+                    110.0 + f64::from(i % 397) * 0.0131,
+                    35.0 + f64::from(i % 229) * 0.0211,
+                    (i % 5 != 4).then_some((i % 4) as u8),
+                )
+            })
+            .collect();
+        let parallel = ClusterPyramid::from_point_slice(12, 4096, 256, &points);
+        let one = ClusterPyramid::from_points(12, 4096, 256, points.iter().copied());
+        for z in 0..12u8 {
+            let t = TileCoord::at(112.0, 37.0, z).unwrap();
+            let (a, b) = (parallel.clusters(t, 64), one.clusters(t, 64));
+            assert!(!a.is_empty(), "zoom {z}");
             assert_eq!(a.len(), b.len(), "zoom {z}");
             for (x, y) in a.iter().zip(&b) {
                 assert_eq!(

@@ -302,7 +302,7 @@ impl CoverageIndex {
             &catalog.enterprises.read(),
             limit_ms,
             scope,
-            |e| e.name.as_str(),
+            |e| &*e.name,
         );
         Coverage {
             teams: times.teams,

@@ -261,7 +261,7 @@ pub fn coverage(catalog: &Catalog, graph: &RoadGraph, teams: &Filter, limit_s: f
         &catalog.enterprises.read(),
         limit_ms,
         scope,
-        |e| e.name.as_str(),
+        |e| &*e.name,
     );
     Coverage {
         teams: count,

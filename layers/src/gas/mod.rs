@@ -371,7 +371,7 @@ fn outage(catalog: &Catalog, g: &GasGraph, t: &Trace, cut: &[usize]) -> Outage {
         if served(&e.geometry) {
             out.enterprises.push(Named {
                 id: e.id,
-                name: e.properties.name.clone(),
+                name: e.properties.name.to_string(),
             });
         }
     }

@@ -606,7 +606,7 @@ fn obligations(
     let names_of: HashMap<FeatureId, &str> = dataset
         .enterprises
         .iter()
-        .map(|e| (e.id, e.properties.name.as_str()))
+        .map(|e| (e.id, &*e.properties.name))
         .collect();
     for e in enterprises {
         if !sources.contains_key(e) && !rng.random_bool(0.02) {

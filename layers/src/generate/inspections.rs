@@ -69,7 +69,7 @@ pub(crate) fn places(dataset: &Dataset) -> HashMap<FeatureId, DangerPlace> {
                 _ => [0.0, 0.0],
             };
             let place = DangerPlace {
-                enterprise_name: e.properties.name.clone(),
+                enterprise_name: e.properties.name.to_string(),
                 county_id: e.properties.county_id,
                 county: e.properties.county.to_string(),
                 city: e.properties.city.to_string(),

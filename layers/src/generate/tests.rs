@@ -101,7 +101,7 @@ fn exactly_80_hazard_sources_graded_from_their_own_attributes() {
             .sum();
         assert!(over >= 1.0, "hazard source {} holds less than its thresholds", h.id);
         let owner = enterprises.get(&p.enterprise_id).expect("owner exists");
-        assert_eq!(owner.properties.name, p.enterprise_name);
+        assert_eq!(*owner.properties.name, p.enterprise_name);
         let level = level.expect("every generated hazard source passes the GB 18218 §4.2 test");
         levels[level as usize] += 1;
     }
@@ -126,11 +126,7 @@ fn coal_mines_lie_in_the_coal_fields() {
 #[test]
 fn credit_codes_are_valid_and_unique() {
     let d = small_dataset();
-    let codes: HashSet<_> = d
-        .enterprises
-        .iter()
-        .map(|e| e.properties.credit_code.as_str())
-        .collect();
+    let codes: HashSet<_> = d.enterprises.iter().map(|e| &*e.properties.credit_code).collect();
     assert_eq!(codes.len(), d.enterprises.len());
     assert!(codes.iter().all(|c| names::credit_code_is_valid(c)));
 }

@@ -627,10 +627,10 @@ fn enterprise_index(catalog: &Catalog) -> HashMap<String, (FeatureId, String)> {
     let layer = catalog.enterprises.read();
     let mut index = HashMap::with_capacity(layer.len() * 2);
     for f in layer.features() {
-        let value = (f.id, f.properties.name.clone());
-        index.insert(f.properties.credit_code.clone(), value.clone());
+        let value = (f.id, f.properties.name.to_string());
+        index.insert(f.properties.credit_code.to_string(), value.clone());
         if let Some(e) = &f.properties.external_id {
-            index.insert(e.clone(), value);
+            index.insert(e.to_string(), value);
         }
     }
     index

@@ -133,7 +133,7 @@ fn ten_kinds_of_bad_rows_are_each_reported_and_none_is_stored() {
         assert!(by_external_id(&store, bad).is_none(), "{bad} was stored");
     }
     let e1 = by_external_id(&store, "E1").unwrap();
-    assert_eq!(e1.properties.name, "晋阳化工有限公司");
+    assert_eq!(&*e1.properties.name, "晋阳化工有限公司");
     assert_eq!(e1.properties.risk_level, crate::model::RiskLevel::Major);
     assert_eq!(e1.properties.industry, crate::model::Industry::HazardousChemicals);
     assert_eq!(e1.properties.employees, 120);
@@ -172,7 +172,7 @@ fn a_reimport_updates_in_place_and_reports_or_deletes_the_missing() {
     store_plan(&store, plan);
     let a = by_external_id(&store, "A").unwrap();
     assert_eq!(
-        (a.id, a.properties.name.as_str(), a.properties.employees),
+        (a.id, &*a.properties.name, a.properties.employees),
         (a_id, "甲公司（更名）", 12)
     );
     assert_eq!(store.catalog().enterprises.read().len(), count, "updated in place");
@@ -188,7 +188,7 @@ fn a_reimport_updates_in_place_and_reports_or_deletes_the_missing() {
     // The journal holds it all: a reopened store sees the same.
     drop(store);
     let again = self::store(dir.path());
-    assert_eq!(by_external_id(&again, "A").unwrap().properties.name, "甲公司（更名）");
+    assert_eq!(&*by_external_id(&again, "A").unwrap().properties.name, "甲公司（更名）");
     assert!(by_external_id(&again, "C").is_none());
 }
 

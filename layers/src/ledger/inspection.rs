@@ -215,7 +215,7 @@ fn enterprise_place(catalog: &Catalog, id: FeatureId) -> Result<DangerPlace> {
     };
     let p = &e.properties;
     Ok(DangerPlace {
-        enterprise_name: p.name.clone(),
+        enterprise_name: p.name.to_string(),
         county_id: p.county_id,
         county: p.county.to_string(),
         city: p.city.to_string(),

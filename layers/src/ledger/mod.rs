@@ -357,7 +357,7 @@ impl LedgerState {
             };
             let p = &e.properties;
             DangerPlace {
-                enterprise_name: p.name.clone(),
+                enterprise_name: p.name.to_string(),
                 county_id: p.county_id,
                 county: p.county.to_string(),
                 city: p.city.to_string(),
@@ -770,7 +770,7 @@ pub(crate) fn enterprise_place(catalog: &Catalog, enterprise: FeatureId) -> Resu
     };
     let p = &e.properties;
     Ok(DangerPlace {
-        enterprise_name: p.name.clone(),
+        enterprise_name: p.name.to_string(),
         county_id: p.county_id,
         county: p.county.to_string(),
         city: p.city.to_string(),

@@ -188,8 +188,8 @@ impl Enterprises {
         };
         for f in layer.features() {
             e.ids.insert(f.id);
-            e.by_code.insert(f.properties.credit_code.clone(), f.id);
-            e.by_name.entry(f.properties.name.clone()).or_insert(f.id);
+            e.by_code.insert(f.properties.credit_code.to_string(), f.id);
+            e.by_name.entry(f.properties.name.to_string()).or_insert(f.id);
         }
         e
     }

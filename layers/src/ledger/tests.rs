@@ -139,7 +139,7 @@ fn a_danger_goes_reported_rectifying_submitted_rejected_and_on_to_closed_with_wh
             .unwrap()
             .properties
             .name
-            .clone();
+            .to_string();
         assert_eq!(d.place.enterprise_name, name, "the store fills in the enterprise");
     }
     // Straight to submitted: refused, naming the way on.

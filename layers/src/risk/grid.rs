@@ -148,7 +148,8 @@ pub struct RiskGrid {
     inner: RwLock<Inner>,
 }
 
-fn fine_cell(lon: f64, lat: f64) -> Option<CellIndex> {
+/// The resolution-7 cell of a point (lon/lat), where items are placed.
+pub(crate) fn fine_cell(lon: f64, lat: f64) -> Option<CellIndex> {
     LatLng::new(lat, lon).ok().map(|ll| ll.to_cell(FINE))
 }
 
@@ -203,26 +204,65 @@ fn point_counts(layer: &str, values: &[(&'static str, Value<'_>)], cap: f64) -> 
     }
 }
 
+/// A multiply-rotate hasher for the (cell, county) keys of the start-up
+/// sums: SipHash costs more than the rest of summing a million enterprises.
+#[derive(Debug, Default, Clone, Copy)]
+struct KeyHasher(u64);
+
+impl std::hash::Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.write_u64(u64::from(*b));
+        }
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(u64::from(n));
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+/// Sums by fine cell and county.
+type Sums = HashMap<(CellIndex, u32), Counts, std::hash::BuildHasherDefault<KeyHasher>>;
+
+/// The fine cell of an enterprise: `kept` (0: none), as the dataset cache
+/// computed it from the same point, else computed now.
+fn enterprise_cell(f: &crate::feature::Feature<crate::model::Enterprise>, kept: Option<u64>) -> Option<CellIndex> {
+    match kept {
+        Some(cell) => CellIndex::try_from(cell).ok(),
+        None => anchor(&f.geometry).and_then(|p| fine_cell(p.x, p.y)),
+    }
+}
+
 /// The enterprises summed by fine cell and county, on every core: the same
 /// counts [`point_counts`] gives one by one, read from the typed records.
-fn enterprise_sums(layer: &crate::layer::Layer<crate::model::Enterprise>) -> HashMap<(CellIndex, u32), Counts> {
+/// `cells`: each feature's fine cell as the dataset cache kept it (one per
+/// feature, in order), else none and each is computed.
+fn enterprise_sums(layer: &crate::layer::Layer<crate::model::Enterprise>, cells: Option<&[u64]>) -> Sums {
     let features = layer.features();
+    let cells = cells.filter(|c| c.len() == features.len());
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 8);
     let per = features.len().div_ceil(threads).max(1);
-    let parts: Vec<HashMap<(CellIndex, u32), Counts>> = std::thread::scope(|scope| {
+    let parts: Vec<Sums> = std::thread::scope(|scope| {
         let handles: Vec<_> = features
             .chunks(per)
-            .map(|part| {
+            .enumerate()
+            .map(|(n, part)| {
+                let kept = cells.map(|c| &c[n * per..n * per + part.len()]);
                 scope.spawn(move || {
-                    let mut sums: HashMap<(CellIndex, u32), Counts> = HashMap::new();
-                    for f in part {
+                    let mut sums = Sums::default();
+                    for (i, f) in part.iter().enumerate() {
                         let e = &f.properties;
-                        if let Some(p) = anchor(&f.geometry)
-                            && let Some(cell) = fine_cell(p.x, p.y)
-                        {
-                            sums.entry((cell, e.county_id))
-                                .or_default()
-                                .add(&Counts::enterprise(e.industry, e.risk_level), true);
+                        if let Some(cell) = enterprise_cell(f, kept.map(|k| k[i])) {
+                            // One count where `Counts::enterprise` puts it (added
+                            // to the cell's, as `Counts::add` would).
+                            let (i, k) = Counts::enterprise_slot(e.industry, e.risk_level);
+                            let n = &mut sums.entry((cell, e.county_id)).or_default().enterprises[i][k];
+                            *n = n.saturating_add(1);
                         }
                     }
                     sums
@@ -332,7 +372,12 @@ impl RiskGrid {
                 // them one by one, in any order.
                 "enterprises" => {
                     drop(c);
-                    let sums = enterprise_sums(&catalog.enterprises.read());
+                    let layer = catalog.enterprises.read();
+                    // The cells the dataset cache kept, while the layer is
+                    // as the cache held it; else computed here.
+                    let cells = catalog.take_enterprise_cells(&layer);
+                    let sums = enterprise_sums(&layer, cells.as_deref());
+                    drop(layer);
                     grid.place_sums(sums);
                 }
                 "hazard_sources" | "population" => {
@@ -371,7 +416,7 @@ impl RiskGrid {
     }
 
     /// Places sums of points, each under its fine cell and county.
-    fn place_sums(&self, sums: HashMap<(CellIndex, u32), Counts>) {
+    fn place_sums(&self, sums: impl IntoIterator<Item = ((CellIndex, u32), Counts)>) {
         let mut inner = self.inner.write();
         let mut touched = Vec::new();
         for ((cell, county), counts) in sums {

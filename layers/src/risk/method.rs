@@ -376,10 +376,16 @@ impl Counts {
     /// One enterprise.
     pub fn enterprise(industry: Industry, colour: RiskLevel) -> Self {
         let mut c = Self::default();
-        let i = Industry::ALL.iter().position(|x| *x == industry).unwrap_or(0);
-        let k = RiskLevel::ALL.iter().position(|x| *x == colour).unwrap_or(3);
+        let (i, k) = Self::enterprise_slot(industry, colour);
         c.enterprises[i][k] = 1;
         c
+    }
+
+    /// Where [`Counts::enterprise`] counts one enterprise: `enterprises[i][k]`.
+    pub fn enterprise_slot(industry: Industry, colour: RiskLevel) -> (usize, usize) {
+        let i = Industry::ALL.iter().position(|x| *x == industry).unwrap_or(0);
+        let k = RiskLevel::ALL.iter().position(|x| *x == colour).unwrap_or(3);
+        (i, k)
     }
 
     /// One hazard source of `level` (none: below the identification test) and `r`.

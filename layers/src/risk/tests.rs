@@ -576,3 +576,43 @@ fn the_percentile_is_by_nearest_rank() {
     assert_eq!(percentile(&mut v, 1.0), Some(1.0));
     assert_eq!(percentile(&mut [], 90.0), None);
 }
+
+#[test]
+fn the_grid_built_at_once_equals_the_grid_folded_feature_by_feature() {
+    // Built at start-up: the enterprises summed on every core by cell and
+    // county, then placed. Folded: each feature as an edit would add it.
+    let catalog = scaled(6);
+    let method = RiskMethod {
+        normalisation: super::method::Normalisation::Fixed,
+        ..RiskMethod::default()
+    };
+    let at_once = RiskGrid::new(method.clone(), &catalog);
+    let folded = RiskGrid::new(method, &Catalog::new(crate::catalog::Dataset::default()));
+    // Counties first: zones are placed by them.
+    for layer in [
+        "counties",
+        "population",
+        "disaster_zones",
+        "hazard_sources",
+        "enterprises",
+    ] {
+        let c = catalog.read(layer).expect("layer");
+        let mut ids = Vec::new();
+        c.visit_all(&crate::filter::Filter::all(), &mut |id, _, _| {
+            ids.push(id);
+            std::ops::ControlFlow::Continue(())
+        });
+        for id in ids {
+            folded.fold(&*c, id, true);
+        }
+    }
+    let sorted = |g: &RiskGrid| {
+        let mut v = g.fine_by_county();
+        v.sort_by_key(|(cell, county, _)| (*cell, *county));
+        v
+    };
+    assert!(catalog.enterprises.read().len() > 65_536 / 2);
+    assert_eq!(sorted(&at_once), sorted(&folded));
+    assert_eq!(at_once.county_totals(), folded.county_totals());
+    assert_eq!(at_once.cell_counts(), folded.cell_counts());
+}

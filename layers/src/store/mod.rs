@@ -20,7 +20,7 @@ pub mod postgis;
 pub mod snapshot;
 
 use crate::auth::Users;
-use crate::catalog::{Catalog, Dataset};
+use crate::catalog::{Catalog, Dataset, Indexes};
 use crate::collection::Collection;
 use crate::dataset::{generated_dir_in, read_metadata};
 use crate::error::{Error, Result};
@@ -134,11 +134,12 @@ pub trait ChangeObserver: Send + Sync {
     fn after(&self, layer: &dyn Collection, id: FeatureId);
 }
 
-/// Loads the dataset named by `options`, generating it first if it is missing.
+/// Loads the dataset named by `options`, generating it first if it is
+/// missing; with the layers' R-trees when its cache kept them.
 pub fn load_or_generate(
     options: &EmbeddedOptions,
     progress: &dyn Progress,
-) -> Result<(Dataset, PathBuf, bool, Duration, Duration)> {
+) -> Result<(Dataset, PathBuf, bool, Duration, Duration, Indexes)> {
     let region = &options.region;
     let dir = generated_dir_in(
         &options.data_dir,
@@ -152,11 +153,13 @@ pub fn load_or_generate(
         if meta.generator_version == GENERATOR_VERSION && meta.region == region.id {
             let started = Instant::now();
             progress.stage("loading dataset", 1);
-            let (mut dataset, cache) = crate::cache::load(&dir)?;
+            let (mut dataset, indexes, cache) = crate::cache::load_indexed(&dir)?;
             tracing::debug!(dir = %dir.display(), ?cache, "dataset read");
+            // Imported roads replace the generated ones: their kept tree
+            // then no longer fits and is built again (`Layer::with_index`).
             crate::roads_osm::overlay_imported(&mut dataset, &imported)?;
             progress.advance(1);
-            return Ok((dataset, dir, false, Duration::ZERO, started.elapsed()));
+            return Ok((dataset, dir, false, Duration::ZERO, started.elapsed(), indexes));
         }
         tracing::warn!(dir = %dir.display(), found = meta.generator_version, want = GENERATOR_VERSION, region = %meta.region, "dataset was written by another generator version or for another region; generating it again");
     }
@@ -171,7 +174,14 @@ pub fn load_or_generate(
     }
     crate::roads_osm::overlay_imported(&mut dataset, &imported)?;
     progress.advance(1);
-    Ok((dataset, dir, true, started.elapsed(), Duration::ZERO))
+    Ok((
+        dataset,
+        dir,
+        true,
+        started.elapsed(),
+        Duration::ZERO,
+        Indexes::default(),
+    ))
 }
 
 /// The identity of the built-in region's generated dataset `options` name,
@@ -704,6 +714,8 @@ pub struct Store {
 pub enum Start {
     /// The dataset as generated: every event is replayed.
     Dataset(Dataset),
+    /// The same, with the R-trees its cache kept ([`crate::cache`]).
+    Indexed(Dataset, Indexes),
     /// A snapshot: the events after it are replayed.
     Snapshot(snapshot::Snapshot),
 }
@@ -784,13 +796,19 @@ impl Store {
                 (Start::Snapshot(s), dir, false, Duration::ZERO, started.elapsed())
             }
             None => {
-                let (dataset, dir, generated, generate_time, load_time) = load_or_generate(options, progress)?;
-                (Start::Dataset(dataset), dir, generated, generate_time, load_time)
+                let (dataset, dir, generated, generate_time, load_time, indexes) = load_or_generate(options, progress)?;
+                (
+                    Start::Indexed(dataset, indexes),
+                    dir,
+                    generated,
+                    generate_time,
+                    load_time,
+                )
             }
         };
         let snapshot_seq = match &start {
             Start::Snapshot(s) => Some(s.seq),
-            Start::Dataset(_) => None,
+            Start::Dataset(_) | Start::Indexed(..) => None,
         };
         let (mut store, index_time, replayed, torn) = Self::embedded_from(start, identity, &journal_path)?;
         store.set_snapshot_policy(options.snapshots);
@@ -851,6 +869,14 @@ impl Store {
                 Arc::new(Shared::new(Catalog::new(dataset), Operations::default(), 0)),
                 0,
             ),
+            Start::Indexed(dataset, indexes) => (
+                Arc::new(Shared::new(
+                    Catalog::with_indexes(dataset, indexes),
+                    Operations::default(),
+                    0,
+                )),
+                0,
+            ),
             Start::Snapshot(s) => {
                 let mut ops = Operations::default();
                 let mut users = Users::default();
@@ -865,7 +891,7 @@ impl Store {
                         snapshot::Step::Audit(entry) => users.restore_audit(entry.clone()),
                     }
                 }
-                let shared = Arc::new(Shared::new(Catalog::new(s.dataset), ops, s.seq));
+                let shared = Arc::new(Shared::new(Catalog::with_indexes(s.dataset, s.indexes), ops, s.seq));
                 *shared.users.write() = users;
                 shared.keys.lock().extend(s.keys);
                 (shared, s.seq)

@@ -108,6 +108,8 @@ pub struct Snapshot {
     pub dir: PathBuf,
     /// The features as they were after `seq`.
     pub dataset: Dataset,
+    /// Their R-trees, where the features' cache kept them.
+    pub indexes: crate::catalog::Indexes,
     /// Its events (not feature changes), and the audit lines of its feature changes.
     pub folds: Folds,
     /// The idempotency keys stored up to `seq`.
@@ -332,12 +334,13 @@ fn read_folds(dir: &Path, identity: DatasetIdentity) -> Result<Folds> {
 /// Reads the snapshot in folder `dir`.
 pub fn read(dir: &Path, identity: DatasetIdentity) -> Result<Snapshot> {
     let manifest = read_manifest(dir, identity)?;
-    let (dataset, _) = crate::cache::load(&dir.join("features"))?;
+    let (dataset, indexes, _) = crate::cache::load_indexed(&dir.join("features"))?;
     let folds = read_folds(dir, identity)?;
     Ok(Snapshot {
         seq: manifest.last_seq,
         dir: dir.to_path_buf(),
         dataset,
+        indexes,
         folds,
         keys: manifest.keys.into_iter().collect(),
     })
