@@ -36,7 +36,7 @@ fn run(store: &Store, write: Write, enterprises: &[u64], writers: usize, seconds
     let acknowledged = AtomicU64::new(0);
     let started = Instant::now();
     std::thread::scope(|s| {
-        for w in 0..writers {
+        for (w, &enterprise) in enterprises.iter().enumerate().take(writers) {
             let (stop, acknowledged) = (&stop, &acknowledged);
             s.spawn(move || {
                 let mut n = 0u64;
@@ -53,7 +53,7 @@ fn run(store: &Store, write: Write, enterprises: &[u64], writers: usize, seconds
                             properties.insert("address".into(), format!("writer {w} edit {n}").into());
                             Event::FeatureUpdated {
                                 collection: "enterprises".into(),
-                                id: enterprises[w],
+                                id: enterprise,
                                 properties,
                                 geometry: None,
                             }
