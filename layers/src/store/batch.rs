@@ -351,13 +351,16 @@ impl Store {
             Ok(tx) => tx,
             Err(e) => return queue.fail_all(&postgis::unavailable(e)),
         };
-        // The advisory lock and the read of other replicas' events, one
-        // round trip: whatever they committed first is applied before
-        // anything is checked, keys included.
-        let (locked, units) = tokio::join!(postgis::lock_writers(&tx), postgis::events_after(&*tx, self.last_seq()));
-        let caught_up = locked
-            .and(units)
-            .and_then(|units| units.iter().try_for_each(|unit| self.shared.apply(unit)));
+        // The advisory lock, then the read of other replicas' events (in
+        // that order: not pipelined, as the read must see every commit
+        // before the lock): whatever they committed first is applied
+        // before anything is checked, keys included.
+        let caught_up = match postgis::lock_writers(&tx).await {
+            Ok(()) => postgis::events_after(&*tx, self.last_seq())
+                .await
+                .and_then(|units| units.iter().try_for_each(|unit| self.shared.apply(unit))),
+            Err(e) => Err(e),
+        };
         if let Err(e) = caught_up {
             return queue.fail_all(&e);
         }
