@@ -218,9 +218,12 @@ function row(a) {
   } else if (a.escalated_at) {
     li.append(el('div', 'alarm-escalated', t('alarm.escalated', { at: fmtTime(a.escalated_at) })));
   }
-  const actions = el('div', 'alarm-actions',
-    button(t('alarm.flyTo'), () => flyTo(a), 'btn', { name: 'fly-to' }),
-    button(t('alarm.sensor'), () => showFeature('sensors', a.sensor), 'btn', { name: 'sensor' }));
+  const actions = el('div', 'alarm-actions', button(t('alarm.flyTo'), () => flyTo(a), 'btn', { name: 'fly-to' }));
+  // A sensor's alarm shows its readings; an overdue alarm (a danger's, an
+  // obligation's, an inspection plan's) has no sensor.
+  if (a.sensor !== undefined && a.sensor !== null) {
+    actions.append(button(t('alarm.sensor'), () => showFeature('sensors', a.sensor), 'btn', { name: 'sensor' }));
+  }
   if (replaying) {
     li.append(actions);
     return li;
@@ -269,12 +272,29 @@ function renderList() {
   pane.replaceChildren(head, counts, note, body);
 }
 
-/** One marker per hazard source (or lone sensor) in alarm: the most serious alarm there. */
+/** Whether an alarm comes from the monitoring (a sensor's reading), not a ledger deadline. */
+const fromMonitoring = (a) => (a.sensor !== undefined && a.sensor !== null) || (a.hazard_source !== undefined && a.hazard_source !== null);
+
+/** Where an alarm's marker is shared: its hazard source, else its sensor, else what fell due (a danger, an obligation, an inspection plan). */
+export function markerKey(a) {
+  const has = (v) => v !== null && v !== undefined;
+  if (has(a.hazard_source)) return `h${a.hazard_source}`;
+  if (has(a.sensor)) return `s${a.sensor}`;
+  if (has(a.danger)) return `d${a.danger}`;
+  if (has(a.obligation)) return `o${a.obligation}`;
+  if (has(a.inspection_plan)) return `p${a.inspection_plan}`;
+  return `a${a.id}`;
+}
+
+/** One marker per hazard source (or lone sensor, or overdue item) in alarm: the most serious alarm there. */
 function renderMarkers() {
   if (!map || !window.maplibregl) return;
   const places = new Map();
-  for (const a of alarms.filter(shown)) {
-    const key = a.hazard_source !== null && a.hazard_source !== undefined ? `h${a.hazard_source}` : `s${a.sensor}`;
+  // Markers for the monitoring's alarms only: an overdue alarm (a danger's,
+  // an obligation's, an inspection plan's) is drawn by the ledger's layer,
+  // and hundreds of markers would bury the map and its keyboard order.
+  for (const a of alarms.filter(shown).filter(fromMonitoring)) {
+    const key = markerKey(a);
     const place = places.get(key);
     if (!place) places.set(key, { key, top: a, all: [a] });
     else {

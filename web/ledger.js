@@ -37,7 +37,7 @@ import { initObligations, obligationsSection, refreshObligations, openObligation
 
 const SOURCE = 'ledger-dangers';
 const EMPTY = { type: 'FeatureCollection', features: [] };
-const LEDGER_EVENTS = new Set(['danger_reported', 'danger_status_changed', 'deadline_reminded', 'attachment_added', 'obligation_reminded', 'obligation_fulfilled']);
+const LEDGER_EVENTS = new Set(['danger_reported', 'danger_status_changed', 'deadline_reminded', 'attachment_added', 'obligation_reminded', 'obligation_fulfilled', 'inspection_plan_reminded', 'inspection_recorded']);
 /** The types an attachment may have (the server checks the content). */
 const ATTACHMENT_TYPES = 'image/jpeg,image/png,image/webp,application/pdf';
 export const SEVERITY_COLOR = { major: '#e60012', general: '#ff8c00' };
@@ -315,6 +315,10 @@ function inboxBlock() {
       ul.append(obligationEntry(x));
       continue;
     }
+    if (x.inspection_plan !== undefined) {
+      ul.append(planEntry(x));
+      continue;
+    }
     const text = x.kind === 'reminder'
       ? t('ledger.inbox.reminder', { days: x.days_before, name: x.enterprise_name, at: fmtTime(x.deadline, true) })
       : t('ledger.inbox.overdue', { name: x.enterprise_name, at: fmtTime(x.deadline, true) });
@@ -340,6 +344,18 @@ function obligationEntry(x) {
   const li = el('li', { class: `ledger-inbox-item obligation ${x.kind}`, tabindex: '0' }, text);
   li.dataset.obligation = String(x.obligation);
   const go = () => openObligation(x.obligation);
+  li.addEventListener('click', go);
+  li.addEventListener('keydown', (e) => e.key === 'Enter' && go());
+  return li;
+}
+
+/** An inspection plan's reminder or overdue alarm in the inbox; a click opens the inspections tab. */
+function planEntry(x) {
+  const what = { name: x.enterprise_name, title: x.description, at: fmtTime(x.deadline, true), days: x.days_before };
+  const text = x.kind === 'reminder' ? t('plan.inbox.reminder', what) : t('plan.inbox.overdue', what);
+  const li = el('li', { class: `ledger-inbox-item plan ${x.kind}`, tabindex: '0' }, text);
+  li.dataset.plan = String(x.inspection_plan);
+  const go = () => selectTab('inspections');
   li.addEventListener('click', go);
   li.addEventListener('keydown', (e) => e.key === 'Enter' && go());
   return li;

@@ -13,9 +13,20 @@ let replay = null;
 export const replayState = () => replay;
 
 const R = {
-  range: null, // [t0 ms, t1 ms]
+  range: null, // [the record's first event ms, now ms]
   replayAt: null,
+  window: '1d', // how far back the slider reaches (WINDOWS)
 };
+
+/** How far back the slider reaches: a year of ledger history on a
+ *  1000-step slider would make each step almost nine hours. */
+const WINDOWS = { '1h': 3_600_000, '1d': 86_400_000, '7d': 7 * 86_400_000, all: Infinity };
+
+/** The slider's span: the window back from now, not before the first event. */
+function span() {
+  if (!R.range) return null;
+  return [Math.max(R.range[0], R.range[1] - WINDOWS[R.window]), R.range[1]];
+}
 
 export function initReplay() {
   bus.on('mode', () => {
@@ -90,7 +101,7 @@ export function exitReplay({ quiet = false } = {}) {
 function renderReplayBar() {
   const bar = document.getElementById('replay-bar');
   if (!bar) return;
-  const range = R.range;
+  const range = span();
   bar.classList.toggle('active', Boolean(replay));
   bar.replaceChildren();
   bar.append(el('span', 'replay-title', t("replay.title")));
@@ -114,7 +125,17 @@ function renderReplayBar() {
   });
   const live = button(t('replay.live'), () => exitReplay(), `btn small live-btn${replay ? ' primary' : ''}`);
   live.disabled = !replay;
-  bar.append(slider, label, live);
+  const windows = el('select', { id: 'replay-window', class: 'replay-window', 'aria-label': t('replay.window') });
+  for (const w of Object.keys(WINDOWS)) {
+    const option = el('option', { value: w }, t(`replay.window.${w}`));
+    option.selected = w === R.window;
+    windows.append(option);
+  }
+  windows.addEventListener('change', () => {
+    R.window = windows.value;
+    exitReplay();
+  });
+  bar.append(windows, slider, label, live);
   if (replay) {
     const units = Object.keys(replay.data?.units ?? {}).length;
     bar.append(el('span', 'replay-units', t('replay.units', { n: fmtNumber(units) })));

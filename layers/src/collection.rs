@@ -16,6 +16,10 @@ use std::ops::ControlFlow;
 pub type FeatureVisitor<'v> =
     dyn FnMut(FeatureId, &Geometry<f64>, &[(&'static str, Value<'_>)]) -> ControlFlow<()> + 'v;
 
+/// Visits features gathered by [`Collection::gather_in_rect`], by their
+/// number in the gathering, in the order given, without looking any up again.
+pub type Gathered<'a> = Box<dyn Fn(&[u32], &mut FeatureVisitor<'_>) + 'a>;
+
 /// One page of a query: the ids in id order and how many matched in all.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Page {
@@ -72,6 +76,23 @@ pub trait Collection: Send + Sync + std::fmt::Debug {
     /// `filter`: its id, geometry and the values of its [`Collection::fields`]
     /// (for vector tiles, which are cut from the boxes the R-tree returns).
     fn visit_in_rect(&self, rect: Rect<f64>, filter: &Filter, visit: &mut FeatureVisitor<'_>);
+    /// [`Collection::visit_in_rect`], keeping hold of the features visited
+    /// (up to the one whose visit said stop): the answer visits any of them
+    /// again, by their number in this walk (0, 1, …), in any order, with no
+    /// second walk of the index and no look-up by id (a tile cut by its
+    /// size budget is built again in order of importance from the features
+    /// of its one walk).
+    ///
+    /// `fields` (indices into [`Collection::fields`], ascending) names the
+    /// values the visits get, in that order; `None`: every field's. A tile
+    /// reads five values of a dozen.
+    fn gather_in_rect<'a>(
+        &'a self,
+        rect: Rect<f64>,
+        filter: &Filter,
+        fields: Option<&[usize]>,
+        visit: &mut FeatureVisitor<'_>,
+    ) -> Gathered<'a>;
     /// Calls `visit` with every feature that passes `filter`, in id order.
     fn visit_all(&self, filter: &Filter, visit: &mut FeatureVisitor<'_>);
     /// Calls `visit` with one feature, if there is one with this id.
@@ -178,12 +199,53 @@ impl<T: Record> Collection for Layer<T> {
         visit_each(self.locate_in_box(rect), filter, visit);
     }
 
+    fn gather_in_rect<'a>(
+        &'a self,
+        rect: Rect<f64>,
+        filter: &Filter,
+        fields: Option<&[usize]>,
+        visit: &mut FeatureVisitor<'_>,
+    ) -> Gathered<'a> {
+        let fields: Vec<&'static str> = match fields {
+            None => T::FIELDS.iter().map(|f| f.name).collect(),
+            Some(some) => some.iter().filter_map(|i| T::FIELDS.get(*i)).map(|f| f.name).collect(),
+        };
+        let mut gathered: Vec<&'a Feature<T>> = Vec::new();
+        let mut values = Vec::with_capacity(fields.len());
+        for f in self.locate_in_box(rect).filter(|f| filter.matches(&f.properties)) {
+            gathered.push(f);
+            values.clear();
+            values.extend(fields.iter().map(|name| (*name, f.properties.value(name))));
+            if visit(f.id, &f.geometry, &values).is_break() {
+                break;
+            }
+        }
+        Box::new(move |order: &[u32], visit: &mut FeatureVisitor<'_>| {
+            let mut values = Vec::with_capacity(fields.len());
+            for f in order.iter().filter_map(|i| gathered.get(*i as usize)) {
+                values.clear();
+                values.extend(fields.iter().map(|name| (*name, f.properties.value(name))));
+                if visit(f.id, &f.geometry, &values).is_break() {
+                    return;
+                }
+            }
+        })
+    }
+
     fn visit_all(&self, filter: &Filter, visit: &mut FeatureVisitor<'_>) {
         visit_each(self.features().iter(), filter, visit);
     }
 
     fn visit_feature(&self, id: FeatureId, visit: &mut FeatureVisitor<'_>) {
         visit_each(self.feature(id).into_iter(), &Filter::all(), visit);
+    }
+
+    fn point(&self, id: FeatureId) -> Option<Coord<f64>> {
+        // Straight from the feature: the default builds every field's value.
+        match &self.feature(id)?.geometry {
+            Geometry::Point(p) => Some(p.0),
+            _ => None,
+        }
     }
 
     fn text(&self, id: FeatureId, field: &str) -> Option<&str> {

@@ -135,8 +135,21 @@ impl<T: Record> Layer<T> {
         self.position(id).ok().map(|i| &self.features[i])
     }
 
+    /// Where feature `id` is (`Ok`), or would go (`Err`). Ids ascend
+    /// without repeats and mostly without gaps (a layer's ids are given in
+    /// turn), so the slot `id − first id` is tried first: one memory read
+    /// instead of a binary search's twenty over a million features. With
+    /// gaps the feature can only be before that slot.
     fn position(&self, id: FeatureId) -> std::result::Result<usize, usize> {
-        self.features.binary_search_by_key(&id, |f| f.id)
+        let guess = match self.features.first() {
+            Some(first) if id >= first.id => usize::try_from(id - first.id).unwrap_or(usize::MAX),
+            _ => return self.features.binary_search_by_key(&id, |f| f.id),
+        };
+        match self.features.get(guess) {
+            Some(f) if f.id == id => Ok(guess),
+            Some(_) => self.features[..guess].binary_search_by_key(&id, |f| f.id),
+            None => self.features.binary_search_by_key(&id, |f| f.id),
+        }
     }
 
     /// The feature `id`, looked for first at `slot`.
@@ -459,6 +472,22 @@ mod tests {
                 .map(|id| shelter(id, rng.random_range(110.0..115.0), rng.random_range(34.5..41.0)))
                 .collect(),
         )
+    }
+
+    #[test]
+    fn a_feature_is_found_by_id_with_and_without_gaps_in_the_ids() {
+        // Ids from 5 with gaps: the slot `id - first id` is sometimes the
+        // feature, sometimes past it, sometimes past the end.
+        let ids: Vec<FeatureId> = (5..400).filter(|i| i % 7 != 0 && i % 11 != 3).collect();
+        let layer = Layer::new(ids.iter().map(|&id| shelter(id, 112.0, 37.0)).collect());
+        for id in 0..420 {
+            assert_eq!(layer.position(id), ids.binary_search(&id), "id {id}");
+            assert_eq!(layer.feature(id).map(|f| f.id), ids.contains(&id).then_some(id));
+        }
+        let dense = random_layer(100, 4);
+        assert!((0..=101).all(|id| dense.position(id) == dense.features().binary_search_by_key(&id, |f| f.id)));
+        let empty: Layer<Shelter> = Layer::new(Vec::new());
+        assert_eq!(empty.position(1), Err(0));
     }
 
     #[test]

@@ -346,6 +346,12 @@ impl RoadGraph {
 
     /// The fastest route between two snapped points, or `None` if none connects them.
     pub fn route(&self, calc: &mut PathCalculator, a: &Snap, b: &Snap) -> Option<Route> {
+        self.route_with(calc, a, b, true)
+    }
+
+    /// [`RoadGraph::route`], with the route's line only when `with_path`
+    /// (without it `path` is empty: time and length cost no line building).
+    pub fn route_with(&self, calc: &mut PathCalculator, a: &Snap, b: &Snap, with_path: bool) -> Option<Route> {
         let access = ms(a.access_m, ACCESS_SPEED_KMH) + ms(b.access_m, ACCESS_SPEED_KMH);
         let access_m = a.access_m + b.access_m;
         let direct = self.direct(a, b);
@@ -363,15 +369,18 @@ impl RoadGraph {
                     .filter_map(|w| self.edges.get(&(w[0], w[1])).map(|e| e.length_m))
                     .sum();
                 // The roads' own lines between junctions, for display.
-                let mut path = vec![a.at, self.nodes[first]];
-                for w in nodes.windows(2) {
-                    match self.edges.get(&(w[0], w[1])) {
-                        Some(e) => path.extend(e.line.iter().skip(1)),
-                        None => path.push(self.nodes[w[1]]),
+                let mut path = Vec::new();
+                if with_path {
+                    path.extend([a.at, self.nodes[first]]);
+                    for w in nodes.windows(2) {
+                        match self.edges.get(&(w[0], w[1])) {
+                            Some(e) => path.extend(e.line.iter().skip(1)),
+                            None => path.push(self.nodes[w[1]]),
+                        }
                     }
+                    path.push(b.at);
+                    path.dedup();
                 }
-                path.push(b.at);
-                path.dedup();
                 Route {
                     time_s: (p.get_weight() + access) as f64 / 1000.0,
                     length_m: start + inner + end + access_m,
@@ -854,6 +863,10 @@ mod tests {
         assert!((forwards.length_m - 800.0).abs() < 20.0, "{forwards:?}");
         assert!(backwards.length_m > 2_400.0, "{backwards:?}");
         assert!(backwards.time_s > 2.0 * forwards.time_s);
+        // Without its line, the same time and length.
+        let bare = graph.route_with(&mut calc, &east, &west, false).expect("a route");
+        assert_eq!((bare.time_s, bare.length_m), (backwards.time_s, backwards.length_m));
+        assert!(bare.path.is_empty() && backwards.path.len() > 2);
 
         // Ranked by time to an incident at the west end: the team at the east
         // end is nearest by air (0.8 km) but must go round (2.4 km); the team at

@@ -45,6 +45,7 @@ pub fn build(
     let cors = actix_web::middleware::Condition::new(!origins.is_empty(), crate::edge::cors(origins));
     App::new()
         .wrap(actix_web::middleware::from_fn(crate::idempotency::middleware))
+        .wrap(actix_web::middleware::from_fn(crate::edge::plain_small_bodies))
         .wrap(actix_web::middleware::Compress::default())
         .wrap(cors)
         .wrap(actix_web::middleware::from_fn(crate::edge::middleware))

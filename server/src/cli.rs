@@ -309,9 +309,13 @@ pub struct ServeArgs {
     #[arg(long)]
     pub dev_open: bool,
     /// A fresh store takes the generated dataset's year of (fictional)
-    /// ledger history as its first events (config file: `history = true`).
-    #[arg(long)]
+    /// ledger history as its first events (config file: `history = true`;
+    /// `scripts/run` passes it). Only generated datasets have one.
+    #[arg(long, conflicts_with = "no_history")]
     pub history: bool,
+    /// Leave the generated history out (the default; explicit for scripts).
+    #[arg(long)]
+    pub no_history: bool,
     /// TOML file with any of the options above (command-line flags win).
     #[arg(long)]
     pub config: Option<PathBuf>,
@@ -349,8 +353,11 @@ pub struct ImportArgs {
     pub seed: u64,
     /// Also store the generated dataset's year of (fictional) ledger
     /// history, when the database holds no events yet.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "no_history")]
     pub history: bool,
+    /// Leave the generated history out (the default; explicit for scripts).
+    #[arg(long)]
+    pub no_history: bool,
     /// ... and scale.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub scale: u32,

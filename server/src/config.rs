@@ -90,7 +90,8 @@ pub struct Settings {
     pub mqtt: Option<String>,
     /// The MQTT client id (its persistent session).
     pub mqtt_client_id: String,
-    /// Embedded store: a fresh store takes the generated ledger history (`--history`).
+    /// Embedded store: a fresh store takes the generated ledger history
+    /// (`--history` or `history = true`; off by default).
     pub history: bool,
     /// Embedded store: when to take snapshots, how many to keep (config file only).
     pub snapshots: lookout_layers::store::snapshot::Policy,
@@ -245,7 +246,7 @@ impl Settings {
                 .clone()
                 .or(file.mqtt_client_id)
                 .unwrap_or_else(|| "lookout".into()),
-            history: args.history || file.history.unwrap_or(false),
+            history: !args.no_history && (args.history || file.history.unwrap_or(false)),
             snapshots: {
                 let d = lookout_layers::store::snapshot::Policy::default();
                 lookout_layers::store::snapshot::Policy {

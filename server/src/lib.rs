@@ -173,7 +173,7 @@ fn import(args: cli::ImportArgs) -> anyhow::Result<()> {
         .import(&dataset, options.identity()?, &bars)
         .with_context(|| format!("importing {} into {}", dir.display(), db.redacted_url()))?;
     // The generated ledger history (`--history`), into a database without events only.
-    let history = if args.history {
+    let history = if args.history && !args.no_history {
         lookout_layers::generate::history::read(&dir)?
     } else {
         None

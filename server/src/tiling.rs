@@ -283,6 +283,65 @@ pub struct Tiles {
     pyramids: HashMap<&'static str, RwLock<ClusterPyramid>>,
     /// The risk grid, kept in step with the same changes.
     pub risk: Arc<RiskGrid>,
+    /// What tiles of each kind have cost to render lately.
+    pub costs: RenderCosts,
+}
+
+/// Tiles expected to render within this many microseconds are rendered on
+/// the server's own thread: the hop to the blocking pool and back (two
+/// thread wake-ups) cost more than such a tile (15 % of a cold road tile's
+/// time, by perf). Dearer ones go to the pool, so that no worker stalls.
+pub const INLINE_RENDER_MICROS: u32 = 250;
+
+/// Slots of [`RenderCosts`] per zoom.
+const COST_SLOTS: usize = 64;
+
+/// A running average of render times (µs) by request (its layers and
+/// filters, hashed into one of 64 slots) and zoom, to tell the tiles cheap
+/// enough to render without the pool hop. Unknown: dear.
+#[derive(Debug)]
+pub struct RenderCosts {
+    micros: Vec<std::sync::atomic::AtomicU32>,
+}
+
+impl Default for RenderCosts {
+    fn default() -> Self {
+        Self {
+            micros: (0..COST_SLOTS * (usize::from(lookout_tiles::grid::MAX_ZOOM) + 1))
+                .map(|_| std::sync::atomic::AtomicU32::new(u32::MAX))
+                .collect(),
+        }
+    }
+}
+
+impl RenderCosts {
+    fn slot(&self, source: &str, z: u8) -> Option<&std::sync::atomic::AtomicU32> {
+        let h = rapidhash::v3::rapidhash_v3(source.as_bytes()) as usize % COST_SLOTS;
+        self.micros.get(usize::from(z) * COST_SLOTS + h)
+    }
+
+    /// Whether a tile of `source` (the cache key's source) at zoom `z` is
+    /// expected to render within [`INLINE_RENDER_MICROS`].
+    pub fn cheap(&self, source: &str, z: u8) -> bool {
+        self.slot(source, z)
+            .is_some_and(|m| m.load(std::sync::atomic::Ordering::Relaxed) < INLINE_RENDER_MICROS)
+    }
+
+    /// Notes that a tile of `source` at zoom `z` took `micros` to render.
+    pub fn note(&self, source: &str, z: u8, micros: u32) {
+        use std::sync::atomic::Ordering::Relaxed;
+        if let Some(m) = self.slot(source, z) {
+            let old = m.load(Relaxed);
+            // A dearer tile counts at once, a cheaper one a quarter: a kind
+            // of tile that is sometimes dear stays on the pool a while.
+            let new = if old == u32::MAX || micros >= old {
+                micros
+            } else {
+                old / 4 * 3 + micros / 4
+            };
+            m.store(new, Relaxed);
+        }
+    }
 }
 
 fn severity_rank(rule: &TileRule, values: &[(&'static str, Value<'_>)]) -> Option<u8> {
@@ -333,6 +392,7 @@ impl Tiles {
                 precut: Precut::new(PRECUT_BYTES),
                 pyramids,
                 risk: Arc::new(risk.join().unwrap_or_else(|e| std::panic::resume_unwind(e))),
+                costs: RenderCosts::default(),
             }
         })
     }
@@ -429,6 +489,7 @@ impl Tiles {
                         cluster_layer(&*collection, rule, filter, &spec, rect, window, &mut layer, budget)
                     } else {
                         let at = Placement {
+                            rule: rule.layer,
                             spec: &spec,
                             rect,
                             window,
@@ -500,6 +561,8 @@ impl ChangeObserver for Tiles {
 /// Where a tile's features go: the tile, the box to ask the index for, the
 /// scope's window (a scoped tile) and the pieces of big features.
 struct Placement<'a> {
+    /// The layer's collection id.
+    rule: &'static str,
     spec: &'a TileSpec,
     rect: geo::Rect<f64>,
     window: Option<&'a Window<'a>>,
@@ -512,7 +575,10 @@ struct Placement<'a> {
 /// that does not is built again from nothing in order of importance
 /// ([`by_importance`]): the most severe first, then the largest, spread over
 /// the tile, so what a cut keeps is what the map most needs to show; every
-/// feature of a cut layer carries `truncated = true`.
+/// feature of a cut layer carries `truncated = true`. The index is walked
+/// once: the walk keeps hold of the features it met
+/// ([`Collection::gather_in_rect`]), and once the budget is spent it only
+/// notes what the order of importance needs of the rest.
 fn feature_layer(
     c: &dyn Collection,
     rule: &TileRule,
@@ -521,35 +587,69 @@ fn feature_layer(
     layer: &mut LayerBuilder,
     budget: usize,
 ) -> bool {
+    let (fields, carried) = selection(rule, c, at.window.is_some());
+    let spread = Spread::of(at.rect);
     let mut over = false;
-    c.visit_in_rect(at.rect, filter, &mut |id, geometry, values| {
-        if layer.encoded_len() > budget {
+    // Features met before the budget ran out, and the candidates of the rest.
+    let (mut walked, mut encoded) = (0u32, 0u32);
+    let mut candidates: Vec<Candidate> = Vec::new();
+    let gathered = c.gather_in_rect(at.rect, filter, fields.as_deref(), &mut |id, geometry, values| {
+        walked += 1;
+        if !over {
+            if layer.encoded_len() <= budget {
+                add_feature(&carried, at, layer, id, geometry, values, false);
+                encoded += 1;
+                return ControlFlow::Continue(());
+            }
             over = true;
-            return ControlFlow::Break(());
         }
-        add_feature(rule, at, layer, id, geometry, values, false);
+        candidates.extend(spread.candidate(rule, walked - 1, id, geometry, values));
         ControlFlow::Continue(())
     });
     if !over {
         return false;
     }
+    let first: Vec<u32> = (0..encoded).collect();
+    let mut n = 0u32;
+    gathered(&first, &mut |id, geometry, values| {
+        candidates.extend(spread.candidate(rule, n, id, geometry, values));
+        n += 1;
+        ControlFlow::Continue(())
+    });
     *layer = LayerBuilder::new(rule.layer, at.spec.extent);
-    for id in by_importance(c, rule, filter, at.rect) {
+    gathered(&by_importance(candidates), &mut |id, geometry, values| {
         if layer.encoded_len() > budget {
-            break;
+            return ControlFlow::Break(());
         }
-        c.visit_feature(id, &mut |id, geometry, values| {
-            add_feature(rule, at, layer, id, geometry, values, true);
-            ControlFlow::Continue(())
-        });
-    }
+        add_feature(&carried, at, layer, id, geometry, values, true);
+        ControlFlow::Continue(())
+    });
     true
 }
 
+/// The values a tile reads of each feature (indices into the collection's
+/// fields; `None`: all of them) and, for each value read, whether the tile
+/// carries it: worked out once per tile, not per feature. A tile reads what
+/// it carries and the ranking field of a cut; a scoped tile reads every
+/// value (a scope may place a feature by its county).
+fn selection(rule: &TileRule, c: &dyn Collection, scoped: bool) -> (Option<Vec<usize>>, Vec<bool>) {
+    let fields = c.fields();
+    if scoped {
+        return (None, fields.iter().map(|f| rule.carries(f.name)).collect());
+    }
+    let ranking = rule.severity.map(|(field, _)| field);
+    let read: Vec<usize> = (0..fields.len())
+        .filter(|i| rule.carries(fields[*i].name) || ranking == Some(fields[*i].name))
+        .collect();
+    let carried = read.iter().map(|i| rule.carries(fields[*i].name)).collect();
+    (Some(read), carried)
+}
+
 /// One feature into a tile layer (cut to `window` for a scoped tile); a
-/// feature as it is stored is cut from its pieces.
+/// feature as it is stored is cut from its pieces, a point is projected
+/// straight into the layer.
 fn add_feature(
-    rule: &TileRule,
+    carried: &[bool],
     at: &Placement<'_>,
     layer: &mut LayerBuilder,
     id: FeatureId,
@@ -557,57 +657,90 @@ fn add_feature(
     values: &[(&'static str, Value<'_>)],
     truncated: bool,
 ) {
+    debug_assert_eq!(carried.len(), values.len(), "values come in the order of the fields");
+    let properties = values
+        .iter()
+        .zip(carried)
+        .filter(|(_, carried)| **carried)
+        .filter_map(|((k, v), _)| property(*v).map(|p| (*k, p)))
+        .chain(truncated.then_some(("truncated", PropertyValue::Bool(true))));
+    if let (None, geo::Geometry::Point(p)) = (at.window, geometry) {
+        if let Some(xy) = at.spec.point(p.0) {
+            layer.add_point(Some(id), xy, properties);
+        }
+        return;
+    }
     let encoded = match at.window {
-        None => at.precut.encode(at.spec, rule.layer, id, geometry),
-        Some(w) => match w.cut(rule.layer, id, geometry, values) {
-            Some(std::borrow::Cow::Borrowed(g)) => at.precut.encode(at.spec, rule.layer, id, g),
+        None => at.precut.encode(at.spec, at.rule, id, geometry),
+        Some(w) => match w.cut(at.rule, id, geometry, values) {
+            Some(std::borrow::Cow::Borrowed(g)) => at.precut.encode(at.spec, at.rule, id, g),
             Some(std::borrow::Cow::Owned(g)) => at.spec.encode(&g),
             None => return,
         },
     };
     if let Some(g) = encoded {
-        let carried = values.iter().filter(|(k, _)| rule.carries(k));
-        let carried = carried.filter_map(|(k, v)| property(*v).map(|p| (*k, p)));
-        let flag = truncated.then_some(("truncated", PropertyValue::Bool(true)));
-        layer.add_feature(Some(id), &g, carried.chain(flag));
+        layer.add_feature(Some(id), &g, properties);
     }
 }
 
 /// Cells per side of the grid that spreads a cut tile's features.
 const SPREAD_CELLS: f64 = 8.0;
 
-/// The features of a tile in the order a cut keeps them: by severity (the
-/// rule's ranking field, most severe first; unranked last), then round by
-/// round over an 8 × 8 grid of the tile (the largest feature of every cell,
-/// then the second largest of every cell, …), so that a cut thins the tile
-/// evenly instead of dropping a whole side of it; ties by id.
-fn by_importance(c: &dyn Collection, rule: &TileRule, filter: &Filter, rect: geo::Rect<f64>) -> Vec<FeatureId> {
-    struct Candidate {
-        id: FeatureId,
-        rank: u8,
-        size: f64,
-        cell: u16,
+/// What the order of importance needs of one feature of a cut tile.
+struct Candidate {
+    /// Its number in the tile's walk of the index.
+    at: u32,
+    id: FeatureId,
+    rank: u8,
+    size: f64,
+    cell: u16,
+}
+
+/// The grid that spreads a cut tile's features: the tile's query box.
+struct Spread {
+    min: geo::Coord<f64>,
+    w: f64,
+    h: f64,
+}
+
+impl Spread {
+    fn of(rect: geo::Rect<f64>) -> Self {
+        Self {
+            min: rect.min(),
+            w: rect.width().max(f64::MIN_POSITIVE),
+            h: rect.height().max(f64::MIN_POSITIVE),
+        }
     }
-    let (min, w, h) = (
-        rect.min(),
-        rect.width().max(f64::MIN_POSITIVE),
-        rect.height().max(f64::MIN_POSITIVE),
-    );
-    let mut candidates = Vec::new();
-    c.visit_in_rect(rect, filter, &mut |id, geometry, values| {
-        let Some(b) = geometry.bounding_rect() else {
-            return ControlFlow::Continue(());
-        };
+
+    /// The candidate of feature `id`, number `at` of the walk (none for an empty geometry).
+    fn candidate(
+        &self,
+        rule: &TileRule,
+        at: u32,
+        id: FeatureId,
+        geometry: &geo::Geometry<f64>,
+        values: &[(&'static str, Value<'_>)],
+    ) -> Option<Candidate> {
+        let b = geometry.bounding_rect()?;
         let centre = b.center();
         let cell = |v: f64| (v.clamp(0.0, 1.0) * SPREAD_CELLS).min(SPREAD_CELLS - 1.0) as u16;
-        candidates.push(Candidate {
+        Some(Candidate {
+            at,
             id,
             rank: severity_rank(rule, values).unwrap_or(u8::MAX),
             size: b.width() * b.height() + b.width().max(b.height()),
-            cell: cell((centre.x - min.x) / w) * SPREAD_CELLS as u16 + cell((centre.y - min.y) / h),
-        });
-        ControlFlow::Continue(())
-    });
+            cell: cell((centre.x - self.min.x) / self.w) * SPREAD_CELLS as u16 + cell((centre.y - self.min.y) / self.h),
+        })
+    }
+}
+
+/// The features of a tile in the order a cut keeps them (their numbers in
+/// the tile's walk): by severity (the rule's ranking field, most severe
+/// first; unranked last), then round by round over an 8 × 8 grid of the
+/// tile (the largest feature of every cell, then the second largest of
+/// every cell, …), so that a cut thins the tile evenly instead of dropping
+/// a whole side of it; ties by id.
+fn by_importance(mut candidates: Vec<Candidate>) -> Vec<u32> {
     // Within a rank and a cell, the largest first; `round` is the place in that order.
     candidates.sort_unstable_by(|a, b| {
         (a.rank, a.cell)
@@ -615,17 +748,17 @@ fn by_importance(c: &dyn Collection, rule: &TileRule, filter: &Filter, rect: geo
             .then(b.size.total_cmp(&a.size))
             .then(a.id.cmp(&b.id))
     });
-    let mut keyed: Vec<(u8, u32, FeatureId)> = Vec::with_capacity(candidates.len());
+    let mut keyed: Vec<(u8, u32, FeatureId, u32)> = Vec::with_capacity(candidates.len());
     let mut round = 0u32;
     for (i, c) in candidates.iter().enumerate() {
         round = match i.checked_sub(1).map(|p| &candidates[p]) {
             Some(prev) if (prev.rank, prev.cell) == (c.rank, c.cell) => round + 1,
             _ => 0,
         };
-        keyed.push((c.rank, round, c.id));
+        keyed.push((c.rank, round, c.id, c.at));
     }
     keyed.sort_unstable();
-    keyed.into_iter().map(|(_, _, id)| id).collect()
+    keyed.into_iter().map(|(_, _, _, at)| at).collect()
 }
 
 /// Clusters the filtered (and, for a scoped tile, in-scope) points of a tile

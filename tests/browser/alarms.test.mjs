@@ -126,7 +126,9 @@ describe('Lookout sensor alarms on the map', () => {
     const { page } = b;
     await page.locator('.tabs [data-tab=alarms]').click();
     await page.waitForFunction(() => !document.querySelector('#replay-slider')?.disabled, null, { timeout: 10_000 });
-    // near the end of the record: the alarm (raised before) is active then
+    // near the end of the last hour: the alarm (raised before) is active then
+    await page.locator('#replay-window').selectOption('1h');
+    await page.waitForFunction(() => !document.querySelector('#replay-slider')?.disabled, null, { timeout: 10_000 });
     await page.locator('#replay-slider').fill('999');
     await page.locator('#replay-bar.active').waitFor({ timeout: 10_000 });
     const note = page.locator('#alarm-pane .alarm-replay');

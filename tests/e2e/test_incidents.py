@@ -241,27 +241,32 @@ class Sse:
 
 
 def test_two_sse_clients_see_the_same_events_and_a_reconnect_misses_none(ops):
+    # (The ledger's clock may store reminders of the generated history at any
+    # moment: the streams must carry those too, in the same order.)
     start = get(f"{ops.url}/health")[1]["last_event"]
     a, b = Sse(ops, start), Sse(ops, start)
-    assert a.hello_seq == b.hello_seq == start
+    assert a.hello_seq >= start and b.hello_seq >= start
     inc = post(ops, "/incidents", chlorine())[1]
     for n in range(5):
         post(ops, f"/incidents/{inc['id']}/notes", {"text": f"note {n}"})
     last = get(f"{ops.url}/health")[1]["last_event"]
     got_a, got_b = a.until(last), b.until(last)
     assert [e["id"] for e in got_a] == [e["id"] for e in got_b] == [str(s) for s in range(start + 1, last + 1)]
-    assert got_a[0]["event"] == "incident_opened"
-    assert json.loads(got_a[-1]["data"])["event"]["text"] == "note 4"
+    mine = [e for e in got_a if json.loads(e["data"])["event"].get("incident") == inc["id"]
+            or e["event"] == "incident_opened"]
+    assert mine[0]["event"] == "incident_opened"
+    assert [json.loads(e["data"])["event"].get("text") for e in mine[-5:]] == [f"note {n}" for n in range(5)]
     a.close()
     # Reconnect from the middle: everything after, then the live ones.
     middle = start + 3
     c = Sse(ops, middle)
     post(ops, f"/incidents/{inc['id']}/notes", {"text": "after the reconnect"})
-    got_c = c.until(last + 1)
-    assert [int(e["id"]) for e in got_c] == list(range(middle + 1, last + 2))
-    assert json.loads(got_c[-1]["data"])["event"]["text"] == "after the reconnect"
-    assert [e["data"] for e in got_c[:-1]] == [e["data"] for e in got_a[middle - start:]]
-    got_b_more = b.until(last + 1)
+    end = get(f"{ops.url}/health")[1]["last_event"]
+    got_c = c.until(end)
+    assert [int(e["id"]) for e in got_c] == list(range(middle + 1, end + 1))
+    assert "after the reconnect" in [json.loads(e["data"])["event"].get("text") for e in got_c]
+    assert [e["data"] for e in got_c[: last - middle]] == [e["data"] for e in got_a[middle - start:]]
+    got_b_more = b.until(end)
     assert got_b_more[-1]["data"] == got_c[-1]["data"]
     b.close()
     c.close()

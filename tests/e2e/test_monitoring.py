@@ -75,7 +75,8 @@ def test_readings_published_over_mqtt_raise_an_alarm_on_the_live_stream(broker, 
         publish(broker, sensor["id"], ['{"value": 60}', '{"value": 62}', "not json"])
         while True:
             message = stream.next()
-            if message.get("event") == "alarm_raised":
+            # (The ledger's clock may raise overdue alarms of the generated history meanwhile.)
+            if message.get("event") == "alarm_raised" and json.loads(message["data"])["event"].get("sensor") == sensor["id"]:
                 break
         latency = time.time() - published
         print(f"publish → alarm on SSE: {latency * 1000:.0f} ms")
@@ -167,13 +168,17 @@ def test_a_restart_between_two_readings_still_raises_the_alarm_and_drill_reading
         wait_acknowledged(s, 1)
         alarms = [a for a in get(f"{s.url}/alarms")[1]["alarms"] if "sensor" in a]
         assert [(a["sensor"], a["rule"], a.get("drill")) for a in alarms] == [(sensor["id"], "high_high", False)], alarms
+        before = get(f"{s.url}/situation")[1]
 
         other = get(f"{s.url}/collections/sensors/items?kind=combustible_gas&limit=2")[1]["features"][1]
         publish(broker, other["id"], ['{"value": 60, "drill": true}', '{"value": 61, "drill": true}'])
         wait_acknowledged(s, 3)
-        drill = [a for a in get(f"{s.url}/alarms")[1]["alarms"] if a["sensor"] == other["id"]]
+        drill = [a for a in get(f"{s.url}/alarms")[1]["alarms"] if a.get("sensor") == other["id"]]
         assert [a["drill"] for a in drill] == [True], drill
         situation = get(f"{s.url}/situation")[1]
-        assert situation["alarms"]["drill"] == 1 and situation["alarms"]["active"] == 1, situation
+        # The drill alarm counts apart; the real ones are the sensor's and the
+        # ledger's overdue alarms (generated history) active before the drill.
+        assert situation["alarms"]["drill"] == 1, situation
+        assert situation["alarms"]["active"] == before["alarms"]["active"], (before, situation)
     finally:
         s.stop()

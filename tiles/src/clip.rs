@@ -105,6 +105,14 @@ impl TileSpec {
         (!g.is_empty()).then_some(g)
     }
 
+    /// One lon/lat point in this tile's units, or `None` outside the tile
+    /// plus its buffer: the point [`Self::encode`] keeps of a `Point`,
+    /// without building a geometry (the hot path of point layers).
+    pub fn point(&self, c: Coord<f64>) -> Option<[i32; 2]> {
+        let p = self.project(c);
+        self.clip_box().contains(p).then(|| round(p))
+    }
+
     fn points(&self, points: impl Iterator<Item = Coord<f64>>) -> TileGeometry {
         let b = self.clip_box();
         TileGeometry::Points(
@@ -206,6 +214,45 @@ impl TileSpec {
         if parts.is_empty() {
             return TileGeometry::Polygons(Vec::new());
         }
+        // Inside a big polygon (most county tiles at high zoom) the clip
+        // leaves the whole buffered tile: the overlay's answer for that
+        // ring, as the ring came, is kept and given again.
+        let whole = match parts.as_slice() {
+            [rings] => match rings.as_slice() {
+                [ring] if self.is_whole_tile(ring) => Some(ring.clone()),
+                _ => None,
+            },
+            _ => None,
+        };
+        if let Some(ring) = &whole
+            && let Some(g) = WHOLE_TILE.with_borrow(|known| {
+                known
+                    .iter()
+                    .find(|(r, area, _)| r == ring && *area == self.min_area.to_bits())
+                    .map(|(_, _, g)| g.clone())
+            })
+        {
+            return g;
+        }
+        let g = self.rebuilt(parts);
+        if let Some(ring) = whole {
+            WHOLE_TILE.with_borrow_mut(|known| known.push((ring, self.min_area.to_bits(), g.clone())));
+        }
+        g
+    }
+
+    /// Whether `ring` is the four corners of the buffered tile.
+    fn is_whole_tile(&self, ring: &[[i32; 2]]) -> bool {
+        let (lo, hi) = (-(self.buffer as i32), (self.extent + self.buffer) as i32);
+        ring.len() == 4
+            && ring
+                .iter()
+                .all(|p| (p[0] == lo || p[0] == hi) && (p[1] == lo || p[1] == hi))
+            && ring.iter().enumerate().all(|(i, p)| !ring[..i].contains(p))
+    }
+
+    /// Clipped and snapped polygons rebuilt valid by the integer overlay.
+    fn rebuilt(&self, parts: Vec<Vec<Vec<[i32; 2]>>>) -> TileGeometry {
         // The positive fill rule keeps what an exterior encloses less its
         // holes, drops a hole's part outside its exterior, and drops the
         // inverted loops that simplification or snapping fold into a ring.
@@ -250,6 +297,16 @@ impl TileSpec {
         }
         Some(out)
     }
+}
+
+/// A whole-tile ring, the bits of the smallest area kept, the tile geometry made of it.
+type WholeTile = (Vec<[i32; 2]>, u64, TileGeometry);
+
+thread_local! {
+    /// What [`TileSpec::rebuilt`] made of a ring that is the whole buffered
+    /// tile, by the ring as it came and the smallest area kept (a handful:
+    /// the ring's first corner and direction, the tile's extent and buffer).
+    static WHOLE_TILE: std::cell::RefCell<Vec<WholeTile>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// Web Mercator position of lon/lat (degrees) in the unit square (x east,
@@ -434,6 +491,47 @@ mod tests {
         let se = s.project(Coord { x: e, y: south });
         assert!(nw.x.abs() < 1e-6 && nw.y.abs() < 1e-6, "{nw:?}");
         assert!((se.x - 4096.0).abs() < 1e-6 && (se.y - 4096.0).abs() < 1e-6, "{se:?}");
+    }
+
+    #[test]
+    fn a_whole_tile_is_what_the_overlay_makes_of_it_every_time() {
+        let s = spec();
+        let (lo, hi) = (-64, 4096 + 64);
+        let corners = [[lo, lo], [hi, lo], [hi, hi], [lo, hi]];
+        for start in 0..4 {
+            let ring: Vec<[i32; 2]> = (0..4).map(|i| corners[(start + i) % 4]).collect();
+            let direct = s.rebuilt(vec![vec![ring.clone()]]);
+            assert!(
+                matches!(&direct, TileGeometry::Polygons(p) if p.len() == 1),
+                "{direct:?}"
+            );
+            for _ in 0..2 {
+                let open = ring.iter().map(|p| Coord {
+                    x: f64::from(p[0]),
+                    y: f64::from(p[1]),
+                });
+                let g = s.clipped_polygons(std::iter::once(std::iter::once(open.collect::<Vec<_>>())));
+                assert_eq!(g, direct);
+            }
+        }
+    }
+
+    #[test]
+    fn a_point_lands_where_its_geometry_does() {
+        let s = spec();
+        let (w, south, e, n) = s.query_bounds();
+        let (dx, dy) = (e - w, n - south);
+        for i in 0..=40 {
+            for j in 0..=40 {
+                // From beyond one side of the buffered tile to beyond the other, edges included.
+                let c = Coord {
+                    x: w + dx * (f64::from(i) / 36.0 - 0.05),
+                    y: south + dy * (f64::from(j) / 36.0 - 0.05),
+                };
+                let whole = s.encode(&Geometry::Point(geo::Point(c)));
+                assert_eq!(s.point(c).map(|p| TileGeometry::Points(vec![p])), whole, "{c:?}");
+            }
+        }
     }
 
     #[test]

@@ -5,33 +5,21 @@
 //! in one pass with no intermediate tree. Geometry arrives in tile coordinates
 //! (integers, `0..extent` plus a buffer), already clipped and with rings wound
 //! as the spec asks (see [`crate::clip`]).
+//!
+//! The hot path of a cold tile is here: a dense enterprise tile adds
+//! thousands of features of five properties each. So a key is found by its
+//! place (features of a layer name their keys in the same order), a value
+//! is hashed with rapidhash and copied once, the value table is encoded as
+//! it grows, a point is written without building a geometry, and each
+//! feature is written straight into the layer's bytes.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::BuildHasherDefault;
 
-/// FNV-1a: tile tables hold many short strings, which SipHash hashes slowly.
-#[derive(Debug, Clone, Copy)]
-struct Fnv(u64);
-
-impl Default for Fnv {
-    fn default() -> Self {
-        Self(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-}
-
-type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
+/// rapidhash: tile tables hold many short strings (names, codes), hashed a
+/// word at a time rather than a byte at a time (FNV-1a before).
+type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<rapidhash::fast::RapidHasher<'static>>>;
 
 /// A property value, as MVT can carry it. Text may be borrowed: a layer
 /// copies a value only the first time it sees it.
@@ -45,17 +33,6 @@ pub enum PropertyValue<'a> {
     Int(i64),
     /// A boolean.
     Bool(bool),
-}
-
-impl PropertyValue<'_> {
-    fn into_owned(self) -> PropertyValue<'static> {
-        match self {
-            Self::String(s) => PropertyValue::String(Cow::Owned(s.into_owned())),
-            Self::Double(d) => PropertyValue::Double(d),
-            Self::Int(i) => PropertyValue::Int(i),
-            Self::Bool(b) => PropertyValue::Bool(b),
-        }
-    }
 }
 
 /// A geometry in tile coordinates.
@@ -152,14 +129,26 @@ fn encode_geometry(geometry: &TileGeometry, out: &mut Vec<u32>) -> u32 {
     }
 }
 
+/// Bytes of `v` as a varint.
+fn varint_len(v: u64) -> usize {
+    (64 - (v | 1).leading_zeros() as usize).div_ceil(7)
+}
+
+/// Bytes of a length-delimited field of `len` bytes (field numbers below 16).
+fn field_len(len: usize) -> usize {
+    1 + varint_len(len as u64) + len
+}
+
 /// One layer of a tile under construction.
 #[derive(Debug)]
 pub struct LayerBuilder {
     name: String,
     extent: u32,
     keys: Vec<String>,
-    key_index: FastMap<String, u32>,
-    values: Vec<PropertyValue<'static>>,
+    /// The value table as it is written: one `Value` message (field 4) per
+    /// distinct value, in the order the values came.
+    values: Vec<u8>,
+    value_count: u32,
     /// Text values by their text (found without copying the text);
     /// numbers and booleans by their bits.
     text_index: FastMap<String, u32>,
@@ -167,11 +156,10 @@ pub struct LayerBuilder {
     features: Vec<u8>,
     table_bytes: usize,
     count: usize,
-    /// Reused for every feature: its tags, its commands, its bytes.
-    tags: Vec<u32>,
+    /// Reused for every feature: its packed tags, its commands, its packed geometry.
+    tags: Vec<u8>,
     commands: Vec<u32>,
-    packed: Vec<u8>,
-    feature: Vec<u8>,
+    geometry: Vec<u8>,
 }
 
 impl LayerBuilder {
@@ -181,8 +169,8 @@ impl LayerBuilder {
             name: name.into(),
             extent,
             keys: Vec::new(),
-            key_index: FastMap::default(),
             values: Vec::new(),
+            value_count: 0,
             text_index: FastMap::default(),
             other_index: FastMap::default(),
             features: Vec::new(),
@@ -190,8 +178,7 @@ impl LayerBuilder {
             count: 0,
             tags: Vec::new(),
             commands: Vec::new(),
-            packed: Vec::new(),
-            feature: Vec::new(),
+            geometry: Vec::new(),
         }
     }
 
@@ -210,37 +197,116 @@ impl LayerBuilder {
         self.features.len() + self.table_bytes
     }
 
-    fn value_index(&mut self, v: PropertyValue<'_>) -> u32 {
-        let found = match &v {
-            PropertyValue::String(s) => self.text_index.get(s.as_ref()),
-            PropertyValue::Double(d) => self.other_index.get(&(0, d.to_bits())),
-            PropertyValue::Int(i) => self.other_index.get(&(1, *i as u64)),
-            PropertyValue::Bool(b) => self.other_index.get(&(2, u64::from(*b))),
-        };
-        if let Some(i) = found {
-            return *i;
+    /// The index of key `k`, the `nth` of its feature: features of a layer
+    /// name their keys in the same order, so the key is looked for at that
+    /// place first, then among the few others.
+    fn key_index(&mut self, nth: usize, k: &str) -> u32 {
+        if self.keys.get(nth).is_some_and(|x| x == k) {
+            return nth as u32;
         }
-        let i = self.values.len() as u32;
-        match &v {
+        if let Some(i) = self.keys.iter().position(|x| x == k) {
+            return i as u32;
+        }
+        self.table_bytes += k.len() + 2;
+        self.keys.push(k.to_owned());
+        (self.keys.len() - 1) as u32
+    }
+
+    fn value_index(&mut self, v: &PropertyValue<'_>) -> u32 {
+        let i = self.value_count;
+        let out = &mut self.values;
+        match v {
             PropertyValue::String(s) => {
+                if let Some(i) = self.text_index.get(s.as_ref()) {
+                    return *i;
+                }
                 self.table_bytes += s.len() + 4;
                 self.text_index.insert(s.as_ref().to_owned(), i);
+                key(out, 4, 2);
+                varint(out, field_len(s.len()) as u64);
+                bytes_field(out, 1, s.as_bytes());
             }
             PropertyValue::Double(d) => {
+                if let Some(i) = self.other_index.get(&(0, d.to_bits())) {
+                    return *i;
+                }
                 self.table_bytes += 12;
                 self.other_index.insert((0, d.to_bits()), i);
+                key(out, 4, 2);
+                varint(out, 9);
+                key(out, 3, 1);
+                out.extend_from_slice(&d.to_le_bytes());
             }
             PropertyValue::Int(n) => {
+                if let Some(i) = self.other_index.get(&(1, *n as u64)) {
+                    return *i;
+                }
                 self.table_bytes += 12;
                 self.other_index.insert((1, *n as u64), i);
+                let (field, v) = if *n >= 0 {
+                    (5, *n as u64)
+                } else {
+                    (6, ((n << 1) ^ (n >> 63)) as u64)
+                };
+                key(out, 4, 2);
+                varint(out, 1 + varint_len(v) as u64);
+                key(out, field, 0);
+                varint(out, v);
             }
             PropertyValue::Bool(b) => {
+                if let Some(i) = self.other_index.get(&(2, u64::from(*b))) {
+                    return *i;
+                }
                 self.table_bytes += 12;
                 self.other_index.insert((2, u64::from(*b)), i);
+                key(out, 4, 2);
+                varint(out, 2);
+                key(out, 7, 0);
+                varint(out, u64::from(*b));
             }
         }
-        self.values.push(v.into_owned());
+        self.value_count += 1;
         i
+    }
+
+    /// Packs the tags of `properties` into `self.tags`.
+    fn pack_tags<'a, 'v>(&mut self, properties: impl IntoIterator<Item = (&'a str, PropertyValue<'v>)>) {
+        let mut tags = std::mem::take(&mut self.tags);
+        tags.clear();
+        for (nth, (k, v)) in properties.into_iter().enumerate() {
+            let ki = self.key_index(nth, k);
+            let vi = self.value_index(&v);
+            varint(&mut tags, u64::from(ki));
+            varint(&mut tags, u64::from(vi));
+        }
+        self.tags = tags;
+    }
+
+    /// Writes one feature of geometry type `kind` from the packed tags and
+    /// geometry, straight into the layer.
+    fn push_feature(&mut self, id: Option<u64>, kind: u32) {
+        let mut len = 2 + field_len(self.geometry.len());
+        if let Some(id) = id {
+            len += 1 + varint_len(id);
+        }
+        if !self.tags.is_empty() {
+            len += field_len(self.tags.len());
+        }
+        let out = &mut self.features;
+        out.reserve(len + 4);
+        key(out, 2, 2);
+        varint(out, len as u64);
+        if let Some(id) = id {
+            key(out, 1, 0);
+            varint(out, id);
+        }
+        if !self.tags.is_empty() {
+            bytes_field(out, 2, &self.tags);
+        }
+        key(out, 3, 0);
+        varint(out, u64::from(kind));
+        bytes_field(out, 4, &self.geometry);
+        self.count += 1;
     }
 
     /// Adds a feature; empty geometry is skipped (returns false).
@@ -253,85 +319,53 @@ impl LayerBuilder {
         if geometry.is_empty() {
             return false;
         }
-        let mut tags = std::mem::take(&mut self.tags);
-        tags.clear();
-        for (k, v) in properties {
-            let ki = match self.key_index.get(k) {
-                Some(i) => *i,
-                None => {
-                    let i = self.keys.len() as u32;
-                    self.table_bytes += k.len() + 2;
-                    self.keys.push(k.to_owned());
-                    self.key_index.insert(k.to_owned(), i);
-                    i
-                }
-            };
-            let vi = self.value_index(v);
-            tags.push(ki);
-            tags.push(vi);
-        }
+        self.pack_tags(properties);
         let kind = encode_geometry(geometry, &mut self.commands);
-        let (feature, packed) = (&mut self.feature, &mut self.packed);
-        feature.clear();
-        if let Some(id) = id {
-            key(feature, 1, 0);
-            varint(feature, id);
-        }
-        if !tags.is_empty() {
-            packed.clear();
-            for t in &tags {
-                varint(packed, u64::from(*t));
-            }
-            bytes_field(feature, 2, packed);
-        }
-        key(feature, 3, 0);
-        varint(feature, u64::from(kind));
-        packed.clear();
+        self.geometry.clear();
         for c in &self.commands {
-            varint(packed, u64::from(*c));
+            varint(&mut self.geometry, u64::from(*c));
         }
-        bytes_field(feature, 4, packed);
-        bytes_field(&mut self.features, 2, feature);
-        self.tags = tags;
-        self.count += 1;
+        self.push_feature(id, kind);
         true
     }
 
+    /// Adds a feature of one point: the same bytes as [`Self::add_feature`]
+    /// with `TileGeometry::Points(vec![at])`, without building the geometry.
+    pub fn add_point<'a, 'v>(
+        &mut self,
+        id: Option<u64>,
+        at: [i32; 2],
+        properties: impl IntoIterator<Item = (&'a str, PropertyValue<'v>)>,
+    ) {
+        self.pack_tags(properties);
+        self.geometry.clear();
+        varint(&mut self.geometry, u64::from(command(1, 1)));
+        varint(&mut self.geometry, u64::from(zigzag(at[0])));
+        varint(&mut self.geometry, u64::from(zigzag(at[1])));
+        self.push_feature(id, 1);
+    }
+
     fn encode(&self, out: &mut Vec<u8>) {
-        let mut layer = Vec::with_capacity(self.features.len() + 64 + self.keys.len() * 16);
-        key(&mut layer, 15, 0);
-        varint(&mut layer, 2);
-        bytes_field(&mut layer, 1, self.name.as_bytes());
-        layer.extend_from_slice(&self.features);
+        let keys: usize = self.keys.iter().map(|k| field_len(k.len())).sum();
+        let len = 2
+            + field_len(self.name.len())
+            + self.features.len()
+            + keys
+            + self.values.len()
+            + 1
+            + varint_len(u64::from(self.extent));
+        key(out, 3, 2);
+        varint(out, len as u64);
+        key(out, 15, 0);
+        varint(out, 2);
+        bytes_field(out, 1, self.name.as_bytes());
+        out.extend_from_slice(&self.features);
         for k in &self.keys {
-            bytes_field(&mut layer, 3, k.as_bytes());
+            bytes_field(out, 3, k.as_bytes());
         }
-        for v in &self.values {
-            let mut value = Vec::with_capacity(16);
-            match v {
-                PropertyValue::String(s) => bytes_field(&mut value, 1, s.as_bytes()),
-                PropertyValue::Double(d) => {
-                    key(&mut value, 3, 1);
-                    value.extend_from_slice(&d.to_le_bytes());
-                }
-                PropertyValue::Int(i) if *i >= 0 => {
-                    key(&mut value, 5, 0);
-                    varint(&mut value, *i as u64);
-                }
-                PropertyValue::Int(i) => {
-                    key(&mut value, 6, 0);
-                    varint(&mut value, ((i << 1) ^ (i >> 63)) as u64);
-                }
-                PropertyValue::Bool(b) => {
-                    key(&mut value, 7, 0);
-                    varint(&mut value, u64::from(*b));
-                }
-            }
-            bytes_field(&mut layer, 4, &value);
-        }
-        key(&mut layer, 5, 0);
-        varint(&mut layer, u64::from(self.extent));
-        bytes_field(out, 3, &layer);
+        out.extend_from_slice(&self.values);
+        key(out, 5, 0);
+        varint(out, u64::from(self.extent));
     }
 }
 
@@ -400,7 +434,231 @@ mod tests {
                 [("risk_level", PropertyValue::String("red".into()))],
             );
         }
-        assert_eq!((layer.keys.len(), layer.values.len()), (1, 1));
+        assert_eq!((layer.keys.len(), layer.value_count), (1, 1));
+    }
+
+    /// A protobuf reader just big enough for MVT, written from the spec
+    /// apart from the encoder: a tile decoded is what was put in.
+    struct Reader<'a>(&'a [u8]);
+
+    impl<'a> Reader<'a> {
+        fn varint(&mut self) -> u64 {
+            let (mut v, mut shift) = (0u64, 0);
+            loop {
+                let b = self.0[0];
+                self.0 = &self.0[1..];
+                v |= u64::from(b & 0x7f) << shift;
+                if b < 0x80 {
+                    return v;
+                }
+                shift += 7;
+            }
+        }
+
+        /// The next field: its number and its payload (varint value, or bytes).
+        fn field(&mut self) -> Option<(u64, u64, &'a [u8])> {
+            if self.0.is_empty() {
+                return None;
+            }
+            let k = self.varint();
+            match k & 7 {
+                0 => Some((k >> 3, self.varint(), &[])),
+                1 => {
+                    let (b, rest) = self.0.split_at(8);
+                    self.0 = rest;
+                    Some((k >> 3, 0, b))
+                }
+                2 => {
+                    let n = self.varint() as usize;
+                    let (b, rest) = self.0.split_at(n);
+                    self.0 = rest;
+                    Some((k >> 3, 0, b))
+                }
+                w => panic!("wire type {w}"),
+            }
+        }
+
+        fn packed(bytes: &'a [u8]) -> Vec<u64> {
+            let mut r = Reader(bytes);
+            let mut out = Vec::new();
+            while !r.0.is_empty() {
+                out.push(r.varint());
+            }
+            out
+        }
+    }
+
+    /// A decoded feature: id, properties by key, type, geometry as MoveTo
+    /// / LineTo / ClosePath runs of absolute points.
+    type Decoded = (
+        Option<u64>,
+        Vec<(String, PropertyValue<'static>)>,
+        u64,
+        Vec<(u32, Vec<[i32; 2]>)>,
+    );
+
+    fn decode(tile: &[u8]) -> Vec<(String, u32, Vec<Decoded>)> {
+        let mut layers = Vec::new();
+        let mut r = Reader(tile);
+        while let Some((3, _, layer)) = r.field() {
+            let (mut name, mut extent) = (String::new(), 0);
+            let (mut keys, mut values, mut raw) = (Vec::new(), Vec::new(), Vec::new());
+            let mut l = Reader(layer);
+            while let Some((f, v, b)) = l.field() {
+                match f {
+                    15 => assert_eq!(v, 2),
+                    1 => name = String::from_utf8(b.to_vec()).unwrap(),
+                    2 => raw.push(b),
+                    3 => keys.push(String::from_utf8(b.to_vec()).unwrap()),
+                    4 => {
+                        let (f, v, b) = Reader(b).field().unwrap();
+                        values.push(match f {
+                            1 => PropertyValue::String(String::from_utf8(b.to_vec()).unwrap().into()),
+                            3 => PropertyValue::Double(f64::from_le_bytes(b.try_into().unwrap())),
+                            5 => PropertyValue::Int(v as i64),
+                            6 => PropertyValue::Int(((v >> 1) as i64) ^ -((v & 1) as i64)),
+                            7 => PropertyValue::Bool(v != 0),
+                            f => panic!("value field {f}"),
+                        });
+                    }
+                    5 => extent = v as u32,
+                    f => panic!("layer field {f}"),
+                }
+            }
+            let features = raw
+                .into_iter()
+                .map(|b| {
+                    let (mut id, mut props, mut kind, mut geometry) = (None, Vec::new(), 0, Vec::new());
+                    let mut fr = Reader(b);
+                    while let Some((f, v, b)) = fr.field() {
+                        match f {
+                            1 => id = Some(v),
+                            2 => {
+                                let tags = Reader::packed(b);
+                                props = tags
+                                    .chunks(2)
+                                    .map(|kv| (keys[kv[0] as usize].clone(), values[kv[1] as usize].clone()))
+                                    .collect();
+                            }
+                            3 => kind = v,
+                            4 => {
+                                let words = Reader::packed(b);
+                                let (mut i, mut cursor) = (0, [0i32; 2]);
+                                while i < words.len() {
+                                    let (cmd, count) = ((words[i] & 7) as u32, (words[i] >> 3) as usize);
+                                    i += 1;
+                                    let mut run = Vec::new();
+                                    if cmd != 7 {
+                                        for _ in 0..count {
+                                            let z = |w: u64| ((w >> 1) as i32) ^ -((w & 1) as i32);
+                                            cursor = [cursor[0] + z(words[i]), cursor[1] + z(words[i + 1])];
+                                            run.push(cursor);
+                                            i += 2;
+                                        }
+                                    }
+                                    geometry.push((cmd, run));
+                                }
+                            }
+                            f => panic!("feature field {f}"),
+                        }
+                    }
+                    (id, props, kind, geometry)
+                })
+                .collect();
+            assert!(
+                values.iter().enumerate().all(|(i, v)| !values[..i].contains(v)),
+                "each value once"
+            );
+            layers.push((name, extent, features));
+        }
+        layers
+    }
+
+    fn some_properties(i: i64) -> Vec<(&'static str, PropertyValue<'static>)> {
+        let mut p = vec![
+            (
+                "name",
+                PropertyValue::String(format!("阳泉市某某化工有限公司{}", i % 37).into()),
+            ),
+            (
+                "risk_level",
+                PropertyValue::String(["red", "blue"][(i % 2) as usize].into()),
+            ),
+            ("employees", PropertyValue::Int(i * 1000 - 5000)),
+            ("share", PropertyValue::Double(i as f64 / 7.0)),
+        ];
+        if i % 3 == 0 {
+            // A missing value shifts the keys that follow.
+            p.remove(1);
+            p.push(("cluster", PropertyValue::Bool(i % 2 == 0)));
+        }
+        p
+    }
+
+    #[test]
+    fn a_tile_decodes_to_what_was_added() {
+        let mut layer = LayerBuilder::new("enterprises", 4096);
+        let mut expected = Vec::new();
+        for i in 0..300i64 {
+            let props = some_properties(i);
+            let (kind, geometry, runs) = match i % 3 {
+                0 => {
+                    let p = [(i * 13) as i32 - 64, 4100 - (i * 7) as i32];
+                    (1, TileGeometry::Points(vec![p]), vec![(1, vec![p])])
+                }
+                1 => {
+                    let line = vec![[i as i32, 0], [i as i32 + 5, 9], [-3, 4000]];
+                    (
+                        2,
+                        TileGeometry::Lines(vec![line.clone()]),
+                        vec![(1, vec![line[0]]), (2, line[1..].to_vec())],
+                    )
+                }
+                _ => {
+                    let ring = vec![[0, 0], [i as i32 + 10, 0], [i as i32 + 10, 10]];
+                    (
+                        3,
+                        TileGeometry::Polygons(vec![vec![ring.clone()]]),
+                        vec![(1, vec![ring[0]]), (2, ring[1..].to_vec()), (7, vec![])],
+                    )
+                }
+            };
+            let id = (i % 5 != 0).then_some(i as u64 * 1_000_003);
+            if i % 6 == 0 {
+                let [p] = <[[i32; 2]; 1]>::try_from(runs[0].1.clone()).unwrap();
+                layer.add_point(id, p, props.clone());
+            } else {
+                assert!(layer.add_feature(id, &geometry, props.clone()));
+            }
+            let props = props.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+            expected.push((id, props, kind, runs));
+        }
+        let mut tile = TileBuilder::new();
+        tile.push(LayerBuilder::new("empty", 4096));
+        tile.push(layer);
+        let bytes = tile.encode();
+        let layers = decode(&bytes);
+        assert_eq!(layers.len(), 1);
+        assert_eq!((layers[0].0.as_str(), layers[0].1), ("enterprises", 4096));
+        assert_eq!(layers[0].2, expected);
+    }
+
+    #[test]
+    fn a_point_is_written_as_a_one_point_geometry_is() {
+        let mut a = LayerBuilder::new("l", 4096);
+        let mut b = LayerBuilder::new("l", 4096);
+        for (i, p) in [[0, 0], [-64, 4160], [4095, -1], [123_456, -7]].into_iter().enumerate() {
+            a.add_point(Some(i as u64), p, some_properties(i as i64));
+            b.add_feature(
+                Some(i as u64),
+                &TileGeometry::Points(vec![p]),
+                some_properties(i as i64),
+            );
+        }
+        let (mut ta, mut tb) = (TileBuilder::new(), TileBuilder::new());
+        ta.push(a);
+        tb.push(b);
+        assert_eq!(ta.encode(), tb.encode());
     }
 
     #[test]

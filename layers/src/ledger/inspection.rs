@@ -644,6 +644,60 @@ impl InspectionState {
         v
     }
 
+    /// `user`'s inbox entries of inspection plans: the reminders sent to
+    /// them and the active overdue alarms of the plans they made, while
+    /// targets are left uninspected; only plans touching `counties` (a
+    /// scoped user). Unordered ([`super::sort_inbox`]).
+    pub fn inbox(&self, user: &str, counties: Option<&[u32]>) -> Vec<super::InboxEntry> {
+        let mut out = Vec::new();
+        for p in self.plans() {
+            if !p.owed() || !p.in_scope(counties) {
+                continue;
+            }
+            let place = match p.targets.as_slice() {
+                [] => String::new(),
+                [one] => one.name.clone(),
+                [first, rest @ ..] => format!("{} 等 {} 处", first.name, rest.len() + 1),
+            };
+            let entry = |kind, at| super::InboxEntry {
+                kind,
+                at,
+                danger: None,
+                obligation: None,
+                obligation_kind: None,
+                inspection_plan: Some(p.id),
+                enterprise_name: place.clone(),
+                severity: None,
+                status: None,
+                description: p.spec.title.clone(),
+                deadline: p.deadline(),
+                days_before: None,
+                alarm: None,
+                colour: None,
+            };
+            for r in p
+                .reminders
+                .iter()
+                .filter(|r| r.to == user && r.deadline == p.deadline())
+            {
+                out.push(super::InboxEntry {
+                    days_before: Some(r.days_before),
+                    ..entry("reminder", r.at)
+                });
+            }
+            if let Some(alarm) = p.overdue_alarm
+                && p.created_by == user
+            {
+                out.push(super::InboxEntry {
+                    alarm: Some(alarm),
+                    colour: Some(crate::model::AlarmColour::Orange),
+                    ..entry("overdue_alarm", p.deadline())
+                });
+            }
+        }
+        out
+    }
+
     /// Whether an overdue alarm may be raised for plan `id` now: targets
     /// are left and it has no active overdue alarm.
     pub fn check_overdue_alarm(&self, id: FeatureId) -> Result<()> {

@@ -601,7 +601,8 @@ impl Danger {
     }
 }
 
-/// One entry of a user's inbox: a danger's or an obligation's.
+/// One entry of a user's inbox: a danger's, an obligation's or an
+/// inspection plan's.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct InboxEntry {
     /// `reminder` or `overdue_alarm`.
@@ -618,7 +619,10 @@ pub struct InboxEntry {
     /// The obligation's kind.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub obligation_kind: Option<obligation::ObligationKind>,
-    /// Its enterprise.
+    /// Inspection plan id, for a plan's entry.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inspection_plan: Option<FeatureId>,
+    /// Its enterprise (a plan's: its first target's, and how many more).
     pub enterprise_name: String,
     /// A danger's severity.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -642,11 +646,11 @@ pub struct InboxEntry {
 }
 
 impl LedgerState {
-    /// `user`'s inbox: the reminders sent to them and the active overdue
-    /// alarms of the dangers and obligations they follow, while something
-    /// is still owed (a danger's rectification, an obligation not fulfilled
-    /// for its due date), newest first; only those in `counties` (a scoped
-    /// user).
+    /// `user`'s inbox entries of dangers and obligations: the reminders
+    /// sent to them and the active overdue alarms of the dangers and
+    /// obligations they follow, while something is still owed (a danger's
+    /// rectification, an obligation not fulfilled for its due date); only
+    /// those in `counties` (a scoped user). [`sort_inbox`] orders them.
     pub fn inbox(&self, user: &str, counties: Option<&[u32]>) -> Vec<InboxEntry> {
         let mut out = Vec::new();
         let outside = |county: u32| counties.is_some_and(|c| !c.contains(&county));
@@ -660,6 +664,7 @@ impl LedgerState {
                 danger: Some(d.id),
                 obligation: None,
                 obligation_kind: None,
+                inspection_plan: None,
                 enterprise_name: d.place.enterprise_name.clone(),
                 severity: Some(d.report.severity),
                 status: Some(d.status),
@@ -699,6 +704,7 @@ impl LedgerState {
                 danger: None,
                 obligation: Some(o.id),
                 obligation_kind: Some(o.spec.kind),
+                inspection_plan: None,
                 enterprise_name: o.place.enterprise_name.clone(),
                 severity: None,
                 status: None,
@@ -724,13 +730,18 @@ impl LedgerState {
                 });
             }
         }
-        out.sort_by(|a, b| {
-            b.at.cmp(&a.at)
-                .then(b.danger.cmp(&a.danger))
-                .then(b.obligation.cmp(&a.obligation))
-        });
         out
     }
+}
+
+/// Orders inbox entries newest first (ties by danger, obligation, plan).
+pub fn sort_inbox(entries: &mut [InboxEntry]) {
+    entries.sort_by(|a, b| {
+        b.at.cmp(&a.at)
+            .then(b.danger.cmp(&a.danger))
+            .then(b.obligation.cmp(&a.obligation))
+            .then(b.inspection_plan.cmp(&a.inspection_plan))
+    });
 }
 
 impl LedgerState {

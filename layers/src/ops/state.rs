@@ -379,6 +379,17 @@ impl Operations {
         &self.ledger
     }
 
+    /// `user`'s inbox, newest first: the reminders sent to them and the
+    /// active overdue alarms of the dangers, obligations and inspection
+    /// plans they follow, while something is owed; only those in
+    /// `counties` (a scoped user).
+    pub fn inbox(&self, user: &str, counties: Option<&[u32]>) -> Vec<crate::ledger::InboxEntry> {
+        let mut entries = self.ledger.inbox(user, counties);
+        entries.extend(self.inspections.inbox(user, counties));
+        crate::ledger::sort_inbox(&mut entries);
+        entries
+    }
+
     /// Inspections, their plans and the expert pool (docs/ledger.md).
     pub fn inspections(&self) -> &crate::ledger::inspection::InspectionState {
         &self.inspections

@@ -216,12 +216,13 @@ async fn transition(
     Ok(HttpResponse::Ok().json(current(&state, id)?))
 }
 
-/// `GET /inbox`: the signed-in user's reminders and overdue alarms.
+/// `GET /inbox`: the signed-in user's reminders and overdue alarms
+/// (dangers, obligations, inspection plans).
 async fn inbox(state: web::Data<AppState>, actor: Actor, scope: RequestScope) -> Result<HttpResponse, ApiError> {
     let user = actor.into_inner().name;
     let counties = counties(&scope);
     let ops = state.store.operations();
-    let mut entries = ops.ledger().inbox(&user, counties.as_deref());
+    let mut entries = ops.inbox(&user, counties.as_deref());
     let total = entries.len();
     entries.truncate(MAX_INBOX);
     Ok(HttpResponse::Ok().json(json!({

@@ -315,7 +315,7 @@ fn answer(state: &AppState, q: &Query, scope: &RequestScope) -> Result<Vec<u8>, 
                         }
                     }
                     (_, Some(t), Some(s)) => {
-                        let route = graph.route(&mut calc, &s, t);
+                        let route = graph.route_with(&mut calc, &s, t, q.with_route);
                         Hit::new(&*c, id, d, route.as_ref(), q.with_route)
                     }
                     _ => Hit::new(&*c, id, d, None, q.with_route),

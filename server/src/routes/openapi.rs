@@ -612,8 +612,12 @@ fn monitoring_operations() -> Vec<(&'static str, &'static str, Op)> {
 
 /// An alarm as the API shows it.
 fn schema_ref_alarm() -> Value {
-    json!({ "type": "object", "required": ["id", "sensor", "rule", "colour", "location", "raised_at"], "properties": {
-        "id": { "type": "integer" }, "sensor": { "type": "integer" }, "hazard_source": { "type": "integer", "nullable": true },
+    json!({ "type": "object", "required": ["id", "rule", "colour", "location", "raised_at"], "properties": {
+        "id": { "type": "integer" }, "sensor": { "type": "integer", "description": "a sensor's alarm: the sensor (absent on an overdue alarm)" },
+        "danger": { "type": "integer", "description": "an overdue alarm of a hidden danger" },
+        "obligation": { "type": "integer", "description": "an overdue alarm of an obligation (emergency plan, drill plan, re-assessment)" },
+        "inspection_plan": { "type": "integer", "description": "an overdue alarm of an inspection plan" },
+        "hazard_source": { "type": "integer", "nullable": true },
         "rule": { "type": "string", "enum": lookout_layers::model::AlarmRule::CODES },
         "colour": { "type": "string", "enum": lookout_layers::model::AlarmColour::CODES },
         "value": { "type": "number", "nullable": true }, "threshold": { "type": "number", "nullable": true },

@@ -3,6 +3,7 @@
 //! only, CORS closed unless an origin is configured, and HTTPS with rustls.
 
 use crate::common::get;
+use actix_web::http::header;
 use actix_web::test;
 use lookout_server::config::{Edge, TlsFiles};
 use serde_json::{Value, json};
@@ -379,4 +380,36 @@ async fn the_server_answers_over_tls_with_the_given_certificate() {
         answer.to_ascii_lowercase().contains("content-security-policy"),
         "{answer}"
     );
+}
+
+#[actix_web::test]
+async fn small_answers_are_sent_plain_and_large_ones_gzip() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let app = edge_app!(dir.path());
+    for (uri, gzip) in [
+        ("/nearest?lon=112.55&lat=37.85&layer=enterprises&k=1&by=distance", false),
+        ("/collections/enterprises/items?limit=50", true),
+    ] {
+        let resp = test::call_service(
+            &app,
+            get(uri).insert_header((header::ACCEPT_ENCODING, "gzip")).to_request(),
+        )
+        .await;
+        assert_eq!(resp.status(), 200, "{uri}");
+        let encoding = resp.headers().get(header::CONTENT_ENCODING).cloned();
+        let body = test::read_body(resp).await;
+        if gzip {
+            assert_eq!(encoding.expect("gzip"), "gzip", "{uri}");
+            assert_eq!(&body[..2], &[0x1f, 0x8b], "gzip magic");
+        } else {
+            // No encoding header at all (not even the internal `identity` mark).
+            assert_eq!(encoding, None, "{uri}");
+            assert!(
+                (body.len() as u64) < lookout_server::edge::COMPRESS_FROM_BYTES,
+                "{}",
+                body.len()
+            );
+            serde_json::from_slice::<serde_json::Value>(&body).expect("plain JSON");
+        }
+    }
 }

@@ -325,6 +325,20 @@ async fn a_plan_shows_its_progress_and_goes_overdue_with_targets_left() {
     let (_, plan) = send(&app, get(&format!("/inspections/plans/{pid}")).to_request()).await;
     assert_eq!(plan["done"], 1, "{plan}");
     assert_eq!(plan["overdue"], true);
+    // The clock alarms it; the alarm is in the inbox of whoever made the plan.
+    assert_eq!(lookout_server::run_ledger_clock(&state, Utc::now()).expect("clock"), 1);
+    let plan_entries = |inbox: &serde_json::Value| -> Vec<serde_json::Value> {
+        let entries = inbox["entries"].as_array().cloned().unwrap_or_default();
+        entries.into_iter().filter(|e| e["inspection_plan"] == pid).collect()
+    };
+    let (_, inbox) = send(&app, get("/inbox").to_request()).await;
+    let entries = plan_entries(&inbox);
+    assert_eq!(entries.len(), 1, "{inbox}");
+    assert_eq!(
+        (entries[0]["kind"].as_str(), entries[0]["colour"].as_str()),
+        (Some("overdue_alarm"), Some("orange"))
+    );
+    assert_eq!(entries[0]["description"], "重大危险源专项检查");
     let (_, body) = send(
         &app,
         post(
@@ -340,6 +354,10 @@ async fn a_plan_shows_its_progress_and_goes_overdue_with_targets_left() {
     assert_eq!(plans["plans"][0]["done"], 2, "{plans}");
     assert_eq!(plans["plans"][0]["overdue"], false);
     assert_eq!(plans["overdue"], 0);
+    // Done: the clock ends the alarm and it leaves the inbox.
+    assert_eq!(lookout_server::run_ledger_clock(&state, Utc::now()).expect("clock"), 1);
+    let (_, inbox) = send(&app, get("/inbox").to_request()).await;
+    assert!(plan_entries(&inbox).is_empty(), "{inbox}");
 
     // A plan due before it starts, with no targets, or an unknown target.
     for body in [

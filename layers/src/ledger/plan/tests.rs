@@ -135,6 +135,38 @@ fn with_a_moved_clock_and_restarts_a_plan_is_reminded_and_alarmed_exactly_once_u
         assert_eq!(alarm.inspection_plan, Some(id));
         assert_eq!((alarm.rule, alarm.colour), (AlarmRule::Overdue, AlarmColour::Orange));
         assert!(alarm.label.contains("1/2"), "{}", alarm.label);
+        // In the inbox of whoever made the plan: both reminders and the alarm.
+        let inbox: Vec<_> = ops
+            .inbox("chief", None)
+            .into_iter()
+            .filter(|e| e.inspection_plan == Some(id))
+            .map(|e| (e.kind, e.days_before, e.alarm))
+            .collect();
+        assert_eq!(
+            inbox,
+            [
+                ("overdue_alarm", None, Some(alarm.id)),
+                ("reminder", Some(1), None),
+                ("reminder", Some(7), None)
+            ],
+            "newest first"
+        );
+        assert!(ops.inbox("inspector", None).iter().all(|e| e.inspection_plan.is_none()));
+        let county = p.targets[1].county_id;
+        let elsewhere: Vec<u32> = (0..200)
+            .filter(|c| !p.targets.iter().any(|t| t.county_id == *c))
+            .collect();
+        assert!(
+            ops.inbox("chief", Some(&elsewhere))
+                .iter()
+                .all(|e| e.inspection_plan.is_none()),
+            "out of scope"
+        );
+        assert!(
+            ops.inbox("chief", Some(&[county]))
+                .iter()
+                .any(|e| e.inspection_plan == Some(id))
+        );
         alarm.id
     };
     // The last target inspected late: the clock ends the alarm, once.
@@ -145,6 +177,10 @@ fn with_a_moved_clock_and_restarts_a_plan_is_reminded_and_alarmed_exactly_once_u
     let ops = store.operations();
     assert!(ops.alarm(alarm).unwrap().cleared_at.is_some());
     assert_eq!(ops.inspections().plan(id).unwrap().overdue_alarm, None);
+    assert!(
+        ops.inbox("chief", None).iter().all(|e| e.inspection_plan != Some(id)),
+        "nothing owed: out of the inbox"
+    );
 }
 
 #[test]
