@@ -14,7 +14,8 @@
 //!
 //! Needs a PostGIS at LOOKOUT_PG_URL whose `lookout` schema it may replace
 //! (scale 1 is imported): `scripts/bench-postgis-writes` starts a throwaway
-//! cluster (fsync on). SECONDS_EACH=…, WRITERS="1 4 16 64".
+//! cluster (fsync on). SECONDS_EACH=…, WRITERS="1 4 16 64", ROUNDS=… (each
+//! way that many times, in turn; the means are reported).
 
 use lookout_layers::event::Event;
 use lookout_layers::generate::{self, Options, Silent};
@@ -77,6 +78,11 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(2.0);
+    let rounds: usize = std::env::var("ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2)
+        .max(1);
     let writers: Vec<usize> = std::env::var("WRITERS")
         .unwrap_or_else(|_| "1 4 16 64".into())
         .split_whitespace()
@@ -107,7 +113,7 @@ fn main() {
         .expect("incident");
 
     println!(
-        "PostGIS at {}, {seconds} s each",
+        "PostGIS at {}, {seconds} s each, {rounds} rounds in turn (means)",
         store.postgis().map(Postgis::redacted_url).unwrap_or_default()
     );
     println!(
@@ -123,16 +129,25 @@ fn main() {
     );
     for (name, write) in [("note", Write::Note(incident)), ("patch", Write::Patch)] {
         for &w in &writers {
-            store.set_group_commit(false);
-            let before = run(&store, write, &enterprises, w, seconds);
-            store.set_group_commit(true);
-            store.set_batch_limit(1);
-            let pipelined = run(&store, write, &enterprises, w, seconds);
-            store.set_batch_limit(usize::MAX);
-            let (commits, commands) = store.batch_commits().unwrap_or_default();
-            let batched = run(&store, write, &enterprises, w, seconds);
-            let (commits_after, commands_after) = store.batch_commits().unwrap_or_default();
-            let per_commit = (commands_after - commands) as f64 / (commits_after - commits).max(1) as f64;
+            // Each way `rounds` times, in turn (one by one, pipelined,
+            // batched, then again), so a drift in the machine's load falls
+            // on all three; the figures are the means.
+            let (mut before, mut pipelined, mut batched) = (0.0, 0.0, 0.0);
+            let (mut commits, mut commands) = (0, 0);
+            for _ in 0..rounds {
+                store.set_group_commit(false);
+                before += run(&store, write, &enterprises, w, seconds) / rounds as f64;
+                store.set_group_commit(true);
+                store.set_batch_limit(1);
+                pipelined += run(&store, write, &enterprises, w, seconds) / rounds as f64;
+                store.set_batch_limit(usize::MAX);
+                let (commits_before, commands_before) = store.batch_commits().unwrap_or_default();
+                batched += run(&store, write, &enterprises, w, seconds) / rounds as f64;
+                let (commits_after, commands_after) = store.batch_commits().unwrap_or_default();
+                commits += commits_after - commits_before;
+                commands += commands_after - commands_before;
+            }
+            let per_commit = commands as f64 / commits.max(1) as f64;
             println!(
                 "{name:>5} | {w:>7} | {before:>16.0} | {pipelined:>14.0} | {batched:>12.0} | {:>8.1}x | {:>8.1}x | {per_commit:>15.1}",
                 pipelined / before,

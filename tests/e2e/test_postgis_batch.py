@@ -2,7 +2,10 @@
 (scripts/test starts one and sets LOOKOUT_PG_URL): concurrent writers on two
 replicas are all acknowledged and the event log stays gapless; concurrent
 commands share transactions; a command refused inside a batch loses none of
-the others; one Idempotency-Key sent by many writers at once stores once; and
+the others; a statement the database refuses inside a batch loses none of
+the others and leaves memory equal to the tables on both replicas, and a
+refusal that rested on the refused one is checked again; one
+Idempotency-Key sent by many writers at once stores once; and
 a replica killed with -9 under 64 writers loses no acknowledged write."""
 import threading
 import time
@@ -157,6 +160,151 @@ def test_a_command_refused_inside_a_batch_loses_none_of_the_others(replicas):
     assert len(kept) == 16
     assert set(kept) <= notes_in_db(incident)
     assert_log_gapless()
+
+
+REFUSING = """
+CREATE OR REPLACE FUNCTION lookout.test_refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_TABLE_NAME = 'events' AND NEW.kind = 'note_added' AND NEW.payload->>'text' = 'hold' THEN
+    PERFORM pg_sleep(1);
+  END IF;
+  IF (TG_TABLE_NAME = 'events' AND NEW.kind = 'note_added' AND NEW.payload->>'text' LIKE 'refuse %')
+     OR (TG_TABLE_NAME = 'enterprises' AND NEW.address LIKE 'refuse %') THEN
+    RAISE EXCEPTION 'test trigger: refused';
+  END IF;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER test_refuse BEFORE INSERT ON lookout.events FOR EACH ROW EXECUTE FUNCTION lookout.test_refuse();
+CREATE TRIGGER test_refuse BEFORE INSERT OR UPDATE ON lookout.enterprises
+  FOR EACH ROW EXECUTE FUNCTION lookout.test_refuse();
+"""
+
+
+def test_a_statement_the_database_refuses_in_a_batch_loses_none_of_the_others_and_memory_agrees(replicas):
+    """A trigger (test only) makes the database refuse some notes and some
+    enterprise edits, and holds one note for a second, so that the writers
+    behind it queue into one batch: the refused ones are answered 500; every
+    other is acknowledged and stored (those before the refused one after a
+    rollback to the batch's savepoint, those after it planned again); the
+    log stays gapless, and both replicas' memory equals the tables."""
+    a, b = replicas
+    incident = open_incident(a, "batch: the database refuses")
+    notes_url = f"{a.url}/incidents/{incident}/notes"
+    enterprises = [int(x) for x in psql("SELECT id FROM lookout.enterprises ORDER BY id LIMIT 16").split()]
+    psql(REFUSING)
+    try:
+        holding = threading.Thread(target=request, args=("POST", notes_url, {"text": "hold"}), daemon=True)
+        holding.start()
+        time.sleep(0.3)  # the held note's batch holds the writers' lock; the rest queue behind it
+        start = threading.Barrier(48)
+
+        def send(url, w, n):
+            if n > 0:  # one request each, all at once
+                time.sleep(0.05)
+                return None
+            start.wait(timeout=30)
+            refuse = "refuse " if w % 5 == 2 else ""
+            if w < 32:
+                text = f"{refuse}note {w}"
+                status, body, _ = request("POST", notes_url, {"text": text})
+                return "note", w, text, status, (note_seq(body, text) if status == 201 else body)
+            enterprise = enterprises[w - 32]
+            address = f"{refuse}address {w}"
+            status, body, _ = request("PATCH", f"{a.url}/collections/enterprises/items/{enterprise}",
+                                      {"properties": {"address": address}})
+            return "edit", enterprise, address, status, body
+
+        results = [r for r in hammer([notes_url] * 48, 2.5, send) if r]
+        holding.join(timeout=30)
+    finally:
+        psql("DROP TRIGGER IF EXISTS test_refuse ON lookout.events; "
+             "DROP TRIGGER IF EXISTS test_refuse ON lookout.enterprises; DROP FUNCTION IF EXISTS lookout.test_refuse()")
+    assert len(results) == 48
+    refused = [r for r in results if r[2].startswith("refuse ")]
+    kept = [r for r in results if not r[2].startswith("refuse ")]
+    assert refused and all(r[3] == 500 for r in refused), [r for r in refused if r[3] != 500]
+    assert all(r[3] in (200, 201) for r in kept), [r for r in kept if r[3] not in (200, 201)]
+    # The refused path was taken inside a batch (the others of it were written).
+    assert "the database refused a write of a batch" in a.log.read_text()
+    last = assert_log_gapless()
+    stored = notes_in_db(incident)
+    assert {(seq, text) for kind, _, text, _, seq in kept if kind == "note"} <= stored
+    assert not any(text.startswith("refuse ") for _, text in stored)
+    assert {text for _, text in stored} == {"hold"} | {r[2] for r in kept if r[0] == "note"}
+    # Memory equals the tables, on the replica that wrote and on the other.
+    for server in (a, b):
+        wait_for_seq(server, last)
+    notes = [[(n["seq"], n["text"]) for n in get(f"{s.url}/incidents/{incident}")[1]["notes"]] for s in (a, b)]
+    assert notes[0] == notes[1] == sorted(stored)
+    in_db = dict(tuple(line.split("|", 1)) for line in psql(
+        f"SELECT id, address FROM lookout.enterprises WHERE id IN ({','.join(map(str, enterprises))})").splitlines())
+    for _, enterprise, address, _, _ in (r for r in results if r[0] == "edit"):
+        want = in_db[str(enterprise)]
+        assert (want == address) != address.startswith("refuse "), (enterprise, address, want)
+        for server in (a, b):
+            status, feature = get(f"{server.url}/collections/enterprises/items/{enterprise}")
+            assert status == 200 and feature["properties"]["address"] == want, (server.url, enterprise, feature)
+
+
+REFUSING_THE_FIRST_ACKNOWLEDGEMENT = """
+CREATE SEQUENCE lookout.test_acknowledgements;
+CREATE OR REPLACE FUNCTION lookout.test_refuse_once() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF NEW.kind = 'note_added' AND NEW.payload->>'text' = 'hold' THEN
+    PERFORM pg_sleep(1);
+  END IF;
+  IF NEW.kind = 'incident_acknowledged' THEN
+    IF nextval('lookout.test_acknowledgements') = 1 THEN
+      RAISE EXCEPTION 'test trigger: the first acknowledgement refused';
+    END IF;
+  END IF;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER test_refuse_once BEFORE INSERT ON lookout.events FOR EACH ROW EXECUTE FUNCTION lookout.test_refuse_once();
+"""
+
+
+def test_a_refusal_that_rested_on_a_command_the_database_refused_is_checked_again(replicas):
+    """Eight acknowledgements of one incident queue behind a held note: in
+    one batch the first is planned and the other seven refused by their
+    check ("was acknowledged"), which saw it. The database refuses that
+    first one (a test trigger, once): the seven must not be answered with a
+    refusal resting on a write that never happened; they are checked again,
+    one is stored, and the incident is acknowledged once."""
+    a, b = replicas
+    incident = open_incident(a, "batch: a refusal resting on a failed write")
+    notes_url = f"{a.url}/incidents/{incident}/notes"
+    ack_url = f"{a.url}/incidents/{incident}/acknowledge"
+    psql(REFUSING_THE_FIRST_ACKNOWLEDGEMENT)
+    try:
+        holding = threading.Thread(target=request, args=("POST", notes_url, {"text": "hold"}), daemon=True)
+        holding.start()
+        time.sleep(0.3)  # the held note's batch holds the writers' lock; the rest queue behind it
+        start = threading.Barrier(8)
+
+        def send(url, w, n):
+            if n > 0:
+                time.sleep(0.05)
+                return None
+            start.wait(timeout=30)
+            status, body, _ = request("POST", ack_url, {})
+            return status, body
+
+        results = [r for r in hammer([ack_url] * 8, 2.5, send) if r]
+        holding.join(timeout=30)
+    finally:
+        psql("DROP TRIGGER IF EXISTS test_refuse_once ON lookout.events; "
+             "DROP FUNCTION IF EXISTS lookout.test_refuse_once(); DROP SEQUENCE IF EXISTS lookout.test_acknowledgements")
+    statuses = sorted(status for status, _ in results)
+    assert statuses == [200, 409, 409, 409, 409, 409, 409, 500], results
+    assert all("was acknowledged by" in body["message"] for status, body in results if status == 409)
+    stored = psql("SELECT count(*) FROM lookout.events WHERE kind = 'incident_acknowledged' "
+                  f"AND (payload->>'incident')::bigint = {incident}")
+    assert stored == "1"
+    last = assert_log_gapless()
+    for server in (a, b):
+        wait_for_seq(server, last)
+        assert get(f"{server.url}/incidents/{incident}")[1]["acknowledged_by"], server.url
 
 
 def test_one_idempotency_key_sent_by_many_writers_at_once_stores_once(replicas):

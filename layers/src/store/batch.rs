@@ -6,7 +6,9 @@
 //! advisory lock, applies what other replicas committed first, then takes
 //! every queued command and plans them in arrival order, each against the
 //! state the ones before it leave ([`Shared::plan_batch`]). A command its
-//! check refuses is answered with its error and stops nothing. The rows and
+//! check refuses stops nothing; it is answered with its error once the
+//! commands planned before it are committed (its check saw them: if they
+//! are not, it is checked again in the next batch). The rows and
 //! events of the batch are written with statements issued together
 //! (tokio-postgres pipelines them on the one connection), one `NOTIFY`
 //! follows, one `COMMIT`; only then is each command folded into memory, in
@@ -17,8 +19,11 @@
 //! first command left over leads: planning stops ([`Outcome::Deferred`]) at
 //! a command that
 //! - changes a feature an earlier command of the batch changes (the catalog
-//!   in memory does not hold that change yet; two creations without an id in
-//!   one layer are the same case: both would take the same next id),
+//!   in memory does not hold that change yet),
+//! - creates a feature without naming its id in a layer an earlier command
+//!   of the batch changed (the next id is read from the layer in memory,
+//!   which does not hold that change yet: two creations would take one id,
+//!   and one after a deletion of the last feature another id than in turn),
 //! - carries operations events after a command that changed any feature (its
 //!   check may read the features),
 //! - carries user or token events after another such command,
@@ -28,9 +33,10 @@
 //! A statement the database refuses (a bug, a schema out of step) rolls the
 //! batch back to its savepoint: the commands before the failing one are
 //! written again and committed, it is answered with the error, and the ones
-//! after it are queued again to be planned anew. The database unreachable,
-//! or no COMMIT within [`postgis::TIMEOUT`]: every command of the batch is
-//! answered that it was not applied (as a single write was).
+//! after it are queued again to be planned anew (should one before it be
+//! refused when written again, the same, from that one). The database
+//! unreachable, or no COMMIT within [`postgis::TIMEOUT`]: every command of
+//! the batch is answered that it was not applied (as a single write was).
 
 use super::postgis::{self, Failed, Postgis};
 use super::{Changes, Shared, Store};
@@ -65,8 +71,13 @@ pub(super) enum Outcome {
         changes: Changes,
         command: Command,
     },
-    /// Answered without writing: refused by its check, or its key stored already.
+    /// Answered without writing: its key stored already (what the first
+    /// request stored, or a refusal naming it).
     Answered(Result<Vec<Arc<EventRecord>>>),
+    /// Refused by its check. The check saw the commands planned before it
+    /// in the batch: the refusal is answered once they are committed, and
+    /// the command planned anew if they are not. `command` is kept for that.
+    Refused { error: Error, command: Command },
     /// Depends on what the batch changes (or comes after one that does):
     /// planned again in the next batch.
     Deferred(Command),
@@ -188,6 +199,8 @@ impl Shared {
     pub(super) fn plan_batch(&self, first_seq: u64, commands: Vec<Command>) -> Vec<Outcome> {
         let mut out = Vec::with_capacity(commands.len());
         let mut touched: HashSet<(String, FeatureId)> = HashSet::new();
+        // The layers the batch changed (a creation without an id reads the next id).
+        let mut layers: HashSet<String> = HashSet::new();
         let mut keys: HashSet<String> = HashSet::new();
         let mut auth = false;
         let mut scratch: Option<Operations> = None;
@@ -206,10 +219,16 @@ impl Shared {
                     && e.feature_id()
                         .is_some_and(|id| touched.contains(&(e.collection().to_owned(), id)))
             };
+            let takes_next_id = |e: &Event| match e {
+                Event::FeatureCreated { collection, feature } => {
+                    feature.get("id").is_none_or(serde_json::Value::is_null) && layers.contains(collection)
+                }
+                _ => false,
+            };
             let depends = command.key.as_ref().is_some_and(|k| keys.contains(&k.key))
                 || (has_auth && auth)
                 || (has_ops && !touched.is_empty())
-                || command.events.iter().any(touches);
+                || command.events.iter().any(|e| touches(e) || takes_next_id(e));
             if depends {
                 cut = true;
                 out.push(Outcome::Deferred(command));
@@ -240,8 +259,8 @@ impl Shared {
             };
             let (records, changes) = match planned {
                 Ok(planned) => planned,
-                Err(e) => {
-                    out.push(Outcome::Answered(Err(e)));
+                Err(error) => {
+                    out.push(Outcome::Refused { error, command: kept });
                     continue;
                 }
             };
@@ -254,6 +273,7 @@ impl Shared {
                 out.push(Outcome::Deferred(kept));
                 continue;
             }
+            layers.extend(changed.iter().map(|(collection, _)| collection.clone()));
             touched.extend(changed);
             if let Some(k) = &command.key {
                 keys.insert(k.key.clone());
@@ -370,13 +390,23 @@ impl Store {
         }
         let (commands, answers): (Vec<Command>, Vec<(u64, Answer)>) =
             taken.into_iter().map(|w| (w.command, (w.id, w.answer))).unzip();
-        let mut writing = Vec::new();
+        let mut writing: Vec<Writing> = Vec::new();
+        // Refused by a check that saw `.0` commands of this batch planned
+        // before it: answered once those are committed, planned anew if
+        // they are not (the refusal rested on them).
+        let mut held: Vec<(usize, Waiting, Error)> = Vec::new();
         let mut deferred = Vec::new();
         let outcomes = self.shared.plan_batch(self.last_seq() + 1, commands);
         for (outcome, (id, answer)) in outcomes.into_iter().zip(answers) {
             match outcome {
                 Outcome::Answered(result) => {
                     let _ = answer.send(result);
+                }
+                Outcome::Refused { error, .. } if writing.is_empty() => {
+                    let _ = answer.send(Err(error));
+                }
+                Outcome::Refused { error, command } => {
+                    held.push((writing.len(), Waiting { id, command, answer }, error));
                 }
                 Outcome::Planned { unit, changes, command } => writing.push(Writing {
                     id,
@@ -393,47 +423,55 @@ impl Store {
             return;
         }
         let savepoint = writing.len() > 1;
-        let mut refused = None;
-        if let Err((at, failed)) = self.write(&tx, &writing, savepoint).await {
+        // The first command the database refused, if any: the ones before it
+        // are committed, the ones after it (planned on it) planned anew.
+        let mut refused_at: Option<(usize, Error)> = None;
+        let mut end = writing.len();
+        while end > 0
+            && let Err((at, failed)) = self.write(&tx, &writing[..end], savepoint).await
+        {
             match at {
                 Some(i) if savepoint && matches!(failed.error, Error::Database(_)) => {
-                    // Command `i` was refused by the database: the ones
-                    // before it are written again; the ones after it were
-                    // planned on it and are planned anew in the next batch.
-                    let rewritten = match tx.batch_execute("ROLLBACK TO SAVEPOINT batch").await {
-                        Ok(()) if i > 0 => self.write(&tx, &writing[..i], false).await.map_err(|(_, f)| f),
-                        Ok(()) => Ok(()),
-                        Err(e) => Err(Failed::from(e)),
-                    };
-                    if let Err(f) = rewritten {
-                        return fail(writing, deferred, queue, &f.error);
+                    // Back to the savepoint, and the ones before `i` written
+                    // again (with a savepoint of their own: should one of
+                    // them be refused now, the same again, further back).
+                    if let Err(e) = tx.batch_execute("ROLLBACK TO SAVEPOINT batch").await {
+                        return fail(writing, held, deferred, queue, &Failed::from(e).error);
                     }
-                    let after = writing.split_off(i + 1);
-                    refused = writing.pop().map(|w| (w, failed.error));
-                    let mut again: Vec<Waiting> = after
-                        .into_iter()
-                        .map(|w| Waiting {
-                            id: w.id,
-                            command: w.command,
-                            answer: w.answer,
-                        })
-                        .collect();
-                    again.append(&mut deferred);
-                    deferred = again;
+                    end = i;
+                    refused_at = Some((i, failed.error));
                 }
-                _ => return fail(writing, deferred, queue, &failed.error),
+                _ => return fail(writing, held, deferred, queue, &failed.error),
             }
+        }
+        // What is planned anew, in the batch's order: the commands after
+        // the refused one and the refusals that rested on it or on them.
+        let mut again: Vec<(usize, Waiting)> = Vec::new();
+        let mut refused = None;
+        if let Some((i, error)) = refused_at {
+            again.extend(writing.split_off(i + 1).into_iter().enumerate().map(|(n, w)| {
+                (
+                    2 * (i + 1 + n),
+                    Waiting {
+                        id: w.id,
+                        command: w.command,
+                        answer: w.answer,
+                    },
+                )
+            }));
+            refused = writing.pop().map(|w| (w, error));
         }
         if !writing.is_empty()
             && let Err(e) = tx.commit().await
         {
-            return fail(writing, deferred, queue, &postgis::unavailable(e));
+            return fail(writing, held, deferred, queue, &postgis::unavailable(e));
         }
         if !writing.is_empty() {
             queue.commits.fetch_add(1, Ordering::Relaxed);
             queue.committed.fetch_add(writing.len() as u64, Ordering::Relaxed);
             metrics::histogram!("lookout_postgis_batch_commands").record(writing.len() as f64);
         }
+        let committed = writing.len();
         for w in writing {
             let _ = w.answer.send(self.shared.install(w.unit, w.changes));
         }
@@ -441,7 +479,19 @@ impl Store {
             tracing::error!(error = %error, "the database refused a write of a batch; the others were written");
             let _ = w.answer.send(Err(error));
         }
-        queue.requeue(deferred);
+        for (before, w, error) in held {
+            if before <= committed {
+                let _ = w.answer.send(Err(error));
+            } else {
+                // Placed just before the command planned after it
+                // (command `k` of `writing` sorts at 2k).
+                again.push((2 * before - 1, w));
+            }
+        }
+        again.sort_by_key(|(at, _)| *at);
+        let mut requeued: Vec<Waiting> = again.into_iter().map(|(_, w)| w).collect();
+        requeued.append(&mut deferred);
+        queue.requeue(requeued);
     }
 
     /// Issues every row and event of `writing` together (one round trip
@@ -508,11 +558,21 @@ impl Store {
 
 /// Answers every command of a failed batch with `error`; the deferred ones
 /// wait for the next.
-fn fail(writing: Vec<Writing>, deferred: Vec<Waiting>, queue: &Queue, error: &Error) {
+fn fail(
+    writing: Vec<Writing>,
+    held: Vec<(usize, Waiting, Error)>,
+    deferred: Vec<Waiting>,
+    queue: &Queue,
+    error: &Error,
+) {
     for w in writing {
         let _ = w.answer.send(Err(same_error(error)));
     }
-    queue.requeue(deferred);
+    // A refusal that rested on commands of the batch, none committed, is
+    // checked again in the next batch.
+    let mut again: Vec<Waiting> = held.into_iter().map(|(_, w, _)| w).collect();
+    again.extend(deferred);
+    queue.requeue(again);
 }
 
 #[cfg(test)]
@@ -593,7 +653,7 @@ mod tests {
                 Outcome::Answered(Ok(records)) => {
                     format!("answered {:?}", records.iter().map(|r| r.seq).collect::<Vec<_>>())
                 }
-                Outcome::Answered(Err(e)) => format!("refused: {e}"),
+                Outcome::Answered(Err(e)) | Outcome::Refused { error: e, .. } => format!("refused: {e}"),
                 Outcome::Deferred(_) => "deferred".into(),
             })
             .collect()
@@ -682,6 +742,91 @@ mod tests {
             [address(ids[0]), address(ids[1]), address(ids[2])],
             ["a again", "b", "c"]
         );
+    }
+
+    /// A new enterprise like the first one, at `at`, with `id` if given.
+    fn create(store: &Store, id: Option<u64>, at: [f64; 2]) -> Command {
+        let mut feature = serde_json::to_value(&store.catalog().enterprises.read().features()[0]).expect("json");
+        match id {
+            Some(id) => feature["id"] = json!(id),
+            None => {
+                feature.as_object_mut().expect("object").remove("id");
+            }
+        }
+        feature["geometry"] = json!({"type": "Point", "coordinates": at});
+        command(
+            Event::FeatureCreated {
+                collection: "enterprises".into(),
+                feature,
+            },
+            None,
+        )
+    }
+
+    #[test]
+    fn a_creation_taking_the_next_id_waits_for_a_batch_that_changed_its_layer() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = store(dir.path());
+        let next = store.catalog().enterprises.read().next_id();
+        // In turn, a creation without an id takes the id after the last
+        // feature: after one naming id `next + 10`, `next + 11`. In one
+        // batch, from a layer that does not hold that creation yet, it
+        // would take `next`: it waits for the next batch.
+        let first = store.last_seq() + 1;
+        let outcomes = store.shared.plan_batch(
+            first,
+            vec![
+                create(&store, Some(next + 10), [112.55, 37.87]),
+                create(&store, None, [112.56, 37.87]),
+            ],
+        );
+        assert_eq!(
+            shape(&store, outcomes),
+            [format!("planned [{first}]"), "deferred".into()]
+        );
+        let outcomes = store
+            .shared
+            .plan_batch(first + 1, vec![create(&store, None, [112.56, 37.87])]);
+        assert_eq!(shape(&store, outcomes), [format!("planned [{}]", first + 1)]);
+        assert!(store.catalog().enterprises.read().feature(next + 11).is_some());
+        // After the last feature is deleted, in turn, the next creation takes
+        // its id again; in the same batch it would take another.
+        let last = next + 11;
+        let delete = command(
+            Event::FeatureDeleted {
+                collection: "enterprises".into(),
+                id: last,
+            },
+            None,
+        );
+        let outcomes = store
+            .shared
+            .plan_batch(first + 2, vec![delete, create(&store, None, [112.57, 37.87])]);
+        assert_eq!(
+            shape(&store, outcomes),
+            [format!("planned [{}]", first + 2), "deferred".into()]
+        );
+        // After a change in another layer, it is planned in the same batch.
+        let warehouse = store.catalog().warehouses.read().features()[0].id;
+        let mut properties = serde_json::Map::new();
+        properties.insert("name".into(), json!("renamed"));
+        let rename = command(
+            Event::FeatureUpdated {
+                collection: "warehouses".into(),
+                id: warehouse,
+                properties,
+                geometry: None,
+            },
+            None,
+        );
+        let outcomes = store
+            .shared
+            .plan_batch(first + 3, vec![rename, create(&store, None, [112.58, 37.87])]);
+        assert_eq!(
+            shape(&store, outcomes),
+            [format!("planned [{}]", first + 3), format!("planned [{}]", first + 4)]
+        );
+        assert!(store.catalog().enterprises.read().feature(last).is_some());
     }
 
     #[test]
