@@ -395,6 +395,23 @@ impl Operations {
         &self.inspections
     }
 
+    /// A copy to check commands on, each against the state the ones before
+    /// it leave: everything a check or [`Operations::derived`] reads (shared
+    /// incidents, alarms and ledger entries: pointers are copied), but not
+    /// the log of events, which no check reads and which grows with the history.
+    pub fn scratch(&self) -> Self {
+        Self {
+            incidents: self.incidents.clone(),
+            units: self.units.clone(),
+            log: Vec::new(),
+            alarms: self.alarms.clone(),
+            active_alarms: self.active_alarms.clone(),
+            active_drill_alarms: self.active_drill_alarms.clone(),
+            ledger: self.ledger.clone(),
+            inspections: self.inspections.clone(),
+        }
+    }
+
     /// The operations events, in order.
     pub fn log(&self) -> &[Arc<EventRecord>] {
         &self.log

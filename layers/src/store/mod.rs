@@ -9,6 +9,7 @@
 //!   (`LISTEN/NOTIFY`, and polling as a fallback).
 
 pub mod backup;
+mod batch;
 pub mod blobs;
 pub mod epoch;
 pub mod feed;
@@ -315,18 +316,25 @@ impl Shared {
     /// Checks a command's events, in order, each against the state the ones
     /// before it leave, and makes the records to store with the feature
     /// changes they make. An event naming incident `0` after an
-    /// `incident_opened` names the incident just opened.
-    fn plan_unit(&self, first_seq: u64, actor: &Author, mut events: Vec<Event>) -> Result<(Vec<EventRecord>, Changes)> {
+    /// `incident_opened` names the incident just opened. Operations events
+    /// are checked against `ops` (the state in memory, or a batch's copy).
+    fn plan_unit(
+        &self,
+        ops: &Operations,
+        first_seq: u64,
+        actor: &Author,
+        mut events: Vec<Event>,
+    ) -> Result<(Vec<EventRecord>, Changes)> {
         if events.len() == 1
             && let Some(event) = events.pop()
         {
-            return self.plan(first_seq, actor, event);
+            return self.plan(ops, first_seq, actor, event);
         }
         if events.is_empty() {
             return Err(Error::InvalidRequest("nothing to store".into()));
         }
         if events.iter().all(Event::is_feature_change) {
-            return self.plan_feature_unit(first_seq, actor, events);
+            return self.plan_feature_unit(ops, first_seq, actor, events);
         }
         if events.iter().any(|e| e.is_feature_change() || e.is_auth()) {
             return Err(Error::InvalidRequest(
@@ -335,8 +343,8 @@ impl Shared {
         }
         let at = now();
         // A copy of the state to check each event on (incidents are shared,
-        // so this copies pointers, not records).
-        let mut scratch = self.ops.read().clone();
+        // so this copies pointers, not records; the log is left out).
+        let mut scratch = ops.scratch();
         let mut records = Vec::with_capacity(events.len());
         let mut derived = Vec::new();
         let mut opened = None;
@@ -374,6 +382,7 @@ impl Shared {
     /// it is, exactly as a single write would be, and all are stored as one.
     fn plan_feature_unit(
         &self,
+        ops: &Operations,
         first_seq: u64,
         actor: &Author,
         events: Vec<Event>,
@@ -396,7 +405,7 @@ impl Shared {
                     event.collection()
                 )));
             }
-            let (planned, change) = self.plan(seq, actor, event)?;
+            let (planned, change) = self.plan(ops, seq, actor, event)?;
             seq += planned.len() as u64;
             records.extend(planned);
             changes.extend(change);
@@ -426,7 +435,7 @@ impl Shared {
     /// changes it makes: ids assigned, operations events checked against the
     /// incidents and teams, and plain feature changes kept off what only
     /// operations may change.
-    fn plan(&self, seq: u64, actor: &Author, event: Event) -> Result<(Vec<EventRecord>, Changes)> {
+    fn plan(&self, ops: &Operations, seq: u64, actor: &Author, event: Event) -> Result<(Vec<EventRecord>, Changes)> {
         let at = now();
         let record = |seq: u64, event: Event| EventRecord {
             seq,
@@ -454,9 +463,9 @@ impl Shared {
             }
             return Ok((records, vec![(prepared, row)]));
         }
-        let event = self.ops.read().check(&self.catalog, event)?;
+        let event = ops.check(&self.catalog, event)?;
         let record = record(seq, event);
-        let changes = self.changes(&record)?;
+        let changes = self.changes(ops, &record)?;
         Ok((vec![record], changes))
     }
 
@@ -602,15 +611,15 @@ impl Shared {
         Ok(())
     }
 
-    /// The feature changes a stored event makes.
-    fn changes(&self, record: &EventRecord) -> Result<Changes> {
+    /// The feature changes a stored event makes, the operations state being `ops`.
+    fn changes(&self, ops: &Operations, record: &EventRecord) -> Result<Changes> {
         if record.event.is_auth() {
             return Ok(Vec::new());
         }
         if record.event.is_feature_change() {
             return Ok(vec![self.prepare(&record.event)?]);
         }
-        let derived = self.ops.read().derived(record);
+        let derived = ops.derived(record);
         derived.iter().map(|e| self.prepare(e)).collect()
     }
 
@@ -652,7 +661,7 @@ impl Shared {
     /// catalog, event by event as each was checked.
     fn apply(&self, unit: &Unit) -> Result<()> {
         for record in &unit.events {
-            let changes = self.changes(record)?;
+            let changes = self.changes(&self.ops.read(), record)?;
             self.install(Unit::single(record.clone()), changes)?;
         }
         if let Some((key, stored)) = StoredKey::of(unit) {
@@ -695,8 +704,11 @@ enum Backend {
     Journal(Arc<Mutex<Journal>>),
     Postgis {
         db: Box<Postgis>,
-        /// Serialises this replica's writes and the follower's catch-up.
+        /// Serialises this replica's writes and the follower's catch-up;
+        /// held by the leader of a batch.
         writer: Arc<tokio::sync::Mutex<()>>,
+        /// Commands waiting for the next batch ([`batch`]).
+        batch: batch::Queue,
         follower: Arc<FollowerStatus>,
     },
 }
@@ -1012,6 +1024,7 @@ impl Store {
                 backend: Backend::Postgis {
                     db: Box::new(db),
                     writer,
+                    batch: batch::Queue::default(),
                     follower,
                 },
                 snapshots: None,
@@ -1130,7 +1143,9 @@ impl Store {
                         ))
                     });
                 }
-                let (records, changes) = self.shared.plan_unit(journal.next_seq(), actor, events)?;
+                let (records, changes) =
+                    self.shared
+                        .plan_unit(&self.shared.ops.read(), journal.next_seq(), actor, events)?;
                 let unit = Unit {
                     events: records,
                     idempotency: key,
@@ -1164,6 +1179,9 @@ impl Store {
                     self.snapshot_in_background();
                 }
                 installed
+            }
+            Backend::Postgis { db, writer, batch, .. } if self.shared.group_commit.load(Ordering::Relaxed) => {
+                db.block_on(self.submit_batched(db, writer, batch, actor, events, key))
             }
             Backend::Postgis { db, writer, .. } => db.block_on(async {
                 tokio::time::timeout(postgis::TIMEOUT, self.submit_postgis(db, writer, actor, events, key))
@@ -1236,10 +1254,30 @@ impl Store {
     }
 
     /// Benchmarks only: `false` makes every embedded write fsync alone under
-    /// the journal lock, as before group commit, to measure against it.
+    /// the journal lock, and every PostGIS write one transaction of its own,
+    /// statement after statement, as before group commit, to measure against it.
     #[doc(hidden)]
     pub fn set_group_commit(&self, on: bool) {
         self.shared.group_commit.store(on, Ordering::Relaxed);
+    }
+
+    /// Benchmarks only: PostGIS transactions committed by batches so far, and
+    /// the commands they held.
+    #[doc(hidden)]
+    pub fn batch_commits(&self) -> Option<(u64, u64)> {
+        match &self.backend {
+            Backend::Postgis { batch, .. } => Some(batch.commits()),
+            Backend::Journal(_) => None,
+        }
+    }
+
+    /// Benchmarks only: the most commands one PostGIS transaction takes
+    /// (1: a transaction per command, its statements still issued together).
+    #[doc(hidden)]
+    pub fn set_batch_limit(&self, limit: usize) {
+        if let Backend::Postgis { batch, .. } = &self.backend {
+            batch.set_limit(limit);
+        }
     }
 
     /// Tests: the journal's next write stops after `bytes` bytes, as on a full disk.
@@ -1276,7 +1314,9 @@ impl Store {
         if let Some(stored) = self.shared.stored_already(key.as_ref()) {
             return stored;
         }
-        let (records, changes) = self.shared.plan_unit(self.last_seq() + 1, actor, events)?;
+        let (records, changes) = self
+            .shared
+            .plan_unit(&self.shared.ops.read(), self.last_seq() + 1, actor, events)?;
         for (prepared, row) in &changes {
             let collection = prepared.event.collection();
             let fields = self.catalog().read(collection).map(|l| l.fields()).unwrap_or_default();

@@ -690,15 +690,7 @@ pub(crate) async fn write_row(
             .map_err(sql_error)?;
         return Ok(());
     };
-    let cols = columns(fields);
-    let placeholders: Vec<String> = (1..=cols.len()).map(|i| format!("${i}")).collect();
-    let updates: Vec<String> = cols[1..].iter().map(|c| format!("{c} = EXCLUDED.{c}")).collect();
-    let sql = format!(
-        "INSERT INTO {name} ({}) VALUES ({}) ON CONFLICT (id) DO UPDATE SET {}",
-        cols.join(", "),
-        placeholders.join(", "),
-        updates.join(", ")
-    );
+    let sql = upsert_sql(collection, fields);
     let mut geometry = Vec::new();
     wkb::write(&row.geometry, &mut geometry);
     let geom = Ewkb(geometry);
@@ -707,6 +699,118 @@ pub(crate) async fn write_row(
     values.extend(row.cells.iter().map(|c| c as &(dyn ToSql + Sync)));
     values.push(&props);
     tx.execute(&sql, &values).await.map_err(sql_error)?;
+    Ok(())
+}
+
+/// `INSERT … ON CONFLICT (id) DO UPDATE` of a whole row of `collection`.
+fn upsert_sql(collection: &str, fields: &[crate::record::Field]) -> String {
+    let cols = columns(fields);
+    let placeholders: Vec<String> = (1..=cols.len()).map(|i| format!("${i}")).collect();
+    let updates: Vec<String> = cols[1..].iter().map(|c| format!("{c} = EXCLUDED.{c}")).collect();
+    format!(
+        "INSERT INTO {} ({}) VALUES ({}) ON CONFLICT (id) DO UPDATE SET {}",
+        table(collection),
+        cols.join(", "),
+        placeholders.join(", "),
+        updates.join(", ")
+    )
+}
+
+const INSERT_EVENT: &str = "INSERT INTO lookout.events (seq, at, actor, kind, collection, feature_id, payload, idempotency_key, request_hash, token)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+
+/// A statement of a batch that failed, and whether it failed only because
+/// an earlier statement of the transaction had (SQLSTATE 25P02).
+#[derive(Debug)]
+pub(crate) struct Failed {
+    /// Only the echo of an earlier failure.
+    pub aborted: bool,
+    /// What to answer.
+    pub error: Error,
+}
+
+impl From<tokio_postgres::Error> for Failed {
+    fn from(e: tokio_postgres::Error) -> Self {
+        Self {
+            aborted: e.code() == Some(&tokio_postgres::error::SqlState::IN_FAILED_SQL_TRANSACTION),
+            error: sql_error(e),
+        }
+    }
+}
+
+impl From<Error> for Failed {
+    fn from(error: Error) -> Self {
+        Self { aborted: false, error }
+    }
+}
+
+/// [`write_row`] with the statement prepared once per connection (a batch
+/// issues these concurrently: tokio-postgres pipelines them).
+pub(crate) async fn write_row_cached(
+    tx: &deadpool_postgres::Transaction<'_>,
+    collection: &str,
+    fields: &[crate::record::Field],
+    id: FeatureId,
+    row: Option<&Row>,
+) -> std::result::Result<(), Failed> {
+    let id = id_param(id)?;
+    let Some(row) = row else {
+        let statement = tx
+            .prepare_cached(&format!("DELETE FROM {} WHERE id = $1", table(collection)))
+            .await?;
+        tx.execute(&statement, &[&id]).await?;
+        return Ok(());
+    };
+    let statement = tx.prepare_cached(&upsert_sql(collection, fields)).await?;
+    let mut geometry = Vec::new();
+    wkb::write(&row.geometry, &mut geometry);
+    let geom = Ewkb(geometry);
+    let props = serde_json::Value::Object(row.rest.clone());
+    let mut values: Vec<&(dyn ToSql + Sync)> = vec![&id, &geom];
+    values.extend(row.cells.iter().map(|c| c as &(dyn ToSql + Sync)));
+    values.push(&props);
+    tx.execute(&statement, &values).await?;
+    Ok(())
+}
+
+/// Appends `record` to the event log with its request's key, the statement
+/// prepared once per connection; no `NOTIFY` (a batch sends one: [`notify`]).
+pub(crate) async fn insert_event_cached(
+    tx: &deadpool_postgres::Transaction<'_>,
+    record: &EventRecord,
+    key: Option<&Idempotency>,
+) -> std::result::Result<(), Failed> {
+    let kind = record.event.kind();
+    let feature_id = record.event.feature_id().map(id_param).transpose()?;
+    let payload = serde_json::to_value(&record.event).map_err(|e| Error::Database(e.to_string()))?;
+    let seq = record.seq as i64;
+    let statement = tx.prepare_cached(INSERT_EVENT).await?;
+    tx.execute(
+        &statement,
+        &[
+            &seq,
+            &record.at,
+            &record.actor,
+            &kind,
+            &record.event.collection(),
+            &feature_id,
+            &payload,
+            &key.map(|k| k.key.as_str()),
+            &key.map(|k| k.request.as_str()),
+            &record.token,
+        ],
+    )
+    .await?;
+    if record.event.is_auth() {
+        project_auth(tx, record).await?;
+    }
+    Ok(())
+}
+
+/// Tells the other replicas that events up to `seq` are committed (sent at COMMIT).
+pub(crate) async fn notify(tx: &deadpool_postgres::Transaction<'_>, seq: u64) -> std::result::Result<(), Failed> {
+    let statement = tx.prepare_cached("SELECT pg_notify($1, $2)").await?;
+    tx.execute(&statement, &[&CHANNEL, &seq.to_string()]).await?;
     Ok(())
 }
 
@@ -730,8 +834,7 @@ pub(crate) async fn append_event(
     let payload = serde_json::to_value(&record.event).map_err(|e| Error::Database(e.to_string()))?;
     let seq = record.seq as i64;
     tx.execute(
-        "INSERT INTO lookout.events (seq, at, actor, kind, collection, feature_id, payload, idempotency_key, request_hash, token)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        INSERT_EVENT,
         &[
             &seq,
             &record.at,
