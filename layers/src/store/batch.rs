@@ -737,7 +737,14 @@ mod tests {
             [format!("planned [{}]", first + 2), format!("planned [{}]", first + 3)]
         );
         let enterprises = store.catalog().enterprises.read();
-        let address = |id| enterprises.feature(id).expect("enterprise").properties.address.clone();
+        let address = |id| {
+            enterprises
+                .feature(id)
+                .expect("enterprise")
+                .properties
+                .address
+                .to_string()
+        };
         assert_eq!(
             [address(ids[0]), address(ids[1]), address(ids[2])],
             ["a again", "b", "c"]
