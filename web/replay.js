@@ -112,7 +112,11 @@ function renderReplayBar() {
   const label = el('span', { class: 'replay-time', id: 'replay-time' },
     !range ? t('replay.empty') : replay ? t('replay.at', { time: fmtTime(replay.at, true) }) : t('replay.now'));
   slider.addEventListener('input', () => {
-    if (!range) return;
+    if (!R.range) return;
+    // A replay begins from the moment it is asked for: the span ends now,
+    // not when the bar was last drawn (up to 30 s ago when nothing happened).
+    if (!replay && R.replayAt === null) R.range[1] = Date.now();
+    const range = span();
     const v = Number(slider.value);
     if (v >= 1000) {
       exitReplay();

@@ -127,8 +127,9 @@ describe('Lookout sensor alarms on the map', () => {
     await page.locator('.tabs [data-tab=alarms]').click();
     await page.waitForFunction(() => !document.querySelector('#replay-slider')?.disabled, null, { timeout: 10_000 });
     // near the end of the last hour: the alarm (raised before) is active then.
-    // Step 999 of 1000 is 3.6 s before now, so the alarm must be older than
-    // that (with a year of history the span is the whole hour).
+    // Step 999 of 1000 is 3.6 s before the moment the slider moves, so the
+    // alarm must be older than that (with a year of history the span is the
+    // whole hour).
     const age = Date.now() - new Date(alarm.raised_at).getTime();
     if (age < 6000) await page.waitForTimeout(6000 - age);
     await page.locator('#replay-window').selectOption('1h');
