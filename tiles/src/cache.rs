@@ -1,6 +1,7 @@
 //! An in-memory tile cache that is never stale.
 //!
-//! Tiles are kept gzip-compressed under a byte budget, least recently used
+//! Tiles are kept as they are sent (gzip-compressed, unless small) under a
+//! byte budget, least recently used
 //! first out. A change to a feature drops exactly the cached tiles, of every
 //! zoom, whose buffered bounds meet the box the feature had before or after
 //! the change, and only of the composites that include its layer. A tile
@@ -28,8 +29,11 @@ pub struct TileKey {
 /// `Bytes` is reference-counted, and goes into a response body as it is.
 #[derive(Debug, Clone)]
 pub struct CachedTile {
-    /// The MVT, gzip-compressed (empty for an empty tile).
-    pub gzip: Bytes,
+    /// The MVT as it is sent: gzip-compressed when [`CachedTile::gzipped`],
+    /// else as it is (a small tile); empty for an empty tile.
+    pub body: Bytes,
+    /// Whether [`CachedTile::body`] is gzip-compressed.
+    pub gzipped: bool,
     /// Its entity tag.
     pub etag: Arc<str>,
 }
@@ -106,7 +110,7 @@ impl TileCache {
         tile: CachedTile,
         generation: u64,
     ) {
-        let size = tile.gzip.len() + key.source.len() + 64;
+        let size = tile.body.len() + key.source.len() + 64;
         if size > self.capacity / 8 {
             return;
         }
@@ -125,7 +129,7 @@ impl TileCache {
                 used,
             },
         ) {
-            inner.bytes -= old.tile.gzip.len() + key.source.len() + 64;
+            inner.bytes -= old.tile.body.len() + key.source.len() + 64;
         }
         inner.bytes += size;
         if inner.bytes > self.capacity {
@@ -138,7 +142,7 @@ impl TileCache {
                     break;
                 }
                 if let Some(s) = inner.slots.remove(&k) {
-                    inner.bytes -= s.tile.gzip.len() + k.source.len() + 64;
+                    inner.bytes -= s.tile.body.len() + k.source.len() + 64;
                     inner.evicted += 1;
                 }
             }
@@ -162,7 +166,7 @@ impl TileCache {
             .collect();
         for k in &stale {
             if let Some(slot) = inner.slots.remove(k) {
-                inner.bytes -= slot.tile.gzip.len() + k.source.len() + 64;
+                inner.bytes -= slot.tile.body.len() + k.source.len() + 64;
             }
         }
         stale.len()
@@ -185,7 +189,8 @@ mod tests {
 
     fn tile(n: usize) -> CachedTile {
         CachedTile {
-            gzip: Bytes::from(vec![0; n]),
+            body: Bytes::from(vec![0; n]),
+            gzipped: true,
             etag: Arc::from("\"x\""),
         }
     }

@@ -1,11 +1,13 @@
 //! Vector tiles: `GET /tiles/{layers}/{z}/{x}/{y}` (one MVT layer per
 //! collection, composites with commas), TileJSON at `GET /tiles/{layers}`,
-//! and `GET /catalog`. Tiles come from memory, are cached gzip-compressed,
+//! and `GET /catalog`. Tiles come from memory, are cached gzip-compressed
+//! (under [`COMPRESS_FROM_BYTES`], as they are),
 //! carry an ETag and are revalidated on every use (`no-cache`), so an edit
 //! shows in the very next request.
 
 use super::Endpoint;
 use crate::config::TileSource;
+use crate::edge::COMPRESS_FROM_BYTES;
 use crate::error::ApiError;
 use crate::extract::{Filtered, PropertyFilters, TileJsonPath, TileParams, TilePath};
 use crate::scope::RequestScope;
@@ -291,7 +293,7 @@ async fn postgis_tile(
         return Ok(resp.finish());
     }
     resp.content_type(MVT);
-    if gzip_ok {
+    if gzip_ok && mvt.len() as u64 >= COMPRESS_FROM_BYTES {
         resp.insert_header((header::CONTENT_ENCODING, "gzip"));
         Ok(resp.body(gzip(&mvt)?))
     } else {
@@ -359,7 +361,7 @@ async fn tile(
             .insert_header((header::CACHE_CONTROL, cache_control))
             .finish());
     }
-    if cached.gzip.is_empty() {
+    if cached.body.is_empty() {
         return Ok(HttpResponse::NoContent()
             .insert_header((header::ETAG, etag))
             .insert_header((header::CACHE_CONTROL, cache_control))
@@ -370,14 +372,18 @@ async fn tile(
         .insert_header((header::ETAG, etag))
         .insert_header((header::CACHE_CONTROL, cache_control))
         .insert_header((header::VARY, HeaderValue::from_static("Accept-Encoding")));
-    if gzip_ok {
+    if cached.gzipped && gzip_ok {
         resp.insert_header((header::CONTENT_ENCODING, HeaderValue::from_static("gzip")));
         // A clone of `Bytes`: a reference, not a copy of the tile.
-        Ok(resp.body(cached.gzip))
+        Ok(resp.body(cached.body))
     } else {
         // The Compress middleware leaves an explicit identity encoding alone.
         resp.insert_header((header::CONTENT_ENCODING, HeaderValue::from_static("identity")));
-        Ok(resp.body(gunzip(&cached.gzip)?))
+        if cached.gzipped {
+            Ok(resp.body(gunzip(&cached.body)?))
+        } else {
+            Ok(resp.body(cached.body))
+        }
     }
 }
 
@@ -412,13 +418,19 @@ async fn render(
     let job = move || -> Result<_, ApiError> {
         let started = std::time::Instant::now();
         let r = tiles.render_in(store.catalog(), &request, coord, in_scope.as_deref());
+        // A tile under `COMPRESS_FROM_BYTES` (most road and county tiles
+        // at z12–15: a few hundred bytes) is kept and sent as it is, as any
+        // small answer is: gzip would save part of one packet and cost a
+        // deflate state reset (128 KB zeroed) per tile.
+        let gzipped = r.mvt.len() as u64 >= COMPRESS_FROM_BYTES;
         let tile = CachedTile {
             etag: Arc::from(etag(&r.mvt, scope_key)),
-            gzip: if r.mvt.is_empty() {
-                Bytes::new()
-            } else {
+            body: if gzipped {
                 Bytes::from(gzip_tile(&r.mvt)?)
+            } else {
+                Bytes::from(r.mvt)
             },
+            gzipped,
         };
         let micros = u32::try_from(started.elapsed().as_micros()).unwrap_or(u32::MAX - 1);
         Ok((tile, r.truncated, micros))

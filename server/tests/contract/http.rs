@@ -101,6 +101,42 @@ async fn tiles_carry_an_etag_revalidate_with_304_and_honour_accept_encoding() {
 }
 
 #[actix_web::test]
+async fn a_tile_under_a_kilobyte_is_sent_as_it_is_even_to_a_gzip_client() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let app = app!(dir.path());
+    // Inside Taiyuan's county at z15: the one county polygon covering the tile.
+    let t = TileCoord::at(112.55, 37.85, 15).expect("tile");
+    let uri = format!("/tiles/counties/{}/{}/{}", t.z, t.x, t.y);
+    for round in ["rendered", "cached"] {
+        let resp = test::call_service(
+            &app,
+            get(&uri).insert_header((header::ACCEPT_ENCODING, "gzip")).to_request(),
+        )
+        .await;
+        assert_eq!(resp.status(), 200, "{round}");
+        assert_eq!(
+            resp.headers().get(header::CONTENT_ENCODING).expect("encoding"),
+            "identity",
+            "{round}"
+        );
+        let body = test::read_body(resp).await;
+        assert!(!body.is_empty() && body.len() < 1024, "{round}: {} bytes", body.len());
+        // An MVT: its first field is a layer (field 3, length-delimited), not the gzip magic.
+        assert_eq!(body[0], 0x1a, "{round}");
+    }
+    // The large tile of the same place at z10 is still gzip.
+    let t = TileCoord::at(112.55, 37.85, 10).expect("tile");
+    let resp = test::call_service(
+        &app,
+        get(&format!("/tiles/enterprises,roads/{}/{}/{}", t.z, t.x, t.y))
+            .insert_header((header::ACCEPT_ENCODING, "gzip"))
+            .to_request(),
+    )
+    .await;
+    assert_eq!(resp.headers().get(header::CONTENT_ENCODING).expect("encoding"), "gzip");
+}
+
+#[actix_web::test]
 async fn an_unknown_query_parameter_is_a_400_that_names_it() {
     let dir = tempfile::tempdir().expect("tempdir");
     let app = app!(dir.path());
