@@ -13,10 +13,24 @@ use std::time::Instant;
 const FEATURES: usize = 2_000;
 const ROUNDS: usize = 400;
 
-const INDUSTRIES: [&str; 6] = ["chemical", "mining", "metallurgy", "fireworks", "hazmat_storage", "other"];
+const INDUSTRIES: [&str; 6] = [
+    "chemical",
+    "mining",
+    "metallurgy",
+    "fireworks",
+    "hazmat_storage",
+    "other",
+];
 const RISK_LEVELS: [&str; 4] = ["red", "orange", "yellow", "blue"];
 const COUNTIES: [&str; 8] = [
-    "小店区", "迎泽区", "杏花岭区", "尖草坪区", "万柏林区", "晋源区", "清徐县", "阳曲县",
+    "小店区",
+    "迎泽区",
+    "杏花岭区",
+    "尖草坪区",
+    "万柏林区",
+    "晋源区",
+    "清徐县",
+    "阳曲县",
 ];
 const SYLLABLES: [&str; 16] = [
     "晋", "阳", "泉", "煤", "化", "钢", "铁", "源", "华", "兴", "盛", "泰", "鑫", "达", "宏", "远",
@@ -81,9 +95,9 @@ fn encode(features: &[Enterprise]) -> Vec<u8> {
 
 /// FNV-1a of the tile, to compare builds.
 fn checksum(bytes: &[u8]) -> u64 {
-    bytes
-        .iter()
-        .fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3))
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
