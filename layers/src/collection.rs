@@ -212,16 +212,20 @@ impl<T: Record> Collection for Layer<T> {
         fields: Option<&[usize]>,
         visit: &mut FeatureVisitor<'_>,
     ) -> Gathered<'a> {
-        let fields: Vec<&'static str> = match fields {
-            None => T::FIELDS.iter().map(|f| f.name).collect(),
-            Some(some) => some.iter().filter_map(|i| T::FIELDS.get(*i)).map(|f| f.name).collect(),
+        // Each field by its place in `T::FIELDS` (read by `value_at`, not by name) and its name.
+        let fields: Vec<(usize, &'static str)> = match fields {
+            None => T::FIELDS.iter().enumerate().map(|(i, f)| (i, f.name)).collect(),
+            Some(some) => some
+                .iter()
+                .filter_map(|i| T::FIELDS.get(*i).map(|f| (*i, f.name)))
+                .collect(),
         };
         let mut gathered: Vec<&'a Feature<T>> = Vec::new();
         let mut values = Vec::with_capacity(fields.len());
         for f in self.locate_in_box(rect).filter(|f| filter.matches(&f.properties)) {
             gathered.push(f);
             values.clear();
-            values.extend(fields.iter().map(|name| (*name, f.properties.value(name))));
+            values.extend(fields.iter().map(|(i, name)| (*name, f.properties.value_at(*i))));
             if visit(f.id, &f.geometry, &values).is_break() {
                 break;
             }
@@ -230,7 +234,7 @@ impl<T: Record> Collection for Layer<T> {
             let mut values = Vec::with_capacity(fields.len());
             for f in order.iter().filter_map(|i| gathered.get(*i as usize)) {
                 values.clear();
-                values.extend(fields.iter().map(|name| (*name, f.properties.value(name))));
+                values.extend(fields.iter().map(|(i, name)| (*name, f.properties.value_at(*i))));
                 if visit(f.id, &f.geometry, &values).is_break() {
                     return;
                 }
@@ -458,7 +462,8 @@ fn visit_each<'a, T: Record>(
         values.extend(
             T::FIELDS
                 .iter()
-                .map(|field| (field.name, f.properties.value(field.name))),
+                .enumerate()
+                .map(|(i, field)| (field.name, f.properties.value_at(i))),
         );
         if visit(f.id, &f.geometry, &values).is_break() {
             return;
@@ -552,5 +557,49 @@ mod tests {
         assert_eq!(plain.len(), data.rescue_teams.len());
         assert!(plain.iter().all(|p| p.2.is_none()));
         assert_eq!(plain, visited(&teams, "-", &[]));
+    }
+
+    /// A tile's gathering reads the fields asked for (by their place, an
+    /// index past the end left out) in their order, as the record's
+    /// `value` of each name gives them, on the walk and on the replay.
+    #[test]
+    fn gathered_values_are_the_values_of_the_fields_asked_for() {
+        use super::{Collection, Record};
+        use crate::model::Enterprise;
+        let data = crate::generate::tests::small_dataset();
+        let layer = crate::layer::Layer::new(data.enterprises.clone());
+        let rect = Collection::extent(&layer).unwrap();
+        let by_id: std::collections::HashMap<_, _> = data.enterprises.iter().map(|f| (f.id, f)).collect();
+        for asked in [Some(&[0, 3, 5, 6, 8, 99][..]), None] {
+            let names: Vec<&str> = match asked {
+                Some(a) => a
+                    .iter()
+                    .filter_map(|i| Enterprise::FIELDS.get(*i))
+                    .map(|f| f.name)
+                    .collect(),
+                None => Enterprise::FIELDS.iter().map(|f| f.name).collect(),
+            };
+            let mut walked = Vec::new();
+            let check = |id, values: &[(&'static str, super::Value<'_>)]| {
+                let f = by_id[&id];
+                let expected: Vec<_> = names.iter().map(|n| (*n, f.properties.value(n))).collect();
+                assert_eq!(values, expected.as_slice(), "feature {id}");
+            };
+            let replay = layer.gather_in_rect(rect, &crate::filter::Filter::all(), asked, &mut |id, _, values| {
+                check(id, values);
+                walked.push(id);
+                std::ops::ControlFlow::Continue(())
+            });
+            assert_eq!(walked.len(), data.enterprises.len());
+            let order: Vec<u32> = (0..walked.len() as u32).rev().step_by(97).collect();
+            let mut replayed = Vec::new();
+            replay(&order, &mut |id, _, values| {
+                check(id, values);
+                replayed.push(id);
+                std::ops::ControlFlow::Continue(())
+            });
+            let expected: Vec<_> = order.iter().map(|i| walked[*i as usize]).collect();
+            assert_eq!(replayed, expected);
+        }
     }
 }

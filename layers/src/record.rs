@@ -125,6 +125,14 @@ pub trait Record: Serialize + DeserializeOwned + Clone + Debug + Send + Sync + '
     /// The value of `field`, one of [`Record::FIELDS`]; [`Value::Null`] for any other name.
     fn value(&self, field: &str) -> Value<'_>;
 
+    /// The value of the field at `index` in [`Record::FIELDS`] (the same as
+    /// [`Record::value`] of its name); [`Value::Null`] past the end. A vector
+    /// tile reads a few values of every feature it holds: a record read
+    /// often overrides this with a match on the index, not on the name.
+    fn value_at(&self, index: usize) -> Value<'_> {
+        Self::FIELDS.get(index).map_or(Value::Null, |f| self.value(f.name))
+    }
+
     /// Recompute attributes derived from others (a hazard source's R value and
     /// level, say). Called on every feature loaded or written.
     fn derive(&mut self) {}

@@ -9,17 +9,46 @@
 //! The hot path of a cold tile is here: a dense enterprise tile adds
 //! thousands of features of five properties each. So a key is found by its
 //! place (features of a layer name their keys in the same order), a value
-//! is hashed with rapidhash and copied once, the value table is encoded as
-//! it grows, a point is written without building a geometry, and each
-//! feature is written straight into the layer's bytes.
+//! is hashed once with rapidhash and its text copied once (into the value
+//! table, which is encoded as it grows and which the index of values points
+//! into), a point is written without building a geometry, and each feature
+//! is written straight into the layer's bytes.
 
+use hashbrown::HashTable;
 use std::borrow::Cow;
-use std::collections::HashMap;
-use std::hash::BuildHasherDefault;
+use std::hash::Hasher;
 
-/// rapidhash: tile tables hold many short strings (names, codes), hashed a
-/// word at a time rather than a byte at a time (FNV-1a before).
-type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<rapidhash::fast::RapidHasher<'static>>>;
+/// rapidhash of bytes: tile tables hold many short strings (names, codes),
+/// hashed a word at a time rather than a byte at a time (FNV-1a before).
+fn hash_bytes(bytes: &[u8]) -> u64 {
+    let mut h = rapidhash::fast::RapidHasher::default();
+    h.write(bytes);
+    h.finish()
+}
+
+/// rapidhash of a number or a boolean: its kind and its bits.
+fn hash_other(key: (u8, u64)) -> u64 {
+    let mut h = rapidhash::fast::RapidHasher::default();
+    h.write_u8(key.0);
+    h.write_u64(key.1);
+    h.finish()
+}
+
+/// A text value of the table: where its text is in the encoded table, and its index.
+#[derive(Debug, Clone, Copy)]
+struct TextEntry {
+    start: usize,
+    end: usize,
+    index: u32,
+}
+
+/// A number or a boolean of the table: its kind (0 double, 1 integer,
+/// 2 boolean) and bits, and its index.
+#[derive(Debug, Clone, Copy)]
+struct OtherEntry {
+    key: (u8, u64),
+    index: u32,
+}
 
 /// A property value, as MVT can carry it. Text may be borrowed: a layer
 /// copies a value only the first time it sees it.
@@ -149,10 +178,12 @@ pub struct LayerBuilder {
     /// distinct value, in the order the values came.
     values: Vec<u8>,
     value_count: u32,
-    /// Text values by their text (found without copying the text);
-    /// numbers and booleans by their bits.
-    text_index: FastMap<String, u32>,
-    other_index: FastMap<(u8, u64), u32>,
+    /// Text values by their text, which is read from `values` (the text
+    /// is not copied again); numbers and booleans by their kind and bits.
+    /// A value looked up is hashed once, whether it is found or added (the
+    /// entries are hashed again only when an index grows).
+    text_index: HashTable<TextEntry>,
+    other_index: HashTable<OtherEntry>,
     features: Vec<u8>,
     table_bytes: usize,
     count: usize,
@@ -171,8 +202,8 @@ impl LayerBuilder {
             keys: Vec::new(),
             values: Vec::new(),
             value_count: 0,
-            text_index: FastMap::default(),
-            other_index: FastMap::default(),
+            text_index: HashTable::new(),
+            other_index: HashTable::new(),
             features: Vec::new(),
             table_bytes: 0,
             count: 0,
@@ -214,57 +245,95 @@ impl LayerBuilder {
 
     fn value_index(&mut self, v: &PropertyValue<'_>) -> u32 {
         let i = self.value_count;
-        let out = &mut self.values;
         match v {
-            PropertyValue::String(s) => {
-                if let Some(i) = self.text_index.get(s.as_ref()) {
-                    return *i;
-                }
-                self.table_bytes += s.len() + 4;
-                self.text_index.insert(s.as_ref().to_owned(), i);
-                key(out, 4, 2);
-                varint(out, field_len(s.len()) as u64);
-                bytes_field(out, 1, s.as_bytes());
-            }
+            PropertyValue::String(s) => return self.text_index(s),
             PropertyValue::Double(d) => {
-                if let Some(i) = self.other_index.get(&(0, d.to_bits())) {
-                    return *i;
+                if let Some(i) = self.other_index((0, d.to_bits())) {
+                    return i;
                 }
-                self.table_bytes += 12;
-                self.other_index.insert((0, d.to_bits()), i);
+                let out = &mut self.values;
                 key(out, 4, 2);
                 varint(out, 9);
                 key(out, 3, 1);
                 out.extend_from_slice(&d.to_le_bytes());
             }
             PropertyValue::Int(n) => {
-                if let Some(i) = self.other_index.get(&(1, *n as u64)) {
-                    return *i;
+                if let Some(i) = self.other_index((1, *n as u64)) {
+                    return i;
                 }
-                self.table_bytes += 12;
-                self.other_index.insert((1, *n as u64), i);
                 let (field, v) = if *n >= 0 {
                     (5, *n as u64)
                 } else {
                     (6, ((n << 1) ^ (n >> 63)) as u64)
                 };
+                let out = &mut self.values;
                 key(out, 4, 2);
                 varint(out, 1 + varint_len(v) as u64);
                 key(out, field, 0);
                 varint(out, v);
             }
             PropertyValue::Bool(b) => {
-                if let Some(i) = self.other_index.get(&(2, u64::from(*b))) {
-                    return *i;
+                if let Some(i) = self.other_index((2, u64::from(*b))) {
+                    return i;
                 }
-                self.table_bytes += 12;
-                self.other_index.insert((2, u64::from(*b)), i);
+                let out = &mut self.values;
                 key(out, 4, 2);
                 varint(out, 2);
                 key(out, 7, 0);
                 varint(out, u64::from(*b));
             }
         }
+        self.value_count += 1;
+        i
+    }
+
+    /// The index of the number or boolean of kind and bits `other`, hashed
+    /// once; `None` when it is new, and entered as the next value (which
+    /// the caller then writes).
+    fn other_index(&mut self, other: (u8, u64)) -> Option<u32> {
+        let entry = self
+            .other_index
+            .entry(hash_other(other), |e| e.key == other, |e| hash_other(e.key));
+        match entry {
+            hashbrown::hash_table::Entry::Occupied(e) => Some(e.get().index),
+            hashbrown::hash_table::Entry::Vacant(e) => {
+                e.insert(OtherEntry {
+                    key: other,
+                    index: self.value_count,
+                });
+                self.table_bytes += 12;
+                None
+            }
+        }
+    }
+
+    /// The index of text `s`: hashed once, compared with the texts already
+    /// in the encoded table, written there (and only there) when new.
+    fn text_index(&mut self, s: &str) -> u32 {
+        let i = self.value_count;
+        let values = &self.values;
+        let entry = self.text_index.entry(
+            hash_bytes(s.as_bytes()),
+            |e| &values[e.start..e.end] == s.as_bytes(),
+            |e| hash_bytes(&values[e.start..e.end]),
+        );
+        let vacant = match entry {
+            hashbrown::hash_table::Entry::Occupied(e) => return e.get().index,
+            hashbrown::hash_table::Entry::Vacant(e) => e,
+        };
+        self.table_bytes += s.len() + 4;
+        let out = &mut self.values;
+        key(out, 4, 2);
+        varint(out, field_len(s.len()) as u64);
+        key(out, 1, 2);
+        varint(out, s.len() as u64);
+        let start = out.len();
+        out.extend_from_slice(s.as_bytes());
+        vacant.insert(TextEntry {
+            start,
+            end: out.len(),
+            index: i,
+        });
         self.value_count += 1;
         i
     }
@@ -435,6 +504,108 @@ mod tests {
             );
         }
         assert_eq!((layer.keys.len(), layer.value_count), (1, 1));
+    }
+
+    /// The value table as it was built before it was indexed by one hash
+    /// (a `HashMap` of owned texts, looked up and then inserted): the bytes
+    /// and the index of each value.
+    fn value_table_as_before(values: &[PropertyValue<'_>]) -> (Vec<u8>, Vec<u32>) {
+        use std::collections::HashMap;
+        let (mut out, mut count) = (Vec::new(), 0u32);
+        let mut text_index: HashMap<String, u32> = HashMap::new();
+        let mut other_index: HashMap<(u8, u64), u32> = HashMap::new();
+        let mut indices = Vec::new();
+        for v in values {
+            let found = match v {
+                PropertyValue::String(s) => text_index.get(s.as_ref()).copied(),
+                PropertyValue::Double(d) => other_index.get(&(0, d.to_bits())).copied(),
+                PropertyValue::Int(n) => other_index.get(&(1, *n as u64)).copied(),
+                PropertyValue::Bool(b) => other_index.get(&(2, u64::from(*b))).copied(),
+            };
+            if let Some(i) = found {
+                indices.push(i);
+                continue;
+            }
+            match v {
+                PropertyValue::String(s) => {
+                    text_index.insert(s.as_ref().to_owned(), count);
+                    key(&mut out, 4, 2);
+                    varint(&mut out, field_len(s.len()) as u64);
+                    bytes_field(&mut out, 1, s.as_bytes());
+                }
+                PropertyValue::Double(d) => {
+                    other_index.insert((0, d.to_bits()), count);
+                    key(&mut out, 4, 2);
+                    varint(&mut out, 9);
+                    key(&mut out, 3, 1);
+                    out.extend_from_slice(&d.to_le_bytes());
+                }
+                PropertyValue::Int(n) => {
+                    other_index.insert((1, *n as u64), count);
+                    let (field, v) = if *n >= 0 {
+                        (5, *n as u64)
+                    } else {
+                        (6, ((n << 1) ^ (n >> 63)) as u64)
+                    };
+                    key(&mut out, 4, 2);
+                    varint(&mut out, 1 + varint_len(v) as u64);
+                    key(&mut out, field, 0);
+                    varint(&mut out, v);
+                }
+                PropertyValue::Bool(b) => {
+                    other_index.insert((2, u64::from(*b)), count);
+                    key(&mut out, 4, 2);
+                    varint(&mut out, 2);
+                    key(&mut out, 7, 0);
+                    varint(&mut out, u64::from(*b));
+                }
+            }
+            indices.push(count);
+            count += 1;
+        }
+        (out, indices)
+    }
+
+    /// Values of every kind, many distinct (the index grows many times,
+    /// finding its entries again by the texts in the table), many repeated,
+    /// and the edge cases of bits: 0.0 and -0.0 differ, a NaN equals itself,
+    /// the empty text is a value.
+    fn many_values() -> Vec<PropertyValue<'static>> {
+        let mut values = Vec::new();
+        for i in 0..20_000i64 {
+            values.push(PropertyValue::String(
+                format!("晋中市某某煤业有限公司{}", i % 5_003).into(),
+            ));
+            values.push(PropertyValue::String(
+                ["red", "orange", "yellow", "blue", ""][(i % 5) as usize].into(),
+            ));
+            values.push(PropertyValue::Int((i % 997) * 37 - 10_000));
+            values.push(PropertyValue::Double(match i % 7 {
+                0 => 0.0,
+                1 => -0.0,
+                2 => f64::NAN,
+                _ => (i % 301) as f64 / 3.0,
+            }));
+            values.push(PropertyValue::Bool(i % 3 == 0));
+            if i % 11 == 0 {
+                // The text of a number, and a number of a text's bits, are other values.
+                values.push(PropertyValue::String(format!("{}", (i % 997) * 37 - 10_000).into()));
+                values.push(PropertyValue::Int(1));
+            }
+        }
+        values
+    }
+
+    #[test]
+    fn the_value_table_is_what_it_was_before_it_was_hashed_once() {
+        let values = many_values();
+        let (bytes, indices) = value_table_as_before(&values);
+        let mut layer = LayerBuilder::new("l", 4096);
+        let got: Vec<u32> = values.iter().map(|v| layer.value_index(v)).collect();
+        assert_eq!(got, indices);
+        assert_eq!(layer.values, bytes);
+        assert_eq!(layer.value_count, indices.iter().max().map_or(0, |m| m + 1));
+        assert!(layer.value_count > 5_000, "{}", layer.value_count);
     }
 
     /// A protobuf reader just big enough for MVT, written from the spec

@@ -90,6 +90,24 @@ impl Record for Enterprise {
         }
     }
 
+    /// By place in `FIELDS` (a test checks it against `value`): the tiles read five values of every enterprise.
+    fn value_at(&self, index: usize) -> Value<'_> {
+        match index {
+            0 => Value::Text(&self.name),
+            1 => Value::Text(&self.credit_code),
+            2 => Value::Integer(self.county_id.into()),
+            3 => Value::Text(&self.county),
+            4 => Value::Text(&self.city),
+            5 => Value::Text(self.industry.code()),
+            6 => Value::Text(self.risk_level.code()),
+            7 => opt_int(self.standardisation_grade),
+            8 => Value::Integer(self.employees.into()),
+            9 => Value::Text(&self.supervisor),
+            10 => date_value(self.last_inspection.as_ref()),
+            _ => Value::Null,
+        }
+    }
+
     fn validate(&self) -> Result<(), String> {
         if let Some(grade) = self.standardisation_grade
             && !(1..=3).contains(&grade)

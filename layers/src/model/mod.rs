@@ -139,6 +139,46 @@ mod tests {
         assert_eq!(sample.value("no_such_field"), Value::Null);
     }
 
+    /// `value_at(i)` is `value` of the i-th field's name (and Null past the
+    /// end), for a few features spread over the layer.
+    fn check_value_at<T: Record>(features: &[crate::feature::Feature<T>]) {
+        assert!(!features.is_empty(), "{}", T::INFO.id);
+        for f in features.iter().step_by(features.len().div_ceil(7)) {
+            for (i, field) in T::FIELDS.iter().enumerate() {
+                assert_eq!(
+                    f.properties.value_at(i),
+                    f.properties.value(field.name),
+                    "{}.{} of feature {}",
+                    T::INFO.id,
+                    field.name,
+                    f.id
+                );
+            }
+            assert_eq!(f.properties.value_at(T::FIELDS.len()), Value::Null);
+        }
+    }
+
+    /// Enterprises override `value_at`; every other layer has the default,
+    /// checked all the same (an override added later is covered).
+    #[test]
+    fn a_value_read_by_its_place_is_the_value_read_by_its_name() {
+        let data = crate::generate::tests::small_dataset();
+        check_value_at(&data.enterprises);
+        check_value_at(&data.counties);
+        check_value_at(&data.hazard_sources);
+        check_value_at(&data.gas_pipes);
+        check_value_at(&data.gas_valves);
+        check_value_at(&data.gas_stations);
+        check_value_at(&data.disaster_zones);
+        check_value_at(&data.rescue_teams);
+        check_value_at(&data.warehouses);
+        check_value_at(&data.shelters);
+        check_value_at(&data.sensitive_sites);
+        check_value_at(&data.roads);
+        check_value_at(&data.population);
+        check_value_at(&data.sensors);
+    }
+
     #[test]
     fn every_layers_fields_agree_with_its_json() {
         let data = crate::generate::tests::small_dataset();
