@@ -4,6 +4,7 @@
 //! ranking exact: no route is faster than the straight line at top speed.
 
 pub mod avoid;
+mod segments;
 
 use crate::feature::FeatureId;
 use crate::filter::Filter;
@@ -79,6 +80,8 @@ pub struct Route {
 pub struct RoadGraph {
     fast: FastGraph,
     open: Filter,
+    /// The open roads' segments, for snapping (as the roads were when built).
+    segments: Option<segments::Segments>,
     index: HashMap<u64, usize>,
     nodes: Vec<Coord<f64>>,
     edges: HashMap<(usize, usize), Edge>,
@@ -220,10 +223,12 @@ impl RoadGraph {
         let fast = fast_paths::prepare(&input);
         let prepare_time = started.elapsed();
         let open = Filter::parse(<Road as crate::record::Record>::FIELDS, [("open", "true")]).unwrap_or_default();
+        let segments = segments::Segments::build(roads, &open);
         (
             Self {
                 fast,
                 open,
+                segments,
                 index,
                 nodes,
                 edges,
@@ -258,7 +263,10 @@ impl RoadGraph {
 
     /// Snaps `p` to the nearest open road of `roads` within `max_m` metres.
     pub fn snap(&self, roads: &Layer<Road>, p: Coord<f64>, max_m: f64) -> Option<Snap> {
-        let (road, access_m) = roads.nearest_iter(p, &self.open).next()?;
+        let (road, access_m) = match &self.segments {
+            Some(segments) if segments.current(roads) => segments.nearest(roads, p, &self.open)?,
+            _ => roads.nearest_iter(p, &self.open).next()?,
+        };
         if access_m > max_m {
             return None;
         }
