@@ -62,7 +62,9 @@ pub async fn access_log(
                 BodySize::Sized(bytes) => {
                     tracing::info!(target: "lookout::http", "{peer} \"{method} {uri} {version:?}\" {status} {bytes} {ms:.3}ms")
                 }
-                _ => tracing::info!(target: "lookout::http", "{peer} \"{method} {uri} {version:?}\" {status} - {ms:.3}ms"),
+                _ => {
+                    tracing::info!(target: "lookout::http", "{peer} \"{method} {uri} {version:?}\" {status} - {ms:.3}ms")
+                }
             }
         }
         Err(e) => {

@@ -87,7 +87,12 @@ impl Segments {
     /// The road of `roads` nearest to `p` that passes `filter`, and its
     /// distance in metres: the first answer of [`Layer::nearest_iter`].
     /// Call only when [`Segments::current`].
-    pub fn nearest<'a>(&self, roads: &'a Layer<Road>, p: Coord<f64>, filter: &Filter) -> Option<(&'a Feature<Road>, f64)> {
+    pub fn nearest<'a>(
+        &self,
+        roads: &'a Layer<Road>,
+        p: Coord<f64>,
+        filter: &Filter,
+    ) -> Option<(&'a Feature<Road>, f64)> {
         let probe = Probe::new(p);
         let mut heap = BinaryHeap::with_capacity(32);
         if self.tree.size() > 0 {
