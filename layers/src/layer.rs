@@ -399,7 +399,7 @@ pub struct Nearest<'a, 'f, T> {
     p: Coord<f64>,
     probe: Probe,
     filter: &'f Filter,
-    heap: BinaryHeap<Candidate<'a>>,
+    heap: BinaryHeap<Candidate<Item<'a>>>,
 }
 
 impl<T> std::fmt::Debug for Nearest<'_, '_, T> {
@@ -515,25 +515,28 @@ enum Item<'a> {
     Measured(f64, u32),
 }
 
-struct Candidate<'a> {
+/// An entry of a best-first walk's heap: what to do next, at the haversine
+/// term (exact, or a lower bound) that orders it; equal terms by id. Also
+/// the heap of [`crate::routing`]'s segment walk.
+pub(crate) struct Candidate<I> {
     /// Haversine term: the exact one or a lower bound.
-    h: f64,
-    id: FeatureId,
-    item: Item<'a>,
+    pub(crate) h: f64,
+    pub(crate) id: FeatureId,
+    pub(crate) item: I,
 }
 
-impl PartialEq for Candidate<'_> {
+impl<I> PartialEq for Candidate<I> {
     fn eq(&self, other: &Self) -> bool {
         self.cmp(other) == Ordering::Equal
     }
 }
-impl Eq for Candidate<'_> {}
-impl PartialOrd for Candidate<'_> {
+impl<I> Eq for Candidate<I> {}
+impl<I> PartialOrd for Candidate<I> {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
         Some(self.cmp(other))
     }
 }
-impl Ord for Candidate<'_> {
+impl<I> Ord for Candidate<I> {
     /// Reversed, so that the max-heap pops the nearest first; ties by id.
     fn cmp(&self, other: &Self) -> Ordering {
         other.h.total_cmp(&self.h).then(other.id.cmp(&self.id))

@@ -16,11 +16,10 @@
 use crate::feature::{Feature, FeatureId};
 use crate::filter::Filter;
 use crate::geodesy::{self, Probe};
-use crate::layer::Layer;
+use crate::layer::{Candidate, Layer};
 use crate::model::Road;
 use geo::{Coord, Geometry};
 use rstar::{AABB, ParentNode, RTree, RTreeNode, RTreeObject};
-use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
 /// One segment of an open road: its box and its road.
@@ -156,31 +155,6 @@ enum Item<'t, 'r> {
     Segment,
     /// The road measured: metres, and the road.
     Road(f64, &'r Feature<Road>),
-}
-
-struct Candidate<'t, 'r> {
-    /// Haversine term: a lower bound, or the road's exact one.
-    h: f64,
-    id: FeatureId,
-    item: Item<'t, 'r>,
-}
-
-impl PartialEq for Candidate<'_, '_> {
-    fn eq(&self, other: &Self) -> bool {
-        self.cmp(other) == Ordering::Equal
-    }
-}
-impl Eq for Candidate<'_, '_> {}
-impl PartialOrd for Candidate<'_, '_> {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for Candidate<'_, '_> {
-    /// Reversed, so that the max-heap pops the nearest first; ties by id.
-    fn cmp(&self, other: &Self) -> Ordering {
-        other.h.total_cmp(&self.h).then(other.id.cmp(&self.id))
-    }
 }
 
 #[cfg(test)]
