@@ -7,8 +7,12 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// A change to the situation.
+///
+/// Read by its tag ([`Event`]'s `Deserialize`, below): the derived reading
+/// (`remote = "Self"`) for its own kinds, the ledger's or the inspections'
+/// for theirs, never one tried after another.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(remote = "Self", tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Event {
     /// A feature was added; `feature` is the GeoJSON Feature with its assigned id.
     FeatureCreated {
@@ -430,6 +434,93 @@ pub enum Event {
     /// A supervision ledger event.
     #[serde(untagged)]
     Ledger(LedgerEvent),
+}
+
+impl Serialize for Event {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        // The derived writing (`remote = "Self"`): every kind with its `type`.
+        Event::serialize(self, serializer)
+    }
+}
+
+/// Which enum reads an event of a given `type`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reader {
+    Ledger,
+    Inspection,
+}
+
+/// The `type`s of the ledger's and the inspections' events, as their
+/// derived readings name them when refusing a `type` they do not know
+/// (serde's `Error::unknown_variant` is given every variant's name).
+fn reader_of(tag: &str) -> Option<Reader> {
+    static READERS: std::sync::LazyLock<std::collections::HashMap<&'static str, Reader>> =
+        std::sync::LazyLock::new(|| {
+            let ledger = tags_of::<LedgerEvent>().iter().map(|t| (*t, Reader::Ledger));
+            let inspection = tags_of::<crate::model::inspection::InspectionEvent>()
+                .iter()
+                .map(|t| (*t, Reader::Inspection));
+            ledger.chain(inspection).collect()
+        });
+    READERS.get(tag).copied()
+}
+
+/// The `type`s an internally tagged enum reads: it is shown a `type` no
+/// variant has, and its refusal names the ones it has.
+fn tags_of<T: serde::de::DeserializeOwned>() -> &'static [&'static str] {
+    #[derive(Debug)]
+    struct Refusal(&'static [&'static str]);
+    impl std::fmt::Display for Refusal {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "expected one of {:?}", self.0)
+        }
+    }
+    impl std::error::Error for Refusal {}
+    impl serde::de::Error for Refusal {
+        fn custom<M: std::fmt::Display>(_: M) -> Self {
+            Self(&[])
+        }
+        fn unknown_variant(_: &str, expected: &'static [&'static str]) -> Self {
+            Self(expected)
+        }
+    }
+    let probe = serde::de::value::MapDeserializer::<_, Refusal>::new(std::iter::once(("type", "\u{0}")));
+    T::deserialize(probe).err().map_or(&[], |r| r.0)
+}
+
+impl<'de> Deserialize<'de> for Event {
+    /// Reads the event's JSON once, looks at its `type`, and reads it with
+    /// the one enum that has that `type`. The derived reading of an enum
+    /// with untagged variants buffers the event, tries its own kinds, then
+    /// each untagged variant in turn, each failure formatting a list of
+    /// every kind: most stored events are the ledger's, the last tried
+    /// (layers/benches/events.rs measures it).
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = Box::<serde_json::value::RawValue>::deserialize(deserializer)?;
+        Self::from_json(raw.get()).map_err(serde::de::Error::custom)
+    }
+}
+
+impl Event {
+    /// An event from its JSON, read by the enum its `type` belongs to.
+    fn from_json(json: &str) -> serde_json::Result<Self> {
+        #[derive(Deserialize)]
+        struct Tag<'a> {
+            #[serde(rename = "type", borrow)]
+            tag: Option<std::borrow::Cow<'a, str>>,
+        }
+        let tag = serde_json::from_str::<Tag<'_>>(json).ok().and_then(|t| t.tag);
+        match tag.as_deref().and_then(reader_of) {
+            Some(Reader::Ledger) => serde_json::from_str(json).map(Self::Ledger),
+            Some(Reader::Inspection) => serde_json::from_str(json).map(Self::Inspection),
+            None => {
+                let mut de = serde_json::Deserializer::from_str(json);
+                let event = Event::deserialize(&mut de)?;
+                de.end()?;
+                Ok(event)
+            }
+        }
+    }
 }
 
 fn is_zero(id: &FeatureId) -> bool {

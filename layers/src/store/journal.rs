@@ -365,16 +365,22 @@ impl Opened {
 }
 
 /// A record's payload: a unit (an object with `events`) or a bare event.
+/// Told apart by a first pass that only looks for the key (serde_json skips
+/// the rest without building it), then read straight into its type.
 fn read_unit(payload: &[u8]) -> std::result::Result<Unit, String> {
-    let value: serde_json::Value = serde_json::from_slice(payload).map_err(|e| e.to_string())?;
-    if value.get("events").is_some() {
-        let unit: Unit = serde_json::from_value(value).map_err(|e| e.to_string())?;
+    #[derive(Deserialize)]
+    struct Shape {
+        events: Option<serde::de::IgnoredAny>,
+    }
+    let shape: Shape = serde_json::from_slice(payload).map_err(|e| e.to_string())?;
+    if shape.events.is_some() {
+        let unit: Unit = serde_json::from_slice(payload).map_err(|e| e.to_string())?;
         if unit.events.is_empty() {
             return Err("a unit without events".into());
         }
         Ok(unit)
     } else {
-        serde_json::from_value(value)
+        serde_json::from_slice(payload)
             .map(Unit::single)
             .map_err(|e| e.to_string())
     }

@@ -498,11 +498,17 @@ impl Postgis {
                     Dataset { $($name,)+ }
                 }};
             }
+            // The events and the request keys are read (and the events
+            // parsed) on connections of their own while the layers are.
+            let last = last_seq as u64;
+            let events = self.spawn(events_upto(self.pool.clone(), snapshot.clone(), last));
+            let keys = self.spawn(keys_upto(self.pool.clone(), snapshot.clone(), last));
             #[allow(unused_imports, reason = "the layer list names every record type")]
             use crate::model::*;
             let dataset = crate::with_layers!(load_all);
-            let events = events_upto(&*tx, last_seq as u64).await?;
-            let keys = keys_upto(&*tx, last_seq as u64).await?;
+            let reader = |e: tokio::task::JoinError| unavailable(format!("reader task: {e}"));
+            let events = events.await.map_err(reader)??;
+            let keys = keys.await.map_err(reader)??;
             tx.commit().await.map_err(unavailable)?;
             Ok(Snapshot {
                 dataset,
@@ -622,8 +628,11 @@ fn id_param(id: FeatureId) -> Result<i64> {
     i64::try_from(id).map_err(|_| Error::Database(format!("feature id {id} does not fit a bigint")))
 }
 
-async fn read_layer<T: Record>(pool: Pool, snapshot: String) -> Result<Vec<Feature<T>>> {
-    let mut client = get_client(&pool).await?;
+/// A read-only transaction on `client` that sees the exported `snapshot`.
+async fn in_snapshot<'c>(
+    client: &'c mut deadpool_postgres::Object,
+    snapshot: &str,
+) -> Result<deadpool_postgres::Transaction<'c>> {
     let tx = client
         .build_transaction()
         .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
@@ -634,6 +643,12 @@ async fn read_layer<T: Record>(pool: Pool, snapshot: String) -> Result<Vec<Featu
     tx.batch_execute(&format!("SET TRANSACTION SNAPSHOT '{snapshot}'"))
         .await
         .map_err(sql_error)?;
+    Ok(tx)
+}
+
+async fn read_layer<T: Record>(pool: Pool, snapshot: String) -> Result<Vec<Feature<T>>> {
+    let mut client = get_client(&pool).await?;
+    let tx = in_snapshot(&mut client, &snapshot).await?;
     let name = table(T::INFO.id);
     let rows = tx
         .query_raw(
@@ -958,11 +973,14 @@ pub(crate) async fn auth_events(client: &impl GenericClient) -> Result<Vec<Event
 /// The operations events (incidents, units, notes, injects) up to `seq`, in
 /// order: what a replica folds at start-up, beside the tables' snapshot.
 /// Every event up to `seq`, in order, for the fold of operations and the
-/// audit log. A feature change comes without its feature (the tables hold
+/// audit log, as the exported `snapshot` sees them: streamed, each parsed as
+/// it arrives. A feature change comes without its feature (the tables hold
 /// the features): only what the audit shows of it, its collection and id.
-pub(crate) async fn events_upto(client: &impl GenericClient, seq: u64) -> Result<Vec<EventRecord>> {
-    let rows = client
-        .query(
+pub(crate) async fn events_upto(pool: Pool, snapshot: String, seq: u64) -> Result<Vec<EventRecord>> {
+    let mut client = get_client(&pool).await?;
+    let tx = in_snapshot(&mut client, &snapshot).await?;
+    let rows = tx
+        .query_raw(
             "SELECT seq, at, actor,
                     CASE kind
                       WHEN 'feature_created' THEN jsonb_build_object('type', kind, 'collection', payload->'collection',
@@ -977,22 +995,51 @@ pub(crate) async fn events_upto(client: &impl GenericClient, seq: u64) -> Result
                     END,
                     token
                FROM lookout.events WHERE seq <= $1 ORDER BY seq",
-            &[&(seq as i64)],
+            [seq as i64],
         )
         .await
         .map_err(sql_error)?;
-    rows.iter().map(record_of).collect()
+    pin_mut!(rows);
+    let mut events = Vec::new();
+    while let Some(row) = rows.try_next().await.map_err(sql_error)? {
+        events.push(record_of(&row)?);
+    }
+    tx.commit().await.map_err(unavailable)?;
+    Ok(events)
+}
+
+/// A `jsonb` (or `json`) value as its JSON text, read into a type without
+/// a `serde_json::Value` in between.
+#[derive(Debug)]
+pub(crate) struct JsonText<'a>(pub &'a [u8]);
+
+impl<'a> FromSql<'a> for JsonText<'a> {
+    fn from_sql(ty: &Type, raw: &'a [u8]) -> std::result::Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+        if *ty == Type::JSONB {
+            // jsonb's binary form: a version byte (1), then the JSON text.
+            match raw.split_first() {
+                Some((1, text)) => Ok(Self(text)),
+                _ => Err("a jsonb value of an unknown version".into()),
+            }
+        } else {
+            Ok(Self(raw))
+        }
+    }
+
+    fn accepts(ty: &Type) -> bool {
+        *ty == Type::JSONB || *ty == Type::JSON
+    }
 }
 
 fn record_of(r: &tokio_postgres::Row) -> Result<EventRecord> {
     let seq: i64 = r.get(0);
-    let payload: serde_json::Value = r.get(3);
+    let payload: JsonText<'_> = r.get(3);
     Ok(EventRecord {
         seq: seq as u64,
         at: r.get(1),
         actor: r.get(2),
         token: r.get("token"),
-        event: serde_json::from_value(payload)
+        event: serde_json::from_slice(payload.0)
             .map_err(|e| Error::Database(format!("event {seq} cannot be read: {e}")))?,
     })
 }
@@ -1026,21 +1073,29 @@ pub(crate) async fn events_after(client: &impl GenericClient, seq: u64) -> Resul
     Ok(units)
 }
 
-/// Every request key stored up to `seq`, with what its request stored.
+/// Every request key stored up to `seq`, with what its request stored, as
+/// the exported `snapshot` sees them. The kind, collection and feature are
+/// the key's first event's, looked up by its `seq` (aggregating them in
+/// arrays took seconds for a key of a million events: the generated history).
 pub(crate) async fn keys_upto(
-    client: &impl GenericClient,
+    pool: Pool,
+    snapshot: String,
     seq: u64,
 ) -> Result<Vec<(String, crate::store::keys::StoredKey)>> {
-    let rows = client
+    let mut client = get_client(&pool).await?;
+    let tx = in_snapshot(&mut client, &snapshot).await?;
+    let rows = tx
         .query(
-            "SELECT idempotency_key, min(request_hash), min(seq), max(seq),
-                    (array_agg(kind ORDER BY seq))[1], (array_agg(collection ORDER BY seq))[1],
-                    (array_agg(feature_id ORDER BY seq))[1]
-             FROM lookout.events WHERE seq <= $1 AND idempotency_key IS NOT NULL GROUP BY idempotency_key",
+            "WITH k AS (
+               SELECT idempotency_key, min(request_hash) AS request, min(seq) AS first, max(seq) AS last
+                 FROM lookout.events WHERE seq <= $1 AND idempotency_key IS NOT NULL GROUP BY idempotency_key)
+             SELECT k.idempotency_key, k.request, k.first, k.last, e.kind, e.collection, e.feature_id
+               FROM k JOIN lookout.events e ON e.seq = k.first",
             &[&(seq as i64)],
         )
         .await
         .map_err(sql_error)?;
+    tx.commit().await.map_err(unavailable)?;
     Ok(rows
         .iter()
         .map(|r| {
