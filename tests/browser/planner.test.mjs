@@ -25,28 +25,41 @@ function tool(name, args) {
   }
 }
 
-/** A risk-grid cell drawn on screen whose middle is the top clickable feature there. */
+/**
+ * A point on screen where a click opens one risk-grid cell: the cell is the
+ * top clickable feature there and nothing else clickable (a point, a line,
+ * the ledger's open dangers, which it draws over the map, clickable, outside
+ * the layer list) is near.
+ */
 function clickableCell() {
   const map = window.lookoutMap;
   const canvas = map.getCanvas().getBoundingClientRect();
   const interactive = [...window.lookout.layers.values()].filter((e) => e.visible).flatMap((e) => e.layerIds);
-  const cells = map.queryRenderedFeatures({ layers: ['risk_grid-fill'] });
-  for (const f of cells) {
-    const ring = f.geometry.type === 'Polygon' ? f.geometry.coordinates[0] : f.geometry.coordinates[0]?.[0];
-    if (!ring?.length) continue;
-    const lng = ring.reduce((s, c) => s + c[0], 0) / ring.length;
-    const lat = ring.reduce((s, c) => s + c[1], 0) / ring.length;
-    const p = map.project([lng, lat]);
-    if (p.x < 60 || p.y < 80 || p.x > canvas.width - 80 || p.y > canvas.height - 80) continue;
-    // a click takes 5 px round the point: 9 px leaves room for rounding, and no line (a county border) may be near
-    const near = map.queryRenderedFeatures([[p.x - 9, p.y - 9], [p.x + 9, p.y + 9]], { layers: interactive });
-    const blocked = near.some((n) => n.layer.source !== 'risk_grid' && n.layer.type !== 'fill');
-    const [top] = map.queryRenderedFeatures([[p.x - 6, p.y - 6], [p.x + 6, p.y + 6]], { layers: interactive });
-    if (!blocked && top?.layer.source === 'risk_grid' && top.properties.h3 === f.properties.h3) {
-      return { x: p.x, y: p.y, h3: f.properties.h3, score: f.properties.score, class: f.properties.class };
+  const clickable = [...interactive, ...map.getStyle().layers.map((l) => l.id).filter((id) => id.startsWith('ledger-'))];
+  for (let y = 100; y < canvas.height - 80; y += 16) {
+    for (let x = 80; x < canvas.width - 80; x += 16) {
+      // a click takes 5 px round the point: 9 px leaves room for rounding
+      const near = map.queryRenderedFeatures([[x - 9, y - 9], [x + 9, y + 9]], { layers: clickable });
+      if (near.some((n) => n.layer.source !== 'risk_grid' && n.layer.type !== 'fill')) continue;
+      const cells = new Set(near.filter((n) => n.layer.id === 'risk_grid-fill').map((n) => n.properties.h3));
+      const [top] = map.queryRenderedFeatures([[x - 6, y - 6], [x + 6, y + 6]], { layers: interactive });
+      if (cells.size === 1 && top?.layer.id === 'risk_grid-fill') {
+        return { x, y, h3: top.properties.h3, score: top.properties.score, class: top.properties.class };
+      }
     }
   }
   return null;
+}
+
+/** Centres the map on the highest-scored cell drawn, close enough that a cell is wider than the marks over it. */
+function zoomToRiskiestCell() {
+  const map = window.lookoutMap;
+  const [cell] = map.queryRenderedFeatures({ layers: ['risk_grid-fill'] }).sort((a, b) => b.properties.score - a.properties.score);
+  const ring = cell.geometry.type === 'Polygon' ? cell.geometry.coordinates[0] : cell.geometry.coordinates[0][0];
+  const centre = [ring.reduce((s, c) => s + c[0], 0) / ring.length, ring.reduce((s, c) => s + c[1], 0) / ring.length];
+  const before = { center: map.getCenter().toArray(), zoom: map.getZoom() };
+  map.jumpTo({ center: centre, zoom: 11 });
+  return before;
 }
 
 describe('Lookout as a planner: planner mode, the risk grid and choropleth, the printed risk map', () => {
@@ -92,6 +105,9 @@ describe('Lookout as a planner: planner mode, the risk grid and choropleth, the 
     const enterprises = page.locator('.layer-row[data-collection="enterprises"] input[type=checkbox]');
     await enterprises.uncheck();
     await waitForIdle(page);
+    // at the province view the cells are a few pixels wide, under the marks of hazard sources and open dangers
+    const view = await page.evaluate(zoomToRiskiestCell);
+    await waitForIdle(page);
     const cell = await page.evaluate(clickableCell);
     assert.ok(cell, 'no risk-grid cell is clickable on screen');
     await clickMap(page, cell);
@@ -106,6 +122,8 @@ describe('Lookout as a planner: planner mode, the risk grid and choropleth, the 
     for (const part of ['生产经营单位得分', '重大危险源得分', '人口暴露系数', '常住人口']) assert.ok(text.includes(part), `${part}:\n${text}`);
     await page.locator('#feature-panel .panel-close').click();
     await enterprises.check();
+    await page.evaluate((v) => window.lookoutMap.jumpTo(v), view);
+    await waitForIdle(page);
   });
 
   it('draws the county choropleth by Jenks natural breaks with the classes of GET /risk/choropleth', async () => {
