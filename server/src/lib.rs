@@ -35,6 +35,7 @@ use lookout_layers::generate::Progress;
 use lookout_layers::store::postgis::Postgis;
 use lookout_layers::store::{EmbeddedOptions, Store};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Runs the command the user asked for.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
@@ -440,14 +441,20 @@ pub fn serve_with(settings: config::Settings, dev_open: bool) -> anyhow::Result<
         });
         // The ledger's deadlines: reminders, overdue alarms (docs/ledger.md);
         // the first look at start-up fires what fell due while down.
+        // A look that has many events to store (hundreds of overdue alarms
+        // after a long stop) ends early when the server stops: shutting down
+        // would otherwise wait for it; the next start's first look stores the rest.
+        let stopping = Arc::new(AtomicBool::new(false));
         let ledger_clock = state.clone();
+        let ledger_stopping = stopping.clone();
         actix_web::rt::spawn(async move {
             let mut every = actix_web::rt::time::interval(ledger_clock.settings.ledger.tick);
             loop {
                 every.tick().await;
                 let s = ledger_clock.clone();
+                let stopping = ledger_stopping.clone();
                 let _ = actix_web::rt::task::spawn_blocking(move || {
-                    if let Err(e) = run_ledger_clock(&s, chrono::Utc::now()) {
+                    if let Err(e) = ledger_clock_until(&s, chrono::Utc::now(), &stopping) {
                         tracing::error!(error = %e, "the ledger's deadline events could not be stored");
                     }
                 })
@@ -482,13 +489,24 @@ pub fn serve_with(settings: config::Settings, dev_open: bool) -> anyhow::Result<
                 open_browser(&format!("{url}#setup={setup}"));
             }
         }
-        server.await.context("HTTP server")
+        let served = server.await.context("HTTP server");
+        stopping.store(true, Ordering::Relaxed);
+        served
     })
 }
 
 /// One look of the ledger's clock at `now`: decides under the read lock,
 /// stores after it (docs/ledger.md).
 pub fn run_ledger_clock(state: &state::AppState, now: chrono::DateTime<chrono::Utc>) -> lookout_layers::Result<usize> {
+    ledger_clock_until(state, now, &AtomicBool::new(false))
+}
+
+/// [`run_ledger_clock`], storing no more once `stopping` is set.
+fn ledger_clock_until(
+    state: &state::AppState,
+    now: chrono::DateTime<chrono::Utc>,
+    stopping: &AtomicBool,
+) -> lookout_layers::Result<usize> {
     use lookout_layers::ledger::schedule;
     let events = {
         let ops = state.store.operations();
@@ -502,7 +520,8 @@ pub fn run_ledger_clock(state: &state::AppState, now: chrono::DateTime<chrono::U
         ));
         events
     };
-    schedule::store_each(events, |actor, e| state.store.submit(actor, e).map(|_| ()))
+    let until_stopped = events.into_iter().take_while(|_| !stopping.load(Ordering::Relaxed));
+    schedule::store_each(until_stopped, |actor, e| state.store.submit(actor, e).map(|_| ()))
 }
 
 fn open_browser(url: &str) {

@@ -377,10 +377,11 @@ def test_kill_9_under_64_writers_on_postgis_loses_no_acknowledged_write(fresh, t
     missing = [x for x in results if x not in stored]
     assert not missing, f"{len(missing)} of {len(results)} acknowledged notes lost, e.g. {missing[:3]}"
     last = assert_log_gapless()
-    # A replica started afterwards folds every one of them.
+    # A replica started afterwards folds every one of them (and may store
+    # events of its own at once: the ledger's alarms for what fell overdue).
     s2 = Server(tmp_path / "after", ["--store", pg_url()]).start()
     try:
-        assert get(s2.url + "/health")[1]["last_event"] == last
+        assert get(s2.url + "/health")[1]["last_event"] >= last
         kept = {(n["seq"], n["text"]) for n in get(f"{s2.url}/incidents/{incident}")[1]["notes"]}
         assert kept == stored
     finally:

@@ -287,7 +287,7 @@ pub fn due_plans(
 /// moved on meanwhile, or another replica was first) is skipped; a store
 /// failure stops the round (the next one tries again).
 pub fn store_each(
-    events: Vec<Event>,
+    events: impl IntoIterator<Item = Event>,
     submit: impl Fn(&'static str, Event) -> crate::Result<()>,
 ) -> crate::Result<usize> {
     let mut stored = 0;

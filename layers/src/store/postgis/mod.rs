@@ -16,7 +16,7 @@ use crate::event::{EventRecord, Idempotency, Unit};
 use crate::feature::{Feature, FeatureId};
 use crate::generate::Progress;
 use crate::record::{FieldType, Record};
-use crate::row::{Cell, Row};
+use crate::row::{Cell, RecordText, Row};
 use crate::store::journal::DatasetIdentity;
 use bytes::BytesMut;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Timeouts};
@@ -659,17 +659,56 @@ async fn read_layer<T: Record>(pool: Pool, snapshot: String) -> Result<Vec<Featu
         .map_err(sql_error)?;
     pin_mut!(rows);
     let mut features = Vec::new();
+    let mut text = RecordText::default();
     while let Some(row) = rows.try_next().await.map_err(sql_error)? {
-        features.push(feature_of::<T>(&row).map_err(|reason| Error::Database(format!("{name}: {reason}")))?);
+        features.push(feature_of::<T>(&row, &mut text).map_err(|reason| Error::Database(format!("{name}: {reason}")))?);
     }
     tx.commit().await.map_err(unavailable)?;
     features.sort_unstable_by_key(|f| f.id);
     Ok(features)
 }
 
-fn feature_of<T: Record>(row: &tokio_postgres::Row) -> std::result::Result<Feature<T>, String> {
+/// The feature of a layer's row: read in one pass ([`RecordText`]), or, when
+/// that fails, the general way, which also says why the row is not a `T`.
+fn feature_of<T: Record>(row: &tokio_postgres::Row, text: &mut RecordText) -> std::result::Result<Feature<T>, String> {
     let id: i64 = row.try_get(0).map_err(|e| e.to_string())?;
     let GeometryValue(geometry) = row.try_get(1).map_err(|e| format!("feature {id}: {e}"))?;
+    match record_text(row, text) {
+        Ok(properties) => Ok(Feature {
+            id: id as FeatureId,
+            geometry,
+            properties,
+        }),
+        Err(_) => feature_of_row(row, id, geometry),
+    }
+}
+
+/// The record of a row without a `serde_json::Value`: the `props` text with the typed cells written in.
+fn record_text<T: Record>(row: &tokio_postgres::Row, text: &mut RecordText) -> std::result::Result<T, String> {
+    let e = |e: tokio_postgres::Error| e.to_string();
+    let JsonText(props) = row.try_get(T::FIELDS.len() + 2).map_err(e)?;
+    if !text.begin(props) {
+        return Err("props is not a JSON object".into());
+    }
+    for (i, f) in T::FIELDS.iter().enumerate() {
+        let at = i + 2;
+        match f.ty {
+            FieldType::Text | FieldType::Enum(_) => text.text(f.name, row.try_get(at).map_err(e)?),
+            FieldType::Integer => text.integer(f.name, row.try_get(at).map_err(e)?),
+            FieldType::Real => text.real(f.name, row.try_get(at).map_err(e)?),
+            FieldType::Boolean => text.boolean(f.name, row.try_get(at).map_err(e)?),
+            FieldType::Date => text.date(f.name, row.try_get(at).map_err(e)?),
+            FieldType::List => text.list(f.name, row.try_get::<_, Option<Vec<&str>>>(at).map_err(e)?),
+        }
+    }
+    text.read()
+}
+
+fn feature_of_row<T: Record>(
+    row: &tokio_postgres::Row,
+    id: i64,
+    geometry: geo::Geometry<f64>,
+) -> std::result::Result<Feature<T>, String> {
     let cells = T::FIELDS
         .iter()
         .enumerate()
