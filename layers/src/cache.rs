@@ -31,6 +31,7 @@ use crate::feature::Feature;
 use crate::layer::Index;
 #[allow(unused_imports, reason = "the layer list names every record type")]
 use crate::model::*;
+use crate::parallel::{par_map, threads};
 use crate::record::Record;
 use serde::{Deserialize, Serialize};
 use std::any::Any;
@@ -167,29 +168,6 @@ fn build() -> Build {
         exe_modified_s,
         exe_modified_ns,
     }
-}
-
-fn threads() -> usize {
-    std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 8)
-}
-
-/// `f` over `items` on up to `threads` scoped threads, results in order.
-fn par_map<I: Sync, O: Send>(items: &[I], threads: usize, f: impl Fn(&I) -> O + Sync) -> Vec<O> {
-    if items.len() <= 1 || threads <= 1 {
-        return items.iter().map(f).collect();
-    }
-    let per = items.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let f = &f;
-        let handles: Vec<_> = items
-            .chunks(per)
-            .map(|part| scope.spawn(move || part.iter().map(f).collect::<Vec<O>>()))
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
-    })
 }
 
 /// The path of the cache of the dataset folder `dir`.

@@ -24,6 +24,7 @@ pub mod ledger;
 pub mod model;
 pub mod monitor;
 pub mod ops;
+pub mod parallel;
 pub mod readings;
 pub mod record;
 pub mod region;

@@ -378,7 +378,7 @@ impl Store {
         let caught_up = match postgis::lock_writers(&tx).await {
             Ok(()) => postgis::events_after(&*tx, self.last_seq())
                 .await
-                .and_then(|units| units.iter().try_for_each(|unit| self.shared.apply(unit))),
+                .and_then(|units| units.into_iter().try_for_each(|unit| self.shared.apply(unit))),
             Err(e) => Err(e),
         };
         if let Err(e) = caught_up {

@@ -144,7 +144,7 @@ impl Store {
             }
             journal.append_unit(&unit)?;
             drop(journal);
-            self.shared.apply(&unit)?;
+            self.shared.apply(unit)?;
             stored += chunk.len();
         }
         let due = self.snapshots.as_ref().is_some_and(|s| {

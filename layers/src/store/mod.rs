@@ -659,12 +659,13 @@ impl Shared {
 
     /// Folds a stored unit (ours from before, or another replica's) into the
     /// catalog, event by event as each was checked.
-    fn apply(&self, unit: &Unit) -> Result<()> {
-        for record in &unit.events {
-            let changes = self.changes(&self.ops.read(), record)?;
-            self.install(Unit::single(record.clone()), changes)?;
+    fn apply(&self, unit: Unit) -> Result<()> {
+        let key = StoredKey::of(&unit);
+        for record in unit.events {
+            let changes = self.changes(&self.ops.read(), &record)?;
+            self.install(Unit::single(record), changes)?;
         }
-        if let Some((key, stored)) = StoredKey::of(unit) {
+        if let Some((key, stored)) = key {
             self.keys.lock().insert(key, stored);
         }
         Ok(())
@@ -913,7 +914,7 @@ impl Store {
         let dir = journal_path.parent().unwrap_or(Path::new("."));
         let mut next = base + 1;
         let mut replayed = 0;
-        let replay = |units: &[Unit], path: &Path, next: &mut u64, replayed: &mut usize| -> Result<()> {
+        let replay = |units: Vec<Unit>, path: &Path, next: &mut u64, replayed: &mut usize| -> Result<()> {
             for unit in units {
                 let Some((first, last)) = unit.seqs() else { continue };
                 if last < *next {
@@ -928,12 +929,13 @@ impl Store {
                         ),
                     });
                 }
+                let events = unit.events.len();
                 shared.apply(unit).map_err(|e| Error::CorruptJournal {
                     path: path.into(),
                     offset: first,
-                    reason: format!("events {:?} no longer apply: {e}", unit.seqs()),
+                    reason: format!("events {:?} no longer apply: {e}", Some((first, last))),
                 })?;
-                *replayed += unit.events.len();
+                *replayed += events;
                 *next = last + 1;
             }
             Ok(())
@@ -941,10 +943,10 @@ impl Store {
         for (_, last, path) in snapshot::segments(dir)? {
             if last >= next {
                 let (_, units) = Journal::read_sealed(&path, identity)?;
-                replay(&units, &path, &mut next, &mut replayed)?;
+                replay(units, &path, &mut next, &mut replayed)?;
             }
         }
-        let opened = Journal::open(journal_path, identity)?;
+        let mut opened = Journal::open(journal_path, identity)?;
         if opened.journal.after() >= next {
             return Err(Error::CorruptJournal {
                 path: journal_path.into(),
@@ -956,7 +958,12 @@ impl Store {
                 ),
             });
         }
-        replay(&opened.units, journal_path, &mut next, &mut replayed)?;
+        replay(
+            std::mem::take(&mut opened.units),
+            journal_path,
+            &mut next,
+            &mut replayed,
+        )?;
         shared.last_seq.store(opened.journal.next_seq() - 1, Ordering::Release);
         Ok((
             Self {
@@ -1309,7 +1316,7 @@ impl Store {
         // checked, keys included: a retry whose first answer was lost after
         // COMMIT finds its key here.
         for unit in postgis::events_after(&*tx, self.last_seq()).await? {
-            self.shared.apply(&unit)?;
+            self.shared.apply(unit)?;
         }
         if let Some(stored) = self.shared.stored_already(key.as_ref()) {
             return stored;
@@ -1432,25 +1439,24 @@ async fn catch_up(shared: &Shared, client: &tokio_postgres::Client, writer: &tok
     )
     .await
     .map_err(|_| postgis::unavailable("reading events timed out"))??;
-    for unit in &records {
+    let applied = records.len();
+    let last_at = records.last().and_then(|u| u.events.last()).map(|r| r.at);
+    for unit in records {
+        let seqs = unit.seqs();
         if let Err(e) = shared.apply(unit) {
             // An event another replica committed must apply here too; if it
             // does not, this replica's state is wrong and it says so loudly.
-            tracing::error!(seqs = ?unit.seqs(), error = %e, "an event from another replica does not apply; this replica is out of step and should be restarted");
+            tracing::error!(seqs = ?seqs, error = %e, "an event from another replica does not apply; this replica is out of step and should be restarted");
             return Err(e);
         }
     }
-    if let Some(last) = records.last().and_then(|u| u.events.last()) {
+    if let Some(last_at) = last_at {
         // How long after it was committed elsewhere this replica applied it.
-        let lag = (now() - last.at).num_milliseconds().max(0) as f64 / 1000.0;
+        let lag = (now() - last_at).num_milliseconds().max(0) as f64 / 1000.0;
         metrics::gauge!("lookout_follower_lag_seconds").set(lag);
     }
-    if !records.is_empty() {
-        tracing::debug!(
-            applied = records.len(),
-            last = shared.last_seq.load(Ordering::Acquire),
-            "caught up"
-        );
+    if applied > 0 {
+        tracing::debug!(applied, last = shared.last_seq.load(Ordering::Acquire), "caught up");
     }
     Ok(())
 }
