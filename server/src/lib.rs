@@ -521,7 +521,9 @@ fn ledger_clock_until(
         events
     };
     let until_stopped = events.into_iter().take_while(|_| !stopping.load(Ordering::Relaxed));
-    schedule::store_each(until_stopped, |actor, e| state.store.submit(actor, e).map(|_| ()))
+    schedule::store_batched(until_stopped, |actor, e| {
+        state.store.submit_unit(actor, e, None).map(|r| r.len())
+    })
 }
 
 fn open_browser(url: &str) {

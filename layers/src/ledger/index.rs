@@ -102,28 +102,52 @@ impl Index {
     }
 
     fn position(&self, id: FeatureId) -> Result<usize, usize> {
-        // Ids are mostly given in order: look at the end first.
-        match self.rows.last() {
-            Some(last) if last.id < id => Err(self.rows.len()),
+        // Ids are mostly given in order, one after another: look at the end
+        // first, then where the id would be if none were missing.
+        let (Some(first), Some(last)) = (self.rows.first(), self.rows.last()) else {
+            return Err(0);
+        };
+        if last.id < id {
+            return Err(self.rows.len());
+        }
+        let guess = usize::try_from(id.saturating_sub(first.id)).unwrap_or(usize::MAX);
+        match self.rows.get(guess) {
+            Some(r) if r.id == id => Ok(guess),
             _ => self.rows.binary_search_by_key(&id, |r| r.id),
         }
     }
 
     /// Puts `d`'s row in (new) or replaces it (changed).
     pub fn upsert(&mut self, d: &Danger) {
-        let row = Row {
+        let mut row = Row {
             id: d.id,
             enterprise: d.report.enterprise,
             deadline: d.deadline(),
-            place: self.place(&d.place),
+            place: 0,
             status: d.status,
             severity: d.report.severity,
             category: d.report.category,
             industry: d.place.industry,
         };
         match self.position(d.id) {
-            Ok(i) => self.rows[i] = row,
-            Err(i) => self.rows.insert(i, row),
+            // A danger's place is its enterprise's when it was reported: a
+            // changed danger keeps its row's (compared, not looked up).
+            Ok(i) => {
+                let kept = self.rows[i].place;
+                row.place = match self.places.get(kept as usize) {
+                    Some((id, county, city))
+                        if *id == d.place.county_id && *county == d.place.county && *city == d.place.city =>
+                    {
+                        kept
+                    }
+                    _ => self.place(&d.place),
+                };
+                self.rows[i] = row;
+            }
+            Err(i) => {
+                row.place = self.place(&d.place);
+                self.rows.insert(i, row);
+            }
         }
     }
 
@@ -241,8 +265,8 @@ mod tests {
         let cities = ["太原市", "大同市", "阳泉市"];
         let counties = [(1, "小店区", 0), (2, "城区", 2), (3, "城区", 1), (4, "平城区", 1)];
         let mut ledger = LedgerState::default();
-        // Ids out of order too: an import may give any.
-        let mut ids: Vec<u64> = (1..=3_000).collect();
+        // Ids out of order and with gaps too: an import may give any.
+        let mut ids: Vec<u64> = (1..=3_000).filter(|i| i % 7 != 3).collect();
         ids.swap(10, 2_000);
         for (seq, id) in (1..).zip(ids) {
             let (county_id, county, city) = *counties.choose(&mut rng).unwrap();

@@ -553,11 +553,15 @@ impl InspectionState {
                     alarms: Vec::new(),
                     done: Vec::new(),
                 };
-                p.done = p
-                    .targets
-                    .iter()
-                    .map(|t| self.inspections().any(|i| p.covers(t, &i.spec)))
-                    .collect();
+                // One pass over the inspections (not one per target): a
+                // plan made after a year of them is folded at every start.
+                let mut done = vec![false; p.targets.len()];
+                for i in self.inspections().filter(|i| i.spec.date >= p.spec.start) {
+                    for (t, d) in p.targets.iter().zip(&mut done) {
+                        *d = *d || p.covers(t, &i.spec);
+                    }
+                }
+                p.done = done;
                 self.plans.insert(*plan, Arc::new(p));
             }
             InspectionEvent::PlanReminded {

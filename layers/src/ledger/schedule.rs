@@ -281,27 +281,114 @@ pub fn due_plans(
     out
 }
 
+/// Events the clock stores together, as one unit: one fsync, one PostGIS
+/// transaction. A first look after a long stop has hundreds, which one
+/// by one took a transaction each.
+pub const BATCH: usize = 64;
+
 /// Stores the events [`due`] decided (decide under the operations' read
-/// lock, then release it and call this), each on its own, signed
-/// [`ACTOR`]; answers how many were stored. A refused event (the state
-/// moved on meanwhile, or another replica was first) is skipped; a store
-/// failure stops the round (the next one tries again).
-pub fn store_each(
+/// lock, then release it and call this), [`BATCH`] at a time as one unit,
+/// signed [`ACTOR`]; answers how many were stored. `submit` stores a unit
+/// and answers how many events it held. A unit refused (an event's state
+/// moved on meanwhile, or another replica was first) is stored again event
+/// by event, so that the refused one holds back no other, and is skipped;
+/// a store failure stops the round (the next one tries again).
+pub fn store_batched(
     events: impl IntoIterator<Item = Event>,
-    submit: impl Fn(&'static str, Event) -> crate::Result<()>,
+    submit: impl Fn(&'static str, Vec<Event>) -> crate::Result<usize>,
 ) -> crate::Result<usize> {
     let mut stored = 0;
-    for event in events {
-        match submit(ACTOR, event) {
-            Ok(()) => stored += 1,
-            Err(crate::Error::Conflict(reason) | crate::Error::InvalidRequest(reason)) => {
-                tracing::debug!(%reason, "a deadline event was refused");
+    let mut events = events.into_iter().peekable();
+    while events.peek().is_some() {
+        let batch: Vec<Event> = events.by_ref().take(BATCH).collect();
+        let single = batch.len() == 1;
+        match submit(ACTOR, batch.clone()) {
+            Ok(n) => stored += n,
+            Err(e) if !refused(&e) => return Err(e),
+            Err(_) if single => {}
+            Err(_) => {
+                for event in batch {
+                    match submit(ACTOR, vec![event]) {
+                        Ok(n) => stored += n,
+                        Err(e) if !refused(&e) => return Err(e),
+                        Err(_) => {}
+                    }
+                }
             }
-            Err(crate::Error::UnknownFeature { collection, id }) => {
-                tracing::debug!(collection, id, "a deadline event names what is gone");
-            }
-            Err(e) => return Err(e),
         }
     }
     Ok(stored)
+}
+
+/// Whether the store refused an event (logged, skipped) rather than failed.
+fn refused(e: &crate::Error) -> bool {
+    match e {
+        crate::Error::Conflict(reason) | crate::Error::InvalidRequest(reason) => {
+            tracing::debug!(%reason, "a deadline event was refused");
+            true
+        }
+        crate::Error::UnknownFeature { collection, id } => {
+            tracing::debug!(collection, id, "a deadline event names what is gone");
+            true
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::RefCell;
+
+    fn note(incident: u64) -> Event {
+        Event::NoteAdded {
+            incident,
+            drill: false,
+            text: String::new(),
+        }
+    }
+
+    fn incident(e: &Event) -> u64 {
+        match e {
+            Event::NoteAdded { incident, .. } => *incident,
+            _ => unreachable!("notes only"),
+        }
+    }
+
+    #[test]
+    fn events_go_in_units_and_a_refused_one_holds_back_no_other() {
+        let units = RefCell::new(Vec::new());
+        let stored = RefCell::new(Vec::new());
+        // The store refuses any unit holding event 70.
+        let submit = |actor: &'static str, events: Vec<Event>| {
+            assert_eq!(actor, ACTOR);
+            units.borrow_mut().push(events.len());
+            if events.iter().any(|e| incident(e) == 70) {
+                return Err(crate::Error::Conflict("raised already".into()));
+            }
+            stored.borrow_mut().extend(events.iter().map(incident));
+            Ok(events.len())
+        };
+        let n = store_batched((1..=150).map(note), submit).unwrap();
+        assert_eq!(n, 149);
+        let expected: Vec<u64> = (1..=150).filter(|i| *i != 70).collect();
+        assert_eq!(*stored.borrow(), expected, "every other event, in order");
+        // 64 whole, 64 refused then one by one, 22 whole
+        let units = units.borrow();
+        assert_eq!(units[..2], [BATCH, BATCH]);
+        assert_eq!(units.len(), 2 + BATCH + 1);
+        assert!(units[2..2 + BATCH].iter().all(|n| *n == 1));
+        assert_eq!(units.last(), Some(&(150 - 2 * BATCH)));
+    }
+
+    #[test]
+    fn a_store_failure_stops_the_round() {
+        let calls = RefCell::new(0);
+        let submit = |_: &'static str, _: Vec<Event>| {
+            *calls.borrow_mut() += 1;
+            Err::<usize, _>(crate::Error::StoreUnavailable("the database is down".into()))
+        };
+        assert!(store_batched((1..=150).map(note), submit).is_err());
+        assert_eq!(*calls.borrow(), 1);
+    }
 }

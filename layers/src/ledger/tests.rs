@@ -1,4 +1,4 @@
-use super::schedule::{Schedule, due, store_each};
+use super::schedule::{Schedule, due, store_batched};
 use super::*;
 use crate::model::{DangerCategory, DangerSource};
 use crate::store::Store;
@@ -83,7 +83,7 @@ fn move_to(
 
 fn tick(store: &Store, schedule: &Schedule, now: DateTime<Utc>) -> usize {
     let events = due(store.operations().ledger(), schedule, now);
-    store_each(events, |actor, e| store.submit(actor, e).map(|_| ())).expect("stored")
+    store_batched(events, |actor, e| store.submit_unit(actor, e, None).map(|r| r.len())).expect("stored")
 }
 
 fn kinds(store: &Store) -> Vec<&'static str> {

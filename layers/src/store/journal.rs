@@ -470,6 +470,111 @@ fn read_units(records: &[(usize, &[u8])]) -> Vec<std::result::Result<Unit, Strin
     crate::parallel::par_map(records, crate::parallel::threads(), |(_, payload)| read_unit(payload))
 }
 
+/// A sealed journal file (a segment, a snapshot's events) read and its
+/// frames checked (header, checksums, how it ends); its records are parsed
+/// by [`Sealed::each`], on several threads while the caller folds them.
+pub struct Sealed {
+    path: PathBuf,
+    bytes: Vec<u8>,
+    /// Each record after the header: its offset and its payload's range.
+    records: Vec<(usize, std::ops::Range<usize>)>,
+    after: u64,
+}
+
+impl std::fmt::Debug for Sealed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sealed")
+            .field("path", &self.path)
+            .field("records", &self.records.len())
+            .field("after", &self.after)
+            .finish()
+    }
+}
+
+impl Sealed {
+    /// Reads the file at `path` and checks its frames and header: a file cut
+    /// off or damaged is refused here, before anything is folded from it.
+    pub fn open(path: &Path, dataset: DatasetIdentity) -> Result<Self> {
+        let bytes = std::fs::read(path).map_err(Error::io("read", path))?;
+        let corrupt = |offset: usize, reason: String| Error::CorruptJournal {
+            path: path.into(),
+            offset: offset as u64,
+            reason,
+        };
+        let (records, ending) = scan(&bytes);
+        let Some(&(at, payload)) = records.first() else {
+            return Err(corrupt(0, "no header".into()));
+        };
+        let header: Header = serde_json::from_slice(payload).map_err(|e| corrupt(at, format!("bad header: {e}")))?;
+        if header.dataset != dataset {
+            return Err(corrupt(
+                at,
+                format!("for dataset {:?}, not {dataset:?}", header.dataset),
+            ));
+        }
+        let base = bytes.as_ptr() as usize;
+        let records: Vec<_> = records[1..]
+            .iter()
+            .map(|&(at, payload)| {
+                let start = payload.as_ptr() as usize - base;
+                (at, start..start + payload.len())
+            })
+            .collect();
+        let sealed = Self {
+            path: path.into(),
+            bytes,
+            records,
+            after: header.after,
+        };
+        let damage = match ending {
+            Ending::End => return Ok(sealed),
+            Ending::Torn(at) => corrupt(at, "cut off".into()),
+            Ending::Corrupt(at, reason) => corrupt(at, reason),
+        };
+        // The first problem in file order is the one named: an unreadable
+        // record before the damage, else the damage.
+        sealed.each(|_| Ok(()))?;
+        Err(damage)
+    }
+
+    /// The event the file begins after.
+    pub fn after(&self) -> u64 {
+        self.after
+    }
+
+    /// Its records (units or single events).
+    pub fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    /// Whether it holds no record after its header.
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+
+    /// Parses its records on several threads and hands each unit to `each`
+    /// in file order on this thread, while the later ones are parsed. The
+    /// first unreadable record (in file order) or error of `each` stops it.
+    pub fn each(self, mut each: impl FnMut(Unit) -> Result<()>) -> Result<()> {
+        let Self {
+            path, bytes, records, ..
+        } = self;
+        crate::parallel::par_each(
+            &records,
+            crate::parallel::threads(),
+            |(at, range)| read_unit(&bytes[range.clone()]).map_err(|e| (*at, e)),
+            |unit| match unit {
+                Ok(unit) => each(unit),
+                Err((at, reason)) => Err(Error::CorruptJournal {
+                    path: path.clone(),
+                    offset: at as u64,
+                    reason: format!("bad record: {reason}"),
+                }),
+            },
+        )
+    }
+}
+
 impl Journal {
     /// The dataset the journal at `path` was written for (its header), or
     /// `None` when there is no journal or it has no whole first record yet.
@@ -614,32 +719,13 @@ impl Journal {
     /// whole: the event before its first, and its records. Any damage, a
     /// torn end included, is an error: such a file was complete when written.
     pub fn read_sealed(path: &Path, dataset: DatasetIdentity) -> Result<(u64, Vec<Unit>)> {
-        let bytes = std::fs::read(path).map_err(Error::io("read", path))?;
-        let corrupt = |offset: usize, reason: String| Error::CorruptJournal {
-            path: path.into(),
-            offset: offset as u64,
-            reason,
-        };
-        let (records, ending) = scan(&bytes);
-        let mut header: Option<Header> = None;
-        if let Some(&(at, payload)) = records.first() {
-            let h: Header = serde_json::from_slice(payload).map_err(|e| corrupt(at, format!("bad header: {e}")))?;
-            if h.dataset != dataset {
-                return Err(corrupt(at, format!("for dataset {:?}, not {dataset:?}", h.dataset)));
-            }
-            header = Some(h);
-        }
-        let body = records.get(1..).unwrap_or_default();
-        let mut units = Vec::with_capacity(body.len());
-        for (&(at, _), unit) in body.iter().zip(read_units(body)) {
-            units.push(unit.map_err(|e| corrupt(at, format!("bad record: {e}")))?);
-        }
-        match ending {
-            Ending::End => {}
-            Ending::Torn(at) => return Err(corrupt(at, "cut off".into())),
-            Ending::Corrupt(at, reason) => return Err(corrupt(at, reason)),
-        }
-        let after = header.ok_or_else(|| corrupt(0, "no header".into()))?.after;
+        let sealed = Sealed::open(path, dataset)?;
+        let after = sealed.after();
+        let mut units = Vec::with_capacity(sealed.len());
+        sealed.each(|unit| {
+            units.push(unit);
+            Ok(())
+        })?;
         Ok((after, units))
     }
 

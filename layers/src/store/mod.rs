@@ -32,7 +32,7 @@ use crate::ops::Operations;
 use crate::region::Region;
 use crate::row::Row;
 use feed::{Feed, Subscription};
-use journal::{DatasetIdentity, Journal, TornTail};
+use journal::{DatasetIdentity, Journal, Sealed, TornTail};
 pub use keys::StoredKey;
 use parking_lot::Mutex;
 use postgis::Postgis;
@@ -893,7 +893,7 @@ impl Store {
             Start::Snapshot(s) => {
                 let mut ops = Operations::default();
                 let mut users = Users::default();
-                for step in s.folds.steps() {
+                s.folds.fold(|step| {
                     match step {
                         snapshot::Step::Event(record) => {
                             users.apply(record);
@@ -903,7 +903,8 @@ impl Store {
                         }
                         snapshot::Step::Audit(entry) => users.restore_audit(entry.clone()),
                     }
-                }
+                    Ok(())
+                })?;
                 let shared = Arc::new(Shared::new(Catalog::with_indexes(s.dataset, s.indexes), ops, s.seq));
                 *shared.users.write() = users;
                 shared.keys.lock().extend(s.keys);
@@ -914,36 +915,36 @@ impl Store {
         let dir = journal_path.parent().unwrap_or(Path::new("."));
         let mut next = base + 1;
         let mut replayed = 0;
-        let replay = |units: Vec<Unit>, path: &Path, next: &mut u64, replayed: &mut usize| -> Result<()> {
-            for unit in units {
-                let Some((first, last)) = unit.seqs() else { continue };
-                if last < *next {
-                    continue;
-                }
-                if first != *next {
-                    return Err(Error::CorruptJournal {
-                        path: path.into(),
-                        offset: 0,
-                        reason: format!(
-                            "event {first} where {next} was due: the segments between are missing (deleted past the retention, or not restored)"
-                        ),
-                    });
-                }
-                let events = unit.events.len();
-                shared.apply(unit).map_err(|e| Error::CorruptJournal {
-                    path: path.into(),
-                    offset: first,
-                    reason: format!("events {:?} no longer apply: {e}", Some((first, last))),
-                })?;
-                *replayed += events;
-                *next = last + 1;
+        let replay = |unit: Unit, path: &Path, next: &mut u64, replayed: &mut usize| -> Result<()> {
+            let Some((first, last)) = unit.seqs() else {
+                return Ok(());
+            };
+            if last < *next {
+                return Ok(());
             }
+            if first != *next {
+                return Err(Error::CorruptJournal {
+                    path: path.into(),
+                    offset: 0,
+                    reason: format!(
+                        "event {first} where {next} was due: the segments between are missing (deleted past the retention, or not restored)"
+                    ),
+                });
+            }
+            let events = unit.events.len();
+            shared.apply(unit).map_err(|e| Error::CorruptJournal {
+                path: path.into(),
+                offset: first,
+                reason: format!("events {:?} no longer apply: {e}", Some((first, last))),
+            })?;
+            *replayed += events;
+            *next = last + 1;
             Ok(())
         };
         for (_, last, path) in snapshot::segments(dir)? {
             if last >= next {
-                let (_, units) = Journal::read_sealed(&path, identity)?;
-                replay(units, &path, &mut next, &mut replayed)?;
+                // folded while the later units are parsed
+                Sealed::open(&path, identity)?.each(|unit| replay(unit, &path, &mut next, &mut replayed))?;
             }
         }
         let mut opened = Journal::open(journal_path, identity)?;
@@ -958,12 +959,9 @@ impl Store {
                 ),
             });
         }
-        replay(
-            std::mem::take(&mut opened.units),
-            journal_path,
-            &mut next,
-            &mut replayed,
-        )?;
+        for unit in std::mem::take(&mut opened.units) {
+            replay(unit, journal_path, &mut next, &mut replayed)?;
+        }
         shared.last_seq.store(opened.journal.next_seq() - 1, Ordering::Release);
         Ok((
             Self {

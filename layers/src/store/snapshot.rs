@@ -26,7 +26,7 @@
 //! missing was cut off and is ignored; start-up then takes an older one (or
 //! none) and the segments after it.
 
-use super::journal::{DatasetIdentity, Journal};
+use super::journal::{DatasetIdentity, Journal, Sealed};
 use super::keys::StoredKey;
 use crate::auth::AuditEntry;
 use crate::catalog::Dataset;
@@ -110,8 +110,9 @@ pub struct Snapshot {
     pub dataset: Dataset,
     /// Their R-trees, where the features' cache kept them.
     pub indexes: crate::catalog::Indexes,
-    /// Its events (not feature changes), and the audit lines of its feature changes.
-    pub folds: Folds,
+    /// Its events (not feature changes), checked but not yet parsed, and the
+    /// audit lines of its feature changes.
+    pub folds: Unread,
     /// The idempotency keys stored up to `seq`.
     pub keys: HashMap<String, StoredKey>,
 }
@@ -135,17 +136,6 @@ pub enum Step<'a> {
 }
 
 impl Folds {
-    /// The events and audit lines merged in the order of their numbers.
-    pub fn steps(&self) -> impl Iterator<Item = Step<'_>> {
-        let mut events = self.units.iter().flat_map(|u| &u.events).peekable();
-        let mut audit = self.audit.iter().peekable();
-        std::iter::from_fn(move || match (events.peek(), audit.peek()) {
-            (Some(e), Some(a)) if a.seq < e.seq => audit.next().map(Step::Audit),
-            (Some(_), _) => events.next().map(Step::Event),
-            (None, _) => audit.next().map(Step::Audit),
-        })
-    }
-
     /// Adds a journal unit: its feature changes as audit lines, the rest whole.
     fn add(&mut self, unit: Unit) -> Result<()> {
         let mut kept = Vec::new();
@@ -163,6 +153,43 @@ impl Folds {
             });
         }
         Ok(())
+    }
+}
+
+/// A snapshot's folds as read at start-up: the events file's frames checked,
+/// its records parsed only by [`Unread::fold`], while they are folded.
+#[derive(Debug)]
+pub struct Unread {
+    events: Sealed,
+    audit: Vec<AuditEntry>,
+}
+
+impl Unread {
+    /// Hands every step to `step` in the order of the events' numbers: the
+    /// events parsed on several threads while `step` folds the ones before.
+    pub fn fold(self, mut step: impl FnMut(Step<'_>) -> Result<()>) -> Result<()> {
+        let mut audit = self.audit.iter().peekable();
+        self.events.each(|unit| {
+            for record in &unit.events {
+                while let Some(a) = audit.next_if(|a| a.seq < record.seq) {
+                    step(Step::Audit(a))?;
+                }
+                step(Step::Event(record))?;
+            }
+            Ok(())
+        })?;
+        audit.try_for_each(|a| step(Step::Audit(a)))
+    }
+
+    /// Every step read whole.
+    fn read(self) -> Result<Folds> {
+        let Self { events, audit } = self;
+        let mut units = Vec::with_capacity(events.len());
+        events.each(|unit| {
+            units.push(unit);
+            Ok(())
+        })?;
+        Ok(Folds { units, audit })
     }
 }
 
@@ -305,7 +332,12 @@ fn read_manifest(dir: &Path, identity: DatasetIdentity) -> Result<Manifest> {
 }
 
 fn read_folds(dir: &Path, identity: DatasetIdentity) -> Result<Folds> {
-    let (_, units) = Journal::read_sealed(&dir.join("events.lkj"), identity)?;
+    open_folds(dir, identity)?.read()
+}
+
+/// The snapshot's events file checked (not parsed) and its audit lines read.
+fn open_folds(dir: &Path, identity: DatasetIdentity) -> Result<Unread> {
+    let events = Sealed::open(&dir.join("events.lkj"), identity)?;
     let path = dir.join("audit.jsonl");
     let file = std::fs::File::open(&path).map_err(Error::io("open", &path))?;
     let mut audit = Vec::new();
@@ -328,14 +360,15 @@ fn read_folds(dir: &Path, identity: DatasetIdentity) -> Result<Folds> {
             detail: stub.detail,
         });
     }
-    Ok(Folds { units, audit })
+    Ok(Unread { events, audit })
 }
 
-/// Reads the snapshot in folder `dir`.
+/// Reads the snapshot in folder `dir`: its features, and its folds checked
+/// (a damaged events file fails here) but left to [`Unread::fold`].
 pub fn read(dir: &Path, identity: DatasetIdentity) -> Result<Snapshot> {
     let manifest = read_manifest(dir, identity)?;
     let (dataset, indexes, _) = crate::cache::load_indexed(&dir.join("features"))?;
-    let folds = read_folds(dir, identity)?;
+    let folds = open_folds(dir, identity)?;
     Ok(Snapshot {
         seq: manifest.last_seq,
         dir: dir.to_path_buf(),

@@ -196,6 +196,27 @@ fn a_snapshot_cut_off_before_its_manifest_is_ignored() {
     assert_eq!(state_of(&reopened), live);
 }
 
+#[test]
+fn a_snapshot_whose_events_file_is_damaged_is_skipped_for_the_one_before() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    history(&store, 1);
+    let first = store.snapshot().unwrap().unwrap();
+    history(&store, 11);
+    let second = store.snapshot().unwrap().unwrap();
+    let live = state_of(&store);
+    drop(store);
+    // a byte flipped in the last record: its checksum no longer matches
+    let events = second.dir.join("events.lkj");
+    let mut bytes = std::fs::read(&events).unwrap();
+    let at = bytes.len() - 3;
+    bytes[at] ^= 0x20;
+    std::fs::write(&events, bytes).unwrap();
+    let (reopened, seq) = open_from_snapshot(dir.path());
+    assert_eq!(seq, first.seq, "the one before");
+    assert_eq!(state_of(&reopened), live, "with the segments after it");
+}
+
 /// `layers/tests/fixtures/journal-v1-before-snapshots.lkj` was written by
 /// `lookout serve` at commit 16805c3, before snapshots: its header has no
 /// `after`. Six events: an incident opened with its zones (one unit with an

@@ -1,5 +1,5 @@
 use super::*;
-use crate::ledger::schedule::{Schedule, due, store_each};
+use crate::ledger::schedule::{Schedule, due, store_batched};
 use crate::store::Store;
 use crate::store::journal::DatasetIdentity;
 use chrono::{TimeDelta, TimeZone};
@@ -45,7 +45,7 @@ fn register(store: &Store, spec: ObligationSpec) -> Result<(FeatureId, DateTime<
 
 fn tick(store: &Store, schedule: &Schedule, now: DateTime<Utc>) -> usize {
     let events = due(store.operations().ledger(), schedule, now);
-    store_each(events, |actor, e| store.submit(actor, e).map(|_| ())).expect("stored")
+    store_batched(events, |actor, e| store.submit_unit(actor, e, None).map(|r| r.len())).expect("stored")
 }
 
 fn count(store: &Store, kind: &str) -> usize {

@@ -3,7 +3,7 @@
 //! overdue alarm after it, ended by the last target's inspection.
 
 use super::inspection::{InspectionKind, InspectionSpec, PlanSpec, planned, recorded};
-use super::schedule::{Schedule, due_plans, store_each};
+use super::schedule::{Schedule, due_plans, store_batched};
 use crate::event::Event;
 use crate::feature::FeatureId;
 use crate::model::inspection::{ChecklistResult, InspectionEvent};
@@ -32,7 +32,7 @@ fn tick(store: &Store, now: chrono::DateTime<Utc>) -> usize {
         &Schedule::default(),
         now,
     );
-    store_each(events, |actor, e| store.submit(actor, e).map(|_| ())).expect("stored")
+    store_batched(events, |actor, e| store.submit_unit(actor, e, None).map(|r| r.len())).expect("stored")
 }
 
 fn count(store: &Store, kind: &str) -> usize {
