@@ -509,7 +509,16 @@ impl Event {
             #[serde(rename = "type", borrow)]
             tag: Option<std::borrow::Cow<'a, str>>,
         }
-        let tag = serde_json::from_str::<Tag<'_>>(json).ok().and_then(|t| t.tag);
+        // Events are written with `type` first: its value is then read
+        // here without a pass over the whole event (a tag is plain ASCII;
+        // anything else takes the pass).
+        let tag = json
+            .strip_prefix(r#"{"type":""#)
+            .and_then(|rest| rest.split_once('"'))
+            .map(|(tag, _)| tag)
+            .filter(|tag| tag.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+            .map(std::borrow::Cow::Borrowed)
+            .or_else(|| serde_json::from_str::<Tag<'_>>(json).ok().and_then(|t| t.tag));
         match tag.as_deref().and_then(reader_of) {
             Some(Reader::Ledger) => serde_json::from_str(json).map(Self::Ledger),
             Some(Reader::Inspection) => serde_json::from_str(json).map(Self::Inspection),
@@ -812,5 +821,46 @@ impl Unit {
     /// The first and last sequence numbers.
     pub fn seqs(&self) -> Option<(u64, u64)> {
         Some((self.events.first()?.seq, self.events.last()?.seq))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::LedgerEvent;
+
+    #[test]
+    fn an_event_reads_the_same_whatever_its_keys_order_spacing_or_escapes() {
+        let event = Event::Ledger(LedgerEvent::DeadlineReminded {
+            danger: 7,
+            days_before: 1,
+            deadline: "2026-12-01T08:00:00Z".parse().unwrap(),
+            to: "li".into(),
+        });
+        let written = serde_json::to_string(&event).unwrap();
+        assert!(written.starts_with(r#"{"type":"deadline_reminded","#), "{written}");
+        for json in [
+            written.clone(),
+            r#"{"danger":7,"days_before":1,"deadline":"2026-12-01T08:00:00Z","to":"li","type":"deadline_reminded"}"#
+                .into(),
+            r#"{"type": "deadline_reminded", "danger": 7, "days_before": 1, "deadline": "2026-12-01T08:00:00Z", "to": "li"}"#.into(),
+            r#"{"type":"deadline\u005freminded","danger":7,"days_before":1,"deadline":"2026-12-01T08:00:00Z","to":"li"}"#
+                .into(),
+        ] {
+            assert_eq!(serde_json::from_str::<Event>(&json).unwrap(), event, "{json}");
+        }
+        let note = r#"{"type":"note_added","incident":1,"drill":false,"text":"x"}"#;
+        assert!(matches!(
+            serde_json::from_str::<Event>(note).unwrap(),
+            Event::NoteAdded { .. }
+        ));
+        for bad in [
+            r#"{"type":"danger_vanished","danger":1}"#,
+            r#"{"type":"deadline_reminded"}"#,
+            r#"{"type":"#,
+            r#"{"type":"x"#,
+        ] {
+            assert!(serde_json::from_str::<Event>(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -1002,17 +1002,14 @@ impl Store {
         let load_time = started.elapsed();
         let started = Instant::now();
         // The tables hold the features as of `last_seq`; the incidents'
-        // record is folded from the operations events up to it.
-        let mut ops = Operations::default();
-        let mut users = Users::default();
-        for record in snapshot.events {
-            users.apply(&record);
-            if !record.event.is_auth() && !record.event.is_feature_change() {
-                ops.apply(Arc::new(record));
-            }
-        }
-        let shared = Arc::new(Shared::new(Catalog::new(snapshot.dataset), ops, snapshot.last_seq));
-        *shared.users.write() = users;
+        // record was folded from the operations events up to it, as they
+        // were read beside the layers.
+        let shared = Arc::new(Shared::new(
+            Catalog::new(snapshot.dataset),
+            snapshot.ops,
+            snapshot.last_seq,
+        ));
+        *shared.users.write() = snapshot.users;
         shared.keys.lock().extend(snapshot.keys);
         let index_time = started.elapsed();
         let writer = Arc::new(tokio::sync::Mutex::new(()));

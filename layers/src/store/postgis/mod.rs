@@ -10,11 +10,13 @@
 
 pub mod wkb;
 
+use crate::auth::Users;
 use crate::catalog::Dataset;
 use crate::error::{Error, Result};
 use crate::event::{EventRecord, Idempotency, Unit};
 use crate::feature::{Feature, FeatureId};
 use crate::generate::Progress;
+use crate::ops::Operations;
 use crate::record::{FieldType, Record};
 use crate::row::{Cell, RecordText, Row};
 use crate::store::journal::DatasetIdentity;
@@ -22,6 +24,7 @@ use bytes::BytesMut;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Timeouts};
 use futures_util::{StreamExt, TryStreamExt, pin_mut};
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
 use tokio_postgres::types::{FromSql, IsNull, ToSql, Type, to_sql_checked};
@@ -226,9 +229,11 @@ pub struct Snapshot {
     pub identity: DatasetIdentity,
     /// The last event the layers include.
     pub last_seq: u64,
-    /// The events up to `last_seq`, to fold incidents and the audit log
-    /// from (feature changes without their features).
-    pub events: Vec<EventRecord>,
+    /// The operations (incidents, alarms, the ledger…) folded from the
+    /// events up to `last_seq`.
+    pub ops: crate::ops::Operations,
+    /// The users, tokens and audit log folded from the same events.
+    pub users: crate::auth::Users,
     /// The request keys stored up to `last_seq`.
     pub keys: Vec<(String, crate::store::keys::StoredKey)>,
 }
@@ -501,20 +506,21 @@ impl Postgis {
             // The events and the request keys are read (and the events
             // parsed) on connections of their own while the layers are.
             let last = last_seq as u64;
-            let events = self.spawn(events_upto(self.pool.clone(), snapshot.clone(), last));
+            let folds = self.spawn(fold_upto(self.pool.clone(), snapshot.clone(), last));
             let keys = self.spawn(keys_upto(self.pool.clone(), snapshot.clone(), last));
             #[allow(unused_imports, reason = "the layer list names every record type")]
             use crate::model::*;
             let dataset = crate::with_layers!(load_all);
             let reader = |e: tokio::task::JoinError| unavailable(format!("reader task: {e}"));
-            let events = events.await.map_err(reader)??;
+            let (ops, users) = folds.await.map_err(reader)??;
             let keys = keys.await.map_err(reader)??;
             tx.commit().await.map_err(unavailable)?;
             Ok(Snapshot {
                 dataset,
                 identity,
                 last_seq: last_seq as u64,
-                events,
+                ops,
+                users,
                 keys,
             })
         })
@@ -1011,11 +1017,12 @@ pub(crate) async fn auth_events(client: &impl GenericClient) -> Result<Vec<Event
 
 /// The operations events (incidents, units, notes, injects) up to `seq`, in
 /// order: what a replica folds at start-up, beside the tables' snapshot.
-/// Every event up to `seq`, in order, for the fold of operations and the
-/// audit log, as the exported `snapshot` sees them: streamed, each parsed as
-/// it arrives. A feature change comes without its feature (the tables hold
-/// the features): only what the audit shows of it, its collection and id.
-pub(crate) async fn events_upto(pool: Pool, snapshot: String, seq: u64) -> Result<Vec<EventRecord>> {
+/// Every event up to `seq`, in order, as the exported `snapshot` sees them,
+/// folded into the operations and the users (and audit log): streamed, each
+/// parsed and folded as it arrives, while the layers load. A feature change
+/// comes without its feature (the tables hold the features): only what the
+/// audit shows of it, its collection and id.
+pub(crate) async fn fold_upto(pool: Pool, snapshot: String, seq: u64) -> Result<(Operations, Users)> {
     let mut client = get_client(&pool).await?;
     let tx = in_snapshot(&mut client, &snapshot).await?;
     let rows = tx
@@ -1039,13 +1046,50 @@ pub(crate) async fn events_upto(pool: Pool, snapshot: String, seq: u64) -> Resul
         .await
         .map_err(sql_error)?;
     pin_mut!(rows);
-    let mut events = Vec::new();
+    // Rows go in batches to a thread that parses each batch on several
+    // threads and folds it in order as it is parsed, while the next batch
+    // streams in (a million history events: seconds of parsing and folding).
+    let (send, mut receive) = tokio::sync::mpsc::channel::<Vec<tokio_postgres::Row>>(4);
+    let folder = tokio::task::spawn_blocking(move || {
+        let mut ops = Operations::default();
+        let mut users = Users::default();
+        while let Some(rows) = receive.blocking_recv() {
+            crate::parallel::par_each(&rows, crate::parallel::threads(), record_of, |record| {
+                let record = record?;
+                users.apply(&record);
+                if !record.event.is_auth() && !record.event.is_feature_change() {
+                    ops.apply(Arc::new(record));
+                }
+                Ok(())
+            })?;
+        }
+        Ok::<_, Error>((ops, users))
+    });
+    let mut batch = Vec::with_capacity(FOLD_BATCH);
     while let Some(row) = rows.try_next().await.map_err(sql_error)? {
-        events.push(record_of(&row)?);
+        batch.push(row);
+        if batch.len() == FOLD_BATCH
+            && send
+                .send(std::mem::replace(&mut batch, Vec::with_capacity(FOLD_BATCH)))
+                .await
+                .is_err()
+        {
+            break; // the fold stopped at a bad event: its error is below
+        }
     }
+    if !batch.is_empty() {
+        let _ = send.send(batch).await;
+    }
+    drop(send);
+    let folded = folder
+        .await
+        .map_err(|e| unavailable(format!("the events' fold: {e}")))??;
     tx.commit().await.map_err(unavailable)?;
-    Ok(events)
+    Ok(folded)
 }
+
+/// Events parsed together, on several threads, at start-up.
+const FOLD_BATCH: usize = 8_192;
 
 /// A `jsonb` (or `json`) value as its JSON text, read into a type without
 /// a `serde_json::Value` in between.
