@@ -180,8 +180,10 @@ fn segments_past_the_retention_are_deleted_and_start_up_names_what_is_missing() 
     assert!(err.contains("missing"), "{err}");
 }
 
-#[test]
-fn a_snapshot_cut_off_before_its_manifest_is_ignored() {
+/// Two snapshots, the newest then damaged by `damage` (given its folder):
+/// start-up takes the one before, and with the segments after it the state
+/// is as it was.
+fn the_one_before_is_taken_when_the_newest_is(damage: impl FnOnce(&Path)) {
     let dir = tempfile::tempdir().unwrap();
     let store = open(dir.path());
     history(&store, 1);
@@ -190,31 +192,27 @@ fn a_snapshot_cut_off_before_its_manifest_is_ignored() {
     let second = store.snapshot().unwrap().unwrap();
     let live = state_of(&store);
     drop(store);
-    std::fs::remove_file(second.dir.join("manifest.json")).unwrap();
+    damage(&second.dir);
     let (reopened, seq) = open_from_snapshot(dir.path());
     assert_eq!(seq, first.seq, "the one before");
     assert_eq!(state_of(&reopened), live);
 }
 
 #[test]
+fn a_snapshot_cut_off_before_its_manifest_is_ignored() {
+    the_one_before_is_taken_when_the_newest_is(|dir| std::fs::remove_file(dir.join("manifest.json")).unwrap());
+}
+
+#[test]
 fn a_snapshot_whose_events_file_is_damaged_is_skipped_for_the_one_before() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open(dir.path());
-    history(&store, 1);
-    let first = store.snapshot().unwrap().unwrap();
-    history(&store, 11);
-    let second = store.snapshot().unwrap().unwrap();
-    let live = state_of(&store);
-    drop(store);
     // a byte flipped in the last record: its checksum no longer matches
-    let events = second.dir.join("events.lkj");
-    let mut bytes = std::fs::read(&events).unwrap();
-    let at = bytes.len() - 3;
-    bytes[at] ^= 0x20;
-    std::fs::write(&events, bytes).unwrap();
-    let (reopened, seq) = open_from_snapshot(dir.path());
-    assert_eq!(seq, first.seq, "the one before");
-    assert_eq!(state_of(&reopened), live, "with the segments after it");
+    the_one_before_is_taken_when_the_newest_is(|dir| {
+        let events = dir.join("events.lkj");
+        let mut bytes = std::fs::read(&events).unwrap();
+        let at = bytes.len() - 3;
+        bytes[at] ^= 0x20;
+        std::fs::write(&events, bytes).unwrap();
+    });
 }
 
 /// `layers/tests/fixtures/journal-v1-before-snapshots.lkj` was written by
