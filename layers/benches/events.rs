@@ -5,7 +5,10 @@
 //! `data/generated/seed-1-scale-100/history.jsonl.gz`), in the same run:
 //! - the floor: each line parsed into a `serde_json::Value`, nothing more;
 //! - each line parsed into an `EventRecord`;
-//! - the fold of the parsed records into `Operations`.
+//! - the fold of the parsed records into `Operations`;
+//! - once: the folded ledger serialised (JSON, MessagePack) and read back,
+//!   what a snapshot of the folded state instead of its events would cost
+//!   at start (docs/operations.md).
 //!
 //! Prints ns per event and the ratio to the floor; asserts nothing.
 //! Run: `cargo bench -p lookout-layers --bench events` (HISTORY=…, ROUNDS=…).
@@ -81,5 +84,29 @@ fn main() {
             "{round:>5} | {floor:>14.0} | {parse:>18.0} | {:>4.1}x | {fold:>16.0}",
             parse / floor
         );
+        if round == rounds {
+            state_read_back(&ops);
+        }
     }
+}
+
+/// The folded ledger, serialised and read back: its size and read time in
+/// each format.
+fn state_read_back(ops: &Operations) {
+    use lookout_layers::ledger::LedgerState;
+    let ledger = ops.ledger();
+    let json = serde_json::to_vec(ledger).expect("serialises");
+    let started = Instant::now();
+    black_box(serde_json::from_slice::<LedgerState>(&json).expect("reads back"));
+    let json_s = started.elapsed().as_secs_f64();
+    let packed = rmp_serde::to_vec_named(ledger).expect("serialises");
+    let started = Instant::now();
+    black_box(rmp_serde::from_slice::<LedgerState>(&packed).expect("reads back"));
+    let packed_s = started.elapsed().as_secs_f64();
+    println!(
+        "the folded ledger ({} dangers) read back: JSON {:.0} MB in {json_s:.2} s, MessagePack {:.0} MB in {packed_s:.2} s",
+        ledger.len(),
+        json.len() as f64 / 1e6,
+        packed.len() as f64 / 1e6,
+    );
 }

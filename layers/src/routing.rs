@@ -16,6 +16,10 @@ use fast_paths::{FastGraph, InputGraph, PathCalculator};
 use geo::{Coord, Geometry, Length, LineString};
 use std::collections::HashMap;
 
+/// A hash map for the integer keys of a search (junctions, features):
+/// foldhash instead of SipHash, whose cost showed in the ranking's profile.
+type FastMap<K, V> = foldhash::HashMap<K, V>;
+
 /// Speed on foot or off the network, from a point to the road it snaps to, km/h.
 pub const ACCESS_SPEED_KMH: f64 = 20.0;
 
@@ -601,9 +605,13 @@ pub fn rank_by_time(
 /// the time to it) and by road (for the straight way along a shared road).
 #[derive(Debug, Default)]
 pub struct SnapIndex {
-    snaps: HashMap<FeatureId, Snap>,
-    by_node: HashMap<usize, Vec<(FeatureId, usize)>>,
-    by_road: HashMap<FeatureId, Vec<FeatureId>>,
+    snaps: FastMap<FeatureId, Snap>,
+    by_node: FastMap<usize, Vec<(FeatureId, usize)>>,
+    by_road: FastMap<FeatureId, Vec<FeatureId>>,
+    /// Where every feature indexed is, snapped or not.
+    points: FastMap<FeatureId, Coord<f64>>,
+    /// The features no open road within [`MAX_SNAP_M`] reaches.
+    unsnapped: Vec<FeatureId>,
 }
 
 impl SnapIndex {
@@ -653,7 +661,9 @@ impl SnapIndex {
     }
 
     fn insert(&mut self, graph: &RoadGraph, roads: &Layer<Road>, id: FeatureId, p: Coord<f64>) {
+        self.points.insert(id, p);
         let Some(s) = graph.snap(roads, p, MAX_SNAP_M) else {
+            self.unsnapped.push(id);
             return;
         };
         for (node, t) in RoadGraph::departures_ms(&s) {
@@ -664,7 +674,11 @@ impl SnapIndex {
     }
 
     fn remove(&mut self, id: FeatureId) {
+        if self.points.remove(&id).is_none() {
+            return;
+        }
         let Some(s) = self.snaps.remove(&id) else {
+            self.unsnapped.retain(|f| *f != id);
             return;
         };
         for (node, _) in s.exits() {
@@ -690,6 +704,12 @@ impl SnapIndex {
 /// nearest first) than the farthest answered that no open road within
 /// [`MAX_SNAP_M`] reaches, or (when the search ran out) that no road
 /// connects; `examined`: the candidates the search met.
+///
+/// `by_air` is read only when it can change the answer: when the search ran
+/// out, or when a feature the index could not snap is admitted and no
+/// farther by air than the farthest answered. Otherwise the answer's
+/// straight-line distances are measured from the index's points, as
+/// `by_air` measures them, and nothing is unreachable.
 pub fn rank_by_time_indexed(
     graph: &RoadGraph,
     roads: &Layer<Road>,
@@ -699,15 +719,31 @@ pub fn rank_by_time_indexed(
     origin: Coord<f64>,
     k: usize,
 ) -> Option<Ranking> {
+    rank_indexed(graph, roads, index, admit, by_air, origin, k, true)
+}
+
+/// [`rank_by_time_indexed`]; `shortcut`: false reads `by_air` every time
+/// (the tests compare the two).
+#[allow(clippy::too_many_arguments)]
+fn rank_indexed(
+    graph: &RoadGraph,
+    roads: &Layer<Road>,
+    index: &SnapIndex,
+    admit: &dyn Fn(FeatureId) -> bool,
+    by_air: impl IntoIterator<Item = (FeatureId, f64)>,
+    origin: Coord<f64>,
+    k: usize,
+    shortcut: bool,
+) -> Option<Ranking> {
     use std::cmp::Reverse;
     use std::collections::BinaryHeap;
     let target = graph.snap(roads, origin, MAX_SNAP_M)?;
-    let mut admitted: HashMap<FeatureId, bool> = HashMap::new();
+    let mut admitted: FastMap<FeatureId, bool> = FastMap::default();
     let mut admits = |id: FeatureId| *admitted.entry(id).or_insert_with(|| admit(id));
     // id → best time so far (s); the k best, sorted by (time, id).
-    let mut best: HashMap<FeatureId, f64> = HashMap::new();
+    let mut best: FastMap<FeatureId, f64> = FastMap::default();
     let mut top: Vec<(f64, FeatureId)> = Vec::with_capacity(k + 1);
-    let offer = |id: FeatureId, t: f64, best: &mut HashMap<FeatureId, f64>, top: &mut Vec<(f64, FeatureId)>| {
+    let offer = |id: FeatureId, t: f64, best: &mut FastMap<FeatureId, f64>, top: &mut Vec<(f64, FeatureId)>| {
         if best.get(&id).is_some_and(|b| *b <= t) {
             return;
         }
@@ -726,7 +762,7 @@ pub fn rank_by_time_indexed(
         }
     }
     let target_access = ms(target.access_m, ACCESS_SPEED_KMH);
-    let mut dist: HashMap<usize, usize> = HashMap::new();
+    let mut dist: FastMap<usize, usize> = FastMap::default();
     let mut heap = BinaryHeap::new();
     for (n, t) in target.entries() {
         let t = t + target_access;
@@ -759,10 +795,36 @@ pub fn rank_by_time_indexed(
     }
     let examined = best.len();
     // Straight-line distances of the answered, and the unreachable nearer by air.
-    let mut distance: HashMap<FeatureId, f64> = HashMap::new();
+    let mut distance: FastMap<FeatureId, f64> = FastMap::default();
     let mut unreachable = Vec::new();
+    let probe = crate::geodesy::Probe::new(origin);
+    let air = |id: FeatureId| index.points.get(&id).map(|p| probe.h_to_point(*p));
+    // The farthest answered by air (the haversine term `by_air` orders by):
+    // only an unsnapped feature no farther could be listed unreachable.
+    let farthest = top
+        .iter()
+        .map(|(_, id)| air(*id))
+        .try_fold(0.0_f64, |m, h| h.map(|h| m.max(h)));
+    let quiet = shortcut
+        && !exhausted
+        && farthest.is_some_and(|far| {
+            !index
+                .unsnapped
+                .iter()
+                .any(|id| air(*id).is_none_or(|h| h <= far) && admits(*id))
+        });
+    let by_air = if quiet {
+        for (_, id) in &top {
+            if let Some(h) = air(*id) {
+                distance.insert(*id, crate::geodesy::Probe::metres(h));
+            }
+        }
+        None
+    } else {
+        Some(by_air)
+    };
     let mut left = top.len();
-    for (seen, (id, d)) in by_air.into_iter().enumerate() {
+    for (seen, (id, d)) in by_air.into_iter().flatten().enumerate() {
         if left == 0 && (top.len() == k || seen >= MAX_CANDIDATES) {
             break;
         }
@@ -1072,6 +1134,102 @@ mod tests {
             checked += 1;
         }
         assert!(checked >= 10, "most origins are on the network ({checked})");
+    }
+
+    #[test]
+    fn the_ranking_reads_by_air_only_when_it_changes_the_answer() {
+        // A grid of roads 0.05° apart over half a degree, and shelters
+        // scattered over a wider square: those more than 10 km outside the
+        // grid snap to no road, and some of them lie nearer by air than the
+        // teams answered.
+        let mut roads = Vec::new();
+        let node = |i: u64, j: u64| 1 + i * 11 + j;
+        let at = |i: u64, j: u64| (112.0 + 0.05 * i as f64, 37.0 + 0.05 * j as f64);
+        for i in 0..=10 {
+            for j in 0..=10 {
+                let (x, y) = at(i, j);
+                if i < 10 {
+                    let (x2, y2) = at(i + 1, j);
+                    roads.push(road(
+                        roads.len() as u64 + 1,
+                        (node(i, j), x, y),
+                        (node(i + 1, j), x2, y2),
+                        RoadClass::Provincial,
+                    ));
+                }
+                if j < 10 {
+                    let (x2, y2) = at(i, j + 1);
+                    roads.push(road(
+                        roads.len() as u64 + 1,
+                        (node(i, j), x, y),
+                        (node(i, j + 1), x2, y2),
+                        RoadClass::County,
+                    ));
+                }
+            }
+        }
+        let roads = Layer::new(roads);
+        let graph = RoadGraph::build(&roads);
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(21);
+        let shelters: Vec<_> = (1..=400u64)
+            .map(|id| Feature {
+                id,
+                geometry: Geometry::Point(geo::Point::new(
+                    rng.random_range(111.6..112.9),
+                    rng.random_range(36.6..37.9),
+                )),
+                properties: crate::model::Shelter {
+                    external_id: None,
+                    name: format!("s{id}"),
+                    kind: if id % 3 == 0 { "school" } else { "park" }.into(),
+                    capacity: 1,
+                    occupancy: 0,
+                    county_id: 1,
+                    county: "x".into(),
+                    city: "y".into(),
+                },
+            })
+            .collect();
+        let shelters = Layer::new(shelters);
+        let index = SnapIndex::build(&graph, &roads, &shelters);
+        assert!(
+            !index.unsnapped.is_empty() && index.len() > 100,
+            "some snap, some do not"
+        );
+        let parks = Filter::parse(<crate::model::Shelter as Record>::FIELDS, [("kind", "park")]).unwrap();
+        let admit = |id: FeatureId| crate::collection::Collection::matches(&shelters, id, &parks);
+        let (mut quiet, mut listed) = (0, 0);
+        for _ in 0..200 {
+            let origin = Coord {
+                x: rng.random_range(111.95..112.55),
+                y: rng.random_range(36.95..37.55),
+            };
+            for k in [1, 3, 5] {
+                let rank = |shortcut| {
+                    rank_indexed(
+                        &graph,
+                        &roads,
+                        &index,
+                        &admit,
+                        by_air(&shelters, origin, &parks),
+                        origin,
+                        k,
+                        shortcut,
+                    )
+                };
+                let (fast, slow) = (rank(true), rank(false));
+                assert_eq!(fast, slow, "origin {origin:?}, k {k}");
+                match fast {
+                    Some(r) if r.unreachable.is_empty() => quiet += 1,
+                    Some(_) => listed += 1,
+                    None => {}
+                }
+            }
+        }
+        assert!(
+            quiet > 100 && listed > 20,
+            "both cases met: {quiet} without, {listed} with unreachable"
+        );
     }
 
     #[test]
