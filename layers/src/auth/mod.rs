@@ -282,6 +282,82 @@ impl AuditEntry {
     }
 }
 
+/// One line of the audit log: the stored event it lists, its
+/// [`AuditEntry`] made when read (a million history events need no
+/// million entries built at start, nor kept), or the entry itself where the
+/// event is held as data (a feature change in a snapshot).
+#[derive(Debug, Clone, PartialEq)]
+pub enum AuditLine {
+    /// A stored event, shared with the operations log.
+    Event(std::sync::Arc<EventRecord>),
+    /// An entry kept as it is.
+    Entry(AuditEntry),
+}
+
+impl AuditLine {
+    /// Position in the log.
+    pub fn seq(&self) -> u64 {
+        match self {
+            Self::Event(r) => r.seq,
+            Self::Entry(e) => e.seq,
+        }
+    }
+
+    /// When.
+    pub fn at(&self) -> DateTime<Utc> {
+        match self {
+            Self::Event(r) => r.at,
+            Self::Entry(e) => e.at,
+        }
+    }
+
+    /// The authenticated user.
+    pub fn actor(&self) -> &str {
+        match self {
+            Self::Event(r) => &r.actor,
+            Self::Entry(e) => &e.actor,
+        }
+    }
+
+    /// The event type.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Event(r) => r.event.kind(),
+            Self::Entry(e) => e.kind,
+        }
+    }
+
+    /// [`AuditEntry::subject`], read from the event where there is one.
+    pub fn subject(&self) -> Option<&str> {
+        match self {
+            Self::Event(r) => match &r.event {
+                Event::UserCreated { username, .. }
+                | Event::UserUpdated { username, .. }
+                | Event::UserDisabled { username }
+                | Event::SignedIn { username, .. }
+                | Event::SignInFailed { username, .. }
+                | Event::SignedOut { username, .. } => Some(username),
+                _ => None,
+            },
+            Self::Entry(e) => e.subject(),
+        }
+    }
+
+    /// The entry as the audit log lists it.
+    pub fn entry(&self) -> std::borrow::Cow<'_, AuditEntry> {
+        match self {
+            Self::Event(r) => std::borrow::Cow::Owned(AuditEntry::of(r)),
+            Self::Entry(e) => std::borrow::Cow::Borrowed(e),
+        }
+    }
+}
+
+impl Serialize for AuditLine {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        self.entry().serialize(serializer)
+    }
+}
+
 /// Users, tokens and sessions: the fold of the auth events, and the audit
 /// log of every event.
 #[derive(Debug, Clone, Default)]
@@ -291,7 +367,7 @@ pub struct Users {
     token_by_hash: HashMap<String, String>,
     sessions: HashMap<String, Session>,
     failures: throttle::Failures,
-    audit: Vec<AuditEntry>,
+    audit: Vec<AuditLine>,
 }
 
 /// Checks a sign-in name: 1 to 64 letters, digits, `.`, `_`, `-` or `@`.
@@ -363,7 +439,7 @@ impl Users {
     }
 
     /// The audit log, oldest first.
-    pub fn audit(&self) -> &[AuditEntry] {
+    pub fn audit(&self) -> &[AuditLine] {
         &self.audit
     }
 
@@ -440,9 +516,21 @@ impl Users {
     }
 
     /// Folds a stored event in: auth events change users, tokens and
-    /// sessions; every event adds a line to the audit log.
+    /// sessions; every event adds a line to the audit log (its entry made
+    /// now; [`Users::apply_shared`] shares the event instead).
     pub fn apply(&mut self, record: &EventRecord) {
-        self.audit.push(AuditEntry::of(record));
+        self.audit.push(AuditLine::Entry(AuditEntry::of(record)));
+        self.fold(record);
+    }
+
+    /// [`Users::apply`] for an event the store keeps shared: the audit line
+    /// holds the event, and its entry is made when read.
+    pub fn apply_shared(&mut self, record: &std::sync::Arc<EventRecord>) {
+        self.audit.push(AuditLine::Event(record.clone()));
+        self.fold(record);
+    }
+
+    fn fold(&mut self, record: &EventRecord) {
         match &record.event {
             Event::UserCreated {
                 username,
@@ -560,7 +648,7 @@ impl Users {
     /// Puts back the audit line of an event whose result is held as data
     /// (a feature change in a snapshot: `store::snapshot`).
     pub(crate) fn restore_audit(&mut self, entry: AuditEntry) {
-        self.audit.push(entry);
+        self.audit.push(AuditLine::Entry(entry));
     }
 
     fn end_sessions(&mut self, username: &str) {

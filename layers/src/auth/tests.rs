@@ -139,7 +139,7 @@ fn a_revoked_token_is_not_found_and_a_duplicate_user_is_refused() {
             .is_err()
     );
     assert_eq!(users.audit().len(), 4);
-    assert_eq!(users.audit()[2].detail["token_id"], "tok_1");
+    assert_eq!(users.audit()[2].entry().detail["token_id"], "tok_1");
     assert!(!serde_json::to_string(users.audit()).unwrap().contains(&hash));
 }
 
@@ -245,4 +245,78 @@ fn a_token_ends_when_its_creator_is_no_longer_an_administrator() {
     users.apply(&record(4, "setup", demoted));
     assert!(users.token_by_hash(&hash).is_none(), "a viewer's token lives on");
     assert!(users.token_by_hash(&cli).is_some());
+}
+
+#[test]
+fn an_audit_line_sharing_its_event_reads_as_the_entry_made_at_once() {
+    let hash = token::digest("lk_abc");
+    let events = [
+        Event::UserCreated {
+            username: "li".into(),
+            role: Role::Dispatcher,
+            scope: None,
+            password_hash: "$argon2id$secret".into(),
+            team: None,
+        },
+        Event::UserUpdated {
+            username: "li".into(),
+            role: Role::Commander,
+            scope: None,
+            disabled: false,
+            password_hash: Some("$argon2id$other".into()),
+            team: None,
+        },
+        Event::TokenCreated {
+            id: "tok_1".into(),
+            name: "gateway".into(),
+            role: Role::Sensor,
+            scope: None,
+            hash: hash.clone(),
+        },
+        Event::TokenUsed { id: "tok_1".into() },
+        Event::SignedIn {
+            username: "li".into(),
+            session: token::digest("s1"),
+            expires: Utc::now() + TimeDelta::hours(1),
+        },
+        Event::SignInFailed {
+            username: "zhao".into(),
+            address: "10.0.0.7".into(),
+            reason: "wrong password".into(),
+        },
+        Event::SignedOut {
+            username: "li".into(),
+            session: token::digest("s1"),
+        },
+        Event::NoteAdded {
+            incident: 3,
+            drill: false,
+            text: "road closed".into(),
+        },
+        Event::FeatureDeleted {
+            collection: "shelters".into(),
+            id: 9,
+        },
+        Event::UserDisabled { username: "li".into() },
+    ];
+    let (mut made, mut shared) = (Users::default(), Users::default());
+    for (i, event) in events.into_iter().enumerate() {
+        let record = record(i as u64 + 1, "admin", event);
+        made.apply(&record);
+        shared.apply_shared(&std::sync::Arc::new(record));
+    }
+    assert_eq!(shared.audit().len(), 10);
+    for (a, b) in made.audit().iter().zip(shared.audit()) {
+        assert!(matches!(b, AuditLine::Event(_)) && matches!(a, AuditLine::Entry(_)));
+        assert_eq!(b.entry(), a.entry());
+        assert_eq!(
+            (b.seq(), b.at(), b.actor(), b.kind(), b.subject()),
+            (a.seq(), a.at(), a.actor(), a.kind(), a.entry().subject())
+        );
+    }
+    let listed = serde_json::to_string(shared.audit()).unwrap();
+    assert_eq!(listed, serde_json::to_string(made.audit()).unwrap());
+    assert!(!listed.contains(&hash) && !listed.contains("secret"), "never a hash");
+    assert_eq!(shared.audit()[5].subject(), Some("zhao"), "the name tried");
+    assert_eq!(shared.audit()[8].subject(), None);
 }

@@ -392,9 +392,9 @@ mod tests {
         assert_eq!(copy.last_seq(), report.last_seq);
         let original = store.users();
         let copied = copy.users();
-        let upto = |a: &[crate::auth::AuditEntry]| -> Vec<String> {
+        let upto = |a: &[crate::auth::AuditLine]| -> Vec<String> {
             a.iter()
-                .filter(|e| e.seq <= report.last_seq)
+                .filter(|e| e.seq() <= report.last_seq)
                 .map(|e| serde_json::to_string(e).unwrap())
                 .collect()
         };

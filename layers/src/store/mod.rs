@@ -645,7 +645,7 @@ impl Shared {
             let mut ops = self.ops.write();
             let mut users = self.users.write();
             for record in &records {
-                users.apply(record);
+                users.apply_shared(record);
                 if !record.event.is_feature_change() && !record.event.is_auth() {
                     ops.apply(record.clone());
                 }
@@ -896,9 +896,9 @@ impl Store {
                 s.folds.fold(|step| {
                     match step {
                         snapshot::Step::Event(record) => {
-                            users.apply(record);
+                            users.apply_shared(&record);
                             if !record.event.is_auth() {
-                                ops.apply(Arc::new(record.clone()));
+                                ops.apply(record);
                             }
                         }
                         snapshot::Step::Audit(entry) => users.restore_audit(entry.clone()),

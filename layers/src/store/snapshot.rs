@@ -130,7 +130,7 @@ pub struct Folds {
 #[derive(Debug)]
 pub enum Step<'a> {
     /// An event to fold again.
-    Event(&'a EventRecord),
+    Event(std::sync::Arc<EventRecord>),
     /// The audit line of a feature change (whose result is in the features).
     Audit(&'a AuditEntry),
 }
@@ -170,11 +170,11 @@ impl Unread {
     pub fn fold(self, mut step: impl FnMut(Step<'_>) -> Result<()>) -> Result<()> {
         let mut audit = self.audit.iter().peekable();
         self.events.each(|unit| {
-            for record in &unit.events {
+            for record in unit.events {
                 while let Some(a) = audit.next_if(|a| a.seq < record.seq) {
                     step(Step::Audit(a))?;
                 }
-                step(Step::Event(record))?;
+                step(Step::Event(std::sync::Arc::new(record)))?;
             }
             Ok(())
         })?;

@@ -36,10 +36,12 @@ async fn list(
         .iter()
         .rev()
         .filter(|e| {
-            q.user.as_deref().is_none_or(|u| e.actor == u || e.subject() == Some(u))
-                && q.from.is_none_or(|t| e.at >= t)
-                && q.to.is_none_or(|t| e.at < t)
-                && (types.is_empty() || types.contains(&e.kind))
+            q.user
+                .as_deref()
+                .is_none_or(|u| e.actor() == u || e.subject() == Some(u))
+                && q.from.is_none_or(|t| e.at() >= t)
+                && q.to.is_none_or(|t| e.at() < t)
+                && (types.is_empty() || types.contains(&e.kind()))
         })
         .collect();
     let page: Vec<_> = matched.iter().skip(offset).take(limit).collect();

@@ -1055,10 +1055,10 @@ pub(crate) async fn fold_upto(pool: Pool, snapshot: String, seq: u64) -> Result<
         let mut users = Users::default();
         while let Some(rows) = receive.blocking_recv() {
             crate::parallel::par_each(&rows, crate::parallel::threads(), record_of, |record| {
-                let record = record?;
-                users.apply(&record);
+                let record = Arc::new(record?);
+                users.apply_shared(&record);
                 if !record.event.is_auth() && !record.event.is_feature_change() {
-                    ops.apply(Arc::new(record));
+                    ops.apply(record);
                 }
                 Ok(())
             })?;
