@@ -11,6 +11,17 @@ fn record(seq: u64, actor: &str, event: Event) -> EventRecord {
     }
 }
 
+/// Token `tok_1`, "gateway", for sensors, with this hash.
+fn gateway_token(hash: &str) -> Event {
+    Event::TokenCreated {
+        id: "tok_1".into(),
+        name: "gateway".into(),
+        role: Role::Sensor,
+        scope: None,
+        hash: hash.into(),
+    }
+}
+
 fn users_with_a_session() -> Users {
     let mut users = Users::default();
     let created = users
@@ -101,17 +112,7 @@ fn a_new_password_ends_sessions_and_signing_out_ends_one() {
 fn a_revoked_token_is_not_found_and_a_duplicate_user_is_refused() {
     let mut users = users_with_a_session();
     let hash = token::digest("lk_abc");
-    users.apply(&record(
-        3,
-        "admin",
-        Event::TokenCreated {
-            id: "tok_1".into(),
-            name: "gateway".into(),
-            role: Role::Sensor,
-            scope: None,
-            hash: hash.clone(),
-        },
-    ));
+    users.apply(&record(3, "admin", gateway_token(&hash)));
     assert_eq!(users.token_by_hash(&hash).unwrap().created_by, "admin");
     users.apply(&record(4, "admin", Event::TokenRevoked { id: "tok_1".into() }));
     assert!(users.token_by_hash(&hash).is_none());
@@ -266,13 +267,7 @@ fn an_audit_line_sharing_its_event_reads_as_the_entry_made_at_once() {
             password_hash: Some("$argon2id$other".into()),
             team: None,
         },
-        Event::TokenCreated {
-            id: "tok_1".into(),
-            name: "gateway".into(),
-            role: Role::Sensor,
-            scope: None,
-            hash: hash.clone(),
-        },
+        gateway_token(&hash),
         Event::TokenUsed { id: "tok_1".into() },
         Event::SignedIn {
             username: "li".into(),
