@@ -74,15 +74,29 @@ impl Zone {
 }
 
 /// One feature inside.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Item {
     /// Feature id.
     pub id: FeatureId,
     /// Its name, if it has one.
     pub name: Option<String>,
-    /// The values it is grouped by (industry, risk level, level, kind ...).
-    #[serde(flatten)]
-    pub groups: BTreeMap<&'static str, String>,
+    /// The values it is grouped by (industry, risk level, level, kind ...),
+    /// in the order of the field names.
+    pub groups: Vec<(&'static str, String)>,
+}
+
+/// As `{"id": …, "name": …, "<group>": "<value>", …}`.
+impl Serialize for Item {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(2 + self.groups.len()))?;
+        map.serialize_entry("id", &self.id)?;
+        map.serialize_entry("name", &self.name)?;
+        for (field, value) in &self.groups {
+            map.serialize_entry(field, value)?;
+        }
+        map.end()
+    }
 }
 
 /// What one layer has inside the zone.
@@ -123,16 +137,52 @@ const LAYERS: &[(&str, &[&str], Option<&str>)] = &[
     ("disaster_zones", &["kind", "severity"], None),
 ];
 
+/// Writes a value as the text it is grouped and listed by; false for null.
+fn write_text(out: &mut String, v: &Value<'_>) -> bool {
+    use std::fmt::Write;
+    out.clear();
+    // Writing to a String cannot fail.
+    let _ = match v {
+        Value::Null => return false,
+        Value::Text(t) => {
+            out.push_str(t);
+            Ok(())
+        }
+        Value::Integer(i) => write!(out, "{i}"),
+        Value::Real(r) => write!(out, "{r}"),
+        Value::Boolean(b) => write!(out, "{b}"),
+        Value::Date(d) => write!(out, "{d}"),
+        Value::List(l) => {
+            for (i, t) in l.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(t);
+            }
+            Ok(())
+        }
+    };
+    true
+}
+
 fn text(v: &Value<'_>) -> Option<String> {
-    Some(match v {
-        Value::Null => return None,
-        Value::Text(t) => (*t).to_owned(),
-        Value::Integer(i) => i.to_string(),
-        Value::Real(r) => r.to_string(),
-        Value::Boolean(b) => b.to_string(),
-        Value::Date(d) => d.to_string(),
-        Value::List(l) => l.join(","),
-    })
+    let mut out = String::new();
+    write_text(&mut out, v).then_some(out)
+}
+
+/// Counts of one grouping field's values: few distinct values (industries,
+/// risk levels, statuses), so a list searched by the borrowed text, which
+/// copies a value only the first time it is met.
+#[derive(Default)]
+struct Tally(Vec<(String, usize)>);
+
+impl Tally {
+    fn add(&mut self, value: &str) {
+        match self.0.iter_mut().find(|(v, _)| v == value) {
+            Some((_, n)) => *n += 1,
+            None => self.0.push((value.to_owned(), 1)),
+        }
+    }
 }
 
 fn layer_exposure(
@@ -142,48 +192,83 @@ fn layer_exposure(
     groups: &[&'static str],
     sum: Option<&str>,
 ) -> LayerExposure {
-    let mut out = LayerExposure {
-        count: 0,
-        by: BTreeMap::new(),
-        total: sum.map(|s| (s.to_owned(), 0)),
-        items: Vec::new(),
-    };
-    // Where each value sits among the values a visitor gets (the layer's
-    // fields, in order): looked up once, not by name for every feature.
+    // The values a visit reads, by their place in the layer's fields (what
+    // `gather_in_rect` hands over, in that order): the name, the grouping
+    // fields and the quantity summed, not the dozen others.
     let fields = c.fields();
     let slot = |name: &str| fields.iter().position(|f| f.name == name);
-    let name_slot = slot("name");
-    let group_slots: Vec<(&'static str, usize)> = groups.iter().filter_map(|g| slot(g).map(|i| (*g, i))).collect();
-    let sum_slot = sum.and_then(slot);
-    let mut hits: Vec<Item> = Vec::new();
-    c.visit_in_rect(bbox, &Filter::all(), &mut |id, geometry, values| {
+    let mut wanted: Vec<usize> = groups
+        .iter()
+        .copied()
+        .chain(["name"])
+        .chain(sum)
+        .filter_map(slot)
+        .collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let at = |name: &str| slot(name).and_then(|i| wanted.iter().position(|w| *w == i));
+    let name_at = at("name");
+    let mut group_at: Vec<(&'static str, usize)> = groups.iter().filter_map(|g| at(g).map(|i| (*g, i))).collect();
+    group_at.sort_unstable_by_key(|(g, _)| *g);
+    let sum_at = sum.and_then(at);
+    let mut count = 0;
+    let mut total = 0;
+    let mut tallies: Vec<Tally> = group_at.iter().map(|_| Tally::default()).collect();
+    // Every feature inside is counted; only the first MAX_LISTED by id are
+    // listed, so the walk keeps ids and walk numbers, and the items are
+    // made afterwards from those it lists.
+    let mut inside: Vec<(FeatureId, u32)> = Vec::new();
+    let mut walked: u32 = 0;
+    let mut buffer = String::new();
+    let gathered = c.gather_in_rect(bbox, &Filter::all(), Some(&wanted), &mut |id, geometry, values| {
+        let number = walked;
+        walked += 1;
         if !zone.meets(geometry) {
             return ControlFlow::Continue(());
         }
-        out.count += 1;
-        let mut item = Item {
-            id,
-            name: name_slot.and_then(|i| values.get(i)).and_then(|(_, v)| text(v)),
-            groups: BTreeMap::new(),
-        };
-        for &(g, i) in &group_slots {
-            if let Some(value) = values.get(i).and_then(|(_, v)| text(v)) {
-                *out.by.entry(g).or_default().entry(value.clone()).or_default() += 1;
-                item.groups.insert(g, value);
+        count += 1;
+        inside.push((id, number));
+        for (tally, &(_, i)) in tallies.iter_mut().zip(&group_at) {
+            if let Some((_, v)) = values.get(i)
+                && write_text(&mut buffer, v)
+            {
+                tally.add(&buffer);
             }
         }
-        if let (Some((_, total)), Some((_, Value::Integer(i)))) =
-            (out.total.as_mut(), sum_slot.and_then(|i| values.get(i)))
-        {
-            *total += i;
+        if let Some((_, Value::Integer(i))) = sum_at.and_then(|i| values.get(i)) {
+            total += i;
         }
-        hits.push(item);
         ControlFlow::Continue(())
     });
-    hits.sort_by_key(|i| i.id);
-    hits.truncate(MAX_LISTED);
-    out.items = hits;
-    out
+    inside.sort_unstable_by_key(|(id, _)| *id);
+    inside.truncate(MAX_LISTED);
+    let mut listed: Vec<u32> = inside.iter().map(|(_, n)| *n).collect();
+    listed.sort_unstable();
+    let mut items = Vec::with_capacity(listed.len());
+    gathered(&listed, &mut |id, _, values| {
+        let text_at = |i: Option<usize>| i.and_then(|i| values.get(i)).and_then(|(_, v)| text(v));
+        items.push(Item {
+            id,
+            name: text_at(name_at),
+            groups: group_at
+                .iter()
+                .filter_map(|&(g, i)| text_at(Some(i)).map(|v| (g, v)))
+                .collect(),
+        });
+        ControlFlow::Continue(())
+    });
+    items.sort_unstable_by_key(|i| i.id);
+    LayerExposure {
+        count,
+        by: group_at
+            .iter()
+            .zip(tallies)
+            .filter(|(_, t)| !t.0.is_empty())
+            .map(|(&(g, _), t)| (g, t.0.into_iter().collect()))
+            .collect(),
+        total: sum.map(|s| (s.to_owned(), total)),
+        items,
+    }
 }
 
 /// The share of a population cell's area inside the zone: 1 when the cell
@@ -276,6 +361,7 @@ pub fn exposure(catalog: &Catalog, zone: &Zone) -> Exposure {
 mod tests {
     use super::*;
     use crate::geodesy::distance_m;
+    use crate::record::Record;
 
     #[test]
     fn counts_agree_with_brute_force_over_all_features() {
@@ -324,6 +410,68 @@ mod tests {
             e.population
         );
         assert!((e.area_km2 - county.properties.area_km2).abs() / county.properties.area_km2 < 0.01);
+    }
+
+    #[test]
+    fn the_listing_and_the_counts_are_those_of_every_feature_inside() {
+        let catalog = Catalog::new(crate::generate::tests::small_dataset().clone());
+        let centre = Coord { x: 112.55, y: 37.86 };
+        let enterprises = catalog.enterprises.read();
+        let mut cut = 0;
+        for radius_m in [300.0, 3_000.0, 30_000.0] {
+            let e = exposure(&catalog, &Zone::Circle { centre, radius_m });
+            let got = &e.layers["enterprises"];
+            let mut inside: Vec<_> = enterprises
+                .features()
+                .iter()
+                .filter(|f| matches!(f.geometry, Geometry::Point(p) if distance_m(centre, p.0) <= radius_m))
+                .collect();
+            inside.sort_by_key(|f| f.id);
+            assert_eq!(got.count, inside.len(), "{radius_m} m");
+            let value = |f: &crate::feature::Feature<crate::model::Enterprise>, field: &str| {
+                text(&f.properties.value(field)).expect("a value")
+            };
+            // Counts by each field, over every feature inside.
+            for field in ["industry", "risk_level"] {
+                let mut want: BTreeMap<String, usize> = BTreeMap::new();
+                for f in &inside {
+                    *want.entry(value(f, field)).or_default() += 1;
+                }
+                assert_eq!(
+                    got.by.get(field),
+                    (!want.is_empty()).then_some(&want),
+                    "{radius_m} m, {field}"
+                );
+            }
+            // The first MAX_LISTED by id, each with its name and groups.
+            let listed: Vec<Item> = inside
+                .iter()
+                .take(MAX_LISTED)
+                .map(|f| Item {
+                    id: f.id,
+                    name: Some(f.properties.name.to_string()),
+                    groups: vec![
+                        ("industry", value(f, "industry")),
+                        ("risk_level", value(f, "risk_level")),
+                    ],
+                })
+                .collect();
+            assert_eq!(got.items, listed, "{radius_m} m");
+            cut += usize::from(inside.len() > MAX_LISTED);
+            // Written as before: id, name, then the groups by field name.
+            if let Some(first) = got.items.first() {
+                let json = serde_json::to_string(first).unwrap();
+                assert!(json.starts_with(&format!(r#"{{"id":{},"name":"#, first.id)), "{json}");
+                assert!(
+                    json.ends_with(&format!(
+                        r#""industry":"{}","risk_level":"{}"}}"#,
+                        first.groups[0].1, first.groups[1].1
+                    )),
+                    "{json}"
+                );
+            }
+        }
+        assert!(cut > 0, "a zone lists fewer than it counts");
     }
 
     #[test]

@@ -6,7 +6,7 @@
 pub mod avoid;
 mod segments;
 
-use crate::feature::FeatureId;
+use crate::feature::{Feature, FeatureId};
 use crate::filter::Filter;
 use crate::layer::Layer;
 use crate::model::Road;
@@ -274,6 +274,22 @@ impl RoadGraph {
         if access_m > max_m {
             return None;
         }
+        self.snap_on(road, p, access_m)
+    }
+
+    /// [`RoadGraph::snap`] of `p` when its nearest open road is known to be
+    /// `road` (found by an earlier snap with the same roads and graph, as a
+    /// [`crate::coverage::CoverageIndex`] keeps them): the same snap, without
+    /// the walk for the road. `None` if `road` is not an open road of `roads`.
+    pub fn snap_to_road(&self, roads: &Layer<Road>, p: Coord<f64>, road: FeatureId) -> Option<Snap> {
+        let road = roads.feature(road).filter(|r| self.open.matches(&r.properties))?;
+        // The distance the walk measures each road it reaches by.
+        let access_m = crate::geodesy::distance_to_geometry_m(p, &road.geometry);
+        self.snap_on(road, p, access_m)
+    }
+
+    /// `p` snapped onto `road`, `access_m` metres away.
+    fn snap_on(&self, road: &Feature<Road>, p: Coord<f64>, access_m: f64) -> Option<Snap> {
         let Geometry::LineString(line) = &road.geometry else {
             return None;
         };

@@ -15,7 +15,7 @@ use lookout_layers::routing::RoadGraph;
 use lookout_layers::scope::Scope;
 use lookout_layers::store::ChangeObserver;
 use lookout_layers::{Catalog, Collection, FeatureId, Filter};
-use parking_lot::{Mutex, RwLock, RwLockWriteGuard};
+use parking_lot::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
@@ -144,7 +144,51 @@ pub fn to_json(c: &Coverage) -> serde_json::Result<Vec<u8>> {
     })
 }
 
+/// The roads the coverage index snapped one layer's features to, for a
+/// request that snaps a few of them to the same graph
+/// ([`RoadGraph::snap_to_road`] instead of a walk for each).
+pub struct KnownRoads<'a> {
+    indexed: RwLockReadGuard<'a, Indexed>,
+    changed: &'a Mutex<HashMap<&'static str, HashSet<FeatureId>>>,
+    layer: &'static str,
+}
+
+impl KnownRoads<'_> {
+    /// The road feature `id` was snapped to (`Some(None)`: none within
+    /// reach); `None` when not known (changed since the index was brought
+    /// up to date, or not indexed): snap it.
+    pub fn road(&self, id: FeatureId) -> Option<Option<FeatureId>> {
+        if self.changed.lock().get(self.layer).is_some_and(|ids| ids.contains(&id)) {
+            return None;
+        }
+        self.indexed.index.road_of(self.layer, id)
+    }
+}
+
+impl std::fmt::Debug for KnownRoads<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KnownRoads")
+            .field("layer", &self.layer)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Coverages {
+    /// The roads kept for `layer`'s features, if the index is for `graph`
+    /// and free this instant: this never waits (a rebuild after a road
+    /// change holds the index for seconds), so it takes no part in the
+    /// order of locks. Call holding `layer` read-locked: a change to it
+    /// lands only under its write lock, so none lands while the roads are
+    /// used, and those landed before are known by [`KnownRoads::road`].
+    pub fn known_roads(&self, graph: &Arc<RoadGraph>, layer: &'static str) -> Option<KnownRoads<'_>> {
+        let indexed = self.index.try_read()?;
+        indexed.is_for(graph).then(|| KnownRoads {
+            indexed,
+            changed: &self.changed,
+            layer,
+        })
+    }
+
     /// The answer kept for `key`, if nothing it depends on changed since.
     pub fn cached(&self, key: &CoverageKey) -> Option<Bytes> {
         let generation = self.generation.load(Ordering::Acquire);

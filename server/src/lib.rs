@@ -421,11 +421,18 @@ pub fn serve_with(settings: config::Settings, dev_open: bool) -> anyhow::Result<
     let warm = state.clone();
     let system = actix_web::rt::System::new();
     system.block_on(async move {
-        // Coverage snaps every enterprise once (seconds at scale 100): in
-        // the background now, rather than in the first /coverage request.
+        // Coverage snaps every enterprise once (seconds at scale 100), and
+        // the teams, warehouses and shelters are snapped for `/nearest`: in
+        // the background now, rather than in the first requests.
         drop(actix_web::rt::task::spawn_blocking(move || {
             let catalog = warm.store.catalog();
-            warm.coverage.warm(catalog, &warm.roads.graph(catalog));
+            let graph = warm.roads.graph(catalog);
+            warm.coverage.warm(catalog, &graph);
+            for layer in crate::roads::SNAPPED_LAYERS {
+                if let Some(c) = catalog.read(layer) {
+                    drop(warm.roads.snaps(&graph, &catalog.roads.read(), &*c));
+                }
+            }
         }));
         // The alarm rules that follow the clock: stale sensors, escalation.
         actix_web::rt::spawn(async move {

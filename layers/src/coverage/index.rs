@@ -10,6 +10,7 @@ use crate::catalog::Catalog;
 use crate::feature::FeatureId;
 use crate::filter::Filter;
 use crate::layer::Layer;
+use crate::model::Road;
 use crate::record::Record;
 use crate::routing::{MAX_SNAP_M, RoadGraph};
 use crate::scope::Scope;
@@ -59,19 +60,27 @@ impl Ends {
     }
 }
 
-/// One layer's points, in id order, with where each meets the graph.
+/// No road: the point did not snap.
+const NO_ROAD: FeatureId = FeatureId::MAX;
+
+/// One layer's points, in id order, with where each meets the graph and
+/// the road it was snapped to ([`NO_ROAD`] if none).
 #[derive(Debug, Default)]
 struct Reaches {
     ids: Vec<FeatureId>,
     ends: Vec<Ends>,
+    roads: Vec<FeatureId>,
 }
+
+/// Where a point meets the graph, and the road it was snapped to.
+type Reach = (Ends, FeatureId);
 
 impl Reaches {
     /// Snaps every feature of `layer` that has a point `at`, on all cores.
     fn build<T: Record>(
         layer: &Layer<T>,
         at: fn(&Geometry<f64>) -> Option<Coord<f64>>,
-        ends: &(dyn Fn(Coord<f64>) -> Ends + Sync),
+        reach: &(dyn Fn(Coord<f64>) -> Reach + Sync),
     ) -> Self {
         let points: Vec<(FeatureId, Coord<f64>)> = layer
             .features()
@@ -80,37 +89,55 @@ impl Reaches {
             .collect();
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
         let chunk = points.len().div_ceil(threads).max(4_096);
-        let mut snapped: Vec<Ends> = Vec::with_capacity(points.len());
+        let mut ends: Vec<Ends> = Vec::with_capacity(points.len());
+        let mut roads: Vec<FeatureId> = Vec::with_capacity(points.len());
         std::thread::scope(|scope| {
             let parts: Vec<_> = points
                 .chunks(chunk)
-                .map(|part| scope.spawn(move || part.iter().map(|(_, p)| ends(*p)).collect::<Vec<_>>()))
+                .map(|part| scope.spawn(move || part.iter().map(|(_, p)| reach(*p)).collect::<Vec<_>>()))
                 .collect();
             for part in parts {
-                snapped.extend(part.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
+                for (e, road) in part.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)) {
+                    ends.push(e);
+                    roads.push(road);
+                }
             }
         });
         // A new list, not the points' own memory reused (three times the size).
         let mut ids = Vec::with_capacity(points.len());
         ids.extend(points.iter().map(|(id, _)| *id));
-        Self { ids, ends: snapped }
+        Self { ids, ends, roads }
     }
 
     fn get(&self, id: FeatureId) -> Option<Ends> {
         self.ids.binary_search(&id).ok().map(|i| self.ends[i])
     }
 
-    /// Feature `id` now has `ends`, or (`None`) no point any more.
-    fn set(&mut self, id: FeatureId, ends: Option<Ends>) {
-        match (self.ids.binary_search(&id), ends) {
-            (Ok(i), Some(e)) => self.ends[i] = e,
+    /// The road feature `id` was snapped to: `Some(None)` if none within
+    /// reach, `None` if the feature is not indexed.
+    fn road(&self, id: FeatureId) -> Option<Option<FeatureId>> {
+        self.ids
+            .binary_search(&id)
+            .ok()
+            .map(|i| Some(self.roads[i]).filter(|r| *r != NO_ROAD))
+    }
+
+    /// Feature `id` now has `reach`, or (`None`) no point any more.
+    fn set(&mut self, id: FeatureId, reach: Option<Reach>) {
+        match (self.ids.binary_search(&id), reach) {
+            (Ok(i), Some((e, road))) => {
+                self.ends[i] = e;
+                self.roads[i] = road;
+            }
             (Ok(i), None) => {
                 self.ids.remove(i);
                 self.ends.remove(i);
+                self.roads.remove(i);
             }
-            (Err(i), Some(e)) => {
+            (Err(i), Some((e, road))) => {
                 self.ids.insert(i, id);
                 self.ends.insert(i, e);
+                self.roads.insert(i, road);
             }
             (Err(_), None) => {}
         }
@@ -121,7 +148,18 @@ impl Reaches {
     }
 
     fn heap_bytes(&self) -> usize {
-        self.ids.capacity() * std::mem::size_of::<FeatureId>() + self.ends.capacity() * std::mem::size_of::<Ends>()
+        (self.ids.capacity() + self.roads.capacity()) * std::mem::size_of::<FeatureId>()
+            + self.ends.capacity() * std::mem::size_of::<Ends>()
+    }
+}
+
+/// `p` snapped to `graph`: the junctions it is reached through (or, `leaving`,
+/// leaves by) and the road.
+fn reach(graph: &RoadGraph, roads: &Layer<Road>, p: Coord<f64>, leaving: bool) -> Reach {
+    match graph.snap(roads, p, MAX_SNAP_M) {
+        Some(s) if leaving => (Ends::of(&graph.departures(&s)), s.road),
+        Some(s) => (Ends::of(&graph.arrivals(&s)), s.road),
+        None => (Ends::NONE, NO_ROAD),
     }
 }
 
@@ -170,16 +208,8 @@ impl CoverageIndex {
     /// `catalog` to `graph` (built from the catalog's roads).
     pub fn build(graph: &RoadGraph, catalog: &Catalog) -> Self {
         let roads = catalog.roads.read();
-        let depart = |p: Coord<f64>| {
-            graph
-                .snap(&roads, p, MAX_SNAP_M)
-                .map_or(Ends::NONE, |s| Ends::of(&graph.departures(&s)))
-        };
-        let arrive = |p: Coord<f64>| {
-            graph
-                .snap(&roads, p, MAX_SNAP_M)
-                .map_or(Ends::NONE, |s| Ends::of(&graph.arrivals(&s)))
-        };
+        let depart = |p: Coord<f64>| reach(graph, &roads, p, true);
+        let arrive = |p: Coord<f64>| reach(graph, &roads, p, false);
         Self {
             teams: Reaches::build(&catalog.rescue_teams.read(), point, &depart),
             cells: Reaches::build(&catalog.population.read(), cell_centre, &arrive),
@@ -210,18 +240,25 @@ impl CoverageIndex {
             "enterprises" => (&mut self.enterprises, at(&catalog.enterprises.read(), id, point), false),
             _ => return false,
         };
-        let ends = p.map(|p| {
-            let roads = catalog.roads.read();
-            graph.snap(&roads, p, MAX_SNAP_M).map_or(Ends::NONE, |s| {
-                Ends::of(&if leaving {
-                    graph.departures(&s)
-                } else {
-                    graph.arrivals(&s)
-                })
-            })
-        });
-        reaches.set(id, ends);
+        let reached = p.map(|p| reach(graph, &catalog.roads.read(), p, leaving));
+        reaches.set(id, reached);
         true
+    }
+
+    /// The road feature `id` of `layer` was snapped to, for
+    /// [`RoadGraph::snap_to_road`]: `Some(None)` if no road is within reach,
+    /// `None` if `layer` is not one of [`CoverageIndex::LAYERS`] or the
+    /// feature is not indexed. Current only while the index is current
+    /// (built for the graph in use, every change since applied).
+    pub fn road_of(&self, layer: &str, id: FeatureId) -> Option<Option<FeatureId>> {
+        match layer {
+            "rescue_teams" => &self.teams,
+            "population" => &self.cells,
+            "hazard_sources" => &self.hazard_sources,
+            "enterprises" => &self.enterprises,
+            _ => return None,
+        }
+        .road(id)
     }
 
     /// Points snapped (teams, cells, hazard sources and enterprises).
@@ -347,6 +384,7 @@ fn gaps<T: Record>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::collection::Collection;
     use crate::model::RescueTeam;
 
     fn filter(pairs: &[(&str, &str)]) -> Filter {
@@ -530,5 +568,49 @@ mod tests {
             got,
             super::super::coverage(&catalog, &graph, &hazmat, 30.0 * 60.0, None)
         );
+        // The roads kept for the features changed are those a snap finds now:
+        // the moved enterprise's (none within reach, off in the hills) too.
+        let roads = catalog.roads.read();
+        for (layer, id) in changed.iter().filter(|(l, _)| *l == "enterprises") {
+            let now = catalog
+                .enterprises
+                .read()
+                .point(*id)
+                .and_then(|p| graph.snap(&roads, p, MAX_SNAP_M));
+            assert_eq!(index.road_of(layer, *id), Some(now.map(|s| s.road)), "{layer} {id}");
+        }
+        assert_eq!(index.road_of("rescue_teams", team), None, "deleted");
+    }
+
+    #[test]
+    fn a_kept_road_gives_the_snap_of_a_walk_for_the_road() {
+        let catalog = Catalog::new(crate::generate::tests::small_dataset().clone());
+        let graph = RoadGraph::build(&catalog.roads.read());
+        let index = CoverageIndex::build(&graph, &catalog);
+        let roads = catalog.roads.read();
+        let (mut kept, mut none) = (0, 0);
+        for layer in ["enterprises", "hazard_sources", "rescue_teams"] {
+            let c = catalog.read(layer).unwrap();
+            let mut ids = Vec::new();
+            c.visit_all(&Filter::all(), &mut |id, _, _| {
+                ids.push(id);
+                std::ops::ControlFlow::Continue(())
+            });
+            for id in ids {
+                let p = c.point(id).unwrap();
+                let walked = graph.snap(&roads, p, MAX_SNAP_M);
+                let road = index.road_of(layer, id).expect("indexed");
+                assert_eq!(road, walked.as_ref().map(|s| s.road), "{layer} {id}");
+                match road {
+                    Some(road) => {
+                        assert_eq!(graph.snap_to_road(&roads, p, road), walked, "{layer} {id}");
+                        kept += 1;
+                    }
+                    None => none += 1,
+                }
+            }
+        }
+        assert!(kept > 1_000 && none > 0, "snapped {kept}, out of reach {none}");
+        assert_eq!(index.road_of("roads", 1), None, "roads are not indexed");
     }
 }

@@ -293,12 +293,29 @@ fn answer(state: &AppState, q: &Query, scope: &RequestScope) -> Result<Vec<u8>, 
             .filter(|(id, _)| accept(id))
             .take(q.k)
             .collect();
+        // Each hit's snap as kept (teams, warehouses and shelters) or from
+        // the road the coverage index snapped it to: the same snap a walk
+        // for the nearest road gives, without the walk.
+        let snapped = state.roads.snaps(&graph, &roads, &*c);
+        let snap_index = snapped.as_ref().map(|s| s.index.read());
+        let known = state.coverage.known_roads(&graph, c.info().id);
+        let snap_of = |id: FeatureId| {
+            if let Some(index) = &snap_index {
+                return index.snap(id).copied();
+            }
+            let p = c.point(id)?;
+            match known.as_ref().and_then(|k| k.road(id)) {
+                Some(Some(road)) => graph.snap_to_road(&roads, p, road),
+                Some(None) => None,
+                None => graph.snap(&roads, p, MAX_SNAP_M),
+            }
+        };
         let mut ranked = Vec::new();
         let mut avoided = Vec::new();
         let results = hits
             .iter()
             .map(|&(id, d)| {
-                let s = c.point(id).and_then(|p| graph.snap(&roads, p, MAX_SNAP_M));
+                let s = snap_of(id);
                 match (&avoid, &target, s) {
                     // With zones, each hit routed as the ranking by time would route it.
                     (Some(avoid), Some(_), Some(s)) => {

@@ -133,3 +133,79 @@ async fn a_kept_coverage_answer_follows_every_edit_that_changes_it() {
         cut_off["teams"]
     );
 }
+
+/// `/nearest?by=distance` snaps each hit to its road. Once the coverage
+/// index has snapped every enterprise, the hits' snaps come from the roads
+/// it kept: the answers must be those of snapping each hit afresh (an app
+/// that never built the index), also for an enterprise moved since the
+/// index was made, and after roads change.
+#[actix_web::test]
+async fn nearest_by_distance_reads_the_kept_roads_as_a_fresh_snap_would() {
+    let (dir, fresh_dir) = (
+        tempfile::tempdir().expect("tempdir"),
+        tempfile::tempdir().expect("tempdir"),
+    );
+    let app = app!(dir.path());
+    let fresh = app!(fresh_dir.path());
+    let origins = [(112.55, 37.85), (112.6, 37.9), (112.45, 37.8), (113.1, 36.2)];
+    let uri = |(x, y): (f64, f64)| format!("/nearest?lon={x}&lat={y}&layer=enterprises&k=5&by=distance&route=true");
+    let (status, body) = send(&app, get(URI).to_request()).await;
+    assert_eq!(status, 200, "the index made: {body}");
+    let same = async |what: &str| {
+        for o in origins {
+            let (s1, kept) = send(&app, get(&uri(o)).to_request()).await;
+            let (s2, walked) = send(&fresh, get(&uri(o)).to_request()).await;
+            assert_eq!((s1, s2), (200, 200), "{kept} {walked}");
+            assert!(walked["results"][0]["travel_time_s"].is_number(), "{walked}");
+            assert_eq!(kept, walked, "{what}, from {o:?}");
+        }
+    };
+    same("as indexed").await;
+
+    // A hit moved onto the origin, in both apps: its road is now the origin's.
+    let (_, first) = send(&app, get(&uri(origins[0])).to_request()).await;
+    let moved = first["results"][4]["id"].as_u64().expect("a fifth hit");
+    let (x, y) = origins[0];
+    for a in [&app, &fresh] {
+        let patch = TestRequest::patch()
+            .uri(&format!("/collections/enterprises/items/{moved}"))
+            .set_json(json!({"geometry": {"type": "Point", "coordinates": [x + 0.002, y + 0.001]}}))
+            .to_request();
+        let (status, answer) = send(a, patch).await;
+        assert!(status < 300, "{status}: {answer}");
+    }
+    let (_, after) = send(&app, get(&uri(origins[0])).to_request()).await;
+    assert_eq!(after["results"][0]["id"], json!(moved), "now the nearest: {after}");
+    same("a hit moved since").await;
+    // The index brought up to date with the move (a coverage answer), then asked again.
+    let (status, _) = send(&app, get("/coverage?kind=hazmat&minutes=25").to_request()).await;
+    assert_eq!(status, 200);
+    same("the move indexed").await;
+
+    // Roads near the first origin closed: a new graph, for which nothing is kept yet.
+    let (_, roads) = send(
+        &app,
+        get(&format!(
+            "/collections/roads/items?bbox={},{},{},{}&limit=20",
+            x - 0.01,
+            y - 0.01,
+            x + 0.01,
+            y + 0.01
+        ))
+        .to_request(),
+    )
+    .await;
+    let roads = roads["features"].as_array().expect("roads").clone();
+    assert!(!roads.is_empty(), "roads near the origin");
+    for road in roads {
+        for a in [&app, &fresh] {
+            let close = TestRequest::patch()
+                .uri(&format!("/collections/roads/items/{}", road["id"]))
+                .set_json(json!({"properties": {"open": false}}))
+                .to_request();
+            let (status, answer) = send(a, close).await;
+            assert!(status < 300, "{status}: {answer}");
+        }
+    }
+    same("roads closed").await;
+}
