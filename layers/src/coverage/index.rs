@@ -109,17 +109,35 @@ impl Reaches {
         Self { ids, ends, roads }
     }
 
+    /// Where `id` is in `ids`. Ids are strictly increasing integers, so `id`
+    /// sits no further in than `id - ids[0]`, and exactly there when none
+    /// below it is missing (a layer's ids are mostly consecutive): one read
+    /// where a binary search over a million ids takes twenty scattered
+    /// ones. Otherwise it gallops back from there, then searches between.
+    fn position(&self, id: FeatureId) -> Option<usize> {
+        let first = *self.ids.first()?;
+        let most = usize::try_from(id.checked_sub(first)?).unwrap_or(usize::MAX);
+        let (mut lo, mut hi) = (most.min(self.ids.len() - 1), most.min(self.ids.len() - 1));
+        let mut step = 1;
+        while self.ids[lo] > id {
+            if lo == 0 {
+                return None;
+            }
+            hi = lo;
+            lo = lo.saturating_sub(step);
+            step *= 2;
+        }
+        self.ids[lo..=hi].binary_search(&id).ok().map(|i| lo + i)
+    }
+
     fn get(&self, id: FeatureId) -> Option<Ends> {
-        self.ids.binary_search(&id).ok().map(|i| self.ends[i])
+        self.position(id).map(|i| self.ends[i])
     }
 
     /// The road feature `id` was snapped to: `Some(None)` if none within
     /// reach, `None` if the feature is not indexed.
     fn road(&self, id: FeatureId) -> Option<Option<FeatureId>> {
-        self.ids
-            .binary_search(&id)
-            .ok()
-            .map(|i| Some(self.roads[i]).filter(|r| *r != NO_ROAD))
+        self.position(id).map(|i| Some(self.roads[i]).filter(|r| *r != NO_ROAD))
     }
 
     /// Feature `id` now has `reach`, or (`None`) no point any more.
@@ -580,6 +598,29 @@ mod tests {
             assert_eq!(index.road_of(layer, *id), Some(now.map(|s| s.road)), "{layer} {id}");
         }
         assert_eq!(index.road_of("rescue_teams", team), None, "deleted");
+    }
+
+    #[test]
+    fn a_position_is_found_as_a_binary_search_finds_it() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
+        for gaps in [0.0, 0.001, 0.1, 0.9] {
+            // Ids from 5 up, some missing; then every id from 0 past the last looked up.
+            let ids: Vec<FeatureId> = (5..3_000).filter(|_| !rng.random_bool(gaps)).collect();
+            let reaches = Reaches {
+                ends: vec![Ends::NONE; ids.len()],
+                roads: vec![NO_ROAD; ids.len()],
+                ids,
+            };
+            for id in 0..3_100 {
+                assert_eq!(
+                    reaches.position(id),
+                    reaches.ids.binary_search(&id).ok(),
+                    "{id}, gaps {gaps}"
+                );
+            }
+        }
+        assert_eq!(Reaches::default().position(1), None, "none indexed");
     }
 
     #[test]
