@@ -94,9 +94,11 @@ pub mod prometheus {
     use crate::state::AppState;
     use actix_web::body::MessageBody;
     use actix_web::dev::{ServiceRequest, ServiceResponse};
+    use actix_web::http::Method;
     use actix_web::middleware::Next;
     use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
-    use std::sync::OnceLock;
+    use std::cell::RefCell;
+    use std::sync::{LazyLock, OnceLock};
     use std::time::Instant;
 
     /// Latency buckets, seconds: from a cached tile (<1 ms) to a slow import-sized write.
@@ -128,6 +130,21 @@ pub mod prometheus {
         })
     }
 
+    // The counters a hot path counts, looked up once: a look-up by name
+    // builds the key and searches the registry at every call. The recorder
+    // is installed before any request (`AppState` calls [`handle`]); a
+    // handle taken before it would count nowhere.
+
+    /// Tiles answered from the cache.
+    pub static TILE_CACHE_HITS: LazyLock<metrics::Counter> =
+        LazyLock::new(|| metrics::counter!("lookout_tile_cache_hits_total"));
+    /// Tiles rendered.
+    pub static TILE_RENDERS: LazyLock<metrics::Counter> =
+        LazyLock::new(|| metrics::counter!("lookout_tile_renders_total"));
+    /// How long a tile took to render, seconds.
+    pub static TILE_RENDER_SECONDS: LazyLock<metrics::Histogram> =
+        LazyLock::new(|| metrics::histogram!("lookout_tile_render_seconds"));
+
     /// Counts every request and times it, by method, route pattern (not the
     /// raw path: `/tiles/{layers}/{z}/{x}/{y}`) and status.
     pub async fn measure(
@@ -135,17 +152,91 @@ pub mod prometheus {
         next: Next<impl MessageBody>,
     ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
         let started = Instant::now();
-        let method = req.method().as_str().to_owned();
+        let method = req.method().clone();
         let res = next.call(req).await?;
-        let route = res.request().match_pattern().unwrap_or_else(|| "unmatched".into());
-        let labels = [
-            ("method", method),
-            ("route", route),
-            ("status", res.status().as_u16().to_string()),
-        ];
-        metrics::counter!("lookout_http_requests_total", &labels).increment(1);
-        metrics::histogram!("lookout_http_request_duration_seconds", &labels).record(started.elapsed().as_secs_f64());
+        let route = res.request().match_pattern();
+        let seconds = started.elapsed().as_secs_f64();
+        RouteHandles::record(
+            &method,
+            route.as_deref().unwrap_or("unmatched"),
+            res.status().as_u16(),
+            seconds,
+        );
         Ok(res)
+    }
+
+    /// The request counter and the duration histogram of one method, route
+    /// pattern and status. Each thread looks them up in the recorder once,
+    /// not per request: building the labelled key and finding it in the
+    /// registry cost about as much as the rest of [`measure`] (perf, a
+    /// cold road tile).
+    struct RouteHandles {
+        requests: metrics::Counter,
+        duration: metrics::Histogram,
+    }
+
+    /// What the handles are kept by. The table is as large as the number of
+    /// (method, route, status) answered, which the route table bounds.
+    #[derive(Hash, PartialEq, Eq)]
+    struct RouteKey {
+        method: Method,
+        route: String,
+        status: u16,
+    }
+
+    /// A [`RouteKey`] looked up without building one: same fields, same
+    /// order, so the same hash.
+    #[derive(Hash)]
+    struct RouteQuery<'a> {
+        method: &'a Method,
+        route: &'a str,
+        status: u16,
+    }
+
+    impl hashbrown::Equivalent<RouteKey> for RouteQuery<'_> {
+        fn equivalent(&self, key: &RouteKey) -> bool {
+            *self.method == key.method && self.route == key.route && self.status == key.status
+        }
+    }
+
+    type HandleTable = hashbrown::HashMap<RouteKey, RouteHandles, std::hash::RandomState>;
+
+    thread_local! {
+        static HANDLES: RefCell<HandleTable> = RefCell::new(HandleTable::with_hasher(Default::default()));
+    }
+
+    impl RouteHandles {
+        /// Counts one request of `seconds`.
+        fn record(method: &Method, route: &str, status: u16, seconds: f64) {
+            let query = RouteQuery { method, route, status };
+            HANDLES.with_borrow_mut(|table| {
+                if let Some(handles) = table.get(&query) {
+                    handles.count(seconds);
+                    return;
+                }
+                let labels = [
+                    ("method", method.as_str().to_owned()),
+                    ("route", route.to_owned()),
+                    ("status", status.to_string()),
+                ];
+                let handles = Self {
+                    requests: metrics::counter!("lookout_http_requests_total", &labels),
+                    duration: metrics::histogram!("lookout_http_request_duration_seconds", &labels),
+                };
+                let key = RouteKey {
+                    method: method.clone(),
+                    route: route.to_owned(),
+                    status,
+                };
+                handles.count(seconds);
+                table.insert(key, handles);
+            })
+        }
+
+        fn count(&self, seconds: f64) {
+            self.requests.increment(1);
+            self.duration.record(seconds);
+        }
     }
 
     /// Sets the gauges that are read from the state, then renders every

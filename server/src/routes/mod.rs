@@ -175,11 +175,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) -> Vec<(&'static str, Vec<Method>
         .add(Endpoint::at("/ready").get(ready))
         .add(Endpoint::at("/metrics").get(metrics_text))
         .add(Endpoint::at("/openapi.json").get(openapi::document));
-    features::configure(&mut r);
+    // The router tries the paths in this order, and each path with a
+    // parameter that does not match costs a regex search. The busiest
+    // (tiles, nearest, exposure) come first; no two paths overlap, so the
+    // order changes nothing else.
     tiles::configure(&mut r);
-    risk::configure(&mut r);
     nearest::configure(&mut r);
     exposure::configure(&mut r);
+    features::configure(&mut r);
+    risk::configure(&mut r);
     gas::configure(&mut r);
     impact::configure(&mut r);
     coverage::configure(&mut r);

@@ -12,6 +12,7 @@ use crate::error::ApiError;
 use crate::extract::{Filtered, PropertyFilters, TileJsonPath, TileParams, TilePath};
 use crate::scope::RequestScope;
 use crate::state::AppState;
+use crate::telemetry::prometheus;
 use crate::tiling::{self, RULES};
 use actix_web::http::header::{self, AcceptEncoding, Encoding, HeaderValue, IfNoneMatch, Preference, Quality};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -343,7 +344,7 @@ async fn tile(
     let key = TileKey { source, tile: coord };
     let cached = match state.tiles.cache.get(&key) {
         Some(hit) => {
-            metrics::counter!("lookout_tile_cache_hits_total").increment(1);
+            prometheus::TILE_CACHE_HITS.increment(1);
             hit
         }
         None => render(&state, scope, layers, &query.filters, key).await?,
@@ -443,8 +444,8 @@ async fn render(
         web::block(job).await.map_err(ApiError::internal)??
     };
     state.tiles.costs.note(&key.source, coord.z, micros);
-    metrics::counter!("lookout_tile_renders_total").increment(1);
-    metrics::histogram!("lookout_tile_render_seconds").record(started.elapsed().as_secs_f64());
+    prometheus::TILE_RENDERS.increment(1);
+    prometheus::TILE_RENDER_SECONDS.record(started.elapsed().as_secs_f64());
     if !truncated.is_empty() {
         tracing::warn!(tile = ?coord, layers = ?truncated, "tile over its size budget: layers cut short");
     }
