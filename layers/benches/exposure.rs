@@ -1,8 +1,9 @@
 //! `exposure` in process: what lies inside circles of growing radius round
 //! seeded points in Shanxi's cities (the work of `POST /exposure` without the
-//! HTTP around it), mean µs per zone. Reports; asserts nothing about speed.
+//! HTTP around it), mean µs per zone, and with the answer written as JSON as
+//! the route writes it. Reports; asserts nothing about speed.
 //!
-//! Run: `cargo bench -p lookout-layers --bench exposure` (SCALE=1, ZONES=300;
+//! Run: `cargo bench -p lookout-layers --bench exposure` (SCALE=1, ZONES=300, RADII=100,200;
 //! `DATA_DIR=…` reads `DATA_DIR/generated/seed-1-scale-N` instead of generating).
 
 use geo::Coord;
@@ -32,8 +33,15 @@ fn main() {
     // Round the centres of Taiyuan, Datong and Changzhi.
     let cities = [(112.55, 37.87), (113.30, 40.08), (113.12, 36.20)];
     println!("scale {scale}: {zones} circles round city centres");
-    println!("{:>9} | {:>12} | {:>16}", "radius m", "µs per zone", "features inside");
-    for radius_m in [100.0, 300.0, 1_000.0, 5_000.0] {
+    println!(
+        "{:>9} | {:>12} | {:>17} | {:>16}",
+        "radius m", "µs per zone", "µs with the JSON", "features inside"
+    );
+    let radii: Vec<f64> = std::env::var("RADII")
+        .ok()
+        .map(|v| v.split(',').filter_map(|r| r.trim().parse().ok()).collect())
+        .unwrap_or_else(|| vec![100.0, 200.0, 300.0, 1_000.0, 5_000.0]);
+    for radius_m in radii {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
         let centres: Vec<Coord<f64>> = (0..zones)
             .map(|i| {
@@ -46,14 +54,37 @@ fn main() {
             .collect();
         let started = Instant::now();
         let mut inside = 0;
-        for centre in centres {
-            let e = exposure(&catalog, &Zone::Circle { centre, radius_m });
+        for centre in &centres {
+            let e = exposure(
+                &catalog,
+                &Zone::Circle {
+                    centre: *centre,
+                    radius_m,
+                },
+            );
             inside += e.layers.values().map(|l| l.count).sum::<usize>();
         }
+        let alone = started.elapsed();
+        let started = Instant::now();
+        let mut bytes = 0;
+        for centre in &centres {
+            let e = exposure(
+                &catalog,
+                &Zone::Circle {
+                    centre: *centre,
+                    radius_m,
+                },
+            );
+            bytes += serde_json::to_vec(&e).expect("JSON").len();
+        }
+        let written = started.elapsed();
+        let per_zone = |d: std::time::Duration| d.as_secs_f64() * 1e6 / zones as f64;
         println!(
-            "{radius_m:>9} | {:>12.1} | {:>16.1}",
-            started.elapsed().as_secs_f64() * 1e6 / zones as f64,
-            inside as f64 / zones as f64
+            "{radius_m:>9} | {:>12.1} | {:>17.1} | {:>16.1}   ({:.0} bytes)",
+            per_zone(alone),
+            per_zone(written),
+            inside as f64 / zones as f64,
+            bytes as f64 / zones as f64
         );
     }
 }

@@ -13,6 +13,7 @@ use geo::{Area, BooleanOps, BoundingRect, Contains, Coord, Geometry, Intersects,
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::ops::ControlFlow;
+use std::sync::Arc;
 
 /// Most items listed per layer (counts are always complete).
 pub const MAX_LISTED: usize = 500;
@@ -81,8 +82,10 @@ pub struct Item {
     /// Its name, if it has one.
     pub name: Option<String>,
     /// The values it is grouped by (industry, risk level, level, kind ...),
-    /// in the order of the field names.
-    pub groups: Vec<(&'static str, String)>,
+    /// in the order of the field names. Shared with the counts' text of the
+    /// same value: a few distinct values, listed for up to [`MAX_LISTED`]
+    /// features.
+    pub groups: Vec<(&'static str, Arc<str>)>,
 }
 
 /// As `{"id": …, "name": …, "<group>": "<value>", …}`.
@@ -172,16 +175,22 @@ fn text(v: &Value<'_>) -> Option<String> {
 
 /// Counts of one grouping field's values: few distinct values (industries,
 /// risk levels, statuses), so a list searched by the borrowed text, which
-/// copies a value only the first time it is met.
+/// copies a value only the first time it is met; the listed features share
+/// that copy.
 #[derive(Default)]
-struct Tally(Vec<(String, usize)>);
+struct Tally(Vec<(Arc<str>, usize)>);
 
 impl Tally {
     fn add(&mut self, value: &str) {
-        match self.0.iter_mut().find(|(v, _)| v == value) {
+        match self.0.iter_mut().find(|(v, _)| &**v == value) {
             Some((_, n)) => *n += 1,
-            None => self.0.push((value.to_owned(), 1)),
+            None => self.0.push((value.into(), 1)),
         }
+    }
+
+    /// The shared text of a value counted.
+    fn text(&self, value: &str) -> Option<Arc<str>> {
+        self.0.iter().find(|(v, _)| &**v == value).map(|(v, _)| v.clone())
     }
 }
 
@@ -246,15 +255,18 @@ fn layer_exposure(
     listed.sort_unstable();
     let mut items = Vec::with_capacity(listed.len());
     gathered(&listed, &mut |id, _, values| {
-        let text_at = |i: Option<usize>| i.and_then(|i| values.get(i)).and_then(|(_, v)| text(v));
-        items.push(Item {
-            id,
-            name: text_at(name_at),
-            groups: group_at
-                .iter()
-                .filter_map(|&(g, i)| text_at(Some(i)).map(|v| (g, v)))
-                .collect(),
-        });
+        let name = name_at.and_then(|i| values.get(i)).and_then(|(_, v)| text(v));
+        let mut groups = Vec::with_capacity(group_at.len());
+        for (tally, &(g, i)) in tallies.iter().zip(&group_at) {
+            // Every listed feature was counted, so its value is in the tally.
+            if let Some((_, v)) = values.get(i)
+                && write_text(&mut buffer, v)
+                && let Some(shared) = tally.text(&buffer)
+            {
+                groups.push((g, shared));
+            }
+        }
+        items.push(Item { id, name, groups });
         ControlFlow::Continue(())
     });
     items.sort_unstable_by_key(|i| i.id);
@@ -264,7 +276,7 @@ fn layer_exposure(
             .iter()
             .zip(tallies)
             .filter(|(_, t)| !t.0.is_empty())
-            .map(|(&(g, _), t)| (g, t.0.into_iter().collect()))
+            .map(|(&(g, _), t)| (g, t.0.into_iter().map(|(v, n)| (v.to_string(), n)).collect()))
             .collect(),
         total: sum.map(|s| (s.to_owned(), total)),
         items,
@@ -289,20 +301,87 @@ fn share_inside(
     let zone_in_cell = cell_box.min().x <= zone_box.min().x
         && cell_box.min().y <= zone_box.min().y
         && zone_box.max().x <= cell_box.max().x
-        && zone_box.max().y <= cell_box.max().y
-        && square.exterior().0.len() == 5
-        && is_axis_aligned(square);
-    let inside = if zone_in_cell {
+        && zone_box.max().y <= cell_box.max().y;
+    let boxed = square.exterior().0.len() == 5 && is_axis_aligned(square);
+    let inside = if zone_in_cell && boxed {
         polygons.unsigned_area()
     } else if convex && square.exterior().points().all(|corner| polygons.contains(&corner)) {
         // A convex zone holds a polygon whose corners it holds.
         whole
+    } else if let (true, [zone]) = (convex && boxed, polygons.0.as_slice()) {
+        convex_area_in_box(&zone.exterior().0, cell_box)
     } else {
         polygons
             .intersection(&MultiPolygon(vec![square.clone()]))
             .unsigned_area()
     };
     (inside / whole).min(1.0)
+}
+
+/// The area of the part of a convex ring (closed or not) inside an
+/// axis-aligned box, in the ring's units squared: the ring clipped by each
+/// of the box's four sides in turn (Sutherland–Hodgman, exact for a convex
+/// ring), then the shoelace. What the general polygon clipping gives for a
+/// circle's 72-gon and a population cell, without its sweep.
+fn convex_area_in_box(ring: &[Coord<f64>], b: Rect<f64>) -> f64 {
+    let (min, max) = (b.min(), b.max());
+    let mut polygon: Vec<Coord<f64>> = ring.to_vec();
+    if polygon.len() > 1 && polygon.first() == polygon.last() {
+        polygon.pop();
+    }
+    let mut clipped = Vec::with_capacity(polygon.len() + 4);
+    // Each side: which coordinate it bounds, the bound, and which side is kept.
+    let sides = [
+        (true, min.x, true),
+        (true, max.x, false),
+        (false, min.y, true),
+        (false, max.y, false),
+    ];
+    for (along_x, bound, keep_above) in sides {
+        clipped.clear();
+        let inside = |c: &Coord<f64>| {
+            let v = if along_x { c.x } else { c.y };
+            if keep_above { v >= bound } else { v <= bound }
+        };
+        let crossing = |a: &Coord<f64>, c: &Coord<f64>| {
+            if along_x {
+                let t = (bound - a.x) / (c.x - a.x);
+                Coord {
+                    x: bound,
+                    y: a.y + t * (c.y - a.y),
+                }
+            } else {
+                let t = (bound - a.y) / (c.y - a.y);
+                Coord {
+                    x: a.x + t * (c.x - a.x),
+                    y: bound,
+                }
+            }
+        };
+        for (i, current) in polygon.iter().enumerate() {
+            let previous = &polygon[(i + polygon.len() - 1) % polygon.len()];
+            match (inside(previous), inside(current)) {
+                (true, true) => clipped.push(*current),
+                (true, false) => clipped.push(crossing(previous, current)),
+                (false, true) => {
+                    clipped.push(crossing(previous, current));
+                    clipped.push(*current);
+                }
+                (false, false) => {}
+            }
+        }
+        std::mem::swap(&mut polygon, &mut clipped);
+        if polygon.is_empty() {
+            return 0.0;
+        }
+    }
+    let twice: f64 = (0..polygon.len())
+        .map(|i| {
+            let (a, c) = (polygon[i], polygon[(i + 1) % polygon.len()]);
+            a.x * c.y - c.x * a.y
+        })
+        .sum();
+    twice.abs() / 2.0
 }
 
 /// Whether a four-cornered ring is a box with sides along the axes (a
@@ -451,8 +530,8 @@ mod tests {
                     id: f.id,
                     name: Some(f.properties.name.to_string()),
                     groups: vec![
-                        ("industry", value(f, "industry")),
-                        ("risk_level", value(f, "risk_level")),
+                        ("industry", value(f, "industry").into()),
+                        ("risk_level", value(f, "risk_level").into()),
                     ],
                 })
                 .collect();
@@ -472,6 +551,62 @@ mod tests {
             }
         }
         assert!(cut > 0, "a zone lists fewer than it counts");
+    }
+
+    #[test]
+    fn a_convex_ring_clipped_to_a_box_has_the_area_of_the_general_clipping() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
+        let (mut partly, mut outside, mut within) = (0, 0, 0);
+        for i in 0..400 {
+            let centre = Coord {
+                x: 112.0 + rng.random_range(-0.02..0.02),
+                y: 37.0 + rng.random_range(-0.02..0.02),
+            };
+            let zone = Zone::Circle {
+                centre,
+                radius_m: rng.random_range(10.0..3_000.0),
+            };
+            let ring = zone.polygons();
+            // Small cells anywhere near, or a large one round the circle.
+            let (x, y, w, h) = match i % 3 {
+                0 => (
+                    112.0 + rng.random_range(-0.03..0.03),
+                    37.0 + rng.random_range(-0.03..0.03),
+                    0.01,
+                    0.01,
+                ),
+                1 => (
+                    112.0 + rng.random_range(-0.03..0.03),
+                    37.0 + rng.random_range(-0.03..0.03),
+                    0.001,
+                    0.002,
+                ),
+                _ => (centre.x - 0.05, centre.y - 0.05, 0.1, 0.1),
+            };
+            let cell = Rect::new(Coord { x, y }, Coord { x: x + w, y: y + h });
+            let got = convex_area_in_box(&ring.0[0].exterior().0, cell);
+            let want = ring
+                .intersection(&MultiPolygon(vec![cell.to_polygon()]))
+                .unsigned_area();
+            // The share of the cell inside, as the population estimate uses
+            // it. (The general clipping snaps to a fine grid: equal to parts
+            // in a billion of the cell.)
+            assert!(
+                (got - want).abs() <= 1e-6 * cell.to_polygon().unsigned_area(),
+                "{zone:?} in {cell:?}: {got} vs {want}"
+            );
+            let whole = ring.unsigned_area();
+            match got {
+                0.0 => outside += 1,
+                g if (g - whole).abs() < 1e-9 * whole => within += 1,
+                _ => partly += 1,
+            }
+        }
+        assert!(
+            partly > 50 && outside > 10 && within > 10,
+            "{partly} {outside} {within}"
+        );
     }
 
     #[test]

@@ -15,6 +15,7 @@ use actix_web::{FromRequest, HttpRequest};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
+use std::borrow::Cow;
 use std::future::{Ready, ready};
 
 /// Parses a query string into `T`; the error names the parameter at fault.
@@ -30,20 +31,38 @@ pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
     })
 }
 
-/// The query string as pairs, refusing a parameter given twice.
-fn pairs(query: &str) -> Result<Vec<(String, String)>, ApiError> {
-    let pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+/// One parameter of a query string: its name and value decoded (borrowed
+/// where nothing needed decoding) and its `name=value` text as given.
+struct Param<'q> {
+    name: Cow<'q, str>,
+    value: Cow<'q, str>,
+    raw: &'q str,
+}
+
+/// The query string's parameters, each decoded once. A parameter given
+/// twice is refused.
+fn params(query: &str) -> Result<Vec<Param<'_>>, ApiError> {
+    // `form_urlencoded::parse` splits on `&` and skips empty parts: the same here.
+    let params: Vec<Param<'_>> = query
+        .split('&')
+        .filter(|raw| !raw.is_empty())
+        .filter_map(|raw| {
+            form_urlencoded::parse(raw.as_bytes())
+                .next()
+                .map(|(name, value)| Param { name, value, raw })
+        })
         .collect();
-    let mut seen = std::collections::HashSet::new();
-    for (k, _) in &pairs {
-        if !seen.insert(k.as_str()) {
-            return Err(ApiError::bad_request(format!(
-                "parameter {k:?} is given twice; list alternatives with commas"
-            )));
-        }
+    // Sorted names, not a hash set: a handful of parameters, and no hashing
+    // of a name a client chose.
+    let mut names: Vec<&str> = params.iter().map(|p| &*p.name).collect();
+    names.sort_unstable();
+    if let Some(w) = names.windows(2).find(|w| w[0] == w[1]) {
+        return Err(ApiError::bad_request(format!(
+            "parameter {:?} is given twice; list alternatives with commas",
+            w[0]
+        )));
     }
-    Ok(pairs)
+    Ok(params)
 }
 
 /// Typed query parameters. Like `web::Query`, but the 400 names the
@@ -111,10 +130,20 @@ pub struct Filtered<T> {
 impl<T: FixedParams> Filtered<T> {
     /// Splits a query string into fixed parameters and property filters.
     pub fn parse(query: &str) -> Result<Self, ApiError> {
-        let (fixed, filters): (Vec<_>, Vec<_>) = pairs(query)?
-            .into_iter()
-            .partition(|(k, _)| T::NAMES.contains(&k.as_str()));
-        let fixed = serde_urlencoded::to_string(&fixed).map_err(ApiError::internal)?;
+        // The fixed parameters are read from their own text as given (no
+        // second encoding); the others are the filters.
+        let mut fixed = String::with_capacity(query.len());
+        let mut filters = Vec::new();
+        for p in params(query)? {
+            if T::NAMES.contains(&&*p.name) {
+                if !fixed.is_empty() {
+                    fixed.push('&');
+                }
+                fixed.push_str(p.raw);
+            } else {
+                filters.push((p.name.into_owned(), p.value.into_owned()));
+            }
+        }
         Ok(Self {
             params: parse_query(&fixed)?,
             filters: PropertyFilters(filters),
@@ -512,6 +541,21 @@ mod tests {
         assert_eq!(f.filters.pairs(), vec![("kind", "hazmat"), ("status", "available")]);
         assert!(Filtered::<CoverageParams>::parse("minutes=x").is_err());
         assert!(Filtered::<CoverageParams>::parse("kind=a&kind=b").is_err());
+        // Names and values percent-encoded (or with `+`) are read decoded,
+        // on either side; empty parts are skipped; a name given twice in
+        // two spellings is still given twice.
+        let f =
+            Filtered::<CoverageParams>::parse("&min%75tes=12.5&&name=%E5%A4%AA%E5%8E%9F+a%26b&kind=x%2Cy&").unwrap();
+        assert_eq!(f.params.minutes, Some(12.5));
+        assert_eq!(f.filters.pairs(), vec![("name", "太原 a&b"), ("kind", "x,y")]);
+        let err = Filtered::<CoverageParams>::parse("minutes=5&min%75tes=6")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("\"minutes\" is given twice"), "{err}");
+        let err = Filtered::<CoverageParams>::parse("minutes=soon")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("minutes"), "{err}");
     }
 
     #[test]
