@@ -52,31 +52,24 @@ fn main() {
                 }
             })
             .collect();
+        let zones_round = || {
+            centres.iter().map(|centre| {
+                exposure(
+                    &catalog,
+                    &Zone::Circle {
+                        centre: *centre,
+                        radius_m,
+                    },
+                )
+            })
+        };
         let started = Instant::now();
-        let mut inside = 0;
-        for centre in &centres {
-            let e = exposure(
-                &catalog,
-                &Zone::Circle {
-                    centre: *centre,
-                    radius_m,
-                },
-            );
-            inside += e.layers.values().map(|l| l.count).sum::<usize>();
-        }
+        let inside: usize = zones_round()
+            .map(|e| e.layers.values().map(|l| l.count).sum::<usize>())
+            .sum();
         let alone = started.elapsed();
         let started = Instant::now();
-        let mut bytes = 0;
-        for centre in &centres {
-            let e = exposure(
-                &catalog,
-                &Zone::Circle {
-                    centre: *centre,
-                    radius_m,
-                },
-            );
-            bytes += serde_json::to_vec(&e).expect("JSON").len();
-        }
+        let bytes: usize = zones_round().map(|e| serde_json::to_vec(&e).expect("JSON").len()).sum();
         let written = started.elapsed();
         let per_zone = |d: std::time::Duration| d.as_secs_f64() * 1e6 / zones as f64;
         println!(
