@@ -221,24 +221,11 @@ impl<T: Record> Collection for Layer<T> {
                 .collect(),
         };
         let mut gathered: Vec<&'a Feature<T>> = Vec::new();
-        let mut values = Vec::with_capacity(fields.len());
-        for f in self.locate_in_box(rect).filter(|f| filter.matches(&f.properties)) {
-            gathered.push(f);
-            values.clear();
-            values.extend(fields.iter().map(|(i, name)| (*name, f.properties.value_at(*i))));
-            if visit(f.id, &f.geometry, &values).is_break() {
-                break;
-            }
-        }
+        let found = self.locate_in_box(rect).filter(|f| filter.matches(&f.properties));
+        visit_in_batches(found, &fields, visit, |f| gathered.push(f));
         Box::new(move |order: &[u32], visit: &mut FeatureVisitor<'_>| {
-            let mut values = Vec::with_capacity(fields.len());
-            for f in order.iter().filter_map(|i| gathered.get(*i as usize)) {
-                values.clear();
-                values.extend(fields.iter().map(|(i, name)| (*name, f.properties.value_at(*i))));
-                if visit(f.id, &f.geometry, &values).is_break() {
-                    return;
-                }
-            }
+            let again = order.iter().filter_map(|i| gathered.get(*i as usize).copied());
+            visit_in_batches(again, &fields, visit, |_| {});
         })
     }
 
@@ -451,6 +438,56 @@ impl<T> std::fmt::Debug for Change<T> {
 }
 
 /// Calls `visit` with each feature passing `filter` and its field values, until it says stop.
+/// How many features [`visit_in_batches`] reads at a time.
+const VISIT_BATCH: usize = 32;
+
+/// Visits `features` with their values of `fields` (each field's place in
+/// `T::FIELDS` and its name), calling `seen` with each feature visited,
+/// until the visitor breaks.
+///
+/// Features found through the R-tree lie scattered over the layer's
+/// records, and their texts over the heap: a dense tile's walk waits on
+/// memory more than it computes. So the values of a batch of features are
+/// read first, then the first byte of each of their texts; the reads of
+/// each step do not depend on each other, so their cache misses are
+/// fetched together, and the visitor, which hashes and copies the texts,
+/// finds them in the cache. The visits are made in order and each sees
+/// exactly the values it would see one feature at a time.
+fn visit_in_batches<'a, T: Record>(
+    mut features: impl Iterator<Item = &'a Feature<T>>,
+    fields: &[(usize, &'static str)],
+    visit: &mut FeatureVisitor<'_>,
+    mut seen: impl FnMut(&'a Feature<T>),
+) {
+    let k = fields.len();
+    let mut batch: Vec<&'a Feature<T>> = Vec::new();
+    let mut values: Vec<(&'static str, Value<'a>)> = Vec::new();
+    loop {
+        batch.clear();
+        batch.extend(features.by_ref().take(VISIT_BATCH));
+        if batch.is_empty() {
+            return;
+        }
+        values.clear();
+        for f in &batch {
+            values.extend(fields.iter().map(|(i, name)| (*name, f.properties.value_at(*i))));
+        }
+        let mut touched = 0u8;
+        for (_, v) in &values {
+            if let Value::Text(t) = v {
+                touched ^= t.as_bytes().first().copied().unwrap_or(0);
+            }
+        }
+        std::hint::black_box(touched);
+        for (n, f) in batch.iter().enumerate() {
+            seen(f);
+            if visit(f.id, &f.geometry, &values[n * k..(n + 1) * k]).is_break() {
+                return;
+            }
+        }
+    }
+}
+
 fn visit_each<'a, T: Record>(
     features: impl Iterator<Item = &'a Feature<T>>,
     filter: &Filter,
@@ -600,6 +637,48 @@ mod tests {
             });
             let expected: Vec<_> = order.iter().map(|i| walked[*i as usize]).collect();
             assert_eq!(replayed, expected);
+        }
+    }
+
+    /// The walk is read in batches (`visit_in_batches`): a visitor that
+    /// breaks stops the walk at its own feature, in a batch or at a batch's
+    /// edge; only the features walked can be replayed; a gathering that
+    /// asks for no field still visits every feature.
+    #[test]
+    fn a_gathering_walk_stops_at_the_feature_that_breaks() {
+        use super::Collection;
+        use std::ops::ControlFlow;
+        let data = crate::generate::tests::small_dataset();
+        let layer = crate::layer::Layer::new(data.enterprises.clone());
+        let rect = Collection::extent(&layer).unwrap();
+        let all = crate::filter::Filter::all();
+        let mut whole = Vec::new();
+        let _ = layer.gather_in_rect(rect, &all, Some(&[]), &mut |id, _, values| {
+            assert!(values.is_empty());
+            whole.push(id);
+            ControlFlow::Continue(())
+        });
+        assert_eq!(whole.len(), data.enterprises.len());
+        assert!(whole.len() > 70, "enough features for several batches");
+        for stop in [1, 31, 32, 33, 64, 70] {
+            let mut walked = Vec::new();
+            let replay = layer.gather_in_rect(rect, &all, None, &mut |id, _, _| {
+                walked.push(id);
+                if walked.len() == stop {
+                    ControlFlow::Break(())
+                } else {
+                    ControlFlow::Continue(())
+                }
+            });
+            assert_eq!(walked, whole[..stop], "a walk broken at feature {stop}");
+            let order: Vec<u32> = (0..whole.len() as u32).rev().collect();
+            let mut replayed = Vec::new();
+            replay(&order, &mut |id, _, _| {
+                replayed.push(id);
+                ControlFlow::Continue(())
+            });
+            let expected: Vec<_> = walked.iter().rev().copied().collect();
+            assert_eq!(replayed, expected, "only the {stop} features walked are replayed");
         }
     }
 }

@@ -1,13 +1,17 @@
 //! Cold enterprise, road and county tiles rendered in process, and the
 //! worst enterprise tile (issue 21, items 1 and 7).
 //!
-//! - The worst tile: the z14 tile holding the most enterprises, which the
-//!   500 KB budget cuts (in order of importance), rendered `REPEAT` times
-//!   (default 15): min / p50 / max.
+//! - The worst tile: the z14 tile holding the most enterprises (cut in
+//!   order of importance if it is over the 500 KB budget), rendered
+//!   `REPEAT` times (default 15): min / p50 / max.
 //! - Cold tiles as `scripts/bench-tiles` asks for them over HTTP: a seeded
 //!   sample of each layer's features, each giving the tile (z12–15) it lies
 //!   in, every tile rendered once, plus gzip (as the server stores it):
 //!   tiles/s on one thread, and the p50 / p99 / max of one tile.
+//! - Each layer's tiles by zoom: how many, how many the budget cut, their
+//!   share of the time, mean, p50 and p99.
+//! - `TILE=z/x/y` instead: that enterprise tile only, rendered `REPEAT`
+//!   times, with the enterprises it holds.
 //!
 //! Reads the generated dataset of `SCALE` (default 100) through its binary
 //! cache (`lookout data generate --scale 100` first). A measurement: it
@@ -113,6 +117,48 @@ fn worst_tile(catalog: &Catalog, tiles: &Tiles, repeat: usize) {
     );
 }
 
+/// `TILE=z/x/y`: that enterprise tile rendered `REPEAT` times, and what it holds.
+fn one_tile(catalog: &Catalog, tiles: &Tiles, tile: &str, repeat: usize) {
+    let parts: Vec<u32> = tile.split('/').filter_map(|p| p.parse().ok()).collect();
+    let [z, x, y] = parts[..] else {
+        panic!("TILE must be z/x/y, not {tile}");
+    };
+    let t = TileCoord {
+        z: u8::try_from(z).expect("a zoom"),
+        x,
+        y,
+    };
+    let request = parse_request(catalog, "enterprises", &PropertyFilters::default()).expect("request");
+    let mut times = Vec::with_capacity(repeat);
+    let mut bytes = 0;
+    for _ in 0..repeat {
+        let s = Instant::now();
+        bytes = tiles.render(catalog, &request, t).mvt.len();
+        times.push(ms(s));
+    }
+    times.sort_by(f64::total_cmp);
+    let (w, s, e, n) = lookout_tiles::TileSpec::new(t).query_bounds();
+    let rect = geo::Rect::new(geo::Coord { x: w, y: s }, geo::Coord { x: e, y: n });
+    let mut count = 0;
+    let mut names = HashSet::new();
+    let enterprises = catalog.read("enterprises").expect("enterprises");
+    enterprises.visit_in_rect(rect, &Filter::all(), &mut |_, _, values| {
+        count += 1;
+        if let Some((_, lookout_layers::record::Value::Text(name))) = values.iter().find(|(k, _)| *k == "name") {
+            names.insert(name.to_string());
+        }
+        ControlFlow::Continue(())
+    });
+    println!(
+        "tile {z}/{x}/{y}: {:.2} / {:.2} / {:.2} ms (min / p50 / max of {repeat}), {} KiB, {count} enterprises, {} distinct names",
+        times[0],
+        percentile(&times, 0.5),
+        times[times.len() - 1],
+        bytes / 1024,
+        names.len()
+    );
+}
+
 fn cold_tiles(catalog: &Catalog, tiles: &Tiles, layer: &str, count: usize) {
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(21);
     let mut pts = points(catalog, layer);
@@ -131,13 +177,18 @@ fn cold_tiles(catalog: &Catalog, tiles: &Tiles, layer: &str, count: usize) {
     }
     let request = parse_request(catalog, layer, &PropertyFilters::default()).expect("request");
     let mut times = Vec::with_capacity(list.len());
+    let mut by_zoom: [Vec<f64>; 4] = Default::default();
+    let mut cut = [0usize; 4];
     let mut bytes = 0usize;
     let started = Instant::now();
     for t in &list {
         let s = Instant::now();
         let r = tiles.render(catalog, &request, *t);
         bytes += gzip(&r.mvt);
-        times.push(ms(s));
+        let took = ms(s);
+        times.push(took);
+        by_zoom[usize::from(t.z - 12)].push(took);
+        cut[usize::from(t.z - 12)] += usize::from(!r.truncated.is_empty());
     }
     let total = started.elapsed().as_secs_f64();
     times.sort_by(f64::total_cmp);
@@ -150,6 +201,23 @@ fn cold_tiles(catalog: &Catalog, tiles: &Tiles, layer: &str, count: usize) {
         times[times.len() - 1],
         bytes as f64 / list.len() as f64 / 1024.0
     );
+    for (z, times) in by_zoom.iter_mut().enumerate() {
+        if times.is_empty() {
+            continue;
+        }
+        times.sort_by(f64::total_cmp);
+        let sum: f64 = times.iter().sum();
+        println!(
+            "  z{}: {:>4} tiles ({} cut by the budget), {:>4.1} % of the time, mean {:.3} ms, p50 {:.3} / p99 {:.3} ms",
+            z + 12,
+            times.len(),
+            cut[z],
+            100.0 * sum / 1e3 / total,
+            sum / times.len() as f64,
+            percentile(times, 0.5),
+            percentile(times, 0.99),
+        );
+    }
 }
 
 fn main() {
@@ -167,6 +235,10 @@ fn main() {
         "scale {scale}: loaded and indexed in {:.1} s",
         started.elapsed().as_secs_f64()
     );
+    if let Ok(tile) = std::env::var("TILE") {
+        one_tile(&catalog, &tiles, &tile, repeat);
+        return;
+    }
     worst_tile(&catalog, &tiles, repeat);
     for layer in ["enterprises", "roads", "counties"] {
         cold_tiles(&catalog, &tiles, layer, count);
