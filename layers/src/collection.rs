@@ -437,7 +437,6 @@ impl<T> std::fmt::Debug for Change<T> {
     }
 }
 
-/// Calls `visit` with each feature passing `filter` and its field values, until it says stop.
 /// How many features [`visit_in_batches`] reads at a time.
 const VISIT_BATCH: usize = 32;
 
@@ -488,6 +487,7 @@ fn visit_in_batches<'a, T: Record>(
     }
 }
 
+/// Calls `visit` with each feature passing `filter` and its field values, until it says stop.
 fn visit_each<'a, T: Record>(
     features: impl Iterator<Item = &'a Feature<T>>,
     filter: &Filter,
