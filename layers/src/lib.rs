@@ -20,6 +20,7 @@ pub mod impact;
 pub mod import;
 pub mod intern;
 pub mod layer;
+pub mod layout;
 pub mod ledger;
 pub mod model;
 pub mod monitor;

@@ -42,7 +42,7 @@ pub use sensors::main_pressure;
 /// Version of the generator; a dataset folder records the one that wrote it.
 /// Bump it whenever the same seed would give different data: datasets on disk
 /// are then generated again, and journals of the old one are refused.
-pub const GENERATOR_VERSION: u32 = 7;
+pub const GENERATOR_VERSION: u32 = 8;
 
 /// A county's outline as the layer holds it. The source's quantisation
 /// leaves 24 of the 119 outlines crossing themselves (`data/README.md`);
@@ -165,9 +165,13 @@ pub fn generate_in(
 
     let enterprise_count = ENTERPRISES_PER_SCALE * options.scale as usize;
     progress.stage("enterprises", enterprise_count as u64);
-    let enterprises = enterprises::generate(&province, enterprise_count, &mut rng(2), progress);
+    let mut enterprises = enterprises::generate(&province, enterprise_count, &mut rng(2), progress);
+    // Numbered along the map, as an import numbers what it creates
+    // ([`crate::layout`]): a tile's enterprises are neighbours in memory.
+    crate::layout::number_along_curve(&mut enterprises, 1);
     progress.stage("hazard sources, networks, sensors, zones, assets", 7);
-    let hazard_sources = enterprises::hazard_sources(&province, &enterprises, &mut rng(3));
+    let mut hazard_sources = enterprises::hazard_sources(&province, &enterprises, &mut rng(3));
+    crate::layout::number_along_curve(&mut hazard_sources, 1);
     progress.advance(1);
     let gas = gas::generate(&province, &mut rng(4));
     progress.advance(1);

@@ -117,6 +117,9 @@ pub fn plan(catalog: &Catalog, mapping: &Mapping, table: &Table, format: &str, o
         ..Default::default()
     };
     let mut events = Vec::new();
+    // What the import creates, with where it lies: numbered along the map
+    // once every row is read (`crate::layout`).
+    let mut created: Vec<(Option<geo::Coord<f64>>, Event)> = Vec::new();
     let mut seen_ids: HashMap<String, usize> = HashMap::new();
     let mut seen_codes: HashMap<String, usize> = HashMap::new();
     let mut present: HashSet<String> = HashSet::new();
@@ -181,6 +184,7 @@ pub fn plan(catalog: &Catalog, mapping: &Mapping, table: &Table, format: &str, o
             continue;
         };
         properties.insert("external_id".into(), J::String(external.clone()));
+        let centre = geo::BoundingRect::bounding_rect(&geometry).map(|r| r.center());
         let geometry_json = serde_json::to_value(crate::feature::GeoJsonGeometry(&geometry))
             .map_err(|e| Error::InvalidRequest(e.to_string()))?;
         let (event, old) = match existing.get(&external) {
@@ -228,10 +232,18 @@ pub fn plan(catalog: &Catalog, mapping: &Mapping, table: &Table, format: &str, o
                 None => {
                     report.created += 1;
                     next_id += 1;
-                    events.push(prepared.event);
+                    created.push((centre, prepared.event));
                 }
             },
         }
+    }
+    crate::layout::sort_along_curve(&mut created, |(centre, _)| *centre);
+    let first_new = layer.next_id();
+    for (i, (_, mut event)) in created.into_iter().enumerate() {
+        if let Event::FeatureCreated { feature, .. } = &mut event {
+            feature["id"] = J::from(first_new + i as FeatureId);
+        }
+        events.push(event);
     }
     let mut missing: Vec<(String, FeatureId)> = existing.into_iter().filter(|(e, _)| !present.contains(e)).collect();
     missing.sort();

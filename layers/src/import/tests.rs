@@ -193,6 +193,50 @@ fn a_reimport_updates_in_place_and_reports_or_deletes_the_missing() {
 }
 
 #[test]
+fn an_import_numbers_what_it_creates_along_the_map() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(dir.path());
+    let first_new = store.catalog().enterprises.read().next_id();
+    let c = |n: u64| credit_code(140_105, 920_000 + n);
+    // Rows alternate between Taiyuan and Datong, 280 km apart.
+    let lines: Vec<String> = std::iter::once(HEADER.to_owned())
+        .chain((0..40u64).map(|n| {
+            let (lon, lat) = if n % 2 == 0 { (112.55, 37.87) } else { (113.30, 40.08) };
+            let step = (n / 2) as f64 * 0.001;
+            row(
+                &format!("R{n}"),
+                &format!("{n}号公司"),
+                &c(n),
+                "煤矿",
+                "低",
+                "10",
+                &format!("{:.3}", lon + step),
+                &format!("{:.3}", lat + step),
+            )
+        }))
+        .collect();
+    let report = store_plan(&store, plan_csv(&store, ENTERPRISES, &lines.join("\n"), &options()));
+    assert_eq!(report.created, 40);
+    let ids = |parity: u64| -> Vec<FeatureId> {
+        let mut ids: Vec<FeatureId> = (0..40)
+            .filter(|n| n % 2 == parity)
+            .map(|n| by_external_id(&store, &format!("R{n}")).unwrap().id)
+            .collect();
+        ids.sort_unstable();
+        ids
+    };
+    // Each city's twenty enterprises are twenty consecutive ids, and the
+    // forty are the forty ids after those stored before.
+    let (taiyuan, datong) = (ids(0), ids(1));
+    for city in [&taiyuan, &datong] {
+        assert!(city.windows(2).all(|w| w[1] == w[0] + 1), "{city:?}");
+    }
+    let mut all = [taiyuan, datong].concat();
+    all.sort_unstable();
+    assert_eq!(all, (first_new..first_new + 40).collect::<Vec<_>>());
+}
+
+#[test]
 fn strict_refuses_the_whole_file_for_one_bad_row() {
     let dir = tempfile::tempdir().unwrap();
     let store = store(dir.path());
